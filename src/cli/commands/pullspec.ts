@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../../core/errors.js';
+import {
+  ReferenceError,
+  directSpecFor,
+  parseReference,
+  pullSpecFor,
+  type ImageRef,
+} from '../../core/reference.js';
+import { examples, type CommandContext, type Wrap } from '../context.js';
+
+interface PullspecResult {
+  input: string;
+  kind: ImageRef['kind'] | null;
+  namespace: string | null;
+  name: string | null;
+  tag: string | null;
+  qciTag: string | null;
+  digest: string | null;
+  pullSpec: string | null;
+  directSpec: string | null;
+  candidates: { namespace: string; name: string; tag: string }[];
+  warnings: string[];
+  error: { part: string; message: string } | null;
+}
+
+export function resolvePullspecs(inputs: string[], pullHost: string): PullspecResult[] {
+  return inputs.map((input) => {
+    try {
+      const ref = parseReference(input, { pullHost });
+      return {
+        input,
+        kind: ref.kind,
+        namespace: ref.imageStreamTag?.namespace ?? null,
+        name: ref.imageStreamTag?.name ?? null,
+        tag: ref.imageStreamTag?.tag ?? null,
+        qciTag: ref.qciTag,
+        digest: ref.digest,
+        pullSpec: pullSpecFor(ref, pullHost),
+        directSpec: directSpecFor(ref),
+        candidates: ref.candidates,
+        warnings: ref.warnings,
+        error: null,
+      };
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      return {
+        input,
+        kind: null,
+        namespace: null,
+        name: null,
+        tag: null,
+        qciTag: null,
+        digest: null,
+        pullSpec: null,
+        directSpec: null,
+        candidates: [],
+        warnings: [],
+        error: { part: error.part, message: error.message },
+      };
+    }
+  });
+}
+
+async function readStdinLines(stdin: NodeJS.ReadableStream): Promise<string[]> {
+  let text = '';
+  for await (const chunk of stdin) text += chunk.toString();
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+export async function pullspecAction(
+  ctx: CommandContext,
+  refs: string[],
+  options: { direct?: boolean; registry?: string },
+): Promise<number> {
+  const { settings } = await ctx.settings({ registry: options.registry });
+  const inputs: string[] = [];
+  for (const ref of refs) {
+    if (ref === '-') inputs.push(...(await readStdinLines(ctx.io.stdin)));
+    else inputs.push(ref);
+  }
+  const results = resolvePullspecs(inputs, settings.registry);
+
+  if (ctx.json) ctx.ui.json(results);
+  for (const result of results) {
+    if (result.error) {
+      ctx.ui.error(result.error.message);
+      continue;
+    }
+    for (const warning of result.warnings) ctx.ui.warn(`${result.input}: ${warning}`);
+    if (!ctx.json) ctx.ui.print((options.direct ? result.directSpec : result.pullSpec) ?? '');
+  }
+  return results.some((r) => r.error) ? ExitCode.usage : ExitCode.ok;
+}
+
+export function registerPullspec(program: Command, wrap: Wrap): void {
+  program
+    .command('pullspec')
+    .summary('print the QCI pull spec of image references')
+    .description(
+      'Print the QCI pull spec for each image reference, one a line, in input order.\n\n' +
+        'REF is an image stream tag (NS/NAME:TAG), a registry.ci.openshift.org or\n' +
+        'registry.svc.ci.openshift.org reference, or a QCI reference (quay.io/openshift/ci:NS_NAME_TAG)\n' +
+        'to map back. "-" reads references from standard input, one a line.',
+    )
+    .argument('<ref...>', 'image references (or - for standard input)')
+    .option('--direct', 'print the authoritative quay.io/openshift/ci form instead of the pull-through proxy')
+    .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)')
+    .addHelpText(
+      'after',
+      examples([
+        ['qci pullspec ocp/4.7:my-component', 'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component'],
+        ['podman pull $(qci pullspec ocp/4.7:my-component)', 'pull it (after qci login)'],
+        ['qci pullspec registry.svc.ci.openshift.org/ci/ci-operator:latest', 'map an old reference'],
+        ['qci pullspec --json quay.io/openshift/ci:ocp_4.7_cli', 'map back to NS/NAME:TAG, as JSON'],
+      ]),
+    )
+    .action(wrap(pullspecAction));
+}

@@ -1,0 +1,33 @@
+/** Finds and reads the optional config file ($XDG_CONFIG_HOME/qci/config.yaml). */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { usageError } from '../core/errors.js';
+
+export function configFilePath(env: Record<string, string | undefined>): string {
+  if (env.QCI_CONFIG) return env.QCI_CONFIG;
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'qci', 'config.yaml');
+}
+
+/** The parsed file, or undefined when there is none. YAML is only loaded when a file exists. */
+export async function readConfigFile(env: Record<string, string | undefined>): Promise<{ path: string; data: unknown } | undefined> {
+  const path = configFilePath(env);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG)) return undefined;
+    throw usageError(`config file ${path}: cannot read it (${code ?? String(error)})`, { kind: 'bad-setting' });
+  }
+  const { parseDocument } = await import('yaml');
+  const doc = parseDocument(text, { prettyErrors: false });
+  const problem = doc.errors[0];
+  if (problem) {
+    const at = problem.linePos?.[0];
+    const where = at ? ` (line ${at.line}, column ${at.col})` : '';
+    throw usageError(`config file ${path}: not valid YAML${where}: ${problem.code}`, { kind: 'bad-setting' });
+  }
+  return { path, data: doc.toJS() ?? {} };
+}

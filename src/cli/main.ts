@@ -1,0 +1,18 @@
+/** Entry point: the only place that sets the process exit code. */
+import { runQci } from './program.js';
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  // Commands that run a child process handle Ctrl-C themselves; here we only make sure the code is 130.
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.exitCode = 130;
+});
+
+const code = await runQci(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});
+process.exitCode = interrupted ? 130 : code;

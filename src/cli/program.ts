@@ -1,0 +1,99 @@
+/**
+ * The qci program: global flags, every command, and the one place errors become a message and an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode, QciError } from '../core/errors.js';
+import { contextFor, examples, type Action, type CommandContext } from './context.js';
+import { Ui, type Io } from './ui.js';
+import { registerPullspec } from './commands/pullspec.js';
+import { registerRegistries } from './commands/registries.js';
+
+declare const QCI_VERSION: string;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    failure (the message says what failed and what to run next)
+  2    usage error: unknown command or flag, malformed image reference, bad setting
+  130  interrupted (Ctrl-C)
+`;
+
+export function buildProgram(io: Io, state: { exitCode: number }): Command {
+  const program = new Command('qci');
+  program
+    .description(
+      'Pull OpenShift CI images from QCI (quay.io/openshift/ci, through quay-proxy.ci.openshift.org) ' +
+        'and untangle the registry logins that make pulls fail.',
+    )
+    .version(QCI_VERSION, '-V, --version', 'print the qci version')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-v, --verbose', 'print each external command qci runs (secrets redacted) and where settings came from')
+    .helpOption('-h, --help', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(new Ui(io).err.red(text)),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      examples([
+        ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of an image stream tag'],
+        ['qci registries', 'the CI clusters and their registries'],
+        ['qci help pullspec', 'help for one command'],
+      ]) +
+        EXIT_CODES_HELP +
+        '\nEnvironment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, NO_COLOR, FORCE_COLOR.\n' +
+        'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).\n',
+    );
+
+  const wrap = (action: Action) => async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const ctx: CommandContext = contextFor(io, command);
+    state.exitCode = await action(ctx, ...args.slice(0, -1));
+  };
+
+  registerPullspec(program, wrap);
+  registerRegistries(program, wrap);
+  // Subcommands inherit the output settings and error handling.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+/** Runs qci with `argv` (without node and script); returns the exit code. Never throws. */
+export async function runQci(argv: string[], io: Io): Promise<number> {
+  const state = { exitCode: ExitCode.ok as number };
+  const program = buildProgram(io, state);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes('--json'));
+  }
+}
+
+export function reportError(error: unknown, io: Io, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed help, the version or the usage message.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  const ui = new Ui(io);
+  if (error instanceof QciError) {
+    ui.error(error.message, error.hint);
+    if (json) ui.json({ error: { kind: error.kind, message: error.message, hint: error.hint ?? null } });
+    return error.exitCode;
+  }
+  // A bug, not a user error: say so plainly, without a stack unless asked.
+  const message = error instanceof Error ? error.message : String(error);
+  ui.error(`unexpected error: ${message}`, 'this is a bug in qci; rerun with QCI_DEBUG=1 for a stack trace and report it');
+  if (io.env.QCI_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return ExitCode.failure;
+}

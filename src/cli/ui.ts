@@ -1,0 +1,75 @@
+/**
+ * Everything qci prints goes through here: data to stdout, messages to stderr, with colour decided
+ * once (NO_COLOR, FORCE_COLOR, TTY) and secrets redacted on the way out.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { redact } from '../core/redact.js';
+
+export interface Stream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface Io {
+  stdout: Stream;
+  stderr: Stream;
+  stdin: NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+}
+
+/** chalk's own detection ignores NO_COLOR (https://no-color.org); this honours both conventions. */
+export function colorLevel(env: Record<string, string | undefined>, isTTY: boolean): 0 | 1 | 2 | 3 {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '' || force === 'true') return 1;
+    if (force === 'false' || force === '0') return 0;
+    const n = Number.parseInt(force, 10);
+    if (Number.isFinite(n)) return Math.max(0, Math.min(3, n)) as 0 | 1 | 2 | 3;
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (!isTTY || env.TERM === 'dumb') return 0;
+  return env.COLORTERM === 'truecolor' ? 3 : 2;
+}
+
+export class Ui {
+  /** Colours for stdout and stderr; each stream decides for itself (one may be a pipe). */
+  readonly out: ChalkInstance;
+  readonly err: ChalkInstance;
+  readonly verboseEnabled: boolean;
+
+  constructor(
+    readonly io: Io,
+    options: { verbose?: boolean } = {},
+  ) {
+    this.out = new Chalk({ level: colorLevel(io.env, io.stdout.isTTY === true) });
+    this.err = new Chalk({ level: colorLevel(io.env, io.stderr.isTTY === true) });
+    this.verboseEnabled = options.verbose === true;
+  }
+
+  /** One line of data on stdout. */
+  print(line: string): void {
+    this.io.stdout.write(`${redact(line)}\n`);
+  }
+
+  json(value: unknown): void {
+    this.io.stdout.write(`${redact(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  info(message: string): void {
+    this.io.stderr.write(`${redact(message)}\n`);
+  }
+
+  warn(message: string): void {
+    this.io.stderr.write(`${this.err.yellow('warning:')} ${redact(message)}\n`);
+  }
+
+  error(message: string, hint?: string): void {
+    this.io.stderr.write(`${this.err.red('error:')} ${redact(message)}\n`);
+    if (hint) this.io.stderr.write(`${this.err.dim('  hint:')} ${redact(hint)}\n`);
+  }
+
+  /** --verbose only: each external command qci runs, already redacted by the caller and again here. */
+  verbose(message: string): void {
+    if (this.verboseEnabled) this.io.stderr.write(`${this.err.dim(`+ ${redact(message)}`)}\n`);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Last line of defence for secrets in anything qci prints: OAuth tokens (sha256~…), JWTs and
+ * basic-auth blobs are cut to a short, recognisable prefix. Callers still avoid printing secrets at all.
+ */
+const OAUTH_TOKEN = /sha256~[A-Za-z0-9_-]{20,}/g;
+const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+
+/** `sha256~abcd…`: enough to tell two tokens apart, not enough to use one. */
+export function maskToken(token: string): string {
+  if (token.startsWith('sha256~')) return `${token.slice(0, 11)}…`;
+  return `${token.slice(0, 4)}…`;
+}
+
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join(maskToken(secret));
+  }
+  return out.replace(OAUTH_TOKEN, (t) => maskToken(t)).replace(JWT, (t) => `${t.slice(0, 6)}…`);
+}
