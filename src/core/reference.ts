@@ -280,12 +280,13 @@ function parseQciReference(input: string, path: string, kind: InputKind): ImageR
   const tgProblem = tagProblem(qciTag);
   if (tgProblem) throw new ReferenceError(input, 'qci-tag', tgProblem);
 
+  // A timestamp is a valid namespace, so pruning copies would otherwise read as ts/prune:NS_NAME_TAG.
   const prune = PRUNE_COPY.exec(qciTag);
+  if (prune) {
+    throw new ReferenceError(input, 'qci-tag', `"${qciTag}" is a pruning copy of ${prune[1]}, not an image stream tag`);
+  }
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length === 0) {
-    if (prune) {
-      throw new ReferenceError(input, 'qci-tag', `"${qciTag}" is a pruning copy of ${prune[1]}, not an image stream tag`);
-    }
     throw new ReferenceError(
       input,
       'qci-tag',
