@@ -25,9 +25,10 @@ export async function readConfigFile(env: Record<string, string | undefined>): P
   const doc = parseDocument(text, { prettyErrors: false });
   const problem = doc.errors[0];
   if (problem) {
-    const at = problem.linePos?.[0];
-    const where = at ? ` (line ${at.line}, column ${at.col})` : '';
-    throw usageError(`config file ${path}: not valid YAML${where}: ${problem.code}`, { kind: 'bad-setting' });
+    const before = text.slice(0, problem.pos[0]).split('\n');
+    const where = ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+    const reason = problem.message.split('\n')[0] ?? problem.code;
+    throw usageError(`config file ${path}: not valid YAML${where}: ${reason}`, { kind: 'bad-setting' });
   }
   return { path, data: doc.toJS() ?? {} };
 }

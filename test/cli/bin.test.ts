@@ -1,0 +1,21 @@
+/** The real executable, as a user runs it (built by `npm install` / `npm test`). */
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isolatedEnv } from '../helpers/cli.js';
+
+const bin = fileURLToPath(new URL('../../bin/qci', import.meta.url));
+
+describe('bin/qci', () => {
+  it('works in a shell substitution: podman pull $(qci pullspec …)', () => {
+    const out = execFileSync('sh', ['-c', `echo pull "$(${bin} pullspec ocp/4.7:my-component)"`], { env: isolatedEnv() as NodeJS.ProcessEnv });
+    expect(out.toString()).toBe('pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component\n');
+  });
+
+  it('sets the exit code and keeps stdout clean on errors', () => {
+    const r = spawnSync(bin, ['pullspec', 'ocp/4.7:ok', 'bad ref'], { env: isolatedEnv() as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_ok\n');
+    expect(r.stderr).toContain('cannot contain spaces');
+  });
+});

@@ -1,0 +1,42 @@
+/** Runs qci in-process with captured streams, an explicit environment and no real user's files. */
+import { Readable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runQci } from '../../src/cli/program.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An environment that points HOME and every config/auth variable into a fresh temp dir. */
+export function isolatedEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const home = mkdtempSync(join(tmpdir(), 'qci-home-'));
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    DOCKER_CONFIG: join(home, '.docker'),
+    REGISTRY_AUTH_FILE: undefined,
+    KUBECONFIG: join(home, '.kube', 'config'),
+    PATH: process.env.PATH,
+    ...extra,
+  };
+}
+
+export async function qci(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string; tty?: boolean } = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runQci(args, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty === true },
+    stderr: { write: (s: string) => (stderr += s), isTTY: options.tty === true },
+    stdin: Readable.from([options.stdin ?? '']),
+    env: options.env ?? isolatedEnv(),
+  });
+  return { code, stdout, stderr };
+}

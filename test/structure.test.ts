@@ -1,0 +1,96 @@
+/** The shape rules of STYLE.md, checked on the source (as crane's depcheck_test.go does). */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function imports(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
+}
+
+// Which top-level folders under src/ each layer may import (STYLE.md).
+const allowed: Record<string, string[]> = {
+  core: ['core'],
+  auth: ['core', 'auth'],
+  kube: ['core', 'kube'],
+  engine: ['core', 'engine'],
+  registry: ['core', 'auth', 'registry'],
+  doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor'],
+  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor', 'cli'],
+};
+
+describe('layers', () => {
+  for (const file of files(src)) {
+    const rel = relative(src, file);
+    const layer = rel.split('/')[0]!;
+    it(`${rel} imports only what its layer may`, () => {
+      expect(Object.keys(allowed), `unknown layer ${layer}`).toContain(layer);
+      for (const spec of imports(file)) {
+        if (spec.startsWith('.')) {
+          const target = relative(src, join(file, '..', spec)).split('/')[0]!;
+          expect(allowed[layer], `${rel} imports ${spec}`).toContain(target);
+        } else if (layer === 'core') {
+          // core is pure: no I/O modules, only validation.
+          expect(spec, `${rel} imports ${spec}`).toMatch(/^zod(\/mini)?$/);
+        }
+      }
+      if (layer === 'core') expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.|\bfetch\(/);
+    });
+  }
+});
+
+describe('start-up', () => {
+  it('the kube client is never loaded by the main bundle, only by a dynamic import', async () => {
+    const result = await build({
+      absWorkingDir: root,
+      entryPoints: ['src/cli/main.ts'],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      outdir: '/tmp/qci-structure-test',
+      metafile: true,
+      external: ['@kubernetes/client-node'],
+      define: { QCI_VERSION: '"test"' },
+      logLevel: 'silent',
+    });
+    const main = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/cli/main.ts')![1];
+    // Every chunk the entry loads statically, transitively.
+    const outputs = result.metafile.outputs;
+    const seen = new Set<string>();
+    const walk = (imps: { path: string; kind: string; external?: boolean }[]) => {
+      for (const imp of imps) {
+        if (imp.kind !== 'import-statement') continue;
+        expect(imp.path, 'statically imported at start-up').not.toMatch(/@kubernetes\/client-node|^yaml/);
+        if (!imp.external && !seen.has(imp.path)) {
+          seen.add(imp.path);
+          walk(outputs[imp.path]?.imports ?? []);
+        }
+      }
+    };
+    walk(main.imports);
+  });
+});
+
+describe('top level', () => {
+  it('holds exactly the files the design card lists', () => {
+    const tracked = readdirSync(root).filter((n) => !['node_modules', '.git'].includes(n));
+    const allowedTop = ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'test', 'bin', 'README.md', 'vitest.config.ts', '.ci', 'bench', '.gitignore'];
+    for (const name of tracked) expect(allowedTop, `unexpected top-level entry ${name}`).toContain(name);
+  });
+});
