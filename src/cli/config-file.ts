@@ -1,5 +1,5 @@
 /** Finds and reads the optional config file ($XDG_CONFIG_HOME/qci/config.yaml). */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
@@ -15,7 +15,7 @@ export async function readConfigFile(env: Record<string, string | undefined>): P
   const path = configFilePath(env);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG)) return undefined;

@@ -9,10 +9,20 @@ process.on('SIGINT', () => {
   process.exitCode = 130;
 });
 
-const code = await runQci(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-});
-process.exitCode = interrupted ? 130 : code;
+// Not top-level await: the bundle is CommonJS for start-up speed (bin/build.mjs says why).
+void main();
+
+async function main(): Promise<void> {
+  // Getters: touching process.stdin or process.stderr sets up a stream, which light commands may never need.
+  const code = await runQci(process.argv.slice(2), {
+    stdout: process.stdout,
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  });
+  process.exitCode = interrupted ? 130 : code;
+}
