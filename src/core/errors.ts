@@ -7,6 +7,16 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   usage: 2,
+  /** Not logged in, or the app.ci token expired or was revoked. */
+  authRequired: 3,
+  /** Logged in, but not allowed (no QCI access, not the PR's author). */
+  denied: 4,
+  /** The image, tag or kube context does not exist. */
+  notFound: 5,
+  /** A server could not be reached: DNS, refused, timeout, TLS. */
+  unreachable: 6,
+  /** A tool qci needs (podman, docker) is not installed. */
+  missingTool: 7,
   interrupted: 130,
 } as const;
 

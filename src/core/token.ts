@@ -1,0 +1,58 @@
+/** What can be told about an app.ci token without a network call (REFERENCE §4). Pure. */
+
+export type TokenKind = 'oauth' | 'service-account' | 'unknown';
+
+export interface TokenFacts {
+  kind: TokenKind;
+  /** For JWTs: system:serviceaccount:NS:NAME. */
+  subject: string | null;
+  /** From the JWT's exp; null when the token does not say (OAuth tokens are opaque). */
+  expiresAt: Date | null;
+  issuedAt: Date | null;
+}
+
+const OAUTH = /^sha256~[A-Za-z0-9_-]{43}$/;
+
+function base64urlDecode(part: string): string {
+  const padded = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+  return atob(padded);
+}
+
+export function jwtClaims(token: string): Record<string, unknown> | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims: unknown = JSON.parse(base64urlDecode(parts[1]));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function tokenFacts(token: string): TokenFacts {
+  if (OAUTH.test(token)) return { kind: 'oauth', subject: null, expiresAt: null, issuedAt: null };
+  const claims = jwtClaims(token);
+  if (claims) {
+    const date = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null);
+    const sub = typeof claims.sub === 'string' ? claims.sub : null;
+    return {
+      kind: sub?.startsWith('system:serviceaccount:') ? 'service-account' : 'unknown',
+      subject: sub,
+      expiresAt: date(claims.exp),
+      issuedAt: date(claims.iat),
+    };
+  }
+  return { kind: 'unknown', subject: null, expiresAt: null, issuedAt: null };
+}
+
+/** "in 12 days", "in 5 hours", "3 days ago": what a user wants to know about an expiry. */
+export function describeExpiry(expiresAt: Date, now: Date): string {
+  const seconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  const unit =
+    abs >= 2 * 86400 ? `${Math.floor(abs / 86400)} days` :
+    abs >= 2 * 3600 ? `${Math.floor(abs / 3600)} hours` :
+    abs >= 120 ? `${Math.floor(abs / 60)} minutes` :
+    `${abs} seconds`;
+  return seconds >= 0 ? `expires in ${unit}` : `expired ${unit} ago`;
+}

@@ -1,0 +1,74 @@
+/** podman and docker: which one to use, and the exact arguments qci gives them. Pure except findEngine. */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { ExitCode, QciError } from '../core/errors.js';
+
+export type EngineName = 'podman' | 'docker';
+
+export function onPath(command: string, env: Record<string, string | undefined>): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+/** `auto` means podman when installed, else docker. */
+export function findEngine(setting: EngineName | 'auto', env: Record<string, string | undefined>): EngineName {
+  if (setting !== 'auto') {
+    if (!onPath(setting, env)) {
+      throw new QciError(`${setting} is not installed (not found on PATH)`, {
+        kind: 'missing-tool',
+        exitCode: ExitCode.missingTool,
+        hint: `install ${setting}, or pick the other engine with --engine / QCI_ENGINE`,
+      });
+    }
+    return setting;
+  }
+  if (onPath('podman', env)) return 'podman';
+  if (onPath('docker', env)) return 'docker';
+  throw new QciError('neither podman nor docker is installed', {
+    kind: 'missing-tool',
+    exitCode: ExitCode.missingTool,
+    hint: 'install podman (apt-get install podman, dnf install podman, brew install podman)',
+  });
+}
+
+export interface LoginArgs {
+  engine: EngineName;
+  host: string;
+  user: string;
+  authfile?: string | undefined;
+  tlsVerify: boolean;
+}
+
+/** The password always goes on stdin (--password-stdin): argv is visible to every user of the machine. */
+export function buildLoginArgs(o: LoginArgs): string[] {
+  if (o.engine === 'docker') return ['login', '--password-stdin', '--username', o.user, o.host];
+  return [
+    'login',
+    '--password-stdin',
+    '--username',
+    o.user,
+    ...(o.authfile ? ['--authfile', o.authfile] : []),
+    ...(o.tlsVerify ? [] : ['--tls-verify=false']),
+    o.host,
+  ];
+}
+
+/** podman logout for one file: `podman logout --authfile F HOST` (docker: DOCKER_CONFIG picks the file). */
+export function buildLogoutArgs(o: { engine: EngineName; host: string; authfile?: string }): string[] {
+  if (o.engine === 'docker') return ['logout', o.host];
+  return ['logout', ...(o.authfile ? ['--authfile', o.authfile] : []), o.host];
+}
+
+/** Parses `podman --version` / `docker --version` output into "4.3.1". */
+export function parseEngineVersion(output: string): string | null {
+  return /version\s+v?(\d+\.\d+(?:\.\d+)?)/i.exec(output)?.[1] ?? null;
+}

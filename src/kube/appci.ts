@@ -1,0 +1,284 @@
+/**
+ * The app.ci client: finds the app.ci context in the kubeconfig and asks app.ci who the user is, when
+ * the token expires, and whether it may pull from QCI. @kubernetes/client-node (~400 ms to import) is
+ * loaded only here, only when a command needs app.ci.
+ */
+import { createHash } from 'node:crypto';
+import type * as K8s from '@kubernetes/client-node';
+import { ExitCode, QciError } from '../core/errors.js';
+import { tokenFacts } from '../core/token.js';
+import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
+
+export const APP_CI_SERVER = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
+export const APP_CI_TOKEN_PAGE = 'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/request';
+export const LOGIN_HINT = `log in to app.ci: get a token at ${APP_CI_TOKEN_PAGE} and run the "oc login --token=… --server=${APP_CI_SERVER}" it shows`;
+export const QCI_ACCESS_HINT =
+  'ask for QCI access: a pull request adding a Rover group you are in to the RoleBinding qci-image-puller in ' +
+  'https://github.com/openshift/release/blob/master/clusters/app.ci/assets/admin_qci-image-puller_rbac.yaml';
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export interface AppCiContext {
+  name: string;
+  /** How the context was chosen, for messages: "--context", "QCI_CONTEXT", "named app.ci", "server URL". */
+  foundBy: string;
+  server: string;
+  /** The kubeconfig file that defines the context. */
+  file: string;
+  /** The kubeconfig user entry's name (oc writes "<user>/<cluster>"). */
+  userEntry: string;
+  /** Null when the user authenticates another way (client certificate, exec plugin). */
+  token: string | null;
+}
+
+export interface Identity {
+  username: string;
+  groups: string[];
+}
+
+export interface TokenExpiry {
+  expiresAt: Date | null;
+  /** Where the expiry came from: app.ci's token metadata, the JWT itself, or nowhere. */
+  source: 'oauth-metadata' | 'jwt' | 'unknown';
+}
+
+const normalise = (server: string) => server.trim().toLowerCase().replace(/\/+$/, '');
+
+type Entry = { name?: unknown; [k: string]: unknown };
+const inner = (entry: Entry | undefined, key: string) => (entry?.[key] ?? {}) as Record<string, unknown>;
+
+/** Picks the app.ci context: as requested, else one named app.ci, else the one whose server is app.ci's. */
+export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: string; source: string }): AppCiContext {
+  const contexts = merged.config.contexts;
+  const clusterOf = (ctx: Entry) => merged.config.clusters.find((c) => c.name === inner(ctx, 'context').cluster);
+  const describe = () =>
+    contexts.length === 0
+      ? 'the kubeconfig has no contexts'
+      : `contexts in the kubeconfig: ${contexts.map((c) => `${String(c.name)} (${String(inner(clusterOf(c), 'cluster').server ?? 'no server')})`).join(', ')}`;
+
+  let chosen: Entry | undefined;
+  let foundBy: string;
+  if (requested) {
+    chosen = contexts.find((c) => c.name === requested.name);
+    foundBy = requested.source;
+    if (!chosen) {
+      throw new QciError(`kube context "${requested.name}" (from ${requested.source}) does not exist; ${describe()}`, {
+        kind: 'no-context',
+        exitCode: ExitCode.notFound,
+        hint: `pick one of those with --context, or ${LOGIN_HINT}`,
+      });
+    }
+  } else {
+    chosen = contexts.find((c) => c.name === 'app.ci');
+    foundBy = 'named app.ci';
+    if (!chosen) {
+      chosen = contexts.find((c) => normalise(String(inner(clusterOf(c), 'cluster').server ?? '')) === normalise(APP_CI_SERVER));
+      foundBy = `server URL ${APP_CI_SERVER}`;
+    }
+    if (!chosen) {
+      throw new QciError(`no app.ci context: none is named app.ci and none points at ${APP_CI_SERVER}; ${describe()}`, {
+        kind: 'no-context',
+        exitCode: ExitCode.authRequired,
+        hint: `${LOGIN_HINT}; or name the context to use with --context or QCI_CONTEXT`,
+      });
+    }
+  }
+  const name = String(chosen.name);
+  const cluster = clusterOf(chosen);
+  const server = String(inner(cluster, 'cluster').server ?? '');
+  if (!server) {
+    throw new QciError(`kube context "${name}" has no cluster server`, { kind: 'bad-kubeconfig', hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}` });
+  }
+  const userEntry = String(inner(chosen, 'context').user ?? '');
+  const user = merged.config.users.find((u) => u.name === userEntry);
+  const token = inner(user, 'user').token;
+  return {
+    name,
+    foundBy,
+    server,
+    file: merged.contextSource.get(name) ?? '',
+    userEntry,
+    token: typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
+  };
+}
+
+/** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
+export function oauthTokenObjectName(token: string): string {
+  const bare = token.startsWith('sha256~') ? token.slice('sha256~'.length) : token;
+  return `sha256~${createHash('sha256').update(bare).digest('base64url')}`;
+}
+
+/** Turns what client-node throws into a QciError that says what happened, with the server URL, never the token. */
+export function appCiError(error: unknown, ctx: AppCiContext, action: string): QciError {
+  const e = error as { code?: unknown; type?: string; name?: string; errno?: string; message?: string; body?: unknown };
+  const where = `app.ci (${ctx.server}, context ${ctx.name})`;
+  if (typeof e.code === 'number') {
+    if (e.code === 401) {
+      return new QciError(`${where} rejected the token while trying to ${action}: it has expired or was revoked`, {
+        kind: 'token-expired',
+        exitCode: ExitCode.authRequired,
+        hint: LOGIN_HINT,
+      });
+    }
+    if (e.code === 403) {
+      return new QciError(`${where} does not allow you to ${action} (403 Forbidden)`, { kind: 'forbidden', exitCode: ExitCode.denied });
+    }
+    return new QciError(`${where} answered HTTP ${e.code} while trying to ${action}`, { kind: 'api-error' });
+  }
+  const code = typeof e.code === 'string' ? e.code : e.errno;
+  if (e.name === 'AbortError' || e.type === 'aborted' || code === 'ETIMEDOUT' || e.name === 'TimeoutError') {
+    return new QciError(`${where} did not answer in time while trying to ${action}`, { kind: 'unreachable', exitCode: ExitCode.unreachable, hint: 'check your network or VPN and try again' });
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'DNS lookup failed',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
+    SELF_SIGNED_CERT_IN_CHAIN: 'TLS: certificate signed by an unknown authority',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: certificate signed by an unknown authority',
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: certificate signed by an unknown authority',
+    CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: the certificate does not match the host name',
+  };
+  if (code && reasons[code]) {
+    return new QciError(`cannot reach ${where}: ${reasons[code]}`, {
+      kind: 'unreachable',
+      exitCode: ExitCode.unreachable,
+      hint: code.includes('CERT') || code.includes('SIGN') ? `check the certificate-authority of the cluster in ${ctx.file}` : 'check your network or VPN and try again',
+    });
+  }
+  return new QciError(`cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`, { kind: 'unreachable', exitCode: ExitCode.unreachable });
+}
+
+export interface AppCiOptions {
+  env: Record<string, string | undefined>;
+  /** --context / QCI_CONTEXT / config file, with where it came from. */
+  context?: { name: string; source: string };
+  timeoutMs?: number;
+}
+
+export class AppCi {
+  private constructor(
+    readonly context: AppCiContext,
+    private readonly k8s: typeof K8s,
+    private readonly kc: K8s.KubeConfig,
+    private readonly timeoutMs: number,
+  ) {}
+
+  static async connect(options: AppCiOptions): Promise<AppCi> {
+    const merged = await loadKubeconfig(options.env);
+    const context = findAppCiContext(merged, options.context);
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    try {
+      kc.loadFromString(JSON.stringify(merged.config));
+      kc.setCurrentContext(context.name);
+    } catch (error) {
+      throw new QciError(`kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`, { kind: 'bad-kubeconfig' });
+    }
+    return new AppCi(context, k8s, kc, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  }
+
+  /** The token qci hands to the registry; an error when the context has none (certificate or exec login). */
+  requireToken(): string {
+    if (this.context.token === null) {
+      throw new QciError(`kube context "${this.context.name}" has no token (QCI needs an app.ci token as the registry password)`, {
+        kind: 'no-token',
+        exitCode: ExitCode.authRequired,
+        hint: LOGIN_HINT,
+      });
+    }
+    return this.context.token;
+  }
+
+  /** Per-request options: a timeout, so a dead API server cannot hang qci. */
+  private options() {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    return {
+      middleware: [
+        {
+          pre: async (request: K8s.RequestContext) => {
+            request.setSignal(signal as unknown as Parameters<K8s.RequestContext['setSignal']>[0]);
+            return request;
+          },
+          post: async (response: K8s.ResponseContext) => response,
+        },
+      ],
+      middlewareMergeStrategy: 'append' as const,
+    };
+  }
+
+  private async call<T>(action: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw appCiError(error, this.context, action);
+    }
+  }
+
+  /** selfsubjectreviews, falling back to users/~ on clusters without that API. */
+  async whoami(): Promise<Identity> {
+    const authn = this.kc.makeApiClient(this.k8s.AuthenticationV1Api);
+    try {
+      const review = await authn.createSelfSubjectReview(
+        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+        this.options() as never,
+      );
+      const info = review.status?.userInfo;
+      if (info?.username) return { username: info.username, groups: info.groups ?? [] };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code !== 404 && code !== 403) throw appCiError(error, this.context, 'find out who you are');
+    }
+    const custom = this.kc.makeApiClient(this.k8s.CustomObjectsApi);
+    const user = await this.call('find out who you are', () =>
+      custom.getClusterCustomObject({ group: 'user.openshift.io', version: 'v1', plural: 'users', name: '~' }, this.options() as never),
+    );
+    const meta = (user as { metadata?: { name?: string }; groups?: string[] }) ?? {};
+    if (!meta.metadata?.name) throw new QciError(`app.ci (${this.context.server}) did not say who you are`, { kind: 'api-error' });
+    return { username: meta.metadata.name, groups: meta.groups ?? [] };
+  }
+
+  /** When the context's token expires: app.ci's metadata for OAuth tokens, the JWT's exp for service accounts. */
+  async tokenExpiry(): Promise<TokenExpiry> {
+    const token = this.requireToken();
+    const facts = tokenFacts(token);
+    if (facts.kind !== 'oauth') return facts.expiresAt ? { expiresAt: facts.expiresAt, source: 'jwt' } : { expiresAt: null, source: 'unknown' };
+    const custom = this.kc.makeApiClient(this.k8s.CustomObjectsApi);
+    try {
+      const object = (await custom.getClusterCustomObject(
+        { group: 'oauth.openshift.io', version: 'v1', plural: 'useroauthaccesstokens', name: oauthTokenObjectName(token) },
+        this.options() as never,
+      )) as { metadata?: { creationTimestamp?: string }; expiresIn?: number };
+      const created = object.metadata?.creationTimestamp ? Date.parse(object.metadata.creationTimestamp) : NaN;
+      if (Number.isFinite(created) && typeof object.expiresIn === 'number' && object.expiresIn > 0) {
+        return { expiresAt: new Date(created + object.expiresIn * 1000), source: 'oauth-metadata' };
+      }
+      return { expiresAt: null, source: 'unknown' };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 404 || code === 403) return { expiresAt: null, source: 'unknown' };
+      throw appCiError(error, this.context, 'read the token expiry');
+    }
+  }
+
+  /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */
+  async canPullQci(): Promise<boolean> {
+    const authz = this.kc.makeApiClient(this.k8s.AuthorizationV1Api);
+    const review = await this.call('check your QCI access', () =>
+      authz.createSelfSubjectAccessReview(
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: 'ocp' } },
+          },
+        },
+        this.options() as never,
+      ),
+    );
+    return review.status?.allowed === true;
+  }
+}

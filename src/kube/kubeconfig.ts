@@ -1,0 +1,144 @@
+/**
+ * Reads kubeconfig files the way kubectl does, which @kubernetes/client-node does not (REFERENCE §9):
+ * KUBECONFIG=a:b merges with the FIRST file to set a name winning (client-node throws on duplicates),
+ * current-context comes from the first file that sets one (client-node takes the last), relative paths
+ * are relative to their file, and the standard `tokenFile` user key is read and trimmed.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { QciError, ExitCode } from '../core/errors.js';
+
+type RawEntry = { name?: unknown; [key: string]: unknown };
+
+export interface MergedKubeconfig {
+  /** The merged kubeconfig, in kubeconfig's own (kubectl) shape, ready for client-node's loadFromString. */
+  config: {
+    apiVersion: 'v1';
+    kind: 'Config';
+    clusters: RawEntry[];
+    users: RawEntry[];
+    contexts: RawEntry[];
+    'current-context'?: string;
+  };
+  /** The files that were read, in order. */
+  files: string[];
+  /** Which file each context came from (for messages). */
+  contextSource: Map<string, string>;
+}
+
+export function kubeconfigPaths(env: Record<string, string | undefined>): string[] {
+  const list = env.KUBECONFIG;
+  if (list) return list.split(':').filter((p) => p !== '');
+  return [join(env.HOME || homedir(), '.kube', 'config')];
+}
+
+const PATH_KEYS: Record<'clusters' | 'users', string[]> = {
+  clusters: ['certificate-authority'],
+  users: ['client-certificate', 'client-key', 'tokenFile', 'token-file'],
+};
+
+function asEntries(value: unknown, file: string, key: string): RawEntry[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw badFile(file, `"${key}" is not a list`);
+  return value.map((item, i) => {
+    if (typeof item !== 'object' || item === null || typeof (item as RawEntry).name !== 'string') {
+      throw badFile(file, `${key}[${i}] has no name`);
+    }
+    return item as RawEntry;
+  });
+}
+
+function badFile(file: string, reason: string): QciError {
+  return new QciError(`kubeconfig ${file}: ${reason}`, {
+    kind: 'bad-kubeconfig',
+    hint: `fix ${file}, or point KUBECONFIG at a good file`,
+  });
+}
+
+/** Makes paths inside an entry absolute, relative to the file they were written in (as kubectl does). */
+function resolvePaths(entry: RawEntry, section: 'clusters' | 'users', file: string): RawEntry {
+  const inner = entry[section === 'clusters' ? 'cluster' : 'user'];
+  if (typeof inner !== 'object' || inner === null) return entry;
+  const copy: Record<string, unknown> = { ...(inner as Record<string, unknown>) };
+  for (const key of PATH_KEYS[section]) {
+    const value = copy[key];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) copy[key] = resolve(dirname(file), value);
+  }
+  return { ...entry, [section === 'clusters' ? 'cluster' : 'user']: copy };
+}
+
+/** tokenFile (and client-node's own token-file) become a trimmed `token`, as kubectl reads them. */
+function inlineTokenFile(entry: RawEntry): RawEntry {
+  const user = entry.user as Record<string, unknown> | undefined;
+  if (!user) return entry;
+  const path = (user.tokenFile ?? user['token-file']) as string | undefined;
+  if (typeof path !== 'string' || path === '' || typeof user.token === 'string') return entry;
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new QciError(`kubeconfig user "${String(entry.name)}": cannot read its tokenFile ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      kind: 'bad-kubeconfig',
+    });
+  }
+  const { tokenFile: _a, 'token-file': _b, ...rest } = user;
+  return { ...entry, user: { ...rest, token } };
+}
+
+export async function loadKubeconfig(env: Record<string, string | undefined>): Promise<MergedKubeconfig> {
+  const paths = kubeconfigPaths(env);
+  const { parse } = await import('yaml');
+  const merged: MergedKubeconfig = {
+    config: { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] },
+    files: [],
+    contextSource: new Map(),
+  };
+  const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
+
+  for (const file of paths) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // kubectl skips missing files in KUBECONFIG
+      throw badFile(file, `cannot read it (${code ?? 'error'})`);
+    }
+    let doc: unknown;
+    try {
+      doc = parse(text);
+    } catch (error) {
+      const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+      throw badFile(file, `not valid YAML${line ? ` (line ${line})` : ''}`);
+    }
+    if (doc === null || doc === undefined) continue;
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw badFile(file, 'not a kubeconfig (expected a mapping)');
+    const raw = doc as Record<string, unknown>;
+    merged.files.push(file);
+    for (const section of ['clusters', 'users', 'contexts'] as const) {
+      for (const entry of asEntries(raw[section], file, section)) {
+        const name = entry.name as string;
+        if (seen[section].has(name)) continue; // first file wins
+        seen[section].add(name);
+        let value = section === 'contexts' ? entry : resolvePaths(entry, section, file);
+        if (section === 'users') value = inlineTokenFile(value);
+        merged.config[section].push(value);
+        if (section === 'contexts') merged.contextSource.set(name, file);
+      }
+    }
+    const current = raw['current-context'];
+    if (merged.config['current-context'] === undefined && typeof current === 'string' && current !== '') {
+      merged.config['current-context'] = current;
+    }
+  }
+
+  if (merged.files.length === 0) {
+    throw new QciError(`no kubeconfig found (looked at ${paths.join(', ')})`, {
+      kind: 'no-kubeconfig',
+      exitCode: ExitCode.authRequired,
+      hint: 'log in to app.ci first: oc login --web https://api.ci.l2s4.p1.openshiftapps.com:6443',
+    });
+  }
+  return merged;
+}
