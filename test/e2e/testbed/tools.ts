@@ -1,0 +1,49 @@
+/**
+ * End-to-end tests need real binaries. On a developer machine without them the tests are skipped with a
+ * printed reason; on CI (CI=true) a missing tool is a failure, so a broken image never passes silently.
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export interface ToolCheck {
+  /** True when every tool was found: use as `describe.skipIf(!tools.ok)`. */
+  ok: boolean;
+  missing: string[];
+  /** Why the tests are skipped ('' when ok). */
+  reason: string;
+}
+
+/** Absolute path of an executable on PATH, or undefined. */
+export function which(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, tool);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks the tools; when some are missing: throws if CI=true, else prints the reason and returns ok=false.
+ * Root is also required (rootful podman without systemd is what these machines support).
+ */
+export function requireTools(
+  tools: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): ToolCheck {
+  const missing = tools.filter((tool) => which(tool, env.PATH ?? '') === undefined);
+  const problems = missing.map((tool) => `${tool} not found on PATH`);
+  if (typeof process.getuid === 'function' && process.getuid() !== 0 && tools.includes('podman')) {
+    problems.push('not running as root (the test bed runs rootful podman)');
+  }
+  if (problems.length === 0) return { ok: true, missing: [], reason: '' };
+  const reason = `end-to-end tests skipped: ${problems.join('; ')}`;
+  if (env.CI === 'true') throw new Error(`CI=true and ${reason.replace('end-to-end tests skipped: ', '')}`);
+  console.warn(reason);
+  return { ok: false, missing, reason };
+}
