@@ -181,6 +181,34 @@ export class AppCi {
     return new AppCi(context, k8s, kc, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
+  /** The same cluster with another token: to ask app.ci whether a token found in an auth file still works. */
+  withToken(token: string): AppCi {
+    const kc = new this.k8s.KubeConfig();
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new QciError(`kube context "${this.context.name}" has no cluster`, { kind: 'bad-kubeconfig' });
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: 'probe', token }],
+      contexts: [{ name: 'probe', cluster: cluster.name, user: 'probe' }],
+      currentContext: 'probe',
+    });
+    return new AppCi({ ...this.context, userEntry: 'probe', token }, this.k8s, kc, this.timeoutMs);
+  }
+
+  /**
+   * Whether a token (from an auth file) is live on app.ci, and whose it is. A 401 means expired or
+   * revoked; other failures (network) leave the answer unknown.
+   */
+  async probeToken(token: string): Promise<{ state: 'valid'; username: string } | { state: 'expired' } | { state: 'unknown'; reason: string }> {
+    try {
+      const identity = await this.withToken(token).whoami();
+      return { state: 'valid', username: identity.username };
+    } catch (error) {
+      if (error instanceof QciError && error.kind === 'token-expired') return { state: 'expired' };
+      return { state: 'unknown', reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   /** The token qci hands to the registry; an error when the context has none (certificate or exec login). */
   requireToken(): string {
     if (this.context.token === null) {

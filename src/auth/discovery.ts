@@ -1,0 +1,234 @@
+/**
+ * Which auth files podman or docker consults, in order, for a given environment (REFERENCE §5).
+ * Pure: the caller hands in the environment, home directory, uid and podman version; nothing is read.
+ *
+ * Sources: containers/image pkg/docker/config (getAuthFilePaths, getPathToAuth), containers/common
+ * pkg/auth (GetDefaultAuthFile: REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, becomes podman's
+ * --authfile default), docker/cli cli/config.
+ */
+import { posix as path } from 'node:path';
+
+export type Engine = 'podman' | 'docker';
+export type AuthFileFormat = 'auth.json' | 'docker-config' | 'dockercfg';
+/**
+ * - `primary`: read first; `podman login` / `docker login` write it, `logout` edits it.
+ * - `fallback`: read only when earlier files hold no usable matching key; never written by login.
+ */
+export type AuthFileRole = 'primary' | 'fallback';
+
+export interface AuthFileRef {
+  path: string;
+  role: AuthFileRole;
+  format: AuthFileFormat;
+  /** Where the path came from, for people: `$REGISTRY_AUTH_FILE`, `~/.docker/config.json (DOCKER_CONFIG unset)`. */
+  why: string;
+  /** `podman logout HOST` edits this file (removes the exact HOST key from it). */
+  readByPodmanLogout: boolean;
+  /** The engine's `login` writes credentials into this file. */
+  writtenByLogin: boolean;
+  /**
+   * `podman login` rewrites this file keeping only `auths` and `credHelpers`: other keys
+   * (`credsStore`, `HttpHeaders`, `psFormat`, …) are lost. True for podman's primary unless podman ≥ 4.8
+   * writes a DOCKER_CONFIG file in Docker-compatible mode.
+   */
+  loginDropsUnknownKeys: boolean;
+  /** Read only while this other file is missing (docker's legacy ~/.dockercfg). */
+  readOnlyWhenMissing?: string;
+}
+
+export interface DiscoveryOptions {
+  env: Record<string, string | undefined>;
+  home: string;
+  uid: number;
+  engine: Engine;
+  /** `podman --version`'s number, e.g. "4.3.1". Unknown: the newest behaviour is assumed. */
+  podmanVersion?: string;
+  /** podman's `--authfile` flag (it wins over REGISTRY_AUTH_FILE). */
+  authfile?: string;
+}
+
+/** containers/image 5.24 (podman 4.4): an explicit auth file is the only file read. */
+export const AUTHFILE_ONLY_SINCE = [4, 4] as const;
+/** containers/common 0.57 (podman 4.8): login keeps unknown keys of a DOCKER_CONFIG file; --compat-auth-file. */
+export const COMPAT_AUTH_FILE_SINCE = [4, 8] as const;
+
+export interface PodmanAuthBehaviour {
+  version: string | undefined;
+  /** False when no version was given or it could not be read: the newest behaviour is assumed. */
+  known: boolean;
+  /** --authfile / REGISTRY_AUTH_FILE / DOCKER_CONFIG make that one file the only file read. */
+  explicitFileIsOnlyFile: boolean;
+  /** login/logout with DOCKER_CONFIG set keep Docker's other keys (podman ≥ 4.8). */
+  loginKeepsDockerKeys: boolean;
+}
+
+/** Reads "4.3.1", "v4.9.4-dev", "podman version 5.0.2" into [major, minor, patch]. */
+export function parsePodmanVersion(text: string): [number, number, number] | undefined {
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+function atLeast(version: readonly number[], floor: readonly number[]): boolean {
+  for (let i = 0; i < floor.length; i++) {
+    const a = version[i] ?? 0;
+    const b = floor[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+export function podmanAuthBehaviour(version?: string): PodmanAuthBehaviour {
+  const parsed = version === undefined ? undefined : parsePodmanVersion(version);
+  if (!parsed) return { version, known: false, explicitFileIsOnlyFile: true, loginKeepsDockerKeys: true };
+  return {
+    version,
+    known: true,
+    explicitFileIsOnlyFile: atLeast(parsed, AUTHFILE_ONLY_SINCE),
+    loginKeepsDockerKeys: atLeast(parsed, COMPAT_AUTH_FILE_SINCE),
+  };
+}
+
+/** Go's os.Getenv(...) != "": an empty variable counts as unset. */
+function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function tilde(home: string, file: string): string {
+  return file.startsWith(`${home}/`) ? `~/${file.slice(home.length + 1)}` : file;
+}
+
+/** The files podman (skopeo, buildah: containers/image) reads, in order. */
+function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
+  const { env, home, uid } = options;
+  const behaviour = podmanAuthBehaviour(options.podmanVersion);
+  const versionNote = behaviour.known ? `podman ${behaviour.version ?? ''}` : 'podman version unknown, newest behaviour assumed';
+  const refs: AuthFileRef[] = [];
+
+  // 1. The primary: --authfile, else REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json (containers/common
+  //    GetDefaultAuthFile makes it --authfile's default), else the XDG runtime file.
+  const registryAuthFile = envValue(env, 'REGISTRY_AUTH_FILE');
+  const dockerConfig = envValue(env, 'DOCKER_CONFIG');
+  let explicit: { path: string; label: string; why: string; format: AuthFileFormat; dockerCompat: boolean } | undefined;
+  if (options.authfile !== undefined && options.authfile !== '') {
+    explicit = { path: options.authfile, label: '--authfile', why: '--authfile', format: 'auth.json', dockerCompat: false };
+  } else if (registryAuthFile !== undefined) {
+    const label = '$REGISTRY_AUTH_FILE';
+    explicit = { path: registryAuthFile, label, why: label, format: 'auth.json', dockerCompat: false };
+  } else if (dockerConfig !== undefined) {
+    explicit = {
+      path: path.join(dockerConfig, 'config.json'),
+      label: '$DOCKER_CONFIG/config.json',
+      why: '$DOCKER_CONFIG/config.json (DOCKER_CONFIG set: podman reads it instead of the XDG runtime file)',
+      format: 'docker-config',
+      dockerCompat: true,
+    };
+  }
+
+  if (explicit) {
+    refs.push({
+      path: explicit.path,
+      role: 'primary',
+      format: explicit.format,
+      why: explicit.why,
+      readByPodmanLogout: true,
+      writtenByLogin: true,
+      loginDropsUnknownKeys: !(explicit.dockerCompat && behaviour.loginKeepsDockerKeys),
+    });
+    if (behaviour.explicitFileIsOnlyFile) return refs;
+  } else {
+    const runtimeDir = envValue(env, 'XDG_RUNTIME_DIR');
+    refs.push({
+      path: runtimeDir ? path.join(runtimeDir, 'containers', 'auth.json') : `/run/containers/${uid}/auth.json`,
+      role: 'primary',
+      format: 'auth.json',
+      why: runtimeDir
+        ? '${XDG_RUNTIME_DIR}/containers/auth.json'
+        : `/run/containers/${uid}/auth.json (XDG_RUNTIME_DIR unset; gone after a reboot)`,
+      readByPodmanLogout: true,
+      writtenByLogin: true,
+      loginDropsUnknownKeys: true,
+    });
+  }
+
+  const readOnly = (ref: Omit<AuthFileRef, 'role' | 'readByPodmanLogout' | 'writtenByLogin' | 'loginDropsUnknownKeys'>) => {
+    if (refs.some((r) => r.path === ref.path)) return; // $DOCKER_CONFIG/config.json can be primary and 3rd
+    refs.push({ ...ref, role: 'fallback', readByPodmanLogout: false, writtenByLogin: false, loginDropsUnknownKeys: false });
+  };
+  // Only podman < 4.4 gets here with an explicit file.
+  const afterExplicit = explicit ? `; still read after ${explicit.label} by podman < 4.4 (${versionNote})` : '';
+
+  // 2. ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json
+  const configHome = envValue(env, 'XDG_CONFIG_HOME');
+  readOnly({
+    path: path.join(configHome ?? path.join(home, '.config'), 'containers', 'auth.json'),
+    format: 'auth.json',
+    why: (configHome ? '${XDG_CONFIG_HOME}/containers/auth.json' : '~/.config/containers/auth.json (XDG_CONFIG_HOME unset)') + afterExplicit,
+  });
+  // 3. $DOCKER_CONFIG/config.json, else ~/.docker/config.json
+  readOnly({
+    path: dockerConfig ? path.join(dockerConfig, 'config.json') : path.join(home, '.docker', 'config.json'),
+    format: 'docker-config',
+    why: (dockerConfig ? '$DOCKER_CONFIG/config.json' : '~/.docker/config.json (DOCKER_CONFIG unset)') + afterExplicit,
+  });
+  // 4. ~/.dockercfg, the legacy format without the "auths" wrapper
+  readOnly({
+    path: path.join(home, '.dockercfg'),
+    format: 'dockercfg',
+    why: `~/.dockercfg (legacy format)${afterExplicit}`,
+  });
+  return refs;
+}
+
+/** The files docker reads: config.json in $DOCKER_CONFIG (a directory) or ~/.docker; credHelpers/credsStore live inside it. */
+function dockerCandidates(options: DiscoveryOptions): AuthFileRef[] {
+  const { env, home } = options;
+  const dockerConfig = envValue(env, 'DOCKER_CONFIG');
+  const configPath = dockerConfig ? path.join(dockerConfig, 'config.json') : path.join(home, '.docker', 'config.json');
+  const podmanPrimary = podmanCandidates({ ...options, engine: 'podman' })[0]?.path;
+  const refs: AuthFileRef[] = [
+    {
+      path: configPath,
+      role: 'primary',
+      format: 'docker-config',
+      why: dockerConfig ? '$DOCKER_CONFIG/config.json' : '~/.docker/config.json (DOCKER_CONFIG unset)',
+      readByPodmanLogout: podmanPrimary === configPath,
+      writtenByLogin: true,
+      loginDropsUnknownKeys: false,
+    },
+  ];
+  const legacy = path.join(home, '.dockercfg');
+  refs.push({
+    path: legacy,
+    role: 'fallback',
+    format: 'dockercfg',
+    why: `~/.dockercfg (legacy; docker < 25 reads it only while ${tilde(home, configPath)} is missing)`,
+    readByPodmanLogout: podmanPrimary === legacy,
+    writtenByLogin: false,
+    loginDropsUnknownKeys: false,
+    readOnlyWhenMissing: configPath,
+  });
+  return refs;
+}
+
+/** The auth files `engine` consults, in the order it consults them. */
+export function authFileCandidates(options: DiscoveryOptions): AuthFileRef[] {
+  return options.engine === 'docker' ? dockerCandidates(options) : podmanCandidates(options);
+}
+
+/** A ref for a path the caller names directly (a test, `qci … --authfile`): the format comes from the name. */
+export function authFileRef(filePath: string, partial: Partial<AuthFileRef> = {}): AuthFileRef {
+  const base = path.basename(filePath);
+  const format: AuthFileFormat = base === '.dockercfg' ? 'dockercfg' : base === 'config.json' ? 'docker-config' : 'auth.json';
+  return {
+    path: filePath,
+    role: 'primary',
+    format,
+    why: 'given path',
+    readByPodmanLogout: false,
+    writtenByLogin: false,
+    loginDropsUnknownKeys: false,
+    ...partial,
+  };
+}

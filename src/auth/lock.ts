@@ -1,0 +1,150 @@
+/**
+ * An advisory lock next to an auth file, so two qci processes never lose each other's writes:
+ * `<file>.qci-lock`, created with O_EXCL, holding `{pid, host, nonce, at}`.
+ *
+ * A lock is stale when it is older than `staleMs` (no read-modify-write takes that long) or when its
+ * owner ran on this host and that pid is gone. A stale lock is moved aside with rename (atomic, so only
+ * one waiter wins), checked to be the one judged stale, and removed. podman and docker do not know this
+ * lock: they write atomically but without locking, so a qci write racing `podman login` can still lose.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { QciError } from '../core/errors.js';
+
+export interface LockOptions {
+  /** Give up after this long (default 10 s). */
+  timeoutMs?: number;
+  /** A lock older than this is stale whoever holds it (default 30 s). */
+  staleMs?: number;
+}
+
+interface LockInfo {
+  pid?: number;
+  host?: string;
+  nonce?: string;
+}
+
+export function lockPathFor(target: string): string {
+  return `${target}.qci-lock`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function parseInfo(text: string): LockInfo {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null ? (value as LockInfo) : {};
+  } catch {
+    return {};
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Why the lock at `lockPath` may be broken, with the text judged; undefined while it is live. */
+async function staleness(lockPath: string, staleMs: number): Promise<{ text: string; why: string } | 'gone' | undefined> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    mtimeMs = (await stat(lockPath)).mtimeMs;
+    text = await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
+  }
+  const info = parseInfo(text);
+  if (Date.now() - mtimeMs > staleMs) return { text, why: 'old' };
+  if (typeof info.pid === 'number' && info.host === hostname() && !pidAlive(info.pid)) return { text, why: 'dead pid' };
+  return undefined;
+}
+
+async function breakLock(lockPath: string, judged: string): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another waiter broke it first
+    throw error;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => judged);
+  if (moved !== judged) {
+    // We moved a lock taken after our check: put it back unless yet another one appeared.
+    await link(aside, lockPath).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
+}
+
+export interface HeldLock {
+  path: string;
+  release(): Promise<void>;
+}
+
+export async function acquireLock(target: string, options: LockOptions = {}): Promise<HeldLock> {
+  const lockPath = lockPathFor(target);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const staleMs = options.staleMs ?? 30_000;
+  const nonce = randomBytes(8).toString('hex');
+  const content = JSON.stringify({ pid: process.pid, host: hostname(), nonce, at: new Date().toISOString() });
+  const deadline = Date.now() + timeoutMs;
+  let delay = 4;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      try {
+        await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+      return {
+        path: lockPath,
+        async release() {
+          // Remove it only while it is still ours (it may have been broken as stale meanwhile).
+          const now = await readFile(lockPath, 'utf8').catch(() => '');
+          if (parseInfo(now).nonce === nonce) await unlink(lockPath).catch(() => undefined);
+        },
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        throw new QciError(`cannot lock ${target}: cannot create ${lockPath} (${code ?? 'error'})`, {
+          kind: 'auth-file-write',
+          hint: `check that the directory of ${target} is writable`,
+          cause: error,
+        });
+      }
+    }
+    const stale = await staleness(lockPath, staleMs);
+    if (stale === 'gone') continue;
+    if (stale) {
+      await breakLock(lockPath, stale.text);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const holder = parseInfo(await readFile(lockPath, 'utf8').catch(() => '')).pid;
+      throw new QciError(`${target} is locked by another qci process${holder ? ` (pid ${holder})` : ''}`, {
+        kind: 'auth-file-locked',
+        hint: `wait for it to finish, or remove ${lockPath} if no qci is running`,
+      });
+    }
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** Runs `fn` while holding the lock for `target`. */
+export async function withFileLock<T>(target: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const lock = await acquireLock(target, options);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
