@@ -45,8 +45,8 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['@kubernetes/client-node', 'yaml'],
-  // import() of those becomes a lazy require(): V8 drops the dynamic-import callback of functions
+  external: ['@kubernetes/client-node', 'yaml', 'execa'],
+  // import() of those (and execa, statically imported only by lazily loaded modules) becomes a lazy require(): V8 drops the dynamic-import callback of functions
   // restored from a code cache, and Node >= 20.19 can require() ES modules such as the kube client.
   supported: { 'dynamic-import': false },
   define: { QCI_VERSION: JSON.stringify(pkg.version) },

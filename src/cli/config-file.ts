@@ -1,18 +1,19 @@
 /** Finds and reads the optional config file ($XDG_CONFIG_HOME/qci/config.yaml). */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 
-export function configFilePath(env: Record<string, string | undefined>): string {
+export function configFilePath(env: Record<string, string | undefined>, home: string): string {
   if (env.QCI_CONFIG) return env.QCI_CONFIG;
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  const base = env.XDG_CONFIG_HOME || join(home, '.config');
   return join(base, 'qci', 'config.yaml');
 }
 
 /** The parsed file, or undefined when there is none. YAML is only loaded when a file exists. */
 export async function readConfigFile(env: Record<string, string | undefined>): Promise<{ path: string; data: unknown } | undefined> {
-  const path = configFilePath(env);
+  // HOME is set in every normal environment; node:os loads only when it is not (start-up cost).
+  const home = env.HOME || (await import('node:os')).homedir();
+  const path = configFilePath(env, home);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

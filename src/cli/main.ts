@@ -1,13 +1,8 @@
 /** Entry point: the only place that sets the process exit code. */
 import { runQci } from './program.js';
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  // Commands that run a child process handle Ctrl-C themselves; here we only make sure the code is 130.
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.exitCode = 130;
-});
+// No SIGINT handler here: Ctrl-C's default (death by SIGINT, which shells report as 130) is right for
+// commands that run nothing; commands that run a child process handle it themselves.
 
 // Not top-level await: the bundle is CommonJS for start-up speed (bin/build.mjs says why).
 void main();
@@ -24,5 +19,5 @@ async function main(): Promise<void> {
     },
     env: process.env,
   });
-  process.exitCode = interrupted ? 130 : code;
+  process.exitCode = code;
 }

@@ -7,6 +7,7 @@ import { contextFor, examples, type Action, type CommandContext } from './contex
 import { Ui, type Io } from './ui.js';
 import { registerPullspec } from './commands/pullspec.js';
 import { registerRegistries } from './commands/registries.js';
+import { registerLogin } from './commands/login.js';
 
 declare const QCI_VERSION: string;
 
@@ -15,6 +16,11 @@ Exit codes:
   0    success
   1    failure (the message says what failed and what to run next)
   2    usage error: unknown command or flag, malformed image reference, bad setting
+  3    authentication needed: not logged in, or the app.ci token expired or was revoked
+  4    access denied: no QCI access (or not allowed to pull that image)
+  5    not found: image, tag or kube context
+  6    unreachable: DNS, connection refused, timeout or TLS failure
+  7    a tool qci needs (podman or docker) is not installed
   130  interrupted (Ctrl-C)
 `;
 
@@ -40,6 +46,8 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       'after',
       examples([
         ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of an image stream tag'],
+        ['qci login', 'log podman in to QCI with your app.ci token'],
+        ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
         ['qci registries', 'the CI clusters and their registries'],
         ['qci help pullspec', 'help for one command'],
       ]) +
@@ -56,6 +64,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
 
   registerPullspec(program, wrap);
   registerRegistries(program, wrap);
+  registerLogin(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');

@@ -149,7 +149,7 @@ export function appCiError(error: unknown, ctx: AppCiContext, action: string): Q
       hint: code.includes('CERT') || code.includes('SIGN') ? `check the certificate-authority of the cluster in ${ctx.file}` : 'check your network or VPN and try again',
     });
   }
-  return new QciError(`cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`, { kind: 'unreachable', exitCode: ExitCode.unreachable });
+  return new QciError(`cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`, { kind: 'unreachable', exitCode: ExitCode.unreachable, cause: error });
 }
 
 export interface AppCiOptions {
@@ -221,21 +221,28 @@ export class AppCi {
     return this.context.token;
   }
 
-  /** Per-request options: a timeout, so a dead API server cannot hang qci. */
-  private options() {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    return {
-      middleware: [
+  /**
+   * An API client like kc.makeApiClient, plus a timeout on every request, so a dead API server cannot
+   * hang qci (client-node has no timeout of its own).
+   */
+  private api<T>(type: new (config: K8s.Configuration) => T): T {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new QciError(`kube context "${this.context.name}" has no cluster`, { kind: 'bad-kubeconfig' });
+    const timeoutMs = this.timeoutMs;
+    const config = this.k8s.createConfiguration({
+      baseServer: new this.k8s.ServerConfiguration(cluster.server, {}),
+      authMethods: { default: this.kc },
+      promiseMiddleware: [
         {
           pre: async (request: K8s.RequestContext) => {
-            request.setSignal(signal as unknown as Parameters<K8s.RequestContext['setSignal']>[0]);
+            request.setSignal(AbortSignal.timeout(timeoutMs) as unknown as Parameters<K8s.RequestContext['setSignal']>[0]);
             return request;
           },
           post: async (response: K8s.ResponseContext) => response,
         },
       ],
-      middlewareMergeStrategy: 'append' as const,
-    };
+    });
+    return new type(config);
   }
 
   private async call<T>(action: string, request: () => Promise<T>): Promise<T> {
@@ -248,11 +255,10 @@ export class AppCi {
 
   /** selfsubjectreviews, falling back to users/~ on clusters without that API. */
   async whoami(): Promise<Identity> {
-    const authn = this.kc.makeApiClient(this.k8s.AuthenticationV1Api);
+    const authn = this.api(this.k8s.AuthenticationV1Api);
     try {
       const review = await authn.createSelfSubjectReview(
-        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
-        this.options() as never,
+        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }
       );
       const info = review.status?.userInfo;
       if (info?.username) return { username: info.username, groups: info.groups ?? [] };
@@ -260,9 +266,9 @@ export class AppCi {
       const code = (error as { code?: unknown }).code;
       if (code !== 404 && code !== 403) throw appCiError(error, this.context, 'find out who you are');
     }
-    const custom = this.kc.makeApiClient(this.k8s.CustomObjectsApi);
+    const custom = this.api(this.k8s.CustomObjectsApi);
     const user = await this.call('find out who you are', () =>
-      custom.getClusterCustomObject({ group: 'user.openshift.io', version: 'v1', plural: 'users', name: '~' }, this.options() as never),
+      custom.getClusterCustomObject({ group: 'user.openshift.io', version: 'v1', plural: 'users', name: '~' }),
     );
     const meta = (user as { metadata?: { name?: string }; groups?: string[] }) ?? {};
     if (!meta.metadata?.name) throw new QciError(`app.ci (${this.context.server}) did not say who you are`, { kind: 'api-error' });
@@ -274,11 +280,10 @@ export class AppCi {
     const token = this.requireToken();
     const facts = tokenFacts(token);
     if (facts.kind !== 'oauth') return facts.expiresAt ? { expiresAt: facts.expiresAt, source: 'jwt' } : { expiresAt: null, source: 'unknown' };
-    const custom = this.kc.makeApiClient(this.k8s.CustomObjectsApi);
+    const custom = this.api(this.k8s.CustomObjectsApi);
     try {
       const object = (await custom.getClusterCustomObject(
-        { group: 'oauth.openshift.io', version: 'v1', plural: 'useroauthaccesstokens', name: oauthTokenObjectName(token) },
-        this.options() as never,
+        { group: 'oauth.openshift.io', version: 'v1', plural: 'useroauthaccesstokens', name: oauthTokenObjectName(token) }
       )) as { metadata?: { creationTimestamp?: string }; expiresIn?: number };
       const created = object.metadata?.creationTimestamp ? Date.parse(object.metadata.creationTimestamp) : NaN;
       if (Number.isFinite(created) && typeof object.expiresIn === 'number' && object.expiresIn > 0) {
@@ -294,7 +299,7 @@ export class AppCi {
 
   /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */
   async canPullQci(): Promise<boolean> {
-    const authz = this.kc.makeApiClient(this.k8s.AuthorizationV1Api);
+    const authz = this.api(this.k8s.AuthorizationV1Api);
     const review = await this.call('check your QCI access', () =>
       authz.createSelfSubjectAccessReview(
         {
@@ -303,8 +308,7 @@ export class AppCi {
             kind: 'SelfSubjectAccessReview',
             spec: { resourceAttributes: { verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: 'ocp' } },
           },
-        },
-        this.options() as never,
+        }
       ),
     );
     return review.status?.allowed === true;
