@@ -1,0 +1,268 @@
+/**
+ * qci login, logout and whoami end to end: the real bin/qci, real podman 4.3.1, a real registry behind a
+ * quay-proxy-like auth layer, and a fake app.ci API over HTTPS spoken to by @kubernetes/client-node.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { acquireLock } from '../../src/auth/index.js';
+import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+
+const tools = requireTools(TESTBED_TOOLS);
+const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
+  let bed: TestBed;
+  let pe: PodmanEnv;
+
+  beforeAll(async () => {
+    bed = await startTestBed({ denyMode: 'auth-401' });
+  });
+  afterAll(async () => bed?.stop());
+  afterEach(async () => pe?.stop());
+
+  async function freshPodman(): Promise<PodmanEnv> {
+    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host, `localhost:${bed.proxy.port}`] });
+    return pe;
+  }
+
+  function qci(args: string[], env: Record<string, string | undefined> = {}) {
+    return pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, ...env } });
+  }
+
+  /** Every auth file podman or docker reads, as bytes (null when absent): "no file is changed" checks. */
+  function snapshot(): Record<string, string | null> {
+    return Object.fromEntries(
+      Object.values(pe.authFiles).map((p: string) => [p, existsSync(p) ? readFileSync(p, 'utf8') : null]),
+    );
+  }
+
+  function writeJson(path: string, value: unknown) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(value, null, '\t'), { mode: 0o600 });
+  }
+
+  it('qci login, then a plain podman pull works; the token never appears in argv or output', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    // Watch every process's command line while the login runs.
+    const seen = new Set<string>();
+    let running = true;
+    const watcher = (async () => {
+      while (running) {
+        for (const pid of readdirSync('/proc')) {
+          if (!/^\d+$/.test(pid)) continue;
+          try {
+            const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            if (cmdline) seen.add(cmdline.replace(/\0/g, ' '));
+          } catch {
+            // the process ended while we looked
+          }
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const login = await qci(['login'], { KUBECONFIG: kubeconfig });
+    running = false;
+    await watcher;
+
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect([...seen].some((c) => c.includes('podman login --password-stdin'))).toBe(true);
+    for (const cmdline of seen) expect(cmdline).not.toContain(bed.token);
+    expect(login.stdout + login.stderr).not.toContain(bed.token);
+    expect(login.stderr).toContain(`Logged in to ${bed.proxy.host} as ${bed.user} (podman)`);
+    expect(login.stderr).toContain(`credential in ${pe.authFiles.xdgRuntime}`);
+    expect(login.stderr).toMatch(/token expires in 2[78] days/);
+    expect(statSync(pe.authFiles.xdgRuntime).mode & 0o777).toBe(0o600);
+
+    const pull = await pe.podman(['pull', bed.ref()]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+
+    const json = await qci(['login', '--json'], { KUBECONFIG: kubeconfig });
+    expect(JSON.parse(json.stdout)).toMatchObject({ registry: bed.proxy.host, user: bed.user, engine: 'podman', authFile: pe.authFiles.xdgRuntime, warnings: [] });
+  });
+
+  it('a stale token in ~/.docker/config.json: whoami names it, logout removes it and keeps the rest, login makes pulls work', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.expireToken(stale);
+    writeJson(pe.authFiles.docker, {
+      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) }, 'other.example.com': { auth: b64('someone:keep-me') } },
+      psFormat: 'table {{.ID}}',
+      HttpHeaders: { 'User-Agent': 'test' },
+    });
+
+    const before = await pe.podman(['pull', bed.ref()]);
+    expect(before.exitCode).toBe(125);
+    expect(before.stderr).toContain('unauthorized');
+
+    const whoami = await qci(['whoami'], { KUBECONFIG: kubeconfig });
+    expect(whoami.exitCode).toBe(3);
+    expect(whoami.stdout).toMatch(/podman\s+✗ 4\.3\.1; uses \S+ in ~\/\.docker\/config\.json: an expired or revoked app\.ci token/);
+    expect(whoami.stdout + whoami.stderr).not.toContain(stale);
+    const whoamiJson = JSON.parse((await qci(['whoami', '--json'], { KUBECONFIG: kubeconfig })).stdout);
+    expect(whoamiJson.engines[0]).toMatchObject({ engine: 'podman', state: 'expired', file: pe.authFiles.docker });
+
+    const dry = await qci(['logout', '--dry-run']);
+    expect(dry.stderr).toContain(`would remove ${bed.proxy.host} from ~/.docker/config.json`);
+    expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths[bed.proxy.host]).toBeDefined();
+
+    const logout = await qci(['logout']);
+    expect(logout.exitCode, logout.stderr).toBe(0);
+    expect(logout.stderr).toMatch(new RegExp(`removed ${bed.proxy.host.replace(/\./g, '\\.')} from ~/\\.docker/config\\.json \\(backup: ~/\\.docker/config\\.json\\.qci-backup-`));
+    const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
+    expect(after.auths).toEqual({ 'other.example.com': { auth: b64('someone:keep-me') } });
+    expect(after.psFormat).toBe('table {{.ID}}');
+    expect(after.HttpHeaders).toEqual({ 'User-Agent': 'test' });
+    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) => n.startsWith('config.json.qci-backup-'));
+    expect(backups).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dirname(pe.authFiles.docker), backups[0]!), 'utf8')).auths[bed.proxy.host]).toBeDefined();
+
+    const login = await qci(['login'], { KUBECONFIG: kubeconfig });
+    expect(login.exitCode, login.stderr).toBe(0);
+    const pull = await pe.podman(['pull', bed.ref()]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+  });
+
+  it('login warns about an older QCI credential in another file that podman logout would leave behind', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const old = bed.appci.createToken(bed.user);
+    writeJson(pe.authFiles.docker, { auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${old}`) } } });
+    const login = await qci(['login'], { KUBECONFIG: kubeconfig });
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain('~/.docker/config.json holds an older QCI credential');
+    expect(login.stderr).toContain(`podman logout --authfile ~/.docker/config.json ${bed.proxy.host}`);
+    expect(login.stderr).not.toContain(old);
+  });
+
+  it('two qci logins at once leave a valid file holding both results', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const hosts = [bed.proxy.host, `localhost:${bed.proxy.port}`];
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(hosts.map((host) => qci(['login'], { KUBECONFIG: kubeconfig, QCI_REGISTRY: host })));
+      for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
+      const file = JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8'));
+      expect(Object.keys(file.auths).sort()).toEqual([...hosts].sort());
+      writeFileSync(pe.authFiles.xdgRuntime, '{"auths":{}}');
+    }
+  });
+
+  it('a login waits while another qci holds the auth file, then writes', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
+    const held = await acquireLock(pe.authFiles.xdgRuntime);
+    let finished = false;
+    const login = qci(['login'], { KUBECONFIG: kubeconfig }).finally(() => (finished = true));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(finished).toBe(false);
+    expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
+    await held.release();
+    const result = await login;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8')).auths[bed.proxy.host]).toBeDefined();
+  });
+
+  it('corrupt JSON in an auth file: a clear error with its path, and the file is left byte for byte', async () => {
+    await freshPodman();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
+    writeFileSync(pe.authFiles.xdgRuntime, '{"auths": {"x": ');
+    const before = snapshot();
+    const login = await qci(['login'], { KUBECONFIG: kubeconfig });
+    expect(login.exitCode).toBe(1);
+    expect(login.stderr).toContain(pe.authFiles.xdgRuntime);
+    expect(login.stderr).toContain('left it unchanged');
+    const logout = await qci(['logout']);
+    expect(logout.exitCode).toBe(1);
+    expect(logout.stderr).toContain(`${pe.authFiles.xdgRuntime}:`);
+    expect(snapshot()).toEqual(before);
+  });
+
+  // Each failure: the exit code, words of the message, and no auth file touched.
+  const failures: [string, (bed: TestBed) => Promise<Record<string, string>>, number, RegExp][] = [
+    [
+      'a kubeconfig without an app.ci context',
+      async (b) => ({ KUBECONFIG: await b.appci.kubeconfig({ token: b.token, context: 'build02' }) }),
+      3,
+      /no app\.ci context: .*contexts in the kubeconfig: build02 \(https:\/\/127\.0\.0\.1:\d+\)[\s\S]*oauth\/token\/request/,
+    ],
+    [
+      'an unreachable API server',
+      async (b) => ({ KUBECONFIG: await b.appci.kubeconfig({ token: b.token, server: 'https://127.0.0.1:1' }) }),
+      6,
+      /cannot reach app\.ci \(https:\/\/127\.0\.0\.1:1, context app\.ci\): connection refused/,
+    ],
+    [
+      'an expired token',
+      async (b) => {
+        const t = b.appci.createToken(b.user);
+        b.appci.expireToken(t);
+        return { KUBECONFIG: await b.appci.kubeconfig({ token: t }) };
+      },
+      3,
+      /rejected the token while trying to find out who you are: it has expired or was revoked[\s\S]*oauth\/token\/request/,
+    ],
+    [
+      'a revoked token',
+      async (b) => {
+        const t = b.appci.createToken(b.user);
+        b.appci.revokeToken(t);
+        return { KUBECONFIG: await b.appci.kubeconfig({ token: t }) };
+      },
+      3,
+      /expired or was revoked/,
+    ],
+    [
+      'a user denied QCI access',
+      async (b) => {
+        const t = b.appci.createToken('mallory');
+        b.appci.denyQciAccess('mallory');
+        return { KUBECONFIG: await b.appci.kubeconfig({ token: t }) };
+      },
+      4,
+      /mallory may not pull from QCI[\s\S]*qci-image-puller/,
+    ],
+  ];
+  it.each(failures)('%s: clear message, non-zero exit, no file changed', async (_name, setup, code, message) => {
+    await freshPodman();
+    writeJson(pe.authFiles.docker, { auths: { 'other.example.com': { auth: b64('a:b') } } });
+    const before = snapshot();
+    const env = await setup(bed);
+    const login = await qci(['login'], env);
+    expect(login.exitCode, login.stderr).toBe(code);
+    expect(login.stderr).toMatch(message);
+    expect(login.stdout).toBe('');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('KUBECONFIG with duplicate names across two files: the first file wins, as with kubectl', async () => {
+    await freshPodman();
+    const revoked = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(revoked);
+    const names = { context: 'app.ci', cluster: 'appci', user: 'me/appci' };
+    const good = await bed.appci.kubeconfig({ token: bed.token, ...names });
+    const bad = await bed.appci.kubeconfig({ token: revoked, ...names });
+    const login = await qci(['login'], { KUBECONFIG: `${good}:${bad}` });
+    expect(login.exitCode, login.stderr).toBe(0);
+    const reversed = await qci(['whoami'], { KUBECONFIG: `${bad}:${good}` });
+    expect(reversed.exitCode).toBe(3);
+    expect(reversed.stdout).toContain('expired or was revoked');
+  });
+
+  it('whoami falls back to users/~ where selfsubjectreviews is missing', async () => {
+    await freshPodman();
+    bed.appci.setSelfSubjectReviews(false);
+    try {
+      const whoami = await qci(['whoami', '--json'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+      expect(JSON.parse(whoami.stdout).appci).toMatchObject({ user: bed.user, qciAccess: true });
+    } finally {
+      bed.appci.setSelfSubjectReviews(true);
+    }
+  });
+});
