@@ -4,7 +4,7 @@
  * loaded only here, only when a command needs app.ci.
  */
 import { createHash } from 'node:crypto';
-import type * as K8s from '@kubernetes/client-node';
+import type * as K8s from './client-node.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
@@ -170,7 +170,7 @@ export class AppCi {
   static async connect(options: AppCiOptions): Promise<AppCi> {
     const merged = await loadKubeconfig(options.env);
     const context = findAppCiContext(merged, options.context);
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
     try {
       kc.loadFromString(JSON.stringify(merged.config));

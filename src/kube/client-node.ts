@@ -1,0 +1,14 @@
+/**
+ * The parts of @kubernetes/client-node qci uses. bin/build.mjs bundles this file on its own
+ * (bin/dist/kube.cjs), tree-shaken: importing the whole package costs ~400 ms on Node 20, this ~100 ms.
+ */
+export {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+} from '@kubernetes/client-node';
+export type { Configuration, RequestContext, ResponseContext } from '@kubernetes/client-node';
