@@ -30,7 +30,9 @@ const allowed: Record<string, string[]> = {
   engine: ['core', 'engine'],
   registry: ['core', 'auth', 'registry'],
   doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor'],
-  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor', 'cli'],
+  // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
+  joblog: ['core', 'joblog'],
+  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor', 'joblog', 'cli'],
 };
 
 describe('layers', () => {

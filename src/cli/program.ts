@@ -8,6 +8,8 @@ import { Ui, type Io } from './ui.js';
 import { registerPullspec } from './commands/pullspec.js';
 import { registerRegistries } from './commands/registries.js';
 import { registerLogin } from './commands/login.js';
+import { registerPull } from './commands/pull.js';
+import { registerJobImage } from './commands/job-image.js';
 
 declare const QCI_VERSION: string;
 
@@ -45,6 +47,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .addHelpText(
       'after',
       examples([
+        ['qci pull ocp/4.7:my-component', 'pull an image stream tag from QCI, logging in if needed'],
         ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of an image stream tag'],
         ['qci login', 'log podman in to QCI with your app.ci token'],
         ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
@@ -64,7 +67,9 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
 
   registerPullspec(program, wrap);
   registerRegistries(program, wrap);
+  registerPull(program, wrap);
   registerLogin(program, wrap);
+  registerJobImage(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');

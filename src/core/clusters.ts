@@ -62,3 +62,56 @@ export const CLUSTERS: readonly ClusterRegistry[] = [
   { cluster: 'hosted-mgmt', registry: null, description: 'hosted control planes management; no registry', consoleHosts: [] },
   { cluster: 'hosted-mgmt2', registry: null, description: 'hosted control planes management; no registry', consoleHosts: [] },
 ];
+
+/** Any build farm, listed or not: REFERENCE §2 says every `build\d\d+` cluster has a registry of this form. */
+const BUILD_FARM_NAME = /^build\d{2,}$/;
+/** The two console host forms of a build farm (classic, and the devcluster one that newer farms use). */
+const BUILD_FARM_CONSOLE = [
+  /^console\.(build\d{2,})\.ci\.openshift\.org$/,
+  /^console-openshift-console\.apps\.(build\d{2,})\.ci\.devcluster\.openshift\.com$/,
+];
+/**
+ * Console hosts of clusters whose row lists none. vsphere02's is the console its own tooling links to
+ * (jcpowermac/ocp-vcf-dashboard); for the rest, OpenShift's default route `console-openshift-console.apps.<domain>`
+ * is matched against the cluster's registry `registry.<domain>` or `registry.apps.<domain>` (clusterForConsoleHost).
+ */
+const EXTRA_CONSOLE_HOSTS: Record<string, string> = {
+  'console-openshift-console.apps.build02.vmc.ci.openshift.org': 'vsphere02',
+};
+
+/** A build farm that is not (yet) in CLUSTERS, described like the listed ones. */
+function unlistedBuildFarm(cluster: string): ClusterRegistry {
+  return {
+    cluster,
+    registry: `registry.${cluster}.ci.openshift.org`,
+    description: "build farm; a job's images live here for about an hour after it ends",
+    consoleHosts: [buildFarmConsoleHost(cluster)],
+  };
+}
+
+/** The cluster called `name` (case-insensitive), including build farms missing from the table; null when unknown. QCI is not a cluster. */
+export function clusterNamed(name: string): ClusterRegistry | null {
+  const wanted = name.trim().toLowerCase();
+  const listed = CLUSTERS.find((c) => c.cluster.toLowerCase() === wanted && c.cluster !== 'QCI');
+  if (listed) return listed;
+  return BUILD_FARM_NAME.test(wanted) ? unlistedBuildFarm(wanted) : null;
+}
+
+/** The cluster whose web console is `host` (as in ci-operator's "Using namespace" line); null when unknown. */
+export function clusterForConsoleHost(host: string): ClusterRegistry | null {
+  const wanted = host.trim().toLowerCase().replace(/\.$/, '').replace(/:443$/, '');
+  const listed = CLUSTERS.find((c) => c.consoleHosts.includes(wanted));
+  if (listed) return listed;
+  for (const form of BUILD_FARM_CONSOLE) {
+    const match = form.exec(wanted);
+    if (match) return clusterNamed(match[1]!);
+  }
+  const extra = EXTRA_CONSOLE_HOSTS[wanted];
+  if (extra) return clusterNamed(extra);
+  const domain = /^console-openshift-console\.apps\.(.+)$/.exec(wanted)?.[1];
+  if (domain) {
+    const byRegistry = CLUSTERS.find((c) => c.registry === `registry.${domain}` || c.registry === `registry.apps.${domain}`);
+    if (byRegistry) return byRegistry;
+  }
+  return null;
+}

@@ -20,6 +20,8 @@ const platform = z
   .check(z.regex(/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/, 'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8'));
 const engine = z.enum(['podman', 'docker', 'auto']);
 const context = z.string().check(z.minLength(1, 'expected a kube context name'));
+/** A base URL for a stand-in server (tests): http or https, a host, an optional path, nothing else. */
+const baseUrl = z.string().check(z.regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'expected an http(s) URL such as http://127.0.0.1:8080'));
 
 export const settingsSchema = z.object({
   registry: registryHost,
@@ -27,8 +29,51 @@ export const settingsSchema = z.object({
   context: z.optional(context),
   engine,
   platform,
+  /** For tests: a stand-in for https://storage.googleapis.com (the GCS buckets of Prow jobs). */
+  gcsBaseUrl: baseUrl,
+  /** For tests: a stand-in for https://prow.ci.openshift.org (live logs of running jobs). */
+  prowBaseUrl: baseUrl,
 });
-export type Settings = z.infer<typeof settingsSchema>;
+
+/**
+ * Numeric settings (qci job-image's limits), checked by hand: zod's number schemas would be evaluated at every
+ * start-up for one command. As text (environment, flags, config file) a size may carry K, M or G (powers of 1024).
+ */
+interface NumberRule {
+  parse: (text: string) => number | undefined;
+  valid: (n: number) => boolean;
+  expected: string;
+}
+const decimal = (text: string) => (/^\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : undefined);
+const NUMBER_SETTINGS = {
+  /** qci job-image: give up when a server sends nothing for this many seconds. */
+  jobLogTimeout: { parse: decimal, valid: (n) => n > 0 && n <= 3600, expected: 'a number of seconds above 0, at most 3600' },
+  /** qci job-image: stop downloading a log after this many bytes without the namespace line. */
+  jobLogMaxBytes: { parse: parseSize, valid: (n) => Number.isInteger(n) && n >= 1024, expected: 'a size of at least 1K, such as 512M' },
+  jobLogMaxRedirects: { parse: decimal, valid: (n) => Number.isInteger(n) && n >= 0 && n <= 20, expected: 'a whole number from 0 to 20' },
+} satisfies Record<string, NumberRule>;
+type NumberKey = keyof typeof NUMBER_SETTINGS;
+
+/** Bytes in "512M", "1.5G", "64KiB", "4096"; undefined when the text is not a size. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(match[1]) * scale);
+}
+
+function isNumberKey(key: string): key is NumberKey {
+  return Object.hasOwn(NUMBER_SETTINGS, key);
+}
+
+/** A numeric setting's value from a number or its text; null when it is not a valid one. */
+function numberSetting(key: NumberKey, raw: unknown): number | null {
+  const rule: NumberRule = NUMBER_SETTINGS[key];
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? rule.parse(raw) : undefined;
+  return n !== undefined && Number.isFinite(n) && rule.valid(n) ? n : null;
+}
+
+export type Settings = z.infer<typeof settingsSchema> & Record<NumberKey, number>;
 export type SettingKey = keyof Settings;
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -37,6 +82,11 @@ export const DEFAULT_SETTINGS: Settings = {
   context: undefined,
   engine: 'auto',
   platform: 'linux/amd64',
+  jobLogTimeout: 30,
+  jobLogMaxBytes: 512 * 1024 * 1024,
+  jobLogMaxRedirects: 5,
+  gcsBaseUrl: 'https://storage.googleapis.com',
+  prowBaseUrl: 'https://prow.ci.openshift.org',
 };
 
 /** Environment variable and config-file key of each setting (later issues use these names). */
@@ -46,6 +96,11 @@ export const SETTING_NAMES: Record<SettingKey, { env: string; file: string; flag
   context: { env: 'QCI_CONTEXT', file: 'context', flag: '--context' },
   engine: { env: 'QCI_ENGINE', file: 'engine', flag: '--engine' },
   platform: { env: 'QCI_PLATFORM', file: 'platform', flag: '--platform' },
+  jobLogTimeout: { env: 'QCI_JOB_LOG_TIMEOUT', file: 'job-log-timeout', flag: '--timeout' },
+  jobLogMaxBytes: { env: 'QCI_JOB_LOG_MAX_BYTES', file: 'job-log-max-bytes', flag: '--max-bytes' },
+  jobLogMaxRedirects: { env: 'QCI_JOB_LOG_MAX_REDIRECTS', file: 'job-log-max-redirects', flag: '--max-redirects' },
+  gcsBaseUrl: { env: 'QCI_GCS_BASE_URL', file: 'gcs-base-url', flag: '--gcs-base-url' },
+  prowBaseUrl: { env: 'QCI_PROW_BASE_URL', file: 'prow-base-url', flag: '--prow-base-url' },
 };
 
 /** The config file's shape: the same settings under their file keys; unknown keys are an error. */
@@ -55,6 +110,8 @@ const fileSchema = z.strictObject({
   context: z.optional(context),
   engine: z.optional(engine),
   platform: z.optional(platform),
+  'gcs-base-url': z.optional(baseUrl),
+  'prow-base-url': z.optional(baseUrl),
 });
 
 export type SettingsSource = 'flag' | 'environment' | 'config file' | 'default';
@@ -95,7 +152,22 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   const keys = Object.keys(SETTING_NAMES) as SettingKey[];
 
   if (input.file) {
-    const data = input.file.data ?? {};
+    const original = input.file.data ?? {};
+    const isMapping = typeof original === 'object' && original !== null && !Array.isArray(original);
+    let data: unknown = original;
+    // Numeric settings are checked by hand (NUMBER_SETTINGS), so they leave the zod check here.
+    const numbers: Partial<Record<NumberKey, unknown>> = {};
+    if (isMapping) {
+      const copy = { ...(original as Record<string, unknown>) };
+      for (const key of Object.keys(NUMBER_SETTINGS) as NumberKey[]) {
+        const fileKey = SETTING_NAMES[key].file;
+        if (fileKey in copy) {
+          numbers[key] = copy[fileKey];
+          delete copy[fileKey];
+        }
+      }
+      data = copy;
+    }
     const parsed = fileSchema.safeParse(data);
     if (!parsed.success) {
       throw usageError(`config file ${input.file.path}: ${firstIssue(parsed.error)}`, {
@@ -103,7 +175,16 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
         hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
       });
     }
+    for (const [key, raw] of Object.entries(numbers) as [NumberKey, unknown][]) {
+      const value = numberSetting(key, raw);
+      if (value === null) {
+        throw usageError(`config file ${input.file.path}: ${SETTING_NAMES[key].file}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+      }
+      settings[key] = value;
+      sources[key] = 'config file';
+    }
     for (const key of keys) {
+      if (isNumberKey(key)) continue;
       const value = (parsed.data as Record<string, unknown>)[SETTING_NAMES[key].file];
       if (value !== undefined) {
         (settings as Record<string, unknown>)[key] = value;
@@ -116,6 +197,13 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     const name = SETTING_NAMES[key].env;
     const raw = input.env?.[name];
     if (raw === undefined || raw === '') continue;
+    if (isNumberKey(key)) {
+      const n = numberSetting(key, raw);
+      if (n === null) throw usageError(`environment ${name}=${raw}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+      settings[key] = n;
+      sources[key] = 'environment';
+      continue;
+    }
     let value: unknown = raw;
     if (key === 'tlsVerify') {
       value = parseBoolean(raw);
@@ -130,6 +218,13 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   for (const key of keys) {
     const raw = input.flags?.[key];
     if (raw === undefined) continue;
+    if (isNumberKey(key)) {
+      const n = numberSetting(key, raw);
+      if (n === null) throw usageError(`option ${SETTING_NAMES[key].flag}=${String(raw)}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+      settings[key] = n;
+      sources[key] = 'flag';
+      continue;
+    }
     let value: unknown = raw;
     if (key === 'tlsVerify' && typeof raw === 'string') {
       value = parseBoolean(raw);

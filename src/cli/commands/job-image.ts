@@ -1,0 +1,130 @@
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../../core/errors.js';
+import { examples, type CommandContext, type Wrap } from '../context.js';
+// Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
+import type { JobImage } from '../../core/joblog.js';
+
+declare const QCI_VERSION: string;
+
+const impl = () => import('../../joblog/find.js');
+const coreImpl = () => import('../../core/joblog.js');
+
+interface JobImageOptions {
+  tag: string;
+  cluster?: string;
+  timeout?: string;
+  maxBytes?: string;
+  maxRedirects?: string;
+  gcsBaseUrl?: string;
+  prowBaseUrl?: string;
+}
+
+/** The human report, on stderr: stdout holds only the pull spec. */
+function renderReport(ctx: CommandContext, image: JobImage): void {
+  const { ui } = ctx;
+  const dim = ui.err.dim;
+  const row = (label: string, value: string, note?: string) => ui.info(`${label.padEnd(10)}  ${value}${note ? `  ${dim(`(${note})`)}` : ''}`);
+
+  row('namespace', image.namespace, image.loggedAt ? `logged ${image.loggedAt}` : undefined);
+  if (image.cluster) {
+    const from = image.clusterFrom === 'console host' ? `from ${image.consoleHost}` : 'from --cluster';
+    row('build farm', image.cluster, from);
+  } else {
+    row('build farm', 'unknown', image.consoleHost ? `${image.consoleHost} is not a known console` : 'the line names no console host');
+  }
+  row('registry', image.registry ?? '-');
+  if (image.pullSpec) row('pull spec', image.pullSpec);
+
+  const log = image.log;
+  const tried = log.attempts.map((a) => `${a.label} answered ${a.status}`).join(', ');
+  const readNote = [log.bucket ? `bucket ${log.bucket}` : null, tried || null, `read ${formatSize(log.bytesRead)}`].filter(Boolean).join('; ');
+  row('log', log.location, readNote);
+  if (image.job?.name) row('job', `${image.job.name}${image.job.buildId ? ` #${image.job.buildId}` : ''}`, image.job.pr !== null ? `PR ${image.job.pr}` : undefined);
+  if (image.freshness.state !== 'expired') row('freshness', image.freshness.detail);
+  // vsphere02's note is also a warning: say it once.
+  if (image.access && !image.warnings.includes(image.access)) row('to pull', image.access);
+  for (const warning of image.warnings) ui.warn(warning);
+}
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export async function jobImageAction(ctx: CommandContext, source: string, options: JobImageOptions): Promise<number> {
+  const { settings } = await ctx.settings({
+    jobLogTimeout: options.timeout,
+    jobLogMaxBytes: options.maxBytes,
+    jobLogMaxRedirects: options.maxRedirects,
+    gcsBaseUrl: options.gcsBaseUrl,
+    prowBaseUrl: options.prowBaseUrl,
+  });
+  const [{ findJobImage }, { missingPullSpecError }] = await Promise.all([impl(), coreImpl()]);
+  const image = await findJobImage(source, ctx.io.stdin, {
+    tag: options.tag,
+    cluster: options.cluster,
+    timeoutMs: settings.jobLogTimeout * 1000,
+    maxBytes: settings.jobLogMaxBytes,
+    maxRedirects: settings.jobLogMaxRedirects,
+    gcsBaseUrl: settings.gcsBaseUrl,
+    prowBaseUrl: settings.prowBaseUrl,
+    userAgent: `qci/${QCI_VERSION}`,
+    trace: (message) => ctx.ui.verbose(message),
+    notice: (message) => ctx.ui.info(message),
+  });
+  const missing = missingPullSpecError(image);
+  if (ctx.json) {
+    ctx.ui.json(missing ? { ...image, error: { kind: missing.kind, message: missing.message, hint: missing.hint ?? null } } : image);
+    for (const warning of image.warnings) ctx.ui.warn(warning);
+  } else {
+    renderReport(ctx, image);
+    if (image.pullSpec) ctx.ui.print(image.pullSpec);
+  }
+  if (missing) {
+    ctx.ui.error(missing.message, missing.hint);
+    return missing.exitCode;
+  }
+  return ExitCode.ok;
+}
+
+export function registerJobImage(program: Command, wrap: Wrap): void {
+  program
+    .command('job-image')
+    .summary("find the build-farm images of a CI job from its log")
+    .description(
+      [
+        "Find where a CI job's images live while its namespace exists: the build farm, the ci-op-… namespace, " +
+          'the registry, and the pull spec of a pipeline image (src by default), from the "Using namespace" line ' +
+          'ci-operator prints when the job starts. The pull spec goes to stdout, the report to stderr.',
+        'SOURCE is a Prow job URL (https://prow.ci.openshift.org/view/gs/BUCKET/PATH), a gcsweb or ' +
+          'storage.googleapis.com URL, gs://BUCKET/PATH, a build-log.txt URL, a Prow live-log URL ' +
+          '(https://prow.ci.openshift.org/log?job=JOB&id=ID), a local file, or - for standard input.',
+        'qci stops downloading as soon as it finds the line. A log in test-platform-results is read from ' +
+          'test-platform-results-public when the first answers 401, 403 or 404, and from Prow\'s live log when ' +
+          'the job has not finished. For a URL, finished.json beside the log tells whether the namespace ' +
+          '(deleted about an hour after the job ends) is probably gone.',
+        "Pulling needs a login to that build farm's registry and being the pull request's author.",
+      ].join('\n\n'),
+    )
+    .argument('<source>', 'Prow job URL, gcsweb/GCS URL, build-log.txt URL, local file, or - for standard input')
+    .option('--tag <tag>', 'pipeline image stream tag: src, bin, root, test-bin, rpms, or an image the job builds', 'src')
+    .option('--cluster <name>', 'the build farm, when the log does not name it (see qci registries)')
+    .option('--timeout <seconds>', 'give up when a server sends nothing for this long (env QCI_JOB_LOG_TIMEOUT; default 30)')
+    .option('--max-bytes <size>', 'stop a download after this much without the line, e.g. 256M (env QCI_JOB_LOG_MAX_BYTES; default 512M)')
+    .option('--max-redirects <n>', 'redirects to follow (env QCI_JOB_LOG_MAX_REDIRECTS; default 5)')
+    // For tests: stand-ins for GCS and Prow (env QCI_GCS_BASE_URL, QCI_PROW_BASE_URL).
+    .addOption(new Option('--gcs-base-url <url>').hideHelp())
+    .addOption(new Option('--prow-base-url <url>').hideHelp())
+    .addHelpText(
+      'after',
+      examples([
+        ['qci job-image https://prow.ci.openshift.org/view/gs/…/1234', 'from the job page in Prow'],
+        ['podman pull $(qci job-image build-log.txt)', 'pull its source image (after oc registry login)'],
+        ['qci job-image --tag bin build-log.txt', 'the bin image instead of src'],
+        ['curl -s URL | qci job-image -', 'a log on standard input'],
+        ['qci job-image --json build-log.txt', 'everything as one JSON object'],
+      ]) +
+        '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log; 2 bad SOURCE or flag;\n' +
+        '4 the bucket refused (401/403); 5 no such log or file; 6 network error or timeout.\n',
+    )
+    .action(wrap(jobImageAction));
+}
