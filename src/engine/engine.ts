@@ -72,3 +72,25 @@ export function buildLogoutArgs(o: { engine: EngineName; host: string; authfile?
 export function parseEngineVersion(output: string): string | null {
   return /version\s+v?(\d+\.\d+(?:\.\d+)?)/i.exec(output)?.[1] ?? null;
 }
+
+export interface PullArgs {
+  engine: EngineName;
+  pullSpec: string;
+  platform: string;
+  quiet: boolean;
+  tlsVerify: boolean;
+  authfile?: string | undefined;
+}
+
+export function buildPullArgs(o: PullArgs): string[] {
+  if (o.engine === 'docker') return ['pull', '--platform', o.platform, ...(o.quiet ? ['--quiet'] : []), o.pullSpec];
+  return [
+    'pull',
+    '--platform',
+    o.platform,
+    ...(o.quiet ? ['--quiet'] : []),
+    ...(o.authfile ? ['--authfile', o.authfile] : []),
+    ...(o.tlsVerify ? [] : ['--tls-verify=false']),
+    o.pullSpec,
+  ];
+}

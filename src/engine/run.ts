@@ -17,7 +17,7 @@ export interface RunRequest {
   secrets?: string[];
   /** Show the child's output live (pull progress) instead of capturing it. */
   passthrough?: boolean;
-  /** Passed through on passthrough; also lets Ctrl-C reach the child. */
+  /** Aborting it stops the child (qci's Ctrl-C handling). */
   signal?: AbortSignal;
 }
 
@@ -46,8 +46,9 @@ export function processRunner(log: (line: string) => void): Runner {
         extendEnv: false,
         input: request.input,
         stdin: request.input === undefined ? 'ignore' : 'pipe',
+        // Passthrough: the user sees the engine's progress live, and qci still reads stderr to explain a failure.
         stdout: request.passthrough ? 'inherit' : 'pipe',
-        stderr: request.passthrough ? 'inherit' : 'pipe',
+        stderr: request.passthrough ? ['pipe', 'inherit'] : 'pipe',
         timeout: request.timeoutMs,
         reject: false,
         stripFinalNewline: false,

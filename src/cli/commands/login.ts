@@ -7,16 +7,16 @@ import { tildify } from '../paths.js';
 
 const impl = () => import('../qci-auth.js');
 
-interface SettingFlags {
+export interface SettingFlags {
   context?: string;
   engine?: string;
   registry?: string;
   tlsVerify?: string | boolean;
 }
 
-const settingFlags = ({ context, engine, registry, tlsVerify }: SettingFlags) => ({ context, engine, registry, tlsVerify });
+export const settingFlags = ({ context, engine, registry, tlsVerify }: SettingFlags) => ({ context, engine, registry, tlsVerify });
 
-function addSettingOptions(command: Command, withEngine = true): Command {
+export function addSettingOptions(command: Command, withEngine = true): Command {
   command
     .option('--context <name>', 'app.ci kube context (env QCI_CONTEXT; default: the context named app.ci, else the one whose server is app.ci)')
     .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)');
