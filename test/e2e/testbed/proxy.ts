@@ -61,6 +61,8 @@ export interface QciProxy {
   setDenyMode(mode: DenyMode): void;
   /** Number of bearer tokens issued so far. */
   readonly issuedTokens: number;
+  /** Called on every /v2/auth request before it is answered (tests change app.ci state mid-pull here). */
+  onAuth: (() => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -208,6 +210,7 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
 
     if (path === '/v2/auth') {
       req.resume();
+      proxyHandle.onAuth?.();
       const basic = parseBasic(authorization);
       if (basic === undefined) return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
       const review = options.tokenReview(basic.password);
@@ -274,7 +277,8 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
   host = `127.0.0.1:${address.port}`;
   url = `http://${host}`;
 
-  return {
+  const proxyHandle: QciProxy = {
+    onAuth: undefined,
     url,
     host,
     port: address.port,
@@ -293,4 +297,5 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
         agent.destroy();
       }),
   };
+  return proxyHandle;
 }

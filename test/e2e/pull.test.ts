@@ -1,0 +1,141 @@
+/**
+ * qci pull end to end: real bin/qci and podman against the registry behind the quay-proxy stand-in,
+ * with the fake app.ci deciding which tokens live.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+
+const tools = requireTools(TESTBED_TOOLS);
+const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
+  let bed: TestBed;
+  let pe: PodmanEnv;
+
+  beforeAll(async () => {
+    bed = await startTestBed({ tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'], denyMode: 'auth-401' });
+  });
+  afterAll(async () => bed?.stop());
+  afterEach(async () => pe?.stop());
+
+  async function fresh(): Promise<PodmanEnv> {
+    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    return pe;
+  }
+  const qci = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs?: number) =>
+    pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, ...env }, ...(timeoutMs ? { timeoutMs } : {}) });
+  const images = async () => (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
+
+  it('on a machine never logged in: logs in by itself and pulls ocp/4.7:my-component', async () => {
+    await fresh();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`podman has no credential for ${bed.proxy.host}; logging in`);
+    expect(r.stderr).toContain('Copying blob'); // podman's own progress, passed through
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/); // the image ID podman prints
+    expect(r.stdout + r.stderr).not.toContain(bed.token);
+    expect(await images()).toContain(`${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`);
+    // Second pull: the pre-flight finds the valid credential and does not log in again.
+    const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('logging in');
+  });
+
+  it('an expired token in ~/.docker/config.json: pre-flight sees it, logs in, pulls; --local-name tags it', async () => {
+    await fresh();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.expireToken(stale);
+    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
+    writeFileSync(pe.authFiles.docker, JSON.stringify({ auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } } }));
+    const r = await qci(['pull', '--local-name', 'ocp/4.7:cli'], { KUBECONFIG: kubeconfig });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('~/.docker/config.json holds an expired or revoked app.ci token; logging in');
+    expect(r.stderr).toContain('tagged');
+    expect(await images()).toContain('localhost/ocp/4.7:cli');
+  });
+
+  it('a token revoked between pre-flight and pull: re-login and retry once, then success', async () => {
+    await fresh();
+    // The kube context's token is the one that gets revoked by the proxy on first use; app.ci hands out a
+    // new one for the retry (as after `oc login` in another terminal): the kubeconfig names a tokenFile.
+    const first = bed.appci.createToken(bed.user);
+    const second = bed.appci.createToken(bed.user);
+    const tokenFile = `${pe.dir}/token`;
+    writeFileSync(tokenFile, first);
+    const kubeconfig = await bed.appci.kubeconfig({ token: first });
+    writeFileSync(kubeconfig, readFileSync(kubeconfig, 'utf8').replace(/token: .*/, `tokenFile: ${tokenFile}`));
+    // Log in with `first`, then revoke it at the proxy's first look and put `second` in the token file.
+    expect((await qci(['login'], { KUBECONFIG: kubeconfig })).exitCode).toBe(0);
+    let swapped = false;
+    bed.proxy.onAuth = () => {
+      if (swapped) return;
+      swapped = true;
+      bed.appci.revokeToken(first);
+      writeFileSync(tokenFile, second);
+    };
+    try {
+      const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain('rejected the credential; logging in again and retrying once');
+      expect(r.stdout + r.stderr).not.toContain(first);
+      expect(r.stdout + r.stderr).not.toContain(second);
+    } finally {
+      bed.proxy.onAuth = undefined;
+    }
+  });
+
+  it('a missing image says "not found", never "log in"', async () => {
+    await fresh();
+    const r = await qci(['pull', 'ocp/4.7:no-such-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr).toContain('not found: QCI has no tag ocp_4.7_no-such-component');
+    expect(r.stderr).not.toMatch(/qci login|log in to app/);
+  });
+
+  it('a denied user is told about the RoleBinding', async () => {
+    await fresh();
+    const t = bed.appci.createToken('eve');
+    bed.appci.denyQciAccess('eve');
+    const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: t }) });
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toContain('qci-image-puller');
+    expect(r.stdout + r.stderr).not.toContain(t);
+  });
+
+  it('a stopped registry says "unreachable" within the timeout', async () => {
+    await fresh();
+    const dead = '127.0.0.1:9'; // discard port: nothing listens
+    await pe.addInsecureRegistry(dead);
+    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
+    writeFileSync(pe.authFiles.xdgRuntime, JSON.stringify({ auths: { [dead]: { auth: b64(`${bed.user}:${bed.token}`) } } }));
+    const started = Date.now();
+    const r = await qci(['pull', '--no-login', 'ocp/4.7:my-component'], { QCI_REGISTRY: dead, KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) }, 90_000);
+    expect(r.exitCode, r.stderr).toBe(6);
+    expect(r.stderr).toContain(`unreachable: ${dead} refused the connection`);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('several references: pulled in order, a summary, non-zero when one failed; a bad one does not stop the others', async () => {
+    await fresh();
+    const r = await qci(['pull', '-q', 'ocp/4.7:cli', 'Bad/ref:x', 'ocp/4.7:my-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('pulled 2 of 3; failed: Bad/ref:x');
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('--dry-run prints what would run, with the secret redacted, and runs nothing', async () => {
+    await fresh();
+    const r = await qci(['pull', '--dry-run', 'ocp/4.7:cli'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`podman login --password-stdin --username USER ${bed.proxy.host} <stdin`);
+    expect(r.stderr).toContain(`podman pull --platform linux/amd64 ${bed.proxy.host}/openshift/ci:ocp_4.7_cli`);
+    expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
+    expect(await images()).toBe('');
+  });
+});
