@@ -29,10 +29,12 @@ const allowed: Record<string, string[]> = {
   kube: ['core', 'kube'],
   engine: ['core', 'engine'],
   registry: ['core', 'auth', 'registry'],
-  doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor'],
+  // login, logout, status and pull as the engines see them: shared by the commands and doctor.
+  session: ['core', 'auth', 'kube', 'engine', 'registry', 'session'],
+  doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
   joblog: ['core', 'joblog'],
-  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'doctor', 'joblog', 'cli'],
+  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor', 'joblog', 'cli'],
 };
 
 describe('layers', () => {

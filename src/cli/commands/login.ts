@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
-import type { StatusReport } from '../qci-auth.js';
-import { tildify } from '../paths.js';
+import type { StatusReport } from '../../session/qci-auth.js';
+import { tildify } from '../../session/paths.js';
 
-const impl = () => import('../qci-auth.js');
+const impl = async () => ({ ...(await import('../../session/qci-auth.js')), ...(await import('../auth-setup.js')) });
 
 export interface SettingFlags {
   context?: string;

@@ -12,7 +12,7 @@ interface PullFlags extends SettingFlags {
 }
 
 export async function pullAction(ctx: CommandContext, refs: string[], options: PullFlags): Promise<number> {
-  const [{ authSetup }, { pullImages }] = await Promise.all([import('../qci-auth.js'), import('../pull-flow.js')]);
+  const [{ authSetup }, { pullImages }] = await Promise.all([import('../auth-setup.js'), import('../../session/pull.js')]);
   const setup = authSetup(ctx, await ctx.settings({ ...settingFlags(options), platform: options.platform }));
   const report = await pullImages(setup, refs, {
     quiet: options.quiet === true,

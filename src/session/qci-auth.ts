@@ -3,7 +3,6 @@
  * whoami and (later) pull and doctor, so they all agree on which files and which entries matter.
  */
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import {
   authFileCandidates,
@@ -20,14 +19,13 @@ import {
 } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import type { ResolvedSettings, Settings } from '../core/settings.js';
+import type { Settings } from '../core/settings.js';
 import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
 import { maskToken } from '../core/redact.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, findEngine, onPath, parseEngineVersion, type EngineName } from '../engine/engine.js';
-import { processRunner, type Runner } from '../engine/run.js';
+import type { Runner } from '../engine/run.js';
 import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT, type Identity, type TokenExpiry } from '../kube/appci.js';
-import type { CommandContext } from './context.js';
 import { tildify } from './paths.js';
 
 export interface AuthSetup {
@@ -39,21 +37,6 @@ export interface AuthSetup {
   /** `--context` / QCI_CONTEXT / config file, with where it came from. */
   context: { name: string; source: string } | undefined;
   now: () => Date;
-}
-
-const SOURCE_NAMES = { flag: '--context', environment: 'QCI_CONTEXT', 'config file': 'the config file', default: 'default' } as const;
-
-export function authSetup(ctx: CommandContext, resolved: ResolvedSettings): AuthSetup {
-  const { settings, sources } = resolved;
-  return {
-    settings,
-    env: ctx.io.env,
-    home: ctx.io.env.HOME || homedir(),
-    uid: process.getuid?.() ?? 0,
-    runner: processRunner((line) => ctx.ui.verbose(line)),
-    context: settings.context ? { name: settings.context, source: SOURCE_NAMES[sources.context] } : undefined,
-    now: () => new Date(),
-  };
 }
 
 /** `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected. */
