@@ -9,6 +9,7 @@ import { registerPullspec } from './commands/pullspec.js';
 import { registerRegistries } from './commands/registries.js';
 import { registerLogin } from './commands/login.js';
 import { registerPull } from './commands/pull.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerJobImage } from './commands/job-image.js';
 
 declare const QCI_VERSION: string;
@@ -51,6 +52,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
         ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of an image stream tag'],
         ['qci login', 'log podman in to QCI with your app.ci token'],
         ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
+        ['qci doctor --fix', 'why pulls say "unauthorized", and the safe fixes'],
         ['qci registries', 'the CI clusters and their registries'],
         ['qci help pullspec', 'help for one command'],
       ]) +
@@ -69,6 +71,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerRegistries(program, wrap);
   registerPull(program, wrap);
   registerLogin(program, wrap);
+  registerDoctor(program, wrap);
   registerJobImage(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { ExitCode, usageError } from '../../core/errors.js';
+import type { DoctorReport, Finding, Severity } from '../../doctor/doctor.js';
+import { examples, type CommandContext, type Wrap } from '../context.js';
+import { addSettingOptions, settingFlags, type SettingFlags } from './login.js';
+
+interface DoctorFlags extends SettingFlags {
+  fix?: boolean;
+  explain?: string;
+  timeout?: string;
+}
+
+function render(ctx: CommandContext, findings: Finding[]): void {
+  const c = ctx.ui.out;
+  const marks: Record<Severity, string> = { ok: c.green('✓'), info: c.blue('i'), warn: c.yellow('!'), error: c.red('✗') };
+  for (const f of findings) {
+    ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
+    if (f.fix && f.severity !== 'ok') ctx.ui.print(`  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}`);
+  }
+}
+
+function summary(ctx: CommandContext, report: DoctorReport): void {
+  const count = (s: Severity) => report.findings.filter((f) => f.severity === s).length;
+  const [errors, warnings] = [count('error'), count('warn')];
+  ctx.ui.info(
+    report.healthy
+      ? `healthy${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`
+      : `${errors} problem${errors === 1 ? '' : 's'} to fix${report.findings.some((f) => f.autoFix && f.severity === 'error') ? '; `qci doctor --fix` repairs the ones marked safe' : ''}`,
+  );
+}
+
+export async function doctorAction(ctx: CommandContext, options: DoctorFlags): Promise<number> {
+  const resolved = await ctx.settings(settingFlags(options));
+  const { explainError, runDoctor, fixAndRecheck } = await import('../../doctor/doctor.js');
+  if (options.explain !== undefined) {
+    const explained = explainError(options.explain, resolved.settings.registry);
+    if (ctx.json) ctx.ui.json(explained);
+    else {
+      ctx.ui.print(`cause: ${explained.cause}`);
+      ctx.ui.print(explained.detail);
+      ctx.ui.print(`fix: ${explained.fix}`);
+    }
+    return explained.cause === 'unknown' ? ExitCode.failure : ExitCode.ok;
+  }
+  const { authSetup } = await import('../auth-setup.js');
+  const setup = authSetup(ctx, resolved);
+  const timeoutMs = options.timeout ? Number(options.timeout) * 1000 : undefined;
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout takes a number of seconds above 0');
+  // On a terminal, each check's lines appear as soon as it finishes; otherwise one ordered report.
+  const live = ctx.io.stdout.isTTY === true && !ctx.json;
+  const onCheck = live ? (_check: string, findings: Finding[]) => render(ctx, findings) : undefined;
+  let report = await runDoctor(setup, { ...(timeoutMs ? { timeoutMs } : {}), ...(onCheck ? { onCheck } : {}) });
+  if (!live && !ctx.json) render(ctx, report.findings);
+  if (options.fix) {
+    if (!ctx.json) ctx.ui.info('\napplying the safe fixes…');
+    report = await fixAndRecheck(setup, report, { ...(timeoutMs ? { timeoutMs } : {}) });
+    for (const line of report.fixed) ctx.ui.info(`  ${line}`);
+    if (report.fixed.length === 0) ctx.ui.info('  nothing qci can fix safely');
+    if (!ctx.json) {
+      ctx.ui.info('checks after the fixes:');
+      render(ctx, report.findings);
+    }
+  }
+  if (ctx.json) ctx.ui.json(report);
+  else summary(ctx, report);
+  return report.healthy ? ExitCode.ok : ExitCode.failure;
+}
+
+export function registerDoctor(program: Command, wrap: Wrap): void {
+  addSettingOptions(
+    program
+      .command('doctor')
+      .summary('explain (and fix) why pulls from QCI fail with "unauthorized"')
+      .description(
+        'Check everything between you and a QCI pull, concurrently: the engines, the app.ci context and token ' +
+          '(expiry, QCI access), every QCI entry in every auth file podman or docker reads (expired, revoked, ' +
+          "another user's, shadowing, left behind by `podman logout`), the environment, old registry names, and " +
+          'the registry itself (reachable, and accepting the credential podman would send, without pulling). ' +
+          'Each finding says why and the command that fixes it. Exit 0 when healthy, 1 when something needs a fix.',
+      )
+      .option('--fix', 'apply the safe fixes (remove dead QCI entries, with backups; log in again), then check again')
+      .option('--explain <error>', 'explain an error message from podman, docker or skopeo, without running checks')
+      .option('--timeout <seconds>', 'per-check timeout (default 5)'),
+  )
+    .addHelpText(
+      'after',
+      examples([
+        ['qci doctor', 'what is wrong'],
+        ['qci doctor --fix', 'repair what is safe to repair, then check again'],
+        ['qci doctor --explain "unable to retrieve auth token: invalid username/password"', 'decode a pasted error'],
+        ['qci doctor --json | jq \'.findings[] | select(.severity=="error")\'', 'the problems, as data'],
+      ]),
+    )
+    .action(wrap(doctorAction));
+}
