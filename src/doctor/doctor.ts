@@ -221,7 +221,7 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
   }
   for (const [engine, e] of effective) {
     if (e.outcome === 'none' && (engine === 'podman' ? onPath('podman', p.setup.env) : onPath('docker', p.setup.env))) {
-      out.push(finding('auth files', `auth.none.${engine}`, engine === 'podman' ? 'warn' : 'info', `${engine} has no credential for ${host}: its pulls from QCI fail with "unauthorized"`, 'qci login', engine === 'podman'));
+      out.push(finding('auth files', `auth.none.${engine}`, engine === 'podman' ? 'warn' : 'info', `${engine} has no credential for ${host}: its pulls from QCI fail with "unauthorized"`, engine === 'podman' ? 'qci login' : 'qci login --engine docker', engine === 'podman'));
     }
   }
   return out;
