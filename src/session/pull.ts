@@ -209,8 +209,9 @@ function localNameFor(ref: ImageRef): string {
 async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onInterrupt);
+  // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   try {
     const result = await setup.runner({ command: engine, args, env: setup.env, passthrough: true, signal: controller.signal, timeoutMs: 60 * 60_000 });
     return controller.signal.aborted ? ('interrupted' as const) : result;

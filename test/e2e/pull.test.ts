@@ -3,6 +3,7 @@
  * with the fake app.ci deciding which tokens live.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +128,37 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain('pulled 2 of 3; failed: Bad/ref:x');
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('Ctrl-C stops the engine and exits 130', async () => {
+    await fresh();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    expect((await qci(['login'], { KUBECONFIG: kubeconfig })).exitCode).toBe(0);
+    bed.proxy.blobDelayMs = 30_000;
+    try {
+      const child = spawn(process.execPath, [QCI, 'pull', 'ocp/4.7:cli'], {
+        env: { ...pe.env, KUBECONFIG: kubeconfig, QCI_REGISTRY: bed.proxy.host },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (stderr.includes('Copying blob') || stderr.includes('Trying to pull')) resolve();
+        });
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const started = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // No podman pull left behind.
+      const ps = await pe.run('ps', ['-eo', 'args']);
+      expect(ps.stdout).not.toContain('ocp_4.7_cli');
+    } finally {
+      bed.proxy.blobDelayMs = 0;
+    }
   });
 
   it('--dry-run prints what would run, with the secret redacted, and runs nothing', async () => {

@@ -63,6 +63,8 @@ export interface QciProxy {
   readonly issuedTokens: number;
   /** Called on every /v2/auth request before it is answered (tests change app.ci state mid-pull here). */
   onAuth: (() => void) | undefined;
+  /** Delay before answering blob requests (0: none). */
+  blobDelayMs: number;
   stop(): Promise<void>;
 }
 
@@ -256,7 +258,9 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
       req.resume();
       return ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
     }
-    forward(req, res, entry);
+    // A slow registry on request: blob downloads wait (tests interrupt a pull in progress).
+    if (proxyHandle.blobDelayMs > 0 && path.includes('/blobs/')) setTimeout(() => forward(req, res, entry), proxyHandle.blobDelayMs);
+    else forward(req, res, entry);
   }
 
   const server: Server = createServer((req, res) => {
@@ -279,6 +283,7 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
 
   const proxyHandle: QciProxy = {
     onAuth: undefined,
+    blobDelayMs: 0,
     url,
     host,
     port: address.port,
