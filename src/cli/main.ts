@@ -7,6 +7,12 @@ import { runQci } from './program.js';
 // Not top-level await: the bundle is CommonJS for start-up speed (bin/build.mjs says why).
 void main();
 
+// `qci … | head`: a reader that goes away is not an error; stop quietly, as cat and grep do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(): Promise<void> {
   // Getters: touching process.stdin or process.stderr sets up a stream, which light commands may never need.
   const code = await runQci(process.argv.slice(2), {
