@@ -119,6 +119,9 @@ export function appCiError(error: unknown, ctx: AppCiContext, action: string): Q
         hint: LOGIN_HINT,
       });
     }
+    if (e.code === 404) {
+      return new QciError(`${where}: not found while trying to ${action}`, { kind: 'not-found', exitCode: ExitCode.notFound });
+    }
     if (e.code === 403) {
       return new QciError(`${where} does not allow you to ${action} (403 Forbidden)`, { kind: 'forbidden', exitCode: ExitCode.denied });
     }
@@ -295,6 +298,16 @@ export class AppCi {
       if (code === 404 || code === 403) return { expiresAt: null, source: 'unknown' };
       throw appCiError(error, this.context, 'read the token expiry');
     }
+  }
+
+  /** The tags of an image stream (a build farm's `pipeline` stream of a job namespace). */
+  async imageStreamTags(namespace: string, name: string): Promise<string[]> {
+    const custom = this.api(this.k8s.CustomObjectsApi);
+    const stream = (await this.call(`read the image stream ${namespace}/${name}`, () =>
+      custom.getNamespacedCustomObject({ group: 'image.openshift.io', version: 'v1', namespace, plural: 'imagestreams', name }),
+    )) as { status?: { tags?: { tag?: string }[] }; spec?: { tags?: { name?: string }[] } };
+    const tags = stream.status?.tags?.map((t) => t.tag) ?? stream.spec?.tags?.map((t) => t.name) ?? [];
+    return tags.filter((t): t is string => typeof t === 'string' && t !== '');
   }
 
   /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */

@@ -142,3 +142,24 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
   }
   return merged;
 }
+
+/**
+ * The context for a build farm: one named after the cluster (`build02`), else one whose cluster server
+ * has the cluster's name as a host label (`https://api.build02.….openshift.com:6443`).
+ */
+export function findClusterContext(merged: MergedKubeconfig, cluster: string): { name: string; foundBy: string } | null {
+  const contexts = merged.config.contexts;
+  if (contexts.some((c) => c.name === cluster)) return { name: cluster, foundBy: `named ${cluster}` };
+  for (const ctx of contexts) {
+    const clusterName = (ctx.context as { cluster?: string } | undefined)?.cluster;
+    const entry = merged.config.clusters.find((c) => c.name === clusterName);
+    const server = (entry?.cluster as { server?: string } | undefined)?.server;
+    if (!server) continue;
+    try {
+      if (new URL(server).hostname.split('.').includes(cluster)) return { name: String(ctx.name), foundBy: `server ${server}` };
+    } catch {
+      // not a URL: not this one
+    }
+  }
+  return null;
+}

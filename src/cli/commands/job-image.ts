@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
+import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
 import type { JobImage } from '../../core/joblog.js';
@@ -17,6 +18,12 @@ interface JobImageOptions {
   maxRedirects?: string;
   gcsBaseUrl?: string;
   prowBaseUrl?: string;
+  pull?: boolean;
+  list?: boolean;
+  quiet?: boolean;
+  platform?: string;
+  engine?: string;
+  farmRegistry?: string;
 }
 
 /** The human report, on stderr: stdout holds only the pull spec. */
@@ -51,13 +58,17 @@ function formatSize(bytes: number): string {
 }
 
 export async function jobImageAction(ctx: CommandContext, source: string, options: JobImageOptions): Promise<number> {
-  const { settings } = await ctx.settings({
+  const resolved = await ctx.settings({
     jobLogTimeout: options.timeout,
     jobLogMaxBytes: options.maxBytes,
     jobLogMaxRedirects: options.maxRedirects,
     gcsBaseUrl: options.gcsBaseUrl,
     prowBaseUrl: options.prowBaseUrl,
+    platform: options.platform,
+    engine: options.engine,
   });
+  if (options.pull && options.list) throw usageError('--pull and --list do not go together: list first, then pull with --tag');
+  const { settings } = resolved;
   const [{ findJobImage }, { missingPullSpecError }] = await Promise.all([impl(), coreImpl()]);
   const image = await findJobImage(source, ctx.io.stdin, {
     tag: options.tag,
@@ -72,6 +83,7 @@ export async function jobImageAction(ctx: CommandContext, source: string, option
     notice: (message) => ctx.ui.info(message),
   });
   const missing = missingPullSpecError(image);
+  if (!missing && (options.pull || options.list)) return farmAction(ctx, image, resolved, options);
   if (ctx.json) {
     ctx.ui.json(missing ? { ...image, error: { kind: missing.kind, message: missing.message, hint: missing.hint ?? null } } : image);
     for (const warning of image.warnings) ctx.ui.warn(warning);
@@ -83,6 +95,27 @@ export async function jobImageAction(ctx: CommandContext, source: string, option
     ctx.ui.error(missing.message, missing.hint);
     return missing.exitCode;
   }
+  return ExitCode.ok;
+}
+
+/** --list and --pull: through the build farm's own kube context and registry. */
+async function farmAction(ctx: CommandContext, image: JobImage, resolved: ResolvedSettings, options: JobImageOptions): Promise<number> {
+  const [{ authSetup }, farm] = await Promise.all([import('../auth-setup.js'), import('../../session/job-pull.js')]);
+  const setup = authSetup(ctx, resolved);
+  // For tests: a stand-in for the build farm's registry.
+  const target = farm.farmTarget(image, options.farmRegistry ?? (ctx.io.env.QCI_FARM_REGISTRY || undefined));
+  if (!ctx.json) renderReport(ctx, image);
+  else for (const warning of image.warnings) ctx.ui.warn(warning);
+  if (options.list) {
+    const tags = await farm.listFarmImages(setup, target, image.consoleUrl);
+    const specs = tags.map((tag) => `${target.registry}/${target.namespace}/pipeline:${tag}`);
+    if (ctx.json) ctx.ui.json({ ...image, tags, pullSpecs: specs });
+    else for (const spec of specs) ctx.ui.print(spec);
+    if (tags.length === 0) ctx.ui.warn(`the pipeline image stream in ${target.namespace} has no tags yet`);
+    return ExitCode.ok;
+  }
+  await farm.pullFarmImage(setup, target, { consoleUrl: image.consoleUrl, quiet: options.quiet === true, say: (line) => ctx.ui.info(line) });
+  if (ctx.json) ctx.ui.json({ ...image, pulled: target.pullSpec });
   return ExitCode.ok;
 }
 
@@ -111,6 +144,12 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
     .option('--timeout <seconds>', 'give up when a server sends nothing for this long (env QCI_JOB_LOG_TIMEOUT; default 30)')
     .option('--max-bytes <size>', 'stop a download after this much without the line, e.g. 256M (env QCI_JOB_LOG_MAX_BYTES; default 512M)')
     .option('--max-redirects <n>', 'redirects to follow (env QCI_JOB_LOG_MAX_REDIRECTS; default 5)')
+    .option('--pull', "log in to the build farm's registry with its kube context's token and pull the image")
+    .option('--list', "list the job's pipeline images (its pipeline image stream's tags) through the build farm's API")
+    .option('-q, --quiet', 'with --pull: no progress output')
+    .option('--platform <os/arch>', 'with --pull: platform to pull (env QCI_PLATFORM; default linux/amd64)')
+    .option('--engine <name>', 'with --pull: podman or docker (env QCI_ENGINE)')
+    .addOption(new Option('--farm-registry <host>').hideHelp())
     // For tests: stand-ins for GCS and Prow (env QCI_GCS_BASE_URL, QCI_PROW_BASE_URL).
     .addOption(new Option('--gcs-base-url <url>').hideHelp())
     .addOption(new Option('--prow-base-url <url>').hideHelp())
@@ -121,6 +160,8 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
         ['podman pull $(qci job-image build-log.txt)', 'pull its source image (after oc registry login)'],
         ['qci job-image --tag bin build-log.txt', 'the bin image instead of src'],
         ['curl -s URL | qci job-image -', 'a log on standard input'],
+        ['qci job-image --list build-log.txt', "the job's pipeline images (needs a build farm kube context)"],
+        ['qci job-image --pull --tag bin build-log.txt', 'log in to the build farm registry and pull'],
         ['qci job-image --json build-log.txt', 'everything as one JSON object'],
       ]) +
         '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log; 2 bad SOURCE or flag;\n' +

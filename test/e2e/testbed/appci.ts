@@ -120,6 +120,8 @@ export interface FakeAppCi {
   tokenInfo(token: string): TokenRecord | undefined;
   denyQciAccess(username: string): void;
   allowQciAccess(username: string): void;
+  /** Serves GET …/namespaces/NS/imagestreams/NAME with these status tags (a build farm's pipeline stream). */
+  setImageStreamTags(namespace: string, name: string, tags: string[]): void;
   /** Whether POST selfsubjectreviews is served (false → 404, as on clusters without the API). */
   setSelfSubjectReviews(enabled: boolean): void;
   /** In-process TokenReview (what the proxy calls). */
@@ -191,6 +193,7 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
   const signingKey = randomBytes(32);
 
   const users = new Map<string, UserRecord>();
+  const imageStreams = new Map<string, string[]>(); // "ns/name" → tags
   const serviceAccounts = new Map<string, { uid: string }>(); // key "ns/name"
   const tokens = new Map<string, TokenRecord>(); // by token text
   const denied = new Set<string>();
@@ -517,6 +520,23 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       return reply(200, oauthTokenObject(found, users.get(username)));
     }
 
+    // Image streams (a build farm's pipeline stream of a job namespace), as set by setImageStreamTags.
+    const streamMatch = /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreams\/([^/]+)$/.exec(path);
+    if (method === 'GET' && streamMatch) {
+      const [, namespace, name] = streamMatch as unknown as [string, string, string];
+      const tags = imageStreams.get(`${namespace}/${name}`);
+      if (tags === undefined) {
+        return fail({ code: 404, reason: 'NotFound', message: `imagestreams.image.openshift.io "${name}" not found`, details: { name, group: 'image.openshift.io', kind: 'imagestreams' } });
+      }
+      return reply(200, {
+        kind: 'ImageStream',
+        apiVersion: 'image.openshift.io/v1',
+        metadata: { name, namespace },
+        spec: {},
+        status: { dockerImageRepository: `image-registry.openshift-image-registry.svc:5000/${namespace}/${name}`, tags: tags.map((tag) => ({ tag, items: [] })) },
+      });
+    }
+
     if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
       const body = await readJson(req);
       const spec = (body.spec ?? {}) as Record<string, unknown>;
@@ -665,6 +685,7 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     denyQciAccess: (username) => void denied.add(username),
     allowQciAccess: (username) => void denied.delete(username),
     setSelfSubjectReviews: (enabled) => void (selfSubjectReviews = enabled),
+    setImageStreamTags: (namespace, name, tags) => void imageStreams.set(`${namespace}/${name}`, [...tags]),
     tokenReview,
     canPullQci,
     get requests() {

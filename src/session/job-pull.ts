@@ -1,0 +1,110 @@
+/**
+ * qci job-image --pull / --list: a job's images live on the build farm that ran it, so they are pulled
+ * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
+ */
+import { ExitCode, QciError } from '../core/errors.js';
+import type { JobImage } from '../core/joblog.js';
+import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
+import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
+import { AppCi } from '../kube/appci.js';
+import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
+import type { AuthSetup } from './qci-auth.js';
+
+export interface FarmTarget {
+  cluster: string;
+  namespace: string;
+  tag: string;
+  /** The registry to talk to (the cluster's, or a stand-in in tests). */
+  registry: string;
+  pullSpec: string;
+}
+
+export function farmTarget(image: JobImage, registryOverride?: string): FarmTarget {
+  if (!image.cluster || !image.registry) {
+    throw new QciError(`cannot pull or list: the build farm of ${image.namespace} is unknown`, {
+      kind: 'cluster-unknown',
+      hint: 'rerun with --cluster NAME (qci registries lists them)',
+    });
+  }
+  const registry = registryOverride ?? image.registry;
+  return { cluster: image.cluster, namespace: image.namespace, tag: image.tag, registry, pullSpec: `${registry}/${image.namespace}/pipeline:${image.tag}` };
+}
+
+/** The kube session for a build farm: a context named after it, or one whose server is on it. */
+export async function connectFarm(setup: AuthSetup, cluster: string, consoleUrl: string | null): Promise<AppCi> {
+  const merged = await loadKubeconfig(setup.env);
+  const found = findClusterContext(merged, cluster);
+  if (!found) {
+    throw new QciError(`no kube context for ${cluster}: none is named ${cluster} and no context's server is on ${cluster}`, {
+      kind: 'no-context',
+      exitCode: ExitCode.authRequired,
+      hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
+    });
+  }
+  return AppCi.connect({ env: setup.env, context: { name: found.name, source: `${cluster} context, ${found.foundBy}` } });
+}
+
+export async function listFarmImages(setup: AuthSetup, target: FarmTarget, consoleUrl: string | null): Promise<string[]> {
+  const kube = await connectFarm(setup, target.cluster, consoleUrl);
+  try {
+    return await kube.imageStreamTags(target.namespace, 'pipeline');
+  } catch (error) {
+    if (error instanceof QciError && error.kind === 'not-found') {
+      throw new QciError(`${target.namespace} has no pipeline image stream on ${target.cluster}: the namespace is probably gone (deleted about an hour after the job ends)`, {
+        kind: 'not-found',
+        exitCode: ExitCode.notFound,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Log in to the build farm's registry with its token (on stdin), then pull with the default platform. */
+export async function pullFarmImage(setup: AuthSetup, target: FarmTarget, options: { consoleUrl: string | null; quiet: boolean; say: (line: string) => void }): Promise<void> {
+  const engine = findEngine(setup.settings.engine, setup.env);
+  const kube = await connectFarm(setup, target.cluster, options.consoleUrl);
+  const token = kube.requireToken();
+  const user = await kube.whoami().then((id) => id.username, () => 'user');
+  const login = await setup.runner({
+    command: engine,
+    args: buildLoginArgs({ engine, host: target.registry, user, tlsVerify: setup.settings.tlsVerify }),
+    env: setup.env,
+    input: token,
+    secrets: [token],
+    timeoutMs: 60_000,
+  });
+  if (login.exitCode !== 0) {
+    const cause = classifyEngineFailure(`${login.stdout}\n${login.stderr}`);
+    throw new QciError(
+      cause === 'credentials-rejected' || cause === 'credentials-missing'
+        ? `${target.registry} rejected the token of kube context "${kube.context.name}": it has expired or is not a ${target.cluster} token`
+        : `${engine} login to ${target.registry} failed: ${engineErrorLine(login.stderr)}`,
+      { kind: 'login-failed', exitCode: cause.startsWith('credentials') ? ExitCode.authRequired : ExitCode.failure, hint: `log in to ${target.cluster} again with oc, then rerun` },
+    );
+  }
+  options.say(`logged in to ${target.registry} as ${user} (kube context "${kube.context.name}")`);
+  const pull = await setup.runner({
+    command: engine,
+    args: buildPullArgs({ engine, pullSpec: target.pullSpec, platform: setup.settings.platform, quiet: options.quiet, tlsVerify: setup.settings.tlsVerify }),
+    env: setup.env,
+    passthrough: true,
+    timeoutMs: 60 * 60_000,
+  });
+  if (pull.exitCode === 0) return;
+  const cause = classifyEngineFailure(pull.stderr);
+  if (cause === 'denied' || cause === 'credentials-missing' || cause === 'credentials-rejected') {
+    throw new QciError(`${target.registry} denied the pull of ${target.pullSpec}: only the pull request's author may pull a job's images`, {
+      kind: 'denied',
+      exitCode: ExitCode.denied,
+      hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
+    });
+  }
+  if (cause === 'not-found') {
+    throw new QciError(`${target.pullSpec} is gone: the job's namespace is deleted about an hour after the job ends (or the job never built ${target.tag})`, {
+      kind: 'not-found',
+      exitCode: ExitCode.notFound,
+      hint: 'qci job-image --list SOURCE shows the tags that still exist',
+    });
+  }
+  throw new QciError(`${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`, { kind: 'engine-failed' });
+}
