@@ -11,6 +11,8 @@ import { registerLogin } from './commands/login.js';
 import { registerPull } from './commands/pull.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerJobImage } from './commands/job-image.js';
+import { registerPromoted } from './commands/promoted.js';
+import { registerRewrite } from './commands/rewrite.js';
 
 declare const QCI_VERSION: string;
 
@@ -73,6 +75,8 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerLogin(program, wrap);
   registerDoctor(program, wrap);
   registerJobImage(program, wrap);
+  registerPromoted(program, wrap);
+  registerRewrite(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');

@@ -1,0 +1,467 @@
+/**
+ * Which QCI tags a ci-operator config publishes (REFERENCE §8, after ci-tools pkg/steps/release/promote.go).
+ *
+ * Per promotion target: disabled → nothing; start from every non-optional image (dst = its `to`);
+ * `excluded_images: ['*']` clears them, else removes those listed; then add `additional_images`
+ * (dst: source pipeline tag). Each dst becomes NS/NAME:dst when the target sets `name`, else NS/dst:TAG;
+ * with `tag_by_commit` also NS/dst:<commit>. With `binary_build_commands` and no
+ * `promotion.disable_build_cache: true`, `bin` also goes to build-cache/<org>-<repo>:<branch>[-<variant>].
+ *
+ * Pure: takes the parsed YAML (plain data) and returns findings with the field path they are about.
+ */
+import * as z from 'zod/mini';
+import {
+  MAX_TAG_LENGTH,
+  QCI_PROXY_HOST,
+  ReferenceError,
+  formatImageStreamTag,
+  nameProblem,
+  namespaceProblem,
+  parseReference,
+  pullSpecFor,
+  qciTagFor,
+  tagProblem,
+  type ImageStreamTag,
+} from './reference.js';
+
+/** A path into the config document, as YAML sees it: keys and list indexes. */
+export type FieldPath = (string | number)[];
+
+export interface Finding {
+  path: FieldPath;
+  message: string;
+}
+
+export type PromotionKind =
+  /** an entry of `images` */
+  | 'image'
+  /** an entry of a target's `additional_images` */
+  | 'additional'
+  /** the extra NS/dst:<commit> tag of `tag_by_commit` */
+  | 'commit'
+  /** `bin` promoted to build-cache/<org>-<repo>:<branch> */
+  | 'build-cache';
+
+export interface PromotedImage {
+  /** NS/NAME:TAG as ci-operator writes it; the tag is COMMIT_PLACEHOLDER when the commit is not known. */
+  imageStreamTag: string;
+  namespace: string;
+  name: string;
+  tag: string;
+  /** The promoted name (an image's `to`, or an `additional_images` key); `bin` for the build cache. */
+  image: string;
+  /** The pipeline tag the image is copied from. */
+  source: string;
+  kind: PromotionKind;
+  /** Index into the promotion targets (`promotion.to`), or null for the build cache. */
+  target: number | null;
+  qciTag: string;
+  pullSpec: string;
+  /** True when the tag is COMMIT_PLACEHOLDER (tag_by_commit without a commit given). */
+  placeholder: boolean;
+}
+
+export interface TargetSummary {
+  index: number;
+  /** Where the target sits in the config: promotion.to[i], or promotion for the older single-target form. */
+  path: string;
+  namespace: string | null;
+  name: string | null;
+  tag: string | null;
+  disabled: boolean;
+  promoted: number;
+}
+
+export interface PromotionReport {
+  promoted: PromotedImage[];
+  targets: TargetSummary[];
+  /** The config is wrong here; what it would publish there is skipped. */
+  problems: Finding[];
+  /** Worth knowing, not wrong. */
+  warnings: Finding[];
+}
+
+export interface PromotionOptions {
+  /** The commit a tag_by_commit target tags by; without it a placeholder is shown. */
+  commit?: string;
+  pullHost?: string;
+  /** The config's file path, to infer org/repo/branch when zz_generated_metadata is missing. */
+  sourcePath?: string;
+}
+
+export const COMMIT_PLACEHOLDER = '<commit-sha>';
+/** A full git commit id: what ci-operator tags by (refs.BaseSHA). */
+const COMMIT_LENGTH = 40;
+/** Pruning copies are <YYYYMMDDhhmmss>_prune_NS_NAME_TAG: 21 characters more (REFERENCE §1). */
+const PRUNE_PREFIX_LENGTH = 21;
+
+/** Keys only ci-operator configs have at the top level; used to tell configs from other YAML in a tree. */
+const CONFIG_KEYS = [
+  'build_root',
+  'images',
+  'promotion',
+  'tests',
+  'zz_generated_metadata',
+  'base_images',
+  'binary_build_commands',
+  'releases',
+  'raw_steps',
+];
+
+export function looksLikeCiOperatorConfig(data: unknown): boolean {
+  return isMapping(data) && CONFIG_KEYS.some((key) => key in data);
+}
+
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  return typeof value;
+}
+
+// Shapes, with messages that say what was found. null counts as absent, as in Go's YAML decoding.
+const text = z.string({
+  error: (issue) => {
+    const got = issue.input;
+    if (got === undefined) return 'is required';
+    const quote = typeof got === 'number' || typeof got === 'boolean' ? ': quote the value in YAML so it stays a string' : '';
+    return `expected a string, got ${describeValue(got)}${quote}`;
+  },
+});
+const flag = z.boolean({ error: (issue) => `expected true or false, got ${describeValue(issue.input)}` });
+const list = <T extends z.core.SomeType>(item: T) => z.array(item, { error: (issue) => `expected a list, got ${describeValue(issue.input)}` });
+const mapping = { error: (issue: { input: unknown }) => `expected a mapping, got ${describeValue(issue.input)}` };
+
+const imageSchema = z.object({ to: text, optional: z.nullish(flag) }, mapping);
+
+const targetShape = {
+  namespace: z.nullish(text),
+  name: z.nullish(text),
+  tag: z.nullish(text),
+  tag_by_commit: z.nullish(flag),
+  excluded_images: z.nullish(list(text)),
+  additional_images: z.nullish(z.record(z.string(), text, mapping)),
+  disabled: z.nullish(flag),
+};
+const targetSchema = z.object(targetShape, mapping);
+type Target = z.infer<typeof targetSchema>;
+
+const promotionSchema = z.object(
+  {
+    ...targetShape,
+    to: z.nullish(list(z.unknown())),
+    disable_build_cache: z.nullish(flag),
+  },
+  mapping,
+);
+
+const metadataSchema = z.object({ org: text, repo: text, branch: text, variant: z.nullish(text) }, mapping);
+
+const configSchema = z.object(
+  {
+    images: z.nullish(z.unknown()),
+    promotion: z.nullish(z.unknown()),
+    binary_build_commands: z.nullish(text),
+    zz_generated_metadata: z.nullish(z.unknown()),
+  },
+  mapping,
+);
+
+/** Runs a schema; on failure records every issue under `base` and returns undefined. */
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, base: FieldPath, problems: Finding[]): T | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    problems.push({ path: [...base, ...(issue.path as (string | number)[])], message: issue.message });
+  }
+  return undefined;
+}
+
+interface Image {
+  to: string;
+  optional: boolean;
+  path: FieldPath;
+}
+
+/** `images:` is a list, or (newer configs) a mapping with the list under `items`. */
+function readImages(raw: unknown, problems: Finding[]): Image[] {
+  if (raw === undefined || raw === null) return [];
+  let items: unknown = raw;
+  let base: FieldPath = ['images'];
+  if (isMapping(raw)) {
+    items = raw.items ?? [];
+    base = ['images', 'items'];
+  }
+  if (!Array.isArray(items)) {
+    problems.push({ path: base, message: `expected a list of images, got ${describeValue(items)}` });
+    return [];
+  }
+  const images: Image[] = [];
+  items.forEach((item, index) => {
+    const image = check(imageSchema, item, [...base, index], problems);
+    if (image) images.push({ to: image.to, optional: image.optional === true, path: [...base, index, 'to'] });
+  });
+  return images;
+}
+
+interface Metadata {
+  org: string;
+  repo: string;
+  branch: string;
+  variant?: string | null | undefined;
+}
+
+/**
+ * openshift/release keeps configs at ci-operator/config/ORG/REPO/ORG-REPO-BRANCH[__VARIANT].yaml,
+ * which names the same metadata zz_generated_metadata would.
+ */
+export function metadataFromPath(path: string): Metadata | null {
+  const parts = path.split(/[\\/]/);
+  const file = parts.at(-1) ?? '';
+  const repo = parts.at(-2);
+  const org = parts.at(-3);
+  if (!org || !repo) return null;
+  const base = file.replace(/\.ya?ml$/, '');
+  const prefix = `${org}-${repo}-`;
+  if (base === file || !base.startsWith(prefix)) return null;
+  const rest = base.slice(prefix.length);
+  const [branch, variant] = rest.split('__', 2);
+  if (!branch) return null;
+  return { org, repo, branch, variant: variant || undefined };
+}
+
+/** What one ci-operator config promotes to QCI. Never throws on bad input: it reports it. */
+export function promotedImages(config: unknown, options: PromotionOptions = {}): PromotionReport {
+  const pullHost = options.pullHost ?? QCI_PROXY_HOST;
+  const problems: Finding[] = [];
+  const warnings: Finding[] = [];
+  const promoted: PromotedImage[] = [];
+  const targets: TargetSummary[] = [];
+  const report = { promoted, targets, problems, warnings };
+
+  const top = check(configSchema, config, [], problems);
+  if (!top) return report;
+  if (top.promotion === undefined || top.promotion === null) return report;
+  const images = readImages(top.images, problems);
+  const promotion = check(promotionSchema, top.promotion, ['promotion'], problems);
+  if (!promotion) return report;
+
+  // Targets: promotion.to, or the older form with one target's fields directly under promotion.
+  const legacyKeys = (Object.keys(targetShape) as (keyof typeof targetShape)[]).filter(
+    (key) => promotion[key] !== undefined && promotion[key] !== null,
+  );
+  const rawTargets: { value: unknown; path: FieldPath }[] = [];
+  if (promotion.to !== undefined && promotion.to !== null) {
+    promotion.to.forEach((value, index) => rawTargets.push({ value, path: ['promotion', 'to', index] }));
+    for (const key of legacyKeys) {
+      warnings.push({ path: ['promotion', key], message: 'ignored: promotion.to is set, and ci-operator reads only the targets listed there' });
+    }
+  } else if (legacyKeys.length > 0) {
+    rawTargets.push({ value: Object.fromEntries(legacyKeys.map((key) => [key, promotion[key]])), path: ['promotion'] });
+  } else if (!(top.binary_build_commands && promotion.disable_build_cache !== true)) {
+    problems.push({ path: ['promotion'], message: 'no promotion target: add promotion.to with a namespace and a name or tag' });
+  }
+
+  rawTargets.forEach(({ value, path }, index) => {
+    const target = check(targetSchema, value, path, problems);
+    if (!target) return;
+    const summary: TargetSummary = {
+      index,
+      path: formatPath(path),
+      namespace: target.namespace ?? null,
+      name: target.name ?? null,
+      tag: target.tag ?? null,
+      disabled: target.disabled === true,
+      promoted: 0,
+    };
+    targets.push(summary);
+    if (target.disabled === true) return;
+    const before = promoted.length;
+    promoteTarget(target, index, path, images, { ...options, pullHost }, report);
+    summary.promoted = promoted.length - before;
+  });
+
+  if (top.binary_build_commands && promotion.disable_build_cache !== true) {
+    buildCache(top.zz_generated_metadata, options.sourcePath, pullHost, report);
+  }
+
+  // One line per tag even when two targets publish the same one; sorted as ci-tools sorts them.
+  const seen = new Set<string>();
+  const unique = promoted.filter((p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag));
+  unique.sort((a, b) => (a.imageStreamTag < b.imageStreamTag ? -1 : a.imageStreamTag > b.imageStreamTag ? 1 : 0));
+  promoted.splice(0, promoted.length, ...unique);
+  return report;
+}
+
+function promoteTarget(
+  target: Target,
+  index: number,
+  path: FieldPath,
+  images: Image[],
+  options: PromotionOptions & { pullHost: string },
+  report: PromotionReport,
+): void {
+  const { problems, warnings } = report;
+  const namespace = target.namespace;
+  if (namespace === undefined || namespace === null || namespace === '') {
+    problems.push({ path: [...path, 'namespace'], message: 'missing: a promotion target needs the namespace it publishes to' });
+    return;
+  }
+  const nsProblem = namespaceProblem(namespace);
+  if (nsProblem) {
+    problems.push({ path: [...path, 'namespace'], message: nsProblem });
+    return;
+  }
+  const name = target.name || null;
+  const tag = target.tag || null;
+  if (name !== null && tag !== null) {
+    problems.push({
+      path,
+      message: `sets both name ("${name}") and tag ("${tag}"): set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG, not both`,
+    });
+    return;
+  }
+  if (name === null && tag === null) {
+    problems.push({ path, message: 'sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG' });
+    return;
+  }
+  if (name !== null) {
+    const problem = nameProblem(name);
+    if (problem) return void problems.push({ path: [...path, 'name'], message: problem });
+  }
+  if (tag !== null) {
+    const problem = tagProblem(tag);
+    if (problem) return void problems.push({ path: [...path, 'tag'], message: problem });
+  }
+
+  // dst → source pipeline tag, in config order; a Map keeps the last source for a repeated dst, as ci-tools does.
+  const dsts = new Map<string, { source: string; kind: PromotionKind; path: FieldPath }>();
+  for (const image of images) if (!image.optional) dsts.set(image.to, { source: image.to, kind: 'image', path: image.path });
+  const excluded = target.excluded_images ?? [];
+  if (excluded.includes('*')) dsts.clear();
+  else {
+    excluded.forEach((image, i) => {
+      if (!dsts.delete(image) && !images.some((x) => x.to === image)) {
+        warnings.push({ path: [...path, 'excluded_images', i], message: `"${image}" is not an image this config builds` });
+      }
+    });
+  }
+  for (const [dst, source] of Object.entries(target.additional_images ?? {})) {
+    dsts.set(dst, { source, kind: 'additional', path: [...path, 'additional_images', dst] });
+  }
+
+  for (const [dst, from] of dsts) {
+    // The promoted name is the tag (name mode) or the image stream name (tag mode): check it as that.
+    const problem = name !== null ? tagProblem(dst) : nameProblem(dst);
+    if (problem) {
+      problems.push({
+        path: from.path,
+        message: `"${dst}" cannot be promoted to ${formatPath(path)} (${name !== null ? `it becomes the tag of ${namespace}/${name}` : `it becomes an image stream name in ${namespace}`}): ${problem}`,
+      });
+      continue;
+    }
+    const ist = name !== null ? { namespace, name, tag: dst } : { namespace, name: dst, tag: tag! };
+    add(ist, { image: dst, source: from.source, kind: from.kind, target: index }, from.path, options.pullHost, report);
+    if (target.tag_by_commit === true) {
+      const commitIst = { namespace, name: dst, tag: options.commit ?? COMMIT_PLACEHOLDER };
+      if (name !== null) {
+        const nm = nameProblem(dst);
+        if (nm) {
+          problems.push({ path: from.path, message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}` });
+          continue;
+        }
+      }
+      add(commitIst, { image: dst, source: from.source, kind: 'commit', target: index }, [...path, 'tag_by_commit'], options.pullHost, report);
+    }
+  }
+}
+
+function buildCache(rawMetadata: unknown, sourcePath: string | undefined, pullHost: string, report: PromotionReport): void {
+  let metadata: Metadata | null = null;
+  if (rawMetadata !== undefined && rawMetadata !== null) {
+    metadata = check(metadataSchema, rawMetadata, ['zz_generated_metadata'], report.problems) ?? null;
+    if (!metadata) return;
+  } else if (sourcePath !== undefined) {
+    metadata = metadataFromPath(sourcePath);
+  }
+  if (!metadata) {
+    report.problems.push({
+      path: ['binary_build_commands'],
+      message:
+        'ci-operator also promotes bin to build-cache/<org>-<repo>:<branch>, but zz_generated_metadata is missing and the file name ' +
+        'is not ORG-REPO-BRANCH.yaml under ORG/REPO/, so its name is unknown',
+    });
+    return;
+  }
+  const tag = metadata.variant ? `${metadata.branch}-${metadata.variant}` : metadata.branch;
+  const ist = { namespace: 'build-cache', name: `${metadata.org}-${metadata.repo}`, tag };
+  add(ist, { image: 'bin', source: 'bin', kind: 'build-cache', target: null }, ['binary_build_commands'], pullHost, report);
+}
+
+function add(
+  ist: ImageStreamTag,
+  what: Pick<PromotedImage, 'image' | 'source' | 'kind' | 'target'>,
+  path: FieldPath,
+  pullHost: string,
+  report: PromotionReport,
+): void {
+  const placeholder = ist.tag === COMMIT_PLACEHOLDER;
+  // Validate with a real-length commit id in place of the placeholder, so the length check still bites.
+  const checked = placeholder ? { ...ist, tag: 'f'.repeat(COMMIT_LENGTH) } : ist;
+  const shown = formatImageStreamTag(ist);
+  let qciTag: string;
+  try {
+    const ref = parseReference(formatImageStreamTag(checked));
+    qciTag = ref.qciTag!;
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const why =
+      error.part === 'qci-tag'
+        ? `its QCI tag ${qciTagFor(ist)} is ${qciTagFor(checked).length} characters${placeholder ? ` with a ${COMMIT_LENGTH}-character commit` : ''}; ` +
+          `a tag is at most ${MAX_TAG_LENGTH}, so this image cannot be published to QCI (ci-operator does not check this)`
+        : error.message;
+    report.problems.push({ path, message: `${shown}: ${why}` });
+    return;
+  }
+  if (placeholder) qciTag = qciTagFor(ist);
+  const length = placeholder ? qciTagFor(checked).length : qciTag.length;
+  if (length + PRUNE_PREFIX_LENGTH > MAX_TAG_LENGTH) {
+    report.warnings.push({
+      path,
+      message:
+        `${shown}: its QCI tag is ${length} characters, so the pruning copy <timestamp>_prune_${qciTagFor(ist)} would be ` +
+        `${length + PRUNE_PREFIX_LENGTH}, over ${MAX_TAG_LENGTH}; that copy cannot be made`,
+    });
+  }
+  report.promoted.push({
+    imageStreamTag: shown,
+    namespace: ist.namespace,
+    name: ist.name,
+    tag: ist.tag,
+    ...what,
+    qciTag,
+    pullSpec: pullSpecFor({ input: shown, kind: 'imagestreamtag', imageStreamTag: ist, candidates: [ist], qciTag, digest: null, warnings: [] }, pullHost),
+    placeholder,
+  });
+}
+
+/** Why `value` is not a commit id ci-operator would tag by (the full id, as git rev-parse prints it), or null. */
+export function commitProblem(value: string): string | null {
+  if (/^[0-9a-f]{40}$/.test(value) || /^[0-9a-f]{64}$/.test(value)) return null;
+  if (/^[0-9a-fA-F]{4,39}$/.test(value)) {
+    return `"${value}" is an abbreviated commit id; tag_by_commit tags by the full one: use $(git rev-parse ${value})`;
+  }
+  return `"${value}" is not a commit id (40 lowercase hex digits, as git rev-parse prints it)`;
+}
