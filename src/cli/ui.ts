@@ -32,18 +32,25 @@ export function colorLevel(env: Record<string, string | undefined>, isTTY: boole
 }
 
 export class Ui {
-  /** Colours for stdout and stderr; each stream decides for itself (one may be a pipe). */
-  readonly out: ChalkInstance;
-  readonly err: ChalkInstance;
   readonly verboseEnabled: boolean;
+  #out: ChalkInstance | undefined;
+  #err: ChalkInstance | undefined;
 
   constructor(
     readonly io: Io,
     options: { verbose?: boolean } = {},
   ) {
-    this.out = new Chalk({ level: colorLevel(io.env, io.stdout.isTTY === true) });
-    this.err = new Chalk({ level: colorLevel(io.env, io.stderr.isTTY === true) });
     this.verboseEnabled = options.verbose === true;
+  }
+
+  /** Colours for stdout and stderr; each stream decides for itself (one may be a pipe). Decided on first use:
+   * asking whether a stream is a terminal loads Node's tty machinery, which plain output never needs. */
+  get out(): ChalkInstance {
+    return (this.#out ??= new Chalk({ level: colorLevel(this.io.env, this.io.stdout.isTTY === true) }));
+  }
+
+  get err(): ChalkInstance {
+    return (this.#err ??= new Chalk({ level: colorLevel(this.io.env, this.io.stderr.isTTY === true) }));
   }
 
   /** One line of data on stdout. */
