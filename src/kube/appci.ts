@@ -9,12 +9,8 @@ import { ExitCode, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
 
-export const APP_CI_SERVER = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
-export const APP_CI_TOKEN_PAGE = 'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/request';
-export const LOGIN_HINT = `log in to app.ci: get a token at ${APP_CI_TOKEN_PAGE} and run the "oc login --token=… --server=${APP_CI_SERVER}" it shows`;
-export const QCI_ACCESS_HINT =
-  'ask for QCI access: a pull request adding a Rover group you are in to the RoleBinding qci-image-puller in ' +
-  'https://github.com/openshift/release/blob/master/clusters/app.ci/assets/admin_qci-image-puller_rbac.yaml';
+export { APP_CI_SERVER, APP_CI_TOKEN_PAGE, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
+import { APP_CI_SERVER, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface AppCiContext {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { LOGIN_HINT } from '../core/appci.js';
 import { QciError, ExitCode } from '../core/errors.js';
 
 type RawEntry = { name?: unknown; [key: string]: unknown };
@@ -137,7 +138,7 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
     throw new QciError(`no kubeconfig found (looked at ${paths.join(', ')})`, {
       kind: 'no-kubeconfig',
       exitCode: ExitCode.authRequired,
-      hint: 'log in to app.ci first: oc login --web https://api.ci.l2s4.p1.openshiftapps.com:6443',
+      hint: LOGIN_HINT,
     });
   }
   return merged;
