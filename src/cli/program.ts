@@ -13,6 +13,10 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerJobImage } from './commands/job-image.js';
 import { registerPromoted } from './commands/promoted.js';
 import { registerRewrite } from './commands/rewrite.js';
+import { registerSa } from './commands/sa.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerExec } from './commands/exec.js';
 
 declare const QCI_VERSION: string;
 
@@ -77,6 +81,10 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerJobImage(program, wrap);
   registerPromoted(program, wrap);
   registerRewrite(program, wrap);
+  registerSa(program, wrap);
+  registerInspect(program, wrap);
+  registerCompletion(program, wrap);
+  registerExec(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');

@@ -151,6 +151,52 @@ export function appCiError(error: unknown, ctx: AppCiContext, action: string): Q
   return new QciError(`cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`, { kind: 'unreachable', exitCode: ExitCode.unreachable, cause: error });
 }
 
+/** The `message` of a Kubernetes Status body (client-node hands it over as raw JSON text), or null. */
+function statusMessage(body: unknown): string | null {
+  let value: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  const message = (value as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message.split('\n')[0]!.slice(0, 300) : null;
+}
+
+/** A failed TokenRequest, in words that say who may do it (the seed's pull-secret-namespace-manager binding). */
+export function tokenRequestError(error: unknown, ctx: AppCiContext, namespace: string, name: string): QciError {
+  const code = (error as { code?: unknown }).code;
+  const body = (error as { body?: unknown }).body;
+  const what = `serviceaccount ${namespace}/${name}`;
+  if (code === 403) {
+    const user = /User "([^"]+)"/.exec(statusMessage(body) ?? '')?.[1];
+    return new QciError(
+      `app.ci denied ${user ? `${user} ` : ''}a token for ${what} (403 Forbidden): only members of ${namespace}'s admins group may create them, ` +
+        `through the RoleBinding ${namespace}-admins-binding to ClusterRole pull-secret-namespace-manager`,
+      {
+        kind: 'denied',
+        exitCode: ExitCode.denied,
+        hint:
+          `ask to join the Rover group named in clusters/app.ci/registry-access/${namespace}/admin_manifest.yaml of openshift/release ` +
+          `(qci whoami lists your groups), or check --project and --name`,
+      },
+    );
+  }
+  if (code === 404) {
+    return new QciError(`app.ci has no ${what}`, {
+      kind: 'not-found',
+      exitCode: ExitCode.notFound,
+      hint: `check --project and --name; a new project exists once its pull request to openshift/release (qci sa init) has merged and been applied`,
+    });
+  }
+  if (code === 422) {
+    return new QciError(`app.ci refused the token request for ${what}: ${statusMessage(body) ?? 'invalid request'}`, { kind: 'invalid', exitCode: ExitCode.usage });
+  }
+  return appCiError(error, ctx, `create a token for ${what}`);
+}
+
 export interface AppCiOptions {
   env: Record<string, string | undefined>;
   /** --context / QCI_CONTEXT / config file, with where it came from. */
@@ -304,6 +350,32 @@ export class AppCi {
     )) as { status?: { tags?: { tag?: string }[] }; spec?: { tags?: { name?: string }[] } };
     const tags = stream.status?.tags?.map((t) => t.tag) ?? stream.spec?.tags?.map((t) => t.name) ?? [];
     return tags.filter((t): t is string => typeof t === 'string' && t !== '');
+  }
+
+  /**
+   * A bound token for a ServiceAccount through the TokenRequest API (what `oc create token` does). The
+   * granted expiry comes back with it: a server may shorten the request. Errors never carry the token (it
+   * exists only in a successful answer); a 403 says who may create such tokens.
+   */
+  async createServiceAccountToken(namespace: string, name: string, expirationSeconds: number): Promise<{ token: string; expiresAt: Date | null }> {
+    const core = this.api(this.k8s.CoreV1Api);
+    const what = `serviceaccount ${namespace}/${name}`;
+    let answer: K8s.AuthenticationV1TokenRequest;
+    try {
+      answer = await core.createNamespacedServiceAccountToken({
+        name,
+        namespace,
+        // Empty audiences: the API server's own, which is what the QCI proxy's TokenReview accepts.
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds } },
+      });
+    } catch (error) {
+      throw tokenRequestError(error, this.context, namespace, name);
+    }
+    const token = answer.status?.token;
+    if (typeof token !== 'string' || token === '') throw new QciError(`app.ci (${this.context.server}) answered the token request for ${what} without a token`, { kind: 'api-error' });
+    const raw: unknown = answer.status?.expirationTimestamp;
+    const expiresAt = raw instanceof Date ? raw : typeof raw === 'string' ? new Date(raw) : null;
+    return { token, expiresAt: expiresAt && Number.isFinite(expiresAt.getTime()) ? expiresAt : null };
   }
 
   /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */

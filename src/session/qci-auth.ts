@@ -26,7 +26,9 @@ import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, findEngine, onPath, parseEngineVersion, type EngineName } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
 import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT, type Identity, type TokenExpiry } from '../kube/appci.js';
+import { HELPER_NAME, helperRegisteredError } from '../auth/credential-helper.js';
 import { tildify } from './paths.js';
+import { registryUser, tokenFileFacts } from './token-file.js';
 
 export interface AuthSetup {
   settings: Settings;
@@ -110,7 +112,7 @@ export async function appCiFacts(setup: AuthSetup): Promise<{ appci: AppCi; fact
   };
 }
 
-function deniedError(user: string): QciError {
+export function deniedError(user: string): QciError {
   return new QciError(`${user} may not pull from QCI: app.ci does not grant get imagestreams/layers in namespace ocp`, {
     kind: 'denied',
     exitCode: ExitCode.denied,
@@ -171,10 +173,13 @@ export interface LoginReport {
  * The seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely: the token goes on stdin,
  * access is checked first, and afterwards qci says which file holds the credential and what might shadow it.
  */
-export async function loginToQci(setup: AuthSetup, options: { authfile?: string | undefined }): Promise<LoginReport> {
+export async function loginToQci(setup: AuthSetup, options: { authfile?: string | undefined; tokenFile?: string | undefined }): Promise<LoginReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
-  const [{ facts, token }, version] = await Promise.all([appCiFacts(setup), engine === 'podman' ? podmanVersion(setup) : Promise.resolve(undefined)]);
+  // --token-file: a ServiceAccount token stands in for the kube context (checked, expiry included, before podman runs).
+  const fromFile = options.tokenFile !== undefined ? await tokenFileFacts(options.tokenFile, setup.now()) : undefined;
+  const source = fromFile ? Promise.resolve(fromFile) : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] }));
+  const [{ facts, token, warnings: sourceWarnings }, version] = await Promise.all([source, engine === 'podman' ? podmanVersion(setup) : Promise.resolve(undefined)]);
   if (!facts.qciAccess) throw deniedError(facts.user);
 
   const files = candidates(setup, engine, version, options.authfile);
@@ -189,6 +194,8 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
       hint: `fix or move ${target} (it is what ${engine} login writes), then run qci login again`,
     });
   }
+  // `qci login --helper` registered docker-credential-qci here: podman login would hand the token to its store.
+  if (before.state === 'ok' && before.credHelpers[host] === HELPER_NAME) throw helperRegisteredError(host, tildify(target, setup.home));
 
   // Another qci writing the same file waits; podman itself rewrites the whole file. The lock lives beside
   // the file, so its directory must exist (podman would create it anyway; 0700 as podman does).
@@ -196,14 +203,24 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
   const result = await withFileLock(target, () =>
     setup.runner({
       command: engine,
-      args: buildLoginArgs({ engine, host, user: facts.user, authfile: options.authfile, tlsVerify: setup.settings.tlsVerify }),
+      args: buildLoginArgs({ engine, host, user: registryUser(facts.user), authfile: options.authfile, tlsVerify: setup.settings.tlsVerify }),
       env: setup.env,
       input: token,
       secrets: [token],
       timeoutMs: 60_000,
     }),
   );
-  if (result.exitCode !== 0) throw loginFailure(engine, host, result.exitCode, `${result.stdout}\n${result.stderr}`, setup.settings.tlsVerify);
+  if (result.exitCode !== 0) {
+    const failure = loginFailure(engine, host, result.exitCode, `${result.stdout}\n${result.stderr}`, setup.settings.tlsVerify);
+    if (options.tokenFile !== undefined && failure.kind === 'credentials-rejected') {
+      throw new QciError(`${engine} login to ${host} failed: the registry rejected the token in ${options.tokenFile}`, {
+        kind: failure.kind,
+        exitCode: failure.exitCode,
+        hint: 'it was revoked, or is not an app.ci token: get a new one with qci sa token --project P --output FILE',
+      });
+    }
+    throw failure;
+  }
 
   const states = await readAuthFiles(files);
   const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, { engine });
@@ -217,7 +234,7 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
     authFile: target,
     expiresAt: facts.expiresAt,
     expiry: facts.expiry,
-    warnings: shadowWarnings(setup, effective, states, host, token, target),
+    warnings: [...sourceWarnings, ...shadowWarnings(setup, effective, states, host, token, target)],
   };
 }
 
@@ -316,8 +333,9 @@ export async function engineView(
     key: effective.winner?.key ?? null,
     user,
     detail,
-    shadowed: effective.shadowed.map(describeSource),
-    unreachableByPodmanLogout: engine === 'podman' ? effective.unreachableByPodmanLogout.map(describeSource) : [],
+    // docker-credential-qci registered in several files (qci login --helper) holds no secret to hide or leave behind.
+    shadowed: effective.shadowed.filter((s) => s.helper !== HELPER_NAME).map(describeSource),
+    unreachableByPodmanLogout: engine === 'podman' ? effective.unreachableByPodmanLogout.filter((s) => s.helper !== HELPER_NAME).map(describeSource) : [],
   };
 }
 

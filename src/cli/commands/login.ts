@@ -4,6 +4,7 @@ import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type { StatusReport } from '../../session/qci-auth.js';
 import { tildify } from '../../session/paths.js';
+import { loginHelperAction, logoutHelper } from './login-helper.js';
 
 const impl = async () => ({ ...(await import('../../session/qci-auth.js')), ...(await import('../auth-setup.js')) });
 
@@ -28,25 +29,29 @@ export function addSettingOptions(command: Command, withEngine = true): Command 
   return command;
 }
 
-export async function loginAction(ctx: CommandContext, options: SettingFlags & { authfile?: string }): Promise<number> {
+export async function loginAction(ctx: CommandContext, options: SettingFlags & { authfile?: string; tokenFile?: string; helper?: boolean }): Promise<number> {
+  if (options.helper) return loginHelperAction(ctx, options);
   const { authSetup, loginToQci } = await impl();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
-  const report = await loginToQci(setup, { authfile: options.authfile });
+  const report = await loginToQci(setup, { authfile: options.authfile, tokenFile: options.tokenFile });
   if (ctx.json) ctx.ui.json(report);
   const t = (p: string) => tildify(p, setup.home);
   ctx.ui.info(`${ctx.ui.err.green('✓')} Logged in to ${report.registry} as ${report.user} (${report.engine})`);
   ctx.ui.info(`  credential in ${t(report.authFile)}`);
-  ctx.ui.info(`  app.ci context "${report.context}" (${report.contextFoundBy})${report.expiry ? `; token ${report.expiry}` : ''}`);
+  if (options.tokenFile !== undefined) ctx.ui.info(`  token from ${t(options.tokenFile)}${report.expiry ? `; ${report.expiry}` : ''}`);
+  else ctx.ui.info(`  app.ci context "${report.context}" (${report.contextFoundBy})${report.expiry ? `; token ${report.expiry}` : ''}`);
   for (const warning of report.warnings) ctx.ui.warn(warning);
   return ExitCode.ok;
 }
 
-export async function logoutAction(ctx: CommandContext, options: { context?: string; registry?: string; dryRun?: boolean; authfile?: string }): Promise<number> {
+export async function logoutAction(ctx: CommandContext, options: { context?: string; registry?: string; dryRun?: boolean; authfile?: string; helper?: boolean }): Promise<number> {
+  // --helper: first the docker-credential-qci registrations, then the stored credentials as always.
+  const helper = options.helper ? await logoutHelper(ctx, options) : undefined;
   const { authSetup, logoutFromQci } = await impl();
   const setup = authSetup(ctx, await ctx.settings({ registry: options.registry }));
   const report = await logoutFromQci(setup, { dryRun: options.dryRun === true, authfile: options.authfile });
   if (ctx.json) {
-    ctx.ui.json(report);
+    ctx.ui.json(helper ? { ...report, helper: helper.report } : report);
   }
   const t = (p: string) => tildify(p, setup.home);
   const verb = report.dryRun ? 'would remove' : 'removed';
@@ -57,12 +62,14 @@ export async function logoutAction(ctx: CommandContext, options: { context?: str
       any = true;
       ctx.ui.info(`${verb} ${file.removed.join(', ')} from ${t(file.path)}${file.backup ? ` (backup: ${t(file.backup)})` : ''}`);
     }
-    if (file.helper) {
-      ctx.ui.warn(`${t(file.path)} sends ${report.registry} to credential helper docker-credential-${file.helper}; qci logout does not change helpers (\`qci logout --helper\` will, or \`docker logout ${report.registry}\`)`);
+    if (file.helper === 'qci') {
+      ctx.ui.warn(`${t(file.path)} sends ${report.registry} to docker-credential-qci (qci login --helper), which keeps answering with your app.ci token; \`qci logout --helper\` removes it`);
+    } else if (file.helper) {
+      ctx.ui.warn(`${t(file.path)} sends ${report.registry} to credential helper docker-credential-${file.helper}; qci logout does not change other helpers (\`docker logout ${report.registry}\` erases its secret)`);
     }
   }
   if (!any && !report.files.some((f) => f.error)) ctx.ui.info(`no ${report.registry} credentials in any auth file podman or docker reads`);
-  return report.exitCode;
+  return helper?.exitCode || report.exitCode;
 }
 
 function renderStatus(ctx: CommandContext, report: StatusReport): void {
@@ -107,7 +114,9 @@ export function registerLogin(program: Command, wrap: Wrap): void {
           'QCI access is checked first, and qci says which file now holds the credential, when the token expires, ' +
           'and which other auth file holds an older QCI credential that could shadow or outlive it.',
       )
-      .option('--authfile <path>', 'write the credential to this file (podman --authfile)'),
+      .option('--authfile <path>', 'write the credential to this file (podman --authfile)')
+      .option('--token-file <file>', 'log in with the ServiceAccount token in this file (from qci sa token) instead of the kube context')
+      .option('--helper', 'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token'),
   )
     .addHelpText(
       'after',
@@ -115,6 +124,8 @@ export function registerLogin(program: Command, wrap: Wrap): void {
         ['qci login', 'log podman in with the app.ci context'],
         ['qci login --authfile /tmp/t.c', 'into a separate auth file'],
         ['qci login --context ci/api-ci-l2s4-p1-openshiftapps-com:6443/me', 'with a named context'],
+        ['qci login --token-file my-project.token', 'with a ServiceAccount token (qci sa token)'],
+        ['qci login --helper', 'no stored secret: podman and docker ask docker-credential-qci on each pull'],
       ]),
     )
     .action(wrap(loginAction));
@@ -128,12 +139,14 @@ export function registerLogin(program: Command, wrap: Wrap): void {
     )
     .option('--dry-run', 'list what would be removed, change nothing')
     .option('--authfile <path>', 'also clean this auth file')
+    .option('--helper', 'also remove the docker-credential-qci registration (qci login --helper)')
     .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)')
     .addHelpText(
       'after',
       examples([
         ['qci logout --dry-run', 'see which files hold QCI credentials'],
         ['qci logout', 'remove them all (with backups)'],
+        ['qci logout --helper', 'and stop using docker-credential-qci'],
       ]),
     )
     .action(wrap(logoutAction));

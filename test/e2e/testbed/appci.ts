@@ -112,6 +112,17 @@ export interface FakeAppCi {
    * The service account is created if unknown. Default 3600 s.
    */
   createServiceAccountToken(namespace: string, name: string, expirationSeconds?: number): string;
+  /**
+   * From now on only these users or groups may create tokens (TokenRequest) for service accounts in `namespace`,
+   * as the seed's RoleBinding to pull-secret-namespace-manager allows its admins group; anyone else gets the
+   * apiserver's 403 Forbidden. Namespaces never restricted let every authenticated user (the default).
+   */
+  restrictTokenRequests(namespace: string, allowed: string[]): void;
+  /**
+   * Answers every TokenRequest with this lifetime instead of the one asked for, as a server maximum does;
+   * a negative value issues an already expired token (a skewed clock). undefined restores the default.
+   */
+  setTokenRequestLifetime(seconds: number | undefined): void;
   /** Makes the token expired from now on (an OAuth token's creationTimestamp moves back so the metadata agrees). */
   expireToken(token: string): void;
   /** Revokes (deletes) the token: 401 with it, 404 when another token asks for its metadata. */
@@ -200,6 +211,8 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
   const requests: AppCiRequest[] = [];
   let selfSubjectReviews = true;
   let kubeconfigCount = 0;
+  const tokenManagers = new Map<string, Set<string>>(); // namespace → users and groups allowed TokenRequest
+  let tokenRequestLifetime: number | undefined;
 
   function addUser(name: string, groups: string[] = []): void {
     const existing = users.get(name);
@@ -571,6 +584,16 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       const namespace = decodeURIComponent(tokenRequest[1]!);
       const name = decodeURIComponent(tokenRequest[2]!);
       const body = await readJson(req);
+      // RBAC comes first: the real apiserver answers 403 before it looks the service account up.
+      const managers = tokenManagers.get(namespace);
+      if (managers !== undefined && !managers.has(username) && !groups.some((g) => managers.has(g))) {
+        return fail({
+          code: 403,
+          reason: 'Forbidden',
+          message: `serviceaccounts "${name}" is forbidden: User "${username}" cannot create resource "serviceaccounts/token" in API group "" in the namespace "${namespace}"`,
+          details: { name, kind: 'serviceaccounts' },
+        });
+      }
       if (!serviceAccounts.has(`${namespace}/${name}`)) {
         return fail({
           code: 404,
@@ -599,7 +622,7 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0
         ? spec.audiences.map(String)
         : ['https://kubernetes.default.svc'];
-      const issued = issueServiceAccountToken(namespace, name, expirationSeconds, audiences);
+      const issued = issueServiceAccountToken(namespace, name, tokenRequestLifetime ?? expirationSeconds, audiences);
       return reply(201, {
         kind: 'TokenRequest',
         apiVersion: 'authentication.k8s.io/v1',
@@ -679,6 +702,8 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     addServiceAccount,
     createServiceAccountToken: (namespace, name, expirationSeconds = 3600) =>
       issueServiceAccountToken(namespace, name, expirationSeconds, ['https://kubernetes.default.svc']).token,
+    restrictTokenRequests: (namespace, allowed) => void tokenManagers.set(namespace, new Set(allowed)),
+    setTokenRequestLifetime: (seconds) => void (tokenRequestLifetime = seconds),
     expireToken,
     revokeToken,
     tokenInfo: (token) => tokens.get(token),

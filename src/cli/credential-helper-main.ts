@@ -1,0 +1,97 @@
+/**
+ * Entry point of `docker-credential-qci` (bin/docker-credential-qci → bin/dist/credential-helper.cjs), a
+ * bundle of its own: podman runs it on every pull of a QCI image, so it loads no commander, chalk, zod or
+ * kube client, writes straight to the file descriptors (no stream set-up), and reads the config file and
+ * the kubeconfig (with yaml) only when the answer needs them. bench/credential-helper.mjs measures it.
+ */
+import { readSync, writeSync } from 'node:fs';
+import { basicAuthUser, runCredentialHelper, type HelperDeps } from '../auth/credential-helper.js';
+import { QCI_PROXY_HOST } from '../core/reference.js';
+import { currentAppCiToken } from '../kube/current-token.js';
+import { readConfigFile } from './config-file.js';
+
+declare const QCI_VERSION: string;
+
+/** Everything on stdin. Synchronous (the input is one short line); a non-blocking stdin falls back to a stream. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(4096);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        break;
+      }
+      if (code === 'EOF' || code === 'EBADF' || code === 'ENXIO') break;
+      throw error;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function writeAll(fd: number, text: string): void {
+  let buffer = Buffer.from(text);
+  while (buffer.length > 0) {
+    try {
+      buffer = buffer.subarray(writeSync(fd, buffer));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      else throw error;
+    }
+  }
+}
+
+/** The settings the helper needs, from the environment, else the config file (read at most once, only if needed). */
+function helperDeps(env: Record<string, string | undefined>): HelperDeps {
+  let config: Promise<{ registry?: string; context?: string }> | undefined;
+  const fromConfig = () =>
+    (config ??= readConfigFile(env).then((file) => {
+      const data = (file?.data ?? {}) as Record<string, unknown>;
+      return {
+        ...(typeof data.registry === 'string' ? { registry: data.registry } : {}),
+        ...(typeof data.context === 'string' ? { context: data.context } : {}),
+      };
+    }));
+  // A config file qci cannot read is qci's to report; here it only means no registry of its own.
+  const registry = async () => env.QCI_REGISTRY || (await fromConfig().catch(() => ({ registry: undefined }))).registry;
+  const qciHosts = async () => [...new Set([(await registry()) ?? QCI_PROXY_HOST, QCI_PROXY_HOST].map((h) => h.toLowerCase()))];
+  return {
+    version: QCI_VERSION,
+    async isQciHost(host) {
+      // The default host and QCI_REGISTRY need no file read.
+      if (host === QCI_PROXY_HOST || host === env.QCI_REGISTRY?.toLowerCase()) return true;
+      if (env.QCI_REGISTRY) return false;
+      return (await qciHosts()).includes(host);
+    },
+    qciHosts,
+    async credential() {
+      const context = env.QCI_CONTEXT
+        ? { name: env.QCI_CONTEXT, source: 'QCI_CONTEXT' }
+        : env.QCI_TOKEN_FILE
+          ? undefined
+          : await fromConfig().then((c) => (c.context ? { name: c.context, source: 'the config file' } : undefined));
+      const current = await currentAppCiToken(env, context);
+      return { username: basicAuthUser(current.owner), secret: current.token };
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const action = process.argv[2];
+  const needsInput = action === 'get' || action === 'store' || action === 'erase';
+  const input = needsInput ? await readStdin() : '';
+  const result = await runCredentialHelper(action, input, helperDeps(process.env));
+  if (result.stdout) writeAll(1, result.stdout);
+  if (result.stderr) writeAll(2, result.stderr);
+  process.exitCode = result.exitCode;
+}
+
+void main();

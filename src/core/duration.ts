@@ -1,0 +1,50 @@
+/** Durations as people type them for tokens ("24h", "90m", "1h30m", "7d"). Pure. */
+import { usageError } from './errors.js';
+
+const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
+
+/** Seconds in "24h", "1h30m", "600s", "7d"; undefined when the text is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim().toLowerCase();
+  if (!/^(?:\d+[dhms])+$/.test(trimmed)) return undefined;
+  let seconds = 0;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([dhms])/g)) seconds += Number(amount) * UNITS[unit!]!;
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+/** 86400 → "24h", 5400 → "1h30m", 600 → "10m". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s <= 0) return '0s';
+  const parts: string[] = [];
+  let rest = s;
+  const h = Math.floor(rest / 3600);
+  rest -= h * 3600;
+  const m = Math.floor(rest / 60);
+  rest -= m * 60;
+  if (h) parts.push(`${h}h`);
+  if (m) parts.push(`${m}m`);
+  if (rest) parts.push(`${rest}s`);
+  return parts.join('');
+}
+
+/** The Kubernetes TokenRequest minimum (REFERENCE §4): shorter requests are refused with 422. */
+export const MIN_TOKEN_SECONDS = 600;
+/** The API's own upper bound on expirationSeconds. */
+export const MAX_TOKEN_SECONDS = 2 ** 32;
+
+/** `--duration` for a bound token: a usage error (before any request) when it is malformed or too short. */
+export function tokenDuration(text: string, flag = '--duration'): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) {
+    throw usageError(`${flag} ${JSON.stringify(text)} is not a duration; write it as 24h, 90m, 1h30m or 7d`, { kind: 'bad-duration' });
+  }
+  if (seconds < MIN_TOKEN_SECONDS) {
+    throw usageError(`${flag} ${text} is shorter than 10 minutes, the shortest token app.ci issues (TokenRequest's minimum)`, {
+      kind: 'bad-duration',
+      hint: `ask for at least 10m, e.g. ${flag} 10m`,
+    });
+  }
+  if (seconds > MAX_TOKEN_SECONDS) throw usageError(`${flag} ${text} is longer than the API allows (2^32 seconds)`, { kind: 'bad-duration' });
+  return seconds;
+}

@@ -1,0 +1,84 @@
+/**
+ * `qci exec -- CMD [ARGS...]`: CMD runs with a fresh QCI credential that exists only while it runs. The
+ * credential (the app.ci token, checked as qci login checks it) goes into `config.json` in a private
+ * temporary directory; CMD gets REGISTRY_AUTH_FILE=that file (podman, skopeo, buildah) and DOCKER_CONFIG=that
+ * directory (docker), and nothing else changes for it. The directory is removed when CMD exits, fails to
+ * start, or when qci is interrupted or terminated: SIGINT, SIGTERM and SIGHUP are forwarded to CMD, qci waits
+ * for it, cleans up, and exits 128+N for the signal N it got; otherwise with CMD's status.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { basicAuthUser } from '../auth/credential-helper.js';
+import { encodeAuth, writeFileAtomic } from '../auth/index.js';
+import { QciError } from '../core/errors.js';
+import { runInheritingStdio, signalExitCode, type ChildHandle } from '../engine/inherit.js';
+import { appCiFacts, deniedError, type AuthSetup } from './qci-auth.js';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface ExecOptions {
+  command: string;
+  args: string[];
+  /** qci --verbose lines. */
+  log: (line: string) => void;
+}
+
+/** A private place for the file: the per-user runtime dir (tmpfs, 0700) when there is one, else TMPDIR. */
+async function tempBase(env: Record<string, string | undefined>): Promise<string> {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime) {
+    const info = await stat(runtime).catch(() => undefined);
+    if (info?.isDirectory() && info.uid === (process.getuid?.() ?? info.uid)) return runtime;
+  }
+  return env.TMPDIR || tmpdir();
+}
+
+/** Runs the command; returns its exit status (128+N after death by signal N). */
+export async function execWithQciCredential(setup: AuthSetup, options: ExecOptions): Promise<number> {
+  const host = setup.settings.registry;
+  const { facts, token } = await appCiFacts(setup);
+  if (!facts.qciAccess) throw deniedError(facts.user);
+
+  // From here on a signal must not kill qci before the directory is gone: note it, pass it on.
+  let child: ChildHandle | undefined;
+  let received: NodeJS.Signals | undefined;
+  const handlers = FORWARDED.map((signal) => {
+    const handler = () => {
+      received ??= signal;
+      child?.kill(signal);
+    };
+    // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  let dir: string | undefined;
+  try {
+    dir = await mkdtemp(join(await tempBase(setup.env), 'qci-exec-'));
+    const authFile = join(dir, 'config.json');
+    // One file in the format both read: an auth.json for containers/image, a config.json for docker.
+    await writeFileAtomic(authFile, `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(basicAuthUser(facts.user), token) } } }, null, '\t')}\n`, 0o600);
+    options.log(`QCI credential for ${facts.user} (${facts.token}) in ${authFile}, removed when the command ends`);
+    if (received) return signalExitCode(received);
+    const result = await runInheritingStdio(
+      { command: options.command, args: options.args, env: { ...setup.env, REGISTRY_AUTH_FILE: authFile, DOCKER_CONFIG: dir }, secrets: [token] },
+      options.log,
+      (handle) => {
+        child = handle;
+      },
+    );
+    if (result.startError) {
+      throw new QciError(`${options.command}: ${result.startError === 'not-found' ? 'command not found' : 'cannot be run (permission denied or not a program)'}`, {
+        kind: 'exec-failed',
+        exitCode: result.exitCode,
+        hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
+      });
+    }
+    // Interrupted or terminated: say so whatever CMD made of the signal (podman 4.3.1 stops a pull on SIGTERM
+    // with status 0, which a script would take for success), as qci pull exits 130 on Ctrl-C.
+    return received ? signalExitCode(received) : result.exitCode;
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  }
+}
