@@ -35,6 +35,7 @@ export function which(tool: string, path = process.env.PATH ?? ''): string | und
 export function requireTools(
   tools: readonly string[],
   env: Record<string, string | undefined> = process.env,
+  options: { quiet?: boolean } = {},
 ): ToolCheck {
   const missing = tools.filter((tool) => which(tool, env.PATH ?? '') === undefined);
   const problems = missing.map((tool) => `${tool} not found on PATH`);
@@ -44,6 +45,6 @@ export function requireTools(
   if (problems.length === 0) return { ok: true, missing: [], reason: '' };
   const reason = `end-to-end tests skipped: ${problems.join('; ')}`;
   if (env.CI === 'true') throw new Error(`CI=true and ${reason.replace('end-to-end tests skipped: ', '')}`);
-  console.warn(reason);
+  if (!options.quiet) console.warn(reason);
   return { ok: false, missing, reason };
 }
