@@ -42,76 +42,45 @@ const lazyStartup = {
 
 rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
 
-await build({
+/** Every bundle: one minified CommonJS file for Node 20. */
+const common = {
   absWorkingDir: root,
-  entryPoints: { qci: 'src/cli/main.ts' },
-  outdir: 'bin/dist',
-  outExtension: { '.js': '.cjs' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // import() of the bundles above becomes a lazy require(): V8 drops the dynamic-import callback of
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+/** The entry points qci ships (bin/qci, bin/docker-credential-qci): qci's own code. */
+const entry = (name, file) => ({
+  ...common,
+  entryPoints: { [name]: file },
+  outdir: 'bin/dist',
+  outExtension: { '.js': '.cjs' },
+  // import() of the bundles below becomes a lazy require(): V8 drops the dynamic-import callback of
   // functions restored from a code cache.
   supported: { 'dynamic-import': false },
   define: { QCI_VERSION: JSON.stringify(pkg.version) },
   plugins: [lazyStartup],
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
+
+await build(entry('qci', 'src/cli/main.ts'));
+
+// docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
+// bundle of its own without commander, chalk, zod or the kube client; it shares yaml.cjs (for the kubeconfig).
+await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
 // execa and yaml, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
 for (const [name, source] of [['execa', "export * from 'execa';"], ['yaml', "export * from 'yaml';"]]) {
-  await build({
-    absWorkingDir: root,
-    stdin: { contents: source, resolveDir: root, loader: 'js' },
-    outfile: `bin/dist/${name}.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  await build({ ...common, stdin: { contents: source, resolveDir: root, loader: 'js' }, outfile: `bin/dist/${name}.cjs` });
 }
 
 // @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports: ~80 ms to load
 // instead of ~400 ms for the whole package.
-await build({
-  absWorkingDir: root,
-  entryPoints: { kube: 'src/kube/client-node.ts' },
-  outdir: 'bin/dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-
-// docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
-// bundle of its own without commander, chalk, zod or the kube client; it shares yaml.cjs (for the kubeconfig).
-await build({
-  absWorkingDir: root,
-  entryPoints: { 'credential-helper': 'src/cli/credential-helper-main.ts' },
-  outdir: 'bin/dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  supported: { 'dynamic-import': false },
-  define: { QCI_VERSION: JSON.stringify(pkg.version) },
-  plugins: [lazyStartup],
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: { kube: 'src/kube/client-node.ts' }, outdir: 'bin/dist', outExtension: { '.js': '.cjs' } });
 
 // A V8 code cache for bin/qci, made by one representative run in a throwaway HOME.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
