@@ -19,6 +19,8 @@ import { maskToken } from '../core/redact.js';
 import { classifyEngineFailure, type FailureCause } from '../engine/classify.js';
 import { onPath, type EngineName } from '../engine/engine.js';
 import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
+import { currentAppCiToken } from '../kube/current-token.js';
+import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
 import { tildify } from '../session/paths.js';
 import { appCiFacts, candidates, loginToQci, podmanVersion, type AppCiFacts, type AuthSetup } from '../session/qci-auth.js';
@@ -183,9 +185,9 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
       }
       if (file.state !== 'ok') continue;
       for (const [hostKey, helper] of Object.entries(file.credHelpers)) {
-        if (keyBelongsToHost(hostKey, host)) {
-          out.push(finding('auth files', 'auth.helper', 'info', `${t(file.path)} sends ${host} to the credential helper docker-credential-${helper}; its secret is not in the file`));
-        }
+        if (!keyBelongsToHost(hostKey, host)) continue;
+        if (helper === HELPER_NAME) out.push(...(await checkOwnHelper(p, t(file.path))));
+        else out.push(finding('auth files', 'auth.helper', 'info', `${t(file.path)} sends ${host} to the credential helper docker-credential-${helper}; its secret is not in the file`));
       }
       if (file.credsStore) {
         out.push(finding('auth files', 'auth.credsstore', 'info', `${t(file.path)} keeps docker's secrets in docker-credential-${file.credsStore} (credsStore); podman ignores credsStore`));
@@ -225,6 +227,28 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
     }
   }
   return out;
+}
+
+/**
+ * `qci login --helper` registered docker-credential-qci: is it on PATH, and is the token it would answer
+ * with (read in-process, as the helper reads it) alive?
+ */
+async function checkOwnHelper(p: Probe, file: string): Promise<Finding[]> {
+  const where = `${file} sends ${p.setup.settings.registry} to ${HELPER_BINARY}`;
+  if (!onPath(HELPER_BINARY, p.setup.env)) {
+    return [finding('auth files', 'auth.helper-missing', 'error', `${where}, which is not on PATH: podman fails every pull from QCI`, 'npm install -g . in the qci checkout (or put its bin/ on PATH), or: qci logout --helper')];
+  }
+  let current;
+  try {
+    current = await currentAppCiToken(p.setup.env, p.setup.context);
+  } catch (error) {
+    return [finding('auth files', 'auth.helper-no-token', 'error', `${where}, which has no token to answer with: ${error instanceof Error ? error.message : String(error)}`, LOGIN_HINT)];
+  }
+  const state = await p.tokenState(current.token);
+  if (state === 'expired') {
+    return [finding('auth files', 'auth.helper-expired', 'error', `${where}, which answers with the token of ${current.source} (${maskToken(current.token)}): it has expired or was revoked`, LOGIN_HINT)];
+  }
+  return [finding('auth files', 'auth.helper', 'ok', `${where}, which answers with the token of ${current.source}${state === 'unknown' ? ' (not checked: app.ci unreachable)' : ''}`)];
 }
 
 /** Environment variables that make podman fail or forget (REFERENCE §5, seen with podman 4.3.1). */
@@ -288,7 +312,8 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
   const out = [finding('registry', 'registry.reachable', 'ok', `${host} answers (${ping.url}: HTTP ${ping.status})`)];
   const podmanFiles = (await p.files).find((f) => f.engine === 'podman')!;
   const winner = effectiveCredential(podmanFiles.states, host, QCI_REPOSITORY_PATH, { engine: 'podman' }).winner;
-  const password = winner?.entry?.password();
+  let password = winner?.entry?.password();
+  if (winner?.helper === HELPER_NAME) password = (await currentAppCiToken(p.setup.env, p.setup.context).catch(() => undefined))?.token;
   if (!winner || !password) return out;
   const check = await checkCredential(host, ping, { user: winner.entry?.user ?? 'user', password }, { tlsVerify, timeoutMs });
   const where = `${winner.key} in ${tildify(winner.file.path, p.setup.home)}`;

@@ -103,6 +103,27 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('with docker-credential-qci registered: doctor checks the token it answers with', async () => {
+    await fresh();
+    const bin = fileURLToPath(new URL('../../bin', import.meta.url));
+    const token = bed.appci.createToken(bed.user);
+    const kc = await bed.appci.kubeconfig({ token });
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, KUBECONFIG: kc };
+    const login = await qci(['login', '--helper'], env);
+    expect(login.exitCode, login.stderr).toBe(0);
+    const healthy = await qci(['doctor', '--json'], env);
+    expect(healthy.exitCode, healthy.stdout).toBe(0);
+    const ids = JSON.parse(healthy.stdout).findings.map((f: { id: string; severity: string }) => `${f.id}:${f.severity}`);
+    expect(ids).toEqual(expect.arrayContaining(['auth.helper:ok', 'registry.credential:ok']));
+    bed.appci.revokeToken(token);
+    const broken = await qci(['doctor'], env);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stdout).toMatch(/✗ auth files\s+.* sends \S+ to docker-credential-qci, which answers with the token of kube context "app\.ci" \(named app\.ci\) \(sha256~.{4}…\): it has expired or was revoked/);
+    expect(broken.stdout + broken.stderr).not.toContain(token);
+    const noBin = await qci(['doctor'], { KUBECONFIG: kc });
+    expect(noBin.stdout).toContain('docker-credential-qci, which is not on PATH');
+  });
+
   it('--explain decodes a pasted error without running checks', async () => {
     await fresh();
     const text = `Error: initializing source docker://${bed.ref()}: unable to retrieve auth token: invalid username/password: unauthorized: authentication required`;
