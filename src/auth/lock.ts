@@ -15,7 +15,7 @@ import { QciError } from '../core/errors.js';
 export interface LockOptions {
   /** Give up after this long (default 10 s). */
   timeoutMs?: number;
-  /** A lock older than this is stale whoever holds it (default 30 s). */
+  /** A lock older than this is stale whoever holds it (default 120 s: longer than a `podman login` may take under it). */
   staleMs?: number;
 }
 
@@ -90,7 +90,7 @@ export interface HeldLock {
 export async function acquireLock(target: string, options: LockOptions = {}): Promise<HeldLock> {
   const lockPath = lockPathFor(target);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const staleMs = options.staleMs ?? 30_000;
+  const staleMs = options.staleMs ?? 120_000;
   const nonce = randomBytes(8).toString('hex');
   const content = JSON.stringify({ pid: process.pid, host: hostname(), nonce, at: new Date().toISOString() });
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, QciError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { contextFor, examples, type Action, type CommandContext } from './context.js';
 import { Ui, type Io } from './ui.js';
 import { registerPullspec } from './commands/pullspec.js';
@@ -46,9 +47,10 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(new Ui(io).err.red(text)),
+      // Commander echoes argv in its errors (`unknown option '--token=sha256~…'`): redact like all output.
+      writeOut: (text) => io.stdout.write(redact(text)),
+      writeErr: (text) => io.stderr.write(redact(text)),
+      outputError: (text, write) => write(new Ui(io).err.red(redact(text))),
     })
     .exitOverride()
     .addHelpText(

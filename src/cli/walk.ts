@@ -125,7 +125,7 @@ async function gitVisibleFiles(root: string, options: WalkOptions): Promise<GitV
   const env = Object.fromEntries(Object.entries(options.env).filter(([key]) => !/^GIT_(DIR|WORK_TREE|INDEX_FILE|PREFIX|COMMON_DIR|OBJECT_DIRECTORY)$/.test(key)));
   let listing;
   try {
-    listing = await run({ command: 'git', args: ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], env, timeoutMs: 120_000 });
+    listing = await run({ command: 'git', args: ['-C', root, '-c', 'core.fsmonitor=', '-c', 'core.untrackedCache=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], env, timeoutMs: 120_000 });
   } catch (error) {
     // No git installed: there is no checkout to honour, so walk the plain tree.
     options.verbose(`git is not available (${error instanceof Error ? error.message : String(error)}); .gitignore is not applied`);

@@ -7,8 +7,9 @@ const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 /** `sha256~abcd…`: enough to tell two tokens apart, not enough to use one. */
 export function maskToken(token: string): string {
-  if (token.startsWith('sha256~')) return `${token.slice(0, 11)}…`;
-  return `${token.slice(0, 4)}…`;
+  if (token.startsWith('sha256~') && token.length >= 30) return `${token.slice(0, 11)}…`;
+  // A short password would be mostly shown by any prefix.
+  return token.length >= 16 ? `${token.slice(0, 4)}…` : '…';
 }
 
 export function redact(text: string, secrets: readonly string[] = []): string {

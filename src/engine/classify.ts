@@ -26,7 +26,7 @@ const RULES: [FailureCause, RegExp][] = [
   ['rate-limited', /toomanyrequests|429 Too Many Requests/i],
   ['token-expired', /token expired/i],
   ['credentials-rejected', /invalid username\/password|unable to retrieve auth token|Existing credentials are invalid/i],
-  ['denied', /\bdenied\b|403 \(Forbidden\)|pull access denied/i],
+  ['denied', /(?<!permission )\bdenied\b|403 \(Forbidden\)|pull access denied/i],
   ['not-found', /manifest unknown|name unknown|not found: manifest|manifest for .* not found|repository .* not found/i],
   ['credentials-missing', /authentication required|unauthorized/i],
   ['server-error', /received unexpected HTTP status: 5\d\d|50[0-4] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i],

@@ -157,7 +157,9 @@ export function findClusterContext(merged: MergedKubeconfig, cluster: string): {
     const server = (entry?.cluster as { server?: string } | undefined)?.server;
     if (!server) continue;
     try {
-      if (new URL(server).hostname.split('.').includes(cluster)) return { name: String(ctx.name), foundBy: `server ${server}` };
+      const labels = new URL(server).hostname.split('.');
+      // api.build02.…, not api.build02.vmc.… (vsphere02, a different cluster with its own tokens).
+      if (labels[0] === 'api' && labels[1] === cluster && !labels.includes('vmc')) return { name: String(ctx.name), foundBy: `server ${server}` };
     } catch {
       // not a URL: not this one
     }

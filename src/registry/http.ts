@@ -201,7 +201,7 @@ export async function httpGet(request: HttpRequest, options: HttpOptions): Promi
     const next = new URL(response!.headers.location, url);
     // Credentials stay with the host they were meant for (blob redirects go to a CDN).
     const headers = { ...current.headers };
-    if (next.host !== url.host) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
     current = { ...current, url: next.toString(), headers };
   }
 }

@@ -8,7 +8,6 @@ import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: string;
 }
 
 export interface Challenge {
@@ -24,23 +23,24 @@ export interface Ping {
   challenge: Challenge | null;
 }
 
-const MAX_BODY = 64 * 1024;
-
+/**
+ * One GET, answered by its status and headers only: the body is never read (a registry that streams one
+ * cannot hold qci), and the whole request has a deadline, not just an idle timeout.
+ */
 async function get(url: string, options: { headers?: Record<string, string>; timeoutMs: number; tlsVerify: boolean }): Promise<HttpAnswer> {
   const isHttps = url.startsWith('https:');
   const mod = isHttps ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { method: 'GET', headers: options.headers, timeout: options.timeoutMs, ...(isHttps ? { rejectUnauthorized: options.tlsVerify } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < MAX_BODY) body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
+    const req = mod.request(url, { method: 'GET', headers: options.headers, ...(isHttps ? { rejectUnauthorized: options.tlsVerify } : {}) }, (res) => {
+      clearTimeout(deadline);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      res.destroy();
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), options.timeoutMs);
+    req.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
     req.end();
   });
 }

@@ -19,6 +19,17 @@ export interface FarmTarget {
   pullSpec: string;
 }
 
+/** The stand-in registry tests use (`--farm-registry` / QCI_FARM_REGISTRY): a loopback host:port only. */
+function checkOverride(host: string): string {
+  if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host)) {
+    throw new QciError(`--farm-registry / QCI_FARM_REGISTRY "${host}" must be a loopback host:port (it stands in for a build farm's registry in tests)`, {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+    });
+  }
+  return host;
+}
+
 export function farmTarget(image: JobImage, registryOverride?: string): FarmTarget {
   if (!image.cluster || !image.registry) {
     throw new QciError(`cannot pull or list: the build farm of ${image.namespace} is unknown`, {
@@ -26,7 +37,7 @@ export function farmTarget(image: JobImage, registryOverride?: string): FarmTarg
       hint: 'rerun with --cluster NAME (qci registries lists them)',
     });
   }
-  const registry = registryOverride ?? image.registry;
+  const registry = registryOverride === undefined ? image.registry : checkOverride(registryOverride);
   return { cluster: image.cluster, namespace: image.namespace, tag: image.tag, registry, pullSpec: `${registry}/${image.namespace}/pipeline:${image.tag}` };
 }
 

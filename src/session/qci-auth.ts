@@ -2,10 +2,12 @@
  * Logging the engines in to QCI, out of it, and saying where things stand. Shared by login, logout,
  * whoami and (later) pull and doctor, so they all agree on which files and which entries matter.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   authFileCandidates,
+  backupStamp,
+  updateAuthFile,
   effectiveCredential,
   keyBelongsToHost,
   readAuthFile,
@@ -182,6 +184,13 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
   const [{ facts, token, warnings: sourceWarnings }, version] = await Promise.all([source, engine === 'podman' ? podmanVersion(setup) : Promise.resolve(undefined)]);
   if (!facts.qciAccess) throw deniedError(facts.user);
 
+  if (engine === 'docker' && options.authfile) {
+    throw new QciError('docker has no --authfile: it writes $DOCKER_CONFIG/config.json', {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+      hint: 'DOCKER_CONFIG=DIR qci login --engine docker (or use podman, which takes --authfile)',
+    });
+  }
   const files = candidates(setup, engine, version, options.authfile);
   const target = options.authfile ?? files.find((f) => f.writtenByLogin)?.path ?? files[0]?.path;
   if (!target) throw new QciError(`cannot tell which auth file ${engine} login writes`, { kind: 'internal' });
@@ -200,7 +209,12 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
   // Another qci writing the same file waits; podman itself rewrites the whole file. The lock lives beside
   // the file, so its directory must exist (podman would create it anyway; 0700 as podman does).
   await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-  const result = await withFileLock(target, () =>
+  const lockTarget = await realpath(target).catch(() => target);
+  // podman < 4.8 rewrites a DOCKER_CONFIG file keeping only auths and credHelpers (REFERENCE §5): keep a
+  // backup of the file as it was, and put the keys it drops (credsStore, HttpHeaders, …) back afterwards.
+  const targetRef = files.find((f) => f.path === target);
+  const dropped = targetRef?.loginDropsUnknownKeys && before.state === 'ok' ? await keysPodmanDrops(target) : null;
+  const result = await withFileLock(lockTarget, () =>
     setup.runner({
       command: engine,
       args: buildLoginArgs({ engine, host, user: registryUser(facts.user), authfile: options.authfile, tlsVerify: setup.settings.tlsVerify }),
@@ -222,6 +236,13 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
     throw failure;
   }
 
+  if (dropped) {
+    await updateAuthFile(target, (json) => {
+      for (const [key, value] of Object.entries(dropped.keys)) if (!(key in json)) json[key] = value;
+    });
+    sourceWarnings.push(`podman ${version ?? ''} rewrote ${tildify(target, setup.home)} without ${Object.keys(dropped.keys).join(', ')}; qci put them back (the file as it was: ${tildify(dropped.backup, setup.home)})`);
+  }
+
   const states = await readAuthFiles(files);
   const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, { engine });
   return {
@@ -236,6 +257,17 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
     expiry: facts.expiry,
     warnings: [...sourceWarnings, ...shadowWarnings(setup, effective, states, host, token, target)],
   };
+}
+
+/** The top-level keys `podman login` would drop from `path` (all but auths and credHelpers), and a backup of it. */
+async function keysPodmanDrops(path: string): Promise<{ keys: Record<string, unknown>; backup: string } | null> {
+  const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  const keys = Object.fromEntries(Object.entries(json).filter(([key]) => !['auths', 'credhelpers'].includes(key.toLowerCase())));
+  if (Object.keys(keys).length === 0) return null;
+  const backup = `${path}.qci-backup-${backupStamp(new Date())}`;
+  await copyFile(path, backup);
+  await chmod(backup, 0o600);
+  return { keys, backup };
 }
 
 /** After a login: anything that would be used instead of the new credential, or outlive it. */

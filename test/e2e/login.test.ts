@@ -139,6 +139,27 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(login.stderr).not.toContain(old);
   });
 
+  it('DOCKER_CONFIG with podman < 4.8: keys podman login drops are put back, and the old file is kept', async () => {
+    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host], dockerConfig: true });
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    writeJson(pe.authFiles.docker, {
+      auths: { 'other.example.com': { auth: b64('a:b') } },
+      credsStore: 'secretservice',
+      HttpHeaders: { 'User-Agent': 'kept' },
+      psFormat: 'table {{.ID}}',
+    });
+    const login = await qci(['login'], { KUBECONFIG: kubeconfig });
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain("credential in ~/.docker/config.json");
+    expect(login.stderr).toMatch(/rewrote \S+ without credsStore, HttpHeaders, psFormat; qci put them back/);
+    const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
+    expect(after).toMatchObject({ credsStore: 'secretservice', HttpHeaders: { 'User-Agent': 'kept' }, psFormat: 'table {{.ID}}' });
+    expect(Object.keys(after.auths).sort()).toEqual([bed.proxy.host, 'other.example.com'].sort());
+    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) => n.startsWith('config.json.qci-backup-'));
+    expect(backups.length).toBeGreaterThan(0);
+    expect(statSync(join(dirname(pe.authFiles.docker), backups[0]!)).mode & 0o777).toBe(0o600);
+  });
+
   it('two qci logins at once leave a valid file holding both results', async () => {
     await freshPodman();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
