@@ -8,7 +8,7 @@ import { runQci } from './program.js';
 /**
  * Standard output written straight to fd 1. Setting up process.stdout costs about 3 ms of a ~35 ms start
  * (bench/startup.mjs), and qci's output is small; a reader that goes away (`qci … | head`) ends qci
- * quietly, as it does cat and grep.
+ * quietly with 141, as SIGPIPE ends cat and grep (so `set -o pipefail` scripts still see it).
  */
 const stdout = {
   write(text: string): boolean {
@@ -18,7 +18,7 @@ const stdout = {
         buffer = buffer.subarray(writeSync(1, buffer));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') process.exit(0);
+        if (code === 'EPIPE') process.exit(141);
         // A non-blocking pipe that is full: wait a moment and go on.
         if (code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         else throw error;

@@ -65,7 +65,8 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
         ['qci help pullspec', 'help for one command'],
       ]) +
         EXIT_CODES_HELP +
-        '\nEnvironment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, NO_COLOR, FORCE_COLOR.\n' +
+        '\nEnvironment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, QCI_TOKEN_FILE,\n' +
+        'QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, NO_COLOR, FORCE_COLOR.\n' +
         'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).\n',
     );
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type * as K8s from './client-node.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
-import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
+import { inlineTokenFile, loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
 
 export { APP_CI_SERVER, APP_CI_TOKEN_PAGE, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
 import { APP_CI_SERVER, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
@@ -85,7 +85,8 @@ export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: s
     throw new QciError(`kube context "${name}" has no cluster server`, { kind: 'bad-kubeconfig', hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}` });
   }
   const userEntry = String(inner(chosen, 'context').user ?? '');
-  const user = merged.config.users.find((u) => u.name === userEntry);
+  const found = merged.config.users.find((u) => u.name === userEntry);
+  const user = found ? inlineTokenFile(found) : undefined;
   const token = inner(user, 'user').token;
   return {
     name,
@@ -218,7 +219,9 @@ export class AppCi {
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
     try {
-      kc.loadFromString(JSON.stringify(merged.config));
+      // The chosen user's token as read (tokenFile included); client-node ignores tokenFile.
+      const users = merged.config.users.map((u) => (u.name === context.userEntry && context.token ? { ...u, user: { ...inner(u, 'user'), token: context.token } } : u));
+      kc.loadFromString(JSON.stringify({ ...merged.config, users }));
       kc.setCurrentContext(context.name);
     } catch (error) {
       throw new QciError(`kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`, { kind: 'bad-kubeconfig' });

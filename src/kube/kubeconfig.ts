@@ -69,8 +69,11 @@ function resolvePaths(entry: RawEntry, section: 'clusters' | 'users', file: stri
   return { ...entry, [section === 'clusters' ? 'cluster' : 'user']: copy };
 }
 
-/** tokenFile (and client-node's own token-file) become a trimmed `token`, as kubectl reads them. */
-function inlineTokenFile(entry: RawEntry): RawEntry {
+/**
+ * tokenFile (and client-node's own token-file) become a trimmed `token`, as kubectl reads them — for the
+ * user a context uses only: another user's missing token file must not break this one (kubectl reads lazily too).
+ */
+export function inlineTokenFile(entry: RawEntry): RawEntry {
   const user = entry.user as Record<string, unknown> | undefined;
   if (!user) return entry;
   const path = (user.tokenFile ?? user['token-file']) as string | undefined;
@@ -123,7 +126,6 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
         if (seen[section].has(name)) continue; // first file wins
         seen[section].add(name);
         let value = section === 'contexts' ? entry : resolvePaths(entry, section, file);
-        if (section === 'users') value = inlineTokenFile(value);
         merged.config[section].push(value);
         if (section === 'contexts') merged.contextSource.set(name, file);
       }

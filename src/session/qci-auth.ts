@@ -61,10 +61,11 @@ export function candidates(setup: AuthSetup, engine: EngineName, version: string
   });
 }
 
-/** Both engines' files, podman's order first, each path once. */
+/** Both engines' files, podman's order first, each path once; `authfile` is one more (it replaces none). */
 export function allAuthFiles(setup: AuthSetup, version: string | undefined, authfile?: string): AuthFileRef[] {
   const seen = new Set<string>();
-  return [...candidates(setup, 'podman', version, authfile), ...candidates(setup, 'docker', version)].filter((ref) => {
+  const withAuthfile = authfile ? candidates(setup, 'podman', version, authfile) : [];
+  return [...withAuthfile, ...candidates(setup, 'podman', version), ...candidates(setup, 'docker', version)].filter((ref) => {
     if (seen.has(ref.path)) return false;
     seen.add(ref.path);
     return true;

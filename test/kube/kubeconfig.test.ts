@@ -63,6 +63,19 @@ describe('loadKubeconfig: kubectl merge rules', () => {
     expect(ctx.foundBy).toBe(`server URL ${APP_CI_SERVER}`);
   });
 
+  it("another user's missing tokenFile does not break the app.ci context (read lazily, as kubectl does)", async () => {
+    const d = dir();
+    const path = kubeconfig(join(d, 'config'), {
+      clusters: [['c', APP_CI_SERVER], ['other', 'https://other.example:6443']],
+      users: [['me', { token: 'sha256~mine' }], ['bob', { tokenFile: '/nonexistent/token' }]],
+      contexts: [['app.ci', 'c', 'me'], ['bobs', 'other', 'bob']],
+    });
+    expect(findAppCiContext(await loadKubeconfig({ KUBECONFIG: path })).token).toBe('sha256~mine');
+    await expect(Promise.resolve().then(async () => findAppCiContext(await loadKubeconfig({ KUBECONFIG: path }), { name: 'bobs', source: '--context' }))).rejects.toThrow(
+      'cannot read its tokenFile /nonexistent/token',
+    );
+  });
+
   it('finds app.ci by its server URL when no context is named app.ci (oc login names)', async () => {
     const d = dir();
     const path = kubeconfig(join(d, 'config'), {

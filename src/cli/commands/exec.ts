@@ -18,8 +18,9 @@ export function registerExec(program: Command, wrap: Wrap): void {
       .description(
         'Run COMMAND with a fresh QCI credential (the token of your app.ci context, checked as qci login checks it) ' +
           'in a temporary auth file that only COMMAND sees: REGISTRY_AUTH_FILE (podman, skopeo, buildah) and DOCKER_CONFIG ' +
-          '(docker) point into a private 0700 directory holding a 0600 config.json with the QCI entry alone, so COMMAND sees ' +
-          'no other registry logins. The directory is removed when COMMAND exits, fails, or qci is interrupted or terminated ' +
+          '(docker) point into a private 0700 directory holding a 0600 config.json with the QCI entry alone, so COMMAND gets ' +
+          'no other registry logins from it (podman before 4.4 still falls back to ~/.config/containers/auth.json and ' +
+          '~/.docker/config.json for other registries). The directory is removed when COMMAND exits, fails, or qci is interrupted or terminated ' +
           '(SIGINT, SIGTERM and SIGHUP are passed on to COMMAND). Put -- before COMMAND. ' +
           "qci's exit code is COMMAND's (128+N when a signal N ended it; 127 not found, 126 not executable); 128+N when qci " +
           'itself got signal N (130 for Ctrl-C, 143 for SIGTERM), whatever COMMAND made of it; before COMMAND starts, qci exits ' +
