@@ -28,7 +28,7 @@ Exit codes:
   2    usage error: unknown command or flag, malformed image reference, bad setting
   3    authentication needed: not logged in, or the app.ci token expired or was revoked
   4    access denied: no QCI access (or not allowed to pull that image)
-  5    not found: image, tag or kube context
+  5    not found: image, tag, file or kube context
   6    unreachable: DNS, connection refused, timeout or TLS failure
   7    a tool qci needs (podman or docker) is not installed
   130  interrupted (Ctrl-C)

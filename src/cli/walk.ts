@@ -8,7 +8,7 @@
  */
 import { existsSync, lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { ExitCode, QciError, usageError } from '../core/errors.js';
 
 /** Directories never entered: version-control data and installed packages. */
 export const SKIPPED_DIRECTORIES = new Set(['.git', '.hg', '.svn', 'node_modules']);
@@ -60,7 +60,8 @@ export async function walk(roots: string[], options: WalkOptions): Promise<WalkR
       stats.push(statSync(root));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw usageError(`${root}: no such file or directory`);
+      // Exit 5 (not found), as for every command that is given a path that is not there.
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new QciError(`${root}: no such file or directory`, { kind: 'not-found', exitCode: ExitCode.notFound });
       if (code === 'ELOOP') throw usageError(`${root}: a symlink loop (too many levels of symbolic links)`);
       throw usageError(`${root}: cannot read it: ${errnoText(error)}`);
     }

@@ -262,7 +262,7 @@ describe('qci promoted', () => {
 
   it('bad input is a usage error and prints no data', async () => {
     const missing = await qci(['promoted', join(root, 'no-such-dir')]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(5); // not found, as for every command given a path that is not there
     expect(missing.stderr).toContain('no-such-dir: no such file or directory');
     const short = await qci(['promoted', '--commit', '0d1e2f3', config]);
     expect(short.code).toBe(2);
