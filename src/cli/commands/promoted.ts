@@ -215,7 +215,7 @@ export function registerPromoted(program: Command, wrap: Wrap): void {
         'a QCI tag over 128 characters (it cannot exist in QCI).',
         '',
         'Exit codes: 0 listed; 1 a config has problems (the rest is still listed);',
-        '2 usage error (a PATH that does not exist, a bad --commit); 5 no ci-operator',
+        '2 usage error (a bad --commit); 5 a PATH that does not exist, no ci-operator',
         'config found, or --image matched nothing.',
       ].join('\n'),
     )

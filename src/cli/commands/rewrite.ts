@@ -227,9 +227,9 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
         '',
         'Exit codes: 0 nothing to rewrite, or listed without --check, or --write',
         'succeeded; 1 --check found references to rewrite, or a file could not be',
-        'read or written (the other files are still processed); 2 usage error (a',
-        'PATH that does not exist, --write with --check). "Needs review" entries do',
-        'not change the exit code.',
+        'read or written (the other files are still processed); 2 usage error',
+        '(--write with --check); 5 a PATH that does not exist. "Needs review" entries',
+        'do not change the exit code.',
       ].join('\n'),
     )
     .argument('[path...]', 'files or directories to scan (default: .)')
