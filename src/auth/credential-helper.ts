@@ -85,10 +85,6 @@ export function serverHost(serverUrl: string): string {
   return host.toLowerCase();
 }
 
-/** A user name a registry can take in HTTP Basic auth (split at the first ":"), else `fallback`. */
-export function basicAuthUser(candidate: string | null | undefined, fallback = HELPER_NAME): string {
-  return candidate && !/[:\s\x00-\x1f]/.test(candidate) ? candidate : fallback;
-}
 
 const ok = (stdout: string): HelperOutput => ({ stdout, stderr: '', exitCode: 0 });
 const fail = (stderr: string, stdout = ''): HelperOutput => ({ stdout, stderr, exitCode: 1 });

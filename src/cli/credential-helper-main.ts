@@ -5,7 +5,8 @@
  * the kubeconfig (with yaml) only when the answer needs them. bench/credential-helper.mjs measures it.
  */
 import { readSync, writeSync } from 'node:fs';
-import { basicAuthUser, runCredentialHelper, type HelperDeps } from '../auth/credential-helper.js';
+import { runCredentialHelper, type HelperDeps } from '../auth/credential-helper.js';
+import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { readConfigFile } from './config-file.js';
@@ -79,7 +80,7 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
           ? undefined
           : await fromConfig().then((c) => (c.context ? { name: c.context, source: 'the config file' } : undefined));
       const current = await currentAppCiToken(env, context);
-      return { username: basicAuthUser(current.owner), secret: current.token };
+      return { username: registryUserFor(current.owner), secret: current.token };
     },
   };
 }

@@ -56,3 +56,16 @@ export function describeExpiry(expiresAt: Date, now: Date): string {
     `${abs} seconds`;
   return seconds >= 0 ? `expires in ${unit}` : `expired ${unit} ago`;
 }
+
+/**
+ * The user name to store beside an app.ci token in an auth file. The proxy ignores it, but Basic auth
+ * splits user:password at the first ":", so `system:serviceaccount:P:NAME` (what `oc whoami` prints for a
+ * ServiceAccount) becomes `P/NAME`, and any other ":" or control character is replaced.
+ */
+export function registryUserFor(identity: string | null | undefined, fallback = 'qci'): string {
+  if (!identity) return fallback;
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity);
+  if (sa) return `${sa[1]}/${sa[2]}`;
+  const cleaned = identity.replace(/[:\s\x00-\x1f]/g, '_');
+  return cleaned === '' ? fallback : cleaned;
+}

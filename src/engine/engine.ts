@@ -62,12 +62,6 @@ export function buildLoginArgs(o: LoginArgs): string[] {
   ];
 }
 
-/** podman logout for one file: `podman logout --authfile F HOST` (docker: DOCKER_CONFIG picks the file). */
-export function buildLogoutArgs(o: { engine: EngineName; host: string; authfile?: string }): string[] {
-  if (o.engine === 'docker') return ['logout', o.host];
-  return ['logout', ...(o.authfile ? ['--authfile', o.authfile] : []), o.host];
-}
-
 /** Parses `podman --version` / `docker --version` output into "4.3.1". */
 export function parseEngineVersion(output: string): string | null {
   return /version\s+v?(\d+\.\d+(?:\.\d+)?)/i.exec(output)?.[1] ?? null;

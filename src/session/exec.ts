@@ -9,7 +9,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { basicAuthUser } from '../auth/credential-helper.js';
+import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
 import { runInheritingStdio, signalExitCode, type ChildHandle } from '../engine/inherit.js';
@@ -57,7 +57,7 @@ export async function execWithQciCredential(setup: AuthSetup, options: ExecOptio
     dir = await mkdtemp(join(await tempBase(setup.env), 'qci-exec-'));
     const authFile = join(dir, 'config.json');
     // One file in the format both read: an auth.json for containers/image, a config.json for docker.
-    await writeFileAtomic(authFile, `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(basicAuthUser(facts.user), token) } } }, null, '\t')}\n`, 0o600);
+    await writeFileAtomic(authFile, `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(registryUserFor(facts.user), token) } } }, null, '\t')}\n`, 0o600);
     options.log(`QCI credential for ${facts.user} (${facts.token}) in ${authFile}, removed when the command ends`);
     if (received) return signalExitCode(received);
     const result = await runInheritingStdio(

@@ -22,7 +22,7 @@ import {
 import { ExitCode, QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import type { Settings } from '../core/settings.js';
-import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
+import { describeExpiry, registryUserFor, tokenFacts, type TokenKind } from '../core/token.js';
 import { maskToken } from '../core/redact.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, findEngine, onPath, parseEngineVersion, type EngineName } from '../engine/engine.js';
@@ -30,7 +30,7 @@ import type { Runner } from '../engine/run.js';
 import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT, type Identity, type TokenExpiry } from '../kube/appci.js';
 import { HELPER_NAME, helperRegisteredError } from '../auth/credential-helper.js';
 import { tildify } from './paths.js';
-import { registryUser, tokenFileFacts } from './token-file.js';
+import { tokenFileFacts } from './token-file.js';
 
 export interface AuthSetup {
   settings: Settings;
@@ -218,7 +218,7 @@ export async function loginToQci(setup: AuthSetup, options: { authfile?: string 
   const result = await withFileLock(lockTarget, () =>
     setup.runner({
       command: engine,
-      args: buildLoginArgs({ engine, host, user: registryUser(facts.user), authfile: options.authfile, tlsVerify: setup.settings.tlsVerify }),
+      args: buildLoginArgs({ engine, host, user: registryUserFor(facts.user), authfile: options.authfile, tlsVerify: setup.settings.tlsVerify }),
       env: setup.env,
       input: token,
       secrets: [token],

@@ -15,16 +15,6 @@ export interface TokenFileSource {
   warnings: string[];
 }
 
-/**
- * The user name to store with a token. Basic auth splits user:password at the first ":", so a service
- * account's `system:serviceaccount:P:NAME` would push most of itself into the password and break the
- * token (as the docs' `podman login -u=$(oc whoami)` does for a service account). The proxy ignores the
- * name (REFERENCE §3): `P/NAME` says whose token it is without the colons.
- */
-export function registryUser(identity: string): string {
-  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity);
-  return sa ? `${sa[1]}/${sa[2]}` : identity.replace(/:/g, '_');
-}
 
 /** `system:serviceaccount:P:NAME` → the command that makes a new token for it. */
 function renewHint(subject: string | null, path: string): string {

@@ -1,9 +1,9 @@
 /** The docker-credential-helpers protocol of docker-credential-qci, with the token lookup faked. */
+import { registryUserFor } from '../../src/core/token.js';
 import { describe, expect, it } from 'vitest';
 import { QciError } from '../../src/core/errors.js';
 import {
   CREDENTIALS_NOT_FOUND,
-  basicAuthUser,
   runCredentialHelper,
   serverHost,
   type HelperDeps,
@@ -50,14 +50,15 @@ describe('serverHost', () => {
   ])('%j → %j', (input, host) => expect(serverHost(input)).toBe(host));
 });
 
-describe('basicAuthUser', () => {
+describe('registryUserFor: one user-name rule for login, exec and the helper', () => {
   it.each([
     ['alice', 'alice'],
-    ['system:serviceaccount:ns:image-puller', 'qci'],
+    ['system:serviceaccount:ns:image-puller', 'ns/image-puller'],
     ['', 'qci'],
     [null, 'qci'],
-    ['a b', 'qci'],
-  ])('%j → %j', (candidate, user) => expect(basicAuthUser(candidate)).toBe(user));
+    ['a b', 'a_b'],
+    ['weird:name', 'weird_name'],
+  ])('%j → %j', (candidate, user) => expect(registryUserFor(candidate)).toBe(user));
 });
 
 describe('get', () => {

@@ -121,12 +121,12 @@ describe('docker-credential-qci (the built bin)', () => {
     expect(helper('get', QCI, { ...h.env, KUBECONFIG: a }).stdout).toBe(answer(QCI, 'alice', tokenB));
   });
 
-  it('QCI_TOKEN_FILE wins over the kubeconfig; a service-account user (with ":") becomes a plain name', () => {
+  it('QCI_TOKEN_FILE wins over the kubeconfig; a service-account user (with ":") is sent as P/NAME, as qci login stores it', () => {
     const h = home();
     writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
     writeFileSync(join(h.dir, 'sa.token'), `${saToken}\n`, { mode: 0o600 });
     const env = { ...h.env, QCI_TOKEN_FILE: join(h.dir, 'sa.token') };
-    expect(helper('get', QCI, env)).toEqual({ code: 0, stdout: answer(QCI, 'qci', saToken), stderr: '' });
+    expect(helper('get', QCI, env)).toEqual({ code: 0, stdout: answer(QCI, 'my-project/image-puller', saToken), stderr: '' });
     const gone = helper('get', QCI, { ...env, QCI_TOKEN_FILE: join(h.dir, 'nope.token') });
     expect(gone).toMatchObject({ code: 1, stdout: '' });
     expect(gone.stderr).toContain(`QCI_TOKEN_FILE ${join(h.dir, 'nope.token')}: cannot read it (ENOENT)`);
