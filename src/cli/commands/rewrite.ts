@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../../core/errors.js';
+import { parseSize } from '../../core/settings.js';
 import { QCI_PROXY_HOST } from '../../core/reference.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import type { Skipped } from '../walk.js';
@@ -47,14 +48,10 @@ export interface RewriteResult {
   summary: { scanned: number; changes: number; files: number; needsReview: number; skipped: number; errors: number; written: number };
 }
 
-/** "10M", "512k", "1G" or a number of bytes. */
-export function parseSize(text: string): number {
-  const m = /^(\d+)\s*([kmg]i?b?|b)?$/i.exec(text.trim());
-  if (!m) throw usageError(`--max-size ${text}: expected a size such as 10M, 512K or 1048576`);
-  const unit = (m[2] ?? '').toLowerCase()[0];
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  const bytes = Number(m[1]) * factor;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw usageError(`--max-size ${text}: expected a positive size`);
+/** --max-size: the same sizes as every qci size setting ("10M", "512K", "1.5G", a number of bytes). */
+function maxSize(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined || bytes <= 0 || !Number.isSafeInteger(bytes)) throw usageError(`--max-size ${text}: expected a size such as 10M, 512K or 1048576`);
   return bytes;
 }
 
@@ -66,7 +63,7 @@ function formatSize(bytes: number): string {
 
 export async function rewriteAction(ctx: CommandContext, paths: string[], options: RewriteOptions): Promise<number> {
   if (options.write && options.check) throw usageError('--write and --check do not go together: --check only reports, --write changes files');
-  const maxBytes = options.maxSize === undefined ? DEFAULT_MAX_SIZE : parseSize(options.maxSize);
+  const maxBytes = options.maxSize === undefined ? DEFAULT_MAX_SIZE : maxSize(options.maxSize);
   const mode: RewriteResult['mode'] = options.write ? 'write' : options.check ? 'check' : 'list';
   const roots = paths.length > 0 ? paths : ['.'];
 
