@@ -4,11 +4,11 @@
 // kubeconfig like the one `oc login` writes (in a throwaway HOME) and answers for the QCI host; it is also
 // timed for another host ("not found", no kubeconfig read). Prints the medians and the ratio (goal: under 2).
 // Usage: node bench/credential-helper.mjs [runs]   (build first: npm run build)
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleaveSync } from './lib/stats.mjs';
 
 const runs = Number(process.argv[2] ?? 40);
 const helper = fileURLToPath(new URL('../bin/docker-credential-qci', import.meta.url));
@@ -56,34 +56,14 @@ const subjects = {
   'docker-credential-qci get (other)': { cmd: [process.execPath, [helper, 'get']], input: 'docker.io', status: 1 },
 };
 
-function time({ cmd: [cmd, args], input, status }) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== status) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
+let medians;
 try {
-  for (const subject of Object.values(subjects)) time(subject); // warm the file cache
-  for (let i = 0; i < runs; i++) {
-    for (const [name, subject] of Object.entries(subjects)) samples[name].push(time(subject));
-  }
+  medians = interleaveSync(subjects, runs, env);
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
 
-const base = median(samples['node -e 0']);
-for (const [name, xs] of Object.entries(samples)) {
-  console.log(`${name.padEnd(36)} median ${median(xs).toFixed(1).padStart(6)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`);
-}
-const ratio = median(samples['docker-credential-qci get (QCI)']) / base;
-const other = median(samples['docker-credential-qci get (other)']) / base;
+const base = medians['node -e 0'];
+const ratio = medians['docker-credential-qci get (QCI)'] / base;
+const other = medians['docker-credential-qci get (other)'] / base;
 console.log(`ratio get (QCI) / node: ${ratio.toFixed(2)}  (goal: under 2: ${ratio < 2 ? 'met' : 'NOT met'}); get (other) / node: ${other.toFixed(2)}`);

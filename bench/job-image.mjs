@@ -9,6 +9,7 @@ import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/stats.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
 const megabytes = Number(process.argv[3] ?? 200);
@@ -70,11 +71,6 @@ try {
     peaks.push(kb / 1024);
   }
 
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   for (const [name, xs] of Object.entries(samples)) {
     console.log(`${name.padEnd(28)} median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`);
   }

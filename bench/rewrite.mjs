@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/stats.mjs';
 
 const files = Number(process.argv[2] ?? 50_000);
 const megabytes = Number(process.argv[3] ?? 500);
@@ -72,11 +73,6 @@ function generate() {
   return { bytes, withReference };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const subjects = {
   grep: ['grep', ['-rIlE', 'registry\\.(svc\\.)?ci\\.openshift\\.org', tree], [0]],

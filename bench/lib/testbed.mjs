@@ -48,11 +48,8 @@ export function time(cmd, args, env, input) {
   });
 }
 
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+export { median } from './stats.mjs';
+import { median } from './stats.mjs';
 
 /** Runs each subject `runs` times, interleaved, after one warm-up each; returns samples by name. */
 export async function interleave(subjects, runs) {
