@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../../src/auth/index.js';
+import { watchCommandLines } from './argv-watch.js';
 import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
@@ -47,26 +48,9 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
   it('qci login, then a plain podman pull works; the token never appears in argv or output', async () => {
     await freshPodman();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    // Watch every process's command line while the login runs.
-    const seen = new Set<string>();
-    let running = true;
-    const watcher = (async () => {
-      while (running) {
-        for (const pid of readdirSync('/proc')) {
-          if (!/^\d+$/.test(pid)) continue;
-          try {
-            const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-            if (cmdline) seen.add(cmdline.replace(/\0/g, ' '));
-          } catch {
-            // the process ended while we looked
-          }
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
+    const watch = watchCommandLines();
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
-    running = false;
-    await watcher;
+    const seen = await watch.stop();
 
     expect(login.exitCode, login.stderr).toBe(0);
     expect([...seen].some((c) => c.includes('podman login --password-stdin'))).toBe(true);

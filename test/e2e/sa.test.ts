@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchCommandLines } from './argv-watch.js';
 import { TESTBED_TOOLS, createPodmanEnv, decodeJwtPayload, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
@@ -157,26 +158,10 @@ describe.skipIf(!tools.ok)('qci sa token / qci login --token-file (end to end)',
     expect(made.exitCode, made.stderr).toBe(0);
     const token = readFileSync(file, 'utf8');
 
-    const seen = new Set<string>();
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        for (const pid of readdirSync('/proc')) {
-          if (!/^\d+$/.test(pid)) continue;
-          try {
-            const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-            if (cmdline) seen.add(cmdline.replace(/\0/g, ' '));
-          } catch {
-            // gone
-          }
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
+    const watch = watchCommandLines();
     // No kubeconfig at all: the token file is all it needs.
     const login = await qci(['login', '--token-file', file], { KUBECONFIG: join(pe.home, 'no-kubeconfig') });
-    watching = false;
-    await watcher;
+    const seen = await watch.stop();
     expect(login.exitCode, login.stderr).toBe(0);
     expect([...seen].some((c) => c.includes('podman login --password-stdin --username my-project/image-puller'))).toBe(true);
     for (const cmdline of seen) expect(cmdline).not.toContain(token);
