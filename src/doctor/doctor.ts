@@ -305,7 +305,7 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
   const { registry: host, tlsVerify } = p.setup.settings;
   let ping;
   try {
-    ping = await pingRegistry(host, { tlsVerify, timeoutMs });
+    ping = await pingRegistry(host, { env: p.setup.env, tlsVerify, timeoutMs });
   } catch (error) {
     return [finding('registry', 'registry.unreachable', 'error', error instanceof Error ? error.message : String(error), 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false')];
   }
@@ -315,7 +315,7 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
   let password = winner?.entry?.password();
   if (winner?.helper === HELPER_NAME) password = (await currentAppCiToken(p.setup.env, p.setup.context).catch(() => undefined))?.token;
   if (!winner || !password) return out;
-  const check = await checkCredential(host, ping, { user: winner.entry?.user ?? 'user', password }, { tlsVerify, timeoutMs });
+  const check = await checkCredential(host, ping, { user: winner.entry?.user ?? 'user', password }, { env: p.setup.env, tlsVerify, timeoutMs });
   const where = `${winner.key} in ${tildify(winner.file.path, p.setup.home)}`;
   if (check.state === 'accepted') out.push(finding('registry', 'registry.credential', 'ok', `${host} accepts the credential podman sends (${where})`));
   else if (check.state === 'denied') out.push(finding('registry', 'registry.credential', 'error', `${host} refuses the credential podman sends (${where}): access denied`, QCI_ACCESS_HINT));

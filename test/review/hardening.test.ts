@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { classifyEngineFailure } from '../../src/engine/classify.js';
 import { maskToken } from '../../src/core/redact.js';
 import { isolatedEnv, qci } from '../helpers/cli.js';
+import { createServer } from 'node:http';
+import { pingRegistry } from '../../src/registry/ping.js';
 
 describe('hardening', () => {
   it("commander's own error messages do not echo a token passed as an unknown option", async () => {
@@ -43,5 +45,28 @@ describe('hardening', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_base');
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('the registry ping ends even when /v2/ streams a body forever', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { 'Www-Authenticate': 'Bearer realm="http://127.0.0.1/v2/auth",service="x"' });
+      const timer = setInterval(() => res.write('x'.repeat(1024)), 5);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const started = Date.now();
+    try {
+      const outcome = await pingRegistry(`127.0.0.1:${port}`, { env: {}, tlsVerify: false, timeoutMs: 1500 }).then(
+        (ping) => ping.status,
+        (error: Error) => error.message,
+      );
+      // Any answer is fine (the 401, or a clear error about the endless body); hanging is not.
+      expect(String(outcome)).toMatch(/^(401|cannot reach 127\.0\.0\.1:\d+: .+)$/);
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
