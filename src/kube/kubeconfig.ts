@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LOGIN_HINT } from '../core/appci.js';
 import { QciError, ExitCode } from '../core/errors.js';
+import * as z from 'zod/mini';
 
 type RawEntry = { name?: unknown; [key: string]: unknown };
 
@@ -39,15 +40,26 @@ const PATH_KEYS: Record<'clusters' | 'users', string[]> = {
   users: ['client-certificate', 'client-key', 'tokenFile', 'token-file'],
 };
 
-function asEntries(value: unknown, file: string, key: string): RawEntry[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badFile(file, `"${key}" is not a list`);
-  return value.map((item, i) => {
-    if (typeof item !== 'object' || item === null || typeof (item as RawEntry).name !== 'string') {
-      throw badFile(file, `${key}[${i}] has no name`);
-    }
-    return item as RawEntry;
-  });
+/**
+ * The parts of a kubeconfig qci reads, validated at the boundary; everything else passes through to
+ * client-node untouched (loose objects). A message names the file and the field path.
+ */
+const text = z.optional(z.nullable(z.string()));
+const named = <T extends z.core.$ZodType>(key: string, body: T) =>
+  z.looseObject({ name: z.string().check(z.minLength(1, 'expected a name')), [key]: z.optional(z.nullable(body)) });
+const kubeconfigSchema = z.looseObject({
+  clusters: z.optional(z.nullable(z.array(named('cluster', z.looseObject({ server: text, 'certificate-authority': text }))))),
+  users: z.optional(z.nullable(z.array(named('user', z.looseObject({ token: text, tokenFile: text, 'token-file': text }))))),
+  contexts: z.optional(z.nullable(z.array(named('context', z.looseObject({ cluster: text, user: text, namespace: text }))))),
+  'current-context': text,
+});
+
+function validKubeconfig(doc: unknown, file: string): z.infer<typeof kubeconfigSchema> {
+  const parsed = kubeconfigSchema.safeParse(doc);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') ?? '';
+  throw badFile(file, `${path ? `${path}: ` : ''}${issue?.message ?? 'not a kubeconfig'}`);
 }
 
 function badFile(file: string, reason: string): QciError {
@@ -118,10 +130,10 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
     }
     if (doc === null || doc === undefined) continue;
     if (typeof doc !== 'object' || Array.isArray(doc)) throw badFile(file, 'not a kubeconfig (expected a mapping)');
-    const raw = doc as Record<string, unknown>;
+    const raw = validKubeconfig(doc, file);
     merged.files.push(file);
     for (const section of ['clusters', 'users', 'contexts'] as const) {
-      for (const entry of asEntries(raw[section], file, section)) {
+      for (const entry of (raw[section] ?? []) as RawEntry[]) {
         const name = entry.name as string;
         if (seen[section].has(name)) continue; // first file wins
         seen[section].add(name);

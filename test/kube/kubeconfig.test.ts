@@ -108,6 +108,17 @@ describe('loadKubeconfig: kubectl merge rules', () => {
     expect(() => findAppCiContext(merged, { name: 'nope', source: '--context' })).toThrow('kube context "nope" (from --context) does not exist');
   });
 
+  it.each([
+    ['clusters:\n- cluster:\n    server: https://x\n', 'clusters[0].name'],
+    ['users: just-a-string\n', 'users'],
+    ['contexts:\n- name: c\n  context:\n    cluster: [1, 2]\n', 'contexts[0].context.cluster'],
+    ['current-context: 5\n', 'current-context'],
+  ])('a kubeconfig of the wrong shape names the file and the field (%#)', async (yaml, field) => {
+    const d = dir();
+    writeFileSync(join(d, 'config'), yaml);
+    await expect(loadKubeconfig({ KUBECONFIG: join(d, 'config') })).rejects.toThrow(`kubeconfig ${join(d, 'config')}: ${field}: `);
+  });
+
   it('corrupt YAML and a missing kubeconfig are clear errors with the path', async () => {
     const d = dir();
     writeFileSync(join(d, 'bad'), 'clusters: [\n');
