@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LOGIN_HINT } from '../core/appci.js';
 import { QciError, ExitCode } from '../core/errors.js';
-import * as z from 'zod/mini';
 
 type RawEntry = { name?: unknown; [key: string]: unknown };
 
@@ -40,27 +39,6 @@ const PATH_KEYS: Record<'clusters' | 'users', string[]> = {
   users: ['client-certificate', 'client-key', 'tokenFile', 'token-file'],
 };
 
-/**
- * The parts of a kubeconfig qci reads, validated at the boundary; everything else passes through to
- * client-node untouched (loose objects). A message names the file and the field path.
- */
-const text = z.optional(z.nullable(z.string()));
-const named = <T extends z.core.$ZodType>(key: string, body: T) =>
-  z.looseObject({ name: z.string().check(z.minLength(1, 'expected a name')), [key]: z.optional(z.nullable(body)) });
-const kubeconfigSchema = z.looseObject({
-  clusters: z.optional(z.nullable(z.array(named('cluster', z.looseObject({ server: text, 'certificate-authority': text }))))),
-  users: z.optional(z.nullable(z.array(named('user', z.looseObject({ token: text, tokenFile: text, 'token-file': text }))))),
-  contexts: z.optional(z.nullable(z.array(named('context', z.looseObject({ cluster: text, user: text, namespace: text }))))),
-  'current-context': text,
-});
-
-function validKubeconfig(doc: unknown, file: string): z.infer<typeof kubeconfigSchema> {
-  const parsed = kubeconfigSchema.safeParse(doc);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') ?? '';
-  throw badFile(file, `${path ? `${path}: ` : ''}${issue?.message ?? 'not a kubeconfig'}`);
-}
 
 function badFile(file: string, reason: string): QciError {
   return new QciError(`kubeconfig ${file}: ${reason}`, {
@@ -104,7 +82,14 @@ export function inlineTokenFile(entry: RawEntry): RawEntry {
 
 export async function loadKubeconfig(env: Record<string, string | undefined>): Promise<MergedKubeconfig> {
   const paths = kubeconfigPaths(env);
-  const { parse } = await import('yaml');
+  // yaml and the zod schema load with the first kubeconfig read: docker-credential-qci starts without
+  // either when QCI_TOKEN_FILE is set (and a static module keeps zod tree-shaken in the bundles).
+  const [{ parse }, { validKubeconfig: validate }] = await Promise.all([import('yaml'), import('./kubeconfig-schema.js')]);
+  const validKubeconfig = (doc: unknown, file: string) => {
+    const result = validate(doc);
+    if (typeof result === 'string') throw badFile(file, result);
+    return result as { clusters?: RawEntry[] | null; users?: RawEntry[] | null; contexts?: RawEntry[] | null; 'current-context'?: string | null };
+  };
   const merged: MergedKubeconfig = {
     config: { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] },
     files: [],

@@ -1,6 +1,7 @@
 /** The real executable, as a user runs it (built by `npm install` / `npm test`). */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
 
@@ -17,5 +18,17 @@ describe('bin/qci', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_ok\n');
     expect(r.stderr).toContain('cannot contain spaces');
+  });
+});
+
+describe('bundle sizes', () => {
+  // Start-up is benchmarked (bench/startup.mjs), not timed here; but a lost tree-shake (say, a dynamic
+  // import of a whole package namespace) triples a bundle at once, and this catches it in every test run.
+  it.each([
+    ['qci.cjs', 500_000],
+    ['credential-helper.cjs', 100_000],
+  ])('bin/dist/%s stays under %i bytes', (file, limit) => {
+    const size = statSync(fileURLToPath(new URL(`../../bin/dist/${file}`, import.meta.url))).size;
+    expect(size).toBeLessThan(limit);
   });
 });
