@@ -70,6 +70,11 @@ kube context (or of the file QCI_TOKEN_FILE names), read on every call. Other ho
   version  the version
 
 Environment: QCI_REGISTRY, QCI_CONTEXT, QCI_TOKEN_FILE, KUBECONFIG, QCI_CONFIG (as qci reads them).
+
+Examples:
+  $ qci login --helper                                              # register it for podman and docker
+  $ echo quay-proxy.ci.openshift.org | docker-credential-qci get    # what podman asks on each pull
+  $ echo docker.io | docker-credential-qci get                      # other hosts: not found, exit 1
 `;
 
 /**

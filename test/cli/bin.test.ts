@@ -32,3 +32,12 @@ describe('bundle sizes', () => {
     expect(size).toBeLessThan(limit);
   });
 });
+
+describe('bin/docker-credential-qci', () => {
+  it('--help shows examples, like every command', () => {
+    const helper = fileURLToPath(new URL('../../bin/docker-credential-qci', import.meta.url));
+    const r = spawnSync(helper, ['--help'], { env: isolatedEnv() as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Examples:\n\s+\$ /);
+  });
+});
