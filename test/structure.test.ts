@@ -32,9 +32,11 @@ const allowed: Record<string, string[]> = {
   // login, logout, status and pull as the engines see them: shared by the commands and doctor.
   session: ['core', 'auth', 'kube', 'engine', 'registry', 'session'],
   doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor'],
+  // trees of files: walking (.gitignore through git), screening, atomic replace; qci promoted and rewrite.
+  files: ['core', 'engine', 'files'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
   joblog: ['core', 'joblog'],
-  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor', 'joblog', 'cli'],
+  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor', 'joblog', 'files', 'cli'],
 };
 
 describe('layers', () => {

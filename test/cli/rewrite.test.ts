@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 import { REGISTRY_MARKER } from '../../src/core/rewrite.js';
-import { replaceFile, screenFiles, screenInParallel } from '../../src/cli/files.js';
+import { replaceFile, screenFiles, screenInParallel } from '../../src/files/scan.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'5d8e'.repeat(16)}`;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ExitCode, QciError, usageError } from '../../core/errors.js';
-import type { FieldPath, PromotedImage, TargetSummary } from '../../core/promotion.js';
+import type { PromotedImage } from '../../core/promotion.js';
+import type { FileFinding, PromotedResult } from '../../files/promoted.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 
 interface PromotedOptions {
@@ -10,134 +10,29 @@ interface PromotedOptions {
   registry?: string;
 }
 
-interface FileFinding {
-  /** The field the finding is about (promotion.to[0].name), or "" for the whole file. */
-  field: string;
-  line: number | null;
-  message: string;
-}
-
-export interface PromotedFile {
-  path: string;
-  promoted: PromotedImage[];
-  targets: TargetSummary[];
-  problems: FileFinding[];
-  warnings: FileFinding[];
-}
-
-export interface PromotedResult {
-  files: PromotedFile[];
-  summary: { configs: number; promoted: number; filesWithProblems: number; notConfigs: number };
-}
-
-/** What evaluating a config needs; loaded when the command runs, not at qci's start-up. */
-interface Modules {
-  yaml: typeof import('yaml');
-  promotion: typeof import('../../core/promotion.js');
-  walk: typeof import('../walk.js');
-}
-
-/** Reads and evaluates one config; never throws for anything the file contains. */
-function evaluate(
-  { yaml, promotion, walk: { errnoText } }: Modules,
-  path: string,
-  explicit: boolean,
-  options: { commit?: string; pullHost: string },
-): PromotedFile | 'not-a-config' {
-  const file: PromotedFile = { path, promoted: [], targets: [], problems: [], warnings: [] };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    file.problems.push({ field: '', line: null, message: `cannot read it: ${errnoText(error)}` });
-    return file;
-  }
-  const lineCounter = new yaml.LineCounter();
-  // YAML 1.1, as the Go YAML library ci-operator uses reads it (yes/no are booleans there too).
-  const doc = yaml.parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    file.problems.push({
-      field: '',
-      line: lineCounter.linePos(syntax.pos[0]).line,
-      message: `not valid YAML: ${syntax.message.split('\n')[0] ?? syntax.code}`,
-    });
-    return file;
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    file.problems.push({ field: '', line: null, message: `not usable YAML: ${error instanceof Error ? error.message : String(error)}` });
-    return file;
-  }
-  if (!promotion.looksLikeCiOperatorConfig(data)) {
-    if (!explicit) return 'not-a-config';
-    file.problems.push({
-      field: '',
-      line: null,
-      message: 'not a ci-operator config: none of images, promotion, build_root, tests or zz_generated_metadata at the top level',
-    });
-    return file;
-  }
-  const report = promotion.promotedImages(data, { ...options, sourcePath: path });
-  const lineOf = (fieldPath: FieldPath): number | null => {
-    // The deepest node that exists: a missing key is reported at the mapping that lacks it.
-    for (let n = fieldPath.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lineCounter.linePos(range[0]).line;
-    }
-    return null;
-  };
-  const findings = (list: { path: FieldPath; message: string }[]) =>
-    list.map((f) => ({ field: promotion.formatPath(f.path), line: lineOf(f.path), message: f.message }));
-  file.promoted = report.promoted;
-  file.targets = report.targets;
-  file.problems = findings(report.problems);
-  file.warnings = findings(report.warnings);
-  return file;
-}
-
 export async function promotedAction(ctx: CommandContext, paths: string[], options: PromotedOptions): Promise<number> {
-  const modules: Modules = { yaml: await import('yaml'), promotion: await import('../../core/promotion.js'), walk: await import('../walk.js') };
+  const { commitProblem, runPromoted } = await import('../../files/promoted.js');
   if (options.commit !== undefined) {
-    const problem = modules.promotion.commitProblem(options.commit);
+    const problem = await commitProblem(options.commit);
     if (problem) throw usageError(`--commit: ${problem}`);
   }
   const { settings } = await ctx.settings({ registry: options.registry });
-  const found = await modules.walk.walk(paths, {
-    include: (name) => name.endsWith('.yaml') || name.endsWith('.yml'),
-    gitignore: false,
+  const images = options.image ?? [];
+  const { result, walk, notConfigs } = await runPromoted(paths, {
+    images,
+    commit: options.commit,
+    pullHost: settings.registry,
     env: ctx.io.env,
     verbose: (line) => ctx.ui.verbose(line),
     warn: (line) => ctx.ui.warn(line),
   });
-  for (const e of found.errors) ctx.ui.error(`${e.path}: ${e.message}`);
-  for (const s of found.skipped) ctx.ui.verbose(`skipped ${s.path}: ${s.reason}`);
-
-  const images = options.image ?? [];
-  const result: PromotedResult = { files: [], summary: { configs: 0, promoted: 0, filesWithProblems: 0, notConfigs: 0 } };
-  for (const path of [...found.files].sort()) {
-    const file = evaluate(modules, path, found.explicit.has(path), {
-      pullHost: settings.registry,
-      ...(options.commit === undefined ? {} : { commit: options.commit }),
-    });
-    if (file === 'not-a-config') {
-      result.summary.notConfigs++;
-      ctx.ui.verbose(`skipped ${path}: not a ci-operator config`);
-      continue;
-    }
-    result.summary.configs++;
-    if (images.length > 0) file.promoted = file.promoted.filter((p) => images.includes(p.image));
-    result.summary.promoted += file.promoted.length;
-    if (file.problems.length > 0) result.summary.filesWithProblems++;
-    if (images.length === 0 || file.promoted.length > 0 || file.problems.length > 0) result.files.push(file);
-  }
+  for (const e of walk.errors) ctx.ui.error(`${e.path}: ${e.message}`);
+  for (const s of walk.skipped) ctx.ui.verbose(`skipped ${s.path}: ${s.reason}`);
+  for (const path of notConfigs) ctx.ui.verbose(`skipped ${path}: not a ci-operator config`);
 
   render(ctx, result, images);
 
-  if (found.errors.length > 0 || result.summary.filesWithProblems > 0) return ExitCode.failure;
+  if (walk.errors.length > 0 || result.summary.filesWithProblems > 0) return ExitCode.failure;
   if (result.summary.configs === 0) {
     ctx.ui.error(`no ci-operator config found in ${paths.join(', ')}`, 'give a config file, or a directory such as ci-operator/config/ORG/REPO of openshift/release');
     return ExitCode.notFound;

@@ -1,0 +1,167 @@
+/**
+ * qci rewrite's work: walk the trees, screen every file for a CI registry name, list each reference's QCI
+ * pull spec (or why it needs review), and with mode "write" replace files atomically. Nothing is printed
+ * here; warnings go to `warn`, the command renders the result.
+ */
+import { ExitCode } from '../core/errors.js';
+import { QCI_PROXY_HOST } from '../core/reference.js';
+import type { Skipped } from './walk.js';
+
+export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
+
+export interface Change {
+  file: string;
+  line: number;
+  column: number;
+  old: string;
+  new: string;
+}
+
+export interface Review {
+  file: string;
+  line: number;
+  column: number;
+  reference: string;
+  reason: string;
+  suggestion: string | null;
+}
+
+/** One finding as a line of output, in file and line order. */
+export interface Listed {
+  change?: Change;
+  review?: Review;
+}
+
+export interface RewriteResult {
+  mode: 'list' | 'check' | 'write';
+  changes: Change[];
+  needsReview: Review[];
+  /** Files written (--write) or that would be (otherwise). */
+  files: string[];
+  skipped: Skipped[];
+  errors: { file: string; message: string }[];
+  summary: { scanned: number; changes: number; files: number; needsReview: number; skipped: number; errors: number; written: number };
+}
+
+export interface RewriteRun {
+  result: RewriteResult;
+  /** Every finding in file and line order, as the command lists them. */
+  listed: Listed[];
+  writtenReferences: number;
+}
+
+export function formatMaxSize(bytes: number): string {
+  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+export async function runRewrite(
+  roots: string[],
+  options: { mode: RewriteResult['mode']; maxBytes: number; gitignore: boolean; env: Record<string, string | undefined>; verbose: (line: string) => void; warn: (line: string) => void },
+): Promise<RewriteRun> {
+  const { mode, maxBytes } = options;
+  // Loaded here, not at start-up: qci's other commands never need them.
+  const { walk, errnoText } = await import('./walk.js');
+  const { REGISTRY_MARKER, applyRewrites, findRegistryReferences } = await import('../core/rewrite.js');
+  const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } = await import('./scan.js');
+  const { availableParallelism } = await import('node:os');
+
+  const found = await walk(roots, {
+    gitignore: options.gitignore,
+    env: options.env,
+    verbose: options.verbose,
+    warn: options.warn,
+  });
+
+  const result: RewriteResult = {
+    mode,
+    changes: [],
+    needsReview: [],
+    files: [],
+    skipped: found.skipped,
+    errors: found.errors.map((e) => ({ file: e.path, message: e.message })),
+    summary: { scanned: 0, changes: 0, files: 0, needsReview: 0, skipped: 0, errors: 0, written: 0 },
+  };
+
+  // One pass over every byte, on all cores, finds the few files that mention a CI registry at all.
+  const files = [...found.files].sort();
+  const screened = (await screenInParallel(files, maxBytes, REGISTRY_MARKER, availableParallelism())).sort((a, b) => a[0] - b[0]);
+  result.summary.scanned = files.length;
+  const candidates: string[] = [];
+  for (const [index, outcome, code] of screened) {
+    const file = files[index]!;
+    if (outcome === MENTIONS) candidates.push(file);
+    else {
+      result.summary.scanned--;
+      if (outcome === TOO_LARGE) result.skipped.push({ path: file, reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)` });
+      else result.errors.push({ file, message: `cannot read it: ${errnoText(Object.assign(new Error(code), { code }))}` });
+    }
+  }
+
+  const reader = new FileReader(maxBytes);
+  const listed: Listed[] = [];
+  let writtenReferences = 0;
+  for (const file of candidates) {
+    const read = reader.read(file);
+    if (read.kind === 'error') {
+      result.errors.push({ file, message: read.message });
+      continue;
+    }
+    if (read.kind === 'too-large') {
+      result.skipped.push({ path: file, reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)` });
+      continue;
+    }
+    const bytes = read.bytes;
+    if (bytes.indexOf(0) >= 0) {
+      // Only worth a warning when it names one of the registries (not, say, prow.ci.openshift.org).
+      const names = bytes.indexOf('registry.ci.openshift.org') >= 0 || bytes.indexOf('registry.svc.ci.openshift.org') >= 0;
+      result.skipped.push({ path: file, reason: names ? 'binary file (it has NUL bytes) that names a CI registry; not changed' : 'binary file' });
+      continue;
+    }
+    const text = bytes.toString('latin1');
+    // Written files get the canonical host whatever QCI_REGISTRY says: they are shared with other people.
+    const refs = findRegistryReferences(text, QCI_PROXY_HOST);
+    let changed = false;
+    for (const ref of refs) {
+      if (ref.replacement === null) {
+        const review = { file, line: ref.line, column: ref.column, reference: ref.reference, reason: ref.reason ?? '', suggestion: ref.suggestion };
+        result.needsReview.push(review);
+        listed.push({ review });
+      } else {
+        changed = true;
+        const change = { file, line: ref.line, column: ref.column, old: ref.reference, new: ref.replacement };
+        result.changes.push(change);
+        listed.push({ change });
+      }
+    }
+    if (!changed) continue;
+    result.files.push(file);
+    if (mode === 'write') {
+      const original = Buffer.from(bytes); // the reader's buffer is reused by the next read
+      const outcome = replaceFile(file, original, Buffer.from(applyRewrites(text, refs), 'latin1'), process.pid);
+      if (outcome.error) result.errors.push({ file, message: outcome.error });
+      else {
+        result.summary.written++;
+        writtenReferences += refs.filter((ref) => ref.replacement !== null).length;
+      }
+      if (outcome.warning) options.warn(`${file}: ${outcome.warning}`);
+    }
+  }
+
+  Object.assign(result.summary, {
+    changes: result.changes.length,
+    files: result.files.length,
+    needsReview: result.needsReview.length,
+    skipped: result.skipped.length,
+    errors: result.errors.length,
+  });
+  return { result, listed, writtenReferences };
+}
+
+/** The exit code: 1 for unreadable or unwritable files, and for --check with something to rewrite. */
+export function rewriteExitCode(run: RewriteRun): number {
+  if (run.result.errors.length > 0) return ExitCode.failure;
+  if (run.result.mode === 'check' && run.result.changes.length > 0) return ExitCode.failure;
+  return ExitCode.ok;
+}
