@@ -15,6 +15,11 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Strings to mask wherever they would be shown. */
   secrets?: string[];
+  /**
+   * The child's stdout is the secret the caller asked for (a credential helper's answer): hand it back
+   * unredacted. It is never logged either way; only the command line is, under --verbose.
+   */
+  revealOutput?: boolean;
   /** Show the child's output live (pull progress) instead of capturing it. */
   passthrough?: boolean;
   /** Aborting it stops the child (qci's Ctrl-C handling). */
@@ -58,7 +63,7 @@ export function processRunner(log: (line: string) => void): Runner {
       if (result.failed && result.exitCode === undefined && /ENOENT/.test(result.message ?? '')) throw missingTool(request.command);
       return {
         exitCode: result.exitCode ?? (result.isCanceled ? ExitCode.interrupted : 1),
-        stdout: redact(String(result.stdout ?? ''), secrets),
+        stdout: request.revealOutput ? String(result.stdout ?? '') : redact(String(result.stdout ?? ''), secrets),
         stderr: redact(String(result.stderr ?? ''), secrets),
         timedOut: result.timedOut,
       };

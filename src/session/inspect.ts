@@ -3,11 +3,11 @@
  * with the credential podman would send (the same auth files, in the same order, credential helpers
  * included), or anonymously when podman has none. Nothing is pulled and no tag is listed.
  */
-import { spawn } from 'node:child_process';
 import { effectiveCredential, readAuthFiles, type AuthFileState } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH, parseReference, pullSpecFor, type ImageStreamTag } from '../core/reference.js';
 import { onPath, type EngineName } from '../engine/engine.js';
+import type { Runner } from '../engine/run.js';
 import { inspectImage, parsePlatform, type InspectResult } from '../registry/inspect.js';
 import { tildify } from './paths.js';
 import { candidates, podmanVersion, type AuthSetup } from './qci-auth.js';
@@ -34,7 +34,7 @@ export interface InspectReport extends InspectResult {
 }
 
 /** What a docker-credential-* helper answers for `host`: its credential, or null for "not found". */
-async function askHelper(helper: string, host: string, env: Record<string, string | undefined>): Promise<{ user: string; password: string } | null> {
+async function askHelper(helper: string, host: string, env: Record<string, string | undefined>, runner: Runner): Promise<{ user: string; password: string } | null> {
   const command = `docker-credential-${helper}`;
   if (!onPath(command, env)) {
     throw new QciError(`the auth file sends ${host} to credential helper ${command}, which is not installed`, {
@@ -43,16 +43,8 @@ async function askHelper(helper: string, host: string, env: Record<string, strin
       hint: `install ${command}, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
     });
   }
-  // Not the shared runner: it masks token-shaped text in a child's output, and here that output is the secret.
-  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
-    const child = spawn(command, ['get'], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'ignore'], timeout: 15_000 });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ code: exitCode ?? 1, stdout: out }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(host);
-  });
+  // The helper's answer is the secret asked for: the runner hands it back unredacted (and never logs it).
+  const { exitCode: code, stdout } = await runner({ command, args: ['get'], env, input: host, timeoutMs: 15_000, revealOutput: true });
   if (code !== 0) {
     if (/credentials not found/i.test(stdout)) return null;
     throw new QciError(`credential helper ${command} failed for ${host} (exit ${code})`, { kind: 'helper-failed', hint: `run: echo ${host} | ${command} get` });
@@ -87,7 +79,7 @@ async function engineCredential(
       return { credential: null, about: { source: 'anonymous', engine, key: null, file: null, helper: null, user: null } };
     }
     if (effective.outcome === 'helper' && winner.helper) {
-      const answer = await askHelper(winner.helper, host, setup.env);
+      const answer = await askHelper(winner.helper, host, setup.env, setup.runner);
       if (answer) return { credential: answer, about: { source: 'helper', engine, key: winner.key, file: winner.file.path, helper: winner.helper, user: answer.user || null } };
       // An empty helper: podman goes on with the next file; docker pulls anonymously.
       if (engine === 'docker') return { credential: null, about: { source: 'anonymous', engine, key: null, file: null, helper: null, user: null } };
