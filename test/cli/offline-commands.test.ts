@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 
 describe('qci pullspec', () => {
@@ -147,5 +147,19 @@ describe('the CLI frame', () => {
     expect((await qci(bad, { tty: true, env: isolatedEnv({ NO_COLOR: '1' }) })).stderr).not.toContain(esc);
     expect((await qci(bad, { tty: false, env: isolatedEnv({ FORCE_COLOR: '1' }) })).stderr).toContain(esc);
     expect((await qci(bad, { tty: true, env: isolatedEnv({ FORCE_COLOR: '0' }) })).stderr).not.toContain(esc);
+  });
+});
+
+describe('qci doctor on a terminal', () => {
+  it('draws a live checklist line on stderr, then prints the report in check order', async () => {
+    // PATH without podman: this in-process run must not read the machine's own image store.
+    const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:9', FORCE_COLOR: '0', PATH: dirname(process.execPath) });
+    const r = await qci(['doctor', '--timeout', '3'], { tty: true, env });
+    expect(r.code).toBe(1); // no engine, no kubeconfig, nothing listening on the registry port
+    expect(r.stderr).toMatch(/\r\u001b\[2K… engines {2}… app\.ci {2}… auth files/);
+    expect(r.stderr).toMatch(/\r\u001b\[2K$|\r\u001b\[2K[^\r]*problems? to fix/);
+    const order = ['engines', 'app.ci', 'auth files', 'environment', 'registry'].map((check) => r.stdout.search(new RegExp(`^. ${check.replace('.', '\\.')} `, 'm')));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });

@@ -19,6 +19,24 @@ function render(ctx: CommandContext, findings: Finding[]): void {
   }
 }
 
+/** One stderr line, redrawn as each check finishes: `… engines  ✓ app.ci  ✗ auth files  …`. */
+function liveChecklist(ctx: CommandContext, checks: readonly string[]) {
+  const c = ctx.ui.err;
+  const state = new Map<string, string>(checks.map((name) => [name, c.dim('…')]));
+  const draw = () => ctx.io.stderr.write(`\r\u001b[2K${[...state].map(([name, mark]) => `${mark} ${name}`).join('  ')}`);
+  draw();
+  return {
+    done(check: string, findings: Finding[]) {
+      const worst = findings.some((f) => f.severity === 'error') ? c.red('✗') : findings.some((f) => f.severity === 'warn') ? c.yellow('!') : c.green('✓');
+      state.set(check, worst);
+      draw();
+    },
+    clear() {
+      ctx.io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
 function summary(ctx: CommandContext, report: DoctorReport): void {
   const count = (s: Severity) => report.findings.filter((f) => f.severity === s).length;
   const [errors, warnings] = [count('error'), count('warn')];
@@ -31,7 +49,7 @@ function summary(ctx: CommandContext, report: DoctorReport): void {
 
 export async function doctorAction(ctx: CommandContext, options: DoctorFlags): Promise<number> {
   const resolved = await ctx.settings(settingFlags(options));
-  const { explainError, runDoctor, fixAndRecheck } = await import('../../doctor/doctor.js');
+  const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import('../../doctor/doctor.js');
   if (options.explain !== undefined) {
     const explained = explainError(options.explain, resolved.settings.registry);
     if (ctx.json) ctx.ui.json(explained);
@@ -47,10 +65,12 @@ export async function doctorAction(ctx: CommandContext, options: DoctorFlags): P
   const timeoutMs = options.timeout ? Number(options.timeout) * 1000 : undefined;
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout takes a number of seconds above 0');
   // On a terminal, each check's lines appear as soon as it finishes; otherwise one ordered report.
-  const live = ctx.io.stdout.isTTY === true && !ctx.json;
-  const onCheck = live ? (_check: string, findings: Finding[]) => render(ctx, findings) : undefined;
-  let report = await runDoctor(setup, { ...(timeoutMs ? { timeoutMs } : {}), ...(onCheck ? { onCheck } : {}) });
-  if (!live && !ctx.json) render(ctx, report.findings);
+  // On a terminal: a live checklist line on stderr while the checks run, then the report in check order.
+  const live = ctx.io.stderr.isTTY === true && !ctx.json;
+  const checklist = live ? liveChecklist(ctx, CHECKS) : undefined;
+  let report = await runDoctor(setup, { ...(timeoutMs ? { timeoutMs } : {}), ...(checklist ? { onCheck: checklist.done } : {}) });
+  checklist?.clear();
+  if (!ctx.json) render(ctx, report.findings);
   if (options.fix) {
     if (!ctx.json) ctx.ui.info('\napplying the safe fixes…');
     report = await fixAndRecheck(setup, report, { ...(timeoutMs ? { timeoutMs } : {}) });
