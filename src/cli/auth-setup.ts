@@ -1,7 +1,11 @@
-/** What the login/pull/doctor code needs from a command: settings, environment, a runner that logs under --verbose. */
+/**
+ * What the login/pull/doctor code needs from a command, injected once: settings, environment, a runner that
+ * logs under --verbose, the kube client, and the process's signals.
+ */
 import { homedir } from 'node:os';
 import type { ResolvedSettings } from '../core/settings.js';
 import { processRunner } from '../engine/run.js';
+import { AppCi } from '../kube/appci.js';
 import type { AuthSetup } from '../session/qci-auth.js';
 import type { CommandContext } from './context.js';
 
@@ -9,13 +13,22 @@ const SOURCE_NAMES = { flag: '--context', environment: 'QCI_CONTEXT', 'config fi
 
 export function authSetup(ctx: CommandContext, resolved: ResolvedSettings): AuthSetup {
   const { settings, sources } = resolved;
+  const context = settings.context ? { name: settings.context, source: SOURCE_NAMES[sources.context] } : undefined;
   return {
     settings,
     env: ctx.io.env,
     home: ctx.io.env.HOME || homedir(),
     uid: process.getuid?.() ?? 0,
     runner: processRunner((line) => ctx.ui.verbose(line)),
-    context: settings.context ? { name: settings.context, source: SOURCE_NAMES[sources.context] } : undefined,
+    context,
     now: () => new Date(),
+    connect: (requested = context) => AppCi.connect({ env: ctx.io.env, ...(requested ? { context: requested } : {}) }),
+    onSignals: (signals, handler) => {
+      // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
+      for (const signal of signals) process.on(signal, handler);
+      return () => {
+        for (const signal of signals) process.removeListener(signal, handler);
+      };
+    },
   };
 }

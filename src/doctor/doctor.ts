@@ -18,7 +18,7 @@ import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY, QCI_REPOSITORY_PATH } from '.
 import { maskToken } from '../core/redact.js';
 import { classifyEngineFailure, type FailureCause } from '../engine/classify.js';
 import { onPath, type EngineName } from '../engine/engine.js';
-import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
@@ -75,7 +75,7 @@ function probe(setup: AuthSetup): Probe {
       return { appci: result.appci, facts: result.facts, token: result.token, error: null };
     } catch (error) {
       if (!(error instanceof QciError)) throw error;
-      const fallback = await AppCi.connect({ env: setup.env, ...(setup.context ? { context: setup.context } : {}) }).catch(() => undefined);
+      const fallback = await setup.connect().catch(() => undefined);
       return { appci: fallback, facts: null, token: null, error };
     }
   })();

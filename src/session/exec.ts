@@ -43,14 +43,9 @@ export async function execWithQciCredential(setup: AuthSetup, options: ExecOptio
   // From here on a signal must not kill qci before the directory is gone: note it, pass it on.
   let child: ChildHandle | undefined;
   let received: NodeJS.Signals | undefined;
-  const handlers = FORWARDED.map((signal) => {
-    const handler = () => {
-      received ??= signal;
-      child?.kill(signal);
-    };
-    // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
-    process.on(signal, handler);
-    return [signal, handler] as const;
+  const unsubscribe = setup.onSignals(FORWARDED, (signal) => {
+    received ??= signal;
+    child?.kill(signal);
   });
   let dir: string | undefined;
   try {
@@ -79,6 +74,6 @@ export async function execWithQciCredential(setup: AuthSetup, options: ExecOptio
     return received ? signalExitCode(received) : result.exitCode;
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    unsubscribe();
   }
 }

@@ -6,7 +6,7 @@ import { ExitCode, QciError } from '../core/errors.js';
 import type { JobImage } from '../core/joblog.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
-import { AppCi } from '../kube/appci.js';
+import type { AppCi } from '../kube/appci.js';
 import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
 import type { AuthSetup } from './qci-auth.js';
 
@@ -52,7 +52,7 @@ export async function connectFarm(setup: AuthSetup, cluster: string, consoleUrl:
       hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
     });
   }
-  return AppCi.connect({ env: setup.env, context: { name: found.name, source: `${cluster} context, ${found.foundBy}` } });
+  return setup.connect({ name: found.name, source: `${cluster} context, ${found.foundBy}` });
 }
 
 export async function listFarmImages(setup: AuthSetup, target: FarmTarget, consoleUrl: string | null): Promise<string[]> {

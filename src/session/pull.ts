@@ -8,7 +8,7 @@ import { QCI_REPOSITORY_PATH, formatImageStreamTag, parseReference, pullSpecFor,
 import { classifyEngineFailure, engineErrorLine, type FailureCause } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine, type EngineName } from '../engine/engine.js';
 import { describeCommand } from '../engine/run.js';
-import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { candidates, loginToQci, podmanVersion, type AuthSetup, type LoginReport } from './qci-auth.js';
 import { tildify } from './paths.js';
 
@@ -59,7 +59,7 @@ async function preflight(setup: AuthSetup, engine: EngineName, version: string |
   if (!secret) return { state: 'login-needed', reason: `${where} holds no usable password` };
   let appci: AppCi;
   try {
-    appci = await AppCi.connect({ env: setup.env, ...(setup.context ? { context: setup.context } : {}) });
+    appci = await setup.connect();
   } catch (error) {
     // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
     return { state: 'unchecked', reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})` };
@@ -208,15 +208,11 @@ function localNameFor(ref: ImageRef): string {
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
 async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
   const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () => controller.abort());
   try {
     const result = await setup.runner({ command: engine, args, env: setup.env, passthrough: true, signal: controller.signal, timeoutMs: 60 * 60_000 });
     return controller.signal.aborted ? ('interrupted' as const) : result;
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
-    process.removeListener('SIGTERM', onInterrupt);
+    unsubscribe();
   }
 }

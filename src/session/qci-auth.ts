@@ -27,7 +27,7 @@ import { maskToken } from '../core/redact.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, findEngine, onPath, parseEngineVersion, type EngineName } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
-import { AppCi, LOGIN_HINT, QCI_ACCESS_HINT, type Identity, type TokenExpiry } from '../kube/appci.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi, type Identity, type TokenExpiry } from '../kube/appci.js';
 import { HELPER_NAME, helperRegisteredError } from '../auth/credential-helper.js';
 import { tildify } from './paths.js';
 import { tokenFileFacts } from './token-file.js';
@@ -41,6 +41,10 @@ export interface AuthSetup {
   /** `--context` / QCI_CONTEXT / config file, with where it came from. */
   context: { name: string; source: string } | undefined;
   now: () => Date;
+  /** The kube client for a context (default: the app.ci context as `context` says); injected by the command. */
+  connect: (context?: { name: string; source: string }) => Promise<AppCi>;
+  /** Subscribes to the process's signals while a child runs (Ctrl-C); returns the unsubscribe. */
+  onSignals: (signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => () => void;
 }
 
 /** `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected. */
@@ -90,7 +94,7 @@ export interface AppCiFacts {
 
 /** Who the app.ci context says you are, when its token expires, and whether you may pull from QCI. */
 export async function appCiFacts(setup: AuthSetup): Promise<{ appci: AppCi; facts: AppCiFacts; token: string }> {
-  const appci = await AppCi.connect({ env: setup.env, ...(setup.context ? { context: setup.context } : {}) });
+  const appci = await setup.connect();
   const token = appci.requireToken();
   const identity: Identity = await appci.whoami();
   const isServiceAccount = identity.username.startsWith('system:serviceaccount:');
@@ -394,7 +398,7 @@ export async function qciStatus(setup: AuthSetup): Promise<StatusReport> {
     if (!(error instanceof QciError)) throw error;
     appciError = { kind: error.kind, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode };
     // Still able to check stored tokens when only this context's token is bad.
-    appci = await AppCi.connect({ env: setup.env, ...(setup.context ? { context: setup.context } : {}) }).catch(() => undefined);
+    appci = await setup.connect().catch(() => undefined);
   }
   const current = facts && token ? { token, user: facts.user } : undefined;
   const engines: EngineView[] = [];

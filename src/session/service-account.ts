@@ -3,6 +3,7 @@
  * files that create a project's ServiceAccount (qci sa init), and bound tokens for it through the
  * TokenRequest API on app.ci (qci sa token).
  */
+import type { AuthSetup } from './qci-auth.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
@@ -10,7 +11,6 @@ import { formatDuration } from '../core/duration.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { REGISTRY_ACCESS_DIR, SERVICE_ACCOUNT, dns1123SubdomainProblem, projectProblem, registryAccessFiles } from '../core/registry-access.js';
 import { describeExpiry, tokenFacts } from '../core/token.js';
-import { AppCi } from '../kube/appci.js';
 
 // ---- qci sa init ------------------------------------------------------------------------------------------
 
@@ -121,11 +121,7 @@ export interface TokenOptions {
   seconds: number;
 }
 
-export interface TokenSetup {
-  env: Record<string, string | undefined>;
-  context: { name: string; source: string } | undefined;
-  now: () => Date;
-}
+export type TokenSetup = Pick<AuthSetup, 'connect' | 'now'>;
 
 export interface TokenReport {
   project: string;
@@ -158,7 +154,7 @@ export function checkTokenTarget(project: string, name: string): void {
  */
 export async function requestServiceAccountToken(setup: TokenSetup, options: TokenOptions): Promise<{ token: string; report: TokenReport }> {
   checkTokenTarget(options.project, options.name);
-  const appci = await AppCi.connect({ env: setup.env, ...(setup.context ? { context: setup.context } : {}) });
+  const appci = await setup.connect();
   const issued = await appci.createServiceAccountToken(options.project, options.name, options.seconds);
   const now = setup.now();
   const facts = tokenFacts(issued.token);

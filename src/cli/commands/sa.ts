@@ -58,13 +58,9 @@ export async function saTokenAction(ctx: CommandContext, options: TokenFlags): P
       hint: 'save it with --output FILE (mode 0600), pipe it (qci sa token … | podman login …), or pass --show',
     });
   }
-  const resolved = await ctx.settings({ context: options.context });
-  const { settings, sources } = resolved;
-  const source = sources.context === 'flag' ? '--context' : sources.context === 'environment' ? 'QCI_CONTEXT' : 'the config file';
-  const { token, report } = await requestServiceAccountToken(
-    { env: ctx.io.env, context: settings.context ? { name: settings.context, source } : undefined, now: () => new Date() },
-    { project: options.project, name: options.name, seconds },
-  );
+  const { authSetup } = await import('../auth-setup.js');
+  const setup = authSetup(ctx, await ctx.settings({ context: options.context }));
+  const { token, report } = await requestServiceAccountToken(setup, { project: options.project, name: options.name, seconds });
   const saved = options.output !== undefined ? await saveToken(options.output, token) : null;
   const out: TokenReport & { output: string | null; token?: string } = { ...report, output: saved };
   // Written directly, not through the Ui: it masks anything token-shaped, and here the token is the data.
