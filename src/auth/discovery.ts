@@ -7,6 +7,7 @@
  * --authfile default), docker/cli cli/config.
  */
 import { posix as path } from 'node:path';
+import { tildify } from '../core/paths.js';
 
 export type Engine = 'podman' | 'docker';
 export type AuthFileFormat = 'auth.json' | 'docker-config' | 'dockercfg';
@@ -93,10 +94,6 @@ export function podmanAuthBehaviour(version?: string): PodmanAuthBehaviour {
 function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
-}
-
-function tilde(home: string, file: string): string {
-  return file.startsWith(`${home}/`) ? `~/${file.slice(home.length + 1)}` : file;
 }
 
 /** The files podman (skopeo, buildah: containers/image) reads, in order. */
@@ -203,7 +200,7 @@ function dockerCandidates(options: DiscoveryOptions): AuthFileRef[] {
     path: legacy,
     role: 'fallback',
     format: 'dockercfg',
-    why: `~/.dockercfg (legacy; docker < 25 reads it only while ${tilde(home, configPath)} is missing)`,
+    why: `~/.dockercfg (legacy; docker < 25 reads it only while ${tildify(configPath, home)} is missing)`,
     readByPodmanLogout: podmanPrimary === legacy,
     writtenByLogin: false,
     loginDropsUnknownKeys: false,

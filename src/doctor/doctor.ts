@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import {
   effectiveCredential,
+  podmanAuthBehaviour,
   keyBelongsToHost,
   readAuthFiles,
   removeCredentials,
@@ -22,7 +23,7 @@ import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
-import { tildify } from '../session/paths.js';
+import { tildify } from '../core/paths.js';
 import { appCiFacts, candidates, loginToQci, podmanVersion, type AppCiFacts, type AuthSetup } from '../session/qci-auth.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
@@ -119,8 +120,8 @@ async function checkEngines(p: Probe): Promise<Finding[]> {
   const docker = onPath('docker', p.setup.env);
   if (podman) {
     out.push(finding('engines', 'engine.podman', 'ok', `podman ${v ?? '(version unknown)'} is installed`));
-    const parsed = v?.split('.').map(Number);
-    if (parsed && (parsed[0]! < 4 || (parsed[0] === 4 && parsed[1]! < 8))) {
+    const behaviour = podmanAuthBehaviour(v);
+    if (behaviour.known && !behaviour.loginKeepsDockerKeys) {
       out.push(
         finding(
           'engines',
@@ -393,7 +394,7 @@ export async function fixAndRecheck(setup: AuthSetup, report: DoctorReport, opti
     const podmanFiles = await readAuthFiles(candidates(setup, 'podman', await p.version));
     const winner = effectiveCredential(podmanFiles, host, QCI_REPOSITORY_PATH, { engine: 'podman' }).winner;
     const secret = winner?.entry?.password();
-    const state = secret ? await probe(setup).tokenState(secret) : 'expired';
+    const state = secret ? await p.tokenState(secret) : 'expired';
     if (state !== 'current' && state !== 'valid') {
       try {
         const login = await loginToQci(setup, {});

@@ -98,6 +98,15 @@ export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: s
   };
 }
 
+/** A context that logs in without a token (client certificate, exec plugin): QCI needs one as the password. */
+export function noTokenError(contextName: string): QciError {
+  return new QciError(`kube context "${contextName}" has no token (QCI needs an app.ci token as the registry password)`, {
+    kind: 'no-token',
+    exitCode: ExitCode.authRequired,
+    hint: LOGIN_HINT,
+  });
+}
+
 /** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
 export function oauthTokenObjectName(token: string): string {
   const bare = token.startsWith('sha256~') ? token.slice('sha256~'.length) : token;
@@ -259,13 +268,7 @@ export class AppCi {
 
   /** The token qci hands to the registry; an error when the context has none (certificate or exec login). */
   requireToken(): string {
-    if (this.context.token === null) {
-      throw new QciError(`kube context "${this.context.name}" has no token (QCI needs an app.ci token as the registry password)`, {
-        kind: 'no-token',
-        exitCode: ExitCode.authRequired,
-        hint: LOGIN_HINT,
-      });
-    }
+    if (this.context.token === null) throw noTokenError(this.context.name);
     return this.context.token;
   }
 

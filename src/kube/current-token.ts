@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, QciError } from '../core/errors.js';
 import { jwtClaims } from '../core/token.js';
-import { findAppCiContext, LOGIN_HINT } from './appci.js';
+import { findAppCiContext, noTokenError } from './appci.js';
 import { loadKubeconfig } from './kubeconfig.js';
 
 export interface CurrentToken {
@@ -59,13 +59,7 @@ export async function currentAppCiToken(
     return { token, owner: jwtOwner(token), source: `QCI_TOKEN_FILE ${tokenFile}` };
   }
   const context = findAppCiContext(await loadKubeconfig(env), requested);
-  if (context.token === null) {
-    throw new QciError(`kube context "${context.name}" has no token (QCI needs an app.ci token as the registry password)`, {
-      kind: 'no-token',
-      exitCode: ExitCode.authRequired,
-      hint: LOGIN_HINT,
-    });
-  }
+  if (context.token === null) throw noTokenError(context.name);
   const entryUser = context.userEntry.includes('/') ? context.userEntry.slice(0, context.userEntry.indexOf('/')) : null;
   return {
     token: context.token,

@@ -20,7 +20,7 @@ import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 import { onPath } from '../engine/engine.js';
 import { currentAppCiToken } from '../kube/current-token.js';
-import { tildify } from './paths.js';
+import { tildify } from '../core/paths.js';
 import { allAuthFiles, appCiFacts, candidates, deniedError, podmanVersion, type AuthSetup } from './qci-auth.js';
 import { tokenFileFacts } from './token-file.js';
 

@@ -9,7 +9,7 @@ import { QCI_REPOSITORY_PATH, parseReference, pullSpecFor, type ImageStreamTag }
 import { onPath, type EngineName } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
 import { inspectImage, parsePlatform, type InspectResult } from '../registry/inspect.js';
-import { tildify } from './paths.js';
+import { tildify } from '../core/paths.js';
 import { candidates, podmanVersion, type AuthSetup } from './qci-auth.js';
 
 export interface InspectRequest {

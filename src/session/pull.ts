@@ -10,7 +10,7 @@ import { buildLoginArgs, buildPullArgs, findEngine, type EngineName } from '../e
 import { describeCommand } from '../engine/run.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { candidates, loginToQci, podmanVersion, type AuthSetup, type LoginReport } from './qci-auth.js';
-import { tildify } from './paths.js';
+import { tildify } from '../core/paths.js';
 
 export interface PullOptions {
   quiet: boolean;

@@ -29,7 +29,7 @@ import { buildLoginArgs, findEngine, onPath, parseEngineVersion, type EngineName
 import type { Runner } from '../engine/run.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi, type Identity, type TokenExpiry } from '../kube/appci.js';
 import { HELPER_NAME, helperRegisteredError } from '../auth/credential-helper.js';
-import { tildify } from './paths.js';
+import { tildify } from '../core/paths.js';
 import { tokenFileFacts } from './token-file.js';
 
 export interface AuthSetup {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
-import { tildify } from '../../session/paths.js';
+import { tildify } from '../../core/paths.js';
 // Type-only at start-up: the registry client (node:http(s), node:tls) loads when the command runs.
 import type { InspectReport } from '../../session/inspect.js';
 

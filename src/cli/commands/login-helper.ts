@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { QCI_PROXY_HOST } from '../../core/reference.js';
 import type { HelperLogoutReport } from '../../session/cred-helper.js';
-import { tildify } from '../../session/paths.js';
+import { tildify } from '../../core/paths.js';
 import type { CommandContext } from '../context.js';
 import { settingFlags, type SettingFlags } from './login.js';
 

@@ -3,7 +3,7 @@ import { ExitCode } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type { StatusReport } from '../../session/qci-auth.js';
-import { tildify } from '../../session/paths.js';
+import { tildify } from '../../core/paths.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
 
 const impl = async () => ({ ...(await import('../../session/qci-auth.js')), ...(await import('../auth-setup.js')) });
