@@ -29,7 +29,7 @@ try {
     else if (i % 97 === 0) noise.push(`level=info msg="${'x'.repeat(3000)}"`);
     else noise.push(`INFO[${ts}] pod/e2e-aws-ovn-${i} container test: ok  github.com/openshift/origin/test/extended/${i} ${i * 7} s`);
   }
-  const block = Buffer.from(noise.join('\n') + '\n');
+  const block = Buffer.from(`${noise.join('\n')}\n`);
   const target = megabytes * 1024 * 1024;
   const fd = openSync(log, 'w');
   let written = 0;

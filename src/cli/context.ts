@@ -35,7 +35,7 @@ export function contextFor(io: Io, command: Command): CommandContext {
 }
 
 /** An action returns its exit code; `wrap` adapts it to commander and keeps the code for the entry point. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes (args..., options, command)
+// biome-ignore lint/suspicious/noExplicitAny: commander passes (args..., options, command)
 export type Action = (ctx: CommandContext, ...args: any[]) => Promise<number>;
 export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 

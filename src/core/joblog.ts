@@ -285,7 +285,6 @@ export interface NamespaceLine {
 }
 
 // CSI (colours, cursor) and OSC (titles, links) sequences.
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 export function stripAnsi(text: string): string {

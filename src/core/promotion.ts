@@ -264,7 +264,9 @@ export function promotedImages(config: unknown, options: PromotionOptions = {}):
   );
   const rawTargets: { value: unknown; path: FieldPath }[] = [];
   if (promotion.to !== undefined && promotion.to !== null) {
-    promotion.to.forEach((value, index) => rawTargets.push({ value, path: ['promotion', 'to', index] }));
+    for (const [index, value] of promotion.to.entries()) {
+      rawTargets.push({ value, path: ['promotion', 'to', index] });
+    }
     for (const key of legacyKeys) {
       warnings.push({ path: ['promotion', key], message: 'ignored: promotion.to is set, and ci-operator reads only the targets listed there' });
     }

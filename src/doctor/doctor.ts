@@ -239,7 +239,7 @@ async function checkOwnHelper(p: Probe, file: string): Promise<Finding[]> {
   if (!onPath(HELPER_BINARY, p.setup.env)) {
     return [finding('auth files', 'auth.helper-missing', 'error', `${where}, which is not on PATH: podman fails every pull from QCI`, 'npm install -g . in the qci checkout (or put its bin/ on PATH), or: qci logout --helper')];
   }
-  let current;
+  let current: Awaited<ReturnType<typeof currentAppCiToken>>;
   try {
     current = await currentAppCiToken(p.setup.env, p.setup.context);
   } catch (error) {
@@ -304,7 +304,7 @@ async function checkOldRegistries(p: Probe): Promise<Finding[]> {
 /** The QCI registry answers, and accepts the credential podman would send: ping, then /v2/auth. */
 async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
   const { registry: host, tlsVerify } = p.setup.settings;
-  let ping;
+  let ping: Awaited<ReturnType<typeof pingRegistry>>;
   try {
     ping = await pingRegistry(host, { env: p.setup.env, tlsVerify, timeoutMs });
   } catch (error) {

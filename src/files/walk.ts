@@ -124,7 +124,7 @@ async function gitVisibleFiles(root: string, options: WalkOptions): Promise<GitV
   const run = processRunner(options.verbose);
   // Hook variables (a pre-commit hook sets GIT_DIR and GIT_INDEX_FILE) would point git somewhere else.
   const env = Object.fromEntries(Object.entries(options.env).filter(([key]) => !/^GIT_(DIR|WORK_TREE|INDEX_FILE|PREFIX|COMMON_DIR|OBJECT_DIRECTORY)$/.test(key)));
-  let listing;
+  let listing: Awaited<ReturnType<typeof run>>;
   try {
     listing = await run({ command: 'git', args: ['-C', root, '-c', 'core.fsmonitor=', '-c', 'core.untrackedCache=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], env, timeoutMs: 120_000 });
   } catch (error) {

@@ -10,7 +10,7 @@ import { tokenFacts } from '../core/token.js';
 import { inlineTokenFile, loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
 
 export { APP_CI_SERVER, APP_CI_TOKEN_PAGE, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
-import { APP_CI_SERVER, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
+import { APP_CI_SERVER, LOGIN_HINT, } from '../core/appci.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface AppCiContext {

@@ -122,7 +122,7 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
         const name = entry.name as string;
         if (seen[section].has(name)) continue; // first file wins
         seen[section].add(name);
-        let value = section === 'contexts' ? entry : resolvePaths(entry, section, file);
+        const value = section === 'contexts' ? entry : resolvePaths(entry, section, file);
         merged.config[section].push(value);
         if (section === 'contexts') merged.contextSource.set(name, file);
       }

@@ -136,7 +136,7 @@ describe('docker-credential-qci (the built bin)', () => {
     const h = home();
     const none = helper('get', QCI, h.env);
     expect(none).toMatchObject({ code: 1, stdout: '' });
-    expect(none.stderr).toMatch(/^docker-credential-qci: no kubeconfig found .*\n  hint: log in to app\.ci/);
+    expect(none.stderr).toMatch(/^docker-credential-qci: no kubeconfig found .*\n {2}hint: log in to app\.ci/);
     writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: {} }]));
     const noToken = helper('get', QCI, h.env);
     expect(noToken).toMatchObject({ code: 1, stdout: '' });

@@ -211,7 +211,7 @@ describe('qci promoted', () => {
   });
 
   it('--image answers "where is my component published?"', async () => {
-    const r = await qci(['promoted', '--image', 'my-component', config + '/openshift']);
+    const r = await qci(['promoted', '--image', 'my-component', `${config}/openshift`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -225,7 +225,7 @@ describe('qci promoted', () => {
       ].join('\n'),
     );
     expect(r.stderr).toBe('3 images named my-component, promoted by 2 of 3 configs\n');
-    const none = await qci(['promoted', '--image', 'nothing-like-this', config + '/openshift']);
+    const none = await qci(['promoted', '--image', 'nothing-like-this', `${config}/openshift`]);
     expect(none.code).toBe(5);
     expect(none.stdout).toBe('');
     expect(none.stderr).toContain('no config here promotes an image named nothing-like-this');

@@ -119,7 +119,7 @@ describe('qci rewrite: listing', () => {
     const before = snapshot(root);
     const r = await inTree(root, []);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(EXPECTED_LIST.join('\n') + '\n');
+    expect(r.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
     expect(r.stderr).toContain('warning: logo.png: binary file (it has NUL bytes) that names a CI registry; not changed');
     expect(r.stderr).toContain('8 references in 7 files would be rewritten (9 files scanned); 3 need review (not changed); run qci rewrite --write to change them');
     expect(snapshot(root)).toEqual(before);
@@ -130,7 +130,7 @@ describe('qci rewrite: listing', () => {
     const before = snapshot(root);
     const r = await inTree(root, ['--check']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(EXPECTED_LIST.join('\n') + '\n');
+    expect(r.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -172,7 +172,7 @@ describe('qci rewrite --write', () => {
     const before = snapshot(root);
     const r = await inTree(root, ['--write']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(EXPECTED_LIST.join('\n') + '\n');
+    expect(r.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
     expect(r.stderr).toContain('rewrote 8 references in 7 files (9 files scanned); 3 need review (not changed)');
 
     const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -194,7 +194,7 @@ describe('qci rewrite --write', () => {
 
     const again = await inTree(root, ['--write']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(EXPECTED_LIST.filter((l) => l.includes('needs review')).join('\n') + '\n');
+    expect(again.stdout).toBe(`${EXPECTED_LIST.filter((l) => l.includes('needs review')).join('\n')}\n`);
     expect(again.stderr).toContain('nothing to rewrite');
     expect(snapshot(root)).toEqual(after);
     expect((await inTree(root, ['--check'])).code).toBe(0);
@@ -265,7 +265,7 @@ describe('qci rewrite in a git checkout', () => {
     writeFileSync(join(root, 'deploy', 'ignored.yaml'), 'image: registry.ci.openshift.org/ocp/4.7:ignored\n');
     execFileSync('git', ['-C', root, 'init', '-q'], { env: isolatedEnv() as NodeJS.ProcessEnv });
     const r = await inTree(root, ['deploy']);
-    expect(r.stdout).toBe(EXPECTED_LIST.filter((l) => l.startsWith('deploy/')).join('\n') + '\n');
+    expect(r.stdout).toBe(`${EXPECTED_LIST.filter((l) => l.startsWith('deploy/')).join('\n')}\n`);
   });
 });
 
@@ -299,7 +299,7 @@ describe('an unreadable file is reported and the others are still processed', ()
     }
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: secret.yaml: cannot read it: EACCES (permission denied)');
-    expect(result.stdout).toBe(EXPECTED_LIST.join('\n') + '\n');
+    expect(result.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
     expect(readFileSync(join(root, 'hack/build.sh'), 'utf8')).toContain(`${Q}:ocp_4.18_cli`);
     expect(readFileSync(join(root, 'secret.yaml'), 'utf8')).toContain('registry.ci.openshift.org/ocp/4.7:secret');
   });

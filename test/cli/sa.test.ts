@@ -129,7 +129,7 @@ describe('qci sa token: what is checked before app.ci is asked', () => {
 
 describe('qci login --token-file (stub podman)', () => {
   const jwt = (claims: Record<string, unknown>) =>
-    [{ alg: 'RS256', kid: 'k' }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')).join('.') + '.c2lnbmF0dXJl';
+    `${[{ alg: 'RS256', kid: 'k' }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')).join('.')}.c2lnbmF0dXJl`;
 
   function stubPodman(env: Record<string, string | undefined>) {
     const bin = join(env.HOME!, 'bin');

@@ -43,7 +43,9 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   line('size', `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`);
   const labels = Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b));
   if (labels.length === 0) line('labels', 'none');
-  labels.forEach(([key, value], i) => line(i === 0 ? 'labels' : '', `${key}=${value}`));
+  for (const [i, [key, value]] of labels.entries()) {
+    line(i === 0 ? 'labels' : '', `${key}=${value}`);
+  }
   const cred = r.credential;
   line(
     'auth',

@@ -42,7 +42,9 @@ export async function saInitAction(ctx: CommandContext, options: InitFlags): Pro
   for (const file of report.files) if (file.writtenTo) ctx.ui.info(`${file.action.padEnd(9)} ${file.writtenTo}`);
   for (const warning of report.warnings) ctx.ui.warn(warning);
   ctx.ui.info('next steps:');
-  report.nextSteps.forEach((step, i) => ctx.ui.info(`  ${i + 1}. ${step}`));
+  for (const [i, step] of report.nextSteps.entries()) {
+    ctx.ui.info(`  ${i + 1}. ${step}`);
+  }
   return ExitCode.ok;
 }
 

@@ -431,7 +431,7 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       redirectURI: 'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/display',
       userName: record.user,
       userUID: user?.uid ?? '',
-      authorizeToken: 'sha256~' + createHash('sha256').update(record.name).digest('base64url'),
+      authorizeToken: `sha256~${createHash('sha256').update(record.name).digest('base64url')}`,
     };
     if (record.inactivityTimeoutSeconds !== undefined) body.inactivityTimeoutSeconds = record.inactivityTimeoutSeconds;
     return body;

@@ -203,7 +203,7 @@ export async function unmountUnder(dir: string): Promise<void> {
   const points = mountinfo
     .split('\n')
     .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(dir + '/')))
+    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
   for (const point of points) await run('umount', ['-l', point], { timeoutMs: 10_000 });
 }

@@ -100,7 +100,7 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
   let url = '';
 
   const challenge = (error?: string): string =>
-    `Bearer realm="${url}/v2/auth",service="${host}"` + (error ? `,error="${error}"` : '');
+    `Bearer realm="${url}/v2/auth",service="${host}"${error ? `,error="${error}"` : ''}`;
 
   /** Go's http.Error: text/plain, nosniff, the text plus a newline. */
   function goError(res: ServerResponse, code: number, text: string, headers: OutgoingHttpHeaders = {}): void {
@@ -225,7 +225,7 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
         if (denyMode === 'auth-401') return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
         return goError(res, 403, 'Forbidden');
       }
-      const body = JSON.stringify({ token: mintBearer(review.username, basic.password), expires_in: validity }) + '\n';
+      const body = `${JSON.stringify({ token: mintBearer(review.username, basic.password), expires_in: validity })}\n`;
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       return void res.end(body);
     }
