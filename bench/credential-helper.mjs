@@ -11,9 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { interleaveSync } from './lib/stats.mjs';
 
 const runs = Number(process.argv[2] ?? 40);
-const helper = fileURLToPath(new URL('../bin/docker-credential-qci', import.meta.url));
+const helper = fileURLToPath(
+  new URL('../bin/docker-credential-qci', import.meta.url),
+);
 const home = mkdtempSync(join(tmpdir(), 'qci-bench-'));
-const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+const env = {
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, '.config'),
+};
 mkdirSync(join(home, '.kube'));
 // Two contexts, as a CI developer's kubeconfig has: a build farm (current) and app.ci.
 writeFileSync(
@@ -52,8 +58,16 @@ users:
 
 const subjects = {
   'node -e 0': { cmd: [process.execPath, ['-e', '0']], status: 0 },
-  'docker-credential-qci get (QCI)': { cmd: [process.execPath, [helper, 'get']], input: 'quay-proxy.ci.openshift.org', status: 0 },
-  'docker-credential-qci get (other)': { cmd: [process.execPath, [helper, 'get']], input: 'docker.io', status: 1 },
+  'docker-credential-qci get (QCI)': {
+    cmd: [process.execPath, [helper, 'get']],
+    input: 'quay-proxy.ci.openshift.org',
+    status: 0,
+  },
+  'docker-credential-qci get (other)': {
+    cmd: [process.execPath, [helper, 'get']],
+    input: 'docker.io',
+    status: 1,
+  },
 };
 
 let medians;
@@ -66,4 +80,6 @@ try {
 const base = medians['node -e 0'];
 const ratio = medians['docker-credential-qci get (QCI)'] / base;
 const other = medians['docker-credential-qci get (other)'] / base;
-console.log(`ratio get (QCI) / node: ${ratio.toFixed(2)}  (goal: under 2: ${ratio < 2 ? 'met' : 'NOT met'}); get (other) / node: ${other.toFixed(2)}`);
+console.log(
+  `ratio get (QCI) / node: ${ratio.toFixed(2)}  (goal: under 2: ${ratio < 2 ? 'met' : 'NOT met'}); get (other) / node: ${other.toFixed(2)}`,
+);

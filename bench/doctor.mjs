@@ -8,17 +8,25 @@ const runs = Number(process.argv[2] ?? 10);
 const bed = await startBed();
 try {
   const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-  const env = { ...bed.podman.env, KUBECONFIG: kubeconfig, QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false' };
+  const env = {
+    ...bed.podman.env,
+    KUBECONFIG: kubeconfig,
+    QCI_REGISTRY: bed.proxy.host,
+    QCI_TLS_VERIFY: 'false',
+  };
   await time(process.execPath, [qciBin, 'login'], env);
   const samples = await interleave(
     {
       'podman info': () => time('podman', ['info'], env),
-      'qci doctor (healthy)': () => time(process.execPath, [qciBin, 'doctor'], env),
+      'qci doctor (healthy)': () =>
+        time(process.execPath, [qciBin, 'doctor'], env),
     },
     runs,
   );
   const [podmanInfo, doctor] = Object.values(samples).map(median);
-  console.log(`qci doctor median ${doctor.toFixed(0)} ms (goal: under 1000 ms: ${doctor < 1000 ? 'met' : 'NOT met'}); ratio to podman info ${(doctor / podmanInfo).toFixed(2)}`);
+  console.log(
+    `qci doctor median ${doctor.toFixed(0)} ms (goal: under 1000 ms: ${doctor < 1000 ? 'met' : 'NOT met'}); ratio to podman info ${(doctor / podmanInfo).toFixed(2)}`,
+  );
 } finally {
   await bed.stop();
 }

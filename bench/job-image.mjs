@@ -5,7 +5,15 @@
 // (goal: under 100 MB), measured as the child's maximum resident set size.
 // Usage: node bench/job-image.mjs [runs] [megabytes]   (build first: npm run build)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, writeSync, closeSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import {
+  mkdtempSync,
+  openSync,
+  writeSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,29 +24,50 @@ const megabytes = Number(process.argv[3] ?? 200);
 const qci = fileURLToPath(new URL('../bin/qci', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'qci-bench-joblog-'));
 const log = join(dir, 'build-log.txt');
-const env = { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: join(dir, '.config') };
-const expected = 'registry.build05.ci.openshift.org/ci-op-bench1234/pipeline:src';
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  XDG_CONFIG_HOME: join(dir, '.config'),
+};
+const expected =
+  'registry.build05.ci.openshift.org/ci-op-bench1234/pipeline:src';
 
 try {
   // A log that looks like ci-operator's: logrus lines (some coloured), long lines, "Using" elsewhere.
   const noise = [];
   for (let i = 0; i < 2000; i++) {
     const ts = `2024-05-01T12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`;
-    if (i % 7 === 0) noise.push(`\u001b[36mINFO\u001b[0m[${ts}] Running step e2e-aws-ovn-ipi-install-install.`);
-    else if (i % 11 === 0) noise.push(`INFO[${ts}] Using existing secret ci-pull-credentials for step ${i}`);
+    if (i % 7 === 0)
+      noise.push(
+        `\u001b[36mINFO\u001b[0m[${ts}] Running step e2e-aws-ovn-ipi-install-install.`,
+      );
+    else if (i % 11 === 0)
+      noise.push(
+        `INFO[${ts}] Using existing secret ci-pull-credentials for step ${i}`,
+      );
     else if (i % 97 === 0) noise.push(`level=info msg="${'x'.repeat(3000)}"`);
-    else noise.push(`INFO[${ts}] pod/e2e-aws-ovn-${i} container test: ok  github.com/openshift/origin/test/extended/${i} ${i * 7} s`);
+    else
+      noise.push(
+        `INFO[${ts}] pod/e2e-aws-ovn-${i} container test: ok  github.com/openshift/origin/test/extended/${i} ${i * 7} s`,
+      );
   }
   const block = Buffer.from(`${noise.join('\n')}\n`);
   const target = megabytes * 1024 * 1024;
   const fd = openSync(log, 'w');
   let written = 0;
   while (written < target - 2 * block.length) written += writeSync(fd, block);
-  written += writeSync(fd, Buffer.from('\u001b[36mINFO\u001b[0m[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-bench1234\r\n'));
+  written += writeSync(
+    fd,
+    Buffer.from(
+      '\u001b[36mINFO\u001b[0m[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-bench1234\r\n',
+    ),
+  );
   written += writeSync(fd, block);
   closeSync(fd);
   const size = statSync(log).size;
-  console.log(`log: ${(size / 1024 / 1024).toFixed(0)} MiB, namespace line at ${((size - block.length) / 1024 / 1024).toFixed(1)} MiB`);
+  console.log(
+    `log: ${(size / 1024 / 1024).toFixed(0)} MiB, namespace line at ${((size - block.length) / 1024 / 1024).toFixed(1)} MiB`,
+  );
 
   const subjects = {
     "grep -m1 'Using namespace'": ['grep', ['-m1', 'Using namespace', log]],
@@ -46,39 +75,64 @@ try {
   };
   const time = ([cmd, args]) => {
     const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+    const r = spawnSync(cmd, args, {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 20,
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    if (r.status !== 0)
+      throw new Error(
+        `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`,
+      );
     return { ms, stdout: r.stdout.toString() };
   };
   const check = time(subjects['qci job-image']);
-  if (check.stdout.trim() !== expected) throw new Error(`qci printed ${JSON.stringify(check.stdout)}, expected ${expected}`);
+  if (check.stdout.trim() !== expected)
+    throw new Error(
+      `qci printed ${JSON.stringify(check.stdout)}, expected ${expected}`,
+    );
   time(subjects["grep -m1 'Using namespace'"]); // both warm, file in the page cache
 
   const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {
-    for (const [name, subject] of Object.entries(subjects)) samples[name].push(time(subject).ms);
+    for (const [name, subject] of Object.entries(subjects))
+      samples[name].push(time(subject).ms);
   }
 
   // Peak memory: the child's maximum RSS, reported by a preloaded hook at exit (no /usr/bin/time needed).
   const hook = join(dir, 'maxrss.cjs');
-  writeFileSync(hook, "process.on('exit', () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n");
+  writeFileSync(
+    hook,
+    "process.on('exit', () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n",
+  );
   const peaks = [];
   for (let i = 0; i < 3; i++) {
-    const r = spawnSync(process.execPath, ['--require', hook, qci, 'job-image', log], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(
+      process.execPath,
+      ['--require', hook, qci, 'job-image', log],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const kb = Number(/maxrss=(\d+)/.exec(r.stderr.toString())?.[1]);
-    if (r.status !== 0 || !kb) throw new Error(`memory run failed: ${r.stderr}`);
+    if (r.status !== 0 || !kb)
+      throw new Error(`memory run failed: ${r.stderr}`);
     peaks.push(kb / 1024);
   }
 
   for (const [name, xs] of Object.entries(samples)) {
-    console.log(`${name.padEnd(28)} median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`);
+    console.log(
+      `${name.padEnd(28)} median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`,
+    );
   }
   const [grep, ours] = Object.keys(subjects).map((k) => median(samples[k]));
   const ratio = ours / grep;
   const peak = Math.max(...peaks);
-  console.log(`ratio qci / grep: ${ratio.toFixed(2)}  (goal: under 3: ${ratio < 3 ? 'met' : 'NOT met'})`);
-  console.log(`qci peak memory (max RSS): ${peak.toFixed(1)} MB  (goal: under 100 MB: ${peak < 100 ? 'met' : 'NOT met'})`);
+  console.log(
+    `ratio qci / grep: ${ratio.toFixed(2)}  (goal: under 3: ${ratio < 3 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `qci peak memory (max RSS): ${peak.toFixed(1)} MB  (goal: under 100 MB: ${peak < 100 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

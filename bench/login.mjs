@@ -9,16 +9,28 @@ const runs = Number(process.argv[2] ?? 15);
 const bed = await startBed();
 try {
   const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-  const env = { ...bed.podman.env, KUBECONFIG: kubeconfig, QCI_REGISTRY: bed.proxy.host };
+  const env = {
+    ...bed.podman.env,
+    KUBECONFIG: kubeconfig,
+    QCI_REGISTRY: bed.proxy.host,
+  };
   const samples = await interleave(
     {
-      'podman login --password-stdin': () => time('podman', ['login', '--password-stdin', '--username', bed.user, bed.proxy.host], env, bed.token),
+      'podman login --password-stdin': () =>
+        time(
+          'podman',
+          ['login', '--password-stdin', '--username', bed.user, bed.proxy.host],
+          env,
+          bed.token,
+        ),
       'qci login': () => time(process.execPath, [qciBin, 'login'], env),
     },
     runs,
   );
   const [bare, ours] = Object.values(samples).map(median);
-  console.log(`qci adds ${(ours - bare).toFixed(0)} ms; ratio ${(ours / bare).toFixed(2)}  (goal: adds under 300 ms: ${ours - bare < 300 ? 'met' : 'NOT met'})`);
+  console.log(
+    `qci adds ${(ours - bare).toFixed(0)} ms; ratio ${(ours / bare).toFixed(2)}  (goal: adds under 300 ms: ${ours - bare < 300 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   await bed.stop();
 }

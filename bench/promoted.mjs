@@ -14,12 +14,23 @@ const configs = Number(process.argv[2] ?? 10_000);
 const runs = Number(process.argv[3] ?? 5);
 const qci = fileURLToPath(new URL('../bin/qci', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'qci-bench-promoted-'));
-const env = { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, '.config') };
+const env = {
+  PATH: process.env.PATH,
+  HOME: work,
+  XDG_CONFIG_HOME: join(work, '.config'),
+};
 
 /** One config, varied the way real ones are: name or tag targets, several targets, the older form, items. */
 function config(i, org, repo, branch, variant) {
-  const images = Array.from({ length: 1 + (i % 5) }, (_, k) => `- dockerfile_path: images/c${k}/Dockerfile\n  from: base\n  to: ${repo}-c${k}${k === 3 ? '\n  optional: true' : ''}\n`).join('');
-  const imagesBlock = i % 4 === 0 ? `images:\n  items:\n${images.replace(/^/gm, '  ')}` : `images:\n${images}`;
+  const images = Array.from(
+    { length: 1 + (i % 5) },
+    (_, k) =>
+      `- dockerfile_path: images/c${k}/Dockerfile\n  from: base\n  to: ${repo}-c${k}${k === 3 ? '\n  optional: true' : ''}\n`,
+  ).join('');
+  const imagesBlock =
+    i % 4 === 0
+      ? `images:\n  items:\n${images.replace(/^/gm, '  ')}`
+      : `images:\n${images}`;
   let promotion;
   switch (i % 4) {
     case 0:
@@ -52,16 +63,25 @@ function generate(dir, count) {
     const variant = i % 7 === 0 ? 'okd' : undefined;
     const d = join(dir, 'ci-operator', 'config', org, repo);
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, `${org}-${repo}-${branch}${variant ? `__${variant}` : ''}.yaml`), config(i, org, repo, branch, variant));
+    writeFileSync(
+      join(d, `${org}-${repo}-${branch}${variant ? `__${variant}` : ''}.yaml`),
+      config(i, org, repo, branch, variant),
+    );
   }
 }
 
-
 function time(dir) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [qci, 'promoted', join(dir, 'ci-operator', 'config')], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const r = spawnSync(
+    process.execPath,
+    [qci, 'promoted', join(dir, 'ci-operator', 'config')],
+    { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 },
+  );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`qci promoted failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `qci promoted failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`,
+    );
   return ms;
 }
 
@@ -79,9 +99,15 @@ try {
   }
   const n = median(samples.n);
   const n2 = median(samples['2n']);
-  console.log(`qci promoted, ${configs} configs      median ${n.toFixed(0).padStart(6)} ms  ${((configs / n) * 1000).toFixed(0)} files/s  (min ${Math.min(...samples.n).toFixed(0)}, ${runs} runs)`);
-  console.log(`qci promoted, ${configs * 2} configs      median ${n2.toFixed(0).padStart(6)} ms  ${(((configs * 2) / n2) * 1000).toFixed(0)} files/s  (min ${Math.min(...samples['2n']).toFixed(0)}, ${runs} runs)`);
-  console.log(`ratio ${configs * 2} / ${configs}: ${(n2 / n).toFixed(2)}  (linear is 2; start-up makes it a little less)`);
+  console.log(
+    `qci promoted, ${configs} configs      median ${n.toFixed(0).padStart(6)} ms  ${((configs / n) * 1000).toFixed(0)} files/s  (min ${Math.min(...samples.n).toFixed(0)}, ${runs} runs)`,
+  );
+  console.log(
+    `qci promoted, ${configs * 2} configs      median ${n2.toFixed(0).padStart(6)} ms  ${(((configs * 2) / n2) * 1000).toFixed(0)} files/s  (min ${Math.min(...samples['2n']).toFixed(0)}, ${runs} runs)`,
+  );
+  console.log(
+    `ratio ${configs * 2} / ${configs}: ${(n2 / n).toFixed(2)}  (linear is 2; start-up makes it a little less)`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -18,20 +18,53 @@ const runs = Number(process.argv[4] ?? 5);
 const qci = fileURLToPath(new URL('../bin/qci', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'qci-bench-rewrite-'));
 const tree = join(work, 'tree');
-const env = { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: join(work, '.config') };
+const env = {
+  PATH: process.env.PATH,
+  HOME: work,
+  XDG_CONFIG_HOME: join(work, '.config'),
+};
 
 // A deterministic generator, so every run measures the same tree.
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const random = () =>
+  (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 
 const KINDS = [
-  { name: (i) => `Dockerfile.${i}`, line: (i) => `RUN dnf install -y package-${i} && make -C /go/src/github.com/openshift/repo${i} build\n` },
-  { name: (i) => `config-${i}.yaml`, line: (i) => `  - name: item-${i}\n    value: "some configuration value number ${i}"\n` },
-  { name: (i) => `data-${i}.json`, line: (i) => `  {"id": ${i}, "name": "entry-${i}", "enabled": true, "tags": ["a", "b"]},\n` },
-  { name: (i) => `hack-${i}.sh`, line: (i) => `echo "step ${i}"; test -f /tmp/file-${i} || touch /tmp/file-${i}\n` },
-  { name: (i) => `Makefile.${i}`, line: (i) => `target-${i}: dep-${i}\n\t$(GO) build -o bin/tool-${i} ./cmd/tool-${i}\n` },
-  { name: (i) => `main_${i}.go`, line: (i) => `\tif err := doSomething(ctx, ${i}); err != nil {\n\t\treturn fmt.Errorf("step ${i}: %w", err)\n\t}\n` },
-  { name: (i) => `README-${i}.md`, line: (i) => `Paragraph ${i} explains how the component is built, tested and released in CI.\n` },
+  {
+    name: (i) => `Dockerfile.${i}`,
+    line: (i) =>
+      `RUN dnf install -y package-${i} && make -C /go/src/github.com/openshift/repo${i} build\n`,
+  },
+  {
+    name: (i) => `config-${i}.yaml`,
+    line: (i) =>
+      `  - name: item-${i}\n    value: "some configuration value number ${i}"\n`,
+  },
+  {
+    name: (i) => `data-${i}.json`,
+    line: (i) =>
+      `  {"id": ${i}, "name": "entry-${i}", "enabled": true, "tags": ["a", "b"]},\n`,
+  },
+  {
+    name: (i) => `hack-${i}.sh`,
+    line: (i) =>
+      `echo "step ${i}"; test -f /tmp/file-${i} || touch /tmp/file-${i}\n`,
+  },
+  {
+    name: (i) => `Makefile.${i}`,
+    line: (i) =>
+      `target-${i}: dep-${i}\n\t$(GO) build -o bin/tool-${i} ./cmd/tool-${i}\n`,
+  },
+  {
+    name: (i) => `main_${i}.go`,
+    line: (i) =>
+      `\tif err := doSomething(ctx, ${i}); err != nil {\n\t\treturn fmt.Errorf("step ${i}: %w", err)\n\t}\n`,
+  },
+  {
+    name: (i) => `README-${i}.md`,
+    line: (i) =>
+      `Paragraph ${i} explains how the component is built, tested and released in CI.\n`,
+  },
 ];
 const REFERENCES = [
   'FROM registry.ci.openshift.org/ocp/4.18:base-rhel9\n',
@@ -48,7 +81,12 @@ function generate() {
   for (let i = 0; i < files; i++) {
     // Ten files a directory, three levels deep, as in a checkout.
     const d = Math.floor(i / 10);
-    const dir = join(tree, `repo${d % 50}`, `dir${Math.floor(d / 50) % 20}`, `sub${Math.floor(d / 1000)}`);
+    const dir = join(
+      tree,
+      `repo${d % 50}`,
+      `dir${Math.floor(d / 50) % 20}`,
+      `sub${Math.floor(d / 1000)}`,
+    );
     if (i % 10 === 0) mkdirSync(dir, { recursive: true });
     const size = Math.max(200, Math.round(average * (0.25 + 1.5 * random())));
     if (i % 50 === 7) {
@@ -73,37 +111,59 @@ function generate() {
   return { bytes, withReference };
 }
 
-
 const subjects = {
-  grep: ['grep', ['-rIlE', 'registry\\.(svc\\.)?ci\\.openshift\\.org', tree], [0]],
-  'qci rewrite --check': [process.execPath, [qci, 'rewrite', '--check', tree], [0, 1]],
+  grep: [
+    'grep',
+    ['-rIlE', 'registry\\.(svc\\.)?ci\\.openshift\\.org', tree],
+    [0],
+  ],
+  'qci rewrite --check': [
+    process.execPath,
+    [qci, 'rewrite', '--check', tree],
+    [0, 1],
+  ],
 };
 
 function time([command, args, okCodes]) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  const r = spawnSync(command, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (!okCodes.includes(r.status)) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`);
+  if (!okCodes.includes(r.status))
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`,
+    );
   return { ms, lines: String(r.stdout).split('\n').filter(Boolean).length };
 }
 
 try {
   const started = Date.now();
   const { bytes, withReference } = generate();
-  console.log(`tree: ${files} files, ${(bytes / 1024 / 1024).toFixed(0)} MiB, ${withReference} with a reference (generated in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `tree: ${files} files, ${(bytes / 1024 / 1024).toFixed(0)} MiB, ${withReference} with a reference (generated in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   // Flush the freshly written tree to disk first, so the kernel's write-back does not run during the timings.
   spawnSync('sync');
   const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   const found = {};
-  for (const [name, subject] of Object.entries(subjects)) found[name] = time(subject).lines; // warm the page cache
+  for (const [name, subject] of Object.entries(subjects))
+    found[name] = time(subject).lines; // warm the page cache
   for (let i = 0; i < runs; i++) {
-    for (const [name, subject] of Object.entries(subjects)) samples[name].push(time(subject).ms);
+    for (const [name, subject] of Object.entries(subjects))
+      samples[name].push(time(subject).ms);
   }
   for (const [name, xs] of Object.entries(samples)) {
-    console.log(`${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, ${xs.length} runs, ${found[name]} lines of output)`);
+    console.log(
+      `${name.padEnd(22)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, ${xs.length} runs, ${found[name]} lines of output)`,
+    );
   }
   const ratio = median(samples['qci rewrite --check']) / median(samples.grep);
-  console.log(`ratio qci / grep: ${ratio.toFixed(2)}  (goal: under 2: ${ratio < 2 ? 'met' : 'NOT met'})`);
+  console.log(
+    `ratio qci / grep: ${ratio.toFixed(2)}  (goal: under 2: ${ratio < 2 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const pkg = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+);
 
 /** Keeps Node built-ins that qci's light commands never use from loading at start-up. */
 const lazyStartup = {
@@ -21,20 +23,33 @@ const lazyStartup = {
     // chalk's colour detection loads node:tty and node:os; qci always passes an explicit level
     // (src/cli/ui.ts honours NO_COLOR, which chalk does not), so take chalk's no-op detector.
     b.onResolve({ filter: /^#supports-color$/ }, (args) => ({
-      path: join(dirname(args.importer), 'vendor', 'supports-color', 'browser.js'),
+      path: join(
+        dirname(args.importer),
+        'vendor',
+        'supports-color',
+        'browser.js',
+      ),
     }));
     // commander needs child_process only for executable subcommands, which qci does not use.
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${'/'}commander${'/'}`) ? { path: 'lazy-child-process', namespace: 'qci-lazy' } : undefined,
+      args.importer.includes(`${'/'}commander${'/'}`)
+        ? { path: 'lazy-child-process', namespace: 'qci-lazy' }
+        : undefined,
     );
     // execa and yaml are bundles of their own (below), loaded by require() when a command needs them.
-    b.onResolve({ filter: /^(execa|yaml)$/ }, (args) => ({ path: `./${args.path}.cjs`, external: true }));
+    b.onResolve({ filter: /^(execa|yaml)$/ }, (args) => ({
+      path: `./${args.path}.cjs`,
+      external: true,
+    }));
     // The kube client is a bundle of its own (below), loaded by require() when a command needs app.ci.
     b.onResolve({ filter: /\/client-node\.js$/ }, (args) =>
-      args.importer.endsWith(join('src', 'kube', 'appci.ts')) ? { path: './kube.cjs', external: true } : undefined,
+      args.importer.endsWith(join('src', 'kube', 'appci.ts'))
+        ? { path: './kube.cjs', external: true }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'qci-lazy' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      contents:
+        "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
       loader: 'js',
     }));
   },
@@ -74,20 +89,45 @@ await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
 // execa and yaml, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
-for (const [name, source] of [['execa', "export * from 'execa';"], ['yaml', "export * from 'yaml';"]]) {
-  await build({ ...common, stdin: { contents: source, resolveDir: root, loader: 'js' }, outfile: `bin/dist/${name}.cjs` });
+for (const [name, source] of [
+  ['execa', "export * from 'execa';"],
+  ['yaml', "export * from 'yaml';"],
+]) {
+  await build({
+    ...common,
+    stdin: { contents: source, resolveDir: root, loader: 'js' },
+    outfile: `bin/dist/${name}.cjs`,
+  });
 }
 
 // @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports: ~80 ms to load
 // instead of ~400 ms for the whole package.
-await build({ ...common, entryPoints: { kube: 'src/kube/client-node.ts' }, outdir: 'bin/dist', outExtension: { '.js': '.cjs' } });
+await build({
+  ...common,
+  entryPoints: { kube: 'src/kube/client-node.ts' },
+  outdir: 'bin/dist',
+  outExtension: { '.js': '.cjs' },
+});
 
 // A V8 code cache for bin/qci, made by one representative run in a throwaway HOME.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
-const run = spawnSync(process.execPath, [fileURLToPath(new URL('qci', import.meta.url)), 'pullspec', 'ocp/4.7:my-component'], {
-  env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), QCI_WRITE_CODE_CACHE: '1' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const run = spawnSync(
+  process.execPath,
+  [
+    fileURLToPath(new URL('qci', import.meta.url)),
+    'pullspec',
+    'ocp/4.7:my-component',
+  ],
+  {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      QCI_WRITE_CODE_CACHE: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 rmSync(home, { recursive: true, force: true });
 if (run.status !== 0) {
   console.error('qci build: the bundle does not run (see above)');
@@ -96,8 +136,15 @@ if (run.status !== 0) {
 // And one for each lazily loaded bundle: load it as qci would.
 const warm = spawnSync(
   process.execPath,
-  ['-e', "require('./bin/code-cache.js').install(); for (const b of ['kube', 'execa', 'yaml']) require(`./bin/dist/${b}.cjs`);"],
-  { cwd: root, env: { PATH: process.env.PATH, QCI_WRITE_CODE_CACHE: '1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  [
+    '-e',
+    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'execa', 'yaml']) require(`./bin/dist/${b}.cjs`);",
+  ],
+  {
+    cwd: root,
+    env: { PATH: process.env.PATH, QCI_WRITE_CODE_CACHE: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
 );
 if (warm.status !== 0) {
   console.error('qci build: a lazily loaded bundle does not load (see above)');
@@ -130,11 +177,20 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-const helper = spawnSync(process.execPath, [fileURLToPath(new URL('docker-credential-qci', import.meta.url)), 'get'], {
-  env: { PATH: process.env.PATH, HOME: helperHome, XDG_CONFIG_HOME: join(helperHome, '.config'), QCI_WRITE_CODE_CACHE: '1' },
-  input: 'quay-proxy.ci.openshift.org',
-  stdio: ['pipe', 'ignore', 'inherit'],
-});
+const helper = spawnSync(
+  process.execPath,
+  [fileURLToPath(new URL('docker-credential-qci', import.meta.url)), 'get'],
+  {
+    env: {
+      PATH: process.env.PATH,
+      HOME: helperHome,
+      XDG_CONFIG_HOME: join(helperHome, '.config'),
+      QCI_WRITE_CODE_CACHE: '1',
+    },
+    input: 'quay-proxy.ci.openshift.org',
+    stdio: ['pipe', 'ignore', 'inherit'],
+  },
+);
 rmSync(helperHome, { recursive: true, force: true });
 if (helper.status !== 0) {
   console.error('qci build: docker-credential-qci does not run (see above)');

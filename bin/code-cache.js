@@ -15,7 +15,8 @@ exports.install = function install() {
   const writeCache = process.env.QCI_WRITE_CODE_CACHE === '1';
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
-    if (!filename.startsWith(dist) || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
+    if (!filename.startsWith(dist) || !filename.endsWith('.cjs'))
+      return compile.call(this, content, filename);
     const cacheFile = filename.replace(/\.cjs$/, '.v8cache');
     let cachedData;
     try {
@@ -23,9 +24,22 @@ exports.install = function install() {
     } catch {
       cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    if (writeCache) process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+    const script = new vm.Script(Module.wrap(content), {
+      filename,
+      cachedData,
+    });
+    if (writeCache)
+      process.once('exit', () =>
+        writeFileSync(cacheFile, script.createCachedData()),
+      );
     const wrapper = script.runInThisContext();
-    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
+    return wrapper.call(
+      this.exports,
+      this.exports,
+      Module.createRequire(filename),
+      this,
+      filename,
+      dirname(filename),
+    );
   };
 };

@@ -11,15 +11,21 @@ const src = join(root, 'src');
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+    return statSync(path).isDirectory()
+      ? files(path)
+      : path.endsWith('.ts')
+        ? [path]
+        : [];
   });
 }
 
 function imports(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => (m[1] ?? m[2])!,
-  );
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => (m[1] ?? m[2])!);
 }
 
 // Which top-level folders under src/ each layer may import (STYLE.md).
@@ -36,7 +42,18 @@ const allowed: Record<string, string[]> = {
   files: ['core', 'engine', 'files'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
   joblog: ['core', 'joblog'],
-  cli: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor', 'joblog', 'files', 'cli'],
+  cli: [
+    'core',
+    'auth',
+    'kube',
+    'engine',
+    'registry',
+    'session',
+    'doctor',
+    'joblog',
+    'files',
+    'cli',
+  ],
 };
 
 describe('layers', () => {
@@ -54,7 +71,8 @@ describe('layers', () => {
           expect(spec, `${rel} imports ${spec}`).toMatch(/^zod(\/mini)?$/);
         }
       }
-      if (layer === 'core') expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.|\bfetch\(/);
+      if (layer === 'core')
+        expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.|\bfetch\(/);
     });
   }
 });
@@ -76,14 +94,20 @@ describe('start-up', () => {
       define: { QCI_VERSION: '"test"' },
       logLevel: 'silent',
     });
-    const main = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/cli/main.ts')![1];
+    const main = Object.entries(result.metafile.outputs).find(
+      ([, o]) => o.entryPoint === 'src/cli/main.ts',
+    )![1];
     // Every chunk the entry loads statically, transitively.
     const outputs = result.metafile.outputs;
     const seen = new Set<string>();
-    const walk = (imps: { path: string; kind: string; external?: boolean }[]) => {
+    const walk = (
+      imps: { path: string; kind: string; external?: boolean }[],
+    ) => {
       for (const imp of imps) {
         if (imp.kind !== 'import-statement') continue;
-        expect(imp.path, 'statically imported at start-up').not.toMatch(/@kubernetes\/client-node|^yaml|^execa/);
+        expect(imp.path, 'statically imported at start-up').not.toMatch(
+          /@kubernetes\/client-node|^yaml|^execa/,
+        );
         if (!imp.external && !seen.has(imp.path)) {
           seen.add(imp.path);
           walk(outputs[imp.path]?.imports ?? []);
@@ -96,8 +120,23 @@ describe('start-up', () => {
 
 describe('top level', () => {
   it('holds exactly the files the design card lists', () => {
-    const tracked = readdirSync(root).filter((n) => !['node_modules', '.git'].includes(n));
-    const allowedTop = ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'test', 'bin', 'README.md', 'vitest.config.ts', '.ci', 'bench', '.gitignore'];
-    for (const name of tracked) expect(allowedTop, `unexpected top-level entry ${name}`).toContain(name);
+    const tracked = readdirSync(root).filter(
+      (n) => !['node_modules', '.git'].includes(n),
+    );
+    const allowedTop = [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'src',
+      'test',
+      'bin',
+      'README.md',
+      'vitest.config.ts',
+      '.ci',
+      'bench',
+      '.gitignore',
+    ];
+    for (const name of tracked)
+      expect(allowedTop, `unexpected top-level entry ${name}`).toContain(name);
   });
 });

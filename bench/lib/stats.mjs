@@ -11,9 +11,14 @@ export const median = (xs) => {
 /** Wall time of one run of `cmd args`; throws unless it exits with `status` (default 0). */
 export function timeSync({ cmd: [cmd, args], input, status = 0 }, env) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, {
+    env,
+    input: input ?? '',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== status) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== status)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
 }
 
@@ -21,11 +26,15 @@ export function timeSync({ cmd: [cmd, args], input, status = 0 }, env) {
 export function interleaveSync(subjects, runs, env) {
   const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (const subject of Object.values(subjects)) timeSync(subject, env);
-  for (let i = 0; i < runs; i++) for (const [name, subject] of Object.entries(subjects)) samples[name].push(timeSync(subject, env));
+  for (let i = 0; i < runs; i++)
+    for (const [name, subject] of Object.entries(subjects))
+      samples[name].push(timeSync(subject, env));
   const medians = {};
   for (const [name, xs] of Object.entries(samples)) {
     medians[name] = median(xs);
-    console.log(`${name.padEnd(36)} median ${medians[name].toFixed(1).padStart(6)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`);
+    console.log(
+      `${name.padEnd(36)} median ${medians[name].toFixed(1).padStart(6)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`,
+    );
   }
   return medians;
 }

@@ -21,7 +21,9 @@ export async function startBed(options = {}) {
     logLevel: 'error',
     absWorkingDir: root,
   });
-  const { startTestBed } = await import(pathToFileURL(join(out, 'testbed.mjs')).href);
+  const { startTestBed } = await import(
+    pathToFileURL(join(out, 'testbed.mjs')).href
+  );
   const bed = await startTestBed(options);
   const stop = bed.stop.bind(bed);
   bed.stop = async () => {
@@ -42,7 +44,10 @@ export function time(cmd, args, env, input) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`));
+      if (code !== 0)
+        reject(
+          new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr}`),
+        );
       else resolve(ms);
     });
   });
@@ -55,9 +60,13 @@ import { median } from './stats.mjs';
 export async function interleave(subjects, runs) {
   const samples = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (const run of Object.values(subjects)) await run();
-  for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(subjects)) samples[name].push(await run());
+  for (let i = 0; i < runs; i++)
+    for (const [name, run] of Object.entries(subjects))
+      samples[name].push(await run());
   for (const [name, xs] of Object.entries(samples)) {
-    console.log(`${name.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`);
+    console.log(
+      `${name.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, ${xs.length} runs)`,
+    );
   }
   return samples;
 }

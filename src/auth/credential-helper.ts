@@ -28,7 +28,10 @@ export const HELPER_BINARY = `docker-credential-${HELPER_NAME}`;
 export function helperRegisteredError(host: string, file: string): QciError {
   return new QciError(
     `${HELPER_BINARY} answers for ${host} (credHelpers in ${file}, from \`qci login --helper\`): every pull already gets the current app.ci token, so there is nothing to log in`,
-    { kind: 'helper-registered', hint: 'to store a credential in the auth file instead: qci logout --helper, then qci login' },
+    {
+      kind: 'helper-registered',
+      hint: 'to store a credential in the auth file instead: qci logout --helper, then qci login',
+    },
   );
 }
 
@@ -90,9 +93,16 @@ export function serverHost(serverUrl: string): string {
   return host.toLowerCase();
 }
 
-
-const ok = (stdout: string): HelperOutput => ({ stdout, stderr: '', exitCode: 0 });
-const fail = (stderr: string, stdout = ''): HelperOutput => ({ stdout, stderr, exitCode: 1 });
+const ok = (stdout: string): HelperOutput => ({
+  stdout,
+  stderr: '',
+  exitCode: 0,
+});
+const fail = (stderr: string, stdout = ''): HelperOutput => ({
+  stdout,
+  stderr,
+  exitCode: 1,
+});
 const notFound = (): HelperOutput => fail('', `${CREDENTIALS_NOT_FOUND}\n`);
 
 function describeError(error: unknown): string {
@@ -102,7 +112,11 @@ function describeError(error: unknown): string {
 }
 
 /** Runs one protocol action. `input` is everything the client wrote on stdin. Never throws. */
-export async function runCredentialHelper(action: string | undefined, input: string, deps: HelperDeps): Promise<HelperOutput> {
+export async function runCredentialHelper(
+  action: string | undefined,
+  input: string,
+  deps: HelperDeps,
+): Promise<HelperOutput> {
   try {
     switch (action) {
       case 'get':
@@ -122,7 +136,9 @@ export async function runCredentialHelper(action: string | undefined, input: str
       case '-h':
         return ok(HELPER_USAGE);
       default:
-        return fail(`${action === undefined ? '' : `${HELPER_BINARY}: unknown action "${action}"\n`}${HELPER_USAGE}`);
+        return fail(
+          `${action === undefined ? '' : `${HELPER_BINARY}: unknown action "${action}"\n`}${HELPER_USAGE}`,
+        );
     }
   } catch (error) {
     return fail(describeError(error));
@@ -132,10 +148,13 @@ export async function runCredentialHelper(action: string | undefined, input: str
 async function get(input: string, deps: HelperDeps): Promise<HelperOutput> {
   const serverUrl = input.trim();
   const host = serverHost(serverUrl);
-  if (host === '') return fail(`${HELPER_BINARY}: no server URL on standard input\n`);
+  if (host === '')
+    return fail(`${HELPER_BINARY}: no server URL on standard input\n`);
   if (!(await deps.isQciHost(host))) return notFound();
   const credential = await deps.credential();
-  return ok(`${JSON.stringify({ ServerURL: serverUrl, Username: credential.username, Secret: credential.secret })}\n`);
+  return ok(
+    `${JSON.stringify({ ServerURL: serverUrl, Username: credential.username, Secret: credential.secret })}\n`,
+  );
 }
 
 async function store(input: string, deps: HelperDeps): Promise<HelperOutput> {
@@ -143,20 +162,32 @@ async function store(input: string, deps: HelperDeps): Promise<HelperOutput> {
   try {
     request = JSON.parse(input) as typeof request;
   } catch {
-    return fail(`${HELPER_BINARY}: store: standard input is not JSON {"ServerURL","Username","Secret"}\n`);
+    return fail(
+      `${HELPER_BINARY}: store: standard input is not JSON {"ServerURL","Username","Secret"}\n`,
+    );
   }
-  if (typeof request !== 'object' || request === null || typeof request.ServerURL !== 'string') {
-    return fail(`${HELPER_BINARY}: store: no ServerURL in the JSON on standard input\n`);
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    typeof request.ServerURL !== 'string'
+  ) {
+    return fail(
+      `${HELPER_BINARY}: store: no ServerURL in the JSON on standard input\n`,
+    );
   }
   const host = serverHost(request.ServerURL);
   if (!(await deps.isQciHost(host))) {
-    return fail(`${HELPER_BINARY}: stores no credentials; it answers only for QCI (${(await deps.qciHosts()).join(', ')}), not ${host}\n`);
+    return fail(
+      `${HELPER_BINARY}: stores no credentials; it answers only for QCI (${(await deps.qciHosts()).join(', ')}), not ${host}\n`,
+    );
   }
   let current: HelperCredential;
   try {
     current = await deps.credential();
   } catch (error) {
-    return fail(`${HELPER_BINARY}: cannot take a credential for ${host}: it answers with your app.ci token, and has none:\n${describeError(error)}`);
+    return fail(
+      `${HELPER_BINARY}: cannot take a credential for ${host}: it answers with your app.ci token, and has none:\n${describeError(error)}`,
+    );
   }
   if (request.Secret === current.secret) return ok(''); // the token it answers with anyway: nothing to store
   return fail(
@@ -179,7 +210,9 @@ async function list(deps: HelperDeps): Promise<HelperOutput> {
   const hosts = await deps.qciHosts();
   try {
     const { username } = await deps.credential();
-    return ok(`${JSON.stringify(Object.fromEntries(hosts.map((h) => [h, username])))}\n`);
+    return ok(
+      `${JSON.stringify(Object.fromEntries(hosts.map((h) => [h, username])))}\n`,
+    );
   } catch (error) {
     return { stdout: '{}\n', stderr: describeError(error), exitCode: 0 };
   }

@@ -64,13 +64,18 @@ export interface PodmanAuthBehaviour {
 }
 
 /** Reads "4.3.1", "v4.9.4-dev", "podman version 5.0.2" into [major, minor, patch]. */
-export function parsePodmanVersion(text: string): [number, number, number] | undefined {
+export function parsePodmanVersion(
+  text: string,
+): [number, number, number] | undefined {
   const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
   if (!match) return undefined;
   return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
 }
 
-function atLeast(version: readonly number[], floor: readonly number[]): boolean {
+function atLeast(
+  version: readonly number[],
+  floor: readonly number[],
+): boolean {
   for (let i = 0; i < floor.length; i++) {
     const a = version[i] ?? 0;
     const b = floor[i] ?? 0;
@@ -80,8 +85,15 @@ function atLeast(version: readonly number[], floor: readonly number[]): boolean 
 }
 
 export function podmanAuthBehaviour(version?: string): PodmanAuthBehaviour {
-  const parsed = version === undefined ? undefined : parsePodmanVersion(version);
-  if (!parsed) return { version, known: false, explicitFileIsOnlyFile: true, loginKeepsDockerKeys: true };
+  const parsed =
+    version === undefined ? undefined : parsePodmanVersion(version);
+  if (!parsed)
+    return {
+      version,
+      known: false,
+      explicitFileIsOnlyFile: true,
+      loginKeepsDockerKeys: true,
+    };
   return {
     version,
     known: true,
@@ -91,7 +103,10 @@ export function podmanAuthBehaviour(version?: string): PodmanAuthBehaviour {
 }
 
 /** Go's os.Getenv(...) != "": an empty variable counts as unset. */
-function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+function envValue(
+  env: Record<string, string | undefined>,
+  name: string,
+): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }
@@ -100,19 +115,41 @@ function envValue(env: Record<string, string | undefined>, name: string): string
 function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
   const { env, home, uid } = options;
   const behaviour = podmanAuthBehaviour(options.podmanVersion);
-  const versionNote = behaviour.known ? `podman ${behaviour.version ?? ''}` : 'podman version unknown, newest behaviour assumed';
+  const versionNote = behaviour.known
+    ? `podman ${behaviour.version ?? ''}`
+    : 'podman version unknown, newest behaviour assumed';
   const refs: AuthFileRef[] = [];
 
   // 1. The primary: --authfile, else REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json (containers/common
   //    GetDefaultAuthFile makes it --authfile's default), else the XDG runtime file.
   const registryAuthFile = envValue(env, 'REGISTRY_AUTH_FILE');
   const dockerConfig = envValue(env, 'DOCKER_CONFIG');
-  let explicit: { path: string; label: string; why: string; format: AuthFileFormat; dockerCompat: boolean } | undefined;
+  let explicit:
+    | {
+        path: string;
+        label: string;
+        why: string;
+        format: AuthFileFormat;
+        dockerCompat: boolean;
+      }
+    | undefined;
   if (options.authfile !== undefined && options.authfile !== '') {
-    explicit = { path: options.authfile, label: '--authfile', why: '--authfile', format: 'auth.json', dockerCompat: false };
+    explicit = {
+      path: options.authfile,
+      label: '--authfile',
+      why: '--authfile',
+      format: 'auth.json',
+      dockerCompat: false,
+    };
   } else if (registryAuthFile !== undefined) {
     const label = '$REGISTRY_AUTH_FILE';
-    explicit = { path: registryAuthFile, label, why: label, format: 'auth.json', dockerCompat: false };
+    explicit = {
+      path: registryAuthFile,
+      label,
+      why: label,
+      format: 'auth.json',
+      dockerCompat: false,
+    };
   } else if (dockerConfig !== undefined) {
     explicit = {
       path: path.join(dockerConfig, 'config.json'),
@@ -131,13 +168,17 @@ function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
       why: explicit.why,
       readByPodmanLogout: true,
       writtenByLogin: true,
-      loginDropsUnknownKeys: !(explicit.dockerCompat && behaviour.loginKeepsDockerKeys),
+      loginDropsUnknownKeys: !(
+        explicit.dockerCompat && behaviour.loginKeepsDockerKeys
+      ),
     });
     if (behaviour.explicitFileIsOnlyFile) return refs;
   } else {
     const runtimeDir = envValue(env, 'XDG_RUNTIME_DIR');
     refs.push({
-      path: runtimeDir ? path.join(runtimeDir, 'containers', 'auth.json') : `/run/containers/${uid}/auth.json`,
+      path: runtimeDir
+        ? path.join(runtimeDir, 'containers', 'auth.json')
+        : `/run/containers/${uid}/auth.json`,
       role: 'primary',
       format: 'auth.json',
       why: runtimeDir
@@ -149,25 +190,51 @@ function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
     });
   }
 
-  const readOnly = (ref: Omit<AuthFileRef, 'role' | 'readByPodmanLogout' | 'writtenByLogin' | 'loginDropsUnknownKeys'>) => {
+  const readOnly = (
+    ref: Omit<
+      AuthFileRef,
+      'role' | 'readByPodmanLogout' | 'writtenByLogin' | 'loginDropsUnknownKeys'
+    >,
+  ) => {
     if (refs.some((r) => r.path === ref.path)) return; // $DOCKER_CONFIG/config.json can be primary and 3rd
-    refs.push({ ...ref, role: 'fallback', readByPodmanLogout: false, writtenByLogin: false, loginDropsUnknownKeys: false });
+    refs.push({
+      ...ref,
+      role: 'fallback',
+      readByPodmanLogout: false,
+      writtenByLogin: false,
+      loginDropsUnknownKeys: false,
+    });
   };
   // Only podman < 4.4 gets here with an explicit file.
-  const afterExplicit = explicit ? `; still read after ${explicit.label} by podman < 4.4 (${versionNote})` : '';
+  const afterExplicit = explicit
+    ? `; still read after ${explicit.label} by podman < 4.4 (${versionNote})`
+    : '';
 
   // 2. ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json
   const configHome = envValue(env, 'XDG_CONFIG_HOME');
   readOnly({
-    path: path.join(configHome ?? path.join(home, '.config'), 'containers', 'auth.json'),
+    path: path.join(
+      configHome ?? path.join(home, '.config'),
+      'containers',
+      'auth.json',
+    ),
     format: 'auth.json',
-    why: (configHome ? '${XDG_CONFIG_HOME}/containers/auth.json' : '~/.config/containers/auth.json (XDG_CONFIG_HOME unset)') + afterExplicit,
+    why:
+      (configHome
+        ? '${XDG_CONFIG_HOME}/containers/auth.json'
+        : '~/.config/containers/auth.json (XDG_CONFIG_HOME unset)') +
+      afterExplicit,
   });
   // 3. $DOCKER_CONFIG/config.json, else ~/.docker/config.json
   readOnly({
-    path: dockerConfig ? path.join(dockerConfig, 'config.json') : path.join(home, '.docker', 'config.json'),
+    path: dockerConfig
+      ? path.join(dockerConfig, 'config.json')
+      : path.join(home, '.docker', 'config.json'),
     format: 'docker-config',
-    why: (dockerConfig ? '$DOCKER_CONFIG/config.json' : '~/.docker/config.json (DOCKER_CONFIG unset)') + afterExplicit,
+    why:
+      (dockerConfig
+        ? '$DOCKER_CONFIG/config.json'
+        : '~/.docker/config.json (DOCKER_CONFIG unset)') + afterExplicit,
   });
   // 4. ~/.dockercfg, the legacy format without the "auths" wrapper
   readOnly({
@@ -182,14 +249,19 @@ function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
 function dockerCandidates(options: DiscoveryOptions): AuthFileRef[] {
   const { env, home } = options;
   const dockerConfig = envValue(env, 'DOCKER_CONFIG');
-  const configPath = dockerConfig ? path.join(dockerConfig, 'config.json') : path.join(home, '.docker', 'config.json');
-  const podmanPrimary = podmanCandidates({ ...options, engine: 'podman' })[0]?.path;
+  const configPath = dockerConfig
+    ? path.join(dockerConfig, 'config.json')
+    : path.join(home, '.docker', 'config.json');
+  const podmanPrimary = podmanCandidates({ ...options, engine: 'podman' })[0]
+    ?.path;
   const refs: AuthFileRef[] = [
     {
       path: configPath,
       role: 'primary',
       format: 'docker-config',
-      why: dockerConfig ? '$DOCKER_CONFIG/config.json' : '~/.docker/config.json (DOCKER_CONFIG unset)',
+      why: dockerConfig
+        ? '$DOCKER_CONFIG/config.json'
+        : '~/.docker/config.json (DOCKER_CONFIG unset)',
       readByPodmanLogout: podmanPrimary === configPath,
       writtenByLogin: true,
       loginDropsUnknownKeys: false,
@@ -211,13 +283,23 @@ function dockerCandidates(options: DiscoveryOptions): AuthFileRef[] {
 
 /** The auth files `engine` consults, in the order it consults them. */
 export function authFileCandidates(options: DiscoveryOptions): AuthFileRef[] {
-  return options.engine === 'docker' ? dockerCandidates(options) : podmanCandidates(options);
+  return options.engine === 'docker'
+    ? dockerCandidates(options)
+    : podmanCandidates(options);
 }
 
 /** A ref for a path the caller names directly (a test, `qci … --authfile`): the format comes from the name. */
-export function authFileRef(filePath: string, partial: Partial<AuthFileRef> = {}): AuthFileRef {
+export function authFileRef(
+  filePath: string,
+  partial: Partial<AuthFileRef> = {},
+): AuthFileRef {
   const base = path.basename(filePath);
-  const format: AuthFileFormat = base === '.dockercfg' ? 'dockercfg' : base === 'config.json' ? 'docker-config' : 'auth.json';
+  const format: AuthFileFormat =
+    base === '.dockercfg'
+      ? 'dockercfg'
+      : base === 'config.json'
+        ? 'docker-config'
+        : 'auth.json';
   return {
     path: filePath,
     role: 'primary',

@@ -31,7 +31,8 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 /** Go's base64.StdEncoding: padded standard alphabet; CR and LF are skipped. Node's decoder is laxer. */
 function decodeStdBase64(text: string): Buffer | undefined {
   const compact = text.replace(/[\r\n]/g, '');
-  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact))
+    return undefined;
   return Buffer.from(compact, 'base64');
 }
 
@@ -56,7 +57,11 @@ export class AuthEntry {
   #password: string | undefined;
   #identityToken: string | undefined;
 
-  constructor(key: string, raw: RawEntry | null, options: { legacyFormat?: boolean; otherFields?: string[] } = {}) {
+  constructor(
+    key: string,
+    raw: RawEntry | null,
+    options: { legacyFormat?: boolean; otherFields?: string[] } = {},
+  ) {
     const parts = keyParts(key, options.legacyFormat === true);
     this.key = key;
     this.host = parts.host;
@@ -160,7 +165,8 @@ export class AuthEntry {
 
 export function problemText(problem: EntryProblem | undefined): string {
   if (problem === 'not-base64') return '"auth" is not valid base64';
-  if (problem === 'no-colon') return '"auth" does not decode to user:password (no ":")';
+  if (problem === 'no-colon')
+    return '"auth" does not decode to user:password (no ":")';
   return 'no problem';
 }
 

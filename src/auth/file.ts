@@ -48,7 +48,11 @@ export interface AuthFileUnreadable extends FileBase {
   code: string | undefined;
 }
 
-export type AuthFileState = AuthFileOk | AuthFileAbsent | AuthFileCorrupt | AuthFileUnreadable;
+export type AuthFileState =
+  | AuthFileOk
+  | AuthFileAbsent
+  | AuthFileCorrupt
+  | AuthFileUnreadable;
 
 // Go's encoding/json errors on these type mismatches and the engine then cannot use the file at all.
 const entrySchema = z.nullable(
@@ -61,7 +65,9 @@ const entrySchema = z.nullable(
 const entriesSchema = z.nullable(z.record(z.string(), entrySchema));
 const configSchema = z.object({
   auths: z.optional(entriesSchema),
-  credHelpers: z.optional(z.nullable(z.record(z.string(), z.nullable(z.string())))),
+  credHelpers: z.optional(
+    z.nullable(z.record(z.string(), z.nullable(z.string()))),
+  ),
   credsStore: z.optional(z.nullable(z.string())),
 });
 
@@ -76,15 +82,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Go matches JSON keys to struct fields exactly first, else case-insensitively (the last such key wins).
  * Returns the key in `obj` that feeds `field`, if any.
  */
-export function goFieldKey(obj: Record<string, unknown>, field: string): string | undefined {
+export function goFieldKey(
+  obj: Record<string, unknown>,
+  field: string,
+): string | undefined {
   if (Object.hasOwn(obj, field)) return field;
   let found: string | undefined;
-  for (const key of Object.keys(obj)) if (key.toLowerCase() === field.toLowerCase()) found = key;
+  for (const key of Object.keys(obj))
+    if (key.toLowerCase() === field.toLowerCase()) found = key;
   return found;
 }
 
 /** Copies the known fields of `obj` under their canonical names; returns the rest's names. */
-function canonical(obj: Record<string, unknown>, fields: readonly string[]): { known: Record<string, unknown>; other: string[] } {
+function canonical(
+  obj: Record<string, unknown>,
+  fields: readonly string[],
+): { known: Record<string, unknown>; other: string[] } {
   const known: Record<string, unknown> = {};
   const used = new Set<string>();
   for (const field of fields) {
@@ -111,14 +124,19 @@ function fieldPath(segments: readonly PropertyKey[]): string {
   let out = '';
   for (const segment of segments) {
     const name = String(segment);
-    out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? (out === '' ? name : `.${name}`) : `[${JSON.stringify(name)}]`;
+    out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+      ? out === ''
+        ? name
+        : `.${name}`
+      : `[${JSON.stringify(name)}]`;
   }
   return out === '' ? '(top level)' : out;
 }
 
 function valueAt(root: unknown, segments: readonly PropertyKey[]): unknown {
   let value = root;
-  for (const segment of segments) value = isRecord(value) ? value[String(segment)] : undefined;
+  for (const segment of segments)
+    value = isRecord(value) ? value[String(segment)] : undefined;
   return value;
 }
 
@@ -132,7 +150,9 @@ function expectedText(expected: unknown): string {
  * Where and why `text` stops being JSON, found by a small scanner of our own: V8's messages sometimes
  * quote the text around the error (which may be a secret) and sometimes give no position.
  */
-export function jsonSyntaxError(text: string): { offset: number; expected: string } | undefined {
+export function jsonSyntaxError(
+  text: string,
+): { offset: number; expected: string } | undefined {
   let i = 0;
   const fail = (expected: string): never => {
     throw { offset: i, expected };
@@ -158,7 +178,8 @@ export function jsonSyntaxError(text: string): { offset: number; expected: strin
         i++;
         const e = text.charAt(i);
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail('four hex digits after \\u');
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5)))
+            fail('four hex digits after \\u');
           i += 5;
         } else if ('"\\/bfnrt'.includes(e) && e !== '') i++;
         else fail('a valid escape');
@@ -228,8 +249,10 @@ export function jsonSyntaxError(text: string): { offset: number; expected: strin
     if (i < text.length) fail('nothing after the top-level value');
     return undefined;
   } catch (error) {
-    if (typeof error === 'object' && error !== null && 'offset' in error) return error as { offset: number; expected: string };
-    if (error instanceof RangeError) return { offset: -1, expected: 'less deeply nested data' }; // stack depth
+    if (typeof error === 'object' && error !== null && 'offset' in error)
+      return error as { offset: number; expected: string };
+    if (error instanceof RangeError)
+      return { offset: -1, expected: 'less deeply nested data' }; // stack depth
     throw error;
   }
 }
@@ -237,17 +260,28 @@ export function jsonSyntaxError(text: string): { offset: number; expected: strin
 function syntaxLocation(text: string): string {
   const found = jsonSyntaxError(text);
   if (!found || found.offset < 0) return 'syntax error';
-  if (found.offset >= text.length) return `it ends early, where ${found.expected} was expected`;
+  if (found.offset >= text.length)
+    return `it ends early, where ${found.expected} was expected`;
   const before = text.slice(0, found.offset).split('\n');
   return `syntax error at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: expected ${found.expected}`;
 }
 
-export type ParsedJson = { ok: true; value: unknown } | { ok: false; reason: string };
+export type ParsedJson =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: string };
 
 /** JSON.parse with a reason that names the problem but never echoes the file's content. */
 export function parseJsonText(text: string): ParsedJson {
-  if (text.charCodeAt(0) === 0xfeff) return { ok: false, reason: 'starts with a byte-order mark, which podman and docker reject' };
-  if (text.trim() === '') return { ok: false, reason: 'is empty, which podman and docker reject as invalid JSON' };
+  if (text.charCodeAt(0) === 0xfeff)
+    return {
+      ok: false,
+      reason: 'starts with a byte-order mark, which podman and docker reject',
+    };
+  if (text.trim() === '')
+    return {
+      ok: false,
+      reason: 'is empty, which podman and docker reject as invalid JSON',
+    };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
@@ -255,11 +289,25 @@ export function parseJsonText(text: string): ParsedJson {
   }
 }
 
-function corrupt(ref: AuthFileRef, reason: string, field?: string): AuthFileCorrupt {
-  return { state: 'corrupt', ref, path: ref.path, reason: `${ref.path}: ${reason}`, field };
+function corrupt(
+  ref: AuthFileRef,
+  reason: string,
+  field?: string,
+): AuthFileCorrupt {
+  return {
+    state: 'corrupt',
+    ref,
+    path: ref.path,
+    reason: `${ref.path}: ${reason}`,
+    field,
+  };
 }
 
-function entriesFrom(raw: Record<string, unknown>, legacyFormat: boolean, prefix: string[]): { entries: AuthEntry[]; problem?: { field: string; reason: string } } {
+function entriesFrom(
+  raw: Record<string, unknown>,
+  legacyFormat: boolean,
+  prefix: string[],
+): { entries: AuthEntry[]; problem?: { field: string; reason: string } } {
   const entries: AuthEntry[] = [];
   for (const [key, value] of Object.entries(raw)) {
     if (value === null) {
@@ -268,7 +316,13 @@ function entriesFrom(raw: Record<string, unknown>, legacyFormat: boolean, prefix
     }
     if (!isRecord(value)) {
       const field = fieldPath([...prefix, key]);
-      return { entries, problem: { field, reason: `${field} must be an object, not ${jsonType(value)}` } };
+      return {
+        entries,
+        problem: {
+          field,
+          reason: `${field} must be an object, not ${jsonType(value)}`,
+        },
+      };
     }
     const { known, other } = canonical(value, ENTRY_FIELDS);
     const parsed = entrySchema.safeParse(known);
@@ -277,7 +331,10 @@ function entriesFrom(raw: Record<string, unknown>, legacyFormat: boolean, prefix
       const segments = [...prefix, key, ...(issue?.path ?? [])];
       const field = fieldPath(segments);
       const got = jsonType(valueAt(known, issue?.path ?? []));
-      return { entries, problem: { field, reason: `${field} must be a string, not ${got}` } };
+      return {
+        entries,
+        problem: { field, reason: `${field} must be a string, not ${got}` },
+      };
     }
     const data = parsed.data ?? {};
     const rawEntry: RawEntry = {
@@ -285,17 +342,27 @@ function entriesFrom(raw: Record<string, unknown>, legacyFormat: boolean, prefix
       identitytoken: data.identitytoken ?? undefined,
       email: data.email ?? undefined,
     };
-    entries.push(new AuthEntry(key, rawEntry, { legacyFormat, otherFields: other }));
+    entries.push(
+      new AuthEntry(key, rawEntry, { legacyFormat, otherFields: other }),
+    );
   }
   return { entries };
 }
 
 function looksLikeHostEntries(obj: Record<string, unknown>): boolean {
-  return Object.entries(obj).some(([key, value]) => /[.:]|^localhost/.test(key) && isRecord(value) && goFieldKey(value, 'auth') !== undefined);
+  return Object.entries(obj).some(
+    ([key, value]) =>
+      /[.:]|^localhost/.test(key) &&
+      isRecord(value) &&
+      goFieldKey(value, 'auth') !== undefined,
+  );
 }
 
 /** Interprets an auth file's text. Pure; `readAuthFile` adds the I/O. */
-export function parseAuthFileText(ref: AuthFileRef, text: string): AuthFileOk | AuthFileCorrupt {
+export function parseAuthFileText(
+  ref: AuthFileRef,
+  text: string,
+): AuthFileOk | AuthFileCorrupt {
   const json = parseJsonText(text);
   if (!json.ok) return corrupt(ref, json.reason);
   const warnings: string[] = [];
@@ -304,16 +371,35 @@ export function parseAuthFileText(ref: AuthFileRef, text: string): AuthFileOk | 
     warnings.push(`${ref.path} holds null; podman reads it as an empty file`);
     root = {};
   }
-  if (!isRecord(root)) return corrupt(ref, `the top level must be a JSON object, not ${jsonType(root)}`, '(top level)');
+  if (!isRecord(root))
+    return corrupt(
+      ref,
+      `the top level must be a JSON object, not ${jsonType(root)}`,
+      '(top level)',
+    );
 
   if (ref.format === 'dockercfg') {
     // Legacy ~/.dockercfg: host → entry at the top level, no "auths" wrapper, no helpers.
     const { entries, problem } = entriesFrom(root, true, []);
     if (problem) return corrupt(ref, problem.reason, problem.field);
-    if (goFieldKey(root, 'auths') !== undefined && isRecord(root[goFieldKey(root, 'auths') ?? ''])) {
-      warnings.push(`${ref.path} looks like config.json content ("auths" wrapper); the legacy reader sees a registry named "auths" and no credentials`);
+    if (
+      goFieldKey(root, 'auths') !== undefined &&
+      isRecord(root[goFieldKey(root, 'auths') ?? ''])
+    ) {
+      warnings.push(
+        `${ref.path} looks like config.json content ("auths" wrapper); the legacy reader sees a registry named "auths" and no credentials`,
+      );
     }
-    return { state: 'ok', ref, path: ref.path, entries, credHelpers: {}, credsStore: undefined, otherKeys: [], warnings };
+    return {
+      state: 'ok',
+      ref,
+      path: ref.path,
+      entries,
+      credHelpers: {},
+      credsStore: undefined,
+      otherKeys: [],
+      warnings,
+    };
   }
 
   const { known, other } = canonical(root, TOP_LEVEL_FIELDS);
@@ -323,17 +409,23 @@ export function parseAuthFileText(ref: AuthFileRef, text: string): AuthFileOk | 
     const segments = issue?.path ?? [];
     const field = fieldPath(segments);
     const got = jsonType(valueAt(known, segments));
-    const expected = issue && 'expected' in issue ? expectedText(issue.expected) : 'something else';
+    const expected =
+      issue && 'expected' in issue
+        ? expectedText(issue.expected)
+        : 'something else';
     return corrupt(ref, `${field} must be ${expected}, not ${got}`, field);
   }
   const rawAuths = known.auths;
   let entries: AuthEntry[] = [];
   if (isRecord(rawAuths)) {
     const result = entriesFrom(rawAuths, false, ['auths']);
-    if (result.problem) return corrupt(ref, result.problem.reason, result.problem.field);
+    if (result.problem)
+      return corrupt(ref, result.problem.reason, result.problem.field);
     entries = result.entries;
   } else if (looksLikeHostEntries(root)) {
-    warnings.push(`${ref.path} holds registry entries at the top level (the legacy .dockercfg layout) without an "auths" wrapper; podman and docker find no credentials in it`);
+    warnings.push(
+      `${ref.path} holds registry entries at the top level (the legacy .dockercfg layout) without an "auths" wrapper; podman and docker find no credentials in it`,
+    );
   }
   const credHelpers: Record<string, string> = {};
   for (const [host, helper] of Object.entries(parsed.data.credHelpers ?? {})) {
@@ -352,21 +444,39 @@ export function parseAuthFileText(ref: AuthFileRef, text: string): AuthFileOk | 
 }
 
 /** Reads and interprets one auth file. Never throws for a missing, unreadable or malformed file. */
-export async function readAuthFile(refOrPath: AuthFileRef | string): Promise<AuthFileState> {
-  const ref = typeof refOrPath === 'string' ? authFileRef(refOrPath) : refOrPath;
+export async function readAuthFile(
+  refOrPath: AuthFileRef | string,
+): Promise<AuthFileState> {
+  const ref =
+    typeof refOrPath === 'string' ? authFileRef(refOrPath) : refOrPath;
   let text: string;
   try {
     text = await readFile(ref.path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { state: 'absent', ref, path: ref.path };
-    const why = code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a directory' : `cannot be read (${code ?? 'error'})`;
-    return { state: 'unreadable', ref, path: ref.path, reason: `${ref.path}: ${why}`, code };
+    const why =
+      code === 'EISDIR'
+        ? 'is a directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : `cannot be read (${code ?? 'error'})`;
+    return {
+      state: 'unreadable',
+      ref,
+      path: ref.path,
+      reason: `${ref.path}: ${why}`,
+      code,
+    };
   }
   return parseAuthFileText(ref, text);
 }
 
 /** Reads several files in order (the order `authFileCandidates` returned). */
-export async function readAuthFiles(refs: readonly AuthFileRef[]): Promise<AuthFileState[]> {
+export async function readAuthFiles(
+  refs: readonly AuthFileRef[],
+): Promise<AuthFileState[]> {
   return Promise.all(refs.map((ref) => readAuthFile(ref)));
 }

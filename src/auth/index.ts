@@ -16,7 +16,12 @@ export {
   type Engine,
   type PodmanAuthBehaviour,
 } from './discovery.js';
-export { AuthEntry, encodeAuth, type EntryKind, type EntryProblem } from './entry.js';
+export {
+  AuthEntry,
+  encodeAuth,
+  type EntryKind,
+  type EntryProblem,
+} from './entry.js';
 export {
   parseAuthFileText,
   parseJsonText,
@@ -28,8 +33,17 @@ export {
   type AuthFileState,
   type AuthFileUnreadable,
 } from './file.js';
-export { keyBelongsToHost, normalizeRegistry, podmanLookupKeys } from './keys.js';
-export { acquireLock, lockPathFor, withFileLock, type LockOptions } from './lock.js';
+export {
+  keyBelongsToHost,
+  normalizeRegistry,
+  podmanLookupKeys,
+} from './keys.js';
+export {
+  acquireLock,
+  lockPathFor,
+  withFileLock,
+  type LockOptions,
+} from './lock.js';
 export {
   effectiveCredential,
   matchEntry,

@@ -6,7 +6,9 @@
 
 /** containers/image treats these as one registry; so do we when comparing hosts. */
 export function normalizeRegistry(host: string): string {
-  return host === 'docker.io' || host === 'registry-1.docker.io' ? 'index.docker.io' : host;
+  return host === 'docker.io' || host === 'registry-1.docker.io'
+    ? 'index.docker.io'
+    : host;
 }
 
 export function hasScheme(key: string): boolean {
@@ -26,7 +28,8 @@ function stripScheme(key: string): string {
  */
 export function podmanKeyHost(key: string, legacyFormat: boolean): string {
   let stripped = stripScheme(key);
-  if (legacyFormat || stripped !== key) stripped = stripped.split('/', 1)[0] ?? '';
+  if (legacyFormat || stripped !== key)
+    stripped = stripped.split('/', 1)[0] ?? '';
   return normalizeRegistry(stripped);
 }
 
@@ -52,14 +55,22 @@ export function keyParts(key: string, legacyFormat: boolean): KeyParts {
   const host = stripped.slice(0, slash);
   if (scheme || legacyFormat) return { host, repository: undefined, scheme };
   const repository = stripped.slice(slash + 1).replace(/\/+$/, '');
-  return { host, repository: repository === '' ? undefined : repository, scheme };
+  return {
+    host,
+    repository: repository === '' ? undefined : repository,
+    scheme,
+  };
 }
 
 /**
  * The keys podman tries, most specific first, for an image in `host/repository`:
  * `host/ns/repo`, `host/ns`, `host` (containers/image authKeyLookupOrder). Legacy files: the host only.
  */
-export function podmanLookupKeys(host: string, repository: string | undefined, legacyFormat: boolean): string[] {
+export function podmanLookupKeys(
+  host: string,
+  repository: string | undefined,
+  legacyFormat: boolean,
+): string[] {
   if (legacyFormat || !repository) return [host];
   const keys: string[] = [];
   let key = `${host}/${repository}`;
@@ -73,7 +84,9 @@ export function podmanLookupKeys(host: string, repository: string | undefined, l
 }
 
 /** Cleans what a user or caller hands us as a repository: `openshift/ci`, `/openshift/ci/` → `openshift/ci`. */
-export function cleanRepository(repository: string | undefined): string | undefined {
+export function cleanRepository(
+  repository: string | undefined,
+): string | undefined {
   if (repository === undefined) return undefined;
   const cleaned = repository.replace(/^\/+|\/+$/g, '');
   return cleaned === '' ? undefined : cleaned;

@@ -29,12 +29,15 @@ export function lockPathFor(target: string): string {
   return `${target}.qci-lock`;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function parseInfo(text: string): LockInfo {
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as LockInfo) : {};
+    return typeof value === 'object' && value !== null
+      ? (value as LockInfo)
+      : {};
   } catch {
     return {};
   }
@@ -50,7 +53,10 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Why the lock at `lockPath` may be broken, with the text judged; undefined while it is live. */
-async function staleness(lockPath: string, staleMs: number): Promise<{ text: string; why: string } | 'gone' | undefined> {
+async function staleness(
+  lockPath: string,
+  staleMs: number,
+): Promise<{ text: string; why: string } | 'gone' | undefined> {
   let text: string;
   let mtimeMs: number;
   try {
@@ -62,7 +68,12 @@ async function staleness(lockPath: string, staleMs: number): Promise<{ text: str
   }
   const info = parseInfo(text);
   if (Date.now() - mtimeMs > staleMs) return { text, why: 'old' };
-  if (typeof info.pid === 'number' && info.host === hostname() && !pidAlive(info.pid)) return { text, why: 'dead pid' };
+  if (
+    typeof info.pid === 'number' &&
+    info.host === hostname() &&
+    !pidAlive(info.pid)
+  )
+    return { text, why: 'dead pid' };
   return undefined;
 }
 
@@ -87,12 +98,20 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export async function acquireLock(target: string, options: LockOptions = {}): Promise<HeldLock> {
+export async function acquireLock(
+  target: string,
+  options: LockOptions = {},
+): Promise<HeldLock> {
   const lockPath = lockPathFor(target);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 120_000;
   const nonce = randomBytes(8).toString('hex');
-  const content = JSON.stringify({ pid: process.pid, host: hostname(), nonce, at: new Date().toISOString() });
+  const content = JSON.stringify({
+    pid: process.pid,
+    host: hostname(),
+    nonce,
+    at: new Date().toISOString(),
+  });
   const deadline = Date.now() + timeoutMs;
   let delay = 4;
   for (;;) {
@@ -108,17 +127,21 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
         async release() {
           // Remove it only while it is still ours (it may have been broken as stale meanwhile).
           const now = await readFile(lockPath, 'utf8').catch(() => '');
-          if (parseInfo(now).nonce === nonce) await unlink(lockPath).catch(() => undefined);
+          if (parseInfo(now).nonce === nonce)
+            await unlink(lockPath).catch(() => undefined);
         },
       };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
-        throw new QciError(`cannot lock ${target}: cannot create ${lockPath} (${code ?? 'error'})`, {
-          kind: 'auth-file-write',
-          hint: `check that the directory of ${target} is writable`,
-          cause: error,
-        });
+        throw new QciError(
+          `cannot lock ${target}: cannot create ${lockPath} (${code ?? 'error'})`,
+          {
+            kind: 'auth-file-write',
+            hint: `check that the directory of ${target} is writable`,
+            cause: error,
+          },
+        );
       }
     }
     const stale = await staleness(lockPath, staleMs);
@@ -128,11 +151,16 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
       continue;
     }
     if (Date.now() >= deadline) {
-      const holder = parseInfo(await readFile(lockPath, 'utf8').catch(() => '')).pid;
-      throw new QciError(`${target} is locked by another qci process${holder ? ` (pid ${holder})` : ''}`, {
-        kind: 'auth-file-locked',
-        hint: `wait for it to finish, or remove ${lockPath} if no qci is running`,
-      });
+      const holder = parseInfo(
+        await readFile(lockPath, 'utf8').catch(() => ''),
+      ).pid;
+      throw new QciError(
+        `${target} is locked by another qci process${holder ? ` (pid ${holder})` : ''}`,
+        {
+          kind: 'auth-file-locked',
+          hint: `wait for it to finish, or remove ${lockPath} if no qci is running`,
+        },
+      );
     }
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 100);
@@ -140,7 +168,11 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
 }
 
 /** Runs `fn` while holding the lock for `target`. */
-export async function withFileLock<T>(target: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  target: string,
+  fn: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const lock = await acquireLock(target, options);
   try {
     return await fn();

@@ -16,7 +16,13 @@ import type { AuthFileRef, Engine } from './discovery.js';
 import type { AuthEntry } from './entry.js';
 import { problemText } from './entry.js';
 import type { AuthFileOk, AuthFileState } from './file.js';
-import { cleanRepository, dockerKeyHost, normalizeRegistry, podmanKeyHost, podmanLookupKeys } from './keys.js';
+import {
+  cleanRepository,
+  dockerKeyHost,
+  normalizeRegistry,
+  podmanKeyHost,
+  podmanLookupKeys,
+} from './keys.js';
 
 /**
  * - `exact`: the key is exactly what was looked up: `host/repository`, or `host` when no repository is given.
@@ -26,7 +32,14 @@ import { cleanRepository, dockerKeyHost, normalizeRegistry, podmanKeyHost, podma
  * - `hostname`: docker only: any key whose hostname is the host (docker cuts `host/ns/repo` to `host`).
  * - `credHelpers` / `credsStore`: a credential helper is asked instead.
  */
-export type MatchHow = 'exact' | 'namespace' | 'host' | 'url' | 'hostname' | 'credHelpers' | 'credsStore';
+export type MatchHow =
+  | 'exact'
+  | 'namespace'
+  | 'host'
+  | 'url'
+  | 'hostname'
+  | 'credHelpers'
+  | 'credsStore';
 
 export interface CredentialSource {
   file: AuthFileRef;
@@ -60,28 +73,53 @@ function isOk(file: AuthFileState): file is AuthFileOk {
  * Every source in one file that matches `host/repository`, best first (the engine's own order).
  * The first one is the one the engine looks at in this file.
  */
-export function matchingSources(file: AuthFileState, host: string, repository?: string, options: LookupOptions = {}): CredentialSource[] {
+export function matchingSources(
+  file: AuthFileState,
+  host: string,
+  repository?: string,
+  options: LookupOptions = {},
+): CredentialSource[] {
   if (!isOk(file)) return [];
   const engine = options.engine ?? 'podman';
   const repo = cleanRepository(repository);
   const out: CredentialSource[] = [];
   const legacy = file.ref.format === 'dockercfg';
-  const helper = Object.hasOwn(file.credHelpers, host) ? file.credHelpers[host] : undefined;
-  if (helper !== undefined) out.push({ file: file.ref, key: host, how: 'credHelpers', helper });
+  const helper = Object.hasOwn(file.credHelpers, host)
+    ? file.credHelpers[host]
+    : undefined;
+  if (helper !== undefined)
+    out.push({ file: file.ref, key: host, how: 'credHelpers', helper });
   const byKey = new Map(file.entries.map((e) => [e.key, e] as const));
   const taken = new Set<string>();
   const want = normalizeRegistry(host);
 
   if (engine === 'docker') {
-    if (file.credsStore !== undefined) out.push({ file: file.ref, key: 'credsStore', how: 'credsStore', helper: file.credsStore });
-    const exactKey = want === 'index.docker.io' ? 'https://index.docker.io/v1/' : host;
+    if (file.credsStore !== undefined)
+      out.push({
+        file: file.ref,
+        key: 'credsStore',
+        how: 'credsStore',
+        helper: file.credsStore,
+      });
+    const exactKey =
+      want === 'index.docker.io' ? 'https://index.docker.io/v1/' : host;
     const exact = byKey.get(exactKey) ?? byKey.get(host);
     if (exact) {
       out.push({ file: file.ref, key: exact.key, how: 'exact', entry: exact });
       taken.add(exact.key);
     }
-    const others = file.entries.filter((e) => !taken.has(e.key) && normalizeRegistry(dockerKeyHost(e.key)) === want);
-    for (const e of others) out.push({ file: file.ref, key: e.key, how: 'hostname', entry: e, ...(others.length > 1 ? { ambiguous: true } : {}) });
+    const others = file.entries.filter(
+      (e) =>
+        !taken.has(e.key) && normalizeRegistry(dockerKeyHost(e.key)) === want,
+    );
+    for (const e of others)
+      out.push({
+        file: file.ref,
+        key: e.key,
+        how: 'hostname',
+        entry: e,
+        ...(others.length > 1 ? { ambiguous: true } : {}),
+      });
     return out;
   }
 
@@ -89,11 +127,25 @@ export function matchingSources(file: AuthFileState, host: string, repository?: 
   lookup.forEach((key, index) => {
     const entry = byKey.get(key);
     if (!entry) return;
-    out.push({ file: file.ref, key, how: index === 0 ? 'exact' : key === host ? 'host' : 'namespace', entry });
+    out.push({
+      file: file.ref,
+      key,
+      how: index === 0 ? 'exact' : key === host ? 'host' : 'namespace',
+      entry,
+    });
     taken.add(key);
   });
-  const urls = file.entries.filter((e) => !taken.has(e.key) && podmanKeyHost(e.key, legacy) === want);
-  for (const e of urls) out.push({ file: file.ref, key: e.key, how: 'url', entry: e, ...(urls.length > 1 ? { ambiguous: true } : {}) });
+  const urls = file.entries.filter(
+    (e) => !taken.has(e.key) && podmanKeyHost(e.key, legacy) === want,
+  );
+  for (const e of urls)
+    out.push({
+      file: file.ref,
+      key: e.key,
+      how: 'url',
+      entry: e,
+      ...(urls.length > 1 ? { ambiguous: true } : {}),
+    });
   return out;
 }
 
@@ -101,7 +153,12 @@ export function matchingSources(file: AuthFileState, host: string, repository?: 
  * The source the engine uses from this one file for `host/repository`, per containers/image (podman) or
  * docker rules; undefined when nothing in the file matches. It may still be unusable (see effectiveCredential).
  */
-export function matchEntry(file: AuthFileState, host: string, repository?: string, options: LookupOptions = {}): CredentialSource | undefined {
+export function matchEntry(
+  file: AuthFileState,
+  host: string,
+  repository?: string,
+  options: LookupOptions = {},
+): CredentialSource | undefined {
   return matchingSources(file, host, repository, options)[0];
 }
 
@@ -121,7 +178,9 @@ export interface EffectiveCredential {
   repository: string | undefined;
   outcome: Outcome;
   winner: CredentialSource | undefined;
-  error: { file: AuthFileRef; key: string | undefined; reason: string } | undefined;
+  error:
+    | { file: AuthFileRef; key: string | undefined; reason: string }
+    | undefined;
   /** Matching entries the engine looked at and passed over ({} placeholders, entries without user:password). */
   passedOver: SkippedSource[];
   /** Matching sources the engine never reaches because of the winner (or the error): later files, less specific keys. */
@@ -151,14 +210,26 @@ interface Changes {
 const NO_CHANGES: Changes = { removed: () => false, emptyHelper: () => false };
 
 function fileError(file: AuthFileState): string | undefined {
-  return file.state === 'corrupt' || file.state === 'unreadable' ? file.reason : undefined;
+  return file.state === 'corrupt' || file.state === 'unreadable'
+    ? file.reason
+    : undefined;
 }
 
-function decidePodman(files: readonly AuthFileState[], all: CredentialSource[][], changes: Changes): Decision {
+function decidePodman(
+  files: readonly AuthFileState[],
+  all: CredentialSource[][],
+  changes: Changes,
+): Decision {
   const passedOver: SkippedSource[] = [];
   for (const [i, file] of files.entries()) {
     const problem = fileError(file);
-    if (problem !== undefined) return { outcome: 'error', winner: undefined, error: { file: file.ref, key: undefined, reason: problem }, passedOver };
+    if (problem !== undefined)
+      return {
+        outcome: 'error',
+        winner: undefined,
+        error: { file: file.ref, key: undefined, reason: problem },
+        passedOver,
+      };
     const first = (all[i] ?? []).filter((s) => !changes.removed(s))[0];
     if (!first) continue;
     if (first.helper !== undefined) {
@@ -167,9 +238,19 @@ function decidePodman(files: readonly AuthFileState[], all: CredentialSource[][]
       return { outcome: 'helper', winner: first, error: undefined, passedOver };
     }
     const entry = first.entry;
-    if (entry?.kind === 'basic') return { outcome: 'entry', winner: first, error: undefined, passedOver };
+    if (entry?.kind === 'basic')
+      return { outcome: 'entry', winner: first, error: undefined, passedOver };
     if (entry?.problem === 'not-base64') {
-      return { outcome: 'error', winner: undefined, error: { file: file.ref, key: first.key, reason: `${file.ref.path}: auths key ${JSON.stringify(first.key)}: ${problemText(entry.problem)}` }, passedOver };
+      return {
+        outcome: 'error',
+        winner: undefined,
+        error: {
+          file: file.ref,
+          key: first.key,
+          reason: `${file.ref.path}: auths key ${JSON.stringify(first.key)}: ${problemText(entry.problem)}`,
+        },
+        passedOver,
+      };
     }
     const reason =
       entry?.kind === 'placeholder'
@@ -182,16 +263,38 @@ function decidePodman(files: readonly AuthFileState[], all: CredentialSource[][]
   return { outcome: 'none', winner: undefined, error: undefined, passedOver };
 }
 
-function decideDocker(files: readonly AuthFileState[], all: CredentialSource[][], changes: Changes): Decision {
+function decideDocker(
+  files: readonly AuthFileState[],
+  all: CredentialSource[][],
+  changes: Changes,
+): Decision {
   const passedOver: SkippedSource[] = [];
   // docker reads one file: config.json; the legacy ~/.dockercfg only while config.json is missing.
-  const index = files.findIndex((f) => f.state !== 'absent' && (f.ref.readOnlyWhenMissing === undefined || !files.some((o) => o.path === f.ref.readOnlyWhenMissing && o.state !== 'absent')));
-  if (index === -1) return { outcome: 'none', winner: undefined, error: undefined, passedOver };
+  const index = files.findIndex(
+    (f) =>
+      f.state !== 'absent' &&
+      (f.ref.readOnlyWhenMissing === undefined ||
+        !files.some(
+          (o) => o.path === f.ref.readOnlyWhenMissing && o.state !== 'absent',
+        )),
+  );
+  if (index === -1)
+    return { outcome: 'none', winner: undefined, error: undefined, passedOver };
   const file = files[index];
-  if (!file) return { outcome: 'none', winner: undefined, error: undefined, passedOver };
+  if (!file)
+    return { outcome: 'none', winner: undefined, error: undefined, passedOver };
   const problem = fileError(file);
   if (problem !== undefined) {
-    return { outcome: 'error', winner: undefined, error: { file: file.ref, key: undefined, reason: `${problem} (docker warns and ignores the whole file)` }, passedOver };
+    return {
+      outcome: 'error',
+      winner: undefined,
+      error: {
+        file: file.ref,
+        key: undefined,
+        reason: `${problem} (docker warns and ignores the whole file)`,
+      },
+      passedOver,
+    };
   }
   if (file.state === 'ok') {
     const broken = file.entries.find((e) => e.kind === 'invalid');
@@ -199,24 +302,37 @@ function decideDocker(files: readonly AuthFileState[], all: CredentialSource[][]
       return {
         outcome: 'error',
         winner: undefined,
-        error: { file: file.ref, key: broken.key, reason: `${file.path}: auths key ${JSON.stringify(broken.key)}: ${problemText(broken.problem)} (docker ignores the whole file)` },
+        error: {
+          file: file.ref,
+          key: broken.key,
+          reason: `${file.path}: auths key ${JSON.stringify(broken.key)}: ${problemText(broken.problem)} (docker ignores the whole file)`,
+        },
         passedOver,
       };
     }
   }
   // docker does not fall back from a helper that has nothing: it pulls anonymously.
   const first = (all[index] ?? []).filter((s) => !changes.removed(s))[0];
-  if (!first) return { outcome: 'none', winner: undefined, error: undefined, passedOver };
-  if (first.helper !== undefined) return { outcome: 'helper', winner: first, error: undefined, passedOver };
+  if (!first)
+    return { outcome: 'none', winner: undefined, error: undefined, passedOver };
+  if (first.helper !== undefined)
+    return { outcome: 'helper', winner: first, error: undefined, passedOver };
   if (first.entry?.kind === 'placeholder') {
-    passedOver.push({ ...first, reason: '{} placeholder but no credential helper configured: docker sends no credentials' });
+    passedOver.push({
+      ...first,
+      reason:
+        '{} placeholder but no credential helper configured: docker sends no credentials',
+    });
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
   }
   return { outcome: 'entry', winner: first, error: undefined, passedOver };
 }
 
 /** `podman logout HOST` removes `auths[HOST]` and erases `credHelpers[HOST]` in the primary file only. */
-function reachableByPodmanLogout(source: CredentialSource, host: string): boolean {
+function reachableByPodmanLogout(
+  source: CredentialSource,
+  host: string,
+): boolean {
   if (!source.file.readByPodmanLogout) return false;
   if (source.how === 'credsStore') return false;
   return source.key === host;
@@ -240,15 +356,23 @@ export function effectiveCredential(
   const decision = decide(files, all, NO_CHANGES);
 
   const flat = all.flat();
-  const passed = new Set(decision.passedOver.map((p) => `${p.file.path}\0${p.key}`));
-  if (decision.error?.key !== undefined) passed.add(`${decision.error.file.path}\0${decision.error.key}`);
-  const shadowed = flat.filter((s) => s !== decision.winner && !passed.has(`${s.file.path}\0${s.key}`));
-  const unreachableByPodmanLogout = flat.filter((s) => !reachableByPodmanLogout(s, host));
+  const passed = new Set(
+    decision.passedOver.map((p) => `${p.file.path}\0${p.key}`),
+  );
+  if (decision.error?.key !== undefined)
+    passed.add(`${decision.error.file.path}\0${decision.error.key}`);
+  const shadowed = flat.filter(
+    (s) => s !== decision.winner && !passed.has(`${s.file.path}\0${s.key}`),
+  );
+  const unreachableByPodmanLogout = flat.filter(
+    (s) => !reachableByPodmanLogout(s, host),
+  );
   // logout deletes auths[HOST] from the primary file; a credHelpers[HOST] entry stays, but its helper's
   // secret is erased, so the helper then answers "not found".
   const after = decide(files, all, {
     removed: (s) => reachableByPodmanLogout(s, host) && s.how !== 'credHelpers',
-    emptyHelper: (s) => reachableByPodmanLogout(s, host) && s.how === 'credHelpers',
+    emptyHelper: (s) =>
+      reachableByPodmanLogout(s, host) && s.how === 'credHelpers',
   });
   return {
     engine,

@@ -8,7 +8,17 @@
  * Error messages name the path and the field, never a secret.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readFile, readdir, readlink, rename, rm, unlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  unlink,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QciError, usageError } from '../core/errors.js';
 import { encodeAuth } from './entry.js';
@@ -47,7 +57,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function ioError(action: string, path: string, error: unknown): QciError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new QciError(`cannot ${action} ${path} (${code})`, { kind: 'auth-file-write', cause: error, hint: `check the permissions of ${dirname(path)}` });
+  return new QciError(`cannot ${action} ${path} (${code})`, {
+    kind: 'auth-file-write',
+    cause: error,
+    hint: `check the permissions of ${dirname(path)}`,
+  });
 }
 
 /** Follows symlinks (also dangling ones) so the write replaces the target, not the link. */
@@ -64,18 +78,26 @@ async function resolveTarget(path: string): Promise<string> {
     if (!isLink) return current;
     current = resolve(dirname(current), await readlink(current));
   }
-  throw new QciError(`cannot update ${path}: too many levels of symbolic links`, { kind: 'auth-file-write' });
+  throw new QciError(
+    `cannot update ${path}: too many levels of symbolic links`,
+    { kind: 'auth-file-write' },
+  );
 }
 
 /** `20261128T120000Z` */
 export function backupStamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function detectIndent(text: string): string {
   const match = /^([ \t]+)\S/m.exec(text);
   if (!match?.[1]) return '\t'; // podman and docker both write tab-indented JSON
-  return match[1].startsWith('\t') ? '\t' : ' '.repeat(Math.min(match[1].length, 8));
+  return match[1].startsWith('\t')
+    ? '\t'
+    : ' '.repeat(Math.min(match[1].length, 8));
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -92,9 +114,16 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `target` atomically with `mode`: temp file beside it, fsync, rename, fsync dir. */
-export async function writeFileAtomic(target: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string,
+  mode = 0o600,
+): Promise<void> {
   const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.qci-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(
+    dir,
+    `.${basename(target)}.qci-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   try {
     const handle = await open(temp, 'wx', mode);
     try {
@@ -112,7 +141,12 @@ export async function writeFileAtomic(target: string, data: string, mode = 0o600
   await syncDir(dir);
 }
 
-async function writeBackup(target: string, original: string, now: Date, keep: number): Promise<string> {
+async function writeBackup(
+  target: string,
+  original: string,
+  now: Date,
+  keep: number,
+): Promise<string> {
   const base = `${target}${BACKUP_INFIX}${backupStamp(now)}`;
   let backupPath = base;
   for (let n = 2; ; n++) {
@@ -127,21 +161,28 @@ async function writeBackup(target: string, original: string, now: Date, keep: nu
       }
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw ioError('back up', target, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000)
+        throw ioError('back up', target, error);
       backupPath = `${base}-${n}`;
     }
   }
   // Backups hold old secrets too: keep only the newest few.
   const dir = dirname(target);
   const prefix = `${basename(target)}${BACKUP_INFIX}`;
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) =>
+    n.startsWith(prefix),
+  );
   const order = (name: string) => {
     const rest = name.slice(prefix.length);
     const [stamp = '', suffix = '1'] = rest.split('-');
     return `${stamp}-${suffix.padStart(6, '0')}`;
   };
   names.sort((a, b) => order(a).localeCompare(order(b)));
-  for (const old of names.slice(0, Math.max(0, names.length - Math.max(1, keep)))) await unlink(join(dir, old)).catch(() => undefined);
+  for (const old of names.slice(
+    0,
+    Math.max(0, names.length - Math.max(1, keep)),
+  ))
+    await unlink(join(dir, old)).catch(() => undefined);
   return backupPath;
 }
 
@@ -169,44 +210,78 @@ export async function updateAuthFile(
       try {
         original = await readFile(target, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('read', target, error);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw ioError('read', target, error);
       }
       let before: AuthJson = {};
       if (original !== undefined) {
         const parsed = parseJsonText(original);
         if (!parsed.ok) {
-          throw new QciError(`cannot update ${target}: it ${parsed.reason}; qci left it unchanged`, {
-            kind: 'auth-file-corrupt',
-            hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
-          });
+          throw new QciError(
+            `cannot update ${target}: it ${parsed.reason}; qci left it unchanged`,
+            {
+              kind: 'auth-file-corrupt',
+              hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
+            },
+          );
         }
         if (parsed.value !== null && !isRecord(parsed.value)) {
-          throw new QciError(`cannot update ${target}: the top level is not a JSON object; qci left it unchanged`, {
-            kind: 'auth-file-corrupt',
-            hint: `repair or move aside ${target}`,
-          });
+          throw new QciError(
+            `cannot update ${target}: the top level is not a JSON object; qci left it unchanged`,
+            {
+              kind: 'auth-file-corrupt',
+              hint: `repair or move aside ${target}`,
+            },
+          );
         }
         before = parsed.value ?? {};
       }
       const draft = structuredClone(before);
       const returned = await mutate(draft);
       const after = returned ?? draft;
-      if (!isRecord(after)) throw new QciError(`internal error: the update of ${target} did not produce a JSON object`);
-      if (JSON.stringify(after) === JSON.stringify(before) && original !== undefined) {
-        return { path: target, changed: false, created: false, backupPath: undefined };
+      if (!isRecord(after))
+        throw new QciError(
+          `internal error: the update of ${target} did not produce a JSON object`,
+        );
+      if (
+        JSON.stringify(after) === JSON.stringify(before) &&
+        original !== undefined
+      ) {
+        return {
+          path: target,
+          changed: false,
+          created: false,
+          backupPath: undefined,
+        };
       }
       if (original === undefined && Object.keys(after).length === 0) {
-        return { path: target, changed: false, created: false, backupPath: undefined };
+        return {
+          path: target,
+          changed: false,
+          created: false,
+          backupPath: undefined,
+        };
       }
       const indent = original === undefined ? '\t' : detectIndent(original);
-      const newline = original === undefined || original.endsWith('\n') ? '\n' : '';
+      const newline =
+        original === undefined || original.endsWith('\n') ? '\n' : '';
       const text = JSON.stringify(after, null, indent) + newline;
       let backupPath: string | undefined;
       if (original !== undefined && options.backup !== false) {
-        backupPath = await writeBackup(target, original, (options.now ?? (() => new Date()))(), options.keepBackups ?? 5);
+        backupPath = await writeBackup(
+          target,
+          original,
+          (options.now ?? (() => new Date()))(),
+          options.keepBackups ?? 5,
+        );
       }
       await writeFileAtomic(target, text, 0o600);
-      return { path: target, changed: true, created: original === undefined, backupPath };
+      return {
+        path: target,
+        changed: true,
+        created: original === undefined,
+        backupPath,
+      };
     },
     options.lock,
   );
@@ -214,27 +289,53 @@ export async function updateAuthFile(
 
 // ---- helpers on top -------------------------------------------------------------------------------
 
-const HOST_KEY = /^[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._-]+)*$|^\[[0-9A-Fa-f:]+\](?::[0-9]{1,5})?(?:\/[A-Za-z0-9._-]+)*$/;
+const HOST_KEY =
+  /^[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._-]+)*$|^\[[0-9A-Fa-f:]+\](?::[0-9]{1,5})?(?:\/[A-Za-z0-9._-]+)*$/;
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkKey(host: string): void {
-  if (hasScheme(host)) throw usageError(`registry "${host}" has a scheme; give the host only (such as quay-proxy.ci.openshift.org)`, { kind: 'bad-registry' });
-  if (!HOST_KEY.test(host)) throw usageError(`registry "${host}" is not a host[:port][/namespace/repository]`, { kind: 'bad-registry' });
+  if (hasScheme(host))
+    throw usageError(
+      `registry "${host}" has a scheme; give the host only (such as quay-proxy.ci.openshift.org)`,
+      { kind: 'bad-registry' },
+    );
+  if (!HOST_KEY.test(host))
+    throw usageError(
+      `registry "${host}" is not a host[:port][/namespace/repository]`,
+      { kind: 'bad-registry' },
+    );
 }
 
 /** A host for removal: a URL or a key is cut to its hostname. */
 function hostOf(hostOrKey: string): string {
   const host = dockerKeyHost(hostOrKey);
-  if (host === '' || /\s/.test(host)) throw usageError(`registry "${hostOrKey}" is not a host`, { kind: 'bad-registry' });
+  if (host === '' || /\s/.test(host))
+    throw usageError(`registry "${hostOrKey}" is not a host`, {
+      kind: 'bad-registry',
+    });
   return host;
 }
 
-function formatOf(path: string, format: AuthFileFormat | undefined): AuthFileFormat {
-  return format ?? (basename(path) === '.dockercfg' ? 'dockercfg' : basename(path) === 'config.json' ? 'docker-config' : 'auth.json');
+function formatOf(
+  path: string,
+  format: AuthFileFormat | undefined,
+): AuthFileFormat {
+  return (
+    format ??
+    (basename(path) === '.dockercfg'
+      ? 'dockercfg'
+      : basename(path) === 'config.json'
+        ? 'docker-config'
+        : 'auth.json')
+  );
 }
 
 /** The object holding a field (`auths`, `credHelpers`), created when missing or null. */
-function objectField(json: AuthJson, field: string, path: string): Record<string, unknown> {
+function objectField(
+  json: AuthJson,
+  field: string,
+  path: string,
+): Record<string, unknown> {
   const key = goFieldKey(json, field) ?? field;
   const value = json[key];
   if (value === undefined || value === null) {
@@ -243,10 +344,13 @@ function objectField(json: AuthJson, field: string, path: string): Record<string
     return created;
   }
   if (!isRecord(value)) {
-    throw new QciError(`cannot update ${path}: "${key}" must be a JSON object; qci left the file unchanged`, {
-      kind: 'auth-file-corrupt',
-      hint: `repair "${key}" in ${path}`,
-    });
+    throw new QciError(
+      `cannot update ${path}: "${key}" must be a JSON object; qci left the file unchanged`,
+      {
+        kind: 'auth-file-corrupt',
+        hint: `repair "${key}" in ${path}`,
+      },
+    );
   }
   return value;
 }
@@ -267,15 +371,35 @@ export interface SetCredentialResult extends UpdateResult {
 }
 
 /** Stores `auths[host] = {auth: base64(user:secret)}`, as `podman login` does; everything else is kept. */
-export async function setCredential(path: string, host: string, user: string, secret: string, options: SetCredentialOptions = {}): Promise<SetCredentialResult> {
+export async function setCredential(
+  path: string,
+  host: string,
+  user: string,
+  secret: string,
+  options: SetCredentialOptions = {},
+): Promise<SetCredentialResult> {
   checkKey(host);
-  if (user === '' || /[:\r\n]/.test(user)) throw usageError(`user name "${user.replace(/[\r\n]/g, ' ')}" must be non-empty and contain no ":" or line break`, { kind: 'bad-credential' });
+  if (user === '' || /[:\r\n]/.test(user))
+    throw usageError(
+      `user name "${user.replace(/[\r\n]/g, ' ')}" must be non-empty and contain no ":" or line break`,
+      { kind: 'bad-credential' },
+    );
   // Say what is wrong with the secret without echoing any of it.
-  if (secret === '') throw usageError(`the secret for ${host} is empty`, { kind: 'bad-credential' });
-  if (/[\r\n]/.test(secret)) throw usageError(`the secret for ${host} contains a line break (a paste error?)`, { kind: 'bad-credential' });
+  if (secret === '')
+    throw usageError(`the secret for ${host} is empty`, {
+      kind: 'bad-credential',
+    });
+  if (/[\r\n]/.test(secret))
+    throw usageError(
+      `the secret for ${host} contains a line break (a paste error?)`,
+      { kind: 'bad-credential' },
+    );
   const format = formatOf(path, options.format);
   if (format === 'dockercfg') {
-    throw usageError(`qci does not write the legacy format of ${path}`, { kind: 'unsupported-auth-file', hint: 'write to an auth.json or config.json instead' });
+    throw usageError(`qci does not write the legacy format of ${path}`, {
+      kind: 'unsupported-auth-file',
+      hint: 'write to an auth.json or config.json instead',
+    });
   }
   const warnings: string[] = [];
   let otherKeysForHost: string[] = [];
@@ -285,7 +409,9 @@ export async function setCredential(path: string, host: string, user: string, se
     (json) => {
       const auths = objectField(json, 'auths', path);
       const registry = host.split('/', 1)[0] ?? host;
-      const others = Object.keys(auths).filter((k) => k !== host && keyBelongsToHost(k, registry));
+      const others = Object.keys(auths).filter(
+        (k) => k !== host && keyBelongsToHost(k, registry),
+      );
       if (options.removeOtherKeys) {
         for (const k of others) {
           delete auths[k];
@@ -298,13 +424,21 @@ export async function setCredential(path: string, host: string, user: string, se
       auths[host] = { auth: encodeAuth(user, secret) };
       const helpersKey = goFieldKey(json, 'credHelpers');
       const helpers = helpersKey === undefined ? undefined : json[helpersKey];
-      if (isRecord(helpers) && Object.hasOwn(helpers, registry) && typeof helpers[registry] === 'string') {
-        warnings.push(`credHelpers sends podman and docker to docker-credential-${String(helpers[registry])} for ${registry}; they will not use this entry`);
+      if (
+        isRecord(helpers) &&
+        Object.hasOwn(helpers, registry) &&
+        typeof helpers[registry] === 'string'
+      ) {
+        warnings.push(
+          `credHelpers sends podman and docker to docker-credential-${String(helpers[registry])} for ${registry}; they will not use this entry`,
+        );
       }
       const storeKey = goFieldKey(json, 'credsStore');
       const store = storeKey === undefined ? undefined : json[storeKey];
       if (typeof store === 'string' && store !== '') {
-        warnings.push(`credsStore makes docker ask docker-credential-${store} instead of this entry (podman ignores credsStore)`);
+        warnings.push(
+          `credsStore makes docker ask docker-credential-${store} instead of this entry (podman ignores credsStore)`,
+        );
       }
     },
     options,
@@ -323,7 +457,11 @@ export interface RemoveCredentialsResult extends UpdateResult {
  * Removes every key for `host`: the host itself, URL forms (`https://host/v1/`) and per-repository keys
  * (`host/ns/repo`). Unlike `podman logout HOST`, which removes the exact key only.
  */
-export async function removeCredentials(path: string, host: string, options: UpdateOptions & { format?: AuthFileFormat } = {}): Promise<RemoveCredentialsResult> {
+export async function removeCredentials(
+  path: string,
+  host: string,
+  options: UpdateOptions & { format?: AuthFileFormat } = {},
+): Promise<RemoveCredentialsResult> {
   const registry = hostOf(host);
   const format = formatOf(path, options.format);
   const removed: string[] = [];
@@ -339,12 +477,20 @@ export async function removeCredentials(path: string, host: string, options: Upd
         const value = key === undefined ? undefined : json[key];
         if (value === undefined || value === null) return;
         if (!isRecord(value)) {
-          throw new QciError(`cannot update ${path}: "${key ?? 'auths'}" must be a JSON object; qci left the file unchanged`, { kind: 'auth-file-corrupt' });
+          throw new QciError(
+            `cannot update ${path}: "${key ?? 'auths'}" must be a JSON object; qci left the file unchanged`,
+            { kind: 'auth-file-corrupt' },
+          );
         }
         entries = value;
         const helpersKey = goFieldKey(json, 'credHelpers');
         const helpers = helpersKey === undefined ? undefined : json[helpersKey];
-        if (isRecord(helpers) && Object.hasOwn(helpers, registry) && typeof helpers[registry] === 'string') helper = String(helpers[registry]);
+        if (
+          isRecord(helpers) &&
+          Object.hasOwn(helpers, registry) &&
+          typeof helpers[registry] === 'string'
+        )
+          helper = String(helpers[registry]);
       }
       for (const key of Object.keys(entries)) {
         if (keyBelongsToHost(key, registry)) {
@@ -359,11 +505,27 @@ export async function removeCredentials(path: string, host: string, options: Upd
 }
 
 /** `credHelpers[host] = helper`: podman and docker then ask `docker-credential-<helper>` for that host. */
-export async function setCredHelper(path: string, host: string, helper: string, options: UpdateOptions = {}): Promise<UpdateResult> {
+export async function setCredHelper(
+  path: string,
+  host: string,
+  helper: string,
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
   checkKey(host);
-  if (host.includes('/')) throw usageError(`credential helpers work per registry host, not per repository ("${host}")`, { kind: 'bad-registry' });
-  if (!HELPER_NAME.test(helper)) throw usageError(`credential helper name "${helper}" is not a plain name (docker-credential-<name>)`, { kind: 'bad-helper' });
-  if (formatOf(path, undefined) === 'dockercfg') throw usageError(`the legacy ${path} has no credHelpers`, { kind: 'unsupported-auth-file' });
+  if (host.includes('/'))
+    throw usageError(
+      `credential helpers work per registry host, not per repository ("${host}")`,
+      { kind: 'bad-registry' },
+    );
+  if (!HELPER_NAME.test(helper))
+    throw usageError(
+      `credential helper name "${helper}" is not a plain name (docker-credential-<name>)`,
+      { kind: 'bad-helper' },
+    );
+  if (formatOf(path, undefined) === 'dockercfg')
+    throw usageError(`the legacy ${path} has no credHelpers`, {
+      kind: 'unsupported-auth-file',
+    });
   return updateAuthFile(
     path,
     (json) => {
@@ -373,7 +535,11 @@ export async function setCredHelper(path: string, host: string, helper: string, 
   );
 }
 
-export async function removeCredHelper(path: string, host: string, options: UpdateOptions = {}): Promise<UpdateResult & { removed: string | undefined }> {
+export async function removeCredHelper(
+  path: string,
+  host: string,
+  options: UpdateOptions = {},
+): Promise<UpdateResult & { removed: string | undefined }> {
   let removed: string | undefined;
   const result = await updateAuthFile(
     path,

@@ -9,11 +9,21 @@ import { AppCi } from '../kube/appci.js';
 import type { AuthSetup } from '../session/qci-auth.js';
 import type { CommandContext } from './context.js';
 
-const SOURCE_NAMES = { flag: '--context', environment: 'QCI_CONTEXT', 'config file': 'the config file', default: 'default' } as const;
+const SOURCE_NAMES = {
+  flag: '--context',
+  environment: 'QCI_CONTEXT',
+  'config file': 'the config file',
+  default: 'default',
+} as const;
 
-export function authSetup(ctx: CommandContext, resolved: ResolvedSettings): AuthSetup {
+export function authSetup(
+  ctx: CommandContext,
+  resolved: ResolvedSettings,
+): AuthSetup {
   const { settings, sources } = resolved;
-  const context = settings.context ? { name: settings.context, source: SOURCE_NAMES[sources.context] } : undefined;
+  const context = settings.context
+    ? { name: settings.context, source: SOURCE_NAMES[sources.context] }
+    : undefined;
   return {
     settings,
     env: ctx.io.env,
@@ -22,7 +32,11 @@ export function authSetup(ctx: CommandContext, resolved: ResolvedSettings): Auth
     runner: processRunner((line) => ctx.ui.verbose(line)),
     context,
     now: () => new Date(),
-    connect: (requested = context) => AppCi.connect({ env: ctx.io.env, ...(requested ? { context: requested } : {}) }),
+    connect: (requested = context) =>
+      AppCi.connect({
+        env: ctx.io.env,
+        ...(requested ? { context: requested } : {}),
+      }),
     onSignals: (signals, handler) => {
       // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.
       for (const signal of signals) process.on(signal, handler);

@@ -35,12 +35,24 @@ export interface CommandSpec {
   subcommands: CommandSpec[];
 }
 
-const HELP: OptionSpec = { long: '--help', short: '-h', value: 'none', choices: null, files: null, description: 'show help for a command' };
+const HELP: OptionSpec = {
+  long: '--help',
+  short: '-h',
+  value: 'none',
+  choices: null,
+  files: null,
+  description: 'show help for a command',
+};
 
 /** A one-line description without characters that need quoting in any of the three shells. */
 function clean(text: string): string {
   const first = text.replace(/\s*\([^()]*\)/g, '').split(/;|\. /)[0] ?? '';
-  const line = first.replace(/'/g, '\u2019').replace(/[\n\r\t]+/g, ' ').replace(/[`"$\\[\]:{}]/g, '').replace(/\s+/g, ' ').trim();
+  const line = first
+    .replace(/'/g, '\u2019')
+    .replace(/[\n\r\t]+/g, ' ')
+    .replace(/[`"$\\[\]:{}]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > 70 ? `${line.slice(0, 69).trimEnd()}…` : line;
 }
 
@@ -52,16 +64,24 @@ function optionSpec(option: Option): OptionSpec {
     short: option.short ?? null,
     value: option.required ? 'required' : option.optional ? 'optional' : 'none',
     choices: option.argChoices ?? (name === 'bool' ? ['true', 'false'] : null),
-    files: /^(dir|directory)$/.test(name) ? 'dir' : /^(path|file|config)$/.test(name) ? 'file' : null,
+    files: /^(dir|directory)$/.test(name)
+      ? 'dir'
+      : /^(path|file|config)$/.test(name)
+        ? 'file'
+        : null,
     description: clean(option.description),
   };
 }
 
 /** The program as data: what every script is generated from. */
 export function commandTree(program: Command): CommandSpec {
-  const globals = program.options.filter((o) => !o.hidden && o.long !== '--version').map(optionSpec);
+  const globals = program.options
+    .filter((o) => !o.hidden && o.long !== '--version')
+    .map(optionSpec);
   const walk = (command: Command, path: string[]): CommandSpec => {
-    const visible = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
+    const visible = command.commands.filter(
+      (c) => !(c as unknown as { _hidden?: boolean })._hidden,
+    );
     const subcommands = visible.map((c) => walk(c, [...path, c.name()]));
     if (subcommands.length > 0) {
       // commander answers `help [command]` wherever there are subcommands.
@@ -71,19 +91,35 @@ export function commandTree(program: Command): CommandSpec {
         aliases: [],
         summary: 'show help for a command',
         options: [HELP],
-        args: [{ name: 'command', variadic: false, choices: visible.map((c) => c.name()) }],
+        args: [
+          {
+            name: 'command',
+            variadic: false,
+            choices: visible.map((c) => c.name()),
+          },
+        ],
         subcommands: [],
       });
     }
     const own = command.options.filter((o) => !o.hidden).map(optionSpec);
-    const options = path.length === 0 ? own : [...own, ...globals.filter((g) => !own.some((o) => o.long === g.long))];
+    const options =
+      path.length === 0
+        ? own
+        : [
+            ...own,
+            ...globals.filter((g) => !own.some((o) => o.long === g.long)),
+          ];
     return {
       path,
       name: path.length === 0 ? command.name() : path[path.length - 1]!,
       aliases: command.aliases(),
       summary: clean(command.summary() || command.description()),
       options: [...options, HELP],
-      args: command.registeredArguments.map((a) => ({ name: a.name(), variadic: a.variadic, choices: a.argChoices ?? null })),
+      args: command.registeredArguments.map((a) => ({
+        name: a.name(),
+        variadic: a.variadic,
+        choices: a.argChoices ?? null,
+      })),
       subcommands,
     };
   };
@@ -94,7 +130,8 @@ function all(spec: CommandSpec): CommandSpec[] {
   return [spec, ...spec.subcommands.flatMap(all)];
 }
 
-const flags = (o: OptionSpec) => [o.short, o.long].filter((f): f is string => f !== null);
+const flags = (o: OptionSpec) =>
+  [o.short, o.long].filter((f): f is string => f !== null);
 const names = (c: CommandSpec) => [c.name, ...c.aliases];
 /** A command's completion key: its path, aliases resolved to the command's own name. */
 const key = (c: CommandSpec) => c.path.join(' ');
@@ -107,10 +144,26 @@ export function bashScript(program: Command): string {
   const fn = `_${bin.replace(/\W/g, '_')}`;
   const commands = all(root);
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const cases = (rows: [string, string][]) => rows.filter(([, v]) => v !== '').map(([k, v]) => `    ${q(k)}) echo ${q(v)} ;;`).join('\n');
+  const cases = (rows: [string, string][]) =>
+    rows
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `    ${q(k)}) echo ${q(v)} ;;`)
+      .join('\n');
   // Aliases lead to the same key: `status` completes like `whoami`.
-  const aliasRows: [string, string][] = commands.flatMap((c) => c.aliases.map((a) => [[...c.path.slice(0, -1), a].join(' '), key(c)] as [string, string]));
-  const valueOf = (o: OptionSpec) => (o.choices ? o.choices.join(' ') : o.files === 'dir' ? ':dir' : o.files === 'file' ? ':file' : ':none');
+  const aliasRows: [string, string][] = commands.flatMap((c) =>
+    c.aliases.map(
+      (a) =>
+        [[...c.path.slice(0, -1), a].join(' '), key(c)] as [string, string],
+    ),
+  );
+  const valueOf = (o: OptionSpec) =>
+    o.choices
+      ? o.choices.join(' ')
+      : o.files === 'dir'
+        ? ':dir'
+        : o.files === 'file'
+          ? ':file'
+          : ':none';
   const argOf = (c: CommandSpec) => {
     const arg = c.args[0];
     return arg ? (arg.choices ? arg.choices.join(' ') : ':file') : '';
@@ -141,7 +194,15 @@ ${cases(commands.map((c) => [key(c), c.options.flatMap(flags).join(' ')]))}
 # Options whose value is the next word.
 ${fn}_value_options() {
   case "$1" in
-${cases(commands.map((c) => [key(c), c.options.filter((o) => o.value === 'required').flatMap(flags).join(' ')]))}
+${cases(
+  commands.map((c) => [
+    key(c),
+    c.options
+      .filter((o) => o.value === 'required')
+      .flatMap(flags)
+      .join(' '),
+  ]),
+)}
   esac
 }
 
@@ -209,14 +270,31 @@ complete -F ${fn} ${bin}
 export function zshScript(program: Command): string {
   const root = commandTree(program);
   const bin = root.name;
-  const fnName = (c: CommandSpec) => `_${[bin, ...c.path].join('_').replace(/\W/g, '_')}`;
+  const fnName = (c: CommandSpec) =>
+    `_${[bin, ...c.path].join('_').replace(/\W/g, '_')}`;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const action = (o: Pick<OptionSpec, 'choices' | 'files'>) => (o.choices ? `(${o.choices.join(' ')})` : o.files === 'dir' ? '_files -/' : o.files === 'file' ? '_files' : ' ');
+  const action = (o: Pick<OptionSpec, 'choices' | 'files'>) =>
+    o.choices
+      ? `(${o.choices.join(' ')})`
+      : o.files === 'dir'
+        ? '_files -/'
+        : o.files === 'file'
+          ? '_files'
+          : ' ';
   const optionSpecs = (c: CommandSpec) =>
     c.options.flatMap((o) => {
       const group = flags(o).length > 1 ? `(${flags(o).join(' ')})` : '';
-      const value = o.value === 'required' ? `:${o.long?.replace(/^--/, '') ?? 'value'}:${action(o)}` : o.value === 'optional' ? `::${o.long?.replace(/^--/, '') ?? 'value'}:${action(o)}` : '';
-      return flags(o).map((f) => q(`${group}${f}${o.value !== 'none' && f.startsWith('--') ? '=' : ''}[${o.description}]${value}`));
+      const value =
+        o.value === 'required'
+          ? `:${o.long?.replace(/^--/, '') ?? 'value'}:${action(o)}`
+          : o.value === 'optional'
+            ? `::${o.long?.replace(/^--/, '') ?? 'value'}:${action(o)}`
+            : '';
+      return flags(o).map((f) =>
+        q(
+          `${group}${f}${o.value !== 'none' && f.startsWith('--') ? '=' : ''}[${o.description}]${value}`,
+        ),
+      );
     });
   const describeFn = (c: CommandSpec) => `${fnName(c)}_commands() {
   local -a commands
@@ -225,7 +303,12 @@ export function zshScript(program: Command): string {
 }`;
   const functions = all(root).map((c) => {
     if (c.subcommands.length > 0) {
-      const dispatch = c.subcommands.map((s) => `        ${names(s).join('|')}) ${s.name === 'help' ? `${fnName(c)}_commands` : fnName(s)} ;;`).join('\n');
+      const dispatch = c.subcommands
+        .map(
+          (s) =>
+            `        ${names(s).join('|')}) ${s.name === 'help' ? `${fnName(c)}_commands` : fnName(s)} ;;`,
+        )
+        .join('\n');
       return `${fnName(c)}() {
   local curcontext="$curcontext" state line
   typeset -A opt_args
@@ -241,7 +324,11 @@ ${dispatch}
 
 ${describeFn(c)}`;
     }
-    const args = c.args.map((a, i) => q(`${a.variadic ? '*' : String(i + 1)}:${a.name}:${a.choices ? `(${a.choices.join(' ')})` : '_files'}`));
+    const args = c.args.map((a, i) =>
+      q(
+        `${a.variadic ? '*' : String(i + 1)}:${a.name}:${a.choices ? `(${a.choices.join(' ')})` : '_files'}`,
+      ),
+    );
     return `${fnName(c)}() {
   _arguments -s \\
     ${[...optionSpecs(c), ...args].join(' \\\n    ')}
@@ -273,7 +360,11 @@ export function fishScript(program: Command): string {
   const at = (c: CommandSpec) => `${fn}_at ${q([bin, ...c.path].join(' '))}`;
   const lines: string[] = [];
   for (const c of commands) {
-    for (const s of c.subcommands) for (const n of names(s)) lines.push(`complete -c ${bin} -n ${q(at(c))} -f -a ${q(n)} -d ${q(s.summary)}`);
+    for (const s of c.subcommands)
+      for (const n of names(s))
+        lines.push(
+          `complete -c ${bin} -n ${q(at(c))} -f -a ${q(n)} -d ${q(s.summary)}`,
+        );
     for (const o of c.options) {
       const parts = [`complete -c ${bin} -n ${q(at(c))}`];
       if (o.long) parts.push(`-l ${o.long.replace(/^--/, '')}`);
@@ -287,12 +378,27 @@ export function fishScript(program: Command): string {
       lines.push(parts.join(' '));
     }
     const arg = c.args[0];
-    if (arg && c.subcommands.length === 0) lines.push(arg.choices ? `complete -c ${bin} -n ${q(at(c))} -f -a ${q(arg.choices.join(' '))}` : `complete -c ${bin} -n ${q(at(c))} -F`);
+    if (arg && c.subcommands.length === 0)
+      lines.push(
+        arg.choices
+          ? `complete -c ${bin} -n ${q(at(c))} -f -a ${q(arg.choices.join(' '))}`
+          : `complete -c ${bin} -n ${q(at(c))} -F`,
+      );
   }
   const caseRows = (rows: [string, string[]][]) =>
-    rows.filter(([, v]) => v.length > 0).map(([k, v]) => `        case ${q(k)}\n            printf '%s\\n' ${v.map(q).join(' ')}`).join('\n');
+    rows
+      .filter(([, v]) => v.length > 0)
+      .map(
+        ([k, v]) =>
+          `        case ${q(k)}\n            printf '%s\\n' ${v.map(q).join(' ')}`,
+      )
+      .join('\n');
   const keyOf = (c: CommandSpec) => [bin, ...c.path].join(' ');
-  const aliasRows = commands.flatMap((c) => c.aliases.map((a) => [[bin, ...c.path.slice(0, -1), a].join(' '), keyOf(c)] as const));
+  const aliasRows = commands.flatMap((c) =>
+    c.aliases.map(
+      (a) => [[bin, ...c.path.slice(0, -1), a].join(' '), keyOf(c)] as const,
+    ),
+  );
   return `# fish completion for ${bin}, generated by \`${bin} completion fish\` from the program's own commands and options.
 # Install: ${bin} completion fish > ~/.config/fish/completions/${bin}.fish
 
@@ -353,5 +459,9 @@ ${lines.join('\n')}
 }
 
 export function completionScript(shell: Shell, program: Command): string {
-  return shell === 'bash' ? bashScript(program) : shell === 'zsh' ? zshScript(program) : fishScript(program);
+  return shell === 'bash'
+    ? bashScript(program)
+    : shell === 'zsh'
+      ? zshScript(program)
+      : fishScript(program);
 }

@@ -3,14 +3,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
 
-export function configFilePath(env: Record<string, string | undefined>, home: string): string {
+export function configFilePath(
+  env: Record<string, string | undefined>,
+  home: string,
+): string {
   if (env.QCI_CONFIG) return env.QCI_CONFIG;
   const base = env.XDG_CONFIG_HOME || join(home, '.config');
   return join(base, 'qci', 'config.yaml');
 }
 
 /** The parsed file, or undefined when there is none. YAML is only loaded when a file exists. */
-export async function readConfigFile(env: Record<string, string | undefined>): Promise<{ path: string; data: unknown } | undefined> {
+export async function readConfigFile(
+  env: Record<string, string | undefined>,
+): Promise<{ path: string; data: unknown } | undefined> {
   // HOME is set in every normal environment; node:os loads only when it is not (start-up cost).
   const home = env.HOME || (await import('node:os')).homedir();
   const path = configFilePath(env, home);
@@ -19,8 +24,12 @@ export async function readConfigFile(env: Record<string, string | undefined>): P
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG)) return undefined;
-    throw usageError(`config file ${path}: cannot read it (${code ?? String(error)})`, { kind: 'bad-setting' });
+    if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG))
+      return undefined;
+    throw usageError(
+      `config file ${path}: cannot read it (${code ?? String(error)})`,
+      { kind: 'bad-setting' },
+    );
   }
   const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: false });
@@ -29,7 +38,9 @@ export async function readConfigFile(env: Record<string, string | undefined>): P
     const before = text.slice(0, problem.pos[0]).split('\n');
     const where = ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
     const reason = problem.message.split('\n')[0] ?? problem.code;
-    throw usageError(`config file ${path}: not valid YAML${where}: ${reason}`, { kind: 'bad-setting' });
+    throw usageError(`config file ${path}: not valid YAML${where}: ${reason}`, {
+      kind: 'bad-setting',
+    });
   }
   return { path, data: doc.toJS() ?? {} };
 }

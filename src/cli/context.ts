@@ -3,7 +3,11 @@
  * resolved once from flag > environment > config file > default.
  */
 import type { Command } from 'commander';
-import { resolveSettings, type ResolvedSettings, type SettingKey } from '../core/settings.js';
+import {
+  resolveSettings,
+  type ResolvedSettings,
+  type SettingKey,
+} from '../core/settings.js';
 import { readConfigFile } from './config-file.js';
 import { Ui, type Io } from './ui.js';
 
@@ -12,11 +16,16 @@ export interface CommandContext {
   ui: Ui;
   json: boolean;
   verbose: boolean;
-  settings(flags?: Partial<Record<SettingKey, unknown>>): Promise<ResolvedSettings>;
+  settings(
+    flags?: Partial<Record<SettingKey, unknown>>,
+  ): Promise<ResolvedSettings>;
 }
 
 export function contextFor(io: Io, command: Command): CommandContext {
-  const globals = command.optsWithGlobals<{ json?: boolean; verbose?: boolean }>();
+  const globals = command.optsWithGlobals<{
+    json?: boolean;
+    verbose?: boolean;
+  }>();
   const ui = new Ui(io, { verbose: globals.verbose === true });
   return {
     io,
@@ -25,9 +34,16 @@ export function contextFor(io: Io, command: Command): CommandContext {
     verbose: globals.verbose === true,
     async settings(flags = {}) {
       const file = await readConfigFile(io.env);
-      const resolved = resolveSettings({ flags, env: io.env, ...(file ? { file } : {}) });
+      const resolved = resolveSettings({
+        flags,
+        env: io.env,
+        ...(file ? { file } : {}),
+      });
       for (const [key, source] of Object.entries(resolved.sources)) {
-        if (source !== 'default') ui.verbose(`setting ${key}=${String(resolved.settings[key as SettingKey])} (from ${source})`);
+        if (source !== 'default')
+          ui.verbose(
+            `setting ${key}=${String(resolved.settings[key as SettingKey])} (from ${source})`,
+          );
       }
       return resolved;
     },

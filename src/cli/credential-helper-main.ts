@@ -5,7 +5,10 @@
  * the kubeconfig (with yaml) only when the answer needs them. bench/credential-helper.mjs measures it.
  */
 import { readSync, writeSync } from 'node:fs';
-import { runCredentialHelper, type HelperDeps } from '../auth/credential-helper.js';
+import {
+  runCredentialHelper,
+  type HelperDeps,
+} from '../auth/credential-helper.js';
 import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import { currentAppCiToken } from '../kube/current-token.js';
@@ -44,7 +47,8 @@ function writeAll(fd: number, text: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') return;
-      if (code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      if (code === 'EAGAIN')
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
       else throw error;
     }
   }
@@ -57,18 +61,29 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
     (config ??= readConfigFile(env).then((file) => {
       const data = (file?.data ?? {}) as Record<string, unknown>;
       return {
-        ...(typeof data.registry === 'string' ? { registry: data.registry } : {}),
+        ...(typeof data.registry === 'string'
+          ? { registry: data.registry }
+          : {}),
         ...(typeof data.context === 'string' ? { context: data.context } : {}),
       };
     }));
   // A config file qci cannot read is qci's to report; here it only means no registry of its own.
-  const registry = async () => env.QCI_REGISTRY || (await fromConfig().catch(() => ({ registry: undefined }))).registry;
-  const qciHosts = async () => [...new Set([(await registry()) ?? QCI_PROXY_HOST, QCI_PROXY_HOST].map((h) => h.toLowerCase()))];
+  const registry = async () =>
+    env.QCI_REGISTRY ||
+    (await fromConfig().catch(() => ({ registry: undefined }))).registry;
+  const qciHosts = async () => [
+    ...new Set(
+      [(await registry()) ?? QCI_PROXY_HOST, QCI_PROXY_HOST].map((h) =>
+        h.toLowerCase(),
+      ),
+    ),
+  ];
   return {
     version: QCI_VERSION,
     async isQciHost(host) {
       // The default host and QCI_REGISTRY need no file read.
-      if (host === QCI_PROXY_HOST || host === env.QCI_REGISTRY?.toLowerCase()) return true;
+      if (host === QCI_PROXY_HOST || host === env.QCI_REGISTRY?.toLowerCase())
+        return true;
       if (env.QCI_REGISTRY) return false;
       return (await qciHosts()).includes(host);
     },
@@ -78,18 +93,30 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
         ? { name: env.QCI_CONTEXT, source: 'QCI_CONTEXT' }
         : env.QCI_TOKEN_FILE
           ? undefined
-          : await fromConfig().then((c) => (c.context ? { name: c.context, source: 'the config file' } : undefined));
+          : await fromConfig().then((c) =>
+              c.context
+                ? { name: c.context, source: 'the config file' }
+                : undefined,
+            );
       const current = await currentAppCiToken(env, context);
-      return { username: registryUserFor(current.owner), secret: current.token };
+      return {
+        username: registryUserFor(current.owner),
+        secret: current.token,
+      };
     },
   };
 }
 
 async function main(): Promise<void> {
   const action = process.argv[2];
-  const needsInput = action === 'get' || action === 'store' || action === 'erase';
+  const needsInput =
+    action === 'get' || action === 'store' || action === 'erase';
   const input = needsInput ? await readStdin() : '';
-  const result = await runCredentialHelper(action, input, helperDeps(process.env));
+  const result = await runCredentialHelper(
+    action,
+    input,
+    helperDeps(process.env),
+  );
   if (result.stdout) writeAll(1, result.stdout);
   if (result.stderr) writeAll(2, result.stderr);
   process.exitCode = result.exitCode;

@@ -20,7 +20,8 @@ const stdout = {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EPIPE') process.exit(141);
         // A non-blocking pipe that is full: wait a moment and go on.
-        if (code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        if (code === 'EAGAIN')
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         else throw error;
       }
     }

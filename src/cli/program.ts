@@ -4,7 +4,12 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { contextFor, examples, type Action, type CommandContext } from './context.js';
+import {
+  contextFor,
+  examples,
+  type Action,
+  type CommandContext,
+} from './context.js';
 import { Ui, type Io } from './ui.js';
 import { registerPullspec } from './commands/pullspec.js';
 import { registerRegistries } from './commands/registries.js';
@@ -43,7 +48,10 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     )
     .version(QCI_VERSION, '-V, --version', 'print the qci version')
     .option('--json', 'print machine-readable JSON on stdout')
-    .option('-v, --verbose', 'print each external command qci runs (secrets redacted) and where settings came from')
+    .option(
+      '-v, --verbose',
+      'print each external command qci runs (secrets redacted) and where settings came from',
+    )
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -56,11 +64,23 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .addHelpText(
       'after',
       examples([
-        ['qci pull ocp/4.7:my-component', 'pull an image stream tag from QCI, logging in if needed'],
-        ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of an image stream tag'],
+        [
+          'qci pull ocp/4.7:my-component',
+          'pull an image stream tag from QCI, logging in if needed',
+        ],
+        [
+          'qci pullspec ocp/4.7:my-component',
+          'the QCI pull spec of an image stream tag',
+        ],
         ['qci login', 'log podman in to QCI with your app.ci token'],
-        ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
-        ['qci doctor --fix', 'why pulls say "unauthorized", and the safe fixes'],
+        [
+          'qci whoami',
+          'who you are on app.ci, and what podman will send to QCI',
+        ],
+        [
+          'qci doctor --fix',
+          'why pulls say "unauthorized", and the safe fixes',
+        ],
         ['qci registries', 'the CI clusters and their registries'],
         ['qci help pullspec', 'help for one command'],
       ]) +
@@ -70,11 +90,13 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
         'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).\n',
     );
 
-  const wrap = (action: Action) => async (...args: unknown[]) => {
-    const command = args[args.length - 1] as Command;
-    const ctx: CommandContext = contextFor(io, command);
-    state.exitCode = await action(ctx, ...args.slice(0, -1));
-  };
+  const wrap =
+    (action: Action) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const ctx: CommandContext = contextFor(io, command);
+      state.exitCode = await action(ctx, ...args.slice(0, -1));
+    };
 
   registerPullspec(program, wrap);
   registerRegistries(program, wrap);
@@ -90,7 +112,10 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerExec(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
-    command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(run with --help for usage)');
+    command
+      .exitOverride()
+      .configureOutput(program.configureOutput())
+      .showHelpAfterError('(run with --help for usage)');
   }
   return program;
 }
@@ -114,18 +139,34 @@ export async function runQci(argv: string[], io: Io): Promise<number> {
 export function reportError(error: unknown, io: Io, json: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version or the usage message.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return ExitCode.ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    )
+      return ExitCode.ok;
     return ExitCode.usage;
   }
   const ui = new Ui(io);
   if (error instanceof QciError) {
     ui.error(error.message, error.hint);
-    if (json) ui.json({ error: { kind: error.kind, message: error.message, hint: error.hint ?? null } });
+    if (json)
+      ui.json({
+        error: {
+          kind: error.kind,
+          message: error.message,
+          hint: error.hint ?? null,
+        },
+      });
     return error.exitCode;
   }
   // A bug, not a user error: say so plainly, without a stack unless asked.
   const message = error instanceof Error ? error.message : String(error);
-  ui.error(`unexpected error: ${message}`, 'this is a bug in qci; rerun with QCI_DEBUG=1 for a stack trace and report it');
-  if (io.env.QCI_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  ui.error(
+    `unexpected error: ${message}`,
+    'this is a bug in qci; rerun with QCI_DEBUG=1 for a stack trace and report it',
+  );
+  if (io.env.QCI_DEBUG && error instanceof Error && error.stack)
+    io.stderr.write(`${error.stack}\n`);
   return ExitCode.failure;
 }

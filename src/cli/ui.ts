@@ -18,7 +18,10 @@ export interface Io {
 }
 
 /** chalk's own detection ignores NO_COLOR (https://no-color.org); this honours both conventions. */
-export function colorLevel(env: Record<string, string | undefined>, isTTY: boolean): 0 | 1 | 2 | 3 {
+export function colorLevel(
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+): 0 | 1 | 2 | 3 {
   const force = env.FORCE_COLOR;
   if (force !== undefined) {
     if (force === '' || force === 'true') return 1;
@@ -46,11 +49,15 @@ export class Ui {
   /** Colours for stdout and stderr; each stream decides for itself (one may be a pipe). Decided on first use:
    * asking whether a stream is a terminal loads Node's tty machinery, which plain output never needs. */
   get out(): ChalkInstance {
-    return (this.#out ??= new Chalk({ level: colorLevel(this.io.env, this.io.stdout.isTTY === true) }));
+    return (this.#out ??= new Chalk({
+      level: colorLevel(this.io.env, this.io.stdout.isTTY === true),
+    }));
   }
 
   get err(): ChalkInstance {
-    return (this.#err ??= new Chalk({ level: colorLevel(this.io.env, this.io.stderr.isTTY === true) }));
+    return (this.#err ??= new Chalk({
+      level: colorLevel(this.io.env, this.io.stderr.isTTY === true),
+    }));
   }
 
   /** One line of data on stdout. */
@@ -72,11 +79,13 @@ export class Ui {
 
   error(message: string, hint?: string): void {
     this.io.stderr.write(`${this.err.red('error:')} ${redact(message)}\n`);
-    if (hint) this.io.stderr.write(`${this.err.dim('  hint:')} ${redact(hint)}\n`);
+    if (hint)
+      this.io.stderr.write(`${this.err.dim('  hint:')} ${redact(hint)}\n`);
   }
 
   /** --verbose only: each external command qci runs, already redacted by the caller and again here. */
   verbose(message: string): void {
-    if (this.verboseEnabled) this.io.stderr.write(`${this.err.dim(`+ ${redact(message)}`)}\n`);
+    if (this.verboseEnabled)
+      this.io.stderr.write(`${this.err.dim(`+ ${redact(message)}`)}\n`);
   }
 }

@@ -1,6 +1,7 @@
 /** app.ci's names and the two fixes users are sent to (REFERENCE §3, §4). */
 export const APP_CI_SERVER = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
-export const APP_CI_TOKEN_PAGE = 'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/request';
+export const APP_CI_TOKEN_PAGE =
+  'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/request';
 export const LOGIN_HINT = `log in to app.ci: get a token at ${APP_CI_TOKEN_PAGE} and run the "oc login --token=… --server=${APP_CI_SERVER}" it shows`;
 export const QCI_ACCESS_HINT =
   'ask for QCI access: a pull request adding a Rover group you are in to the RoleBinding qci-image-puller in ' +

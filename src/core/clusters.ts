@@ -1,7 +1,12 @@
 /**
  * The OpenShift CI clusters and their registries (REFERENCE §2), with QCI first: it is the one users pull from.
  */
-import { QCI_PROXY_HOST, QCI_REPOSITORY_HOST, QCI_REPOSITORY_PATH, APP_CI_REGISTRY } from './reference.js';
+import {
+  QCI_PROXY_HOST,
+  QCI_REPOSITORY_HOST,
+  QCI_REPOSITORY_PATH,
+  APP_CI_REGISTRY,
+} from './reference.js';
 
 export interface ClusterRegistry {
   cluster: string;
@@ -13,8 +18,25 @@ export interface ClusterRegistry {
 }
 
 /** Build farms whose console is console.buildNN.ci.openshift.org; the others use the devcluster form. */
-const CLASSIC_BUILD_FARMS = new Set(['build01', 'build02', 'build04', 'build08']);
-const BUILD_FARMS = ['build01', 'build02', 'build03', 'build04', 'build05', 'build06', 'build07', 'build08', 'build09', 'build10', 'build11'];
+const CLASSIC_BUILD_FARMS = new Set([
+  'build01',
+  'build02',
+  'build04',
+  'build08',
+]);
+const BUILD_FARMS = [
+  'build01',
+  'build02',
+  'build03',
+  'build04',
+  'build05',
+  'build06',
+  'build07',
+  'build08',
+  'build09',
+  'build10',
+  'build11',
+];
 
 export function buildFarmConsoleHost(cluster: string): string {
   return CLASSIC_BUILD_FARMS.has(cluster)
@@ -32,13 +54,17 @@ export const CLUSTERS: readonly ClusterRegistry[] = [
   {
     cluster: 'app.ci',
     registry: APP_CI_REGISTRY,
-    description: 'internal automation only (release controllers, ART, mirroring); do not reference it',
-    consoleHosts: ['console-openshift-console.apps.ci.l2s4.p1.openshiftapps.com'],
+    description:
+      'internal automation only (release controllers, ART, mirroring); do not reference it',
+    consoleHosts: [
+      'console-openshift-console.apps.ci.l2s4.p1.openshiftapps.com',
+    ],
   },
   ...BUILD_FARMS.map((cluster) => ({
     cluster,
     registry: `registry.${cluster}.ci.openshift.org`,
-    description: "build farm; a job's images live here for about an hour after it ends",
+    description:
+      "build farm; a job's images live here for about an hour after it ends",
     consoleHosts: [buildFarmConsoleHost(cluster)],
   })),
   {
@@ -59,8 +85,18 @@ export const CLUSTERS: readonly ClusterRegistry[] = [
     description: 'multi-architecture build farm',
     consoleHosts: [],
   },
-  { cluster: 'hosted-mgmt', registry: null, description: 'hosted control planes management; no registry', consoleHosts: [] },
-  { cluster: 'hosted-mgmt2', registry: null, description: 'hosted control planes management; no registry', consoleHosts: [] },
+  {
+    cluster: 'hosted-mgmt',
+    registry: null,
+    description: 'hosted control planes management; no registry',
+    consoleHosts: [],
+  },
+  {
+    cluster: 'hosted-mgmt2',
+    registry: null,
+    description: 'hosted control planes management; no registry',
+    consoleHosts: [],
+  },
 ];
 
 /** Any build farm, listed or not: REFERENCE §2 says every `build\d\d+` cluster has a registry of this form. */
@@ -84,7 +120,8 @@ function unlistedBuildFarm(cluster: string): ClusterRegistry {
   return {
     cluster,
     registry: `registry.${cluster}.ci.openshift.org`,
-    description: "build farm; a job's images live here for about an hour after it ends",
+    description:
+      "build farm; a job's images live here for about an hour after it ends",
     consoleHosts: [buildFarmConsoleHost(cluster)],
   };
 }
@@ -92,14 +129,20 @@ function unlistedBuildFarm(cluster: string): ClusterRegistry {
 /** The cluster called `name` (case-insensitive), including build farms missing from the table; null when unknown. QCI is not a cluster. */
 export function clusterNamed(name: string): ClusterRegistry | null {
   const wanted = name.trim().toLowerCase();
-  const listed = CLUSTERS.find((c) => c.cluster.toLowerCase() === wanted && c.cluster !== 'QCI');
+  const listed = CLUSTERS.find(
+    (c) => c.cluster.toLowerCase() === wanted && c.cluster !== 'QCI',
+  );
   if (listed) return listed;
   return BUILD_FARM_NAME.test(wanted) ? unlistedBuildFarm(wanted) : null;
 }
 
 /** The cluster whose web console is `host` (as in ci-operator's "Using namespace" line); null when unknown. */
 export function clusterForConsoleHost(host: string): ClusterRegistry | null {
-  const wanted = host.trim().toLowerCase().replace(/\.$/, '').replace(/:443$/, '');
+  const wanted = host
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/:443$/, '');
   const listed = CLUSTERS.find((c) => c.consoleHosts.includes(wanted));
   if (listed) return listed;
   for (const form of BUILD_FARM_CONSOLE) {
@@ -110,7 +153,11 @@ export function clusterForConsoleHost(host: string): ClusterRegistry | null {
   if (extra) return clusterNamed(extra);
   const domain = /^console-openshift-console\.apps\.(.+)$/.exec(wanted)?.[1];
   if (domain) {
-    const byRegistry = CLUSTERS.find((c) => c.registry === `registry.${domain}` || c.registry === `registry.apps.${domain}`);
+    const byRegistry = CLUSTERS.find(
+      (c) =>
+        c.registry === `registry.${domain}` ||
+        c.registry === `registry.apps.${domain}`,
+    );
     if (byRegistry) return byRegistry;
   }
   return null;

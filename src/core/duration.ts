@@ -8,7 +8,8 @@ export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim().toLowerCase();
   if (!/^(?:\d+[dhms])+$/.test(trimmed)) return undefined;
   let seconds = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([dhms])/g)) seconds += Number(amount) * UNITS[unit!]!;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([dhms])/g))
+    seconds += Number(amount) * UNITS[unit!]!;
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
@@ -37,14 +38,24 @@ export const MAX_TOKEN_SECONDS = 2 ** 32;
 export function tokenDuration(text: string, flag = '--duration'): number {
   const seconds = parseDuration(text);
   if (seconds === undefined) {
-    throw usageError(`${flag} ${JSON.stringify(text)} is not a duration; write it as 24h, 90m, 1h30m or 7d`, { kind: 'bad-duration' });
+    throw usageError(
+      `${flag} ${JSON.stringify(text)} is not a duration; write it as 24h, 90m, 1h30m or 7d`,
+      { kind: 'bad-duration' },
+    );
   }
   if (seconds < MIN_TOKEN_SECONDS) {
-    throw usageError(`${flag} ${text} is shorter than 10 minutes, the shortest token app.ci issues (TokenRequest's minimum)`, {
-      kind: 'bad-duration',
-      hint: `ask for at least 10m, e.g. ${flag} 10m`,
-    });
+    throw usageError(
+      `${flag} ${text} is shorter than 10 minutes, the shortest token app.ci issues (TokenRequest's minimum)`,
+      {
+        kind: 'bad-duration',
+        hint: `ask for at least 10m, e.g. ${flag} 10m`,
+      },
+    );
   }
-  if (seconds > MAX_TOKEN_SECONDS) throw usageError(`${flag} ${text} is longer than the API allows (2^32 seconds)`, { kind: 'bad-duration' });
+  if (seconds > MAX_TOKEN_SECONDS)
+    throw usageError(
+      `${flag} ${text} is longer than the API allows (2^32 seconds)`,
+      { kind: 'bad-duration' },
+    );
   return seconds;
 }

@@ -37,7 +37,10 @@ export class QciError extends Error {
   readonly kind: string;
 
   constructor(message: string, options: QciErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'QciError';
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.failure;
@@ -46,6 +49,13 @@ export class QciError extends Error {
 }
 
 /** Input the user typed is wrong: exit 2, like a bad flag. */
-export function usageError(message: string, options: Omit<QciErrorOptions, 'exitCode'> = {}): QciError {
-  return new QciError(message, { kind: 'usage', ...options, exitCode: ExitCode.usage });
+export function usageError(
+  message: string,
+  options: Omit<QciErrorOptions, 'exitCode'> = {},
+): QciError {
+  return new QciError(message, {
+    kind: 'usage',
+    ...options,
+    exitCode: ExitCode.usage,
+  });
 }

@@ -114,7 +114,9 @@ export function looksLikeCiOperatorConfig(data: unknown): boolean {
 
 export function formatPath(path: FieldPath): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  for (const part of path)
+    out +=
+      typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
   return out;
 }
 
@@ -136,13 +138,24 @@ const text = z.string({
   error: (issue) => {
     const got = issue.input;
     if (got === undefined) return 'is required';
-    const quote = typeof got === 'number' || typeof got === 'boolean' ? ': quote the value in YAML so it stays a string' : '';
+    const quote =
+      typeof got === 'number' || typeof got === 'boolean'
+        ? ': quote the value in YAML so it stays a string'
+        : '';
     return `expected a string, got ${describeValue(got)}${quote}`;
   },
 });
-const flag = z.boolean({ error: (issue) => `expected true or false, got ${describeValue(issue.input)}` });
-const list = <T extends z.core.SomeType>(item: T) => z.array(item, { error: (issue) => `expected a list, got ${describeValue(issue.input)}` });
-const mapping = { error: (issue: { input: unknown }) => `expected a mapping, got ${describeValue(issue.input)}` };
+const flag = z.boolean({
+  error: (issue) => `expected true or false, got ${describeValue(issue.input)}`,
+});
+const list = <T extends z.core.SomeType>(item: T) =>
+  z.array(item, {
+    error: (issue) => `expected a list, got ${describeValue(issue.input)}`,
+  });
+const mapping = {
+  error: (issue: { input: unknown }) =>
+    `expected a mapping, got ${describeValue(issue.input)}`,
+};
 
 const imageSchema = z.object({ to: text, optional: z.nullish(flag) }, mapping);
 
@@ -167,7 +180,10 @@ const promotionSchema = z.object(
   mapping,
 );
 
-const metadataSchema = z.object({ org: text, repo: text, branch: text, variant: z.nullish(text) }, mapping);
+const metadataSchema = z.object(
+  { org: text, repo: text, branch: text, variant: z.nullish(text) },
+  mapping,
+);
 
 const configSchema = z.object(
   {
@@ -180,11 +196,19 @@ const configSchema = z.object(
 );
 
 /** Runs a schema; on failure records every issue under `base` and returns undefined. */
-function check<T>(schema: z.ZodMiniType<T>, value: unknown, base: FieldPath, problems: Finding[]): T | undefined {
+function check<T>(
+  schema: z.ZodMiniType<T>,
+  value: unknown,
+  base: FieldPath,
+  problems: Finding[],
+): T | undefined {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    problems.push({ path: [...base, ...(issue.path as (string | number)[])], message: issue.message });
+    problems.push({
+      path: [...base, ...(issue.path as (string | number)[])],
+      message: issue.message,
+    });
   }
   return undefined;
 }
@@ -205,13 +229,21 @@ function readImages(raw: unknown, problems: Finding[]): Image[] {
     base = ['images', 'items'];
   }
   if (!Array.isArray(items)) {
-    problems.push({ path: base, message: `expected a list of images, got ${describeValue(items)}` });
+    problems.push({
+      path: base,
+      message: `expected a list of images, got ${describeValue(items)}`,
+    });
     return [];
   }
   const images: Image[] = [];
   items.forEach((item, index) => {
     const image = check(imageSchema, item, [...base, index], problems);
-    if (image) images.push({ to: image.to, optional: image.optional === true, path: [...base, index, 'to'] });
+    if (image)
+      images.push({
+        to: image.to,
+        optional: image.optional === true,
+        path: [...base, index, 'to'],
+      });
   });
   return images;
 }
@@ -243,7 +275,10 @@ export function metadataFromPath(path: string): Metadata | null {
 }
 
 /** What one ci-operator config promotes to QCI. Never throws on bad input: it reports it. */
-export function promotedImages(config: unknown, options: PromotionOptions = {}): PromotionReport {
+export function promotedImages(
+  config: unknown,
+  options: PromotionOptions = {},
+): PromotionReport {
   const pullHost = options.pullHost ?? QCI_PROXY_HOST;
   const problems: Finding[] = [];
   const warnings: Finding[] = [];
@@ -255,25 +290,43 @@ export function promotedImages(config: unknown, options: PromotionOptions = {}):
   if (!top) return report;
   if (top.promotion === undefined || top.promotion === null) return report;
   const images = readImages(top.images, problems);
-  const promotion = check(promotionSchema, top.promotion, ['promotion'], problems);
+  const promotion = check(
+    promotionSchema,
+    top.promotion,
+    ['promotion'],
+    problems,
+  );
   if (!promotion) return report;
 
   // Targets: promotion.to, or the older form with one target's fields directly under promotion.
-  const legacyKeys = (Object.keys(targetShape) as (keyof typeof targetShape)[]).filter(
-    (key) => promotion[key] !== undefined && promotion[key] !== null,
-  );
+  const legacyKeys = (
+    Object.keys(targetShape) as (keyof typeof targetShape)[]
+  ).filter((key) => promotion[key] !== undefined && promotion[key] !== null);
   const rawTargets: { value: unknown; path: FieldPath }[] = [];
   if (promotion.to !== undefined && promotion.to !== null) {
     for (const [index, value] of promotion.to.entries()) {
       rawTargets.push({ value, path: ['promotion', 'to', index] });
     }
     for (const key of legacyKeys) {
-      warnings.push({ path: ['promotion', key], message: 'ignored: promotion.to is set, and ci-operator reads only the targets listed there' });
+      warnings.push({
+        path: ['promotion', key],
+        message:
+          'ignored: promotion.to is set, and ci-operator reads only the targets listed there',
+      });
     }
   } else if (legacyKeys.length > 0) {
-    rawTargets.push({ value: Object.fromEntries(legacyKeys.map((key) => [key, promotion[key]])), path: ['promotion'] });
-  } else if (!(top.binary_build_commands && promotion.disable_build_cache !== true)) {
-    problems.push({ path: ['promotion'], message: 'no promotion target: add promotion.to with a namespace and a name or tag' });
+    rawTargets.push({
+      value: Object.fromEntries(legacyKeys.map((key) => [key, promotion[key]])),
+      path: ['promotion'],
+    });
+  } else if (
+    !(top.binary_build_commands && promotion.disable_build_cache !== true)
+  ) {
+    problems.push({
+      path: ['promotion'],
+      message:
+        'no promotion target: add promotion.to with a namespace and a name or tag',
+    });
   }
 
   rawTargets.forEach(({ value, path }, index) => {
@@ -291,7 +344,14 @@ export function promotedImages(config: unknown, options: PromotionOptions = {}):
     targets.push(summary);
     if (target.disabled === true) return;
     const before = promoted.length;
-    promoteTarget(target, index, path, images, { ...options, pullHost }, report);
+    promoteTarget(
+      target,
+      index,
+      path,
+      images,
+      { ...options, pullHost },
+      report,
+    );
     summary.promoted = promoted.length - before;
   });
 
@@ -301,8 +361,16 @@ export function promotedImages(config: unknown, options: PromotionOptions = {}):
 
   // One line per tag even when two targets publish the same one; sorted as ci-tools sorts them.
   const seen = new Set<string>();
-  const unique = promoted.filter((p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag));
-  unique.sort((a, b) => (a.imageStreamTag < b.imageStreamTag ? -1 : a.imageStreamTag > b.imageStreamTag ? 1 : 0));
+  const unique = promoted.filter(
+    (p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag),
+  );
+  unique.sort((a, b) =>
+    a.imageStreamTag < b.imageStreamTag
+      ? -1
+      : a.imageStreamTag > b.imageStreamTag
+        ? 1
+        : 0,
+  );
   promoted.splice(0, promoted.length, ...unique);
   return report;
 }
@@ -318,7 +386,11 @@ function promoteTarget(
   const { problems, warnings } = report;
   const namespace = target.namespace;
   if (namespace === undefined || namespace === null || namespace === '') {
-    problems.push({ path: [...path, 'namespace'], message: 'missing: a promotion target needs the namespace it publishes to' });
+    problems.push({
+      path: [...path, 'namespace'],
+      message:
+        'missing: a promotion target needs the namespace it publishes to',
+    });
     return;
   }
   const nsProblem = namespaceProblem(namespace);
@@ -336,32 +408,50 @@ function promoteTarget(
     return;
   }
   if (name === null && tag === null) {
-    problems.push({ path, message: 'sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG' });
+    problems.push({
+      path,
+      message:
+        'sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG',
+    });
     return;
   }
   if (name !== null) {
     const problem = nameProblem(name);
-    if (problem) return void problems.push({ path: [...path, 'name'], message: problem });
+    if (problem)
+      return void problems.push({ path: [...path, 'name'], message: problem });
   }
   if (tag !== null) {
     const problem = tagProblem(tag);
-    if (problem) return void problems.push({ path: [...path, 'tag'], message: problem });
+    if (problem)
+      return void problems.push({ path: [...path, 'tag'], message: problem });
   }
 
   // dst → source pipeline tag, in config order; a Map keeps the last source for a repeated dst, as ci-tools does.
-  const dsts = new Map<string, { source: string; kind: PromotionKind; path: FieldPath }>();
-  for (const image of images) if (!image.optional) dsts.set(image.to, { source: image.to, kind: 'image', path: image.path });
+  const dsts = new Map<
+    string,
+    { source: string; kind: PromotionKind; path: FieldPath }
+  >();
+  for (const image of images)
+    if (!image.optional)
+      dsts.set(image.to, { source: image.to, kind: 'image', path: image.path });
   const excluded = target.excluded_images ?? [];
   if (excluded.includes('*')) dsts.clear();
   else {
     excluded.forEach((image, i) => {
       if (!dsts.delete(image) && !images.some((x) => x.to === image)) {
-        warnings.push({ path: [...path, 'excluded_images', i], message: `"${image}" is not an image this config builds` });
+        warnings.push({
+          path: [...path, 'excluded_images', i],
+          message: `"${image}" is not an image this config builds`,
+        });
       }
     });
   }
   for (const [dst, source] of Object.entries(target.additional_images ?? {})) {
-    dsts.set(dst, { source, kind: 'additional', path: [...path, 'additional_images', dst] });
+    dsts.set(dst, {
+      source,
+      kind: 'additional',
+      path: [...path, 'additional_images', dst],
+    });
   }
 
   for (const [dst, from] of dsts) {
@@ -374,26 +464,59 @@ function promoteTarget(
       });
       continue;
     }
-    const ist = name !== null ? { namespace, name, tag: dst } : { namespace, name: dst, tag: tag! };
-    add(ist, { image: dst, source: from.source, kind: from.kind, target: index }, from.path, options.pullHost, report);
+    const ist =
+      name !== null
+        ? { namespace, name, tag: dst }
+        : { namespace, name: dst, tag: tag! };
+    add(
+      ist,
+      { image: dst, source: from.source, kind: from.kind, target: index },
+      from.path,
+      options.pullHost,
+      report,
+    );
     if (target.tag_by_commit === true) {
-      const commitIst = { namespace, name: dst, tag: options.commit ?? COMMIT_PLACEHOLDER };
+      const commitIst = {
+        namespace,
+        name: dst,
+        tag: options.commit ?? COMMIT_PLACEHOLDER,
+      };
       if (name !== null) {
         const nm = nameProblem(dst);
         if (nm) {
-          problems.push({ path: from.path, message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}` });
+          problems.push({
+            path: from.path,
+            message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}`,
+          });
           continue;
         }
       }
-      add(commitIst, { image: dst, source: from.source, kind: 'commit', target: index }, [...path, 'tag_by_commit'], options.pullHost, report);
+      add(
+        commitIst,
+        { image: dst, source: from.source, kind: 'commit', target: index },
+        [...path, 'tag_by_commit'],
+        options.pullHost,
+        report,
+      );
     }
   }
 }
 
-function buildCache(rawMetadata: unknown, sourcePath: string | undefined, pullHost: string, report: PromotionReport): void {
+function buildCache(
+  rawMetadata: unknown,
+  sourcePath: string | undefined,
+  pullHost: string,
+  report: PromotionReport,
+): void {
   let metadata: Metadata | null = null;
   if (rawMetadata !== undefined && rawMetadata !== null) {
-    metadata = check(metadataSchema, rawMetadata, ['zz_generated_metadata'], report.problems) ?? null;
+    metadata =
+      check(
+        metadataSchema,
+        rawMetadata,
+        ['zz_generated_metadata'],
+        report.problems,
+      ) ?? null;
     if (!metadata) return;
   } else if (sourcePath !== undefined) {
     metadata = metadataFromPath(sourcePath);
@@ -407,9 +530,21 @@ function buildCache(rawMetadata: unknown, sourcePath: string | undefined, pullHo
     });
     return;
   }
-  const tag = metadata.variant ? `${metadata.branch}-${metadata.variant}` : metadata.branch;
-  const ist = { namespace: 'build-cache', name: `${metadata.org}-${metadata.repo}`, tag };
-  add(ist, { image: 'bin', source: 'bin', kind: 'build-cache', target: null }, ['binary_build_commands'], pullHost, report);
+  const tag = metadata.variant
+    ? `${metadata.branch}-${metadata.variant}`
+    : metadata.branch;
+  const ist = {
+    namespace: 'build-cache',
+    name: `${metadata.org}-${metadata.repo}`,
+    tag,
+  };
+  add(
+    ist,
+    { image: 'bin', source: 'bin', kind: 'build-cache', target: null },
+    ['binary_build_commands'],
+    pullHost,
+    report,
+  );
 }
 
 function add(
@@ -421,7 +556,9 @@ function add(
 ): void {
   const placeholder = ist.tag === COMMIT_PLACEHOLDER;
   // Validate with a real-length commit id in place of the placeholder, so the length check still bites.
-  const checked = placeholder ? { ...ist, tag: 'f'.repeat(COMMIT_LENGTH) } : ist;
+  const checked = placeholder
+    ? { ...ist, tag: 'f'.repeat(COMMIT_LENGTH) }
+    : ist;
   const shown = formatImageStreamTag(ist);
   let qciTag: string;
   try {
@@ -454,7 +591,18 @@ function add(
     tag: ist.tag,
     ...what,
     qciTag,
-    pullSpec: pullSpecFor({ input: shown, kind: 'imagestreamtag', imageStreamTag: ist, candidates: [ist], qciTag, digest: null, warnings: [] }, pullHost),
+    pullSpec: pullSpecFor(
+      {
+        input: shown,
+        kind: 'imagestreamtag',
+        imageStreamTag: ist,
+        candidates: [ist],
+        qciTag,
+        digest: null,
+        warnings: [],
+      },
+      pullHost,
+    ),
     placeholder,
   });
 }

@@ -7,7 +7,8 @@ const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 /** `sha256~abcd…`: enough to tell two tokens apart, not enough to use one. */
 export function maskToken(token: string): string {
-  if (token.startsWith('sha256~') && token.length >= 30) return `${token.slice(0, 11)}…`;
+  if (token.startsWith('sha256~') && token.length >= 30)
+    return `${token.slice(0, 11)}…`;
   // A short password would be mostly shown by any prefix.
   return token.length >= 16 ? `${token.slice(0, 4)}…` : '…';
 }
@@ -17,5 +18,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join(maskToken(secret));
   }
-  return out.replace(OAUTH_TOKEN, (t) => maskToken(t)).replace(JWT, (t) => `${t.slice(0, 6)}…`);
+  return out
+    .replace(OAUTH_TOKEN, (t) => maskToken(t))
+    .replace(JWT, (t) => `${t.slice(0, 6)}…`);
 }

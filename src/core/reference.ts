@@ -47,7 +47,14 @@ export interface ImageRef {
 }
 
 /** Which part of a reference a rejection is about, so a user (or a script) knows what to fix. */
-export type RefPart = 'reference' | 'registry' | 'namespace' | 'name' | 'tag' | 'digest' | 'qci-tag';
+export type RefPart =
+  | 'reference'
+  | 'registry'
+  | 'namespace'
+  | 'name'
+  | 'tag'
+  | 'digest'
+  | 'qci-tag';
 
 export class ReferenceError extends QciError {
   readonly part: RefPart;
@@ -73,7 +80,9 @@ const EXAMPLE = 'ocp/4.7:my-component';
 /** Keeps control characters and huge inputs out of messages (they are echoed to a terminal). */
 function printable(input: string): string {
   const clean = input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > 200 ? `${clean.slice(0, 200)}… (${clean.length} characters)` : clean;
+  return clean.length > 200
+    ? `${clean.slice(0, 200)}… (${clean.length} characters)`
+    : clean;
 }
 
 /** Why `value` is not a valid namespace, or null when it is. */
@@ -85,7 +94,8 @@ export function namespaceProblem(value: string): string | null {
   if (/[A-Z]/.test(value)) {
     return `namespace "${printable(value)}" has uppercase letters; namespaces are lowercase (try "${printable(value.toLowerCase())}")`;
   }
-  if (value.length > 63) return `namespace "${printable(value)}" is ${value.length} characters; the limit is 63`;
+  if (value.length > 63)
+    return `namespace "${printable(value)}" is ${value.length} characters; the limit is 63`;
   if (!DNS1123_LABEL.test(value)) {
     return `namespace "${printable(value)}" is not a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit)`;
   }
@@ -106,8 +116,10 @@ export function nameProblem(value: string): string | null {
 
 /** Why `value` is not a valid tag, or null when it is. */
 export function tagProblem(value: string): string | null {
-  if (value === '') return `the tag is empty; write NS/NAME:TAG, for example ${EXAMPLE}`;
-  if (value.length > MAX_TAG_LENGTH) return `tag "${printable(value)}" is ${value.length} characters; the limit is ${MAX_TAG_LENGTH}`;
+  if (value === '')
+    return `the tag is empty; write NS/NAME:TAG, for example ${EXAMPLE}`;
+  if (value.length > MAX_TAG_LENGTH)
+    return `tag "${printable(value)}" is ${value.length} characters; the limit is ${MAX_TAG_LENGTH}`;
   if (!TAG.test(value)) {
     return `tag "${printable(value)}" is not valid: use letters, digits, "_", "." and "-", not starting with "." or "-"`;
   }
@@ -138,7 +150,8 @@ export function imageStreamTagsForQciTag(qciTag: string): ImageStreamTag[] {
   for (let i = rest.indexOf('_'); i >= 0; i = rest.indexOf('_', i + 1)) {
     const name = rest.slice(0, i);
     const tag = rest.slice(i + 1);
-    if (nameProblem(name) === null && tagProblem(tag) === null) found.push({ namespace, name, tag });
+    if (nameProblem(name) === null && tagProblem(tag) === null)
+      found.push({ namespace, name, tag });
   }
   return found;
 }
@@ -152,15 +165,32 @@ export interface ParseOptions {
  * Parses one reference in any form a user pastes and maps it to QCI.
  * Throws ReferenceError naming the part that is wrong and why.
  */
-export function parseReference(raw: string, options: ParseOptions = {}): ImageRef {
+export function parseReference(
+  raw: string,
+  options: ParseOptions = {},
+): ImageRef {
   const input = raw.trim();
-  if (input === '') throw new ReferenceError(raw, 'reference', `the reference is empty; write NS/NAME:TAG, for example ${EXAMPLE}`);
-  if (/\s/.test(input)) throw new ReferenceError(raw, 'reference', 'a reference cannot contain spaces');
-  const ref = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
+  if (input === '')
+    throw new ReferenceError(
+      raw,
+      'reference',
+      `the reference is empty; write NS/NAME:TAG, for example ${EXAMPLE}`,
+    );
+  if (/\s/.test(input))
+    throw new ReferenceError(
+      raw,
+      'reference',
+      'a reference cannot contain spaces',
+    );
+  const ref = input.startsWith('docker://')
+    ? input.slice('docker://'.length)
+    : input;
 
   const parts = ref.split('/');
   const first = parts[0] ?? '';
-  const hasHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasHost =
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasHost) return parseImageStreamTag(input, ref, 'imagestreamtag', []);
 
   const host = first.toLowerCase();
@@ -177,8 +207,13 @@ export function parseReference(raw: string, options: ParseOptions = {}): ImageRe
       `${DECOMMISSIONED_REGISTRY} is decommissioned; replace this reference with the QCI pull spec`,
     ]);
   }
-  if (host === QCI_REPOSITORY_HOST || host === QCI_PROXY_HOST || host === pullHost) {
-    const kind: InputKind = host === QCI_REPOSITORY_HOST ? 'qci-direct' : 'qci-proxy';
+  if (
+    host === QCI_REPOSITORY_HOST ||
+    host === QCI_PROXY_HOST ||
+    host === pullHost
+  ) {
+    const kind: InputKind =
+      host === QCI_REPOSITORY_HOST ? 'qci-direct' : 'qci-proxy';
     return parseQciReference(input, path, kind);
   }
   throw new ReferenceError(
@@ -189,15 +224,28 @@ export function parseReference(raw: string, options: ParseOptions = {}): ImageRe
   );
 }
 
-function splitDigest(input: string, path: string): { path: string; digest: string | null } {
+function splitDigest(
+  input: string,
+  path: string,
+): { path: string; digest: string | null } {
   const at = path.indexOf('@');
   if (at < 0) return { path, digest: null };
   const digest = path.slice(at + 1);
-  if (!DIGEST.test(digest)) throw new ReferenceError(input, 'digest', `"${printable(digest)}" is not a digest (expected sha256:<64 hex digits>)`);
+  if (!DIGEST.test(digest))
+    throw new ReferenceError(
+      input,
+      'digest',
+      `"${printable(digest)}" is not a digest (expected sha256:<64 hex digits>)`,
+    );
   return { path: path.slice(0, at), digest };
 }
 
-function parseImageStreamTag(input: string, path: string, kind: InputKind, warnings: string[]): ImageRef {
+function parseImageStreamTag(
+  input: string,
+  path: string,
+  kind: InputKind,
+  warnings: string[],
+): ImageRef {
   const split = splitDigest(input, path);
   const segments = split.path.split('/');
   if (segments.length !== 2) {
@@ -227,7 +275,11 @@ function parseImageStreamTag(input: string, path: string, kind: InputKind, warni
     );
   }
   if (colon < 0) {
-    throw new ReferenceError(input, 'tag', `missing tag: write ${namespace}/${name}:TAG (QCI has no default tag)`);
+    throw new ReferenceError(
+      input,
+      'tag',
+      `missing tag: write ${namespace}/${name}:TAG (QCI has no default tag)`,
+    );
   }
   const tag = nameAndTag.slice(colon + 1);
   const tgProblem = tagProblem(tag);
@@ -245,19 +297,36 @@ function parseImageStreamTag(input: string, path: string, kind: InputKind, warni
   const allWarnings = [...warnings];
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length > 1) {
-    allWarnings.push(`its QCI tag ${qciTag} also reads as ${describeOthers(candidates, imageStreamTag)}`);
+    allWarnings.push(
+      `its QCI tag ${qciTag} also reads as ${describeOthers(candidates, imageStreamTag)}`,
+    );
   }
-  return { input, kind, imageStreamTag, candidates: [imageStreamTag], qciTag, digest: null, warnings: allWarnings };
+  return {
+    input,
+    kind,
+    imageStreamTag,
+    candidates: [imageStreamTag],
+    qciTag,
+    digest: null,
+    warnings: allWarnings,
+  };
 }
 
-function describeOthers(candidates: ImageStreamTag[], self: ImageStreamTag): string {
+function describeOthers(
+  candidates: ImageStreamTag[],
+  self: ImageStreamTag,
+): string {
   return candidates
     .filter((c) => formatImageStreamTag(c) !== formatImageStreamTag(self))
     .map(formatImageStreamTag)
     .join(', ');
 }
 
-function parseQciReference(input: string, path: string, kind: InputKind): ImageRef {
+function parseQciReference(
+  input: string,
+  path: string,
+  kind: InputKind,
+): ImageRef {
   const split = splitDigest(input, path);
   const colon = split.path.indexOf(':');
   const repository = colon < 0 ? split.path : split.path.slice(0, colon);
@@ -270,11 +339,28 @@ function parseQciReference(input: string, path: string, kind: InputKind): ImageR
     );
   }
   if (split.digest !== null) {
-    if (colon >= 0) throw new ReferenceError(input, 'reference', 'give a tag or a digest, not both');
-    return { input, kind, imageStreamTag: null, candidates: [], qciTag: null, digest: split.digest, warnings: [] };
+    if (colon >= 0)
+      throw new ReferenceError(
+        input,
+        'reference',
+        'give a tag or a digest, not both',
+      );
+    return {
+      input,
+      kind,
+      imageStreamTag: null,
+      candidates: [],
+      qciTag: null,
+      digest: split.digest,
+      warnings: [],
+    };
   }
   if (colon < 0) {
-    throw new ReferenceError(input, 'qci-tag', `missing tag: QCI pull specs end in :NS_NAME_TAG, for example :ocp_4.7_my-component`);
+    throw new ReferenceError(
+      input,
+      'qci-tag',
+      `missing tag: QCI pull specs end in :NS_NAME_TAG, for example :ocp_4.7_my-component`,
+    );
   }
   const qciTag = split.path.slice(colon + 1);
   const tgProblem = tagProblem(qciTag);
@@ -283,7 +369,11 @@ function parseQciReference(input: string, path: string, kind: InputKind): ImageR
   // A timestamp is a valid namespace, so pruning copies would otherwise read as ts/prune:NS_NAME_TAG.
   const prune = PRUNE_COPY.exec(qciTag);
   if (prune) {
-    throw new ReferenceError(input, 'qci-tag', `"${qciTag}" is a pruning copy of ${prune[1]}, not an image stream tag`);
+    throw new ReferenceError(
+      input,
+      'qci-tag',
+      `"${qciTag}" is a pruning copy of ${prune[1]}, not an image stream tag`,
+    );
   }
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length === 0) {
@@ -312,7 +402,10 @@ function parseQciReference(input: string, path: string, kind: InputKind): ImageR
 }
 
 /** The pull spec users pull: HOST/openshift/ci:NS_NAME_TAG (or @digest). */
-export function pullSpecFor(ref: ImageRef, pullHost: string = QCI_PROXY_HOST): string {
+export function pullSpecFor(
+  ref: ImageRef,
+  pullHost: string = QCI_PROXY_HOST,
+): string {
   return `${pullHost}/${QCI_REPOSITORY_PATH}${ref.digest !== null ? `@${ref.digest}` : `:${ref.qciTag}`}`;
 }
 

@@ -12,7 +12,8 @@ export const SERVICE_ACCOUNT = 'image-puller';
 export const TOKEN_MANAGER_ROLE = 'pull-secret-namespace-manager';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 /** Namespaces app.ci keeps for itself. */
@@ -28,23 +29,39 @@ function show(value: string): string {
  * Why `value` is not a DNS-1123 label (what Kubernetes requires of a namespace), or null. `what` names the
  * flag in the message, so a user knows which input to fix.
  */
-export function dns1123LabelProblem(what: string, value: string): string | null {
+export function dns1123LabelProblem(
+  what: string,
+  value: string,
+): string | null {
   if (value === '') return `${what} is empty`;
-  if (value.length > 63) return `${what} ${show(value)} is ${value.length} characters; a DNS-1123 label is at most 63`;
-  if (/[A-Z]/.test(value) && DNS1123_LABEL.test(value.toLowerCase())) return `${what} ${show(value)} has uppercase letters; use ${show(value.toLowerCase())}`;
+  if (value.length > 63)
+    return `${what} ${show(value)} is ${value.length} characters; a DNS-1123 label is at most 63`;
+  if (/[A-Z]/.test(value) && DNS1123_LABEL.test(value.toLowerCase()))
+    return `${what} ${show(value)} has uppercase letters; use ${show(value.toLowerCase())}`;
   if (!DNS1123_LABEL.test(value)) {
-    const guess = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-    const tryIt = guess && guess.length <= 63 && DNS1123_LABEL.test(guess) ? ` (try ${show(guess)})` : '';
+    const guess = value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+    const tryIt =
+      guess && guess.length <= 63 && DNS1123_LABEL.test(guess)
+        ? ` (try ${show(guess)})`
+        : '';
     return `${what} ${show(value)} is not a DNS-1123 label: use a-z, 0-9 and "-", starting and ending with a letter or digit${tryIt}`;
   }
   return null;
 }
 
 /** Why `value` is not a DNS-1123 subdomain (ServiceAccount names, RoleBinding names), or null. */
-export function dns1123SubdomainProblem(what: string, value: string): string | null {
+export function dns1123SubdomainProblem(
+  what: string,
+  value: string,
+): string | null {
   if (value === '') return `${what} is empty`;
-  if (value.length > 253) return `${what} ${show(value)} is ${value.length} characters; a DNS-1123 subdomain is at most 253`;
-  if (/[A-Z]/.test(value) && DNS1123_SUBDOMAIN.test(value.toLowerCase())) return `${what} ${show(value)} has uppercase letters; use ${show(value.toLowerCase())}`;
+  if (value.length > 253)
+    return `${what} ${show(value)} is ${value.length} characters; a DNS-1123 subdomain is at most 253`;
+  if (/[A-Z]/.test(value) && DNS1123_SUBDOMAIN.test(value.toLowerCase()))
+    return `${what} ${show(value)} has uppercase letters; use ${show(value.toLowerCase())}`;
   if (!DNS1123_SUBDOMAIN.test(value)) {
     return `${what} ${show(value)} is not a DNS-1123 name: use a-z, 0-9, "-" and ".", starting and ending with a letter or digit`;
   }
@@ -52,10 +69,14 @@ export function dns1123SubdomainProblem(what: string, value: string): string | n
 }
 
 /** The project (namespace) name: a DNS-1123 label that app.ci does not reserve. */
-export function projectProblem(project: string, flag = '--project'): string | null {
+export function projectProblem(
+  project: string,
+  flag = '--project',
+): string | null {
   const problem = dns1123LabelProblem(`${flag}`, project);
   if (problem) return problem;
-  if (RESERVED.test(project)) return `${flag} ${show(project)}: namespaces named openshift…, kube… or default are reserved on app.ci; pick a name for your project`;
+  if (RESERVED.test(project))
+    return `${flag} ${show(project)}: namespaces named openshift…, kube… or default are reserved on app.ci; pick a name for your project`;
   return null;
 }
 
@@ -84,7 +105,13 @@ export function validateRegistryAccess(input: RegistryAccessInput): void {
   const problem =
     projectProblem(input.project) ??
     dns1123SubdomainProblem('--admins', input.admins) ??
-    input.owners.map((o) => (GITHUB_LOGIN.test(o) ? null : `--owners ${show(o)} is not a GitHub login (letters, digits and single "-", at most 39)`)).find((p) => p !== null) ??
+    input.owners
+      .map((o) =>
+        GITHUB_LOGIN.test(o)
+          ? null
+          : `--owners ${show(o)} is not a GitHub login (letters, digits and single "-", at most 39)`,
+      )
+      .find((p) => p !== null) ??
     null;
   if (problem) throw usageError(problem, { kind: 'invalid-name' });
   for (const name of bindingNames(input.project)) {
@@ -94,7 +121,11 @@ export function validateRegistryAccess(input: RegistryAccessInput): void {
 }
 
 function bindingNames(project: string): string[] {
-  return [`${project}-image-puller-binding`, `${project}-viewer-binding`, `${project}-admins-binding`];
+  return [
+    `${project}-image-puller-binding`,
+    `${project}-viewer-binding`,
+    `${project}-admins-binding`,
+  ];
 }
 
 /** The seed's admin_manifest.yaml for `project`, its admins group in place of my-project-admins. */
@@ -170,7 +201,9 @@ subjects:
 
 /** OWNERS in the shape openshift/release uses (Prow's approvers and reviewers, GitHub logins). */
 export function renderOwners(owners: string[]): string {
-  const list = (owners.length > 0 ? owners : [OWNERS_PLACEHOLDER]).map((o) => `- ${o}`).join('\n');
+  const list = (owners.length > 0 ? owners : [OWNERS_PLACEHOLDER])
+    .map((o) => `- ${o}`)
+    .join('\n');
   return `# GitHub logins that may approve (approvers) and review (reviewers) changes to this directory
 approvers:
 ${list}
@@ -180,19 +213,26 @@ ${list}
 }
 
 /** Both files, validated, with where they go in an openshift/release checkout. */
-export function registryAccessFiles(input: RegistryAccessInput): RegistryAccessFiles {
+export function registryAccessFiles(
+  input: RegistryAccessInput,
+): RegistryAccessFiles {
   validateRegistryAccess(input);
   const dir = `${REGISTRY_ACCESS_DIR}/${input.project}`;
   const owners = [...new Set(input.owners)];
   return {
     dir,
     files: [
-      { path: `${dir}/admin_manifest.yaml`, content: renderAdminManifest(input.project, input.admins) },
+      {
+        path: `${dir}/admin_manifest.yaml`,
+        content: renderAdminManifest(input.project, input.admins),
+      },
       { path: `${dir}/OWNERS`, content: renderOwners(owners) },
     ],
     warnings:
       owners.length === 0
-        ? [`OWNERS lists the placeholder ${OWNERS_PLACEHOLDER}: put your team's GitHub logins there before opening the pull request (or rerun with --owners LOGIN,LOGIN)`]
+        ? [
+            `OWNERS lists the placeholder ${OWNERS_PLACEHOLDER}: put your team's GitHub logins there before opening the pull request (or rerun with --owners LOGIN,LOGIN)`,
+          ]
         : [],
   };
 }

@@ -5,7 +5,14 @@
  * The text is the file's bytes decoded as latin1, one character per byte: the patterns are ASCII, so
  * offsets are byte offsets and re-encoding as latin1 gives back every byte we did not replace.
  */
-import { DECOMMISSIONED_REGISTRY, QCI_PROXY_HOST, QCI_REPOSITORY_PATH, ReferenceError, parseReference, pullSpecFor } from './reference.js';
+import {
+  DECOMMISSIONED_REGISTRY,
+  QCI_PROXY_HOST,
+  QCI_REPOSITORY_PATH,
+  ReferenceError,
+  parseReference,
+  pullSpecFor,
+} from './reference.js';
 
 /** Every reference contains this; a file without it needs no regex at all. */
 export const REGISTRY_MARKER = 'ci.openshift.org';
@@ -28,14 +35,19 @@ export interface RegistryReference {
 }
 
 // The host, not inside a longer host name (myregistry.ci.openshift.org, registry.ci.openshift.org.example.com).
-const HOST = /(?<![A-Za-z0-9.-])registry\.(?:svc\.)?ci\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
+const HOST =
+  /(?<![A-Za-z0-9.-])registry\.(?:svc\.)?ci\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
 // What may follow the host in a reference: an optional port, then a path of reference characters and
 // template expressions (${X}, $(X), {{ x }}, $X), which are kept whole so they can be recognised.
-const TAIL = /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\$[A-Za-z_][A-Za-z0-9_]*)*/y;
+const TAIL =
+  /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\$[A-Za-z_][A-Za-z0-9_]*)*/y;
 const TEMPLATE = /\$\{|\$\(|\{\{|\$[A-Za-z_]/;
 
 /** Every registry reference in `text`, in order. */
-export function findRegistryReferences(text: string, pullHost: string = QCI_PROXY_HOST): RegistryReference[] {
+export function findRegistryReferences(
+  text: string,
+  pullHost: string = QCI_PROXY_HOST,
+): RegistryReference[] {
   if (!text.includes(REGISTRY_MARKER)) return [];
   const found: RegistryReference[] = [];
   let line = 1;
@@ -49,10 +61,18 @@ export function findRegistryReferences(text: string, pullHost: string = QCI_PROX
     const tail = TAIL.exec(text);
     let end = tail ? TAIL.lastIndex : start + host.length;
     // A reference at the end of a sentence or a "key:" keeps its punctuation outside.
-    while (end > start + host.length && (text[end - 1] === '.' || text[end - 1] === ':')) end--;
+    while (
+      end > start + host.length &&
+      (text[end - 1] === '.' || text[end - 1] === ':')
+    )
+      end--;
     HOST.lastIndex = end;
 
-    for (let nl = text.indexOf('\n', counted); nl !== -1 && nl < start; nl = text.indexOf('\n', nl + 1)) {
+    for (
+      let nl = text.indexOf('\n', counted);
+      nl !== -1 && nl < start;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
       line++;
       lineStart = nl + 1;
     }
@@ -61,25 +81,49 @@ export function findRegistryReferences(text: string, pullHost: string = QCI_PROX
     const reference = text.slice(start, end);
     const classified = classify(reference, host, pullHost);
     if (classified === null) continue;
-    found.push({ start, end, line, column: start - lineStart + 1, reference, ...classified });
+    found.push({
+      start,
+      end,
+      line,
+      column: start - lineStart + 1,
+      reference,
+      ...classified,
+    });
   }
   return found;
 }
 
-type Classification = Pick<RegistryReference, 'replacement' | 'reason' | 'suggestion'>;
+type Classification = Pick<
+  RegistryReference,
+  'replacement' | 'reason' | 'suggestion'
+>;
 
-function review(reason: string, suggestion: string | null = null): Classification {
+function review(
+  reason: string,
+  suggestion: string | null = null,
+): Classification {
   return { replacement: null, reason, suggestion };
 }
 
-function classify(reference: string, host: string, pullHost: string): Classification | null {
+function classify(
+  reference: string,
+  host: string,
+  pullHost: string,
+): Classification | null {
   const path = reference.slice(host.length);
   if (path === '' || path === '/') {
     // A bare host (podman login registry.ci.openshift.org) is no image reference; app.ci's registry is
     // still right for automation, the decommissioned one is wrong everywhere.
-    return host === DECOMMISSIONED_REGISTRY ? review(`${DECOMMISSIONED_REGISTRY} is decommissioned; this names it without an image`) : null;
+    return host === DECOMMISSIONED_REGISTRY
+      ? review(
+          `${DECOMMISSIONED_REGISTRY} is decommissioned; this names it without an image`,
+        )
+      : null;
   }
-  if (path.startsWith(':')) return review('names the registry with a port; QCI is pulled from quay-proxy.ci.openshift.org without one');
+  if (path.startsWith(':'))
+    return review(
+      'names the registry with a port; QCI is pulled from quay-proxy.ci.openshift.org without one',
+    );
   if (TEMPLATE.test(path)) {
     return review(
       'templated; the QCI tag joins namespace, name and tag into one, so it depends on the value',
@@ -88,14 +132,22 @@ function classify(reference: string, host: string, pullHost: string): Classifica
   }
   try {
     const ref = parseReference(reference);
-    return { replacement: pullSpecFor(ref, pullHost), reason: null, suggestion: null };
+    return {
+      replacement: pullSpecFor(ref, pullHost),
+      reason: null,
+      suggestion: null,
+    };
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     if (error.part === 'digest') {
-      return review('pinned by digest; QCI names images by tag (NS_NAME_TAG): use the tag this digest was promoted as');
+      return review(
+        'pinned by digest; QCI names images by tag (NS_NAME_TAG): use the tag this digest was promoted as',
+      );
     }
     if (error.part === 'tag' && !path.slice(1).includes(':')) {
-      return review('no tag; QCI has no default tag: write the tag you pull (NS/NAME:TAG)');
+      return review(
+        'no tag; QCI has no default tag: write the tag you pull (NS/NAME:TAG)',
+      );
     }
     return review(error.message.replace(/^invalid reference "[^"]*": /, ''));
   }
@@ -109,7 +161,10 @@ function templatedSuggestion(path: string, pullHost: string): string | null {
 }
 
 /** The text with every rewritable reference replaced; everything else byte for byte as it was. */
-export function applyRewrites(text: string, references: RegistryReference[]): string {
+export function applyRewrites(
+  text: string,
+  references: RegistryReference[],
+): string {
   let out = '';
   let at = 0;
   for (const ref of references) {

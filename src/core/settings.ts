@@ -9,19 +9,35 @@ import { QCI_PROXY_HOST } from './reference.js';
 import { usageError } from './errors.js';
 
 /** host or host:port, as podman takes a registry: no scheme, no path. */
-const registryHost = z.string().check(
-  z.regex(
-    /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/,
-    'expected a registry host such as quay-proxy.ci.openshift.org or 127.0.0.1:5000 (no scheme, no path)',
-  ),
-);
+const registryHost = z
+  .string()
+  .check(
+    z.regex(
+      /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/,
+      'expected a registry host such as quay-proxy.ci.openshift.org or 127.0.0.1:5000 (no scheme, no path)',
+    ),
+  );
 const platform = z
   .string()
-  .check(z.regex(/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/, 'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8'));
+  .check(
+    z.regex(
+      /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/,
+      'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8',
+    ),
+  );
 const engine = z.enum(['podman', 'docker', 'auto']);
-const context = z.string().check(z.minLength(1, 'expected a kube context name'));
+const context = z
+  .string()
+  .check(z.minLength(1, 'expected a kube context name'));
 /** A base URL for a stand-in server (tests): http or https, a host, an optional path, nothing else. */
-const baseUrl = z.string().check(z.regex(/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'expected an http(s) URL such as http://127.0.0.1:8080'));
+const baseUrl = z
+  .string()
+  .check(
+    z.regex(
+      /^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/,
+      'expected an http(s) URL such as http://127.0.0.1:8080',
+    ),
+  );
 
 export const settingsSchema = z.object({
   registry: registryHost,
@@ -44,13 +60,26 @@ interface NumberRule {
   valid: (n: number) => boolean;
   expected: string;
 }
-const decimal = (text: string) => (/^\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : undefined);
+const decimal = (text: string) =>
+  /^\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : undefined;
 const NUMBER_SETTINGS = {
   /** qci job-image: give up when a server sends nothing for this many seconds. */
-  jobLogTimeout: { parse: decimal, valid: (n) => n > 0 && n <= 3600, expected: 'a number of seconds above 0, at most 3600' },
+  jobLogTimeout: {
+    parse: decimal,
+    valid: (n) => n > 0 && n <= 3600,
+    expected: 'a number of seconds above 0, at most 3600',
+  },
   /** qci job-image: stop downloading a log after this many bytes without the namespace line. */
-  jobLogMaxBytes: { parse: parseSize, valid: (n) => Number.isInteger(n) && n >= 1024, expected: 'a size of at least 1K, such as 512M' },
-  jobLogMaxRedirects: { parse: decimal, valid: (n) => Number.isInteger(n) && n >= 0 && n <= 20, expected: 'a whole number from 0 to 20' },
+  jobLogMaxBytes: {
+    parse: parseSize,
+    valid: (n) => Number.isInteger(n) && n >= 1024,
+    expected: 'a size of at least 1K, such as 512M',
+  },
+  jobLogMaxRedirects: {
+    parse: decimal,
+    valid: (n) => Number.isInteger(n) && n >= 0 && n <= 20,
+    expected: 'a whole number from 0 to 20',
+  },
 } satisfies Record<string, NumberRule>;
 type NumberKey = keyof typeof NUMBER_SETTINGS;
 
@@ -58,7 +87,9 @@ type NumberKey = keyof typeof NUMBER_SETTINGS;
 export function parseSize(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
   if (!match) return undefined;
-  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
+  ];
   return Math.round(Number(match[1]) * scale);
 }
 
@@ -69,11 +100,17 @@ function isNumberKey(key: string): key is NumberKey {
 /** A numeric setting's value from a number or its text; null when it is not a valid one. */
 function numberSetting(key: NumberKey, raw: unknown): number | null {
   const rule: NumberRule = NUMBER_SETTINGS[key];
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? rule.parse(raw) : undefined;
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string'
+        ? rule.parse(raw)
+        : undefined;
   return n !== undefined && Number.isFinite(n) && rule.valid(n) ? n : null;
 }
 
-export type Settings = z.infer<typeof settingsSchema> & Record<NumberKey, number>;
+export type Settings = z.infer<typeof settingsSchema> &
+  Record<NumberKey, number>;
 export type SettingKey = keyof Settings;
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -90,17 +127,44 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /** Environment variable and config-file key of each setting (later issues use these names). */
-export const SETTING_NAMES: Record<SettingKey, { env: string; file: string; flag: string }> = {
+export const SETTING_NAMES: Record<
+  SettingKey,
+  { env: string; file: string; flag: string }
+> = {
   registry: { env: 'QCI_REGISTRY', file: 'registry', flag: '--registry' },
-  tlsVerify: { env: 'QCI_TLS_VERIFY', file: 'tls-verify', flag: '--tls-verify' },
+  tlsVerify: {
+    env: 'QCI_TLS_VERIFY',
+    file: 'tls-verify',
+    flag: '--tls-verify',
+  },
   context: { env: 'QCI_CONTEXT', file: 'context', flag: '--context' },
   engine: { env: 'QCI_ENGINE', file: 'engine', flag: '--engine' },
   platform: { env: 'QCI_PLATFORM', file: 'platform', flag: '--platform' },
-  jobLogTimeout: { env: 'QCI_JOB_LOG_TIMEOUT', file: 'job-log-timeout', flag: '--timeout' },
-  jobLogMaxBytes: { env: 'QCI_JOB_LOG_MAX_BYTES', file: 'job-log-max-bytes', flag: '--max-bytes' },
-  jobLogMaxRedirects: { env: 'QCI_JOB_LOG_MAX_REDIRECTS', file: 'job-log-max-redirects', flag: '--max-redirects' },
-  gcsBaseUrl: { env: 'QCI_GCS_BASE_URL', file: 'gcs-base-url', flag: '--gcs-base-url' },
-  prowBaseUrl: { env: 'QCI_PROW_BASE_URL', file: 'prow-base-url', flag: '--prow-base-url' },
+  jobLogTimeout: {
+    env: 'QCI_JOB_LOG_TIMEOUT',
+    file: 'job-log-timeout',
+    flag: '--timeout',
+  },
+  jobLogMaxBytes: {
+    env: 'QCI_JOB_LOG_MAX_BYTES',
+    file: 'job-log-max-bytes',
+    flag: '--max-bytes',
+  },
+  jobLogMaxRedirects: {
+    env: 'QCI_JOB_LOG_MAX_REDIRECTS',
+    file: 'job-log-max-redirects',
+    flag: '--max-redirects',
+  },
+  gcsBaseUrl: {
+    env: 'QCI_GCS_BASE_URL',
+    file: 'gcs-base-url',
+    flag: '--gcs-base-url',
+  },
+  prowBaseUrl: {
+    env: 'QCI_PROW_BASE_URL',
+    file: 'prow-base-url',
+    flag: '--prow-base-url',
+  },
 };
 
 /** The config file's shape: the same settings under their file keys; unknown keys are an error. */
@@ -145,15 +209,17 @@ function firstIssue(error: z.core.$ZodError): string {
 
 export function resolveSettings(input: SettingsInput): ResolvedSettings {
   const settings: Settings = { ...DEFAULT_SETTINGS };
-  const sources = Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default'])) as Record<
-    SettingKey,
-    SettingsSource
-  >;
+  const sources = Object.fromEntries(
+    Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default']),
+  ) as Record<SettingKey, SettingsSource>;
   const keys = Object.keys(SETTING_NAMES) as SettingKey[];
 
   if (input.file) {
     const original = input.file.data ?? {};
-    const isMapping = typeof original === 'object' && original !== null && !Array.isArray(original);
+    const isMapping =
+      typeof original === 'object' &&
+      original !== null &&
+      !Array.isArray(original);
     let data: unknown = original;
     // Numeric settings are checked by hand (NUMBER_SETTINGS), so they leave the zod check here.
     const numbers: Partial<Record<NumberKey, unknown>> = {};
@@ -170,22 +236,33 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     }
     const parsed = fileSchema.safeParse(data);
     if (!parsed.success) {
-      throw usageError(`config file ${input.file.path}: ${firstIssue(parsed.error)}`, {
-        kind: 'bad-setting',
-        hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
-      });
+      throw usageError(
+        `config file ${input.file.path}: ${firstIssue(parsed.error)}`,
+        {
+          kind: 'bad-setting',
+          hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
+        },
+      );
     }
-    for (const [key, raw] of Object.entries(numbers) as [NumberKey, unknown][]) {
+    for (const [key, raw] of Object.entries(numbers) as [
+      NumberKey,
+      unknown,
+    ][]) {
       const value = numberSetting(key, raw);
       if (value === null) {
-        throw usageError(`config file ${input.file.path}: ${SETTING_NAMES[key].file}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+        throw usageError(
+          `config file ${input.file.path}: ${SETTING_NAMES[key].file}: expected ${NUMBER_SETTINGS[key].expected}`,
+          { kind: 'bad-setting' },
+        );
       }
       settings[key] = value;
       sources[key] = 'config file';
     }
     for (const key of keys) {
       if (isNumberKey(key)) continue;
-      const value = (parsed.data as Record<string, unknown>)[SETTING_NAMES[key].file];
+      const value = (parsed.data as Record<string, unknown>)[
+        SETTING_NAMES[key].file
+      ];
       if (value !== undefined) {
         (settings as Record<string, unknown>)[key] = value;
         sources[key] = 'config file';
@@ -199,7 +276,11 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     if (raw === undefined || raw === '') continue;
     if (isNumberKey(key)) {
       const n = numberSetting(key, raw);
-      if (n === null) throw usageError(`environment ${name}=${raw}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+      if (n === null)
+        throw usageError(
+          `environment ${name}=${raw}: expected ${NUMBER_SETTINGS[key].expected}`,
+          { kind: 'bad-setting' },
+        );
       settings[key] = n;
       sources[key] = 'environment';
       continue;
@@ -207,10 +288,17 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     let value: unknown = raw;
     if (key === 'tlsVerify') {
       value = parseBoolean(raw);
-      if (value === undefined) throw usageError(`environment ${name}=${raw}: expected true or false`, { kind: 'bad-setting' });
+      if (value === undefined)
+        throw usageError(`environment ${name}=${raw}: expected true or false`, {
+          kind: 'bad-setting',
+        });
     }
     const parsed = settingsSchema.shape[key].safeParse(value);
-    if (!parsed.success) throw usageError(`environment ${name}=${raw}: ${firstIssue(parsed.error)}`, { kind: 'bad-setting' });
+    if (!parsed.success)
+      throw usageError(
+        `environment ${name}=${raw}: ${firstIssue(parsed.error)}`,
+        { kind: 'bad-setting' },
+      );
     (settings as Record<string, unknown>)[key] = parsed.data;
     sources[key] = 'environment';
   }
@@ -220,7 +308,11 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     if (raw === undefined) continue;
     if (isNumberKey(key)) {
       const n = numberSetting(key, raw);
-      if (n === null) throw usageError(`option ${SETTING_NAMES[key].flag}=${String(raw)}: expected ${NUMBER_SETTINGS[key].expected}`, { kind: 'bad-setting' });
+      if (n === null)
+        throw usageError(
+          `option ${SETTING_NAMES[key].flag}=${String(raw)}: expected ${NUMBER_SETTINGS[key].expected}`,
+          { kind: 'bad-setting' },
+        );
       settings[key] = n;
       sources[key] = 'flag';
       continue;
@@ -228,10 +320,17 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     let value: unknown = raw;
     if (key === 'tlsVerify' && typeof raw === 'string') {
       value = parseBoolean(raw);
-      if (value === undefined) throw usageError(`option ${SETTING_NAMES[key].flag}=${raw}: expected true or false`);
+      if (value === undefined)
+        throw usageError(
+          `option ${SETTING_NAMES[key].flag}=${raw}: expected true or false`,
+        );
     }
     const parsed = settingsSchema.shape[key].safeParse(value);
-    if (!parsed.success) throw usageError(`option ${SETTING_NAMES[key].flag}: ${firstIssue(parsed.error)}`, { kind: 'bad-setting' });
+    if (!parsed.success)
+      throw usageError(
+        `option ${SETTING_NAMES[key].flag}: ${firstIssue(parsed.error)}`,
+        { kind: 'bad-setting' },
+      );
     (settings as Record<string, unknown>)[key] = parsed.data;
     sources[key] = 'flag';
   }

@@ -14,7 +14,10 @@ export interface TokenFacts {
 const OAUTH = /^sha256~[A-Za-z0-9_-]{43}$/;
 
 function base64urlDecode(part: string): string {
-  const padded = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+  const padded = part
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(part.length / 4) * 4, '=');
   return atob(padded);
 }
 
@@ -23,20 +26,28 @@ export function jwtClaims(token: string): Record<string, unknown> | null {
   if (parts.length !== 3 || !parts[1]) return null;
   try {
     const claims: unknown = JSON.parse(base64urlDecode(parts[1]));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
+    return typeof claims === 'object' &&
+      claims !== null &&
+      !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
 
 export function tokenFacts(token: string): TokenFacts {
-  if (OAUTH.test(token)) return { kind: 'oauth', subject: null, expiresAt: null, issuedAt: null };
+  if (OAUTH.test(token))
+    return { kind: 'oauth', subject: null, expiresAt: null, issuedAt: null };
   const claims = jwtClaims(token);
   if (claims) {
-    const date = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null);
+    const date = (v: unknown) =>
+      typeof v === 'number' && Number.isFinite(v) ? new Date(v * 1000) : null;
     const sub = typeof claims.sub === 'string' ? claims.sub : null;
     return {
-      kind: sub?.startsWith('system:serviceaccount:') ? 'service-account' : 'unknown',
+      kind: sub?.startsWith('system:serviceaccount:')
+        ? 'service-account'
+        : 'unknown',
       subject: sub,
       expiresAt: date(claims.exp),
       issuedAt: date(claims.iat),
@@ -50,10 +61,13 @@ export function describeExpiry(expiresAt: Date, now: Date): string {
   const seconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
   const abs = Math.abs(seconds);
   const unit =
-    abs >= 2 * 86400 ? `${Math.floor(abs / 86400)} days` :
-    abs >= 2 * 3600 ? `${Math.floor(abs / 3600)} hours` :
-    abs >= 120 ? `${Math.floor(abs / 60)} minutes` :
-    `${abs} seconds`;
+    abs >= 2 * 86400
+      ? `${Math.floor(abs / 86400)} days`
+      : abs >= 2 * 3600
+        ? `${Math.floor(abs / 3600)} hours`
+        : abs >= 120
+          ? `${Math.floor(abs / 60)} minutes`
+          : `${abs} seconds`;
   return seconds >= 0 ? `expires in ${unit}` : `expired ${unit} ago`;
 }
 
@@ -62,7 +76,10 @@ export function describeExpiry(expiresAt: Date, now: Date): string {
  * splits user:password at the first ":", so `system:serviceaccount:P:NAME` (what `oc whoami` prints for a
  * ServiceAccount) becomes `P/NAME`, and any other ":" or control character is replaced.
  */
-export function registryUserFor(identity: string | null | undefined, fallback = 'qci'): string {
+export function registryUserFor(
+  identity: string | null | undefined,
+  fallback = 'qci',
+): string {
   if (!identity) return fallback;
   const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity);
   if (sa) return `${sa[1]}/${sa[2]}`;

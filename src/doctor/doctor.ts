@@ -15,16 +15,30 @@ import {
   type EffectiveCredential,
 } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
-import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY, QCI_REPOSITORY_PATH } from '../core/reference.js';
+import {
+  APP_CI_REGISTRY,
+  DECOMMISSIONED_REGISTRY,
+  QCI_REPOSITORY_PATH,
+} from '../core/reference.js';
 import { maskToken } from '../core/redact.js';
-import { classifyEngineFailure, type FailureCause } from '../engine/classify.js';
+import {
+  classifyEngineFailure,
+  type FailureCause,
+} from '../engine/classify.js';
 import { onPath, type EngineName } from '../engine/engine.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
 import { tildify } from '../core/paths.js';
-import { appCiFacts, candidates, loginToQci, podmanVersion, type AppCiFacts, type AuthSetup } from '../session/qci-auth.js';
+import {
+  appCiFacts,
+  candidates,
+  loginToQci,
+  podmanVersion,
+  type AppCiFacts,
+  type AuthSetup,
+} from '../session/qci-auth.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
 
@@ -49,7 +63,14 @@ export interface DoctorReport {
   fixed: string[];
 }
 
-const finding = (check: string, id: string, severity: Severity, detail: string, fix: string | null = null, autoFix = false): Finding => ({
+const finding = (
+  check: string,
+  id: string,
+  severity: Severity,
+  detail: string,
+  fix: string | null = null,
+  autoFix = false,
+): Finding => ({
   id,
   check,
   severity,
@@ -62,10 +83,19 @@ const finding = (check: string, id: string, severity: Severity, detail: string, 
 interface Probe {
   setup: AuthSetup;
   version: Promise<string | undefined>;
-  appci: Promise<{ appci: AppCi | undefined; facts: AppCiFacts | null; token: string | null; error: QciError | null }>;
-  files: Promise<{ engine: EngineName; refs: AuthFileRef[]; states: AuthFileState[] }[]>;
+  appci: Promise<{
+    appci: AppCi | undefined;
+    facts: AppCiFacts | null;
+    token: string | null;
+    error: QciError | null;
+  }>;
+  files: Promise<
+    { engine: EngineName; refs: AuthFileRef[]; states: AuthFileState[] }[]
+  >;
   /** Memoised app.ci verdict on a stored token. */
-  tokenState(secret: string): Promise<'current' | 'valid' | 'other-user' | 'expired' | 'unknown'>;
+  tokenState(
+    secret: string,
+  ): Promise<'current' | 'valid' | 'other-user' | 'expired' | 'unknown'>;
 }
 
 function probe(setup: AuthSetup): Probe {
@@ -73,7 +103,12 @@ function probe(setup: AuthSetup): Probe {
   const appci = (async () => {
     try {
       const result = await appCiFacts(setup);
-      return { appci: result.appci, facts: result.facts, token: result.token, error: null };
+      return {
+        appci: result.appci,
+        facts: result.facts,
+        token: result.token,
+        error: null,
+      };
     } catch (error) {
       if (!(error instanceof QciError)) throw error;
       const fallback = await setup.connect().catch(() => undefined);
@@ -89,7 +124,10 @@ function probe(setup: AuthSetup): Probe {
       }),
     );
   })();
-  const verdicts = new Map<string, Promise<'current' | 'valid' | 'other-user' | 'expired' | 'unknown'>>();
+  const verdicts = new Map<
+    string,
+    Promise<'current' | 'valid' | 'other-user' | 'expired' | 'unknown'>
+  >();
   return {
     setup,
     version,
@@ -103,7 +141,10 @@ function probe(setup: AuthSetup): Probe {
           if (a.token && secret === a.token && a.facts) return 'current';
           if (!a.appci) return 'unknown';
           const p = await a.appci.probeToken(secret);
-          if (p.state === 'valid') return a.facts && p.username !== a.facts.user ? 'other-user' : 'valid';
+          if (p.state === 'valid')
+            return a.facts && p.username !== a.facts.user
+              ? 'other-user'
+              : 'valid';
           return p.state === 'expired' ? 'expired' : 'unknown';
         })();
         verdicts.set(secret, verdict);
@@ -119,7 +160,14 @@ async function checkEngines(p: Probe): Promise<Finding[]> {
   const podman = onPath('podman', p.setup.env);
   const docker = onPath('docker', p.setup.env);
   if (podman) {
-    out.push(finding('engines', 'engine.podman', 'ok', `podman ${v ?? '(version unknown)'} is installed`));
+    out.push(
+      finding(
+        'engines',
+        'engine.podman',
+        'ok',
+        `podman ${v ?? '(version unknown)'} is installed`,
+      ),
+    );
     const behaviour = podmanAuthBehaviour(v);
     if (behaviour.known && !behaviour.loginKeepsDockerKeys) {
       out.push(
@@ -133,9 +181,25 @@ async function checkEngines(p: Probe): Promise<Finding[]> {
       );
     }
   }
-  if (docker) out.push(finding('engines', 'engine.docker', 'info', 'docker is installed; its ~/.docker/config.json is read by podman too'));
+  if (docker)
+    out.push(
+      finding(
+        'engines',
+        'engine.docker',
+        'info',
+        'docker is installed; its ~/.docker/config.json is read by podman too',
+      ),
+    );
   if (!podman && !docker) {
-    out.push(finding('engines', 'engine.none', 'error', 'neither podman nor docker is installed, so nothing can pull', 'install podman (apt-get install podman / dnf install podman)'));
+    out.push(
+      finding(
+        'engines',
+        'engine.none',
+        'error',
+        'neither podman nor docker is installed, so nothing can pull',
+        'install podman (apt-get install podman / dnf install podman)',
+      ),
+    );
   }
   return out;
 }
@@ -143,24 +207,65 @@ async function checkEngines(p: Probe): Promise<Finding[]> {
 async function checkAppCi(p: Probe): Promise<Finding[]> {
   const a = await p.appci;
   if (a.error) {
-    return [finding('app.ci', `kube.${a.error.kind}`, 'error', a.error.message, a.error.hint ?? LOGIN_HINT, false)];
+    return [
+      finding(
+        'app.ci',
+        `kube.${a.error.kind}`,
+        'error',
+        a.error.message,
+        a.error.hint ?? LOGIN_HINT,
+        false,
+      ),
+    ];
   }
   const f = a.facts!;
-  const out = [finding('app.ci', 'kube.identity', 'ok', `app.ci context "${f.context}" (${f.contextFoundBy}) logs you in as ${f.user}`)];
+  const out = [
+    finding(
+      'app.ci',
+      'kube.identity',
+      'ok',
+      `app.ci context "${f.context}" (${f.contextFoundBy}) logs you in as ${f.user}`,
+    ),
+  ];
   if (f.expiresAt) {
-    const days = (Date.parse(f.expiresAt) - p.setup.now().getTime()) / 86_400_000;
+    const days =
+      (Date.parse(f.expiresAt) - p.setup.now().getTime()) / 86_400_000;
     out.push(
       days < 3
-        ? finding('app.ci', 'kube.token-expiring', 'warn', `the app.ci token ${f.token} ${f.expiry}; every QCI credential made from it stops working then`, LOGIN_HINT)
-        : finding('app.ci', 'kube.token', 'ok', `the app.ci token ${f.token} ${f.expiry}`),
+        ? finding(
+            'app.ci',
+            'kube.token-expiring',
+            'warn',
+            `the app.ci token ${f.token} ${f.expiry}; every QCI credential made from it stops working then`,
+            LOGIN_HINT,
+          )
+        : finding(
+            'app.ci',
+            'kube.token',
+            'ok',
+            `the app.ci token ${f.token} ${f.expiry}`,
+          ),
     );
   } else {
-    out.push(finding('app.ci', 'kube.token', 'ok', `the app.ci token ${f.token} is valid (its expiry is not readable)`));
+    out.push(
+      finding(
+        'app.ci',
+        'kube.token',
+        'ok',
+        `the app.ci token ${f.token} is valid (its expiry is not readable)`,
+      ),
+    );
   }
   out.push(
     f.qciAccess
       ? finding('app.ci', 'kube.access', 'ok', `${f.user} may pull from QCI`)
-      : finding('app.ci', 'kube.access', 'error', `${f.user} may not pull from QCI (app.ci denies get imagestreams/layers in ocp)`, QCI_ACCESS_HINT),
+      : finding(
+          'app.ci',
+          'kube.access',
+          'error',
+          `${f.user} may not pull from QCI (app.ci denies get imagestreams/layers in ocp)`,
+          QCI_ACCESS_HINT,
+        ),
   );
   return out;
 }
@@ -172,7 +277,10 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
   const t = (path: string) => tildify(path, p.setup.home);
   const perEngine = await p.files;
   const effective = new Map<EngineName, EffectiveCredential>(
-    perEngine.map(({ engine, states }) => [engine, effectiveCredential(states, host, QCI_REPOSITORY_PATH, { engine })]),
+    perEngine.map(({ engine, states }) => [
+      engine,
+      effectiveCredential(states, host, QCI_REPOSITORY_PATH, { engine }),
+    ]),
   );
   const podmanView = effective.get('podman')!;
   const seen = new Set<string>();
@@ -181,50 +289,147 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
       if (seen.has(`${file.path}`)) continue;
       seen.add(file.path);
       if (file.state === 'corrupt' || file.state === 'unreadable') {
-        out.push(finding('auth files', 'auth.corrupt', 'error', `${file.reason}: ${engine} fails while it reads this file`, `fix the JSON in ${t(file.path)}, or move it away`));
+        out.push(
+          finding(
+            'auth files',
+            'auth.corrupt',
+            'error',
+            `${file.reason}: ${engine} fails while it reads this file`,
+            `fix the JSON in ${t(file.path)}, or move it away`,
+          ),
+        );
         continue;
       }
       if (file.state !== 'ok') continue;
       for (const [hostKey, helper] of Object.entries(file.credHelpers)) {
         if (!keyBelongsToHost(hostKey, host)) continue;
-        if (helper === HELPER_NAME) out.push(...(await checkOwnHelper(p, t(file.path))));
-        else out.push(finding('auth files', 'auth.helper', 'info', `${t(file.path)} sends ${host} to the credential helper docker-credential-${helper}; its secret is not in the file`));
+        if (helper === HELPER_NAME)
+          out.push(...(await checkOwnHelper(p, t(file.path))));
+        else
+          out.push(
+            finding(
+              'auth files',
+              'auth.helper',
+              'info',
+              `${t(file.path)} sends ${host} to the credential helper docker-credential-${helper}; its secret is not in the file`,
+            ),
+          );
       }
       if (file.credsStore) {
-        out.push(finding('auth files', 'auth.credsstore', 'info', `${t(file.path)} keeps docker's secrets in docker-credential-${file.credsStore} (credsStore); podman ignores credsStore`));
+        out.push(
+          finding(
+            'auth files',
+            'auth.credsstore',
+            'info',
+            `${t(file.path)} keeps docker's secrets in docker-credential-${file.credsStore} (credsStore); podman ignores credsStore`,
+          ),
+        );
       }
       for (const entry of file.entries) {
         if (!keyBelongsToHost(entry.key, host)) continue;
         const where = `${entry.key} in ${t(file.path)}`;
         const secret = entry.password();
-        const usedBy = [...effective].filter(([, e]) => e.winner?.file.path === file.path && e.winner?.key === entry.key).map(([name]) => name);
-        const role = usedBy.length > 0 ? `${usedBy.join(' and ')} send${usedBy.length === 1 ? 's' : ''} it` : 'nothing sends it now (another entry comes first)';
-        const unreachable = podmanView.unreachableByPodmanLogout.some((s) => s.file.path === file.path && s.key === entry.key);
+        const usedBy = [...effective]
+          .filter(
+            ([, e]) =>
+              e.winner?.file.path === file.path && e.winner?.key === entry.key,
+          )
+          .map(([name]) => name);
+        const role =
+          usedBy.length > 0
+            ? `${usedBy.join(' and ')} send${usedBy.length === 1 ? 's' : ''} it`
+            : 'nothing sends it now (another entry comes first)';
+        const unreachable = podmanView.unreachableByPodmanLogout.some(
+          (s) => s.file.path === file.path && s.key === entry.key,
+        );
         const logoutFix = `podman logout --authfile ${t(file.path)} ${entry.key}`;
         if (!secret) {
-          out.push(finding('auth files', 'auth.unusable', usedBy.length ? 'error' : 'warn', `${where} has no usable user:password (${entry.describe()}); ${role}`, logoutFix, true));
+          out.push(
+            finding(
+              'auth files',
+              'auth.unusable',
+              usedBy.length ? 'error' : 'warn',
+              `${where} has no usable user:password (${entry.describe()}); ${role}`,
+              logoutFix,
+              true,
+            ),
+          );
           continue;
         }
         const state = await p.tokenState(secret);
         if (state === 'expired') {
-          const why = unreachable ? '; `podman logout` does not remove it (it is not in podman\'s primary file), so it keeps breaking pulls' : '';
-          out.push(finding('auth files', 'auth.expired', usedBy.length ? 'error' : 'warn', `${where} holds an expired or revoked app.ci token (${maskToken(secret)}); ${role}${why}`, logoutFix, true));
+          const why = unreachable
+            ? "; `podman logout` does not remove it (it is not in podman's primary file), so it keeps breaking pulls"
+            : '';
+          out.push(
+            finding(
+              'auth files',
+              'auth.expired',
+              usedBy.length ? 'error' : 'warn',
+              `${where} holds an expired or revoked app.ci token (${maskToken(secret)}); ${role}${why}`,
+              logoutFix,
+              true,
+            ),
+          );
         } else if (state === 'other-user') {
-          out.push(finding('auth files', 'auth.other-user', 'warn', `${where} holds another user's valid app.ci token; ${role}`, logoutFix));
+          out.push(
+            finding(
+              'auth files',
+              'auth.other-user',
+              'warn',
+              `${where} holds another user's valid app.ci token; ${role}`,
+              logoutFix,
+            ),
+          );
         } else if (state === 'unknown') {
-          out.push(finding('auth files', 'auth.unchecked', 'info', `${where}: qci could not check its token (app.ci unreachable); ${role}`));
+          out.push(
+            finding(
+              'auth files',
+              'auth.unchecked',
+              'info',
+              `${where}: qci could not check its token (app.ci unreachable); ${role}`,
+            ),
+          );
         } else {
-          out.push(finding('auth files', 'auth.valid', 'ok', `${where} holds a valid app.ci token${state === 'current' ? ' (your kube context\'s)' : ''}; ${role}`));
+          out.push(
+            finding(
+              'auth files',
+              'auth.valid',
+              'ok',
+              `${where} holds a valid app.ci token${state === 'current' ? " (your kube context's)" : ''}; ${role}`,
+            ),
+          );
           if (unreachable && usedBy.length === 0) {
-            out.push(finding('auth files', 'auth.unreachable-by-logout', 'info', `${where} is outside podman's primary file: \`podman logout\` will not remove it`));
+            out.push(
+              finding(
+                'auth files',
+                'auth.unreachable-by-logout',
+                'info',
+                `${where} is outside podman's primary file: \`podman logout\` will not remove it`,
+              ),
+            );
           }
         }
       }
     }
   }
   for (const [engine, e] of effective) {
-    if (e.outcome === 'none' && (engine === 'podman' ? onPath('podman', p.setup.env) : onPath('docker', p.setup.env))) {
-      out.push(finding('auth files', `auth.none.${engine}`, engine === 'podman' ? 'warn' : 'info', `${engine} has no credential for ${host}: its pulls from QCI fail with "unauthorized"`, engine === 'podman' ? 'qci login' : 'qci login --engine docker', engine === 'podman'));
+    if (
+      e.outcome === 'none' &&
+      (engine === 'podman'
+        ? onPath('podman', p.setup.env)
+        : onPath('docker', p.setup.env))
+    ) {
+      out.push(
+        finding(
+          'auth files',
+          `auth.none.${engine}`,
+          engine === 'podman' ? 'warn' : 'info',
+          `${engine} has no credential for ${host}: its pulls from QCI fail with "unauthorized"`,
+          engine === 'podman' ? 'qci login' : 'qci login --engine docker',
+          engine === 'podman',
+        ),
+      );
     }
   }
   return out;
@@ -237,19 +442,50 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
 async function checkOwnHelper(p: Probe, file: string): Promise<Finding[]> {
   const where = `${file} sends ${p.setup.settings.registry} to ${HELPER_BINARY}`;
   if (!onPath(HELPER_BINARY, p.setup.env)) {
-    return [finding('auth files', 'auth.helper-missing', 'error', `${where}, which is not on PATH: podman fails every pull from QCI`, 'npm install -g . in the qci checkout (or put its bin/ on PATH), or: qci logout --helper')];
+    return [
+      finding(
+        'auth files',
+        'auth.helper-missing',
+        'error',
+        `${where}, which is not on PATH: podman fails every pull from QCI`,
+        'npm install -g . in the qci checkout (or put its bin/ on PATH), or: qci logout --helper',
+      ),
+    ];
   }
   let current: Awaited<ReturnType<typeof currentAppCiToken>>;
   try {
     current = await currentAppCiToken(p.setup.env, p.setup.context);
   } catch (error) {
-    return [finding('auth files', 'auth.helper-no-token', 'error', `${where}, which has no token to answer with: ${error instanceof Error ? error.message : String(error)}`, LOGIN_HINT)];
+    return [
+      finding(
+        'auth files',
+        'auth.helper-no-token',
+        'error',
+        `${where}, which has no token to answer with: ${error instanceof Error ? error.message : String(error)}`,
+        LOGIN_HINT,
+      ),
+    ];
   }
   const state = await p.tokenState(current.token);
   if (state === 'expired') {
-    return [finding('auth files', 'auth.helper-expired', 'error', `${where}, which answers with the token of ${current.source} (${maskToken(current.token)}): it has expired or was revoked`, LOGIN_HINT)];
+    return [
+      finding(
+        'auth files',
+        'auth.helper-expired',
+        'error',
+        `${where}, which answers with the token of ${current.source} (${maskToken(current.token)}): it has expired or was revoked`,
+        LOGIN_HINT,
+      ),
+    ];
   }
-  return [finding('auth files', 'auth.helper', 'ok', `${where}, which answers with the token of ${current.source}${state === 'unknown' ? ' (not checked: app.ci unreachable)' : ''}`)];
+  return [
+    finding(
+      'auth files',
+      'auth.helper',
+      'ok',
+      `${where}, which answers with the token of ${current.source}${state === 'unknown' ? ' (not checked: app.ci unreachable)' : ''}`,
+    ),
+  ];
 }
 
 /** Environment variables that make podman fail or forget (REFERENCE §5, seen with podman 4.3.1). */
@@ -257,15 +493,47 @@ async function checkEnvironment(p: Probe): Promise<Finding[]> {
   const env = p.setup.env;
   const out: Finding[] = [];
   if (env.REGISTRY_AUTH_FILE && !existsSync(env.REGISTRY_AUTH_FILE)) {
-    out.push(finding('environment', 'env.registry-auth-file', 'error', `REGISTRY_AUTH_FILE points at ${env.REGISTRY_AUTH_FILE}, which does not exist: podman fails every pull ("no such file or directory")`, `echo '{}' > ${env.REGISTRY_AUTH_FILE}   # or: unset REGISTRY_AUTH_FILE`));
+    out.push(
+      finding(
+        'environment',
+        'env.registry-auth-file',
+        'error',
+        `REGISTRY_AUTH_FILE points at ${env.REGISTRY_AUTH_FILE}, which does not exist: podman fails every pull ("no such file or directory")`,
+        `echo '{}' > ${env.REGISTRY_AUTH_FILE}   # or: unset REGISTRY_AUTH_FILE`,
+      ),
+    );
   }
   if (env.DOCKER_CONFIG && !existsSync(`${env.DOCKER_CONFIG}/config.json`)) {
-    out.push(finding('environment', 'env.docker-config', 'error', `DOCKER_CONFIG is ${env.DOCKER_CONFIG} but it holds no config.json: podman fails every pull`, `mkdir -p ${env.DOCKER_CONFIG} && echo '{}' > ${env.DOCKER_CONFIG}/config.json   # or: unset DOCKER_CONFIG`));
+    out.push(
+      finding(
+        'environment',
+        'env.docker-config',
+        'error',
+        `DOCKER_CONFIG is ${env.DOCKER_CONFIG} but it holds no config.json: podman fails every pull`,
+        `mkdir -p ${env.DOCKER_CONFIG} && echo '{}' > ${env.DOCKER_CONFIG}/config.json   # or: unset DOCKER_CONFIG`,
+      ),
+    );
   }
   if (!env.XDG_RUNTIME_DIR) {
-    out.push(finding('environment', 'env.xdg-runtime-dir', 'warn', `XDG_RUNTIME_DIR is not set: podman keeps logins in /run/containers/${p.setup.uid}/auth.json, which a reboot clears`, 'log in through a login session (ssh, or machinectl shell), or set XDG_RUNTIME_DIR'));
+    out.push(
+      finding(
+        'environment',
+        'env.xdg-runtime-dir',
+        'warn',
+        `XDG_RUNTIME_DIR is not set: podman keeps logins in /run/containers/${p.setup.uid}/auth.json, which a reboot clears`,
+        'log in through a login session (ssh, or machinectl shell), or set XDG_RUNTIME_DIR',
+      ),
+    );
   } else if (!existsSync(env.XDG_RUNTIME_DIR)) {
-    out.push(finding('environment', 'env.xdg-runtime-dir', 'warn', `XDG_RUNTIME_DIR is ${env.XDG_RUNTIME_DIR}, which does not exist: podman login creates it, and it may not survive a logout`, `mkdir -m 700 -p ${env.XDG_RUNTIME_DIR}`));
+    out.push(
+      finding(
+        'environment',
+        'env.xdg-runtime-dir',
+        'warn',
+        `XDG_RUNTIME_DIR is ${env.XDG_RUNTIME_DIR}, which does not exist: podman login creates it, and it may not survive a logout`,
+        `mkdir -m 700 -p ${env.XDG_RUNTIME_DIR}`,
+      ),
+    );
   }
   return out;
 }
@@ -281,19 +549,51 @@ async function checkOldRegistries(p: Probe): Promise<Finding[]> {
       seen.add(file.path);
       for (const entry of file.entries) {
         if (keyBelongsToHost(entry.key, DECOMMISSIONED_REGISTRY)) {
-          out.push(finding('old registries', 'old.auth-decommissioned', 'warn', `${entry.key} in ${t(file.path)} is for ${DECOMMISSIONED_REGISTRY}, which is decommissioned`, `podman logout --authfile ${t(file.path)} ${entry.key}`, true));
+          out.push(
+            finding(
+              'old registries',
+              'old.auth-decommissioned',
+              'warn',
+              `${entry.key} in ${t(file.path)} is for ${DECOMMISSIONED_REGISTRY}, which is decommissioned`,
+              `podman logout --authfile ${t(file.path)} ${entry.key}`,
+              true,
+            ),
+          );
         } else if (keyBelongsToHost(entry.key, APP_CI_REGISTRY)) {
-          out.push(finding('old registries', 'old.auth-internal', 'info', `${entry.key} in ${t(file.path)} is for ${APP_CI_REGISTRY}, app.ci's internal registry; CI users pull from QCI`));
+          out.push(
+            finding(
+              'old registries',
+              'old.auth-internal',
+              'info',
+              `${entry.key} in ${t(file.path)} is for ${APP_CI_REGISTRY}, app.ci's internal registry; CI users pull from QCI`,
+            ),
+          );
         }
       }
     }
   }
   if (onPath('podman', p.setup.env)) {
-    const images = await p.setup.runner({ command: 'podman', args: ['images', '--format', '{{.Repository}}:{{.Tag}}'], env: p.setup.env, timeoutMs: 4_000 });
+    const images = await p.setup.runner({
+      command: 'podman',
+      args: ['images', '--format', '{{.Repository}}:{{.Tag}}'],
+      env: p.setup.env,
+      timeoutMs: 4_000,
+    });
     if (images.exitCode === 0) {
       for (const name of images.stdout.split('\n').filter(Boolean)) {
-        if (name.startsWith(`${DECOMMISSIONED_REGISTRY}/`) || name.startsWith(`${APP_CI_REGISTRY}/`)) {
-          out.push(finding('old registries', 'old.image', 'info', `the local image ${name} comes from ${name.split('/')[0]}; its QCI pull spec is what to use now`, `qci pullspec ${name}`));
+        if (
+          name.startsWith(`${DECOMMISSIONED_REGISTRY}/`) ||
+          name.startsWith(`${APP_CI_REGISTRY}/`)
+        ) {
+          out.push(
+            finding(
+              'old registries',
+              'old.image',
+              'info',
+              `the local image ${name} comes from ${name.split('/')[0]}; its QCI pull spec is what to use now`,
+              `qci pullspec ${name}`,
+            ),
+          );
         }
       }
     }
@@ -308,19 +608,76 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
   try {
     ping = await pingRegistry(host, { env: p.setup.env, tlsVerify, timeoutMs });
   } catch (error) {
-    return [finding('registry', 'registry.unreachable', 'error', error instanceof Error ? error.message : String(error), 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false')];
+    return [
+      finding(
+        'registry',
+        'registry.unreachable',
+        'error',
+        error instanceof Error ? error.message : String(error),
+        'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false',
+      ),
+    ];
   }
-  const out = [finding('registry', 'registry.reachable', 'ok', `${host} answers (${ping.url}: HTTP ${ping.status})`)];
+  const out = [
+    finding(
+      'registry',
+      'registry.reachable',
+      'ok',
+      `${host} answers (${ping.url}: HTTP ${ping.status})`,
+    ),
+  ];
   const podmanFiles = (await p.files).find((f) => f.engine === 'podman')!;
-  const winner = effectiveCredential(podmanFiles.states, host, QCI_REPOSITORY_PATH, { engine: 'podman' }).winner;
+  const winner = effectiveCredential(
+    podmanFiles.states,
+    host,
+    QCI_REPOSITORY_PATH,
+    { engine: 'podman' },
+  ).winner;
   let password = winner?.entry?.password();
-  if (winner?.helper === HELPER_NAME) password = (await currentAppCiToken(p.setup.env, p.setup.context).catch(() => undefined))?.token;
+  if (winner?.helper === HELPER_NAME)
+    password = (
+      await currentAppCiToken(p.setup.env, p.setup.context).catch(
+        () => undefined,
+      )
+    )?.token;
   if (!winner || !password) return out;
-  const check = await checkCredential(host, ping, { user: winner.entry?.user ?? 'user', password }, { env: p.setup.env, tlsVerify, timeoutMs });
+  const check = await checkCredential(
+    host,
+    ping,
+    { user: winner.entry?.user ?? 'user', password },
+    { env: p.setup.env, tlsVerify, timeoutMs },
+  );
   const where = `${winner.key} in ${tildify(winner.file.path, p.setup.home)}`;
-  if (check.state === 'accepted') out.push(finding('registry', 'registry.credential', 'ok', `${host} accepts the credential podman sends (${where})`));
-  else if (check.state === 'denied') out.push(finding('registry', 'registry.credential', 'error', `${host} refuses the credential podman sends (${where}): access denied`, QCI_ACCESS_HINT));
-  else if (check.state === 'rejected') out.push(finding('registry', 'registry.credential', 'error', `${host} rejects the credential podman sends (${where}, HTTP ${check.status})`, 'qci doctor --fix (or: qci logout && qci login)', true));
+  if (check.state === 'accepted')
+    out.push(
+      finding(
+        'registry',
+        'registry.credential',
+        'ok',
+        `${host} accepts the credential podman sends (${where})`,
+      ),
+    );
+  else if (check.state === 'denied')
+    out.push(
+      finding(
+        'registry',
+        'registry.credential',
+        'error',
+        `${host} refuses the credential podman sends (${where}): access denied`,
+        QCI_ACCESS_HINT,
+      ),
+    );
+  else if (check.state === 'rejected')
+    out.push(
+      finding(
+        'registry',
+        'registry.credential',
+        'error',
+        `${host} rejects the credential podman sends (${where}, HTTP ${check.status})`,
+        'qci doctor --fix (or: qci logout && qci login)',
+        true,
+      ),
+    );
   return out;
 }
 
@@ -330,9 +687,19 @@ export interface DoctorOptions {
   onCheck?: (check: string, findings: Finding[]) => void;
 }
 
-export const CHECKS = ['engines', 'app.ci', 'auth files', 'environment', 'old registries', 'registry'] as const;
+export const CHECKS = [
+  'engines',
+  'app.ci',
+  'auth files',
+  'environment',
+  'old registries',
+  'registry',
+] as const;
 
-export async function runDoctor(setup: AuthSetup, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(
+  setup: AuthSetup,
+  options: DoctorOptions = {},
+): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const p = probe(setup);
   const checks: Record<(typeof CHECKS)[number], () => Promise<Finding[]>> = {
@@ -347,10 +714,28 @@ export async function runDoctor(setup: AuthSetup, options: DoctorOptions = {}): 
     CHECKS.map(async (name) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<Finding[]>((resolve) => {
-        timer = setTimeout(() => resolve([finding(name, `${name}.timeout`, 'warn', `the ${name} check did not finish within ${timeoutMs / 1000} s`)]), timeoutMs);
+        timer = setTimeout(
+          () =>
+            resolve([
+              finding(
+                name,
+                `${name}.timeout`,
+                'warn',
+                `the ${name} check did not finish within ${timeoutMs / 1000} s`,
+              ),
+            ]),
+          timeoutMs,
+        );
       });
       const findings = await Promise.race([
-        checks[name]().catch((error: unknown) => [finding(name, `${name}.failed`, 'warn', `the ${name} check failed: ${error instanceof Error ? error.message : String(error)}`)]),
+        checks[name]().catch((error: unknown) => [
+          finding(
+            name,
+            `${name}.failed`,
+            'warn',
+            `the ${name} check failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ]),
         timeout,
       ]);
       clearTimeout(timer);
@@ -360,14 +745,23 @@ export async function runDoctor(setup: AuthSetup, options: DoctorOptions = {}): 
   );
   // Checks in their fixed order; within a check, the order it found things in (the story reads right).
   const findings = results.flat();
-  return { registry: setup.settings.registry, findings, healthy: !findings.some((f) => f.severity === 'error'), fixed: [] };
+  return {
+    registry: setup.settings.registry,
+    findings,
+    healthy: !findings.some((f) => f.severity === 'error'),
+    fixed: [],
+  };
 }
 
 /**
  * The safe repairs: remove QCI entries whose token is dead (each file keeps a backup), then log in if
  * the engine would still send nothing valid. Then the checks run again.
  */
-export async function fixAndRecheck(setup: AuthSetup, report: DoctorReport, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function fixAndRecheck(
+  setup: AuthSetup,
+  report: DoctorReport,
+  options: DoctorOptions = {},
+): Promise<DoctorReport> {
   const fixed: string[] = [];
   const host = setup.settings.registry;
   const p = probe(setup);
@@ -376,31 +770,63 @@ export async function fixAndRecheck(setup: AuthSetup, report: DoctorReport, opti
   for (const { refs, states } of await p.files) {
     for (const file of states) {
       if (file.state !== 'ok' || stale.has(file.path)) continue;
-      const qciEntries = file.entries.filter((e) => keyBelongsToHost(e.key, host) || keyBelongsToHost(e.key, DECOMMISSIONED_REGISTRY));
+      const qciEntries = file.entries.filter(
+        (e) =>
+          keyBelongsToHost(e.key, host) ||
+          keyBelongsToHost(e.key, DECOMMISSIONED_REGISTRY),
+      );
       if (qciEntries.length === 0) continue;
-      const verdicts = await Promise.all(qciEntries.map(async (e) => (keyBelongsToHost(e.key, DECOMMISSIONED_REGISTRY) ? 'expired' : e.password() ? await p.tokenState(e.password()!) : 'expired')));
+      const verdicts = await Promise.all(
+        qciEntries.map(async (e) =>
+          keyBelongsToHost(e.key, DECOMMISSIONED_REGISTRY)
+            ? 'expired'
+            : e.password()
+              ? await p.tokenState(e.password()!)
+              : 'expired',
+        ),
+      );
       // Only when every QCI entry in the file is dead: removing a file's QCI entries is all or nothing.
       if (!verdicts.every((v) => v === 'expired')) continue;
       stale.add(file.path);
       const ref = refs.find((r) => r.path === file.path);
       for (const registry of [host, DECOMMISSIONED_REGISTRY]) {
-        const result = await removeCredentials(file.path, registry, ref ? { format: ref.format } : {});
-        if (result.removed.length > 0) fixed.push(`removed ${result.removed.join(', ')} from ${t(file.path)} (backup: ${result.backupPath ? t(result.backupPath) : 'none'})`);
+        const result = await removeCredentials(
+          file.path,
+          registry,
+          ref ? { format: ref.format } : {},
+        );
+        if (result.removed.length > 0)
+          fixed.push(
+            `removed ${result.removed.join(', ')} from ${t(file.path)} (backup: ${result.backupPath ? t(result.backupPath) : 'none'})`,
+          );
       }
     }
   }
-  const needsLogin = report.findings.some((f) => f.autoFix && (f.id.startsWith('auth.') || f.id === 'registry.credential')) || fixed.length > 0;
+  const needsLogin =
+    report.findings.some(
+      (f) =>
+        f.autoFix &&
+        (f.id.startsWith('auth.') || f.id === 'registry.credential'),
+    ) || fixed.length > 0;
   if (needsLogin) {
-    const podmanFiles = await readAuthFiles(candidates(setup, 'podman', await p.version));
-    const winner = effectiveCredential(podmanFiles, host, QCI_REPOSITORY_PATH, { engine: 'podman' }).winner;
+    const podmanFiles = await readAuthFiles(
+      candidates(setup, 'podman', await p.version),
+    );
+    const winner = effectiveCredential(podmanFiles, host, QCI_REPOSITORY_PATH, {
+      engine: 'podman',
+    }).winner;
     const secret = winner?.entry?.password();
     const state = secret ? await p.tokenState(secret) : 'expired';
     if (state !== 'current' && state !== 'valid') {
       try {
         const login = await loginToQci(setup, {});
-        fixed.push(`logged ${login.engine} in to ${host} as ${login.user} (credential in ${t(login.authFile)})`);
+        fixed.push(
+          `logged ${login.engine} in to ${host} as ${login.user} (credential in ${t(login.authFile)})`,
+        );
       } catch (error) {
-        fixed.push(`could not log in: ${error instanceof Error ? error.message : String(error)}`);
+        fixed.push(
+          `could not log in: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }
@@ -409,22 +835,58 @@ export async function fixAndRecheck(setup: AuthSetup, report: DoctorReport, opti
 }
 
 /** `qci doctor --explain TEXT`: what a pasted podman, docker or skopeo error means. */
-export function explainError(text: string, host: string): { cause: FailureCause; detail: string; fix: string } {
+export function explainError(
+  text: string,
+  host: string,
+): { cause: FailureCause; detail: string; fix: string } {
   const cause = classifyEngineFailure(text);
   const table: Record<FailureCause, [string, string]> = {
-    'credentials-missing': ['the registry wants credentials and got none it accepts: not logged in, or a stale entry is being sent', 'qci doctor (it names the file), then qci login'],
-    'credentials-rejected': [`the registry rejected the stored credential: for ${host} that means its app.ci token expired (they last 28 days) or was revoked`, 'qci doctor --fix'],
-    'token-expired': ['the registry token expired mid-operation; a new pull gets a new one', 'run the pull again; if it repeats: qci login'],
+    'credentials-missing': [
+      'the registry wants credentials and got none it accepts: not logged in, or a stale entry is being sent',
+      'qci doctor (it names the file), then qci login',
+    ],
+    'credentials-rejected': [
+      `the registry rejected the stored credential: for ${host} that means its app.ci token expired (they last 28 days) or was revoked`,
+      'qci doctor --fix',
+    ],
+    'token-expired': [
+      'the registry token expired mid-operation; a new pull gets a new one',
+      'run the pull again; if it repeats: qci login',
+    ],
     denied: ['logged in, but not allowed to pull this image', QCI_ACCESS_HINT],
-    'not-found': ['the image or tag does not exist: for QCI, the tag NS_NAME_TAG was never promoted or is misspelled (not a login problem)', 'qci pullspec NS/NAME:TAG (check the tag), qci promoted CONFIG (what a config publishes)'],
-    'rate-limited': ['the registry is rate limiting', 'wait a minute and retry'],
+    'not-found': [
+      'the image or tag does not exist: for QCI, the tag NS_NAME_TAG was never promoted or is misspelled (not a login problem)',
+      'qci pullspec NS/NAME:TAG (check the tag), qci promoted CONFIG (what a config publishes)',
+    ],
+    'rate-limited': [
+      'the registry is rate limiting',
+      'wait a minute and retry',
+    ],
     'server-error': ['the registry had a server error', 'retry shortly'],
-    dns: ['the registry host name does not resolve', 'check the host name, your network and VPN'],
-    refused: ['nothing listens at the registry address', 'check the host and port, your network and VPN'],
-    timeout: ['the registry did not answer in time', 'check your network and VPN, then retry'],
-    'http-registry': ['the registry speaks plain HTTP but the client expected HTTPS', 'for a local test registry: --tls-verify=false'],
-    tls: ['the registry TLS certificate is not trusted', 'check the CA bundle or a TLS-inspecting proxy'],
-    unknown: ['qci does not recognise this error', 'qci doctor runs every check; paste the full error into an issue if that finds nothing'],
+    dns: [
+      'the registry host name does not resolve',
+      'check the host name, your network and VPN',
+    ],
+    refused: [
+      'nothing listens at the registry address',
+      'check the host and port, your network and VPN',
+    ],
+    timeout: [
+      'the registry did not answer in time',
+      'check your network and VPN, then retry',
+    ],
+    'http-registry': [
+      'the registry speaks plain HTTP but the client expected HTTPS',
+      'for a local test registry: --tls-verify=false',
+    ],
+    tls: [
+      'the registry TLS certificate is not trusted',
+      'check the CA bundle or a TLS-inspecting proxy',
+    ],
+    unknown: [
+      'qci does not recognise this error',
+      'qci doctor runs every check; paste the full error into an issue if that finds nothing',
+    ],
   };
   const [detail, fix] = table[cause];
   return { cause, detail, fix };

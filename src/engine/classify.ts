@@ -20,16 +20,31 @@ export type FailureCause =
 const RULES: [FailureCause, RegExp][] = [
   ['http-registry', /server gave HTTP response to HTTPS client/i],
   ['tls', /x509:|certificate signed by unknown authority|tls: /i],
-  ['dns', /no such host|server misbehaving|Temporary failure in name resolution/i],
+  [
+    'dns',
+    /no such host|server misbehaving|Temporary failure in name resolution/i,
+  ],
   ['refused', /connection refused/i],
   ['timeout', /i\/o timeout|context deadline exceeded|TLS handshake timeout/i],
   ['rate-limited', /toomanyrequests|429 Too Many Requests/i],
   ['token-expired', /token expired/i],
-  ['credentials-rejected', /invalid username\/password|unable to retrieve auth token|Existing credentials are invalid/i],
-  ['denied', /(?<!permission )\bdenied\b|403 \(Forbidden\)|pull access denied/i],
-  ['not-found', /manifest unknown|name unknown|not found: manifest|manifest for .* not found|repository .* not found/i],
+  [
+    'credentials-rejected',
+    /invalid username\/password|unable to retrieve auth token|Existing credentials are invalid/i,
+  ],
+  [
+    'denied',
+    /(?<!permission )\bdenied\b|403 \(Forbidden\)|pull access denied/i,
+  ],
+  [
+    'not-found',
+    /manifest unknown|name unknown|not found: manifest|manifest for .* not found|repository .* not found/i,
+  ],
   ['credentials-missing', /authentication required|unauthorized/i],
-  ['server-error', /received unexpected HTTP status: 5\d\d|50[0-4] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i],
+  [
+    'server-error',
+    /received unexpected HTTP status: 5\d\d|50[0-4] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i,
+  ],
 ];
 
 export function classifyEngineFailure(output: string): FailureCause {
@@ -39,7 +54,11 @@ export function classifyEngineFailure(output: string): FailureCause {
 
 /** The last "Error: …" line of engine output, trimmed to one line, for --verbose and unknown failures. */
 export function engineErrorLine(output: string): string {
-  const lines = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const error = [...lines].reverse().find((l) => /^Error/i.test(l)) ?? lines.at(-1) ?? '';
+  const lines = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const error =
+    [...lines].reverse().find((l) => /^Error/i.test(l)) ?? lines.at(-1) ?? '';
   return error.length > 300 ? `${error.slice(0, 300)}…` : error;
 }

@@ -5,7 +5,10 @@ import { ExitCode, QciError } from '../core/errors.js';
 
 export type EngineName = 'podman' | 'docker';
 
-export function onPath(command: string, env: Record<string, string | undefined>): string | null {
+export function onPath(
+  command: string,
+  env: Record<string, string | undefined>,
+): string | null {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, command);
@@ -20,7 +23,10 @@ export function onPath(command: string, env: Record<string, string | undefined>)
 }
 
 /** `auto` means podman when installed, else docker. */
-export function findEngine(setting: EngineName | 'auto', env: Record<string, string | undefined>): EngineName {
+export function findEngine(
+  setting: EngineName | 'auto',
+  env: Record<string, string | undefined>,
+): EngineName {
   if (setting !== 'auto') {
     if (!onPath(setting, env)) {
       throw new QciError(`${setting} is not installed (not found on PATH)`, {
@@ -50,7 +56,8 @@ export interface LoginArgs {
 
 /** The password always goes on stdin (--password-stdin): argv is visible to every user of the machine. */
 export function buildLoginArgs(o: LoginArgs): string[] {
-  if (o.engine === 'docker') return ['login', '--password-stdin', '--username', o.user, o.host];
+  if (o.engine === 'docker')
+    return ['login', '--password-stdin', '--username', o.user, o.host];
   return [
     'login',
     '--password-stdin',
@@ -77,7 +84,14 @@ export interface PullArgs {
 }
 
 export function buildPullArgs(o: PullArgs): string[] {
-  if (o.engine === 'docker') return ['pull', '--platform', o.platform, ...(o.quiet ? ['--quiet'] : []), o.pullSpec];
+  if (o.engine === 'docker')
+    return [
+      'pull',
+      '--platform',
+      o.platform,
+      ...(o.quiet ? ['--quiet'] : []),
+      o.pullSpec,
+    ];
   return [
     'pull',
     '--platform',

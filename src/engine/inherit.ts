@@ -37,8 +37,18 @@ export function signalExitCode(signal: NodeJS.Signals): number {
  * Starts `command` with inherited stdio and waits for it. `onStart` gets the handle synchronously after
  * the spawn, so a signal that arrives later can always be forwarded.
  */
-export async function runInheritingStdio(request: InheritRequest, log: (line: string) => void, onStart: (child: ChildHandle) => void): Promise<InheritResult> {
-  log(describeCommand({ command: request.command, args: request.args, secrets: request.secrets ?? [] }));
+export async function runInheritingStdio(
+  request: InheritRequest,
+  log: (line: string) => void,
+  onStart: (child: ChildHandle) => void,
+): Promise<InheritResult> {
+  log(
+    describeCommand({
+      command: request.command,
+      args: request.args,
+      secrets: request.secrets ?? [],
+    }),
+  );
   const child = execa(request.command, request.args, {
     env: request.env,
     extendEnv: false,
@@ -53,9 +63,18 @@ export async function runInheritingStdio(request: InheritRequest, log: (line: st
     },
   });
   const result = await child;
-  if (typeof result.exitCode === 'number') return { exitCode: result.exitCode, signal: null, startError: null };
-  if (result.signal) return { exitCode: signalExitCode(result.signal), signal: result.signal, startError: null };
-  const code = (result as { code?: string }).code ?? /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(result.message ?? '')?.[1];
-  if (code === 'ENOENT') return { exitCode: 127, signal: null, startError: 'not-found' };
+  if (typeof result.exitCode === 'number')
+    return { exitCode: result.exitCode, signal: null, startError: null };
+  if (result.signal)
+    return {
+      exitCode: signalExitCode(result.signal),
+      signal: result.signal,
+      startError: null,
+    };
+  const code =
+    (result as { code?: string }).code ??
+    /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(result.message ?? '')?.[1];
+  if (code === 'ENOENT')
+    return { exitCode: 127, signal: null, startError: 'not-found' };
   return { exitCode: 126, signal: null, startError: 'not-executable' };
 }

@@ -35,9 +35,16 @@ export interface RunResult {
 
 export type Runner = (request: RunRequest) => Promise<RunResult>;
 
-export function describeCommand(request: Pick<RunRequest, 'command' | 'args' | 'secrets' | 'input'>): string {
-  const quoted = [request.command, ...request.args].map((a) => (/^[\w@%+=:,./~-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
-  return redact(`${quoted.join(' ')}${request.input !== undefined ? ' <stdin' : ''}`, request.secrets ?? []);
+export function describeCommand(
+  request: Pick<RunRequest, 'command' | 'args' | 'secrets' | 'input'>,
+): string {
+  const quoted = [request.command, ...request.args].map((a) =>
+    /^[\w@%+=:,./~-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`,
+  );
+  return redact(
+    `${quoted.join(' ')}${request.input !== undefined ? ' <stdin' : ''}`,
+    request.secrets ?? [],
+  );
 }
 
 /** A runner over execa that reports each command to `log` (qci --verbose). */
@@ -60,16 +67,25 @@ export function processRunner(log: (line: string) => void): Runner {
         ...(request.signal ? { cancelSignal: request.signal } : {}),
       });
       // The program could not be started at all.
-      if (result.failed && result.exitCode === undefined && /ENOENT/.test(result.message ?? '')) throw missingTool(request.command);
+      if (
+        result.failed &&
+        result.exitCode === undefined &&
+        /ENOENT/.test(result.message ?? '')
+      )
+        throw missingTool(request.command);
       return {
-        exitCode: result.exitCode ?? (result.isCanceled ? ExitCode.interrupted : 1),
-        stdout: request.revealOutput ? String(result.stdout ?? '') : redact(String(result.stdout ?? ''), secrets),
+        exitCode:
+          result.exitCode ?? (result.isCanceled ? ExitCode.interrupted : 1),
+        stdout: request.revealOutput
+          ? String(result.stdout ?? '')
+          : redact(String(result.stdout ?? ''), secrets),
         stderr: redact(String(result.stderr ?? ''), secrets),
         timedOut: result.timedOut,
       };
     } catch (error) {
       if (error instanceof QciError) throw error;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingTool(request.command);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw missingTool(request.command);
       throw error;
     }
   };
@@ -79,6 +95,9 @@ export function missingTool(command: string): QciError {
   return new QciError(`${command} is not installed (not found on PATH)`, {
     kind: 'missing-tool',
     exitCode: ExitCode.missingTool,
-    hint: command === 'podman' || command === 'docker' ? `install podman (apt-get install podman / dnf install podman), or choose the other engine with --engine` : `install ${command}`,
+    hint:
+      command === 'podman' || command === 'docker'
+        ? `install podman (apt-get install podman / dnf install podman), or choose the other engine with --engine`
+        : `install ${command}`,
   });
 }

@@ -4,7 +4,11 @@
  * printed here; the command renders the result.
  */
 import { readFileSync } from 'node:fs';
-import type { FieldPath, PromotedImage, TargetSummary } from '../core/promotion.js';
+import type {
+  FieldPath,
+  PromotedImage,
+  TargetSummary,
+} from '../core/promotion.js';
 import type { WalkResult } from './walk.js';
 
 export interface FileFinding {
@@ -24,7 +28,12 @@ export interface PromotedFile {
 
 export interface PromotedResult {
   files: PromotedFile[];
-  summary: { configs: number; promoted: number; filesWithProblems: number; notConfigs: number };
+  summary: {
+    configs: number;
+    promoted: number;
+    filesWithProblems: number;
+    notConfigs: number;
+  };
 }
 
 /** What evaluating a config needs; loaded when the command runs, not at qci's start-up. */
@@ -41,17 +50,31 @@ function evaluate(
   explicit: boolean,
   options: { commit?: string; pullHost: string },
 ): PromotedFile | 'not-a-config' {
-  const file: PromotedFile = { path, promoted: [], targets: [], problems: [], warnings: [] };
+  const file: PromotedFile = {
+    path,
+    promoted: [],
+    targets: [],
+    problems: [],
+    warnings: [],
+  };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    file.problems.push({ field: '', line: null, message: `cannot read it: ${errnoText(error)}` });
+    file.problems.push({
+      field: '',
+      line: null,
+      message: `cannot read it: ${errnoText(error)}`,
+    });
     return file;
   }
   const lineCounter = new yaml.LineCounter();
   // YAML 1.1, as the Go YAML library ci-operator uses reads it (yes/no are booleans there too).
-  const doc = yaml.parseDocument(text, { lineCounter, version: '1.1', prettyErrors: false });
+  const doc = yaml.parseDocument(text, {
+    lineCounter,
+    version: '1.1',
+    prettyErrors: false,
+  });
   const syntax = doc.errors[0];
   if (syntax) {
     file.problems.push({
@@ -65,7 +88,11 @@ function evaluate(
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    file.problems.push({ field: '', line: null, message: `not usable YAML: ${error instanceof Error ? error.message : String(error)}` });
+    file.problems.push({
+      field: '',
+      line: null,
+      message: `not usable YAML: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return file;
   }
   if (!promotion.looksLikeCiOperatorConfig(data)) {
@@ -73,22 +100,32 @@ function evaluate(
     file.problems.push({
       field: '',
       line: null,
-      message: 'not a ci-operator config: none of images, promotion, build_root, tests or zz_generated_metadata at the top level',
+      message:
+        'not a ci-operator config: none of images, promotion, build_root, tests or zz_generated_metadata at the top level',
     });
     return file;
   }
-  const report = promotion.promotedImages(data, { ...options, sourcePath: path });
+  const report = promotion.promotedImages(data, {
+    ...options,
+    sourcePath: path,
+  });
   const lineOf = (fieldPath: FieldPath): number | null => {
     // The deepest node that exists: a missing key is reported at the mapping that lacks it.
     for (let n = fieldPath.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      const node =
+        n === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | undefined)
+        ?.range;
       if (range) return lineCounter.linePos(range[0]).line;
     }
     return null;
   };
   const findings = (list: { path: FieldPath; message: string }[]) =>
-    list.map((f) => ({ field: promotion.formatPath(f.path), line: lineOf(f.path), message: f.message }));
+    list.map((f) => ({
+      field: promotion.formatPath(f.path),
+      line: lineOf(f.path),
+      message: f.message,
+    }));
   file.promoted = report.promoted;
   file.targets = report.targets;
   file.problems = findings(report.problems);
@@ -111,9 +148,20 @@ export async function commitProblem(commit: string): Promise<string | null> {
 
 export async function runPromoted(
   paths: string[],
-  options: { images: string[]; commit?: string | undefined; pullHost: string; env: Record<string, string | undefined>; verbose: (line: string) => void; warn: (line: string) => void },
+  options: {
+    images: string[];
+    commit?: string | undefined;
+    pullHost: string;
+    env: Record<string, string | undefined>;
+    verbose: (line: string) => void;
+    warn: (line: string) => void;
+  },
 ): Promise<PromotedRun> {
-  const modules: Modules = { yaml: await import('yaml'), promotion: await import('../core/promotion.js'), walk: await import('./walk.js') };
+  const modules: Modules = {
+    yaml: await import('yaml'),
+    promotion: await import('../core/promotion.js'),
+    walk: await import('./walk.js'),
+  };
   const found = await modules.walk.walk(paths, {
     include: (name) => name.endsWith('.yaml') || name.endsWith('.yml'),
     gitignore: false,
@@ -123,7 +171,10 @@ export async function runPromoted(
   });
   const images = options.images;
   const notConfigs: string[] = [];
-  const result: PromotedResult = { files: [], summary: { configs: 0, promoted: 0, filesWithProblems: 0, notConfigs: 0 } };
+  const result: PromotedResult = {
+    files: [],
+    summary: { configs: 0, promoted: 0, filesWithProblems: 0, notConfigs: 0 },
+  };
   for (const path of [...found.files].sort()) {
     const file = evaluate(modules, path, found.explicit.has(path), {
       pullHost: options.pullHost,
@@ -135,11 +186,21 @@ export async function runPromoted(
       continue;
     }
     result.summary.configs++;
-    if (images.length > 0) file.promoted = file.promoted.filter((p) => images.includes(p.image));
+    if (images.length > 0)
+      file.promoted = file.promoted.filter((p) => images.includes(p.image));
     result.summary.promoted += file.promoted.length;
     if (file.problems.length > 0) result.summary.filesWithProblems++;
-    if (images.length === 0 || file.promoted.length > 0 || file.problems.length > 0) result.files.push(file);
+    if (
+      images.length === 0 ||
+      file.promoted.length > 0 ||
+      file.problems.length > 0
+    )
+      result.files.push(file);
   }
 
-  return { result, walk: { errors: found.errors, skipped: found.skipped }, notConfigs };
+  return {
+    result,
+    walk: { errors: found.errors, skipped: found.skipped },
+    notConfigs,
+  };
 }

@@ -40,7 +40,15 @@ export interface RewriteResult {
   files: string[];
   skipped: Skipped[];
   errors: { file: string; message: string }[];
-  summary: { scanned: number; changes: number; files: number; needsReview: number; skipped: number; errors: number; written: number };
+  summary: {
+    scanned: number;
+    changes: number;
+    files: number;
+    needsReview: number;
+    skipped: number;
+    errors: number;
+    written: number;
+  };
 }
 
 export interface RewriteRun {
@@ -58,13 +66,22 @@ export function formatMaxSize(bytes: number): string {
 
 export async function runRewrite(
   roots: string[],
-  options: { mode: RewriteResult['mode']; maxBytes: number; gitignore: boolean; env: Record<string, string | undefined>; verbose: (line: string) => void; warn: (line: string) => void },
+  options: {
+    mode: RewriteResult['mode'];
+    maxBytes: number;
+    gitignore: boolean;
+    env: Record<string, string | undefined>;
+    verbose: (line: string) => void;
+    warn: (line: string) => void;
+  },
 ): Promise<RewriteRun> {
   const { mode, maxBytes } = options;
   // Loaded here, not at start-up: qci's other commands never need them.
   const { walk, errnoText } = await import('./walk.js');
-  const { REGISTRY_MARKER, applyRewrites, findRegistryReferences } = await import('../core/rewrite.js');
-  const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } = await import('./scan.js');
+  const { REGISTRY_MARKER, applyRewrites, findRegistryReferences } =
+    await import('../core/rewrite.js');
+  const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } =
+    await import('./scan.js');
   const { availableParallelism } = await import('node:os');
 
   const found = await walk(roots, {
@@ -81,12 +98,27 @@ export async function runRewrite(
     files: [],
     skipped: found.skipped,
     errors: found.errors.map((e) => ({ file: e.path, message: e.message })),
-    summary: { scanned: 0, changes: 0, files: 0, needsReview: 0, skipped: 0, errors: 0, written: 0 },
+    summary: {
+      scanned: 0,
+      changes: 0,
+      files: 0,
+      needsReview: 0,
+      skipped: 0,
+      errors: 0,
+      written: 0,
+    },
   };
 
   // One pass over every byte, on all cores, finds the few files that mention a CI registry at all.
   const files = [...found.files].sort();
-  const screened = (await screenInParallel(files, maxBytes, REGISTRY_MARKER, availableParallelism())).sort((a, b) => a[0] - b[0]);
+  const screened = (
+    await screenInParallel(
+      files,
+      maxBytes,
+      REGISTRY_MARKER,
+      availableParallelism(),
+    )
+  ).sort((a, b) => a[0] - b[0]);
   result.summary.scanned = files.length;
   const candidates: string[] = [];
   for (const [index, outcome, code] of screened) {
@@ -94,8 +126,16 @@ export async function runRewrite(
     if (outcome === MENTIONS) candidates.push(file);
     else {
       result.summary.scanned--;
-      if (outcome === TOO_LARGE) result.skipped.push({ path: file, reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)` });
-      else result.errors.push({ file, message: `cannot read it: ${errnoText(Object.assign(new Error(code), { code }))}` });
+      if (outcome === TOO_LARGE)
+        result.skipped.push({
+          path: file,
+          reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+        });
+      else
+        result.errors.push({
+          file,
+          message: `cannot read it: ${errnoText(Object.assign(new Error(code), { code }))}`,
+        });
     }
   }
 
@@ -109,14 +149,24 @@ export async function runRewrite(
       continue;
     }
     if (read.kind === 'too-large') {
-      result.skipped.push({ path: file, reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)` });
+      result.skipped.push({
+        path: file,
+        reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+      });
       continue;
     }
     const bytes = read.bytes;
     if (bytes.indexOf(0) >= 0) {
       // Only worth a warning when it names one of the registries (not, say, prow.ci.openshift.org).
-      const names = bytes.indexOf('registry.ci.openshift.org') >= 0 || bytes.indexOf('registry.svc.ci.openshift.org') >= 0;
-      result.skipped.push({ path: file, reason: names ? 'binary file (it has NUL bytes) that names a CI registry; not changed' : 'binary file' });
+      const names =
+        bytes.indexOf('registry.ci.openshift.org') >= 0 ||
+        bytes.indexOf('registry.svc.ci.openshift.org') >= 0;
+      result.skipped.push({
+        path: file,
+        reason: names
+          ? 'binary file (it has NUL bytes) that names a CI registry; not changed'
+          : 'binary file',
+      });
       continue;
     }
     const text = bytes.toString('latin1');
@@ -125,12 +175,25 @@ export async function runRewrite(
     let changed = false;
     for (const ref of refs) {
       if (ref.replacement === null) {
-        const review = { file, line: ref.line, column: ref.column, reference: ref.reference, reason: ref.reason ?? '', suggestion: ref.suggestion };
+        const review = {
+          file,
+          line: ref.line,
+          column: ref.column,
+          reference: ref.reference,
+          reason: ref.reason ?? '',
+          suggestion: ref.suggestion,
+        };
         result.needsReview.push(review);
         listed.push({ review });
       } else {
         changed = true;
-        const change = { file, line: ref.line, column: ref.column, old: ref.reference, new: ref.replacement };
+        const change = {
+          file,
+          line: ref.line,
+          column: ref.column,
+          old: ref.reference,
+          new: ref.replacement,
+        };
         result.changes.push(change);
         listed.push({ change });
       }
@@ -139,11 +202,18 @@ export async function runRewrite(
     result.files.push(file);
     if (mode === 'write') {
       const original = Buffer.from(bytes); // the reader's buffer is reused by the next read
-      const outcome = replaceFile(file, original, Buffer.from(applyRewrites(text, refs), 'latin1'), process.pid);
+      const outcome = replaceFile(
+        file,
+        original,
+        Buffer.from(applyRewrites(text, refs), 'latin1'),
+        process.pid,
+      );
       if (outcome.error) result.errors.push({ file, message: outcome.error });
       else {
         result.summary.written++;
-        writtenReferences += refs.filter((ref) => ref.replacement !== null).length;
+        writtenReferences += refs.filter(
+          (ref) => ref.replacement !== null,
+        ).length;
       }
       if (outcome.warning) options.warn(`${file}: ${outcome.warning}`);
     }
@@ -162,6 +232,7 @@ export async function runRewrite(
 /** The exit code: 1 for unreadable or unwritable files, and for --check with something to rewrite. */
 export function rewriteExitCode(run: RewriteRun): number {
   if (run.result.errors.length > 0) return ExitCode.failure;
-  if (run.result.mode === 'check' && run.result.changes.length > 0) return ExitCode.failure;
+  if (run.result.mode === 'check' && run.result.changes.length > 0)
+    return ExitCode.failure;
   return ExitCode.ok;
 }

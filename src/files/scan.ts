@@ -7,14 +7,31 @@
  * pass over every byte (does the file mention a CI registry at all?) runs on every core: the main
  * thread and worker threads take batches of files from a shared counter.
  */
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errnoText } from './walk.js';
 
 /** What the pre-screen says about a file: [index, outcome, errno code for errors]. */
-export type ScreenResult = [number, typeof MENTIONS | typeof TOO_LARGE | typeof UNREADABLE, string?];
+export type ScreenResult = [
+  number,
+  typeof MENTIONS | typeof TOO_LARGE | typeof UNREADABLE,
+  string?,
+];
 export const MENTIONS = 1;
 export const TOO_LARGE = 2;
 export const UNREADABLE = 3;
@@ -50,7 +67,11 @@ export function screenFiles(
       try {
         fd = fsModule.openSync(files[i]!, 'r');
       } catch (error) {
-        out.push([i, 3, String((error as NodeJS.ErrnoException).code ?? error)]);
+        out.push([
+          i,
+          3,
+          String((error as NodeJS.ErrnoException).code ?? error),
+        ]);
         continue;
       }
       let length = 0;
@@ -62,18 +83,31 @@ export function screenFiles(
               outcome = 2;
               break;
             }
-            const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+            const bigger = Buffer.allocUnsafe(
+              Math.min(buffer.length * 2, maxBytes + 1),
+            );
             buffer.copy(bigger, 0, 0, length);
             buffer = bigger;
           }
-          const n = fsModule.readSync(fd, buffer, length, buffer.length - length, null);
+          const n = fsModule.readSync(
+            fd,
+            buffer,
+            length,
+            buffer.length - length,
+            null,
+          );
           if (n === 0) break;
           length += n;
         }
         if (outcome === 0 && length > maxBytes) outcome = 2;
-        if (outcome === 0 && buffer.subarray(0, length).indexOf(needle) >= 0) outcome = 1;
+        if (outcome === 0 && buffer.subarray(0, length).indexOf(needle) >= 0)
+          outcome = 1;
       } catch (error) {
-        out.push([i, 3, String((error as NodeJS.ErrnoException).code ?? error)]);
+        out.push([
+          i,
+          3,
+          String((error as NodeJS.ErrnoException).code ?? error),
+        ]);
         continue;
       } finally {
         fsModule.closeSync(fd);
@@ -96,25 +130,42 @@ export async function screenInParallel(
   maxBytes: number,
   marker: string,
   threads: number,
-  { mainThread = true, minFiles = PARALLEL_MIN_FILES }: { mainThread?: boolean; minFiles?: number } = {},
+  {
+    mainThread = true,
+    minFiles = PARALLEL_MIN_FILES,
+  }: { mainThread?: boolean; minFiles?: number } = {},
 ): Promise<ScreenResult[]> {
   const counter = new Int32Array(new SharedArrayBuffer(8));
-  const workers = files.length >= minFiles || !mainThread ? Math.max(mainThread ? 0 : 1, Math.min(threads, 4) - 1) : 0;
+  const workers =
+    files.length >= minFiles || !mainThread
+      ? Math.max(mainThread ? 0 : 1, Math.min(threads, 4) - 1)
+      : 0;
   if (workers === 0) return screenFiles(fs, files, counter, maxBytes, marker);
   const { Worker } = await import('node:worker_threads');
   const source =
     `const { parentPort, workerData: d } = require('node:worker_threads');\n` +
     `parentPort.postMessage((${screenFiles.toString()})(require('node:fs'), d.files, d.counter, d.maxBytes, d.marker, true));`;
-  const threadsStarted = Array.from({ length: workers }, () => new Worker(source, { eval: true, workerData: { files, counter, maxBytes, marker } }));
+  const threadsStarted = Array.from(
+    { length: workers },
+    () =>
+      new Worker(source, {
+        eval: true,
+        workerData: { files, counter, maxBytes, marker },
+      }),
+  );
   const pending = threadsStarted.map(
     (worker) =>
       new Promise<ScreenResult[]>((resolve, reject) => {
         worker.once('message', (result: ScreenResult[]) => resolve(result));
         worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`file reader thread exited with code ${code}`)));
+        worker.once('exit', (code) =>
+          reject(new Error(`file reader thread exited with code ${code}`)),
+        );
       }),
   );
-  const mine = mainThread ? screenFiles(fs, files, counter, maxBytes, marker) : [];
+  const mine = mainThread
+    ? screenFiles(fs, files, counter, maxBytes, marker)
+    : [];
   if (mainThread && Atomics.load(counter, 1) === 0) {
     // The main thread took every file before a worker took any (a thread takes tens of milliseconds
     // to start): do not wait for them.
@@ -151,11 +202,19 @@ export class FileReader {
       for (;;) {
         if (length === this.buffer.length) {
           if (length > this.maxBytes) return { kind: 'too-large' };
-          const bigger = Buffer.allocUnsafe(Math.min(this.buffer.length * 2, this.maxBytes + 1));
+          const bigger = Buffer.allocUnsafe(
+            Math.min(this.buffer.length * 2, this.maxBytes + 1),
+          );
           this.buffer.copy(bigger, 0, 0, length);
           this.buffer = bigger;
         }
-        const n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
+        const n = readSync(
+          fd,
+          this.buffer,
+          length,
+          this.buffer.length - length,
+          null,
+        );
         if (n === 0) break;
         length += n;
       }
@@ -180,7 +239,12 @@ export interface ReplaceOutcome {
  * (and owner, when we may set it), flushed, then renamed over the original. A symlink is replaced at its
  * target. If the file no longer holds `expected` (edited meanwhile), it is left alone.
  */
-export function replaceFile(path: string, expected: Buffer, next: Buffer, pid: number): ReplaceOutcome {
+export function replaceFile(
+  path: string,
+  expected: Buffer,
+  next: Buffer,
+  pid: number,
+): ReplaceOutcome {
   let target: string;
   let current: Buffer;
   try {
@@ -189,18 +253,27 @@ export function replaceFile(path: string, expected: Buffer, next: Buffer, pid: n
   } catch (error) {
     return { error: `cannot read it again to replace it: ${errnoText(error)}` };
   }
-  if (!current.equals(expected)) return { error: 'it changed while qci was working on it; nothing was written (run again)' };
+  if (!current.equals(expected))
+    return {
+      error:
+        'it changed while qci was working on it; nothing was written (run again)',
+    };
   const st = statSync(target);
-  const temp = join(dirname(target), `.${basename(target)}.qci-${pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(
+    dirname(target),
+    `.${basename(target)}.qci-${pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', 0o600);
     let written = 0;
-    while (written < next.length) written += writeSync(fd, next, written, next.length - written);
+    while (written < next.length)
+      written += writeSync(fd, next, written, next.length - written);
     // After the write, so a umask or a restrictive creation mode never leaks into the result.
     fchmodSync(fd, st.mode & 0o7777);
     try {
-      if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) fchownSync(fd, st.uid, st.gid);
+      if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.())
+        fchownSync(fd, st.uid, st.gid);
     } catch {
       // Only root may give a file away; the content and mode are what matter.
     }
@@ -217,5 +290,9 @@ export function replaceFile(path: string, expected: Buffer, next: Buffer, pid: n
     }
     return { error: `cannot replace it: ${errnoText(error)}` };
   }
-  return st.nlink > 1 ? { warning: `it had ${st.nlink} hard links; the rewritten file is a new file, the other links keep the old content` } : {};
+  return st.nlink > 1
+    ? {
+        warning: `it had ${st.nlink} hard links; the rewritten file is a new file, the other links keep the old content`,
+      }
+    : {};
 }

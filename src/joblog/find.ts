@@ -50,7 +50,10 @@ export interface FindOptions {
 
 /** Node's Buffer#indexOf: a vectorised search, several times faster than a byte loop on big logs. */
 const bufferIndexOf: BytesIndexOf = (haystack, needle, from) =>
-  (Buffer.isBuffer(haystack) ? haystack : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.length)).indexOf(needle, from);
+  (Buffer.isBuffer(haystack)
+    ? haystack
+    : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.length)
+  ).indexOf(needle, from);
 
 const FILE_CHUNK = 1024 * 1024;
 const FINISHED_MAX_BYTES = 1024 * 1024;
@@ -61,17 +64,24 @@ interface Scanned {
 }
 
 /** Feeds `chunks` to the scanner until the line turns up; returning early closes the source. */
-async function scan(chunks: AsyncIterable<Uint8Array | string>, where: string, maxBytes: number | null): Promise<Scanned> {
+async function scan(
+  chunks: AsyncIterable<Uint8Array | string>,
+  where: string,
+  maxBytes: number | null,
+): Promise<Scanned> {
   const scanner = new NamespaceScanner(bufferIndexOf);
   for await (const raw of chunks) {
     const line = scanner.push(typeof raw === 'string' ? Buffer.from(raw) : raw);
     if (scanner.problem) throw contentError(where, scanner.problem);
     if (line) return { line, bytes: scanner.bytes };
     if (maxBytes !== null && scanner.bytes >= maxBytes) {
-      throw new QciError(`stopped reading ${where} after ${formatBytes(scanner.bytes)} without a "${MARKER}" line`, {
-        kind: 'log-too-big',
-        hint: `ci-operator prints it near the start of ${LOG_FILE}; is this the right log? (the limit is --max-bytes, env QCI_JOB_LOG_MAX_BYTES)`,
-      });
+      throw new QciError(
+        `stopped reading ${where} after ${formatBytes(scanner.bytes)} without a "${MARKER}" line`,
+        {
+          kind: 'log-too-big',
+          hint: `ci-operator prints it near the start of ${LOG_FILE}; is this the right log? (the limit is --max-bytes, env QCI_JOB_LOG_MAX_BYTES)`,
+        },
+      );
     }
   }
   const line = scanner.end();
@@ -89,7 +99,11 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
     throw fileError(path, error);
   }
   try {
-    if ((await handle.stat()).isDirectory()) throw fileError(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    if ((await handle.stat()).isDirectory())
+      throw fileError(
+        path,
+        Object.assign(new Error('is a directory'), { code: 'EISDIR' }),
+      );
     // One buffer, reused: the scanner copies the little it keeps.
     const buffer = Buffer.allocUnsafe(FILE_CHUNK);
     for (;;) {
@@ -105,23 +119,46 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 function fileError(path: string, error: unknown): QciError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    const looksLikeHost = /^(?:prow\.ci\.openshift\.org|gcsweb-ci\.|storage\.googleapis\.com)/.test(path);
+    const looksLikeHost =
+      /^(?:prow\.ci\.openshift\.org|gcsweb-ci\.|storage\.googleapis\.com)/.test(
+        path,
+      );
     return new QciError(`no such file: ${path}`, {
       kind: 'no-such-file',
       exitCode: ExitCode.notFound,
-      hint: looksLikeHost ? `for a URL, include the scheme: qci job-image https://${path}` : 'pass a Prow job URL, a build-log.txt URL or file, or - for standard input',
+      hint: looksLikeHost
+        ? `for a URL, include the scheme: qci job-image https://${path}`
+        : 'pass a Prow job URL, a build-log.txt URL or file, or - for standard input',
     });
   }
-  if (code === 'EISDIR') return new QciError(`${path} is a directory`, { kind: 'bad-source', exitCode: ExitCode.usage, hint: `pass the ${LOG_FILE} inside it` });
-  if (code === 'EACCES') return new QciError(`cannot read ${path}: permission denied`, { kind: 'bad-source' });
-  return new QciError(`cannot read ${path}: ${(error as Error).message}`, { kind: 'bad-source', cause: error });
+  if (code === 'EISDIR')
+    return new QciError(`${path} is a directory`, {
+      kind: 'bad-source',
+      exitCode: ExitCode.usage,
+      hint: `pass the ${LOG_FILE} inside it`,
+    });
+  if (code === 'EACCES')
+    return new QciError(`cannot read ${path}: permission denied`, {
+      kind: 'bad-source',
+    });
+  return new QciError(`cannot read ${path}: ${(error as Error).message}`, {
+    kind: 'bad-source',
+    cause: error,
+  });
 }
 
 /** Why none of the places answered with the log. */
-function fetchFailed(source: Extract<LogSource, { kind: 'url' }>, attempts: ReadInfo['attempts']): QciError {
+function fetchFailed(
+  source: Extract<LogSource, { kind: 'url' }>,
+  attempts: ReadInfo['attempts'],
+): QciError {
   const statuses = attempts.map((a) => a.status);
-  const listed = attempts.map((a) => `${a.label} answered ${a.status}`).join(', ');
-  const what = source.job ? `the log of ${source.job.name} #${source.job.buildId}` : source.input;
+  const listed = attempts
+    .map((a) => `${a.label} answered ${a.status}`)
+    .join(', ');
+  const what = source.job
+    ? `the log of ${source.job.name} #${source.job.buildId}`
+    : source.input;
   if (statuses.some((s) => s === 401 || s === 403)) {
     return new QciError(`cannot read ${what}: ${listed}`, {
       kind: 'log-denied',
@@ -136,7 +173,10 @@ function fetchFailed(source: Extract<LogSource, { kind: 'url' }>, attempts: Read
       hint: 'check the URL (copy it from the job page in Prow); very old jobs may have been deleted',
     });
   }
-  return new QciError(`cannot read ${what}: ${listed}`, { kind: 'log-unavailable', hint: 'the server had a problem; try again later' });
+  return new QciError(`cannot read ${what}: ${listed}`, {
+    kind: 'log-unavailable',
+    hint: 'the server had a problem; try again later',
+  });
 }
 
 async function readText(response: HttpResponse, max: number): Promise<string> {
@@ -144,22 +184,36 @@ async function readText(response: HttpResponse, max: number): Promise<string> {
   let size = 0;
   for await (const chunk of response.body) {
     size += chunk.length;
-    if (size > max) throw new QciError(`${response.url} is larger than ${formatBytes(max)}`, { kind: 'bad-finished-json' });
+    if (size > max)
+      throw new QciError(`${response.url} is larger than ${formatBytes(max)}`, {
+        kind: 'bad-finished-json',
+      });
     parts.push(chunk);
   }
   return Buffer.concat(parts).toString('utf8');
 }
 
 /** finished.json beside the log: in the bucket that served it first, then its twin. */
-async function freshnessFor(client: HttpClient, candidates: LogCandidate[], served: LogCandidate, now: number): Promise<Freshness> {
-  const order = [served, ...candidates.filter((c) => c !== served)].filter((c) => c.finishedUrl !== null);
-  if (order.length === 0) return notCheckedFreshness(`there is no finished.json beside ${served.logUrl}, so qci cannot tell when the job ended`);
+async function freshnessFor(
+  client: HttpClient,
+  candidates: LogCandidate[],
+  served: LogCandidate,
+  now: number,
+): Promise<Freshness> {
+  const order = [served, ...candidates.filter((c) => c !== served)].filter(
+    (c) => c.finishedUrl !== null,
+  );
+  if (order.length === 0)
+    return notCheckedFreshness(
+      `there is no finished.json beside ${served.logUrl}, so qci cannot tell when the job ended`,
+    );
   let missing = false;
   const denied: string[] = [];
   for (const candidate of order) {
     try {
       const response = await client.get(candidate.finishedUrl!);
-      if (response.status === 200) return freshnessOf(await readText(response, FINISHED_MAX_BYTES), now);
+      if (response.status === 200)
+        return freshnessOf(await readText(response, FINISHED_MAX_BYTES), now);
       response.close();
       if (response.status === 404) {
         missing = true;
@@ -170,18 +224,28 @@ async function freshnessFor(client: HttpClient, candidates: LogCandidate[], serv
       denied.push(`${candidate.label} answered ${response.status}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return notCheckedFreshness(`could not read finished.json (${message}), so qci cannot tell when the job ended`);
+      return notCheckedFreshness(
+        `could not read finished.json (${message}), so qci cannot tell when the job ended`,
+      );
     }
   }
   if (missing) return freshnessOf(null, now);
-  return notCheckedFreshness(`could not read finished.json (${denied.join(', ')}), so qci cannot tell when the job ended`);
+  return notCheckedFreshness(
+    `could not read finished.json (${denied.join(', ')}), so qci cannot tell when the job ended`,
+  );
 }
 
-async function fromUrl(source: Extract<LogSource, { kind: 'url' }>, options: FindOptions): Promise<{ scanned: Scanned; read: ReadInfo; freshness: Freshness }> {
+async function fromUrl(
+  source: Extract<LogSource, { kind: 'url' }>,
+  options: FindOptions,
+): Promise<{ scanned: Scanned; read: ReadInfo; freshness: Freshness }> {
   const client = new HttpClient({
     timeoutMs: options.timeoutMs,
     maxRedirects: options.maxRedirects,
-    allowedHosts: fetchHosts({ gcsBaseUrl: options.gcsBaseUrl, prowBaseUrl: options.prowBaseUrl }),
+    allowedHosts: fetchHosts({
+      gcsBaseUrl: options.gcsBaseUrl,
+      prowBaseUrl: options.prowBaseUrl,
+    }),
     userAgent: options.userAgent,
     ...(options.trace ? { trace: options.trace } : {}),
   });
@@ -190,16 +254,38 @@ async function fromUrl(source: Extract<LogSource, { kind: 'url' }>, options: Fin
     for (const [index, candidate] of source.candidates.entries()) {
       const response = await client.get(candidate.logUrl);
       if (response.status === 200) {
-        const scanned = await scan(response.body, response.url, options.maxBytes);
-        options.trace?.(`found the line after ${formatBytes(scanned.bytes)} (${formatBytes(response.wireBytes())} downloaded); stopped reading`);
-        const read: ReadInfo = { location: response.url, kind: 'url', bucket: candidate.bucket, attempts, bytesRead: scanned.bytes };
-        const freshness = await freshnessFor(client, source.candidates, candidate, options.now?.() ?? Date.now());
+        const scanned = await scan(
+          response.body,
+          response.url,
+          options.maxBytes,
+        );
+        options.trace?.(
+          `found the line after ${formatBytes(scanned.bytes)} (${formatBytes(response.wireBytes())} downloaded); stopped reading`,
+        );
+        const read: ReadInfo = {
+          location: response.url,
+          kind: 'url',
+          bucket: candidate.bucket,
+          attempts,
+          bytesRead: scanned.bytes,
+        };
+        const freshness = await freshnessFor(
+          client,
+          source.candidates,
+          candidate,
+          options.now?.() ?? Date.now(),
+        );
         return { scanned, read, freshness };
       }
       response.close();
-      attempts.push({ label: candidate.label, url: candidate.logUrl, status: response.status });
+      attempts.push({
+        label: candidate.label,
+        url: candidate.logUrl,
+        status: response.status,
+      });
       const more = index < source.candidates.length - 1;
-      if (!more || ![401, 403, 404].includes(response.status)) throw fetchFailed(source, attempts);
+      if (!more || ![401, 403, 404].includes(response.status))
+        throw fetchFailed(source, attempts);
     }
     throw fetchFailed(source, attempts);
   } finally {
@@ -208,10 +294,17 @@ async function fromUrl(source: Extract<LogSource, { kind: 'url' }>, options: Fin
 }
 
 /** Finds the job's namespace and what to pull: everything `qci job-image SOURCE` reports. */
-export async function findJobImage(input: string, stdin: NodeJS.ReadableStream & { isTTY?: boolean }, options: FindOptions): Promise<JobImage> {
+export async function findJobImage(
+  input: string,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  options: FindOptions,
+): Promise<JobImage> {
   const tag = checkPipelineTag(options.tag);
   if (options.cluster !== undefined) checkClusterName(options.cluster);
-  const source = resolveLogSource(input, { gcsBaseUrl: options.gcsBaseUrl, prowBaseUrl: options.prowBaseUrl });
+  const source = resolveLogSource(input, {
+    gcsBaseUrl: options.gcsBaseUrl,
+    prowBaseUrl: options.prowBaseUrl,
+  });
   const localFreshness = notCheckedFreshness(
     "unknown without the job's finished.json; build farms delete a job's namespace about an hour after the job ends",
   );
@@ -223,13 +316,39 @@ export async function findJobImage(input: string, stdin: NodeJS.ReadableStream &
     ({ scanned, read, freshness } = await fromUrl(source, options));
   } else if (source.kind === 'file') {
     scanned = await scan(fileChunks(source.path), source.path, null);
-    read = { location: source.path, kind: 'file', bucket: null, attempts: [], bytesRead: scanned.bytes };
+    read = {
+      location: source.path,
+      kind: 'file',
+      bucket: null,
+      attempts: [],
+      bytesRead: scanned.bytes,
+    };
     freshness = localFreshness;
   } else {
-    if (stdin.isTTY) options.notice?.('reading the job log from standard input (end it with Ctrl-D)');
-    scanned = await scan(stdin as AsyncIterable<Uint8Array | string>, 'standard input', null);
-    read = { location: 'standard input', kind: 'stdin', bucket: null, attempts: [], bytesRead: scanned.bytes };
+    if (stdin.isTTY)
+      options.notice?.(
+        'reading the job log from standard input (end it with Ctrl-D)',
+      );
+    scanned = await scan(
+      stdin as AsyncIterable<Uint8Array | string>,
+      'standard input',
+      null,
+    );
+    read = {
+      location: 'standard input',
+      kind: 'stdin',
+      bucket: null,
+      attempts: [],
+      bytesRead: scanned.bytes,
+    };
     freshness = localFreshness;
   }
-  return buildJobImage({ source, read, line: scanned.line, tag, clusterOverride: options.cluster, freshness });
+  return buildJobImage({
+    source,
+    read,
+    line: scanned.line,
+    tag,
+    clusterOverride: options.cluster,
+    freshness,
+  });
 }

@@ -3,7 +3,12 @@
  * fetch rules, redirects up to a limit, an inactivity timeout, gzip decoded as it streams, and a body the
  * caller can stop reading at any point (which closes the connection, so nothing more is downloaded).
  */
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, Agent as HttpAgent } from 'node:http';
+import type {
+  ClientRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  Agent as HttpAgent,
+} from 'node:http';
 import { ExitCode, QciError } from '../core/errors.js';
 import { fetchRefusal } from '../core/joblog.js';
 
@@ -44,7 +49,9 @@ export class HttpClient {
       const refusal = fetchRefusal(url, this.limits.allowedHosts);
       if (refusal) {
         const via = hop > 0 ? ` (redirected from ${target})` : '';
-        throw new QciError(`will not fetch ${url.href}${via}: ${refusal}`, { kind: 'refused-url' });
+        throw new QciError(`will not fetch ${url.href}${via}: ${refusal}`, {
+          kind: 'refused-url',
+        });
       }
       const response = await this.once(url);
       this.limits.trace?.(`GET ${url.href} → ${response.status}`);
@@ -52,10 +59,13 @@ export class HttpClient {
       if (!REDIRECTS.has(response.status) || !location) return response;
       response.close();
       if (hop >= this.limits.maxRedirects) {
-        throw new QciError(`too many redirects fetching ${target} (more than ${this.limits.maxRedirects})`, {
-          kind: 'too-many-redirects',
-          hint: 'raise QCI_JOB_LOG_MAX_REDIRECTS (or --max-redirects) if the server really needs more',
-        });
+        throw new QciError(
+          `too many redirects fetching ${target} (more than ${this.limits.maxRedirects})`,
+          {
+            kind: 'too-many-redirects',
+            hint: 'raise QCI_JOB_LOG_MAX_REDIRECTS (or --max-redirects) if the server really needs more',
+          },
+        );
       }
       url = new URL(location, url);
     }
@@ -83,12 +93,19 @@ export class HttpClient {
       return networkError(url, error, timedOut, timeoutMs);
     };
 
-    const { req, res } = await new Promise<{ req: ClientRequest; res: IncomingMessage }>((resolve, reject) => {
+    const { req, res } = await new Promise<{
+      req: ClientRequest;
+      res: IncomingMessage;
+    }>((resolve, reject) => {
       const req = mod.request(url, {
         method: 'GET',
         agent,
         timeout: timeoutMs,
-        headers: { 'user-agent': this.limits.userAgent, 'accept-encoding': 'gzip', accept: '*/*' },
+        headers: {
+          'user-agent': this.limits.userAgent,
+          'accept-encoding': 'gzip',
+          accept: '*/*',
+        },
       });
       req.on('timeout', () => {
         timedOut = true;
@@ -103,10 +120,17 @@ export class HttpClient {
       if (!req.destroyed) req.destroy();
     };
 
-    const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
+    const encoding = String(
+      res.headers['content-encoding'] ?? 'identity',
+    ).toLowerCase();
+    if (
+      encoding === 'gzip' ||
+      encoding === 'x-gzip' ||
+      encoding === 'deflate'
+    ) {
       const zlib = await import('node:zlib');
-      const decoder = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
+      const decoder =
+        encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
       // pipe() makes res flow, so a 'data' listener sees every wire byte.
       res.on('data', (chunk: Buffer) => {
         received += chunk.length;
@@ -121,7 +145,10 @@ export class HttpClient {
     }
     if (encoding !== 'identity') {
       close();
-      throw new QciError(`${url.href} answered with content encoding "${encoding}", which qci cannot decode`, { kind: 'bad-encoding' });
+      throw new QciError(
+        `${url.href} answered with content encoding "${encoding}", which qci cannot decode`,
+        { kind: 'bad-encoding' },
+      );
     }
     // Counted as it is read: a 'data' listener here would start the flow before the caller reads.
     async function* counted(): AsyncGenerator<Uint8Array> {
@@ -145,27 +172,45 @@ export class HttpClient {
       try {
         for await (const chunk of stream) yield chunk;
         // A body cut short (connection closed before Content-Length) is an error, not the end of the log.
-        if (res.complete === false) throw new Error('the connection closed before the whole response arrived');
+        if (res.complete === false)
+          throw new Error(
+            'the connection closed before the whole response arrived',
+          );
       } catch (error) {
         throw problem(error);
       } finally {
         close();
       }
     }
-    return { url: url.href, status: res.statusCode ?? 0, headers: res.headers, body: body(), wireBytes, close };
+    return {
+      url: url.href,
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body: body(),
+      wireBytes,
+      close,
+    };
   }
 }
 
-function networkError(url: URL, error: unknown, timedOut: boolean, timeoutMs: number): QciError {
+function networkError(
+  url: URL,
+  error: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+): QciError {
   const code = (error as NodeJS.ErrnoException)?.code ?? '';
   const host = url.host;
   const seconds = timeoutMs / 1000;
   if (timedOut) {
-    return new QciError(`no answer from ${host} for ${seconds} s, reading ${url.href}`, {
-      kind: 'timeout',
-      exitCode: ExitCode.unreachable,
-      hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
-    });
+    return new QciError(
+      `no answer from ${host} for ${seconds} s, reading ${url.href}`,
+      {
+        kind: 'timeout',
+        exitCode: ExitCode.unreachable,
+        hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
+      },
+    );
   }
   const message = (error as Error)?.message ?? String(error);
   const why =

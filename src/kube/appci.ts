@@ -7,10 +7,19 @@ import { createHash } from 'node:crypto';
 import type * as K8s from './client-node.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
-import { inlineTokenFile, loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
+import {
+  inlineTokenFile,
+  loadKubeconfig,
+  type MergedKubeconfig,
+} from './kubeconfig.js';
 
-export { APP_CI_SERVER, APP_CI_TOKEN_PAGE, LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
-import { APP_CI_SERVER, LOGIN_HINT, } from '../core/appci.js';
+export {
+  APP_CI_SERVER,
+  APP_CI_TOKEN_PAGE,
+  LOGIN_HINT,
+  QCI_ACCESS_HINT,
+} from '../core/appci.js';
+import { APP_CI_SERVER, LOGIN_HINT } from '../core/appci.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface AppCiContext {
@@ -37,15 +46,23 @@ export interface TokenExpiry {
   source: 'oauth-metadata' | 'jwt' | 'unknown';
 }
 
-const normalise = (server: string) => server.trim().toLowerCase().replace(/\/+$/, '');
+const normalise = (server: string) =>
+  server.trim().toLowerCase().replace(/\/+$/, '');
 
 type Entry = { name?: unknown; [k: string]: unknown };
-const inner = (entry: Entry | undefined, key: string) => (entry?.[key] ?? {}) as Record<string, unknown>;
+const inner = (entry: Entry | undefined, key: string) =>
+  (entry?.[key] ?? {}) as Record<string, unknown>;
 
 /** Picks the app.ci context: as requested, else one named app.ci, else the one whose server is app.ci's. */
-export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: string; source: string }): AppCiContext {
+export function findAppCiContext(
+  merged: MergedKubeconfig,
+  requested?: { name: string; source: string },
+): AppCiContext {
   const contexts = merged.config.contexts;
-  const clusterOf = (ctx: Entry) => merged.config.clusters.find((c) => c.name === inner(ctx, 'context').cluster);
+  const clusterOf = (ctx: Entry) =>
+    merged.config.clusters.find(
+      (c) => c.name === inner(ctx, 'context').cluster,
+    );
   const describe = () =>
     contexts.length === 0
       ? 'the kubeconfig has no contexts'
@@ -57,32 +74,45 @@ export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: s
     chosen = contexts.find((c) => c.name === requested.name);
     foundBy = requested.source;
     if (!chosen) {
-      throw new QciError(`kube context "${requested.name}" (from ${requested.source}) does not exist; ${describe()}`, {
-        kind: 'no-context',
-        exitCode: ExitCode.notFound,
-        hint: `pick one of those with --context, or ${LOGIN_HINT}`,
-      });
+      throw new QciError(
+        `kube context "${requested.name}" (from ${requested.source}) does not exist; ${describe()}`,
+        {
+          kind: 'no-context',
+          exitCode: ExitCode.notFound,
+          hint: `pick one of those with --context, or ${LOGIN_HINT}`,
+        },
+      );
     }
   } else {
     chosen = contexts.find((c) => c.name === 'app.ci');
     foundBy = 'named app.ci';
     if (!chosen) {
-      chosen = contexts.find((c) => normalise(String(inner(clusterOf(c), 'cluster').server ?? '')) === normalise(APP_CI_SERVER));
+      chosen = contexts.find(
+        (c) =>
+          normalise(String(inner(clusterOf(c), 'cluster').server ?? '')) ===
+          normalise(APP_CI_SERVER),
+      );
       foundBy = `server URL ${APP_CI_SERVER}`;
     }
     if (!chosen) {
-      throw new QciError(`no app.ci context: none is named app.ci and none points at ${APP_CI_SERVER}; ${describe()}`, {
-        kind: 'no-context',
-        exitCode: ExitCode.authRequired,
-        hint: `${LOGIN_HINT}; or name the context to use with --context or QCI_CONTEXT`,
-      });
+      throw new QciError(
+        `no app.ci context: none is named app.ci and none points at ${APP_CI_SERVER}; ${describe()}`,
+        {
+          kind: 'no-context',
+          exitCode: ExitCode.authRequired,
+          hint: `${LOGIN_HINT}; or name the context to use with --context or QCI_CONTEXT`,
+        },
+      );
     }
   }
   const name = String(chosen.name);
   const cluster = clusterOf(chosen);
   const server = String(inner(cluster, 'cluster').server ?? '');
   if (!server) {
-    throw new QciError(`kube context "${name}" has no cluster server`, { kind: 'bad-kubeconfig', hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}` });
+    throw new QciError(`kube context "${name}" has no cluster server`, {
+      kind: 'bad-kubeconfig',
+      hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}`,
+    });
   }
   const userEntry = String(inner(chosen, 'context').user ?? '');
   const found = merged.config.users.find((u) => u.name === userEntry);
@@ -94,48 +124,89 @@ export function findAppCiContext(merged: MergedKubeconfig, requested?: { name: s
     server,
     file: merged.contextSource.get(name) ?? '',
     userEntry,
-    token: typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
+    token:
+      typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
   };
 }
 
 /** A context that logs in without a token (client certificate, exec plugin): QCI needs one as the password. */
 export function noTokenError(contextName: string): QciError {
-  return new QciError(`kube context "${contextName}" has no token (QCI needs an app.ci token as the registry password)`, {
-    kind: 'no-token',
-    exitCode: ExitCode.authRequired,
-    hint: LOGIN_HINT,
-  });
+  return new QciError(
+    `kube context "${contextName}" has no token (QCI needs an app.ci token as the registry password)`,
+    {
+      kind: 'no-token',
+      exitCode: ExitCode.authRequired,
+      hint: LOGIN_HINT,
+    },
+  );
 }
 
 /** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
 export function oauthTokenObjectName(token: string): string {
-  const bare = token.startsWith('sha256~') ? token.slice('sha256~'.length) : token;
+  const bare = token.startsWith('sha256~')
+    ? token.slice('sha256~'.length)
+    : token;
   return `sha256~${createHash('sha256').update(bare).digest('base64url')}`;
 }
 
 /** Turns what client-node throws into a QciError that says what happened, with the server URL, never the token. */
-export function appCiError(error: unknown, ctx: AppCiContext, action: string): QciError {
-  const e = error as { code?: unknown; type?: string; name?: string; errno?: string; message?: string; body?: unknown };
+export function appCiError(
+  error: unknown,
+  ctx: AppCiContext,
+  action: string,
+): QciError {
+  const e = error as {
+    code?: unknown;
+    type?: string;
+    name?: string;
+    errno?: string;
+    message?: string;
+    body?: unknown;
+  };
   const where = `app.ci (${ctx.server}, context ${ctx.name})`;
   if (typeof e.code === 'number') {
     if (e.code === 401) {
-      return new QciError(`${where} rejected the token while trying to ${action}: it has expired or was revoked`, {
-        kind: 'token-expired',
-        exitCode: ExitCode.authRequired,
-        hint: LOGIN_HINT,
-      });
+      return new QciError(
+        `${where} rejected the token while trying to ${action}: it has expired or was revoked`,
+        {
+          kind: 'token-expired',
+          exitCode: ExitCode.authRequired,
+          hint: LOGIN_HINT,
+        },
+      );
     }
     if (e.code === 404) {
-      return new QciError(`${where}: not found while trying to ${action}`, { kind: 'not-found', exitCode: ExitCode.notFound });
+      return new QciError(`${where}: not found while trying to ${action}`, {
+        kind: 'not-found',
+        exitCode: ExitCode.notFound,
+      });
     }
     if (e.code === 403) {
-      return new QciError(`${where} does not allow you to ${action} (403 Forbidden)`, { kind: 'forbidden', exitCode: ExitCode.denied });
+      return new QciError(
+        `${where} does not allow you to ${action} (403 Forbidden)`,
+        { kind: 'forbidden', exitCode: ExitCode.denied },
+      );
     }
-    return new QciError(`${where} answered HTTP ${e.code} while trying to ${action}`, { kind: 'api-error' });
+    return new QciError(
+      `${where} answered HTTP ${e.code} while trying to ${action}`,
+      { kind: 'api-error' },
+    );
   }
   const code = typeof e.code === 'string' ? e.code : e.errno;
-  if (e.name === 'AbortError' || e.type === 'aborted' || code === 'ETIMEDOUT' || e.name === 'TimeoutError') {
-    return new QciError(`${where} did not answer in time while trying to ${action}`, { kind: 'unreachable', exitCode: ExitCode.unreachable, hint: 'check your network or VPN and try again' });
+  if (
+    e.name === 'AbortError' ||
+    e.type === 'aborted' ||
+    code === 'ETIMEDOUT' ||
+    e.name === 'TimeoutError'
+  ) {
+    return new QciError(
+      `${where} did not answer in time while trying to ${action}`,
+      {
+        kind: 'unreachable',
+        exitCode: ExitCode.unreachable,
+        hint: 'check your network or VPN and try again',
+      },
+    );
   }
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
@@ -145,20 +216,30 @@ export function appCiError(error: unknown, ctx: AppCiContext, action: string): Q
     EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable',
     DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
-    SELF_SIGNED_CERT_IN_CHAIN: 'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: certificate signed by an unknown authority',
+    SELF_SIGNED_CERT_IN_CHAIN:
+      'TLS: certificate signed by an unknown authority',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      'TLS: certificate signed by an unknown authority',
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      'TLS: certificate signed by an unknown authority',
     CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
-    ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: the certificate does not match the host name',
+    ERR_TLS_CERT_ALTNAME_INVALID:
+      'TLS: the certificate does not match the host name',
   };
   if (code && reasons[code]) {
     return new QciError(`cannot reach ${where}: ${reasons[code]}`, {
       kind: 'unreachable',
       exitCode: ExitCode.unreachable,
-      hint: code.includes('CERT') || code.includes('SIGN') ? `check the certificate-authority of the cluster in ${ctx.file}` : 'check your network or VPN and try again',
+      hint:
+        code.includes('CERT') || code.includes('SIGN')
+          ? `check the certificate-authority of the cluster in ${ctx.file}`
+          : 'check your network or VPN and try again',
     });
   }
-  return new QciError(`cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`, { kind: 'unreachable', exitCode: ExitCode.unreachable, cause: error });
+  return new QciError(
+    `cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`,
+    { kind: 'unreachable', exitCode: ExitCode.unreachable, cause: error },
+  );
 }
 
 /** The `message` of a Kubernetes Status body (client-node hands it over as raw JSON text), or null. */
@@ -172,11 +253,18 @@ function statusMessage(body: unknown): string | null {
     }
   }
   const message = (value as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message.split('\n')[0]!.slice(0, 300) : null;
+  return typeof message === 'string'
+    ? message.split('\n')[0]!.slice(0, 300)
+    : null;
 }
 
 /** A failed TokenRequest, in words that say who may do it (the seed's pull-secret-namespace-manager binding). */
-export function tokenRequestError(error: unknown, ctx: AppCiContext, namespace: string, name: string): QciError {
+export function tokenRequestError(
+  error: unknown,
+  ctx: AppCiContext,
+  namespace: string,
+  name: string,
+): QciError {
   const code = (error as { code?: unknown }).code;
   const body = (error as { body?: unknown }).body;
   const what = `serviceaccount ${namespace}/${name}`;
@@ -202,7 +290,10 @@ export function tokenRequestError(error: unknown, ctx: AppCiContext, namespace: 
     });
   }
   if (code === 422) {
-    return new QciError(`app.ci refused the token request for ${what}: ${statusMessage(body) ?? 'invalid request'}`, { kind: 'invalid', exitCode: ExitCode.usage });
+    return new QciError(
+      `app.ci refused the token request for ${what}: ${statusMessage(body) ?? 'invalid request'}`,
+      { kind: 'invalid', exitCode: ExitCode.usage },
+    );
   }
   return appCiError(error, ctx, `create a token for ${what}`);
 }
@@ -229,11 +320,18 @@ export class AppCi {
     const kc = new k8s.KubeConfig();
     try {
       // The chosen user's token as read (tokenFile included); client-node ignores tokenFile.
-      const users = merged.config.users.map((u) => (u.name === context.userEntry && context.token ? { ...u, user: { ...inner(u, 'user'), token: context.token } } : u));
+      const users = merged.config.users.map((u) =>
+        u.name === context.userEntry && context.token
+          ? { ...u, user: { ...inner(u, 'user'), token: context.token } }
+          : u,
+      );
       kc.loadFromString(JSON.stringify({ ...merged.config, users }));
       kc.setCurrentContext(context.name);
     } catch (error) {
-      throw new QciError(`kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`, { kind: 'bad-kubeconfig' });
+      throw new QciError(
+        `kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`,
+        { kind: 'bad-kubeconfig' },
+      );
     }
     return new AppCi(context, k8s, kc, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
@@ -242,27 +340,45 @@ export class AppCi {
   withToken(token: string): AppCi {
     const kc = new this.k8s.KubeConfig();
     const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new QciError(`kube context "${this.context.name}" has no cluster`, { kind: 'bad-kubeconfig' });
+    if (!cluster)
+      throw new QciError(`kube context "${this.context.name}" has no cluster`, {
+        kind: 'bad-kubeconfig',
+      });
     kc.loadFromOptions({
       clusters: [cluster],
       users: [{ name: 'probe', token }],
       contexts: [{ name: 'probe', cluster: cluster.name, user: 'probe' }],
       currentContext: 'probe',
     });
-    return new AppCi({ ...this.context, userEntry: 'probe', token }, this.k8s, kc, this.timeoutMs);
+    return new AppCi(
+      { ...this.context, userEntry: 'probe', token },
+      this.k8s,
+      kc,
+      this.timeoutMs,
+    );
   }
 
   /**
    * Whether a token (from an auth file) is live on app.ci, and whose it is. A 401 means expired or
    * revoked; other failures (network) leave the answer unknown.
    */
-  async probeToken(token: string): Promise<{ state: 'valid'; username: string } | { state: 'expired' } | { state: 'unknown'; reason: string }> {
+  async probeToken(
+    token: string,
+  ): Promise<
+    | { state: 'valid'; username: string }
+    | { state: 'expired' }
+    | { state: 'unknown'; reason: string }
+  > {
     try {
       const identity = await this.withToken(token).whoami();
       return { state: 'valid', username: identity.username };
     } catch (error) {
-      if (error instanceof QciError && error.kind === 'token-expired') return { state: 'expired' };
-      return { state: 'unknown', reason: error instanceof Error ? error.message : String(error) };
+      if (error instanceof QciError && error.kind === 'token-expired')
+        return { state: 'expired' };
+      return {
+        state: 'unknown',
+        reason: error instanceof Error ? error.message : String(error),
+      };
     }
   }
 
@@ -278,7 +394,10 @@ export class AppCi {
    */
   private api<T>(type: new (config: K8s.Configuration) => T): T {
     const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new QciError(`kube context "${this.context.name}" has no cluster`, { kind: 'bad-kubeconfig' });
+    if (!cluster)
+      throw new QciError(`kube context "${this.context.name}" has no cluster`, {
+        kind: 'bad-kubeconfig',
+      });
     const timeoutMs = this.timeoutMs;
     const config = this.k8s.createConfiguration({
       baseServer: new this.k8s.ServerConfiguration(cluster.server, {}),
@@ -286,7 +405,11 @@ export class AppCi {
       promiseMiddleware: [
         {
           pre: async (request: K8s.RequestContext) => {
-            request.setSignal(AbortSignal.timeout(timeoutMs) as unknown as Parameters<K8s.RequestContext['setSignal']>[0]);
+            request.setSignal(
+              AbortSignal.timeout(timeoutMs) as unknown as Parameters<
+                K8s.RequestContext['setSignal']
+              >[0],
+            );
             return request;
           },
           post: async (response: K8s.ResponseContext) => response,
@@ -308,21 +431,36 @@ export class AppCi {
   async whoami(): Promise<Identity> {
     const authn = this.api(this.k8s.AuthenticationV1Api);
     try {
-      const review = await authn.createSelfSubjectReview(
-        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }
-      );
+      const review = await authn.createSelfSubjectReview({
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'SelfSubjectReview',
+        },
+      });
       const info = review.status?.userInfo;
-      if (info?.username) return { username: info.username, groups: info.groups ?? [] };
+      if (info?.username)
+        return { username: info.username, groups: info.groups ?? [] };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (code !== 404 && code !== 403) throw appCiError(error, this.context, 'find out who you are');
+      if (code !== 404 && code !== 403)
+        throw appCiError(error, this.context, 'find out who you are');
     }
     const custom = this.api(this.k8s.CustomObjectsApi);
     const user = await this.call('find out who you are', () =>
-      custom.getClusterCustomObject({ group: 'user.openshift.io', version: 'v1', plural: 'users', name: '~' }),
+      custom.getClusterCustomObject({
+        group: 'user.openshift.io',
+        version: 'v1',
+        plural: 'users',
+        name: '~',
+      }),
     );
-    const meta = (user as { metadata?: { name?: string }; groups?: string[] }) ?? {};
-    if (!meta.metadata?.name) throw new QciError(`app.ci (${this.context.server}) did not say who you are`, { kind: 'api-error' });
+    const meta =
+      (user as { metadata?: { name?: string }; groups?: string[] }) ?? {};
+    if (!meta.metadata?.name)
+      throw new QciError(
+        `app.ci (${this.context.server}) did not say who you are`,
+        { kind: 'api-error' },
+      );
     return { username: meta.metadata.name, groups: meta.groups ?? [] };
   }
 
@@ -330,20 +468,36 @@ export class AppCi {
   async tokenExpiry(): Promise<TokenExpiry> {
     const token = this.requireToken();
     const facts = tokenFacts(token);
-    if (facts.kind !== 'oauth') return facts.expiresAt ? { expiresAt: facts.expiresAt, source: 'jwt' } : { expiresAt: null, source: 'unknown' };
+    if (facts.kind !== 'oauth')
+      return facts.expiresAt
+        ? { expiresAt: facts.expiresAt, source: 'jwt' }
+        : { expiresAt: null, source: 'unknown' };
     const custom = this.api(this.k8s.CustomObjectsApi);
     try {
-      const object = (await custom.getClusterCustomObject(
-        { group: 'oauth.openshift.io', version: 'v1', plural: 'useroauthaccesstokens', name: oauthTokenObjectName(token) }
-      )) as { metadata?: { creationTimestamp?: string }; expiresIn?: number };
-      const created = object.metadata?.creationTimestamp ? Date.parse(object.metadata.creationTimestamp) : NaN;
-      if (Number.isFinite(created) && typeof object.expiresIn === 'number' && object.expiresIn > 0) {
-        return { expiresAt: new Date(created + object.expiresIn * 1000), source: 'oauth-metadata' };
+      const object = (await custom.getClusterCustomObject({
+        group: 'oauth.openshift.io',
+        version: 'v1',
+        plural: 'useroauthaccesstokens',
+        name: oauthTokenObjectName(token),
+      })) as { metadata?: { creationTimestamp?: string }; expiresIn?: number };
+      const created = object.metadata?.creationTimestamp
+        ? Date.parse(object.metadata.creationTimestamp)
+        : NaN;
+      if (
+        Number.isFinite(created) &&
+        typeof object.expiresIn === 'number' &&
+        object.expiresIn > 0
+      ) {
+        return {
+          expiresAt: new Date(created + object.expiresIn * 1000),
+          source: 'oauth-metadata',
+        };
       }
       return { expiresAt: null, source: 'unknown' };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (code === 404 || code === 403) return { expiresAt: null, source: 'unknown' };
+      if (code === 404 || code === 403)
+        return { expiresAt: null, source: 'unknown' };
       throw appCiError(error, this.context, 'read the token expiry');
     }
   }
@@ -351,10 +505,24 @@ export class AppCi {
   /** The tags of an image stream (a build farm's `pipeline` stream of a job namespace). */
   async imageStreamTags(namespace: string, name: string): Promise<string[]> {
     const custom = this.api(this.k8s.CustomObjectsApi);
-    const stream = (await this.call(`read the image stream ${namespace}/${name}`, () =>
-      custom.getNamespacedCustomObject({ group: 'image.openshift.io', version: 'v1', namespace, plural: 'imagestreams', name }),
-    )) as { status?: { tags?: { tag?: string }[] }; spec?: { tags?: { name?: string }[] } };
-    const tags = stream.status?.tags?.map((t) => t.tag) ?? stream.spec?.tags?.map((t) => t.name) ?? [];
+    const stream = (await this.call(
+      `read the image stream ${namespace}/${name}`,
+      () =>
+        custom.getNamespacedCustomObject({
+          group: 'image.openshift.io',
+          version: 'v1',
+          namespace,
+          plural: 'imagestreams',
+          name,
+        }),
+    )) as {
+      status?: { tags?: { tag?: string }[] };
+      spec?: { tags?: { name?: string }[] };
+    };
+    const tags =
+      stream.status?.tags?.map((t) => t.tag) ??
+      stream.spec?.tags?.map((t) => t.name) ??
+      [];
     return tags.filter((t): t is string => typeof t === 'string' && t !== '');
   }
 
@@ -363,7 +531,11 @@ export class AppCi {
    * granted expiry comes back with it: a server may shorten the request. Errors never carry the token (it
    * exists only in a successful answer); a 403 says who may create such tokens.
    */
-  async createServiceAccountToken(namespace: string, name: string, expirationSeconds: number): Promise<{ token: string; expiresAt: Date | null }> {
+  async createServiceAccountToken(
+    namespace: string,
+    name: string,
+    expirationSeconds: number,
+  ): Promise<{ token: string; expiresAt: Date | null }> {
     const core = this.api(this.k8s.CoreV1Api);
     const what = `serviceaccount ${namespace}/${name}`;
     let answer: K8s.AuthenticationV1TokenRequest;
@@ -372,31 +544,54 @@ export class AppCi {
         name,
         namespace,
         // Empty audiences: the API server's own, which is what the QCI proxy's TokenReview accepts.
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds } },
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: { audiences: [], expirationSeconds },
+        },
       });
     } catch (error) {
       throw tokenRequestError(error, this.context, namespace, name);
     }
     const token = answer.status?.token;
-    if (typeof token !== 'string' || token === '') throw new QciError(`app.ci (${this.context.server}) answered the token request for ${what} without a token`, { kind: 'api-error' });
+    if (typeof token !== 'string' || token === '')
+      throw new QciError(
+        `app.ci (${this.context.server}) answered the token request for ${what} without a token`,
+        { kind: 'api-error' },
+      );
     const raw: unknown = answer.status?.expirationTimestamp;
-    const expiresAt = raw instanceof Date ? raw : typeof raw === 'string' ? new Date(raw) : null;
-    return { token, expiresAt: expiresAt && Number.isFinite(expiresAt.getTime()) ? expiresAt : null };
+    const expiresAt =
+      raw instanceof Date
+        ? raw
+        : typeof raw === 'string'
+          ? new Date(raw)
+          : null;
+    return {
+      token,
+      expiresAt:
+        expiresAt && Number.isFinite(expiresAt.getTime()) ? expiresAt : null,
+    };
   }
 
   /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */
   async canPullQci(): Promise<boolean> {
     const authz = this.api(this.k8s.AuthorizationV1Api);
     const review = await this.call('check your QCI access', () =>
-      authz.createSelfSubjectAccessReview(
-        {
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            spec: { resourceAttributes: { verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: 'ocp' } },
+      authz.createSelfSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              verb: 'get',
+              group: 'image.openshift.io',
+              resource: 'imagestreams',
+              subresource: 'layers',
+              namespace: 'ocp',
+            },
           },
-        }
-      ),
+        },
+      }),
     );
     return review.status?.allowed === true;
   }

@@ -11,4 +11,9 @@ export {
   ServerConfiguration,
   createConfiguration,
 } from '@kubernetes/client-node';
-export type { AuthenticationV1TokenRequest, Configuration, RequestContext, ResponseContext } from '@kubernetes/client-node';
+export type {
+  AuthenticationV1TokenRequest,
+  Configuration,
+  RequestContext,
+  ResponseContext,
+} from '@kubernetes/client-node';

@@ -29,18 +29,24 @@ export function readTokenFile(path: string, label: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new QciError(`${label} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      kind: 'no-token',
-      exitCode: ExitCode.authRequired,
-      hint: `point ${label} at a file holding an app.ci token (qci sa token --output FILE makes one), or unset it to use your kubeconfig`,
-    });
+    throw new QciError(
+      `${label} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        kind: 'no-token',
+        exitCode: ExitCode.authRequired,
+        hint: `point ${label} at a file holding an app.ci token (qci sa token --output FILE makes one), or unset it to use your kubeconfig`,
+      },
+    );
   }
   const token = text.trim();
   if (token === '' || /\s/.test(token)) {
-    throw new QciError(`${label} ${path}: ${token === '' ? 'the file is empty' : 'the file holds more than one word'} (expected one app.ci token)`, {
-      kind: 'no-token',
-      exitCode: ExitCode.authRequired,
-    });
+    throw new QciError(
+      `${label} ${path}: ${token === '' ? 'the file is empty' : 'the file holds more than one word'} (expected one app.ci token)`,
+      {
+        kind: 'no-token',
+        exitCode: ExitCode.authRequired,
+      },
+    );
   }
   return token;
 }
@@ -56,11 +62,17 @@ export async function currentAppCiToken(
   const tokenFile = env.QCI_TOKEN_FILE;
   if (tokenFile) {
     const token = readTokenFile(tokenFile, 'QCI_TOKEN_FILE');
-    return { token, owner: jwtOwner(token), source: `QCI_TOKEN_FILE ${tokenFile}` };
+    return {
+      token,
+      owner: jwtOwner(token),
+      source: `QCI_TOKEN_FILE ${tokenFile}`,
+    };
   }
   const context = findAppCiContext(await loadKubeconfig(env), requested);
   if (context.token === null) throw noTokenError(context.name);
-  const entryUser = context.userEntry.includes('/') ? context.userEntry.slice(0, context.userEntry.indexOf('/')) : null;
+  const entryUser = context.userEntry.includes('/')
+    ? context.userEntry.slice(0, context.userEntry.indexOf('/'))
+    : null;
   return {
     token: context.token,
     owner: jwtOwner(context.token) ?? (entryUser || null),

@@ -28,7 +28,9 @@ export interface MergedKubeconfig {
   contextSource: Map<string, string>;
 }
 
-export function kubeconfigPaths(env: Record<string, string | undefined>): string[] {
+export function kubeconfigPaths(
+  env: Record<string, string | undefined>,
+): string[] {
   const list = env.KUBECONFIG;
   if (list) return list.split(':').filter((p) => p !== '');
   return [join(env.HOME || homedir(), '.kube', 'config')];
@@ -39,7 +41,6 @@ const PATH_KEYS: Record<'clusters' | 'users', string[]> = {
   users: ['client-certificate', 'client-key', 'tokenFile', 'token-file'],
 };
 
-
 function badFile(file: string, reason: string): QciError {
   return new QciError(`kubeconfig ${file}: ${reason}`, {
     kind: 'bad-kubeconfig',
@@ -48,13 +49,20 @@ function badFile(file: string, reason: string): QciError {
 }
 
 /** Makes paths inside an entry absolute, relative to the file they were written in (as kubectl does). */
-function resolvePaths(entry: RawEntry, section: 'clusters' | 'users', file: string): RawEntry {
+function resolvePaths(
+  entry: RawEntry,
+  section: 'clusters' | 'users',
+  file: string,
+): RawEntry {
   const inner = entry[section === 'clusters' ? 'cluster' : 'user'];
   if (typeof inner !== 'object' || inner === null) return entry;
-  const copy: Record<string, unknown> = { ...(inner as Record<string, unknown>) };
+  const copy: Record<string, unknown> = {
+    ...(inner as Record<string, unknown>),
+  };
   for (const key of PATH_KEYS[section]) {
     const value = copy[key];
-    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) copy[key] = resolve(dirname(file), value);
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value))
+      copy[key] = resolve(dirname(file), value);
   }
   return { ...entry, [section === 'clusters' ? 'cluster' : 'user']: copy };
 }
@@ -67,35 +75,59 @@ export function inlineTokenFile(entry: RawEntry): RawEntry {
   const user = entry.user as Record<string, unknown> | undefined;
   if (!user) return entry;
   const path = (user.tokenFile ?? user['token-file']) as string | undefined;
-  if (typeof path !== 'string' || path === '' || typeof user.token === 'string') return entry;
+  if (typeof path !== 'string' || path === '' || typeof user.token === 'string')
+    return entry;
   let token: string;
   try {
     token = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new QciError(`kubeconfig user "${String(entry.name)}": cannot read its tokenFile ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      kind: 'bad-kubeconfig',
-    });
+    throw new QciError(
+      `kubeconfig user "${String(entry.name)}": cannot read its tokenFile ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        kind: 'bad-kubeconfig',
+      },
+    );
   }
   const { tokenFile: _a, 'token-file': _b, ...rest } = user;
   return { ...entry, user: { ...rest, token } };
 }
 
-export async function loadKubeconfig(env: Record<string, string | undefined>): Promise<MergedKubeconfig> {
+export async function loadKubeconfig(
+  env: Record<string, string | undefined>,
+): Promise<MergedKubeconfig> {
   const paths = kubeconfigPaths(env);
   // yaml and the zod schema load with the first kubeconfig read: docker-credential-qci starts without
   // either when QCI_TOKEN_FILE is set (and a static module keeps zod tree-shaken in the bundles).
-  const [{ parse }, { validKubeconfig: validate }] = await Promise.all([import('yaml'), import('./kubeconfig-schema.js')]);
+  const [{ parse }, { validKubeconfig: validate }] = await Promise.all([
+    import('yaml'),
+    import('./kubeconfig-schema.js'),
+  ]);
   const validKubeconfig = (doc: unknown, file: string) => {
     const result = validate(doc);
     if (typeof result === 'string') throw badFile(file, result);
-    return result as { clusters?: RawEntry[] | null; users?: RawEntry[] | null; contexts?: RawEntry[] | null; 'current-context'?: string | null };
+    return result as {
+      clusters?: RawEntry[] | null;
+      users?: RawEntry[] | null;
+      contexts?: RawEntry[] | null;
+      'current-context'?: string | null;
+    };
   };
   const merged: MergedKubeconfig = {
-    config: { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] },
+    config: {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [],
+      users: [],
+      contexts: [],
+    },
     files: [],
     contextSource: new Map(),
   };
-  const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
+  const seen = {
+    clusters: new Set<string>(),
+    users: new Set<string>(),
+    contexts: new Set<string>(),
+  };
 
   for (const file of paths) {
     let text: string;
@@ -110,11 +142,13 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
     try {
       doc = parse(text);
     } catch (error) {
-      const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+      const line = (error as { linePos?: { line: number }[] }).linePos?.[0]
+        ?.line;
       throw badFile(file, `not valid YAML${line ? ` (line ${line})` : ''}`);
     }
     if (doc === null || doc === undefined) continue;
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw badFile(file, 'not a kubeconfig (expected a mapping)');
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw badFile(file, 'not a kubeconfig (expected a mapping)');
     const raw = validKubeconfig(doc, file);
     merged.files.push(file);
     for (const section of ['clusters', 'users', 'contexts'] as const) {
@@ -122,13 +156,18 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
         const name = entry.name as string;
         if (seen[section].has(name)) continue; // first file wins
         seen[section].add(name);
-        const value = section === 'contexts' ? entry : resolvePaths(entry, section, file);
+        const value =
+          section === 'contexts' ? entry : resolvePaths(entry, section, file);
         merged.config[section].push(value);
         if (section === 'contexts') merged.contextSource.set(name, file);
       }
     }
     const current = raw['current-context'];
-    if (merged.config['current-context'] === undefined && typeof current === 'string' && current !== '') {
+    if (
+      merged.config['current-context'] === undefined &&
+      typeof current === 'string' &&
+      current !== ''
+    ) {
       merged.config['current-context'] = current;
     }
   }
@@ -147,18 +186,28 @@ export async function loadKubeconfig(env: Record<string, string | undefined>): P
  * The context for a build farm: one named after the cluster (`build02`), else one whose cluster server
  * has the cluster's name as a host label (`https://api.build02.….openshift.com:6443`).
  */
-export function findClusterContext(merged: MergedKubeconfig, cluster: string): { name: string; foundBy: string } | null {
+export function findClusterContext(
+  merged: MergedKubeconfig,
+  cluster: string,
+): { name: string; foundBy: string } | null {
   const contexts = merged.config.contexts;
-  if (contexts.some((c) => c.name === cluster)) return { name: cluster, foundBy: `named ${cluster}` };
+  if (contexts.some((c) => c.name === cluster))
+    return { name: cluster, foundBy: `named ${cluster}` };
   for (const ctx of contexts) {
-    const clusterName = (ctx.context as { cluster?: string } | undefined)?.cluster;
+    const clusterName = (ctx.context as { cluster?: string } | undefined)
+      ?.cluster;
     const entry = merged.config.clusters.find((c) => c.name === clusterName);
     const server = (entry?.cluster as { server?: string } | undefined)?.server;
     if (!server) continue;
     try {
       const labels = new URL(server).hostname.split('.');
       // api.build02.…, not api.build02.vmc.… (vsphere02, a different cluster with its own tokens).
-      if (labels[0] === 'api' && labels[1] === cluster && !labels.includes('vmc')) return { name: String(ctx.name), foundBy: `server ${server}` };
+      if (
+        labels[0] === 'api' &&
+        labels[1] === cluster &&
+        !labels.includes('vmc')
+      )
+        return { name: String(ctx.name), foundBy: `server ${server}` };
     } catch {
       // not a URL: not this one
     }

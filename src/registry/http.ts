@@ -55,11 +55,20 @@ export interface HttpRequest {
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
-const RETRY_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN']);
+const RETRY_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+]);
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
@@ -68,96 +77,199 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 }
 
 /** A network failure as a QciError: exit 6, the host, a cause a person understands. */
-export function networkError(host: string, error: unknown, via: string | null): QciError {
+export function networkError(
+  host: string,
+  error: unknown,
+  via: string | null,
+): QciError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const reason =
-    code === 'ECONNREFUSED' ? 'connection refused' :
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found (DNS)' :
-    code === 'ETIMEDOUT' ? 'timed out' :
-    code === 'ECONNRESET' ? 'connection reset' :
-    code === 'EPROXY' ? (error as Error).message :
-    /CERT|SIGN|SSL|TLS|EPROTO/.test(code) ? `TLS failure (${code})` :
-    (error as Error).message || code || 'network error';
-  return new QciError(`cannot reach ${host}${via ? ` through the proxy ${via}` : ''}: ${reason}`, {
-    kind: 'unreachable',
-    exitCode: ExitCode.unreachable,
-    hint: via ? 'check HTTPS_PROXY / NO_PROXY and the proxy' : /TLS/.test(reason) ? 'check the system CA bundle (or, for a local test registry, --tls-verify=false)' : 'check your network or VPN',
-  });
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found (DNS)'
+        : code === 'ETIMEDOUT'
+          ? 'timed out'
+          : code === 'ECONNRESET'
+            ? 'connection reset'
+            : code === 'EPROXY'
+              ? (error as Error).message
+              : /CERT|SIGN|SSL|TLS|EPROTO/.test(code)
+                ? `TLS failure (${code})`
+                : (error as Error).message || code || 'network error';
+  return new QciError(
+    `cannot reach ${host}${via ? ` through the proxy ${via}` : ''}: ${reason}`,
+    {
+      kind: 'unreachable',
+      exitCode: ExitCode.unreachable,
+      hint: via
+        ? 'check HTTPS_PROXY / NO_PROXY and the proxy'
+        : /TLS/.test(reason)
+          ? 'check the system CA bundle (or, for a local test registry, --tls-verify=false)'
+          : 'check your network or VPN',
+    },
+  );
 }
 
-const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleepReal = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Opens a CONNECT tunnel through an http proxy; resolves with the raw socket. */
-async function tunnel(proxy: URL, host: string, port: string, timeoutMs: number): Promise<Socket> {
+async function tunnel(
+  proxy: URL,
+  host: string,
+  port: string,
+  timeoutMs: number,
+): Promise<Socket> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Host: `${host}:${port}` };
-    if (proxy.username) headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${host}:${port}`, headers, timeout: timeoutMs });
+    if (proxy.username)
+      headers['Proxy-Authorization'] =
+        `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    const req = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: `${host}:${port}`,
+      headers,
+      timeout: timeoutMs,
+    });
     req.on('connect', (res: IncomingMessage, socket: Socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
-        reject(Object.assign(new Error(`the proxy refused to connect to ${host}:${port} (HTTP ${res.statusCode})`), { code: 'EPROXY' }));
+        reject(
+          Object.assign(
+            new Error(
+              `the proxy refused to connect to ${host}:${port} (HTTP ${res.statusCode})`,
+            ),
+            { code: 'EPROXY' },
+          ),
+        );
         return;
       }
       resolve(socket);
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** One request, one answer, no retries: the whole exchange must finish within timeoutMs. */
-async function attempt(request: HttpRequest, options: HttpOptions): Promise<HttpResponse> {
+async function attempt(
+  request: HttpRequest,
+  options: HttpOptions,
+): Promise<HttpResponse> {
   const url = new URL(request.url);
   const isHttps = url.protocol === 'https:';
   const { proxy } = proxyFor(url, options.env);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port || (isHttps ? '443' : '80');
   const deadline = AbortSignal.timeout(options.timeoutMs);
-  const timedOut = () => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+  const timedOut = () =>
+    Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
 
   let socket: Socket | undefined;
   if (proxy && isHttps) {
     const raw = await Promise.race([
       tunnel(proxy, host, port, options.timeoutMs),
-      new Promise<never>((_, reject) => deadline.addEventListener('abort', () => reject(timedOut()), { once: true })),
+      new Promise<never>((_, reject) =>
+        deadline.addEventListener('abort', () => reject(timedOut()), {
+          once: true,
+        }),
+      ),
     ]);
     const tls = await import('node:tls');
-    socket = tls.connect({ socket: raw, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: options.tlsVerify, ALPNProtocols: ['http/1.1'] });
+    socket = tls.connect({
+      socket: raw,
+      servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+      rejectUnauthorized: options.tlsVerify,
+      ALPNProtocols: ['http/1.1'],
+    });
   }
 
   const mod = isHttps ? await import('node:https') : await import('node:http');
   return new Promise<HttpResponse>((resolve, reject) => {
-    const headers: Record<string, string> = { 'User-Agent': 'qci', ...request.headers };
+    const headers: Record<string, string> = {
+      'User-Agent': 'qci',
+      ...request.headers,
+    };
     let target: Parameters<typeof mod.request>[1];
     if (socket) {
       const tunnelled = socket;
-      target = { host, port, path: `${url.pathname}${url.search}`, createConnection: () => tunnelled, rejectUnauthorized: options.tlsVerify };
+      target = {
+        host,
+        port,
+        path: `${url.pathname}${url.search}`,
+        createConnection: () => tunnelled,
+        rejectUnauthorized: options.tlsVerify,
+      };
     } else if (proxy) {
       // Plain http through a proxy: the absolute URL as the request target.
-      if (proxy.username) headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+      if (proxy.username)
+        headers['Proxy-Authorization'] =
+          `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
       headers.Host = url.host;
-      target = { host: proxy.hostname, port: proxy.port || 80, path: url.toString() };
+      target = {
+        host: proxy.hostname,
+        port: proxy.port || 80,
+        path: url.toString(),
+      };
     } else {
-      target = { host, port, path: `${url.pathname}${url.search}`, ...(isHttps ? { rejectUnauthorized: options.tlsVerify, servername: /^[\d.]+$|:/.test(host) ? undefined : host } : {}) };
+      target = {
+        host,
+        port,
+        path: `${url.pathname}${url.search}`,
+        ...(isHttps
+          ? {
+              rejectUnauthorized: options.tlsVerify,
+              servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+            }
+          : {}),
+      };
     }
-    const req = mod.request({ ...target, method: request.method ?? 'GET', headers, signal: deadline }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBodyBytes) {
-          req.destroy(Object.assign(new Error(`answer larger than ${options.maxBodyBytes} bytes`), { code: 'ETOOBIG' }));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => resolve({ url: url.toString(), status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), attempts: 1 }));
-      res.on('error', (error: Error) => reject(error.name === 'AbortError' || deadline.aborted ? timedOut() : error));
-    });
-    req.on('error', (error: Error) => reject(error.name === 'AbortError' ? timedOut() : error));
+    const req = mod.request(
+      { ...target, method: request.method ?? 'GET', headers, signal: deadline },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBodyBytes) {
+            req.destroy(
+              Object.assign(
+                new Error(`answer larger than ${options.maxBodyBytes} bytes`),
+                { code: 'ETOOBIG' },
+              ),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolve({
+            url: url.toString(),
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            attempts: 1,
+          }),
+        );
+        res.on('error', (error: Error) =>
+          reject(
+            error.name === 'AbortError' || deadline.aborted
+              ? timedOut()
+              : error,
+          ),
+        );
+      },
+    );
+    req.on('error', (error: Error) =>
+      reject(error.name === 'AbortError' ? timedOut() : error),
+    );
     req.end();
   });
 }
@@ -166,14 +278,19 @@ async function attempt(request: HttpRequest, options: HttpOptions): Promise<Http
  * GET (or HEAD) with retries and redirects. Returns the final answer, whatever its status (a 404 is an
  * answer, not an error); throws a QciError (exit 6) when the server cannot be reached at all.
  */
-export async function httpGet(request: HttpRequest, options: HttpOptions): Promise<HttpResponse> {
+export async function httpGet(
+  request: HttpRequest,
+  options: HttpOptions,
+): Promise<HttpResponse> {
   const sleep = options.sleep ?? sleepReal;
   const log = options.log ?? (() => {});
   let current: HttpRequest = request;
   for (let hop = 0; ; hop++) {
     const url = new URL(current.url);
     const via = proxyFor(url, options.env);
-    log(`GET ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`);
+    log(
+      `GET ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`,
+    );
     let response: HttpResponse | undefined;
     for (let n = 0; ; n++) {
       let failure: unknown;
@@ -184,24 +301,38 @@ export async function httpGet(request: HttpRequest, options: HttpOptions): Promi
         failure = error;
       }
       const code = (failure as NodeJS.ErrnoException | undefined)?.code ?? '';
-      const retryable = failure ? RETRY_CODES.has(code) : RETRY_STATUS.has(response!.status);
+      const retryable = failure
+        ? RETRY_CODES.has(code)
+        : RETRY_STATUS.has(response!.status);
       if (!retryable || n >= options.retries) {
-        if (failure) throw networkError(url.host, failure, via.proxy?.host ?? null);
+        if (failure)
+          throw networkError(url.host, failure, via.proxy?.host ?? null);
         break;
       }
       const backoff = options.backoffMs * 2 ** n * (1 + Math.random() / 4);
-      const asked = failure ? undefined : retryAfterMs(response!.headers['retry-after']);
+      const asked = failure
+        ? undefined
+        : retryAfterMs(response!.headers['retry-after']);
       if (asked !== undefined && asked > options.maxRetryAfterMs) break; // the server wants longer than qci waits
       const wait = asked !== undefined ? Math.max(asked, 0) : backoff;
-      log(`  ${failure ? code : `HTTP ${response!.status}`}; retrying in ${(wait / 1000).toFixed(1)} s${asked !== undefined ? ' (Retry-After)' : ''}`);
+      log(
+        `  ${failure ? code : `HTTP ${response!.status}`}; retrying in ${(wait / 1000).toFixed(1)} s${asked !== undefined ? ' (Retry-After)' : ''}`,
+      );
       await sleep(wait);
     }
-    if (!REDIRECT.has(response!.status) || !response!.headers.location) return response!;
-    if (hop >= (request.maxRedirects ?? 5)) throw new QciError(`too many redirects from ${new URL(request.url).host}`, { kind: 'registry-error' });
+    if (!REDIRECT.has(response!.status) || !response!.headers.location)
+      return response!;
+    if (hop >= (request.maxRedirects ?? 5))
+      throw new QciError(
+        `too many redirects from ${new URL(request.url).host}`,
+        { kind: 'registry-error' },
+      );
     const next = new URL(response!.headers.location, url);
     // Credentials stay with the host they were meant for (blob redirects go to a CDN).
     const headers = { ...current.headers };
-    if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    if (next.origin !== url.origin)
+      for (const name of Object.keys(headers))
+        if (name.toLowerCase() === 'authorization') delete headers[name];
     current = { ...current, url: next.toString(), headers };
   }
 }

@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, QciError } from '../core/errors.js';
-import { DEFAULT_HTTP_OPTIONS, httpGet, networkError, type HttpOptions, type HttpResponse } from './http.js';
+import {
+  DEFAULT_HTTP_OPTIONS,
+  httpGet,
+  networkError,
+  type HttpOptions,
+  type HttpResponse,
+} from './http.js';
 import { parseChallenge } from './ping.js';
 
 export const MEDIA = {
@@ -16,7 +22,12 @@ export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
 /** Both list types first: without them a registry may answer with its linux/amd64 instance instead. */
-export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
+export const MANIFEST_ACCEPT = [
+  MEDIA.ociIndex,
+  MEDIA.dockerList,
+  MEDIA.ociManifest,
+  MEDIA.dockerManifest,
+].join(', ');
 
 export interface Platform {
   os: string;
@@ -34,7 +45,8 @@ export interface InspectTarget {
 }
 
 export interface InspectOptions {
-  http: Omit<HttpOptions, keyof typeof DEFAULT_HTTP_OPTIONS> & Partial<typeof DEFAULT_HTTP_OPTIONS>;
+  http: Omit<HttpOptions, keyof typeof DEFAULT_HTTP_OPTIONS> &
+    Partial<typeof DEFAULT_HTTP_OPTIONS>;
   /** What podman would send; null for an anonymous pull. */
   credential: { user: string; password: string } | null;
   /** Which instance of an index to describe. */
@@ -82,27 +94,42 @@ export function parsePlatform(text: string): Platform {
 }
 
 function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
-  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
+  if (!have || have.os !== want.os || have.architecture !== want.architecture)
+    return false;
   // arm64 images often say variant v8 or nothing: a request without a variant takes either.
-  return !want.variant || have.variant === want.variant || (!have.variant && want.architecture === 'arm64' && want.variant === 'v8');
+  return (
+    !want.variant ||
+    have.variant === want.variant ||
+    (!have.variant && want.architecture === 'arm64' && want.variant === 'v8')
+  );
 }
 
-const sha256 = (body: Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
+const sha256 = (body: Buffer) =>
+  `sha256:${createHash('sha256').update(body).digest('hex')}`;
 
-function jsonBody(response: HttpResponse, what: string): Record<string, unknown> {
+function jsonBody(
+  response: HttpResponse,
+  what: string,
+): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(response.body.toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw new QciError(`the registry answered ${what} with something that is not JSON`, { kind: 'registry-error' });
+  throw new QciError(
+    `the registry answered ${what} with something that is not JSON`,
+    { kind: 'registry-error' },
+  );
 }
 
 /** The first OCI error code in a registry error body (MANIFEST_UNKNOWN, DENIED, …), or null. */
 function errorCode(response: HttpResponse): string | null {
   try {
-    const body = JSON.parse(response.body.toString('utf8')) as { errors?: { code?: string }[] };
+    const body = JSON.parse(response.body.toString('utf8')) as {
+      errors?: { code?: string }[];
+    };
     return body.errors?.[0]?.code ?? null;
   } catch {
     return null;
@@ -126,28 +153,47 @@ class Session {
   }
 
   private get who(): string {
-    return this.options.credential ? `the credential podman would send${this.options.credentialSource ? ` (${this.options.credentialSource})` : ''}` : 'an anonymous request (podman has no credential for it)';
+    return this.options.credential
+      ? `the credential podman would send${this.options.credentialSource ? ` (${this.options.credentialSource})` : ''}`
+      : 'an anonymous request (podman has no credential for it)';
   }
 
   /** GET /v2/, then a token from the realm it names (or Basic auth, or none). */
   async authenticate(): Promise<void> {
-    const schemes: ('https' | 'http')[] = this.http.tlsVerify ? ['https'] : ['https', 'http'];
+    const schemes: ('https' | 'http')[] = this.http.tlsVerify
+      ? ['https']
+      : ['https', 'http'];
     let ping: HttpResponse | undefined;
     let lastError: unknown;
     for (const scheme of schemes) {
       try {
         // No retries for the probe of a scheme that may not be spoken at all.
-        ping = await httpGet({ url: `${scheme}://${this.target.host}/v2/` }, { ...this.http, retries: scheme === 'https' && schemes.length > 1 ? 0 : this.http.retries });
+        ping = await httpGet(
+          { url: `${scheme}://${this.target.host}/v2/` },
+          {
+            ...this.http,
+            retries:
+              scheme === 'https' && schemes.length > 1 ? 0 : this.http.retries,
+          },
+        );
         this.scheme = scheme;
         break;
       } catch (error) {
         lastError = error;
-        if (error instanceof QciError && /refused|not found/.test(error.message)) break; // same port either way
+        if (
+          error instanceof QciError &&
+          /refused|not found/.test(error.message)
+        )
+          break; // same port either way
       }
     }
-    if (!ping) throw lastError instanceof QciError ? lastError : networkError(this.target.host, lastError, null);
+    if (!ping)
+      throw lastError instanceof QciError
+        ? lastError
+        : networkError(this.target.host, lastError, null);
     if (ping.status === 200) return;
-    if (ping.status !== 401) throw this.statusError(ping, 'the registry API (/v2/)');
+    if (ping.status !== 401)
+      throw this.statusError(ping, 'the registry API (/v2/)');
     const challenge = parseChallenge(ping.headers['www-authenticate']);
     const credential = this.options.credential;
     if (challenge?.scheme.toLowerCase() === 'basic') {
@@ -156,33 +202,73 @@ class Session {
       return;
     }
     if (challenge?.scheme.toLowerCase() !== 'bearer' || !challenge.realm) {
-      throw new QciError(`${this.target.host} asks for authentication qci does not speak (${challenge?.scheme ?? 'no challenge'})`, { kind: 'registry-error' });
+      throw new QciError(
+        `${this.target.host} asks for authentication qci does not speak (${challenge?.scheme ?? 'no challenge'})`,
+        { kind: 'registry-error' },
+      );
     }
     const realm = new URL(challenge.realm, ping.url);
-    if (credential && realm.protocol !== 'https:' && realm.host !== this.target.host) {
-      throw new QciError(`${this.target.host} names a token realm on another host over plain HTTP (${realm.host}); qci will not send credentials there`, { kind: 'unsafe-realm' });
+    if (
+      credential &&
+      realm.protocol !== 'https:' &&
+      realm.host !== this.target.host
+    ) {
+      throw new QciError(
+        `${this.target.host} names a token realm on another host over plain HTTP (${realm.host}); qci will not send credentials there`,
+        { kind: 'unsafe-realm' },
+      );
     }
     if (challenge.service) realm.searchParams.set('service', challenge.service);
-    realm.searchParams.set('scope', `repository:${this.target.repository}:pull`);
-    const headers: Record<string, string> = credential ? { Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}` } : {};
+    realm.searchParams.set(
+      'scope',
+      `repository:${this.target.repository}:pull`,
+    );
+    const headers: Record<string, string> = credential
+      ? {
+          Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`,
+        }
+      : {};
     const answer = await httpGet({ url: realm.toString(), headers }, this.http);
-    if (answer.status === 401) throw credential ? this.rejected() : this.authNeeded();
+    if (answer.status === 401)
+      throw credential ? this.rejected() : this.authNeeded();
     if (answer.status === 403) throw this.denied();
-    if (answer.status !== 200) throw this.statusError(answer, 'the token service');
+    if (answer.status !== 200)
+      throw this.statusError(answer, 'the token service');
     const body = jsonBody(answer, 'the token request');
-    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
-    if (!token) throw new QciError(`the token service of ${this.target.host} answered without a token`, { kind: 'registry-error' });
+    const token =
+      typeof body.token === 'string'
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : '';
+    if (!token)
+      throw new QciError(
+        `the token service of ${this.target.host} answered without a token`,
+        { kind: 'registry-error' },
+      );
     this.authorization = `Bearer ${token}`;
   }
 
-  async get(path: string, accept: string | undefined, what: string): Promise<HttpResponse> {
+  async get(
+    path: string,
+    accept: string | undefined,
+    what: string,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (accept) headers.Accept = accept;
     if (this.authorization) headers.Authorization = this.authorization;
-    const response = await httpGet({ url: `${this.scheme}://${this.target.host}/v2/${this.target.repository}/${path}`, headers }, this.http);
+    const response = await httpGet(
+      {
+        url: `${this.scheme}://${this.target.host}/v2/${this.target.repository}/${path}`,
+        headers,
+      },
+      this.http,
+    );
     if (response.status === 200) return response;
-    if (response.status === 401) throw this.options.credential ? this.rejected() : this.authNeeded();
-    if (response.status === 403 || errorCode(response) === 'DENIED') throw this.denied();
+    if (response.status === 401)
+      throw this.options.credential ? this.rejected() : this.authNeeded();
+    if (response.status === 403 || errorCode(response) === 'DENIED')
+      throw this.denied();
     if (response.status === 404) {
       const code = errorCode(response);
       const name = this.target.reference;
@@ -201,50 +287,72 @@ class Session {
   }
 
   private authNeeded(): QciError {
-    return new QciError(`${this.target.host} needs a login to read ${this.target.repository}, and podman has no credential for it`, {
-      kind: 'auth-required',
-      exitCode: ExitCode.authRequired,
-      hint: 'qci login',
-    });
+    return new QciError(
+      `${this.target.host} needs a login to read ${this.target.repository}, and podman has no credential for it`,
+      {
+        kind: 'auth-required',
+        exitCode: ExitCode.authRequired,
+        hint: 'qci login',
+      },
+    );
   }
 
   private rejected(): QciError {
-    return new QciError(`${this.target.host} rejected ${this.who}: its app.ci token has expired or was revoked, or it has no QCI access`, {
-      kind: 'credentials-rejected',
-      exitCode: ExitCode.authRequired,
-      hint: 'qci whoami (is the token alive? may you pull?), then qci login',
-    });
+    return new QciError(
+      `${this.target.host} rejected ${this.who}: its app.ci token has expired or was revoked, or it has no QCI access`,
+      {
+        kind: 'credentials-rejected',
+        exitCode: ExitCode.authRequired,
+        hint: 'qci whoami (is the token alive? may you pull?), then qci login',
+      },
+    );
   }
 
   private denied(): QciError {
-    return new QciError(`${this.target.host} denied access to ${this.target.repository} for ${this.who}`, {
-      kind: 'denied',
-      exitCode: ExitCode.denied,
-      hint: 'qci whoami shows whether you have QCI access and how to ask for it',
-    });
+    return new QciError(
+      `${this.target.host} denied access to ${this.target.repository} for ${this.who}`,
+      {
+        kind: 'denied',
+        exitCode: ExitCode.denied,
+        hint: 'qci whoami shows whether you have QCI access and how to ask for it',
+      },
+    );
   }
 
   private statusError(response: HttpResponse, what: string): QciError {
     if (response.status === 429) {
-      return new QciError(`${this.target.host} is rate limiting (HTTP 429 on ${what}, after ${response.attempts} attempts)`, {
-        kind: 'rate-limited',
-        hint: 'wait a minute and run it again',
-      });
+      return new QciError(
+        `${this.target.host} is rate limiting (HTTP 429 on ${what}, after ${response.attempts} attempts)`,
+        {
+          kind: 'rate-limited',
+          hint: 'wait a minute and run it again',
+        },
+      );
     }
     if (response.status >= 500) {
-      return new QciError(`${this.target.host} answered ${what} with a server error (HTTP ${response.status}, after ${response.attempts} attempts)`, {
-        kind: 'server-error',
-        hint: 'try again shortly',
-      });
+      return new QciError(
+        `${this.target.host} answered ${what} with a server error (HTTP ${response.status}, after ${response.attempts} attempts)`,
+        {
+          kind: 'server-error',
+          hint: 'try again shortly',
+        },
+      );
     }
-    return new QciError(`${this.target.host} answered ${what} with HTTP ${response.status}`, { kind: 'registry-error' });
+    return new QciError(
+      `${this.target.host} answered ${what} with HTTP ${response.status}`,
+      { kind: 'registry-error' },
+    );
   }
 }
 
 function checkDigest(body: Buffer, expected: string, what: string): void {
   if (!expected.startsWith('sha256:')) return; // other algorithms: trust the registry
   const actual = sha256(body);
-  if (actual !== expected) throw new QciError(`${what} does not match its digest (${expected}, got ${actual})`, { kind: 'digest-mismatch' });
+  if (actual !== expected)
+    throw new QciError(
+      `${what} does not match its digest (${expected}, got ${actual})`,
+      { kind: 'digest-mismatch' },
+    );
 }
 
 interface Descriptor {
@@ -255,17 +363,32 @@ interface Descriptor {
 }
 
 /** Digest, platforms, created time, size and labels of one image, read through the registry API. */
-export async function inspectImage(target: InspectTarget, options: InspectOptions): Promise<InspectResult> {
+export async function inspectImage(
+  target: InspectTarget,
+  options: InspectOptions,
+): Promise<InspectResult> {
   const session = new Session(target, options);
   await session.authenticate();
 
-  const top = await session.get(`manifests/${target.reference}`, MANIFEST_ACCEPT, 'the manifest');
+  const top = await session.get(
+    `manifests/${target.reference}`,
+    MANIFEST_ACCEPT,
+    'the manifest',
+  );
   // The digest is the bytes' digest: what podman pulls by and skopeo reports.
   const digest = sha256(top.body);
-  if (target.reference.startsWith('sha256:')) checkDigest(top.body, target.reference, `the manifest ${target.reference}`);
+  if (target.reference.startsWith('sha256:'))
+    checkDigest(top.body, target.reference, `the manifest ${target.reference}`);
   const topJson = jsonBody(top, 'the manifest');
-  const mediaType = String(topJson.mediaType ?? top.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const isIndex = mediaType === MEDIA.ociIndex || mediaType === MEDIA.dockerList || (Array.isArray(topJson.manifests) && !topJson.config);
+  const mediaType = String(
+    topJson.mediaType ?? top.headers['content-type'] ?? '',
+  )
+    .split(';')[0]!
+    .trim();
+  const isIndex =
+    mediaType === MEDIA.ociIndex ||
+    mediaType === MEDIA.dockerList ||
+    (Array.isArray(topJson.manifests) && !topJson.config);
 
   let manifestJson = topJson;
   let chosenPlatform: string | null = null;
@@ -273,49 +396,103 @@ export async function inspectImage(target: InspectTarget, options: InspectOption
   let platformMediaType = mediaType;
   let platforms: PlatformManifest[];
   if (isIndex) {
-    const entries = (Array.isArray(topJson.manifests) ? topJson.manifests : []) as Descriptor[];
+    const entries = (
+      Array.isArray(topJson.manifests) ? topJson.manifests : []
+    ) as Descriptor[];
     // Attestation manifests (buildkit's "unknown/unknown") are not platforms.
-    const real = entries.filter((e) => e.platform?.os && e.platform.os !== 'unknown' && typeof e.digest === 'string');
+    const real = entries.filter(
+      (e) =>
+        e.platform?.os &&
+        e.platform.os !== 'unknown' &&
+        typeof e.digest === 'string',
+    );
     platforms = real.map((e) => ({
-      platform: formatPlatform({ os: e.platform!.os!, architecture: e.platform!.architecture ?? '', ...(e.platform!.variant ? { variant: e.platform!.variant } : {}) }),
+      platform: formatPlatform({
+        os: e.platform!.os!,
+        architecture: e.platform!.architecture ?? '',
+        ...(e.platform!.variant ? { variant: e.platform!.variant } : {}),
+      }),
       digest: e.digest!,
       mediaType: e.mediaType ?? '',
       size: e.size ?? 0,
     }));
     const chosen = real.find((e) => matches(options.platform, e.platform));
     if (!chosen) {
-      throw new QciError(`${target.host}/${target.repository}:${target.reference} has no ${formatPlatform(options.platform)} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`, {
-        kind: 'not-found',
-        exitCode: ExitCode.notFound,
-        hint: platforms[0] ? `pick one with --platform ${platforms[0].platform}` : undefined,
-      });
+      throw new QciError(
+        `${target.host}/${target.repository}:${target.reference} has no ${formatPlatform(options.platform)} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
+        {
+          kind: 'not-found',
+          exitCode: ExitCode.notFound,
+          hint: platforms[0]
+            ? `pick one with --platform ${platforms[0].platform}`
+            : undefined,
+        },
+      );
     }
-    const instance = await session.get(`manifests/${chosen.digest}`, [MEDIA.ociManifest, MEDIA.dockerManifest].join(', '), `the ${formatPlatform(options.platform)} manifest`);
-    checkDigest(instance.body, chosen.digest!, `the ${formatPlatform(options.platform)} manifest`);
+    const instance = await session.get(
+      `manifests/${chosen.digest}`,
+      [MEDIA.ociManifest, MEDIA.dockerManifest].join(', '),
+      `the ${formatPlatform(options.platform)} manifest`,
+    );
+    checkDigest(
+      instance.body,
+      chosen.digest!,
+      `the ${formatPlatform(options.platform)} manifest`,
+    );
     chosenPlatform = platforms[real.indexOf(chosen)]!.platform;
     manifestJson = jsonBody(instance, 'the platform manifest');
     platformDigest = chosen.digest!;
-    platformMediaType = String(manifestJson.mediaType ?? chosen.mediaType ?? instance.headers['content-type'] ?? '').split(';')[0]!.trim();
+    platformMediaType = String(
+      manifestJson.mediaType ??
+        chosen.mediaType ??
+        instance.headers['content-type'] ??
+        '',
+    )
+      .split(';')[0]!
+      .trim();
   } else {
     platforms = [];
   }
 
   const config = manifestJson.config as Descriptor | undefined;
   if (!config?.digest) {
-    throw new QciError(`the manifest of ${target.reference} has no config (media type ${platformMediaType || 'unknown'}); qci reads OCI and Docker v2 schema 2 images`, { kind: 'unsupported-manifest' });
+    throw new QciError(
+      `the manifest of ${target.reference} has no config (media type ${platformMediaType || 'unknown'}); qci reads OCI and Docker v2 schema 2 images`,
+      { kind: 'unsupported-manifest' },
+    );
   }
-  const blob = await session.get(`blobs/${config.digest}`, undefined, 'the image config');
+  const blob = await session.get(
+    `blobs/${config.digest}`,
+    undefined,
+    'the image config',
+  );
   checkDigest(blob.body, config.digest, 'the image config');
   const configJson = jsonBody(blob, 'the image config');
-  const inner = (configJson.config ?? {}) as { Labels?: Record<string, unknown> | null };
-  const labels = Object.fromEntries(Object.entries(inner.Labels ?? {}).map(([k, v]) => [k, String(v)]));
+  const inner = (configJson.config ?? {}) as {
+    Labels?: Record<string, unknown> | null;
+  };
+  const labels = Object.fromEntries(
+    Object.entries(inner.Labels ?? {}).map(([k, v]) => [k, String(v)]),
+  );
   const own: Platform = {
     os: String(configJson.os ?? ''),
     architecture: String(configJson.architecture ?? ''),
-    ...(typeof configJson.variant === 'string' && configJson.variant ? { variant: configJson.variant } : {}),
+    ...(typeof configJson.variant === 'string' && configJson.variant
+      ? { variant: configJson.variant }
+      : {}),
   };
-  const layers = (Array.isArray(manifestJson.layers) ? manifestJson.layers : []) as Descriptor[];
-  if (!isIndex) platforms = [{ platform: formatPlatform(own), digest, mediaType, size: top.body.length }];
+  const layers = (
+    Array.isArray(manifestJson.layers) ? manifestJson.layers : []
+  ) as Descriptor[];
+  if (!isIndex)
+    platforms = [
+      {
+        platform: formatPlatform(own),
+        digest,
+        mediaType,
+        size: top.body.length,
+      },
+    ];
   return {
     digest,
     mediaType,
@@ -326,7 +503,9 @@ export async function inspectImage(target: InspectTarget, options: InspectOption
     platformMediaType,
     platformMismatch: !isIndex && !matches(options.platform, own),
     created: typeof configJson.created === 'string' ? configJson.created : null,
-    size: (config.size ?? blob.body.length) + layers.reduce((sum, l) => sum + (l.size ?? 0), 0),
+    size:
+      (config.size ?? blob.body.length) +
+      layers.reduce((sum, l) => sum + (l.size ?? 0), 0),
     layers: layers.length,
     labels,
     scheme: session.usedScheme,

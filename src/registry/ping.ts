@@ -28,43 +28,95 @@ export interface Ping {
  * One GET through qci's registry HTTP client (proxies, TLS setting, a deadline per attempt, a body cap), with
  * no retries: a check that waits is a check that hangs doctor.
  */
-async function get(url: string, options: { env: Record<string, string | undefined>; headers?: Record<string, string>; timeoutMs: number; tlsVerify: boolean }): Promise<HttpAnswer> {
+async function get(
+  url: string,
+  options: {
+    env: Record<string, string | undefined>;
+    headers?: Record<string, string>;
+    timeoutMs: number;
+    tlsVerify: boolean;
+  },
+): Promise<HttpAnswer> {
   const answer = await httpGet(
-    { url, ...(options.headers ? { headers: options.headers } : {}), maxRedirects: 0 },
-    { env: options.env, tlsVerify: options.tlsVerify, timeoutMs: options.timeoutMs, retries: 0, backoffMs: 0, maxRetryAfterMs: 0, maxBodyBytes: 64 * 1024 },
+    {
+      url,
+      ...(options.headers ? { headers: options.headers } : {}),
+      maxRedirects: 0,
+    },
+    {
+      env: options.env,
+      tlsVerify: options.tlsVerify,
+      timeoutMs: options.timeoutMs,
+      retries: 0,
+      backoffMs: 0,
+      maxRetryAfterMs: 0,
+      maxBodyBytes: 64 * 1024,
+    },
   );
   return { status: answer.status, headers: answer.headers };
 }
 
 /** `Bearer realm="…",service="…"` → its parts. */
-export function parseChallenge(header: string | string[] | undefined): Challenge | null {
+export function parseChallenge(
+  header: string | string[] | undefined,
+): Challenge | null {
   const text = Array.isArray(header) ? header[0] : header;
   if (!text) return null;
   const scheme = text.split(/\s+/, 1)[0] ?? '';
-  const params = Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
-  return { scheme, realm: params.realm ?? null, service: params.service ?? null };
+  const params = Object.fromEntries(
+    [...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [
+      m[1]!.toLowerCase(),
+      m[2]!,
+    ]),
+  );
+  return {
+    scheme,
+    realm: params.realm ?? null,
+    service: params.service ?? null,
+  };
 }
 
 /**
  * GET /v2/ on the registry. With TLS verification off (a local test registry), plain HTTP is tried when
  * HTTPS fails, as podman does for an insecure registry.
  */
-export async function pingRegistry(host: string, options: { env: Record<string, string | undefined>; tlsVerify: boolean; timeoutMs: number }): Promise<Ping> {
-  const urls = options.tlsVerify ? [`https://${host}/v2/`] : [`https://${host}/v2/`, `http://${host}/v2/`];
+export async function pingRegistry(
+  host: string,
+  options: {
+    env: Record<string, string | undefined>;
+    tlsVerify: boolean;
+    timeoutMs: number;
+  },
+): Promise<Ping> {
+  const urls = options.tlsVerify
+    ? [`https://${host}/v2/`]
+    : [`https://${host}/v2/`, `http://${host}/v2/`];
   let lastError: unknown;
   for (const url of urls) {
     try {
       const answer = await get(url, options);
-      return { url, status: answer.status, challenge: parseChallenge(answer.headers['www-authenticate']) };
+      return {
+        url,
+        status: answer.status,
+        challenge: parseChallenge(answer.headers['www-authenticate']),
+      };
     } catch (error) {
       lastError = error;
-      if (error instanceof QciError && error.message.endsWith('connection refused')) break; // same port either way
+      if (
+        error instanceof QciError &&
+        error.message.endsWith('connection refused')
+      )
+        break; // same port either way
     }
   }
   throw lastError;
 }
 
-export type CredentialCheck = { state: 'accepted' } | { state: 'rejected'; status: number } | { state: 'denied'; status: number } | { state: 'no-challenge' };
+export type CredentialCheck =
+  | { state: 'accepted' }
+  | { state: 'rejected'; status: number }
+  | { state: 'denied'; status: number }
+  | { state: 'no-challenge' };
 
 /**
  * Asks the registry's token realm whether user:password may pull QCI: what `podman pull` does first,
@@ -74,19 +126,34 @@ export async function checkCredential(
   host: string,
   ping: Ping,
   credential: { user: string; password: string },
-  options: { env: Record<string, string | undefined>; tlsVerify: boolean; timeoutMs: number },
+  options: {
+    env: Record<string, string | undefined>;
+    tlsVerify: boolean;
+    timeoutMs: number;
+  },
 ): Promise<CredentialCheck> {
   const realm = ping.challenge?.realm;
-  if (!ping.challenge || ping.challenge.scheme.toLowerCase() !== 'bearer' || !realm) return { state: 'no-challenge' };
+  if (
+    !ping.challenge ||
+    ping.challenge.scheme.toLowerCase() !== 'bearer' ||
+    !realm
+  )
+    return { state: 'no-challenge' };
   const realmUrl = new URL(realm, ping.url);
   if (realmUrl.protocol !== 'https:' && realmUrl.host !== host) {
-    throw new QciError(`the registry ${host} names a token realm on another host over plain HTTP (${realmUrl.host}); qci will not send credentials there`, { kind: 'unsafe-realm' });
+    throw new QciError(
+      `the registry ${host} names a token realm on another host over plain HTTP (${realmUrl.host}); qci will not send credentials there`,
+      { kind: 'unsafe-realm' },
+    );
   }
   realmUrl.searchParams.set('scope', `repository:${QCI_REPOSITORY_PATH}:pull`);
-  if (ping.challenge.service) realmUrl.searchParams.set('service', ping.challenge.service);
+  if (ping.challenge.service)
+    realmUrl.searchParams.set('service', ping.challenge.service);
   const answer = await get(realmUrl.toString(), {
     ...options,
-    headers: { Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}` },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`,
+    },
   });
   if (answer.status === 200) return { state: 'accepted' };
   if (answer.status === 403) return { state: 'denied', status: answer.status };

@@ -13,7 +13,10 @@
 import { BlockList, isIP } from 'node:net';
 import { usageError } from '../core/errors.js';
 
-function envValue(env: Record<string, string | undefined>, name: string): string {
+function envValue(
+  env: Record<string, string | undefined>,
+  name: string,
+): string {
   return env[name.toUpperCase()] || env[name.toLowerCase()] || '';
 }
 
@@ -33,12 +36,17 @@ function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   const family = isIP(host);
   if (family === 4) return host.startsWith('127.');
-  if (family === 6) return host === '::1' || /^0*:0*:0*:0*:0*:0*:0*:0*1$/.test(host);
+  if (family === 6)
+    return host === '::1' || /^0*:0*:0*:0*:0*:0*:0*:0*1$/.test(host);
   return false;
 }
 
 /** Whether NO_PROXY says to go direct to `host` (no brackets) on `port`. */
-export function bypassesProxy(host: string, port: string, noProxy: string): boolean {
+export function bypassesProxy(
+  host: string,
+  port: string,
+  noProxy: string,
+): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   const hostFamily = isIP(h);
   for (const raw of noProxy.split(',')) {
@@ -52,7 +60,11 @@ export function bypassesProxy(host: string, port: string, noProxy: string): bool
       if (family === 0 || hostFamily !== family) continue;
       const list = new BlockList();
       try {
-        list.addSubnet(cidr[1]!, Number(cidr[2]), family === 4 ? 'ipv4' : 'ipv6');
+        list.addSubnet(
+          cidr[1]!,
+          Number(cidr[2]),
+          family === 4 ? 'ipv4' : 'ipv6',
+        );
       } catch {
         continue;
       }
@@ -61,13 +73,18 @@ export function bypassesProxy(host: string, port: string, noProxy: string): bool
     }
     let [entryHost, entryPort] = splitHostPort(entry);
     if (isIP(entryHost)) {
-      if (entryHost === h && (entryPort === '' || entryPort === port)) return true;
+      if (entryHost === h && (entryPort === '' || entryPort === port))
+        return true;
       continue;
     }
     if (entryHost.startsWith('*.')) entryHost = entryHost.slice(1);
     const matchHost = !entryHost.startsWith('.');
     const suffix = matchHost ? `.${entryHost}` : entryHost;
-    if ((h.endsWith(suffix) || (matchHost && h === entryHost)) && (entryPort === '' || entryPort === port)) return true;
+    if (
+      (h.endsWith(suffix) || (matchHost && h === entryHost)) &&
+      (entryPort === '' || entryPort === port)
+    )
+      return true;
   }
   return false;
 }
@@ -80,21 +97,34 @@ export interface ProxyChoice {
 }
 
 /** The proxy for `url` under `env`, as podman would choose it. */
-export function proxyFor(url: URL, env: Record<string, string | undefined>): ProxyChoice {
+export function proxyFor(
+  url: URL,
+  env: Record<string, string | undefined>,
+): ProxyChoice {
   const [host] = splitHostPort(url.host);
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const variable = url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
   const value = envValue(env, variable).trim();
   if (value === '') return { proxy: null, reason: `no ${variable}` };
-  if (isLoopback(host)) return { proxy: null, reason: `${host} is a loopback address` };
-  if (bypassesProxy(host, port, envValue(env, 'NO_PROXY'))) return { proxy: null, reason: `NO_PROXY matches ${host}` };
+  if (isLoopback(host))
+    return { proxy: null, reason: `${host} is a loopback address` };
+  if (bypassesProxy(host, port, envValue(env, 'NO_PROXY')))
+    return { proxy: null, reason: `NO_PROXY matches ${host}` };
   let proxy: URL;
   try {
-    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    proxy = new URL(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`,
+    );
   } catch {
     // Not the value: a proxy URL may carry a password.
-    throw usageError(`${variable} is not a URL (expected http://HOST:PORT)`, { kind: 'bad-proxy' });
+    throw usageError(`${variable} is not a URL (expected http://HOST:PORT)`, {
+      kind: 'bad-proxy',
+    });
   }
-  if (proxy.protocol !== 'http:') throw usageError(`${variable} uses ${proxy.protocol.replace(/:$/, '')}://; qci speaks to http:// proxies only`, { kind: 'bad-proxy' });
+  if (proxy.protocol !== 'http:')
+    throw usageError(
+      `${variable} uses ${proxy.protocol.replace(/:$/, '')}://; qci speaks to http:// proxies only`,
+      { kind: 'bad-proxy' },
+    );
   return { proxy, reason: variable };
 }

@@ -21,7 +21,14 @@ import type { EngineName } from '../engine/engine.js';
 import { onPath } from '../engine/engine.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { tildify } from '../core/paths.js';
-import { allAuthFiles, appCiFacts, candidates, deniedError, podmanVersion, type AuthSetup } from './qci-auth.js';
+import {
+  allAuthFiles,
+  appCiFacts,
+  candidates,
+  deniedError,
+  podmanVersion,
+  type AuthSetup,
+} from './qci-auth.js';
 import { tokenFileFacts } from './token-file.js';
 
 /** One auth file `qci login --helper` changed. */
@@ -55,11 +62,14 @@ export interface HelperLoginReport {
 
 /** Where a user gets docker-credential-qci on PATH: npm's global install, or this checkout's bin directory. */
 function missingHelperError(binDir: string | undefined): QciError {
-  return new QciError(`${HELPER_BINARY} is not on PATH, so podman and docker could not run it; nothing was changed`, {
-    kind: 'missing-tool',
-    exitCode: ExitCode.missingTool,
-    hint: `in the qci checkout run \`npm install -g .\`${binDir ? `, or put its bin directory on PATH: export PATH="${binDir}:$PATH"` : ''}; then run qci login --helper again`,
-  });
+  return new QciError(
+    `${HELPER_BINARY} is not on PATH, so podman and docker could not run it; nothing was changed`,
+    {
+      kind: 'missing-tool',
+      exitCode: ExitCode.missingTool,
+      hint: `in the qci checkout run \`npm install -g .\`${binDir ? `, or put its bin directory on PATH: export PATH="${binDir}:$PATH"` : ''}; then run qci login --helper again`,
+    },
+  );
 }
 
 /**
@@ -69,7 +79,10 @@ function missingHelperError(binDir: string | undefined): QciError {
  * wherever the helper's registration is missing (podman's primary file is on tmpfs; after a reboot podman
  * reads ~/.config/containers/auth.json before ~/.docker/config.json).
  */
-export async function registerCredHelper(setup: AuthSetup, options: { binDir?: string | undefined }): Promise<HelperLoginReport> {
+export async function registerCredHelper(
+  setup: AuthSetup,
+  options: { binDir?: string | undefined },
+): Promise<HelperLoginReport> {
   const host = setup.settings.registry;
   const helperPath = onPath(HELPER_BINARY, setup.env);
   if (!helperPath) throw missingHelperError(options.binDir);
@@ -81,7 +94,10 @@ export async function registerCredHelper(setup: AuthSetup, options: { binDir?: s
       ? tokenFileFacts(tokenFile, setup.now()).catch((error: unknown) => {
           // The same checks as `qci login --token-file`, named after the variable the helper reads.
           if (!(error instanceof QciError)) throw error;
-          throw new QciError(error.message.replace('--token-file', 'QCI_TOKEN_FILE'), { kind: error.kind, exitCode: error.exitCode, hint: error.hint });
+          throw new QciError(
+            error.message.replace('--token-file', 'QCI_TOKEN_FILE'),
+            { kind: error.kind, exitCode: error.exitCode, hint: error.hint },
+          );
         })
       : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] })),
     podmanVersion(setup),
@@ -90,15 +106,26 @@ export async function registerCredHelper(setup: AuthSetup, options: { binDir?: s
   // The helper reads the files itself: make sure it finds the token just checked (same context, same file).
   const current = await currentAppCiToken(setup.env, setup.context);
   if (current.token !== source.token) {
-    throw new QciError(`${HELPER_BINARY} would answer with another token (from ${current.source}) than the one qci checked`, { kind: 'internal' });
+    throw new QciError(
+      `${HELPER_BINARY} would answer with another token (from ${current.source}) than the one qci checked`,
+      { kind: 'internal' },
+    );
   }
 
   const warnings = [...source.warnings];
   const states = await readAuthFiles(allAuthFiles(setup, version));
-  const podmanPrimary = candidates(setup, 'podman', version).find((f) => f.writtenByLogin);
+  const podmanPrimary = candidates(setup, 'podman', version).find(
+    (f) => f.writtenByLogin,
+  );
   const dockerConfig = candidates(setup, 'docker', version)[0];
-  const targets = new Map<string, { ref: AuthFileRef; engines: EngineName[] }>();
-  for (const [engine, ref] of [['podman', podmanPrimary], ['docker', dockerConfig]] as const) {
+  const targets = new Map<
+    string,
+    { ref: AuthFileRef; engines: EngineName[] }
+  >();
+  for (const [engine, ref] of [
+    ['podman', podmanPrimary],
+    ['docker', dockerConfig],
+  ] as const) {
     if (!ref) continue;
     const target = targets.get(ref.path) ?? { ref, engines: [] };
     target.engines.push(engine);
@@ -108,16 +135,22 @@ export async function registerCredHelper(setup: AuthSetup, options: { binDir?: s
   for (const state of states) {
     if (state.state !== 'corrupt' && state.state !== 'unreadable') continue;
     if (targets.has(state.path)) {
-      throw new QciError(`${state.reason}; qci left it unchanged`, { kind: 'auth-file-corrupt', hint: `fix or move ${state.path}, then run qci login --helper again` });
+      throw new QciError(`${state.reason}; qci left it unchanged`, {
+        kind: 'auth-file-corrupt',
+        hint: `fix or move ${state.path}, then run qci login --helper again`,
+      });
     }
-    warnings.push(`${tildify(state.path, setup.home)} is not readable JSON (${state.reason}); podman fails on it before asking the helper`);
+    warnings.push(
+      `${tildify(state.path, setup.home)} is not readable JSON (${state.reason}); podman fails on it before asking the helper`,
+    );
   }
 
   // Register first, then remove stored secrets: never a moment with neither. One backup per file: the first change's.
   const changed: HelperLoginFile[] = [];
   for (const { ref, engines } of targets.values()) {
     const before = states.find((s) => s.path === ref.path);
-    const previous = before?.state === 'ok' ? (before.credHelpers[host] ?? null) : null;
+    const previous =
+      before?.state === 'ok' ? (before.credHelpers[host] ?? null) : null;
     const result = await setCredHelper(ref.path, host, HELPER_NAME);
     changed.push({
       path: ref.path,
@@ -129,24 +162,51 @@ export async function registerCredHelper(setup: AuthSetup, options: { binDir?: s
     });
   }
   for (const state of states) {
-    if (state.state !== 'ok' || !state.entries.some((e) => keyBelongsToHost(e.key, host))) continue;
+    if (
+      state.state !== 'ok' ||
+      !state.entries.some((e) => keyBelongsToHost(e.key, host))
+    )
+      continue;
     const file = changed.find((f) => f.path === state.path);
-    const result = await removeCredentials(state.path, host, { format: state.ref.format, backup: !file?.backup });
+    const result = await removeCredentials(state.path, host, {
+      format: state.ref.format,
+      backup: !file?.backup,
+    });
     if (result.removed.length === 0) continue;
     if (file) {
       file.removed = result.removed;
       file.backup ??= result.backupPath ?? null;
     } else {
-      changed.push({ path: state.path, registeredFor: [], alreadyRegistered: false, replaced: null, removed: result.removed, backup: result.backupPath ?? null });
+      changed.push({
+        path: state.path,
+        registeredFor: [],
+        alreadyRegistered: false,
+        replaced: null,
+        removed: result.removed,
+        backup: result.backupPath ?? null,
+      });
     }
   }
 
   // What each engine will now use for QCI: the helper, or say what wins instead.
   for (const engine of ['podman', 'docker'] as const) {
-    const effective = effectiveCredential(await readAuthFiles(candidates(setup, engine, version)), host, QCI_REPOSITORY_PATH, { engine });
-    if (effective.outcome === 'helper' && effective.winner?.helper === HELPER_NAME) continue;
-    const what = effective.winner ? `${effective.winner.helper ? `docker-credential-${effective.winner.helper} for ` : ''}${effective.winner.key} in ${tildify(effective.winner.file.path, setup.home)}` : (effective.error?.reason ?? 'nothing');
-    warnings.push(`${engine} will use ${what} for ${host}, not ${HELPER_BINARY}`);
+    const effective = effectiveCredential(
+      await readAuthFiles(candidates(setup, engine, version)),
+      host,
+      QCI_REPOSITORY_PATH,
+      { engine },
+    );
+    if (
+      effective.outcome === 'helper' &&
+      effective.winner?.helper === HELPER_NAME
+    )
+      continue;
+    const what = effective.winner
+      ? `${effective.winner.helper ? `docker-credential-${effective.winner.helper} for ` : ''}${effective.winner.key} in ${tildify(effective.winner.file.path, setup.home)}`
+      : (effective.error?.reason ?? 'nothing');
+    warnings.push(
+      `${engine} will use ${what} for ${host}, not ${HELPER_BINARY}`,
+    );
   }
 
   return {
@@ -180,14 +240,29 @@ export interface HelperLogoutReport {
 }
 
 /** Removes `credHelpers[host] = "qci"` from every file podman or docker reads (other helpers stay). */
-export async function unregisterCredHelper(setup: AuthSetup, options: { dryRun: boolean; authfile?: string | undefined }): Promise<HelperLogoutReport> {
+export async function unregisterCredHelper(
+  setup: AuthSetup,
+  options: { dryRun: boolean; authfile?: string | undefined },
+): Promise<HelperLogoutReport> {
   const host = setup.settings.registry;
   const version = await podmanVersion(setup);
-  const report: HelperLogoutReport = { registry: host, dryRun: options.dryRun, files: [], otherHelpers: [] };
+  const report: HelperLogoutReport = {
+    registry: host,
+    dryRun: options.dryRun,
+    files: [],
+    otherHelpers: [],
+  };
   for (const ref of allAuthFiles(setup, version, options.authfile)) {
     const state = await readAuthFile(ref);
     if (state.state !== 'ok') {
-      if (state.state !== 'absent') report.files.push({ path: ref.path, removed: null, found: null, backup: null, error: state.reason });
+      if (state.state !== 'absent')
+        report.files.push({
+          path: ref.path,
+          removed: null,
+          found: null,
+          backup: null,
+          error: state.reason,
+        });
       continue;
     }
     const helper = state.credHelpers[host];
@@ -197,14 +272,32 @@ export async function unregisterCredHelper(setup: AuthSetup, options: { dryRun: 
       continue;
     }
     if (options.dryRun) {
-      report.files.push({ path: ref.path, removed: null, found: helper, backup: null, error: null });
+      report.files.push({
+        path: ref.path,
+        removed: null,
+        found: helper,
+        backup: null,
+        error: null,
+      });
       continue;
     }
     try {
       const result = await removeCredHelper(ref.path, host);
-      report.files.push({ path: result.path, removed: result.removed ?? null, found: helper, backup: result.backupPath ?? null, error: null });
+      report.files.push({
+        path: result.path,
+        removed: result.removed ?? null,
+        found: helper,
+        backup: result.backupPath ?? null,
+        error: null,
+      });
     } catch (error) {
-      report.files.push({ path: ref.path, removed: null, found: helper, backup: null, error: error instanceof Error ? error.message : String(error) });
+      report.files.push({
+        path: ref.path,
+        removed: null,
+        found: helper,
+        backup: null,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return report;

@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
-import { runInheritingStdio, signalExitCode, type ChildHandle } from '../engine/inherit.js';
+import {
+  runInheritingStdio,
+  signalExitCode,
+  type ChildHandle,
+} from '../engine/inherit.js';
 import { appCiFacts, deniedError, type AuthSetup } from './qci-auth.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -25,17 +29,23 @@ export interface ExecOptions {
 }
 
 /** A private place for the file: the per-user runtime dir (tmpfs, 0700) when there is one, else TMPDIR. */
-async function tempBase(env: Record<string, string | undefined>): Promise<string> {
+async function tempBase(
+  env: Record<string, string | undefined>,
+): Promise<string> {
   const runtime = env.XDG_RUNTIME_DIR;
   if (runtime) {
     const info = await stat(runtime).catch(() => undefined);
-    if (info?.isDirectory() && info.uid === (process.getuid?.() ?? info.uid)) return runtime;
+    if (info?.isDirectory() && info.uid === (process.getuid?.() ?? info.uid))
+      return runtime;
   }
   return env.TMPDIR || tmpdir();
 }
 
 /** Runs the command; returns its exit status (128+N after death by signal N). */
-export async function execWithQciCredential(setup: AuthSetup, options: ExecOptions): Promise<number> {
+export async function execWithQciCredential(
+  setup: AuthSetup,
+  options: ExecOptions,
+): Promise<number> {
   const host = setup.settings.registry;
   const { facts, token } = await appCiFacts(setup);
   if (!facts.qciAccess) throw deniedError(facts.user);
@@ -52,22 +62,36 @@ export async function execWithQciCredential(setup: AuthSetup, options: ExecOptio
     dir = await mkdtemp(join(await tempBase(setup.env), 'qci-exec-'));
     const authFile = join(dir, 'config.json');
     // One file in the format both read: an auth.json for containers/image, a config.json for docker.
-    await writeFileAtomic(authFile, `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(registryUserFor(facts.user), token) } } }, null, '\t')}\n`, 0o600);
-    options.log(`QCI credential for ${facts.user} (${facts.token}) in ${authFile}, removed when the command ends`);
+    await writeFileAtomic(
+      authFile,
+      `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(registryUserFor(facts.user), token) } } }, null, '\t')}\n`,
+      0o600,
+    );
+    options.log(
+      `QCI credential for ${facts.user} (${facts.token}) in ${authFile}, removed when the command ends`,
+    );
     if (received) return signalExitCode(received);
     const result = await runInheritingStdio(
-      { command: options.command, args: options.args, env: { ...setup.env, REGISTRY_AUTH_FILE: authFile, DOCKER_CONFIG: dir }, secrets: [token] },
+      {
+        command: options.command,
+        args: options.args,
+        env: { ...setup.env, REGISTRY_AUTH_FILE: authFile, DOCKER_CONFIG: dir },
+        secrets: [token],
+      },
       options.log,
       (handle) => {
         child = handle;
       },
     );
     if (result.startError) {
-      throw new QciError(`${options.command}: ${result.startError === 'not-found' ? 'command not found' : 'cannot be run (permission denied or not a program)'}`, {
-        kind: 'exec-failed',
-        exitCode: result.exitCode,
-        hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
-      });
+      throw new QciError(
+        `${options.command}: ${result.startError === 'not-found' ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,
+        {
+          kind: 'exec-failed',
+          exitCode: result.exitCode,
+          hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
+        },
+      );
     }
     // Interrupted or terminated: say so whatever CMD made of the signal (podman 4.3.1 stops a pull on SIGTERM
     // with status 0, which a script would take for success), as qci pull exits 130 on Ctrl-C.

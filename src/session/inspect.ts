@@ -3,12 +3,25 @@
  * with the credential podman would send (the same auth files, in the same order, credential helpers
  * included), or anonymously when podman has none. Nothing is pulled and no tag is listed.
  */
-import { effectiveCredential, readAuthFiles, type AuthFileState } from '../auth/index.js';
+import {
+  effectiveCredential,
+  readAuthFiles,
+  type AuthFileState,
+} from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
-import { QCI_REPOSITORY_PATH, parseReference, pullSpecFor, type ImageStreamTag } from '../core/reference.js';
+import {
+  QCI_REPOSITORY_PATH,
+  parseReference,
+  pullSpecFor,
+  type ImageStreamTag,
+} from '../core/reference.js';
 import { onPath, type EngineName } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
-import { inspectImage, parsePlatform, type InspectResult } from '../registry/inspect.js';
+import {
+  inspectImage,
+  parsePlatform,
+  type InspectResult,
+} from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
 import { candidates, podmanVersion, type AuthSetup } from './qci-auth.js';
 
@@ -29,32 +42,66 @@ export interface InspectReport extends InspectResult {
   reference: string;
   imageStreamTag: ImageStreamTag | null;
   /** Which credential was sent, never the secret: "anonymous", or the key and file (or helper). */
-  credential: { source: 'auth-file' | 'helper' | 'anonymous'; engine: EngineName; key: string | null; file: string | null; helper: string | null; user: string | null };
+  credential: {
+    source: 'auth-file' | 'helper' | 'anonymous';
+    engine: EngineName;
+    key: string | null;
+    file: string | null;
+    helper: string | null;
+    user: string | null;
+  };
   warnings: string[];
 }
 
 /** What a docker-credential-* helper answers for `host`: its credential, or null for "not found". */
-async function askHelper(helper: string, host: string, env: Record<string, string | undefined>, runner: Runner): Promise<{ user: string; password: string } | null> {
+async function askHelper(
+  helper: string,
+  host: string,
+  env: Record<string, string | undefined>,
+  runner: Runner,
+): Promise<{ user: string; password: string } | null> {
   const command = `docker-credential-${helper}`;
   if (!onPath(command, env)) {
-    throw new QciError(`the auth file sends ${host} to credential helper ${command}, which is not installed`, {
-      kind: 'missing-tool',
-      exitCode: ExitCode.missingTool,
-      hint: `install ${command}, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
-    });
+    throw new QciError(
+      `the auth file sends ${host} to credential helper ${command}, which is not installed`,
+      {
+        kind: 'missing-tool',
+        exitCode: ExitCode.missingTool,
+        hint: `install ${command}, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
+      },
+    );
   }
   // The helper's answer is the secret asked for: the runner hands it back unredacted (and never logs it).
-  const { exitCode: code, stdout } = await runner({ command, args: ['get'], env, input: host, timeoutMs: 15_000, revealOutput: true });
+  const { exitCode: code, stdout } = await runner({
+    command,
+    args: ['get'],
+    env,
+    input: host,
+    timeoutMs: 15_000,
+    revealOutput: true,
+  });
   if (code !== 0) {
     if (/credentials not found/i.test(stdout)) return null;
-    throw new QciError(`credential helper ${command} failed for ${host} (exit ${code})`, { kind: 'helper-failed', hint: `run: echo ${host} | ${command} get` });
+    throw new QciError(
+      `credential helper ${command} failed for ${host} (exit ${code})`,
+      { kind: 'helper-failed', hint: `run: echo ${host} | ${command} get` },
+    );
   }
   try {
-    const answer = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
+    const answer = JSON.parse(stdout) as {
+      Username?: unknown;
+      Secret?: unknown;
+    };
     if (typeof answer.Secret !== 'string' || answer.Secret === '') return null;
-    return { user: typeof answer.Username === 'string' ? answer.Username : '', password: answer.Secret };
+    return {
+      user: typeof answer.Username === 'string' ? answer.Username : '',
+      password: answer.Secret,
+    };
   } catch {
-    throw new QciError(`credential helper ${command} answered ${host} with something that is not JSON`, { kind: 'helper-failed' });
+    throw new QciError(
+      `credential helper ${command} answered ${host} with something that is not JSON`,
+      { kind: 'helper-failed' },
+    );
   }
 }
 
@@ -63,50 +110,117 @@ async function engineCredential(
   setup: AuthSetup,
   engine: EngineName,
   states: AuthFileState[],
-): Promise<{ credential: { user: string; password: string } | null; about: InspectReport['credential'] }> {
+): Promise<{
+  credential: { user: string; password: string } | null;
+  about: InspectReport['credential'];
+}> {
   const host = setup.settings.registry;
   let files = states;
   for (;;) {
-    const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, { engine });
+    const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, {
+      engine,
+    });
     const winner = effective.winner;
     if (effective.outcome === 'error') {
-      throw new QciError(`${engine} would fail before sending anything: ${effective.error?.reason ?? 'unusable auth entry'}`, {
-        kind: 'auth-file-error',
-        hint: 'qci doctor explains it and qci doctor --fix repairs what is safe',
-      });
+      throw new QciError(
+        `${engine} would fail before sending anything: ${effective.error?.reason ?? 'unusable auth entry'}`,
+        {
+          kind: 'auth-file-error',
+          hint: 'qci doctor explains it and qci doctor --fix repairs what is safe',
+        },
+      );
     }
     if (effective.outcome === 'none' || !winner) {
-      return { credential: null, about: { source: 'anonymous', engine, key: null, file: null, helper: null, user: null } };
+      return {
+        credential: null,
+        about: {
+          source: 'anonymous',
+          engine,
+          key: null,
+          file: null,
+          helper: null,
+          user: null,
+        },
+      };
     }
     if (effective.outcome === 'helper' && winner.helper) {
-      const answer = await askHelper(winner.helper, host, setup.env, setup.runner);
-      if (answer) return { credential: answer, about: { source: 'helper', engine, key: winner.key, file: winner.file.path, helper: winner.helper, user: answer.user || null } };
+      const answer = await askHelper(
+        winner.helper,
+        host,
+        setup.env,
+        setup.runner,
+      );
+      if (answer)
+        return {
+          credential: answer,
+          about: {
+            source: 'helper',
+            engine,
+            key: winner.key,
+            file: winner.file.path,
+            helper: winner.helper,
+            user: answer.user || null,
+          },
+        };
       // An empty helper: podman goes on with the next file; docker pulls anonymously.
-      if (engine === 'docker') return { credential: null, about: { source: 'anonymous', engine, key: null, file: null, helper: null, user: null } };
+      if (engine === 'docker')
+        return {
+          credential: null,
+          about: {
+            source: 'anonymous',
+            engine,
+            key: null,
+            file: null,
+            helper: null,
+            user: null,
+          },
+        };
       files = files.filter((f) => f.path !== winner.file.path);
       continue;
     }
     const password = winner.entry?.password();
     return {
-      credential: password ? { user: winner.entry?.user ?? '', password } : null,
-      about: { source: 'auth-file', engine, key: winner.key, file: winner.file.path, helper: null, user: winner.entry?.user ?? null },
+      credential: password
+        ? { user: winner.entry?.user ?? '', password }
+        : null,
+      about: {
+        source: 'auth-file',
+        engine,
+        key: winner.key,
+        file: winner.file.path,
+        helper: null,
+        user: winner.entry?.user ?? null,
+      },
     };
   }
 }
 
-export async function inspectQci(setup: AuthSetup, input: string, request: InspectRequest = {}): Promise<InspectReport> {
+export async function inspectQci(
+  setup: AuthSetup,
+  input: string,
+  request: InspectRequest = {},
+): Promise<InspectReport> {
   const host = setup.settings.registry;
   const ref = parseReference(input, { pullHost: host });
   const reference = ref.digest ?? ref.qciTag!;
   const platformText = request.platform ?? setup.settings.platform;
   const setting = setup.settings.engine;
   // Whose files: the engine's; podman's rules when neither is installed (qci inspect itself needs neither).
-  const engine: EngineName = setting !== 'auto' ? setting : onPath('podman', setup.env) || !onPath('docker', setup.env) ? 'podman' : 'docker';
+  const engine: EngineName =
+    setting !== 'auto'
+      ? setting
+      : onPath('podman', setup.env) || !onPath('docker', setup.env)
+        ? 'podman'
+        : 'docker';
   const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
-  const states = await readAuthFiles(candidates(setup, engine, version, request.authfile));
+  const states = await readAuthFiles(
+    candidates(setup, engine, version, request.authfile),
+  );
   const { credential, about } = await engineCredential(setup, engine, states);
   const t = (p: string) => tildify(p, setup.home);
-  const source = about.file ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}` : undefined;
+  const source = about.file
+    ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
+    : undefined;
   const result = await inspectImage(
     { host, repository: QCI_REPOSITORY_PATH, reference },
     {
@@ -123,7 +237,9 @@ export async function inspectQci(setup: AuthSetup, input: string, request: Inspe
   );
   const warnings = [...ref.warnings];
   if (result.platformMismatch && request.platform !== undefined) {
-    warnings.push(`the image has one platform, ${result.platform}; --platform ${request.platform} does not apply to it`);
+    warnings.push(
+      `the image has one platform, ${result.platform}; --platform ${request.platform} does not apply to it`,
+    );
   }
   return {
     input,

@@ -21,64 +21,117 @@ export interface FarmTarget {
 
 /** The stand-in registry tests use (`--farm-registry` / QCI_FARM_REGISTRY): a loopback host:port only. */
 function checkOverride(host: string): string {
-  if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host)) {
-    throw new QciError(`--farm-registry / QCI_FARM_REGISTRY "${host}" must be a loopback host:port (it stands in for a build farm's registry in tests)`, {
-      kind: 'usage',
-      exitCode: ExitCode.usage,
-    });
+  if (
+    !/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host)
+  ) {
+    throw new QciError(
+      `--farm-registry / QCI_FARM_REGISTRY "${host}" must be a loopback host:port (it stands in for a build farm's registry in tests)`,
+      {
+        kind: 'usage',
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   return host;
 }
 
-export function farmTarget(image: JobImage, registryOverride?: string): FarmTarget {
+export function farmTarget(
+  image: JobImage,
+  registryOverride?: string,
+): FarmTarget {
   if (!image.cluster || !image.registry) {
-    throw new QciError(`cannot pull or list: the build farm of ${image.namespace} is unknown`, {
-      kind: 'cluster-unknown',
-      hint: 'rerun with --cluster NAME (qci registries lists them)',
-    });
+    throw new QciError(
+      `cannot pull or list: the build farm of ${image.namespace} is unknown`,
+      {
+        kind: 'cluster-unknown',
+        hint: 'rerun with --cluster NAME (qci registries lists them)',
+      },
+    );
   }
-  const registry = registryOverride === undefined ? image.registry : checkOverride(registryOverride);
-  return { cluster: image.cluster, namespace: image.namespace, tag: image.tag, registry, pullSpec: `${registry}/${image.namespace}/pipeline:${image.tag}` };
+  const registry =
+    registryOverride === undefined
+      ? image.registry
+      : checkOverride(registryOverride);
+  return {
+    cluster: image.cluster,
+    namespace: image.namespace,
+    tag: image.tag,
+    registry,
+    pullSpec: `${registry}/${image.namespace}/pipeline:${image.tag}`,
+  };
 }
 
 /** The kube session for a build farm: a context named after it, or one whose server is on it. */
-export async function connectFarm(setup: AuthSetup, cluster: string, consoleUrl: string | null): Promise<AppCi> {
+export async function connectFarm(
+  setup: AuthSetup,
+  cluster: string,
+  consoleUrl: string | null,
+): Promise<AppCi> {
   const merged = await loadKubeconfig(setup.env);
   const found = findClusterContext(merged, cluster);
   if (!found) {
-    throw new QciError(`no kube context for ${cluster}: none is named ${cluster} and no context's server is on ${cluster}`, {
-      kind: 'no-context',
-      exitCode: ExitCode.authRequired,
-      hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
-    });
+    throw new QciError(
+      `no kube context for ${cluster}: none is named ${cluster} and no context's server is on ${cluster}`,
+      {
+        kind: 'no-context',
+        exitCode: ExitCode.authRequired,
+        hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
+      },
+    );
   }
-  return setup.connect({ name: found.name, source: `${cluster} context, ${found.foundBy}` });
+  return setup.connect({
+    name: found.name,
+    source: `${cluster} context, ${found.foundBy}`,
+  });
 }
 
-export async function listFarmImages(setup: AuthSetup, target: FarmTarget, consoleUrl: string | null): Promise<string[]> {
+export async function listFarmImages(
+  setup: AuthSetup,
+  target: FarmTarget,
+  consoleUrl: string | null,
+): Promise<string[]> {
   const kube = await connectFarm(setup, target.cluster, consoleUrl);
   try {
     return await kube.imageStreamTags(target.namespace, 'pipeline');
   } catch (error) {
     if (error instanceof QciError && error.kind === 'not-found') {
-      throw new QciError(`${target.namespace} has no pipeline image stream on ${target.cluster}: the namespace is probably gone (deleted about an hour after the job ends)`, {
-        kind: 'not-found',
-        exitCode: ExitCode.notFound,
-      });
+      throw new QciError(
+        `${target.namespace} has no pipeline image stream on ${target.cluster}: the namespace is probably gone (deleted about an hour after the job ends)`,
+        {
+          kind: 'not-found',
+          exitCode: ExitCode.notFound,
+        },
+      );
     }
     throw error;
   }
 }
 
 /** Log in to the build farm's registry with its token (on stdin), then pull with the default platform. */
-export async function pullFarmImage(setup: AuthSetup, target: FarmTarget, options: { consoleUrl: string | null; quiet: boolean; say: (line: string) => void }): Promise<void> {
+export async function pullFarmImage(
+  setup: AuthSetup,
+  target: FarmTarget,
+  options: {
+    consoleUrl: string | null;
+    quiet: boolean;
+    say: (line: string) => void;
+  },
+): Promise<void> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const kube = await connectFarm(setup, target.cluster, options.consoleUrl);
   const token = kube.requireToken();
-  const user = await kube.whoami().then((id) => id.username, () => 'user');
+  const user = await kube.whoami().then(
+    (id) => id.username,
+    () => 'user',
+  );
   const login = await setup.runner({
     command: engine,
-    args: buildLoginArgs({ engine, host: target.registry, user, tlsVerify: setup.settings.tlsVerify }),
+    args: buildLoginArgs({
+      engine,
+      host: target.registry,
+      user,
+      tlsVerify: setup.settings.tlsVerify,
+    }),
     env: setup.env,
     input: token,
     secrets: [token],
@@ -90,32 +143,59 @@ export async function pullFarmImage(setup: AuthSetup, target: FarmTarget, option
       cause === 'credentials-rejected' || cause === 'credentials-missing'
         ? `${target.registry} rejected the token of kube context "${kube.context.name}": it has expired or is not a ${target.cluster} token`
         : `${engine} login to ${target.registry} failed: ${engineErrorLine(login.stderr)}`,
-      { kind: 'login-failed', exitCode: cause.startsWith('credentials') ? ExitCode.authRequired : ExitCode.failure, hint: `log in to ${target.cluster} again with oc, then rerun` },
+      {
+        kind: 'login-failed',
+        exitCode: cause.startsWith('credentials')
+          ? ExitCode.authRequired
+          : ExitCode.failure,
+        hint: `log in to ${target.cluster} again with oc, then rerun`,
+      },
     );
   }
-  options.say(`logged in to ${target.registry} as ${user} (kube context "${kube.context.name}")`);
+  options.say(
+    `logged in to ${target.registry} as ${user} (kube context "${kube.context.name}")`,
+  );
   const pull = await setup.runner({
     command: engine,
-    args: buildPullArgs({ engine, pullSpec: target.pullSpec, platform: setup.settings.platform, quiet: options.quiet, tlsVerify: setup.settings.tlsVerify }),
+    args: buildPullArgs({
+      engine,
+      pullSpec: target.pullSpec,
+      platform: setup.settings.platform,
+      quiet: options.quiet,
+      tlsVerify: setup.settings.tlsVerify,
+    }),
     env: setup.env,
     passthrough: true,
     timeoutMs: 60 * 60_000,
   });
   if (pull.exitCode === 0) return;
   const cause = classifyEngineFailure(pull.stderr);
-  if (cause === 'denied' || cause === 'credentials-missing' || cause === 'credentials-rejected') {
-    throw new QciError(`${target.registry} denied the pull of ${target.pullSpec}: only the pull request's author may pull a job's images`, {
-      kind: 'denied',
-      exitCode: ExitCode.denied,
-      hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
-    });
+  if (
+    cause === 'denied' ||
+    cause === 'credentials-missing' ||
+    cause === 'credentials-rejected'
+  ) {
+    throw new QciError(
+      `${target.registry} denied the pull of ${target.pullSpec}: only the pull request's author may pull a job's images`,
+      {
+        kind: 'denied',
+        exitCode: ExitCode.denied,
+        hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
+      },
+    );
   }
   if (cause === 'not-found') {
-    throw new QciError(`${target.pullSpec} is gone: the job's namespace is deleted about an hour after the job ends (or the job never built ${target.tag})`, {
-      kind: 'not-found',
-      exitCode: ExitCode.notFound,
-      hint: 'qci job-image --list SOURCE shows the tags that still exist',
-    });
+    throw new QciError(
+      `${target.pullSpec} is gone: the job's namespace is deleted about an hour after the job ends (or the job never built ${target.tag})`,
+      {
+        kind: 'not-found',
+        exitCode: ExitCode.notFound,
+        hint: 'qci job-image --list SOURCE shows the tags that still exist',
+      },
+    );
   }
-  throw new QciError(`${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`, { kind: 'engine-failed' });
+  throw new QciError(
+    `${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`,
+    { kind: 'engine-failed' },
+  );
 }

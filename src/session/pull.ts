@@ -4,12 +4,33 @@
  */
 import { effectiveCredential, readAuthFiles } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
-import { QCI_REPOSITORY_PATH, formatImageStreamTag, parseReference, pullSpecFor, type ImageRef } from '../core/reference.js';
-import { classifyEngineFailure, engineErrorLine, type FailureCause } from '../engine/classify.js';
-import { buildLoginArgs, buildPullArgs, findEngine, type EngineName } from '../engine/engine.js';
+import {
+  QCI_REPOSITORY_PATH,
+  formatImageStreamTag,
+  parseReference,
+  pullSpecFor,
+  type ImageRef,
+} from '../core/reference.js';
+import {
+  classifyEngineFailure,
+  engineErrorLine,
+  type FailureCause,
+} from '../engine/classify.js';
+import {
+  buildLoginArgs,
+  buildPullArgs,
+  findEngine,
+  type EngineName,
+} from '../engine/engine.js';
 import { describeCommand } from '../engine/run.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
-import { candidates, loginToQci, podmanVersion, type AuthSetup, type LoginReport } from './qci-auth.js';
+import {
+  candidates,
+  loginToQci,
+  podmanVersion,
+  type AuthSetup,
+  type LoginReport,
+} from './qci-auth.js';
 import { tildify } from '../core/paths.js';
 
 export interface PullOptions {
@@ -39,7 +60,11 @@ export interface PullReport {
   registry: string;
   platform: string;
   /** What the pre-flight found, and whether qci logged in because of it. */
-  preflight: { state: 'ok' | 'login-needed' | 'unchecked'; reason: string; loggedIn: LoginReport | null };
+  preflight: {
+    state: 'ok' | 'login-needed' | 'unchecked';
+    reason: string;
+    loggedIn: LoginReport | null;
+  };
   results: PullOutcome[];
   exitCode: number;
 }
@@ -47,39 +72,102 @@ export interface PullReport {
 type Preflight = PullReport['preflight'];
 
 /** Will the engine send a live app.ci token to QCI? Decided from the auth files and app.ci, without pulling. */
-async function preflight(setup: AuthSetup, engine: EngineName, version: string | undefined, authfile: string | undefined): Promise<Omit<Preflight, 'loggedIn'>> {
+async function preflight(
+  setup: AuthSetup,
+  engine: EngineName,
+  version: string | undefined,
+  authfile: string | undefined,
+): Promise<Omit<Preflight, 'loggedIn'>> {
   const host = setup.settings.registry;
-  const files = await readAuthFiles(candidates(setup, engine, version, authfile));
-  const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, { engine });
-  const where = effective.winner ? `${effective.winner.key} in ${tildify(effective.winner.file.path, setup.home)}` : '';
-  if (effective.outcome === 'none') return { state: 'login-needed', reason: `${engine} has no credential for ${host}` };
-  if (effective.outcome === 'helper') return { state: 'unchecked', reason: `a credential helper answers for ${host}` };
-  if (effective.outcome === 'error') return { state: 'login-needed', reason: effective.error?.reason ?? 'unusable auth entry' };
+  const files = await readAuthFiles(
+    candidates(setup, engine, version, authfile),
+  );
+  const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, {
+    engine,
+  });
+  const where = effective.winner
+    ? `${effective.winner.key} in ${tildify(effective.winner.file.path, setup.home)}`
+    : '';
+  if (effective.outcome === 'none')
+    return {
+      state: 'login-needed',
+      reason: `${engine} has no credential for ${host}`,
+    };
+  if (effective.outcome === 'helper')
+    return {
+      state: 'unchecked',
+      reason: `a credential helper answers for ${host}`,
+    };
+  if (effective.outcome === 'error')
+    return {
+      state: 'login-needed',
+      reason: effective.error?.reason ?? 'unusable auth entry',
+    };
   const secret = effective.winner?.entry?.password();
-  if (!secret) return { state: 'login-needed', reason: `${where} holds no usable password` };
+  if (!secret)
+    return {
+      state: 'login-needed',
+      reason: `${where} holds no usable password`,
+    };
   let appci: AppCi;
   try {
     appci = await setup.connect();
   } catch (error) {
     // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
-    return { state: 'unchecked', reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      state: 'unchecked',
+      reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const probe = await appci.probeToken(secret);
-  if (probe.state === 'expired') return { state: 'login-needed', reason: `${where} holds an expired or revoked app.ci token` };
-  if (probe.state === 'unknown') return { state: 'unchecked', reason: `cannot check ${where}: ${probe.reason}` };
-  return { state: 'ok', reason: `${where} holds a valid app.ci token (${probe.username})` };
+  if (probe.state === 'expired')
+    return {
+      state: 'login-needed',
+      reason: `${where} holds an expired or revoked app.ci token`,
+    };
+  if (probe.state === 'unknown')
+    return {
+      state: 'unchecked',
+      reason: `cannot check ${where}: ${probe.reason}`,
+    };
+  return {
+    state: 'ok',
+    reason: `${where} holds a valid app.ci token (${probe.username})`,
+  };
 }
 
 /** One plain sentence and the exact next command for each way a pull fails (REFERENCE §6). */
-export function explainPullFailure(cause: FailureCause, ref: { pullSpec: string; qciTag: string | null; host: string; engine: EngineName; tlsVerify: boolean }): { message: string; hint: string; exitCode: number } {
+export function explainPullFailure(
+  cause: FailureCause,
+  ref: {
+    pullSpec: string;
+    qciTag: string | null;
+    host: string;
+    engine: EngineName;
+    tlsVerify: boolean;
+  },
+): { message: string; hint: string; exitCode: number } {
   switch (cause) {
     case 'credentials-missing':
-      return { message: `${ref.host} wants credentials and ${ref.engine} sent none it accepts`, hint: 'qci login', exitCode: ExitCode.authRequired };
+      return {
+        message: `${ref.host} wants credentials and ${ref.engine} sent none it accepts`,
+        hint: 'qci login',
+        exitCode: ExitCode.authRequired,
+      };
     case 'credentials-rejected':
     case 'token-expired':
-      return { message: `${ref.host} rejected the credential ${ref.engine} sent: its app.ci token has expired or was revoked`, hint: 'qci doctor (to see which file holds it), then qci login', exitCode: ExitCode.authRequired };
+      return {
+        message: `${ref.host} rejected the credential ${ref.engine} sent: its app.ci token has expired or was revoked`,
+        hint: 'qci doctor (to see which file holds it), then qci login',
+        exitCode: ExitCode.authRequired,
+      };
     case 'denied':
-      return { message: 'you are logged in, but not allowed to pull this image from QCI', hint: QCI_ACCESS_HINT, exitCode: ExitCode.denied };
+      return {
+        message:
+          'you are logged in, but not allowed to pull this image from QCI',
+        hint: QCI_ACCESS_HINT,
+        exitCode: ExitCode.denied,
+      };
     case 'not-found':
       return {
         message: `not found: QCI has no tag ${ref.qciTag ?? ref.pullSpec} (tried ${ref.pullSpec}); the image may not have been promoted yet, or the name or tag is misspelled`,
@@ -87,30 +175,72 @@ export function explainPullFailure(cause: FailureCause, ref: { pullSpec: string;
         exitCode: ExitCode.notFound,
       };
     case 'rate-limited':
-      return { message: `${ref.host} is rate limiting pulls`, hint: 'wait a minute and run the same qci pull again', exitCode: ExitCode.failure };
+      return {
+        message: `${ref.host} is rate limiting pulls`,
+        hint: 'wait a minute and run the same qci pull again',
+        exitCode: ExitCode.failure,
+      };
     case 'server-error':
-      return { message: `${ref.host} answered with a server error`, hint: 'try again shortly; if it persists, ask in #forum-ocp-testplatform', exitCode: ExitCode.failure };
+      return {
+        message: `${ref.host} answered with a server error`,
+        hint: 'try again shortly; if it persists, ask in #forum-ocp-testplatform',
+        exitCode: ExitCode.failure,
+      };
     case 'dns':
-      return { message: `unreachable: ${ref.host} is not found in DNS`, hint: 'check your network and VPN', exitCode: ExitCode.unreachable };
+      return {
+        message: `unreachable: ${ref.host} is not found in DNS`,
+        hint: 'check your network and VPN',
+        exitCode: ExitCode.unreachable,
+      };
     case 'refused':
     case 'timeout':
-      return { message: `unreachable: ${ref.host} ${cause === 'refused' ? 'refused the connection' : 'did not answer in time'}`, hint: 'check your network and VPN, then try again', exitCode: ExitCode.unreachable };
+      return {
+        message: `unreachable: ${ref.host} ${cause === 'refused' ? 'refused the connection' : 'did not answer in time'}`,
+        hint: 'check your network and VPN, then try again',
+        exitCode: ExitCode.unreachable,
+      };
     case 'http-registry':
-      return { message: `unreachable over HTTPS: ${ref.host} speaks plain HTTP`, hint: ref.tlsVerify ? 'for a local test registry: --tls-verify=false' : 'check QCI_REGISTRY', exitCode: ExitCode.unreachable };
+      return {
+        message: `unreachable over HTTPS: ${ref.host} speaks plain HTTP`,
+        hint: ref.tlsVerify
+          ? 'for a local test registry: --tls-verify=false'
+          : 'check QCI_REGISTRY',
+        exitCode: ExitCode.unreachable,
+      };
     case 'tls':
-      return { message: `${ref.host}'s TLS certificate is not trusted`, hint: 'check the system CA bundle (or a TLS-inspecting proxy)', exitCode: ExitCode.unreachable };
+      return {
+        message: `${ref.host}'s TLS certificate is not trusted`,
+        hint: 'check the system CA bundle (or a TLS-inspecting proxy)',
+        exitCode: ExitCode.unreachable,
+      };
     default:
-      return { message: `${ref.engine} pull failed`, hint: 'rerun with --verbose, or paste the error into qci doctor --explain', exitCode: ExitCode.failure };
+      return {
+        message: `${ref.engine} pull failed`,
+        hint: 'rerun with --verbose, or paste the error into qci doctor --explain',
+        exitCode: ExitCode.failure,
+      };
   }
 }
 
-const AUTH_CAUSES: FailureCause[] = ['credentials-missing', 'credentials-rejected', 'token-expired'];
+const AUTH_CAUSES: FailureCause[] = [
+  'credentials-missing',
+  'credentials-rejected',
+  'token-expired',
+];
 
-export async function pullImages(setup: AuthSetup, inputs: string[], options: PullOptions): Promise<PullReport> {
+export async function pullImages(
+  setup: AuthSetup,
+  inputs: string[],
+  options: PullOptions,
+): Promise<PullReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
   const { platform, tlsVerify } = setup.settings;
-  const refs: { input: string; ref: ImageRef | null; error: QciError | null }[] = inputs.map((input) => {
+  const refs: {
+    input: string;
+    ref: ImageRef | null;
+    error: QciError | null;
+  }[] = inputs.map((input) => {
     try {
       const ref = parseReference(input, { pullHost: host });
       if (options.localName) localNameFor(ref); // fails before anything is pulled
@@ -120,21 +250,35 @@ export async function pullImages(setup: AuthSetup, inputs: string[], options: Pu
       return { input, ref: null, error };
     }
   });
-  const report: PullReport = { engine, registry: host, platform, preflight: { state: 'unchecked', reason: 'not run', loggedIn: null }, results: [], exitCode: ExitCode.ok };
+  const report: PullReport = {
+    engine,
+    registry: host,
+    platform,
+    preflight: { state: 'unchecked', reason: 'not run', loggedIn: null },
+    results: [],
+    exitCode: ExitCode.ok,
+  };
 
   const runnable = refs.filter((r) => r.ref);
   if (runnable.length > 0) {
-    const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
+    const version =
+      engine === 'podman' ? await podmanVersion(setup) : undefined;
     const check = await preflight(setup, engine, version, options.authfile);
     report.preflight = { ...check, loggedIn: null };
     if (check.state === 'login-needed') {
       if (options.dryRun) {
         options.say(`${check.reason}; qci would log in first:`);
-        options.say(`  ${describeCommand({ command: engine, args: buildLoginArgs({ engine, host, user: 'USER', authfile: options.authfile, tlsVerify }), input: 'TOKEN' })}`);
+        options.say(
+          `  ${describeCommand({ command: engine, args: buildLoginArgs({ engine, host, user: 'USER', authfile: options.authfile, tlsVerify }), input: 'TOKEN' })}`,
+        );
       } else if (options.login) {
         options.say(`${check.reason}; logging in`);
-        report.preflight.loggedIn = await loginToQci(setup, { authfile: options.authfile });
-        options.say(`logged in to ${host} as ${report.preflight.loggedIn.user}`);
+        report.preflight.loggedIn = await loginToQci(setup, {
+          authfile: options.authfile,
+        });
+        options.say(
+          `logged in to ${host} as ${report.preflight.loggedIn.user}`,
+        );
       } else {
         options.warn(`${check.reason}; not logging in (--no-login)`);
       }
@@ -144,53 +288,138 @@ export async function pullImages(setup: AuthSetup, inputs: string[], options: Pu
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {
     if (!ref) {
-      report.results.push({ input, pullSpec: null, ok: false, localName: null, cause: 'invalid-reference', message: error!.message, hint: error!.hint ?? null, exitCode: error!.exitCode });
+      report.results.push({
+        input,
+        pullSpec: null,
+        ok: false,
+        localName: null,
+        cause: 'invalid-reference',
+        message: error!.message,
+        hint: error!.hint ?? null,
+        exitCode: error!.exitCode,
+      });
       continue;
     }
     const pullSpec = pullSpecFor(ref, host);
-    const args = buildPullArgs({ engine, pullSpec, platform, quiet: options.quiet, tlsVerify, authfile: options.authfile });
+    const args = buildPullArgs({
+      engine,
+      pullSpec,
+      platform,
+      quiet: options.quiet,
+      tlsVerify,
+      authfile: options.authfile,
+    });
     const localName = options.localName ? localNameFor(ref) : null;
     if (options.dryRun) {
       options.say(describeCommand({ command: engine, args }));
-      if (localName) options.say(describeCommand({ command: engine, args: ['tag', pullSpec, localName] }));
-      report.results.push({ input, pullSpec, ok: true, localName, cause: null, message: null, hint: null, exitCode: ExitCode.ok });
+      if (localName)
+        options.say(
+          describeCommand({
+            command: engine,
+            args: ['tag', pullSpec, localName],
+          }),
+        );
+      report.results.push({
+        input,
+        pullSpec,
+        ok: true,
+        localName,
+        cause: null,
+        message: null,
+        hint: null,
+        exitCode: ExitCode.ok,
+      });
       continue;
     }
     let result = await runPull(setup, engine, args);
     if (result === 'interrupted') {
-      report.results.push({ input, pullSpec, ok: false, localName: null, cause: 'interrupted', message: 'interrupted', hint: null, exitCode: ExitCode.interrupted });
+      report.results.push({
+        input,
+        pullSpec,
+        ok: false,
+        localName: null,
+        cause: 'interrupted',
+        message: 'interrupted',
+        hint: null,
+        exitCode: ExitCode.interrupted,
+      });
       report.exitCode = ExitCode.interrupted;
       return report;
     }
-    let cause = result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+    let cause =
+      result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
     // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
-      options.say(`${host} rejected the credential; logging in again and retrying once`);
+      options.say(
+        `${host} rejected the credential; logging in again and retrying once`,
+      );
       try {
-        report.preflight.loggedIn = await loginToQci(setup, { authfile: options.authfile });
+        report.preflight.loggedIn = await loginToQci(setup, {
+          authfile: options.authfile,
+        });
         result = await runPull(setup, engine, args);
         if (result === 'interrupted') {
           report.exitCode = ExitCode.interrupted;
           return report;
         }
-        cause = result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+        cause =
+          result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
       } catch (loginError) {
         if (!(loginError instanceof QciError)) throw loginError;
-        report.results.push({ input, pullSpec, ok: false, localName: null, cause, message: loginError.message, hint: loginError.hint ?? LOGIN_HINT, exitCode: loginError.exitCode });
+        report.results.push({
+          input,
+          pullSpec,
+          ok: false,
+          localName: null,
+          cause,
+          message: loginError.message,
+          hint: loginError.hint ?? LOGIN_HINT,
+          exitCode: loginError.exitCode,
+        });
         continue;
       }
     }
     if (cause === null) {
       if (localName) {
-        const tag = await setup.runner({ command: engine, args: ['tag', pullSpec, localName], env: setup.env, timeoutMs: 30_000 });
-        if (tag.exitCode !== 0) options.warn(`pulled, but could not tag it as ${localName}: ${engineErrorLine(tag.stderr)}`);
+        const tag = await setup.runner({
+          command: engine,
+          args: ['tag', pullSpec, localName],
+          env: setup.env,
+          timeoutMs: 30_000,
+        });
+        if (tag.exitCode !== 0)
+          options.warn(
+            `pulled, but could not tag it as ${localName}: ${engineErrorLine(tag.stderr)}`,
+          );
       }
-      report.results.push({ input, pullSpec, ok: true, localName, cause: null, message: null, hint: null, exitCode: ExitCode.ok });
+      report.results.push({
+        input,
+        pullSpec,
+        ok: true,
+        localName,
+        cause: null,
+        message: null,
+        hint: null,
+        exitCode: ExitCode.ok,
+      });
       continue;
     }
-    const explained = explainPullFailure(cause, { pullSpec, qciTag: ref.qciTag, host, engine, tlsVerify });
-    report.results.push({ input, pullSpec, ok: false, localName: null, cause, ...explained });
+    const explained = explainPullFailure(cause, {
+      pullSpec,
+      qciTag: ref.qciTag,
+      host,
+      engine,
+      tlsVerify,
+    });
+    report.results.push({
+      input,
+      pullSpec,
+      ok: false,
+      localName: null,
+      cause,
+      ...explained,
+    });
   }
   const failed = report.results.find((r) => !r.ok);
   report.exitCode = failed ? failed.exitCode : ExitCode.ok;
@@ -200,7 +429,10 @@ export async function pullImages(setup: AuthSetup, inputs: string[], options: Pu
 /** NS/NAME:TAG for `--local-name`; an ambiguous or digest reference has none. */
 function localNameFor(ref: ImageRef): string {
   if (!ref.imageStreamTag) {
-    throw new QciError(`--local-name: ${ref.input} has no single image stream tag to name it by`, { kind: 'usage', exitCode: ExitCode.usage });
+    throw new QciError(
+      `--local-name: ${ref.input} has no single image stream tag to name it by`,
+      { kind: 'usage', exitCode: ExitCode.usage },
+    );
   }
   return formatImageStreamTag(ref.imageStreamTag);
 }
@@ -208,9 +440,18 @@ function localNameFor(ref: ImageRef): string {
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
 async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
   const controller = new AbortController();
-  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () => controller.abort());
+  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
+    controller.abort(),
+  );
   try {
-    const result = await setup.runner({ command: engine, args, env: setup.env, passthrough: true, signal: controller.signal, timeoutMs: 60 * 60_000 });
+    const result = await setup.runner({
+      command: engine,
+      args,
+      env: setup.env,
+      passthrough: true,
+      signal: controller.signal,
+      timeoutMs: 60 * 60_000,
+    });
     return controller.signal.aborted ? ('interrupted' as const) : result;
   } finally {
     unsubscribe();

@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
 import { formatDuration } from '../core/duration.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
-import { REGISTRY_ACCESS_DIR, SERVICE_ACCOUNT, dns1123SubdomainProblem, projectProblem, registryAccessFiles } from '../core/registry-access.js';
+import {
+  REGISTRY_ACCESS_DIR,
+  SERVICE_ACCOUNT,
+  dns1123SubdomainProblem,
+  projectProblem,
+  registryAccessFiles,
+} from '../core/registry-access.js';
 import { describeExpiry, tokenFacts } from '../core/token.js';
 
 // ---- qci sa init ------------------------------------------------------------------------------------------
@@ -50,19 +56,39 @@ async function kindOf(path: string): Promise<'dir' | 'file' | 'absent'> {
     return (await stat(path)).isDirectory() ? 'dir' : 'file';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw new QciError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { kind: 'io' });
+    throw new QciError(
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      { kind: 'io' },
+    );
   }
 }
 
 /** Renders the files and, with a release checkout, writes them there: never over an existing directory without --force. */
-export async function initRegistryAccess(options: InitOptions): Promise<InitReport> {
-  const rendered = registryAccessFiles({ project: options.project, admins: options.admins, owners: options.owners });
-  const base = { project: options.project, admins: options.admins, serviceAccount: SERVICE_ACCOUNT, dir: rendered.dir, warnings: rendered.warnings };
+export async function initRegistryAccess(
+  options: InitOptions,
+): Promise<InitReport> {
+  const rendered = registryAccessFiles({
+    project: options.project,
+    admins: options.admins,
+    owners: options.owners,
+  });
+  const base = {
+    project: options.project,
+    admins: options.admins,
+    serviceAccount: SERVICE_ACCOUNT,
+    dir: rendered.dir,
+    warnings: rendered.warnings,
+  };
   if (options.releaseRepo === undefined) {
     return {
       ...base,
       releaseRepo: null,
-      files: rendered.files.map((f) => ({ path: f.path, writtenTo: null, action: 'printed' as const, content: f.content })),
+      files: rendered.files.map((f) => ({
+        path: f.path,
+        writtenTo: null,
+        action: 'printed' as const,
+        content: f.content,
+      })),
       nextSteps: nextSteps(options.project, options.admins, null, rendered.dir),
     };
   }
@@ -70,39 +96,73 @@ export async function initRegistryAccess(options: InitOptions): Promise<InitRepo
   const repo = resolve(options.releaseRepo);
   const repoKind = await kindOf(repo);
   if (repoKind !== 'dir') {
-    throw new QciError(`--release-repo ${options.releaseRepo}: ${repoKind === 'absent' ? 'no such directory' : 'not a directory'}`, {
-      kind: 'not-found',
-      exitCode: ExitCode.notFound,
-      hint: 'clone it first: git clone https://github.com/openshift/release (or your fork), then pass its path',
-    });
+    throw new QciError(
+      `--release-repo ${options.releaseRepo}: ${repoKind === 'absent' ? 'no such directory' : 'not a directory'}`,
+      {
+        kind: 'not-found',
+        exitCode: ExitCode.notFound,
+        hint: 'clone it first: git clone https://github.com/openshift/release (or your fork), then pass its path',
+      },
+    );
   }
   if ((await kindOf(join(repo, REGISTRY_ACCESS_DIR))) !== 'dir') {
-    throw usageError(`--release-repo ${options.releaseRepo} does not look like an openshift/release checkout: it has no ${REGISTRY_ACCESS_DIR}/`, {
-      kind: 'not-release-repo',
-      hint: 'pass the top directory of a clone of https://github.com/openshift/release',
-    });
+    throw usageError(
+      `--release-repo ${options.releaseRepo} does not look like an openshift/release checkout: it has no ${REGISTRY_ACCESS_DIR}/`,
+      {
+        kind: 'not-release-repo',
+        hint: 'pass the top directory of a clone of https://github.com/openshift/release',
+      },
+    );
   }
   const target = join(repo, rendered.dir);
   const targetKind = await kindOf(target);
-  if (targetKind === 'file') throw new QciError(`${target} exists and is not a directory; qci left it alone`, { kind: 'exists' });
+  if (targetKind === 'file')
+    throw new QciError(
+      `${target} exists and is not a directory; qci left it alone`,
+      { kind: 'exists' },
+    );
   if (targetKind === 'dir' && !options.force) {
-    throw new QciError(`${rendered.dir} already exists in ${repo}; qci never overwrites it without --force`, {
-      kind: 'exists',
-      hint: `look at what is there (it may be another team's project: pick another --project), or rerun with --force to replace admin_manifest.yaml and OWNERS (other files in it stay)`,
-    });
+    throw new QciError(
+      `${rendered.dir} already exists in ${repo}; qci never overwrites it without --force`,
+      {
+        kind: 'exists',
+        hint: `look at what is there (it may be another team's project: pick another --project), or rerun with --force to replace admin_manifest.yaml and OWNERS (other files in it stay)`,
+      },
+    );
   }
   await mkdir(target, { recursive: true });
   const files: InitFile[] = [];
   for (const file of rendered.files) {
     const path = join(repo, file.path);
     const before = await readFile(path, 'utf8').catch(() => null);
-    if (before !== file.content) await writeFileAtomic(path, file.content, 0o644);
-    files.push({ path: file.path, writtenTo: path, action: before === null ? 'created' : before === file.content ? 'unchanged' : 'replaced', content: file.content });
+    if (before !== file.content)
+      await writeFileAtomic(path, file.content, 0o644);
+    files.push({
+      path: file.path,
+      writtenTo: path,
+      action:
+        before === null
+          ? 'created'
+          : before === file.content
+            ? 'unchanged'
+            : 'replaced',
+      content: file.content,
+    });
   }
-  return { ...base, releaseRepo: repo, files, nextSteps: nextSteps(options.project, options.admins, repo, rendered.dir) };
+  return {
+    ...base,
+    releaseRepo: repo,
+    files,
+    nextSteps: nextSteps(options.project, options.admins, repo, rendered.dir),
+  };
 }
 
-function nextSteps(project: string, admins: string, repo: string | null, dir: string): string[] {
+function nextSteps(
+  project: string,
+  admins: string,
+  repo: string | null,
+  dir: string,
+): string[] {
   return [
     repo === null
       ? `save the two files as ${dir}/admin_manifest.yaml and ${dir}/OWNERS in a clone of openshift/release (or rerun with --release-repo DIR)`
@@ -143,7 +203,8 @@ export interface TokenReport {
 
 /** Names checked before anything goes to app.ci. */
 export function checkTokenTarget(project: string, name: string): void {
-  const problem = projectProblem(project) ?? dns1123SubdomainProblem('--name', name);
+  const problem =
+    projectProblem(project) ?? dns1123SubdomainProblem('--name', name);
   if (problem) throw usageError(problem, { kind: 'invalid-name' });
 }
 
@@ -152,10 +213,17 @@ export function checkTokenTarget(project: string, name: string): void {
  * granted expiry back. A token that arrives already expired (clock skew, a server cap) is refused: it is
  * never returned.
  */
-export async function requestServiceAccountToken(setup: TokenSetup, options: TokenOptions): Promise<{ token: string; report: TokenReport }> {
+export async function requestServiceAccountToken(
+  setup: TokenSetup,
+  options: TokenOptions,
+): Promise<{ token: string; report: TokenReport }> {
   checkTokenTarget(options.project, options.name);
   const appci = await setup.connect();
-  const issued = await appci.createServiceAccountToken(options.project, options.name, options.seconds);
+  const issued = await appci.createServiceAccountToken(
+    options.project,
+    options.name,
+    options.seconds,
+  );
   const now = setup.now();
   const facts = tokenFacts(issued.token);
   const expiresAt = issued.expiresAt ?? facts.expiresAt;
@@ -163,8 +231,12 @@ export async function requestServiceAccountToken(setup: TokenSetup, options: Tok
   const what = `serviceaccount ${options.project}/${options.name}`;
   const warnings: string[] = [];
   const expected = `system:serviceaccount:${options.project}:${options.name}`;
-  if (facts.subject !== null && facts.subject !== expected) warnings.push(`the token app.ci returned is for ${facts.subject}, not ${expected}`);
-  if (expiresAt === null) warnings.push(`app.ci did not say when the token for ${what} expires`);
+  if (facts.subject !== null && facts.subject !== expected)
+    warnings.push(
+      `the token app.ci returned is for ${facts.subject}, not ${expected}`,
+    );
+  if (expiresAt === null)
+    warnings.push(`app.ci did not say when the token for ${what} expires`);
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new QciError(
       `app.ci returned a token for ${what} that had already expired (at ${expiresAt.toISOString()}, now ${now.toISOString()}); qci neither printed nor saved it`,
@@ -176,9 +248,14 @@ export async function requestServiceAccountToken(setup: TokenSetup, options: Tok
     );
   }
   const from = issuedAt ?? now;
-  const grantedSeconds = expiresAt === null ? null : Math.round((expiresAt.getTime() - from.getTime()) / 1000);
+  const grantedSeconds =
+    expiresAt === null
+      ? null
+      : Math.round((expiresAt.getTime() - from.getTime()) / 1000);
   if (grantedSeconds !== null && grantedSeconds < options.seconds - 60) {
-    warnings.push(`app.ci granted ${formatDuration(grantedSeconds)}, not the ${formatDuration(options.seconds)} asked for (its maximum for bound tokens)`);
+    warnings.push(
+      `app.ci granted ${formatDuration(grantedSeconds)}, not the ${formatDuration(options.seconds)} asked for (its maximum for bound tokens)`,
+    );
   }
   return {
     token: issued.token,
@@ -202,7 +279,8 @@ export async function requestServiceAccountToken(setup: TokenSetup, options: Tok
 /** The token file for `--output`: written atomically, mode 0600, no trailing newline (client-node reads token files untrimmed). */
 export async function saveToken(path: string, token: string): Promise<string> {
   const target = resolve(path);
-  if ((await kindOf(target)) === 'dir') throw usageError(`--output ${path} is a directory; name a file`);
+  if ((await kindOf(target)) === 'dir')
+    throw usageError(`--output ${path} is a directory; name a file`);
   await writeFileAtomic(target, token, 0o600);
   return target;
 }

@@ -15,45 +15,80 @@ export interface TokenFileSource {
   warnings: string[];
 }
 
-
 /** `system:serviceaccount:P:NAME` → the command that makes a new token for it. */
 function renewHint(subject: string | null, path: string): string {
   const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
-  return m ? `get a new one: qci sa token --project ${m[1]}${m[2] === 'image-puller' ? '' : ` --name ${m[2]}`} --output ${path}` : 'get a new one with qci sa token --project P --output FILE';
+  return m
+    ? `get a new one: qci sa token --project ${m[1]}${m[2] === 'image-puller' ? '' : ` --name ${m[2]}`} --output ${path}`
+    : 'get a new one with qci sa token --project P --output FILE';
 }
 
-export async function tokenFileFacts(path: string, now: Date): Promise<TokenFileSource> {
+export async function tokenFileFacts(
+  path: string,
+  now: Date,
+): Promise<TokenFileSource> {
   let text: string;
   let mode: number;
   try {
-    [text, mode] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mode)]);
+    [text, mode] = await Promise.all([
+      readFile(path, 'utf8'),
+      stat(path).then((s) => s.mode),
+    ]);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') throw new QciError(`--token-file ${path}: no such file`, { kind: 'not-found', exitCode: ExitCode.notFound, hint: renewHint(null, path) });
-    throw new QciError(`--token-file ${path}: cannot read it (${code})`, { kind: 'io' });
+    if (code === 'ENOENT')
+      throw new QciError(`--token-file ${path}: no such file`, {
+        kind: 'not-found',
+        exitCode: ExitCode.notFound,
+        hint: renewHint(null, path),
+      });
+    throw new QciError(`--token-file ${path}: cannot read it (${code})`, {
+      kind: 'io',
+    });
   }
   const token = text.trim();
-  if (token === '') throw usageError(`--token-file ${path} is empty`, { hint: renewHint(null, path) });
-  if (/\s/.test(token)) throw usageError(`--token-file ${path} holds more than one line; it should hold just the token`);
+  if (token === '')
+    throw usageError(`--token-file ${path} is empty`, {
+      hint: renewHint(null, path),
+    });
+  if (/\s/.test(token))
+    throw usageError(
+      `--token-file ${path} holds more than one line; it should hold just the token`,
+    );
   const facts = tokenFacts(token);
   if (facts.kind === 'oauth') {
-    throw usageError(`--token-file ${path} holds an app.ci user token (sha256~…), not a ServiceAccount token`, {
-      hint: 'a user token belongs in your kube context: oc login --token=… --server=…, then qci login',
-    });
+    throw usageError(
+      `--token-file ${path} holds an app.ci user token (sha256~…), not a ServiceAccount token`,
+      {
+        hint: 'a user token belongs in your kube context: oc login --token=… --server=…, then qci login',
+      },
+    );
   }
   if (facts.subject === null) {
-    throw usageError(`--token-file ${path} does not hold a ServiceAccount token (a JWT with a "sub" claim)`, { hint: renewHint(null, path) });
+    throw usageError(
+      `--token-file ${path} does not hold a ServiceAccount token (a JWT with a "sub" claim)`,
+      { hint: renewHint(null, path) },
+    );
   }
   if (facts.expiresAt !== null && facts.expiresAt.getTime() <= now.getTime()) {
-    throw new QciError(`the token in ${path} (${facts.subject}) ${describeExpiry(facts.expiresAt, now)} (at ${facts.expiresAt.toISOString()}); qci did not log in`, {
-      kind: 'token-expired',
-      exitCode: ExitCode.authRequired,
-      hint: renewHint(facts.subject, path),
-    });
+    throw new QciError(
+      `the token in ${path} (${facts.subject}) ${describeExpiry(facts.expiresAt, now)} (at ${facts.expiresAt.toISOString()}); qci did not log in`,
+      {
+        kind: 'token-expired',
+        exitCode: ExitCode.authRequired,
+        hint: renewHint(facts.subject, path),
+      },
+    );
   }
   const warnings: string[] = [];
-  if ((mode & 0o077) !== 0) warnings.push(`${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 ${path}`);
-  if (facts.expiresAt === null) warnings.push(`the token in ${path} does not say when it expires (no "exp" claim)`);
+  if ((mode & 0o077) !== 0)
+    warnings.push(
+      `${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 ${path}`,
+    );
+  if (facts.expiresAt === null)
+    warnings.push(
+      `the token in ${path} does not say when it expires (no "exp" claim)`,
+    );
   return {
     token,
     warnings,

@@ -12,11 +12,14 @@ import {
 const QCI = 'quay-proxy.ci.openshift.org';
 const TOKEN = 'sha256~abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ';
 
-function deps(overrides: Partial<HelperDeps> = {}): HelperDeps & { lookups: number } {
+function deps(
+  overrides: Partial<HelperDeps> = {},
+): HelperDeps & { lookups: number } {
   const d = {
     lookups: 0,
     version: '9.9.9',
-    isQciHost: async (host: string) => host === QCI || host === '127.0.0.1:5000',
+    isQciHost: async (host: string) =>
+      host === QCI || host === '127.0.0.1:5000',
     qciHosts: async () => [QCI, '127.0.0.1:5000'],
     async credential() {
       d.lookups++;
@@ -30,7 +33,9 @@ function deps(overrides: Partial<HelperDeps> = {}): HelperDeps & { lookups: numb
 const noToken = () =>
   deps({
     credential: async () => {
-      throw new QciError('no app.ci context: none is named app.ci', { hint: 'oc login …' });
+      throw new QciError('no app.ci context: none is named app.ci', {
+        hint: 'oc login …',
+      });
     },
   });
 
@@ -58,20 +63,39 @@ describe('registryUserFor: one user-name rule for login, exec and the helper', (
     [null, 'qci'],
     ['a b', 'a_b'],
     ['weird:name', 'weird_name'],
-  ])('%j → %j', (candidate, user) => expect(registryUserFor(candidate)).toBe(user));
+  ])('%j → %j', (candidate, user) =>
+    expect(registryUserFor(candidate)).toBe(user),
+  );
 });
 
 describe('get', () => {
-  it.each([QCI, `https://${QCI}/v1/`, `${QCI}/openshift/ci`, '127.0.0.1:5000'])('QCI server %j: the current token as JSON', async (url) => {
-    const out = await runCredentialHelper('get', `${url}\n`, deps());
-    expect(out).toEqual({ stdout: `${JSON.stringify({ ServerURL: url, Username: 'alice', Secret: TOKEN })}\n`, stderr: '', exitCode: 0 });
-  });
+  it.each([QCI, `https://${QCI}/v1/`, `${QCI}/openshift/ci`, '127.0.0.1:5000'])(
+    'QCI server %j: the current token as JSON',
+    async (url) => {
+      const out = await runCredentialHelper('get', `${url}\n`, deps());
+      expect(out).toEqual({
+        stdout: `${JSON.stringify({ ServerURL: url, Username: 'alice', Secret: TOKEN })}\n`,
+        stderr: '',
+        exitCode: 0,
+      });
+    },
+  );
 
-  it.each(['docker.io', 'https://index.docker.io/v1/', 'quay.io', 'registry.ci.openshift.org', '127.0.0.1:5001'])(
+  it.each([
+    'docker.io',
+    'https://index.docker.io/v1/',
+    'quay.io',
+    'registry.ci.openshift.org',
+    '127.0.0.1:5001',
+  ])(
     'other server %j: exactly the protocol\'s "not found", exit 1, no token lookup',
     async (url) => {
       const d = deps();
-      expect(await runCredentialHelper('get', url, d)).toEqual({ stdout: `${CREDENTIALS_NOT_FOUND}\n`, stderr: '', exitCode: 1 });
+      expect(await runCredentialHelper('get', url, d)).toEqual({
+        stdout: `${CREDENTIALS_NOT_FOUND}\n`,
+        stderr: '',
+        exitCode: 1,
+      });
       expect(d.lookups).toBe(0);
     },
   );
@@ -80,7 +104,9 @@ describe('get', () => {
     const out = await runCredentialHelper('get', QCI, noToken());
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toBe('docker-credential-qci: no app.ci context: none is named app.ci\n  hint: oc login …\n');
+    expect(out.stderr).toBe(
+      'docker-credential-qci: no app.ci context: none is named app.ci\n  hint: oc login …\n',
+    );
   });
 
   it('empty input: exit 1 with a message', async () => {
@@ -91,14 +117,21 @@ describe('get', () => {
 });
 
 describe('store', () => {
-  const body = (url: string, secret: string) => JSON.stringify({ ServerURL: url, Username: 'whoever', Secret: secret });
+  const body = (url: string, secret: string) =>
+    JSON.stringify({ ServerURL: url, Username: 'whoever', Secret: secret });
 
   it('QCI host with the current token (podman login -p "$(oc whoami -t)", qci login): accepted, nothing stored', async () => {
-    expect(await runCredentialHelper('store', body(`https://${QCI}`, TOKEN), deps())).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect(
+      await runCredentialHelper('store', body(`https://${QCI}`, TOKEN), deps()),
+    ).toEqual({ stdout: '', stderr: '', exitCode: 0 });
   });
 
   it('QCI host with another secret: refused, the secret never echoed', async () => {
-    const out = await runCredentialHelper('store', body(QCI, 'sha256~another-token-that-must-not-be-printed-000000'), deps());
+    const out = await runCredentialHelper(
+      'store',
+      body(QCI, 'sha256~another-token-that-must-not-be-printed-000000'),
+      deps(),
+    );
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toContain('cannot store another secret');
@@ -114,14 +147,23 @@ describe('store', () => {
   });
 
   it('another host: refused (the helper keeps nothing)', async () => {
-    const out = await runCredentialHelper('store', body('docker.io', 'pw'), deps());
+    const out = await runCredentialHelper(
+      'store',
+      body('docker.io', 'pw'),
+      deps(),
+    );
     expect(out.exitCode).toBe(1);
     expect(out.stderr).toContain('stores no credentials');
   });
 
-  it.each(['not json', '[]', '{}', '{"ServerURL": 3}'])('bad input %j: exit 1', async (input) => {
-    expect((await runCredentialHelper('store', input, deps())).exitCode).toBe(1);
-  });
+  it.each(['not json', '[]', '{}', '{"ServerURL": 3}'])(
+    'bad input %j: exit 1',
+    async (input) => {
+      expect((await runCredentialHelper('store', input, deps())).exitCode).toBe(
+        1,
+      );
+    },
+  );
 });
 
 describe('erase, list, version, usage', () => {
@@ -132,12 +174,19 @@ describe('erase, list, version, usage', () => {
   });
 
   it('erase of another host: not found', async () => {
-    expect(await runCredentialHelper('erase', 'docker.io', deps())).toEqual({ stdout: `${CREDENTIALS_NOT_FOUND}\n`, stderr: '', exitCode: 1 });
+    expect(await runCredentialHelper('erase', 'docker.io', deps())).toEqual({
+      stdout: `${CREDENTIALS_NOT_FOUND}\n`,
+      stderr: '',
+      exitCode: 1,
+    });
   });
 
   it('list: the QCI hosts with the user', async () => {
     const out = await runCredentialHelper('list', '', deps());
-    expect(JSON.parse(out.stdout)).toEqual({ [QCI]: 'alice', '127.0.0.1:5000': 'alice' });
+    expect(JSON.parse(out.stdout)).toEqual({
+      [QCI]: 'alice',
+      '127.0.0.1:5000': 'alice',
+    });
     expect(out.exitCode).toBe(0);
   });
 
@@ -148,19 +197,35 @@ describe('erase, list, version, usage', () => {
   });
 
   it.each(['version', '--version', '-v'])('%s', async (action) => {
-    expect(await runCredentialHelper(action, '', deps())).toEqual({ stdout: 'docker-credential-qci (qci) 9.9.9\n', stderr: '', exitCode: 0 });
+    expect(await runCredentialHelper(action, '', deps())).toEqual({
+      stdout: 'docker-credential-qci (qci) 9.9.9\n',
+      stderr: '',
+      exitCode: 0,
+    });
   });
 
   it('no action or an unknown one: usage on stderr, exit 1', async () => {
     for (const action of [undefined, 'fetch']) {
       const out = await runCredentialHelper(action, '', deps());
       expect(out).toMatchObject({ stdout: '', exitCode: 1 });
-      expect(out.stderr).toContain('Usage: docker-credential-qci <get|store|erase|list|version>');
+      expect(out.stderr).toContain(
+        'Usage: docker-credential-qci <get|store|erase|list|version>',
+      );
     }
   });
 
   it('a lookup that throws something unexpected: exit 1 with the message, never the token', async () => {
-    const out = await runCredentialHelper('get', QCI, deps({ credential: async () => Promise.reject(new Error('EIO: i/o error')) }));
-    expect(out).toEqual({ stdout: '', stderr: 'docker-credential-qci: EIO: i/o error\n', exitCode: 1 });
+    const out = await runCredentialHelper(
+      'get',
+      QCI,
+      deps({
+        credential: async () => Promise.reject(new Error('EIO: i/o error')),
+      }),
+    );
+    expect(out).toEqual({
+      stdout: '',
+      stderr: 'docker-credential-qci: EIO: i/o error\n',
+      exitCode: 1,
+    });
   });
 });

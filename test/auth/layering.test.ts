@@ -5,13 +5,19 @@ import { describe, expect, it } from 'vitest';
 
 const dir = fileURLToPath(new URL('../../src/auth/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
-const ALLOWED = /^(?:\.\/[a-z-]+\.js|\.\.\/core\/[a-z-]+\.js|zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/;
+const ALLOWED =
+  /^(?:\.\/[a-z-]+\.js|\.\.\/core\/[a-z-]+\.js|zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/;
 
 describe('src/auth layering', () => {
-  it.each(files)('%s imports only core, zod and file-system builtins', (file) => {
-    const text = readFileSync(`${dir}${file}`, 'utf8');
-    const imports = [...text.matchAll(/^\s*(?:import|export)[^'";]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
-    expect(imports.filter((spec) => !ALLOWED.test(spec ?? ''))).toEqual([]);
-    expect(text).not.toMatch(/child_process|execa|\bspawn\(|process\.env/);
-  });
+  it.each(files)(
+    '%s imports only core, zod and file-system builtins',
+    (file) => {
+      const text = readFileSync(`${dir}${file}`, 'utf8');
+      const imports = [
+        ...text.matchAll(/^\s*(?:import|export)[^'";]*?from\s+'([^']+)'/gm),
+      ].map((m) => m[1]);
+      expect(imports.filter((spec) => !ALLOWED.test(spec ?? ''))).toEqual([]);
+      expect(text).not.toMatch(/child_process|execa|\bspawn\(|process\.env/);
+    },
+  );
 });

@@ -10,12 +10,31 @@ import {
   type AuthFileRef,
   type AuthFileState,
 } from '../../src/auth/index.js';
-import { b64, makeSandbox, OLD_TOKEN, QCI, TOKEN, type Sandbox } from './sandbox.js';
+import {
+  b64,
+  makeSandbox,
+  OLD_TOKEN,
+  QCI,
+  TOKEN,
+  type Sandbox,
+} from './sandbox.js';
 
-const file = (json: unknown, ref: AuthFileRef | string = '/x/auth.json'): AuthFileState =>
-  parseAuthFileText(typeof ref === 'string' ? authFileRef(ref) : ref, JSON.stringify(json));
-const cred = (user: string, secret = 'pw') => ({ auth: b64(`${user}:${secret}`) });
-const absent = (path: string): AuthFileState => ({ state: 'absent', ref: authFileRef(path), path });
+const file = (
+  json: unknown,
+  ref: AuthFileRef | string = '/x/auth.json',
+): AuthFileState =>
+  parseAuthFileText(
+    typeof ref === 'string' ? authFileRef(ref) : ref,
+    JSON.stringify(json),
+  );
+const cred = (user: string, secret = 'pw') => ({
+  auth: b64(`${user}:${secret}`),
+});
+const absent = (path: string): AuthFileState => ({
+  state: 'absent',
+  ref: authFileRef(path),
+  path,
+});
 
 describe('matchEntry: podman (containers/image rules)', () => {
   const all = file({
@@ -42,7 +61,9 @@ describe('matchEntry: podman (containers/image rules)', () => {
   });
 
   it('the most specific key wins even when it is a placeholder (no fallback inside the file)', () => {
-    const f = file({ auths: { [`${QCI}/openshift/ci`]: {}, [QCI]: cred('host') } });
+    const f = file({
+      auths: { [`${QCI}/openshift/ci`]: {}, [QCI]: cred('host') },
+    });
     expect(matchEntry(f, QCI, 'openshift/ci')?.entry?.kind).toBe('placeholder');
   });
 
@@ -52,13 +73,32 @@ describe('matchEntry: podman (containers/image rules)', () => {
     [`http://${QCI}/`],
     [`https://${QCI}/v2/some/path`],
   ])('a URL key %s is cut to its host', (key) => {
-    const m = matchEntry(file({ auths: { [key]: cred('u') } }), QCI, 'openshift/ci');
+    const m = matchEntry(
+      file({ auths: { [key]: cred('u') } }),
+      QCI,
+      'openshift/ci',
+    );
     expect([m?.key, m?.how, m?.ambiguous]).toEqual([key, 'url', undefined]);
   });
 
   it('the exact key beats URL keys; two URL keys are ambiguous', () => {
-    expect(matchEntry(file({ auths: { [`https://${QCI}/v1/`]: cred('url'), [QCI]: cred('exact') } }), QCI)?.entry?.user).toBe('exact');
-    const m = matchEntry(file({ auths: { [`https://${QCI}/v1/`]: cred('a'), [`http://${QCI}`]: cred('b') } }), QCI);
+    expect(
+      matchEntry(
+        file({
+          auths: { [`https://${QCI}/v1/`]: cred('url'), [QCI]: cred('exact') },
+        }),
+        QCI,
+      )?.entry?.user,
+    ).toBe('exact');
+    const m = matchEntry(
+      file({
+        auths: {
+          [`https://${QCI}/v1/`]: cred('a'),
+          [`http://${QCI}`]: cred('b'),
+        },
+      }),
+      QCI,
+    );
     expect([m?.how, m?.ambiguous]).toEqual(['url', true]);
   });
 
@@ -69,11 +109,20 @@ describe('matchEntry: podman (containers/image rules)', () => {
     [`${QCI}/other`, 'another namespace'],
     [`https://example.com/${QCI}`, 'the host in a URL path'],
   ])('%s does not match (%s)', (key) => {
-    expect(matchEntry(file({ auths: { [key]: cred('u') } }), QCI, 'openshift/ci')).toBeUndefined();
+    expect(
+      matchEntry(file({ auths: { [key]: cred('u') } }), QCI, 'openshift/ci'),
+    ).toBeUndefined();
   });
 
   it('credHelpers for the host comes before any auths key', () => {
-    const m = matchEntry(file({ auths: { [`${QCI}/openshift/ci`]: cred('repo') }, credHelpers: { [QCI]: 'secretservice' } }), QCI, 'openshift/ci');
+    const m = matchEntry(
+      file({
+        auths: { [`${QCI}/openshift/ci`]: cred('repo') },
+        credHelpers: { [QCI]: 'secretservice' },
+      }),
+      QCI,
+      'openshift/ci',
+    );
     expect([m?.how, m?.helper]).toEqual(['credHelpers', 'secretservice']);
   });
 
@@ -82,61 +131,131 @@ describe('matchEntry: podman (containers/image rules)', () => {
   });
 
   it('legacy .dockercfg: keys with a path name their host', () => {
-    const legacy = file({ [`${QCI}/openshift/ci`]: cred('legacy') }, '/h/.dockercfg');
+    const legacy = file(
+      { [`${QCI}/openshift/ci`]: cred('legacy') },
+      '/h/.dockercfg',
+    );
     const m = matchEntry(legacy, QCI, 'openshift/ci');
     expect([m?.key, m?.how]).toEqual([`${QCI}/openshift/ci`, 'url']);
   });
 
   it('docker.io is index.docker.io', () => {
-    const m = matchEntry(file({ auths: { 'https://index.docker.io/v1/': cred('d') } }), 'docker.io', 'library/busybox');
+    const m = matchEntry(
+      file({ auths: { 'https://index.docker.io/v1/': cred('d') } }),
+      'docker.io',
+      'library/busybox',
+    );
     expect(m?.entry?.user).toBe('d');
   });
 
   it('a missing or corrupt file matches nothing', () => {
     expect(matchEntry(absent('/x'), QCI)).toBeUndefined();
-    expect(matchEntry(parseAuthFileText(authFileRef('/x'), '{'), QCI)).toBeUndefined();
+    expect(
+      matchEntry(parseAuthFileText(authFileRef('/x'), '{'), QCI),
+    ).toBeUndefined();
   });
 });
 
 describe('matchEntry: docker rules', () => {
   const docker = { engine: 'docker' } as const;
   it.each([
-    ['credHelpers first', { credHelpers: { [QCI]: 'pass' }, credsStore: 'desktop', auths: { [QCI]: cred('u') } }, 'credHelpers'],
-    ['then credsStore', { credsStore: 'desktop', auths: { [QCI]: cred('u') } }, 'credsStore'],
-    ['then the exact auths key', { auths: { [`https://${QCI}/v1/`]: cred('url'), [QCI]: cred('u') } }, 'exact'],
-    ['then any key with that hostname', { auths: { [`https://${QCI}/v1/`]: cred('url') } }, 'hostname'],
-    ['a per-repository key is cut to its host too', { auths: { [`${QCI}/openshift/ci`]: cred('repo') } }, 'hostname'],
+    [
+      'credHelpers first',
+      {
+        credHelpers: { [QCI]: 'pass' },
+        credsStore: 'desktop',
+        auths: { [QCI]: cred('u') },
+      },
+      'credHelpers',
+    ],
+    [
+      'then credsStore',
+      { credsStore: 'desktop', auths: { [QCI]: cred('u') } },
+      'credsStore',
+    ],
+    [
+      'then the exact auths key',
+      { auths: { [`https://${QCI}/v1/`]: cred('url'), [QCI]: cred('u') } },
+      'exact',
+    ],
+    [
+      'then any key with that hostname',
+      { auths: { [`https://${QCI}/v1/`]: cred('url') } },
+      'hostname',
+    ],
+    [
+      'a per-repository key is cut to its host too',
+      { auths: { [`${QCI}/openshift/ci`]: cred('repo') } },
+      'hostname',
+    ],
   ])('%s', (_name, json, how) => {
-    expect(matchEntry(file(json, '/h/.docker/config.json'), QCI, 'openshift/ci', docker)?.how).toBe(how);
+    expect(
+      matchEntry(
+        file(json, '/h/.docker/config.json'),
+        QCI,
+        'openshift/ci',
+        docker,
+      )?.how,
+    ).toBe(how);
   });
 });
 
 function refs(...paths: string[]): AuthFileRef[] {
-  return paths.map((p, i) => authFileRef(p, { role: i === 0 ? 'primary' : 'fallback', readByPodmanLogout: i === 0, writtenByLogin: i === 0 }));
+  return paths.map((p, i) =>
+    authFileRef(p, {
+      role: i === 0 ? 'primary' : 'fallback',
+      readByPodmanLogout: i === 0,
+      writtenByLogin: i === 0,
+    }),
+  );
 }
 
 describe('effectiveCredential: podman', () => {
-  const [primary, config, docker] = refs('/run/c/auth.json', '/h/.config/containers/auth.json', '/h/.docker/config.json') as [AuthFileRef, AuthFileRef, AuthFileRef];
+  const [primary, config, docker] = refs(
+    '/run/c/auth.json',
+    '/h/.config/containers/auth.json',
+    '/h/.docker/config.json',
+  ) as [AuthFileRef, AuthFileRef, AuthFileRef];
 
   it('the first file holding a matching key wins; later files are shadowed', () => {
-    const files = [file({ auths: { [QCI]: cred('first', TOKEN) } }, primary), file({ auths: { [`${QCI}/openshift/ci`]: cred('second') } }, config)];
+    const files = [
+      file({ auths: { [QCI]: cred('first', TOKEN) } }, primary),
+      file({ auths: { [`${QCI}/openshift/ci`]: cred('second') } }, config),
+    ];
     const result = effectiveCredential(files, QCI, 'openshift/ci');
     expect(result.outcome).toBe('entry');
     expect(result.winner?.file.path).toBe(primary.path);
     expect(result.winner?.entry?.user).toBe('first');
     expect(result.winner?.entry?.secret()).toBe(TOKEN);
-    expect(result.shadowed.map((s) => `${s.file.path} ${s.key}`)).toEqual([`${config.path} ${QCI}/openshift/ci`]);
+    expect(result.shadowed.map((s) => `${s.file.path} ${s.key}`)).toEqual([
+      `${config.path} ${QCI}/openshift/ci`,
+    ]);
   });
 
   it('no fallback to a later file when the winner is stale (credentials are not validated)', () => {
-    const files = [absent(primary.path), file({ auths: { [QCI]: cred('stale', OLD_TOKEN) } }, config), file({ auths: { [QCI]: cred('fresh', TOKEN) } }, docker)];
+    const files = [
+      absent(primary.path),
+      file({ auths: { [QCI]: cred('stale', OLD_TOKEN) } }, config),
+      file({ auths: { [QCI]: cred('fresh', TOKEN) } }, docker),
+    ];
     const result = effectiveCredential(files, QCI);
     expect(result.winner?.entry?.user).toBe('stale');
     expect(result.shadowed.map((s) => s.entry?.user)).toEqual(['fresh']);
   });
 
   it('less specific keys in the winning file are shadowed too', () => {
-    const files = [file({ auths: { [`${QCI}/openshift/ci`]: cred('repo'), [QCI]: cred('host'), [`https://${QCI}`]: cred('url') } }, primary)];
+    const files = [
+      file(
+        {
+          auths: {
+            [`${QCI}/openshift/ci`]: cred('repo'),
+            [QCI]: cred('host'),
+            [`https://${QCI}`]: cred('url'),
+          },
+        },
+        primary,
+      ),
+    ];
     const result = effectiveCredential(files, QCI, 'openshift/ci');
     expect(result.winner?.key).toBe(`${QCI}/openshift/ci`);
     expect(result.shadowed.map((s) => s.key)).toEqual([QCI, `https://${QCI}`]);
@@ -144,7 +263,10 @@ describe('effectiveCredential: podman', () => {
 
   it('a {} placeholder or identity-token entry is passed over: podman goes on with the NEXT FILE', () => {
     const files = [
-      file({ auths: { [QCI]: {}, [`https://${QCI}`]: cred('same-file') } }, primary),
+      file(
+        { auths: { [QCI]: {}, [`https://${QCI}`]: cred('same-file') } },
+        primary,
+      ),
       file({ auths: { [QCI]: { identitytoken: 'idt' } } }, config),
       file({ auths: { [QCI]: cred('docker') } }, docker),
     ];
@@ -161,107 +283,246 @@ describe('effectiveCredential: podman', () => {
   });
 
   it('an auth without ":" is passed over with a warning', () => {
-    const files = [file({ auths: { [QCI]: { auth: b64('no-colon') } } }, primary), file({ auths: { [QCI]: cred('next') } }, config)];
+    const files = [
+      file({ auths: { [QCI]: { auth: b64('no-colon') } } }, primary),
+      file({ auths: { [QCI]: cred('next') } }, config),
+    ];
     const result = effectiveCredential(files, QCI);
     expect(result.winner?.entry?.user).toBe('next');
     expect(result.passedOver[0]?.reason).toContain('no ":"');
   });
 
   it('an auth that is not base64 stops the lookup with an error', () => {
-    const files = [file({ auths: { [QCI]: { auth: '%%%' } } }, primary), file({ auths: { [QCI]: cred('next') } }, config)];
+    const files = [
+      file({ auths: { [QCI]: { auth: '%%%' } } }, primary),
+      file({ auths: { [QCI]: cred('next') } }, config),
+    ];
     const result = effectiveCredential(files, QCI);
     expect(result.outcome).toBe('error');
-    expect(result.error?.reason).toBe(`${primary.path}: auths key "${QCI}": "auth" is not valid base64`);
+    expect(result.error?.reason).toBe(
+      `${primary.path}: auths key "${QCI}": "auth" is not valid base64`,
+    );
     expect(result.shadowed.map((s) => s.entry?.user)).toEqual(['next']);
   });
 
   it('a corrupt file before any match stops the lookup; after the winner it is never read', () => {
     const broken = parseAuthFileText(config, '{"auths": ');
-    const before = effectiveCredential([absent(primary.path), broken, file({ auths: { [QCI]: cred('d') } }, docker)], QCI);
+    const before = effectiveCredential(
+      [
+        absent(primary.path),
+        broken,
+        file({ auths: { [QCI]: cred('d') } }, docker),
+      ],
+      QCI,
+    );
     expect(before.outcome).toBe('error');
     expect(before.error?.file.path).toBe(config.path);
     expect(before.error?.reason).toContain('is not valid JSON');
-    const after = effectiveCredential([file({ auths: { [QCI]: cred('p') } }, primary), broken], QCI);
+    const after = effectiveCredential(
+      [file({ auths: { [QCI]: cred('p') } }, primary), broken],
+      QCI,
+    );
     expect(after.outcome).toBe('entry');
   });
 
   it('credHelpers takes part in file order; credsStore does not', () => {
-    const files = [file({ credsStore: 'desktop', auths: { other: cred('x') } }, primary), file({ credHelpers: { [QCI]: 'pass' }, auths: { [QCI]: cred('same-file') } }, config)];
+    const files = [
+      file({ credsStore: 'desktop', auths: { other: cred('x') } }, primary),
+      file(
+        { credHelpers: { [QCI]: 'pass' }, auths: { [QCI]: cred('same-file') } },
+        config,
+      ),
+    ];
     const result = effectiveCredential(files, QCI);
-    expect([result.outcome, result.winner?.helper, result.winner?.file.path]).toEqual(['helper', 'pass', config.path]);
+    expect([
+      result.outcome,
+      result.winner?.helper,
+      result.winner?.file.path,
+    ]).toEqual(['helper', 'pass', config.path]);
     expect(result.shadowed.map((s) => s.entry?.user)).toEqual(['same-file']);
   });
 
   it('nothing matching: anonymous', () => {
-    const result = effectiveCredential([file({ auths: { 'quay.io': cred('q') } }, primary), absent(config.path)], QCI);
-    expect([result.outcome, result.winner, result.shadowed, result.unreachableByPodmanLogout]).toEqual(['none', undefined, [], []]);
+    const result = effectiveCredential(
+      [file({ auths: { 'quay.io': cred('q') } }, primary), absent(config.path)],
+      QCI,
+    );
+    expect([
+      result.outcome,
+      result.winner,
+      result.shadowed,
+      result.unreachableByPodmanLogout,
+    ]).toEqual(['none', undefined, [], []]);
   });
 
   it('seed pitfall: a stale token in ~/.docker/config.json survives podman logout', () => {
-    const files = [file({ auths: { [QCI]: cred('me', TOKEN) } }, primary), absent(config.path), file({ auths: { [QCI]: cred('me', OLD_TOKEN) } }, docker)];
+    const files = [
+      file({ auths: { [QCI]: cred('me', TOKEN) } }, primary),
+      absent(config.path),
+      file({ auths: { [QCI]: cred('me', OLD_TOKEN) } }, docker),
+    ];
     const result = effectiveCredential(files, QCI, 'openshift/ci');
     expect(result.winner?.file.path).toBe(primary.path);
-    expect(result.unreachableByPodmanLogout.map((s) => `${s.file.path} ${s.key}`)).toEqual([`${docker.path} ${QCI}`]);
+    expect(
+      result.unreachableByPodmanLogout.map((s) => `${s.file.path} ${s.key}`),
+    ).toEqual([`${docker.path} ${QCI}`]);
     expect(result.afterPodmanLogout.outcome).toBe('entry');
     expect(result.afterPodmanLogout.winner?.file.path).toBe(docker.path);
     expect(result.afterPodmanLogout.winner?.entry?.secret()).toBe(OLD_TOKEN);
   });
 
   it('podman logout HOST removes only the exact key: per-repository and URL keys in the primary stay', () => {
-    const files = [file({ auths: { [QCI]: cred('host'), [`${QCI}/openshift/ci`]: cred('repo'), [`https://${QCI}/v1/`]: cred('url') } }, primary)];
+    const files = [
+      file(
+        {
+          auths: {
+            [QCI]: cred('host'),
+            [`${QCI}/openshift/ci`]: cred('repo'),
+            [`https://${QCI}/v1/`]: cred('url'),
+          },
+        },
+        primary,
+      ),
+    ];
     const result = effectiveCredential(files, QCI, 'openshift/ci');
-    expect(result.unreachableByPodmanLogout.map((s) => s.key)).toEqual([`${QCI}/openshift/ci`, `https://${QCI}/v1/`]);
+    expect(result.unreachableByPodmanLogout.map((s) => s.key)).toEqual([
+      `${QCI}/openshift/ci`,
+      `https://${QCI}/v1/`,
+    ]);
     expect(result.afterPodmanLogout.winner?.key).toBe(`${QCI}/openshift/ci`);
   });
 
   it('a credHelpers entry in the primary is reachable: logout erases it from the helper', () => {
-    const files = [file({ credHelpers: { [QCI]: 'pass' }, auths: { [QCI]: cred('same-file') } }, primary), file({ auths: { [QCI]: cred('config') } }, config)];
+    const files = [
+      file(
+        { credHelpers: { [QCI]: 'pass' }, auths: { [QCI]: cred('same-file') } },
+        primary,
+      ),
+      file({ auths: { [QCI]: cred('config') } }, config),
+    ];
     const result = effectiveCredential(files, QCI);
-    expect(result.unreachableByPodmanLogout.map((s) => s.entry?.user)).toEqual(['config']);
+    expect(result.unreachableByPodmanLogout.map((s) => s.entry?.user)).toEqual([
+      'config',
+    ]);
     // After logout the helper has nothing, which ends the primary file's lookup: the next file answers.
     expect(result.afterPodmanLogout.winner?.entry?.user).toBe('config');
   });
 
   it('after logout with nothing else left: anonymous', () => {
-    const result = effectiveCredential([file({ auths: { [QCI]: cred('only') } }, primary)], QCI);
+    const result = effectiveCredential(
+      [file({ auths: { [QCI]: cred('only') } }, primary)],
+      QCI,
+    );
     expect(result.unreachableByPodmanLogout).toEqual([]);
-    expect(result.afterPodmanLogout).toEqual({ outcome: 'none', winner: undefined });
+    expect(result.afterPodmanLogout).toEqual({
+      outcome: 'none',
+      winner: undefined,
+    });
   });
 });
 
 describe('effectiveCredential: docker', () => {
   const docker = { engine: 'docker' } as const;
   const config = authFileRef('/h/.docker/config.json');
-  const legacy = authFileRef('/h/.dockercfg', { role: 'fallback', readOnlyWhenMissing: config.path });
+  const legacy = authFileRef('/h/.dockercfg', {
+    role: 'fallback',
+    readOnlyWhenMissing: config.path,
+  });
 
   it('credHelpers[host], then credsStore, then auths', () => {
-    const helpers = effectiveCredential([file({ credHelpers: { [QCI]: 'pass' }, credsStore: 'desktop', auths: { [QCI]: {} } }, config)], QCI, undefined, docker);
-    expect([helpers.outcome, helpers.winner?.helper, helpers.winner?.how]).toEqual(['helper', 'pass', 'credHelpers']);
+    const helpers = effectiveCredential(
+      [
+        file(
+          {
+            credHelpers: { [QCI]: 'pass' },
+            credsStore: 'desktop',
+            auths: { [QCI]: {} },
+          },
+          config,
+        ),
+      ],
+      QCI,
+      undefined,
+      docker,
+    );
+    expect([
+      helpers.outcome,
+      helpers.winner?.helper,
+      helpers.winner?.how,
+    ]).toEqual(['helper', 'pass', 'credHelpers']);
     expect(helpers.shadowed.map((s) => s.how)).toEqual(['credsStore', 'exact']);
-    const store = effectiveCredential([file({ credsStore: 'desktop', auths: { [QCI]: cred('u') } }, config)], QCI, undefined, docker);
-    expect([store.winner?.how, store.winner?.helper]).toEqual(['credsStore', 'desktop']);
-    const plain = effectiveCredential([file({ auths: { [QCI]: cred('u', TOKEN) } }, config)], QCI, undefined, docker);
+    const store = effectiveCredential(
+      [file({ credsStore: 'desktop', auths: { [QCI]: cred('u') } }, config)],
+      QCI,
+      undefined,
+      docker,
+    );
+    expect([store.winner?.how, store.winner?.helper]).toEqual([
+      'credsStore',
+      'desktop',
+    ]);
+    const plain = effectiveCredential(
+      [file({ auths: { [QCI]: cred('u', TOKEN) } }, config)],
+      QCI,
+      undefined,
+      docker,
+    );
     expect([plain.outcome, plain.winner?.entry?.user]).toEqual(['entry', 'u']);
   });
 
   it('docker uses identity tokens; a {} with no helper sends nothing', () => {
-    const idt = effectiveCredential([file({ auths: { [QCI]: { identitytoken: 'idt' } } }, config)], QCI, undefined, docker);
-    expect([idt.outcome, idt.winner?.entry?.kind]).toEqual(['entry', 'identity-token']);
-    const placeholder = effectiveCredential([file({ auths: { [QCI]: {} } }, config)], QCI, undefined, docker);
+    const idt = effectiveCredential(
+      [file({ auths: { [QCI]: { identitytoken: 'idt' } } }, config)],
+      QCI,
+      undefined,
+      docker,
+    );
+    expect([idt.outcome, idt.winner?.entry?.kind]).toEqual([
+      'entry',
+      'identity-token',
+    ]);
+    const placeholder = effectiveCredential(
+      [file({ auths: { [QCI]: {} } }, config)],
+      QCI,
+      undefined,
+      docker,
+    );
     expect(placeholder.outcome).toBe('none');
     expect(placeholder.passedOver[0]?.reason).toContain('no credential helper');
   });
 
   it('one undecodable entry makes docker ignore the whole file', () => {
-    const result = effectiveCredential([file({ auths: { [QCI]: cred('u'), 'other.io': { auth: b64('nocolon') } } }, config)], QCI, undefined, docker);
+    const result = effectiveCredential(
+      [
+        file(
+          { auths: { [QCI]: cred('u'), 'other.io': { auth: b64('nocolon') } } },
+          config,
+        ),
+      ],
+      QCI,
+      undefined,
+      docker,
+    );
     expect(result.outcome).toBe('error');
     expect(result.error?.reason).toContain('docker ignores the whole file');
   });
 
   it('~/.dockercfg only while config.json is missing', () => {
     const legacyFile = file({ [`https://${QCI}/v1/`]: cred('legacy') }, legacy);
-    expect(effectiveCredential([absent(config.path), legacyFile], QCI, undefined, docker).winner?.entry?.user).toBe('legacy');
-    const both = effectiveCredential([file({ auths: {} }, config), legacyFile], QCI, undefined, docker);
+    expect(
+      effectiveCredential(
+        [absent(config.path), legacyFile],
+        QCI,
+        undefined,
+        docker,
+      ).winner?.entry?.user,
+    ).toBe('legacy');
+    const both = effectiveCredential(
+      [file({ auths: {} }, config), legacyFile],
+      QCI,
+      undefined,
+      docker,
+    );
     expect(both.outcome).toBe('none');
     expect(both.shadowed.map((s) => s.entry?.user)).toEqual(['legacy']);
   });
@@ -275,28 +536,65 @@ describe('effectiveCredential over real files', () => {
   afterEach(() => sb.cleanup());
 
   it('podman 4.3.1 with --authfile still falls back to ~/.docker/config.json; 4.8 does not', async () => {
-    sb.write(join(sb.home, '.docker', 'config.json'), { auths: { [QCI]: cred('docker', OLD_TOKEN) } });
+    sb.write(join(sb.home, '.docker', 'config.json'), {
+      auths: { [QCI]: cred('docker', OLD_TOKEN) },
+    });
     const authfile = join(sb.root, 't.c');
     sb.write(authfile, { auths: { 'quay.io': cred('other') } });
     const lookup = async (podmanVersion: string) => {
-      const found = authFileCandidates({ env: sb.env, home: sb.home, uid: 1000, engine: 'podman', podmanVersion, authfile });
-      return effectiveCredential(await readAuthFiles(found), QCI, 'openshift/ci');
+      const found = authFileCandidates({
+        env: sb.env,
+        home: sb.home,
+        uid: 1000,
+        engine: 'podman',
+        podmanVersion,
+        authfile,
+      });
+      return effectiveCredential(
+        await readAuthFiles(found),
+        QCI,
+        'openshift/ci',
+      );
     };
     const old = await lookup('4.3.1');
-    expect([old.outcome, old.winner?.file.format, old.winner?.entry?.user]).toEqual(['entry', 'docker-config', 'docker']);
+    expect([
+      old.outcome,
+      old.winner?.file.format,
+      old.winner?.entry?.user,
+    ]).toEqual(['entry', 'docker-config', 'docker']);
     expect(old.unreachableByPodmanLogout).toHaveLength(1);
     const recent = await lookup('4.8.0');
     expect([recent.outcome, recent.winner]).toEqual(['none', undefined]);
   });
 
   it('the XDG runtime file wins over ~/.config and ~/.docker', async () => {
-    sb.write(join(sb.runtimeDir, 'containers', 'auth.json'), { auths: { [QCI]: cred('runtime', TOKEN) } });
-    sb.write(join(sb.configHome, 'containers', 'auth.json'), { auths: { [QCI]: cred('config') } });
-    sb.write(join(sb.home, '.docker', 'config.json'), { auths: { [`https://${QCI}/v1/`]: cred('docker') }, credsStore: 'desktop' });
-    const found = authFileCandidates({ env: sb.env, home: sb.home, uid: 1000, engine: 'podman', podmanVersion: '4.3.1' });
-    const result = effectiveCredential(await readAuthFiles(found), QCI, 'openshift/ci');
+    sb.write(join(sb.runtimeDir, 'containers', 'auth.json'), {
+      auths: { [QCI]: cred('runtime', TOKEN) },
+    });
+    sb.write(join(sb.configHome, 'containers', 'auth.json'), {
+      auths: { [QCI]: cred('config') },
+    });
+    sb.write(join(sb.home, '.docker', 'config.json'), {
+      auths: { [`https://${QCI}/v1/`]: cred('docker') },
+      credsStore: 'desktop',
+    });
+    const found = authFileCandidates({
+      env: sb.env,
+      home: sb.home,
+      uid: 1000,
+      engine: 'podman',
+      podmanVersion: '4.3.1',
+    });
+    const result = effectiveCredential(
+      await readAuthFiles(found),
+      QCI,
+      'openshift/ci',
+    );
     expect(result.winner?.entry?.user).toBe('runtime');
-    expect(result.shadowed.map((s) => s.entry?.user)).toEqual(['config', 'docker']);
+    expect(result.shadowed.map((s) => s.entry?.user)).toEqual([
+      'config',
+      'docker',
+    ]);
     expect(result.afterPodmanLogout.winner?.entry?.user).toBe('config');
   });
 });

@@ -25,7 +25,8 @@ export function makeSandbox(): Sandbox {
   const home = join(root, 'home');
   const runtimeDir = join(root, 'run');
   const configHome = join(home, '.config');
-  for (const dir of [home, runtimeDir, configHome]) mkdirSync(dir, { recursive: true });
+  for (const dir of [home, runtimeDir, configHome])
+    mkdirSync(dir, { recursive: true });
   const env = {
     HOME: home,
     XDG_RUNTIME_DIR: runtimeDir,
@@ -42,15 +43,22 @@ export function makeSandbox(): Sandbox {
     path: (...parts) => join(root, ...parts),
     write(file, content) {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, '\t'));
+      writeFileSync(
+        file,
+        typeof content === 'string'
+          ? content
+          : JSON.stringify(content, null, '\t'),
+      );
       return file;
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
 
-export const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+export const b64 = (text: string) =>
+  Buffer.from(text, 'utf8').toString('base64');
 export const QCI = 'quay-proxy.ci.openshift.org';
 /** Looks like an app.ci OAuth token; tests check it never shows up in output. */
 export const TOKEN = 'sha256~Zm9vYmFyYmF6cXV4LXNlY3JldC10b2tlbi0xMjM0NTY3';
-export const OLD_TOKEN = 'sha256~T2xkLXN0YWxlLXRva2VuLXRoYXQtZXhwaXJlZC0wMDAwMA';
+export const OLD_TOKEN =
+  'sha256~T2xkLXN0YWxlLXRva2VuLXRoYXQtZXhwaXJlZC0wMDAwMA';

@@ -9,14 +9,25 @@ const bin = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 
 describe('bin/qci', () => {
   it('works in a shell substitution: podman pull $(qci pullspec …)', () => {
-    const out = execFileSync('sh', ['-c', `echo pull "$(${bin} pullspec ocp/4.7:my-component)"`], { env: isolatedEnv() as NodeJS.ProcessEnv });
-    expect(out.toString()).toBe('pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component\n');
+    const out = execFileSync(
+      'sh',
+      ['-c', `echo pull "$(${bin} pullspec ocp/4.7:my-component)"`],
+      { env: isolatedEnv() as NodeJS.ProcessEnv },
+    );
+    expect(out.toString()).toBe(
+      'pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component\n',
+    );
   });
 
   it('sets the exit code and keeps stdout clean on errors', () => {
-    const r = spawnSync(bin, ['pullspec', 'ocp/4.7:ok', 'bad ref'], { env: isolatedEnv() as NodeJS.ProcessEnv, encoding: 'utf8' });
+    const r = spawnSync(bin, ['pullspec', 'ocp/4.7:ok', 'bad ref'], {
+      env: isolatedEnv() as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
-    expect(r.stdout).toBe('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_ok\n');
+    expect(r.stdout).toBe(
+      'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_ok\n',
+    );
     expect(r.stderr).toContain('cannot contain spaces');
   });
 });
@@ -28,15 +39,22 @@ describe('bundle sizes', () => {
     ['qci.cjs', 500_000],
     ['credential-helper.cjs', 100_000],
   ])('bin/dist/%s stays under %i bytes', (file, limit) => {
-    const size = statSync(fileURLToPath(new URL(`../../bin/dist/${file}`, import.meta.url))).size;
+    const size = statSync(
+      fileURLToPath(new URL(`../../bin/dist/${file}`, import.meta.url)),
+    ).size;
     expect(size).toBeLessThan(limit);
   });
 });
 
 describe('bin/docker-credential-qci', () => {
   it('--help shows examples, like every command', () => {
-    const helper = fileURLToPath(new URL('../../bin/docker-credential-qci', import.meta.url));
-    const r = spawnSync(helper, ['--help'], { env: isolatedEnv() as NodeJS.ProcessEnv, encoding: 'utf8' });
+    const helper = fileURLToPath(
+      new URL('../../bin/docker-credential-qci', import.meta.url),
+    );
+    const r = spawnSync(helper, ['--help'], {
+      env: isolatedEnv() as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n\s+\$ /);
   });

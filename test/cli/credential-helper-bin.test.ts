@@ -17,7 +17,8 @@ const APP_CI = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
 const tokenA = 'sha256~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const tokenB = 'sha256~BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
 const tokenC = 'sha256~CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC';
-const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const b64url = (o: unknown) =>
+  Buffer.from(JSON.stringify(o)).toString('base64url');
 const saToken = `${b64url({ alg: 'RS256' })}.${b64url({ sub: 'system:serviceaccount:my-project:image-puller', exp: 4102444800 })}.c2ln`;
 
 interface Ctx {
@@ -30,11 +31,29 @@ interface Ctx {
 /** A kubeconfig in kubectl's shape: one cluster, user and context per entry. */
 function kubeconfig(contexts: Ctx[], current?: string): string {
   const lines = ['apiVersion: v1', 'kind: Config', 'clusters:'];
-  for (const c of contexts) lines.push(`- name: cluster-${c.name}`, '  cluster:', `    server: ${c.server ?? APP_CI}`);
+  for (const c of contexts)
+    lines.push(
+      `- name: cluster-${c.name}`,
+      '  cluster:',
+      `    server: ${c.server ?? APP_CI}`,
+    );
   lines.push('contexts:');
-  for (const c of contexts) lines.push(`- name: ${c.name}`, '  context:', `    cluster: cluster-${c.name}`, `    user: ${c.user}`);
+  for (const c of contexts)
+    lines.push(
+      `- name: ${c.name}`,
+      '  context:',
+      `    cluster: cluster-${c.name}`,
+      `    user: ${c.user}`,
+    );
   lines.push('users:');
-  for (const c of contexts) lines.push(`- name: ${c.user}`, '  user:', ...Object.entries(c.userBody ?? {}).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`));
+  for (const c of contexts)
+    lines.push(
+      `- name: ${c.user}`,
+      '  user:',
+      ...Object.entries(c.userBody ?? {}).map(
+        ([k, v]) => `    ${k}: ${JSON.stringify(v)}`,
+      ),
+    );
   if (current) lines.push(`current-context: ${current}`);
   return `${lines.join('\n')}\n`;
 }
@@ -42,30 +61,66 @@ function kubeconfig(contexts: Ctx[], current?: string): string {
 function home(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'qci-helper-'));
   mkdirSync(join(dir, '.kube'));
-  return { dir, env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, '.config') } };
+  return {
+    dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, '.config'),
+    },
+  };
 }
 
 function helper(action: string, input: string, env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [HELPER, action], { input, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [HELPER, action], {
+    input,
+    env,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const answer = (url: string, user: string, secret: string) => `${JSON.stringify({ ServerURL: url, Username: user, Secret: secret })}\n`;
+const answer = (url: string, user: string, secret: string) =>
+  `${JSON.stringify({ ServerURL: url, Username: user, Secret: secret })}\n`;
 
 describe('docker-credential-qci (the built bin)', () => {
-  it('get for the QCI host: the app.ci context token from ~/.kube/config, the user from oc\'s entry name', () => {
+  it("get for the QCI host: the app.ci context token from ~/.kube/config, the user from oc's entry name", () => {
     const h = home();
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: `alice/api-ci`, userBody: { token: tokenA } }], 'app.ci'));
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig(
+        [{ name: 'app.ci', user: `alice/api-ci`, userBody: { token: tokenA } }],
+        'app.ci',
+      ),
+    );
     for (const url of [QCI, `https://${QCI}/v1/`, `${QCI}\n`]) {
-      expect(helper('get', url, h.env)).toEqual({ code: 0, stdout: answer(url.trim(), 'alice', tokenA), stderr: '' });
+      expect(helper('get', url, h.env)).toEqual({
+        code: 0,
+        stdout: answer(url.trim(), 'alice', tokenA),
+        stderr: '',
+      });
     }
   });
 
   it('get for any other host: exactly "credentials not found in native keychain", exit 1', () => {
     const h = home();
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
-    for (const url of ['docker.io', 'https://index.docker.io/v1/', 'quay.io', 'registry.ci.openshift.org']) {
-      expect(helper('get', url, h.env)).toEqual({ code: 1, stdout: 'credentials not found in native keychain\n', stderr: '' });
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
+    for (const url of [
+      'docker.io',
+      'https://index.docker.io/v1/',
+      'quay.io',
+      'registry.ci.openshift.org',
+    ]) {
+      expect(helper('get', url, h.env)).toEqual({
+        code: 1,
+        stdout: 'credentials not found in native keychain\n',
+        stderr: '',
+      });
     }
   });
 
@@ -75,73 +130,165 @@ describe('docker-credential-qci (the built bin)', () => {
       join(h.dir, '.kube', 'config'),
       kubeconfig(
         [
-          { name: 'build02', user: 'alice/build02', server: 'https://api.build02.example:6443', userBody: { token: tokenC } },
-          { name: 'ci/api-ci/alice', user: 'alice/api-ci', userBody: { token: tokenA } },
+          {
+            name: 'build02',
+            user: 'alice/build02',
+            server: 'https://api.build02.example:6443',
+            userBody: { token: tokenC },
+          },
+          {
+            name: 'ci/api-ci/alice',
+            user: 'alice/api-ci',
+            userBody: { token: tokenA },
+          },
           { name: 'other', user: 'bob/api-ci', userBody: { token: tokenB } },
         ],
         'build02',
       ),
     );
     expect(helper('get', QCI, h.env).stdout).toBe(answer(QCI, 'alice', tokenA));
-    expect(helper('get', QCI, { ...h.env, QCI_CONTEXT: 'other' }).stdout).toBe(answer(QCI, 'bob', tokenB));
+    expect(helper('get', QCI, { ...h.env, QCI_CONTEXT: 'other' }).stdout).toBe(
+      answer(QCI, 'bob', tokenB),
+    );
     mkdirSync(join(h.dir, '.config', 'qci'), { recursive: true });
-    writeFileSync(join(h.dir, '.config', 'qci', 'config.yaml'), 'context: other\nregistry: 127.0.0.1:5000\n');
+    writeFileSync(
+      join(h.dir, '.config', 'qci', 'config.yaml'),
+      'context: other\nregistry: 127.0.0.1:5000\n',
+    );
     expect(helper('get', QCI, h.env).stdout).toBe(answer(QCI, 'bob', tokenB));
-    expect(helper('get', '127.0.0.1:5000', h.env).stdout).toBe(answer('127.0.0.1:5000', 'bob', tokenB));
-    expect(helper('get', QCI, { ...h.env, QCI_CONTEXT: 'ci/api-ci/alice' }).stdout).toBe(answer(QCI, 'alice', tokenA));
+    expect(helper('get', '127.0.0.1:5000', h.env).stdout).toBe(
+      answer('127.0.0.1:5000', 'bob', tokenB),
+    );
+    expect(
+      helper('get', QCI, { ...h.env, QCI_CONTEXT: 'ci/api-ci/alice' }).stdout,
+    ).toBe(answer(QCI, 'alice', tokenA));
     const missing = helper('get', QCI, { ...h.env, QCI_CONTEXT: 'nope' });
     expect(missing).toMatchObject({ code: 1, stdout: '' });
-    expect(missing.stderr).toContain('kube context "nope" (from QCI_CONTEXT) does not exist');
+    expect(missing.stderr).toContain(
+      'kube context "nope" (from QCI_CONTEXT) does not exist',
+    );
   });
 
   it('QCI_REGISTRY names another QCI host; the default host stays one', () => {
     const h = home();
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
     const env = { ...h.env, QCI_REGISTRY: '127.0.0.1:5000' };
-    expect(helper('get', 'http://127.0.0.1:5000/v2/', env).stdout).toBe(answer('http://127.0.0.1:5000/v2/', 'alice', tokenA));
+    expect(helper('get', 'http://127.0.0.1:5000/v2/', env).stdout).toBe(
+      answer('http://127.0.0.1:5000/v2/', 'alice', tokenA),
+    );
     expect(helper('get', QCI, env).stdout).toBe(answer(QCI, 'alice', tokenA));
     expect(helper('get', '127.0.0.1:5001', env).code).toBe(1);
-    expect(JSON.parse(helper('list', '', env).stdout)).toEqual({ '127.0.0.1:5000': 'alice', [QCI]: 'alice' });
+    expect(JSON.parse(helper('list', '', env).stdout)).toEqual({
+      '127.0.0.1:5000': 'alice',
+      [QCI]: 'alice',
+    });
   });
 
   it('KUBECONFIG=a:b merges as kubectl does (the first file wins a name), and tokenFile is read and trimmed', () => {
     const h = home();
     const a = join(h.dir, 'a.yaml');
     const b = join(h.dir, 'b.yaml');
-    writeFileSync(a, kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
-    writeFileSync(b, kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenB } }], 'app.ci'));
-    expect(helper('get', QCI, { ...h.env, KUBECONFIG: `${a}:${b}` }).stdout).toBe(answer(QCI, 'alice', tokenA));
-    expect(helper('get', QCI, { ...h.env, KUBECONFIG: `${b}:${a}` }).stdout).toBe(answer(QCI, 'alice', tokenB));
-    expect(helper('get', QCI, { ...h.env, KUBECONFIG: `${join(h.dir, 'missing.yaml')}:${b}` }).stdout).toBe(answer(QCI, 'alice', tokenB));
+    writeFileSync(
+      a,
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
+    writeFileSync(
+      b,
+      kubeconfig(
+        [{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenB } }],
+        'app.ci',
+      ),
+    );
+    expect(
+      helper('get', QCI, { ...h.env, KUBECONFIG: `${a}:${b}` }).stdout,
+    ).toBe(answer(QCI, 'alice', tokenA));
+    expect(
+      helper('get', QCI, { ...h.env, KUBECONFIG: `${b}:${a}` }).stdout,
+    ).toBe(answer(QCI, 'alice', tokenB));
+    expect(
+      helper('get', QCI, {
+        ...h.env,
+        KUBECONFIG: `${join(h.dir, 'missing.yaml')}:${b}`,
+      }).stdout,
+    ).toBe(answer(QCI, 'alice', tokenB));
     // tokenFile, relative to its kubeconfig: rewritten by a token rotation, read on every call.
     writeFileSync(join(h.dir, 'token'), `${tokenC}\n`);
-    writeFileSync(a, kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { tokenFile: 'token' } }]));
-    expect(helper('get', QCI, { ...h.env, KUBECONFIG: a }).stdout).toBe(answer(QCI, 'alice', tokenC));
+    writeFileSync(
+      a,
+      kubeconfig([
+        {
+          name: 'app.ci',
+          user: 'alice/api-ci',
+          userBody: { tokenFile: 'token' },
+        },
+      ]),
+    );
+    expect(helper('get', QCI, { ...h.env, KUBECONFIG: a }).stdout).toBe(
+      answer(QCI, 'alice', tokenC),
+    );
     writeFileSync(join(h.dir, 'token'), `${tokenB}\n`);
-    expect(helper('get', QCI, { ...h.env, KUBECONFIG: a }).stdout).toBe(answer(QCI, 'alice', tokenB));
+    expect(helper('get', QCI, { ...h.env, KUBECONFIG: a }).stdout).toBe(
+      answer(QCI, 'alice', tokenB),
+    );
   });
 
   it('QCI_TOKEN_FILE wins over the kubeconfig; a service-account user (with ":") is sent as P/NAME, as qci login stores it', () => {
     const h = home();
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
     writeFileSync(join(h.dir, 'sa.token'), `${saToken}\n`, { mode: 0o600 });
     const env = { ...h.env, QCI_TOKEN_FILE: join(h.dir, 'sa.token') };
-    expect(helper('get', QCI, env)).toEqual({ code: 0, stdout: answer(QCI, 'my-project/image-puller', saToken), stderr: '' });
-    const gone = helper('get', QCI, { ...env, QCI_TOKEN_FILE: join(h.dir, 'nope.token') });
+    expect(helper('get', QCI, env)).toEqual({
+      code: 0,
+      stdout: answer(QCI, 'my-project/image-puller', saToken),
+      stderr: '',
+    });
+    const gone = helper('get', QCI, {
+      ...env,
+      QCI_TOKEN_FILE: join(h.dir, 'nope.token'),
+    });
     expect(gone).toMatchObject({ code: 1, stdout: '' });
-    expect(gone.stderr).toContain(`QCI_TOKEN_FILE ${join(h.dir, 'nope.token')}: cannot read it (ENOENT)`);
+    expect(gone.stderr).toContain(
+      `QCI_TOKEN_FILE ${join(h.dir, 'nope.token')}: cannot read it (ENOENT)`,
+    );
   });
 
   it('failures: exit 1, one line and a hint on stderr, nothing on stdout, never the token', () => {
     const h = home();
     const none = helper('get', QCI, h.env);
     expect(none).toMatchObject({ code: 1, stdout: '' });
-    expect(none.stderr).toMatch(/^docker-credential-qci: no kubeconfig found .*\n {2}hint: log in to app\.ci/);
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: {} }]));
+    expect(none.stderr).toMatch(
+      /^docker-credential-qci: no kubeconfig found .*\n {2}hint: log in to app\.ci/,
+    );
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: {} }]),
+    );
     const noToken = helper('get', QCI, h.env);
     expect(noToken).toMatchObject({ code: 1, stdout: '' });
     expect(noToken.stderr).toContain('kube context "app.ci" has no token');
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'build02', user: 'alice/b', server: 'https://x:6443', userBody: { token: tokenA } }]));
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        {
+          name: 'build02',
+          user: 'alice/b',
+          server: 'https://x:6443',
+          userBody: { token: tokenA },
+        },
+      ]),
+    );
     const noContext = helper('get', QCI, h.env);
     expect(noContext).toMatchObject({ code: 1, stdout: '' });
     expect(noContext.stderr).toContain('no app.ci context');
@@ -150,17 +297,40 @@ describe('docker-credential-qci (the built bin)', () => {
 
   it('store, erase, list and version', () => {
     const h = home();
-    writeFileSync(join(h.dir, '.kube', 'config'), kubeconfig([{ name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } }]));
-    const store = (secret: string) => helper('store', JSON.stringify({ ServerURL: QCI, Username: 'alice', Secret: secret }), h.env);
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
+    const store = (secret: string) =>
+      helper(
+        'store',
+        JSON.stringify({ ServerURL: QCI, Username: 'alice', Secret: secret }),
+        h.env,
+      );
     expect(store(tokenA)).toEqual({ code: 0, stdout: '', stderr: '' });
     const other = store(tokenB);
     expect(other).toMatchObject({ code: 1, stdout: '' });
     expect(other.stderr).not.toContain(tokenB);
     expect(helper('erase', QCI, h.env)).toMatchObject({ code: 0, stdout: '' });
-    expect(helper('erase', 'docker.io', h.env)).toEqual({ code: 1, stdout: 'credentials not found in native keychain\n', stderr: '' });
-    expect(helper('list', '', h.env)).toEqual({ code: 0, stdout: `${JSON.stringify({ [QCI]: 'alice' })}\n`, stderr: '' });
-    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
-    expect(helper('version', '', h.env)).toEqual({ code: 0, stdout: `docker-credential-qci (qci) ${version}\n`, stderr: '' });
+    expect(helper('erase', 'docker.io', h.env)).toEqual({
+      code: 1,
+      stdout: 'credentials not found in native keychain\n',
+      stderr: '',
+    });
+    expect(helper('list', '', h.env)).toEqual({
+      code: 0,
+      stdout: `${JSON.stringify({ [QCI]: 'alice' })}\n`,
+      stderr: '',
+    });
+    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+      .version as string;
+    expect(helper('version', '', h.env)).toEqual({
+      code: 0,
+      stdout: `docker-credential-qci (qci) ${version}\n`,
+      stderr: '',
+    });
   });
 });
 
@@ -181,15 +351,30 @@ describe('docker-credential-qci start-up', () => {
       logLevel: 'silent',
     });
     const output = Object.values(result.metafile.outputs)[0]!;
-    const included = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
-    expect(included.filter((p) => /client-node|src\/cli\/program|src\/engine\//.test(p))).toEqual([]);
+    const included = Object.entries(output.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([path]) => path);
+    expect(
+      included.filter((p) =>
+        /client-node|src\/cli\/program|src\/engine\//.test(p),
+      ),
+    ).toEqual([]);
     const packages = output.imports.filter((i) => !i.path.startsWith('node:'));
-    expect([...new Set(packages.map((i) => `${i.path} ${i.kind}`))].sort()).toEqual(['yaml dynamic-import', 'zod/mini require-call']);
+    expect(
+      [...new Set(packages.map((i) => `${i.path} ${i.kind}`))].sort(),
+    ).toEqual(['yaml dynamic-import', 'zod/mini require-call']);
   });
 
   it('the built bundle requires only Node built-ins and yaml.cjs', () => {
-    const text = readFileSync(join(root, 'bin', 'dist', 'credential-helper.cjs'), 'utf8');
-    const required = new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
-    expect([...required].filter((r) => !r!.startsWith('node:')).sort()).toEqual(['./yaml.cjs']);
+    const text = readFileSync(
+      join(root, 'bin', 'dist', 'credential-helper.cjs'),
+      'utf8',
+    );
+    const required = new Set(
+      [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]),
+    );
+    expect([...required].filter((r) => !r!.startsWith('node:')).sort()).toEqual(
+      ['./yaml.cjs'],
+    );
   });
 });

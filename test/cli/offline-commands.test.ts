@@ -5,7 +5,12 @@ import { isolatedEnv, qci } from '../helpers/cli.js';
 
 describe('qci pullspec', () => {
   it('prints one pull spec a line, in input order', async () => {
-    const r = await qci(['pullspec', 'ocp/4.7:my-component', 'registry.svc.ci.openshift.org/ci/ci-operator:latest', 'quay.io/openshift/ci:ocp_4.7_cli']);
+    const r = await qci([
+      'pullspec',
+      'ocp/4.7:my-component',
+      'registry.svc.ci.openshift.org/ci/ci-operator:latest',
+      'quay.io/openshift/ci:ocp_4.7_cli',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -15,7 +20,9 @@ describe('qci pullspec', () => {
         '',
       ].join('\n'),
     );
-    expect(r.stderr).toContain('registry.svc.ci.openshift.org is decommissioned');
+    expect(r.stderr).toContain(
+      'registry.svc.ci.openshift.org is decommissioned',
+    );
   });
 
   it('--direct prints the quay.io/openshift/ci form', async () => {
@@ -26,12 +33,21 @@ describe('qci pullspec', () => {
   it('a bad reference among good ones: the good ones print, the bad one errors on stderr, exit non-zero', async () => {
     const r = await qci(['pullspec', 'ocp/4.7:a', 'Ocp/4.7:b', 'ocp/4.7:c']);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_c\n');
-    expect(r.stderr).toMatch(/error: invalid reference "Ocp\/4.7:b": namespace "Ocp" has uppercase letters/);
+    expect(r.stdout).toBe(
+      'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_c\n',
+    );
+    expect(r.stderr).toMatch(
+      /error: invalid reference "Ocp\/4.7:b": namespace "Ocp" has uppercase letters/,
+    );
   });
 
   it('--json gives one object per input, errors included', async () => {
-    const r = await qci(['--json', 'pullspec', 'registry.svc.ci.openshift.org/ocp/4.7:cli', 'ocp/4.7']);
+    const r = await qci([
+      '--json',
+      'pullspec',
+      'registry.svc.ci.openshift.org/ocp/4.7:cli',
+      'ocp/4.7',
+    ]);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out).toHaveLength(2);
@@ -47,12 +63,20 @@ describe('qci pullspec', () => {
       error: null,
     });
     expect(out[0].warnings[0]).toContain('decommissioned');
-    expect(out[1]).toMatchObject({ input: 'ocp/4.7', pullSpec: null, error: { part: 'tag' } });
+    expect(out[1]).toMatchObject({
+      input: 'ocp/4.7',
+      pullSpec: null,
+      error: { part: 'tag' },
+    });
   });
 
   it('reads references from stdin with -', async () => {
-    const r = await qci(['pullspec', '-'], { stdin: '# comment\nocp/4.7:a\r\n\nci/ci-operator:latest\n' });
-    expect(r.stdout).toBe('quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ci_ci-operator_latest\n');
+    const r = await qci(['pullspec', '-'], {
+      stdin: '# comment\nocp/4.7:a\r\n\nci/ci-operator:latest\n',
+    });
+    expect(r.stdout).toBe(
+      'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ci_ci-operator_latest\n',
+    );
   });
 
   it('honours the pull host from flag, environment and config file, in that order', async () => {
@@ -60,16 +84,30 @@ describe('qci pullspec', () => {
     const configDir = join(env.XDG_CONFIG_HOME!, 'qci');
     mkdirSync(configDir, { recursive: true });
     writeFileSync(join(configDir, 'config.yaml'), 'registry: 10.1.1.1:443\n');
-    expect((await qci(['pullspec', 'ocp/4.7:a'], { env })).stdout).toBe('127.0.0.1:5000/openshift/ci:ocp_4.7_a\n');
-    expect((await qci(['pullspec', '--registry', 'localhost:7000', 'ocp/4.7:a'], { env })).stdout).toBe('localhost:7000/openshift/ci:ocp_4.7_a\n');
+    expect((await qci(['pullspec', 'ocp/4.7:a'], { env })).stdout).toBe(
+      '127.0.0.1:5000/openshift/ci:ocp_4.7_a\n',
+    );
+    expect(
+      (
+        await qci(['pullspec', '--registry', 'localhost:7000', 'ocp/4.7:a'], {
+          env,
+        })
+      ).stdout,
+    ).toBe('localhost:7000/openshift/ci:ocp_4.7_a\n');
     delete env.QCI_REGISTRY;
-    expect((await qci(['pullspec', 'ocp/4.7:a'], { env })).stdout).toBe('10.1.1.1:443/openshift/ci:ocp_4.7_a\n');
+    expect((await qci(['pullspec', 'ocp/4.7:a'], { env })).stdout).toBe(
+      '10.1.1.1:443/openshift/ci:ocp_4.7_a\n',
+    );
     const verbose = await qci(['--verbose', 'pullspec', 'ocp/4.7:a'], { env });
-    expect(verbose.stderr).toContain('setting registry=10.1.1.1:443 (from config file)');
+    expect(verbose.stderr).toContain(
+      'setting registry=10.1.1.1:443 (from config file)',
+    );
   });
 
   it('a bad setting is a usage error that names its source, and prints nothing on stdout', async () => {
-    const r = await qci(['pullspec', 'ocp/4.7:a'], { env: isolatedEnv({ QCI_REGISTRY: 'https://quay.io/x' }) });
+    const r = await qci(['pullspec', 'ocp/4.7:a'], {
+      env: isolatedEnv({ QCI_REGISTRY: 'https://quay.io/x' }),
+    });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('environment QCI_REGISTRY=https://quay.io/x');
@@ -94,17 +132,29 @@ describe('qci registries', () => {
     expect(lines[0]).toMatch(/^CLUSTER\s+REGISTRY\s+NOTES$/);
     expect(lines[1]).toMatch(/^QCI\s+quay-proxy\.ci\.openshift\.org\s+/);
     expect(r.stdout).toMatch(/build02\s+registry\.build02\.ci\.openshift\.org/);
-    expect(r.stdout).toMatch(/vsphere02\s+registry\.apps\.build02\.vmc\.ci\.openshift\.org\s+.*vSphere administrators/);
+    expect(r.stdout).toMatch(
+      /vsphere02\s+registry\.apps\.build02\.vmc\.ci\.openshift\.org\s+.*vSphere administrators/,
+    );
     // Aligned: the registry column starts at the same offset on every line.
-    const offsets = lines.map((l) => l.search(/(REGISTRY|quay-proxy|registry\.|-\s{2,})/));
+    const offsets = lines.map((l) =>
+      l.search(/(REGISTRY|quay-proxy|registry\.|-\s{2,})/),
+    );
     expect(new Set(offsets).size).toBe(1);
   });
 
   it('--json for scripts', async () => {
     const r = await qci(['registries', '--json']);
-    const rows = JSON.parse(r.stdout) as { cluster: string; registry: string | null }[];
-    expect(rows[0]).toMatchObject({ cluster: 'QCI', registry: 'quay-proxy.ci.openshift.org' });
-    expect(rows.find((x) => x.cluster === 'build05')?.registry).toBe('registry.build05.ci.openshift.org');
+    const rows = JSON.parse(r.stdout) as {
+      cluster: string;
+      registry: string | null;
+    }[];
+    expect(rows[0]).toMatchObject({
+      cluster: 'QCI',
+      registry: 'quay-proxy.ci.openshift.org',
+    });
+    expect(rows.find((x) => x.cluster === 'build05')?.registry).toBe(
+      'registry.build05.ci.openshift.org',
+    );
     expect(rows.find((x) => x.cluster === 'hosted-mgmt')?.registry).toBeNull();
   });
 });
@@ -114,12 +164,18 @@ describe('the CLI frame', () => {
     const root = await qci(['--help']);
     expect(root.code).toBe(0);
     const commandList = root.stdout.split('Commands:')[1]!.split('\n\n')[0]!;
-    const commands = [...commandList.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['pullspec', 'registries']));
+    const commands = [...commandList.matchAll(/^ {2}([a-z-]+) /gm)]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'help');
+    expect(commands).toEqual(
+      expect.arrayContaining(['pullspec', 'registries']),
+    );
     for (const command of commands) {
       const help = await qci([command, '--help']);
       expect(help.code, command).toBe(0);
-      expect(help.stdout, command).toMatch(new RegExp(`Examples:\\n\\s+\\$ qci ${command}`));
+      expect(help.stdout, command).toMatch(
+        new RegExp(`Examples:\\n\\s+\\$ qci ${command}`),
+      );
     }
     expect(root.stdout).toContain('Exit codes:');
   });
@@ -144,21 +200,46 @@ describe('the CLI frame', () => {
     const esc = '\u001b[';
     expect((await qci(bad, { tty: false })).stderr).not.toContain(esc);
     expect((await qci(bad, { tty: true })).stderr).toContain(esc);
-    expect((await qci(bad, { tty: true, env: isolatedEnv({ NO_COLOR: '1' }) })).stderr).not.toContain(esc);
-    expect((await qci(bad, { tty: false, env: isolatedEnv({ FORCE_COLOR: '1' }) })).stderr).toContain(esc);
-    expect((await qci(bad, { tty: true, env: isolatedEnv({ FORCE_COLOR: '0' }) })).stderr).not.toContain(esc);
+    expect(
+      (await qci(bad, { tty: true, env: isolatedEnv({ NO_COLOR: '1' }) }))
+        .stderr,
+    ).not.toContain(esc);
+    expect(
+      (await qci(bad, { tty: false, env: isolatedEnv({ FORCE_COLOR: '1' }) }))
+        .stderr,
+    ).toContain(esc);
+    expect(
+      (await qci(bad, { tty: true, env: isolatedEnv({ FORCE_COLOR: '0' }) }))
+        .stderr,
+    ).not.toContain(esc);
   });
 });
 
 describe('qci doctor on a terminal', () => {
   it('draws a live checklist line on stderr, then prints the report in check order', async () => {
     // PATH without podman: this in-process run must not read the machine's own image store.
-    const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:9', FORCE_COLOR: '0', PATH: dirname(process.execPath) });
+    const env = isolatedEnv({
+      QCI_REGISTRY: '127.0.0.1:9',
+      FORCE_COLOR: '0',
+      PATH: dirname(process.execPath),
+    });
     const r = await qci(['doctor', '--timeout', '3'], { tty: true, env });
     expect(r.code).toBe(1); // no engine, no kubeconfig, nothing listening on the registry port
-    expect(r.stderr).toMatch(/\r\u001b\[2K… engines {2}… app\.ci {2}… auth files/);
-    expect(r.stderr).toMatch(/\r\u001b\[2K$|\r\u001b\[2K[^\r]*problems? to fix/);
-    const order = ['engines', 'app.ci', 'auth files', 'environment', 'registry'].map((check) => r.stdout.search(new RegExp(`^. ${check.replace('.', '\\.')} `, 'm')));
+    expect(r.stderr).toMatch(
+      /\r\u001b\[2K… engines {2}… app\.ci {2}… auth files/,
+    );
+    expect(r.stderr).toMatch(
+      /\r\u001b\[2K$|\r\u001b\[2K[^\r]*problems? to fix/,
+    );
+    const order = [
+      'engines',
+      'app.ci',
+      'auth files',
+      'environment',
+      'registry',
+    ].map((check) =>
+      r.stdout.search(new RegExp(`^. ${check.replace('.', '\\.')} `, 'm')),
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });

@@ -145,8 +145,20 @@ beforeAll(() => {
     writeFileSync(join(config, path), text);
   }
   // Prow job configs live beside the configs in openshift/release; they are YAML but not configs.
-  mkdirSync(join(root, 'ci-operator', 'jobs', 'openshift', 'my-repo'), { recursive: true });
-  writeFileSync(join(root, 'ci-operator', 'jobs', 'openshift', 'my-repo', 'openshift-my-repo-main-presubmits.yaml'), 'presubmits:\n  openshift/my-repo: []\n');
+  mkdirSync(join(root, 'ci-operator', 'jobs', 'openshift', 'my-repo'), {
+    recursive: true,
+  });
+  writeFileSync(
+    join(
+      root,
+      'ci-operator',
+      'jobs',
+      'openshift',
+      'my-repo',
+      'openshift-my-repo-main-presubmits.yaml',
+    ),
+    'presubmits:\n  openshift/my-repo: []\n',
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -169,7 +181,10 @@ describe('qci promoted', () => {
   });
 
   it('shows tag_by_commit as a placeholder, or the real tag with --commit', async () => {
-    const file = join(config, 'openshift/my-repo/openshift-my-repo-main__okd.yaml');
+    const file = join(
+      config,
+      'openshift/my-repo/openshift-my-repo-main__okd.yaml',
+    );
     const placeholder = await qci(['promoted', file]);
     expect(placeholder.stdout).toContain(
       `  my-org/my-component:<commit-sha>  →  ${Q}:my-org_my-component_<commit-sha>  (tag_by_commit: one tag per merged commit; pass --commit SHA to see it)\n`,
@@ -190,28 +205,49 @@ describe('qci promoted', () => {
     const r = await qci(['promoted', join(root, 'ci-operator')]);
     expect(r.code).toBe(1);
     // The good configs are all there, in path order, the job config and OWNERS are not.
-    const headers = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('  '));
+    const headers = r.stdout
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('  '));
     expect(headers).toEqual([
       join(config, 'my-org/bad/my-org-bad-main.yaml'),
       join(config, 'my-org/tools/my-org-tools-master.yaml'),
       join(config, 'openshift/my-repo/openshift-my-repo-main.yaml'),
       join(config, 'openshift/my-repo/openshift-my-repo-main__okd.yaml'),
     ]);
-    expect(r.stdout).toContain(`  my-org/ok-image:latest  →  ${Q}:my-org_ok-image_latest\n`);
-    expect(r.stdout).toContain(`  my-org/tools:tools  →  ${Q}:my-org_tools_tools\n`);
+    expect(r.stdout).toContain(
+      `  my-org/ok-image:latest  →  ${Q}:my-org_ok-image_latest\n`,
+    );
+    expect(r.stdout).toContain(
+      `  my-org/tools:tools  →  ${Q}:my-org_tools_tools\n`,
+    );
     expect(r.stdout).not.toContain('tools-debug');
     expect(r.stdout).not.toContain('origin');
     const bad = join(config, 'my-org/bad/my-org-bad-main.yaml');
     const broken = join(config, 'my-org/broken/my-org-broken-main.yaml');
     expect(r.stderr).toContain(`error: ${broken}:8: not valid YAML: `);
-    expect(r.stderr).toContain(`error: ${bad}:8: promotion.to[0].namespace: missing: a promotion target needs the namespace it publishes to\n`);
-    expect(r.stderr).toContain(`error: ${bad}:11: promotion.to[2]: sets both name ("4.18") and tag ("latest")`);
-    expect(r.stderr).toMatch(new RegExp(`error: ${bad}:5: images\\[1\\]\\.to: my-org/very-long-name-.*: its QCI tag .* is 135 characters; a tag is at most 128`));
-    expect(r.stderr).toContain('8 images promoted by 6 configs; 2 with problems (above)');
+    expect(r.stderr).toContain(
+      `error: ${bad}:8: promotion.to[0].namespace: missing: a promotion target needs the namespace it publishes to\n`,
+    );
+    expect(r.stderr).toContain(
+      `error: ${bad}:11: promotion.to[2]: sets both name ("4.18") and tag ("latest")`,
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `error: ${bad}:5: images\\[1\\]\\.to: my-org/very-long-name-.*: its QCI tag .* is 135 characters; a tag is at most 128`,
+      ),
+    );
+    expect(r.stderr).toContain(
+      '8 images promoted by 6 configs; 2 with problems (above)',
+    );
   });
 
   it('--image answers "where is my component published?"', async () => {
-    const r = await qci(['promoted', '--image', 'my-component', `${config}/openshift`]);
+    const r = await qci([
+      'promoted',
+      '--image',
+      'my-component',
+      `${config}/openshift`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -224,19 +260,43 @@ describe('qci promoted', () => {
         '',
       ].join('\n'),
     );
-    expect(r.stderr).toBe('3 images named my-component, promoted by 2 of 3 configs\n');
-    const none = await qci(['promoted', '--image', 'nothing-like-this', `${config}/openshift`]);
+    expect(r.stderr).toBe(
+      '3 images named my-component, promoted by 2 of 3 configs\n',
+    );
+    const none = await qci([
+      'promoted',
+      '--image',
+      'nothing-like-this',
+      `${config}/openshift`,
+    ]);
     expect(none.code).toBe(5);
     expect(none.stdout).toBe('');
-    expect(none.stderr).toContain('no config here promotes an image named nothing-like-this');
+    expect(none.stderr).toContain(
+      'no config here promotes an image named nothing-like-this',
+    );
   });
 
   it('--json: one object per config, with problems and their lines', async () => {
-    const r = await qci(['--json', 'promoted', '--image', 'ok-image', '--image', 'tools', join(config, 'my-org')]);
+    const r = await qci([
+      '--json',
+      'promoted',
+      '--image',
+      'ok-image',
+      '--image',
+      'tools',
+      join(config, 'my-org'),
+    ]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.summary).toEqual({ configs: 3, promoted: 2, filesWithProblems: 2, notConfigs: 0 });
-    const byName = Object.fromEntries(out.files.map((f: { path: string }) => [f.path.split('/').at(-1), f]));
+    expect(out.summary).toEqual({
+      configs: 3,
+      promoted: 2,
+      filesWithProblems: 2,
+      notConfigs: 0,
+    });
+    const byName = Object.fromEntries(
+      out.files.map((f: { path: string }) => [f.path.split('/').at(-1), f]),
+    );
     expect(byName['my-org-tools-master.yaml'].promoted).toEqual([
       {
         imageStreamTag: 'my-org/tools:tools',
@@ -255,9 +315,13 @@ describe('qci promoted', () => {
     expect(byName['my-org-bad-main.yaml'].problems[0]).toEqual({
       field: 'promotion.to[0].namespace',
       line: 8,
-      message: 'missing: a promotion target needs the namespace it publishes to',
+      message:
+        'missing: a promotion target needs the namespace it publishes to',
     });
-    expect(byName['my-org-broken-main.yaml'].problems[0]).toMatchObject({ field: '', line: 8 });
+    expect(byName['my-org-broken-main.yaml'].problems[0]).toMatchObject({
+      field: '',
+      line: 8,
+    });
   });
 
   it('bad input is a usage error and prints no data', async () => {
@@ -276,16 +340,32 @@ describe('qci promoted', () => {
     const r = await qci(['promoted', jobs]);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`no ci-operator config found in ${jobs}`);
-    const named = await qci(['promoted', join(jobs, 'openshift/my-repo/openshift-my-repo-main-presubmits.yaml')]);
+    const named = await qci([
+      'promoted',
+      join(jobs, 'openshift/my-repo/openshift-my-repo-main-presubmits.yaml'),
+    ]);
     expect(named.code).toBe(1);
     expect(named.stderr).toContain('not a ci-operator config');
   });
 
   it('a config that promotes nothing is listed in --json with no entries', async () => {
-    const r = await qci(['--json', 'promoted', join(config, 'openshift/no-promotion')]);
+    const r = await qci([
+      '--json',
+      'promoted',
+      join(config, 'openshift/no-promotion'),
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).files).toEqual([
-      { path: join(config, 'openshift/no-promotion/openshift-no-promotion-main.yaml'), promoted: [], targets: [], problems: [], warnings: [] },
+      {
+        path: join(
+          config,
+          'openshift/no-promotion/openshift-no-promotion-main.yaml',
+        ),
+        promoted: [],
+        targets: [],
+        problems: [],
+        warnings: [],
+      },
     ]);
   });
 });

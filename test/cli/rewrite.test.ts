@@ -22,7 +22,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 import { REGISTRY_MARKER } from '../../src/core/rewrite.js';
-import { replaceFile, screenFiles, screenInParallel } from '../../src/files/scan.js';
+import {
+  replaceFile,
+  screenFiles,
+  screenInParallel,
+} from '../../src/files/scan.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'5d8e'.repeat(16)}`;
@@ -30,17 +34,26 @@ const bin = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 
 const FILES: Record<string, string | Buffer> = {
   Dockerfile: `FROM registry.svc.ci.openshift.org/ocp/4.7:base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
-  Containerfile: 'FROM registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
+  Containerfile:
+    'FROM registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
   'deploy/job.yaml':
     'apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.ci.openshift.org/ci/ci-operator:latest\n        name: x\n      - image: registry.ci.openshift.org/ocp/4.18:${VERSION}\n',
-  'config.json': '{\n  "builder": "registry.svc.ci.openshift.org/openshift/release:golang-1.15",\n  "other": "quay.io/foo/bar:1"\n}\n',
-  'hack/build.sh': '#!/bin/sh\nset -e\npodman pull registry.ci.openshift.org/ocp/4.18:cli\n',
-  Makefile: 'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
-  'docs/README.md': '# Images\n\nUse registry.ci.openshift.org/ci/ci-operator:latest. Log in with `podman login registry.ci.openshift.org`.\n',
+  'config.json':
+    '{\n  "builder": "registry.svc.ci.openshift.org/openshift/release:golang-1.15",\n  "other": "quay.io/foo/bar:1"\n}\n',
+  'hack/build.sh':
+    '#!/bin/sh\nset -e\npodman pull registry.ci.openshift.org/ocp/4.18:cli\n',
+  Makefile:
+    'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
+  'docs/README.md':
+    '# Images\n\nUse registry.ci.openshift.org/ci/ci-operator:latest. Log in with `podman login registry.ci.openshift.org`.\n',
   'clean.txt': 'nothing to see\n',
   // A binary that mentions a registry (a compiled tool, an image layer): never changed.
-  'logo.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.from('registry.ci.openshift.org/ocp/4.7:cli')]),
-  'node_modules/pkg/index.js': 'module.exports = "registry.ci.openshift.org/ocp/4.7:cli";\n',
+  'logo.png': Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]),
+    Buffer.from('registry.ci.openshift.org/ocp/4.7:cli'),
+  ]),
+  'node_modules/pkg/index.js':
+    'module.exports = "registry.ci.openshift.org/ocp/4.7:cli";\n',
 };
 
 const EXPECTED_LIST = [
@@ -94,7 +107,9 @@ function snapshot(root: string): Record<string, string> {
       const rel = path.slice(root.length + 1);
       if (st.isSymbolicLink()) out[rel] = `link -> ${readlinkSync(path)}`;
       else if (st.isDirectory()) walk(path);
-      else if (st.isFile()) out[rel] = `${(st.mode & 0o7777).toString(8)} ${readFileSync(path).toString('base64')}`;
+      else if (st.isFile())
+        out[rel] =
+          `${(st.mode & 0o7777).toString(8)} ${readFileSync(path).toString('base64')}`;
       else out[rel] = 'special';
     }
   };
@@ -120,8 +135,12 @@ describe('qci rewrite: listing', () => {
     const r = await inTree(root, []);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
-    expect(r.stderr).toContain('warning: logo.png: binary file (it has NUL bytes) that names a CI registry; not changed');
-    expect(r.stderr).toContain('8 references in 7 files would be rewritten (9 files scanned); 3 need review (not changed); run qci rewrite --write to change them');
+    expect(r.stderr).toContain(
+      'warning: logo.png: binary file (it has NUL bytes) that names a CI registry; not changed',
+    );
+    expect(r.stderr).toContain(
+      '8 references in 7 files would be rewritten (9 files scanned); 3 need review (not changed); run qci rewrite --write to change them',
+    );
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -140,7 +159,15 @@ describe('qci rewrite: listing', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.mode).toBe('check');
-    expect(out.summary).toEqual({ scanned: 9, changes: 8, files: 7, needsReview: 3, skipped: 8, errors: 0, written: 0 });
+    expect(out.summary).toEqual({
+      scanned: 9,
+      changes: 8,
+      files: 7,
+      needsReview: 3,
+      skipped: 8,
+      errors: 0,
+      written: 0,
+    });
     expect(out.changes[0]).toEqual({
       file: 'Containerfile',
       line: 1,
@@ -148,12 +175,21 @@ describe('qci rewrite: listing', () => {
       old: 'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18',
       new: `${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18`,
     });
-    expect(out.needsReview.map((x: { reference: string }) => x.reference)).toEqual([
+    expect(
+      out.needsReview.map((x: { reference: string }) => x.reference),
+    ).toEqual([
       `registry.ci.openshift.org/ocp/4.7@${DIGEST}`,
       'registry.ci.openshift.org/ocp/4.18:$(TAG)',
       'registry.ci.openshift.org/ocp/4.18:${VERSION}',
     ]);
-    expect(Object.fromEntries(out.skipped.map((s: { path: string; reason: string }) => [s.path, s.reason.split(' ')[0]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        out.skipped.map((s: { path: string; reason: string }) => [
+          s.path,
+          s.reason.split(' ')[0],
+        ]),
+      ),
+    ).toEqual({
       'Dockerfile.link': 'symlink',
       a: 'symlink',
       b: 'symlink',
@@ -173,20 +209,42 @@ describe('qci rewrite --write', () => {
     const r = await inTree(root, ['--write']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
-    expect(r.stderr).toContain('rewrote 8 references in 7 files (9 files scanned); 3 need review (not changed)');
+    expect(r.stderr).toContain(
+      'rewrote 8 references in 7 files (9 files scanned); 3 need review (not changed)',
+    );
 
     const read = (p: string) => readFileSync(join(root, p), 'utf8');
-    expect(read('Containerfile')).toBe(`FROM ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`);
-    expect(read('Dockerfile')).toBe(`FROM ${Q}:ocp_4.7_base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`);
-    expect(read('hack/build.sh')).toBe(`#!/bin/sh\nset -e\npodman pull ${Q}:ocp_4.18_cli\n`);
-    expect(read('Makefile')).toBe(`IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`);
-    expect(read('docs/README.md')).toBe(`# Images\n\nUse ${Q}:ci_ci-operator_latest. Log in with \`podman login registry.ci.openshift.org\`.\n`);
+    expect(read('Containerfile')).toBe(
+      `FROM ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`,
+    );
+    expect(read('Dockerfile')).toBe(
+      `FROM ${Q}:ocp_4.7_base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
+    );
+    expect(read('hack/build.sh')).toBe(
+      `#!/bin/sh\nset -e\npodman pull ${Q}:ocp_4.18_cli\n`,
+    );
+    expect(read('Makefile')).toBe(
+      `IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`,
+    );
+    expect(read('docs/README.md')).toBe(
+      `# Images\n\nUse ${Q}:ci_ci-operator_latest. Log in with \`podman login registry.ci.openshift.org\`.\n`,
+    );
     expect(statSync(join(root, 'hack/build.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(join(root, 'config.json')).mode & 0o7777).toBe(0o640);
 
     // Everything else is byte for byte what it was: binary, node_modules, clean file, symlinks.
     const after = snapshot(root);
-    for (const path of ['logo.png', 'node_modules/pkg/index.js', 'clean.txt', 'loop', 'a', 'b', 'dangling', 'Dockerfile.link', 'pipe']) {
+    for (const path of [
+      'logo.png',
+      'node_modules/pkg/index.js',
+      'clean.txt',
+      'loop',
+      'a',
+      'b',
+      'dangling',
+      'Dockerfile.link',
+      'pipe',
+    ]) {
       expect(after[path], path).toBe(before[path]);
     }
     // No temporary files are left behind.
@@ -194,7 +252,9 @@ describe('qci rewrite --write', () => {
 
     const again = await inTree(root, ['--write']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`${EXPECTED_LIST.filter((l) => l.includes('needs review')).join('\n')}\n`);
+    expect(again.stdout).toBe(
+      `${EXPECTED_LIST.filter((l) => l.includes('needs review')).join('\n')}\n`,
+    );
     expect(again.stderr).toContain('nothing to rewrite');
     expect(snapshot(root)).toEqual(after);
     expect((await inTree(root, ['--check'])).code).toBe(0);
@@ -217,17 +277,30 @@ describe('qci rewrite --write', () => {
     const root = tree();
     const r = await inTree(root, ['--write', 'Dockerfile.link']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Dockerfile.link:1: registry.svc.ci.openshift.org/ocp/4.7:base → ${Q}:ocp_4.7_base`);
-    expect(lstatSync(join(root, 'Dockerfile.link')).isSymbolicLink()).toBe(true);
-    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(`FROM ${Q}:ocp_4.7_base\n`);
+    expect(r.stdout).toContain(
+      `Dockerfile.link:1: registry.svc.ci.openshift.org/ocp/4.7:base → ${Q}:ocp_4.7_base`,
+    );
+    expect(lstatSync(join(root, 'Dockerfile.link')).isSymbolicLink()).toBe(
+      true,
+    );
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain(
+      `FROM ${Q}:ocp_4.7_base\n`,
+    );
   });
 
   it('files over --max-size are reported and left alone', async () => {
     const root = tree();
-    writeFileSync(join(root, 'big.yaml'), `image: registry.ci.openshift.org/ocp/4.7:cli\n${'#'.repeat(4096)}\n`);
+    writeFileSync(
+      join(root, 'big.yaml'),
+      `image: registry.ci.openshift.org/ocp/4.7:cli\n${'#'.repeat(4096)}\n`,
+    );
     const r = await inTree(root, ['--write', '--max-size', '2K']);
-    expect(r.stderr).toContain('warning: 1 file over 2 KiB not scanned (raise --max-size to include them): big.yaml');
-    expect(readFileSync(join(root, 'big.yaml'), 'utf8')).toContain('registry.ci.openshift.org/ocp/4.7:cli');
+    expect(r.stderr).toContain(
+      'warning: 1 file over 2 KiB not scanned (raise --max-size to include them): big.yaml',
+    );
+    expect(readFileSync(join(root, 'big.yaml'), 'utf8')).toContain(
+      'registry.ci.openshift.org/ocp/4.7:cli',
+    );
     expect(r.stdout).not.toContain('big.yaml');
   });
 });
@@ -237,16 +310,33 @@ describe('qci rewrite in a git checkout', () => {
     const root = tree();
     writeFileSync(join(root, '.gitignore'), 'build/\n*.log\n');
     mkdirSync(join(root, 'build'));
-    writeFileSync(join(root, 'build', 'out.yaml'), 'image: registry.ci.openshift.org/ocp/4.7:ignored\n');
-    writeFileSync(join(root, 'debug.log'), 'pulled registry.ci.openshift.org/ocp/4.7:ignored\n');
-    writeFileSync(join(root, 'tracked.log'), 'pulled registry.ci.openshift.org/ocp/4.7:tracked\n');
-    const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { env: isolatedEnv() as NodeJS.ProcessEnv });
+    writeFileSync(
+      join(root, 'build', 'out.yaml'),
+      'image: registry.ci.openshift.org/ocp/4.7:ignored\n',
+    );
+    writeFileSync(
+      join(root, 'debug.log'),
+      'pulled registry.ci.openshift.org/ocp/4.7:ignored\n',
+    );
+    writeFileSync(
+      join(root, 'tracked.log'),
+      'pulled registry.ci.openshift.org/ocp/4.7:tracked\n',
+    );
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', root, ...args], {
+        env: isolatedEnv() as NodeJS.ProcessEnv,
+      });
     git('init', '-q');
     git('add', '-f', 'tracked.log', 'Dockerfile');
-    writeFileSync(join(root, '.git', 'config.txt'), 'url = registry.ci.openshift.org/ocp/4.7:in-git-dir\n');
+    writeFileSync(
+      join(root, '.git', 'config.txt'),
+      'url = registry.ci.openshift.org/ocp/4.7:in-git-dir\n',
+    );
 
     const r = await inTree(root, ['--json']);
-    const files = JSON.parse(r.stdout).changes.map((c: { file: string }) => c.file);
+    const files = JSON.parse(r.stdout).changes.map(
+      (c: { file: string }) => c.file,
+    );
     expect(files).toContain('tracked.log');
     expect(files).toContain('Containerfile'); // untracked, not ignored
     expect(files).not.toContain('debug.log');
@@ -254,31 +344,46 @@ describe('qci rewrite in a git checkout', () => {
     expect(files.some((f: string) => f.startsWith('.git/'))).toBe(false);
 
     const all = await inTree(root, ['--json', '--no-gitignore']);
-    const allFiles = JSON.parse(all.stdout).changes.map((c: { file: string }) => c.file);
-    expect(allFiles).toEqual(expect.arrayContaining(['debug.log', 'build/out.yaml', 'tracked.log']));
+    const allFiles = JSON.parse(all.stdout).changes.map(
+      (c: { file: string }) => c.file,
+    );
+    expect(allFiles).toEqual(
+      expect.arrayContaining(['debug.log', 'build/out.yaml', 'tracked.log']),
+    );
     expect(allFiles.some((f: string) => f.startsWith('.git/'))).toBe(false);
   });
 
   it('in a subdirectory of a checkout, paths and ignores are relative to it', async () => {
     const root = tree();
     writeFileSync(join(root, '.gitignore'), 'deploy/ignored.yaml\n');
-    writeFileSync(join(root, 'deploy', 'ignored.yaml'), 'image: registry.ci.openshift.org/ocp/4.7:ignored\n');
-    execFileSync('git', ['-C', root, 'init', '-q'], { env: isolatedEnv() as NodeJS.ProcessEnv });
+    writeFileSync(
+      join(root, 'deploy', 'ignored.yaml'),
+      'image: registry.ci.openshift.org/ocp/4.7:ignored\n',
+    );
+    execFileSync('git', ['-C', root, 'init', '-q'], {
+      env: isolatedEnv() as NodeJS.ProcessEnv,
+    });
     const r = await inTree(root, ['deploy']);
-    expect(r.stdout).toBe(`${EXPECTED_LIST.filter((l) => l.startsWith('deploy/')).join('\n')}\n`);
+    expect(r.stdout).toBe(
+      `${EXPECTED_LIST.filter((l) => l.startsWith('deploy/')).join('\n')}\n`,
+    );
   });
 });
 
 describe('an unreadable file is reported and the others are still processed', () => {
   it('exit 1, the error names the file, every other file is rewritten', async (context) => {
     const root = tree();
-    writeFileSync(join(root, 'secret.yaml'), 'image: registry.ci.openshift.org/ocp/4.7:secret\n');
+    writeFileSync(
+      join(root, 'secret.yaml'),
+      'image: registry.ci.openshift.org/ocp/4.7:secret\n',
+    );
     const isRoot = process.getuid?.() === 0;
     let result: { code: number | null; stdout: string; stderr: string };
     if (isRoot) {
       // chmod 000 does not stop root, so run the real qci as an unprivileged user on a tree it owns,
       // with one file it cannot read.
-      if (!existsSync(bin)) return context.skip('bin/qci is not built (npm run build)');
+      if (!existsSync(bin))
+        return context.skip('bin/qci is not built (npm run build)');
       const home = mkdtempSync(join(tmpdir(), 'qci-nobody-home-'));
       temps.push(home);
       execFileSync('chown', ['-hR', '65534:65534', root, home]);
@@ -298,10 +403,16 @@ describe('an unreadable file is reported and the others are still processed', ()
       result = await inTree(root, ['--write']);
     }
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error: secret.yaml: cannot read it: EACCES (permission denied)');
+    expect(result.stderr).toContain(
+      'error: secret.yaml: cannot read it: EACCES (permission denied)',
+    );
     expect(result.stdout).toBe(`${EXPECTED_LIST.join('\n')}\n`);
-    expect(readFileSync(join(root, 'hack/build.sh'), 'utf8')).toContain(`${Q}:ocp_4.18_cli`);
-    expect(readFileSync(join(root, 'secret.yaml'), 'utf8')).toContain('registry.ci.openshift.org/ocp/4.7:secret');
+    expect(readFileSync(join(root, 'hack/build.sh'), 'utf8')).toContain(
+      `${Q}:ocp_4.18_cli`,
+    );
+    expect(readFileSync(join(root, 'secret.yaml'), 'utf8')).toContain(
+      'registry.ci.openshift.org/ocp/4.7:secret',
+    );
   });
 });
 
@@ -312,17 +423,43 @@ describe('the parallel pre-screen', () => {
     const files: string[] = [];
     for (let i = 0; i < 300; i++) {
       const path = join(root, `f${i}.txt`);
-      writeFileSync(path, i % 7 === 0 ? `x registry.ci.openshift.org/ocp/4.7:f${i}\n` : i % 50 === 1 ? 'y'.repeat(5000) : `plain ${i}\n`);
+      writeFileSync(
+        path,
+        i % 7 === 0
+          ? `x registry.ci.openshift.org/ocp/4.7:f${i}\n`
+          : i % 50 === 1
+            ? 'y'.repeat(5000)
+            : `plain ${i}\n`,
+      );
       files.push(path);
     }
     files.push(join(root, 'missing.txt'));
-    const sorted = (xs: unknown[][]) => [...xs].sort((a, b) => (a[0] as number) - (b[0] as number));
-    const main = sorted(screenFiles(await import('node:fs'), files, new Int32Array(new SharedArrayBuffer(8)), 4096, REGISTRY_MARKER));
-    const workersOnly = sorted(await screenInParallel(files, 4096, REGISTRY_MARKER, 3, { mainThread: false }));
+    const sorted = (xs: unknown[][]) =>
+      [...xs].sort((a, b) => (a[0] as number) - (b[0] as number));
+    const main = sorted(
+      screenFiles(
+        await import('node:fs'),
+        files,
+        new Int32Array(new SharedArrayBuffer(8)),
+        4096,
+        REGISTRY_MARKER,
+      ),
+    );
+    const workersOnly = sorted(
+      await screenInParallel(files, 4096, REGISTRY_MARKER, 3, {
+        mainThread: false,
+      }),
+    );
     expect(workersOnly).toEqual(main);
     // Main thread and a worker together (the main thread usually takes every file before the worker
     // starts, and then does not wait for it).
-    expect(sorted(await screenInParallel(files, 4096, REGISTRY_MARKER, 2, { minFiles: 0 }))).toEqual(main);
+    expect(
+      sorted(
+        await screenInParallel(files, 4096, REGISTRY_MARKER, 2, {
+          minFiles: 0,
+        }),
+      ),
+    ).toEqual(main);
     expect(main.filter((x) => x[1] === 1)).toHaveLength(43);
     expect(main.filter((x) => x[1] === 2)).toHaveLength(6);
     expect(main.at(-1)).toEqual([300, 3, 'ENOENT']);
@@ -335,7 +472,12 @@ describe('the parallel pre-screen', () => {
     for (let d = 0; d < 102; d++) {
       mkdirSync(join(root, `d${d}`));
       for (let i = 0; i < 100; i++) {
-        writeFileSync(join(root, `d${d}`, `f${i}`), (d * 100 + i) % 97 === 0 ? `FROM registry.svc.ci.openshift.org/ocp/4.7:n${d}_${i}\n` : `x${i}\n`);
+        writeFileSync(
+          join(root, `d${d}`, `f${i}`),
+          (d * 100 + i) % 97 === 0
+            ? `FROM registry.svc.ci.openshift.org/ocp/4.7:n${d}_${i}\n`
+            : `x${i}\n`,
+        );
       }
     }
     const r = await inTree(root, ['--json']);
@@ -344,7 +486,10 @@ describe('the parallel pre-screen', () => {
     expect(out.changes.map((c: { new: string }) => c.new)).toEqual(
       Array.from({ length: 10200 }, (_, n) => n)
         .filter((n) => n % 97 === 0)
-        .map((n) => [`d${Math.floor(n / 100)}/f${n % 100}`, `${Q}:ocp_4.7_n${Math.floor(n / 100)}_${n % 100}`])
+        .map((n) => [
+          `d${Math.floor(n / 100)}/f${n % 100}`,
+          `${Q}:ocp_4.7_n${Math.floor(n / 100)}_${n % 100}`,
+        ])
         .sort((a, b) => (a[0]! < b[0]! ? -1 : 1))
         .map(([, spec]) => spec),
     );
@@ -357,15 +502,30 @@ describe('replaceFile', () => {
     temps.push(root);
     const path = join(root, 'Dockerfile');
     writeFileSync(path, 'FROM edited-meanwhile\n');
-    const stale = replaceFile(path, Buffer.from('FROM registry.ci.openshift.org/ocp/4.7:cli\n'), Buffer.from('FROM new\n'), process.pid);
+    const stale = replaceFile(
+      path,
+      Buffer.from('FROM registry.ci.openshift.org/ocp/4.7:cli\n'),
+      Buffer.from('FROM new\n'),
+      process.pid,
+    );
     expect(stale.error).toContain('changed while qci was working on it');
     expect(readFileSync(path, 'utf8')).toBe('FROM edited-meanwhile\n');
 
     linkSync(path, join(root, 'hardlink'));
-    const linked = replaceFile(path, Buffer.from('FROM edited-meanwhile\n'), Buffer.from('FROM new\n'), process.pid);
-    expect(linked).toEqual({ warning: 'it had 2 hard links; the rewritten file is a new file, the other links keep the old content' });
+    const linked = replaceFile(
+      path,
+      Buffer.from('FROM edited-meanwhile\n'),
+      Buffer.from('FROM new\n'),
+      process.pid,
+    );
+    expect(linked).toEqual({
+      warning:
+        'it had 2 hard links; the rewritten file is a new file, the other links keep the old content',
+    });
     expect(readFileSync(path, 'utf8')).toBe('FROM new\n');
-    expect(readFileSync(join(root, 'hardlink'), 'utf8')).toBe('FROM edited-meanwhile\n');
+    expect(readFileSync(join(root, 'hardlink'), 'utf8')).toBe(
+      'FROM edited-meanwhile\n',
+    );
     expect(readdirSync(root).sort()).toEqual(['Dockerfile', 'hardlink']);
   });
 });

@@ -4,39 +4,98 @@
  * itself runs end to end against the fake app.ci in test/e2e/sa.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 
 function releaseRepo(env: Record<string, string | undefined>): string {
   const repo = join(env.HOME!, 'release');
-  mkdirSync(join(repo, 'clusters', 'app.ci', 'registry-access', 'someone-else'), { recursive: true });
+  mkdirSync(
+    join(repo, 'clusters', 'app.ci', 'registry-access', 'someone-else'),
+    { recursive: true },
+  );
   return repo;
 }
 
 describe('qci sa init', () => {
   it('without --release-repo prints both files, then the next steps on stderr', async () => {
-    const r = await qci(['sa', 'init', '--project', 'my-project', '--admins', 'my-project-admins', '--owners', 'alice,bob']);
+    const r = await qci([
+      'sa',
+      'init',
+      '--project',
+      'my-project',
+      '--admins',
+      'my-project-admins',
+      '--owners',
+      'alice,bob',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const [manifest, owners] = r.stdout.split(/^# ==> .* <==\n/m).filter(Boolean);
-    expect(r.stdout).toMatch(/^# ==> clusters\/app\.ci\/registry-access\/my-project\/admin_manifest\.yaml <==\n# this is the Namespace/);
-    expect(r.stdout).toContain('# ==> clusters/app.ci/registry-access/my-project/OWNERS <==\n');
-    const kinds = parseAllDocuments(manifest!).map((d) => (d.toJS() as { kind: string }).kind);
-    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'RoleBinding', 'RoleBinding', 'RoleBinding']);
-    expect(parse(owners!)).toEqual({ approvers: ['alice', 'bob'], reviewers: ['alice', 'bob'] });
+    const [manifest, owners] = r.stdout
+      .split(/^# ==> .* <==\n/m)
+      .filter(Boolean);
+    expect(r.stdout).toMatch(
+      /^# ==> clusters\/app\.ci\/registry-access\/my-project\/admin_manifest\.yaml <==\n# this is the Namespace/,
+    );
+    expect(r.stdout).toContain(
+      '# ==> clusters/app.ci/registry-access/my-project/OWNERS <==\n',
+    );
+    const kinds = parseAllDocuments(manifest!).map(
+      (d) => (d.toJS() as { kind: string }).kind,
+    );
+    expect(kinds).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'RoleBinding',
+      'RoleBinding',
+      'RoleBinding',
+    ]);
+    expect(parse(owners!)).toEqual({
+      approvers: ['alice', 'bob'],
+      reviewers: ['alice', 'bob'],
+    });
     expect(r.stderr).toContain('next steps:');
-    expect(r.stderr).toContain('open a pull request to https://github.com/openshift/release');
-    expect(r.stderr).toContain('qci sa token --project my-project --output my-project.token');
+    expect(r.stderr).toContain(
+      'open a pull request to https://github.com/openshift/release',
+    );
+    expect(r.stderr).toContain(
+      'qci sa token --project my-project --output my-project.token',
+    );
     expect(r.stderr).not.toContain('warning');
   });
 
   it('--json gives the files and the steps as data; no --owners means a placeholder and a warning', async () => {
-    const r = await qci(['--json', 'sa', 'init', '--project', 'p1', '--admins', 'p1-admins']);
+    const r = await qci([
+      '--json',
+      'sa',
+      'init',
+      '--project',
+      'p1',
+      '--admins',
+      'p1-admins',
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ project: 'p1', admins: 'p1-admins', serviceAccount: 'image-puller', dir: 'clusters/app.ci/registry-access/p1', releaseRepo: null });
-    expect(report.files.map((f: { path: string; action: string }) => [f.path, f.action])).toEqual([
+    expect(report).toMatchObject({
+      project: 'p1',
+      admins: 'p1-admins',
+      serviceAccount: 'image-puller',
+      dir: 'clusters/app.ci/registry-access/p1',
+      releaseRepo: null,
+    });
+    expect(
+      report.files.map((f: { path: string; action: string }) => [
+        f.path,
+        f.action,
+      ]),
+    ).toEqual([
       ['clusters/app.ci/registry-access/p1/admin_manifest.yaml', 'printed'],
       ['clusters/app.ci/registry-access/p1/OWNERS', 'printed'],
     ]);
@@ -47,13 +106,28 @@ describe('qci sa init', () => {
   it('writes into an openshift/release checkout, and never over an existing directory without --force', async () => {
     const env = isolatedEnv();
     const repo = releaseRepo(env);
-    const args = ['sa', 'init', '--project', 'my-project', '--admins', 'my-project-admins', '--owners', 'alice', '--release-repo', repo];
+    const args = [
+      'sa',
+      'init',
+      '--project',
+      'my-project',
+      '--admins',
+      'my-project-admins',
+      '--owners',
+      'alice',
+      '--release-repo',
+      repo,
+    ];
     const first = await qci(args, { env });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('');
     const dir = join(repo, 'clusters/app.ci/registry-access/my-project');
-    expect(first.stderr).toContain(`created   ${join(dir, 'admin_manifest.yaml')}`);
-    expect(first.stderr).toContain(`cd ${repo} && git checkout -b registry-access-my-project && git add clusters/app.ci/registry-access/my-project`);
+    expect(first.stderr).toContain(
+      `created   ${join(dir, 'admin_manifest.yaml')}`,
+    );
+    expect(first.stderr).toContain(
+      `cd ${repo} && git checkout -b registry-access-my-project && git add clusters/app.ci/registry-access/my-project`,
+    );
     const manifest = readFileSync(join(dir, 'admin_manifest.yaml'), 'utf8');
     expect(manifest).toContain('name: pull-secret-namespace-manager');
     expect(statSync(join(dir, 'OWNERS')).mode & 0o777).toBe(0o644);
@@ -63,15 +137,23 @@ describe('qci sa init', () => {
     writeFileSync(join(dir, 'README.md'), 'ours\n');
     const again = await qci(args, { env });
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('clusters/app.ci/registry-access/my-project already exists');
+    expect(again.stderr).toContain(
+      'clusters/app.ci/registry-access/my-project already exists',
+    );
     expect(again.stderr).toContain('--force');
-    expect(readFileSync(join(dir, 'OWNERS'), 'utf8')).toBe('approvers:\n- carol\n');
+    expect(readFileSync(join(dir, 'OWNERS'), 'utf8')).toBe(
+      'approvers:\n- carol\n',
+    );
 
     const forced = await qci([...args, '--force'], { env });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain(`replaced  ${join(dir, 'OWNERS')}`);
-    expect(forced.stderr).toContain(`unchanged ${join(dir, 'admin_manifest.yaml')}`);
-    expect(parse(readFileSync(join(dir, 'OWNERS'), 'utf8')).approvers).toEqual(['alice']);
+    expect(forced.stderr).toContain(
+      `unchanged ${join(dir, 'admin_manifest.yaml')}`,
+    );
+    expect(parse(readFileSync(join(dir, 'OWNERS'), 'utf8')).approvers).toEqual([
+      'alice',
+    ]);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('ours\n');
   });
 
@@ -79,11 +161,37 @@ describe('qci sa init', () => {
     const env = isolatedEnv();
     const notRepo = join(env.HOME!, 'elsewhere');
     mkdirSync(notRepo);
-    const r = await qci(['sa', 'init', '--project', 'p', '--admins', 'g', '--release-repo', notRepo], { env });
+    const r = await qci(
+      [
+        'sa',
+        'init',
+        '--project',
+        'p',
+        '--admins',
+        'g',
+        '--release-repo',
+        notRepo,
+      ],
+      { env },
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('does not look like an openshift/release checkout: it has no clusters/app.ci/registry-access/');
+    expect(r.stderr).toContain(
+      'does not look like an openshift/release checkout: it has no clusters/app.ci/registry-access/',
+    );
     expect(existsSync(join(notRepo, 'clusters'))).toBe(false);
-    const missing = await qci(['sa', 'init', '--project', 'p', '--admins', 'g', '--release-repo', join(env.HOME!, 'nope')], { env });
+    const missing = await qci(
+      [
+        'sa',
+        'init',
+        '--project',
+        'p',
+        '--admins',
+        'g',
+        '--release-repo',
+        join(env.HOME!, 'nope'),
+      ],
+      { env },
+    );
     expect(missing.code).toBe(5);
     expect(missing.stderr).toContain('no such directory');
   });
@@ -92,14 +200,20 @@ describe('qci sa init', () => {
     [['--project', 'My_Project', '--admins', 'g'], '--project "My_Project"'],
     [['--project', 'openshift-foo', '--admins', 'g'], 'reserved on app.ci'],
     [['--project', 'p', '--admins', 'Admins Group'], '--admins "Admins Group"'],
-    [['--project', 'p', '--admins', 'g', '--owners', 'ok,not ok'], '--owners "not ok"'],
+    [
+      ['--project', 'p', '--admins', 'g', '--owners', 'ok,not ok'],
+      '--owners "not ok"',
+    ],
     [['--project', 'p'], "required option '--admins <group>' not specified"],
-  ])('a bad or missing name is a usage error naming it: %j', async (flags, message) => {
-    const r = await qci(['sa', 'init', ...flags]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(message);
-    expect(r.stdout).toBe('');
-  });
+  ])(
+    'a bad or missing name is a usage error naming it: %j',
+    async (flags, message) => {
+      const r = await qci(['sa', 'init', ...flags]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe('');
+    },
+  );
 });
 
 describe('qci sa token: what is checked before app.ci is asked', () => {
@@ -119,10 +233,14 @@ describe('qci sa token: what is checked before app.ci is asked', () => {
   it('refuses to print a token to a terminal unless --show or --output', async () => {
     const r = await qci(['sa', 'token', '--project', 'p'], { tty: true });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('qci does not print a token to a terminal unless asked');
+    expect(r.stderr).toContain(
+      'qci does not print a token to a terminal unless asked',
+    );
     expect(r.stderr).toContain('--output FILE');
     // With --show it goes on to app.ci (here: no kubeconfig, so a different error).
-    const shown = await qci(['sa', 'token', '--project', 'p', '--show'], { tty: true });
+    const shown = await qci(['sa', 'token', '--project', 'p', '--show'], {
+      tty: true,
+    });
     expect(shown.code).not.toBe(2);
   });
 });
@@ -141,19 +259,30 @@ describe('qci login --token-file (stub podman)', () => {
     );
     chmodSync(join(bin, 'podman'), 0o755);
     env.PATH = `${bin}:${env.PATH}`;
-    return { log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''), stdin: () => readFileSync(join(env.HOME!, 'podman.stdin'), 'utf8') };
+    return {
+      log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+      stdin: () => readFileSync(join(env.HOME!, 'podman.stdin'), 'utf8'),
+    };
   }
 
   it('an expired token is refused before podman runs at all', async () => {
     const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:5000' });
     const podman = stubPodman(env);
     const file = join(env.HOME!, 'expired.token');
-    const token = jwt({ sub: 'system:serviceaccount:my-project:image-puller', iat: 1_700_000_000, exp: Math.floor(Date.now() / 1000) - 3 * 3600 });
+    const token = jwt({
+      sub: 'system:serviceaccount:my-project:image-puller',
+      iat: 1_700_000_000,
+      exp: Math.floor(Date.now() / 1000) - 3 * 3600,
+    });
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     const r = await qci(['login', '--token-file', file], { env });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`the token in ${file} (system:serviceaccount:my-project:image-puller) expired 3 hours ago`);
-    expect(r.stderr).toContain(`qci sa token --project my-project --output ${file}`);
+    expect(r.stderr).toContain(
+      `the token in ${file} (system:serviceaccount:my-project:image-puller) expired 3 hours ago`,
+    );
+    expect(r.stderr).toContain(
+      `qci sa token --project my-project --output ${file}`,
+    );
     expect(r.stderr + r.stdout).not.toContain(token);
     expect(podman.log()).toBe('');
   });
@@ -162,23 +291,38 @@ describe('qci login --token-file (stub podman)', () => {
     const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:5000' });
     const podman = stubPodman(env);
     const file = join(env.HOME!, 'live.token');
-    const token = jwt({ sub: 'system:serviceaccount:my-project:image-puller', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 86_400 });
+    const token = jwt({
+      sub: 'system:serviceaccount:my-project:image-puller',
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 86_400,
+    });
     writeFileSync(file, token);
     chmodSync(file, 0o644);
     const r = await qci(['login', '--token-file', file], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(podman.log()).toContain('login --password-stdin --username my-project/image-puller 127.0.0.1:5000');
+    expect(podman.log()).toContain(
+      'login --password-stdin --username my-project/image-puller 127.0.0.1:5000',
+    );
     expect(podman.log()).not.toContain(token);
     expect(podman.stdin()).toBe(token);
-    expect(r.stderr).toContain('Logged in to 127.0.0.1:5000 as system:serviceaccount:my-project:image-puller (podman)');
-    expect(r.stderr).toMatch(/token from ~\/live\.token; expires in (23|24) hours/);
-    expect(r.stderr).toContain('can be read by other users (mode 644); chmod 600');
+    expect(r.stderr).toContain(
+      'Logged in to 127.0.0.1:5000 as system:serviceaccount:my-project:image-puller (podman)',
+    );
+    expect(r.stderr).toMatch(
+      /token from ~\/live\.token; expires in (23|24) hours/,
+    );
+    expect(r.stderr).toContain(
+      'can be read by other users (mode 644); chmod 600',
+    );
     expect(r.stderr + r.stdout).not.toContain(token);
   });
 
   it.each([
     ['', 'is empty'],
-    ['sha256~abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ', 'holds an app.ci user token'],
+    [
+      'sha256~abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ',
+      'holds an app.ci user token',
+    ],
     ['not-a-jwt', 'does not hold a ServiceAccount token'],
   ])('%j is refused (exit 2) before podman runs', async (content, message) => {
     const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:5000' });
@@ -194,7 +338,10 @@ describe('qci login --token-file (stub podman)', () => {
   it('a missing file is exit 5', async () => {
     const env = isolatedEnv({ QCI_REGISTRY: '127.0.0.1:5000' });
     stubPodman(env);
-    const r = await qci(['login', '--token-file', join(env.HOME!, 'none.token')], { env });
+    const r = await qci(
+      ['login', '--token-file', join(env.HOME!, 'none.token')],
+      { env },
+    );
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('no such file');
   });

@@ -14,30 +14,90 @@ import {
   type LogSource,
   type NamespaceLine,
 } from '../../src/core/joblog.js';
-import { CLUSTERS, clusterForConsoleHost, clusterNamed } from '../../src/core/clusters.js';
+import {
+  CLUSTERS,
+  clusterForConsoleHost,
+  clusterNamed,
+} from '../../src/core/clusters.js';
 import { QciError } from '../../src/core/errors.js';
-import { resolveSettings, DEFAULT_SETTINGS, parseSize } from '../../src/core/settings.js';
+import {
+  resolveSettings,
+  DEFAULT_SETTINGS,
+  parseSize,
+} from '../../src/core/settings.js';
 
-const SEED = '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti';
-const LOGRUS = 'INFO[2024-05-01T12:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-abc';
+const SEED =
+  '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti';
+const LOGRUS =
+  'INFO[2024-05-01T12:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-abc';
 const GCS = 'https://storage.googleapis.com';
-const PR_PATH = 'pr-logs/pull/openshift_origin/29000/pull-ci-openshift-origin-master-e2e-aws/1790000000000000000';
+const PR_PATH =
+  'pr-logs/pull/openshift_origin/29000/pull-ci-openshift-origin-master-e2e-aws/1790000000000000000';
 
 describe('parseNamespaceLine: every log style ci-operator has used', () => {
   // line, namespace, console host, logged at
   const cases: [string, string, string | null, string | null][] = [
-    [SEED, 'ci-op-2c2tvgti', 'console.build02.ci.openshift.org', '2020/11/20 14:12:28'],
-    [LOGRUS, 'ci-op-abc', 'console-openshift-console.apps.build05.ci.devcluster.openshift.com', '2024-05-01T12:00:00Z'],
-    [`\u001b[36mINFO\u001b[0m[2024-05-01T12:00:00Z] Using namespace https://console.build01.ci.openshift.org/k8s/cluster/projects/ci-op-x1`, 'ci-op-x1', 'console.build01.ci.openshift.org', '2024-05-01T12:00:00Z'],
-    [`${SEED}\r`, 'ci-op-2c2tvgti', 'console.build02.ci.openshift.org', '2020/11/20 14:12:28'],
-    [`\u001b[1mINFO[2024-05-01T12:00:00Z]\u001b[0m Using namespace \u001b[4mhttps://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-u\u001b[0m\r`, 'ci-op-u', 'console.build02.ci.openshift.org', '2024-05-01T12:00:00Z'],
-    ['time="2024-05-01T12:00:00Z" level=info msg="Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-kv"', 'ci-op-kv', 'console.build02.ci.openshift.org', '2024-05-01T12:00:00Z'],
-    ['2020/11/20 14:12:28 Using namespace ci-op-bare', 'ci-op-bare', null, '2020/11/20 14:12:28'],
-    ['Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-slash/', 'ci-op-slash', 'console.build02.ci.openshift.org', null],
-    ['progress 50%\rINFO[2024-05-01T12:00:00Z] Using namespace ci-op-cr', 'ci-op-cr', null, '2024-05-01T12:00:00Z'],
+    [
+      SEED,
+      'ci-op-2c2tvgti',
+      'console.build02.ci.openshift.org',
+      '2020/11/20 14:12:28',
+    ],
+    [
+      LOGRUS,
+      'ci-op-abc',
+      'console-openshift-console.apps.build05.ci.devcluster.openshift.com',
+      '2024-05-01T12:00:00Z',
+    ],
+    [
+      `\u001b[36mINFO\u001b[0m[2024-05-01T12:00:00Z] Using namespace https://console.build01.ci.openshift.org/k8s/cluster/projects/ci-op-x1`,
+      'ci-op-x1',
+      'console.build01.ci.openshift.org',
+      '2024-05-01T12:00:00Z',
+    ],
+    [
+      `${SEED}\r`,
+      'ci-op-2c2tvgti',
+      'console.build02.ci.openshift.org',
+      '2020/11/20 14:12:28',
+    ],
+    [
+      `\u001b[1mINFO[2024-05-01T12:00:00Z]\u001b[0m Using namespace \u001b[4mhttps://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-u\u001b[0m\r`,
+      'ci-op-u',
+      'console.build02.ci.openshift.org',
+      '2024-05-01T12:00:00Z',
+    ],
+    [
+      'time="2024-05-01T12:00:00Z" level=info msg="Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-kv"',
+      'ci-op-kv',
+      'console.build02.ci.openshift.org',
+      '2024-05-01T12:00:00Z',
+    ],
+    [
+      '2020/11/20 14:12:28 Using namespace ci-op-bare',
+      'ci-op-bare',
+      null,
+      '2020/11/20 14:12:28',
+    ],
+    [
+      'Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-slash/',
+      'ci-op-slash',
+      'console.build02.ci.openshift.org',
+      null,
+    ],
+    [
+      'progress 50%\rINFO[2024-05-01T12:00:00Z] Using namespace ci-op-cr',
+      'ci-op-cr',
+      null,
+      '2024-05-01T12:00:00Z',
+    ],
   ];
   it.each(cases)('%j', (line, namespace, consoleHost, at) => {
-    expect(parseNamespaceLine(line)).toMatchObject({ namespace, consoleHost, loggedAt: at });
+    expect(parseNamespaceLine(line)).toMatchObject({
+      namespace,
+      consoleHost,
+      loggedAt: at,
+    });
   });
 
   const rejected = [
@@ -53,24 +113,72 @@ describe('parseNamespaceLine: every log style ci-operator has used', () => {
   });
 
   it('the cleaned line has no colour codes or carriage return', () => {
-    expect(parseNamespaceLine(`\u001b[36mINFO\u001b[0m[x] Using namespace ci-op-a\r`)!.line).toBe('INFO[x] Using namespace ci-op-a');
+    expect(
+      parseNamespaceLine(
+        `\u001b[36mINFO\u001b[0m[x] Using namespace ci-op-a\r`,
+      )!.line,
+    ).toBe('INFO[x] Using namespace ci-op-a');
   });
 });
 
 describe('clusters: console host → cluster', () => {
   const cases: [string, string | null, string | null][] = [
-    ['console.build02.ci.openshift.org', 'build02', 'registry.build02.ci.openshift.org'],
-    ['console.build01.ci.openshift.org', 'build01', 'registry.build01.ci.openshift.org'],
-    ['console-openshift-console.apps.build05.ci.devcluster.openshift.com', 'build05', 'registry.build05.ci.openshift.org'],
-    ['console-openshift-console.apps.build11.ci.devcluster.openshift.com', 'build11', 'registry.build11.ci.openshift.org'],
+    [
+      'console.build02.ci.openshift.org',
+      'build02',
+      'registry.build02.ci.openshift.org',
+    ],
+    [
+      'console.build01.ci.openshift.org',
+      'build01',
+      'registry.build01.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.build05.ci.devcluster.openshift.com',
+      'build05',
+      'registry.build05.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.build11.ci.devcluster.openshift.com',
+      'build11',
+      'registry.build11.ci.openshift.org',
+    ],
     // Any build\d\d+ farm, listed or not, in either form.
-    ['console-openshift-console.apps.build12.ci.devcluster.openshift.com', 'build12', 'registry.build12.ci.openshift.org'],
-    ['console.build100.ci.openshift.org', 'build100', 'registry.build100.ci.openshift.org'],
-    ['CONSOLE.BUILD02.CI.OPENSHIFT.ORG', 'build02', 'registry.build02.ci.openshift.org'],
-    ['console-openshift-console.apps.ci.l2s4.p1.openshiftapps.com', 'app.ci', 'registry.ci.openshift.org'],
-    ['console-openshift-console.apps.build02.vmc.ci.openshift.org', 'vsphere02', 'registry.apps.build02.vmc.ci.openshift.org'],
-    ['console-openshift-console.apps.arm-build01.arm-build.devcluster.openshift.com', 'arm01', 'registry.arm-build01.arm-build.devcluster.openshift.com'],
-    ['console-openshift-console.apps.multi-build01.arm-build.devcluster.openshift.com', 'multi01', 'registry.multi-build01.arm-build.devcluster.openshift.com'],
+    [
+      'console-openshift-console.apps.build12.ci.devcluster.openshift.com',
+      'build12',
+      'registry.build12.ci.openshift.org',
+    ],
+    [
+      'console.build100.ci.openshift.org',
+      'build100',
+      'registry.build100.ci.openshift.org',
+    ],
+    [
+      'CONSOLE.BUILD02.CI.OPENSHIFT.ORG',
+      'build02',
+      'registry.build02.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.ci.l2s4.p1.openshiftapps.com',
+      'app.ci',
+      'registry.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.build02.vmc.ci.openshift.org',
+      'vsphere02',
+      'registry.apps.build02.vmc.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.arm-build01.arm-build.devcluster.openshift.com',
+      'arm01',
+      'registry.arm-build01.arm-build.devcluster.openshift.com',
+    ],
+    [
+      'console-openshift-console.apps.multi-build01.arm-build.devcluster.openshift.com',
+      'multi01',
+      'registry.multi-build01.arm-build.devcluster.openshift.com',
+    ],
     ['console.svc.ci.openshift.org', null, null],
     ['console.build2.ci.openshift.org', null, null],
     ['example.com', null, null],
@@ -82,20 +190,29 @@ describe('clusters: console host → cluster', () => {
   });
 
   it('clusterNamed knows the table and any buildNN, but QCI is no cluster', () => {
-    expect(clusterNamed('build03')?.registry).toBe('registry.build03.ci.openshift.org');
-    expect(clusterNamed('Build42')?.registry).toBe('registry.build42.ci.openshift.org');
+    expect(clusterNamed('build03')?.registry).toBe(
+      'registry.build03.ci.openshift.org',
+    );
+    expect(clusterNamed('Build42')?.registry).toBe(
+      'registry.build42.ci.openshift.org',
+    );
     expect(clusterNamed('hosted-mgmt')?.registry).toBeNull();
     expect(clusterNamed('QCI')).toBeNull();
     expect(clusterNamed('build')).toBeNull();
   });
 
   it('the table keeps its order (QCI first)', () => {
-    expect(CLUSTERS.map((c) => c.cluster).slice(0, 3)).toEqual(['QCI', 'app.ci', 'build01']);
+    expect(CLUSTERS.map((c) => c.cluster).slice(0, 3)).toEqual([
+      'QCI',
+      'app.ci',
+      'build01',
+    ]);
   });
 });
 
 describe('resolveLogSource: every URL form maps to the raw build-log.txt', () => {
-  const urls = (s: LogSource) => (s.kind === 'url' ? s.candidates.map((c) => c.logUrl) : []);
+  const urls = (s: LogSource) =>
+    s.kind === 'url' ? s.candidates.map((c) => c.logUrl) : [];
   // input, the URLs tried in order
   const cases: [string, string[]][] = [
     [
@@ -115,21 +232,59 @@ describe('resolveLogSource: every URL form maps to the raw build-log.txt', () =>
     ],
     [
       `https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/gcs/test-platform-results-public/${PR_PATH}/`,
-      [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, 'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000'],
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+        'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000',
+      ],
     ],
     [
       `https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/gcs/test-platform-results-public/${PR_PATH}/artifacts/`,
-      [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, 'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000'],
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+        'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000',
+      ],
     ],
-    [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, 'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000']],
-    [`https://storage.cloud.google.com/test-platform-results-public/${PR_PATH}/build-log.txt`, [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, 'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000']],
-    [`${GCS}/test-platform-results-public/${PR_PATH}/artifacts/e2e-aws/ci-operator.log`, [`${GCS}/test-platform-results-public/${PR_PATH}/artifacts/e2e-aws/ci-operator.log`]],
-    [`gs://test-platform-results-public/${PR_PATH}`, [`${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`, 'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000']],
-    ['https://prow.ci.openshift.org/log?job=pull-ci-x-e2e&id=123', ['https://prow.ci.openshift.org/log?job=pull-ci-x-e2e&id=123']],
+    [
+      `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+        'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000',
+      ],
+    ],
+    [
+      `https://storage.cloud.google.com/test-platform-results-public/${PR_PATH}/build-log.txt`,
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+        'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000',
+      ],
+    ],
+    [
+      `${GCS}/test-platform-results-public/${PR_PATH}/artifacts/e2e-aws/ci-operator.log`,
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/artifacts/e2e-aws/ci-operator.log`,
+      ],
+    ],
+    [
+      `gs://test-platform-results-public/${PR_PATH}`,
+      [
+        `${GCS}/test-platform-results-public/${PR_PATH}/build-log.txt`,
+        'https://prow.ci.openshift.org/log?job=pull-ci-openshift-origin-master-e2e-aws&id=1790000000000000000',
+      ],
+    ],
+    [
+      'https://prow.ci.openshift.org/log?job=pull-ci-x-e2e&id=123',
+      ['https://prow.ci.openshift.org/log?job=pull-ci-x-e2e&id=123'],
+    ],
     // A bucket path that is not a job layout but names build-log.txt.
-    [`${GCS}/my-bucket/some/dir/build-log.txt`, [`${GCS}/my-bucket/some/dir/build-log.txt`]],
+    [
+      `${GCS}/my-bucket/some/dir/build-log.txt`,
+      [`${GCS}/my-bucket/some/dir/build-log.txt`],
+    ],
     // Test servers: a bare loopback URL is read as given.
-    ['http://127.0.0.1:8080/x/build-log.txt', ['http://127.0.0.1:8080/x/build-log.txt']],
+    [
+      'http://127.0.0.1:8080/x/build-log.txt',
+      ['http://127.0.0.1:8080/x/build-log.txt'],
+    ],
     ['http://[::1]:8080/log.txt', ['http://[::1]:8080/log.txt']],
   ];
   it.each(cases)('%s', (input, expected) => {
@@ -137,53 +292,117 @@ describe('resolveLogSource: every URL form maps to the raw build-log.txt', () =>
   });
 
   it('finished.json sits beside the log in each bucket; the live log has none', () => {
-    const s = resolveLogSource(`https://prow.ci.openshift.org/view/gs/test-platform-results/${PR_PATH}`);
-    expect(s.kind === 'url' && s.candidates.map((c) => [c.label, c.finishedUrl])).toEqual([
-      ['test-platform-results', `${GCS}/test-platform-results/${PR_PATH}/finished.json`],
-      ['test-platform-results-public', `${GCS}/test-platform-results-public/${PR_PATH}/finished.json`],
+    const s = resolveLogSource(
+      `https://prow.ci.openshift.org/view/gs/test-platform-results/${PR_PATH}`,
+    );
+    expect(
+      s.kind === 'url' && s.candidates.map((c) => [c.label, c.finishedUrl]),
+    ).toEqual([
+      [
+        'test-platform-results',
+        `${GCS}/test-platform-results/${PR_PATH}/finished.json`,
+      ],
+      [
+        'test-platform-results-public',
+        `${GCS}/test-platform-results-public/${PR_PATH}/finished.json`,
+      ],
       ['Prow live log', null],
     ]);
-    expect(s.kind === 'url' && s.job).toMatchObject({ type: 'presubmit', repo: 'openshift_origin', pr: 29000, name: 'pull-ci-openshift-origin-master-e2e-aws' });
+    expect(s.kind === 'url' && s.job).toMatchObject({
+      type: 'presubmit',
+      repo: 'openshift_origin',
+      pr: 29000,
+      name: 'pull-ci-openshift-origin-master-e2e-aws',
+    });
   });
 
   it('QCI_GCS_BASE_URL and QCI_PROW_BASE_URL move every fetch to a stand-in server', () => {
-    const opts = { gcsBaseUrl: 'http://127.0.0.1:9000/', prowBaseUrl: 'http://127.0.0.1:9001' };
-    expect(urls(resolveLogSource(`https://prow.ci.openshift.org/view/gs/test-platform-results/logs/job-a/42`, opts))).toEqual([
+    const opts = {
+      gcsBaseUrl: 'http://127.0.0.1:9000/',
+      prowBaseUrl: 'http://127.0.0.1:9001',
+    };
+    expect(
+      urls(
+        resolveLogSource(
+          `https://prow.ci.openshift.org/view/gs/test-platform-results/logs/job-a/42`,
+          opts,
+        ),
+      ),
+    ).toEqual([
       'http://127.0.0.1:9000/test-platform-results/logs/job-a/42/build-log.txt',
       'http://127.0.0.1:9000/test-platform-results-public/logs/job-a/42/build-log.txt',
       'http://127.0.0.1:9001/log?job=job-a&id=42',
     ]);
     // A URL on the stand-in is parsed like storage.googleapis.com.
-    const onStandIn = resolveLogSource('http://127.0.0.1:9000/test-platform-results/logs/job-a/42/build-log.txt', opts);
+    const onStandIn = resolveLogSource(
+      'http://127.0.0.1:9000/test-platform-results/logs/job-a/42/build-log.txt',
+      opts,
+    );
     expect(onStandIn.kind === 'url' && onStandIn.form).toBe('gcs');
-    expect(urls(onStandIn)[1]).toBe('http://127.0.0.1:9000/test-platform-results-public/logs/job-a/42/build-log.txt');
+    expect(urls(onStandIn)[1]).toBe(
+      'http://127.0.0.1:9000/test-platform-results-public/logs/job-a/42/build-log.txt',
+    );
   });
 
   it('parses every Prow layout', () => {
-    expect(parseJobPath('b', 'logs/periodic-x/9'.split('/'))?.job).toMatchObject({ type: 'periodic-or-postsubmit', name: 'periodic-x', buildId: '9', dir: 'logs/periodic-x/9' });
-    expect(parseJobPath('b', 'pr-logs/pull/batch/pull-ci-y/7'.split('/'))?.job).toMatchObject({ type: 'batch', name: 'pull-ci-y', buildId: '7' });
-    expect(parseJobPath('b', 'pr-logs/pull/25000/pull-ci-origin/8'.split('/'))?.job).toMatchObject({ type: 'presubmit', pr: 25000, repo: null, buildId: '8' });
-    expect(parseJobPath('b', 'pr-logs/pull/org_repo/12/job/8/artifacts'.split('/'))?.rest).toEqual(['artifacts']);
-    expect(parseJobPath('b', 'pr-logs/pull/org_repo/12/job'.split('/'))).toBeNull();
+    expect(
+      parseJobPath('b', 'logs/periodic-x/9'.split('/'))?.job,
+    ).toMatchObject({
+      type: 'periodic-or-postsubmit',
+      name: 'periodic-x',
+      buildId: '9',
+      dir: 'logs/periodic-x/9',
+    });
+    expect(
+      parseJobPath('b', 'pr-logs/pull/batch/pull-ci-y/7'.split('/'))?.job,
+    ).toMatchObject({ type: 'batch', name: 'pull-ci-y', buildId: '7' });
+    expect(
+      parseJobPath('b', 'pr-logs/pull/25000/pull-ci-origin/8'.split('/'))?.job,
+    ).toMatchObject({ type: 'presubmit', pr: 25000, repo: null, buildId: '8' });
+    expect(
+      parseJobPath('b', 'pr-logs/pull/org_repo/12/job/8/artifacts'.split('/'))
+        ?.rest,
+    ).toEqual(['artifacts']);
+    expect(
+      parseJobPath('b', 'pr-logs/pull/org_repo/12/job'.split('/')),
+    ).toBeNull();
     expect(parseJobPath('b', 'logs/job/not-a-number'.split('/'))).toBeNull();
   });
 
   it('stdin and files', () => {
     expect(resolveLogSource('-')).toEqual({ kind: 'stdin', input: '-' });
-    expect(resolveLogSource('./build-log.txt')).toEqual({ kind: 'file', input: './build-log.txt', path: './build-log.txt' });
-    expect(resolveLogSource('logs:with-colon.txt')).toMatchObject({ kind: 'file' });
+    expect(resolveLogSource('./build-log.txt')).toEqual({
+      kind: 'file',
+      input: './build-log.txt',
+      path: './build-log.txt',
+    });
+    expect(resolveLogSource('logs:with-colon.txt')).toMatchObject({
+      kind: 'file',
+    });
   });
 
   // input, words in the error
   const bad: [string, string][] = [
     ['https://example.com/build-log.txt', 'unknown host example.com'],
-    ['https://prow.example.org/view/gs/b/logs/j/1', 'unknown host prow.example.org'],
+    [
+      'https://prow.example.org/view/gs/b/logs/j/1',
+      'unknown host prow.example.org',
+    ],
     ['file:///tmp/build-log.txt', 'file: URLs are not read'],
-    ['ftp://storage.googleapis.com/test-platform-results/logs/j/1/build-log.txt', 'ftp: URLs are not supported'],
-    ['https://prow.ci.openshift.org/job-history/gs/test-platform-results/logs/j', 'is not a Prow job URL'],
+    [
+      'ftp://storage.googleapis.com/test-platform-results/logs/j/1/build-log.txt',
+      'ftp: URLs are not supported',
+    ],
+    [
+      'https://prow.ci.openshift.org/job-history/gs/test-platform-results/logs/j',
+      'is not a Prow job URL',
+    ],
     ['https://prow.ci.openshift.org/log?job=j', 'is not a Prow job URL'],
     [`${GCS}/test-platform-results/logs/j`, 'is not a Prow job path'],
-    ['https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/other', 'not a gcsweb job URL'],
+    [
+      'https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/other',
+      'not a gcsweb job URL',
+    ],
     ['https://', 'not a valid URL'],
     ['', 'SOURCE is empty'],
   ];
@@ -197,7 +416,9 @@ describe('resolveLogSource: every URL form maps to the raw build-log.txt', () =>
       resolveLogSource('file:///tmp/build-log.txt');
       expect.unreachable();
     } catch (error) {
-      expect((error as QciError).hint).toBe('pass the path itself: qci job-image /tmp/build-log.txt');
+      expect((error as QciError).hint).toBe(
+        'pass the path itself: qci job-image /tmp/build-log.txt',
+      );
       expect((error as QciError).exitCode).toBe(2);
     }
   });
@@ -211,7 +432,10 @@ describe('fetchRefusal: https to allowed hosts, http only to loopback', () => {
     ['http://localhost/x', null],
     ['http://[::1]:80/x', null],
     ['https://127.0.0.1:1234/x', null],
-    ['http://storage.googleapis.com/b/x', 'plain http is only used for loopback'],
+    [
+      'http://storage.googleapis.com/b/x',
+      'plain http is only used for loopback',
+    ],
     ['https://evil.example.com/x', 'is not a host qci reads job logs from'],
     ['ftp://127.0.0.1/x', 'ftp: URLs are not fetched'],
     ['file:///etc/passwd', 'file: URLs are not fetched'],
@@ -224,7 +448,11 @@ describe('fetchRefusal: https to allowed hosts, http only to loopback', () => {
 });
 
 // Feeds `text` to a scanner split at the given offsets.
-function scanChunks(bytes: Uint8Array, cuts: number[], indexOf?: BytesIndexOf): { line: NamespaceLine | null; scanner: NamespaceScanner } {
+function scanChunks(
+  bytes: Uint8Array,
+  cuts: number[],
+  indexOf?: BytesIndexOf,
+): { line: NamespaceLine | null; scanner: NamespaceScanner } {
   const scanner = new NamespaceScanner(indexOf);
   let line: NamespaceLine | null = null;
   let at = 0;
@@ -236,23 +464,32 @@ function scanChunks(bytes: Uint8Array, cuts: number[], indexOf?: BytesIndexOf): 
   return { line, scanner };
 }
 
-const bufferIndexOf: BytesIndexOf = (h, n, from) => Buffer.from(h.buffer, h.byteOffset, h.length).indexOf(n, from);
+const bufferIndexOf: BytesIndexOf = (h, n, from) =>
+  Buffer.from(h.buffer, h.byteOffset, h.length).indexOf(n, from);
 const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('NamespaceScanner: finds the line wherever the chunks split', () => {
   const variants: [string, string][] = [
     ['seed style, LF', `noise 1\nUsing something else\n${SEED}\nafter\n`],
     ['logrus, CRLF', `noise\r\n${LOGRUS}\r\nafter\r\n`],
-    ['ANSI colours', `\u001b[32mok\u001b[0m\n\u001b[36mINFO\u001b[0m[2024-05-01T12:00:00Z] Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti\nafter\n`],
+    [
+      'ANSI colours',
+      `\u001b[32mok\u001b[0m\n\u001b[36mINFO\u001b[0m[2024-05-01T12:00:00Z] Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti\nafter\n`,
+    ],
     ['last line, no newline', `noise\n${SEED}`],
     ['a false mention first', `echo "Using namespace Bad_Name"\n${SEED}\n`],
   ];
   for (const [name, text] of variants) {
     const bytes = enc(text);
     // The whole line, prefix included, exactly as a one-chunk read finds it.
-    const expected = parseNamespaceLine(text.split('\n').find((l) => l.includes('Using namespace http'))!);
+    const expected = parseNamespaceLine(
+      text.split('\n').find((l) => l.includes('Using namespace http'))!,
+    );
     expect(expected).not.toBeNull();
-    for (const [impl, indexOf] of [['plain', plainIndexOf], ['Buffer', bufferIndexOf]] as const) {
+    for (const [impl, indexOf] of [
+      ['plain', plainIndexOf],
+      ['Buffer', bufferIndexOf],
+    ] as const) {
       it(`${name} (${impl} search): every single split, and 1-byte chunks`, () => {
         for (let cut = 0; cut <= bytes.length; cut++) {
           const { line } = scanChunks(bytes, [cut], indexOf);
@@ -266,13 +503,19 @@ describe('NamespaceScanner: finds the line wherever the chunks split', () => {
 
   it('a line split over three chunks', () => {
     const bytes = enc(`x\n${SEED}\ny\n`);
-    expect(scanChunks(bytes, [5, 20, 60]).line?.consoleHost).toBe('console.build02.ci.openshift.org');
+    expect(scanChunks(bytes, [5, 20, 60]).line?.consoleHost).toBe(
+      'console.build02.ci.openshift.org',
+    );
   });
 
   it('keeps at most MAX_LINE_BYTES of a line that spans chunks', () => {
     const long = 'x'.repeat(MAX_LINE_BYTES * 3);
     const bytes = enc(`${long}\n${SEED}\n`);
-    const { line } = scanChunks(bytes, [1000, MAX_LINE_BYTES, MAX_LINE_BYTES * 2 + 5]);
+    const { line } = scanChunks(bytes, [
+      1000,
+      MAX_LINE_BYTES,
+      MAX_LINE_BYTES * 2 + 5,
+    ]);
     expect(line?.namespace).toBe('ci-op-2c2tvgti');
   });
 
@@ -284,9 +527,16 @@ describe('NamespaceScanner: finds the line wherever the chunks split', () => {
   });
 
   it('notices binary data, gzip and blank input', () => {
-    expect(scanChunks(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]), []).scanner.problem).toBe('binary');
-    expect(scanChunks(new Uint8Array([0x1f, 0x8b, 8, 0, 0]), []).scanner.problem).toBe('gzip');
-    expect(scanChunks(enc(`${SEED}\n`).subarray(0, 10), []).scanner.problem).toBeNull();
+    expect(
+      scanChunks(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]), []).scanner
+        .problem,
+    ).toBe('binary');
+    expect(
+      scanChunks(new Uint8Array([0x1f, 0x8b, 8, 0, 0]), []).scanner.problem,
+    ).toBe('gzip');
+    expect(
+      scanChunks(enc(`${SEED}\n`).subarray(0, 10), []).scanner.problem,
+    ).toBeNull();
     expect(scanChunks(enc(' \n\r\n\t'), [2]).scanner.sawText).toBe(false);
     expect(scanChunks(new Uint8Array(0), []).scanner.sawText).toBe(false);
   });
@@ -294,21 +544,45 @@ describe('NamespaceScanner: finds the line wherever the chunks split', () => {
 
 describe('freshness from finished.json', () => {
   const now = Date.UTC(2024, 4, 1, 15, 0, 0);
-  it('absent: running', () => expect(freshnessOf(null, now).state).toBe('running'));
+  it('absent: running', () =>
+    expect(freshnessOf(null, now).state).toBe('running'));
   it('finished 10 minutes ago: recent', () => {
-    const f = freshnessOf(JSON.stringify({ timestamp: now / 1000 - 600, passed: true, result: 'SUCCESS' }), now);
-    expect(f).toMatchObject({ state: 'recent', finishedAt: '2024-05-01T14:50:00Z', ageSeconds: 600, result: 'SUCCESS' });
+    const f = freshnessOf(
+      JSON.stringify({
+        timestamp: now / 1000 - 600,
+        passed: true,
+        result: 'SUCCESS',
+      }),
+      now,
+    );
+    expect(f).toMatchObject({
+      state: 'recent',
+      finishedAt: '2024-05-01T14:50:00Z',
+      ageSeconds: 600,
+      result: 'SUCCESS',
+    });
     expect(f.detail).toContain('50 min more');
   });
   it('finished 3 hours ago: expired, with the finish time', () => {
-    const f = freshnessOf(JSON.stringify({ timestamp: now / 1000 - 3 * 3600, passed: false }), now);
-    expect(f).toMatchObject({ state: 'expired', finishedAt: '2024-05-01T12:00:00Z', result: 'FAILURE' });
+    const f = freshnessOf(
+      JSON.stringify({ timestamp: now / 1000 - 3 * 3600, passed: false }),
+      now,
+    );
+    expect(f).toMatchObject({
+      state: 'expired',
+      finishedAt: '2024-05-01T12:00:00Z',
+      result: 'FAILURE',
+    });
     expect(f.detail).toContain('2024-05-01T12:00:00Z (3 h ago)');
     expect(f.detail).toContain('probably gone');
   });
   it('exactly one hour is still recent; a second more is not', () => {
-    expect(freshnessOf(JSON.stringify({ timestamp: now / 1000 - 3600 }), now).state).toBe('recent');
-    expect(freshnessOf(JSON.stringify({ timestamp: now / 1000 - 3601 }), now).state).toBe('expired');
+    expect(
+      freshnessOf(JSON.stringify({ timestamp: now / 1000 - 3600 }), now).state,
+    ).toBe('recent');
+    expect(
+      freshnessOf(JSON.stringify({ timestamp: now / 1000 - 3601 }), now).state,
+    ).toBe('expired');
   });
   it('broken finished.json: unknown', () => {
     expect(freshnessOf('{', now).state).toBe('unknown');
@@ -319,10 +593,26 @@ describe('freshness from finished.json', () => {
 
 describe('buildJobImage', () => {
   const source = resolveLogSource('./build-log.txt');
-  const read = { location: './build-log.txt', kind: 'file' as const, bucket: null, attempts: [], bytesRead: 10 };
+  const read = {
+    location: './build-log.txt',
+    kind: 'file' as const,
+    bucket: null,
+    attempts: [],
+    bytesRead: 10,
+  };
   const freshness = freshnessOf(null, 0);
-  const make = (line: string, extra: { tag?: string; clusterOverride?: string } = {}) =>
-    buildJobImage({ source, read, line: parseNamespaceLine(line)!, tag: extra.tag ?? 'src', clusterOverride: extra.clusterOverride, freshness });
+  const make = (
+    line: string,
+    extra: { tag?: string; clusterOverride?: string } = {},
+  ) =>
+    buildJobImage({
+      source,
+      read,
+      line: parseNamespaceLine(line)!,
+      tag: extra.tag ?? 'src',
+      clusterOverride: extra.clusterOverride,
+      freshness,
+    });
 
   it('the seed example: build02, ci-op-2c2tvgti, pipeline:src', () => {
     expect(make(SEED)).toMatchObject({
@@ -333,24 +623,40 @@ describe('buildJobImage', () => {
       pullSpec: 'registry.build02.ci.openshift.org/ci-op-2c2tvgti/pipeline:src',
       warnings: [],
     });
-    expect(make(SEED, { tag: 'bin' }).pullSpec).toBe('registry.build02.ci.openshift.org/ci-op-2c2tvgti/pipeline:bin');
+    expect(make(SEED, { tag: 'bin' }).pullSpec).toBe(
+      'registry.build02.ci.openshift.org/ci-op-2c2tvgti/pipeline:bin',
+    );
   });
 
   it('vsphere02: only vSphere administrators can pull', () => {
-    const image = make('Using namespace https://console-openshift-console.apps.build02.vmc.ci.openshift.org/k8s/cluster/projects/ci-op-v');
-    expect(image.pullSpec).toBe('registry.apps.build02.vmc.ci.openshift.org/ci-op-v/pipeline:src');
+    const image = make(
+      'Using namespace https://console-openshift-console.apps.build02.vmc.ci.openshift.org/k8s/cluster/projects/ci-op-v',
+    );
+    expect(image.pullSpec).toBe(
+      'registry.apps.build02.vmc.ci.openshift.org/ci-op-v/pipeline:src',
+    );
     expect(image.access).toContain('only vSphere administrators');
     expect(image.warnings.join()).toContain('only vSphere administrators');
   });
 
   it('no console host: cluster unknown, with how to find it; --cluster fills it in', () => {
     const image = make('Using namespace ci-op-bare');
-    expect(image).toMatchObject({ cluster: null, registry: null, pullSpec: null });
+    expect(image).toMatchObject({
+      cluster: null,
+      registry: null,
+      pullSpec: null,
+    });
     const error = missingPullSpecError(image)!;
     expect(error.message).toContain('cluster unknown');
     expect(error.hint).toContain('spec.cluster');
     expect(error.hint).toContain('--cluster');
-    expect(make('Using namespace ci-op-bare', { clusterOverride: 'build09' })).toMatchObject({ cluster: 'build09', clusterFrom: '--cluster', pullSpec: 'registry.build09.ci.openshift.org/ci-op-bare/pipeline:src' });
+    expect(
+      make('Using namespace ci-op-bare', { clusterOverride: 'build09' }),
+    ).toMatchObject({
+      cluster: 'build09',
+      clusterFrom: '--cluster',
+      pullSpec: 'registry.build09.ci.openshift.org/ci-op-bare/pipeline:src',
+    });
   });
 
   it('--cluster that disagrees with the log wins, with a warning', () => {
@@ -360,51 +666,108 @@ describe('buildJobImage', () => {
   });
 
   it('a cluster without a registry has no pull spec', () => {
-    const image = make('Using namespace ci-op-h', { clusterOverride: 'hosted-mgmt' });
+    const image = make('Using namespace ci-op-h', {
+      clusterOverride: 'hosted-mgmt',
+    });
     expect(image.pullSpec).toBeNull();
-    expect(missingPullSpecError(image)!.message).toContain('hosted-mgmt has no registry');
+    expect(missingPullSpecError(image)!.message).toContain(
+      'hosted-mgmt has no registry',
+    );
   });
 
   it('an unknown --cluster is a usage error', () => {
-    expect(() => make(SEED, { clusterOverride: 'mars01' })).toThrow('unknown cluster "mars01"');
+    expect(() => make(SEED, { clusterOverride: 'mars01' })).toThrow(
+      'unknown cluster "mars01"',
+    );
   });
 });
 
 describe('job-image settings', () => {
   it('defaults', () => {
-    expect(DEFAULT_SETTINGS).toMatchObject({ jobLogTimeout: 30, jobLogMaxBytes: 512 * 1024 * 1024, jobLogMaxRedirects: 5, gcsBaseUrl: 'https://storage.googleapis.com' });
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      jobLogTimeout: 30,
+      jobLogMaxBytes: 512 * 1024 * 1024,
+      jobLogMaxRedirects: 5,
+      gcsBaseUrl: 'https://storage.googleapis.com',
+    });
   });
 
   // env, flags, file, expected settings
-  const cases: [Record<string, string>, Record<string, unknown>, Record<string, unknown> | null, Record<string, unknown>][] = [
+  const cases: [
+    Record<string, string>,
+    Record<string, unknown>,
+    Record<string, unknown> | null,
+    Record<string, unknown>,
+  ][] = [
     [{ QCI_JOB_LOG_TIMEOUT: '0.5' }, {}, null, { jobLogTimeout: 0.5 }],
-    [{ QCI_JOB_LOG_TIMEOUT: '5' }, { jobLogTimeout: '7' }, null, { jobLogTimeout: 7 }],
+    [
+      { QCI_JOB_LOG_TIMEOUT: '5' },
+      { jobLogTimeout: '7' },
+      null,
+      { jobLogTimeout: 7 },
+    ],
     [{}, {}, { 'job-log-timeout': 12 }, { jobLogTimeout: 12 }],
-    [{ QCI_JOB_LOG_MAX_BYTES: '256M' }, {}, { 'job-log-max-bytes': '1G' }, { jobLogMaxBytes: 256 * 1024 * 1024 }],
+    [
+      { QCI_JOB_LOG_MAX_BYTES: '256M' },
+      {},
+      { 'job-log-max-bytes': '1G' },
+      { jobLogMaxBytes: 256 * 1024 * 1024 },
+    ],
     [{}, {}, { 'job-log-max-bytes': '1G' }, { jobLogMaxBytes: 1024 ** 3 }],
     [{}, { jobLogMaxBytes: '64KiB' }, null, { jobLogMaxBytes: 65536 }],
     [{ QCI_JOB_LOG_MAX_REDIRECTS: '0' }, {}, null, { jobLogMaxRedirects: 0 }],
-    [{ QCI_GCS_BASE_URL: 'http://127.0.0.1:8080' }, {}, null, { gcsBaseUrl: 'http://127.0.0.1:8080' }],
+    [
+      { QCI_GCS_BASE_URL: 'http://127.0.0.1:8080' },
+      {},
+      null,
+      { gcsBaseUrl: 'http://127.0.0.1:8080' },
+    ],
   ];
   it.each(cases)('env %j flags %j file %j', (env, flags, data, expected) => {
-    const { settings } = resolveSettings({ env, flags, ...(data ? { file: { path: '/c.yaml', data } } : {}) });
+    const { settings } = resolveSettings({
+      env,
+      flags,
+      ...(data ? { file: { path: '/c.yaml', data } } : {}),
+    });
     expect(settings).toMatchObject(expected);
   });
 
   const bad: [Parameters<typeof resolveSettings>[0], string][] = [
-    [{ env: { QCI_JOB_LOG_TIMEOUT: '0' } }, 'environment QCI_JOB_LOG_TIMEOUT=0: expected a number of seconds above 0'],
+    [
+      { env: { QCI_JOB_LOG_TIMEOUT: '0' } },
+      'environment QCI_JOB_LOG_TIMEOUT=0: expected a number of seconds above 0',
+    ],
     [{ env: { QCI_JOB_LOG_TIMEOUT: 'soon' } }, 'QCI_JOB_LOG_TIMEOUT=soon'],
-    [{ flags: { jobLogMaxBytes: '12' } }, 'option --max-bytes=12: expected a size of at least 1K'],
+    [
+      { flags: { jobLogMaxBytes: '12' } },
+      'option --max-bytes=12: expected a size of at least 1K',
+    ],
     [{ flags: { jobLogMaxRedirects: '1.5' } }, 'option --max-redirects=1.5'],
-    [{ file: { path: '/c.yaml', data: { 'job-log-max-bytes': 'lots' } } }, 'config file /c.yaml: job-log-max-bytes: expected a size'],
-    [{ env: { QCI_GCS_BASE_URL: 'storage.googleapis.com' } }, 'expected an http(s) URL'],
-    [{ file: { path: '/c.yaml', data: { 'job-log-timeot': 3 } } }, 'config file /c.yaml'],
+    [
+      { file: { path: '/c.yaml', data: { 'job-log-max-bytes': 'lots' } } },
+      'config file /c.yaml: job-log-max-bytes: expected a size',
+    ],
+    [
+      { env: { QCI_GCS_BASE_URL: 'storage.googleapis.com' } },
+      'expected an http(s) URL',
+    ],
+    [
+      { file: { path: '/c.yaml', data: { 'job-log-timeot': 3 } } },
+      'config file /c.yaml',
+    ],
   ];
   it.each(bad)('%j', (input, words) => {
     expect(() => resolveSettings(input)).toThrow(words);
   });
 
   it('parseSize', () => {
-    expect([parseSize('4096'), parseSize('1k'), parseSize('1.5M'), parseSize('2 GiB'), parseSize('x'), parseSize('-1')]).toEqual([4096, 1024, 1572864, 2 * 1024 ** 3, undefined, undefined]);
+    expect([
+      parseSize('4096'),
+      parseSize('1k'),
+      parseSize('1.5M'),
+      parseSize('2 GiB'),
+      parseSize('x'),
+      parseSize('-1'),
+    ]).toEqual([4096, 1024, 1572864, 2 * 1024 ** 3, undefined, undefined]);
   });
 });

@@ -27,7 +27,9 @@ function lines(yamlText: string, options: PromotionOptions = {}): string[] {
   return report.promoted.map((p) => `${p.imageStreamTag} → ${p.pullSpec}`);
 }
 function problems(yamlText: string, options: PromotionOptions = {}): string[] {
-  return run(yamlText, options).problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
+  return run(yamlText, options).problems.map(
+    (p) => `${formatPath(p.path)}: ${p.message}`,
+  );
 }
 
 const IMAGES = `
@@ -77,11 +79,17 @@ promotion:
   - namespace: my-organization
     tag: latest
 `),
-    ).toEqual([`my-organization/my-component:latest → ${Q}:my-organization_my-component_latest`]);
+    ).toEqual([
+      `my-organization/my-component:latest → ${Q}:my-organization_my-component_latest`,
+    ]);
   });
 
   it('optional images are not promoted', () => {
-    expect(lines(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`)).toEqual([
+    expect(
+      lines(
+        `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`,
+      ),
+    ).toEqual([
       `ocp/4.18:my-component → ${Q}:ocp_4.18_my-component`,
       `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator`,
     ]);
@@ -104,7 +112,9 @@ promotion:
       `ocp/4.18:my-component → ${Q}:ocp_4.18_my-component`,
       `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator`,
     ]);
-    expect(run(config).targets.map((t) => [t.path, t.disabled, t.promoted])).toEqual([
+    expect(
+      run(config).targets.map((t) => [t.path, t.disabled, t.promoted]),
+    ).toEqual([
       ['promotion.to[0]', false, 2],
       ['promotion.to[1]', false, 2],
       ['promotion.to[2]', true, 0],
@@ -162,12 +172,39 @@ zz_generated_metadata:
       my-repo-scripts: src
       my-component-e2e: my-component-e2e
 `);
-    expect(report.promoted.map((p) => [p.imageStreamTag, p.pullSpec, p.source, p.kind])).toEqual([
-      ['ocp/4.18:my-component', `${Q}:ocp_4.18_my-component`, 'my-component', 'image'],
+    expect(
+      report.promoted.map((p) => [
+        p.imageStreamTag,
+        p.pullSpec,
+        p.source,
+        p.kind,
+      ]),
+    ).toEqual([
+      [
+        'ocp/4.18:my-component',
+        `${Q}:ocp_4.18_my-component`,
+        'my-component',
+        'image',
+      ],
       // An optional image can still be promoted explicitly.
-      ['ocp/4.18:my-component-e2e', `${Q}:ocp_4.18_my-component-e2e`, 'my-component-e2e', 'additional'],
-      ['ocp/4.18:my-operator', `${Q}:ocp_4.18_my-operator`, 'my-operator', 'image'],
-      ['ocp/4.18:my-repo-scripts', `${Q}:ocp_4.18_my-repo-scripts`, 'src', 'additional'],
+      [
+        'ocp/4.18:my-component-e2e',
+        `${Q}:ocp_4.18_my-component-e2e`,
+        'my-component-e2e',
+        'additional',
+      ],
+      [
+        'ocp/4.18:my-operator',
+        `${Q}:ocp_4.18_my-operator`,
+        'my-operator',
+        'image',
+      ],
+      [
+        'ocp/4.18:my-repo-scripts',
+        `${Q}:ocp_4.18_my-repo-scripts`,
+        'src',
+        'additional',
+      ],
     ]);
   });
 
@@ -195,11 +232,23 @@ zz_generated_metadata:
   });
 
   it('tag_by_commit without a commit shows a placeholder that says so', () => {
-    const report = run(`${IMAGES}promotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    tag_by_commit: true\n`);
+    const report = run(
+      `${IMAGES}promotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    tag_by_commit: true\n`,
+    );
     const placeholders = report.promoted.filter((p) => p.placeholder);
-    expect(placeholders.map((p) => [p.imageStreamTag, p.pullSpec, p.kind])).toEqual([
-      [`my-org/my-component:${COMMIT_PLACEHOLDER}`, `${Q}:my-org_my-component_<commit-sha>`, 'commit'],
-      [`my-org/my-operator:${COMMIT_PLACEHOLDER}`, `${Q}:my-org_my-operator_<commit-sha>`, 'commit'],
+    expect(
+      placeholders.map((p) => [p.imageStreamTag, p.pullSpec, p.kind]),
+    ).toEqual([
+      [
+        `my-org/my-component:${COMMIT_PLACEHOLDER}`,
+        `${Q}:my-org_my-component_<commit-sha>`,
+        'commit',
+      ],
+      [
+        `my-org/my-operator:${COMMIT_PLACEHOLDER}`,
+        `${Q}:my-org_my-operator_<commit-sha>`,
+        'commit',
+      ],
     ]);
     expect(report.promoted.filter((p) => !p.placeholder)).toHaveLength(2);
   });
@@ -217,34 +266,53 @@ zz_generated_metadata:
   variant: okd
 `;
     const report = run(config);
-    expect(report.promoted.find((p) => p.kind === 'build-cache')).toMatchObject({
-      imageStreamTag: 'build-cache/openshift-my-repo:release-4.18-okd',
-      pullSpec: `${Q}:build-cache_openshift-my-repo_release-4.18-okd`,
-      source: 'bin',
-      image: 'bin',
-      target: null,
-    });
+    expect(report.promoted.find((p) => p.kind === 'build-cache')).toMatchObject(
+      {
+        imageStreamTag: 'build-cache/openshift-my-repo:release-4.18-okd',
+        pullSpec: `${Q}:build-cache_openshift-my-repo_release-4.18-okd`,
+        source: 'bin',
+        image: 'bin',
+        target: null,
+      },
+    );
     expect(report.promoted).toHaveLength(3);
   });
 
   it('the build cache without a variant, and not at all with disable_build_cache or without a promotion', () => {
-    const meta = 'zz_generated_metadata:\n  org: openshift\n  repo: my-repo\n  branch: main\n';
-    expect(lines(`${IMAGES}binary_build_commands: make\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n${meta}`)).toContain(
+    const meta =
+      'zz_generated_metadata:\n  org: openshift\n  repo: my-repo\n  branch: main\n';
+    expect(
+      lines(
+        `${IMAGES}binary_build_commands: make\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n${meta}`,
+      ),
+    ).toContain(
       `build-cache/openshift-my-repo:main → ${Q}:build-cache_openshift-my-repo_main`,
     );
     expect(
-      lines(`${IMAGES}binary_build_commands: make\npromotion:\n  disable_build_cache: true\n  to:\n  - name: "4.18"\n    namespace: ocp\n${meta}`),
-    ).toEqual([`ocp/4.18:my-component → ${Q}:ocp_4.18_my-component`, `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator`]);
+      lines(
+        `${IMAGES}binary_build_commands: make\npromotion:\n  disable_build_cache: true\n  to:\n  - name: "4.18"\n    namespace: ocp\n${meta}`,
+      ),
+    ).toEqual([
+      `ocp/4.18:my-component → ${Q}:ocp_4.18_my-component`,
+      `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator`,
+    ]);
     expect(lines(`${IMAGES}binary_build_commands: make\n${meta}`)).toEqual([]);
   });
 
   it('the build cache takes org/repo/branch from the openshift/release file name when the metadata is missing', () => {
     const config = `binary_build_commands: make\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`;
-    expect(lines(config, { sourcePath: 'ci-operator/config/openshift/my-repo/openshift-my-repo-release-4.18__okd.yaml' })).toEqual([
+    expect(
+      lines(config, {
+        sourcePath:
+          'ci-operator/config/openshift/my-repo/openshift-my-repo-release-4.18__okd.yaml',
+      }),
+    ).toEqual([
       `build-cache/openshift-my-repo:release-4.18-okd → ${Q}:build-cache_openshift-my-repo_release-4.18-okd`,
     ]);
     expect(problems(config, { sourcePath: 'somewhere/config.yaml' })).toEqual([
-      expect.stringMatching(/^binary_build_commands: ci-operator also promotes bin to build-cache.*zz_generated_metadata is missing/),
+      expect.stringMatching(
+        /^binary_build_commands: ci-operator also promotes bin to build-cache.*zz_generated_metadata is missing/,
+      ),
     ]);
   });
 
@@ -277,12 +345,23 @@ promotion:
   additional_images:
     my-repo-scripts: src
 `),
-    ).toEqual([`ocp/4.6:my-component → ${Q}:ocp_4.6_my-component`, `ocp/4.6:my-repo-scripts → ${Q}:ocp_4.6_my-repo-scripts`]);
-    expect(lines(`${IMAGES}promotion:\n  namespace: my-org\n  tag: latest\n  disabled: true\n`)).toEqual([]);
+    ).toEqual([
+      `ocp/4.6:my-component → ${Q}:ocp_4.6_my-component`,
+      `ocp/4.6:my-repo-scripts → ${Q}:ocp_4.6_my-repo-scripts`,
+    ]);
+    expect(
+      lines(
+        `${IMAGES}promotion:\n  namespace: my-org\n  tag: latest\n  disabled: true\n`,
+      ),
+    ).toEqual([]);
   });
 
   it('the same tag published by two targets is listed once', () => {
-    expect(lines(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n  - name: "4.18"\n    namespace: ocp\n    excluded_images: [my-operator]\n`)).toEqual([
+    expect(
+      lines(
+        `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n  - name: "4.18"\n    namespace: ocp\n    excluded_images: [my-operator]\n`,
+      ),
+    ).toEqual([
       `ocp/4.18:my-component → ${Q}:ocp_4.18_my-component`,
       `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator`,
     ]);
@@ -290,11 +369,21 @@ promotion:
 
   it('a config without promotion publishes nothing, and that is no problem', () => {
     const report = run(IMAGES);
-    expect(report).toEqual({ promoted: [], targets: [], problems: [], warnings: [] });
+    expect(report).toEqual({
+      promoted: [],
+      targets: [],
+      problems: [],
+      warnings: [],
+    });
   });
 
   it('uses the configured pull host', () => {
-    expect(lines(`${IMAGES}promotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    excluded_images: [my-operator]\n`, { pullHost: '127.0.0.1:5000' })).toEqual([
+    expect(
+      lines(
+        `${IMAGES}promotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    excluded_images: [my-operator]\n`,
+        { pullHost: '127.0.0.1:5000' },
+      ),
+    ).toEqual([
       'my-org/my-component:latest → 127.0.0.1:5000/openshift/ci:my-org_my-component_latest',
     ]);
   });
@@ -302,25 +391,41 @@ promotion:
 
 describe('problems name the field and never stop the rest', () => {
   it('a target without a namespace is skipped; the other targets still publish', () => {
-    const report = run(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n  - namespace: my-org\n    tag: latest\n    excluded_images: [my-operator]\n`);
-    expect(report.problems.map((p) => `${formatPath(p.path)}: ${p.message}`)).toEqual([
+    const report = run(
+      `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n  - namespace: my-org\n    tag: latest\n    excluded_images: [my-operator]\n`,
+    );
+    expect(
+      report.problems.map((p) => `${formatPath(p.path)}: ${p.message}`),
+    ).toEqual([
       'promotion.to[0].namespace: missing: a promotion target needs the namespace it publishes to',
     ]);
-    expect(report.promoted.map((p) => p.pullSpec)).toEqual([`${Q}:my-org_my-component_latest`]);
+    expect(report.promoted.map((p) => p.pullSpec)).toEqual([
+      `${Q}:my-org_my-component_latest`,
+    ]);
   });
 
   it('a promotion with no target at all', () => {
-    expect(problems(`${IMAGES}promotion:\n  excluded_images: [my-operator]\n`)).toEqual([
+    expect(
+      problems(`${IMAGES}promotion:\n  excluded_images: [my-operator]\n`),
+    ).toEqual([
       'promotion.namespace: missing: a promotion target needs the namespace it publishes to',
     ]);
-    expect(problems(`${IMAGES}promotion: {}\n`)).toEqual(['promotion: no promotion target: add promotion.to with a namespace and a name or tag']);
+    expect(problems(`${IMAGES}promotion: {}\n`)).toEqual([
+      'promotion: no promotion target: add promotion.to with a namespace and a name or tag',
+    ]);
   });
 
   it('both name and tag, or neither', () => {
-    expect(problems(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n    tag: latest\n`)).toEqual([
+    expect(
+      problems(
+        `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n    tag: latest\n`,
+      ),
+    ).toEqual([
       'promotion.to[0]: sets both name ("4.18") and tag ("latest"): set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG, not both',
     ]);
-    expect(problems(`${IMAGES}promotion:\n  to:\n  - namespace: ocp\n`)).toEqual([
+    expect(
+      problems(`${IMAGES}promotion:\n  to:\n  - namespace: ocp\n`),
+    ).toEqual([
       'promotion.to[0]: sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG',
     ]);
   });
@@ -336,7 +441,9 @@ promotion:
   - name: "4.18"
     namespace: ocp
 `);
-    expect(report.promoted.map((p) => p.pullSpec)).toEqual([`${Q}:ocp_4.18_short`]);
+    expect(report.promoted.map((p) => p.pullSpec)).toEqual([
+      `${Q}:ocp_4.18_short`,
+    ]);
     expect(report.problems).toHaveLength(1);
     expect(formatPath(report.problems[0]!.path)).toBe('images[0].to');
     expect(report.problems[0]!.message).toBe(
@@ -346,44 +453,82 @@ promotion:
 
   it('the length check also holds for tag_by_commit, with a 40-character commit in place of the placeholder', () => {
     const name = `c${'x'.repeat(80)}`; // my-org_ + 81 + _latest = 95 fits; my-org_ + 81 + _ + 40 = 129 does not
-    const report = run(`images:\n- to: ${name}\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    tag_by_commit: true\n`);
-    expect(report.promoted.map((p) => p.imageStreamTag)).toEqual([`my-org/${name}:latest`]);
-    expect(report.problems[0]!.message).toContain('is 129 characters with a 40-character commit');
+    const report = run(
+      `images:\n- to: ${name}\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n    tag_by_commit: true\n`,
+    );
+    expect(report.promoted.map((p) => p.imageStreamTag)).toEqual([
+      `my-org/${name}:latest`,
+    ]);
+    expect(report.problems[0]!.message).toContain(
+      'is 129 characters with a 40-character commit',
+    );
   });
 
   it('a tag whose pruning copy cannot exist is a warning', () => {
     const name = 'x'.repeat(100); // ocp_4.18_ + 100 = 109 characters, + 21 = 130
-    const report = run(`images:\n- to: ${name}\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`);
+    const report = run(
+      `images:\n- to: ${name}\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`,
+    );
     expect(report.problems).toEqual([]);
     expect(report.warnings[0]!.message).toContain('would be 130, over 128');
   });
 
   it('fields of the wrong type, with what was found; an unquoted 4.10 is the classic', () => {
-    expect(problems(`${IMAGES}promotion:\n  to:\n  - name: 4.10\n    namespace: ocp\n`)).toEqual([
+    expect(
+      problems(
+        `${IMAGES}promotion:\n  to:\n  - name: 4.10\n    namespace: ocp\n`,
+      ),
+    ).toEqual([
       'promotion.to[0].name: expected a string, got the number 4.1: quote the value in YAML so it stays a string',
     ]);
-    expect(problems(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n    disabled: "no"\n    excluded_images: my-operator\n`)).toEqual([
+    expect(
+      problems(
+        `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n    disabled: "no"\n    excluded_images: my-operator\n`,
+      ),
+    ).toEqual([
       'promotion.to[0].excluded_images: expected a list, got string',
       'promotion.to[0].disabled: expected true or false, got string',
     ]);
-    expect(problems(`images:\n- from: base\n- to: [x]\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`)).toEqual([
+    expect(
+      problems(
+        `images:\n- from: base\n- to: [x]\npromotion:\n  to:\n  - name: "4.18"\n    namespace: ocp\n`,
+      ),
+    ).toEqual([
       'images[0].to: is required',
       'images[1].to: expected a string, got a list',
     ]);
-    expect(problems(`${IMAGES}promotion:\n  to:\n    name: "4.18"\n`)).toEqual(['promotion.to: expected a list, got a mapping']);
-    expect(problems(`- a list\n`)).toEqual([': expected a mapping, got a list']);
+    expect(problems(`${IMAGES}promotion:\n  to:\n    name: "4.18"\n`)).toEqual([
+      'promotion.to: expected a list, got a mapping',
+    ]);
+    expect(problems(`- a list\n`)).toEqual([
+      ': expected a mapping, got a list',
+    ]);
   });
 
   it('names that cannot be image stream names or tags', () => {
-    expect(problems(`images:\n- to: My-Component\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n`)).toEqual([
+    expect(
+      problems(
+        `images:\n- to: My-Component\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n`,
+      ),
+    ).toEqual([
       'images[0].to: "My-Component" cannot be promoted to promotion.to[0] (it becomes an image stream name in my-org): image stream name "My-Component" has uppercase letters; names are lowercase (try "my-component")',
     ]);
-    expect(problems(`${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: My_Org\n`)[0]).toMatch(/^promotion\.to\[0\]\.namespace: namespace "My_Org" contains "_"/);
+    expect(
+      problems(
+        `${IMAGES}promotion:\n  to:\n  - name: "4.18"\n    namespace: My_Org\n`,
+      )[0],
+    ).toMatch(
+      /^promotion\.to\[0\]\.namespace: namespace "My_Org" contains "_"/,
+    );
   });
 
   it('warns about an excluded image the config does not build, and about fields promotion.to overrides', () => {
-    const report = run(`${IMAGES}promotion:\n  namespace: ocp\n  to:\n  - name: "4.18"\n    namespace: ocp\n    excluded_images: [my-operatr]\n`);
-    expect(report.warnings.map((w) => `${formatPath(w.path)}: ${w.message}`)).toEqual([
+    const report = run(
+      `${IMAGES}promotion:\n  namespace: ocp\n  to:\n  - name: "4.18"\n    namespace: ocp\n    excluded_images: [my-operatr]\n`,
+    );
+    expect(
+      report.warnings.map((w) => `${formatPath(w.path)}: ${w.message}`),
+    ).toEqual([
       'promotion.namespace: ignored: promotion.to is set, and ci-operator reads only the targets listed there',
       'promotion.to[0].excluded_images[0]: "my-operatr" is not an image this config builds',
     ]);
@@ -392,8 +537,19 @@ promotion:
 
 describe('helpers', () => {
   it.each([
-    ['ci-operator/config/openshift/my-repo/openshift-my-repo-main.yaml', { org: 'openshift', repo: 'my-repo', branch: 'main' }],
-    ['config/openshift-priv/installer/openshift-priv-installer-release-4.18__okd-scos.yml', { org: 'openshift-priv', repo: 'installer', branch: 'release-4.18', variant: 'okd-scos' }],
+    [
+      'ci-operator/config/openshift/my-repo/openshift-my-repo-main.yaml',
+      { org: 'openshift', repo: 'my-repo', branch: 'main' },
+    ],
+    [
+      'config/openshift-priv/installer/openshift-priv-installer-release-4.18__okd-scos.yml',
+      {
+        org: 'openshift-priv',
+        repo: 'installer',
+        branch: 'release-4.18',
+        variant: 'okd-scos',
+      },
+    ],
     ['my-repo/openshift-my-repo-main.yaml', null],
     ['openshift/my-repo/other-name.yaml', null],
   ])('metadataFromPath(%s)', (path, expected) => {
@@ -403,8 +559,14 @@ describe('helpers', () => {
   });
 
   it('tells ci-operator configs from other YAML', () => {
-    expect(looksLikeCiOperatorConfig(parse('build_root:\n  from_repository: true\n'))).toBe(true);
-    expect(looksLikeCiOperatorConfig(parse('presubmits:\n  openshift/foo: []\n'))).toBe(false);
+    expect(
+      looksLikeCiOperatorConfig(
+        parse('build_root:\n  from_repository: true\n'),
+      ),
+    ).toBe(true);
+    expect(
+      looksLikeCiOperatorConfig(parse('presubmits:\n  openshift/foo: []\n')),
+    ).toBe(false);
     expect(looksLikeCiOperatorConfig(parse('- a\n'))).toBe(false);
     expect(looksLikeCiOperatorConfig(null)).toBe(false);
   });

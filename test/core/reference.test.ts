@@ -14,18 +14,90 @@ const PROXY = 'quay-proxy.ci.openshift.org/openshift/ci';
 describe('parseReference: accepted forms', () => {
   // input, kind, namespace/name:tag, QCI pull spec, a warning that must appear (or null for none)
   const cases: [string, string, string, string, string | null][] = [
-    ['ocp/4.7:my-component', 'imagestreamtag', 'ocp/4.7:my-component', `${PROXY}:ocp_4.7_my-component`, null],
-    ['ci/ci-operator:latest', 'imagestreamtag', 'ci/ci-operator:latest', `${PROXY}:ci_ci-operator_latest`, null],
-    ['  ocp/4.7:cli  ', 'imagestreamtag', 'ocp/4.7:cli', `${PROXY}:ocp_4.7_cli`, null],
-    ['docker://ocp/4.7:cli', 'imagestreamtag', 'ocp/4.7:cli', `${PROXY}:ocp_4.7_cli`, null],
-    ['my-organization/my-component:latest', 'imagestreamtag', 'my-organization/my-component:latest', `${PROXY}:my-organization_my-component_latest`, null],
-    ['registry.ci.openshift.org/ocp/4.7:my-component', 'app-ci-registry', 'ocp/4.7:my-component', `${PROXY}:ocp_4.7_my-component`, 'internal registry'],
-    ['REGISTRY.CI.OPENSHIFT.ORG/ocp/4.7:cli', 'app-ci-registry', 'ocp/4.7:cli', `${PROXY}:ocp_4.7_cli`, 'internal registry'],
-    ['registry.svc.ci.openshift.org/ci/ci-operator:latest', 'decommissioned-registry', 'ci/ci-operator:latest', `${PROXY}:ci_ci-operator_latest`, 'decommissioned'],
-    ['quay.io/openshift/ci:ocp_4.7_my-component', 'qci-direct', 'ocp/4.7:my-component', `${PROXY}:ocp_4.7_my-component`, null],
-    ['quay-proxy.ci.openshift.org/openshift/ci:ci_ci-operator_latest', 'qci-proxy', 'ci/ci-operator:latest', `${PROXY}:ci_ci-operator_latest`, null],
-    ['quay.io/openshift/ci:ocp_4.18_base-rhel9', 'qci-direct', 'ocp/4.18:base-rhel9', `${PROXY}:ocp_4.18_base-rhel9`, null],
-    ['ocp/release:payload_images', 'imagestreamtag', 'ocp/release:payload_images', `${PROXY}:ocp_release_payload_images`, 'also reads as ocp/release_payload:images'],
+    [
+      'ocp/4.7:my-component',
+      'imagestreamtag',
+      'ocp/4.7:my-component',
+      `${PROXY}:ocp_4.7_my-component`,
+      null,
+    ],
+    [
+      'ci/ci-operator:latest',
+      'imagestreamtag',
+      'ci/ci-operator:latest',
+      `${PROXY}:ci_ci-operator_latest`,
+      null,
+    ],
+    [
+      '  ocp/4.7:cli  ',
+      'imagestreamtag',
+      'ocp/4.7:cli',
+      `${PROXY}:ocp_4.7_cli`,
+      null,
+    ],
+    [
+      'docker://ocp/4.7:cli',
+      'imagestreamtag',
+      'ocp/4.7:cli',
+      `${PROXY}:ocp_4.7_cli`,
+      null,
+    ],
+    [
+      'my-organization/my-component:latest',
+      'imagestreamtag',
+      'my-organization/my-component:latest',
+      `${PROXY}:my-organization_my-component_latest`,
+      null,
+    ],
+    [
+      'registry.ci.openshift.org/ocp/4.7:my-component',
+      'app-ci-registry',
+      'ocp/4.7:my-component',
+      `${PROXY}:ocp_4.7_my-component`,
+      'internal registry',
+    ],
+    [
+      'REGISTRY.CI.OPENSHIFT.ORG/ocp/4.7:cli',
+      'app-ci-registry',
+      'ocp/4.7:cli',
+      `${PROXY}:ocp_4.7_cli`,
+      'internal registry',
+    ],
+    [
+      'registry.svc.ci.openshift.org/ci/ci-operator:latest',
+      'decommissioned-registry',
+      'ci/ci-operator:latest',
+      `${PROXY}:ci_ci-operator_latest`,
+      'decommissioned',
+    ],
+    [
+      'quay.io/openshift/ci:ocp_4.7_my-component',
+      'qci-direct',
+      'ocp/4.7:my-component',
+      `${PROXY}:ocp_4.7_my-component`,
+      null,
+    ],
+    [
+      'quay-proxy.ci.openshift.org/openshift/ci:ci_ci-operator_latest',
+      'qci-proxy',
+      'ci/ci-operator:latest',
+      `${PROXY}:ci_ci-operator_latest`,
+      null,
+    ],
+    [
+      'quay.io/openshift/ci:ocp_4.18_base-rhel9',
+      'qci-direct',
+      'ocp/4.18:base-rhel9',
+      `${PROXY}:ocp_4.18_base-rhel9`,
+      null,
+    ],
+    [
+      'ocp/release:payload_images',
+      'imagestreamtag',
+      'ocp/release:payload_images',
+      `${PROXY}:ocp_release_payload_images`,
+      'also reads as ocp/release_payload:images',
+    ],
   ];
   it.each(cases)('%s', (input, kind, ist, spec, warning) => {
     const ref = parseReference(input);
@@ -38,15 +110,25 @@ describe('parseReference: accepted forms', () => {
   });
 
   it('maps to the authoritative quay.io form with --direct', () => {
-    expect(directSpecFor(parseReference('ocp/4.7:my-component'))).toBe('quay.io/openshift/ci:ocp_4.7_my-component');
+    expect(directSpecFor(parseReference('ocp/4.7:my-component'))).toBe(
+      'quay.io/openshift/ci:ocp_4.7_my-component',
+    );
   });
 
   it('uses the configured pull host, and recognises it as QCI input', () => {
     const ref = parseReference('ocp/4.7:cli');
-    expect(pullSpecFor(ref, '127.0.0.1:5000')).toBe('127.0.0.1:5000/openshift/ci:ocp_4.7_cli');
-    const back = parseReference('127.0.0.1:5000/openshift/ci:ocp_4.7_cli', { pullHost: '127.0.0.1:5000' });
+    expect(pullSpecFor(ref, '127.0.0.1:5000')).toBe(
+      '127.0.0.1:5000/openshift/ci:ocp_4.7_cli',
+    );
+    const back = parseReference('127.0.0.1:5000/openshift/ci:ocp_4.7_cli', {
+      pullHost: '127.0.0.1:5000',
+    });
     expect(back.kind).toBe('qci-proxy');
-    expect(back.imageStreamTag).toEqual({ namespace: 'ocp', name: '4.7', tag: 'cli' });
+    expect(back.imageStreamTag).toEqual({
+      namespace: 'ocp',
+      name: '4.7',
+      tag: 'cli',
+    });
   });
 
   it('keeps a QCI digest reference pullable through the proxy, with no image stream tag', () => {
@@ -58,13 +140,17 @@ describe('parseReference: accepted forms', () => {
   });
 
   it('reports an ambiguous reverse mapping instead of guessing', () => {
-    const ref = parseReference('quay.io/openshift/ci:ocp_release_payload_images');
+    const ref = parseReference(
+      'quay.io/openshift/ci:ocp_release_payload_images',
+    );
     expect(ref.imageStreamTag).toBeNull();
     expect(ref.candidates).toEqual([
       { namespace: 'ocp', name: 'release', tag: 'payload_images' },
       { namespace: 'ocp', name: 'release_payload', tag: 'images' },
     ]);
-    expect(ref.warnings[0]).toMatch(/ambiguous.*ocp\/release:payload_images or ocp\/release_payload:images/);
+    expect(ref.warnings[0]).toMatch(
+      /ambiguous.*ocp\/release:payload_images or ocp\/release_payload:images/,
+    );
     expect(pullSpecFor(ref)).toBe(`${PROXY}:ocp_release_payload_images`);
   });
 });
@@ -80,7 +166,11 @@ describe('parseReference: rejections say which part is wrong and why', () => {
     ['Ocp/4.7:cli', 'namespace', 'uppercase'],
     ['my_ns/foo:latest', 'namespace', 'contains "_"'],
     ['-ocp/foo:latest', 'namespace', 'DNS-1123'],
-    [`${'a'.repeat(64)}/foo:latest`, 'namespace', '64 characters; the limit is 63'],
+    [
+      `${'a'.repeat(64)}/foo:latest`,
+      'namespace',
+      '64 characters; the limit is 63',
+    ],
     ['ocp/My-Component:latest', 'name', 'uppercase'],
     ['ocp/foo--bar:latest', 'name', 'not valid'],
     ['ocp/foo:.hidden', 'tag', 'not valid'],
@@ -89,16 +179,36 @@ describe('parseReference: rejections say which part is wrong and why', () => {
     [`ocp/foo:${'t'.repeat(129)}`, 'tag', '129 characters'],
     [`ocp/foo:${long}`, 'qci-tag', '129 characters'],
     [`ocp/4.7@sha256:${'a'.repeat(64)}`, 'digest', 'has no QCI tag'],
-    [`registry.ci.openshift.org/ocp/4.7@sha256:${'a'.repeat(64)}`, 'digest', 'has no QCI tag'],
+    [
+      `registry.ci.openshift.org/ocp/4.7@sha256:${'a'.repeat(64)}`,
+      'digest',
+      'has no QCI tag',
+    ],
     ['ocp/4.7@sha256:xyz', 'digest', 'not a digest'],
     ['foo:latest', 'reference', 'got 1 part'],
     ['a/b/c:latest', 'reference', 'got 3 parts'],
-    ['docker.io/library/busybox:latest', 'registry', 'not a QCI or OpenShift CI registry'],
-    ['quay.io/openshift/origin:latest', 'reference', 'single repository openshift/ci'],
+    [
+      'docker.io/library/busybox:latest',
+      'registry',
+      'not a QCI or OpenShift CI registry',
+    ],
+    [
+      'quay.io/openshift/origin:latest',
+      'reference',
+      'single repository openshift/ci',
+    ],
     ['quay.io/openshift/ci', 'qci-tag', 'missing tag'],
     ['quay.io/openshift/ci:latest', 'qci-tag', 'does not read as NS_NAME_TAG'],
-    ['quay.io/openshift/ci:Ocp_4.7_cli', 'qci-tag', 'does not read as NS_NAME_TAG'],
-    ['quay.io/openshift/ci:20240101000000_prune_ocp_4.7_cli', 'qci-tag', 'pruning copy of ocp_4.7_cli'],
+    [
+      'quay.io/openshift/ci:Ocp_4.7_cli',
+      'qci-tag',
+      'does not read as NS_NAME_TAG',
+    ],
+    [
+      'quay.io/openshift/ci:20240101000000_prune_ocp_4.7_cli',
+      'qci-tag',
+      'pruning copy of ocp_4.7_cli',
+    ],
   ];
   it.each(cases)('%j', (input, part, words) => {
     let caught: unknown;
@@ -130,21 +240,43 @@ describe('parseReference: rejections say which part is wrong and why', () => {
 });
 
 // Generators for valid image stream tags, by the rules in REFERENCE §1.
-const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
+const alnum = fc.constantFrom(
+  ...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''),
+);
 const namespaceArb = fc
-  .tuple(alnum, fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'.split('')), maxLength: 20 }), alnum)
+  .tuple(
+    alnum,
+    fc.string({
+      unit: fc.constantFrom(
+        ...'abcdefghijklmnopqrstuvwxyz0123456789-'.split(''),
+      ),
+      maxLength: 20,
+    }),
+    alnum,
+  )
   .map(([a, mid, b]) => `${a}${mid}${b}`);
 const nameArb = fc
-  .array(fc.string({ unit: alnum, minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 })
+  .array(fc.string({ unit: alnum, minLength: 1, maxLength: 8 }), {
+    minLength: 1,
+    maxLength: 4,
+  })
   .chain((words) =>
-    fc.array(fc.constantFrom('.', '_', '-'), { minLength: words.length - 1, maxLength: words.length - 1 }).map((seps) =>
-      words.map((w, i) => (i === 0 ? w : `${seps[i - 1]}${w}`)).join(''),
-    ),
+    fc
+      .array(fc.constantFrom('.', '_', '-'), {
+        minLength: words.length - 1,
+        maxLength: words.length - 1,
+      })
+      .map((seps) =>
+        words.map((w, i) => (i === 0 ? w : `${seps[i - 1]}${w}`)).join(''),
+      ),
   );
 const tagArb = fc
   .tuple(
     fc.constantFrom(...'abcXYZ019_'.split('')),
-    fc.string({ unit: fc.constantFrom(...'abcXYZ019_.-'.split('')), maxLength: 30 }),
+    fc.string({
+      unit: fc.constantFrom(...'abcXYZ019_.-'.split('')),
+      maxLength: 30,
+    }),
   )
   .map(([a, rest]) => `${a}${rest}`);
 
@@ -156,10 +288,12 @@ describe('properties', () => {
         const back = parseReference(pullSpecFor(ref));
         expect(back.qciTag).toBe(qciTagFor({ namespace, name, tag }));
         expect(back.candidates).toContainEqual({ namespace, name, tag });
-        if (back.candidates.length === 1) expect(back.imageStreamTag).toEqual({ namespace, name, tag });
+        if (back.candidates.length === 1)
+          expect(back.imageStreamTag).toEqual({ namespace, name, tag });
         else expect(back.imageStreamTag).toBeNull();
         // Without "_" in name and tag the mapping is never ambiguous.
-        if (!name.includes('_') && !tag.includes('_')) expect(back.candidates).toHaveLength(1);
+        if (!name.includes('_') && !tag.includes('_'))
+          expect(back.candidates).toHaveLength(1);
       }),
       { numRuns: 2000 },
     );
@@ -167,24 +301,40 @@ describe('properties', () => {
 
   it('random strings never crash the parser: they parse or get a ReferenceError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(...'ab_/:.@-Aq1 '.split('')) }), fc.string({ unit: 'binary' })), (input) => {
-        try {
-          const ref = parseReference(input);
-          expect(pullSpecFor(ref)).toMatch(/^quay-proxy\.ci\.openshift\.org\/openshift\/ci[:@]/);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ReferenceError);
-          expect((error as Error).message.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: fc.constantFrom(...'ab_/:.@-Aq1 '.split('')) }),
+          fc.string({ unit: 'binary' }),
+        ),
+        (input) => {
+          try {
+            const ref = parseReference(input);
+            expect(pullSpecFor(ref)).toMatch(
+              /^quay-proxy\.ci\.openshift\.org\/openshift\/ci[:@]/,
+            );
+          } catch (error) {
+            expect(error).toBeInstanceOf(ReferenceError);
+            expect((error as Error).message.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   it('every candidate of a QCI tag rebuilds that QCI tag', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'ab_.-1'.split('')), maxLength: 20 }), (tag) => {
-        for (const c of imageStreamTagsForQciTag(tag)) expect(qciTagFor(c)).toBe(tag);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(...'ab_.-1'.split('')),
+          maxLength: 20,
+        }),
+        (tag) => {
+          for (const c of imageStreamTagsForQciTag(tag))
+            expect(qciTagFor(c)).toBe(tag);
+        },
+      ),
     );
   });
 });

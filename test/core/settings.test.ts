@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../src/core/settings.js';
 import { QciError } from '../../src/core/errors.js';
 
-const file = (data: unknown) => ({ path: '/home/u/.config/qci/config.yaml', data });
+const file = (data: unknown) => ({
+  path: '/home/u/.config/qci/config.yaml',
+  data,
+});
 
 describe('resolveSettings: precedence flag > environment > config file > default', () => {
   it('uses the defaults with no sources', () => {
@@ -14,10 +17,38 @@ describe('resolveSettings: precedence flag > environment > config file > default
   });
 
   // setting, file value, env value, flag value, expected value, expected source
-  const cases: [string, unknown, string | undefined, unknown, unknown, string][] = [
-    ['registry', '10.0.0.1:5000', undefined, undefined, '10.0.0.1:5000', 'config file'],
-    ['registry', '10.0.0.1:5000', '127.0.0.1:5000', undefined, '127.0.0.1:5000', 'environment'],
-    ['registry', '10.0.0.1:5000', '127.0.0.1:5000', 'localhost:6000', 'localhost:6000', 'flag'],
+  const cases: [
+    string,
+    unknown,
+    string | undefined,
+    unknown,
+    unknown,
+    string,
+  ][] = [
+    [
+      'registry',
+      '10.0.0.1:5000',
+      undefined,
+      undefined,
+      '10.0.0.1:5000',
+      'config file',
+    ],
+    [
+      'registry',
+      '10.0.0.1:5000',
+      '127.0.0.1:5000',
+      undefined,
+      '127.0.0.1:5000',
+      'environment',
+    ],
+    [
+      'registry',
+      '10.0.0.1:5000',
+      '127.0.0.1:5000',
+      'localhost:6000',
+      'localhost:6000',
+      'flag',
+    ],
     ['tlsVerify', false, undefined, undefined, false, 'config file'],
     ['tlsVerify', true, 'false', undefined, false, 'environment'],
     ['tlsVerify', undefined, 'false', 'true', true, 'flag'],
@@ -25,32 +56,74 @@ describe('resolveSettings: precedence flag > environment > config file > default
     ['context', 'from-file', 'app.ci', undefined, 'app.ci', 'environment'],
     ['engine', 'docker', undefined, undefined, 'docker', 'config file'],
     ['engine', 'docker', 'podman', undefined, 'podman', 'environment'],
-    ['platform', undefined, 'linux/arm64', 'linux/arm64/v8', 'linux/arm64/v8', 'flag'],
+    [
+      'platform',
+      undefined,
+      'linux/arm64',
+      'linux/arm64/v8',
+      'linux/arm64/v8',
+      'flag',
+    ],
   ];
-  const env = { registry: 'QCI_REGISTRY', tlsVerify: 'QCI_TLS_VERIFY', context: 'QCI_CONTEXT', engine: 'QCI_ENGINE', platform: 'QCI_PLATFORM' } as const;
-  const fileKey = { registry: 'registry', tlsVerify: 'tls-verify', context: 'context', engine: 'engine', platform: 'platform' } as const;
-  it.each(cases)('%s: file=%j env=%j flag=%j → %j', (key, fromFile, fromEnv, fromFlag, value, source) => {
-    const k = key as keyof typeof env;
-    const { settings, sources } = resolveSettings({
-      file: file(fromFile === undefined ? {} : { [fileKey[k]]: fromFile }),
-      env: { [env[k]]: fromEnv },
-      flags: { [k]: fromFlag },
-    });
-    expect(settings[k]).toBe(value);
-    expect(sources[k]).toBe(source);
-  });
+  const env = {
+    registry: 'QCI_REGISTRY',
+    tlsVerify: 'QCI_TLS_VERIFY',
+    context: 'QCI_CONTEXT',
+    engine: 'QCI_ENGINE',
+    platform: 'QCI_PLATFORM',
+  } as const;
+  const fileKey = {
+    registry: 'registry',
+    tlsVerify: 'tls-verify',
+    context: 'context',
+    engine: 'engine',
+    platform: 'platform',
+  } as const;
+  it.each(cases)(
+    '%s: file=%j env=%j flag=%j → %j',
+    (key, fromFile, fromEnv, fromFlag, value, source) => {
+      const k = key as keyof typeof env;
+      const { settings, sources } = resolveSettings({
+        file: file(fromFile === undefined ? {} : { [fileKey[k]]: fromFile }),
+        env: { [env[k]]: fromEnv },
+        flags: { [k]: fromFlag },
+      });
+      expect(settings[k]).toBe(value);
+      expect(sources[k]).toBe(source);
+    },
+  );
 });
 
 describe('resolveSettings: a bad value names its source', () => {
   const cases: [string, Parameters<typeof resolveSettings>[0], string][] = [
-    ['env registry with scheme', { env: { QCI_REGISTRY: 'https://quay.io' } }, 'environment QCI_REGISTRY=https://quay.io'],
-    ['env registry with path', { env: { QCI_REGISTRY: 'quay.io/openshift' } }, 'no scheme, no path'],
-    ['env tls', { env: { QCI_TLS_VERIFY: 'maybe' } }, 'environment QCI_TLS_VERIFY=maybe: expected true or false'],
-    ['env engine', { env: { QCI_ENGINE: 'cri-o' } }, 'environment QCI_ENGINE=cri-o'],
+    [
+      'env registry with scheme',
+      { env: { QCI_REGISTRY: 'https://quay.io' } },
+      'environment QCI_REGISTRY=https://quay.io',
+    ],
+    [
+      'env registry with path',
+      { env: { QCI_REGISTRY: 'quay.io/openshift' } },
+      'no scheme, no path',
+    ],
+    [
+      'env tls',
+      { env: { QCI_TLS_VERIFY: 'maybe' } },
+      'environment QCI_TLS_VERIFY=maybe: expected true or false',
+    ],
+    [
+      'env engine',
+      { env: { QCI_ENGINE: 'cri-o' } },
+      'environment QCI_ENGINE=cri-o',
+    ],
     ['env platform', { env: { QCI_PLATFORM: 'amd64' } }, 'expected OS/ARCH'],
     ['flag platform', { flags: { platform: 'x' } }, 'option --platform'],
     ['flag tls', { flags: { tlsVerify: 'nope' } }, 'option --tls-verify=nope'],
-    ['file unknown key', { file: file({ regsitry: 'x' }) }, 'config file /home/u/.config/qci/config.yaml'],
+    [
+      'file unknown key',
+      { file: file({ regsitry: 'x' }) },
+      'config file /home/u/.config/qci/config.yaml',
+    ],
     ['file wrong type', { file: file({ 'tls-verify': 'no' }) }, 'tls-verify'],
     ['file not a mapping', { file: file(['a']) }, 'config file'],
   ];
@@ -61,6 +134,11 @@ describe('resolveSettings: a bad value names its source', () => {
 
   it('a bad value in the file is reported even when the environment overrides that setting', () => {
     // A broken config file should not silently hide behind an environment variable.
-    expect(() => resolveSettings({ file: file({ engine: 'rkt' }), env: { QCI_ENGINE: 'podman' } })).toThrow('engine');
+    expect(() =>
+      resolveSettings({
+        file: file({ engine: 'rkt' }),
+        env: { QCI_ENGINE: 'podman' },
+      }),
+    ).toThrow('engine');
   });
 });

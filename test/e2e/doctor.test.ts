@@ -6,7 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -24,19 +31,32 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
   afterAll(async () => bed?.stop());
   afterEach(async () => pe?.stop());
 
-  const fresh = async () => (pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] }));
+  const fresh = async () =>
+    (pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] }));
   // The test registry speaks plain HTTP: QCI_TLS_VERIFY=false, as a user of a local registry would set.
   const qci = (args: string[], env: Record<string, string | undefined> = {}) =>
-    pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', KUBECONFIG: kubeconfig, ...env } });
+    pe.run(process.execPath, [QCI, ...args], {
+      env: {
+        QCI_REGISTRY: bed.proxy.host,
+        QCI_TLS_VERIFY: 'false',
+        KUBECONFIG: kubeconfig,
+        ...env,
+      },
+    });
 
   it("the seed's scenario: doctor names the file and the cause, --fix repairs it, a plain podman pull works", async () => {
     await fresh();
-    const stale = bed.appci.createToken(bed.user, { createdAt: new Date(Date.now() - 40 * 86_400_000) });
+    const stale = bed.appci.createToken(bed.user, {
+      createdAt: new Date(Date.now() - 40 * 86_400_000),
+    });
     mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
     writeFileSync(
       pe.authFiles.docker,
       JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) }, 'quay.io': { auth: b64('me:quay-secret') } },
+        auths: {
+          [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) },
+          'quay.io': { auth: b64('me:quay-secret') },
+        },
         credHelpers: { 'gcr.io': 'gcloud' },
         psFormat: 'table {{.ID}}',
       }),
@@ -50,22 +70,36 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
 
     const doctor = await qci(['doctor']);
     expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(1);
-    expect(doctor.stdout).toMatch(/✗ auth files\s+\S+ in ~\/\.docker\/config\.json holds an expired or revoked app\.ci token \(sha256~.{4}…\); podman and docker send it; `podman logout` does not remove it/);
-    expect(doctor.stdout).toContain(`fix: podman logout --authfile ~/.docker/config.json ${bed.proxy.host}`);
-    expect(doctor.stdout).toMatch(/✗ registry\s+\S+ rejects the credential podman sends/);
+    expect(doctor.stdout).toMatch(
+      /✗ auth files\s+\S+ in ~\/\.docker\/config\.json holds an expired or revoked app\.ci token \(sha256~.{4}…\); podman and docker send it; `podman logout` does not remove it/,
+    );
+    expect(doctor.stdout).toContain(
+      `fix: podman logout --authfile ~/.docker/config.json ${bed.proxy.host}`,
+    );
+    expect(doctor.stdout).toMatch(
+      /✗ registry\s+\S+ rejects the credential podman sends/,
+    );
     expect(doctor.stdout + doctor.stderr).not.toContain(stale);
     expect(doctor.stdout + doctor.stderr).not.toContain(bed.token);
 
     const fix = await qci(['doctor', '--fix']);
     expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
-    expect(fix.stderr).toMatch(/removed \S+ from ~\/\.docker\/config\.json \(backup: ~\/\.docker\/config\.json\.qci-backup-/);
-    expect(fix.stderr).toContain(`logged podman in to ${bed.proxy.host} as ${bed.user}`);
+    expect(fix.stderr).toMatch(
+      /removed \S+ from ~\/\.docker\/config\.json \(backup: ~\/\.docker\/config\.json\.qci-backup-/,
+    );
+    expect(fix.stderr).toContain(
+      `logged podman in to ${bed.proxy.host} as ${bed.user}`,
+    );
     expect(fix.stderr).toContain('healthy');
 
     const after = await pe.podman(['pull', bed.ref()]);
     expect(after.exitCode, after.stderr).toBe(0);
     const docker = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
-    expect(docker).toEqual({ auths: { 'quay.io': { auth: b64('me:quay-secret') } }, credHelpers: { 'gcr.io': 'gcloud' }, psFormat: 'table {{.ID}}' });
+    expect(docker).toEqual({
+      auths: { 'quay.io': { auth: b64('me:quay-secret') } },
+      credHelpers: { 'gcr.io': 'gcloud' },
+      psFormat: 'table {{.ID}}',
+    });
   });
 
   it('a healthy machine: exit 0, and --json gives the findings as data', async () => {
@@ -76,8 +110,26 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     const report = JSON.parse(doctor.stdout);
     expect(report.healthy).toBe(true);
     const ids = report.findings.map((f: { id: string }) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['engine.podman', 'kube.identity', 'kube.token', 'kube.access', 'auth.valid', 'registry.reachable', 'registry.credential']));
-    for (const f of report.findings) expect(Object.keys(f).sort()).toEqual(['autoFix', 'check', 'detail', 'fix', 'id', 'severity']);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'engine.podman',
+        'kube.identity',
+        'kube.token',
+        'kube.access',
+        'auth.valid',
+        'registry.reachable',
+        'registry.credential',
+      ]),
+    );
+    for (const f of report.findings)
+      expect(Object.keys(f).sort()).toEqual([
+        'autoFix',
+        'check',
+        'detail',
+        'fix',
+        'id',
+        'severity',
+      ]);
   });
 
   it("a token expiring within 3 days, REGISTRY_AUTH_FILE pointing nowhere, another user's credential", async () => {
@@ -85,21 +137,41 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     const soon = bed.appci.createToken(bed.user, { expiresIn: 86_400 });
     const otherToken = bed.appci.createToken('someone-else');
     mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-    writeFileSync(pe.authFiles.docker, JSON.stringify({ auths: { [bed.proxy.host]: { auth: b64(`someone-else:${otherToken}`) } } }));
-    const doctor = await qci(['doctor'], { KUBECONFIG: await bed.appci.kubeconfig({ token: soon }), REGISTRY_AUTH_FILE: `${pe.dir}/nope.json` });
+    writeFileSync(
+      pe.authFiles.docker,
+      JSON.stringify({
+        auths: {
+          [bed.proxy.host]: { auth: b64(`someone-else:${otherToken}`) },
+        },
+      }),
+    );
+    const doctor = await qci(['doctor'], {
+      KUBECONFIG: await bed.appci.kubeconfig({ token: soon }),
+      REGISTRY_AUTH_FILE: `${pe.dir}/nope.json`,
+    });
     expect(doctor.exitCode).toBe(1);
-    expect(doctor.stdout).toMatch(/! app\.ci\s+the app\.ci token sha256~.{4}… expires in (23|24) hours/);
-    expect(doctor.stdout).toContain(`REGISTRY_AUTH_FILE points at ${pe.dir}/nope.json, which does not exist`);
-    expect(doctor.stdout).toMatch(/! auth files\s+\S+ in ~\/\.docker\/config\.json holds another user's valid app\.ci token/);
+    expect(doctor.stdout).toMatch(
+      /! app\.ci\s+the app\.ci token sha256~.{4}… expires in (23|24) hours/,
+    );
+    expect(doctor.stdout).toContain(
+      `REGISTRY_AUTH_FILE points at ${pe.dir}/nope.json, which does not exist`,
+    );
+    expect(doctor.stdout).toMatch(
+      /! auth files\s+\S+ in ~\/\.docker\/config\.json holds another user's valid app\.ci token/,
+    );
     expect(doctor.stdout + doctor.stderr).not.toContain(otherToken);
   });
 
   it('a stopped registry is reported unreachable within the check timeout', async () => {
     await fresh();
     const started = Date.now();
-    const doctor = await qci(['doctor', '--timeout', '3'], { QCI_REGISTRY: '127.0.0.1:9' });
+    const doctor = await qci(['doctor', '--timeout', '3'], {
+      QCI_REGISTRY: '127.0.0.1:9',
+    });
     expect(doctor.exitCode).toBe(1);
-    expect(doctor.stdout).toContain('cannot reach 127.0.0.1:9: connection refused');
+    expect(doctor.stdout).toContain(
+      'cannot reach 127.0.0.1:9: connection refused',
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
@@ -113,15 +185,23 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     expect(login.exitCode, login.stderr).toBe(0);
     const healthy = await qci(['doctor', '--json'], env);
     expect(healthy.exitCode, healthy.stdout).toBe(0);
-    const ids = JSON.parse(healthy.stdout).findings.map((f: { id: string; severity: string }) => `${f.id}:${f.severity}`);
-    expect(ids).toEqual(expect.arrayContaining(['auth.helper:ok', 'registry.credential:ok']));
+    const ids = JSON.parse(healthy.stdout).findings.map(
+      (f: { id: string; severity: string }) => `${f.id}:${f.severity}`,
+    );
+    expect(ids).toEqual(
+      expect.arrayContaining(['auth.helper:ok', 'registry.credential:ok']),
+    );
     bed.appci.revokeToken(token);
     const broken = await qci(['doctor'], env);
     expect(broken.exitCode).toBe(1);
-    expect(broken.stdout).toMatch(/✗ auth files\s+.* sends \S+ to docker-credential-qci, which answers with the token of kube context "app\.ci" \(named app\.ci\) \(sha256~.{4}…\): it has expired or was revoked/);
+    expect(broken.stdout).toMatch(
+      /✗ auth files\s+.* sends \S+ to docker-credential-qci, which answers with the token of kube context "app\.ci" \(named app\.ci\) \(sha256~.{4}…\): it has expired or was revoked/,
+    );
     expect(broken.stdout + broken.stderr).not.toContain(token);
     const noBin = await qci(['doctor'], { KUBECONFIG: kc });
-    expect(noBin.stdout).toContain('docker-credential-qci, which is not on PATH');
+    expect(noBin.stdout).toContain(
+      'docker-credential-qci, which is not on PATH',
+    );
   });
 
   it('--explain decodes a pasted error without running checks', async () => {
@@ -129,8 +209,15 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     const text = `Error: initializing source docker://${bed.ref()}: unable to retrieve auth token: invalid username/password: unauthorized: authentication required`;
     const r = await qci(['doctor', '--explain', text, '--json']);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ cause: 'credentials-rejected', fix: 'qci doctor --fix' });
-    const missing = await qci(['doctor', '--explain', 'reading manifest x in y: manifest unknown: manifest unknown']);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      cause: 'credentials-rejected',
+      fix: 'qci doctor --fix',
+    });
+    const missing = await qci([
+      'doctor',
+      '--explain',
+      'reading manifest x in y: manifest unknown: manifest unknown',
+    ]);
     expect(missing.stdout).toContain('not a login problem');
   });
 });

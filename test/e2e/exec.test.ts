@@ -6,7 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -31,13 +38,21 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
   async function fresh(): Promise<void> {
     pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
     token = bed.appci.createToken(bed.user);
-    env = { KUBECONFIG: await bed.appci.kubeconfig({ token }), QCI_REGISTRY: bed.proxy.host };
+    env = {
+      KUBECONFIG: await bed.appci.kubeconfig({ token }),
+      QCI_REGISTRY: bed.proxy.host,
+    };
   }
-  const qci = (args: string[], options: { input?: string } = {}) => pe.run(process.execPath, [QCI, ...args], { env, ...options });
+  const qci = (args: string[], options: { input?: string } = {}) =>
+    pe.run(process.execPath, [QCI, ...args], { env, ...options });
   /** Temp dirs qci exec made (it uses $XDG_RUNTIME_DIR; TMPDIR is checked too). */
-  const leftovers = () => [pe.xdgRuntimeDir, pe.env.TMPDIR!].flatMap((d) => readdirSync(d).filter((n) => n.startsWith('qci-exec-')));
+  const leftovers = () =>
+    [pe.xdgRuntimeDir, pe.env.TMPDIR!].flatMap((d) =>
+      readdirSync(d).filter((n) => n.startsWith('qci-exec-')),
+    );
   /** No auth file anywhere podman or docker would read. */
-  const noAuthFiles = () => (Object.values(pe.authFiles) as string[]).filter((p) => existsSync(p));
+  const noAuthFiles = () =>
+    (Object.values(pe.authFiles) as string[]).filter((p) => existsSync(p));
 
   it('qci exec -- podman pull: pulls with the credential, leaves no auth file behind', async () => {
     await fresh();
@@ -46,10 +61,17 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/); // podman's own stdout, passed through
     expect(r.stderr).toContain('Writing manifest to image destination');
     expect(r.stdout + r.stderr).not.toContain(token);
-    expect(bed.proxy.requests.some((q) => q.path === '/v2/auth' && q.status === 200 && q.user === bed.user)).toBe(true);
+    expect(
+      bed.proxy.requests.some(
+        (q) => q.path === '/v2/auth' && q.status === 200 && q.user === bed.user,
+      ),
+    ).toBe(true);
     expect(leftovers()).toEqual([]);
     expect(noAuthFiles()).toEqual([]);
-    expect((await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout).toContain(bed.ref());
+    expect(
+      (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+        .stdout,
+    ).toContain(bed.ref());
     // Without qci exec the same pull has no credential: the test can tell.
     await pe.podmanOk(['rmi', bed.ref()]);
     const bare = await pe.podman(['pull', bed.ref()]);
@@ -58,13 +80,23 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
 
   it("what the command sees: a 0700 directory, a 0600 file holding only the QCI entry; stdin passes through; CMD's exit code is qci's", async () => {
     await fresh();
-    const script = 'stat -c "%a" "$DOCKER_CONFIG" "$REGISTRY_AUTH_FILE"; [ "$REGISTRY_AUTH_FILE" = "$DOCKER_CONFIG/config.json" ] && echo same; ls -A "$DOCKER_CONFIG"; cat "$REGISTRY_AUTH_FILE"; echo "$DOCKER_CONFIG" >&2; cat; exit 7';
-    const r = await qci(['exec', '--', 'sh', '-c', script], { input: 'from stdin\n' });
+    const script =
+      'stat -c "%a" "$DOCKER_CONFIG" "$REGISTRY_AUTH_FILE"; [ "$REGISTRY_AUTH_FILE" = "$DOCKER_CONFIG/config.json" ] && echo same; ls -A "$DOCKER_CONFIG"; cat "$REGISTRY_AUTH_FILE"; echo "$DOCKER_CONFIG" >&2; cat; exit 7';
+    const r = await qci(['exec', '--', 'sh', '-c', script], {
+      input: 'from stdin\n',
+    });
     expect(r.exitCode, r.stderr).toBe(7);
     const [dirMode, fileMode, same, listing, ...rest] = r.stdout.split('\n');
-    expect([dirMode, fileMode, same, listing]).toEqual(['700', '600', 'same', 'config.json']);
+    expect([dirMode, fileMode, same, listing]).toEqual([
+      '700',
+      '600',
+      'same',
+      'config.json',
+    ]);
     const body = rest.join('\n');
-    expect(JSON.parse(body.slice(0, body.lastIndexOf('}') + 1))).toEqual({ auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${token}`) } } });
+    expect(JSON.parse(body.slice(0, body.lastIndexOf('}') + 1))).toEqual({
+      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${token}`) } },
+    });
     expect(r.stdout.endsWith('from stdin\n')).toBe(true);
     const dir = r.stderr.trim().split('\n').at(-1)!;
     expect(dir.startsWith(`${pe.xdgRuntimeDir}/qci-exec-`)).toBe(true);
@@ -91,28 +123,57 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
   });
 
   /** Starts `qci exec -- podman pull` against a proxy that holds blobs back; resolves once podman is fetching them. */
-  async function slowPull(): Promise<{ qciProcess: ChildProcess; podmanPid: number; authFile: string; exited: Promise<{ code: number | null; signal: string | null; stderr: string }> }> {
+  async function slowPull(): Promise<{
+    qciProcess: ChildProcess;
+    podmanPid: number;
+    authFile: string;
+    exited: Promise<{
+      code: number | null;
+      signal: string | null;
+      stderr: string;
+    }>;
+  }> {
     bed.proxy.blobDelayMs = 60_000;
     bed.proxy.clearRequests();
-    const qciProcess = spawn(process.execPath, [QCI, 'exec', '--', 'podman', 'pull', bed.ref()], { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const qciProcess = spawn(
+      process.execPath,
+      [QCI, 'exec', '--', 'podman', 'pull', bed.ref()],
+      { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     qciProcess.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
-      qciProcess.on('close', (code, signal) => resolve({ code, signal, stderr })),
+    const exited = new Promise<{
+      code: number | null;
+      signal: string | null;
+      stderr: string;
+    }>((resolve) =>
+      qciProcess.on('close', (code, signal) =>
+        resolve({ code, signal, stderr }),
+      ),
     );
     const deadline = Date.now() + 30_000;
     while (!bed.proxy.requests.some((q) => q.path.includes('/blobs/'))) {
-      if (Date.now() > deadline) throw new Error(`podman never asked for a blob; qci said: ${stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`podman never asked for a blob; qci said: ${stderr}`);
       await sleep(50);
     }
     // The podman qci started: its parent is qci, and its environment names the temporary auth file.
     for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
       try {
-        const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+        const ppid = Number(
+          /^PPid:\s+(\d+)$/m.exec(
+            readFileSync(`/proc/${pid}/status`, 'utf8'),
+          )?.[1],
+        );
         if (ppid !== qciProcess.pid) continue;
-        const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-        const authFile = environ.find((e) => e.startsWith('REGISTRY_AUTH_FILE='))?.slice('REGISTRY_AUTH_FILE='.length);
-        if (authFile) return { qciProcess, podmanPid: Number(pid), authFile, exited };
+        const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split(
+          '\0',
+        );
+        const authFile = environ
+          .find((e) => e.startsWith('REGISTRY_AUTH_FILE='))
+          ?.slice('REGISTRY_AUTH_FILE='.length);
+        if (authFile)
+          return { qciProcess, podmanPid: Number(pid), authFile, exited };
       } catch {
         // gone while we looked
       }
@@ -137,36 +198,58 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
-  ] as const)('qci sent %s mid-pull: passes it on, podman stops, qci cleans up and exits 128+N', async (signal, exitCode) => {
-    await fresh();
-    const { qciProcess, podmanPid, authFile, exited } = await slowPull();
-    const started = Date.now();
-    qciProcess.kill(signal);
-    const { code, signal: qciSignal } = await exited;
-    expect(qciSignal).toBeNull(); // qci was not killed by it: it waited, cleaned up and exited
-    expect(code).toBe(exitCode);
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(existsSync(`/proc/${podmanPid}`)).toBe(false);
-    expect(existsSync(authFile)).toBe(false);
-    expect(leftovers()).toEqual([]);
-  });
+  ] as const)(
+    'qci sent %s mid-pull: passes it on, podman stops, qci cleans up and exits 128+N',
+    async (signal, exitCode) => {
+      await fresh();
+      const { qciProcess, podmanPid, authFile, exited } = await slowPull();
+      const started = Date.now();
+      qciProcess.kill(signal);
+      const { code, signal: qciSignal } = await exited;
+      expect(qciSignal).toBeNull(); // qci was not killed by it: it waited, cleaned up and exited
+      expect(code).toBe(exitCode);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(existsSync(`/proc/${podmanPid}`)).toBe(false);
+      expect(existsSync(authFile)).toBe(false);
+      expect(leftovers()).toEqual([]);
+    },
+  );
 
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
     ['SIGHUP', 129],
-  ] as const)('qci sent %s while a command that dies of it runs: 128+N, cleaned up', async (signal, code) => {
-    await fresh();
-    const qciProcess = spawn(process.execPath, [QCI, 'exec', '--', 'sh', '-c', 'echo "$REGISTRY_AUTH_FILE"; exec sleep 60'], { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    qciProcess.stdout!.on('data', (d) => (stdout += d));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => qciProcess.on('close', (c, s) => resolve({ code: c, signal: s })));
-    while (!stdout.includes('\n')) await sleep(20);
-    const authFile = stdout.trim();
-    expect(existsSync(authFile)).toBe(true);
-    qciProcess.kill(signal);
-    expect(await exited).toEqual({ code, signal: null });
-    expect(existsSync(authFile)).toBe(false);
-    expect(leftovers()).toEqual([]);
-  });
+  ] as const)(
+    'qci sent %s while a command that dies of it runs: 128+N, cleaned up',
+    async (signal, code) => {
+      await fresh();
+      const qciProcess = spawn(
+        process.execPath,
+        [
+          QCI,
+          'exec',
+          '--',
+          'sh',
+          '-c',
+          'echo "$REGISTRY_AUTH_FILE"; exec sleep 60',
+        ],
+        { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      qciProcess.stdout!.on('data', (d) => (stdout += d));
+      const exited = new Promise<{
+        code: number | null;
+        signal: string | null;
+      }>((resolve) =>
+        qciProcess.on('close', (c, s) => resolve({ code: c, signal: s })),
+      );
+      while (!stdout.includes('\n')) await sleep(20);
+      const authFile = stdout.trim();
+      expect(existsSync(authFile)).toBe(true);
+      qciProcess.kill(signal);
+      expect(await exited).toEqual({ code, signal: null });
+      expect(existsSync(authFile)).toBe(false);
+      expect(leftovers()).toEqual([]);
+    },
+  );
 });

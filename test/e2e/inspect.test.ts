@@ -9,27 +9,56 @@ import { request } from 'node:http';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_IMAGE_LABELS, TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  DEFAULT_IMAGE_LABELS,
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const ARM_LABELS = { 'io.openshift.build.commit.id': 'fedcba9876543210fedcba9876543210fedcba98', 'io.openshift.build.source-location': 'https://github.com/openshift/my-component-arm' };
+const ARM_LABELS = {
+  'io.openshift.build.commit.id': 'fedcba9876543210fedcba9876543210fedcba98',
+  'io.openshift.build.source-location':
+    'https://github.com/openshift/my-component-arm',
+};
 
 /** One request to the plain-HTTP backend registry (no auth). */
-function backend(bed: TestBed, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function backend(
+  bed: TestBed,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${bed.registry.url}${path}`, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      `${bed.registry.url}${path}`,
+      { method, headers },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+const ACCEPT =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
 describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
   let bed: TestBed;
@@ -39,12 +68,25 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
   let arm64: { digest: string; mediaType: string; size: number };
 
   beforeAll(async () => {
-    bed = await startTestBed({ tags: ['ocp_4.7_my-component'], denyMode: 'auth-401' });
+    bed = await startTestBed({
+      tags: ['ocp_4.7_my-component'],
+      denyMode: 'auth-401',
+    });
     // A two-platform OCI index under ocp_4.8_multi: the bed's image as linux/amd64, another as linux/arm64.
-    await bed.pushImage({ tags: ['arm-instance'], content: 'arm64 flavour\n', labels: ARM_LABELS });
+    await bed.pushImage({
+      tags: ['arm-instance'],
+      content: 'arm64 flavour\n',
+      labels: ARM_LABELS,
+    });
     const describe = async (tag: string) => {
-      const r = await backend(bed, 'GET', `/v2/openshift/ci/manifests/${tag}`, { Accept: ACCEPT });
-      return { digest: `sha256:${createHash('sha256').update(r.body).digest('hex')}`, mediaType: String(r.headers['content-type']), size: Buffer.byteLength(r.body) };
+      const r = await backend(bed, 'GET', `/v2/openshift/ci/manifests/${tag}`, {
+        Accept: ACCEPT,
+      });
+      return {
+        digest: `sha256:${createHash('sha256').update(r.body).digest('hex')}`,
+        mediaType: String(r.headers['content-type']),
+        size: Buffer.byteLength(r.body),
+      };
     };
     amd64 = await describe('ocp_4.7_my-component');
     arm64 = await describe('arm-instance');
@@ -53,10 +95,19 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
         { ...amd64, platform: { os: 'linux', architecture: 'amd64' } },
-        { ...arm64, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        {
+          ...arm64,
+          platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+        },
       ],
     });
-    const put = await backend(bed, 'PUT', '/v2/openshift/ci/manifests/ocp_4.8_multi', { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }, index);
+    const put = await backend(
+      bed,
+      'PUT',
+      '/v2/openshift/ci/manifests/ocp_4.8_multi',
+      { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+      index,
+    );
     expect(put.status, put.body).toBe(201);
     indexDigest = `sha256:${createHash('sha256').update(index).digest('hex')}`;
   });
@@ -68,19 +119,33 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
 
   async function loggedIn(): Promise<PodmanEnv> {
     pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    const login = await pe.podman(['login', '--password-stdin', '-u', bed.user, bed.proxy.host], { input: bed.token });
+    const login = await pe.podman(
+      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
+      { input: bed.token },
+    );
     expect(login.exitCode, login.stderr).toBe(0);
     return pe;
   }
   const qci = (args: string[], env: Record<string, string | undefined> = {}) =>
-    pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env } });
+    pe.run(process.execPath, [QCI, ...args], {
+      env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env },
+    });
   const skopeo = async (ref: string, extra: string[] = []) => {
-    const r = await pe.skopeo(['inspect', '--no-tags', ...extra, `docker://${ref}`]);
+    const r = await pe.skopeo([
+      'inspect',
+      '--no-tags',
+      ...extra,
+      `docker://${ref}`,
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as { Digest: string; Labels: Record<string, string>; Created: string };
+    return JSON.parse(r.stdout) as {
+      Digest: string;
+      Labels: Record<string, string>;
+      Created: string;
+    };
   };
 
-  it('agrees with skopeo inspect on digest and labels, with podman\'s credential, and never lists tags', async () => {
+  it("agrees with skopeo inspect on digest and labels, with podman's credential, and never lists tags", async () => {
     await loggedIn();
     bed.proxy.clearRequests();
     const r = await qci(['inspect', '--json', 'ocp/4.7:my-component']);
@@ -99,43 +164,105 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
       platform: 'linux/amd64',
       platformDigest: bed.image.digest,
       scheme: 'http',
-      credential: { source: 'auth-file', engine: 'podman', key: bed.proxy.host, file: pe.authFiles.xdgRuntime, user: bed.user },
+      credential: {
+        source: 'auth-file',
+        engine: 'podman',
+        key: bed.proxy.host,
+        file: pe.authFiles.xdgRuntime,
+        user: bed.user,
+      },
     });
     expect(report.size).toBeGreaterThan(0);
     expect(JSON.stringify(report)).not.toContain(bed.token);
-    expect(bed.proxy.requests.some((q) => q.path.includes('/tags/'))).toBe(false);
+    expect(bed.proxy.requests.some((q) => q.path.includes('/tags/'))).toBe(
+      false,
+    );
 
     // The same in words, on stdout.
-    const text = await qci(['inspect', `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`]);
+    const text = await qci([
+      'inspect',
+      `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
+    ]);
     expect(text.exitCode, text.stderr).toBe(0);
-    expect(text.stdout).toContain(`digest     ${bed.image.digest}  (image manifest)`);
+    expect(text.stdout).toContain(
+      `digest     ${bed.image.digest}  (image manifest)`,
+    );
     expect(text.stdout).toContain('platform   linux/amd64');
-    expect(text.stdout).toContain(`labels     io.openshift.build.commit.id=${DEFAULT_IMAGE_LABELS['io.openshift.build.commit.id']}`);
-    expect(text.stdout).toContain(`           io.openshift.build.source-location=${DEFAULT_IMAGE_LABELS['io.openshift.build.source-location']}`);
-    expect(text.stdout).toContain(`auth       ${bed.user} via ${bed.proxy.host} in ~/../run/containers/auth.json`.replace('~/../run', pe.xdgRuntimeDir));
+    expect(text.stdout).toContain(
+      `labels     io.openshift.build.commit.id=${DEFAULT_IMAGE_LABELS['io.openshift.build.commit.id']}`,
+    );
+    expect(text.stdout).toContain(
+      `           io.openshift.build.source-location=${DEFAULT_IMAGE_LABELS['io.openshift.build.source-location']}`,
+    );
+    expect(text.stdout).toContain(
+      `auth       ${bed.user} via ${bed.proxy.host} in ~/../run/containers/auth.json`.replace(
+        '~/../run',
+        pe.xdgRuntimeDir,
+      ),
+    );
 
     // By digest: the same image, its bytes checked against the digest asked for.
-    const byDigest = await qci(['inspect', '--json', `${bed.proxy.host}/openshift/ci@${bed.image.digest}`]);
+    const byDigest = await qci([
+      'inspect',
+      '--json',
+      `${bed.proxy.host}/openshift/ci@${bed.image.digest}`,
+    ]);
     expect(byDigest.exitCode, byDigest.stderr).toBe(0);
-    expect(JSON.parse(byDigest.stdout)).toMatchObject({ digest: bed.image.digest, reference: bed.image.digest, labels: DEFAULT_IMAGE_LABELS });
+    expect(JSON.parse(byDigest.stdout)).toMatchObject({
+      digest: bed.image.digest,
+      reference: bed.image.digest,
+      labels: DEFAULT_IMAGE_LABELS,
+    });
   });
 
-  it('an index: the index digest (as skopeo reports it), every platform\'s digest, and --platform picks the instance', async () => {
+  it("an index: the index digest (as skopeo reports it), every platform's digest, and --platform picks the instance", async () => {
     await loggedIn();
     const ref = bed.ref('ocp_4.8_multi');
-    const amd = JSON.parse((await qci(['inspect', '--json', 'ocp/4.8:multi'])).stdout);
+    const amd = JSON.parse(
+      (await qci(['inspect', '--json', 'ocp/4.8:multi'])).stdout,
+    );
     const theirsAmd = await skopeo(ref, ['--override-arch', 'amd64']);
     expect(amd.digest).toBe(indexDigest);
     expect(amd.digest).toBe(theirsAmd.Digest);
-    expect(amd).toMatchObject({ isIndex: true, mediaType: 'application/vnd.oci.image.index.v1+json', platform: 'linux/amd64', platformDigest: amd64.digest });
+    expect(amd).toMatchObject({
+      isIndex: true,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      platform: 'linux/amd64',
+      platformDigest: amd64.digest,
+    });
     expect(amd.platforms).toEqual([
-      { platform: 'linux/amd64', digest: amd64.digest, mediaType: amd64.mediaType, size: amd64.size },
-      { platform: 'linux/arm64/v8', digest: arm64.digest, mediaType: arm64.mediaType, size: arm64.size },
+      {
+        platform: 'linux/amd64',
+        digest: amd64.digest,
+        mediaType: amd64.mediaType,
+        size: amd64.size,
+      },
+      {
+        platform: 'linux/arm64/v8',
+        digest: arm64.digest,
+        mediaType: arm64.mediaType,
+        size: arm64.size,
+      },
     ]);
     expect(amd.labels).toEqual(theirsAmd.Labels);
 
-    const arm = JSON.parse((await qci(['inspect', '--json', '--platform', 'linux/arm64', 'ocp/4.8:multi'])).stdout);
-    const theirsArm = await skopeo(ref, ['--override-arch', 'arm64', '--override-variant', 'v8']);
+    const arm = JSON.parse(
+      (
+        await qci([
+          'inspect',
+          '--json',
+          '--platform',
+          'linux/arm64',
+          'ocp/4.8:multi',
+        ])
+      ).stdout,
+    );
+    const theirsArm = await skopeo(ref, [
+      '--override-arch',
+      'arm64',
+      '--override-variant',
+      'v8',
+    ]);
     expect(arm.digest).toBe(theirsArm.Digest);
     expect(arm.platformDigest).toBe(arm64.digest);
     expect(arm.labels).toEqual(theirsArm.Labels);
@@ -143,12 +270,23 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
 
     const text = await qci(['inspect', 'ocp/4.8:multi']);
     expect(text.stdout).toContain(`digest     ${indexDigest}  (image index)`);
-    expect(text.stdout).toContain(`platforms  linux/amd64     ${amd64.digest}  (shown below)`);
-    expect(text.stdout).toContain(`           linux/arm64/v8  ${arm64.digest}\n`);
+    expect(text.stdout).toContain(
+      `platforms  linux/amd64     ${amd64.digest}  (shown below)`,
+    );
+    expect(text.stdout).toContain(
+      `           linux/arm64/v8  ${arm64.digest}\n`,
+    );
 
-    const missing = await qci(['inspect', '--platform', 'linux/s390x', 'ocp/4.8:multi']);
+    const missing = await qci([
+      'inspect',
+      '--platform',
+      'linux/s390x',
+      'ocp/4.8:multi',
+    ]);
     expect(missing.exitCode).toBe(5);
-    expect(missing.stderr).toContain('has no linux/s390x image; it has linux/amd64, linux/arm64/v8');
+    expect(missing.stderr).toContain(
+      'has no linux/s390x image; it has linux/amd64, linux/arm64/v8',
+    );
   });
 
   it('a credential helper named in credHelpers is asked, as podman would', async () => {
@@ -156,26 +294,49 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     const bin = join(pe.dir, 'bin');
     mkdirSync(bin);
     const helper = join(bin, 'docker-credential-stubqci');
-    writeFileSync(helper, `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${bed.proxy.host}" ] && printf '{"ServerURL":"%s","Username":"helped","Secret":"%s"}' "$host" "${bed.token}" && exit 0\necho "credentials not found in native keychain"; exit 1\n`);
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${bed.proxy.host}" ] && printf '{"ServerURL":"%s","Username":"helped","Secret":"%s"}' "$host" "${bed.token}" && exit 0\necho "credentials not found in native keychain"; exit 1\n`,
+    );
     chmodSync(helper, 0o755);
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(pe.authFiles.xdgRuntime, JSON.stringify({ auths: {}, credHelpers: { [bed.proxy.host]: 'stubqci' } }));
+    writeFileSync(
+      pe.authFiles.xdgRuntime,
+      JSON.stringify({
+        auths: {},
+        credHelpers: { [bed.proxy.host]: 'stubqci' },
+      }),
+    );
     const env = { PATH: `${bin}:${pe.env.PATH}` };
     const r = await qci(['inspect', '--json', 'ocp/4.7:my-component'], env);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ digest: bed.image.digest, credential: { source: 'helper', helper: 'stubqci', user: 'helped' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      digest: bed.image.digest,
+      credential: { source: 'helper', helper: 'stubqci', user: 'helped' },
+    });
     expect(r.stdout + r.stderr).not.toContain(bed.token);
   });
 
   it.each([
-    ['no credential: podman would pull anonymously and be refused', async () => ({}), [] as string[], 3, /needs a login to read openshift\/ci, and podman has no credential for it[\s\S]*hint: qci login/],
+    [
+      'no credential: podman would pull anonymously and be refused',
+      async () => ({}),
+      [] as string[],
+      3,
+      /needs a login to read openshift\/ci, and podman has no credential for it[\s\S]*hint: qci login/,
+    ],
     [
       'an expired token in ~/.docker/config.json',
       async () => {
         const stale = bed.appci.createToken(bed.user);
         bed.appci.expireToken(stale);
         mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-        writeFileSync(pe.authFiles.docker, JSON.stringify({ auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } } }));
+        writeFileSync(
+          pe.authFiles.docker,
+          JSON.stringify({
+            auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+          }),
+        );
         return {};
       },
       [],
@@ -189,22 +350,42 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
         bed.appci.denyQciAccess('mallory');
         bed.proxy.setDenyMode('registry-403');
         mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-        writeFileSync(pe.authFiles.xdgRuntime, JSON.stringify({ auths: { [bed.proxy.host]: { auth: b64(`mallory:${t}`) } } }));
+        writeFileSync(
+          pe.authFiles.xdgRuntime,
+          JSON.stringify({
+            auths: { [bed.proxy.host]: { auth: b64(`mallory:${t}`) } },
+          }),
+        );
         return {};
       },
       [],
       4,
       /denied access to openshift\/ci/,
     ],
-    ['a tag that does not exist', async () => ({}), ['ocp/4.7:nope'], 5, /not found: \S+\/openshift\/ci has no tag ocp_4\.7_nope/],
-    ['an unreachable registry', async () => ({ QCI_REGISTRY: '127.0.0.1:1' }), ['quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_x'], 6, /cannot reach 127\.0\.0\.1:1: connection refused/],
+    [
+      'a tag that does not exist',
+      async () => ({}),
+      ['ocp/4.7:nope'],
+      5,
+      /not found: \S+\/openshift\/ci has no tag ocp_4\.7_nope/,
+    ],
+    [
+      'an unreachable registry',
+      async () => ({ QCI_REGISTRY: '127.0.0.1:1' }),
+      ['quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_x'],
+      6,
+      /cannot reach 127\.0\.0\.1:1: connection refused/,
+    ],
     ['a malformed reference', async () => ({}), ['ocp/4.7'], 2, /missing tag/],
   ])('%s', async (_name, setup, args, code, message) => {
     const needsLogin = code === 5;
     if (needsLogin) await loggedIn();
     else pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
     const env = await setup();
-    const r = await qci(['inspect', ...(args.length ? args : ['ocp/4.7:my-component'])], env);
+    const r = await qci(
+      ['inspect', ...(args.length ? args : ['ocp/4.7:my-component'])],
+      env,
+    );
     expect(r.exitCode, r.stderr).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');

@@ -5,7 +5,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -27,25 +34,48 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
   async function fresh() {
     pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
     log = `${pe.dir}/build-log.txt`;
-    writeFileSync(log, `2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/${NS}\n`);
+    writeFileSync(
+      log,
+      `2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/${NS}\n`,
+    );
   }
   const qci = (args: string[], env: Record<string, string | undefined>) =>
-    pe.run(process.execPath, [QCI, 'job-image', ...args], { env: { QCI_FARM_REGISTRY: bed.proxy.host, ...env } });
+    pe.run(process.execPath, [QCI, 'job-image', ...args], {
+      env: { QCI_FARM_REGISTRY: bed.proxy.host, ...env },
+    });
 
   it('--list lists the pipeline images through the build02 context', async () => {
     await fresh();
-    const r = await qci(['--list', log], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token, context: 'build02' }) });
+    const r = await qci(['--list', log], {
+      KUBECONFIG: await bed.appci.kubeconfig({
+        token: bed.token,
+        context: 'build02',
+      }),
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`${bed.proxy.host}/${NS}/pipeline:src\n${bed.proxy.host}/${NS}/pipeline:bin\n`);
+    expect(r.stdout).toBe(
+      `${bed.proxy.host}/${NS}/pipeline:src\n${bed.proxy.host}/${NS}/pipeline:bin\n`,
+    );
   });
 
   it('--pull logs in to the farm registry with that context token (on stdin) and pulls', async () => {
     await fresh();
-    const r = await qci(['--pull', '--tag', 'bin', log], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token, context: 'build02' }) });
+    const r = await qci(['--pull', '--tag', 'bin', log], {
+      KUBECONFIG: await bed.appci.kubeconfig({
+        token: bed.token,
+        context: 'build02',
+      }),
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`logged in to ${bed.proxy.host} as ${bed.user} (kube context "build02")`);
+    expect(r.stderr).toContain(
+      `logged in to ${bed.proxy.host} as ${bed.user} (kube context "build02")`,
+    );
     expect(r.stdout + r.stderr).not.toContain(bed.token);
-    const images = await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const images = await pe.podman([
+      'images',
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+    ]);
     expect(images.stdout).toContain(`${bed.proxy.host}/${NS}/pipeline:bin`);
   });
 
@@ -55,7 +85,12 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
     bed.appci.denyQciAccess('not-the-author');
     bed.proxy.setDenyMode('registry-403');
     try {
-      const r = await qci(['--pull', log], { KUBECONFIG: await bed.appci.kubeconfig({ token: t, context: 'build02' }) });
+      const r = await qci(['--pull', log], {
+        KUBECONFIG: await bed.appci.kubeconfig({
+          token: t,
+          context: 'build02',
+        }),
+      });
       expect(r.exitCode, r.stderr).toBe(4);
       expect(r.stderr).toContain("only the pull request's author may pull");
     } finally {
@@ -65,13 +100,28 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
 
   it('no build02 context: a clear error saying how to log in; a gone namespace: "probably gone"', async () => {
     await fresh();
-    const none = await qci(['--list', log], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token, context: 'app.ci' }) });
+    const none = await qci(['--list', log], {
+      KUBECONFIG: await bed.appci.kubeconfig({
+        token: bed.token,
+        context: 'app.ci',
+      }),
+    });
     expect(none.exitCode).toBe(3);
     expect(none.stderr).toContain('no kube context for build02');
     expect(none.stderr).toContain('https://console.build02.ci.openshift.org');
-    writeFileSync(log, '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-gone\n');
-    const gone = await qci(['--list', log], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token, context: 'build02' }) });
+    writeFileSync(
+      log,
+      '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-gone\n',
+    );
+    const gone = await qci(['--list', log], {
+      KUBECONFIG: await bed.appci.kubeconfig({
+        token: bed.token,
+        context: 'build02',
+      }),
+    });
     expect(gone.exitCode).toBe(5);
-    expect(gone.stderr).toContain('ci-op-gone has no pipeline image stream on build02: the namespace is probably gone');
+    expect(gone.stderr).toContain(
+      'ci-op-gone has no pipeline image stream on build02: the namespace is probably gone',
+    );
   });
 });

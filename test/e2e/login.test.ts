@@ -3,12 +3,26 @@
  * quay-proxy-like auth layer, and a fake app.ci API over HTTPS spoken to by @kubernetes/client-node.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireLock } from '../../src/auth/index.js';
 import { watchCommandLines } from './argv-watch.js';
-import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -25,18 +39,25 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
   afterEach(async () => pe?.stop());
 
   async function freshPodman(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host, `localhost:${bed.proxy.port}`] });
+    pe = await createPodmanEnv({
+      insecureRegistries: [bed.proxy.host, `localhost:${bed.proxy.port}`],
+    });
     return pe;
   }
 
   function qci(args: string[], env: Record<string, string | undefined> = {}) {
-    return pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, ...env } });
+    return pe.run(process.execPath, [QCI, ...args], {
+      env: { QCI_REGISTRY: bed.proxy.host, ...env },
+    });
   }
 
   /** Every auth file podman or docker reads, as bytes (null when absent): "no file is changed" checks. */
   function snapshot(): Record<string, string | null> {
     return Object.fromEntries(
-      Object.values(pe.authFiles).map((p: string) => [p, existsSync(p) ? readFileSync(p, 'utf8') : null]),
+      Object.values(pe.authFiles).map((p: string) => [
+        p,
+        existsSync(p) ? readFileSync(p, 'utf8') : null,
+      ]),
     );
   }
 
@@ -53,10 +74,14 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const seen = await watch.stop();
 
     expect(login.exitCode, login.stderr).toBe(0);
-    expect([...seen].some((c) => c.includes('podman login --password-stdin'))).toBe(true);
+    expect(
+      [...seen].some((c) => c.includes('podman login --password-stdin')),
+    ).toBe(true);
     for (const cmdline of seen) expect(cmdline).not.toContain(bed.token);
     expect(login.stdout + login.stderr).not.toContain(bed.token);
-    expect(login.stderr).toContain(`Logged in to ${bed.proxy.host} as ${bed.user} (podman)`);
+    expect(login.stderr).toContain(
+      `Logged in to ${bed.proxy.host} as ${bed.user} (podman)`,
+    );
     expect(login.stderr).toContain(`credential in ${pe.authFiles.xdgRuntime}`);
     expect(login.stderr).toMatch(/token expires in 2[78] days/);
     expect(statSync(pe.authFiles.xdgRuntime).mode & 0o777).toBe(0o600);
@@ -65,7 +90,13 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(pull.exitCode, pull.stderr).toBe(0);
 
     const json = await qci(['login', '--json'], { KUBECONFIG: kubeconfig });
-    expect(JSON.parse(json.stdout)).toMatchObject({ registry: bed.proxy.host, user: bed.user, engine: 'podman', authFile: pe.authFiles.xdgRuntime, warnings: [] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      registry: bed.proxy.host,
+      user: bed.user,
+      engine: 'podman',
+      authFile: pe.authFiles.xdgRuntime,
+      warnings: [],
+    });
   });
 
   it('a stale token in ~/.docker/config.json: whoami names it, logout removes it and keeps the rest, login makes pulls work', async () => {
@@ -74,7 +105,10 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const stale = bed.appci.createToken(bed.user);
     bed.appci.expireToken(stale);
     writeJson(pe.authFiles.docker, {
-      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) }, 'other.example.com': { auth: b64('someone:keep-me') } },
+      auths: {
+        [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) },
+        'other.example.com': { auth: b64('someone:keep-me') },
+      },
       psFormat: 'table {{.ID}}',
       HttpHeaders: { 'User-Agent': 'test' },
     });
@@ -85,25 +119,51 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
 
     const whoami = await qci(['whoami'], { KUBECONFIG: kubeconfig });
     expect(whoami.exitCode).toBe(3);
-    expect(whoami.stdout).toMatch(/podman\s+✗ 4\.3\.1; uses \S+ in ~\/\.docker\/config\.json: an expired or revoked app\.ci token/);
+    expect(whoami.stdout).toMatch(
+      /podman\s+✗ 4\.3\.1; uses \S+ in ~\/\.docker\/config\.json: an expired or revoked app\.ci token/,
+    );
     expect(whoami.stdout + whoami.stderr).not.toContain(stale);
-    const whoamiJson = JSON.parse((await qci(['whoami', '--json'], { KUBECONFIG: kubeconfig })).stdout);
-    expect(whoamiJson.engines[0]).toMatchObject({ engine: 'podman', state: 'expired', file: pe.authFiles.docker });
+    const whoamiJson = JSON.parse(
+      (await qci(['whoami', '--json'], { KUBECONFIG: kubeconfig })).stdout,
+    );
+    expect(whoamiJson.engines[0]).toMatchObject({
+      engine: 'podman',
+      state: 'expired',
+      file: pe.authFiles.docker,
+    });
 
     const dry = await qci(['logout', '--dry-run']);
-    expect(dry.stderr).toContain(`would remove ${bed.proxy.host} from ~/.docker/config.json`);
-    expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths[bed.proxy.host]).toBeDefined();
+    expect(dry.stderr).toContain(
+      `would remove ${bed.proxy.host} from ~/.docker/config.json`,
+    );
+    expect(
+      JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths[
+        bed.proxy.host
+      ],
+    ).toBeDefined();
 
     const logout = await qci(['logout']);
     expect(logout.exitCode, logout.stderr).toBe(0);
-    expect(logout.stderr).toMatch(new RegExp(`removed ${bed.proxy.host.replace(/\./g, '\\.')} from ~/\\.docker/config\\.json \\(backup: ~/\\.docker/config\\.json\\.qci-backup-`));
+    expect(logout.stderr).toMatch(
+      new RegExp(
+        `removed ${bed.proxy.host.replace(/\./g, '\\.')} from ~/\\.docker/config\\.json \\(backup: ~/\\.docker/config\\.json\\.qci-backup-`,
+      ),
+    );
     const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
-    expect(after.auths).toEqual({ 'other.example.com': { auth: b64('someone:keep-me') } });
+    expect(after.auths).toEqual({
+      'other.example.com': { auth: b64('someone:keep-me') },
+    });
     expect(after.psFormat).toBe('table {{.ID}}');
     expect(after.HttpHeaders).toEqual({ 'User-Agent': 'test' });
-    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) => n.startsWith('config.json.qci-backup-'));
+    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) =>
+      n.startsWith('config.json.qci-backup-'),
+    );
     expect(backups).toHaveLength(1);
-    expect(JSON.parse(readFileSync(join(dirname(pe.authFiles.docker), backups[0]!), 'utf8')).auths[bed.proxy.host]).toBeDefined();
+    expect(
+      JSON.parse(
+        readFileSync(join(dirname(pe.authFiles.docker), backups[0]!), 'utf8'),
+      ).auths[bed.proxy.host],
+    ).toBeDefined();
 
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
@@ -115,16 +175,25 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     await freshPodman();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     const old = bed.appci.createToken(bed.user);
-    writeJson(pe.authFiles.docker, { auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${old}`) } } });
+    writeJson(pe.authFiles.docker, {
+      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${old}`) } },
+    });
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
-    expect(login.stderr).toContain('~/.docker/config.json holds an older QCI credential');
-    expect(login.stderr).toContain(`podman logout --authfile ~/.docker/config.json ${bed.proxy.host}`);
+    expect(login.stderr).toContain(
+      '~/.docker/config.json holds an older QCI credential',
+    );
+    expect(login.stderr).toContain(
+      `podman logout --authfile ~/.docker/config.json ${bed.proxy.host}`,
+    );
     expect(login.stderr).not.toContain(old);
   });
 
   it('DOCKER_CONFIG with podman < 4.8: keys podman login drops are put back, and the old file is kept', async () => {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host], dockerConfig: true });
+    pe = await createPodmanEnv({
+      insecureRegistries: [bed.proxy.host],
+      dockerConfig: true,
+    });
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     writeJson(pe.authFiles.docker, {
       auths: { 'other.example.com': { auth: b64('a:b') } },
@@ -134,14 +203,26 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     });
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
-    expect(login.stderr).toContain("credential in ~/.docker/config.json");
-    expect(login.stderr).toMatch(/rewrote \S+ without credsStore, HttpHeaders, psFormat; qci put them back/);
+    expect(login.stderr).toContain('credential in ~/.docker/config.json');
+    expect(login.stderr).toMatch(
+      /rewrote \S+ without credsStore, HttpHeaders, psFormat; qci put them back/,
+    );
     const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
-    expect(after).toMatchObject({ credsStore: 'secretservice', HttpHeaders: { 'User-Agent': 'kept' }, psFormat: 'table {{.ID}}' });
-    expect(Object.keys(after.auths).sort()).toEqual([bed.proxy.host, 'other.example.com'].sort());
-    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) => n.startsWith('config.json.qci-backup-'));
+    expect(after).toMatchObject({
+      credsStore: 'secretservice',
+      HttpHeaders: { 'User-Agent': 'kept' },
+      psFormat: 'table {{.ID}}',
+    });
+    expect(Object.keys(after.auths).sort()).toEqual(
+      [bed.proxy.host, 'other.example.com'].sort(),
+    );
+    const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) =>
+      n.startsWith('config.json.qci-backup-'),
+    );
     expect(backups.length).toBeGreaterThan(0);
-    expect(statSync(join(dirname(pe.authFiles.docker), backups[0]!)).mode & 0o777).toBe(0o600);
+    expect(
+      statSync(join(dirname(pe.authFiles.docker), backups[0]!)).mode & 0o777,
+    ).toBe(0o600);
   });
 
   it('two qci logins at once leave a valid file holding both results', async () => {
@@ -149,7 +230,11 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     const hosts = [bed.proxy.host, `localhost:${bed.proxy.port}`];
     for (let round = 0; round < 3; round++) {
-      const results = await Promise.all(hosts.map((host) => qci(['login'], { KUBECONFIG: kubeconfig, QCI_REGISTRY: host })));
+      const results = await Promise.all(
+        hosts.map((host) =>
+          qci(['login'], { KUBECONFIG: kubeconfig, QCI_REGISTRY: host }),
+        ),
+      );
       for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
       const file = JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8'));
       expect(Object.keys(file.auths).sort()).toEqual([...hosts].sort());
@@ -163,14 +248,20 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
     const held = await acquireLock(pe.authFiles.xdgRuntime);
     let finished = false;
-    const login = qci(['login'], { KUBECONFIG: kubeconfig }).finally(() => (finished = true));
+    const login = qci(['login'], { KUBECONFIG: kubeconfig }).finally(
+      () => (finished = true),
+    );
     await new Promise((r) => setTimeout(r, 2000));
     expect(finished).toBe(false);
     expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
     await held.release();
     const result = await login;
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8')).auths[bed.proxy.host]).toBeDefined();
+    expect(
+      JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8')).auths[
+        bed.proxy.host
+      ],
+    ).toBeDefined();
   });
 
   it('corrupt JSON in an auth file: a clear error with its path, and the file is left byte for byte', async () => {
@@ -190,16 +281,31 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
   });
 
   // Each failure: the exit code, words of the message, and no auth file touched.
-  const failures: [string, (bed: TestBed) => Promise<Record<string, string>>, number, RegExp][] = [
+  const failures: [
+    string,
+    (bed: TestBed) => Promise<Record<string, string>>,
+    number,
+    RegExp,
+  ][] = [
     [
       'a kubeconfig without an app.ci context',
-      async (b) => ({ KUBECONFIG: await b.appci.kubeconfig({ token: b.token, context: 'build02' }) }),
+      async (b) => ({
+        KUBECONFIG: await b.appci.kubeconfig({
+          token: b.token,
+          context: 'build02',
+        }),
+      }),
       3,
       /no app\.ci context: .*contexts in the kubeconfig: build02 \(https:\/\/127\.0\.0\.1:\d+\)[\s\S]*oauth\/token\/request/,
     ],
     [
       'an unreachable API server',
-      async (b) => ({ KUBECONFIG: await b.appci.kubeconfig({ token: b.token, server: 'https://127.0.0.1:1' }) }),
+      async (b) => ({
+        KUBECONFIG: await b.appci.kubeconfig({
+          token: b.token,
+          server: 'https://127.0.0.1:1',
+        }),
+      }),
       6,
       /cannot reach app\.ci \(https:\/\/127\.0\.0\.1:1, context app\.ci\): connection refused/,
     ],
@@ -234,17 +340,22 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
       /mallory may not pull from QCI[\s\S]*qci-image-puller/,
     ],
   ];
-  it.each(failures)('%s: clear message, non-zero exit, no file changed', async (_name, setup, code, message) => {
-    await freshPodman();
-    writeJson(pe.authFiles.docker, { auths: { 'other.example.com': { auth: b64('a:b') } } });
-    const before = snapshot();
-    const env = await setup(bed);
-    const login = await qci(['login'], env);
-    expect(login.exitCode, login.stderr).toBe(code);
-    expect(login.stderr).toMatch(message);
-    expect(login.stdout).toBe('');
-    expect(snapshot()).toEqual(before);
-  });
+  it.each(failures)(
+    '%s: clear message, non-zero exit, no file changed',
+    async (_name, setup, code, message) => {
+      await freshPodman();
+      writeJson(pe.authFiles.docker, {
+        auths: { 'other.example.com': { auth: b64('a:b') } },
+      });
+      const before = snapshot();
+      const env = await setup(bed);
+      const login = await qci(['login'], env);
+      expect(login.exitCode, login.stderr).toBe(code);
+      expect(login.stderr).toMatch(message);
+      expect(login.stdout).toBe('');
+      expect(snapshot()).toEqual(before);
+    },
+  );
 
   it('KUBECONFIG with duplicate names across two files: the first file wins, as with kubectl', async () => {
     await freshPodman();
@@ -264,8 +375,13 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     await freshPodman();
     bed.appci.setSelfSubjectReviews(false);
     try {
-      const whoami = await qci(['whoami', '--json'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
-      expect(JSON.parse(whoami.stdout).appci).toMatchObject({ user: bed.user, qciAccess: true });
+      const whoami = await qci(['whoami', '--json'], {
+        KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+      });
+      expect(JSON.parse(whoami.stdout).appci).toMatchObject({
+        user: bed.user,
+        qciAccess: true,
+      });
     } finally {
       bed.appci.setSelfSubjectReviews(true);
     }

@@ -7,7 +7,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TESTBED_TOOLS, createPodmanEnv, requireTools, startTestBed, type PodmanEnv, type TestBed } from './testbed/index.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -18,7 +25,10 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
   let pe: PodmanEnv;
 
   beforeAll(async () => {
-    bed = await startTestBed({ tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'], denyMode: 'auth-401' });
+    bed = await startTestBed({
+      tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'],
+      denyMode: 'auth-401',
+    });
   });
   afterAll(async () => bed?.stop());
   afterEach(async () => pe?.stop());
@@ -27,22 +37,39 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
     return pe;
   }
-  const qci = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs?: number) =>
-    pe.run(process.execPath, [QCI, ...args], { env: { QCI_REGISTRY: bed.proxy.host, ...env }, ...(timeoutMs ? { timeoutMs } : {}) });
-  const images = async () => (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
+  const qci = (
+    args: string[],
+    env: Record<string, string | undefined> = {},
+    timeoutMs?: number,
+  ) =>
+    pe.run(process.execPath, [QCI, ...args], {
+      env: { QCI_REGISTRY: bed.proxy.host, ...env },
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+  const images = async () =>
+    (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+      .stdout;
 
   it('on a machine never logged in: logs in by itself and pulls ocp/4.7:my-component', async () => {
     await fresh();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+    const r = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG: kubeconfig,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`podman has no credential for ${bed.proxy.host}; logging in`);
+    expect(r.stderr).toContain(
+      `podman has no credential for ${bed.proxy.host}; logging in`,
+    );
     expect(r.stderr).toContain('Copying blob'); // podman's own progress, passed through
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/); // the image ID podman prints
     expect(r.stdout + r.stderr).not.toContain(bed.token);
-    expect(await images()).toContain(`${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`);
+    expect(await images()).toContain(
+      `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
+    );
     // Second pull: the pre-flight finds the valid credential and does not log in again.
-    const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+    const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
+      KUBECONFIG: kubeconfig,
+    });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('logging in');
   });
@@ -53,10 +80,19 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     const stale = bed.appci.createToken(bed.user);
     bed.appci.expireToken(stale);
     mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-    writeFileSync(pe.authFiles.docker, JSON.stringify({ auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } } }));
-    const r = await qci(['pull', '--local-name', 'ocp/4.7:cli'], { KUBECONFIG: kubeconfig });
+    writeFileSync(
+      pe.authFiles.docker,
+      JSON.stringify({
+        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+      }),
+    );
+    const r = await qci(['pull', '--local-name', 'ocp/4.7:cli'], {
+      KUBECONFIG: kubeconfig,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain('~/.docker/config.json holds an expired or revoked app.ci token; logging in');
+    expect(r.stderr).toContain(
+      '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+    );
     expect(r.stderr).toContain('tagged');
     expect(await images()).toContain('localhost/ocp/4.7:cli');
   });
@@ -70,7 +106,13 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     const tokenFile = `${pe.dir}/token`;
     writeFileSync(tokenFile, first);
     const kubeconfig = await bed.appci.kubeconfig({ token: first });
-    writeFileSync(kubeconfig, readFileSync(kubeconfig, 'utf8').replace(/token: .*/, `tokenFile: ${tokenFile}`));
+    writeFileSync(
+      kubeconfig,
+      readFileSync(kubeconfig, 'utf8').replace(
+        /token: .*/,
+        `tokenFile: ${tokenFile}`,
+      ),
+    );
     // Log in with `first`, then revoke it at the proxy's first look and put `second` in the token file.
     expect((await qci(['login'], { KUBECONFIG: kubeconfig })).exitCode).toBe(0);
     let swapped = false;
@@ -81,9 +123,13 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
       writeFileSync(tokenFile, second);
     };
     try {
-      const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: kubeconfig });
+      const r = await qci(['pull', 'ocp/4.7:my-component'], {
+        KUBECONFIG: kubeconfig,
+      });
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain('rejected the credential; logging in again and retrying once');
+      expect(r.stderr).toContain(
+        'rejected the credential; logging in again and retrying once',
+      );
       expect(r.stdout + r.stderr).not.toContain(first);
       expect(r.stdout + r.stderr).not.toContain(second);
     } finally {
@@ -93,9 +139,13 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('a missing image says "not found", never "log in"', async () => {
     await fresh();
-    const r = await qci(['pull', 'ocp/4.7:no-such-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    const r = await qci(['pull', 'ocp/4.7:no-such-component'], {
+      KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+    });
     expect(r.exitCode, r.stderr).toBe(5);
-    expect(r.stderr).toContain('not found: QCI has no tag ocp_4.7_no-such-component');
+    expect(r.stderr).toContain(
+      'not found: QCI has no tag ocp_4.7_no-such-component',
+    );
     expect(r.stderr).not.toMatch(/qci login|log in to app/);
   });
 
@@ -103,7 +153,9 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     await fresh();
     const t = bed.appci.createToken('eve');
     bed.appci.denyQciAccess('eve');
-    const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: t }) });
+    const r = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG: await bed.appci.kubeconfig({ token: t }),
+    });
     expect(r.exitCode, r.stderr).toBe(4);
     expect(r.stderr).toContain('qci-image-puller');
     expect(r.stdout + r.stderr).not.toContain(t);
@@ -114,9 +166,21 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     const dead = '127.0.0.1:9'; // discard port: nothing listens
     await pe.addInsecureRegistry(dead);
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(pe.authFiles.xdgRuntime, JSON.stringify({ auths: { [dead]: { auth: b64(`${bed.user}:${bed.token}`) } } }));
+    writeFileSync(
+      pe.authFiles.xdgRuntime,
+      JSON.stringify({
+        auths: { [dead]: { auth: b64(`${bed.user}:${bed.token}`) } },
+      }),
+    );
     const started = Date.now();
-    const r = await qci(['pull', '--no-login', 'ocp/4.7:my-component'], { QCI_REGISTRY: dead, KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) }, 90_000);
+    const r = await qci(
+      ['pull', '--no-login', 'ocp/4.7:my-component'],
+      {
+        QCI_REGISTRY: dead,
+        KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+      },
+      90_000,
+    );
     expect(r.exitCode, r.stderr).toBe(6);
     expect(r.stderr).toContain(`unreachable: ${dead} refused the connection`);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -124,7 +188,10 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('several references: pulled in order, a summary, non-zero when one failed; a bad one does not stop the others', async () => {
     await fresh();
-    const r = await qci(['pull', '-q', 'ocp/4.7:cli', 'Bad/ref:x', 'ocp/4.7:my-component'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    const r = await qci(
+      ['pull', '-q', 'ocp/4.7:cli', 'Bad/ref:x', 'ocp/4.7:my-component'],
+      { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) },
+    );
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain('pulled 2 of 3; failed: Bad/ref:x');
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
@@ -137,15 +204,25 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     bed.proxy.blobDelayMs = 30_000;
     try {
       const child = spawn(process.execPath, [QCI, 'pull', 'ocp/4.7:cli'], {
-        env: { ...pe.env, KUBECONFIG: kubeconfig, QCI_REGISTRY: bed.proxy.host },
+        env: {
+          ...pe.env,
+          KUBECONFIG: kubeconfig,
+          QCI_REGISTRY: bed.proxy.host,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('close', (code) => resolve(code)),
+      );
       await new Promise<void>((resolve) => {
         child.stderr.on('data', (d) => {
           stderr += d;
-          if (stderr.includes('Copying blob') || stderr.includes('Trying to pull')) resolve();
+          if (
+            stderr.includes('Copying blob') ||
+            stderr.includes('Trying to pull')
+          )
+            resolve();
         });
       });
       await new Promise((r) => setTimeout(r, 500));
@@ -163,10 +240,16 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('--dry-run prints what would run, with the secret redacted, and runs nothing', async () => {
     await fresh();
-    const r = await qci(['pull', '--dry-run', 'ocp/4.7:cli'], { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) });
+    const r = await qci(['pull', '--dry-run', 'ocp/4.7:cli'], {
+      KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`podman login --password-stdin --username USER ${bed.proxy.host} <stdin`);
-    expect(r.stderr).toContain(`podman pull --platform linux/amd64 ${bed.proxy.host}/openshift/ci:ocp_4.7_cli`);
+    expect(r.stderr).toContain(
+      `podman login --password-stdin --username USER ${bed.proxy.host} <stdin`,
+    );
+    expect(r.stderr).toContain(
+      `podman pull --platform linux/amd64 ${bed.proxy.host}/openshift/ci:ocp_4.7_cli`,
+    );
     expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
     expect(await images()).toBe('');
   });

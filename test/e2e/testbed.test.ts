@@ -25,12 +25,18 @@ describe('requireTools', () => {
   it('skips with a reason off CI, fails on CI', () => {
     const env = { PATH: '/nonexistent' };
     // quiet: this checks the mechanism; nothing is skipped here, so nothing should say so in the log.
-    const check = requireTools(['podman', 'no-such-tool'], env, { quiet: true });
+    const check = requireTools(['podman', 'no-such-tool'], env, {
+      quiet: true,
+    });
     expect(check.ok).toBe(false);
     expect(check.missing).toEqual(['podman', 'no-such-tool']);
     expect(check.reason).toContain('no-such-tool not found on PATH');
-    expect(() => requireTools(['no-such-tool'], { ...env, CI: 'true' })).toThrow(/no-such-tool not found/);
-    expect(requireTools(['sh'], { PATH: '/bin:/usr/bin', CI: 'true' }).ok).toBe(true);
+    expect(() =>
+      requireTools(['no-such-tool'], { ...env, CI: 'true' }),
+    ).toThrow(/no-such-tool not found/);
+    expect(requireTools(['sh'], { PATH: '/bin:/usr/bin', CI: 'true' }).ok).toBe(
+      true,
+    );
   });
 });
 
@@ -41,7 +47,13 @@ interface HttpAnswer {
 }
 
 /** A request to the fake app.ci, trusting only the test CA. */
-function api(bed: TestBed, method: string, path: string, token?: string, body?: unknown): Promise<HttpAnswer> {
+function api(
+  bed: TestBed,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpsRequest(
@@ -58,7 +70,9 @@ function api(bed: TestBed, method: string, path: string, token?: string, body?: 
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (s: string) => (text += s));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text }),
+        );
       },
     );
     req.on('error', reject);
@@ -66,12 +80,17 @@ function api(bed: TestBed, method: string, path: string, token?: string, body?: 
   });
 }
 
-function plainGet(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+function plainGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (s: string) => (text += s));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -91,7 +110,9 @@ const machinePaths = [
   '/run/libpod',
 ];
 const snapshot = (): string[] =>
-  machinePaths.map((p) => (existsSync(p) ? `${p} ${statSync(p).mtimeMs}` : `${p} absent`));
+  machinePaths.map((p) =>
+    existsSync(p) ? `${p} ${statSync(p).mtimeMs}` : `${p} absent`,
+  );
 
 describe.skipIf(!tools.ok)('end-to-end test bed', () => {
   let bed: TestBed;
@@ -110,17 +131,28 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
     await bed?.stop();
     if (dir) expect(existsSync(dir), 'temp dir removed').toBe(false);
     expect(snapshot()).toEqual(before);
-    for (const [name, text] of Object.entries(seen)) console.log(`--- ${name}\n${text.trim()}`);
+    for (const [name, text] of Object.entries(seen))
+      console.log(`--- ${name}\n${text.trim()}`);
   });
 
   /** A fresh podman environment (own store, no credentials) that trusts the bed's proxy. */
   async function freshPodman(): Promise<PodmanEnv> {
-    return createPodmanEnv({ dir: bed.dir, insecureRegistries: [bed.proxy.host] });
+    return createPodmanEnv({
+      dir: bed.dir,
+      insecureRegistries: [bed.proxy.host],
+    });
   }
 
-  async function login(podman: PodmanEnv, token: string, user = 'someone'): Promise<RunResult> {
+  async function login(
+    podman: PodmanEnv,
+    token: string,
+    user = 'someone',
+  ): Promise<RunResult> {
     // The token goes on stdin, never in argv.
-    return podman.podman(['login', '--password-stdin', '-u', user, bed.proxy.host], { input: token });
+    return podman.podman(
+      ['login', '--password-stdin', '-u', user, bed.proxy.host],
+      { input: token },
+    );
   }
 
   it('the proxy challenges anonymous requests like quay-proxy', async () => {
@@ -147,12 +179,18 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
 
   it('podman 4.3.1 fails at once when DOCKER_CONFIG names a directory without config.json', async () => {
     // Why the test bed leaves DOCKER_CONFIG unset by default; a qci test that sets it must create the file.
-    const podman = await createPodmanEnv({ dir: bed.dir, insecureRegistries: [bed.proxy.host], dockerConfig: true });
+    const podman = await createPodmanEnv({
+      dir: bed.dir,
+      insecureRegistries: [bed.proxy.host],
+      dockerConfig: true,
+    });
     try {
       const pulled = await podman.podman(['pull', bed.ref()]);
       seen['pull with DOCKER_CONFIG set and no config.json'] = pulled.stderr;
       expect(pulled.exitCode).toBe(125);
-      expect(pulled.stderr).toContain(`stat ${podman.authFiles.docker}: no such file or directory`);
+      expect(pulled.stderr).toContain(
+        `stat ${podman.authFiles.docker}: no such file or directory`,
+      );
       expect((await login(podman, bed.token)).exitCode).toBe(0); // login creates it
       expect(existsSync(podman.authFiles.docker)).toBe(true);
       expect(existsSync(podman.authFiles.xdgRuntime)).toBe(false);
@@ -168,18 +206,32 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
     expect(loggedIn.exitCode, output(loggedIn)).toBe(0);
     expect(loggedIn.stdout).toContain('Login Succeeded');
     // Written to the primary file of this isolated environment only.
-    const auth = JSON.parse(readFileSync(podman.authFiles.xdgRuntime, 'utf8')) as { auths: Record<string, { auth: string }> };
-    expect(Buffer.from(auth.auths[bed.proxy.host]!.auth, 'base64').toString()).toBe(`someone:${bed.token}`);
+    const auth = JSON.parse(
+      readFileSync(podman.authFiles.xdgRuntime, 'utf8'),
+    ) as { auths: Record<string, { auth: string }> };
+    expect(
+      Buffer.from(auth.auths[bed.proxy.host]!.auth, 'base64').toString(),
+    ).toBe(`someone:${bed.token}`);
     expect(existsSync(podman.authFiles.docker)).toBe(false);
 
     bed.proxy.clearRequests();
     const pulled = await podman.podman(['pull', bed.ref()]);
     expect(pulled.exitCode, output(pulled)).toBe(0);
-    const paths = bed.proxy.requests.map((r) => `${r.method} ${r.path} ${r.status} ${r.auth}`);
+    const paths = bed.proxy.requests.map(
+      (r) => `${r.method} ${r.path} ${r.status} ${r.auth}`,
+    );
     expect(paths).toContain('GET /v2/auth 200 basic');
-    expect(paths).toContain(`GET /v2/openshift/ci/manifests/ocp_4.7_my-component 200 bearer`);
+    expect(paths).toContain(
+      `GET /v2/openshift/ci/manifests/ocp_4.7_my-component 200 bearer`,
+    );
 
-    const inspected = await podman.podman(['image', 'inspect', '--format', '{{json .Labels}}', bed.ref()]);
+    const inspected = await podman.podman([
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Labels}}',
+      bed.ref(),
+    ]);
     expect(JSON.parse(inspected.stdout)).toMatchObject(bed.image.labels);
   });
 
@@ -187,14 +239,28 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
     const podman = await freshPodman();
     try {
       expect((await login(podman, bed.token)).exitCode).toBe(0);
-      const inspected = await podman.skopeo(['inspect', `docker://${bed.ref()}`]);
+      const inspected = await podman.skopeo([
+        'inspect',
+        `docker://${bed.ref()}`,
+      ]);
       expect(inspected.exitCode, output(inspected)).toBe(0);
-      const info = JSON.parse(inspected.stdout) as { Digest: string; Labels: Record<string, string> };
+      const info = JSON.parse(inspected.stdout) as {
+        Digest: string;
+        Labels: Record<string, string>;
+      };
       expect(info.Digest).toBe(bed.image.digest);
-      expect(info.Labels['io.openshift.build.commit.id']).toBe('0123456789abcdef0123456789abcdef01234567');
-      expect(info.Labels['io.openshift.build.source-location']).toBe('https://github.com/openshift/my-component');
+      expect(info.Labels['io.openshift.build.commit.id']).toBe(
+        '0123456789abcdef0123456789abcdef01234567',
+      );
+      expect(info.Labels['io.openshift.build.source-location']).toBe(
+        'https://github.com/openshift/my-component',
+      );
 
-      const raw = await podman.skopeo(['inspect', '--raw', `docker://${bed.ref()}`]);
+      const raw = await podman.skopeo([
+        'inspect',
+        '--raw',
+        `docker://${bed.ref()}`,
+      ]);
       expect(raw.exitCode, output(raw)).toBe(0);
       expect(JSON.parse(raw.stdout)).toHaveProperty('config');
     } finally {
@@ -213,11 +279,14 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
       const pulled = await podman.podman(['pull', bed.ref()]);
       seen['pull after the token expired'] = pulled.stderr;
       expect(pulled.exitCode).toBe(125);
-      expect(output(pulled)).toMatch(/unauthorized|invalid username\/password/i);
+      expect(output(pulled)).toMatch(
+        /unauthorized|invalid username\/password/i,
+      );
       expect(output(pulled)).not.toContain(token);
 
       const probe = await podman.podman(['login', bed.proxy.host]);
-      seen['podman login HOST </dev/null after the token expired'] = output(probe);
+      seen['podman login HOST </dev/null after the token expired'] =
+        output(probe);
       expect(probe.exitCode).toBe(125);
       expect(output(probe)).toContain('Existing credentials are invalid');
     } finally {
@@ -289,7 +358,11 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
   it('service-account tokens skip the access review', async () => {
     const podman = await freshPodman();
     try {
-      const token = bed.appci.createServiceAccountToken('my-project', 'image-puller', 3600);
+      const token = bed.appci.createServiceAccountToken(
+        'my-project',
+        'image-puller',
+        3600,
+      );
       bed.appci.denyQciAccess('system:serviceaccount:my-project:image-puller');
       expect((await login(podman, token, 'image-puller')).exitCode).toBe(0);
       const pulled = await podman.podman(['pull', '-q', bed.ref()]);
@@ -300,25 +373,40 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
   });
 
   it('more images can be pushed mid-test, under several tags', async () => {
-    const pushed = await bed.pushImage({ tags: ['ocp_4.8_other', 'ocp_release_payload_images'], content: 'other\n' });
+    const pushed = await bed.pushImage({
+      tags: ['ocp_4.8_other', 'ocp_release_payload_images'],
+      content: 'other\n',
+    });
     expect(pushed.digest).not.toBe(bed.image.digest);
     expect((await login(bed.podman, bed.token)).exitCode).toBe(0);
     for (const tag of pushed.tags) {
-      const digest = await bed.podman.skopeo(['inspect', '--format', '{{.Digest}}', `docker://${bed.ref(tag)}`]);
+      const digest = await bed.podman.skopeo([
+        'inspect',
+        '--format',
+        '{{.Digest}}',
+        `docker://${bed.ref(tag)}`,
+      ]);
       expect(digest.stdout.trim(), output(digest)).toBe(pushed.digest);
     }
   });
 
   it('a missing tag gives "manifest unknown"', async () => {
     expect((await login(bed.podman, bed.token)).exitCode).toBe(0);
-    const pulled = await bed.podman.podman(['pull', bed.ref('ocp_4.7_no-such-component')]);
+    const pulled = await bed.podman.podman([
+      'pull',
+      bed.ref('ocp_4.7_no-such-component'),
+    ]);
     seen['missing tag'] = pulled.stderr;
     expect(pulled.exitCode).toBe(125);
     expect(pulled.stderr).toContain('manifest unknown');
   });
 
   it('pushes through the proxy are refused (pull only)', async () => {
-    const pushed = await bed.podman.podman(['push', bed.ref(), `${bed.proxy.host}/openshift/ci:pushed-by-test`]);
+    const pushed = await bed.podman.podman([
+      'push',
+      bed.ref(),
+      `${bed.proxy.host}/openshift/ci:pushed-by-test`,
+    ]);
     seen['push through the proxy'] = pushed.stderr;
     expect(pushed.exitCode).toBe(125);
     expect(output(pushed)).toMatch(/denied/i);
@@ -326,12 +414,21 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
 
   describe('fake app.ci API', () => {
     it('answers 401 with a Status body for an expired token', async () => {
-      const token = bed.appci.createToken('api-user', { expiresIn: 600, createdAt: new Date(Date.now() - 3_600_000) });
-      bed.appci.clearRequests();
-      const answer = await api(bed, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', token, {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'SelfSubjectReview',
+      const token = bed.appci.createToken('api-user', {
+        expiresIn: 600,
+        createdAt: new Date(Date.now() - 3_600_000),
       });
+      bed.appci.clearRequests();
+      const answer = await api(
+        bed,
+        'POST',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        token,
+        {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'SelfSubjectReview',
+        },
+      );
       expect(answer.status).toBe(401);
       expect(answer.headers['content-type']).toBe('application/json');
       expect(JSON.parse(answer.text)).toEqual({
@@ -344,32 +441,66 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
         code: 401,
       });
       expect(bed.appci.requests).toEqual([
-        { method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', status: 401, authenticated: false },
+        {
+          method: 'POST',
+          path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+          status: 401,
+          authenticated: false,
+        },
       ]);
       expect(JSON.stringify(bed.appci.requests)).not.toContain(token.slice(7));
-      expect((await api(bed, 'GET', '/apis/user.openshift.io/v1/users/~')).status).toBe(401);
+      expect(
+        (await api(bed, 'GET', '/apis/user.openshift.io/v1/users/~')).status,
+      ).toBe(401);
     });
 
     it('who-am-I, with the users/~ fallback', async () => {
       const token = bed.appci.createToken('alice');
-      const review = await api(bed, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', token, {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'SelfSubjectReview',
-      });
+      const review = await api(
+        bed,
+        'POST',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        token,
+        {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'SelfSubjectReview',
+        },
+      );
       expect(review.status).toBe(201);
-      const body = JSON.parse(review.text) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+      const body = JSON.parse(review.text) as {
+        kind: string;
+        status: { userInfo: { username: string; groups: string[] } };
+      };
       expect(body.kind).toBe('SelfSubjectReview');
       expect(body.status.userInfo.username).toBe('alice');
       expect(body.status.userInfo.groups).toContain('system:authenticated');
 
       bed.appci.setSelfSubjectReviews(false);
       try {
-        const off = await api(bed, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', token, {});
+        const off = await api(
+          bed,
+          'POST',
+          '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+          token,
+          {},
+        );
         expect(off.status).toBe(404);
-        expect(JSON.parse(off.text)).toMatchObject({ kind: 'Status', reason: 'NotFound' });
-        const user = await api(bed, 'GET', '/apis/user.openshift.io/v1/users/~', token);
+        expect(JSON.parse(off.text)).toMatchObject({
+          kind: 'Status',
+          reason: 'NotFound',
+        });
+        const user = await api(
+          bed,
+          'GET',
+          '/apis/user.openshift.io/v1/users/~',
+          token,
+        );
         expect(user.status).toBe(200);
-        expect(JSON.parse(user.text)).toMatchObject({ kind: 'User', apiVersion: 'user.openshift.io/v1', metadata: { name: 'alice' } });
+        expect(JSON.parse(user.text)).toMatchObject({
+          kind: 'User',
+          apiVersion: 'user.openshift.io/v1',
+          metadata: { name: 'alice' },
+        });
       } finally {
         bed.appci.setSelfSubjectReviews(true);
       }
@@ -377,15 +508,27 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
 
     it('token metadata by hashed name', async () => {
       const created = new Date(Date.now() - 86_400_000);
-      const token = bed.appci.createToken('bob', { createdAt: created, expiresIn: 2_419_200, inactivityTimeoutSeconds: 0 });
+      const token = bed.appci.createToken('bob', {
+        createdAt: created,
+        expiresIn: 2_419_200,
+        inactivityTimeoutSeconds: 0,
+      });
       expect(token).toMatch(/^sha256~[A-Za-z0-9_-]{43}$/);
       const name = oauthTokenName(token);
-      const answer = await api(bed, 'GET', `/apis/oauth.openshift.io/v1/useroauthaccesstokens/${name}`, token);
+      const answer = await api(
+        bed,
+        'GET',
+        `/apis/oauth.openshift.io/v1/useroauthaccesstokens/${name}`,
+        token,
+      );
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.text)).toMatchObject({
         kind: 'UserOAuthAccessToken',
         apiVersion: 'oauth.openshift.io/v1',
-        metadata: { name, creationTimestamp: created.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        metadata: {
+          name,
+          creationTimestamp: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
         expiresIn: 2_419_200,
         userName: 'bob',
         inactivityTimeoutSeconds: 0,
@@ -395,25 +538,44 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
     it('the QCI access review, echoing the spec', async () => {
       const token = bed.appci.createToken('carol');
       const spec = {
-        resourceAttributes: { namespace: 'ocp', verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers' },
+        resourceAttributes: {
+          namespace: 'ocp',
+          verb: 'get',
+          group: 'image.openshift.io',
+          resource: 'imagestreams',
+          subresource: 'layers',
+        },
       };
       const ask = () =>
-        api(bed, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', token, {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec,
-        });
-      const allowed = JSON.parse((await ask()).text) as { spec: unknown; status: { allowed: boolean } };
+        api(
+          bed,
+          'POST',
+          '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          token,
+          {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec,
+          },
+        );
+      const allowed = JSON.parse((await ask()).text) as {
+        spec: unknown;
+        status: { allowed: boolean };
+      };
       expect(allowed.spec).toEqual(spec);
       expect(allowed.status.allowed).toBe(true);
       bed.appci.denyQciAccess('carol');
-      expect((JSON.parse((await ask()).text) as { status: { allowed: boolean } }).status.allowed).toBe(false);
+      expect(
+        (JSON.parse((await ask()).text) as { status: { allowed: boolean } })
+          .status.allowed,
+      ).toBe(false);
     });
 
     it('TokenRequest issues a JWT and enforces the 10-minute minimum', async () => {
       bed.appci.addServiceAccount('my-project', 'image-puller');
       const token = bed.appci.createToken('dave');
-      const path = '/api/v1/namespaces/my-project/serviceaccounts/image-puller/token';
+      const path =
+        '/api/v1/namespaces/my-project/serviceaccounts/image-puller/token';
       const tooShort = await api(bed, 'POST', path, token, {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenRequest',
@@ -421,7 +583,11 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
       });
       // Kubernetes answers a validation failure with 422 Invalid (errors.NewInvalid), not 400.
       expect(tooShort.status).toBe(422);
-      expect(JSON.parse(tooShort.text)).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+      expect(JSON.parse(tooShort.text)).toMatchObject({
+        kind: 'Status',
+        reason: 'Invalid',
+        code: 422,
+      });
 
       const issued = await api(bed, 'POST', path, token, {
         apiVersion: 'authentication.k8s.io/v1',
@@ -429,11 +595,15 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
         spec: { expirationSeconds: 3600 },
       });
       expect(issued.status).toBe(201);
-      const body = JSON.parse(issued.text) as { status: { token: string; expirationTimestamp: string } };
+      const body = JSON.parse(issued.text) as {
+        status: { token: string; expirationTimestamp: string };
+      };
       const claims = decodeJwtPayload(body.status.token);
       expect(claims.sub).toBe('system:serviceaccount:my-project:image-puller');
       expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
-      expect(new Date(body.status.expirationTimestamp).getTime()).toBe(Number(claims.exp) * 1000);
+      expect(new Date(body.status.expirationTimestamp).getTime()).toBe(
+        Number(claims.exp) * 1000,
+      );
       expect(bed.appci.tokenReview(body.status.token)).toMatchObject({
         valid: true,
         username: 'system:serviceaccount:my-project:image-puller',
@@ -449,21 +619,37 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
       expect(kc.getCurrentContext()).toBe('app.ci');
       const authn = kc.makeApiClient(k8s.AuthenticationV1Api);
       const review = await authn.createSelfSubjectReview({
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'SelfSubjectReview',
+        },
       });
       expect(review.status?.userInfo?.username).toBe('erin');
 
       bed.appci.revokeToken(token);
       await expect(
-        authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }),
+        authn.createSelfSubjectReview({
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'SelfSubjectReview',
+          },
+        }),
       ).rejects.toMatchObject({ code: 401 });
 
       // Without the CA the client refuses the server certificate.
       const noCa = new k8s.KubeConfig();
-      noCa.loadFromFile(await bed.appci.kubeconfig({ token: bed.appci.createToken('erin'), omitCa: true }));
+      noCa.loadFromFile(
+        await bed.appci.kubeconfig({
+          token: bed.appci.createToken('erin'),
+          omitCa: true,
+        }),
+      );
       await expect(
         noCa.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'SelfSubjectReview',
+          },
         }),
       ).rejects.toThrow(/self.signed|unable to verify|certificate/i);
     });

@@ -12,7 +12,9 @@ export interface CliResult {
 }
 
 /** An environment that points HOME and every config/auth variable into a fresh temp dir. */
-export function isolatedEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function isolatedEnv(
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const home = mkdtempSync(join(tmpdir(), 'qci-home-'));
   return {
     HOME: home,
@@ -28,13 +30,23 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): Rec
 
 export async function qci(
   args: string[],
-  options: { env?: Record<string, string | undefined>; stdin?: string; tty?: boolean } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    stdin?: string;
+    tty?: boolean;
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await runQci(args, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty === true },
-    stderr: { write: (s: string) => (stderr += s), isTTY: options.tty === true },
+    stdout: {
+      write: (s: string) => (stdout += s),
+      isTTY: options.tty === true,
+    },
+    stderr: {
+      write: (s: string) => (stderr += s),
+      isTTY: options.tty === true,
+    },
     stdin: Readable.from([options.stdin ?? '']),
     env: options.env ?? isolatedEnv(),
   });

@@ -3,10 +3,19 @@
  * counts the bytes it hands to each response, and can stream large generated logs with backpressure so a
  * client that stops reading also stops the server.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, server: LogServer) => void | Promise<void>;
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  server: LogServer,
+) => void | Promise<void>;
 
 export class LogServer {
   /** Bytes written to response bodies, over all requests. */
@@ -23,7 +32,9 @@ export class LogServer {
       this.requests.push(req.url ?? '');
       this.open.add(res);
       res.on('close', () => this.open.delete(res));
-      const handler = this.routes.get(req.url ?? '') ?? this.routes.get((req.url ?? '').split('?')[0]!);
+      const handler =
+        this.routes.get(req.url ?? '') ??
+        this.routes.get((req.url ?? '').split('?')[0]!);
       if (!handler) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
@@ -33,7 +44,9 @@ export class LogServer {
   }
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      this.server.listen(0, '127.0.0.1', resolve),
+    );
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
@@ -50,16 +63,29 @@ export class LogServer {
   }
 
   /** A plain 200 with `body` (one write, Content-Length set). */
-  text(path: string, body: string | Buffer, status = 200, headers: Record<string, string> = {}): this {
+  text(
+    path: string,
+    body: string | Buffer,
+    status = 200,
+    headers: Record<string, string> = {},
+  ): this {
     return this.route(path, (_req, res) => {
       const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
-      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': String(bytes.length), ...headers });
+      res.writeHead(status, {
+        'content-type': 'text/plain',
+        'content-length': String(bytes.length),
+        ...headers,
+      });
       this.served += bytes.length;
       res.end(bytes);
     });
   }
 
-  status(path: string, status: number, headers: Record<string, string> = {}): this {
+  status(
+    path: string,
+    status: number,
+    headers: Record<string, string> = {},
+  ): this {
     return this.route(path, (_req, res) => {
       res.writeHead(status, headers).end(`status ${status}`);
     });
@@ -85,10 +111,12 @@ export class LogServer {
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Whole noise lines that look like a ci-operator log, about `bytes` long, as one reusable block. */
 export function noiseBlock(bytes: number): Buffer {
-  const line = 'INFO[2024-05-01T12:00:00Z] Running step e2e-aws-ovn-ipi-install-install: pod pending, waiting\n';
+  const line =
+    'INFO[2024-05-01T12:00:00Z] Running step e2e-aws-ovn-ipi-install-install: pod pending, waiting\n';
   return Buffer.from(line.repeat(Math.max(1, Math.floor(bytes / line.length))));
 }

@@ -3,23 +3,46 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
-import { APP_CI_SERVER, findAppCiContext, oauthTokenObjectName } from '../../src/kube/appci.js';
+import {
+  APP_CI_SERVER,
+  findAppCiContext,
+  oauthTokenObjectName,
+} from '../../src/kube/appci.js';
 import { QciError } from '../../src/core/errors.js';
 import { describeExpiry, tokenFacts } from '../../src/core/token.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'qci-kube-'));
 
-function kubeconfig(path: string, o: { contexts: [string, string, string][]; clusters: [string, string][]; users: [string, Record<string, string>][]; current?: string }) {
+function kubeconfig(
+  path: string,
+  o: {
+    contexts: [string, string, string][];
+    clusters: [string, string][];
+    users: [string, Record<string, string>][];
+    current?: string;
+  },
+) {
   const yaml = [
     'apiVersion: v1',
     'kind: Config',
     o.current ? `current-context: ${o.current}` : '',
     'clusters:',
-    ...o.clusters.map(([name, server]) => `- name: ${name}\n  cluster:\n    server: ${server}\n    certificate-authority: ca.crt`),
+    ...o.clusters.map(
+      ([name, server]) =>
+        `- name: ${name}\n  cluster:\n    server: ${server}\n    certificate-authority: ca.crt`,
+    ),
     'users:',
-    ...o.users.map(([name, user]) => `- name: ${name}\n  user:\n${Object.entries(user).map(([k, v]) => `    ${k}: ${v}`).join('\n')}`),
+    ...o.users.map(
+      ([name, user]) =>
+        `- name: ${name}\n  user:\n${Object.entries(user)
+          .map(([k, v]) => `    ${k}: ${v}`)
+          .join('\n')}`,
+    ),
     'contexts:',
-    ...o.contexts.map(([name, cluster, user]) => `- name: ${name}\n  context:\n    cluster: ${cluster}\n    user: ${user}`),
+    ...o.contexts.map(
+      ([name, cluster, user]) =>
+        `- name: ${name}\n  context:\n    cluster: ${cluster}\n    user: ${user}`,
+    ),
   ].join('\n');
   writeFileSync(path, `${yaml}\n`);
   return path;
@@ -36,18 +59,39 @@ describe('loadKubeconfig: kubectl merge rules', () => {
     });
     const b = kubeconfig(join(d, 'b'), {
       current: 'other',
-      clusters: [['appci', 'https://wrong.example:6443'], ['other', 'https://other.example:6443']],
+      clusters: [
+        ['appci', 'https://wrong.example:6443'],
+        ['other', 'https://other.example:6443'],
+      ],
       users: [['me/appci', { token: 'sha256~second' }]],
-      contexts: [['app.ci', 'other', 'me/appci'], ['other', 'other', 'me/appci']],
+      contexts: [
+        ['app.ci', 'other', 'me/appci'],
+        ['other', 'other', 'me/appci'],
+      ],
     });
-    const merged = await loadKubeconfig({ KUBECONFIG: `${a}:${join(d, 'missing')}:${b}` });
+    const merged = await loadKubeconfig({
+      KUBECONFIG: `${a}:${join(d, 'missing')}:${b}`,
+    });
     expect(merged.files).toEqual([a, b]);
     expect(merged.config['current-context']).toBe('app.ci');
-    expect(merged.config.clusters.map((c) => c.name)).toEqual(['appci', 'other']);
+    expect(merged.config.clusters.map((c) => c.name)).toEqual([
+      'appci',
+      'other',
+    ]);
     const ctx = findAppCiContext(merged);
-    expect(ctx).toMatchObject({ name: 'app.ci', server: APP_CI_SERVER, token: 'sha256~first', foundBy: 'named app.ci', file: a });
+    expect(ctx).toMatchObject({
+      name: 'app.ci',
+      server: APP_CI_SERVER,
+      token: 'sha256~first',
+      foundBy: 'named app.ci',
+      file: a,
+    });
     // Relative paths are relative to the file that holds them.
-    expect((merged.config.clusters[0]!.cluster as Record<string, string>)['certificate-authority']).toBe(join(d, 'ca.crt'));
+    expect(
+      (merged.config.clusters[0]!.cluster as Record<string, string>)[
+        'certificate-authority'
+      ],
+    ).toBe(join(d, 'ca.crt'));
   });
 
   it('reads and trims the tokenFile user key', async () => {
@@ -66,27 +110,58 @@ describe('loadKubeconfig: kubectl merge rules', () => {
   it("another user's missing tokenFile does not break the app.ci context (read lazily, as kubectl does)", async () => {
     const d = dir();
     const path = kubeconfig(join(d, 'config'), {
-      clusters: [['c', APP_CI_SERVER], ['other', 'https://other.example:6443']],
-      users: [['me', { token: 'sha256~mine' }], ['bob', { tokenFile: '/nonexistent/token' }]],
-      contexts: [['app.ci', 'c', 'me'], ['bobs', 'other', 'bob']],
+      clusters: [
+        ['c', APP_CI_SERVER],
+        ['other', 'https://other.example:6443'],
+      ],
+      users: [
+        ['me', { token: 'sha256~mine' }],
+        ['bob', { tokenFile: '/nonexistent/token' }],
+      ],
+      contexts: [
+        ['app.ci', 'c', 'me'],
+        ['bobs', 'other', 'bob'],
+      ],
     });
-    expect(findAppCiContext(await loadKubeconfig({ KUBECONFIG: path })).token).toBe('sha256~mine');
-    await expect(Promise.resolve().then(async () => findAppCiContext(await loadKubeconfig({ KUBECONFIG: path }), { name: 'bobs', source: '--context' }))).rejects.toThrow(
-      'cannot read its tokenFile /nonexistent/token',
-    );
+    expect(
+      findAppCiContext(await loadKubeconfig({ KUBECONFIG: path })).token,
+    ).toBe('sha256~mine');
+    await expect(
+      Promise.resolve().then(async () =>
+        findAppCiContext(await loadKubeconfig({ KUBECONFIG: path }), {
+          name: 'bobs',
+          source: '--context',
+        }),
+      ),
+    ).rejects.toThrow('cannot read its tokenFile /nonexistent/token');
   });
 
   it('finds app.ci by its server URL when no context is named app.ci (oc login names)', async () => {
     const d = dir();
     const path = kubeconfig(join(d, 'config'), {
-      clusters: [['api-ci-l2s4-p1-openshiftapps-com:6443', `${APP_CI_SERVER}/`], ['build02', 'https://api.build02.example:6443']],
-      users: [['alice/api-ci-l2s4-p1-openshiftapps-com:6443', { token: 'sha256~x' }]],
+      clusters: [
+        ['api-ci-l2s4-p1-openshiftapps-com:6443', `${APP_CI_SERVER}/`],
+        ['build02', 'https://api.build02.example:6443'],
+      ],
+      users: [
+        ['alice/api-ci-l2s4-p1-openshiftapps-com:6443', { token: 'sha256~x' }],
+      ],
       contexts: [
-        ['default/build02/alice', 'build02', 'alice/api-ci-l2s4-p1-openshiftapps-com:6443'],
-        ['ci/api-ci-l2s4-p1-openshiftapps-com:6443/alice', 'api-ci-l2s4-p1-openshiftapps-com:6443', 'alice/api-ci-l2s4-p1-openshiftapps-com:6443'],
+        [
+          'default/build02/alice',
+          'build02',
+          'alice/api-ci-l2s4-p1-openshiftapps-com:6443',
+        ],
+        [
+          'ci/api-ci-l2s4-p1-openshiftapps-com:6443/alice',
+          'api-ci-l2s4-p1-openshiftapps-com:6443',
+          'alice/api-ci-l2s4-p1-openshiftapps-com:6443',
+        ],
       ],
     });
-    expect(findAppCiContext(await loadKubeconfig({ KUBECONFIG: path })).name).toBe('ci/api-ci-l2s4-p1-openshiftapps-com:6443/alice');
+    expect(
+      findAppCiContext(await loadKubeconfig({ KUBECONFIG: path })).name,
+    ).toBe('ci/api-ci-l2s4-p1-openshiftapps-com:6443/alice');
   });
 
   it('no app.ci context: a clear error listing the contexts that exist and how to log in', async () => {
@@ -97,7 +172,9 @@ describe('loadKubeconfig: kubectl merge rules', () => {
       contexts: [['build02', 'build02', 'u']],
     });
     const merged = await loadKubeconfig({ KUBECONFIG: path });
-    expect(() => findAppCiContext(merged)).toThrow(/no app.ci context.*build02 \(https:\/\/api.build02.example:6443\)/);
+    expect(() => findAppCiContext(merged)).toThrow(
+      /no app.ci context.*build02 \(https:\/\/api.build02.example:6443\)/,
+    );
     expect(() => findAppCiContext(merged)).toThrow(QciError);
     try {
       findAppCiContext(merged);
@@ -105,38 +182,63 @@ describe('loadKubeconfig: kubectl merge rules', () => {
       expect((e as QciError).hint).toContain('oauth/token/request');
       expect((e as QciError).exitCode).toBe(3);
     }
-    expect(() => findAppCiContext(merged, { name: 'nope', source: '--context' })).toThrow('kube context "nope" (from --context) does not exist');
+    expect(() =>
+      findAppCiContext(merged, { name: 'nope', source: '--context' }),
+    ).toThrow('kube context "nope" (from --context) does not exist');
   });
 
   it.each([
     ['clusters:\n- cluster:\n    server: https://x\n', 'clusters[0].name'],
     ['users: just-a-string\n', 'users'],
-    ['contexts:\n- name: c\n  context:\n    cluster: [1, 2]\n', 'contexts[0].context.cluster'],
+    [
+      'contexts:\n- name: c\n  context:\n    cluster: [1, 2]\n',
+      'contexts[0].context.cluster',
+    ],
     ['current-context: 5\n', 'current-context'],
-  ])('a kubeconfig of the wrong shape names the file and the field (%#)', async (yaml, field) => {
-    const d = dir();
-    writeFileSync(join(d, 'config'), yaml);
-    await expect(loadKubeconfig({ KUBECONFIG: join(d, 'config') })).rejects.toThrow(`kubeconfig ${join(d, 'config')}: ${field}: `);
-  });
+  ])(
+    'a kubeconfig of the wrong shape names the file and the field (%#)',
+    async (yaml, field) => {
+      const d = dir();
+      writeFileSync(join(d, 'config'), yaml);
+      await expect(
+        loadKubeconfig({ KUBECONFIG: join(d, 'config') }),
+      ).rejects.toThrow(`kubeconfig ${join(d, 'config')}: ${field}: `);
+    },
+  );
 
   it('corrupt YAML and a missing kubeconfig are clear errors with the path', async () => {
     const d = dir();
     writeFileSync(join(d, 'bad'), 'clusters: [\n');
-    await expect(loadKubeconfig({ KUBECONFIG: join(d, 'bad') })).rejects.toThrow(`kubeconfig ${join(d, 'bad')}: not valid YAML`);
-    await expect(loadKubeconfig({ HOME: d })).rejects.toThrow(`no kubeconfig found (looked at ${join(d, '.kube', 'config')})`);
+    await expect(
+      loadKubeconfig({ KUBECONFIG: join(d, 'bad') }),
+    ).rejects.toThrow(`kubeconfig ${join(d, 'bad')}: not valid YAML`);
+    await expect(loadKubeconfig({ HOME: d })).rejects.toThrow(
+      `no kubeconfig found (looked at ${join(d, '.kube', 'config')})`,
+    );
   });
 });
 
 describe('tokens', () => {
   it('names an OAuth token object as sha256~ + base64url(sha256(token without its prefix))', () => {
     // sha256("abc") in base64url, no padding.
-    expect(oauthTokenObjectName('sha256~abc')).toBe('sha256~ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(oauthTokenObjectName('sha256~abc')).toBe(
+      'sha256~ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0',
+    );
   });
 
   it('reads a service-account JWT expiry without a network call', () => {
-    const payload = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:p:image-puller', exp: 2_000_000_000, iat: 1_999_990_000 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        sub: 'system:serviceaccount:p:image-puller',
+        exp: 2_000_000_000,
+        iat: 1_999_990_000,
+      }),
+    ).toString('base64url');
     const facts = tokenFacts(`eyJhbGciOiJSUzI1NiJ9.${payload}.sig`);
-    expect(facts).toMatchObject({ kind: 'service-account', subject: 'system:serviceaccount:p:image-puller' });
+    expect(facts).toMatchObject({
+      kind: 'service-account',
+      subject: 'system:serviceaccount:p:image-puller',
+    });
     expect(facts.expiresAt?.toISOString()).toBe('2033-05-18T03:33:20.000Z');
     expect(tokenFacts(`sha256~${'a'.repeat(43)}`).kind).toBe('oauth');
     expect(tokenFacts('garbage.more.x').kind).toBe('unknown');
@@ -149,6 +251,8 @@ describe('tokens', () => {
     [-3 * 86400, 'expired 3 days ago'],
   ])('describes an expiry %i s away as %s', (seconds, text) => {
     const now = new Date('2026-11-28T00:00:00Z');
-    expect(describeExpiry(new Date(now.getTime() + seconds * 1000), now)).toBe(text);
+    expect(describeExpiry(new Date(now.getTime() + seconds * 1000), now)).toBe(
+      text,
+    );
   });
 });

@@ -3,24 +3,40 @@
  * per-attempt timeout, redirects, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY through a tiny CONNECT proxy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QciError } from '../../src/core/errors.js';
-import { httpGet, retryAfterMs, type HttpOptions } from '../../src/registry/http.js';
+import {
+  httpGet,
+  retryAfterMs,
+  type HttpOptions,
+} from '../../src/registry/http.js';
 import { makeTestCa } from '../e2e/testbed/tls.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, count: number) => void;
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  count: number,
+) => void;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 
-function base(overrides: Partial<HttpOptions> = {}): HttpOptions & { waits: number[] } {
+function base(
+  overrides: Partial<HttpOptions> = {},
+): HttpOptions & { waits: number[] } {
   const waits: number[] = [];
   return {
     env: {},
@@ -39,17 +55,26 @@ function base(overrides: Partial<HttpOptions> = {}): HttpOptions & { waits: numb
 describe('httpGet: retries, Retry-After, timeout, redirects', () => {
   const routes = new Map<string, Handler>();
   const counts = new Map<string, number>();
-  const seen: { path: string; authorization: string | undefined; host: string | undefined }[] = [];
+  const seen: {
+    path: string;
+    authorization: string | undefined;
+    host: string | undefined;
+  }[] = [];
   let server: Server;
   let port: number;
-  const url = (path: string, host = '127.0.0.1') => `http://${host}:${port}${path}`;
+  const url = (path: string, host = '127.0.0.1') =>
+    `http://${host}:${port}${path}`;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       const path = req.url ?? '/';
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
-      seen.push({ path, authorization: req.headers.authorization, host: req.headers.host });
+      seen.push({
+        path,
+        authorization: req.headers.authorization,
+        host: req.headers.host,
+      });
       const handler = routes.get(path);
       if (handler) handler(req, res, n);
       else res.writeHead(404).end('nope');
@@ -62,7 +87,9 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
   });
 
   it('retries 503 with exponential backoff, then returns the 200', async () => {
-    routes.set('/flaky', (_req, res, n) => (n < 3 ? res.writeHead(503).end('busy') : res.writeHead(200).end('ok')));
+    routes.set('/flaky', (_req, res, n) =>
+      n < 3 ? res.writeHead(503).end('busy') : res.writeHead(200).end('ok'),
+    );
     const options = base();
     const answer = await httpGet({ url: url('/flaky') }, options);
     expect(answer.status).toBe(200);
@@ -77,7 +104,11 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
   });
 
   it('honours Retry-After in seconds on a 429', async () => {
-    routes.set('/rate', (_req, res, n) => (n === 1 ? res.writeHead(429, { 'Retry-After': '2' }).end() : res.writeHead(200).end('ok')));
+    routes.set('/rate', (_req, res, n) =>
+      n === 1
+        ? res.writeHead(429, { 'Retry-After': '2' }).end()
+        : res.writeHead(200).end('ok'),
+    );
     const options = base();
     expect((await httpGet({ url: url('/rate') }, options)).status).toBe(200);
     expect(options.waits).toEqual([2000]);
@@ -85,16 +116,26 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
 
   it('honours Retry-After as an HTTP date', async () => {
     routes.set('/rate-date', (_req, res, n) =>
-      n === 1 ? res.writeHead(503, { 'Retry-After': new Date(Date.now() + 5_000).toUTCString() }).end() : res.writeHead(200).end('ok'),
+      n === 1
+        ? res
+            .writeHead(503, {
+              'Retry-After': new Date(Date.now() + 5_000).toUTCString(),
+            })
+            .end()
+        : res.writeHead(200).end('ok'),
     );
     const options = base();
-    expect((await httpGet({ url: url('/rate-date') }, options)).status).toBe(200);
+    expect((await httpGet({ url: url('/rate-date') }, options)).status).toBe(
+      200,
+    );
     expect(options.waits[0]).toBeGreaterThan(3_000);
     expect(options.waits[0]).toBeLessThanOrEqual(5_000);
   });
 
   it('gives up at once when Retry-After asks for longer than qci waits, and returns the 429', async () => {
-    routes.set('/rate-long', (_req, res) => res.writeHead(429, { 'Retry-After': '3600' }).end());
+    routes.set('/rate-long', (_req, res) =>
+      res.writeHead(429, { 'Retry-After': '3600' }).end(),
+    );
     const options = base();
     const answer = await httpGet({ url: url('/rate-long') }, options);
     expect(answer.status).toBe(429);
@@ -115,7 +156,9 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
   });
 
   it('retries a dropped connection', async () => {
-    routes.set('/reset', (req, res, n) => (n === 1 ? req.socket.destroy() : res.writeHead(200).end('ok')));
+    routes.set('/reset', (req, res, n) =>
+      n === 1 ? req.socket.destroy() : res.writeHead(200).end('ok'),
+    );
     expect((await httpGet({ url: url('/reset') }, base())).status).toBe(200);
   });
 
@@ -124,13 +167,18 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
     const started = Date.now();
     let error: unknown;
     try {
-      await httpGet({ url: url('/hang') }, base({ timeoutMs: 300, retries: 1 }));
+      await httpGet(
+        { url: url('/hang') },
+        base({ timeoutMs: 300, retries: 1 }),
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(QciError);
     expect((error as QciError).exitCode).toBe(6);
-    expect((error as QciError).message).toBe(`cannot reach 127.0.0.1:${port}: timed out`);
+    expect((error as QciError).message).toBe(
+      `cannot reach 127.0.0.1:${port}: timed out`,
+    );
     expect(counts.get('/hang')).toBe(2); // retried once
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -140,23 +188,42 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
     const p = await listen(closed);
     await new Promise<void>((r) => closed.close(() => r()));
     const options = base();
-    await expect(httpGet({ url: `http://127.0.0.1:${p}/` }, options)).rejects.toMatchObject({ exitCode: 6, message: `cannot reach 127.0.0.1:${p}: connection refused` });
+    await expect(
+      httpGet({ url: `http://127.0.0.1:${p}/` }, options),
+    ).rejects.toMatchObject({
+      exitCode: 6,
+      message: `cannot reach 127.0.0.1:${p}: connection refused`,
+    });
     expect(options.waits).toEqual([]);
   });
 
   it('follows redirects, and drops Authorization when one leaves the host', async () => {
-    routes.set('/blob', (_req, res) => res.writeHead(307, { Location: url('/cdn', 'localhost') }).end());
+    routes.set('/blob', (_req, res) =>
+      res.writeHead(307, { Location: url('/cdn', 'localhost') }).end(),
+    );
     routes.set('/cdn', (_req, res) => res.writeHead(200).end('blob'));
-    routes.set('/same', (_req, res) => res.writeHead(302, { Location: '/cdn-same' }).end());
+    routes.set('/same', (_req, res) =>
+      res.writeHead(302, { Location: '/cdn-same' }).end(),
+    );
     routes.set('/cdn-same', (_req, res) => res.writeHead(200).end('same'));
     seen.length = 0;
-    const a = await httpGet({ url: url('/blob'), headers: { Authorization: 'Bearer secret' } }, base());
+    const a = await httpGet(
+      { url: url('/blob'), headers: { Authorization: 'Bearer secret' } },
+      base(),
+    );
     expect(a.body.toString()).toBe('blob');
-    expect(seen.find((s) => s.path === '/blob')?.authorization).toBe('Bearer secret');
+    expect(seen.find((s) => s.path === '/blob')?.authorization).toBe(
+      'Bearer secret',
+    );
     expect(seen.find((s) => s.path === '/cdn')?.authorization).toBeUndefined();
-    const b = await httpGet({ url: url('/same'), headers: { Authorization: 'Bearer secret' } }, base());
+    const b = await httpGet(
+      { url: url('/same'), headers: { Authorization: 'Bearer secret' } },
+      base(),
+    );
     expect(b.body.toString()).toBe('same');
-    expect(seen.find((s) => s.path === '/cdn-same')?.authorization).toBe('Bearer secret');
+    expect(seen.find((s) => s.path === '/cdn-same')?.authorization).toBe(
+      'Bearer secret',
+    );
   });
 
   it('Retry-After parsing', () => {
@@ -170,7 +237,11 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
 describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
   // A tiny forward proxy: CONNECT tunnels for https, absolute-form requests for http. "registry.test" is a name
   // only the proxy knows (it maps to 127.0.0.1), so a request that reaches the registry went through the proxy.
-  const proxied: { method: string; target: string; auth: string | undefined }[] = [];
+  const proxied: {
+    method: string;
+    target: string;
+    auth: string | undefined;
+  }[] = [];
   let proxy: Server;
   let proxyPort: number;
   let httpsServer: ReturnType<typeof createHttpsServer>;
@@ -182,39 +253,67 @@ describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'qci-proxy-test-'));
     const ca = await makeTestCa(dir);
-    httpsServer = createHttpsServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => res.writeHead(200).end(`tls ${req.url} host=${req.headers.host}`));
-    await new Promise<void>((resolve) => httpsServer.listen(0, '127.0.0.1', resolve));
+    httpsServer = createHttpsServer(
+      { key: ca.keyPem, cert: ca.certPem },
+      (req, res) =>
+        res.writeHead(200).end(`tls ${req.url} host=${req.headers.host}`),
+    );
+    await new Promise<void>((resolve) =>
+      httpsServer.listen(0, '127.0.0.1', resolve),
+    );
     httpsPort = (httpsServer.address() as AddressInfo).port;
-    plain = createServer((req, res) => res.writeHead(200).end(`plain ${req.url} host=${req.headers.host}`));
+    plain = createServer((req, res) =>
+      res.writeHead(200).end(`plain ${req.url} host=${req.headers.host}`),
+    );
     plainPort = await listen(plain);
 
     proxy = createServer((req, res) => {
       // http: the request target is the absolute URL.
-      proxied.push({ method: req.method ?? '', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
-      const target = new URL(req.url ?? '');
-      const upstream = httpRequest({ host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+      proxied.push({
+        method: req.method ?? '',
+        target: req.url ?? '',
+        auth: req.headers['proxy-authorization'],
       });
+      const target = new URL(req.url ?? '');
+      const upstream = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method: req.method,
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.writeHead(502).end());
       req.pipe(upstream);
     });
-    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      proxied.push({ method: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
-      const [host, port] = (req.url ?? '').split(':');
-      if (host !== 'registry.test') {
-        client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-        return;
-      }
-      const upstream = connect(Number(port), '127.0.0.1', () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
+    proxy.on(
+      'connect',
+      (req: IncomingMessage, client: Socket, head: Buffer) => {
+        proxied.push({
+          method: 'CONNECT',
+          target: req.url ?? '',
+          auth: req.headers['proxy-authorization'],
+        });
+        const [host, port] = (req.url ?? '').split(':');
+        if (host !== 'registry.test') {
+          client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+          return;
+        }
+        const upstream = connect(Number(port), '127.0.0.1', () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          upstream.write(head);
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      },
+    );
     proxyPort = await listen(proxy);
   });
   afterAll(() => {
@@ -229,39 +328,91 @@ describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
     proxied.length = 0;
     const answer = await httpGet(
       { url: `https://registry.test:${httpsPort}/v2/` },
-      base({ tlsVerify: false, env: { HTTPS_PROXY: `http://me:pa%40ss@127.0.0.1:${proxyPort}` } }),
+      base({
+        tlsVerify: false,
+        env: { HTTPS_PROXY: `http://me:pa%40ss@127.0.0.1:${proxyPort}` },
+      }),
     );
     expect(answer.status).toBe(200);
-    expect(answer.body.toString()).toBe(`tls /v2/ host=registry.test:${httpsPort}`);
-    expect(proxied).toEqual([{ method: 'CONNECT', target: `registry.test:${httpsPort}`, auth: `Basic ${Buffer.from('me:pa@ss').toString('base64')}` }]);
+    expect(answer.body.toString()).toBe(
+      `tls /v2/ host=registry.test:${httpsPort}`,
+    );
+    expect(proxied).toEqual([
+      {
+        method: 'CONNECT',
+        target: `registry.test:${httpsPort}`,
+        auth: `Basic ${Buffer.from('me:pa@ss').toString('base64')}`,
+      },
+    ]);
   });
 
   it('http goes to HTTP_PROXY as an absolute-form request', async () => {
     proxied.length = 0;
-    const answer = await httpGet({ url: `http://registry.test:${plainPort}/v2/x?y=1` }, base({ env: { http_proxy: `127.0.0.1:${proxyPort}` } }));
-    expect(answer.body.toString()).toBe(`plain /v2/x?y=1 host=registry.test:${plainPort}`);
-    expect(proxied).toEqual([{ method: 'GET', target: `http://registry.test:${plainPort}/v2/x?y=1`, auth: undefined }]);
+    const answer = await httpGet(
+      { url: `http://registry.test:${plainPort}/v2/x?y=1` },
+      base({ env: { http_proxy: `127.0.0.1:${proxyPort}` } }),
+    );
+    expect(answer.body.toString()).toBe(
+      `plain /v2/x?y=1 host=registry.test:${plainPort}`,
+    );
+    expect(proxied).toEqual([
+      {
+        method: 'GET',
+        target: `http://registry.test:${plainPort}/v2/x?y=1`,
+        auth: undefined,
+      },
+    ]);
   });
 
   it('NO_PROXY sends it direct (and registry.test does not resolve without the proxy): exit 6, the proxy saw nothing', async () => {
     proxied.length = 0;
-    const env = { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: 'example.com,.test' };
-    await expect(httpGet({ url: `https://registry.test:${httpsPort}/v2/` }, base({ tlsVerify: false, env, retries: 0 }))).rejects.toMatchObject({
+    const env = {
+      HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`,
+      NO_PROXY: 'example.com,.test',
+    };
+    await expect(
+      httpGet(
+        { url: `https://registry.test:${httpsPort}/v2/` },
+        base({ tlsVerify: false, env, retries: 0 }),
+      ),
+    ).rejects.toMatchObject({
       exitCode: 6,
-      message: expect.stringContaining(`cannot reach registry.test:${httpsPort}: host not found`),
+      message: expect.stringContaining(
+        `cannot reach registry.test:${httpsPort}: host not found`,
+      ),
     });
     expect(proxied).toEqual([]);
   });
 
   it('a proxy that refuses the tunnel: exit 6, naming the proxy', async () => {
     await expect(
-      httpGet({ url: `https://elsewhere.test:${httpsPort}/v2/` }, base({ tlsVerify: false, env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` }, retries: 0 })),
-    ).rejects.toMatchObject({ exitCode: 6, message: `cannot reach elsewhere.test:${httpsPort} through the proxy 127.0.0.1:${proxyPort}: the proxy refused to connect to elsewhere.test:${httpsPort} (HTTP 403)` });
+      httpGet(
+        { url: `https://elsewhere.test:${httpsPort}/v2/` },
+        base({
+          tlsVerify: false,
+          env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` },
+          retries: 0,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 6,
+      message: `cannot reach elsewhere.test:${httpsPort} through the proxy 127.0.0.1:${proxyPort}: the proxy refused to connect to elsewhere.test:${httpsPort} (HTTP 403)`,
+    });
   });
 
   it('TLS is verified through the tunnel unless --tls-verify=false (the test CA is not trusted)', async () => {
     await expect(
-      httpGet({ url: `https://registry.test:${httpsPort}/v2/` }, base({ tlsVerify: true, env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` }, retries: 0 })),
-    ).rejects.toMatchObject({ exitCode: 6, message: expect.stringContaining('TLS failure') });
+      httpGet(
+        { url: `https://registry.test:${httpsPort}/v2/` },
+        base({
+          tlsVerify: true,
+          env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` },
+          retries: 0,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 6,
+      message: expect.stringContaining('TLS failure'),
+    });
   });
 });

@@ -16,9 +16,18 @@ export function registerCompletion(program: Command, wrap: Wrap): void {
     .addHelpText(
       'after',
       examples([
-        ['qci completion bash > ~/.local/share/bash-completion/completions/qci', 'bash, for every new shell'],
-        ["echo 'source <(qci completion bash)' >> ~/.bashrc", 'bash, without bash-completion'],
-        ['qci completion zsh > "${fpath[1]}/_qci"', 'zsh (then start a new shell)'],
+        [
+          'qci completion bash > ~/.local/share/bash-completion/completions/qci',
+          'bash, for every new shell',
+        ],
+        [
+          "echo 'source <(qci completion bash)' >> ~/.bashrc",
+          'bash, without bash-completion',
+        ],
+        [
+          'qci completion zsh > "${fpath[1]}/_qci"',
+          'zsh (then start a new shell)',
+        ],
         ['qci completion fish > ~/.config/fish/completions/qci.fish', 'fish'],
       ]),
     )

@@ -12,22 +12,37 @@ interface DoctorFlags extends SettingFlags {
 
 function render(ctx: CommandContext, findings: Finding[]): void {
   const c = ctx.ui.out;
-  const marks: Record<Severity, string> = { ok: c.green('✓'), info: c.blue('i'), warn: c.yellow('!'), error: c.red('✗') };
+  const marks: Record<Severity, string> = {
+    ok: c.green('✓'),
+    info: c.blue('i'),
+    warn: c.yellow('!'),
+    error: c.red('✗'),
+  };
   for (const f of findings) {
     ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
-    if (f.fix && f.severity !== 'ok') ctx.ui.print(`  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}`);
+    if (f.fix && f.severity !== 'ok')
+      ctx.ui.print(`  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}`);
   }
 }
 
 /** One stderr line, redrawn as each check finishes: `… engines  ✓ app.ci  ✗ auth files  …`. */
 function liveChecklist(ctx: CommandContext, checks: readonly string[]) {
   const c = ctx.ui.err;
-  const state = new Map<string, string>(checks.map((name) => [name, c.dim('…')]));
-  const draw = () => ctx.io.stderr.write(`\r\u001b[2K${[...state].map(([name, mark]) => `${mark} ${name}`).join('  ')}`);
+  const state = new Map<string, string>(
+    checks.map((name) => [name, c.dim('…')]),
+  );
+  const draw = () =>
+    ctx.io.stderr.write(
+      `\r\u001b[2K${[...state].map(([name, mark]) => `${mark} ${name}`).join('  ')}`,
+    );
   draw();
   return {
     done(check: string, findings: Finding[]) {
-      const worst = findings.some((f) => f.severity === 'error') ? c.red('✗') : findings.some((f) => f.severity === 'warn') ? c.yellow('!') : c.green('✓');
+      const worst = findings.some((f) => f.severity === 'error')
+        ? c.red('✗')
+        : findings.some((f) => f.severity === 'warn')
+          ? c.yellow('!')
+          : c.green('✓');
       state.set(check, worst);
       draw();
     },
@@ -38,7 +53,8 @@ function liveChecklist(ctx: CommandContext, checks: readonly string[]) {
 }
 
 function summary(ctx: CommandContext, report: DoctorReport): void {
-  const count = (s: Severity) => report.findings.filter((f) => f.severity === s).length;
+  const count = (s: Severity) =>
+    report.findings.filter((f) => f.severity === s).length;
   const [errors, warnings] = [count('error'), count('warn')];
   ctx.ui.info(
     report.healthy
@@ -47,9 +63,14 @@ function summary(ctx: CommandContext, report: DoctorReport): void {
   );
 }
 
-export async function doctorAction(ctx: CommandContext, options: DoctorFlags): Promise<number> {
+export async function doctorAction(
+  ctx: CommandContext,
+  options: DoctorFlags,
+): Promise<number> {
   const resolved = await ctx.settings(settingFlags(options));
-  const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import('../../doctor/doctor.js');
+  const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import(
+    '../../doctor/doctor.js'
+  );
   if (options.explain !== undefined) {
     const explained = explainError(options.explain, resolved.settings.registry);
     if (ctx.json) ctx.ui.json(explained);
@@ -62,18 +83,26 @@ export async function doctorAction(ctx: CommandContext, options: DoctorFlags): P
   }
   const { authSetup } = await import('../auth-setup.js');
   const setup = authSetup(ctx, resolved);
-  const timeoutMs = options.timeout ? Number(options.timeout) * 1000 : undefined;
-  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout takes a number of seconds above 0');
+  const timeoutMs = options.timeout
+    ? Number(options.timeout) * 1000
+    : undefined;
+  if (timeoutMs !== undefined && !(timeoutMs > 0))
+    throw usageError('--timeout takes a number of seconds above 0');
   // On a terminal, each check's lines appear as soon as it finishes; otherwise one ordered report.
   // On a terminal: a live checklist line on stderr while the checks run, then the report in check order.
   const live = ctx.io.stderr.isTTY === true && !ctx.json;
   const checklist = live ? liveChecklist(ctx, CHECKS) : undefined;
-  let report = await runDoctor(setup, { ...(timeoutMs ? { timeoutMs } : {}), ...(checklist ? { onCheck: checklist.done } : {}) });
+  let report = await runDoctor(setup, {
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(checklist ? { onCheck: checklist.done } : {}),
+  });
   checklist?.clear();
   if (!ctx.json) render(ctx, report.findings);
   if (options.fix) {
     if (!ctx.json) ctx.ui.info('\napplying the safe fixes…');
-    report = await fixAndRecheck(setup, report, { ...(timeoutMs ? { timeoutMs } : {}) });
+    report = await fixAndRecheck(setup, report, {
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
     for (const line of report.fixed) ctx.ui.info(`  ${line}`);
     if (report.fixed.length === 0) ctx.ui.info('  nothing qci can fix safely');
     if (!ctx.json) {
@@ -98,8 +127,14 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
           'the registry itself (reachable, and accepting the credential podman would send, without pulling). ' +
           'Each finding says why and the command that fixes it. Exit 0 when healthy, 1 when something needs a fix.',
       )
-      .option('--fix', 'apply the safe fixes (remove dead QCI entries, with backups; log in again), then check again')
-      .option('--explain <error>', 'explain an error message from podman, docker or skopeo, without running checks')
+      .option(
+        '--fix',
+        'apply the safe fixes (remove dead QCI entries, with backups; log in again), then check again',
+      )
+      .option(
+        '--explain <error>',
+        'explain an error message from podman, docker or skopeo, without running checks',
+      )
       .option('--timeout <seconds>', 'per-check timeout (default 5)'),
   )
     .addHelpText(
@@ -107,8 +142,14 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       examples([
         ['qci doctor', 'what is wrong'],
         ['qci doctor --fix', 'repair what is safe to repair, then check again'],
-        ['qci doctor --explain "unable to retrieve auth token: invalid username/password"', 'decode a pasted error'],
-        ['qci doctor --json | jq \'.findings[] | select(.severity=="error")\'', 'the problems, as data'],
+        [
+          'qci doctor --explain "unable to retrieve auth token: invalid username/password"',
+          'decode a pasted error',
+        ],
+        [
+          'qci doctor --json | jq \'.findings[] | select(.severity=="error")\'',
+          'the problems, as data',
+        ],
       ]),
     )
     .action(wrap(doctorAction));

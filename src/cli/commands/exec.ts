@@ -2,11 +2,23 @@ import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { addSettingOptions, settingFlags, type SettingFlags } from './login.js';
 
-export async function execAction(ctx: CommandContext, command: string, args: string[], options: SettingFlags): Promise<number> {
+export async function execAction(
+  ctx: CommandContext,
+  command: string,
+  args: string[],
+  options: SettingFlags,
+): Promise<number> {
   // Loaded when the command runs: the kube client and execa are not for start-up.
-  const [{ authSetup }, { execWithQciCredential }] = await Promise.all([import('../auth-setup.js'), import('../../session/exec.js')]);
+  const [{ authSetup }, { execWithQciCredential }] = await Promise.all([
+    import('../auth-setup.js'),
+    import('../../session/exec.js'),
+  ]);
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
-  return execWithQciCredential(setup, { command, args, log: (line) => ctx.ui.verbose(line) });
+  return execWithQciCredential(setup, {
+    command,
+    args,
+    log: (line) => ctx.ui.verbose(line),
+  });
 }
 
 export function registerExec(program: Command, wrap: Wrap): void {
@@ -14,7 +26,9 @@ export function registerExec(program: Command, wrap: Wrap): void {
     program
       .command('exec')
       .usage('[options] -- <command> [args...]')
-      .summary('run a command with a fresh QCI credential that exists only while it runs')
+      .summary(
+        'run a command with a fresh QCI credential that exists only while it runs',
+      )
       .description(
         'Run COMMAND with a fresh QCI credential (the token of your app.ci context, checked as qci login checks it) ' +
           'in a temporary auth file that only COMMAND sees: REGISTRY_AUTH_FILE (podman, skopeo, buildah) and DOCKER_CONFIG ' +
@@ -33,9 +47,18 @@ export function registerExec(program: Command, wrap: Wrap): void {
     .addHelpText(
       'after',
       examples([
-        ['qci exec -- podman pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_cli', 'pull without storing a credential'],
-        ['qci exec -- skopeo inspect docker://quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_cli', 'inspect'],
-        ['qci exec -- sh -c \'podman pull "$(qci pullspec ocp/4.7:cli)"\'', 'several commands, one credential'],
+        [
+          'qci exec -- podman pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_cli',
+          'pull without storing a credential',
+        ],
+        [
+          'qci exec -- skopeo inspect docker://quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_cli',
+          'inspect',
+        ],
+        [
+          'qci exec -- sh -c \'podman pull "$(qci pullspec ocp/4.7:cli)"\'',
+          'several commands, one credential',
+        ],
       ]),
     )
     .action(wrap(execAction));

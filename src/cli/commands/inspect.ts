@@ -27,21 +27,34 @@ function formatSize(bytes: number): string {
 
 function render(ctx: CommandContext, r: InspectReport, home: string): void {
   const c = ctx.ui.out;
-  const line = (label: string, text: string) => ctx.ui.print(`${label.padEnd(10)} ${text}`);
+  const line = (label: string, text: string) =>
+    ctx.ui.print(`${label.padEnd(10)} ${text}`);
   line('image', r.pullSpec);
-  const kind = r.isIndex ? (r.mediaType.includes('docker') ? 'manifest list' : 'image index') : 'image manifest';
+  const kind = r.isIndex
+    ? r.mediaType.includes('docker')
+      ? 'manifest list'
+      : 'image index'
+    : 'image manifest';
   line('digest', `${r.digest}  ${c.dim(`(${kind})`)}`);
   if (r.isIndex) {
     r.platforms.forEach((p, i) => {
       const chosen = p.digest === r.platformDigest;
-      line(i === 0 ? 'platforms' : '', `${p.platform.padEnd(Math.max(...r.platforms.map((x) => x.platform.length)))}  ${p.digest}${chosen ? `  ${c.dim('(shown below)')}` : ''}`);
+      line(
+        i === 0 ? 'platforms' : '',
+        `${p.platform.padEnd(Math.max(...r.platforms.map((x) => x.platform.length)))}  ${p.digest}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
+      );
     });
   } else {
     line('platform', r.platform);
   }
   line('created', r.created ?? 'unknown');
-  line('size', `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`);
-  const labels = Object.entries(r.labels).sort(([a], [b]) => a.localeCompare(b));
+  line(
+    'size',
+    `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
+  );
+  const labels = Object.entries(r.labels).sort(([a], [b]) =>
+    a.localeCompare(b),
+  );
   if (labels.length === 0) line('labels', 'none');
   for (const [i, [key, value]] of labels.entries()) {
     line(i === 0 ? 'labels' : '', `${key}=${value}`);
@@ -55,11 +68,30 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   );
 }
 
-export async function inspectAction(ctx: CommandContext, ref: string, options: InspectFlags): Promise<number> {
-  const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000)) throw usageError('--timeout takes a number of seconds above 0, at most 600');
-  const [{ authSetup }, { inspectQci }] = await Promise.all([import('../auth-setup.js'), import('../../session/inspect.js')]);
-  const setup = authSetup(ctx, await ctx.settings({ registry: options.registry, engine: options.engine, tlsVerify: options.tlsVerify, platform: options.platform }));
+export async function inspectAction(
+  ctx: CommandContext,
+  ref: string,
+  options: InspectFlags,
+): Promise<number> {
+  const timeoutMs =
+    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
+    throw usageError(
+      '--timeout takes a number of seconds above 0, at most 600',
+    );
+  const [{ authSetup }, { inspectQci }] = await Promise.all([
+    import('../auth-setup.js'),
+    import('../../session/inspect.js'),
+  ]);
+  const setup = authSetup(
+    ctx,
+    await ctx.settings({
+      registry: options.registry,
+      engine: options.engine,
+      tlsVerify: options.tlsVerify,
+      platform: options.platform,
+    }),
+  );
   const report = await inspectQci(setup, ref, {
     platform: options.platform,
     authfile: options.authfile,
@@ -75,7 +107,9 @@ export async function inspectAction(ctx: CommandContext, ref: string, options: I
 export function registerInspect(program: Command, wrap: Wrap): void {
   program
     .command('inspect')
-    .summary("show an image's digest, platforms, created time, size and labels without pulling it")
+    .summary(
+      "show an image's digest, platforms, created time, size and labels without pulling it",
+    )
     .description(
       'Read an image from QCI through the registry API, with the credential podman would send (or none, as podman would), ' +
         'without pulling it and without listing tags: the digest (of the index and of each platform), the platforms, when it was ' +
@@ -84,18 +118,42 @@ export function registerInspect(program: Command, wrap: Wrap): void {
         'HTTPS_PROXY and NO_PROXY. Exit 3: a login is needed; 4: access denied; 5: no such tag or platform; 6: unreachable.',
     )
     .argument('<ref>', 'image reference, e.g. ocp/4.7:my-component')
-    .option('--platform <os/arch>', 'which image of a multi-platform index to describe (env QCI_PLATFORM; default linux/amd64)')
+    .option(
+      '--platform <os/arch>',
+      'which image of a multi-platform index to describe (env QCI_PLATFORM; default linux/amd64)',
+    )
     .option('--authfile <path>', 'read credentials as podman --authfile does')
-    .option('--timeout <seconds>', 'give up on a request after this long (default 30)')
-    .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)')
-    .option('--engine <name>', 'whose auth files to read: podman or docker (env QCI_ENGINE; default podman when installed)')
-    .option('--tls-verify [bool]', 'verify the registry TLS certificate (env QCI_TLS_VERIFY; default true)')
+    .option(
+      '--timeout <seconds>',
+      'give up on a request after this long (default 30)',
+    )
+    .option(
+      '--registry <host>',
+      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
+    )
+    .option(
+      '--engine <name>',
+      'whose auth files to read: podman or docker (env QCI_ENGINE; default podman when installed)',
+    )
+    .option(
+      '--tls-verify [bool]',
+      'verify the registry TLS certificate (env QCI_TLS_VERIFY; default true)',
+    )
     .addHelpText(
       'after',
       examples([
-        ['qci inspect ocp/4.7:my-component', 'digest, platforms, created, size, labels'],
-        ['qci inspect --platform linux/arm64 ocp/4.18:base-rhel9', 'the arm64 image of an index'],
-        ["qci inspect --json ocp/4.7:cli | jq -r '.labels[\"io.openshift.build.commit.id\"]'", 'the commit it was built from'],
+        [
+          'qci inspect ocp/4.7:my-component',
+          'digest, platforms, created, size, labels',
+        ],
+        [
+          'qci inspect --platform linux/arm64 ocp/4.18:base-rhel9',
+          'the arm64 image of an index',
+        ],
+        [
+          'qci inspect --json ocp/4.7:cli | jq -r \'.labels["io.openshift.build.commit.id"]\'',
+          'the commit it was built from',
+        ],
       ]),
     )
     .action(wrap(inspectAction));

@@ -10,8 +10,14 @@ interface PromotedOptions {
   registry?: string;
 }
 
-export async function promotedAction(ctx: CommandContext, paths: string[], options: PromotedOptions): Promise<number> {
-  const { commitProblem, runPromoted } = await import('../../files/promoted.js');
+export async function promotedAction(
+  ctx: CommandContext,
+  paths: string[],
+  options: PromotedOptions,
+): Promise<number> {
+  const { commitProblem, runPromoted } = await import(
+    '../../files/promoted.js'
+  );
   if (options.commit !== undefined) {
     const problem = await commitProblem(options.commit);
     if (problem) throw usageError(`--commit: ${problem}`);
@@ -27,34 +33,51 @@ export async function promotedAction(ctx: CommandContext, paths: string[], optio
     warn: (line) => ctx.ui.warn(line),
   });
   for (const e of walk.errors) ctx.ui.error(`${e.path}: ${e.message}`);
-  for (const s of walk.skipped) ctx.ui.verbose(`skipped ${s.path}: ${s.reason}`);
-  for (const path of notConfigs) ctx.ui.verbose(`skipped ${path}: not a ci-operator config`);
+  for (const s of walk.skipped)
+    ctx.ui.verbose(`skipped ${s.path}: ${s.reason}`);
+  for (const path of notConfigs)
+    ctx.ui.verbose(`skipped ${path}: not a ci-operator config`);
 
   render(ctx, result, images);
 
-  if (walk.errors.length > 0 || result.summary.filesWithProblems > 0) return ExitCode.failure;
+  if (walk.errors.length > 0 || result.summary.filesWithProblems > 0)
+    return ExitCode.failure;
   if (result.summary.configs === 0) {
-    ctx.ui.error(`no ci-operator config found in ${paths.join(', ')}`, 'give a config file, or a directory such as ci-operator/config/ORG/REPO of openshift/release');
+    ctx.ui.error(
+      `no ci-operator config found in ${paths.join(', ')}`,
+      'give a config file, or a directory such as ci-operator/config/ORG/REPO of openshift/release',
+    );
     return ExitCode.notFound;
   }
   if (images.length > 0 && result.summary.promoted === 0) {
-    ctx.ui.error(`no config here promotes an image named ${images.join(' or ')}`, 'the name is the image\'s "to" (or an additional_images key); run without --image to see them all');
+    ctx.ui.error(
+      `no config here promotes an image named ${images.join(' or ')}`,
+      'the name is the image\'s "to" (or an additional_images key); run without --image to see them all',
+    );
     return ExitCode.notFound;
   }
   return ExitCode.ok;
 }
 
 function note(p: PromotedImage): string {
-  if (p.placeholder) return '  (tag_by_commit: one tag per merged commit; pass --commit SHA to see it)';
-  if (p.kind === 'build-cache') return '  (build cache: bin, for binary_build_commands)';
-  if (p.kind === 'additional' && p.source !== p.image) return `  (additional_images: from ${p.source})`;
+  if (p.placeholder)
+    return '  (tag_by_commit: one tag per merged commit; pass --commit SHA to see it)';
+  if (p.kind === 'build-cache')
+    return '  (build cache: bin, for binary_build_commands)';
+  if (p.kind === 'additional' && p.source !== p.image)
+    return `  (additional_images: from ${p.source})`;
   return '';
 }
 
-function render(ctx: CommandContext, result: PromotedResult, images: string[]): void {
+function render(
+  ctx: CommandContext,
+  result: PromotedResult,
+  images: string[],
+): void {
   const { ui } = ctx;
   for (const file of result.files) {
-    const where = (f: FileFinding) => `${file.path}${f.line === null ? '' : `:${f.line}`}: ${f.field === '' ? '' : `${f.field}: `}${f.message}`;
+    const where = (f: FileFinding) =>
+      `${file.path}${f.line === null ? '' : `:${f.line}`}: ${f.field === '' ? '' : `${f.field}: `}${f.message}`;
     for (const w of file.warnings) ui.warn(where(w));
     for (const p of file.problems) ui.error(where(p));
   }
@@ -68,22 +91,36 @@ function render(ctx: CommandContext, result: PromotedResult, images: string[]): 
     if (!first) ui.print('');
     first = false;
     ui.print(file.path);
-    const width = Math.max(...file.promoted.map((p) => p.imageStreamTag.length));
-    for (const p of file.promoted) ui.print(`  ${p.imageStreamTag.padEnd(width)}  →  ${p.pullSpec}${note(p)}`);
+    const width = Math.max(
+      ...file.promoted.map((p) => p.imageStreamTag.length),
+    );
+    for (const p of file.promoted)
+      ui.print(
+        `  ${p.imageStreamTag.padEnd(width)}  →  ${p.pullSpec}${note(p)}`,
+      );
   }
   const s = result.summary;
   if (s.configs > 0) {
     const matching = result.files.filter((f) => f.promoted.length > 0).length;
-    const by = images.length > 0 ? ` named ${images.join(' or ')}, promoted by ${matching} of` : ' promoted by';
+    const by =
+      images.length > 0
+        ? ` named ${images.join(' or ')}, promoted by ${matching} of`
+        : ' promoted by';
     ui.info(
       `${s.promoted} image${s.promoted === 1 ? '' : 's'}${by} ${s.configs} config${s.configs === 1 ? '' : 's'}` +
-        (s.filesWithProblems > 0 ? `; ${s.filesWithProblems} with problems (above)` : ''),
+        (s.filesWithProblems > 0
+          ? `; ${s.filesWithProblems} with problems (above)`
+          : ''),
     );
   }
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
-  if (value.trim() === '') throw new QciError('--image needs an image name', { exitCode: ExitCode.usage, kind: 'usage' });
+  if (value.trim() === '')
+    throw new QciError('--image needs an image name', {
+      exitCode: ExitCode.usage,
+      kind: 'usage',
+    });
   return [...(previous ?? []), value];
 }
 
@@ -115,16 +152,38 @@ export function registerPromoted(program: Command, wrap: Wrap): void {
       ].join('\n'),
     )
     .argument('<path...>', 'ci-operator config files or directories')
-    .option('--image <name>', 'only this promoted image (its "to", or an additional_images key); repeatable', collect)
-    .option('--commit <sha>', 'the merged commit, for the tags tag_by_commit adds (default: a placeholder)')
-    .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)')
+    .option(
+      '--image <name>',
+      'only this promoted image (its "to", or an additional_images key); repeatable',
+      collect,
+    )
+    .option(
+      '--commit <sha>',
+      'the merged commit, for the tags tag_by_commit adds (default: a placeholder)',
+    )
+    .option(
+      '--registry <host>',
+      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
+    )
     .addHelpText(
       'after',
       examples([
-        ['qci promoted ci-operator/config/openshift/my-repo', 'what the configs of a repository publish'],
-        ['qci promoted --image my-component ci-operator/config/', 'where is my component published?'],
-        ['qci promoted --commit $(git rev-parse HEAD) my-org-my-repo-main.yaml', 'with the tags tag_by_commit adds for that commit'],
-        ["qci promoted --json ci-operator/config/ | jq -r '.files[].promoted[].pullSpec'", 'every pull spec, for scripts'],
+        [
+          'qci promoted ci-operator/config/openshift/my-repo',
+          'what the configs of a repository publish',
+        ],
+        [
+          'qci promoted --image my-component ci-operator/config/',
+          'where is my component published?',
+        ],
+        [
+          'qci promoted --commit $(git rev-parse HEAD) my-org-my-repo-main.yaml',
+          'with the tags tag_by_commit adds for that commit',
+        ],
+        [
+          "qci promoted --json ci-operator/config/ | jq -r '.files[].promoted[].pullSpec'",
+          'every pull spec, for scripts',
+        ],
       ]),
     )
     .action(wrap(promotedAction));

@@ -11,9 +11,22 @@ interface PullFlags extends SettingFlags {
   authfile?: string;
 }
 
-export async function pullAction(ctx: CommandContext, refs: string[], options: PullFlags): Promise<number> {
-  const [{ authSetup }, { pullImages }] = await Promise.all([import('../auth-setup.js'), import('../../session/pull.js')]);
-  const setup = authSetup(ctx, await ctx.settings({ ...settingFlags(options), platform: options.platform }));
+export async function pullAction(
+  ctx: CommandContext,
+  refs: string[],
+  options: PullFlags,
+): Promise<number> {
+  const [{ authSetup }, { pullImages }] = await Promise.all([
+    import('../auth-setup.js'),
+    import('../../session/pull.js'),
+  ]);
+  const setup = authSetup(
+    ctx,
+    await ctx.settings({
+      ...settingFlags(options),
+      platform: options.platform,
+    }),
+  );
   const report = await pullImages(setup, refs, {
     quiet: options.quiet === true,
     login: options.login !== false,
@@ -25,14 +38,29 @@ export async function pullAction(ctx: CommandContext, refs: string[], options: P
   });
   for (const r of report.results) {
     if (r.ok) {
-      if (r.localName && !options.dryRun) ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
+      if (r.localName && !options.dryRun)
+        ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
       continue;
     }
-    ctx.ui.error(r.cause === 'invalid-reference' ? (r.message ?? '') : `${r.input}: ${r.message}`, r.hint ?? undefined);
+    ctx.ui.error(
+      r.cause === 'invalid-reference'
+        ? (r.message ?? '')
+        : `${r.input}: ${r.message}`,
+      r.hint ?? undefined,
+    );
   }
   if (report.results.length > 1 && !options.dryRun) {
     const ok = report.results.filter((r) => r.ok).length;
-    ctx.ui.info(`pulled ${ok} of ${report.results.length}${ok < report.results.length ? `; failed: ${report.results.filter((r) => !r.ok).map((r) => r.input).join(', ')}` : ''}`);
+    ctx.ui.info(
+      `pulled ${ok} of ${report.results.length}${
+        ok < report.results.length
+          ? `; failed: ${report.results
+              .filter((r) => !r.ok)
+              .map((r) => r.input)
+              .join(', ')}`
+          : ''
+      }`,
+    );
   }
   if (ctx.json) ctx.ui.json(report);
   return report.exitCode;
@@ -42,7 +70,9 @@ export function registerPull(program: Command, wrap: Wrap): void {
   addSettingOptions(
     program
       .command('pull')
-      .summary('pull images from QCI by image stream tag, logging in when needed')
+      .summary(
+        'pull images from QCI by image stream tag, logging in when needed',
+      )
       .description(
         'Pull each image from QCI: NS/NAME:TAG (or any form qci pullspec takes) becomes its QCI pull spec; ' +
           'if the engine would send no credential, or an expired one, qci logs in first (as qci login does); ' +
@@ -51,19 +81,40 @@ export function registerPull(program: Command, wrap: Wrap): void {
           'is retried once after a fresh login.',
       )
       .argument('<ref...>', 'image references, e.g. ocp/4.7:my-component')
-      .option('--platform <os/arch>', 'platform to pull (env QCI_PLATFORM; default linux/amd64)')
+      .option(
+        '--platform <os/arch>',
+        'platform to pull (env QCI_PLATFORM; default linux/amd64)',
+      )
       .option('-q, --quiet', "no progress output (the engine's -q)")
       .option('--no-login', 'never log in; just pull with what the engine has')
-      .option('--dry-run', 'print the commands qci would run (secrets redacted) and run nothing')
-      .option('--local-name', 'also tag each pulled image as NS/NAME:TAG locally')
-      .option('--authfile <path>', 'auth file for the engine (podman --authfile)'),
+      .option(
+        '--dry-run',
+        'print the commands qci would run (secrets redacted) and run nothing',
+      )
+      .option(
+        '--local-name',
+        'also tag each pulled image as NS/NAME:TAG locally',
+      )
+      .option(
+        '--authfile <path>',
+        'auth file for the engine (podman --authfile)',
+      ),
   )
     .addHelpText(
       'after',
       examples([
-        ['qci pull ocp/4.7:my-component', 'pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component'],
-        ['qci pull --local-name ocp/4.7:cli', 'and tag it localhost/ocp/4.7:cli'],
-        ['qci pull --platform linux/arm64 ocp/4.18:base-rhel9', 'another platform'],
+        [
+          'qci pull ocp/4.7:my-component',
+          'pull quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component',
+        ],
+        [
+          'qci pull --local-name ocp/4.7:cli',
+          'and tag it localhost/ocp/4.7:cli',
+        ],
+        [
+          'qci pull --platform linux/arm64 ocp/4.18:base-rhel9',
+          'another platform',
+        ],
         ['qci pull --dry-run ocp/4.7:cli', 'show what would run'],
       ]),
     )

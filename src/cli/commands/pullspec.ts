@@ -24,7 +24,10 @@ interface PullspecResult {
   error: { part: string; message: string } | null;
 }
 
-export function resolvePullspecs(inputs: string[], pullHost: string): PullspecResult[] {
+export function resolvePullspecs(
+  inputs: string[],
+  pullHost: string,
+): PullspecResult[] {
   return inputs.map((input) => {
     try {
       const ref = parseReference(input, { pullHost });
@@ -90,8 +93,12 @@ export async function pullspecAction(
       ctx.ui.error(result.error.message);
       continue;
     }
-    for (const warning of result.warnings) ctx.ui.warn(`${result.input}: ${warning}`);
-    if (!ctx.json) ctx.ui.print((options.direct ? result.directSpec : result.pullSpec) ?? '');
+    for (const warning of result.warnings)
+      ctx.ui.warn(`${result.input}: ${warning}`);
+    if (!ctx.json)
+      ctx.ui.print(
+        (options.direct ? result.directSpec : result.pullSpec) ?? '',
+      );
   }
   return results.some((r) => r.error) ? ExitCode.usage : ExitCode.ok;
 }
@@ -107,15 +114,33 @@ export function registerPullspec(program: Command, wrap: Wrap): void {
         'to map back. "-" reads references from standard input, one a line.',
     )
     .argument('<ref...>', 'image references (or - for standard input)')
-    .option('--direct', 'print the authoritative quay.io/openshift/ci form instead of the pull-through proxy')
-    .option('--registry <host>', 'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)')
+    .option(
+      '--direct',
+      'print the authoritative quay.io/openshift/ci form instead of the pull-through proxy',
+    )
+    .option(
+      '--registry <host>',
+      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
+    )
     .addHelpText(
       'after',
       examples([
-        ['qci pullspec ocp/4.7:my-component', 'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component'],
-        ['podman pull $(qci pullspec ocp/4.7:my-component)', 'pull it (after qci login)'],
-        ['qci pullspec registry.svc.ci.openshift.org/ci/ci-operator:latest', 'map an old reference'],
-        ['qci pullspec --json quay.io/openshift/ci:ocp_4.7_cli', 'map back to NS/NAME:TAG, as JSON'],
+        [
+          'qci pullspec ocp/4.7:my-component',
+          'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component',
+        ],
+        [
+          'podman pull $(qci pullspec ocp/4.7:my-component)',
+          'pull it (after qci login)',
+        ],
+        [
+          'qci pullspec registry.svc.ci.openshift.org/ci/ci-operator:latest',
+          'map an old reference',
+        ],
+        [
+          'qci pullspec --json quay.io/openshift/ci:ocp_4.7_cli',
+          'map back to NS/NAME:TAG, as JSON',
+        ],
       ]),
     )
     .action(wrap(pullspecAction));

@@ -9,8 +9,17 @@ export async function registriesAction(ctx: CommandContext): Promise<number> {
     ctx.ui.json(CLUSTERS);
     return ExitCode.ok;
   }
-  const rows = CLUSTERS.map((c) => [c.cluster, c.registry ?? '-', c.description]);
-  for (const line of renderTable(['cluster', 'registry', 'notes'], rows, ctx.ui.out.bold)) ctx.ui.print(line);
+  const rows = CLUSTERS.map((c) => [
+    c.cluster,
+    c.registry ?? '-',
+    c.description,
+  ]);
+  for (const line of renderTable(
+    ['cluster', 'registry', 'notes'],
+    rows,
+    ctx.ui.out.bold,
+  ))
+    ctx.ui.print(line);
   return ExitCode.ok;
 }
 
@@ -26,7 +35,10 @@ export function registerRegistries(program: Command, wrap: Wrap): void {
       'after',
       examples([
         ['qci registries', 'the table'],
-        ["qci registries --json | jq -r '.[] | select(.cluster==\"build02\") | .registry'", 'one registry, for scripts'],
+        [
+          'qci registries --json | jq -r \'.[] | select(.cluster=="build02") | .registry\'',
+          'one registry, for scripts',
+        ],
       ]),
     )
     .action(wrap(registriesAction));

@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { parseSize } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
-import { DEFAULT_MAX_SIZE, formatMaxSize, type Listed, type RewriteResult } from '../../files/rewrite.js';
+import {
+  DEFAULT_MAX_SIZE,
+  formatMaxSize,
+  type Listed,
+  type RewriteResult,
+} from '../../files/rewrite.js';
 
 interface RewriteOptions {
   write?: boolean;
@@ -14,18 +19,34 @@ interface RewriteOptions {
 /** --max-size: the same sizes as every qci size setting ("10M", "512K", "1.5G", a number of bytes). */
 function maxSize(text: string): number {
   const bytes = parseSize(text);
-  if (bytes === undefined || bytes <= 0 || !Number.isSafeInteger(bytes)) throw usageError(`--max-size ${text}: expected a size such as 10M, 512K or 1048576`);
+  if (bytes === undefined || bytes <= 0 || !Number.isSafeInteger(bytes))
+    throw usageError(
+      `--max-size ${text}: expected a size such as 10M, 512K or 1048576`,
+    );
   return bytes;
 }
 
-
-export async function rewriteAction(ctx: CommandContext, paths: string[], options: RewriteOptions): Promise<number> {
-  if (options.write && options.check) throw usageError('--write and --check do not go together: --check only reports, --write changes files');
-  const maxBytes = options.maxSize === undefined ? DEFAULT_MAX_SIZE : maxSize(options.maxSize);
-  const mode: RewriteResult['mode'] = options.write ? 'write' : options.check ? 'check' : 'list';
+export async function rewriteAction(
+  ctx: CommandContext,
+  paths: string[],
+  options: RewriteOptions,
+): Promise<number> {
+  if (options.write && options.check)
+    throw usageError(
+      '--write and --check do not go together: --check only reports, --write changes files',
+    );
+  const maxBytes =
+    options.maxSize === undefined ? DEFAULT_MAX_SIZE : maxSize(options.maxSize);
+  const mode: RewriteResult['mode'] = options.write
+    ? 'write'
+    : options.check
+      ? 'check'
+      : 'list';
   const roots = paths.length > 0 ? paths : ['.'];
 
-  const { runRewrite, rewriteExitCode } = await import('../../files/rewrite.js');
+  const { runRewrite, rewriteExitCode } = await import(
+    '../../files/rewrite.js'
+  );
   const run = await runRewrite(roots, {
     mode,
     maxBytes,
@@ -40,41 +61,69 @@ export async function rewriteAction(ctx: CommandContext, paths: string[], option
   return rewriteExitCode(run);
 }
 
-function render(ctx: CommandContext, result: RewriteResult, listed: Listed[], maxBytes: number, writtenReferences: number): void {
+function render(
+  ctx: CommandContext,
+  result: RewriteResult,
+  listed: Listed[],
+  maxBytes: number,
+  writtenReferences: number,
+): void {
   const { ui } = ctx;
-  for (const skip of result.skipped) ui.verbose(`skipped ${skip.path}: ${skip.reason}`);
+  for (const skip of result.skipped)
+    ui.verbose(`skipped ${skip.path}: ${skip.reason}`);
   if (ctx.json) ui.json(result);
   else {
     for (const { change: c, review: r } of listed) {
       if (c) ui.print(`${c.file}:${c.line}: ${c.old} → ${c.new}`);
-      if (r) ui.print(`${r.file}:${r.line}: needs review: ${r.reference}: ${r.reason}${r.suggestion ? ` (probably ${r.suggestion})` : ''}`);
+      if (r)
+        ui.print(
+          `${r.file}:${r.line}: needs review: ${r.reference}: ${r.reason}${r.suggestion ? ` (probably ${r.suggestion})` : ''}`,
+        );
     }
   }
   for (const e of result.errors) ui.error(`${e.file}: ${e.message}`);
-  const binaries = result.skipped.filter((s) => s.reason.startsWith('binary file (it'));
+  const binaries = result.skipped.filter((s) =>
+    s.reason.startsWith('binary file (it'),
+  );
   for (const b of binaries) ui.warn(`${b.path}: ${b.reason}`);
   const large = result.skipped.filter((s) => s.reason.startsWith('larger'));
   if (large.length > 0) {
-    ui.warn(`${large.length} file${large.length === 1 ? '' : 's'} over ${formatMaxSize(maxBytes)} not scanned (raise --max-size to include them): ${large.slice(0, 3).map((s) => s.path).join(', ')}${large.length > 3 ? ', …' : ''}`);
+    ui.warn(
+      `${large.length} file${large.length === 1 ? '' : 's'} over ${formatMaxSize(maxBytes)} not scanned (raise --max-size to include them): ${large
+        .slice(0, 3)
+        .map((s) => s.path)
+        .join(', ')}${large.length > 3 ? ', …' : ''}`,
+    );
   }
 
   const s = result.summary;
   const refs = `${s.changes} reference${s.changes === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'}`;
-  const review = s.needsReview > 0 ? `; ${s.needsReview} need${s.needsReview === 1 ? 's' : ''} review (not changed)` : '';
+  const review =
+    s.needsReview > 0
+      ? `; ${s.needsReview} need${s.needsReview === 1 ? 's' : ''} review (not changed)`
+      : '';
   const scanned = `${s.scanned} file${s.scanned === 1 ? '' : 's'} scanned`;
   if (result.mode === 'write') {
-    ui.info(s.changes === 0 ? `nothing to rewrite (${scanned})${review}` : `rewrote ${writtenReferences} reference${writtenReferences === 1 ? '' : 's'} in ${s.written} file${s.written === 1 ? '' : 's'} (${scanned})${review}`);
+    ui.info(
+      s.changes === 0
+        ? `nothing to rewrite (${scanned})${review}`
+        : `rewrote ${writtenReferences} reference${writtenReferences === 1 ? '' : 's'} in ${s.written} file${s.written === 1 ? '' : 's'} (${scanned})${review}`,
+    );
   } else if (s.changes === 0) {
     ui.info(`nothing to rewrite (${scanned})${review}`);
   } else {
-    ui.info(`${refs} would be rewritten (${scanned})${review}; run qci rewrite --write to change them`);
+    ui.info(
+      `${refs} would be rewritten (${scanned})${review}; run qci rewrite --write to change them`,
+    );
   }
 }
 
 export function registerRewrite(program: Command, wrap: Wrap): void {
   program
     .command('rewrite')
-    .summary('move registry.ci.openshift.org and registry.svc.ci.openshift.org references to QCI')
+    .summary(
+      'move registry.ci.openshift.org and registry.svc.ci.openshift.org references to QCI',
+    )
     .description(
       [
         'Find image references to registry.svc.ci.openshift.org (decommissioned) and',
@@ -102,16 +151,28 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
     )
     .argument('[path...]', 'files or directories to scan (default: .)')
     .option('--write', 'rewrite the files in place')
-    .option('--check', 'exit 1 if anything would be rewritten (for CI and pre-commit); changes nothing')
+    .option(
+      '--check',
+      'exit 1 if anything would be rewritten (for CI and pre-commit); changes nothing',
+    )
     .option('--no-gitignore', 'also scan files that .gitignore excludes')
     .option('--max-size <size>', 'skip files larger than this (default 10M)')
     .addHelpText(
       'after',
       examples([
         ['qci rewrite', 'list what would change under the current directory'],
-        ['qci rewrite --write images/ Dockerfile', 'rewrite those files in place'],
-        ['qci rewrite --check', 'in CI: fail while old registry references remain'],
-        ["qci rewrite --json | jq '.needsReview'", 'the references a human has to fix'],
+        [
+          'qci rewrite --write images/ Dockerfile',
+          'rewrite those files in place',
+        ],
+        [
+          'qci rewrite --check',
+          'in CI: fail while old registry references remain',
+        ],
+        [
+          "qci rewrite --json | jq '.needsReview'",
+          'the references a human has to fix',
+        ],
       ]),
     )
     .action(wrap(rewriteAction));

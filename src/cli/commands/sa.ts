@@ -23,9 +23,18 @@ interface TokenFlags {
   context?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
 
-export async function saInitAction(ctx: CommandContext, options: InitFlags): Promise<number> {
+export async function saInitAction(
+  ctx: CommandContext,
+  options: InitFlags,
+): Promise<number> {
   const { initRegistryAccess } = await impl();
   const report: InitReport = await initRegistryAccess({
     project: options.project,
@@ -37,9 +46,16 @@ export async function saInitAction(ctx: CommandContext, options: InitFlags): Pro
   if (ctx.json) ctx.ui.json(report);
   else if (report.releaseRepo === null) {
     // Both files on stdout, each under a `# ==> path <==` line (as `head` prints several files).
-    ctx.ui.print(report.files.map((f) => `# ==> ${f.path} <==\n${f.content}`).join('\n').trimEnd());
+    ctx.ui.print(
+      report.files
+        .map((f) => `# ==> ${f.path} <==\n${f.content}`)
+        .join('\n')
+        .trimEnd(),
+    );
   }
-  for (const file of report.files) if (file.writtenTo) ctx.ui.info(`${file.action.padEnd(9)} ${file.writtenTo}`);
+  for (const file of report.files)
+    if (file.writtenTo)
+      ctx.ui.info(`${file.action.padEnd(9)} ${file.writtenTo}`);
   for (const warning of report.warnings) ctx.ui.warn(warning);
   ctx.ui.info('next steps:');
   for (const [i, step] of report.nextSteps.entries()) {
@@ -48,30 +64,56 @@ export async function saInitAction(ctx: CommandContext, options: InitFlags): Pro
   return ExitCode.ok;
 }
 
-export async function saTokenAction(ctx: CommandContext, options: TokenFlags): Promise<number> {
+export async function saTokenAction(
+  ctx: CommandContext,
+  options: TokenFlags,
+): Promise<number> {
   const { tokenDuration } = await import('../../core/duration.js');
   // Everything a user can get wrong is checked before app.ci mints a token.
   const seconds = tokenDuration(options.duration);
-  const { checkTokenTarget, requestServiceAccountToken, saveToken } = await impl();
+  const { checkTokenTarget, requestServiceAccountToken, saveToken } =
+    await impl();
   checkTokenTarget(options.project, options.name);
-  const toStdout = options.show === true || (ctx.io.stdout.isTTY !== true && options.output === undefined);
+  const toStdout =
+    options.show === true ||
+    (ctx.io.stdout.isTTY !== true && options.output === undefined);
   if (!toStdout && options.output === undefined) {
     throw usageError('qci does not print a token to a terminal unless asked', {
       hint: 'save it with --output FILE (mode 0600), pipe it (qci sa token … | podman login …), or pass --show',
     });
   }
   const { authSetup } = await import('../auth-setup.js');
-  const setup = authSetup(ctx, await ctx.settings({ context: options.context }));
-  const { token, report } = await requestServiceAccountToken(setup, { project: options.project, name: options.name, seconds });
-  const saved = options.output !== undefined ? await saveToken(options.output, token) : null;
-  const out: TokenReport & { output: string | null; token?: string } = { ...report, output: saved };
+  const setup = authSetup(
+    ctx,
+    await ctx.settings({ context: options.context }),
+  );
+  const { token, report } = await requestServiceAccountToken(setup, {
+    project: options.project,
+    name: options.name,
+    seconds,
+  });
+  const saved =
+    options.output !== undefined
+      ? await saveToken(options.output, token)
+      : null;
+  const out: TokenReport & { output: string | null; token?: string } = {
+    ...report,
+    output: saved,
+  };
   // Written directly, not through the Ui: it masks anything token-shaped, and here the token is the data.
-  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(toStdout ? { ...out, token } : out, null, 2)}\n`);
+  if (ctx.json)
+    ctx.io.stdout.write(
+      `${JSON.stringify(toStdout ? { ...out, token } : out, null, 2)}\n`,
+    );
   else if (toStdout) ctx.io.stdout.write(`${token}\n`);
 
   const ui = ctx.ui;
-  ui.info(`${ui.err.green('✓')} token for serviceaccount ${report.project}/${report.serviceAccount}${report.subject ? ` (${report.subject})` : ''}`);
-  ui.info(`  ${report.expiry ?? 'expiry unknown'}${report.expiresAt ? ` (${report.expiresAt})` : ''}; issued by app.ci context "${report.context}" (${report.contextFoundBy})`);
+  ui.info(
+    `${ui.err.green('✓')} token for serviceaccount ${report.project}/${report.serviceAccount}${report.subject ? ` (${report.subject})` : ''}`,
+  );
+  ui.info(
+    `  ${report.expiry ?? 'expiry unknown'}${report.expiresAt ? ` (${report.expiresAt})` : ''}; issued by app.ci context "${report.context}" (${report.contextFoundBy})`,
+  );
   if (saved) ui.info(`  saved to ${saved} (mode 0600)`);
   for (const warning of report.warnings) ui.warn(warning);
   if (saved) ui.info(`use it: qci login --token-file ${options.output}`);
@@ -81,7 +123,9 @@ export async function saTokenAction(ctx: CommandContext, options: TokenFlags): P
 export function registerSa(program: Command, wrap: Wrap): void {
   const sa = program
     .command('sa')
-    .summary('a ServiceAccount for programmatic QCI pulls: the release-repo files, then bound tokens')
+    .summary(
+      'a ServiceAccount for programmatic QCI pulls: the release-repo files, then bound tokens',
+    )
     .description(
       'Programmatic access to QCI, as the docs describe it: `qci sa init` writes the openshift/release files that create ' +
         "your project's ServiceAccount image-puller on app.ci (Namespace, ServiceAccount, RoleBindings, OWNERS); once that " +
@@ -90,57 +134,112 @@ export function registerSa(program: Command, wrap: Wrap): void {
     .addHelpText(
       'after',
       examples([
-        ['qci sa init --project my-project --admins my-project-admins --release-repo ~/src/release', 'the files for the pull request'],
-        ['qci sa token --project my-project --output my-project.token', 'a 24-hour token, saved with mode 0600'],
+        [
+          'qci sa init --project my-project --admins my-project-admins --release-repo ~/src/release',
+          'the files for the pull request',
+        ],
+        [
+          'qci sa token --project my-project --output my-project.token',
+          'a 24-hour token, saved with mode 0600',
+        ],
       ]),
     );
 
   sa.command('init')
-    .summary('write the openshift/release files that create a ServiceAccount for QCI pulls')
+    .summary(
+      'write the openshift/release files that create a ServiceAccount for QCI pulls',
+    )
     .description(
       `Render clusters/app.ci/registry-access/PROJECT/admin_manifest.yaml (the seed's Namespace, ServiceAccount image-puller, ` +
         'a RoleBinding to system:image-puller in ocp, view and pull-secret-namespace-manager for the admins group) and OWNERS. ' +
         'With --release-repo they are written into that openshift/release checkout (an existing directory only with --force); ' +
         'without it they are printed. Names must be DNS-1123; the next steps follow on stderr.',
     )
-    .requiredOption('--project <name>', 'project (namespace) on app.ci that holds the ServiceAccount, e.g. my-project')
-    .requiredOption('--admins <group>', 'Rover group whose members may create tokens, e.g. my-project-admins')
-    .option('--owners <logins>', 'GitHub logins for OWNERS, comma-separated or repeated (default: a placeholder to replace)', collect)
-    .option('--release-repo <dir>', 'an openshift/release checkout to write into (default: print the files)')
-    .option('--force', 'replace admin_manifest.yaml and OWNERS in an existing directory')
+    .requiredOption(
+      '--project <name>',
+      'project (namespace) on app.ci that holds the ServiceAccount, e.g. my-project',
+    )
+    .requiredOption(
+      '--admins <group>',
+      'Rover group whose members may create tokens, e.g. my-project-admins',
+    )
+    .option(
+      '--owners <logins>',
+      'GitHub logins for OWNERS, comma-separated or repeated (default: a placeholder to replace)',
+      collect,
+    )
+    .option(
+      '--release-repo <dir>',
+      'an openshift/release checkout to write into (default: print the files)',
+    )
+    .option(
+      '--force',
+      'replace admin_manifest.yaml and OWNERS in an existing directory',
+    )
     .addHelpText(
       'after',
       examples([
-        ['qci sa init --project my-project --admins my-project-admins', 'print the files'],
-        ['qci sa init --project my-project --admins my-project-admins --owners alice,bob --release-repo ~/src/release', 'write them into the checkout'],
+        [
+          'qci sa init --project my-project --admins my-project-admins',
+          'print the files',
+        ],
+        [
+          'qci sa init --project my-project --admins my-project-admins --owners alice,bob --release-repo ~/src/release',
+          'write them into the checkout',
+        ],
       ]),
     )
     .action(wrap(saInitAction));
 
   sa.command('token')
-    .summary('a short-lived token for the ServiceAccount (TokenRequest on app.ci)')
+    .summary(
+      'a short-lived token for the ServiceAccount (TokenRequest on app.ci)',
+    )
     .description(
       "Ask app.ci for a bound token of PROJECT's ServiceAccount (TokenRequest, what `oc create token` does) with your own app.ci " +
         'context; you must be in the admins group of `qci sa init`. The granted expiry is read back and shown on stderr. The token goes ' +
         'to stdout only when stdout is not a terminal, or with --show; --output writes it to a file with mode 0600. ' +
         'Prefer short lifetimes and rotate; anyone holding the token can pull from QCI until it expires.',
     )
-    .requiredOption('--project <name>', 'project (namespace) on app.ci that holds the ServiceAccount')
+    .requiredOption(
+      '--project <name>',
+      'project (namespace) on app.ci that holds the ServiceAccount',
+    )
     .option('--name <serviceaccount>', 'ServiceAccount name', 'image-puller')
-    .option('--duration <time>', 'lifetime: at least 10m; e.g. 1h, 24h, 7d', '24h')
-    .option('--output <file>', 'write the token to this file (atomically, mode 0600) instead of stdout')
+    .option(
+      '--duration <time>',
+      'lifetime: at least 10m; e.g. 1h, 24h, 7d',
+      '24h',
+    )
+    .option(
+      '--output <file>',
+      'write the token to this file (atomically, mode 0600) instead of stdout',
+    )
     .option('--show', 'print the token on stdout even when it is a terminal')
-    .option('--context <name>', 'app.ci kube context (env QCI_CONTEXT; default: the context named app.ci, else the one whose server is app.ci)')
+    .option(
+      '--context <name>',
+      'app.ci kube context (env QCI_CONTEXT; default: the context named app.ci, else the one whose server is app.ci)',
+    )
     .addHelpText(
       'after',
       examples([
-        ['qci sa token --project my-project --output my-project.token', 'save a 24-hour token'],
-        ['qci sa token --project my-project --duration 1h | podman login -u sa --password-stdin quay-proxy.ci.openshift.org', 'straight into a login'],
-        ['qci sa token --project my-project --json | jq -r .expiresAt', 'when it expires (the token is in .token)'],
+        [
+          'qci sa token --project my-project --output my-project.token',
+          'save a 24-hour token',
+        ],
+        [
+          'qci sa token --project my-project --duration 1h | podman login -u sa --password-stdin quay-proxy.ci.openshift.org',
+          'straight into a login',
+        ],
+        [
+          'qci sa token --project my-project --json | jq -r .expiresAt',
+          'when it expires (the token is in .token)',
+        ],
       ]),
     )
     .action(wrap(saTokenAction));
 
   // Nested commands do not pass through program.ts's loop over program.commands.
-  for (const command of sa.commands) command.showHelpAfterError('(run with --help for usage)');
+  for (const command of sa.commands)
+    command.showHelpAfterError('(run with --help for usage)');
 }

@@ -6,7 +6,13 @@
  * access check (selfsubjectaccessreviews), TokenRequest for service accounts, 401 for dead tokens.
  * Everything else answers 404 NotFound, like a resource the server does not serve.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -104,14 +110,22 @@ export interface FakeAppCi {
    */
   createToken(
     user: string,
-    options?: { expiresIn?: number; createdAt?: Date; inactivityTimeoutSeconds?: number },
+    options?: {
+      expiresIn?: number;
+      createdAt?: Date;
+      inactivityTimeoutSeconds?: number;
+    },
   ): string;
   addServiceAccount(namespace: string, name: string): void;
   /**
    * Issues a service-account JWT directly (no 600 s minimum here; a negative value makes an expired token).
    * The service account is created if unknown. Default 3600 s.
    */
-  createServiceAccountToken(namespace: string, name: string, expirationSeconds?: number): string;
+  createServiceAccountToken(
+    namespace: string,
+    name: string,
+    expirationSeconds?: number,
+  ): string;
   /**
    * From now on only these users or groups may create tokens (TokenRequest) for service accounts in `namespace`,
    * as the seed's RoleBinding to pull-secret-namespace-manager allows its admins group; anyone else gets the
@@ -162,20 +176,27 @@ export function newOAuthToken(): string {
 
 /** The useroauthaccesstokens object name for a token (REFERENCE §4). */
 export function oauthTokenName(token: string): string {
-  const secret = token.startsWith(OAUTH_PREFIX) ? token.slice(OAUTH_PREFIX.length) : token;
+  const secret = token.startsWith(OAUTH_PREFIX)
+    ? token.slice(OAUTH_PREFIX.length)
+    : token;
   return OAUTH_PREFIX + createHash('sha256').update(secret).digest('base64url');
 }
 
 /** Kubernetes timestamps: RFC 3339, whole seconds, UTC. */
 export function kubeTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Decodes a JWT payload without verifying it (what a client does to read exp). */
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   const part = token.split('.')[1];
   if (part === undefined) throw new Error('not a JWT');
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 // ---- the server ----------------------------------------------------------------------------------------
@@ -194,9 +215,17 @@ interface HttpError {
   details?: Record<string, unknown>;
 }
 
-const QCI_ACCESS = { verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace: 'ocp' };
+const QCI_ACCESS = {
+  verb: 'get',
+  group: 'image.openshift.io',
+  resource: 'imagestreams',
+  subresource: 'layers',
+  namespace: 'ocp',
+};
 
-export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeAppCi> {
+export async function startFakeAppCi(
+  options: FakeAppCiOptions,
+): Promise<FakeAppCi> {
   const now = options.now ?? Date.now;
   const dir = options.dir;
   await mkdir(dir, { recursive: true });
@@ -217,12 +246,22 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
   function addUser(name: string, groups: string[] = []): void {
     const existing = users.get(name);
     if (existing) existing.groups = [...groups];
-    else users.set(name, { name, uid: randomUUID(), groups: [...groups], createdAt: now() - 86_400_000 * 400 });
+    else
+      users.set(name, {
+        name,
+        uid: randomUUID(),
+        groups: [...groups],
+        createdAt: now() - 86_400_000 * 400,
+      });
   }
 
   function createToken(
     user: string,
-    opts: { expiresIn?: number; createdAt?: Date; inactivityTimeoutSeconds?: number } = {},
+    opts: {
+      expiresIn?: number;
+      createdAt?: Date;
+      inactivityTimeoutSeconds?: number;
+    } = {},
   ): string {
     if (!users.has(user)) addUser(user);
     const token = newOAuthToken();
@@ -231,24 +270,32 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       token,
       name: oauthTokenName(token),
       user,
-      createdAt: new Date(Math.floor((opts.createdAt?.getTime() ?? now()) / 1000) * 1000),
+      createdAt: new Date(
+        Math.floor((opts.createdAt?.getTime() ?? now()) / 1000) * 1000,
+      ),
       expiresIn: opts.expiresIn ?? 2_419_200,
       revoked: false,
     };
-    if (opts.inactivityTimeoutSeconds !== undefined) record.inactivityTimeoutSeconds = opts.inactivityTimeoutSeconds;
+    if (opts.inactivityTimeoutSeconds !== undefined)
+      record.inactivityTimeoutSeconds = opts.inactivityTimeoutSeconds;
     tokens.set(token, record);
     return token;
   }
 
   function addServiceAccount(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;
-    if (!serviceAccounts.has(key)) serviceAccounts.set(key, { uid: randomUUID() });
+    if (!serviceAccounts.has(key))
+      serviceAccounts.set(key, { uid: randomUUID() });
   }
 
   function signJwt(payload: Record<string, unknown>): string {
-    const header = base64url(JSON.stringify({ alg: 'HS256', kid: 'fake-app-ci', typ: 'JWT' }));
+    const header = base64url(
+      JSON.stringify({ alg: 'HS256', kid: 'fake-app-ci', typ: 'JWT' }),
+    );
     const body = base64url(JSON.stringify(payload));
-    const signature = createHmac('sha256', signingKey).update(`${header}.${body}`).digest('base64url');
+    const signature = createHmac('sha256', signingKey)
+      .update(`${header}.${body}`)
+      .digest('base64url');
     return `${header}.${body}.${signature}`;
   }
 
@@ -292,15 +339,21 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
 
   function verifyJwt(token: string): boolean {
     const [header, body, signature] = token.split('.');
-    if (header === undefined || body === undefined || signature === undefined) return false;
-    const expected = createHmac('sha256', signingKey).update(`${header}.${body}`).digest();
+    if (header === undefined || body === undefined || signature === undefined)
+      return false;
+    const expected = createHmac('sha256', signingKey)
+      .update(`${header}.${body}`)
+      .digest();
     const given = Buffer.from(signature, 'base64url');
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   function isExpired(record: TokenRecord): boolean {
     if (record.kind === 'oauth') {
-      return record.expiresIn > 0 && record.createdAt.getTime() + record.expiresIn * 1000 <= now();
+      return (
+        record.expiresIn > 0 &&
+        record.createdAt.getTime() + record.expiresIn * 1000 <= now()
+      );
     }
     return record.forcedExpired || record.exp * 1000 <= now();
   }
@@ -308,7 +361,8 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
   function tokenReview(token: string): TokenReviewResult {
     const record = tokens.get(token);
     if (record === undefined) return { valid: false, reason: 'unknown' };
-    if (record.kind === 'serviceaccount' && !verifyJwt(token)) return { valid: false, reason: 'unknown' };
+    if (record.kind === 'serviceaccount' && !verifyJwt(token))
+      return { valid: false, reason: 'unknown' };
     if (record.revoked) return { valid: false, reason: 'revoked' };
     if (isExpired(record)) return { valid: false, reason: 'expired' };
     if (record.kind === 'oauth') {
@@ -316,13 +370,21 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       return {
         valid: true,
         username: record.user,
-        groups: [...(user?.groups ?? []), 'system:authenticated:oauth', 'system:authenticated'],
+        groups: [
+          ...(user?.groups ?? []),
+          'system:authenticated:oauth',
+          'system:authenticated',
+        ],
       };
     }
     return {
       valid: true,
       username: record.username,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${record.namespace}`, 'system:authenticated'],
+      groups: [
+        'system:serviceaccounts',
+        `system:serviceaccounts:${record.namespace}`,
+        'system:authenticated',
+      ],
     };
   }
 
@@ -335,7 +397,9 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     if (record === undefined) throw new Error('expireToken: unknown token');
     if (record.kind === 'oauth') {
       if (record.expiresIn <= 0) record.expiresIn = 86_400;
-      record.createdAt = new Date(Math.floor(now() / 1000) * 1000 - record.expiresIn * 1000 - 1000);
+      record.createdAt = new Date(
+        Math.floor(now() / 1000) * 1000 - record.expiresIn * 1000 - 1000,
+      );
     } else {
       record.forcedExpired = true;
     }
@@ -374,7 +438,11 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     return body;
   }
 
-  const unauthorized: HttpError = { code: 401, reason: 'Unauthorized', message: 'Unauthorized' };
+  const unauthorized: HttpError = {
+    code: 401,
+    reason: 'Unauthorized',
+    message: 'Unauthorized',
+  };
   const notServed: HttpError = {
     code: 404,
     reason: 'NotFound',
@@ -382,24 +450,40 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     details: {},
   };
 
-  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  async function readJson(
+    req: IncomingMessage,
+  ): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     try {
       const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      if (
+        parsed !== null &&
+        typeof parsed === 'object' &&
+        !Array.isArray(parsed)
+      )
+        return parsed as Record<string, unknown>;
     } catch {
       /* fall through */
     }
-    throw { code: 400, reason: 'BadRequest', message: "couldn't get version/kind; json parse error" } satisfies HttpError;
+    throw {
+      code: 400,
+      reason: 'BadRequest',
+      message: "couldn't get version/kind; json parse error",
+    } satisfies HttpError;
   }
 
   function userObject(name: string): Record<string, unknown> {
     const user = users.get(name);
     if (user === undefined) {
       // A service account asking users/~ gets a synthesized User.
-      return { kind: 'User', apiVersion: 'user.openshift.io/v1', metadata: { name, creationTimestamp: null }, groups: null };
+      return {
+        kind: 'User',
+        apiVersion: 'user.openshift.io/v1',
+        metadata: { name, creationTimestamp: null },
+        groups: null,
+      };
     }
     return {
       kind: 'User',
@@ -415,7 +499,10 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     };
   }
 
-  function oauthTokenObject(record: OAuthTokenRecord, user: UserRecord | undefined): Record<string, unknown> {
+  function oauthTokenObject(
+    record: OAuthTokenRecord,
+    user: UserRecord | undefined,
+  ): Record<string, unknown> {
     const body: Record<string, unknown> = {
       kind: 'UserOAuthAccessToken',
       apiVersion: 'oauth.openshift.io/v1',
@@ -428,12 +515,14 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       clientName: 'openshift-browser-client',
       expiresIn: record.expiresIn,
       scopes: ['user:full'],
-      redirectURI: 'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/display',
+      redirectURI:
+        'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/display',
       userName: record.user,
       userUID: user?.uid ?? '',
       authorizeToken: `sha256~${createHash('sha256').update(record.name).digest('base64url')}`,
     };
-    if (record.inactivityTimeoutSeconds !== undefined) body.inactivityTimeoutSeconds = record.inactivityTimeoutSeconds;
+    if (record.inactivityTimeoutSeconds !== undefined)
+      body.inactivityTimeoutSeconds = record.inactivityTimeoutSeconds;
     return body;
   }
 
@@ -454,12 +543,17 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     );
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, entry: AppCiRequest): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: AppCiRequest,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     const path = entry.path;
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-    const review = bearer === undefined ? { valid: false } : tokenReview(bearer);
+    const review =
+      bearer === undefined ? { valid: false } : tokenReview(bearer);
     if (!review.valid || review.username === undefined) {
       entry.status = 401;
       return send(res, 401, status(unauthorized));
@@ -475,19 +569,32 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     };
     const fail = (err: HttpError): void => reply(err.code, status(err));
 
-    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+    if (
+      method === 'POST' &&
+      path === '/apis/authentication.k8s.io/v1/selfsubjectreviews'
+    ) {
       if (!selfSubjectReviews) return fail(notServed);
       await readJson(req);
       const extra: Record<string, string[]> =
         record.kind === 'oauth'
           ? { 'scopes.authorization.openshift.io': ['user:full'] }
-          : { 'authentication.kubernetes.io/credential-id': [`JTI=${record.jti}`] };
-      const uid = record.kind === 'oauth' ? users.get(username)?.uid : serviceAccounts.get(`${record.namespace}/${record.serviceAccount}`)?.uid;
+          : {
+              'authentication.kubernetes.io/credential-id': [
+                `JTI=${record.jti}`,
+              ],
+            };
+      const uid =
+        record.kind === 'oauth'
+          ? users.get(username)?.uid
+          : serviceAccounts.get(`${record.namespace}/${record.serviceAccount}`)
+              ?.uid;
       return reply(201, {
         kind: 'SelfSubjectReview',
         apiVersion: 'authentication.k8s.io/v1',
         metadata: { creationTimestamp: null },
-        status: { userInfo: { username, ...(uid ? { uid } : {}), groups, extra } },
+        status: {
+          userInfo: { username, ...(uid ? { uid } : {}), groups, extra },
+        },
       });
     }
 
@@ -497,21 +604,34 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       return reply(200, body);
     }
 
-    const tokenMatch = /^\/apis\/oauth\.openshift\.io\/v1\/useroauthaccesstokens(?:\/([^/]+))?$/.exec(path);
+    const tokenMatch =
+      /^\/apis\/oauth\.openshift\.io\/v1\/useroauthaccesstokens(?:\/([^/]+))?$/.exec(
+        path,
+      );
     if (method === 'GET' && tokenMatch) {
-      const name = tokenMatch[1] === undefined ? undefined : decodeURIComponent(tokenMatch[1]);
+      const name =
+        tokenMatch[1] === undefined
+          ? undefined
+          : decodeURIComponent(tokenMatch[1]);
       if (record.kind !== 'oauth') {
         return fail({
           code: 403,
           reason: 'Forbidden',
           message:
             `useroauthaccesstokens.oauth.openshift.io${name ? ` "${name}"` : ''} is forbidden: User "${username}" ` +
-            'cannot ' + (name ? 'get' : 'list') + ' resource "useroauthaccesstokens" in API group "oauth.openshift.io" at the cluster scope',
-          details: { ...(name ? { name } : {}), group: 'oauth.openshift.io', kind: 'useroauthaccesstokens' },
+            'cannot ' +
+            (name ? 'get' : 'list') +
+            ' resource "useroauthaccesstokens" in API group "oauth.openshift.io" at the cluster scope',
+          details: {
+            ...(name ? { name } : {}),
+            group: 'oauth.openshift.io',
+            kind: 'useroauthaccesstokens',
+          },
         });
       }
       const own = [...tokens.values()].filter(
-        (t): t is OAuthTokenRecord => t.kind === 'oauth' && t.user === username && !t.revoked,
+        (t): t is OAuthTokenRecord =>
+          t.kind === 'oauth' && t.user === username && !t.revoked,
       );
       if (name === undefined) {
         return reply(200, {
@@ -527,33 +647,57 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
           code: 404,
           reason: 'NotFound',
           message: `useroauthaccesstokens.oauth.openshift.io "${name}" not found`,
-          details: { name, group: 'oauth.openshift.io', kind: 'useroauthaccesstokens' },
+          details: {
+            name,
+            group: 'oauth.openshift.io',
+            kind: 'useroauthaccesstokens',
+          },
         });
       }
       return reply(200, oauthTokenObject(found, users.get(username)));
     }
 
     // Image streams (a build farm's pipeline stream of a job namespace), as set by setImageStreamTags.
-    const streamMatch = /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreams\/([^/]+)$/.exec(path);
+    const streamMatch =
+      /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreams\/([^/]+)$/.exec(
+        path,
+      );
     if (method === 'GET' && streamMatch) {
-      const [, namespace, name] = streamMatch as unknown as [string, string, string];
+      const [, namespace, name] = streamMatch as unknown as [
+        string,
+        string,
+        string,
+      ];
       const tags = imageStreams.get(`${namespace}/${name}`);
       if (tags === undefined) {
-        return fail({ code: 404, reason: 'NotFound', message: `imagestreams.image.openshift.io "${name}" not found`, details: { name, group: 'image.openshift.io', kind: 'imagestreams' } });
+        return fail({
+          code: 404,
+          reason: 'NotFound',
+          message: `imagestreams.image.openshift.io "${name}" not found`,
+          details: { name, group: 'image.openshift.io', kind: 'imagestreams' },
+        });
       }
       return reply(200, {
         kind: 'ImageStream',
         apiVersion: 'image.openshift.io/v1',
         metadata: { name, namespace },
         spec: {},
-        status: { dockerImageRepository: `image-registry.openshift-image-registry.svc:5000/${namespace}/${name}`, tags: tags.map((tag) => ({ tag, items: [] })) },
+        status: {
+          dockerImageRepository: `image-registry.openshift-image-registry.svc:5000/${namespace}/${name}`,
+          tags: tags.map((tag) => ({ tag, items: [] })),
+        },
       });
     }
 
-    if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+    if (
+      method === 'POST' &&
+      path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
+    ) {
       const body = await readJson(req);
       const spec = (body.spec ?? {}) as Record<string, unknown>;
-      const attrs = spec.resourceAttributes as Record<string, unknown> | undefined;
+      const attrs = spec.resourceAttributes as
+        | Record<string, unknown>
+        | undefined;
       if (attrs === undefined && spec.nonResourceAttributes === undefined) {
         return fail({
           code: 422,
@@ -561,10 +705,14 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
           message:
             'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": ' +
             'exactly one of nonResourceAttributes or resourceAttributes must be specified',
-          details: { group: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview' },
+          details: {
+            group: 'authorization.k8s.io',
+            kind: 'SelfSubjectAccessReview',
+          },
         });
       }
-      const allowed = attrs !== undefined && isQciAccess(attrs) && canPullQci(username);
+      const allowed =
+        attrs !== undefined && isQciAccess(attrs) && canPullQci(username);
       const reason = allowed
         ? record.kind === 'oauth'
           ? 'RBAC: allowed by RoleBinding "qci-image-puller/ocp" of ClusterRole "system:image-puller" to Group "system:authenticated:oauth"'
@@ -579,14 +727,21 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
       });
     }
 
-    const tokenRequest = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
+    const tokenRequest =
+      /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(
+        path,
+      );
     if (method === 'POST' && tokenRequest) {
       const namespace = decodeURIComponent(tokenRequest[1]!);
       const name = decodeURIComponent(tokenRequest[2]!);
       const body = await readJson(req);
       // RBAC comes first: the real apiserver answers 403 before it looks the service account up.
       const managers = tokenManagers.get(namespace);
-      if (managers !== undefined && !managers.has(username) && !groups.some((g) => managers.has(g))) {
+      if (
+        managers !== undefined &&
+        !managers.has(username) &&
+        !groups.some((g) => managers.has(g))
+      ) {
         return fail({
           code: 403,
           reason: 'Forbidden',
@@ -603,11 +758,16 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
         });
       }
       const spec = (body.spec ?? {}) as Record<string, unknown>;
-      const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3600;
+      const expirationSeconds =
+        typeof spec.expirationSeconds === 'number'
+          ? spec.expirationSeconds
+          : 3600;
       // The real apiserver: errors.NewInvalid(TokenRequest, "", errs) → 422 Invalid.
       if (expirationSeconds < 600 || expirationSeconds > 2 ** 32) {
         const why =
-          expirationSeconds < 600 ? 'may not specify a duration less than 10 minutes' : 'may not specify a duration larger than 2^32 seconds';
+          expirationSeconds < 600
+            ? 'may not specify a duration less than 10 minutes'
+            : 'may not specify a duration larger than 2^32 seconds';
         return fail({
           code: 422,
           reason: 'Invalid',
@@ -615,51 +775,81 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
           details: {
             group: 'authentication.k8s.io',
             kind: 'TokenRequest',
-            causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${expirationSeconds}: ${why}`, field: 'spec.expirationSeconds' }],
+            causes: [
+              {
+                reason: 'FieldValueInvalid',
+                message: `Invalid value: ${expirationSeconds}: ${why}`,
+                field: 'spec.expirationSeconds',
+              },
+            ],
           },
         });
       }
-      const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0
-        ? spec.audiences.map(String)
-        : ['https://kubernetes.default.svc'];
-      const issued = issueServiceAccountToken(namespace, name, tokenRequestLifetime ?? expirationSeconds, audiences);
+      const audiences =
+        Array.isArray(spec.audiences) && spec.audiences.length > 0
+          ? spec.audiences.map(String)
+          : ['https://kubernetes.default.svc'];
+      const issued = issueServiceAccountToken(
+        namespace,
+        name,
+        tokenRequestLifetime ?? expirationSeconds,
+        audiences,
+      );
       return reply(201, {
         kind: 'TokenRequest',
         apiVersion: 'authentication.k8s.io/v1',
-        metadata: { name, namespace, creationTimestamp: kubeTime(issued.iat * 1000) },
-        spec: { audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
-        status: { token: issued.token, expirationTimestamp: kubeTime(issued.exp * 1000) },
+        metadata: {
+          name,
+          namespace,
+          creationTimestamp: kubeTime(issued.iat * 1000),
+        },
+        spec: {
+          audiences,
+          expirationSeconds,
+          boundObjectRef: spec.boundObjectRef ?? null,
+        },
+        status: {
+          token: issued.token,
+          expirationTimestamp: kubeTime(issued.exp * 1000),
+        },
       });
     }
 
     return fail(notServed);
   }
 
-  const server: Server = createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
-    const entry: AppCiRequest = {
-      method: req.method ?? 'GET',
-      path: (req.url ?? '/').split('?')[0]!,
-      status: 0,
-      authenticated: false,
-    };
-    requests.push(entry);
-    route(req, res, entry).catch((err: unknown) => {
-      const httpErr =
-        err !== null && typeof err === 'object' && 'code' in err && 'reason' in err
-          ? (err as HttpError)
-          : { code: 500, reason: 'InternalError', message: String(err) };
-      entry.status = httpErr.code;
-      if (!res.headersSent) send(res, httpErr.code, status(httpErr));
-      else res.destroy();
-    });
-  });
+  const server: Server = createServer(
+    { key: ca.keyPem, cert: ca.certPem },
+    (req, res) => {
+      const entry: AppCiRequest = {
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0]!,
+        status: 0,
+        authenticated: false,
+      };
+      requests.push(entry);
+      route(req, res, entry).catch((err: unknown) => {
+        const httpErr =
+          err !== null &&
+          typeof err === 'object' &&
+          'code' in err &&
+          'reason' in err
+            ? (err as HttpError)
+            : { code: 500, reason: 'InternalError', message: String(err) };
+        entry.status = httpErr.code;
+        if (!res.headersSent) send(res, httpErr.code, status(httpErr));
+        else res.destroy();
+      });
+    },
+  );
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('fake app.ci: no address');
+  if (address === null || typeof address === 'string')
+    throw new Error('fake app.ci: no address');
   const port = address.port;
   const url = `https://127.0.0.1:${port}`;
 
@@ -667,7 +857,12 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     const context = opts.context ?? 'app.ci';
     const cluster = opts.cluster ?? `127-0-0-1:${port}`;
     const owner = opts.token === undefined ? undefined : tokens.get(opts.token);
-    const ownerName = owner === undefined ? 'user' : owner.kind === 'oauth' ? owner.user : owner.username;
+    const ownerName =
+      owner === undefined
+        ? 'user'
+        : owner.kind === 'oauth'
+          ? owner.user
+          : owner.username;
     const user = opts.user ?? `${ownerName}/${cluster}`;
     const config: Record<string, unknown> = {
       apiVersion: 'v1',
@@ -677,15 +872,36 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
           name: cluster,
           cluster: {
             server: opts.server ?? url,
-            ...(opts.omitCa ? {} : { 'certificate-authority-data': Buffer.from(ca.caPem).toString('base64') }),
+            ...(opts.omitCa
+              ? {}
+              : {
+                  'certificate-authority-data': Buffer.from(ca.caPem).toString(
+                    'base64',
+                  ),
+                }),
           },
         },
       ],
-      contexts: [{ name: context, context: { cluster, user, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
-      users: [{ name: user, user: opts.token === undefined ? {} : { token: opts.token } }],
+      contexts: [
+        {
+          name: context,
+          context: {
+            cluster,
+            user,
+            ...(opts.namespace ? { namespace: opts.namespace } : {}),
+          },
+        },
+      ],
+      users: [
+        {
+          name: user,
+          user: opts.token === undefined ? {} : { token: opts.token },
+        },
+      ],
       preferences: {},
     };
-    const current = opts.currentContext === undefined ? context : opts.currentContext;
+    const current =
+      opts.currentContext === undefined ? context : opts.currentContext;
     if (current !== null) config['current-context'] = current;
     const path = opts.path ?? join(dir, `kubeconfig-${++kubeconfigCount}.yaml`);
     await writeFile(path, stringify(config), { mode: 0o600 });
@@ -701,8 +917,11 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     createToken,
     addServiceAccount,
     createServiceAccountToken: (namespace, name, expirationSeconds = 3600) =>
-      issueServiceAccountToken(namespace, name, expirationSeconds, ['https://kubernetes.default.svc']).token,
-    restrictTokenRequests: (namespace, allowed) => void tokenManagers.set(namespace, new Set(allowed)),
+      issueServiceAccountToken(namespace, name, expirationSeconds, [
+        'https://kubernetes.default.svc',
+      ]).token,
+    restrictTokenRequests: (namespace, allowed) =>
+      void tokenManagers.set(namespace, new Set(allowed)),
     setTokenRequestLifetime: (seconds) => void (tokenRequestLifetime = seconds),
     expireToken,
     revokeToken,
@@ -710,7 +929,8 @@ export async function startFakeAppCi(options: FakeAppCiOptions): Promise<FakeApp
     denyQciAccess: (username) => void denied.add(username),
     allowQciAccess: (username) => void denied.delete(username),
     setSelfSubjectReviews: (enabled) => void (selfSubjectReviews = enabled),
-    setImageStreamTags: (namespace, name, tags) => void imageStreams.set(`${namespace}/${name}`, [...tags]),
+    setImageStreamTags: (namespace, name, tags) =>
+      void imageStreams.set(`${namespace}/${name}`, [...tags]),
     tokenReview,
     canPullQci,
     get requests() {

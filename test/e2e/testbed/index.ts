@@ -10,7 +10,11 @@
  */
 import { join } from 'node:path';
 import { startFakeAppCi, type FakeAppCi } from './appci.js';
-import { createPodmanEnv, type PodmanEnv, type PodmanEnvOptions } from './podman.js';
+import {
+  createPodmanEnv,
+  type PodmanEnv,
+  type PodmanEnvOptions,
+} from './podman.js';
 import { makeTempDir, removeDir } from './proc.js';
 import { startQciProxy, type DenyMode, type QciProxy } from './proxy.js';
 import {
@@ -23,19 +27,53 @@ import {
   type TinyImageOptions,
 } from './registry.js';
 
-export { startFakeAppCi, newOAuthToken, oauthTokenName, decodeJwtPayload, kubeTime } from './appci.js';
-export type { FakeAppCi, TokenReviewResult, AppCiRequest, KubeconfigOptions, TokenRecord } from './appci.js';
+export {
+  startFakeAppCi,
+  newOAuthToken,
+  oauthTokenName,
+  decodeJwtPayload,
+  kubeTime,
+} from './appci.js';
+export type {
+  FakeAppCi,
+  TokenReviewResult,
+  AppCiRequest,
+  KubeconfigOptions,
+  TokenRecord,
+} from './appci.js';
 export { startQciProxy } from './proxy.js';
 export type { QciProxy, ProxyRequest, DenyMode } from './proxy.js';
-export { startRegistry, importTinyImage, pushTinyImage, DEFAULT_IMAGE_LABELS } from './registry.js';
-export type { BackendRegistry, ImportedImage, PushedImage, TinyImageOptions } from './registry.js';
+export {
+  startRegistry,
+  importTinyImage,
+  pushTinyImage,
+  DEFAULT_IMAGE_LABELS,
+} from './registry.js';
+export type {
+  BackendRegistry,
+  ImportedImage,
+  PushedImage,
+  TinyImageOptions,
+} from './registry.js';
 export { createPodmanEnv, run } from './podman.js';
-export type { PodmanEnv, PodmanEnvOptions, AuthFilePaths, RunOptions, RunResult } from './podman.js';
+export type {
+  PodmanEnv,
+  PodmanEnvOptions,
+  AuthFilePaths,
+  RunOptions,
+  RunResult,
+} from './podman.js';
 export { requireTools, which } from './tools.js';
 export type { ToolCheck } from './tools.js';
 
 /** The tools startTestBed needs: pass to requireTools. */
-export const TESTBED_TOOLS = ['podman', 'skopeo', 'docker-registry', 'openssl', 'tar'] as const;
+export const TESTBED_TOOLS = [
+  'podman',
+  'skopeo',
+  'docker-registry',
+  'openssl',
+  'tar',
+] as const;
 
 export interface TestBedOptions {
   /** Tags pushed to openshift/ci; default ["ocp_4.7_my-component"]. */
@@ -69,14 +107,18 @@ export interface TestBed {
    * Pushes another tiny image into the backend mid-test (from a throw-away podman store, so the test's store
    * stays as it was). Give a different `content` to get a different digest.
    */
-  pushImage(options: Omit<TinyImageOptions, 'registryHost'>): Promise<PushedImage>;
+  pushImage(
+    options: Omit<TinyImageOptions, 'registryHost'>,
+  ): Promise<PushedImage>;
   /** Milliseconds startTestBed took, and per phase. */
   startupMs: number;
   timings: Record<string, number>;
   stop(): Promise<void>;
 }
 
-export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
+export async function startTestBed(
+  options: TestBedOptions = {},
+): Promise<TestBed> {
   const started = Date.now();
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -90,26 +132,52 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
   const dir = await makeTempDir('qci-testbed-');
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
-    const results = await Promise.allSettled(stops.splice(0).reverse().map((stop) => stop()));
+    const results = await Promise.allSettled(
+      stops
+        .splice(0)
+        .reverse()
+        .map((stop) => stop()),
+    );
     await removeDir(dir);
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failures.length > 0) throw new AggregateError(failures.map((f) => f.reason as unknown), 'test bed stop failed');
+    const failures = results.filter(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
+    if (failures.length > 0)
+      throw new AggregateError(
+        failures.map((f) => f.reason as unknown),
+        'test bed stop failed',
+      );
   };
 
   try {
     const tags = options.tags ?? ['ocp_4.7_my-component'];
     const user = options.user ?? 'developer';
 
-    const appciPromise = timed('appci', () => startFakeAppCi({ dir: join(dir, 'appci') }));
+    const appciPromise = timed('appci', () =>
+      startFakeAppCi({ dir: join(dir, 'appci') }),
+    );
     // Seed the registry from a throw-away podman store, so the test's store starts empty.
-    const registryPromise = timed('registry', () => startRegistry({ dir: join(dir, 'registry') }));
+    const registryPromise = timed('registry', () =>
+      startRegistry({ dir: join(dir, 'registry') }),
+    );
     const firstSeed = await createPodmanEnv({ dir });
     stops.push(() => firstSeed.stop());
     // podman import needs no registry: overlap it with the servers' start.
-    const imported = timed('import', () => importTinyImage(firstSeed, options.labels ? { labels: options.labels } : {}));
+    const imported = timed('import', () =>
+      importTinyImage(
+        firstSeed,
+        options.labels ? { labels: options.labels } : {},
+      ),
+    );
     imported.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    const [appci, registry] = await Promise.all([appciPromise, registryPromise]);
-    stops.push(() => appci.stop(), () => registry.stop());
+    const [appci, registry] = await Promise.all([
+      appciPromise,
+      registryPromise,
+    ]);
+    stops.push(
+      () => appci.stop(),
+      () => registry.stop(),
+    );
 
     const seedImage = async (
       seed: PodmanEnv,
@@ -117,12 +185,18 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       prebuilt?: Promise<ImportedImage>,
     ): Promise<PushedImage> => {
       try {
-        return await pushTinyImage(seed, { ...image, registryHost: registry.host }, prebuilt);
+        return await pushTinyImage(
+          seed,
+          { ...image, registryHost: registry.host },
+          prebuilt,
+        );
       } finally {
         await seed.stop();
       }
     };
-    const imagePromise = timed('push', () => seedImage(firstSeed, { tags }, imported));
+    const imagePromise = timed('push', () =>
+      seedImage(firstSeed, { tags }, imported),
+    );
     imagePromise.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     const proxy = await timed('proxy', () =>
       startQciProxy({
@@ -133,7 +207,11 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       }),
     );
     stops.push(() => proxy.stop());
-    const podman = await createPodmanEnv({ dir, insecureRegistries: [proxy.host, registry.host], ...options.podman });
+    const podman = await createPodmanEnv({
+      dir,
+      insecureRegistries: [proxy.host, registry.host],
+      ...options.podman,
+    });
     stops.push(() => podman.stop());
     const image = await imagePromise;
 
@@ -150,7 +228,8 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       user,
       token,
       ref: (tag = tags[0]!) => `${proxy.host}/${image.repository}:${tag}`,
-      pushImage: async (image) => seedImage(await createPodmanEnv({ dir }), image),
+      pushImage: async (image) =>
+        seedImage(await createPodmanEnv({ dir }), image),
       startupMs,
       timings,
       stop: stopAll,

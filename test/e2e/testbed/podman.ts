@@ -9,7 +9,14 @@
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killProcessesUsing, makeTempDir, removeDir, run, type RunOptions, type RunResult } from './proc.js';
+import {
+  killProcessesUsing,
+  makeTempDir,
+  removeDir,
+  run,
+  type RunOptions,
+  type RunResult,
+} from './proc.js';
 
 export { run, type RunOptions, type RunResult } from './proc.js';
 
@@ -53,7 +60,11 @@ export interface PodmanEnv {
   /** Marks another host:port insecure (rewrites registries.conf). */
   addInsecureRegistry(host: string): Promise<void>;
   /** Runs any command with this environment; options.env entries override it (undefined removes a key). */
-  run(cmd: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  run(
+    cmd: string,
+    args: readonly string[],
+    options?: RunOptions,
+  ): Promise<RunResult>;
   podman(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** podman, throwing on a non-zero exit. */
   podmanOk(args: readonly string[], options?: RunOptions): Promise<RunResult>;
@@ -68,8 +79,13 @@ export interface PodmanEnv {
   stop(): Promise<void>;
 }
 
-export async function createPodmanEnv(options: PodmanEnvOptions = {}): Promise<PodmanEnv> {
-  const dir = options.dir === undefined ? await makeTempDir('qci-podman-') : await mkdtemp(join(options.dir, 'podman-'));
+export async function createPodmanEnv(
+  options: PodmanEnvOptions = {},
+): Promise<PodmanEnv> {
+  const dir =
+    options.dir === undefined
+      ? await makeTempDir('qci-podman-')
+      : await mkdtemp(join(options.dir, 'podman-'));
   const home = join(dir, 'home');
   const xdgRuntimeDir = join(dir, 'run');
   const xdgConfigHome = join(home, '.config');
@@ -81,20 +97,33 @@ export async function createPodmanEnv(options: PodmanEnvOptions = {}): Promise<P
   const registriesConf = join(dir, 'registries.conf');
   const containersConf = join(dir, 'containers.conf');
   await Promise.all(
-    [home, xdgRuntimeDir, xdgConfigHome, tmp, graphroot, runroot, libpodTmp, join(dir, 'scratch'), join(dir, 'networks')].map((d) =>
-      mkdir(d, { recursive: true, mode: 0o700 }),
-    ),
+    [
+      home,
+      xdgRuntimeDir,
+      xdgConfigHome,
+      tmp,
+      graphroot,
+      runroot,
+      libpodTmp,
+      join(dir, 'scratch'),
+      join(dir, 'networks'),
+    ].map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
   );
 
   const dockerConfigDir =
-    options.dockerConfig === true ? join(home, '.docker') : typeof options.dockerConfig === 'string' ? options.dockerConfig : undefined;
+    options.dockerConfig === true
+      ? join(home, '.docker')
+      : typeof options.dockerConfig === 'string'
+        ? options.dockerConfig
+        : undefined;
   const registryAuthFile =
     options.registryAuthFile === true
       ? join(dir, 'registry-auth.json')
       : typeof options.registryAuthFile === 'string'
         ? options.registryAuthFile
         : undefined;
-  if (dockerConfigDir !== undefined) await mkdir(dockerConfigDir, { recursive: true });
+  if (dockerConfigDir !== undefined)
+    await mkdir(dockerConfigDir, { recursive: true });
 
   const toml = (s: string): string => JSON.stringify(s);
   await writeFile(
@@ -123,7 +152,12 @@ export async function createPodmanEnv(options: PodmanEnvOptions = {}): Promise<P
     writeFile(
       registriesConf,
       'unqualified-search-registries = []\nshort-name-mode = "disabled"\n\n' +
-        [...insecure].map((host) => `[[registry]]\nlocation = ${toml(host)}\ninsecure = true\n`).join('\n'),
+        [...insecure]
+          .map(
+            (host) =>
+              `[[registry]]\nlocation = ${toml(host)}\ninsecure = true\n`,
+          )
+          .join('\n'),
     );
   await writeRegistriesConf();
 
@@ -151,9 +185,16 @@ export async function createPodmanEnv(options: PodmanEnvOptions = {}): Promise<P
   };
 
   const marker = `CONTAINERS_STORAGE_CONF=${storageConf}`;
-  const runHere = (cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> =>
+  const runHere = (
+    cmd: string,
+    args: readonly string[],
+    opts: RunOptions = {},
+  ): Promise<RunResult> =>
     run(cmd, args, { ...opts, env: { ...env, ...opts.env } });
-  const podman = (args: readonly string[], opts: RunOptions = {}): Promise<RunResult> => runHere('podman', args, opts);
+  const podman = (
+    args: readonly string[],
+    opts: RunOptions = {},
+  ): Promise<RunResult> => runHere('podman', args, opts);
   let scratchCount = 0;
   let stopped = false;
 
@@ -176,11 +217,14 @@ export async function createPodmanEnv(options: PodmanEnvOptions = {}): Promise<P
     async podmanOk(args, opts = {}) {
       const result = await podman(args, opts);
       if (result.exitCode !== 0) {
-        throw new Error(`podman ${args.join(' ')} exited ${result.exitCode}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+        throw new Error(
+          `podman ${args.join(' ')} exited ${result.exitCode}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+        );
       }
       return result;
     },
-    skopeo: (args, opts = {}) => runHere('skopeo', ['--registries-conf', registriesConf, ...args], opts),
+    skopeo: (args, opts = {}) =>
+      runHere('skopeo', ['--registries-conf', registriesConf, ...args], opts),
     async scratchDir(prefix) {
       const d = join(dir, 'scratch', `${prefix}${++scratchCount}`);
       await mkdir(d, { recursive: true });

@@ -30,7 +30,11 @@ export interface RunOptions {
 }
 
 /** Runs a command to completion with an explicit environment; never throws for a non-zero exit. */
-export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -47,20 +51,33 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.stdin!.on('error', () => {}); // EPIPE when the command does not read stdin
     child.stdin!.end(options.input ?? '');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => killGroup(child, 'SIGKILL'),
+      options.timeoutMs ?? 60_000,
+    );
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code ?? -1, signal, stdout, stderr, ms: Date.now() - started });
+      resolve({
+        exitCode: code ?? -1,
+        signal,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+      });
     });
   });
 }
 
 /** Like run(), but throws with the command's output when it exits non-zero. */
-export async function runOk(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runOk(
+  cmd: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const result = await run(cmd, args, options);
   if (result.exitCode !== 0) {
     throw new Error(
@@ -71,9 +88,12 @@ export async function runOk(cmd: string, args: readonly string[], options: RunOp
   return result;
 }
 
-function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+function cleanEnv(
+  env: Record<string, string | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined) out[key] = value;
   return out;
 }
 
@@ -95,7 +115,12 @@ export function track(child: ChildProcess): void {
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (
+    child.pid === undefined ||
+    child.exitCode !== null ||
+    child.signalCode !== null
+  )
+    return;
   try {
     process.kill(-child.pid, signal); // the group (spawned detached)
   } catch {
@@ -108,9 +133,14 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** SIGTERM, then SIGKILL after graceMs; resolves once the child has exited. */
-export async function stopChild(child: ChildProcess, graceMs = 2_000): Promise<void> {
+export async function stopChild(
+  child: ChildProcess,
+  graceMs = 2_000,
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  );
   killGroup(child, 'SIGTERM');
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
   await exited;
@@ -127,7 +157,8 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      if (address === null || typeof address === 'string')
+        return reject(new Error('no port'));
       const { port } = address;
       server.close(() => resolve(port));
     });
@@ -137,7 +168,11 @@ export function freePort(): Promise<number> {
 /** Polls GET url until it answers with one of the statuses (any HTTP answer when omitted). */
 export async function waitForHttp(
   url: string,
-  options: { timeoutMs?: number; statuses?: number[]; alive?: () => boolean } = {},
+  options: {
+    timeoutMs?: number;
+    statuses?: number[];
+    alive?: () => boolean;
+  } = {},
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
@@ -150,9 +185,17 @@ export async function waitForHttp(
       req.on('timeout', () => req.destroy());
       req.end();
     });
-    if (status !== undefined && (options.statuses === undefined || options.statuses.includes(status))) return;
-    if (options.alive && !options.alive()) throw new Error(`process serving ${url} exited`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url} (last status ${status ?? 'none'})`);
+    if (
+      status !== undefined &&
+      (options.statuses === undefined || options.statuses.includes(status))
+    )
+      return;
+    if (options.alive && !options.alive())
+      throw new Error(`process serving ${url} exited`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${url} (last status ${status ?? 'none'})`,
+      );
     await new Promise((r) => setTimeout(r, 15));
   }
 }
@@ -203,12 +246,21 @@ export async function unmountUnder(dir: string): Promise<void> {
   const points = mountinfo
     .split('\n')
     .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
+    .filter(
+      (p): p is string =>
+        p !== undefined && (p === dir || p.startsWith(`${dir}/`)),
+    )
     .sort((a, b) => b.length - a.length);
-  for (const point of points) await run('umount', ['-l', point], { timeoutMs: 10_000 });
+  for (const point of points)
+    await run('umount', ['-l', point], { timeoutMs: 10_000 });
 }
 
 export async function removeDir(dir: string): Promise<void> {
   await unmountUnder(dir);
-  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  await rm(dir, {
+    recursive: true,
+    force: true,
+    maxRetries: 5,
+    retryDelay: 50,
+  });
 }

@@ -11,7 +11,16 @@
  * - Pull only: methods other than GET/HEAD get 403 DENIED, as quay answers the proxy's pull-only robot.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { TokenReviewResult } from './appci.js';
 
 /**
@@ -87,7 +96,9 @@ const HOP_BY_HOP = new Set([
   'authorization',
 ]);
 
-export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy> {
+export async function startQciProxy(
+  options: QciProxyOptions,
+): Promise<QciProxy> {
   const now = options.now ?? Date.now;
   const validity = options.tokenValiditySeconds ?? 21_600;
   const backend = new URL(options.backend);
@@ -103,7 +114,12 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
     `Bearer realm="${url}/v2/auth",service="${host}"${error ? `,error="${error}"` : ''}`;
 
   /** Go's http.Error: text/plain, nosniff, the text plus a newline. */
-  function goError(res: ServerResponse, code: number, text: string, headers: OutgoingHttpHeaders = {}): void {
+  function goError(
+    res: ServerResponse,
+    code: number,
+    text: string,
+    headers: OutgoingHttpHeaders = {},
+  ): void {
     const body = `${text}\n`;
     res.writeHead(code, {
       ...headers,
@@ -125,7 +141,9 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
     message: string,
     headers: OutgoingHttpHeaders = {},
   ): void {
-    const body = JSON.stringify({ errors: [{ code: errorCode, message, detail: {} }] });
+    const body = JSON.stringify({
+      errors: [{ code: errorCode, message, detail: {} }],
+    });
     res.writeHead(code, {
       ...headers,
       'Content-Type': 'application/json; charset=utf-8',
@@ -137,48 +155,84 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
 
   function mintBearer(username: string, appCiToken: string): string {
     const iat = Math.floor(now() / 1000);
-    const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(
-      JSON.stringify({ kid: username, nbf: iat, iat, exp: iat + validity, jti: randomUUID() }),
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'HS256', typ: 'JWT' }),
     ).toString('base64url');
-    const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        kid: username,
+        nbf: iat,
+        iat,
+        exp: iat + validity,
+        jti: randomUUID(),
+      }),
+    ).toString('base64url');
+    const signature = createHmac('sha256', secret)
+      .update(`${header}.${payload}`)
+      .digest('base64url');
     const token = `${header}.${payload}.${signature}`;
-    bearers.set(token, { appCiToken, username, expiresAt: (iat + validity) * 1000 });
+    bearers.set(token, {
+      appCiToken,
+      username,
+      expiresAt: (iat + validity) * 1000,
+    });
     return token;
   }
 
-  function parseBasic(value: string): { username: string; password: string } | undefined {
+  function parseBasic(
+    value: string,
+  ): { username: string; password: string } | undefined {
     const m = /^Basic\s+(\S+)$/i.exec(value);
     if (!m) return undefined;
     const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    return {
+      username: decoded.slice(0, colon),
+      password: decoded.slice(colon + 1),
+    };
   }
 
   function rewriteLocation(location: string): string {
     try {
       const target = new URL(location, backend);
-      if (target.host === backend.host) return `${url}${target.pathname}${target.search}`;
+      if (target.host === backend.host)
+        return `${url}${target.pathname}${target.search}`;
     } catch {
       /* leave as is */
     }
     return location;
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, entry: ProxyRequest): void {
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: ProxyRequest,
+  ): void {
     const headers: OutgoingHttpHeaders = {};
-    for (const [key, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
+    for (const [key, value] of Object.entries(
+      req.headers as IncomingHttpHeaders,
+    )) {
       if (!HOP_BY_HOP.has(key) && value !== undefined) headers[key] = value;
     }
     headers.host = backend.host;
     const upstream = request(
-      { host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers, agent },
+      {
+        host: backend.hostname,
+        port: backend.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent,
+      },
       (upRes) => {
         const outHeaders: OutgoingHttpHeaders = {};
         for (const [key, value] of Object.entries(upRes.headers)) {
           if (value === undefined || HOP_BY_HOP.has(key)) continue; // node re-chunks as needed
-          outHeaders[key] = key === 'location' && typeof value === 'string' ? rewriteLocation(value) : value;
+          outHeaders[key] =
+            key === 'location' && typeof value === 'string'
+              ? rewriteLocation(value)
+              : value;
         }
         entry.status = upRes.statusCode ?? 502;
         res.writeHead(entry.status, upRes.statusMessage, outHeaders);
@@ -194,14 +248,24 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2) as [string?, string?];
+    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2) as [
+      string?,
+      string?,
+    ];
     const authorization = req.headers.authorization ?? '';
     const entry: ProxyRequest = {
       method: req.method ?? 'GET',
       path,
       query,
       status: 0,
-      auth: authorization === '' ? 'none' : /^basic /i.test(authorization) ? 'basic' : /^bearer /i.test(authorization) ? 'bearer' : 'other',
+      auth:
+        authorization === ''
+          ? 'none'
+          : /^basic /i.test(authorization)
+            ? 'basic'
+            : /^bearer /i.test(authorization)
+              ? 'bearer'
+              : 'other',
     };
     requests.push(entry);
     res.on('finish', () => {
@@ -214,29 +278,49 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
       req.resume();
       proxyHandle.onAuth?.();
       const basic = parseBasic(authorization);
-      if (basic === undefined) return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
+      if (basic === undefined)
+        return goError(res, 401, 'Unauthorized', {
+          'Www-Authenticate': challenge(),
+        });
       const review = options.tokenReview(basic.password);
       if (!review.valid || review.username === undefined) {
-        return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
+        return goError(res, 401, 'Unauthorized', {
+          'Www-Authenticate': challenge(),
+        });
       }
       entry.user = review.username;
       const human = !review.username.startsWith('system:serviceaccount:');
-      if (human && denyMode !== 'registry-403' && !options.canPullQci(review.username)) {
-        if (denyMode === 'auth-401') return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
+      if (
+        human &&
+        denyMode !== 'registry-403' &&
+        !options.canPullQci(review.username)
+      ) {
+        if (denyMode === 'auth-401')
+          return goError(res, 401, 'Unauthorized', {
+            'Www-Authenticate': challenge(),
+          });
         return goError(res, 403, 'Forbidden');
       }
       const body = `${JSON.stringify({ token: mintBearer(review.username, basic.password), expires_in: validity })}\n`;
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      });
       return void res.end(body);
     }
 
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (bearer === undefined) {
       req.resume();
-      return goError(res, 401, 'Unauthorized', { 'Www-Authenticate': challenge() });
+      return goError(res, 401, 'Unauthorized', {
+        'Www-Authenticate': challenge(),
+      });
     }
     const record = bearers.get(bearer);
-    const live = record !== undefined && record.expiresAt > now() && options.tokenReview(record.appCiToken).valid;
+    const live =
+      record !== undefined &&
+      record.expiresAt > now() &&
+      options.tokenReview(record.appCiToken).valid;
     if (!live) {
       req.resume();
       const expired = record !== undefined && record.expiresAt <= now();
@@ -244,22 +328,40 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
         res,
         401,
         'UNAUTHORIZED',
-        expired ? 'token expired' : 'access to the requested resource is not authorized',
+        expired
+          ? 'token expired'
+          : 'access to the requested resource is not authorized',
         { 'Www-Authenticate': challenge('invalid_token') },
       );
     }
     entry.user = record.username;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
-      return ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
+      return ociError(
+        res,
+        403,
+        'DENIED',
+        'requested access to the resource is denied',
+      );
     }
     const human = !record.username.startsWith('system:serviceaccount:');
-    if (human && denyMode === 'registry-403' && path !== '/v2/' && !options.canPullQci(record.username)) {
+    if (
+      human &&
+      denyMode === 'registry-403' &&
+      path !== '/v2/' &&
+      !options.canPullQci(record.username)
+    ) {
       req.resume();
-      return ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
+      return ociError(
+        res,
+        403,
+        'DENIED',
+        'requested access to the resource is denied',
+      );
     }
     // A slow registry on request: blob downloads wait (tests interrupt a pull in progress).
-    if (proxyHandle.blobDelayMs > 0 && path.includes('/blobs/')) setTimeout(() => forward(req, res, entry), proxyHandle.blobDelayMs);
+    if (proxyHandle.blobDelayMs > 0 && path.includes('/blobs/'))
+      setTimeout(() => forward(req, res, entry), proxyHandle.blobDelayMs);
     else forward(req, res, entry);
   }
 
@@ -267,7 +369,8 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
     try {
       handle(req, res);
     } catch (err) {
-      if (!res.headersSent) goError(res, 500, `Internal Server Error: ${(err as Error).message}`);
+      if (!res.headersSent)
+        goError(res, 500, `Internal Server Error: ${(err as Error).message}`);
       else res.destroy();
     }
   });
@@ -277,7 +380,8 @@ export async function startQciProxy(options: QciProxyOptions): Promise<QciProxy>
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy: no address');
+  if (address === null || typeof address === 'string')
+    throw new Error('proxy: no address');
   host = `127.0.0.1:${address.port}`;
   url = `http://${host}`;
 

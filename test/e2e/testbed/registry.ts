@@ -22,7 +22,9 @@ export interface BackendRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(options: { dir: string }): Promise<BackendRegistry> {
+export async function startRegistry(options: {
+  dir: string;
+}): Promise<BackendRegistry> {
   const storageDir = join(options.dir, 'storage');
   await mkdir(storageDir, { recursive: true });
   let lastError: unknown;
@@ -53,19 +55,30 @@ export async function startRegistry(options: { dir: string }): Promise<BackendRe
       ].join('\n'),
     );
     let output = '';
-    const child: ChildProcess = spawn('docker-registry', ['serve', configFile], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child: ChildProcess = spawn(
+      'docker-registry',
+      ['serve', configFile],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     track(child);
     child.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (output += s));
-    const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+    const alive = (): boolean =>
+      child.exitCode === null && child.signalCode === null;
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/v2/`, { statuses: [200], alive, timeoutMs: 15_000 });
+      await waitForHttp(`http://127.0.0.1:${port}/v2/`, {
+        statuses: [200],
+        alive,
+        timeoutMs: 15_000,
+      });
     } catch (err) {
-      lastError = new Error(`docker-registry did not start: ${(err as Error).message}\n${output}`);
+      lastError = new Error(
+        `docker-registry did not start: ${(err as Error).message}\n${output}`,
+      );
       await stopChild(child, 500);
       continue;
     }
@@ -106,7 +119,8 @@ export interface PushedImage {
 
 export const DEFAULT_IMAGE_LABELS: Readonly<Record<string, string>> = {
   'io.openshift.build.commit.id': '0123456789abcdef0123456789abcdef01234567',
-  'io.openshift.build.source-location': 'https://github.com/openshift/my-component',
+  'io.openshift.build.source-location':
+    'https://github.com/openshift/my-component',
 };
 
 export interface ImportedImage {
@@ -129,13 +143,32 @@ export async function importTinyImage(
   const work = await podman.scratchDir('image-');
   const rootfs = join(work, 'rootfs');
   await mkdir(rootfs);
-  await writeFile(join(rootfs, 'hello.txt'), options.content ?? 'hello from the qci test bed\n');
+  await writeFile(
+    join(rootfs, 'hello.txt'),
+    options.content ?? 'hello from the qci test bed\n',
+  );
   const tarball = join(work, 'rootfs.tar');
-  await runOk('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tarball, '.'], {
-    env: { PATH: process.env.PATH },
-  });
+  await runOk(
+    'tar',
+    [
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '-C',
+      rootfs,
+      '-cf',
+      tarball,
+      '.',
+    ],
+    {
+      env: { PATH: process.env.PATH },
+    },
+  );
   const name = `localhost/qci-seed:${++importCount}`;
-  const changes = Object.entries(labels).flatMap(([key, value]) => ['--change', `LABEL ${key}=${JSON.stringify(value)}`]);
+  const changes = Object.entries(labels).flatMap(([key, value]) => [
+    '--change',
+    `LABEL ${key}=${JSON.stringify(value)}`,
+  ]);
   await podman.podmanOk(['import', '-q', ...changes, tarball, name]);
   return { name, labels };
 }
@@ -154,14 +187,29 @@ export async function pushTinyImage(
   const tags = options.tags ?? ['ocp_4.7_my-component'];
   if (tags.length === 0) throw new Error('pushTinyImage: no tags');
   const local = await (imported ?? importTinyImage(podman, options));
-  const references = tags.map((tag) => `${options.registryHost}/${repository}:${tag}`);
+  const references = tags.map(
+    (tag) => `${options.registryHost}/${repository}:${tag}`,
+  );
   const digestFile = join(await podman.scratchDir('push-'), 'digest');
-  await podman.podmanOk(['push', '-q', '--tls-verify=false', '--digestfile', digestFile, local.name, `docker://${references[0]!}`]);
+  await podman.podmanOk([
+    'push',
+    '-q',
+    '--tls-verify=false',
+    '--digestfile',
+    digestFile,
+    local.name,
+    `docker://${references[0]!}`,
+  ]);
   const digest = (await readFile(digestFile, 'utf8')).trim();
   if (tags.length > 1) {
-    const manifest = await registryHttp(options.registryHost, 'GET', `/v2/${repository}/manifests/${tags[0]}`, {
-      Accept: MANIFEST_TYPES.join(', '),
-    });
+    const manifest = await registryHttp(
+      options.registryHost,
+      'GET',
+      `/v2/${repository}/manifests/${tags[0]}`,
+      {
+        Accept: MANIFEST_TYPES.join(', '),
+      },
+    );
     for (const tag of tags.slice(1)) {
       await registryHttp(
         options.registryHost,
@@ -195,9 +243,17 @@ function registryHttp(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const answer = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+        const answer = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+        };
         if (answer.status < 200 || answer.status > 299) {
-          reject(new Error(`${method} ${path}: HTTP ${answer.status} ${answer.body.toString('utf8')}`));
+          reject(
+            new Error(
+              `${method} ${path}: HTTP ${answer.status} ${answer.body.toString('utf8')}`,
+            ),
+          );
         } else resolve(answer);
       });
     });

@@ -11,23 +11,55 @@ export interface TestCa {
   keyPem: string;
 }
 
-export async function makeTestCa(dir: string, commonName = 'qci-test-ca'): Promise<TestCa> {
-  const env = { PATH: process.env.PATH, HOME: dir, RANDFILE: join(dir, '.rnd') };
+export async function makeTestCa(
+  dir: string,
+  commonName = 'qci-test-ca',
+): Promise<TestCa> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    RANDFILE: join(dir, '.rnd'),
+  };
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.crt');
   const key = join(dir, 'server.key');
   const csr = join(dir, 'server.csr');
   const cert = join(dir, 'server.crt');
   const ext = join(dir, 'server.ext');
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const ec = [
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+  ];
   await Promise.all([
     runOk(
       'openssl',
-      ['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', `/CN=${commonName}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+      [
+        'req',
+        '-x509',
+        ...ec,
+        '-keyout',
+        caKey,
+        '-out',
+        caFile,
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${commonName}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
       { env },
     ),
-    runOk('openssl', ['req', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'], { env }),
+    runOk(
+      'openssl',
+      ['req', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'],
+      { env },
+    ),
     writeFile(
       ext,
       'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' +
@@ -36,10 +68,30 @@ export async function makeTestCa(dir: string, commonName = 'qci-test-ca'): Promi
   ]);
   await runOk(
     'openssl',
-    ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2',
-      '-sha256', '-extfile', ext],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caFile,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      ext,
+    ],
     { env },
   );
-  const [caPem, certPem, keyPem] = await Promise.all([readFile(caFile, 'utf8'), readFile(cert, 'utf8'), readFile(key, 'utf8')]);
+  const [caPem, certPem, keyPem] = await Promise.all([
+    readFile(caFile, 'utf8'),
+    readFile(cert, 'utf8'),
+    readFile(key, 'utf8'),
+  ]);
   return { caPem, caFile, certPem, keyPem };
 }

@@ -14,7 +14,10 @@ export interface ToolCheck {
 }
 
 /** Absolute path of an executable on PATH, or undefined. */
-export function which(tool: string, path = process.env.PATH ?? ''): string | undefined {
+export function which(
+  tool: string,
+  path = process.env.PATH ?? '',
+): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, tool);
@@ -37,14 +40,23 @@ export function requireTools(
   env: Record<string, string | undefined> = process.env,
   options: { quiet?: boolean } = {},
 ): ToolCheck {
-  const missing = tools.filter((tool) => which(tool, env.PATH ?? '') === undefined);
+  const missing = tools.filter(
+    (tool) => which(tool, env.PATH ?? '') === undefined,
+  );
   const problems = missing.map((tool) => `${tool} not found on PATH`);
-  if (typeof process.getuid === 'function' && process.getuid() !== 0 && tools.includes('podman')) {
+  if (
+    typeof process.getuid === 'function' &&
+    process.getuid() !== 0 &&
+    tools.includes('podman')
+  ) {
     problems.push('not running as root (the test bed runs rootful podman)');
   }
   if (problems.length === 0) return { ok: true, missing: [], reason: '' };
   const reason = `end-to-end tests skipped: ${problems.join('; ')}`;
-  if (env.CI === 'true') throw new Error(`CI=true and ${reason.replace('end-to-end tests skipped: ', '')}`);
+  if (env.CI === 'true')
+    throw new Error(
+      `CI=true and ${reason.replace('end-to-end tests skipped: ', '')}`,
+    );
   if (!options.quiet) console.warn(reason);
   return { ok: false, missing, reason };
 }
