@@ -132,6 +132,7 @@ describe('top level', () => {
       'bin',
       'README.md',
       'vitest.config.ts',
+      'biome.json',
       '.ci',
       'bench',
       '.gitignore',

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import type { ResolvedSettings } from '../core/settings.js';
 import { processRunner } from '../engine/run.js';
 import { AppCi } from '../kube/appci.js';
-import type { AuthSetup } from '../session/qci-auth.js';
+import type { AuthSetup } from '../session/setup.js';
 import type { CommandContext } from './context.js';
 
 const SOURCE_NAMES = {

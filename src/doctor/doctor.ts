@@ -34,11 +34,11 @@ import { tildify } from '../core/paths.js';
 import {
   appCiFacts,
   candidates,
-  loginToQci,
   podmanVersion,
   type AppCiFacts,
   type AuthSetup,
-} from '../session/qci-auth.js';
+} from '../session/setup.js';
+import { loginToQci } from '../session/login.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
 

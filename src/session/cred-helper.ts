@@ -28,7 +28,7 @@ import {
   deniedError,
   podmanVersion,
   type AuthSetup,
-} from './qci-auth.js';
+} from './setup.js';
 import { tokenFileFacts } from './token-file.js';
 
 /** One auth file `qci login --helper` changed. */

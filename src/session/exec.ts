@@ -17,7 +17,7 @@ import {
   signalExitCode,
   type ChildHandle,
 } from '../engine/inherit.js';
-import { appCiFacts, deniedError, type AuthSetup } from './qci-auth.js';
+import { appCiFacts, deniedError, type AuthSetup } from './setup.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

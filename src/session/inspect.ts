@@ -23,7 +23,7 @@ import {
   type InspectResult,
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
-import { candidates, podmanVersion, type AuthSetup } from './qci-auth.js';
+import { candidates, podmanVersion, type AuthSetup } from './setup.js';
 
 export interface InspectRequest {
   /** --platform given on the command line (else the platform setting: QCI_PLATFORM, default linux/amd64). */

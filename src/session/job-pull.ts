@@ -8,7 +8,7 @@ import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
-import type { AuthSetup } from './qci-auth.js';
+import type { AuthSetup } from './setup.js';
 
 export interface FarmTarget {
   cluster: string;

@@ -24,13 +24,8 @@ import {
 } from '../engine/engine.js';
 import { describeCommand } from '../engine/run.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
-import {
-  candidates,
-  loginToQci,
-  podmanVersion,
-  type AuthSetup,
-  type LoginReport,
-} from './qci-auth.js';
+import { candidates, podmanVersion, type AuthSetup } from './setup.js';
+import { loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
 export interface PullOptions {

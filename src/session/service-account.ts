@@ -3,7 +3,7 @@
  * files that create a project's ServiceAccount (qci sa init), and bound tokens for it through the
  * TokenRequest API on app.ci (qci sa token).
  */
-import type { AuthSetup } from './qci-auth.js';
+import type { AuthSetup } from './setup.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
 import { describeExpiry, tokenFacts } from '../core/token.js';
-import type { AppCiFacts } from './qci-auth.js';
+import type { AppCiFacts } from './setup.js';
 
 export interface TokenFileSource {
   facts: AppCiFacts;

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { DoctorReport, Finding, Severity } from '../../doctor/doctor.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
-import { addSettingOptions, settingFlags, type SettingFlags } from './login.js';
+import {
+  addSettingOptions,
+  settingFlags,
+  type SettingFlags,
+} from '../setting-flags.js';
 
 interface DoctorFlags extends SettingFlags {
   fix?: boolean;

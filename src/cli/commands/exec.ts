@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
-import { addSettingOptions, settingFlags, type SettingFlags } from './login.js';
+import {
+  addSettingOptions,
+  settingFlags,
+  type SettingFlags,
+} from '../setting-flags.js';
 
 export async function execAction(
   ctx: CommandContext,

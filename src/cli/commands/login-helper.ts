@@ -6,7 +6,7 @@ import { QCI_PROXY_HOST } from '../../core/reference.js';
 import type { HelperLogoutReport } from '../../session/cred-helper.js';
 import { tildify } from '../../core/paths.js';
 import type { CommandContext } from '../context.js';
-import { settingFlags, type SettingFlags } from './login.js';
+import { settingFlags, type SettingFlags } from '../setting-flags.js';
 
 const impl = async () => ({
   ...(await import('../../session/cred-helper.js')),

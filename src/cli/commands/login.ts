@@ -2,55 +2,22 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
-import type { StatusReport } from '../../session/qci-auth.js';
+import type { StatusReport } from '../../session/status.js';
 import { tildify } from '../../core/paths.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
+import {
+  addSettingOptions,
+  settingFlags,
+  type SettingFlags,
+} from '../setting-flags.js';
 
 const impl = async () => ({
-  ...(await import('../../session/qci-auth.js')),
+  ...(await import('../../session/login.js')),
+  ...(await import('../../session/status.js')),
+  ...(await import('../../session/logout.js')),
+  ...(await import('../../session/setup.js')),
   ...(await import('../auth-setup.js')),
 });
-
-export interface SettingFlags {
-  context?: string;
-  engine?: string;
-  registry?: string;
-  tlsVerify?: string | boolean;
-}
-
-export const settingFlags = ({
-  context,
-  engine,
-  registry,
-  tlsVerify,
-}: SettingFlags) => ({ context, engine, registry, tlsVerify });
-
-export function addSettingOptions(
-  command: Command,
-  withEngine = true,
-): Command {
-  command
-    .option(
-      '--context <name>',
-      'app.ci kube context (env QCI_CONTEXT; default: the context named app.ci, else the one whose server is app.ci)',
-    )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    );
-  if (withEngine) {
-    command
-      .option(
-        '--engine <name>',
-        'podman or docker (env QCI_ENGINE; default podman when installed)',
-      )
-      .option(
-        '--tls-verify [bool]',
-        'verify the registry TLS certificate (env QCI_TLS_VERIFY; default true)',
-      );
-  }
-  return command;
-}
 
 export async function loginAction(
   ctx: CommandContext,

@@ -1,0 +1,307 @@
+/**
+ * qci login: the seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely.
+ */
+import { chmod, copyFile, mkdir, readFile, realpath } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  backupStamp,
+  updateAuthFile,
+  effectiveCredential,
+  keyBelongsToHost,
+  readAuthFile,
+  readAuthFiles,
+  withFileLock,
+  type AuthFileState,
+  type EffectiveCredential,
+} from '../auth/index.js';
+import { ExitCode, QciError } from '../core/errors.js';
+import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { registryUserFor } from '../core/token.js';
+import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
+import {
+  buildLoginArgs,
+  findEngine,
+  type EngineName,
+} from '../engine/engine.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
+import {
+  HELPER_NAME,
+  helperRegisteredError,
+} from '../auth/credential-helper.js';
+import { tildify } from '../core/paths.js';
+import { tokenFileFacts } from './token-file.js';
+
+import {
+  appCiFacts,
+  candidates,
+  deniedError,
+  podmanVersion,
+  type AuthSetup,
+} from './setup.js';
+
+/** Turns a failed `podman login` into what happened and what to do; never the raw output. */
+function loginFailure(
+  engine: EngineName,
+  host: string,
+  exitCode: number,
+  output: string,
+  tlsVerify: boolean,
+): QciError {
+  const cause = classifyEngineFailure(output);
+  const prefix = `${engine} login to ${host} failed`;
+  switch (cause) {
+    case 'credentials-rejected':
+    case 'credentials-missing':
+    case 'token-expired':
+      return new QciError(`${prefix}: the registry rejected the app.ci token`, {
+        kind: 'credentials-rejected',
+        exitCode: ExitCode.authRequired,
+        hint: `check access with \`qci whoami\`; if the token was just revoked, ${LOGIN_HINT}`,
+      });
+    case 'denied':
+      return new QciError(`${prefix}: access denied`, {
+        kind: 'denied',
+        exitCode: ExitCode.denied,
+        hint: QCI_ACCESS_HINT,
+      });
+    case 'http-registry':
+      return new QciError(`${prefix}: ${host} speaks plain HTTP`, {
+        kind: 'unreachable',
+        exitCode: ExitCode.unreachable,
+        hint: tlsVerify
+          ? 'for a local test registry, pass --tls-verify=false (or QCI_TLS_VERIFY=false)'
+          : undefined,
+      });
+    case 'tls':
+      return new QciError(`${prefix}: TLS certificate not trusted`, {
+        kind: 'unreachable',
+        exitCode: ExitCode.unreachable,
+      });
+    case 'dns':
+    case 'refused':
+    case 'timeout':
+      return new QciError(
+        `${prefix}: cannot reach the registry (${cause === 'dns' ? 'host not found' : cause === 'refused' ? 'connection refused' : 'timed out'})`,
+        {
+          kind: 'unreachable',
+          exitCode: ExitCode.unreachable,
+          hint: 'check your network or VPN',
+        },
+      );
+    default:
+      return new QciError(
+        `${prefix} (exit ${exitCode}): ${engineErrorLine(output)}`,
+        { kind: 'engine-failed' },
+      );
+  }
+}
+
+export interface LoginReport {
+  registry: string;
+  engine: EngineName;
+  user: string;
+  context: string;
+  contextFoundBy: string;
+  server: string;
+  authFile: string;
+  expiresAt: string | null;
+  expiry: string | null;
+  warnings: string[];
+}
+
+/**
+ * The seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely: the token goes on stdin,
+ * access is checked first, and afterwards qci says which file holds the credential and what might shadow it.
+ */
+export async function loginToQci(
+  setup: AuthSetup,
+  options: { authfile?: string | undefined; tokenFile?: string | undefined },
+): Promise<LoginReport> {
+  const engine = findEngine(setup.settings.engine, setup.env);
+  const host = setup.settings.registry;
+  // --token-file: a ServiceAccount token stands in for the kube context (checked, expiry included, before podman runs).
+  const fromFile =
+    options.tokenFile !== undefined
+      ? await tokenFileFacts(options.tokenFile, setup.now())
+      : undefined;
+  const source = fromFile
+    ? Promise.resolve(fromFile)
+    : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] }));
+  const [{ facts, token, warnings: sourceWarnings }, version] =
+    await Promise.all([
+      source,
+      engine === 'podman' ? podmanVersion(setup) : Promise.resolve(undefined),
+    ]);
+  if (!facts.qciAccess) throw deniedError(facts.user);
+
+  if (engine === 'docker' && options.authfile) {
+    throw new QciError(
+      'docker has no --authfile: it writes $DOCKER_CONFIG/config.json',
+      {
+        kind: 'usage',
+        exitCode: ExitCode.usage,
+        hint: 'DOCKER_CONFIG=DIR qci login --engine docker (or use podman, which takes --authfile)',
+      },
+    );
+  }
+  const files = candidates(setup, engine, version, options.authfile);
+  const target =
+    options.authfile ??
+    files.find((f) => f.writtenByLogin)?.path ??
+    files[0]?.path;
+  if (!target)
+    throw new QciError(`cannot tell which auth file ${engine} login writes`, {
+      kind: 'internal',
+    });
+
+  // podman would fail on (or rewrite) a file that is not JSON; stop before touching anything.
+  const before = await readAuthFile(
+    files.find((f) => f.path === target) ?? target,
+  );
+  if (before.state === 'corrupt' || before.state === 'unreadable') {
+    throw new QciError(`${before.reason}; qci left it unchanged`, {
+      kind: 'auth-file-corrupt',
+      hint: `fix or move ${target} (it is what ${engine} login writes), then run qci login again`,
+    });
+  }
+  // `qci login --helper` registered docker-credential-qci here: podman login would hand the token to its store.
+  if (before.state === 'ok' && before.credHelpers[host] === HELPER_NAME)
+    throw helperRegisteredError(host, tildify(target, setup.home));
+
+  // Another qci writing the same file waits; podman itself rewrites the whole file. The lock lives beside
+  // the file, so its directory must exist (podman would create it anyway; 0700 as podman does).
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  const lockTarget = await realpath(target).catch(() => target);
+  // podman < 4.8 rewrites a DOCKER_CONFIG file keeping only auths and credHelpers (REFERENCE §5): keep a
+  // backup of the file as it was, and put the keys it drops (credsStore, HttpHeaders, …) back afterwards.
+  const targetRef = files.find((f) => f.path === target);
+  const dropped =
+    targetRef?.loginDropsUnknownKeys && before.state === 'ok'
+      ? await keysPodmanDrops(target)
+      : null;
+  const result = await withFileLock(lockTarget, () =>
+    setup.runner({
+      command: engine,
+      args: buildLoginArgs({
+        engine,
+        host,
+        user: registryUserFor(facts.user),
+        authfile: options.authfile,
+        tlsVerify: setup.settings.tlsVerify,
+      }),
+      env: setup.env,
+      input: token,
+      secrets: [token],
+      timeoutMs: 60_000,
+    }),
+  );
+  if (result.exitCode !== 0) {
+    const failure = loginFailure(
+      engine,
+      host,
+      result.exitCode,
+      `${result.stdout}\n${result.stderr}`,
+      setup.settings.tlsVerify,
+    );
+    if (
+      options.tokenFile !== undefined &&
+      failure.kind === 'credentials-rejected'
+    ) {
+      throw new QciError(
+        `${engine} login to ${host} failed: the registry rejected the token in ${options.tokenFile}`,
+        {
+          kind: failure.kind,
+          exitCode: failure.exitCode,
+          hint: 'it was revoked, or is not an app.ci token: get a new one with qci sa token --project P --output FILE',
+        },
+      );
+    }
+    throw failure;
+  }
+
+  if (dropped) {
+    await updateAuthFile(target, (json) => {
+      for (const [key, value] of Object.entries(dropped.keys))
+        if (!(key in json)) json[key] = value;
+    });
+    sourceWarnings.push(
+      `podman ${version ?? ''} rewrote ${tildify(target, setup.home)} without ${Object.keys(dropped.keys).join(', ')}; qci put them back (the file as it was: ${tildify(dropped.backup, setup.home)})`,
+    );
+  }
+
+  const states = await readAuthFiles(files);
+  const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, {
+    engine,
+  });
+  return {
+    registry: host,
+    engine,
+    user: facts.user,
+    context: facts.context,
+    contextFoundBy: facts.contextFoundBy,
+    server: facts.server,
+    authFile: target,
+    expiresAt: facts.expiresAt,
+    expiry: facts.expiry,
+    warnings: [
+      ...sourceWarnings,
+      ...shadowWarnings(setup, effective, states, host, token, target),
+    ],
+  };
+}
+
+/** The top-level keys `podman login` would drop from `path` (all but auths and credHelpers), and a backup of it. */
+async function keysPodmanDrops(
+  path: string,
+): Promise<{ keys: Record<string, unknown>; backup: string } | null> {
+  const json = JSON.parse(await readFile(path, 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const keys = Object.fromEntries(
+    Object.entries(json).filter(
+      ([key]) => !['auths', 'credhelpers'].includes(key.toLowerCase()),
+    ),
+  );
+  if (Object.keys(keys).length === 0) return null;
+  const backup = `${path}.qci-backup-${backupStamp(new Date())}`;
+  await copyFile(path, backup);
+  await chmod(backup, 0o600);
+  return { keys, backup };
+}
+
+/** After a login: anything that would be used instead of the new credential, or outlive it. */
+function shadowWarnings(
+  setup: AuthSetup,
+  effective: EffectiveCredential,
+  states: AuthFileState[],
+  host: string,
+  token: string,
+  target: string,
+): string[] {
+  const warnings: string[] = [];
+  const t = (p: string) => tildify(p, setup.home);
+  const winner = effective.winner;
+  if (!winner || winner.entry?.password() !== token) {
+    const what = winner
+      ? `${winner.key} in ${t(winner.file.path)}`
+      : effective.error
+        ? `nothing (${effective.error.reason})`
+        : 'nothing';
+    warnings.push(
+      `${effective.engine} will use ${what}, not the credential just written to ${t(target)}; run \`qci logout\` then \`qci login\``,
+    );
+  }
+  for (const file of states) {
+    if (file.state !== 'ok' || file.path === target) continue;
+    for (const entry of file.entries) {
+      if (!keyBelongsToHost(entry.key, host) || entry.password() === token)
+        continue;
+      warnings.push(
+        `${t(file.path)} holds an older QCI credential (${entry.key}); \`podman logout\` does not remove it and podman falls back to it once the new one is gone. ` +
+          `Remove it: podman logout --authfile ${t(file.path)} ${entry.key}`,
+      );
+    }
+  }
+  return warnings;
+}

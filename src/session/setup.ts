@@ -1,0 +1,150 @@
+import { authFileCandidates, type AuthFileRef } from '../auth/index.js';
+import { ExitCode, QciError } from '../core/errors.js';
+import type { Settings } from '../core/settings.js';
+import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
+import { maskToken } from '../core/redact.js';
+import {
+  onPath,
+  parseEngineVersion,
+  type EngineName,
+} from '../engine/engine.js';
+import type { Runner } from '../engine/run.js';
+import {
+  QCI_ACCESS_HINT,
+  type AppCi,
+  type Identity,
+  type TokenExpiry,
+} from '../kube/appci.js';
+
+export interface AuthSetup {
+  settings: Settings;
+  env: Record<string, string | undefined>;
+  home: string;
+  uid: number;
+  runner: Runner;
+  /** `--context` / QCI_CONTEXT / config file, with where it came from. */
+  context: { name: string; source: string } | undefined;
+  now: () => Date;
+  /** The kube client for a context (default: the app.ci context as `context` says); injected by the command. */
+  connect: (context?: { name: string; source: string }) => Promise<AppCi>;
+  /** Subscribes to the process's signals while a child runs (Ctrl-C); returns the unsubscribe. */
+  onSignals: (
+    signals: readonly NodeJS.Signals[],
+    handler: (signal: NodeJS.Signals) => void,
+  ) => () => void;
+}
+
+/** `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected. */
+export async function podmanVersion(
+  setup: AuthSetup,
+): Promise<string | undefined> {
+  if (!onPath('podman', setup.env)) return undefined;
+  const result = await setup.runner({
+    command: 'podman',
+    args: ['--version'],
+    env: setup.env,
+    timeoutMs: 10_000,
+  });
+  return result.exitCode === 0
+    ? (parseEngineVersion(result.stdout) ?? undefined)
+    : undefined;
+}
+
+export function candidates(
+  setup: AuthSetup,
+  engine: EngineName,
+  version: string | undefined,
+  authfile?: string,
+): AuthFileRef[] {
+  return authFileCandidates({
+    env: setup.env,
+    home: setup.home,
+    uid: setup.uid,
+    engine,
+    ...(version ? { podmanVersion: version } : {}),
+    ...(authfile ? { authfile } : {}),
+  });
+}
+
+/** Both engines' files, podman's order first, each path once; `authfile` is one more (it replaces none). */
+export function allAuthFiles(
+  setup: AuthSetup,
+  version: string | undefined,
+  authfile?: string,
+): AuthFileRef[] {
+  const seen = new Set<string>();
+  const withAuthfile = authfile
+    ? candidates(setup, 'podman', version, authfile)
+    : [];
+  return [
+    ...withAuthfile,
+    ...candidates(setup, 'podman', version),
+    ...candidates(setup, 'docker', version),
+  ].filter((ref) => {
+    if (seen.has(ref.path)) return false;
+    seen.add(ref.path);
+    return true;
+  });
+}
+
+export interface AppCiFacts {
+  context: string;
+  contextFoundBy: string;
+  contextFile: string;
+  server: string;
+  user: string;
+  groups: string[];
+  /** `sha256~abcd…`: enough to tell tokens apart, never the token. */
+  token: string;
+  tokenKind: TokenKind;
+  expiresAt: string | null;
+  expiry: string | null;
+  qciAccess: boolean;
+}
+
+/** Who the app.ci context says you are, when its token expires, and whether you may pull from QCI. */
+export async function appCiFacts(
+  setup: AuthSetup,
+): Promise<{ appci: AppCi; facts: AppCiFacts; token: string }> {
+  const appci = await setup.connect();
+  const token = appci.requireToken();
+  const identity: Identity = await appci.whoami();
+  const isServiceAccount = identity.username.startsWith(
+    'system:serviceaccount:',
+  );
+  // The proxy skips the access review for service accounts (REFERENCE §3); so does qci.
+  const [expiry, access]: [TokenExpiry, boolean] = await Promise.all([
+    appci.tokenExpiry(),
+    isServiceAccount ? Promise.resolve(true) : appci.canPullQci(),
+  ]);
+  return {
+    appci,
+    token,
+    facts: {
+      context: appci.context.name,
+      contextFoundBy: appci.context.foundBy,
+      contextFile: appci.context.file,
+      server: appci.context.server,
+      user: identity.username,
+      groups: identity.groups,
+      token: maskToken(token),
+      tokenKind: tokenFacts(token).kind,
+      expiresAt: expiry.expiresAt?.toISOString() ?? null,
+      expiry: expiry.expiresAt
+        ? describeExpiry(expiry.expiresAt, setup.now())
+        : null,
+      qciAccess: access,
+    },
+  };
+}
+
+export function deniedError(user: string): QciError {
+  return new QciError(
+    `${user} may not pull from QCI: app.ci does not grant get imagestreams/layers in namespace ocp`,
+    {
+      kind: 'denied',
+      exitCode: ExitCode.denied,
+      hint: QCI_ACCESS_HINT,
+    },
+  );
+}
