@@ -4,7 +4,13 @@
 // several milliseconds. Heavy or rarely used packages (@kubernetes/client-node, execa, yaml) are bundles
 // of their own, required only by the commands that need them; bin/code-cache.js gives each a V8 code cache.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -56,6 +62,10 @@ const lazyStartup = {
 };
 
 rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
+rmSync(new URL('../test/demo/dist', import.meta.url), {
+  recursive: true,
+  force: true,
+});
 
 /** Every bundle: one minified CommonJS file for Node 20. */
 const common = {
@@ -195,4 +205,20 @@ rmSync(helperHome, { recursive: true, force: true });
 if (helper.status !== 0) {
   console.error('qci build: docker-credential-qci does not run (see above)');
   process.exit(1);
+}
+
+// `npm run demo` (test/demo/demo.ts, over the end-to-end test bed): outside bin/, so it is not in the
+// package and qci never loads it. ESM, so import.meta.url finds the checkout; the banner gives the
+// bundled CommonJS packages a require().
+if (existsSync(new URL('../test/demo/demo.ts', import.meta.url))) {
+  await build({
+    ...common,
+    entryPoints: ['test/demo/demo.ts'],
+    outfile: 'test/demo/dist/demo.mjs',
+    format: 'esm',
+    minify: false,
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
 }

@@ -65,6 +65,8 @@ export type {
 } from './podman.js';
 export { requireTools, which } from './tools.js';
 export type { ToolCheck } from './tools.js';
+export { aptInstallLine, DEBIAN_PACKAGES } from './tools.js';
+export { killTracked } from './proc.js';
 
 /** The tools startTestBed needs: pass to requireTools. */
 export const TESTBED_TOOLS = [

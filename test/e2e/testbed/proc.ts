@@ -27,6 +27,8 @@ export interface RunOptions {
   cwd?: string;
   /** Kill after this many ms (SIGKILL to the process group). Default 60 s. */
   timeoutMs?: number;
+  /** Called with each chunk as it arrives (the demo shows output live); it is still collected. */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** Runs a command to completion with an explicit environment; never throws for a non-zero exit. */
@@ -47,8 +49,14 @@ export function run(
     track(child);
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+      options.onOutput?.(s, 'stdout');
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      options.onOutput?.(s, 'stderr');
+    });
     child.stdin!.on('error', () => {}); // EPIPE when the command does not read stdin
     child.stdin!.end(options.input ?? '');
     const timer = setTimeout(
@@ -112,6 +120,11 @@ export function track(child: ChildProcess): void {
       for (const c of live) killGroup(c, 'SIGKILL');
     });
   }
+}
+
+/** SIGKILLs every tracked child's process group now (the demo's Ctrl-C: run() children are detached). */
+export function killTracked(): void {
+  for (const child of live) killGroup(child, 'SIGKILL');
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

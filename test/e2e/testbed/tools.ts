@@ -60,3 +60,21 @@ export function requireTools(
   if (!options.quiet) console.warn(reason);
   return { ok: false, missing, reason };
 }
+
+/** The Debian 12 package that brings each tool (what .ci/run installs). */
+export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
+  podman: 'podman',
+  skopeo: 'skopeo',
+  'docker-registry': 'docker-registry',
+  htpasswd: 'apache2-utils',
+  openssl: 'openssl',
+  tar: 'tar',
+  docker: 'docker.io',
+  dockerd: 'docker.io',
+};
+
+/** The apt-get line that installs the given tools (a tool without a known package is named as is). */
+export function aptInstallLine(tools: readonly string[]): string {
+  const packages = new Set(tools.map((t) => DEBIAN_PACKAGES[t] ?? t));
+  return `apt-get update && apt-get install -y ${[...packages].join(' ')}`;
+}

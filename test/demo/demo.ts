@@ -1,0 +1,397 @@
+/**
+ * `npm run demo`: the story qci exists for, told by real commands on the end-to-end test bed (a fake app.ci
+ * over HTTPS, a quay-proxy stand-in in front of a real docker-registry, real podman), so that people
+ * without app.ci access can watch it work. bin/build.mjs bundles this file into test/demo/dist/demo.mjs;
+ * it is not part of the package and qci never loads it.
+ *
+ * Everything lives in one temp dir: HOME, XDG dirs, ~/.kube/config, the auth files and podman's image
+ * store. Commands get a complete environment built from nothing (no DOCKER_CONFIG, REGISTRY_AUTH_FILE,
+ * KUBECONFIG of the user's). The dir and every process are removed on success, failure and signals.
+ * Each step checks what the story says it shows; the demo fails loudly when one does not.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  aptInstallLine,
+  killTracked,
+  startTestBed,
+  which,
+  type RunResult,
+  type TestBed,
+} from '../e2e/testbed/index.js';
+import { removeDir } from '../e2e/testbed/proc.js';
+
+/** What startTestBed runs (skopeo, which the tests also use, is not needed here). */
+const DEMO_TOOLS = ['podman', 'docker-registry', 'openssl', 'tar'];
+
+/** Exit codes: 7 as qci's own "a tool is missing"; 128+N for signal N. */
+const EXIT = { ok: 0, failed: 1, missing: 7 } as const;
+const SIGNAL_CODES: Record<string, number> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+const colour =
+  process.stdout.isTTY === true &&
+  process.env.NO_COLOR === undefined &&
+  process.env.TERM !== 'dumb';
+const paint = (code: string) => (s: string) =>
+  colour ? `\x1b[${code}m${s}\x1b[0m` : s;
+const bold = paint('1');
+const dim = paint('2');
+const green = paint('32');
+const red = paint('31');
+
+/** Everything shown, for the final check that no token ever appeared. */
+let transcript = '';
+function say(text = ''): void {
+  transcript += `${text}\n`;
+  process.stdout.write(`${text}\n`);
+}
+
+class StepFailed extends Error {}
+class Interrupted extends Error {}
+
+/** The checkout holding this script: the nearest parent with bin/qci. */
+function findCheckout(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'bin', 'qci'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** What is missing to run the demo, each with how to get it; [] when nothing is. */
+function missingRequirements(checkout: string | undefined): string[] {
+  const problems: string[] = [];
+  const tools = DEMO_TOOLS.filter((tool) => which(tool) === undefined);
+  if (tools.length > 0)
+    problems.push(
+      `${tools.join(', ')}: not found on PATH; on Debian 12 or Ubuntu, as root:\n` +
+        `    ${aptInstallLine(tools)}`,
+    );
+  if (process.getuid?.() !== 0)
+    problems.push(
+      'not running as root: the demo runs rootful podman with a private ' +
+        'image store (as the end-to-end tests do); run it as root, e.g. ' +
+        '`sudo npm run demo`',
+    );
+  if (checkout === undefined)
+    problems.push('bin/qci not found: run the demo from a qci checkout');
+  else if (!existsSync(join(checkout, 'bin', 'dist', 'qci.cjs')))
+    problems.push('qci is not built: run `npm install` (or `npm run build`)');
+  return problems;
+}
+
+interface Demo {
+  bed: TestBed;
+  /** The environment every command gets (complete: nothing inherited). */
+  env: Record<string, string>;
+  host: string;
+}
+
+/** Runs one command as the user would type it, showing its output live. */
+async function show(demo: Demo, argv: string[]): Promise<RunResult> {
+  say(`${dim('$')} ${bold(argv.join(' '))}`);
+  const result = await demo.bed.podman.run(argv[0]!, argv.slice(1), {
+    env: demo.env,
+    timeoutMs: 180_000,
+    onOutput: (text) => {
+      transcript += text;
+      process.stdout.write(text);
+    },
+  });
+  if (interrupted !== undefined) throw new Interrupted();
+  return result;
+}
+
+/** Prints what was checked; throws when any expectation failed. */
+function check(
+  result: RunResult,
+  expectations: Array<[boolean, string]>,
+): void {
+  const failed = expectations.filter(([ok]) => !ok);
+  if (failed.length === 0) {
+    say(green(`✓ ${expectations.map(([, what]) => what).join(' · ')}`));
+    return;
+  }
+  for (const [, what] of failed) say(red(`✗ expected: ${what}`));
+  const how =
+    result.signal !== null
+      ? `killed by ${result.signal}`
+      : `exit ${result.exitCode}`;
+  throw new StepFailed(`the command ended with ${how}`);
+}
+
+let stepCount = 0;
+function heading(title: string): void {
+  say();
+  say(bold(`── ${++stepCount}. ${title}`));
+}
+
+function narrate(lines: string[]): void {
+  for (const line of lines) say(dim(`# ${line}`));
+}
+
+async function story(demo: Demo): Promise<void> {
+  const { bed, host } = demo;
+  const ref = bed.ref();
+  const imageId = /^[0-9a-f]{64}$/m;
+
+  heading(
+    'A machine never logged in to QCI: qci logs in by itself, then pulls',
+  );
+  const pull = await show(demo, ['qci', 'pull', 'ocp/4.7:my-component']);
+  check(pull, [
+    [pull.exitCode === 0, 'exit 0'],
+    [
+      pull.stderr.includes(`podman has no credential for ${host}; logging in`),
+      'it saw podman had no credential and logged in',
+    ],
+    [imageId.test(pull.stdout), 'the image ID on stdout'],
+  ]);
+
+  heading('Who am I, and what will podman send?');
+  const whoami = await show(demo, ['qci', 'whoami']);
+  check(whoami, [
+    [whoami.exitCode === 0, 'exit 0'],
+    [whoami.stdout.includes(`✓ ${bed.user}`), `app.ci user ${bed.user}`],
+    [whoami.stdout.includes('access allowed'), 'QCI access allowed'],
+  ]);
+
+  heading("The docs' pitfall: an expired token left in ~/.docker/config.json");
+  // A reboot empties XDG_RUNTIME_DIR, podman's own auth file with it; the old docker entry stays.
+  await rm(bed.podman.authFiles.xdgRuntime, { force: true });
+  const stale = bed.appci.createToken(bed.user, {
+    createdAt: new Date(Date.now() - 40 * 86_400_000),
+  });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const dockerFile = bed.podman.authFiles.docker;
+  await mkdir(dirname(dockerFile), { recursive: true });
+  await writeFile(
+    dockerFile,
+    `${JSON.stringify({
+      auths: {
+        [host]: { auth: b64(`${bed.user}:${stale}`) },
+        'quay.io': { auth: b64('alice:a-quay-io-password') },
+      },
+      psFormat: 'table {{.ID}}',
+    })}\n`,
+    { mode: 0o600 },
+  );
+  narrate([
+    "Weeks later. A reboot emptied $XDG_RUNTIME_DIR and podman's auth file in",
+    'it; ~/.docker/config.json still holds the QCI credential of an',
+    '`oc registry login` 40 days ago, whose app.ci token has expired (app.ci',
+    'tokens last 28 days); `oc login` has since put a fresh one in the',
+    'kubeconfig. ~/.docker/config.json now reads (secrets elided):',
+    `{"auths":{"${host}":{"auth":"…"},"quay.io":{"auth":"…"}},` +
+      '"psFormat":"table {{.ID}}"}',
+  ]);
+  const logout = await show(demo, ['podman', 'logout', host]);
+  check(logout, [
+    [logout.exitCode === 125, 'podman logout fails (exit 125)'],
+    [logout.stderr.includes('not logged into'), '"not logged into"'],
+  ]);
+  const broken = await show(demo, ['podman', 'pull', ref]);
+  check(broken, [
+    [broken.exitCode === 125, 'podman pull fails (exit 125)'],
+    [/unauthorized/i.test(broken.stderr), '"unauthorized"'],
+  ]);
+
+  heading('qci doctor names the cause');
+  const doctor = await show(demo, ['qci', 'doctor']);
+  check(doctor, [
+    [doctor.exitCode === 1, 'exit 1 (something needs a fix)'],
+    [
+      doctor.stdout.includes(
+        `${host} in ~/.docker/config.json holds an expired or revoked app.ci token`,
+      ),
+      'the file and the expired token',
+    ],
+    [
+      doctor.stdout.includes('`podman logout` does not remove it'),
+      'why podman logout did not help',
+    ],
+  ]);
+
+  heading('qci doctor --fix repairs it');
+  const fix = await show(demo, ['qci', 'doctor', '--fix']);
+  const kept = JSON.parse(await readFile(dockerFile, 'utf8')) as {
+    auths?: Record<string, unknown>;
+    psFormat?: string;
+  };
+  check(fix, [
+    [fix.exitCode === 0, 'exit 0'],
+    [
+      fix.stderr.includes(`removed ${host} from ~/.docker/config.json`),
+      'the stale entry removed',
+    ],
+    [fix.stderr.includes('healthy'), 'healthy after the fixes'],
+    [
+      kept.auths?.[host] === undefined &&
+        kept.auths?.['quay.io'] !== undefined &&
+        kept.psFormat === 'table {{.ID}}',
+      "~/.docker/config.json's other entries kept",
+    ],
+  ]);
+
+  heading('The plain podman pull works again');
+  const works = await show(demo, ['podman', 'pull', ref]);
+  check(works, [
+    [works.exitCode === 0, 'exit 0'],
+    [imageId.test(works.stdout), 'the image ID on stdout'],
+  ]);
+
+  say();
+  const leaked = [bed.token, stale].some((t) => transcript.includes(t));
+  if (leaked) {
+    say(red('✗ an app.ci token appeared in the output above'));
+    throw new StepFailed('a token was shown');
+  }
+  say(green('✓ no app.ci token appeared in any output'));
+}
+
+/** Writes the private home: kubeconfig, qci's config and `qci` on PATH. */
+async function prepare(bed: TestBed, checkout: string): Promise<Demo> {
+  const home = bed.podman.home;
+  const kubeconfig = join(home, '.kube', 'config');
+  await mkdir(dirname(kubeconfig), { recursive: true });
+  await bed.appci.kubeconfig({ token: bed.token, path: kubeconfig });
+  const config = join(bed.podman.xdgConfigHome, 'qci', 'config.yaml');
+  await mkdir(dirname(config), { recursive: true });
+  await writeFile(config, `registry: ${bed.proxy.host}\ntls-verify: false\n`);
+  const bin = join(bed.dir, 'bin');
+  await mkdir(bin);
+  for (const name of ['qci', 'docker-credential-qci'])
+    await symlink(join(checkout, 'bin', name), join(bin, name));
+  return {
+    bed,
+    host: bed.proxy.host,
+    env: {
+      ...bed.podman.env,
+      PATH: `${bin}:${bed.podman.env.PATH}`,
+      KUBECONFIG: kubeconfig,
+    },
+  };
+}
+
+function introduce(demo: Demo, root: string, ms: number): void {
+  const { bed } = demo;
+  say(`test bed ready in ${(ms / 1000).toFixed(1)} s, all on 127.0.0.1:`);
+  say(
+    `  ${bed.proxy.host}   quay-proxy stand-in (real docker-registry behind it at ${bed.registry.host})`,
+  );
+  say(
+    `  ${bed.appci.url}   fake app.ci; ~/.kube/config logs you in as ${bed.user}`,
+  );
+  say(
+    `  ~/.config/qci/config.yaml   registry: ${bed.proxy.host}, tls-verify: false (the stand-in speaks plain HTTP)`,
+  );
+  say(`  HOME=${bed.podman.home}`);
+  say(
+    `  (under ${root}: home, auth files, kubeconfig, podman's image store; all removed at the end)`,
+  );
+}
+
+// ---- running, stopping, cleaning up --------------------------------------------------------------------
+
+let interrupted: NodeJS.Signals | undefined;
+let root: string | undefined;
+let bedStarting: Promise<TestBed> | undefined;
+let finishing: Promise<void> | undefined;
+
+/** Stops every process the demo started and removes its dir; then exits with code. Runs once. */
+function finish(code: number): Promise<void> {
+  finishing ??= (async () => {
+    let exitCode = code;
+    killTracked();
+    try {
+      const bed = await Promise.race([
+        bedStarting?.catch(() => undefined),
+        sleep(15_000, undefined, { ref: false }),
+      ]);
+      await bed?.stop();
+      if (root !== undefined) await removeDir(root);
+      if (root !== undefined && existsSync(root))
+        throw new Error(`${root} is still there`);
+      if (root !== undefined)
+        say(dim(`stopped the test bed and removed ${root}`));
+    } catch (err) {
+      process.stderr.write(
+        `qci demo: cleaning up failed: ${(err as Error).message}\n`,
+      );
+      if (exitCode === 0) exitCode = EXIT.failed;
+    }
+    process.exit(exitCode);
+  })();
+  return finishing;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (interrupted !== undefined || finishing !== undefined) {
+    process.stderr.write(`qci demo: ${signal}: still cleaning up…\n`);
+    return;
+  }
+  interrupted = signal;
+  process.stderr.write(
+    `\nqci demo: ${signal}: stopping everything it started and removing its files…\n`,
+  );
+  void finish(SIGNAL_CODES[signal] ?? EXIT.failed);
+}
+
+async function main(): Promise<void> {
+  const checkout = findCheckout(dirname(fileURLToPath(import.meta.url)));
+  const problems = missingRequirements(checkout);
+  if (problems.length > 0) {
+    process.stderr.write(
+      `qci demo: cannot run:\n${problems.map((p) => `  - ${p}\n`).join('')}`,
+    );
+    process.exit(EXIT.missing);
+  }
+  for (const signal of Object.keys(SIGNAL_CODES))
+    process.on(signal as NodeJS.Signals, onSignal);
+
+  root = mkdtempSync(join(tmpdir(), 'qci-demo-'));
+  // Every temp dir the test bed makes goes under root.
+  process.env.TMPDIR = root;
+  say(bold('qci demo: pulling from QCI, and the auth pitfall qci fixes'));
+  say(
+    dim(
+      'starting the test bed: fake app.ci (HTTPS), quay-proxy stand-in, docker-registry, podman…',
+    ),
+  );
+  try {
+    const started = Date.now();
+    bedStarting = startTestBed({ user: 'alice' });
+    const bed = await bedStarting;
+    if (interrupted !== undefined) throw new Interrupted();
+    const demo = await prepare(bed, checkout!);
+    introduce(demo, root, Date.now() - started);
+    await story(demo);
+    say(green(bold(`demo passed: ${stepCount} steps, each as the story says`)));
+    await finish(EXIT.ok);
+  } catch (err) {
+    if (interrupted !== undefined || err instanceof Interrupted) {
+      await finishing;
+      return;
+    }
+    if (err instanceof StepFailed)
+      say(
+        red(
+          bold(
+            `demo FAILED at step ${stepCount}: ${err.message}; ` +
+              'the output above shows what happened',
+          ),
+        ),
+      );
+    else say(red(bold(`demo FAILED: ${(err as Error).stack ?? String(err)}`)));
+    await finish(EXIT.failed);
+  }
+}
+
+void main();
