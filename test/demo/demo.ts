@@ -20,7 +20,6 @@ import {
   killTracked,
   startTestBed,
   which,
-  type RunResult,
   type TestBed,
 } from '../e2e/testbed/index.js';
 import { removeDir } from '../e2e/testbed/proc.js';
@@ -49,10 +48,27 @@ const red = paint('31');
 
 /** Everything shown, for the final check that no token ever appeared. */
 let transcript = '';
+/** --readme: the test bed's addresses and temp dirs written as the real ones (see usage). */
+let rename: ((text: string) => string) | undefined;
 function say(text = ''): void {
   transcript += `${text}\n`;
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(rename ? rename(`${text}\n`) : `${text}\n`);
 }
+
+const USAGE = `usage: npm run demo [-- --readme]
+
+Plays qci's story on a private test bed (fake app.ci, a quay-proxy stand-in
+in front of docker-registry, real podman), all on 127.0.0.1 under one temp
+dir that is removed at the end. Needs root, podman and docker-registry.
+
+  --readme   show the test bed's addresses and temp dirs as the real ones
+             (quay-proxy.ci.openshift.org, app.ci's API URL, ~,
+             /run/user/1000), as README.md's captured outputs are written;
+             the checks still run on the real output
+
+example:
+  sudo npm run demo
+`;
 
 class StepFailed extends Error {}
 class Interrupted extends Error {}
@@ -94,26 +110,40 @@ interface Demo {
   host: string;
 }
 
+/** What a command did: its exit, and stdout and stderr as one text, in the order they were written. */
+interface Shown {
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
 /** Runs one command as the user would type it, showing its output live. */
-async function show(demo: Demo, argv: string[]): Promise<RunResult> {
+async function show(demo: Demo, argv: string[]): Promise<Shown> {
   say(`${dim('$')} ${bold(argv.join(' '))}`);
-  const result = await demo.bed.podman.run(argv[0]!, argv.slice(1), {
+  let partial = ''; // --readme renames whole lines, so a name is never cut
+  // One pipe for both streams (as on a terminal), so the output reads in the order it was written.
+  const merged = ['-c', 'exec "$@" 2>&1', 'sh', ...argv];
+  const result = await demo.bed.podman.run('sh', merged, {
     env: demo.env,
     timeoutMs: 180_000,
     onOutput: (text) => {
       transcript += text;
-      process.stdout.write(text);
+      if (rename === undefined) return void process.stdout.write(text);
+      partial += text;
+      const end = partial.lastIndexOf('\n') + 1;
+      process.stdout.write(rename(partial.slice(0, end)));
+      partial = partial.slice(end);
     },
   });
+  if (rename !== undefined && partial !== '')
+    process.stdout.write(rename(partial));
   if (interrupted !== undefined) throw new Interrupted();
-  return result;
+  const { exitCode, signal, stdout } = result;
+  return { exitCode, signal, output: stdout };
 }
 
 /** Prints what was checked; throws when any expectation failed. */
-function check(
-  result: RunResult,
-  expectations: Array<[boolean, string]>,
-): void {
+function check(result: Shown, expectations: Array<[boolean, string]>): void {
   const failed = expectations.filter(([ok]) => !ok);
   if (failed.length === 0) {
     say(green(`✓ ${expectations.map(([, what]) => what).join(' · ')}`));
@@ -149,18 +179,18 @@ async function story(demo: Demo): Promise<void> {
   check(pull, [
     [pull.exitCode === 0, 'exit 0'],
     [
-      pull.stderr.includes(`podman has no credential for ${host}; logging in`),
+      pull.output.includes(`podman has no credential for ${host}; logging in`),
       'it saw podman had no credential and logged in',
     ],
-    [imageId.test(pull.stdout), 'the image ID on stdout'],
+    [imageId.test(pull.output), 'the image ID'],
   ]);
 
   heading('Who am I, and what will podman send?');
   const whoami = await show(demo, ['qci', 'whoami']);
   check(whoami, [
     [whoami.exitCode === 0, 'exit 0'],
-    [whoami.stdout.includes(`✓ ${bed.user}`), `app.ci user ${bed.user}`],
-    [whoami.stdout.includes('access allowed'), 'QCI access allowed'],
+    [whoami.output.includes(`✓ ${bed.user}`), `app.ci user ${bed.user}`],
+    [whoami.output.includes('access allowed'), 'QCI access allowed'],
   ]);
 
   heading("The docs' pitfall: an expired token left in ~/.docker/config.json");
@@ -195,12 +225,12 @@ async function story(demo: Demo): Promise<void> {
   const logout = await show(demo, ['podman', 'logout', host]);
   check(logout, [
     [logout.exitCode === 125, 'podman logout fails (exit 125)'],
-    [logout.stderr.includes('not logged into'), '"not logged into"'],
+    [logout.output.includes('not logged into'), '"not logged into"'],
   ]);
   const broken = await show(demo, ['podman', 'pull', ref]);
   check(broken, [
     [broken.exitCode === 125, 'podman pull fails (exit 125)'],
-    [/unauthorized/i.test(broken.stderr), '"unauthorized"'],
+    [/unauthorized/i.test(broken.output), '"unauthorized"'],
   ]);
 
   heading('qci doctor names the cause');
@@ -208,13 +238,13 @@ async function story(demo: Demo): Promise<void> {
   check(doctor, [
     [doctor.exitCode === 1, 'exit 1 (something needs a fix)'],
     [
-      doctor.stdout.includes(
+      doctor.output.includes(
         `${host} in ~/.docker/config.json holds an expired or revoked app.ci token`,
       ),
       'the file and the expired token',
     ],
     [
-      doctor.stdout.includes('`podman logout` does not remove it'),
+      doctor.output.includes('`podman logout` does not remove it'),
       'why podman logout did not help',
     ],
   ]);
@@ -228,10 +258,10 @@ async function story(demo: Demo): Promise<void> {
   check(fix, [
     [fix.exitCode === 0, 'exit 0'],
     [
-      fix.stderr.includes(`removed ${host} from ~/.docker/config.json`),
+      fix.output.includes(`removed ${host} from ~/.docker/config.json`),
       'the stale entry removed',
     ],
-    [fix.stderr.includes('healthy'), 'healthy after the fixes'],
+    [/^healthy$/m.test(fix.output), 'healthy after the fixes'],
     [
       kept.auths?.[host] === undefined &&
         kept.auths?.['quay.io'] !== undefined &&
@@ -244,7 +274,7 @@ async function story(demo: Demo): Promise<void> {
   const works = await show(demo, ['podman', 'pull', ref]);
   check(works, [
     [works.exitCode === 0, 'exit 0'],
-    [imageId.test(works.stdout), 'the image ID on stdout'],
+    [imageId.test(works.output), 'the image ID'],
   ]);
 
   say();
@@ -344,7 +374,30 @@ function onSignal(signal: NodeJS.Signals): void {
   void finish(SIGNAL_CODES[signal] ?? EXIT.failed);
 }
 
+/** --readme's renames: longest first, so a path is renamed before a prefix of it. */
+function readmeNames(bed: TestBed): (text: string) => string {
+  const pairs: Array<[string, string]> = [
+    [bed.podman.xdgRuntimeDir, '/run/user/1000'],
+    [bed.podman.home, '~'],
+    [bed.appci.url, 'https://api.ci.l2s4.p1.openshiftapps.com:6443'],
+    [bed.proxy.host, 'quay-proxy.ci.openshift.org'],
+  ];
+  pairs.sort(([a], [b]) => b.length - a.length);
+  return (text) =>
+    pairs.reduce((t, [from, to]) => t.replaceAll(from, to), text);
+}
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const unknown = args.filter((a) => a !== '--readme');
+  if (unknown.length > 0) {
+    process.stderr.write(`qci demo: unknown argument ${unknown[0]}\n${USAGE}`);
+    process.exit(2);
+  }
   const checkout = findCheckout(dirname(fileURLToPath(import.meta.url)));
   const problems = missingRequirements(checkout);
   if (problems.length > 0) {
@@ -371,6 +424,7 @@ async function main(): Promise<void> {
     const bed = await bedStarting;
     if (interrupted !== undefined) throw new Interrupted();
     const demo = await prepare(bed, checkout!);
+    if (args.includes('--readme')) rename = readmeNames(bed);
     introduce(demo, root, Date.now() - started);
     await story(demo);
     say(green(bold(`demo passed: ${stepCount} steps, each as the story says`)));
