@@ -37,9 +37,10 @@ interface DemoRun {
 function runDemo(
   env: Record<string, string>,
   signalWhen?: { text: string; signal: NodeJS.Signals },
+  args: string[] = [],
 ): Promise<DemoRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], {
+    const child = spawn(process.execPath, [DEMO, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -230,7 +231,7 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
     }
   }, 180_000);
 
-  it('a step that does not go as the story says fails the demo loudly, and it still cleans up', async () => {
+  it('a step that does not go as the story says fails the demo loudly, and it still cleans up (--readme)', async () => {
     const root = scratch();
     try {
       const user = userFiles(root);
@@ -244,10 +245,11 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
           `exec ${which('podman')} "$@"\n`,
       );
       chmodSync(join(bin, 'podman'), 0o755);
-      const run = await runDemo({
-        ...user.env,
-        PATH: `${bin}:${user.env.PATH}`,
-      });
+      const run = await runDemo(
+        { ...user.env, PATH: `${bin}:${user.env.PATH}` },
+        undefined,
+        ['--readme'],
+      );
       expect(run.code, run.stdout + run.stderr).toBe(1);
       expect(run.stdout).toContain(
         '✗ expected: podman logout fails (exit 125)',
@@ -256,6 +258,18 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
         'demo FAILED at step 3: the command ended with exit 0',
       );
       expect(run.stdout).not.toContain('$ qci doctor');
+      // --readme: the bed's names written as the real ones, in commands and in their output.
+      const steps = run.stdout.slice(
+        run.stdout.indexOf('── 1.'),
+        run.stdout.indexOf('demo FAILED'),
+      );
+      expect(steps).toContain(
+        'logged in to quay-proxy.ci.openshift.org as alice',
+      );
+      expect(steps).toContain('$ podman logout quay-proxy.ci.openshift.org');
+      expect(steps).toContain('https://api.ci.l2s4.p1.openshiftapps.com:6443');
+      expect(steps).toContain('/run/user/1000/containers/auth.json');
+      expect(steps).not.toMatch(/127\.0\.0\.1|\/tmp\//);
       await expectNothingLeft(user, before, run);
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -263,7 +277,24 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
   }, 180_000);
 });
 
-describe('npm run demo without its tools', () => {
+describe('npm run demo without its tools, or with bad arguments', () => {
+  it('--help shows usage with an example; an unknown argument is exit 2 and starts nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qci-demo-test-'));
+    try {
+      const user = userFiles(root);
+      const help = await runDemo(user.env, undefined, ['--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('usage: npm run demo [-- --readme]');
+      expect(help.stdout).toContain('sudo npm run demo');
+      const bad = await runDemo(user.env, undefined, ['--nope']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('unknown argument --nope');
+      expect(readdirSync(user.env.TMPDIR!)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('names what is missing and the apt-get line that installs it, and starts nothing', async () => {
     const root = mkdtempSync(join(tmpdir(), 'qci-demo-test-'));
     try {
