@@ -34,6 +34,8 @@ const SIGNAL_CODES: Record<string, number> = {
   SIGINT: 130,
   SIGTERM: 143,
 };
+/** Not a handled signal: stdout's reader went away (EPIPE). */
+const SIGPIPE_CODE = 141;
 
 const colour =
   process.stdout.isTTY === true &&
@@ -371,7 +373,9 @@ function onSignal(signal: NodeJS.Signals): void {
   process.stderr.write(
     `\nqci demo: ${signal}: stopping everything it started and removing its files…\n`,
   );
-  void finish(SIGNAL_CODES[signal] ?? EXIT.failed);
+  void finish(
+    signal === 'SIGPIPE' ? SIGPIPE_CODE : (SIGNAL_CODES[signal] ?? EXIT.failed),
+  );
 }
 
 /** --readme's renames: longest first, so a path is renamed before a prefix of it. */
@@ -408,6 +412,13 @@ async function main(): Promise<void> {
   }
   for (const signal of Object.keys(SIGNAL_CODES))
     process.on(signal as NodeJS.Signals, onSignal);
+  // `npm run demo | head`: once the reader is gone, stop and clean up as on a signal.
+  process.stdout.on('error', () => onSignal('SIGPIPE'));
+  // Whatever else goes wrong, the processes and the temp dir still go.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`qci demo: ${err.stack ?? String(err)}\n`);
+    void finish(EXIT.failed);
+  });
 
   root = mkdtempSync(join(tmpdir(), 'qci-demo-'));
   // Every temp dir the test bed makes goes under root.

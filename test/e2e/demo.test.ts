@@ -36,7 +36,7 @@ interface DemoRun {
  */
 function runDemo(
   env: Record<string, string>,
-  signalWhen?: { text: string; signal: NodeJS.Signals },
+  signalWhen?: { text: string; signal: NodeJS.Signals | 'close-stdout' },
   args: string[] = [],
 ): Promise<DemoRun> {
   return new Promise((resolve, reject) => {
@@ -51,7 +51,9 @@ function runDemo(
       stdout += s;
       if (signalWhen && !signalled && stdout.includes(signalWhen.text)) {
         signalled = true;
-        child.kill(signalWhen.signal);
+        // close-stdout: as `npm run demo | head` once head has had enough.
+        if (signalWhen.signal === 'close-stdout') child.stdout.destroy();
+        else child.kill(signalWhen.signal);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
@@ -203,7 +205,7 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
     }
   }, 180_000);
 
-  it('Ctrl-C during a pull, or SIGTERM while the bed starts: stops everything, removes its files', async () => {
+  it('Ctrl-C during a pull, SIGTERM while the bed starts, stdout closed: stops everything, removes its files', async () => {
     const root = scratch();
     try {
       const user = userFiles(root);
@@ -226,6 +228,14 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
       });
       expect(term.code, term.stdout + term.stderr).toBe(143);
       await expectNothingLeft(user, before, term);
+
+      const pipe = await runDemo(user.env, {
+        text: 'test bed ready',
+        signal: 'close-stdout',
+      });
+      expect(pipe.code, pipe.stderr).toBe(141);
+      expect(pipe.stderr).toContain('SIGPIPE: stopping everything');
+      await expectNothingLeft(user, before, pipe);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
