@@ -22,6 +22,11 @@ export interface RunRequest {
   revealOutput?: boolean;
   /** Show the child's output live (pull progress) instead of capturing it. */
   passthrough?: boolean;
+  /**
+   * With passthrough: the child's stdout goes to qci's stderr. `docker pull` prints its progress on
+   * stdout (podman on stderr), and qci's stdout carries data only.
+   */
+  stdoutToStderr?: boolean;
   /** Aborting it stops the child (qci's Ctrl-C handling). */
   signal?: AbortSignal;
 }
@@ -59,7 +64,11 @@ export function processRunner(log: (line: string) => void): Runner {
         input: request.input,
         stdin: request.input === undefined ? 'ignore' : 'pipe',
         // Passthrough: the user sees the engine's progress live, and qci still reads stderr to explain a failure.
-        stdout: request.passthrough ? 'inherit' : 'pipe',
+        stdout: request.passthrough
+          ? request.stdoutToStderr
+            ? 2
+            : 'inherit'
+          : 'pipe',
         stderr: request.passthrough ? ['pipe', 'inherit'] : 'pipe',
         timeout: request.timeoutMs,
         reject: false,

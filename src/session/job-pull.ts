@@ -166,6 +166,7 @@ export async function pullFarmImage(
     }),
     env: setup.env,
     passthrough: true,
+    stdoutToStderr: engine === 'docker',
     timeoutMs: 60 * 60_000,
   });
   if (pull.exitCode === 0) return;

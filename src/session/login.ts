@@ -39,6 +39,18 @@ import {
   type AuthSetup,
 } from './setup.js';
 
+/** `--authfile` with docker: it has none; DOCKER_CONFIG names its directory. */
+export function dockerHasNoAuthfile(verb: 'login' | 'pull'): QciError {
+  return new QciError(
+    'docker has no --authfile: it reads and writes $DOCKER_CONFIG/config.json',
+    {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+      hint: `DOCKER_CONFIG=DIR qci ${verb} --engine docker (or use podman, which takes --authfile)`,
+    },
+  );
+}
+
 /** Turns a failed `podman login` into what happened and what to do; never the raw output. */
 function loginFailure(
   engine: EngineName,
@@ -104,6 +116,11 @@ export interface LoginReport {
   contextFoundBy: string;
   server: string;
   authFile: string;
+  /**
+   * The engine's login handed the secret to this credential helper (`docker-credential-NAME`), named in
+   * `authFile` by `credHelpers[host]` or (docker) `credsStore`; `authFile` keeps only a `{}` placeholder.
+   */
+  helper: string | null;
   expiresAt: string | null;
   expiry: string | null;
   warnings: string[];
@@ -134,16 +151,8 @@ export async function loginToQci(
     ]);
   if (!facts.qciAccess) throw deniedError(facts.user);
 
-  if (engine === 'docker' && options.authfile) {
-    throw new QciError(
-      'docker has no --authfile: it writes $DOCKER_CONFIG/config.json',
-      {
-        kind: 'usage',
-        exitCode: ExitCode.usage,
-        hint: 'DOCKER_CONFIG=DIR qci login --engine docker (or use podman, which takes --authfile)',
-      },
-    );
-  }
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('login');
   const files = candidates(setup, engine, version, options.authfile);
   const target =
     options.authfile ??
@@ -233,6 +242,7 @@ export async function loginToQci(
   const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, {
     engine,
   });
+  const helper = loginHelper(states, target, host, engine);
   return {
     registry: host,
     engine,
@@ -241,11 +251,12 @@ export async function loginToQci(
     contextFoundBy: facts.contextFoundBy,
     server: facts.server,
     authFile: target,
+    helper,
     expiresAt: facts.expiresAt,
     expiry: facts.expiry,
     warnings: [
       ...sourceWarnings,
-      ...shadowWarnings(setup, effective, states, host, token, target),
+      ...shadowWarnings(setup, effective, states, host, token, target, helper),
     ],
   };
 }
@@ -270,6 +281,23 @@ async function keysPodmanDrops(
   return { keys, backup };
 }
 
+/**
+ * Where `podman login` / `docker login` put the secret when `target` names a helper for `host`: the
+ * helper store and get alike go to (credHelpers[host], else docker's credsStore), so the engine sends it.
+ */
+function loginHelper(
+  states: AuthFileState[],
+  target: string,
+  host: string,
+  engine: EngineName,
+): string | null {
+  const file = states.find((s) => s.path === target);
+  if (file?.state !== 'ok') return null;
+  if (Object.hasOwn(file.credHelpers, host))
+    return file.credHelpers[host] ?? null;
+  return engine === 'docker' ? (file.credsStore ?? null) : null;
+}
+
 /** After a login: anything that would be used instead of the new credential, or outlive it. */
 function shadowWarnings(
   setup: AuthSetup,
@@ -278,11 +306,15 @@ function shadowWarnings(
   host: string,
   token: string,
   target: string,
+  helper: string | null,
 ): string[] {
   const warnings: string[] = [];
   const t = (p: string) => tildify(p, setup.home);
   const winner = effective.winner;
-  if (!winner || winner.entry?.password() !== token) {
+  // The helper the login just stored into is what the engine asks first: that is the new token.
+  const sentByHelper =
+    helper !== null && winner?.helper === helper && winner.file.path === target;
+  if (!sentByHelper && (!winner || winner.entry?.password() !== token)) {
     const what = winner
       ? `${winner.key} in ${t(winner.file.path)}`
       : effective.error

@@ -25,7 +25,7 @@ import {
 import { describeCommand } from '../engine/run.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
 import { candidates, podmanVersion, type AuthSetup } from './setup.js';
-import { loginToQci, type LoginReport } from './login.js';
+import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
 export interface PullOptions {
@@ -44,6 +44,11 @@ export interface PullOutcome {
   pullSpec: string | null;
   ok: boolean;
   localName: string | null;
+  /**
+   * docker only: the pulled image's ID, which qci prints on stdout as podman does itself (docker's own
+   * stdout, its progress, goes to stderr). null for podman, whose stdout passes through.
+   */
+  imageId?: string | null;
   cause: FailureCause | 'invalid-reference' | 'interrupted' | null;
   message: string | null;
   hint: string | null;
@@ -229,6 +234,9 @@ export async function pullImages(
   options: PullOptions,
 ): Promise<PullReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
+  // Before anything runs: docker would pull with another file's credential than the one named.
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('pull');
   const host = setup.settings.registry;
   const { platform, tlsVerify } = setup.settings;
   const refs: {
@@ -376,6 +384,8 @@ export async function pullImages(
       }
     }
     if (cause === null) {
+      const imageId =
+        engine === 'docker' ? await dockerImageId(setup, pullSpec) : undefined;
       if (localName) {
         const tag = await setup.runner({
           command: engine,
@@ -393,6 +403,7 @@ export async function pullImages(
         pullSpec,
         ok: true,
         localName,
+        ...(imageId !== undefined ? { imageId } : {}),
         cause: null,
         message: null,
         hint: null,
@@ -432,6 +443,21 @@ function localNameFor(ref: ImageRef): string {
   return formatImageStreamTag(ref.imageStreamTag);
 }
 
+/** `docker image inspect`'s ID without its "sha256:", as podman pull prints it; null if docker cannot say. */
+async function dockerImageId(
+  setup: AuthSetup,
+  pullSpec: string,
+): Promise<string | null> {
+  const result = await setup.runner({
+    command: 'docker',
+    args: ['image', 'inspect', '--format', '{{.Id}}', pullSpec],
+    env: setup.env,
+    timeoutMs: 30_000,
+  });
+  const id = /^sha256:([0-9a-f]{64})$/.exec(result.stdout.trim())?.[1];
+  return result.exitCode === 0 && id ? id : null;
+}
+
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
 async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
   const controller = new AbortController();
@@ -444,6 +470,7 @@ async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
       args,
       env: setup.env,
       passthrough: true,
+      stdoutToStderr: engine === 'docker',
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
     });

@@ -18,6 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { watchCommandLines } from './argv-watch.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
 import {
+  fakeCredentialStore,
+  type FakeCredentialStore,
+} from './testbed/fake-helper.js';
+import {
   TESTBED_TOOLS,
   createPodmanEnv,
   requireTools,
@@ -61,6 +65,7 @@ describe.skipIf(!tools.ok)('qci with docker (end to end)', () => {
     DOCKER_HOST: daemon.host,
     KUBECONFIG: kubeconfig,
     QCI_REGISTRY: bed.proxy.host,
+    QCI_TLS_VERIFY: 'false',
   });
   const qci = (args: string[], extra: Record<string, string> = {}) =>
     pe.run(process.execPath, [QCI, ...args], {
@@ -125,5 +130,233 @@ describe.skipIf(!tools.ok)('qci with docker (end to end)', () => {
       expect.objectContaining({ auth: 'basic', user: bed.user, status: 200 }),
     );
     expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
+  });
+
+  it('qci pull --engine docker, never logged in: logs in by itself and pulls; stdout is the image ID only', async () => {
+    await fresh();
+    const r = await qci(['pull', '--engine', 'docker', 'ocp/4.7:my-component']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `docker has no credential for ${bed.proxy.host}; logging in`,
+    );
+    // docker prints its progress on stdout; qci moves it to stderr, live, and prints the ID as podman does.
+    expect(r.stderr).toContain('Pull complete');
+    const id = await docker([
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      bed.ref(),
+    ]);
+    expect(r.stdout).toBe(`${id.stdout.trim().replace('sha256:', '')}\n`);
+    expect(r.stdout + r.stderr).not.toContain(bed.token);
+    expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
+
+    // Second pull: the pre-flight finds the valid credential and does not log in again.
+    bed.proxy.clearRequests();
+    const again = await qci([
+      'pull',
+      '--engine',
+      'docker',
+      '-q',
+      'ocp/4.7:my-component',
+    ]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('logging in');
+    expect(again.stdout).toBe(r.stdout);
+    expect(authRequests().map((a) => a.user)).toEqual([bed.user]);
+    const json = await qci([
+      'pull',
+      '--engine',
+      'docker',
+      '-q',
+      '--json',
+      'ocp/4.7:my-component',
+    ]);
+    expect(JSON.parse(json.stdout).results[0]).toMatchObject({
+      ok: true,
+      imageId: r.stdout.trim(),
+    });
+  });
+
+  it('qci pull --engine docker, expired token in ~/.docker/config.json: logs in again, pulls, keeps the rest', async () => {
+    await fresh();
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.expireToken(stale);
+    writeConfig({
+      auths: {
+        [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) },
+        'other.example.com': { auth: b64('someone:keep-me') },
+      },
+      psFormat: 'table {{.ID}}',
+    });
+    // The layout is real: docker itself fails with it.
+    const before = await docker(['pull', bed.ref()]);
+    expect(before.exitCode).toBe(1);
+    expect(before.stderr).toContain('unauthorized');
+
+    const r = await qci([
+      'pull',
+      '--engine',
+      'docker',
+      '--local-name',
+      'ocp/4.7:my-component',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+    );
+    expect(r.stdout + r.stderr).not.toContain(stale);
+    const config = readConfig();
+    expect(config.auths[bed.proxy.host].auth).toBe(
+      b64(`${bed.user}:${bed.token}`),
+    );
+    expect(config.auths['other.example.com']).toEqual({
+      auth: b64('someone:keep-me'),
+    });
+    expect(config.psFormat).toBe('table {{.ID}}');
+    expect(await images()).toContain('ocp/4.7:my-component');
+  });
+
+  it('qci pull --engine docker --authfile: a usage error before anything runs (docker has no --authfile)', async () => {
+    await fresh();
+    bed.proxy.clearRequests();
+    const authfile = join(pe.dir, 'auth.json');
+    const r = await qci([
+      'pull',
+      '--engine',
+      'docker',
+      '--authfile',
+      authfile,
+      'ocp/4.7:cli',
+    ]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('docker has no --authfile');
+    expect(r.stderr).toContain('DOCKER_CONFIG=DIR qci pull --engine docker');
+    expect(existsSync(authfile)).toBe(false);
+    expect(existsSync(configPath())).toBe(false);
+    expect(bed.proxy.requests).toEqual([]);
+  });
+
+  it('whoami and doctor name what docker sends: valid after login; an expired token is flagged with its fix', async () => {
+    await fresh();
+    expect((await qci(['login', '--engine', 'docker'])).exitCode).toBe(0);
+    const whoami = await qci(['whoami']);
+    expect(whoami.exitCode, whoami.stderr).toBe(0);
+    expect(whoami.stdout).toMatch(
+      /docker\s+✓ uses \S+ in ~\/\.docker\/config\.json: the token of your app\.ci context: valid/,
+    );
+    const json = JSON.parse((await qci(['whoami', '--json'])).stdout);
+    expect(json.engines).toContainEqual(
+      expect.objectContaining({
+        engine: 'docker',
+        state: 'current',
+        file: configPath(),
+        user: bed.user,
+      }),
+    );
+    const healthy = await qci(['doctor']);
+    expect(healthy.exitCode, healthy.stdout).toBe(0);
+
+    // The token goes bad: docker's pull fails, and qci says so, naming the file and the fix.
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.expireToken(stale);
+    writeConfig({
+      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+    });
+    expect((await docker(['pull', bed.ref()])).stderr).toContain(
+      'unauthorized',
+    );
+    const bad = await qci(['whoami']);
+    expect(bad.exitCode).toBe(3);
+    expect(bad.stdout).toMatch(
+      /docker\s+✗ uses \S+ in ~\/\.docker\/config\.json: an expired or revoked app\.ci token/,
+    );
+    const doctor = await qci(['doctor']);
+    expect(doctor.exitCode).toBe(1);
+    expect(doctor.stdout).toMatch(
+      /✗ auth files\s+\S+ in ~\/\.docker\/config\.json holds an expired or revoked app\.ci token .*docker send/,
+    );
+    expect(doctor.stdout + doctor.stderr).not.toContain(stale);
+  });
+
+  it('qci logout: docker then sends no credential at all; other entries and keys stay', async () => {
+    await fresh();
+    writeConfig({
+      auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
+      HttpHeaders: { 'X-Test': 'kept' },
+    });
+    expect((await qci(['login', '--engine', 'docker'])).exitCode).toBe(0);
+    expect((await docker(['pull', bed.ref()])).exitCode).toBe(0);
+
+    const logout = await qci(['logout']);
+    expect(logout.exitCode, logout.stderr).toBe(0);
+    expect(logout.stderr).toContain(
+      `removed ${bed.proxy.host} from ~/.docker/config.json`,
+    );
+    const config = readConfig();
+    expect(config.auths).toEqual({
+      'other.example.com': { auth: b64('someone:keep-me') },
+    });
+    expect(config.HttpHeaders).toEqual({ 'X-Test': 'kept' });
+
+    bed.proxy.clearRequests();
+    const pull = await docker(['pull', bed.ref('ocp_4.7_my-component')]);
+    expect(pull.exitCode).toBe(1);
+    expect(pull.stderr).toContain('unauthorized');
+    expect(authRequests().length).toBeGreaterThan(0);
+    expect(authRequests().every((a) => a.auth === 'none')).toBe(true);
+    const whoami = await qci(['whoami']);
+    expect(whoami.stdout).toMatch(/docker\s+✗ has no credential/);
+  });
+
+  it('docker-credential-qci: docker asks it on every pull; a rotated kube token is used at once; no secret is stored', async () => {
+    const first = bed.appci.createToken(bed.user);
+    await fresh(first);
+    // The helper runs under docker, so the registry comes from qci's config file, not the environment.
+    mkdirSync(join(pe.xdgConfigHome, 'qci'), { recursive: true });
+    writeFileSync(
+      join(pe.xdgConfigHome, 'qci', 'config.yaml'),
+      `registry: ${bed.proxy.host}\n`,
+    );
+    const login = await qci(['login', '--helper', '--engine', 'docker']);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain(
+      '~/.docker/config.json (docker): registered',
+    );
+    expect(readConfig()).toEqual({ credHelpers: { [bed.proxy.host]: 'qci' } });
+
+    bed.proxy.clearRequests();
+    const pull = await docker(['pull', bed.ref()]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect(authRequests()).toEqual([
+      expect.objectContaining({ auth: 'basic', user: bed.user, status: 200 }),
+    ]);
+    const whoami = await qci(['whoami']);
+    expect(whoami.stdout).toMatch(
+      /docker\s+✓ uses credential helper docker-credential-qci for \S+ in ~\/\.docker\/config\.json/,
+    );
+
+    // `oc login` again: a new token in the kubeconfig, the old one revoked. docker's next pull just works.
+    const next = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(first);
+    await bed.appci.kubeconfig({ token: next, path: kubeconfig });
+    await removeImages();
+    bed.proxy.clearRequests();
+    const again = await docker(['pull', bed.ref()]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(authRequests()).toEqual([
+      expect.objectContaining({ auth: 'basic', status: 200 }),
+    ]);
+    for (const text of [readFileSync(configPath(), 'utf8'), again.stdout])
+      for (const token of [first, next]) expect(text).not.toContain(token);
+
+    // And `qci logout --helper`: docker asks nobody, sends nothing.
+    const logout = await qci(['logout', '--helper']);
+    expect(logout.exitCode, logout.stderr).toBe(0);
+    expect(readConfig().credHelpers ?? {}).toEqual({});
+    bed.proxy.clearRequests();
+    expect((await docker(['pull', bed.ref()])).exitCode).toBe(1);
+    expect(authRequests().every((a) => a.auth === 'none')).toBe(true);
   });
 });

@@ -39,7 +39,11 @@ export async function loginAction(
   ctx.ui.info(
     `${ctx.ui.err.green('✓')} Logged in to ${report.registry} as ${report.user} (${report.engine})`,
   );
-  ctx.ui.info(`  credential in ${t(report.authFile)}`);
+  ctx.ui.info(
+    report.helper
+      ? `  credential in docker-credential-${report.helper} (named by ${t(report.authFile)})`
+      : `  credential in ${t(report.authFile)}`,
+  );
   if (options.tokenFile !== undefined)
     ctx.ui.info(
       `  token from ${t(options.tokenFile)}${report.expiry ? `; ${report.expiry}` : ''}`,
