@@ -5,11 +5,13 @@
  *   dockerd --storage-driver vfs --iptables=false --ip6tables=false --bridge=none
  *     --insecure-registry 127.0.0.0/8 -H unix://DIR/docker.sock --data-root DIR/data
  *     --exec-root DIR/exec --pidfile DIR/dockerd.pid
+ *     --config-file DIR/daemon.json   (holding deprecated-key-path: DIR/key.json)
  *
- * Nothing of the machine's docker is used: no /var/run/docker.sock, no /var/lib/docker, no iptables rule,
- * no bridge. Workers share it through a directory the global setup provides: the first worker to get the
- * lock (an atomic mkdir) starts the daemon detached (so it outlives that worker) and writes `ready` (or
- * `failed`); the others poll for that file. Readiness is polled (GET /_ping on the socket), not slept for.
+ * Nothing of the machine's docker is used or changed: no /var/run/docker.sock, no /var/lib/docker, no
+ * /etc/docker, no iptables rule, no bridge. Workers share it through a directory the global setup
+ * provides: the first worker to get the lock (an atomic mkdir) starts the daemon detached (so it outlives
+ * that worker) and writes `ready` (or `failed`); the others poll for that file. Readiness is polled
+ * (GET /_ping on the socket), not slept for.
  *
  * The client: /usr/bin/docker, Debian's 20.10 client from the same docker.io package as the daemon, so
  * this machine and CI (where `.ci/run` installs only docker.io) test the same client.
@@ -112,6 +114,13 @@ async function startDockerd(dir: string): Promise<DockerDaemon> {
   if (!client) throw new Error('no docker client found');
   const socket = join(dir, 'docker.sock');
   const logPath = join(dir, 'dockerd.log');
+  // Nothing from or into /etc/docker: our daemon.json instead of the machine's, and in it the 20.10 trust
+  // key's path (/etc/docker/key.json by default; 20.10 has no flag for it).
+  const configFile = join(dir, 'daemon.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') }),
+  );
   const log = openSync(logPath, 'a');
   const child = spawn(
     'dockerd',
@@ -131,6 +140,8 @@ async function startDockerd(dir: string): Promise<DockerDaemon> {
       join(dir, 'exec'),
       '--pidfile',
       join(dir, 'dockerd.pid'),
+      '--config-file',
+      configFile,
     ],
     {
       // Its own session and no tie to this worker: the global teardown stops it by its pidfile.
