@@ -5,28 +5,33 @@
  */
 import { ExitCode, QciError } from '../core/errors.js';
 import {
-  LOG_FILE,
-  MARKER,
-  NamespaceScanner,
   buildJobImage,
   checkClusterName,
   checkPipelineTag,
+  type JobImage,
+  type ReadInfo,
+} from '../core/joblog-image.js';
+import {
+  freshnessOf,
+  notCheckedFreshness,
+  type Freshness,
+} from '../core/joblog-freshness.js';
+import { MARKER, type NamespaceLine } from '../core/joblog-line.js';
+import {
+  NamespaceScanner,
   contentError,
   emptyLogError,
-  fetchHosts,
   formatBytes,
-  freshnessOf,
   noNamespaceLineError,
-  notCheckedFreshness,
-  resolveLogSource,
   type BytesIndexOf,
-  type Freshness,
-  type JobImage,
+} from '../core/joblog-scan.js';
+import {
+  LOG_FILE,
+  fetchHosts,
+  resolveLogSource,
   type LogCandidate,
   type LogSource,
-  type NamespaceLine,
-  type ReadInfo,
-} from '../core/joblog.js';
+} from '../core/joblog-source.js';
 import { HttpClient, type HttpResponse } from './http.js';
 
 export interface FindOptions {

@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildJobImage,
+  missingPullSpecError,
+} from '../../src/core/joblog-image.js';
+import { freshnessOf } from '../../src/core/joblog-freshness.js';
+import {
+  parseNamespaceLine,
+  type NamespaceLine,
+} from '../../src/core/joblog-line.js';
+import {
   MAX_LINE_BYTES,
   NamespaceScanner,
-  buildJobImage,
-  fetchRefusal,
-  freshnessOf,
-  missingPullSpecError,
-  parseJobPath,
-  parseNamespaceLine,
   plainIndexOf,
-  resolveLogSource,
   type BytesIndexOf,
+} from '../../src/core/joblog-scan.js';
+import {
+  fetchRefusal,
+  parseJobPath,
+  resolveLogSource,
   type LogSource,
-  type NamespaceLine,
-} from '../../src/core/joblog.js';
+} from '../../src/core/joblog-source.js';
 import {
   CLUSTERS,
   clusterForConsoleHost,
