@@ -109,7 +109,9 @@ export function buildJobImage(input: {
     clusterFrom = '--cluster';
   }
   if (cluster && !cluster.registry)
-    warnings.push(`${cluster.cluster} has no registry users can pull from`);
+    warnings.push(
+      `${cluster.cluster} (${cluster.description}) has no registry users can pull from`,
+    );
   if (cluster?.cluster === 'vsphere02') warnings.push(accessNote(cluster)!);
   if (input.freshness.state === 'expired')
     warnings.push(input.freshness.detail);

@@ -33,11 +33,52 @@ function loggedAt(prefix: string): string | null {
   );
 }
 
+/** A line that has the marker but no usable namespace: what it says, and what is wrong with it. */
+export interface RejectedLine {
+  line: string;
+  problem: string;
+}
+
+export type LineVerdict =
+  | { found: NamespaceLine }
+  | { rejected: RejectedLine }
+  | null;
+
+/** ci-operator.log writes one JSON object a line: `{"level":"info","msg":"Using namespace …","time":"…"}`. */
+function jsonMessage(
+  line: string,
+): { msg: string; time: string | null } | null {
+  if (!line.startsWith('{')) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const { msg, time } = data as Record<string, unknown>;
+  if (typeof msg !== 'string') return null;
+  return { msg, time: typeof time === 'string' ? time : null };
+}
+
+/** Why `ns` is not a namespace ci-operator could have made, or null. */
+function namespaceNameProblem(ns: string): string {
+  const placeholder = /X{4,}|x{8,}|<|>|\.\.\.|…|\*/.test(ns)
+    ? ' (it looks like a placeholder from documentation, not a real job)'
+    : '';
+  if (/[A-Z]/.test(ns))
+    return `"${ns}" has upper-case letters; namespaces are lower case${placeholder}`;
+  if (ns.length > 63)
+    return `"${ns}" is ${ns.length} characters; a namespace is at most 63`;
+  return `"${ns}" is not a namespace name (a-z, 0-9 and "-", starting and ending with a letter or digit)${placeholder}`;
+}
+
 /**
  * ci-operator's `Using namespace https://<console-host>/k8s/cluster/projects/<ns>` (or `Using namespace <ns>`
- * when it does not know the console), in any of its log styles. Null for any other line.
+ * when it does not know the console), in any of its log styles. A line with the marker whose namespace
+ * is not valid is rejected with the reason; null for any other line.
  */
-export function parseNamespaceLine(raw: string): NamespaceLine | null {
+export function judgeNamespaceLine(raw: string): LineVerdict {
   const clean = stripAnsi(raw);
   // A carriage return inside a line is a terminal overwrite (progress output): keep the part with the marker.
   const line = clean
@@ -45,35 +86,61 @@ export function parseNamespaceLine(raw: string): NamespaceLine | null {
     .find((part) => part.includes(MARKER))
     ?.trim();
   if (!line) return null;
-  const match = /Using namespace (\S+)/.exec(line);
+  const json = jsonMessage(line);
+  const text = json?.msg ?? line;
+  // The target ends at blanks and at the quotes that close a msg="…" or a JSON string.
+  const match = /Using namespace ([^\s"'\\]+)/.exec(text);
   if (!match) return null;
-  const target = match[1]!.replace(/(?:\\?["'])+$/, '').replace(/[.,;]$/, '');
-  const at = loggedAt(line.slice(0, match.index));
+  const target = match[1]!.replace(/[.,;]$/, '');
+  const at = json ? json.time : loggedAt(text.slice(0, match.index));
+  const reject = (problem: string): LineVerdict => ({
+    rejected: { line, problem },
+  });
   if (/^https?:\/\//i.test(target)) {
     let url: URL;
     try {
       url = new URL(target);
     } catch {
-      return null;
+      return reject(`"${target}" is not a valid URL`);
     }
     const ns = /\/k8s\/(?:cluster\/projects|ns)\/([^/?#]+)/.exec(
       url.pathname,
     )?.[1];
-    if (!ns || !DNS_LABEL.test(ns)) return null;
+    if (!ns)
+      return reject(
+        `the console URL ${url.href} has no /k8s/cluster/projects/NAMESPACE path`,
+      );
+    let name = ns;
+    try {
+      name = decodeURIComponent(ns);
+    } catch {
+      // Not percent-encoding after all: judged as written.
+    }
+    if (!DNS_LABEL.test(name)) return reject(namespaceNameProblem(name));
     return {
-      line,
-      namespace: ns,
-      consoleHost: url.host.toLowerCase(),
-      consoleUrl: url.href,
-      loggedAt: at,
+      found: {
+        line,
+        namespace: name,
+        consoleHost: url.host.toLowerCase(),
+        consoleUrl: url.href,
+        loggedAt: at,
+      },
     };
   }
-  if (!DNS_LABEL.test(target)) return null;
+  if (!DNS_LABEL.test(target)) return reject(namespaceNameProblem(target));
   return {
-    line,
-    namespace: target,
-    consoleHost: null,
-    consoleUrl: null,
-    loggedAt: at,
+    found: {
+      line,
+      namespace: target,
+      consoleHost: null,
+      consoleUrl: null,
+      loggedAt: at,
+    },
   };
+}
+
+/** The namespace line in `raw`, or null (rejected lines included). */
+export function parseNamespaceLine(raw: string): NamespaceLine | null {
+  const verdict = judgeNamespaceLine(raw);
+  return verdict && 'found' in verdict ? verdict.found : null;
 }

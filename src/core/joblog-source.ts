@@ -14,6 +14,8 @@ const GCS_BROWSER_HOST = 'storage.cloud.google.com';
 const PRIVATE_BUCKET = 'test-platform-results';
 const PUBLIC_BUCKET = 'test-platform-results-public';
 export const LOG_FILE = 'build-log.txt';
+/** ci-operator's own log, one JSON object a line, among a job's artifacts (REFERENCE §2). */
+export const CI_OPERATOR_LOG = 'ci-operator.log';
 const FINISHED_FILE = 'finished.json';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
 
@@ -92,6 +94,14 @@ export function fetchRefusal(
     return null;
   }
   return `${url.protocol.replace(/:$/, '')}: URLs are not fetched; qci reads job logs over https`;
+}
+
+/** The job directory of a log's path: ci-operator.log sits in artifacts/, finished.json beside build-log.txt. */
+function jobDirOf(segments: readonly string[]): readonly string[] {
+  const dir = segments.slice(0, -1);
+  return segments.at(-1) === CI_OPERATOR_LOG && dir.at(-1) === 'artifacts'
+    ? dir.slice(0, -1)
+    : dir;
 }
 
 /** Does SOURCE look like a URL rather than a file path? */
@@ -201,12 +211,14 @@ function bucketSource(
       candidates,
     };
   }
-  if (segments.at(-1) === LOG_FILE && !directory) {
-    const dir = segments.slice(0, -1).join('/');
+  const file = segments.at(-1);
+  if ((file === LOG_FILE || file === CI_OPERATOR_LOG) && !directory) {
+    const path = segments.join('/');
+    const dir = jobDirOf(segments).join('/');
     const candidates = buckets.map((b) => ({
       label: b,
       bucket: b,
-      logUrl: `${gcs}/${b}/${dir}/${LOG_FILE}`,
+      logUrl: `${gcs}/${b}/${path}`,
       finishedUrl: `${gcs}/${b}/${dir}/${FINISHED_FILE}`,
     }));
     return {
@@ -220,7 +232,7 @@ function bucketSource(
     };
   }
   throw usageError(
-    `"${input}" is not a Prow job path: expected BUCKET/logs/JOB/ID, BUCKET/pr-logs/pull/ORG_REPO/PR/JOB/ID, BUCKET/pr-logs/pull/batch/JOB/ID or a path ending in /${LOG_FILE}`,
+    `"${input}" is not a Prow job path: expected BUCKET/logs/JOB/ID, BUCKET/pr-logs/pull/ORG_REPO/PR/JOB/ID, BUCKET/pr-logs/pull/batch/JOB/ID or a path ending in /${LOG_FILE} or /${CI_OPERATOR_LOG}`,
     {
       kind: 'bad-source',
       hint: 'copy the URL of the job page from Prow (the page that shows the build log)',
@@ -376,7 +388,12 @@ export function resolveLogSource(
     // A test server: read the URL as given, with finished.json beside a build-log.txt.
     const { segments } = splitPath(url.pathname);
     const finished =
-      segments.at(-1) === LOG_FILE ? new URL(FINISHED_FILE, url).href : null;
+      segments.at(-1) === LOG_FILE || segments.at(-1) === CI_OPERATOR_LOG
+        ? new URL(
+            `${jobDirOf(segments).length < segments.length - 1 ? '../' : ''}${FINISHED_FILE}`,
+            url,
+          ).href
+        : null;
     return {
       kind: 'url',
       input,
