@@ -148,9 +148,9 @@ describe('references listed for review and never rewritten', () => {
       null,
     ],
     [
-      'FROM registry.ci.openshift.org/Ocp/4.7:cli',
-      'registry.ci.openshift.org/Ocp/4.7:cli',
-      'uppercase',
+      'FROM registry.ci.openshift.org/o_cp/4.7:cli',
+      'registry.ci.openshift.org/o_cp/4.7:cli',
+      'contains "_"',
       null,
     ],
     [
