@@ -35,7 +35,7 @@ const bin = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const FILES: Record<string, string | Buffer> = {
   Dockerfile: `FROM registry.svc.ci.openshift.org/ocp/4.7:base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
   Containerfile:
-    'FROM registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
+    'FROM registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
   'deploy/job.yaml':
     'apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.ci.openshift.org/ci/ci-operator:latest\n        name: x\n      - image: registry.ci.openshift.org/ocp/4.18:${VERSION}\n',
   'config.json':
@@ -45,7 +45,7 @@ const FILES: Record<string, string | Buffer> = {
   Makefile:
     'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
   'docs/README.md':
-    '# Images\n\nUse registry.ci.openshift.org/ci/ci-operator:latest. Log in with `podman login registry.ci.openshift.org`.\n',
+    '# Images\n\nUse `registry.ci.openshift.org/ci/ci-operator:latest`. Log in with `podman login registry.ci.openshift.org`.\n',
   'clean.txt': 'nothing to see\n',
   // A binary that mentions a registry (a compiled tool, an image layer): never changed.
   'logo.png': Buffer.concat([
@@ -57,7 +57,7 @@ const FILES: Record<string, string | Buffer> = {
 };
 
 const EXPECTED_LIST = [
-  `Containerfile:1: registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 → ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18`,
+  `Containerfile:1: registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18 → ${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18`,
   `Containerfile:3: registry.ci.openshift.org/ocp/4.18:base-rhel9 → ${Q}:ocp_4.18_base-rhel9`,
   `Dockerfile:1: registry.svc.ci.openshift.org/ocp/4.7:base → ${Q}:ocp_4.7_base`,
   `Dockerfile:3: needs review: registry.ci.openshift.org/ocp/4.7@${DIGEST}: pinned by digest; QCI names images by tag (NS_NAME_TAG): use the tag this digest was promoted as`,
@@ -165,6 +165,7 @@ describe('qci rewrite: listing', () => {
       files: 7,
       needsReview: 3,
       skipped: 8,
+      testData: 0,
       errors: 0,
       written: 0,
     });
@@ -172,8 +173,8 @@ describe('qci rewrite: listing', () => {
       file: 'Containerfile',
       line: 1,
       column: 6,
-      old: 'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18',
-      new: `${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18`,
+      old: 'registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18',
+      new: `${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18`,
     });
     expect(
       out.needsReview.map((x: { reference: string }) => x.reference),
@@ -215,7 +216,7 @@ describe('qci rewrite --write', () => {
 
     const read = (p: string) => readFileSync(join(root, p), 'utf8');
     expect(read('Containerfile')).toBe(
-      `FROM ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`,
+      `FROM ${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`,
     );
     expect(read('Dockerfile')).toBe(
       `FROM ${Q}:ocp_4.7_base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
@@ -227,7 +228,7 @@ describe('qci rewrite --write', () => {
       `IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`,
     );
     expect(read('docs/README.md')).toBe(
-      `# Images\n\nUse ${Q}:ci_ci-operator_latest. Log in with \`podman login registry.ci.openshift.org\`.\n`,
+      `# Images\n\nUse \`${Q}:ci_ci-operator_latest\`. Log in with \`podman login registry.ci.openshift.org\`.\n`,
     );
     expect(statSync(join(root, 'hack/build.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(join(root, 'config.json')).mode & 0o7777).toBe(0o640);
