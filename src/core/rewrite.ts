@@ -95,7 +95,9 @@ export function findRegistryReferences(
     counted = start;
 
     const reference = text.slice(start, end);
-    let classified = classify(reference, host, pullHost);
+    let classified = PAYLOAD.test(reference.slice(host.length))
+      ? review(PAYLOAD_REASON)
+      : classify(reference, host, pullHost);
     if (classified === null) continue;
     if (classified.replacement !== null) {
       const lineEnd = text.indexOf('\n', end);
@@ -213,6 +215,10 @@ type FileKind = 'dockerfile' | 'markdown' | 'asciidoc' | 'tex' | 'other';
 /** Release payload streams, made by the release controller on app.ci and not mirrored to QCI (REFERENCE §8). */
 const PAYLOAD =
   /^\/(?:ocp|origin|ocp-priv|origin-priv|okd)\/release(?:-[0-9.]+)?:(?:[0-9]|latest|nightly|ci\b|stable)/;
+const PAYLOAD_REASON =
+  'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci, ' +
+  'and nothing shows they are mirrored to QCI (accepted nightlies are in quay.io/openshift-release-dev/ocp-release-nightly, ' +
+  'which needs a Red Hat pull secret)';
 const QCI_NAMES = /quay\.io\/openshift\/ci\b|quay-proxy\.ci\.openshift\.org/;
 
 function fileKind(path: string): FileKind {
@@ -310,12 +316,6 @@ function notAPull(ref: {
   inCode: boolean;
   asValues: ReadonlySet<string> | undefined;
 }): string | null {
-  if (PAYLOAD.test(ref.path))
-    return (
-      'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci, ' +
-      'and nothing shows they are mirrored to QCI (accepted nightlies are in quay.io/openshift-release-dev/ocp-release-nightly, ' +
-      'which needs a Red Hat pull secret)'
-    );
   if (isAsValue(ref.before, ref.above)) return AS_REASON;
   if (
     ref.kind === 'dockerfile' &&
