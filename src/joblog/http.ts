@@ -10,7 +10,7 @@ import type {
   Agent as HttpAgent,
 } from 'node:http';
 import { ExitCode, QciError } from '../core/errors.js';
-import { fetchRefusal } from '../core/joblog.js';
+import { fetchRefusal } from '../core/joblog-source.js';
 
 export interface HttpLimits {
   /** Give up when nothing arrives for this long (connecting, waiting for headers, or between chunks). */

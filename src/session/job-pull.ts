@@ -3,7 +3,7 @@
  * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
  */
 import { ExitCode, QciError } from '../core/errors.js';
-import type { JobImage } from '../core/joblog.js';
+import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';

@@ -136,6 +136,30 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(server.requests).toContain(gcs(PUBLIC, job.path, 'finished.json'));
   });
 
+  it("ci-operator.log from the job's artifacts URL (JSON lines), with finished.json from the job directory", async () => {
+    const job = newJob();
+    // The JSON lines as openshift/ci-docs content/en/internals/_index.md quotes them.
+    const jsonLog = [
+      '{"level":"info","msg":"ci-operator version v20220708-ca6de370c","time":"2022-07-11T17:03:22Z"}',
+      '{"level":"trace","msg":"Using binary as hash: /usr/bin/ci-operator 1657322166 69194954","time":"2022-07-11T17:03:23Z"}',
+      '{"level":"info","msg":"Using namespace https://console-openshift-console.apps.build04.34d2.p2.openshiftapps.com/k8s/cluster/projects/ci-op-022dqmlr","time":"2022-07-11T17:03:23Z"}',
+      '',
+    ].join('\n');
+    server
+      .text(gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'), jsonLog)
+      .text(gcs(PUBLIC, job.path, 'finished.json'), finished(600));
+    const url = `https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/gcs/${PUBLIC}/${job.path}/artifacts/ci-operator.log`;
+    const r = await qci(['job-image', url], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'registry.build04.ci.openshift.org/ci-op-022dqmlr/pipeline:src\n',
+    );
+    expect(r.stderr).toMatch(/logged 2022-07-11T17:03:23Z/);
+    expect(r.stderr).toMatch(/build farm\s+build04/);
+    expect(r.stderr).toMatch(/finished at/);
+    expect(server.requests).not.toContain(gcs(PUBLIC, job.path));
+  });
+
   it('a job that finished over an hour ago: a warning with the finish time, still exit 0', async () => {
     const job = newJob();
     const finishedAt = new Date(
@@ -531,6 +555,51 @@ describe('qci job-image FILE and -', () => {
       freshness: { state: 'unknown' },
       warnings: [],
     });
+  });
+
+  it('ci-operator.log as a file; an OSD/ROSA console host names its build farm', async () => {
+    const path = file(
+      'ci-operator.log',
+      '{"level":"debug","msg":"Resolved ocp/4.10:cli","time":"2022-07-11T17:03:22Z"}\n' +
+        '{"level":"info","msg":"Using namespace https://console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com/k8s/cluster/projects/ci-op-w4n1s3p5","time":"2023-03-21T15:08:05Z"}\n',
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'registry.build03.ci.openshift.org/ci-op-w4n1s3p5/pipeline:src\n',
+    );
+    expect(r.stderr).toMatch(
+      /build farm\s+build03\s+\(from console-openshift-console\.apps\.build03\.ky4t/,
+    );
+  });
+
+  it('a doc placeholder (ci-op-XXXXXXXX): the line is found, and what is wrong is said; exit 1', async () => {
+    const path = file(
+      'doc.md',
+      'In the build log, look for a line like:\n\n' +
+        '    INFO[2026-03-10T11:41:49Z] Using namespace https://console.build08.ci.openshift.org/k8s/cluster/projects/ci-op-XXXXXXXX\n',
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('found a "Using namespace" line');
+    expect(r.stderr).toContain('"ci-op-XXXXXXXX" has upper-case letters');
+    expect(r.stderr).toContain('placeholder');
+    expect(r.stderr).not.toContain('no "Using namespace" line');
+  });
+
+  it('the old vSphere farm: found, but its registry is gone', async () => {
+    const path = file(
+      'vsphere.txt',
+      log(
+        'INFO[2021-12-10T14:28:50Z] Using namespace https://console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org/k8s/cluster/projects/ci-op-9nmljnxm ',
+      ),
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/build farm\s+vsphere/);
+    expect(r.stderr).toContain('decommissioned');
   });
 
   it('a namespace line without a console host: cluster unknown, how to find it, exit 1 and nothing on stdout', async () => {

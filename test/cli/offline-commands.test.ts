@@ -25,19 +25,37 @@ describe('qci pullspec', () => {
     );
   });
 
+  it('upper case as ci-tools writes it, and the wrong quay-proxy NS/NAME:TAG form: the meant pull spec on stdout, a note on stderr', async () => {
+    const r = await qci([
+      'pullspec',
+      'build-cache/Azure-ARO-HCP:main',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'quay-proxy.ci.openshift.org/openshift/ci:build-cache_Azure-ARO-HCP_main\n' +
+        'quay-proxy.ci.openshift.org/openshift/ci:aro-hcp_aro-hcp-e2e-tests_latest\n',
+    );
+    expect(r.stderr).toContain('"Azure-ARO-HCP" has upper case');
+    expect(r.stderr).not.toContain('azure-aro-hcp');
+    expect(r.stderr).toContain(
+      'serves only the single repository openshift/ci',
+    );
+  });
+
   it('--direct prints the quay.io/openshift/ci form', async () => {
     const r = await qci(['pullspec', '--direct', 'ocp/4.7:my-component']);
     expect(r.stdout).toBe('quay.io/openshift/ci:ocp_4.7_my-component\n');
   });
 
   it('a bad reference among good ones: the good ones print, the bad one errors on stderr, exit non-zero', async () => {
-    const r = await qci(['pullspec', 'ocp/4.7:a', 'Ocp/4.7:b', 'ocp/4.7:c']);
+    const r = await qci(['pullspec', 'ocp/4.7:a', 'o_cp/4.7:b', 'ocp/4.7:c']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe(
       'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_c\n',
     );
     expect(r.stderr).toMatch(
-      /error: invalid reference "Ocp\/4.7:b": namespace "Ocp" has uppercase letters/,
+      /error: invalid reference "o_cp\/4.7:b": namespace "o_cp" contains "_"/,
     );
   });
 

@@ -189,11 +189,11 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
   it('several references: pulled in order, a summary, non-zero when one failed; a bad one does not stop the others', async () => {
     await fresh();
     const r = await qci(
-      ['pull', '-q', 'ocp/4.7:cli', 'Bad/ref:x', 'ocp/4.7:my-component'],
+      ['pull', '-q', 'ocp/4.7:cli', 'bad_ns/ref:x', 'ocp/4.7:my-component'],
       { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) },
     );
     expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toContain('pulled 2 of 3; failed: Bad/ref:x');
+    expect(r.stderr).toContain('pulled 2 of 3; failed: bad_ns/ref:x');
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
   });
 

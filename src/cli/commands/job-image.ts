@@ -3,12 +3,12 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
-import type { JobImage } from '../../core/joblog.js';
+import type { JobImage } from '../../core/joblog-image.js';
 
 declare const QCI_VERSION: string;
 
 const impl = () => import('../../joblog/find.js');
-const coreImpl = () => import('../../core/joblog.js');
+const coreImpl = () => import('../../core/joblog-image.js');
 
 interface JobImageOptions {
   tag: string;

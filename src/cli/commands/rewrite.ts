@@ -13,6 +13,7 @@ interface RewriteOptions {
   write?: boolean;
   check?: boolean;
   gitignore?: boolean;
+  includeTests?: boolean;
   maxSize?: string;
 }
 
@@ -51,6 +52,7 @@ export async function rewriteAction(
     mode,
     maxBytes,
     gitignore: options.gitignore !== false,
+    includeTests: options.includeTests === true,
     env: ctx.io.env,
     verbose: (line) => ctx.ui.verbose(line),
     warn: (line) => ctx.ui.warn(line),
@@ -102,7 +104,11 @@ function render(
     s.needsReview > 0
       ? `; ${s.needsReview} need${s.needsReview === 1 ? 's' : ''} review (not changed)`
       : '';
-  const scanned = `${s.scanned} file${s.scanned === 1 ? '' : 's'} scanned`;
+  const tests =
+    s.testData > 0
+      ? `; ${s.testData} test-data file${s.testData === 1 ? '' : 's'} skipped (--include-tests)`
+      : '';
+  const scanned = `${s.scanned} file${s.scanned === 1 ? '' : 's'} scanned${tests}`;
   if (result.mode === 'write') {
     ui.info(
       s.changes === 0
@@ -133,8 +139,15 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
         'with its QCI pull spec. --write changes the files.',
         '',
         'References that cannot be mapped safely are listed as "needs review" and',
-        'never changed: digest pins (@sha256:…), references without a tag, and',
-        'templated values (${VERSION}, {{ .Tag }}, $(TAG)).',
+        'never changed: digest pins (@sha256:…), references without a tag,',
+        'templated values (${VERSION}, {{ .Tag }}, $(TAG), {MAJOR}.{MINOR}, %s, …),',
+        'and text that is not a pull: ci-operator inputs.<name>.as values, the',
+        'Dockerfile FROM lines they (or the registry-replacer) pair with, release',
+        'payloads (ocp/release:…), lines that explain the mapping (they name the',
+        'QCI form too) and Markdown/AsciiDoc/TeX prose outside code.',
+        '',
+        'Test data (*_test.go, testdata/, fixtures/, golden files under test/) is',
+        'skipped and counted; --include-tests includes it.',
         '',
         'PATH defaults to the current directory. .git and node_modules are skipped;',
         'in a git checkout only files git does not ignore are read. Symlinks inside',
@@ -156,6 +169,10 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
       'exit 1 if anything would be rewritten (for CI and pre-commit); changes nothing',
     )
     .option('--no-gitignore', 'also scan files that .gitignore excludes')
+    .option(
+      '--include-tests',
+      'also rewrite test data (*_test.go, testdata/, fixtures/, golden files)',
+    )
     .option('--max-size <size>', 'skip files larger than this (default 10M)')
     .addHelpText(
       'after',
