@@ -31,19 +31,31 @@ function imports(path: string): string[] {
 // Which top-level folders under src/ each layer may import (STYLE.md).
 const allowed: Record<string, string[]> = {
   core: ['core'],
-  auth: ['core', 'auth'],
-  kube: ['core', 'kube'],
+  // the one safe file read (regular files only, capped): every layer that reads files uses it.
+  io: ['core', 'io'],
+  auth: ['core', 'io', 'auth'],
+  kube: ['core', 'io', 'kube'],
   engine: ['core', 'engine'],
-  registry: ['core', 'auth', 'registry'],
+  registry: ['core', 'io', 'auth', 'registry'],
   // login, logout, status and pull as the engines see them: shared by the commands and doctor.
-  session: ['core', 'auth', 'kube', 'engine', 'registry', 'session'],
-  doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor'],
+  session: ['core', 'io', 'auth', 'kube', 'engine', 'registry', 'session'],
+  doctor: [
+    'core',
+    'io',
+    'auth',
+    'kube',
+    'engine',
+    'registry',
+    'session',
+    'doctor',
+  ],
   // trees of files: walking (.gitignore through git), screening, atomic replace; qci promoted and rewrite.
-  files: ['core', 'engine', 'files'],
+  files: ['core', 'io', 'engine', 'files'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
-  joblog: ['core', 'joblog'],
+  joblog: ['core', 'io', 'joblog'],
   cli: [
     'core',
+    'io',
     'auth',
     'kube',
     'engine',

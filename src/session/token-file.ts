@@ -3,7 +3,8 @@
  * stands in for the app.ci kube context. Its JWT says who it is (`sub`) and when it dies (`exp`), so an
  * expired token is refused before any engine runs. The token itself is never printed.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
 import { describeExpiry, tokenFacts } from '../core/token.js';
@@ -31,10 +32,11 @@ export async function tokenFileFacts(
   let mode: number;
   try {
     [text, mode] = await Promise.all([
-      readFile(path, 'utf8'),
+      readFileSafe(path, { maxBytes: MAX_BYTES.token, what: '--token-file' }),
       stat(path).then((s) => s.mode),
     ]);
   } catch (error) {
+    if (error instanceof QciError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT')
       throw new QciError(`--token-file ${path}: no such file`, {
