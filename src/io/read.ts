@@ -19,6 +19,8 @@ export interface SafeReadOptions {
   maxBytes: number;
   /** What the file is, for the error: "auth file", "kubeconfig". */
   what: string;
+  /** Refuse a symlink (ELOOP) instead of following it. */
+  noFollow?: boolean;
 }
 
 /** Caps, each far above any real file of the kind. */
@@ -30,6 +32,9 @@ export const MAX_BYTES = {
 } as const;
 
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+const flags = (options: SafeReadOptions) =>
+  options.noFollow ? FLAGS | constants.O_NOFOLLOW : FLAGS;
 
 function kindOf(stats: Stats): string {
   if (stats.isFIFO()) return 'a FIFO';
@@ -109,7 +114,7 @@ export async function readFileSafe(
   path: string,
   options: SafeReadOptions,
 ): Promise<string> {
-  const handle = await open(path, FLAGS);
+  const handle = await open(path, flags(options));
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw refuse(path, stats, options.what);
@@ -131,7 +136,7 @@ export function readFileSafeSync(
   path: string,
   options: SafeReadOptions,
 ): string {
-  const fd = openSync(path, FLAGS);
+  const fd = openSync(path, flags(options));
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw refuse(path, stats, options.what);

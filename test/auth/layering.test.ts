@@ -1,4 +1,4 @@
-/** src/auth may read and write files but never run a process, and imports only core (STYLE.md layers). */
+/** src/auth may read and write files but never run a process, and imports only core and io (STYLE.md layers). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const dir = fileURLToPath(new URL('../../src/auth/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
 const ALLOWED =
-  /^(?:\.\/[a-z-]+\.js|\.\.\/core\/[a-z-]+\.js|zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/;
+  /^(?:\.\/[a-z-]+\.js|\.\.\/(?:core|io)\/[a-z-]+\.js|zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/;
 
 describe('src/auth layering', () => {
   it.each(files)(
