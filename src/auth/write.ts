@@ -17,6 +17,7 @@ import {
   readlink,
   rename,
   rm,
+  stat,
   unlink,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -129,7 +130,9 @@ export async function writeFileAtomic(
   target: string,
   data: string,
   mode = 0o600,
-): Promise<void> {
+  /** Asked just before the rename: false leaves `target` as it is (and the result false). */
+  stillCurrent?: () => Promise<boolean>,
+): Promise<boolean> {
   const dir = dirname(target);
   const temp = join(
     dir,
@@ -144,13 +147,32 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
+    if (stillCurrent && !(await stillCurrent())) {
+      await rm(temp, { force: true });
+      return false;
+    }
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw ioError('write', target, error);
   }
   await syncDir(dir);
+  return true;
 }
+
+/** What tells one version of a file from another: inode, size, change time; 'absent' when missing. */
+async function identityOf(path: string): Promise<string> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw ioError('read', path, error);
+  }
+}
+
+/** Rounds of re-reading when another program keeps rewriting the file under qci (podman login). */
+const MAX_ROUNDS = 5;
 
 const BACKUP_FLAGS =
   constants.O_WRONLY |
@@ -317,90 +339,111 @@ export async function updateAuthFile(
     target,
     async () => {
       await sweepLeftovers(target);
-      let original: string | undefined;
-      try {
-        original = await readFileSafe(target, {
-          maxBytes: MAX_BYTES.authFile,
-          what: 'auth file',
-        });
-      } catch (error) {
-        if (error instanceof QciError) throw error;
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-          throw ioError('read', target, error);
+      for (let round = 1; ; round++) {
+        const result = await updateOnce(target, mutate, options, round);
+        if (result) return result;
       }
-      let before: AuthJson = {};
-      if (original !== undefined) {
-        const parsed = parseJsonText(original);
-        if (!parsed.ok) {
-          throw new QciError(
-            `cannot update ${target}: it ${parsed.reason}; qci left it unchanged`,
-            {
-              kind: 'auth-file-corrupt',
-              hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
-            },
-          );
-        }
-        if (parsed.value !== null && !isRecord(parsed.value)) {
-          throw new QciError(
-            `cannot update ${target}: the top level is not a JSON object; qci left it unchanged`,
-            {
-              kind: 'auth-file-corrupt',
-              hint: `repair or move aside ${target}`,
-            },
-          );
-        }
-        before = parsed.value ?? {};
-      }
-      const draft = structuredClone(before);
-      const returned = await mutate(draft);
-      const after = returned ?? draft;
-      if (!isRecord(after))
-        throw new QciError(
-          `internal error: the update of ${target} did not produce a JSON object`,
-        );
-      if (
-        JSON.stringify(after) === JSON.stringify(before) &&
-        original !== undefined
-      ) {
-        return {
-          path: target,
-          changed: false,
-          created: false,
-          backupPath: undefined,
-        };
-      }
-      if (original === undefined && Object.keys(after).length === 0) {
-        return {
-          path: target,
-          changed: false,
-          created: false,
-          backupPath: undefined,
-        };
-      }
-      const indent = original === undefined ? '\t' : detectIndent(original);
-      const newline =
-        original === undefined || original.endsWith('\n') ? '\n' : '';
-      const text = JSON.stringify(after, null, indent) + newline;
-      let backupPath: string | undefined;
-      if (original !== undefined && options.backup !== false) {
-        backupPath = await writeBackup(
-          target,
-          options.scrub ? scrubText(original, options.scrub) : original,
-          (options.now ?? (() => new Date()))(),
-          options.keepBackups ?? 5,
-        );
-      }
-      await writeFileAtomic(target, text, 0o600);
-      if (options.scrub) await scrubBackups(target, options.scrub);
-      return {
-        path: target,
-        changed: true,
-        created: original === undefined,
-        backupPath,
-      };
     },
     options.lock,
   );
+}
+
+/**
+ * One read-mutate-write. podman and docker do not take qci's lock: if the file changed after qci
+ * read it (a `podman login` at the same moment), qci throws its version away and merges again, so
+ * the other program's write is lost only if it lands in the instant between the check and the rename.
+ * Undefined asks for another round.
+ */
+async function updateOnce(
+  target: string,
+  mutate: (json: AuthJson) => AuthJson | void | Promise<AuthJson | void>,
+  options: UpdateOptions,
+  round: number,
+): Promise<UpdateResult | undefined> {
+  const identity = await identityOf(target);
+  let original: string | undefined;
+  try {
+    original = await readFileSafe(target, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'auth file',
+    });
+  } catch (error) {
+    if (error instanceof QciError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw ioError('read', target, error);
+  }
+  let before: AuthJson = {};
+  if (original !== undefined) {
+    const parsed = parseJsonText(original);
+    if (!parsed.ok) {
+      throw new QciError(
+        `cannot update ${target}: it ${parsed.reason}; qci left it unchanged`,
+        {
+          kind: 'auth-file-corrupt',
+          hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
+        },
+      );
+    }
+    if (parsed.value !== null && !isRecord(parsed.value)) {
+      throw new QciError(
+        `cannot update ${target}: the top level is not a JSON object; qci left it unchanged`,
+        {
+          kind: 'auth-file-corrupt',
+          hint: `repair or move aside ${target}`,
+        },
+      );
+    }
+    before = parsed.value ?? {};
+  }
+  const draft = structuredClone(before);
+  const returned = await mutate(draft);
+  const after = returned ?? draft;
+  if (!isRecord(after))
+    throw new QciError(
+      `internal error: the update of ${target} did not produce a JSON object`,
+    );
+  const unchanged = {
+    path: target,
+    changed: false,
+    created: false,
+    backupPath: undefined,
+  };
+  if (
+    JSON.stringify(after) === JSON.stringify(before) &&
+    original !== undefined
+  )
+    return unchanged;
+  if (original === undefined && Object.keys(after).length === 0)
+    return unchanged;
+  const indent = original === undefined ? '\t' : detectIndent(original);
+  const newline = original === undefined || original.endsWith('\n') ? '\n' : '';
+  const text = JSON.stringify(after, null, indent) + newline;
+  let backupPath: string | undefined;
+  if (original !== undefined && options.backup !== false) {
+    backupPath = await writeBackup(
+      target,
+      options.scrub ? scrubText(original, options.scrub) : original,
+      (options.now ?? (() => new Date()))(),
+      options.keepBackups ?? 5,
+    );
+  }
+  const renamed = await writeFileAtomic(
+    target,
+    text,
+    0o600,
+    async () => round >= MAX_ROUNDS || (await identityOf(target)) === identity,
+  );
+  if (!renamed) {
+    if (backupPath) await unlink(backupPath).catch(() => undefined);
+    return undefined;
+  }
+  if (options.scrub) await scrubBackups(target, options.scrub);
+  return {
+    path: target,
+    changed: true,
+    created: original === undefined,
+    backupPath,
+  };
 }
 
 // ---- helpers on top -------------------------------------------------------------------------------
@@ -523,6 +566,10 @@ export async function setCredential(
   const result = await updateAuthFile(
     path,
     (json) => {
+      // Re-run from scratch when the file changed under qci: start these over.
+      warnings.length = 0;
+      removedKeys.length = 0;
+      otherKeysForHost = [];
       const auths = objectField(json, 'auths', path);
       const registry = host.split('/', 1)[0] ?? host;
       const others = Object.keys(auths).filter(
@@ -585,6 +632,8 @@ export async function removeCredentials(
   const result = await updateAuthFile(
     path,
     (json) => {
+      removed.length = 0;
+      helper = undefined;
       let entries: Record<string, unknown>;
       if (format === 'dockercfg') {
         entries = json;

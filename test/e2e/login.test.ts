@@ -159,11 +159,15 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
       n.startsWith('config.json.qci-backup-'),
     );
     expect(backups).toHaveLength(1);
-    expect(
-      JSON.parse(
-        readFileSync(join(dirname(pe.authFiles.docker), backups[0]!), 'utf8'),
-      ).auths[bed.proxy.host],
-    ).toBeDefined();
+    // The backup protects the other entries, not the secret the user asked to remove (issue 11).
+    const backup = readFileSync(
+      join(dirname(pe.authFiles.docker), backups[0]!),
+      'utf8',
+    );
+    expect(JSON.parse(backup).auths).toEqual({
+      'other.example.com': { auth: b64('someone:keep-me') },
+    });
+    expect(backup).not.toContain(b64(`${bed.user}:${stale}`));
 
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
@@ -189,7 +193,7 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(login.stderr).not.toContain(old);
   });
 
-  it('DOCKER_CONFIG with podman < 4.8: keys podman login drops are put back, and the old file is kept', async () => {
+  it('DOCKER_CONFIG with podman < 4.8: podman logs in to a private copy, so the keys it drops never leave the file', async () => {
     pe = await createPodmanEnv({
       insecureRegistries: [bed.proxy.host],
       dockerConfig: true,
@@ -204,9 +208,7 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
     expect(login.stderr).toContain('credential in ~/.docker/config.json');
-    expect(login.stderr).toMatch(
-      /rewrote \S+ without credsStore, HttpHeaders, psFormat; qci put them back/,
-    );
+    expect(login.stderr).not.toMatch(/rewrote|put them back/);
     const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
     expect(after).toMatchObject({
       credsStore: 'secretservice',
