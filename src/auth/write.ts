@@ -202,13 +202,18 @@ function backupPrefix(target: string): string {
   return `${basename(target)}${BACKUP_INFIX}`;
 }
 
-/** The backups of `target`, oldest first. */
+/** The backups of `target` qci could have made (regular files of this user), oldest first. */
 async function listBackups(target: string): Promise<string[]> {
   const dir = dirname(target);
   const prefix = backupPrefix(target);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) =>
-    n.startsWith(prefix),
-  );
+  const uid = process.getuid?.();
+  const names: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && (uid === undefined || info.uid === uid))
+      names.push(name);
+  }
   const order = (name: string) => {
     const rest = name.slice(prefix.length);
     const [stamp = '', suffix = '1'] = rest.split('-');
@@ -239,10 +244,10 @@ async function writeBackup(
     }
   }
   // Backups hold old secrets too: keep only the newest few.
-  const backups = await listBackups(target);
+  const backups = (await listBackups(target)).filter((b) => b !== backupPath);
   for (const old of backups.slice(
     0,
-    Math.max(0, backups.length - Math.max(1, keep)),
+    Math.max(0, backups.length + 1 - Math.max(1, keep)),
   ))
     await unlink(old).catch(() => undefined);
   return backupPath;
@@ -300,8 +305,6 @@ export async function scrubBackups(
   for (const backup of await listBackups(target)) {
     let text: string;
     try {
-      const info = await lstat(backup);
-      if (!info.isFile() || info.uid !== process.getuid?.()) continue;
       text = await readFileSafe(backup, {
         maxBytes: MAX_BYTES.authFile,
         what: 'backup',
