@@ -230,7 +230,7 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
     )
     .option(
       '--timeout <seconds>',
-      'give up when a server sends nothing for this long (env QCI_JOB_LOG_TIMEOUT; default 30)',
+      'give up when the whole lookup takes longer (env QCI_JOB_LOG_TIMEOUT; default 30)',
     )
     .option(
       '--max-bytes <size>',
