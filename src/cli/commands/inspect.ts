@@ -4,6 +4,7 @@ import { examples, type CommandContext, type Wrap } from '../context.js';
 import { tildify } from '../../core/paths.js';
 // Type-only at start-up: the registry client (node:http(s), node:tls) loads when the command runs.
 import type { InspectReport } from '../../session/inspect.js';
+import { escapeControl } from '../../core/escape.js';
 
 interface InspectFlags {
   platform?: string;
@@ -29,7 +30,9 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   const c = ctx.ui.out;
   const line = (label: string, text: string) =>
     ctx.ui.print(`${label.padEnd(10)} ${text}`);
-  line('image', r.pullSpec);
+  // Everything below but qci's own words came from the registry (whoever built the image) or a file.
+  const e = escapeControl;
+  line('image', e(r.pullSpec));
   const kind = r.isIndex
     ? r.mediaType.includes('docker')
       ? 'manifest list'
@@ -41,13 +44,13 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
       const chosen = p.digest === r.platformDigest;
       line(
         i === 0 ? 'platforms' : '',
-        `${p.platform.padEnd(Math.max(...r.platforms.map((x) => x.platform.length)))}  ${p.digest}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
+        `${e(p.platform).padEnd(Math.max(...r.platforms.map((x) => e(x.platform).length)))}  ${e(p.digest)}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
       );
     });
   } else {
-    line('platform', r.platform);
+    line('platform', e(r.platform));
   }
-  line('created', r.created ?? 'unknown');
+  line('created', e(r.created ?? 'unknown'));
   line(
     'size',
     `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
@@ -57,14 +60,16 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   );
   if (labels.length === 0) line('labels', 'none');
   for (const [i, [key, value]] of labels.entries()) {
-    line(i === 0 ? 'labels' : '', `${key}=${value}`);
+    line(i === 0 ? 'labels' : '', `${e(key)}=${e(String(value))}`);
   }
   const cred = r.credential;
   line(
     'auth',
     cred.source === 'anonymous'
       ? `anonymous (${cred.engine} has no credential for ${r.registry})`
-      : `${cred.user ? `${cred.user} ` : ''}via ${cred.helper ? `docker-credential-${cred.helper} (${cred.key} in ${tildify(cred.file ?? '', home)})` : `${cred.key} in ${tildify(cred.file ?? '', home)}`}, as ${cred.engine} would send it`,
+      : e(
+          `${cred.user ? `${cred.user} ` : ''}via ${cred.helper ? `docker-credential-${cred.helper} (${cred.key} in ${tildify(cred.file ?? '', home)})` : `${cred.key} in ${tildify(cred.file ?? '', home)}`}, as ${cred.engine} would send it`,
+        ),
   );
 }
 

@@ -4,6 +4,7 @@ import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
 import type { JobImage } from '../../core/joblog-image.js';
+import { escapeControl } from '../../core/escape.js';
 
 declare const QCI_VERSION: string;
 
@@ -30,9 +31,10 @@ interface JobImageOptions {
 function renderReport(ctx: CommandContext, image: JobImage): void {
   const { ui } = ctx;
   const dim = ui.err.dim;
+  // The values come from the job's log: escaped, so a log line cannot drive the terminal.
   const row = (label: string, value: string, note?: string) =>
     ui.info(
-      `${label.padEnd(10)}  ${value}${note ? `  ${dim(`(${note})`)}` : ''}`,
+      `${label.padEnd(10)}  ${escapeControl(value)}${note ? `  ${dim(`(${escapeControl(note)})`)}` : ''}`,
     );
 
   row(

@@ -8,6 +8,7 @@ import {
   type Listed,
   type RewriteResult,
 } from '../../files/rewrite.js';
+import { escapeControl } from '../../core/escape.js';
 
 interface RewriteOptions {
   write?: boolean;
@@ -71,29 +72,31 @@ function render(
   writtenReferences: number,
 ): void {
   const { ui } = ctx;
+  // File names and their text may hold anything (a newline would fake a line): escaped for humans.
+  const e = escapeControl;
   for (const skip of result.skipped)
-    ui.verbose(`skipped ${skip.path}: ${skip.reason}`);
+    ui.verbose(`skipped ${e(skip.path)}: ${skip.reason}`);
   if (ctx.json) ui.json(result);
   else {
     for (const { change: c, review: r } of listed) {
-      if (c) ui.print(`${c.file}:${c.line}: ${c.old} → ${c.new}`);
+      if (c) ui.print(`${e(c.file)}:${c.line}: ${e(c.old)} → ${e(c.new)}`);
       if (r)
         ui.print(
-          `${r.file}:${r.line}: needs review: ${r.reference}: ${r.reason}${r.suggestion ? ` (probably ${r.suggestion})` : ''}`,
+          `${e(r.file)}:${r.line}: needs review: ${e(r.reference)}: ${e(r.reason)}${r.suggestion ? ` (probably ${e(r.suggestion)})` : ''}`,
         );
     }
   }
-  for (const e of result.errors) ui.error(`${e.file}: ${e.message}`);
+  for (const err of result.errors) ui.error(`${e(err.file)}: ${err.message}`);
   const binaries = result.skipped.filter((s) =>
     s.reason.startsWith('binary file (it'),
   );
-  for (const b of binaries) ui.warn(`${b.path}: ${b.reason}`);
+  for (const b of binaries) ui.warn(`${e(b.path)}: ${b.reason}`);
   const large = result.skipped.filter((s) => s.reason.startsWith('larger'));
   if (large.length > 0) {
     ui.warn(
       `${large.length} file${large.length === 1 ? '' : 's'} over ${formatMaxSize(maxBytes)} not scanned (raise --max-size to include them): ${large
         .slice(0, 3)
-        .map((s) => s.path)
+        .map((s) => e(s.path))
         .join(', ')}${large.length > 3 ? ', …' : ''}`,
     );
   }
