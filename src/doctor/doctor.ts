@@ -26,7 +26,12 @@ import {
   type FailureCause,
 } from '../engine/classify.js';
 import { onPath, type EngineName } from '../engine/engine.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
+import {
+  LOGIN_HINT,
+  QCI_ACCESS_HINT,
+  notAppCiReason,
+  type AppCi,
+} from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
@@ -152,6 +157,12 @@ function probe(setup: AuthSetup): Probe {
       return verdict;
     },
   };
+}
+
+/** Why stored tokens could not be checked: another cluster's context (never sent there), or no answer. */
+async function uncheckedWhy(p: Probe): Promise<string> {
+  const { appci } = await p.appci;
+  return (appci && notAppCiReason(appci.context)) ?? 'app.ci unreachable';
 }
 
 async function checkEngines(p: Probe): Promise<Finding[]> {
@@ -382,12 +393,13 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
             ),
           );
         } else if (state === 'unknown') {
+          const why = await uncheckedWhy(p);
           out.push(
             finding(
               'auth files',
               'auth.unchecked',
               'info',
-              `${where}: qci could not check its token (app.ci unreachable); ${role}`,
+              `${where}: qci could not check its token (${why}); ${role}`,
             ),
           );
         } else {
