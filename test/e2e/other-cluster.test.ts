@@ -5,7 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { makeTestCa } from './testbed/tls.js';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +30,15 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
   let pe: PodmanEnv;
   let build01: Server;
   let build01Url: string;
+  let build01Ca: string;
   const seen: string[] = [];
 
   beforeAll(async () => {
     bed = await startTestBed({ denyMode: 'auth-401' });
     // build01's API server: records every Authorization header, answers 401 as a kube API does.
-    build01 = createServer((req, res) => {
+    const ca = await makeTestCa(mkdtempSync(join(tmpdir(), 'qci-build01-')));
+    build01Ca = ca.caPem;
+    build01 = createServer({ cert: ca.certPem, key: ca.keyPem }, (req, res) => {
       seen.push(String(req.headers.authorization ?? ''));
       req.resume();
       res.writeHead(401, { 'content-type': 'application/json' });
@@ -47,7 +53,7 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
       );
     });
     await new Promise<void>((r) => build01.listen(0, '127.0.0.1', r));
-    build01Url = `http://127.0.0.1:${(build01.address() as AddressInfo).port}`;
+    build01Url = `https://127.0.0.1:${(build01.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     build01?.close();
@@ -58,13 +64,28 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
   async function setup() {
     pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
     const appci = await bed.appci.kubeconfig({ token: bed.token });
-    const other = await bed.appci.kubeconfig({
-      token: 'build01-own-token',
-      context: 'build01',
-      cluster: 'build01',
-      server: build01Url,
-      omitCa: true,
-    });
+    // build01's own kubeconfig entry, with its CA (a second file in KUBECONFIG, as users have).
+    const other = join(pe.dir, 'build01.kubeconfig');
+    writeFileSync(
+      other,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'build01',
+            cluster: {
+              server: build01Url,
+              'certificate-authority-data': b64(build01Ca),
+            },
+          },
+        ],
+        contexts: [
+          { name: 'build01', context: { cluster: 'build01', user: 'b' } },
+        ],
+        users: [{ name: 'b', user: { token: 'build01-own-token' } }],
+      }),
+    );
     // What the user stored: a live app.ci token in podman's file.
     const stored = bed.appci.createToken(bed.user);
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
@@ -106,8 +127,8 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
       seen.length = 0;
       const r = await qci([...args], env);
       // build01 was asked (with its own token), so the recorder works; never with the stored one.
-    expect(seen.length).toBeGreaterThan(0);
-    for (const header of seen) expect(header).not.toContain(stored);
+      expect(seen.length).toBeGreaterThan(0);
+      for (const header of seen) expect(header).not.toContain(stored);
       expect(r.stdout + r.stderr).not.toContain(stored);
       if (args[0] === 'doctor')
         expect(r.stdout + r.stderr).toContain('kube context "build01"');
