@@ -630,6 +630,27 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
       ),
     ];
   }
+  // Not being able to check is a finding, never a silent pass (issue 11).
+  const cannotCheck = (detail: string) =>
+    finding(
+      'registry',
+      'registry.unchecked',
+      'error',
+      detail,
+      `try again later; if it persists, the registry ${host} is not answering as QCI does`,
+    );
+  if (ping.status >= 500 || ping.status === 429)
+    return [
+      cannotCheck(
+        `${host} answers HTTP ${ping.status} (${ping.url}): qci cannot check it or your credential, and pulls fail while it does`,
+      ),
+    ];
+  if (ping.status === 401 && !ping.challenge)
+    return [
+      cannotCheck(
+        `${host} answers HTTP 401 without a WWW-Authenticate challenge (${ping.url}): qci cannot check your credential, and podman cannot log in to it`,
+      ),
+    ];
   const out = [
     finding(
       'registry',
@@ -677,6 +698,18 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
         'error',
         `${host} refuses the credential podman sends (${where}): access denied`,
         QCI_ACCESS_HINT,
+      ),
+    );
+  else if (check.state === 'unchecked')
+    out.push(
+      cannotCheck(
+        `${host} could not check the credential podman sends (${where}): its token service answered HTTP ${check.status}`,
+      ),
+    );
+  else if (check.state === 'no-challenge' && ping.status !== 200)
+    out.push(
+      cannotCheck(
+        `${host} names no token service (HTTP ${ping.status} without a Bearer challenge): qci cannot check the credential podman sends (${where})`,
       ),
     );
   else if (check.state === 'rejected')
