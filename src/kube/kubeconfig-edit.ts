@@ -59,6 +59,11 @@ function section(doc: Document, key: string, file: string): YAMLSeq {
 type Obj = Record<string, unknown>;
 const plain = (node: unknown): Obj =>
   isMap(node) ? (node.toJSON() as Obj) : {};
+/** `entry.cluster`, `entry.context`, … of a list item, as a plain object. */
+const body = (node: unknown, key: string): Obj => {
+  const value = plain(node)[key];
+  return typeof value === 'object' && value !== null ? (value as Obj) : {};
+};
 
 /** Returns the new text of the kubeconfig (`text` undefined: the file does not exist yet). */
 export function addLogin(
@@ -95,8 +100,7 @@ export function addLogin(
 
   // The cluster: server and CA as given; other keys of an existing entry (proxy-url, …) stay.
   const clusterAt = index(clusters, cluster);
-  const old =
-    clusterAt >= 0 ? plain(plain(clusters.items[clusterAt]).cluster) : {};
+  const old = clusterAt >= 0 ? body(clusters.items[clusterAt], 'cluster') : {};
   const {
     'certificate-authority': _f,
     'certificate-authority-data': _d,
@@ -121,7 +125,7 @@ export function addLogin(
 
   // The context: reuse one with the same cluster, user and namespace.
   const same = contexts.items.find((item) => {
-    const c = plain(plain(item).context);
+    const c = body(item, 'context');
     return (
       c.cluster === cluster &&
       c.user === user &&
@@ -147,11 +151,10 @@ export function addLogin(
   // The docs have users rename oc's context to app.ci; qci picks that name first, so it must see the new token.
   const retargeted: string[] = [];
   for (const item of contexts.items) {
-    const c = plain(item);
-    if (c.name !== 'app.ci' || !isMap(item)) continue;
-    const inner = plain(c.context);
+    if (plain(item).name !== 'app.ci' || !isMap(item)) continue;
+    const inner = body(item, 'context');
     const its = clusters.items.find((x) => plain(x).name === inner.cluster);
-    if (norm(plain(plain(its).cluster).server) !== norm(entry.server)) continue;
+    if (norm(body(its, 'cluster').server) !== norm(entry.server)) continue;
     if (inner.user === user) continue;
     item.setIn(['context', 'user'], user);
     retargeted.push('app.ci');

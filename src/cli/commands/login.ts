@@ -172,10 +172,13 @@ export async function webLoginAction(
   ctx.ui.info(
     `  kubeconfig ${t(web.kubeconfig)}${web.created ? ' (created)' : ''}: context "${web.context}"${web.retargeted.length > 0 ? `; context "${web.retargeted.join('", "')}" now uses this token too` : ''}`,
   );
+  // The engine logs in with the context just written, whatever --context or QCI_CONTEXT says.
+  const written = { name: web.context, source: 'qci login --web' };
   const report = await loginToQci(
     {
       ...setup,
-      context: { name: web.context, source: 'qci login --web' },
+      context: written,
+      connect: (requested = written) => setup.connect(requested),
     },
     { authfile: options.authfile },
   );
