@@ -347,6 +347,16 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     expect((await pe.podman(['pull', bed.ref()])).exitCode).toBe(0);
   });
 
+  it('a server without an OAuth server: says so, nothing written', async () => {
+    await freshPodman();
+    oauth.setDiscovery(false);
+    const before = snapshot();
+    const login = await qciWeb([]);
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain(`${bed.appci.url} has no OAuth server`);
+    expect(snapshot()).toEqual(before);
+  });
+
   it('a pasted token the server rejects: nothing written', async () => {
     await freshPodman();
     oauth.setCliClient(false);

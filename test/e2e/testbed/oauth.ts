@@ -185,7 +185,17 @@ export function addOAuthServer(appci: FakeAppCi, user: string): FakeOAuth {
   appci.use((req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     if (url.pathname === '/.well-known/oauth-authorization-server') {
-      if (!discovery) return false; // the API's own 404
+      if (!discovery) {
+        // The path is public: a cluster without the integrated OAuth server answers 404.
+        json(res, 404, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+        });
+        return true;
+      }
       json(res, 200, {
         issuer,
         authorization_endpoint: `${issuer}/oauth/authorize`,
