@@ -63,6 +63,12 @@ const kubeconfigArb = fc.record({
 });
 
 type Entry = { name: string; [k: string]: unknown };
+type Kc = {
+  clusters: { name: string; cluster: Record<string, unknown> }[];
+  users: Entry[];
+  contexts: Entry[];
+  [k: string]: unknown;
+};
 
 describe('addLogin', () => {
   it('keeps every entry it does not own, and the new context resolves to the new token', async () => {
@@ -72,7 +78,8 @@ describe('addLogin', () => {
       fc.asyncProperty(
         kubeconfigArb,
         fc.constantFrom('alice', 'bob'),
-        async (before, username) => {
+        async (generated, username) => {
+          const before = generated as unknown as Kc;
           const path = join(dir, `config-${++n}`);
           const { text, names } = addLogin(
             stringify(before),
@@ -81,11 +88,9 @@ describe('addLogin', () => {
           );
           expect(names.cluster).toBe(CLUSTER);
           expect(names.user).toBe(`${username}/${CLUSTER}`);
-          const after = parse(text) as typeof before;
+          const after = parse(text) as Kc;
           for (const key of ['apiVersion', 'kind', 'preferences', 'x-extra'])
-            expect(after[key as keyof typeof before]).toEqual(
-              before[key as keyof typeof before],
-            );
+            expect(after[key]).toEqual(before[key]);
           const kept = (list: Entry[], own: string) =>
             list.filter((e) => e.name !== own);
           expect(kept(after.users, names.user)).toEqual(
