@@ -74,14 +74,8 @@ export async function loginAction(
       !isInteractive(ctx.io)
     )
       throw error;
-    ctx.ui.info(error.message);
-    if (
-      !(await confirm(
-        ctx.io,
-        'Log in to app.ci in your browser now (qci login --web)?',
-      ))
-    )
-      throw error;
+    const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
+    if (!(await confirm(ctx.io, question))) throw error;
     return webLoginAction(ctx, options);
   }
   if (ctx.json) ctx.ui.json(report);
