@@ -1,7 +1,7 @@
 /**
  * The qci program: global flags, every command, and the one place errors become a message and an exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
@@ -56,6 +56,23 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       'print each external command qci runs (secrets redacted) and where settings came from',
     )
     .helpOption('-h, --help', 'show help for a command')
+    .configureHelp({
+      // On a narrow terminal commander stops wrapping and the terminal cuts words: there, the
+      // description goes under its option, wrapped between words.
+      formatItem(term, termWidth, description, helper) {
+        const width = helper.helpWidth ?? HELP_WIDTH;
+        if (!description || width - termWidth - 4 >= helper.minWidthToWrap)
+          return Help.prototype.formatItem.call(
+            helper,
+            term,
+            termWidth,
+            description,
+            helper,
+          );
+        const lines = wrapWords(description, Math.max(width - 6, 20));
+        return [`  ${term}`, ...lines.map((l) => `      ${l}`)].join('\n');
+      },
+    })
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander echoes argv in its errors (`unknown option '--token=sha256~…'`): redact like all output.
