@@ -4,7 +4,7 @@
  * offering the browser login on a terminal without an app.ci login.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +153,30 @@ describe('first contact', () => {
       expect(existsSync(join(env.HOME!, '.kube'))).toBe(false);
       expect(readdirSync(env.HOME!)).toEqual([]);
     });
+  });
+
+  it.each([
+    ['bash', '.local/share/bash-completion/completions/qci'],
+    ['zsh', '.local/share/zsh/site-functions/_qci'],
+    ['fish', '.config/fish/completions/qci.fish'],
+  ])('qci completion %s --install works on a fresh home', (shell, path) => {
+    const env = isolatedEnv({ XDG_CONFIG_HOME: undefined });
+    const r = run(['completion', shell, '--install'], env);
+    expect(r.status, r.stderr).toBe(0);
+    const file = join(env.HOME!, path);
+    expect(readFileSync(file, 'utf8')).toBe(run(['completion', shell]).stdout);
+    expect(r.stderr).toContain(
+      `installed the ${shell} completion in ~/${path}`,
+    );
+    if (shell === 'bash') {
+      const loaded = spawnSync(
+        'bash',
+        ['-c', `source ${JSON.stringify(file)} && complete -p qci`],
+        { encoding: 'utf8' },
+      );
+      expect(loaded.status, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toContain('qci');
+    }
   });
 
   it('off a terminal qci login does not ask: it says what to run, exit 3', () => {
