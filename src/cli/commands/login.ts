@@ -8,6 +8,7 @@ import type { LoginReport } from '../../session/login.js';
 import type { AuthSetup } from '../../session/setup.js';
 import { ExitCode, QciError, usageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
+import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
 import {
   addSettingOptions,
@@ -105,6 +106,10 @@ function renderLogin(
   else
     ctx.ui.info(
       `  app.ci context "${report.context}" (${report.contextFoundBy})${report.expiry ? `; token ${report.expiry}` : ''}`,
+    );
+  if (expiresSoon(report.expiresAt, new Date()))
+    ctx.ui.warn(
+      `the token ${report.expiry}: get a new one before then: ${renewCommand('unknown', report.user, tokenFile)}`,
     );
   for (const warning of report.warnings) ctx.ui.warn(warning);
 }
@@ -245,9 +250,14 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
       'app.ci',
       `${mark(true)} ${a.user} (context "${a.context}", ${a.contextFoundBy}; ${a.server})`,
     );
+    const soon = expiresSoon(a.expiresAt, new Date());
     line(
       'token',
-      `${a.expiry === null ? `${a.token} (${a.tokenKind}), expiry unknown` : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`}`,
+      a.expiry === null
+        ? `${a.token} (${a.tokenKind}), expiry unknown`
+        : soon
+          ? `${c.yellow('!')} ${a.token} (${a.tokenKind}) ${a.expiry}; renew: ${renewCommand(a.tokenKind, a.user)}`
+          : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`,
     );
     line(
       'QCI',
