@@ -4,7 +4,15 @@
  * offering the browser login on a terminal without an app.ci login.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+} from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -177,6 +185,24 @@ describe('first contact', () => {
       expect(loaded.status, loaded.stderr).toBe(0);
       expect(loaded.stdout).toContain('qci');
     }
+  });
+
+  it('the build run by `npm install -g .` before `npm install` says what to do, without a stack trace', () => {
+    // A checkout whose dependencies are not installed: the build script alone, no node_modules above it.
+    const checkout = mkdtempSync(join(tmpdir(), 'qci-fresh-checkout-'));
+    mkdirSync(join(checkout, 'bin'));
+    for (const file of ['bin/build.mjs', 'package.json'])
+      copyFileSync(
+        fileURLToPath(new URL(`../../${file}`, import.meta.url)),
+        join(checkout, file),
+      );
+    const r = spawnSync(process.execPath, [join(checkout, 'bin/build.mjs')], {
+      encoding: 'utf8',
+      cwd: checkout,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Run `npm install` in the qci checkout first');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('off a terminal qci login does not ask: it says what to run, exit 3', () => {
