@@ -205,6 +205,36 @@ describe('first contact', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('whoami: an engine that is not installed is a neutral "not installed", not a red ✗', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'qci-empty-path-'));
+    const r = run(
+      ['whoami'],
+      isolatedEnv({ PATH: bare, QCI_REGISTRY: '127.0.0.1:1' }),
+    );
+    expect(r.stdout).toMatch(/^podman {3}- not installed$/m);
+    expect(r.stdout).toMatch(/^docker {3}- not installed$/m);
+  });
+
+  it.skipIf(spawnSync('podman', ['--version']).status !== 0)(
+    'doctor: the podman < 4.8 note only where it matters (DOCKER_CONFIG or REGISTRY_AUTH_FILE set)',
+    () => {
+      const note = 'is older than 4.8';
+      const base = { QCI_REGISTRY: '127.0.0.1:1' };
+      const plain = run(
+        ['doctor'],
+        isolatedEnv({ ...base, DOCKER_CONFIG: undefined }),
+      );
+      expect(plain.stdout).toMatch(/podman \S+ is installed/);
+      expect(plain.stdout).not.toContain(note);
+      expect(run(['doctor'], isolatedEnv(base)).stdout).toContain(note);
+      const json = run(
+        ['doctor', '--json'],
+        isolatedEnv({ ...base, DOCKER_CONFIG: undefined }),
+      );
+      expect(json.stdout).toContain(note); // the data keeps every finding
+    },
+  );
+
   it('off a terminal qci login does not ask: it says what to run, exit 3', () => {
     const r = run(['login']);
     expect(r.status).toBe(3);

@@ -274,9 +274,13 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
+    // An engine that is not installed and has nothing for QCI is a fact, not a problem.
+    const neutral = !view.installed && view.state === 'none';
     line(
       view.engine,
-      `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
+      neutral
+        ? `${c.dim('-')} not installed`
+        : `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
     for (const s of view.unreachableByPodmanLogout)
