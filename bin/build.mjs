@@ -3,7 +3,6 @@
 // Why CommonJS: Node 20 loads one CommonJS file without starting the ESM loader, which alone costs
 // several milliseconds. Heavy or rarely used packages (@kubernetes/client-node, execa, yaml) are bundles
 // of their own, required only by the commands that need them; bin/code-cache.js gives each a V8 code cache.
-import { build } from 'esbuild';
 import {
   existsSync,
   mkdirSync,
@@ -16,6 +15,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+
+// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  process.stderr.write(
+    'qci: cannot build yet: its build tools (esbuild) are not installed.\n' +
+      'Run `npm install` in the qci checkout first, then `npm install -g .`\n',
+  );
+  process.exit(1);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(

@@ -328,6 +328,8 @@ export interface AppCiOptions {
   /** --context / QCI_CONTEXT / config file, with where it came from. */
   context?: { name: string; source: string };
   timeoutMs?: number;
+  /** A kubeconfig built in memory (qci login --web checks a new token before writing any file). */
+  kubeconfig?: MergedKubeconfig;
 }
 
 export class AppCi {
@@ -339,7 +341,7 @@ export class AppCi {
   ) {}
 
   static async connect(options: AppCiOptions): Promise<AppCi> {
-    const merged = await loadKubeconfig(options.env);
+    const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
     const context = findAppCiContext(merged, options.context);
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();

@@ -3,6 +3,7 @@
  * would not), pull with live progress, and explain a failure in one sentence with the next command.
  */
 import { effectiveCredential, readAuthFiles } from '../auth/index.js';
+import { describeExpiry, expiresSoon, renewCommand } from '../core/token.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import {
   QCI_REPOSITORY_PATH,
@@ -64,6 +65,10 @@ export interface PullReport {
     state: 'ok' | 'login-needed' | 'unchecked';
     reason: string;
     loggedIn: LoginReport | null;
+    /** When the token the engine sends expires (ISO), where app.ci or the JWT says. */
+    expiresAt?: string | null;
+    /** Whose token it is (app.ci's answer). */
+    user?: string | null;
   };
   results: PullOutcome[];
   exitCode: number;
@@ -119,7 +124,14 @@ async function preflight(
       reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})`,
     };
   }
-  const probe = await appci.probeToken(secret);
+  // Its expiry too, in parallel: a token about to die gets a warning before it breaks a pull.
+  const [probe, expiry] = await Promise.all([
+    appci.probeToken(secret),
+    appci
+      .withToken(secret)
+      .tokenExpiry()
+      .catch(() => null),
+  ]);
   if (probe.state === 'expired')
     return {
       state: 'login-needed',
@@ -133,6 +145,8 @@ async function preflight(
   return {
     state: 'ok',
     reason: `${where} holds a valid app.ci token (${probe.username})`,
+    expiresAt: expiry?.expiresAt?.toISOString() ?? null,
+    user: probe.username,
   };
 }
 
@@ -282,11 +296,22 @@ export async function pullImages(
         options.say(
           `logged in to ${host} as ${report.preflight.loggedIn.user}`,
         );
+        // As qci login does: older credentials elsewhere that could shadow or outlive the new one.
+        for (const warning of report.preflight.loggedIn.warnings)
+          options.warn(warning);
+        report.preflight.expiresAt = report.preflight.loggedIn.expiresAt;
+        report.preflight.user = report.preflight.loggedIn.user;
       } else {
         options.warn(`${check.reason}; not logging in (--no-login)`);
       }
     }
   }
+
+  const { expiresAt } = report.preflight;
+  if (!options.dryRun && expiresSoon(expiresAt, setup.now()))
+    options.warn(
+      `the app.ci token ${engine} sends to ${host} ${describeExpiry(new Date(expiresAt!), setup.now())}: get a new one before then: ${renewCommand('unknown', report.preflight.user)}`,
+    );
 
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
-import { describeExpiry, tokenFacts } from '../core/token.js';
+import { describeExpiry, renewCommand, tokenFacts } from '../core/token.js';
 import type { AppCiFacts } from './setup.js';
 
 export interface TokenFileSource {
@@ -18,10 +18,7 @@ export interface TokenFileSource {
 
 /** `system:serviceaccount:P:NAME` → the command that makes a new token for it. */
 function renewHint(subject: string | null, path: string): string {
-  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
-  return m
-    ? `get a new one: qci sa token --project ${m[1]}${m[2] === 'image-puller' ? '' : ` --name ${m[2]}`} --output ${path}`
-    : 'get a new one with qci sa token --project P --output FILE';
+  return `get a new one: ${renewCommand('service-account', subject, path)}`;
 }
 
 export async function tokenFileFacts(

@@ -192,7 +192,7 @@ describe('the CLI frame', () => {
       const help = await qci([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toMatch(
-        new RegExp(`Examples:\\n\\s+\\$ qci ${command}`),
+        new RegExp(`Examples:\\n(?:\\s+# .*\\n)*\\s+\\$ qci ${command}`),
       );
     }
     expect(root.stdout).toContain('Exit codes:');
@@ -210,7 +210,6 @@ describe('the CLI frame', () => {
     expect(r.stderr).toContain("unknown command 'pulspec'");
     expect(r.stderr).toContain('pullspec');
     expect((await qci(['pullspec', '--nope', 'ocp/4.7:a'])).code).toBe(2);
-    expect((await qci([])).code).toBe(2);
   });
 
   it('colours only on a terminal, and honours NO_COLOR and FORCE_COLOR', async () => {

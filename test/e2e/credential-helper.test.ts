@@ -22,6 +22,7 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { pathWithout } from './testbed/tools.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const BIN = fileURLToPath(new URL('../../bin', import.meta.url));
@@ -335,7 +336,7 @@ describe.skipIf(!tools.ok)(
       const before = files();
       const noPath = await qci(['login', '--helper'], {
         ...env,
-        PATH: process.env.PATH,
+        PATH: pathWithout('docker-credential-qci'),
       });
       expect(noPath.exitCode).toBe(7);
       expect(noPath.stderr).toContain(

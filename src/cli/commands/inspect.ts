@@ -9,6 +9,7 @@ import { escapeControl } from '../../core/escape.js';
 interface InspectFlags {
   platform?: string;
   authfile?: string;
+  login?: boolean;
   timeout?: string;
   registry?: string;
   engine?: string;
@@ -102,6 +103,8 @@ export async function inspectAction(
     authfile: options.authfile,
     timeoutMs,
     log: (line) => ctx.ui.verbose(line),
+    login: options.login !== false,
+    say: (line) => ctx.ui.info(line),
   });
   for (const warning of report.warnings) ctx.ui.warn(warning);
   if (ctx.json) ctx.ui.json(report);
@@ -128,6 +131,10 @@ export function registerInspect(program: Command, wrap: Wrap): void {
       'which image of a multi-platform index to describe (env QCI_PLATFORM; default linux/amd64)',
     )
     .option('--authfile <path>', 'read credentials as podman --authfile does')
+    .option(
+      '--no-login',
+      'do not log in when the registry wants a credential podman lacks',
+    )
     .option(
       '--timeout <seconds>',
       'give up on a request after this long (default 30)',

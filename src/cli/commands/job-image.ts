@@ -286,8 +286,9 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
         ],
         ['qci job-image --json build-log.txt', 'everything as one JSON object'],
       ]) +
-        '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log; 2 bad SOURCE or flag;\n' +
-        '4 the bucket refused (401/403); 5 no such log or file; 6 network error or timeout.\n',
+        '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log;\n' +
+        '2 bad SOURCE or flag; 4 the bucket refused (401/403); 5 no such log or\n' +
+        'file; 6 network error or timeout.\n',
     )
     .action(wrap(jobImageAction));
 }

@@ -158,6 +158,11 @@ export interface FakeAppCi {
   clearRequests(): void;
   /** Writes a kubeconfig for this server and returns its path. */
   kubeconfig(options?: KubeconfigOptions): Promise<string>;
+  /**
+   * Serves requests the handler claims (returns true for) before the API's own routes, unauthenticated:
+   * how the OAuth server (testbed/oauth.ts) shares this host and CA.
+   */
+  use(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
   stop(): Promise<void>;
 }
 
@@ -242,6 +247,9 @@ export async function startFakeAppCi(
   let kubeconfigCount = 0;
   const tokenManagers = new Map<string, Set<string>>(); // namespace → users and groups allowed TokenRequest
   let tokenRequestLifetime: number | undefined;
+  const handlers: Array<
+    (req: IncomingMessage, res: ServerResponse) => boolean
+  > = [];
 
   function addUser(name: string, groups: string[] = []): void {
     const existing = users.get(name);
@@ -828,6 +836,7 @@ export async function startFakeAppCi(
         authenticated: false,
       };
       requests.push(entry);
+      if (handlers.some((claims) => claims(req, res))) return;
       route(req, res, entry).catch((err: unknown) => {
         const httpErr =
           err !== null &&
@@ -938,6 +947,7 @@ export async function startFakeAppCi(
     },
     clearRequests: () => void requests.splice(0),
     kubeconfig,
+    use: (handler) => void handlers.push(handler),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
