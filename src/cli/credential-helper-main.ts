@@ -4,7 +4,7 @@
  * kube client, writes straight to the file descriptors (no stream set-up), and reads the config file and
  * the kubeconfig (with yaml) only when the answer needs them. bench/credential-helper.mjs measures it.
  */
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import {
   runCredentialHelper,
   type HelperDeps,
@@ -13,6 +13,7 @@ import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { readConfigFile } from './config-file.js';
+import { writeAllSync } from './raw-output.js';
 
 declare const QCI_VERSION: string;
 
@@ -37,21 +38,6 @@ async function readStdin(): Promise<string> {
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function writeAll(fd: number, text: string): void {
-  let buffer = Buffer.from(text);
-  while (buffer.length > 0) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return;
-      if (code === 'EAGAIN')
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      else throw error;
-    }
-  }
 }
 
 /** The settings the helper needs, from the environment, else the config file (read at most once, only if needed). */
@@ -117,8 +103,8 @@ async function main(): Promise<void> {
     input,
     helperDeps(process.env),
   );
-  if (result.stdout) writeAll(1, result.stdout);
-  if (result.stderr) writeAll(2, result.stderr);
+  if (result.stdout) writeAllSync(1, result.stdout);
+  if (result.stderr) writeAllSync(2, result.stderr);
   process.exitCode = result.exitCode;
 }
 
