@@ -11,6 +11,11 @@ import {
 } from '../auth/credential-helper.js';
 import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
+import {
+  requestedContext,
+  resolveSettings,
+  type ResolvedSettings,
+} from '../core/settings.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { readConfigFile } from './config-file.js';
 import { writeAllSync } from './raw-output.js';
@@ -40,26 +45,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The settings the helper needs, from the environment, else the config file (read at most once, only if needed). */
+/** The helper's answers, from qci's settings (environment > config file > default) resolved as qci does. */
 function helperDeps(env: Record<string, string | undefined>): HelperDeps {
-  let config: Promise<{ registry?: string; context?: string }> | undefined;
-  const fromConfig = () =>
-    (config ??= readConfigFile(env).then((file) => {
-      const data = (file?.data ?? {}) as Record<string, unknown>;
-      return {
-        ...(typeof data.registry === 'string'
-          ? { registry: data.registry }
-          : {}),
-        ...(typeof data.context === 'string' ? { context: data.context } : {}),
-      };
-    }));
-  // A config file qci cannot read is qci's to report; here it only means no registry of its own.
-  const registry = async () =>
-    env.QCI_REGISTRY ||
-    (await fromConfig().catch(() => ({ registry: undefined }))).registry;
+  // Read at most once, and only when an answer needs them: the default host needs no file read.
+  let resolved: Promise<ResolvedSettings> | undefined;
+  const settings = () =>
+    (resolved ??= readConfigFile(env).then((file) =>
+      resolveSettings({ env, ...(file ? { file } : {}) }),
+    ));
   const qciHosts = async () => [
     ...new Set(
-      [(await registry()) ?? QCI_PROXY_HOST, QCI_PROXY_HOST].map((h) =>
+      [(await settings()).settings.registry, QCI_PROXY_HOST].map((h) =>
         h.toLowerCase(),
       ),
     ),
@@ -67,23 +63,14 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
   return {
     version: QCI_VERSION,
     async isQciHost(host) {
-      // The default host and QCI_REGISTRY need no file read.
-      if (host === QCI_PROXY_HOST || host === env.QCI_REGISTRY?.toLowerCase())
-        return true;
-      if (env.QCI_REGISTRY) return false;
-      return (await qciHosts()).includes(host);
+      return host === QCI_PROXY_HOST || (await qciHosts()).includes(host);
     },
     qciHosts,
     async credential() {
-      const context = env.QCI_CONTEXT
-        ? { name: env.QCI_CONTEXT, source: 'QCI_CONTEXT' }
-        : env.QCI_TOKEN_FILE
-          ? undefined
-          : await fromConfig().then((c) =>
-              c.context
-                ? { name: c.context, source: 'the config file' }
-                : undefined,
-            );
+      // QCI_TOKEN_FILE stands in for the kube context: no settings needed.
+      const context = env.QCI_TOKEN_FILE
+        ? undefined
+        : requestedContext(await settings());
       const current = await currentAppCiToken(env, context);
       return {
         username: registryUserFor(current.owner),
