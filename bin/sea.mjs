@@ -5,10 +5,12 @@
 // caches bin/build.mjs made for them, which bin/sea-main.js loads as they are required. Run
 // bin/build.mjs first (npm run sea does).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
   mkdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -74,3 +76,13 @@ for (const [name, { entry, bundles }] of Object.entries(executables)) {
   console.error(`built ${binary}`);
 }
 rmSync(work, { recursive: true, force: true });
+// What went in, so a test can tell SEAs built from other sources (bin/dist is built deterministically).
+const sums = Object.fromEntries(
+  ['qci', 'credential-helper', 'kube', 'execa', 'yaml'].map((b) => [
+    `${b}.cjs`,
+    createHash('sha256')
+      .update(readFileSync(join(dist, `${b}.cjs`)))
+      .digest('hex'),
+  ]),
+);
+writeFileSync(join(out, 'bundles.json'), `${JSON.stringify(sums, null, 2)}\n`);

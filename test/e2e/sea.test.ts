@@ -13,6 +13,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +28,31 @@ import {
 } from './testbed/index.js';
 
 const SEA = fileURLToPath(new URL('../../bin/sea', import.meta.url));
-const built = existsSync(join(SEA, 'qci'));
-if (!built && process.env.QCI_TEST_SEA === '1')
-  throw new Error('QCI_TEST_SEA=1 and bin/sea/qci is missing: run npm run sea');
-if (!built)
-  console.warn(
-    'single-executable tests skipped: run npm run sea to build them',
+const DIST = fileURLToPath(new URL('../../bin/dist', import.meta.url));
+
+/** Why the SEAs cannot be tested against this checkout's bundles ('' when they can). */
+function unbuilt(): string {
+  if (!existsSync(join(SEA, 'qci')) || !existsSync(join(SEA, 'bundles.json')))
+    return 'bin/sea/qci is not built';
+  const sums = JSON.parse(
+    readFileSync(join(SEA, 'bundles.json'), 'utf8'),
+  ) as Record<string, string>;
+  const stale = Object.entries(sums).filter(
+    ([file, sum]) =>
+      !existsSync(join(DIST, file)) ||
+      createHash('sha256')
+        .update(readFileSync(join(DIST, file)))
+        .digest('hex') !== sum,
   );
+  return stale.length > 0
+    ? `bin/sea was built from other bundles than bin/dist (${stale.map(([f]) => f).join(', ')})`
+    : '';
+}
+const why = unbuilt();
+if (why && process.env.QCI_TEST_SEA === '1')
+  throw new Error(`QCI_TEST_SEA=1 and ${why}: run npm run sea`);
+if (why) console.warn(`single-executable tests skipped: ${why} (npm run sea)`);
+const built = why === '';
 const tools = built
   ? requireTools(TESTBED_TOOLS)
   : { ok: false, missing: [], reason: '' };
