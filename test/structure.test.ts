@@ -68,6 +68,18 @@ const allowed: Record<string, string[]> = {
   ],
 };
 
+// Packages (not src/ folders) a layer may import, where that is limited: core is pure (validation
+// only); auth reads and writes files but never runs a process.
+const packages: Record<string, RegExp> = {
+  core: /^zod(\/mini)?$/,
+  auth: /^(?:zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/,
+};
+// What a layer's text may not hold, whatever it imports.
+const forbidden: Record<string, RegExp> = {
+  core: /\bprocess\.|\bfetch\(/,
+  auth: /child_process|execa|\bspawn\(|process\.env/,
+};
+
 describe('layers', () => {
   for (const file of files(src)) {
     const rel = relative(src, file);
@@ -78,13 +90,12 @@ describe('layers', () => {
         if (spec.startsWith('.')) {
           const target = relative(src, join(file, '..', spec)).split('/')[0]!;
           expect(allowed[layer], `${rel} imports ${spec}`).toContain(target);
-        } else if (layer === 'core') {
-          // core is pure: no I/O modules, only validation.
-          expect(spec, `${rel} imports ${spec}`).toMatch(/^zod(\/mini)?$/);
+        } else if (packages[layer]) {
+          expect(spec, `${rel} imports ${spec}`).toMatch(packages[layer]);
         }
       }
-      if (layer === 'core')
-        expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.|\bfetch\(/);
+      if (forbidden[layer])
+        expect(readFileSync(file, 'utf8')).not.toMatch(forbidden[layer]);
     });
   }
 });

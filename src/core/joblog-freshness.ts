@@ -1,6 +1,7 @@
 /**
  * Freshness: is a job's namespace (and its images) probably still there, from finished.json.
  */
+import { formatDuration } from './duration.js';
 
 /** The build farm deletes a job's namespace (and its images) about an hour after the job ends. */
 const NAMESPACE_LIFETIME_SECONDS = 3600;
@@ -35,16 +36,6 @@ function finishedFields(
     result: typeof result === 'string' ? result : null,
     passed: typeof passed === 'boolean' ? passed : null,
   };
-}
-
-function formatAge(seconds: number): string {
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 1) return 'less than a minute';
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48)
-    return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days`;
 }
 
 /**
@@ -98,7 +89,7 @@ export function freshnessOf(finished: string | null, nowMs: number): Freshness {
       finishedAt,
       ageSeconds,
       result,
-      detail: `the job finished at ${finishedAt} (${formatAge(ageSeconds)} ago); build farms delete a job's namespace about an hour after it ends, so its images are probably gone`,
+      detail: `the job finished at ${finishedAt} (${formatDuration(ageSeconds, { approximate: true })} ago); build farms delete a job's namespace about an hour after it ends, so its images are probably gone`,
     };
   }
   const left = NAMESPACE_LIFETIME_SECONDS - ageSeconds;
@@ -107,7 +98,7 @@ export function freshnessOf(finished: string | null, nowMs: number): Freshness {
     finishedAt,
     ageSeconds,
     result,
-    detail: `the job finished at ${finishedAt} (${formatAge(ageSeconds)} ago); its namespace should last about ${formatAge(left)} more`,
+    detail: `the job finished at ${finishedAt} (${formatDuration(ageSeconds, { approximate: true })} ago); its namespace should last about ${formatDuration(left, { approximate: true })} more`,
   };
 }
 

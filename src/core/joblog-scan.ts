@@ -2,6 +2,7 @@
  * The streaming scanner that finds the namespace line in a log of any size without holding more than
  * one line, and the errors for what it found instead (binary, gzip, empty, no line).
  */
+import { formatBytes } from './bytes.js';
 import { QciError } from './errors.js';
 import { CI_OPERATOR_LOG, LOG_FILE } from './joblog-source.js';
 import {
@@ -225,16 +226,4 @@ export function noNamespaceLineError(
       hint: `ci-operator prints "${MARKER} …" when a job starts; pass the job's top-level ${LOG_FILE} or artifacts/${CI_OPERATOR_LOG} (not a step's log), or a job that ran ci-operator`,
     },
   );
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }

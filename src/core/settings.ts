@@ -341,3 +341,20 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
 
   return { settings, sources };
 }
+
+const CONTEXT_SOURCES: Record<SettingsSource, string> = {
+  flag: '--context',
+  environment: 'QCI_CONTEXT',
+  'config file': 'the config file',
+  default: 'default',
+};
+
+/** The kube context the settings name, and where it was named (for messages); undefined: find app.ci. */
+export function requestedContext({
+  settings,
+  sources,
+}: ResolvedSettings): { name: string; source: string } | undefined {
+  return settings.context
+    ? { name: settings.context, source: CONTEXT_SOURCES[sources.context] }
+    : undefined;
+}

@@ -3,6 +3,7 @@
  * pull spec (or why it needs review), and with mode "write" replace files atomically. Nothing is printed
  * here; warnings go to `warn`, the command renders the result.
  */
+import { formatBytes } from '../core/bytes.js';
 import { ExitCode } from '../core/errors.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import type { Skipped } from './walk.js';
@@ -58,12 +59,6 @@ export interface RewriteRun {
   /** Every finding in file and line order, as the command lists them. */
   listed: Listed[];
   writtenReferences: number;
-}
-
-export function formatMaxSize(bytes: number): string {
-  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
 }
 
 export async function runRewrite(
@@ -146,7 +141,7 @@ export async function runRewrite(
       if (outcome === TOO_LARGE)
         result.skipped.push({
           path: file,
-          reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+          reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
         });
       else
         result.errors.push({
@@ -176,7 +171,7 @@ export async function runRewrite(
     if (read.kind === 'too-large') {
       result.skipped.push({
         path: file,
-        reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+        reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
       });
       continue;
     }

@@ -12,7 +12,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { QciError } from '../core/errors.js';
-import { formatBytes } from '../core/joblog-scan.js';
+import { formatBytes } from '../core/bytes.js';
 
 export interface SafeReadOptions {
   /** The most bytes qci accepts from this file. */

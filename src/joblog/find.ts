@@ -4,6 +4,7 @@
  * command runs.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { formatBytes } from '../core/bytes.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import {
   buildJobImage,
@@ -22,7 +23,6 @@ import {
   NamespaceScanner,
   contentError,
   emptyLogError,
-  formatBytes,
   noNamespaceLineError,
   type BytesIndexOf,
 } from '../core/joblog-scan.js';

@@ -84,7 +84,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.stderr).toMatch(
       /registry\s+registry\.build05\.ci\.openshift\.org/,
     );
-    expect(r.stderr).toMatch(/the job finished at \S+ \(10 min ago\)/);
+    expect(r.stderr).toMatch(/the job finished at \S+ \(10m ago\)/);
     expect(r.stderr).toContain("only the pull request's author may pull");
     expect(r.stderr).not.toContain('warning');
   });
@@ -174,7 +174,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${SEED_SPEC}\n`);
     expect(r.stderr).toContain(
-      `warning: the job finished at ${finishedAt} (3 h ago)`,
+      `warning: the job finished at ${finishedAt} (3h ago)`,
     );
     expect(r.stderr).toContain('probably gone');
     const json = JSON.parse(
@@ -201,7 +201,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.stderr).toMatch(
       /log\s+http:\/\/127\.0\.0\.1:\d+\/gcs\/test-platform-results-public\/.*build-log\.txt\s+\(bucket test-platform-results-public; test-platform-results answered 403/,
     );
-    expect(r.stderr).toContain('(2 min ago)');
+    expect(r.stderr).toContain('(2m ago)');
     const json = JSON.parse(
       (await qci(['--json', 'job-image', prow(PRIVATE, job.path)], { env }))
         .stdout,

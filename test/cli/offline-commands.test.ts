@@ -212,6 +212,14 @@ describe('the CLI frame', () => {
     expect((await qci(['pullspec', '--nope', 'ocp/4.7:a'])).code).toBe(2);
   });
 
+  it("commander's own error messages do not echo a token passed as an unknown option", async () => {
+    const token = `sha256~${'A'.repeat(43)}`;
+    const r = await qci(['login', `--token=${token}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown option');
+    expect(r.stderr).not.toContain(token);
+  });
+
   it('colours only on a terminal, and honours NO_COLOR and FORCE_COLOR', async () => {
     const bad = ['pullspec', 'Ocp/4.7:a'];
     const esc = '\u001b[';

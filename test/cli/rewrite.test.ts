@@ -686,3 +686,28 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
     );
   });
 });
+
+describe('qci rewrite and git', () => {
+  it("never runs a scanned repository's core.fsmonitor", async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'qci-fsmonitor-'));
+    const marker = join(repo, '..', `${repo.split('/').pop()}-pwned`);
+    execFileSync('git', ['init', '-q', repo]);
+    execFileSync('git', [
+      '-C',
+      repo,
+      'config',
+      'core.fsmonitor',
+      `touch ${marker}`,
+    ]);
+    writeFileSync(
+      join(repo, 'Dockerfile'),
+      'FROM registry.svc.ci.openshift.org/ocp/4.7:base\n',
+    );
+    const r = await qci(['rewrite', '--check', repo], { env: isolatedEnv() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_base',
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+});

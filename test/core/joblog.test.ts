@@ -711,7 +711,7 @@ describe('freshness from finished.json', () => {
       ageSeconds: 600,
       result: 'SUCCESS',
     });
-    expect(f.detail).toContain('50 min more');
+    expect(f.detail).toContain('50m more');
   });
   it('finished 3 hours ago: expired, with the finish time', () => {
     const f = freshnessOf(
@@ -723,7 +723,7 @@ describe('freshness from finished.json', () => {
       finishedAt: '2024-05-01T12:00:00Z',
       result: 'FAILURE',
     });
-    expect(f.detail).toContain('2024-05-01T12:00:00Z (3 h ago)');
+    expect(f.detail).toContain('2024-05-01T12:00:00Z (3h ago)');
     expect(f.detail).toContain('probably gone');
   });
   it('exactly one hour is still recent; a second more is not', () => {

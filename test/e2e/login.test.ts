@@ -2,13 +2,22 @@
  * qci login, logout and whoami end to end: the real bin/qci, real podman 4.3.1, a real registry behind a
  * quay-proxy-like auth layer, and a fake app.ci API over HTTPS spoken to by @kubernetes/client-node.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  vi,
+} from 'vitest';
 import {
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -249,11 +258,17 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
     const held = await acquireLock(pe.authFiles.xdgRuntime);
+    // A waiting qci reads the lock file on every try. Its access time goes back to 1970, so the first
+    // read moves it forward (Linux's relatime updates an access time older than the modification time).
+    utimesSync(held.path, 0, statSync(held.path).mtime);
     let finished = false;
     const login = qci(['login'], { KUBECONFIG: kubeconfig }).finally(
       () => (finished = true),
     );
-    await new Promise((r) => setTimeout(r, 2000));
+    await vi.waitFor(
+      () => expect(statSync(held.path).atimeMs).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 20 },
+    );
     expect(finished).toBe(false);
     expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
     await held.release();

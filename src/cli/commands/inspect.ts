@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { tildify } from '../../core/paths.js';
@@ -14,17 +15,6 @@ interface InspectFlags {
   registry?: string;
   engine?: string;
   tlsVerify?: string | boolean;
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function render(ctx: CommandContext, r: InspectReport, home: string): void {
@@ -54,7 +44,7 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   line('created', e(r.created ?? 'unknown'));
   line(
     'size',
-    `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
+    `${formatBytes(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
   );
   const labels = Object.entries(r.labels).sort(([a], [b]) =>
     a.localeCompare(b),

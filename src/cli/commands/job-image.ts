@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
@@ -67,7 +68,7 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
   const readNote = [
     log.bucket ? `bucket ${log.bucket}` : null,
     tried || null,
-    `read ${formatSize(log.bytesRead)}`,
+    `read ${formatBytes(log.bytesRead)}`,
   ]
     .filter(Boolean)
     .join('; ');
@@ -84,14 +85,6 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
   if (image.access && !image.warnings.includes(image.access))
     row('to pull', image.access);
   for (const warning of image.warnings) ui.warn(warning);
-}
-
-function formatSize(bytes: number): string {
-  return bytes < 1024
-    ? `${bytes} bytes`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export async function jobImageAction(

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
 import { parseSize } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import {
   DEFAULT_MAX_SIZE,
-  formatMaxSize,
   type Listed,
   type RewriteResult,
 } from '../../files/rewrite.js';
@@ -94,7 +94,7 @@ function render(
   const large = result.skipped.filter((s) => s.reason.startsWith('larger'));
   if (large.length > 0) {
     ui.warn(
-      `${large.length} file${large.length === 1 ? '' : 's'} over ${formatMaxSize(maxBytes)} not scanned (raise --max-size to include them): ${large
+      `${large.length} file${large.length === 1 ? '' : 's'} over ${formatBytes(maxBytes)} not scanned (raise --max-size to include them): ${large
         .slice(0, 3)
         .map((s) => e(s.path))
         .join(', ')}${large.length > 3 ? ', …' : ''}`,
