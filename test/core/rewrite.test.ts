@@ -7,6 +7,7 @@ import {
   findRegistryReferences,
   isTestData,
 } from '../../src/core/rewrite.js';
+import { parseReference, pullSpecFor } from '../../src/core/reference.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -296,11 +297,39 @@ describe('only what is a pull: real lines from public sources', () => {
       'inputs.<name>.as',
     ],
     [
-      // the Dockerfile of that example: an ocp/builder FROM (registry-replacer keeps it in step)
+      // the Dockerfile of that example, without its config in the tree: an ocp/builder FROM is
+      // rewritten. ci-tools pkg/dockerfile/extract.go (RegistryRegex, OrgRepoTagFromPullString) reads
+      // the QCI form as the same ocp/builder tag, and cmd/registry-replacer/main.go
+      // pruneOCPBuilderReplacements leaves no ocp/builder as: entry that picks another image.
       'Dockerfile.rhel7',
       'FROM registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6 AS builder',
       'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
-      'registry-replacer',
+      null,
+    ],
+    [
+      // the wrong proxy form in project docs (Azure/ARO-HCP README): rewritten as qci pullspec answers it
+      'docs/e2e.md',
+      '    podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      null,
+    ],
+    [
+      'docs/e2e.md',
+      'Pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest first.',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      'prose',
+    ],
+    [
+      'hack/e2e.sh',
+      'podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests',
+      'no tag',
+    ],
+    [
+      'hack/e2e.sh',
+      'podman pull quay-proxy.ci.openshift.org/${NS}/e2e-tests:latest',
+      'quay-proxy.ci.openshift.org/${NS}/e2e-tests:latest',
+      'templated',
     ],
     [
       // the same FROM in a script is a pull and is rewritten
@@ -448,6 +477,53 @@ describe('only what is a pull: real lines from public sources', () => {
         'images:\n- inputs:\n    root:\n      as:\n      - registry.ci.openshift.org/ocp/4.18:base\n',
       ),
     ).toEqual(['registry.ci.openshift.org/ocp/4.18:base']);
+  });
+
+  it('the wrong proxy form becomes what qci pullspec answers; QCI references are left alone', () => {
+    const text = [
+      'podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      `podman pull ${Q}:ocp_4.7_base`,
+      `podman pull quay-proxy.ci.openshift.org/openshift/ci@${DIGEST}`,
+      'podman login quay-proxy.ci.openshift.org',
+      'podman pull quay-proxy.ci.openshift.org/Azure/ARO-HCP:v1',
+      '',
+    ].join('\n');
+    const refs = findRegistryReferences(text, undefined, { path: 'x.sh' });
+    expect(refs.map((r) => [r.reference, r.replacement])).toEqual([
+      [
+        'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+        pullSpecFor(
+          parseReference(
+            'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+          ),
+        ),
+      ],
+      ['quay-proxy.ci.openshift.org/Azure/ARO-HCP:v1', `${Q}:Azure_ARO-HCP_v1`],
+    ]);
+    expect(refs[0]!.replacement).toBe(`${Q}:aro-hcp_aro-hcp-e2e-tests_latest`);
+    expect(applyRewrites(text, refs)).toContain(
+      `podman pull ${Q}:aro-hcp_aro-hcp-e2e-tests_latest\n`,
+    );
+  });
+
+  it('an ocp/builder FROM and the as: naming it in one tree: neither is rewritten', () => {
+    const from =
+      'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.17';
+    const config = `images:\n- from: base\n  inputs:\n    ocp_builder_x:\n      as:\n      - ${from}\n  to: x\n`;
+    const asValues = new Set(asValuesIn(config));
+    const [fromRef] = findRegistryReferences(
+      `FROM ${from} AS builder\n`,
+      undefined,
+      { path: 'Dockerfile', asValues },
+    );
+    expect(fromRef!.replacement).toBeNull();
+    expect(fromRef!.reason).toContain('change the FROM and its as: entry');
+    const [asRef] = findRegistryReferences(config, undefined, {
+      path: 'ci-operator/config/o/r/o-r-main.yaml',
+      asValues,
+    });
+    expect(asRef!.replacement).toBeNull();
+    expect(asRef!.reason).toContain('inputs.<name>.as');
   });
 
   it('test data paths', () => {
