@@ -66,6 +66,7 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
     .map((a) => `${a.label} answered ${a.status}`)
     .join(', ');
   const readNote = [
+    log.fallback ?? null,
     log.bucket ? `bucket ${log.bucket}` : null,
     tried || null,
     `read ${formatBytes(log.bytesRead)}`,
