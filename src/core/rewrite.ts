@@ -384,6 +384,40 @@ export function asValuesIn(text: string): string[] {
 }
 
 /**
+ * Test data by content: a code or data file (not prose) in which every reference is paired with its
+ * own QCI form somewhere in the same file: a table of old and new names (Go test cases whose key and
+ * expected value sit on different lines, consts such as ci-tools'
+ * pkg/controller/quay_io_ci_images_distributor/qci_to_appci_test.go `src = "quay-proxy…:ci_foo_latest"`
+ * / `dest = "registry.ci.openshift.org/ci/foo:latest"`). Rewriting it would make each key equal to
+ * its value. `refs` are the file's references as findRegistryReferences returns them.
+ */
+export function isMappingTable(
+  text: string,
+  refs: readonly RegistryReference[],
+  path: string,
+): boolean {
+  if (refs.length === 0 || fileKind(path) !== 'other') return false;
+  return refs.every((ref) => {
+    let tag: string | null;
+    try {
+      tag = parseReference(ref.reference).qciTag;
+    } catch {
+      return false;
+    }
+    if (tag === null) return false;
+    // The QCI form, whole: openshift/ci:TAG not followed by more tag characters.
+    const form = `${QCI_REPOSITORY_PATH}:${tag}`;
+    for (
+      let at = text.indexOf(form);
+      at !== -1;
+      at = text.indexOf(form, at + 1)
+    )
+      if (!/[A-Za-z0-9._-]/.test(text[at + form.length] ?? '')) return true;
+    return false;
+  });
+}
+
+/**
  * Test data: inputs and expected outputs whose meaning a rewrite would change (Go tests, testdata/,
  * fixtures/, golden files under test/). Skipped unless --include-tests.
  */

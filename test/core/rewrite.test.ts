@@ -5,6 +5,7 @@ import {
   applyRewrites,
   asValuesIn,
   findRegistryReferences,
+  isMappingTable,
   isTestData,
 } from '../../src/core/rewrite.js';
 import { parseReference, pullSpecFor } from '../../src/core/reference.js';
@@ -540,5 +541,85 @@ describe('only what is a pull: real lines from public sources', () => {
       'test/e2e/run.sh',
     ])
       expect(isTestData(path), path).toBe(false);
+  });
+});
+
+describe('test data by content: every reference paired with its QCI form in the file', () => {
+  // path, file text, is it a mapping table
+  const cases: [string, string, boolean][] = [
+    [
+      // openshift/ci-tools pkg/controller/quay_io_ci_images_distributor/qci_to_appci_test.go:105-110
+      // (at 52352cd): consts pairing each QCI tag with its app.ci name, on different lines
+      'pkg/distributor/cases.go',
+      [
+        '\tconst (',
+        '\t\tsrc   = "quay-proxy.ci.openshift.org/openshift/ci:ci_foo_latest"',
+        '\t\tdest  = "registry.ci.openshift.org/ci/foo:latest"',
+        '\t\tsrc2  = "quay-proxy.ci.openshift.org/openshift/ci:ci_bar_latest"',
+        '\t\tdest2 = "registry.ci.openshift.org/ci/bar:latest"',
+        '\t)',
+      ].join('\n'),
+      true,
+    ],
+    [
+      // ci-tools pkg/steps/release/promote_test.go:1105-1107: expected map, key and value on one line
+      'pkg/release/cases.go',
+      '\t\t\texpected: map[string]string{\n\t\t\t\t"registry.ci.openshift.org/ocp/4.22:vertical-pod-autoscaler": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",\n\t\t\t},',
+      true,
+    ],
+    [
+      // the same map as gofmt keeps it when the key is long: the value on the next line
+      'pkg/release/cases.go',
+      '\texpected: map[string]string{\n\t\t"registry.ci.openshift.org/ocp/4.22:vertical-pod-autoscaler":\n\t\t\t"quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",\n\t},',
+      true,
+    ],
+    [
+      // ci-tools table-test shape (pkg/dockerfile/inputs_test.go: name, input, expected fields), with
+      // the direct quay.io form as the expected value
+      'pkg/x/cases.go',
+      '\t{\n\t\tname:     "svc registry",\n\t\tinput:    "registry.svc.ci.openshift.org/ocp/4.7:base",\n\t\texpected: "quay.io/openshift/ci:ocp_4.7_base",\n\t},',
+      true,
+    ],
+    [
+      // a YAML fixture shaped like ci-images-mirror's config (cmd/ci-images-mirror/README.md):
+      // source and destination on adjacent lines
+      'hack/mirror-cases.yaml',
+      '- source: registry.ci.openshift.org/ci/foo:latest\n  destination: quay.io/openshift/ci:ci_foo_latest\n',
+      true,
+    ],
+    [
+      // one pair and one plain pull: the pull must still be rewritten, so not a table
+      'pkg/x/cases.go',
+      '"registry.ci.openshift.org/ci/foo:latest",\n"quay.io/openshift/ci:ci_foo_latest",\npull("registry.ci.openshift.org/ci/bar:latest")',
+      false,
+    ],
+    [
+      // a longer QCI tag is not the pair (ci_foo_latest-2 is another image)
+      'pkg/x/cases.go',
+      '"registry.ci.openshift.org/ci/foo:latest"\n"quay.io/openshift/ci:ci_foo_latest-2"',
+      false,
+    ],
+    [
+      // a digest pin has no QCI tag to pair with
+      'pkg/x/cases.go',
+      `"registry.ci.openshift.org/ocp-priv/4.9@${DIGEST}"\n"quay.io/openshift/ci:ocp-priv_4.9_telemeter"`,
+      false,
+    ],
+    [
+      // prose and Dockerfiles keep their line rules (ci-images-mirror README explains the mapping)
+      'README.md',
+      '`registry.ci.openshift.org/ci/foo:latest`\n\nis mirrored to `quay.io/openshift/ci:ci_foo_latest`',
+      false,
+    ],
+    [
+      'images/Dockerfile',
+      '# was quay-proxy.ci.openshift.org/openshift/ci:ocp_4.18_base\nFROM registry.ci.openshift.org/ocp/4.18:base\n',
+      false,
+    ],
+    ['pkg/x/none.go', 'package x\n', false],
+  ];
+  it.each(cases)('%s: %s', (path, text, table) => {
+    const refs = findRegistryReferences(text, undefined, { path });
+    expect(isMappingTable(text, refs, path)).toBe(table);
   });
 });
