@@ -347,7 +347,7 @@ describe('only what is a pull: real lines from public sources', () => {
       'templated',
     ],
     [
-      // ci-tools Go test (find_string, file id 26220620647): a map key whose value is its QCI form
+      // ci-tools pkg/steps/release/promote_test.go:1106 (at 52352cd): a map key whose value is its QCI form
       'pkg/controller/promotionreconciler/mirror.go',
       '\t\t\t\t"registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",',
       'registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler',
