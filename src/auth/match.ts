@@ -68,7 +68,7 @@ export interface SkippedSource extends CredentialSource {
 export type HelperAnswer =
   | { state: 'found'; user: string; secret: () => string }
   | { state: 'not-found' }
-  | { state: 'failed'; reason: string };
+  | { state: 'failed'; reason: string; missing?: boolean };
 
 /** Asks a helper as the engine does (the caller runs the process). */
 export type AskHelper = (helper: string, host: string) => Promise<HelperAnswer>;
