@@ -16,7 +16,6 @@ import {
   type ImageStreamTag,
 } from '../core/reference.js';
 import { onPath, type EngineName } from '../engine/engine.js';
-import type { Runner } from '../engine/run.js';
 import {
   inspectImage,
   parsePlatform,
