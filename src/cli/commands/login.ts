@@ -226,9 +226,15 @@ export async function logoutAction(
       ctx.ui.warn(
         `${t(file.path)} sends ${report.registry} to docker-credential-qci (qci login --helper), which keeps answering with your app.ci token; \`qci logout --helper\` removes it`,
       );
-    } else if (file.helper) {
-      ctx.ui.warn(
-        `${t(file.path)} sends ${report.registry} to credential helper docker-credential-${file.helper}; qci logout does not change other helpers (\`docker logout ${report.registry}\` erases its secret)`,
+    } else if (file.erased) {
+      any = true;
+      ctx.ui.info(
+        `${report.dryRun ? 'would erase' : 'erased'} the ${report.registry} secret of docker-credential-${file.helper} (named in ${t(file.path)})`,
+      );
+    }
+    if (file.remains) {
+      ctx.ui.error(
+        `${file.remains.detail}; remove it with: ${file.remains.command}`,
       );
     }
   }
