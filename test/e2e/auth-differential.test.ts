@@ -33,11 +33,11 @@ import {
 } from './testbed/recorder.js';
 
 const tools = requireTools(['podman']);
-const LAYOUTS = Number(process.env.QCI_DIFF_LAYOUTS ?? 300);
+const LAYOUTS = Number(process.env.QCI_DIFF_LAYOUTS ?? 200);
 const SEED = Number(process.env.QCI_DIFF_SEED ?? Date.now() % 1_000_000);
 const WORKERS = Number(process.env.QCI_DIFF_WORKERS ?? 4);
 /** Layouts for the logout and login rounds (each runs qci and podman twice). */
-const ROUND_LAYOUTS = Math.max(20, Math.round(LAYOUTS / 4));
+const ROUND_LAYOUTS = Math.max(20, Math.round(LAYOUTS / 5));
 
 interface Worker {
   front: RecordingFront;
