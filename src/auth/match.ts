@@ -225,7 +225,13 @@ export interface EffectiveCredential {
   outcome: Outcome;
   winner: CredentialSource | undefined;
   error:
-    | { file: AuthFileRef; key: string | undefined; reason: string }
+    | {
+        file: AuthFileRef;
+        key: string | undefined;
+        reason: string;
+        /** The credential helper that failed, when one did. */
+        helper?: string;
+      }
     | undefined;
   /** Matching entries the engine looked at and passed over ({} placeholders, entries without user:password). */
   passedOver: SkippedSource[];
@@ -313,10 +319,11 @@ function decidePodman(
     file: AuthFileRef,
     key: string | undefined,
     reason: string,
+    helper?: string,
   ) => ({
     outcome: 'error' as const,
     winner: undefined,
-    error: { file, key, reason },
+    error: { file, key, reason, ...(helper ? { helper } : {}) },
     passedOver,
   });
   for (const [i, file] of files.entries()) {
@@ -342,7 +349,7 @@ function decidePodman(
           ...(answer ? { answer } : {}),
         };
       if (answer.state === 'failed')
-        return stop(file.ref, first.key, answer.reason);
+        return stop(file.ref, first.key, answer.reason, first.helper);
       // A helper with nothing stored ends this file's lookup; podman goes on with the next file.
       passedOver.push({
         ...first,
@@ -441,7 +448,12 @@ function decideDocker(
       return {
         outcome: 'error',
         winner: undefined,
-        error: { file: file.ref, key: first.key, reason: answer.reason },
+        error: {
+          file: file.ref,
+          key: first.key,
+          reason: answer.reason,
+          helper: first.helper,
+        },
         passedOver,
       };
     if (answer?.state === 'not-found') {
