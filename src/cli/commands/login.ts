@@ -280,8 +280,11 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
-    // An engine that is not installed and has nothing for QCI is a fact, not a problem.
-    const neutral = !view.installed && view.state === 'none';
+    // An engine that is not installed sends nothing: a fact, not a problem. What podman does with
+    // docker's file still shows under podman; what a missing podman would do is moot.
+    const neutral =
+      !view.installed &&
+      (view.engine === 'podman' || ['none', 'error'].includes(view.state));
     line(
       view.engine,
       neutral
