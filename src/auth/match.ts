@@ -10,7 +10,9 @@
  * - an entry whose `auth` is not base64, or a file that is not JSON, stops the lookup with an error.
  * - `credsStore` is ignored.
  * docker (docker/cli configfile): one file; `credHelpers[host]`, else `credsStore`, else `auths` by exact
- * key, else by any key whose hostname is `host`. A single undecodable `auth` makes docker ignore the file.
+ * key, else by any key whose hostname is `host` (Go's map order picks among several). docker warns about
+ * a corrupt file or an undecodable `auth` and goes on with what it decoded; a failing helper is ignored
+ * (the file's entry is sent). Seen with docker 20.10 (test/e2e/docker-differential.test.ts).
  */
 import type { AuthFileRef, Engine } from './discovery.js';
 import type { AuthEntry } from './entry.js';
