@@ -10,7 +10,9 @@
  * - an entry whose `auth` is not base64, or a file that is not JSON, stops the lookup with an error.
  * - `credsStore` is ignored.
  * docker (docker/cli configfile): one file; `credHelpers[host]`, else `credsStore`, else `auths` by exact
- * key, else by any key whose hostname is `host`. A single undecodable `auth` makes docker ignore the file.
+ * key, else by any key whose hostname is `host` (Go's map order picks among several). docker warns about
+ * a corrupt file or an undecodable `auth` and goes on with what it decoded; a failing helper is ignored
+ * (the file's entry is sent). Seen with docker 20.10 (test/e2e/docker-differential.test.ts).
  */
 import type { AuthFileRef, Engine } from './discovery.js';
 import type { AuthEntry } from './entry.js';
@@ -389,6 +391,14 @@ function decidePodman(
   return { outcome: 'none', winner: undefined, error: undefined, passedOver };
 }
 
+function failedHelper(
+  source: CredentialSource,
+  host: string,
+  changes: Changes,
+): boolean {
+  return answerFor(source, host, changes)?.state === 'failed';
+}
+
 function decideDocker(
   files: readonly AuthFileState[],
   all: CredentialSource[][],
@@ -410,52 +420,53 @@ function decideDocker(
   const file = files[index];
   if (!file)
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
-  const problem = fileError(file);
-  if (problem !== undefined) {
-    return {
-      outcome: 'error',
-      winner: undefined,
-      error: {
-        file: file.ref,
-        key: undefined,
-        reason: `${problem} (docker warns and ignores the whole file)`,
-      },
-      passedOver,
-    };
-  }
-  if (file.state === 'ok') {
-    const broken = file.entries.find((e) => e.kind === 'invalid');
-    if (broken) {
-      return {
-        outcome: 'error',
-        winner: undefined,
-        error: {
-          file: file.ref,
-          key: broken.key,
-          reason: `${file.path}: auths key ${JSON.stringify(broken.key)}: ${problemText(broken.problem)} (docker ignores the whole file)`,
-        },
-        passedOver,
-      };
-    }
-  }
+  // docker warns ("WARNING: Error loading config file") and goes on with what it decoded
+  // (seen here, docker 20.10): a corrupt or unreadable file leaves nothing, so the pull is anonymous.
+  if (fileError(file) !== undefined)
+    return { outcome: 'none', winner: undefined, error: undefined, passedOver };
+  // An undecodable `auth` stops decoding: entries Go's map order put before it were decoded, the
+  // rest keep no user:password (an identitytoken is kept either way).
+  const broken =
+    file.state === 'ok'
+      ? file.entries.find((e) => e.kind === 'invalid')
+      : undefined;
   // docker does not fall back from a helper that has nothing: it pulls anonymously.
-  const first = (all[index] ?? []).filter((s) => !changes.removed(s))[0];
+  const sources = (all[index] ?? []).filter((s) => !changes.removed(s));
+  let first = sources[0];
   if (!first)
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
-  if (first.helper !== undefined) {
-    const answer = answerFor(first, host, changes);
-    if (answer?.state === 'failed')
+  if (first.helper !== undefined && failedHelper(first, host, changes)) {
+    // docker ignores the helper's error and sends the file's own entry for the host, if any.
+    passedOver.push({
+      ...first,
+      reason: `docker-credential-${first.helper} failed: docker ignores the error and uses the file's auths`,
+    });
+    first = sources.find((s) => s.helper === undefined);
+    if (!first)
       return {
-        outcome: 'error',
+        outcome: 'none',
         winner: undefined,
-        error: {
-          file: file.ref,
-          key: first.key,
-          reason: answer.reason,
-          helper: first.helper,
-        },
+        error: undefined,
         passedOver,
       };
+  }
+  if (first.ambiguous) {
+    const tied = sources.filter((s) => s.ambiguous);
+    const verdicts = new Set(
+      tied.map((s) => (s.entry ? entrySends(s.entry) : 'nothing')),
+    );
+    if (verdicts.size > 1)
+      return {
+        outcome: 'ambiguous',
+        winner: undefined,
+        error: undefined,
+        passedOver,
+        candidates: tied,
+      };
+  }
+  if (first.helper !== undefined) {
+    const answer = answerFor(first, host, changes);
+    // "not found" is an empty answer: docker sends it, i.e. nothing (no file fallback).
     if (answer?.state === 'not-found') {
       passedOver.push({
         ...first,
@@ -484,6 +495,21 @@ function decideDocker(
     });
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
   }
+  if (first.entry?.kind === 'invalid' && !first.entry.hasIdentityToken) {
+    passedOver.push({
+      ...first,
+      reason: `${problemText(first.entry.problem)}: docker warns and sends no credentials`,
+    });
+    return { outcome: 'none', winner: undefined, error: undefined, passedOver };
+  }
+  if (broken && first.entry?.kind === 'basic' && first.ambiguous !== true)
+    return {
+      outcome: 'ambiguous',
+      winner: undefined,
+      error: undefined,
+      passedOver,
+      candidates: [first, { ...first, key: broken.key, entry: broken }],
+    };
   return { outcome: 'entry', winner: first, error: undefined, passedOver };
 }
 

@@ -45,6 +45,7 @@ import {
   type AuthSetup,
 } from '../session/setup.js';
 import { loginToQci } from '../session/login.js';
+import { eraseThroughHelper } from '../session/logout.js';
 import { helperAsker } from '../session/ask-helper.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
@@ -519,7 +520,8 @@ async function checkHelperAnswers(
           'auth.helper-identity-token',
           'error',
           `${label} answers for ${host} with an identity token: ${engine} sends it as an OAuth2 refresh-token grant, which QCI does not accept`,
-          fix,
+          'qci doctor --fix (or: qci logout && qci login)',
+          true,
         ),
       );
       continue;
@@ -546,7 +548,8 @@ async function checkHelperAnswers(
           'auth.helper-expired',
           'error',
           `${label} answers for ${host} with an expired or revoked app.ci token (${masked}); ${engine} sends it`,
-          fix,
+          'qci doctor --fix (or: qci logout && qci login)',
+          true,
         ),
       );
     else if (state === 'other-user')
@@ -929,6 +932,53 @@ export async function runDoctor(
 }
 
 /**
+ * A dead QCI secret that a credential helper (credHelpers, docker's credsStore) answers with is erased
+ * through the helper, as `qci logout` erases it: an expired or revoked token, or an identity token.
+ */
+async function eraseDeadHelperSecrets(p: Probe): Promise<string[]> {
+  const host = p.setup.settings.registry;
+  const t = (path: string) => tildify(path, p.setup.home);
+  const ask = helperAsker(p.setup);
+  const done = new Set<string>();
+  const out: string[] = [];
+  for (const { engine, states } of await p.files) {
+    const e = await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
+      engine,
+      ask,
+    });
+    const winner = e.winner;
+    const helper = winner?.helper;
+    if (!winner || helper === undefined || helper === HELPER_NAME) continue;
+    if (done.has(helper) || e.helperAnswer?.state !== 'found') continue;
+    const secret = e.sends.kind === 'basic' ? e.sends.secret?.() : undefined;
+    const dead =
+      e.sends.kind === 'identity-token' ||
+      (secret !== undefined && (await p.tokenState(secret)) === 'expired');
+    if (!dead) continue;
+    done.add(helper);
+    const file = t(winner.file.path);
+    const remedy =
+      winner.how === 'credHelpers' && winner.file.format !== 'docker-config'
+        ? `podman logout --authfile ${file} ${host}`
+        : `docker logout ${host}`;
+    const result = await eraseThroughHelper(
+      p.setup,
+      helper,
+      host,
+      remedy,
+      file,
+      false,
+    );
+    out.push(
+      result.erased
+        ? `erased the dead QCI secret docker-credential-${helper} held for ${host} (named in ${file})`
+        : `could not erase the QCI secret of docker-credential-${helper}: ${result.remains?.detail ?? 'the helper refused'}; run ${result.remains?.command ?? remedy}`,
+    );
+  }
+  return out;
+}
+
+/**
  * The safe repairs: remove QCI entries whose token is dead (each file keeps a backup), then log in if
  * the engine would still send nothing valid. Then the checks run again.
  */
@@ -977,6 +1027,7 @@ export async function fixAndRecheck(
       }
     }
   }
+  fixed.push(...(await eraseDeadHelperSecrets(p)));
   const needsLogin =
     report.findings.some(
       (f) =>

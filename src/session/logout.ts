@@ -38,7 +38,7 @@ export interface LogoutReport {
  * Erases the QCI secret a helper holds, then asks it again: a helper may refuse (a read-only keychain),
  * and then the exact command that removes it is returned instead.
  */
-async function eraseThroughHelper(
+export async function eraseThroughHelper(
   setup: AuthSetup,
   helper: string,
   host: string,

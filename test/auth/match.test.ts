@@ -491,20 +491,77 @@ describe('effectiveCredential: docker', () => {
     expect(placeholder.passedOver[0]?.reason).toContain('no credential helper');
   });
 
-  it('one undecodable entry makes docker ignore the whole file', () => {
-    const result = effectiveCredential(
+  // Each rule seen with docker 20.10, dockerd and a recording front
+  // (test/e2e/docker-differential.test.ts).
+  const dockerSends = (
+    json: unknown,
+    answers: [string, { state: 'failed'; reason: string }][] = [],
+  ) => {
+    const e = effectiveCredential(
       [
-        file(
-          { auths: { [QCI]: cred('u'), 'other.io': { auth: b64('nocolon') } } },
-          config,
-        ),
+        typeof json === 'string'
+          ? parseAuthFileText(config, json)
+          : file(json, config),
       ],
       QCI,
-      undefined,
-      docker,
+      'openshift/ci',
+      {
+        ...docker,
+        helperAnswers: new Map(answers.map(([h, a]) => [`${h}\0${QCI}`, a])),
+      },
     );
-    expect(result.outcome).toBe('error');
-    expect(result.error?.reason).toContain('docker ignores the whole file');
+    const s = e.sends;
+    const user = s.user !== undefined ? ` ${s.user}` : '';
+    return `${s.kind}${user}${s.secret ? ` ${s.secret()}` : ''}`;
+  };
+  const failed = { state: 'failed', reason: 'locked' } as const;
+  it.each([
+    ['a corrupt file: warns, anonymous', '{"auths": {', [], 'nothing'],
+    [
+      'undecodable winner: nothing',
+      { auths: { [QCI]: { auth: b64('nocolon') } } },
+      [],
+      'nothing',
+    ],
+    [
+      'undecodable winner with an identitytoken: the token',
+      { auths: { [QCI]: { auth: 'no!', identitytoken: 'it' } } },
+      [],
+      'identity-token it',
+    ],
+    [
+      'another undecodable entry: map order decides if the winner was decoded',
+      { auths: { [QCI]: cred('u'), 'other.io': { auth: b64('x') } } },
+      [],
+      'ambiguous',
+    ],
+    [
+      'a failing helper: the file entry',
+      { credHelpers: { [QCI]: 'pass' }, auths: { [QCI]: cred('u') } },
+      [['pass', failed]],
+      'basic u pw',
+    ],
+    [
+      'a failing helper, no entry: nothing',
+      { credHelpers: { [QCI]: 'pass' } },
+      [['pass', failed]],
+      'nothing',
+    ],
+    [
+      'two hostname keys sending different things: ambiguous',
+      {
+        auths: {
+          [`${QCI}/openshift`]: { identitytoken: 'it' },
+          [`https://${QCI}`]: cred('u'),
+        },
+      },
+      [],
+      'ambiguous',
+    ],
+  ] as const)('%s', (_name, json, answers, sent) => {
+    expect(
+      dockerSends(json, answers as unknown as [string, typeof failed][]),
+    ).toBe(sent);
   });
 
   it('~/.dockercfg only while config.json is missing', () => {

@@ -16,6 +16,7 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { fakeCredentialStore } from './testbed/fake-helper.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -165,6 +166,42 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
     const file = JSON.parse(await readFile(pe.authFiles.xdgRuntime, 'utf8'));
     expect(file.auths['quay.io']).toEqual({ auth: b64('me:quay-secret') });
     expect(file.credHelpers['gcr.io']).toBe('gcloud');
+  });
+
+  it('doctor --fix erases a dead QCI secret a helper holds (as logout does) and logs in: podman then pulls with the new token', async () => {
+    await fresh();
+    const host = bed.proxy.host;
+    const vault = fakeCredentialStore(bin, pe.dir, 'vault');
+    const dead = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(dead);
+    vault.write({
+      [host]: { Username: 'someone', Secret: dead },
+      'quay.io': { Username: 'me', Secret: 'quay-secret' },
+    });
+    await writeJson(pe.authFiles.xdgRuntime, {
+      auths: { 'quay.io': {} },
+      credHelpers: { [host]: 'vault', 'quay.io': 'vault' },
+    });
+    expect((await pull()).exitCode).toBe(125);
+
+    const r = await qci(['doctor', '--fix', '--json']);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(dead);
+    const report = JSON.parse(r.stdout) as {
+      fixed: string[];
+      findings: { id: string }[];
+    };
+    expect(report.fixed.join('\n')).toMatch(
+      /erased the dead QCI secret docker-credential-vault held/,
+    );
+    expect(vault.calls()).toContain(`erase ${host}`);
+    expect(report.findings.map((f) => f.id)).not.toContain(
+      'auth.helper-expired',
+    );
+    // The fix's login stored the live token through the same helper; other hosts kept.
+    expect(vault.read()[host]?.Secret).toBe(bed.token);
+    expect(vault.read()['quay.io']?.Secret).toBe('quay-secret');
+    const after = await pull();
+    expect(after.exitCode, after.stderr).toBe(0);
   });
 
   it('a helper that keeps its secret after erase: logout exits non-zero with the exact per-file command', async () => {

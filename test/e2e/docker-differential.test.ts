@@ -1,0 +1,190 @@
+/**
+ * The differential test of issue 10 against docker: for random layouts (the generator the podman
+ * differential uses), what `qci whoami --json --engine docker` says docker sends to QCI is compared with
+ * what the real docker client and the run's private dockerd send to a recording registry front.
+ * Docker reads only `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`), its credHelpers and
+ * credsStore; the podman files in a layout must not change qci's docker claim.
+ *
+ *   QCI_DIFF_DOCKER_LAYOUTS=500 CI=true npx vitest run test/e2e/docker-differential.test.ts
+ *   QCI_DIFF_SEED=1234 …                                  # replay a run (the seed is printed)
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qci } from '../helpers/cli.js';
+import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
+import {
+  createPodmanEnv,
+  requireTools,
+  type PodmanEnv,
+} from './testbed/index.js';
+import {
+  describeLayout,
+  generateLayout,
+  materialize,
+  writeFakeHelpers,
+  type Materialized,
+  type Origins,
+} from './testbed/layouts.js';
+import {
+  startRecordingFront,
+  type RecordingFront,
+} from './testbed/recorder.js';
+import { run } from './testbed/proc.js';
+
+const tools = requireTools(['dockerd', 'docker']);
+const LAYOUTS = Number(process.env.QCI_DIFF_DOCKER_LAYOUTS ?? 80);
+const SEED = Number(process.env.QCI_DIFF_SEED ?? Date.now() % 1_000_000);
+const WORKERS = Number(process.env.QCI_DIFF_WORKERS ?? 4);
+
+interface Worker {
+  front: RecordingFront;
+  pe: PodmanEnv;
+  helpers: string;
+}
+
+interface EngineJson {
+  engine: string;
+  sends: string;
+  file: string | null;
+  key: string | null;
+  helper: string | null;
+  candidates: { file: string; key: string }[];
+}
+
+const slotOf = (m: Materialized, file: string | null) =>
+  Object.entries(m.paths).find(([, p]) => p === file)?.[0] ?? `?${file}`;
+
+/** What docker really sent: `fails`, `nothing`, or `credential|identity-token ORIGIN`. */
+function truthOf(front: RecordingFront, origins: Origins): string {
+  const first = front.auths[0];
+  if (!first) return 'fails';
+  const sent = first.sent;
+  const from = (s: string) => origins.get(s) ?? `?${s}`;
+  if (sent.kind === 'none') return 'nothing';
+  if (sent.kind === 'basic') return `credential ${from(sent.secret)}`;
+  if (sent.kind === 'refresh-token')
+    return `identity-token ${from(sent.secret)}`;
+  return `other ${sent.detail}`;
+}
+
+function claimOf(view: EngineJson, m: Materialized): string {
+  switch (view.sends) {
+    case 'fails-before-sending':
+      return 'fails';
+    case 'nothing':
+      return 'nothing';
+    case 'ambiguous':
+      return `ambiguous ${view.candidates
+        .map((c) => `${slotOf(m, c.file)} ${c.key}`)
+        .join(' | ')}`;
+    default:
+      return `${view.sends} ${
+        view.helper
+          ? `helper ${view.helper}`
+          : `${slotOf(m, view.file)} ${view.key}`
+      }`;
+  }
+}
+
+/**
+ * An ambiguous claim agrees with any of its candidates, or with nothing: docker's map order picks
+ * among keys ({} and empty ones send nothing) and decides which entries were decoded before an
+ * undecodable one (an undecoded entry sends nothing).
+ */
+function agrees(claim: string, truth: string): boolean {
+  if (claim === truth) return true;
+  if (!claim.startsWith('ambiguous ')) return false;
+  if (truth === 'nothing') return true;
+  const origin = truth.replace(/^\S+ /, '');
+  return claim.slice('ambiguous '.length).split(' | ').includes(origin);
+}
+
+describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
+  const workers: Worker[] = [];
+  let daemon: DockerDaemon;
+
+  beforeAll(async () => {
+    daemon = await sharedDockerd();
+    for (let i = 0; i < WORKERS; i++) {
+      const front = await startRecordingFront();
+      const pe = await createPodmanEnv({ insecureRegistries: [front.host] });
+      const helpers = join(pe.dir, 'helpers');
+      await writeFakeHelpers(helpers);
+      workers.push({ front, pe, helpers });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const w of workers) {
+      await w.front.stop();
+      await w.pe.stop();
+    }
+  });
+
+  it(`${LAYOUTS} random layouts agree (seed printed)`, async () => {
+    console.log(
+      `docker differential: seed ${SEED}, ${LAYOUTS} layouts (QCI_DIFF_SEED=${SEED} replays)`,
+    );
+    const disagreements: string[] = [];
+    const tally = new Map<string, number>();
+    let next = 0;
+    const runWorker = async (w: Worker) => {
+      for (;;) {
+        const id = next++;
+        if (id >= LAYOUTS) return;
+        const { layout, origins } = generateLayout(SEED, id, w.front.host);
+        const dir = join(w.pe.dir, 'layouts', String(id));
+        await mkdir(dir, { recursive: true });
+        const m = await materialize(
+          layout,
+          dir,
+          w.helpers,
+          process.env.PATH ?? '',
+        );
+        const env = {
+          ...m.env,
+          PATH: [w.helpers, daemon.clientBin, process.env.PATH].join(delimiter),
+          DOCKER_HOST: daemon.host,
+        };
+        w.front.clear();
+        const pull = await run(
+          'docker',
+          ['pull', `${w.front.host}/openshift/ci:t`],
+          { env, timeoutMs: 60_000 },
+        );
+        const truth = truthOf(w.front, origins);
+        const result = await qci(
+          ['whoami', '--json', '--registry', w.front.host],
+          {
+            env: {
+              ...env,
+              QCI_ENGINE: 'docker',
+              KUBECONFIG: join(dir, 'no-kubeconfig'),
+            },
+          },
+        );
+        const report = JSON.parse(result.stdout) as { engines: EngineJson[] };
+        const view = report.engines.find((e) => e.engine === 'docker');
+        const claim = view ? claimOf(view, m) : 'no docker view';
+        const kind = claim.split(' ')[0] ?? '';
+        tally.set(kind, (tally.get(kind) ?? 0) + 1);
+        if (!agrees(claim, truth)) {
+          const why =
+            pull.stderr.split('\n').find((l) => /error/i.test(l)) ?? '';
+          disagreements.push(
+            `${describeLayout(layout, m)}\n  docker sent: ${truth} (exit ${pull.exitCode}; ${why})\n  qci said:    ${claim}`,
+          );
+        }
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    await Promise.all(workers.map(runWorker));
+    console.log(
+      `claims: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    );
+    expect(
+      disagreements,
+      `seed ${SEED}: ${disagreements.length} of ${LAYOUTS} layouts disagree:\n${disagreements.slice(0, 10).join('\n\n')}`,
+    ).toEqual([]);
+  }, 600_000);
+});
