@@ -43,7 +43,7 @@ function render(
 }
 
 /** The mark on a fix line that `qci doctor --fix` applies. */
-const SAFE = '(safe: --fix does this)';
+const SAFE = '(safe)';
 const markedSafe = (f: Finding) => f.autoFix && f.severity !== 'ok';
 const isProblem = (f: Finding) => f.severity === 'error';
 
@@ -188,7 +188,8 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       )
       .option(
         '--fix',
-        'apply the safe fixes (remove dead QCI entries, with backups; log in again), then check again',
+        'apply the fixes marked (safe): remove dead QCI entries (with backups), log in again; ' +
+          'then check again and show what remains',
       )
       .option(
         '--explain <error>',
