@@ -265,6 +265,11 @@ async function story(demo: Demo): Promise<void> {
     ],
     [/^healthy$/m.test(fix.output), 'healthy after the fixes'],
     [
+      fix.output.split('expired or revoked').length === 2 &&
+        fix.output.includes('nothing remains'),
+      'the report once, then only what remains',
+    ],
+    [
       kept.auths?.[host] === undefined &&
         kept.auths?.['quay.io'] !== undefined &&
         kept.psFormat === 'table {{.ID}}',

@@ -15,6 +15,7 @@ import {
   type TestBed,
 } from './testbed/index.js';
 import { pathWithout } from './testbed/tools.js';
+import { hasScript, onPty } from '../helpers/pty.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -82,6 +83,13 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     );
     expect(doctor.stdout + doctor.stderr).not.toContain(stale);
     expect(doctor.stdout + doctor.stderr).not.toContain(bed.token);
+    // One cause (the expired entry podman sends), seen twice: one problem; its fix is marked safe.
+    expect(doctor.stderr).toContain(
+      '1 problem to fix; `qci doctor --fix` repairs the ones marked (safe)',
+    );
+    expect(doctor.stdout).toMatch(
+      /fix: podman logout --authfile \S+ \S+ \(safe\)$/m,
+    );
 
     const fix = await qci(['doctor', '--fix']);
     expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
@@ -92,6 +100,11 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       `logged podman in to ${bed.proxy.host} as ${bed.user}`,
     );
     expect(fix.stderr).toContain('healthy');
+    // The report once (before the fixes), then what was fixed, then only what remains: nothing.
+    expect(fix.stdout.match(/holds an expired or revoked/g)).toHaveLength(1);
+    expect(fix.stdout.match(/^✓ engines/gm)).toHaveLength(1);
+    expect(fix.stderr).toContain('nothing remains');
+    expect(fix.stderr).not.toContain('repairs the ones marked');
 
     const after = await pe.podman(['pull', bed.ref()]);
     expect(after.exitCode, after.stderr).toBe(0);
@@ -101,6 +114,150 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       credHelpers: { 'gcr.io': 'gcloud' },
       psFormat: 'table {{.ID}}',
     });
+  });
+
+  const seedFiles = (stale: string) => {
+    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
+    writeFileSync(
+      pe.authFiles.docker,
+      JSON.stringify({
+        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+      }),
+    );
+  };
+  const monthOld = () =>
+    bed.appci.createToken(bed.user, {
+      createdAt: new Date(Date.now() - 40 * 86_400_000),
+    });
+
+  it.skipIf(!hasScript())(
+    'on a terminal, --fix shows the report once, what it fixed, then only what remains',
+    async () => {
+      await fresh();
+      seedFiles(monthOld());
+      // A warning --fix cannot repair: another user's token in podman's own config file.
+      const other = bed.appci.createToken('someone-else');
+      mkdirSync(dirname(pe.authFiles.xdgConfig), { recursive: true });
+      writeFileSync(
+        pe.authFiles.xdgConfig,
+        JSON.stringify({
+          auths: {
+            [`${bed.proxy.host}/elsewhere`]: {
+              auth: b64(`someone-else:${other}`),
+            },
+          },
+        }),
+      );
+      const env = {
+        ...pe.env,
+        QCI_REGISTRY: bed.proxy.host,
+        QCI_TLS_VERIFY: 'false',
+        KUBECONFIG: kubeconfig,
+      };
+      const r = await onPty(['doctor', '--fix'], { env, columns: 200 });
+      expect(r.code, r.output).toBe(0);
+      const plain = r.output.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+      const parts = plain.split('applying the safe fixes…');
+      expect(parts, plain).toHaveLength(2);
+      const [before, after] = parts as [string, string];
+      expect(before).toMatch(/✗ auth files .*expired or revoked/);
+      expect(before).toMatch(/! auth files .*another user's valid/);
+      // The report's line, not the live checklist's (`✓ engines  ✓ app.ci …`).
+      expect(plain.match(/✓ engines {5,}\S/g)).toHaveLength(1);
+      expect(after).toMatch(/removed \S+ from ~\/\.docker\/config\.json/);
+      const remains = after.split('what remains:')[1] ?? '';
+      expect(remains).toMatch(/! auth files .*another user's valid/);
+      // Only what remains: no ✓ and no repaired problem after the fixes.
+      expect(remains).not.toMatch(/✓|✗|expired or revoked/);
+      expect(remains).toContain('healthy (1 warning)');
+      expect(plain).not.toContain(other);
+    },
+  );
+
+  it('problems are counted by cause, and --fix is named only when a fix line is marked safe', async () => {
+    await fresh();
+    // A corrupt file: podman fails reading it, and nothing qci may repair by itself.
+    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
+    writeFileSync(pe.authFiles.docker, '{"auths": ');
+    const corrupt = await qci(['doctor']);
+    expect(corrupt.exitCode).toBe(1);
+    expect(corrupt.stdout).toContain('fix: fix the JSON in');
+    expect(corrupt.stdout).not.toContain('(safe)');
+    expect(corrupt.stderr).toMatch(/^\d+ problems? to fix$/m);
+    expect(corrupt.stderr).not.toContain('qci doctor --fix');
+    // Two causes: the month-old entry podman sends, and an app.ci context whose token was revoked.
+    await fresh();
+    seedFiles(monthOld());
+    const revoked = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(revoked);
+    const two = await qci(['doctor', '--json'], {
+      KUBECONFIG: await bed.appci.kubeconfig({ token: revoked }),
+    });
+    const report = JSON.parse(two.stdout);
+    const errors = report.findings.filter(
+      (f: { severity: string }) => f.severity === 'error',
+    );
+    expect(errors.length).toBeGreaterThan(2);
+    expect(report.problems).toBe(2);
+  });
+
+  it('every fix marked safe is one --fix applies: the findings it marks are gone afterwards', async () => {
+    await fresh();
+    const old = monthOld();
+    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
+    // podman sends the expired entry in its own config file; docker's file holds the other kinds.
+    mkdirSync(dirname(pe.authFiles.xdgConfig), { recursive: true });
+    writeFileSync(
+      pe.authFiles.xdgConfig,
+      JSON.stringify({
+        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${old}`) } },
+      }),
+    );
+    writeFileSync(
+      pe.authFiles.docker,
+      JSON.stringify({
+        auths: {
+          [bed.proxy.host]: {
+            auth: b64(`${bed.user}:${old}`),
+            identitytoken: 'refresh',
+          },
+          [`${bed.proxy.host}/openshift/other`]: { auth: b64('nocolon') },
+          'registry.svc.ci.openshift.org': { auth: b64(`me:${old}`) },
+          'quay.io': { auth: b64('me:quay-secret') },
+        },
+      }),
+    );
+    type F = { id: string; severity: string; fix: string | null };
+    const findings = async (args: string[]) => {
+      const r = await qci([...args, '--json']);
+      return JSON.parse(r.stdout).findings as (F & { autoFix: boolean })[];
+    };
+    const first = await findings(['doctor']);
+    const safe = first.filter((f) => f.autoFix);
+    expect(safe.map((f) => f.id)).toEqual(
+      expect.arrayContaining([
+        'auth.expired',
+        'auth.identity-token',
+        'auth.unusable',
+        'old.auth-decommissioned',
+        'registry.credential',
+      ]),
+    );
+    // Text and code agree: a line that says `qci doctor --fix` is marked safe.
+    for (const f of first)
+      if (f.fix?.includes('qci doctor --fix')) expect(f.autoFix).toBe(true);
+    const after = await findings(['doctor', '--fix']);
+    const still = after.filter(
+      (f) => f.severity !== 'ok' && safe.some((s) => s.id === f.id),
+    );
+    expect(still).toEqual([]);
+    expect(after.filter((f) => f.id === 'registry.credential')).toMatchObject([
+      { detail: expect.stringContaining('accepts') },
+    ]);
+    // What is not QCI's stays.
+    expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths).toEqual(
+      { 'quay.io': { auth: b64('me:quay-secret') } },
+    );
   });
 
   it('a healthy machine: exit 0, and --json gives the findings as data', async () => {

@@ -14,7 +14,11 @@ interface DoctorFlags extends SettingFlags {
   timeout?: string;
 }
 
-function render(ctx: CommandContext, findings: Finding[]): void {
+function render(
+  ctx: CommandContext,
+  findings: Finding[],
+  only?: (f: Finding) => boolean,
+): void {
   const c = ctx.ui.out;
   const marks: Record<Severity, string> = {
     ok: c.green('✓'),
@@ -29,10 +33,36 @@ function render(ctx: CommandContext, findings: Finding[]): void {
     ctx.io.env.REGISTRY_AUTH_FILE !== undefined;
   for (const f of findings) {
     if (f.id === 'engine.podman-old' && !oldPodmanMatters) continue;
+    if (only && !only(f)) continue;
     ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
     if (f.fix && f.severity !== 'ok')
-      ctx.ui.print(`  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}`);
+      ctx.ui.print(
+        `  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}${markedSafe(f) ? ` ${c.dim(SAFE)}` : ''}`,
+      );
   }
+}
+
+/** The mark on a fix line that `qci doctor --fix` applies. */
+const SAFE = '(safe)';
+const markedSafe = (f: Finding) => f.autoFix && f.severity !== 'ok';
+const isProblem = (f: Finding) => f.severity === 'error';
+
+/**
+ * The problems, one per cause: findings that one command fixes are one cause (an expired app.ci token
+ * behind the kube context and behind docker-credential-qci), and a registry refusing the credential
+ * that an auth-file problem already blames is that problem seen from the registry.
+ */
+export function problemCauses(findings: readonly Finding[]): Finding[][] {
+  const problems = findings.filter(isProblem);
+  const blamed = problems.find((f) => f.id.startsWith('auth.'));
+  const causes = new Map<string, Finding[]>();
+  const keyOf = (f: Finding) => f.fix ?? f.id;
+  for (const f of problems) {
+    const key =
+      f.id === 'registry.credential' && blamed ? keyOf(blamed) : keyOf(f);
+    causes.set(key, [...(causes.get(key) ?? []), f]);
+  }
+  return [...causes.values()];
 }
 
 /** One stderr line, redrawn as each check finishes: `… engines  ✓ app.ci  ✗ auth files  …`. */
@@ -62,14 +92,24 @@ function liveChecklist(ctx: CommandContext, checks: readonly string[]) {
   };
 }
 
-function summary(ctx: CommandContext, report: DoctorReport): void {
-  const count = (s: Severity) =>
-    report.findings.filter((f) => f.severity === s).length;
-  const [errors, warnings] = [count('error'), count('warn')];
+function summary(
+  ctx: CommandContext,
+  report: DoctorReport,
+  fixRan: boolean,
+): void {
+  const plural = (n: number, word: string) =>
+    `${n} ${word}${n === 1 ? '' : 's'}`;
+  const warnings = report.findings.filter((f) => f.severity === 'warn');
+  const causes = problemCauses(report.findings).length;
+  // Only when a line above carries the mark, and not after --fix has had its go.
+  const safe =
+    !fixRan && report.findings.some(markedSafe)
+      ? `; \`qci doctor --fix\` repairs the ones marked ${SAFE}`
+      : '';
   ctx.ui.info(
     report.healthy
-      ? `healthy${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`
-      : `${errors} problem${errors === 1 ? '' : 's'} to fix${report.findings.some((f) => f.autoFix && f.severity === 'error') ? '; `qci doctor --fix` repairs the ones marked safe' : ''}`,
+      ? `healthy${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''}${safe}`
+      : `${plural(causes, 'problem')} to fix${safe}`,
   );
 }
 
@@ -109,6 +149,7 @@ export async function doctorAction(
   checklist?.clear();
   if (!ctx.json) render(ctx, report.findings);
   if (options.fix) {
+    // The report once, then what was fixed, then only what remains.
     if (!ctx.json) ctx.ui.info('\napplying the safe fixes…');
     report = await fixAndRecheck(setup, report, {
       ...(timeoutMs ? { timeoutMs } : {}),
@@ -116,12 +157,20 @@ export async function doctorAction(
     for (const line of report.fixed) ctx.ui.info(`  ${line}`);
     if (report.fixed.length === 0) ctx.ui.info('  nothing qci can fix safely');
     if (!ctx.json) {
-      ctx.ui.info('checks after the fixes:');
-      render(ctx, report.findings);
+      const remains = (f: Finding) =>
+        f.severity === 'error' || f.severity === 'warn';
+      if (report.findings.some(remains)) {
+        ctx.ui.info('what remains:');
+        render(ctx, report.findings, remains);
+      } else ctx.ui.info('nothing remains');
     }
   }
-  if (ctx.json) ctx.ui.json(report);
-  else summary(ctx, report);
+  if (ctx.json)
+    ctx.ui.json({
+      ...report,
+      problems: problemCauses(report.findings).length,
+    });
+  else summary(ctx, report, options.fix === true);
   return report.healthy ? ExitCode.ok : ExitCode.failure;
 }
 
@@ -139,7 +188,8 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       )
       .option(
         '--fix',
-        'apply the safe fixes (remove dead QCI entries, with backups; log in again), then check again',
+        'apply the fixes marked (safe): remove dead QCI entries (with backups), log in again; ' +
+          'then check again and show what remains',
       )
       .option(
         '--explain <error>',
