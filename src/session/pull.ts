@@ -23,8 +23,19 @@ import {
   type EngineName,
 } from '../engine/engine.js';
 import { describeCommand } from '../engine/run.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
-import { candidates, podmanVersion, type AuthSetup } from './setup.js';
+import {
+  LOGIN_HINT,
+  QCI_ACCESS_HINT,
+  type AppCi,
+  type TokenProof,
+} from '../kube/appci.js';
+import {
+  candidates,
+  podmanVersion,
+  rememberProof,
+  type AuthSetup,
+} from './setup.js';
+import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
 import { loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -72,7 +83,7 @@ async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
-): Promise<Omit<Preflight, 'loggedIn'>> {
+): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string }> {
   const host = setup.settings.registry;
   const files = await readAuthFiles(
     candidates(setup, engine, version, authfile),
@@ -104,30 +115,45 @@ async function preflight(
       state: 'login-needed',
       reason: `${where} holds no usable password`,
     };
+  // Proved lately and not about to expire: no need to ask app.ci (a revoked token is caught by the retry).
+  const known = await recallFacts(setup, secret, setup.now());
+  if (known?.qciAccess)
+    return {
+      state: 'ok',
+      reason: `${where} holds a valid app.ci token (${known.user}, checked within ${FACTS_TTL_MS / 60_000} minutes)`,
+      secret,
+    };
   let appci: AppCi;
   try {
-    appci = await setup.connect();
+    appci = (await setup.connect()).withToken(secret);
   } catch (error) {
     // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
     return {
       state: 'unchecked',
       reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})`,
+      secret,
     };
   }
-  const probe = await appci.probeToken(secret);
-  if (probe.state === 'expired')
-    return {
-      state: 'login-needed',
-      reason: `${where} holds an expired or revoked app.ci token`,
-    };
-  if (probe.state === 'unknown')
+  let proof: TokenProof;
+  try {
+    proof = await appci.prove();
+  } catch (error) {
+    if (error instanceof QciError && error.kind === 'token-expired')
+      return {
+        state: 'login-needed',
+        reason: `${where} holds an expired or revoked app.ci token`,
+      };
     return {
       state: 'unchecked',
-      reason: `cannot check ${where}: ${probe.reason}`,
+      reason: `cannot check ${where}: ${error instanceof Error ? error.message : String(error)}`,
+      secret,
     };
+  }
+  await rememberProof(setup, appci, secret, proof);
   return {
     state: 'ok',
-    reason: `${where} holds a valid app.ci token (${probe.username})`,
+    reason: `${where} holds a valid app.ci token (${proof.identity.username})`,
+    secret,
   };
 }
 
@@ -254,11 +280,18 @@ export async function pullImages(
     exitCode: ExitCode.ok,
   };
 
+  let sent: string | undefined; // the token the engine sends, as the pre-flight found it
   const runnable = refs.filter((r) => r.ref);
   if (runnable.length > 0) {
     const version =
       engine === 'podman' ? await podmanVersion(setup) : undefined;
-    const check = await preflight(setup, engine, version, options.authfile);
+    const { secret, ...check } = await preflight(
+      setup,
+      engine,
+      version,
+      options.authfile,
+    );
+    sent = secret;
     report.preflight = { ...check, loggedIn: null };
     if (check.state === 'login-needed') {
       if (options.dryRun) {
@@ -346,6 +379,7 @@ export async function pullImages(
     // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
+      if (sent !== undefined) await forgetFacts(setup, sent, setup.now());
       options.say(
         `${host} rejected the credential; logging in again and retrying once`,
       );
