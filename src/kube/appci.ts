@@ -460,7 +460,16 @@ export class AppCi {
             );
             return request;
           },
-          post: async (response: K8s.ResponseContext) => response,
+          // Read every answer whole, errors too (client-node leaves a 401's body unread): only then does
+          // its connection go back to the keep-alive pool for the next request.
+          post: async (response: K8s.ResponseContext) => {
+            const bytes = await response.body.binary();
+            response.body = {
+              text: async () => bytes.toString('utf8'),
+              binary: async () => bytes,
+            };
+            return response;
+          },
         },
       ],
     });
@@ -482,14 +491,23 @@ export class AppCi {
   async prove(): Promise<TokenProof> {
     const token = this.requireToken();
     const serviceAccount = tokenFacts(token).kind === 'service-account';
-    const access = serviceAccount ? Promise.resolve(true) : this.canPullQci();
-    access.catch(() => {}); // awaited below, after who-am-I's error (the clearer one) had its chance
-    const [identity, expiry] = await Promise.all([
+    // All three settle before anything is decided: their connections are then free for what comes next.
+    const [identity, expiry, access] = await Promise.allSettled([
       this.whoami(),
       this.tokenExpiry(),
+      serviceAccount ? Promise.resolve(true) : this.canPullQci(),
     ]);
-    const sa = identity.username.startsWith('system:serviceaccount:');
-    return { identity, expiry, qciAccess: sa || (await access) };
+    // who-am-I's error first: it is the one that says the token is dead.
+    for (const r of [identity, expiry, access])
+      if (r.status === 'rejected') throw r.reason;
+    const value = <T>(r: PromiseSettledResult<T>) =>
+      (r as PromiseFulfilledResult<T>).value;
+    const username = value(identity).username;
+    return {
+      identity: value(identity),
+      expiry: value(expiry),
+      qciAccess: username.startsWith('system:serviceaccount:') || value(access),
+    };
   }
 
   /** selfsubjectreviews, falling back to users/~ on clusters without that API. */

@@ -40,6 +40,9 @@ export interface AppCiRequest {
   /** Whether the bearer token was accepted. */
   authenticated: boolean;
   user?: string;
+  /** When the request arrived and when its answer went out (Date.now()): which requests overlapped. */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 export interface OAuthTokenRecord {
@@ -846,7 +849,9 @@ export async function startFakeAppCi(
         path: (req.url ?? '/').split('?')[0]!,
         status: 0,
         authenticated: false,
+        receivedAt: Date.now(),
       };
+      res.once('finish', () => (entry.answeredAt = Date.now()));
       requests.push(entry);
       const delay = latency.requestMs;
       const delayed = delay > 0 ? sleep(delay) : Promise.resolve();
@@ -866,7 +871,10 @@ export async function startFakeAppCi(
         });
     },
   );
-  server.keepAliveTimeout = 1_000;
+  // Idle connections stay open as the real API server keeps them (Go's net/http sends no Keep-Alive
+  // hint). A short timeout here makes Node send `Keep-Alive: timeout=1`, and Node's own client then
+  // drops the connection at once (it keeps a socket only for the hint minus one second).
+  server.keepAliveTimeout = 60_000;
   // The TCP listener hands each connection to the HTTPS server after the connection delay; the client's
   // TLS hello waits in the paused socket meanwhile, as it would on a long wire.
   const sockets = new Set<Socket>();
