@@ -114,6 +114,8 @@ export async function pullFarmImage(
   options: {
     consoleUrl: string | null;
     quiet: boolean;
+    /** --json: the engine's stdout goes to stderr, leaving stdout to qci's JSON. */
+    json?: boolean;
     say: (line: string) => void;
   },
 ): Promise<void> {
@@ -165,7 +167,8 @@ export async function pullFarmImage(
       tlsVerify: setup.settings.tlsVerify,
     }),
     env: setup.env,
-    passthrough: true,
+    stdio: 'show',
+    stdoutToStderr: options.json === true,
     timeoutMs: 60 * 60_000,
   });
   if (pull.exitCode === 0) return;

@@ -22,7 +22,8 @@ import {
   findEngine,
   type EngineName,
 } from '../engine/engine.js';
-import { describeCommand } from '../engine/run.js';
+import { describeCommand, type RunResult } from '../engine/run.js';
+import { inspectQci } from './inspect.js';
 import {
   LOGIN_HINT,
   QCI_ACCESS_HINT,
@@ -45,6 +46,13 @@ export interface PullOptions {
   dryRun: boolean;
   localName: boolean;
   authfile?: string | undefined;
+  /**
+   * stderr is a terminal: the engine gets it, and draws its progress bars there; a failure is then
+   * classified from the registry's own answer (qci's registry client, the engine's credential).
+   */
+  terminal?: boolean;
+  /** --json: the engine's stdout (the image ID) goes to stderr; stdout is qci's JSON alone. */
+  json?: boolean;
   /** Messages for the user (stderr). */
   say: (line: string) => void;
   warn: (line: string) => void;
@@ -359,7 +367,7 @@ export async function pullImages(
       });
       continue;
     }
-    let result = await runPull(setup, engine, args);
+    let result = await runPull(setup, engine, args, options);
     if (result === 'interrupted') {
       report.results.push({
         input,
@@ -374,8 +382,13 @@ export async function pullImages(
       report.exitCode = ExitCode.interrupted;
       return report;
     }
-    let cause =
-      result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+    const classify = (r: RunResult) =>
+      r.exitCode === 0
+        ? null
+        : options.terminal
+          ? causeFromRegistry(setup, input, options.authfile)
+          : classifyEngineFailure(r.stderr);
+    let cause = await classify(result);
     // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
@@ -387,13 +400,12 @@ export async function pullImages(
         report.preflight.loggedIn = await loginToQci(setup, {
           authfile: options.authfile,
         });
-        result = await runPull(setup, engine, args);
+        result = await runPull(setup, engine, args, options);
         if (result === 'interrupted') {
           report.exitCode = ExitCode.interrupted;
           return report;
         }
-        cause =
-          result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+        cause = await classify(result);
       } catch (loginError) {
         if (!(loginError instanceof QciError)) throw loginError;
         report.results.push({
@@ -455,6 +467,50 @@ export async function pullImages(
   return report;
 }
 
+/**
+ * Why a pull failed, from the registry's own answer rather than the engine's text (which went to the
+ * terminal): the manifest, asked for with the credential the engine sends. An answer that works means
+ * the failure was the engine's own (storage, platform): 'unknown', and its message is on the screen.
+ */
+async function causeFromRegistry(
+  setup: AuthSetup,
+  input: string,
+  authfile: string | undefined,
+): Promise<FailureCause> {
+  try {
+    await inspectQci(setup, input, { authfile, timeoutMs: 15_000 });
+    return 'unknown';
+  } catch (error) {
+    if (!(error instanceof QciError)) return 'unknown';
+    return registryCause(error);
+  }
+}
+
+/** The registry client's error kinds as the causes the engine's text would give (REFERENCE §6). */
+export function registryCause(error: QciError): FailureCause {
+  switch (error.kind) {
+    case 'auth-required':
+      return 'credentials-missing';
+    case 'credentials-rejected':
+    case 'denied':
+    case 'not-found':
+    case 'rate-limited':
+    case 'server-error':
+      return error.kind;
+    case 'unreachable': {
+      const m = error.message;
+      if (/host not found/.test(m)) return 'dns';
+      if (/connection refused/.test(m)) return 'refused';
+      if (/timed out|did not answer/.test(m)) return 'timeout';
+      if (/EPROTO|wrong version/i.test(m)) return 'http-registry';
+      if (/TLS|CERT|certificate/i.test(m)) return 'tls';
+      return 'refused';
+    }
+    default:
+      return 'unknown';
+  }
+}
+
 /** NS/NAME:TAG for `--local-name`; an ambiguous or digest reference has none. */
 function localNameFor(ref: ImageRef): string {
   if (!ref.imageStreamTag) {
@@ -467,7 +523,12 @@ function localNameFor(ref: ImageRef): string {
 }
 
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
-async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
+async function runPull(
+  setup: AuthSetup,
+  engine: EngineName,
+  args: string[],
+  options: PullOptions,
+) {
   const controller = new AbortController();
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),
@@ -477,7 +538,8 @@ async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
       command: engine,
       args,
       env: setup.env,
-      passthrough: true,
+      stdio: options.terminal ? 'terminal' : 'show',
+      stdoutToStderr: options.json === true,
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
     });
