@@ -8,6 +8,7 @@ import {
   type ResolvedSettings,
   type SettingKey,
 } from '../core/settings.js';
+import { ExitCode, QciError } from '../core/errors.js';
 import { readConfigFile } from './config-file.js';
 import { Ui, type Io } from './ui.js';
 
@@ -58,4 +59,14 @@ export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 export function examples(lines: [string, string][]): string {
   const width = Math.max(...lines.map(([cmd]) => cmd.length));
   return `\nExamples:\n${lines.map(([cmd, why]) => `  $ ${cmd.padEnd(width)}  # ${why}`).join('\n')}\n`;
+}
+
+/** Commands whose stdout is not qci's data (a shell script, the user's own command) have no JSON form. */
+export function refuseJson(ctx: CommandContext, what: string): void {
+  if (ctx.json)
+    throw new QciError(`--json: ${what}, not JSON`, {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+      hint: 'run it without --json',
+    });
 }

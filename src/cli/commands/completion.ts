@@ -1,6 +1,11 @@
 import { Argument, type Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
-import { examples, type CommandContext, type Wrap } from '../context.js';
+import {
+  examples,
+  refuseJson,
+  type CommandContext,
+  type Wrap,
+} from '../context.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -33,6 +38,7 @@ export function registerCompletion(program: Command, wrap: Wrap): void {
     )
     .action(
       wrap(async (ctx: CommandContext, shell: (typeof SHELLS)[number]) => {
+        refuseJson(ctx, 'qci completion prints a shell script');
         const { completionScript } = await import('../completion.js');
         // The whole program, from the root: completion covers every command, this one included.
         let root = program;
