@@ -30,10 +30,22 @@ export interface AuthSetup {
   ) => () => void;
 }
 
-/** `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected. */
-export async function podmanVersion(
-  setup: AuthSetup,
-): Promise<string | undefined> {
+const versions = new WeakMap<AuthSetup, Promise<string | undefined>>();
+
+/**
+ * `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected.
+ * Asked once per command (a pull that logs in needs it twice).
+ */
+export function podmanVersion(setup: AuthSetup): Promise<string | undefined> {
+  let version = versions.get(setup);
+  if (!version) {
+    version = askPodmanVersion(setup);
+    versions.set(setup, version);
+  }
+  return version;
+}
+
+async function askPodmanVersion(setup: AuthSetup): Promise<string | undefined> {
   if (!onPath('podman', setup.env)) return undefined;
   const result = await setup.runner({
     command: 'podman',
