@@ -4,6 +4,7 @@
 // interleaved run, with the bare engine command it wraps. Prints medians, differences and the goals of
 // issue 12. (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
+// QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
@@ -20,7 +21,8 @@ try {
     QCI_REGISTRY: bed.proxy.host,
     QCI_TLS_VERIFY: 'false',
   };
-  const qci = (...args) => time(process.execPath, [qciBin, ...args], env);
+  const bin = process.env.QCI_BIN ?? qciBin;
+  const qci = (...args) => time(process.execPath, [bin, ...args], env);
   const podman = (...args) => time('podman', args, env);
   const spec = bed.ref('ocp_4.7_my-component');
   const pull = ['pull', '--platform', 'linux/amd64'];
