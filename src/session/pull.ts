@@ -389,10 +389,14 @@ export async function pullImages(
           ? causeFromRegistry(setup, input, options.authfile)
           : classifyEngineFailure(r.stderr);
     let cause = await classify(result);
+    // The registry rejected the token the pre-flight trusted: it is no longer proved.
+    if (cause && AUTH_CAUSES.includes(cause) && sent !== undefined) {
+      await forgetFacts(setup, sent, setup.now());
+      sent = undefined;
+    }
     // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
-      if (sent !== undefined) await forgetFacts(setup, sent, setup.now());
       options.say(
         `${host} rejected the credential; logging in again and retrying once`,
       );
