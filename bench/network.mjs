@@ -102,6 +102,37 @@ try {
     console.log(
       `${what.padEnd(40)} ${verb} ${value.toFixed(0).padStart(5)} ms  (goal ≤ ${goal} ms: ${value <= goal ? 'met' : 'NOT met'})  ${detail}`,
     );
+  // What the wall times above rest on, and what machine load cannot blur: app.ci's side of each command.
+  console.log(
+    '\napp.ci requests and new connections per command (one more run each):',
+  );
+  for (const [name, args] of [
+    ['qci pull (present, logged in)', ['pull', 'ocp/4.7:my-component']],
+    ['qci login', ['login']],
+    ['qci pull (never logged in)', null],
+    ['qci whoami', ['whoami']],
+    ['qci doctor (healthy)', ['doctor']],
+  ]) {
+    if (args === null) forget();
+    bed.appci.clearRequests();
+    await qci(...(args ?? ['pull', 'ocp/4.7:my-component']));
+    // A wave: requests sent before any answer of the wave came back (so not waiting for one another).
+    let rounds = 0;
+    let waveEnd = Number.NEGATIVE_INFINITY;
+    const byArrival = [...bed.appci.requests].sort(
+      (x, y) => x.receivedAt - y.receivedAt,
+    );
+    for (const r of byArrival) {
+      const end = r.answeredAt ?? Number.POSITIVE_INFINITY;
+      if (r.receivedAt >= waveEnd) {
+        rounds++;
+        waveEnd = end;
+      } else waveEnd = Math.min(waveEnd, end);
+    }
+    console.log(
+      `${name.padEnd(40)} ${bed.appci.requests.length} requests over ${bed.appci.connections} connections, in ${rounds} wave(s)`,
+    );
+  }
   const ratio = m['qci pullspec'] / m['node -e 0'];
   console.log(
     `${'start-up: qci pullspec / node -e 0'.padEnd(40)} ratio ${ratio.toFixed(2)}  (goal ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'})  ${m['qci pullspec'].toFixed(1)} vs ${m['node -e 0'].toFixed(1)} ms`,
