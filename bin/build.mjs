@@ -3,7 +3,6 @@
 // Why CommonJS: Node 20 loads one CommonJS file without starting the ESM loader, which alone costs
 // several milliseconds. Heavy or rarely used packages (@kubernetes/client-node, execa, yaml) are bundles
 // of their own, required only by the commands that need them; bin/code-cache.js gives each a V8 code cache.
-import { build } from 'esbuild';
 import {
   existsSync,
   mkdirSync,
@@ -16,6 +15,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+
+// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  process.stderr.write(
+    'qci: cannot build yet: its build tools (esbuild) are not installed.\n' +
+      'Run `npm install` in the qci checkout first, then `npm install -g .`\n',
+  );
+  process.exit(1);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(
@@ -60,6 +71,14 @@ const lazyStartup = {
     }));
   },
 };
+
+// `npm pack` and `npm publish` run prepack (this build) and then prepare: build once.
+const npmCommand = process.env.npm_command;
+if (
+  process.env.npm_lifecycle_event === 'prepare' &&
+  (npmCommand === 'pack' || npmCommand === 'publish')
+)
+  process.exit(0);
 
 rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
 rmSync(new URL('../test/demo/dist', import.meta.url), {
@@ -110,6 +129,25 @@ for (const [name, source] of [
   });
 }
 
+/**
+ * Optional packages that the kube client's dependencies try to require (ws, node-fetch, debug) and do
+ * without: bundled as "not installed", so an installed qci never loads whatever a global node_modules
+ * happens to hold, and every require in bin/dist is a Node built-in or a file beside it.
+ */
+const absentOptional = {
+  name: 'qci-absent-optional',
+  setup(b) {
+    b.onResolve(
+      { filter: /^(bufferutil|utf-8-validate|encoding|supports-color)$/ },
+      (args) => ({ path: args.path, namespace: 'qci-absent' }),
+    );
+    b.onLoad({ filter: /.*/, namespace: 'qci-absent' }, (args) => ({
+      contents: `throw Object.assign(new Error("Cannot find module '${args.path}'"), { code: 'MODULE_NOT_FOUND' });`,
+      loader: 'js',
+    }));
+  },
+};
+
 // @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports: ~80 ms to load
 // instead of ~400 ms for the whole package.
 await build({
@@ -117,6 +155,7 @@ await build({
   entryPoints: { kube: 'src/kube/client-node.ts' },
   outdir: 'bin/dist',
   outExtension: { '.js': '.cjs' },
+  plugins: [absentOptional],
 });
 
 // A V8 code cache for bin/qci, made by one representative run in a throwaway HOME.

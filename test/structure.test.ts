@@ -31,19 +31,31 @@ function imports(path: string): string[] {
 // Which top-level folders under src/ each layer may import (STYLE.md).
 const allowed: Record<string, string[]> = {
   core: ['core'],
-  auth: ['core', 'auth'],
-  kube: ['core', 'kube'],
+  // the one safe file read (regular files only, capped): every layer that reads files uses it.
+  io: ['core', 'io'],
+  auth: ['core', 'io', 'auth'],
+  kube: ['core', 'io', 'kube'],
   engine: ['core', 'engine'],
-  registry: ['core', 'auth', 'registry'],
+  registry: ['core', 'io', 'auth', 'registry'],
   // login, logout, status and pull as the engines see them: shared by the commands and doctor.
-  session: ['core', 'auth', 'kube', 'engine', 'registry', 'session'],
-  doctor: ['core', 'auth', 'kube', 'engine', 'registry', 'session', 'doctor'],
+  session: ['core', 'io', 'auth', 'kube', 'engine', 'registry', 'session'],
+  doctor: [
+    'core',
+    'io',
+    'auth',
+    'kube',
+    'engine',
+    'registry',
+    'session',
+    'doctor',
+  ],
   // trees of files: walking (.gitignore through git), screening, atomic replace; qci promoted and rewrite.
-  files: ['core', 'engine', 'files'],
+  files: ['core', 'io', 'engine', 'files'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
-  joblog: ['core', 'joblog'],
+  joblog: ['core', 'io', 'joblog'],
   cli: [
     'core',
+    'io',
     'auth',
     'kube',
     'engine',
@@ -56,6 +68,18 @@ const allowed: Record<string, string[]> = {
   ],
 };
 
+// Packages (not src/ folders) a layer may import, where that is limited: core is pure (validation
+// only); auth reads and writes files but never runs a process.
+const packages: Record<string, RegExp> = {
+  core: /^zod(\/mini)?$/,
+  auth: /^(?:zod\/mini|node:(?:buffer|crypto|fs|fs\/promises|os|path|util))$/,
+};
+// What a layer's text may not hold, whatever it imports.
+const forbidden: Record<string, RegExp> = {
+  core: /\bprocess\.|\bfetch\(/,
+  auth: /child_process|execa|\bspawn\(|process\.env/,
+};
+
 describe('layers', () => {
   for (const file of files(src)) {
     const rel = relative(src, file);
@@ -66,13 +90,12 @@ describe('layers', () => {
         if (spec.startsWith('.')) {
           const target = relative(src, join(file, '..', spec)).split('/')[0]!;
           expect(allowed[layer], `${rel} imports ${spec}`).toContain(target);
-        } else if (layer === 'core') {
-          // core is pure: no I/O modules, only validation.
-          expect(spec, `${rel} imports ${spec}`).toMatch(/^zod(\/mini)?$/);
+        } else if (packages[layer]) {
+          expect(spec, `${rel} imports ${spec}`).toMatch(packages[layer]);
         }
       }
-      if (layer === 'core')
-        expect(readFileSync(file, 'utf8')).not.toMatch(/\bprocess\.|\bfetch\(/);
+      if (forbidden[layer])
+        expect(readFileSync(file, 'utf8')).not.toMatch(forbidden[layer]);
     });
   }
 });

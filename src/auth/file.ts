@@ -6,7 +6,8 @@
  * The shape follows what containers/image and docker unmarshal (Go encoding/json): unknown keys are
  * ignored (and kept by qci's writer), field names match case-insensitively, `null` reads as empty.
  */
-import { readFile } from 'node:fs/promises';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
+import { QciError } from '../core/errors.js';
 import * as z from 'zod/mini';
 import { AuthEntry, type RawEntry } from './entry.js';
 import { authFileRef, type AuthFileRef } from './discovery.js';
@@ -451,8 +452,19 @@ export async function readAuthFile(
     typeof refOrPath === 'string' ? authFileRef(refOrPath) : refOrPath;
   let text: string;
   try {
-    text = await readFile(ref.path, 'utf8');
+    text = await readFileSafe(ref.path, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'auth file',
+    });
   } catch (error) {
+    if (error instanceof QciError)
+      return {
+        state: 'unreadable',
+        ref,
+        path: ref.path,
+        reason: error.message,
+        code: error.kind,
+      };
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { state: 'absent', ref, path: ref.path };
     const why =

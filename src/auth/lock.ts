@@ -1,14 +1,27 @@
 /**
  * An advisory lock next to an auth file, so two qci processes never lose each other's writes:
- * `<file>.qci-lock`, created with O_EXCL, holding `{pid, host, nonce, at}`.
+ * `<file>.qci-lock`, holding `{pid, host, nonce, at}`. Its content appears atomically: written and
+ * synced to a private temp file first, then hard-linked into place (link fails if the lock exists), so
+ * a lock is never seen empty or half-written, whenever qci is killed or the disk fills.
  *
  * A lock is stale when it is older than `staleMs` (no read-modify-write takes that long) or when its
- * owner ran on this host and that pid is gone. A stale lock is moved aside with rename (atomic, so only
+ * owner ran on this host and that pid is gone. A lock that is empty or unreadable (an older qci
+ * killed mid-write, or one written by hand) names no owner that could be alive: it is broken after a
+ * short grace, not after `staleMs`. A stale lock is moved aside with rename (atomic, so only
  * one waiter wins), checked to be the one judged stale, and removed. podman and docker do not know this
  * lock: they write atomically but without locking, so a qci write racing `podman login` can still lose.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import {
+  link,
+  open,
+  readFile,
+  readdir,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { QciError } from '../core/errors.js';
 
@@ -17,6 +30,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock older than this is stale whoever holds it (default 120 s: longer than a `podman login` may take under it). */
   staleMs?: number;
+  /** An empty or unparsable lock older than this is broken (default 1 s: a writer fills it at once). */
+  orphanMs?: number;
 }
 
 interface LockInfo {
@@ -56,6 +71,7 @@ function pidAlive(pid: number): boolean {
 async function staleness(
   lockPath: string,
   staleMs: number,
+  orphanMs: number,
 ): Promise<{ text: string; why: string } | 'gone' | undefined> {
   let text: string;
   let mtimeMs: number;
@@ -67,7 +83,10 @@ async function staleness(
     throw error;
   }
   const info = parseInfo(text);
-  if (Date.now() - mtimeMs > staleMs) return { text, why: 'old' };
+  const age = Date.now() - mtimeMs;
+  if (age > staleMs) return { text, why: 'old' };
+  if (typeof info.nonce !== 'string' && age > orphanMs)
+    return { text, why: 'no owner' };
   if (
     typeof info.pid === 'number' &&
     info.host === hostname() &&
@@ -93,6 +112,44 @@ async function breakLock(lockPath: string, judged: string): Promise<void> {
   await unlink(aside).catch(() => undefined);
 }
 
+/** Writes `content` to a temp file beside the lock, then links it into place: EEXIST when it is taken. */
+async function publish(lockPath: string, content: string): Promise<void> {
+  const temp = join(
+    dirname(lockPath),
+    `.${basename(lockPath)}.${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temp, lockPath);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes temp files a killed qci left beside `target` (`.<name>.qci-lock.<pid>-…`,
+ * `.<name>.qci-tmp-<pid>-…`) whose process is gone on this host. Called while holding the lock.
+ */
+export async function sweepLeftovers(target: string): Promise<void> {
+  const dir = dirname(target);
+  const name = basename(target);
+  const pattern = new RegExp(
+    `^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.qci-(?:lock\\.|tmp-)(\\d+)-[0-9a-f]+$`,
+  );
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of names) {
+    const pid = Number(pattern.exec(entry)?.[1] ?? 0);
+    if (pid > 0 && pid !== process.pid && !pidAlive(pid))
+      await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
 export interface HeldLock {
   path: string;
   release(): Promise<void>;
@@ -105,6 +162,7 @@ export async function acquireLock(
   const lockPath = lockPathFor(target);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 120_000;
+  const orphanMs = options.orphanMs ?? 1000;
   const nonce = randomBytes(8).toString('hex');
   const content = JSON.stringify({
     pid: process.pid,
@@ -116,12 +174,7 @@ export async function acquireLock(
   let delay = 4;
   for (;;) {
     try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      try {
-        await handle.writeFile(content);
-      } finally {
-        await handle.close();
-      }
+      await publish(lockPath, content);
       return {
         path: lockPath,
         async release() {
@@ -144,7 +197,7 @@ export async function acquireLock(
         );
       }
     }
-    const stale = await staleness(lockPath, staleMs);
+    const stale = await staleness(lockPath, staleMs, orphanMs);
     if (stale === 'gone') continue;
     if (stale) {
       await breakLock(lockPath, stale.text);

@@ -8,23 +8,25 @@
  * Error messages name the path and the field, never a secret.
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import {
   lstat,
   mkdir,
   open,
-  readFile,
   readdir,
   readlink,
   rename,
   rm,
+  stat,
   unlink,
 } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QciError, usageError } from '../core/errors.js';
-import { encodeAuth } from './entry.js';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
+import { AuthEntry, encodeAuth, type RawEntry } from './entry.js';
 import { goFieldKey, parseJsonText } from './file.js';
 import { dockerKeyHost, hasScheme, keyBelongsToHost } from './keys.js';
-import { withFileLock, type LockOptions } from './lock.js';
+import { sweepLeftovers, withFileLock, type LockOptions } from './lock.js';
 import type { AuthFileFormat } from './discovery.js';
 
 export type AuthJson = Record<string, unknown>;
@@ -37,6 +39,16 @@ export interface UpdateOptions {
   backup?: boolean;
   /** How many `*.qci-backup-*` copies to keep per file, oldest removed first (default 5). */
   keepBackups?: number;
+  /**
+   * Secrets this write removes, which no backup may keep: entries for these hosts (any key form) or
+   * holding these secrets are left out of the new backup and cut from the file's older backups.
+   */
+  scrub?: Scrub;
+}
+
+export interface Scrub {
+  hosts?: readonly string[];
+  secrets?: readonly string[];
 }
 
 export interface UpdateResult {
@@ -118,7 +130,9 @@ export async function writeFileAtomic(
   target: string,
   data: string,
   mode = 0o600,
-): Promise<void> {
+  /** Asked just before the rename: false leaves `target` as it is (and the result false). */
+  stillCurrent?: () => Promise<boolean>,
+): Promise<boolean> {
   const dir = dirname(target);
   const temp = join(
     dir,
@@ -133,12 +147,80 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
+    if (stillCurrent && !(await stillCurrent())) {
+      await rm(temp, { force: true });
+      return false;
+    }
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw ioError('write', target, error);
   }
   await syncDir(dir);
+  return true;
+}
+
+/** What tells one version of a file from another: inode, size, change time; 'absent' when missing. */
+async function identityOf(path: string): Promise<string> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw ioError('read', path, error);
+  }
+}
+
+/** Rounds of re-reading when another program keeps rewriting the file under qci (podman login). */
+const MAX_ROUNDS = 5;
+
+const BACKUP_FLAGS =
+  constants.O_WRONLY |
+  constants.O_CREAT |
+  constants.O_EXCL |
+  constants.O_NOFOLLOW;
+
+/**
+ * A new file holding `data`, mode 0600 from its creation: O_EXCL|O_NOFOLLOW so a name planted
+ * beforehand (a symlink in a shared directory) is never followed or reused; removed if the write fails.
+ */
+async function createPrivateFile(path: string, data: string): Promise<void> {
+  const handle = await open(path, BACKUP_FLAGS, 0o600);
+  try {
+    await handle.chmod(0o600); // on the descriptor: open's mode passes through the umask
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+}
+
+function backupPrefix(target: string): string {
+  return `${basename(target)}${BACKUP_INFIX}`;
+}
+
+/** The backups of `target` qci could have made (regular files of this user), oldest first. */
+async function listBackups(target: string): Promise<string[]> {
+  const dir = dirname(target);
+  const prefix = backupPrefix(target);
+  const uid = process.getuid?.();
+  const names: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && (uid === undefined || info.uid === uid))
+      names.push(name);
+  }
+  const order = (name: string) => {
+    const rest = name.slice(prefix.length);
+    const [stamp = '', suffix = '1'] = rest.split('-');
+    return `${stamp}-${suffix.padStart(6, '0')}`;
+  };
+  names.sort((a, b) => order(a).localeCompare(order(b)));
+  return names.map((n) => join(dir, n));
 }
 
 async function writeBackup(
@@ -151,39 +233,92 @@ async function writeBackup(
   let backupPath = base;
   for (let n = 2; ; n++) {
     try {
-      const handle = await open(backupPath, 'wx', 0o600);
-      try {
-        await handle.writeFile(original, 'utf8');
-        await handle.chmod(0o600);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await createPrivateFile(backupPath, original);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000)
+      const code = (error as NodeJS.ErrnoException).code;
+      // ELOOP: a symlink sits at the name (O_NOFOLLOW); take the next name, never that one.
+      if ((code !== 'EEXIST' && code !== 'ELOOP') || n > 1000)
         throw ioError('back up', target, error);
       backupPath = `${base}-${n}`;
     }
   }
   // Backups hold old secrets too: keep only the newest few.
-  const dir = dirname(target);
-  const prefix = `${basename(target)}${BACKUP_INFIX}`;
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) =>
-    n.startsWith(prefix),
-  );
-  const order = (name: string) => {
-    const rest = name.slice(prefix.length);
-    const [stamp = '', suffix = '1'] = rest.split('-');
-    return `${stamp}-${suffix.padStart(6, '0')}`;
-  };
-  names.sort((a, b) => order(a).localeCompare(order(b)));
-  for (const old of names.slice(
+  const backups = (await listBackups(target)).filter((b) => b !== backupPath);
+  for (const old of backups.slice(
     0,
-    Math.max(0, names.length - Math.max(1, keep)),
+    Math.max(0, backups.length + 1 - Math.max(1, keep)),
   ))
-    await unlink(join(dir, old)).catch(() => undefined);
+    await unlink(old).catch(() => undefined);
   return backupPath;
+}
+
+/** Whether an entry is one the scrub removes (its host, or a secret it names). */
+function scrubbed(key: string, raw: unknown, scrub: Scrub): boolean {
+  if ((scrub.hosts ?? []).some((h) => keyBelongsToHost(key, h))) return true;
+  const secrets = scrub.secrets ?? [];
+  if (secrets.length === 0 || !isRecord(raw)) return false;
+  const entry = new AuthEntry(key, raw as RawEntry);
+  const found = [entry.password(), entry.identityToken()];
+  return found.some((s) => s !== undefined && secrets.includes(s));
+}
+
+/** An auth file's JSON without the scrubbed entries (in `auths`, or top-level as in ~/.dockercfg). */
+function scrubJson(json: AuthJson, scrub: Scrub): boolean {
+  let changed = false;
+  const cut = (entries: Record<string, unknown>, hostKeysOnly: boolean) => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (hostKeysOnly && !isRecord(value)) continue;
+      if (scrubbed(key, value, scrub)) {
+        delete entries[key];
+        changed = true;
+      }
+    }
+  };
+  const authsKey = goFieldKey(json, 'auths');
+  const auths = authsKey === undefined ? undefined : json[authsKey];
+  if (isRecord(auths)) cut(auths, false);
+  cut(json, true); // legacy format: the entries are the top level
+  return changed;
+}
+
+function scrubText(text: string, scrub: Scrub): string {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok || !isRecord(parsed.value)) return text;
+  const json = parsed.value;
+  if (!scrubJson(json, scrub)) return text;
+  const newline = text.endsWith('\n') ? '\n' : '';
+  return JSON.stringify(json, null, detectIndent(text)) + newline;
+}
+
+/**
+ * Cuts the scrubbed entries out of every backup of `target` (each rewritten atomically, mode 0600).
+ * A backup that is a symlink, not regular, or not ours is left alone: it is not one qci wrote.
+ * A backup that cannot be parsed (qci only ever backs up valid JSON) but names a secret is removed.
+ */
+export async function scrubBackups(
+  path: string,
+  scrub: Scrub,
+): Promise<string[]> {
+  const target = await resolveTarget(path);
+  const changed: string[] = [];
+  for (const backup of await listBackups(target)) {
+    let text: string;
+    try {
+      text = await readFileSafe(backup, {
+        maxBytes: MAX_BYTES.authFile,
+        what: 'backup',
+        noFollow: true,
+      });
+    } catch {
+      continue;
+    }
+    const next = scrubText(text, scrub);
+    if (next === text) continue;
+    await writeFileAtomic(backup, next, 0o600);
+    changed.push(backup);
+  }
+  return changed;
 }
 
 /**
@@ -206,85 +341,112 @@ export async function updateAuthFile(
   return withFileLock(
     target,
     async () => {
-      let original: string | undefined;
-      try {
-        original = await readFile(target, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-          throw ioError('read', target, error);
+      await sweepLeftovers(target);
+      for (let round = 1; ; round++) {
+        const result = await updateOnce(target, mutate, options, round);
+        if (result) return result;
       }
-      let before: AuthJson = {};
-      if (original !== undefined) {
-        const parsed = parseJsonText(original);
-        if (!parsed.ok) {
-          throw new QciError(
-            `cannot update ${target}: it ${parsed.reason}; qci left it unchanged`,
-            {
-              kind: 'auth-file-corrupt',
-              hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
-            },
-          );
-        }
-        if (parsed.value !== null && !isRecord(parsed.value)) {
-          throw new QciError(
-            `cannot update ${target}: the top level is not a JSON object; qci left it unchanged`,
-            {
-              kind: 'auth-file-corrupt',
-              hint: `repair or move aside ${target}`,
-            },
-          );
-        }
-        before = parsed.value ?? {};
-      }
-      const draft = structuredClone(before);
-      const returned = await mutate(draft);
-      const after = returned ?? draft;
-      if (!isRecord(after))
-        throw new QciError(
-          `internal error: the update of ${target} did not produce a JSON object`,
-        );
-      if (
-        JSON.stringify(after) === JSON.stringify(before) &&
-        original !== undefined
-      ) {
-        return {
-          path: target,
-          changed: false,
-          created: false,
-          backupPath: undefined,
-        };
-      }
-      if (original === undefined && Object.keys(after).length === 0) {
-        return {
-          path: target,
-          changed: false,
-          created: false,
-          backupPath: undefined,
-        };
-      }
-      const indent = original === undefined ? '\t' : detectIndent(original);
-      const newline =
-        original === undefined || original.endsWith('\n') ? '\n' : '';
-      const text = JSON.stringify(after, null, indent) + newline;
-      let backupPath: string | undefined;
-      if (original !== undefined && options.backup !== false) {
-        backupPath = await writeBackup(
-          target,
-          original,
-          (options.now ?? (() => new Date()))(),
-          options.keepBackups ?? 5,
-        );
-      }
-      await writeFileAtomic(target, text, 0o600);
-      return {
-        path: target,
-        changed: true,
-        created: original === undefined,
-        backupPath,
-      };
     },
     options.lock,
   );
+}
+
+/**
+ * One read-mutate-write. podman and docker do not take qci's lock: if the file changed after qci
+ * read it (a `podman login` at the same moment), qci throws its version away and merges again, so
+ * the other program's write is lost only if it lands in the instant between the check and the rename.
+ * Undefined asks for another round.
+ */
+async function updateOnce(
+  target: string,
+  mutate: (json: AuthJson) => AuthJson | void | Promise<AuthJson | void>,
+  options: UpdateOptions,
+  round: number,
+): Promise<UpdateResult | undefined> {
+  const identity = await identityOf(target);
+  let original: string | undefined;
+  try {
+    original = await readFileSafe(target, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'auth file',
+    });
+  } catch (error) {
+    if (error instanceof QciError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw ioError('read', target, error);
+  }
+  let before: AuthJson = {};
+  if (original !== undefined) {
+    const parsed = parseJsonText(original);
+    if (!parsed.ok) {
+      throw new QciError(
+        `cannot update ${target}: it ${parsed.reason}; qci left it unchanged`,
+        {
+          kind: 'auth-file-corrupt',
+          hint: `repair or move aside ${target} (podman and docker cannot read it either)`,
+        },
+      );
+    }
+    if (parsed.value !== null && !isRecord(parsed.value)) {
+      throw new QciError(
+        `cannot update ${target}: the top level is not a JSON object; qci left it unchanged`,
+        {
+          kind: 'auth-file-corrupt',
+          hint: `repair or move aside ${target}`,
+        },
+      );
+    }
+    before = parsed.value ?? {};
+  }
+  const draft = structuredClone(before);
+  const returned = await mutate(draft);
+  const after = returned ?? draft;
+  if (!isRecord(after))
+    throw new QciError(
+      `internal error: the update of ${target} did not produce a JSON object`,
+    );
+  const unchanged = {
+    path: target,
+    changed: false,
+    created: false,
+    backupPath: undefined,
+  };
+  if (
+    JSON.stringify(after) === JSON.stringify(before) &&
+    original !== undefined
+  )
+    return unchanged;
+  if (original === undefined && Object.keys(after).length === 0)
+    return unchanged;
+  const indent = original === undefined ? '\t' : detectIndent(original);
+  const newline = original === undefined || original.endsWith('\n') ? '\n' : '';
+  const text = JSON.stringify(after, null, indent) + newline;
+  let backupPath: string | undefined;
+  if (original !== undefined && options.backup !== false) {
+    backupPath = await writeBackup(
+      target,
+      options.scrub ? scrubText(original, options.scrub) : original,
+      (options.now ?? (() => new Date()))(),
+      options.keepBackups ?? 5,
+    );
+  }
+  const renamed = await writeFileAtomic(
+    target,
+    text,
+    0o600,
+    async () => round >= MAX_ROUNDS || (await identityOf(target)) === identity,
+  );
+  if (!renamed) {
+    if (backupPath) await unlink(backupPath).catch(() => undefined);
+    return undefined;
+  }
+  if (options.scrub) await scrubBackups(target, options.scrub);
+  return {
+    path: target,
+    changed: true,
+    created: original === undefined,
+    backupPath,
+  };
 }
 
 // ---- helpers on top -------------------------------------------------------------------------------
@@ -407,6 +569,10 @@ export async function setCredential(
   const result = await updateAuthFile(
     path,
     (json) => {
+      // Re-run from scratch when the file changed under qci: start these over.
+      warnings.length = 0;
+      removedKeys.length = 0;
+      otherKeysForHost = [];
       const auths = objectField(json, 'auths', path);
       const registry = host.split('/', 1)[0] ?? host;
       const others = Object.keys(auths).filter(
@@ -469,6 +635,8 @@ export async function removeCredentials(
   const result = await updateAuthFile(
     path,
     (json) => {
+      removed.length = 0;
+      helper = undefined;
       let entries: Record<string, unknown>;
       if (format === 'dockercfg') {
         entries = json;
@@ -499,7 +667,8 @@ export async function removeCredentials(
         }
       }
     },
-    options,
+    // The user asked for these secrets to go: no backup keeps them.
+    { scrub: { hosts: [registry] }, ...options },
   );
   return { ...result, removed, helper };
 }

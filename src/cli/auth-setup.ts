@@ -3,29 +3,19 @@
  * logs under --verbose, the kube client, and the process's signals.
  */
 import { homedir } from 'node:os';
-import type { ResolvedSettings } from '../core/settings.js';
+import { requestedContext, type ResolvedSettings } from '../core/settings.js';
 import { processRunner } from '../engine/run.js';
 import { AppCi } from '../kube/appci.js';
 import type { AuthSetup } from '../session/setup.js';
 import type { CommandContext } from './context.js';
 
-const SOURCE_NAMES = {
-  flag: '--context',
-  environment: 'QCI_CONTEXT',
-  'config file': 'the config file',
-  default: 'default',
-} as const;
-
 export function authSetup(
   ctx: CommandContext,
   resolved: ResolvedSettings,
 ): AuthSetup {
-  const { settings, sources } = resolved;
-  const context = settings.context
-    ? { name: settings.context, source: SOURCE_NAMES[sources.context] }
-    : undefined;
+  const context = requestedContext(resolved);
   return {
-    settings,
+    settings: resolved.settings,
     env: ctx.io.env,
     home: ctx.io.env.HOME || homedir(),
     uid: process.getuid?.() ?? 0,

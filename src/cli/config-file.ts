@@ -1,7 +1,7 @@
 /** Finds and reads the optional config file ($XDG_CONFIG_HOME/qci/config.yaml). */
-import { readFileSync } from 'node:fs';
+import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
 import { join } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 
 export function configFilePath(
   env: Record<string, string | undefined>,
@@ -21,8 +21,16 @@ export async function readConfigFile(
   const path = configFilePath(env, home);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSafeSync(path, {
+      maxBytes: MAX_BYTES.config,
+      what: 'config file',
+    });
   } catch (error) {
+    if (error instanceof QciError)
+      throw usageError(error.message, {
+        kind: 'bad-setting',
+        hint: error.hint,
+      });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG))
       return undefined;

@@ -56,9 +56,46 @@ export function contextFor(io: Io, command: Command): CommandContext {
 export type Action = (ctx: CommandContext, ...args: any[]) => Promise<number>;
 export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 
+/** Help lines end by 80 columns, broken between words (commander wraps its own parts the same way). */
+export const HELP_WIDTH = 80;
+
+/** `text` in lines of at most `width` characters, broken at spaces; each line after the first gets `indent`. */
+export function wrapWords(text: string, width: number, indent = ''): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const prefix = lines.length === 0 ? '' : indent;
+    if (line !== '' && [...`${prefix}${line} ${word}`].length > width) {
+      lines.push(`${prefix}${line}`);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(`${lines.length === 0 ? '' : indent}${line}`);
+  return lines;
+}
+
+/**
+ * Examples as `$ command  # why` in one aligned column when every line fits 80 columns; otherwise kubectl's
+ * layout, the why as a comment above each command, long commands continued with a backslash.
+ */
 export function examples(lines: [string, string][]): string {
   const width = Math.max(...lines.map(([cmd]) => cmd.length));
-  return `\nExamples:\n${lines.map(([cmd, why]) => `  $ ${cmd.padEnd(width)}  # ${why}`).join('\n')}\n`;
+  const aligned = lines.map(
+    ([cmd, why]) => `  $ ${cmd.padEnd(width)}  # ${why}`,
+  );
+  if (aligned.every((l) => [...l].length <= HELP_WIDTH))
+    return `\nExamples:\n${aligned.join('\n')}\n`;
+  const blocks = lines.map(([cmd, why]) => {
+    const comment = wrapWords(why, HELP_WIDTH - 4).map((l) => `  # ${l}`);
+    const command = wrapWords(cmd, HELP_WIDTH - 6, '      ');
+    const shown = command.map((l, i) =>
+      i === 0
+        ? `  $ ${l}${command.length > 1 ? ' \\' : ''}`
+        : `${l}${i < command.length - 1 ? ' \\' : ''}`,
+    );
+    return [...comment, ...shown].join('\n');
+  });
+  return `\nExamples:\n${blocks.join('\n\n')}\n`;
 }
 
 /** Commands whose stdout is not qci's data (a shell script, the user's own command) have no JSON form. */

@@ -4,15 +4,21 @@
  * kube client, writes straight to the file descriptors (no stream set-up), and reads the config file and
  * the kubeconfig (with yaml) only when the answer needs them. bench/credential-helper.mjs measures it.
  */
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import {
   runCredentialHelper,
   type HelperDeps,
 } from '../auth/credential-helper.js';
 import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
+import {
+  requestedContext,
+  resolveSettings,
+  type ResolvedSettings,
+} from '../core/settings.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { readConfigFile } from './config-file.js';
+import { writeAllSync } from './raw-output.js';
 
 declare const QCI_VERSION: string;
 
@@ -39,41 +45,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function writeAll(fd: number, text: string): void {
-  let buffer = Buffer.from(text);
-  while (buffer.length > 0) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return;
-      if (code === 'EAGAIN')
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      else throw error;
-    }
-  }
-}
-
-/** The settings the helper needs, from the environment, else the config file (read at most once, only if needed). */
+/** The helper's answers, from qci's settings (environment > config file > default) resolved as qci does. */
 function helperDeps(env: Record<string, string | undefined>): HelperDeps {
-  let config: Promise<{ registry?: string; context?: string }> | undefined;
-  const fromConfig = () =>
-    (config ??= readConfigFile(env).then((file) => {
-      const data = (file?.data ?? {}) as Record<string, unknown>;
-      return {
-        ...(typeof data.registry === 'string'
-          ? { registry: data.registry }
-          : {}),
-        ...(typeof data.context === 'string' ? { context: data.context } : {}),
-      };
-    }));
-  // A config file qci cannot read is qci's to report; here it only means no registry of its own.
-  const registry = async () =>
-    env.QCI_REGISTRY ||
-    (await fromConfig().catch(() => ({ registry: undefined }))).registry;
+  // Read at most once, and only when an answer needs them: the default host needs no file read.
+  let resolved: Promise<ResolvedSettings> | undefined;
+  const settings = () =>
+    (resolved ??= readConfigFile(env).then((file) =>
+      resolveSettings({ env, ...(file ? { file } : {}) }),
+    ));
   const qciHosts = async () => [
     ...new Set(
-      [(await registry()) ?? QCI_PROXY_HOST, QCI_PROXY_HOST].map((h) =>
+      [(await settings()).settings.registry, QCI_PROXY_HOST].map((h) =>
         h.toLowerCase(),
       ),
     ),
@@ -81,23 +63,14 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
   return {
     version: QCI_VERSION,
     async isQciHost(host) {
-      // The default host and QCI_REGISTRY need no file read.
-      if (host === QCI_PROXY_HOST || host === env.QCI_REGISTRY?.toLowerCase())
-        return true;
-      if (env.QCI_REGISTRY) return false;
-      return (await qciHosts()).includes(host);
+      return host === QCI_PROXY_HOST || (await qciHosts()).includes(host);
     },
     qciHosts,
     async credential() {
-      const context = env.QCI_CONTEXT
-        ? { name: env.QCI_CONTEXT, source: 'QCI_CONTEXT' }
-        : env.QCI_TOKEN_FILE
-          ? undefined
-          : await fromConfig().then((c) =>
-              c.context
-                ? { name: c.context, source: 'the config file' }
-                : undefined,
-            );
+      // QCI_TOKEN_FILE stands in for the kube context: no settings needed.
+      const context = env.QCI_TOKEN_FILE
+        ? undefined
+        : requestedContext(await settings());
       const current = await currentAppCiToken(env, context);
       return {
         username: registryUserFor(current.owner),
@@ -117,8 +90,8 @@ async function main(): Promise<void> {
     input,
     helperDeps(process.env),
   );
-  if (result.stdout) writeAll(1, result.stdout);
-  if (result.stderr) writeAll(2, result.stderr);
+  if (result.stdout) writeAllSync(1, result.stdout);
+  if (result.stderr) writeAllSync(2, result.stderr);
   process.exitCode = result.exitCode;
 }
 

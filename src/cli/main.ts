@@ -1,30 +1,18 @@
 /** Entry point: the only place that sets the process exit code. */
-import { writeSync } from 'node:fs';
 import { runQci } from './program.js';
+import { writeAllSync } from './raw-output.js';
 
 // No SIGINT handler here: Ctrl-C's default (death by SIGINT, which shells report as 130) is right for
 // commands that run nothing; commands that run a child process handle it themselves.
 
 /**
- * Standard output written straight to fd 1. Setting up process.stdout costs about 3 ms of a ~35 ms start
- * (bench/startup.mjs), and qci's output is small; a reader that goes away (`qci … | head`) ends qci
- * quietly with 141, as SIGPIPE ends cat and grep (so `set -o pipefail` scripts still see it).
+ * Standard output written straight to fd 1 (raw-output.ts says why); a reader that goes away
+ * (`qci … | head`) ends qci quietly with 141, as SIGPIPE ends cat and grep (so `set -o pipefail`
+ * scripts still see it).
  */
 const stdout = {
   write(text: string): boolean {
-    let buffer = Buffer.from(text);
-    while (buffer.length > 0) {
-      try {
-        buffer = buffer.subarray(writeSync(1, buffer));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') process.exit(141);
-        // A non-blocking pipe that is full: wait a moment and go on.
-        if (code === 'EAGAIN')
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        else throw error;
-      }
-    }
+    writeAllSync(1, text, () => process.exit(141));
     return true;
   },
   get isTTY(): boolean {

@@ -1,12 +1,14 @@
 /**
  * The qci program: global flags, every command, and the one place errors become a message and an exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
   contextFor,
   examples,
+  HELP_WIDTH,
+  wrapWords,
   type Action,
   type CommandContext,
 } from './context.js';
@@ -23,6 +25,7 @@ import { registerSa } from './commands/sa.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerExec } from './commands/exec.js';
+import { registerVersion } from './commands/version.js';
 
 declare const QCI_VERSION: string;
 
@@ -30,8 +33,8 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    failure (the message says what failed and what to run next)
-  2    usage error: unknown command or flag, malformed image reference, bad setting
-  3    authentication needed: not logged in, or the app.ci token expired or was revoked
+  2    usage error: unknown command or flag, malformed reference, bad setting
+  3    authentication needed: not logged in, or the app.ci token is dead
   4    access denied: no QCI access (or not allowed to pull that image)
   5    not found: image, tag, file or kube context
   6    unreachable: DNS, connection refused, timeout or TLS failure
@@ -53,6 +56,23 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       'print each external command qci runs (secrets redacted) and where settings came from',
     )
     .helpOption('-h, --help', 'show help for a command')
+    .configureHelp({
+      // On a narrow terminal commander stops wrapping and the terminal cuts words: there, the
+      // description goes under its option, wrapped between words.
+      formatItem(term, termWidth, description, helper) {
+        const width = helper.helpWidth ?? HELP_WIDTH;
+        if (!description || width - termWidth - 4 >= helper.minWidthToWrap)
+          return Help.prototype.formatItem.call(
+            helper,
+            term,
+            termWidth,
+            description,
+            helper,
+          );
+        const lines = wrapWords(description, Math.max(width - 6, 20));
+        return [`  ${term}`, ...lines.map((l) => `      ${l}`)].join('\n');
+      },
+    })
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander echoes argv in its errors (`unknown option '--token=sha256~…'`): redact like all output.
@@ -85,9 +105,17 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
         ['qci help pullspec', 'help for one command'],
       ]) +
         EXIT_CODES_HELP +
-        '\nEnvironment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, QCI_TOKEN_FILE,\n' +
-        'QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, NO_COLOR, FORCE_COLOR.\n' +
-        'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).\n',
+        `\n${wrapWords(
+          'Environment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, ' +
+            'QCI_TOKEN_FILE, QCI_WEB_LOGIN_TIMEOUT, QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, ' +
+            'QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, BROWSER, NO_COLOR, FORCE_COLOR.',
+          HELP_WIDTH,
+          '  ',
+        ).join('\n')}\n${wrapWords(
+          'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).',
+          HELP_WIDTH,
+          '  ',
+        ).join('\n')}\n`,
     );
 
   const wrap =
@@ -110,6 +138,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerInspect(program, wrap);
   registerCompletion(program, wrap);
   registerExec(program, wrap);
+  registerVersion(program, wrap);
   // Subcommands inherit the output settings and error handling.
   for (const command of program.commands) {
     command
@@ -125,8 +154,25 @@ export async function runQci(argv: string[], io: Io): Promise<number> {
   const state = { exitCode: ExitCode.ok as number };
   const program = buildProgram(io, state);
   try {
+    // Bare `qci`: what it is and where to start, as gh and kubectl do (the full list is `qci help`).
     if (argv.length === 0) {
-      program.outputHelp({ error: true });
+      io.stdout.write(overview());
+      return ExitCode.ok;
+    }
+    // `qci help nosuch`: commander would print the whole help and carry on.
+    const [first, second] = argv;
+    if (
+      first === 'help' &&
+      second !== undefined &&
+      !second.startsWith('-') &&
+      !program.commands.some(
+        (c) => c.name() === second || c.aliases().includes(second),
+      )
+    ) {
+      new Ui(io).error(
+        `unknown command '${second}'`,
+        'qci help lists the commands',
+      );
       return ExitCode.usage;
     }
     await program.parseAsync(argv, { from: 'user' });
@@ -134,6 +180,29 @@ export async function runQci(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     return reportError(error, io, argv.includes('--json'));
   }
+}
+
+/** What bare `qci` prints: short enough to read at a glance, wrapped for 80 columns. */
+export function overview(): string {
+  const rows: [string, string][] = [
+    ['qci login --web', 'sign in with the browser, log podman in'],
+    ['qci pull ocp/4.7:my-component', 'pull an image stream tag from QCI'],
+    ['qci whoami', 'who you are, and what podman sends to QCI'],
+    ['qci doctor', 'why a pull says "unauthorized", and fixes'],
+    ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of a tag'],
+  ];
+  const width = Math.max(...rows.map(([c]) => c.length));
+  return [
+    'qci pulls OpenShift CI images from QCI (quay.io/openshift/ci, through',
+    'quay-proxy.ci.openshift.org) and untangles the registry logins that make',
+    'pulls fail.',
+    '',
+    'Start with:',
+    ...rows.map(([c, why]) => `  ${c.padEnd(width)}  ${why}`),
+    '',
+    'All commands: qci help. One command: qci help COMMAND (or COMMAND --help).',
+    '',
+  ].join('\n');
 }
 
 export function reportError(error: unknown, io: Io, json: boolean): number {

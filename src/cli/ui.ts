@@ -4,6 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redact } from '../core/redact.js';
+import { escapeControlKeepLines } from '../core/escape.js';
 
 export interface Stream {
   write(text: string): unknown;
@@ -73,14 +74,21 @@ export class Ui {
     this.io.stderr.write(`${redact(message)}\n`);
   }
 
+  // Warnings and errors carry file names and servers' words: no escape sequence reaches the terminal.
   warn(message: string): void {
-    this.io.stderr.write(`${this.err.yellow('warning:')} ${redact(message)}\n`);
+    this.io.stderr.write(
+      `${this.err.yellow('warning:')} ${escapeControlKeepLines(redact(message))}\n`,
+    );
   }
 
   error(message: string, hint?: string): void {
-    this.io.stderr.write(`${this.err.red('error:')} ${redact(message)}\n`);
+    this.io.stderr.write(
+      `${this.err.red('error:')} ${escapeControlKeepLines(redact(message))}\n`,
+    );
     if (hint)
-      this.io.stderr.write(`${this.err.dim('  hint:')} ${redact(hint)}\n`);
+      this.io.stderr.write(
+        `${this.err.dim('  hint:')} ${escapeControlKeepLines(redact(hint))}\n`,
+      );
   }
 
   /** --verbose only: each external command qci runs, already redacted by the caller and again here. */

@@ -115,6 +115,19 @@ const EXTRA_CONSOLE_HOSTS: Record<string, string> = {
   'console-openshift-console.apps.build02.vmc.ci.openshift.org': 'vsphere02',
 };
 
+/**
+ * Consoles of build farms that are gone, as old logs and docs still show them: their namespaces and
+ * images went with them. The old vSphere farm (REFERENCE §2; openshift/ci-docs quotes its log lines).
+ */
+const RETIRED_CONSOLE_HOSTS: Record<string, ClusterRegistry> = {
+  'console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org': {
+    cluster: 'vsphere',
+    registry: null,
+    description: 'the old vSphere build farm, decommissioned with its images',
+    consoleHosts: [],
+  },
+};
+
 /** A build farm that is not (yet) in CLUSTERS, described like the listed ones. */
 function unlistedBuildFarm(cluster: string): ClusterRegistry {
   return {
@@ -160,5 +173,12 @@ export function clusterForConsoleHost(host: string): ClusterRegistry | null {
     );
     if (byRegistry) return byRegistry;
   }
-  return null;
+  const retired = RETIRED_CONSOLE_HOSTS[wanted];
+  if (retired) return retired;
+  // OSD/ROSA and other hosted shapes name the cluster in the label after `apps.`:
+  // console-openshift-console.apps.build04.34d2.p2.openshiftapps.com is build04.
+  const label = /^console-openshift-console\.apps\.([a-z0-9-]+)\./.exec(
+    wanted,
+  )?.[1];
+  return label ? clusterNamed(label) : null;
 }

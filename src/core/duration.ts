@@ -1,4 +1,4 @@
-/** Durations as people type them for tokens ("24h", "90m", "1h30m", "7d"). Pure. */
+/** Durations as people type them for tokens ("24h", "90m", "1h30m", "7d"), and as qci writes them. Pure. */
 import { usageError } from './errors.js';
 
 const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
@@ -13,20 +13,32 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
-/** 86400 → "24h", 5400 → "1h30m", 600 → "10m". */
-export function formatDuration(seconds: number): string {
+/**
+ * The one duration formatter, in kubectl's compact style: 86400 → "24h", 5400 → "1h30m", 61 → "1m1s",
+ * and from 48 hours on with days (604800 → "7d"), so a token duration reads as it is typed.
+ * `approximate` (ages): the largest unit and the next one only, no seconds from a minute on
+ * (11100 → "3h5m", 10805 → "3h"), and "under 1m" below a minute.
+ */
+export function formatDuration(
+  seconds: number,
+  { approximate = false }: { approximate?: boolean } = {},
+): string {
   const s = Math.round(seconds);
+  if (approximate && s < 60) return 'under 1m';
   if (s <= 0) return '0s';
-  const parts: string[] = [];
-  let rest = s;
-  const h = Math.floor(rest / 3600);
-  rest -= h * 3600;
-  const m = Math.floor(rest / 60);
-  rest -= m * 60;
-  if (h) parts.push(`${h}h`);
-  if (m) parts.push(`${m}m`);
-  if (rest) parts.push(`${rest}s`);
-  return parts.join('');
+  const days = s >= 2 * 86_400 ? Math.floor(s / 86_400) : 0;
+  const parts: [number, string][] = [
+    [days, 'd'],
+    [Math.floor((s - days * 86_400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [approximate ? 0 : s % 60, 's'],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  const shown = approximate ? parts.slice(first, first + 2) : parts;
+  return shown
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join('');
 }
 
 /** The Kubernetes TokenRequest minimum (REFERENCE §4): shorter requests are refused with 422. */

@@ -21,6 +21,7 @@ import {
   pullSpecFor,
   qciTagFor,
   tagProblem,
+  upperCaseNote,
   type ImageStreamTag,
 } from './reference.js';
 
@@ -575,6 +576,8 @@ function add(
     return;
   }
   if (placeholder) qciTag = qciTagFor(ist);
+  const upper = upperCaseNote(ist);
+  if (upper) report.warnings.push({ path, message: `${shown}: ${upper}` });
   const length = placeholder ? qciTagFor(checked).length : qciTag.length;
   if (length + PRUNE_PREFIX_LENGTH > MAX_TAG_LENGTH) {
     report.warnings.push({

@@ -24,7 +24,12 @@ export type InputKind =
   /** quay.io/openshift/ci:ocp_4.7_my-component */
   | 'qci-direct'
   /** quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_my-component (or the configured pull host) */
-  | 'qci-proxy';
+  | 'qci-proxy'
+  /**
+   * quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest: a form seen in project docs that the
+   * proxy does not serve (it serves only openshift/ci); read as the image stream tag it names.
+   */
+  | 'qci-proxy-path';
 
 export interface ImageStreamTag {
   namespace: string;
@@ -70,8 +75,11 @@ export class ReferenceError extends QciError {
   }
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+// Upper case is allowed as ci-tools allows it: it joins NS_NAME_TAG as written (pkg/api/promotion.go
+// QuayImage), the build cache keeps the org's case (build-cache/Azure-ARO-HCP), promotion namespaces
+// such as ComplianceAsCode exist, and a Docker tag may hold upper case.
+const DNS1123_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+const NAME = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const PRUNE_COPY = /^\d{14}_prune_(.+)$/;
@@ -89,15 +97,12 @@ function printable(input: string): string {
 export function namespaceProblem(value: string): string | null {
   if (value === '') return 'the namespace is empty';
   if (value.includes('_')) {
-    return `namespace "${printable(value)}" contains "_"; namespaces are DNS-1123 labels (a-z, 0-9 and "-")`;
-  }
-  if (/[A-Z]/.test(value)) {
-    return `namespace "${printable(value)}" has uppercase letters; namespaces are lowercase (try "${printable(value.toLowerCase())}")`;
+    return `namespace "${printable(value)}" contains "_"; a namespace is letters, digits and "-" (the QCI tag NS_NAME_TAG is read back by splitting at the first "_")`;
   }
   if (value.length > 63)
     return `namespace "${printable(value)}" is ${value.length} characters; the limit is 63`;
   if (!DNS1123_LABEL.test(value)) {
-    return `namespace "${printable(value)}" is not a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit)`;
+    return `namespace "${printable(value)}" is not valid: letters, digits and "-", starting and ending with a letter or digit`;
   }
   return null;
 }
@@ -105,11 +110,8 @@ export function namespaceProblem(value: string): string | null {
 /** Why `value` is not a valid image stream name, or null when it is. */
 export function nameProblem(value: string): string | null {
   if (value === '') return 'the image stream name is empty';
-  if (/[A-Z]/.test(value)) {
-    return `image stream name "${printable(value)}" has uppercase letters; names are lowercase (try "${printable(value.toLowerCase())}")`;
-  }
   if (!NAME.test(value)) {
-    return `image stream name "${printable(value)}" is not valid: use a-z and 0-9, separated by single ".", "_" or "-"`;
+    return `image stream name "${printable(value)}" is not valid: use letters and digits, separated by single ".", "_" or "-"`;
   }
   return null;
 }
@@ -124,6 +126,22 @@ export function tagProblem(value: string): string | null {
     return `tag "${printable(value)}" is not valid: use letters, digits, "_", "." and "-", not starting with "." or "-"`;
   }
   return null;
+}
+
+/**
+ * A note for names with upper case: ci-tools keeps them as written, so the QCI tag has them too; a
+ * user who lower-cases the name by habit gets a tag that does not exist. Null without upper case.
+ */
+export function upperCaseNote(ist: ImageStreamTag): string | null {
+  const parts = [
+    ['namespace', ist.namespace],
+    ['name', ist.name],
+  ].filter(([, value]) => /[A-Z]/.test(value!));
+  if (parts.length === 0) return null;
+  const which = parts
+    .map(([part, value]) => `${part} "${value}"`)
+    .join(' and ');
+  return `the ${which} has upper case; ci-tools keeps it as written in the QCI tag ${qciTagFor(ist)} (tags are case-sensitive)`;
 }
 
 /** The QCI tag for an image stream tag: NS_NAME_TAG, no escaping (ci-tools pkg/api/promotion.go). */
@@ -214,6 +232,18 @@ export function parseReference(
   ) {
     const kind: InputKind =
       host === QCI_REPOSITORY_HOST ? 'qci-direct' : 'qci-proxy';
+    const repository = path.split(/[:@]/)[0];
+    if (
+      kind === 'qci-proxy' &&
+      repository !== QCI_REPOSITORY_PATH &&
+      path.split('/').length === 2
+    ) {
+      // The proxy serves one repository; NS/NAME:TAG under it is the image stream tag meant.
+      return parseImageStreamTag(input, path, 'qci-proxy-path', [
+        `${host} serves only the single repository ${QCI_REPOSITORY_PATH} (QCI): "${printable(first)}/${printable(path)}" is not a pull spec there; ` +
+          'read as the image stream tag it names',
+      ]);
+    }
     return parseQciReference(input, path, kind);
   }
   throw new ReferenceError(
@@ -295,6 +325,8 @@ function parseImageStreamTag(
     );
   }
   const allWarnings = [...warnings];
+  const upper = upperCaseNote(imageStreamTag);
+  if (upper) allWarnings.push(upper);
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length > 1) {
     allWarnings.push(

@@ -38,17 +38,31 @@ export interface RegistryReference {
 const HOST =
   /(?<![A-Za-z0-9.-])registry\.(?:svc\.)?ci\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
 // What may follow the host in a reference: an optional port, then a path of reference characters and
-// template expressions (${X}, $(X), {{ x }}, $X), which are kept whole so they can be recognised.
+// template expressions (${X}, $(X), {{ x }}, $X, {MAJOR}, %s, … and ...), which are kept whole so they
+// can be recognised: a reference is never cut short at a template and its prefix rewritten.
+// "…" is matched as its UTF-8 bytes (the text is latin1, one character per byte).
 const TAIL =
-  /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\$[A-Za-z_][A-Za-z0-9_]*)*/y;
-const TEMPLATE = /\$\{|\$\(|\{\{|\$[A-Za-z_]/;
+  /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\{[A-Za-z0-9_.]{1,40}\}|%[-+# 0]*[0-9]*[sdvqx]|\$[A-Za-z_][A-Za-z0-9_]*|\xe2\x80\xa6)*/y;
+const TEMPLATE =
+  /\$\{|\$\(|\{\{|\$[A-Za-z_]|\{[A-Za-z0-9_.]+\}|%[-+# 0]*[0-9]*[sdvqx]|\.\.\.|\xe2\x80\xa6/;
+
+/** What rewrite knows about the file a text comes from. */
+export interface RewriteContext {
+  /** The file's path (its name says Dockerfile, Markdown, …). */
+  path?: string;
+  /** Every reference written as an `as:` value anywhere in the tree (see asValuesIn). */
+  asValues?: ReadonlySet<string>;
+}
 
 /** Every registry reference in `text`, in order. */
 export function findRegistryReferences(
   text: string,
   pullHost: string = QCI_PROXY_HOST,
+  context: RewriteContext = {},
 ): RegistryReference[] {
   if (!text.includes(REGISTRY_MARKER)) return [];
+  const kind = fileKind(context.path ?? '');
+  const code = codeRanges(text, kind);
   const found: RegistryReference[] = [];
   let line = 1;
   let lineStart = 0;
@@ -60,12 +74,14 @@ export function findRegistryReferences(
     TAIL.lastIndex = start + host.length;
     const tail = TAIL.exec(text);
     let end = tail ? TAIL.lastIndex : start + host.length;
-    // A reference at the end of a sentence or a "key:" keeps its punctuation outside.
-    while (
-      end > start + host.length &&
-      (text[end - 1] === '.' || text[end - 1] === ':')
-    )
-      end--;
+    // A reference at the end of a sentence or a "key:" keeps its punctuation outside; an ellipsis
+    // ("nightly-...") is a template and stays in.
+    if (!text.startsWith('...', end - 3))
+      while (
+        end > start + host.length &&
+        (text[end - 1] === '.' || text[end - 1] === ':')
+      )
+        end--;
     HOST.lastIndex = end;
 
     for (
@@ -79,8 +95,24 @@ export function findRegistryReferences(
     counted = start;
 
     const reference = text.slice(start, end);
-    const classified = classify(reference, host, pullHost);
+    let classified = PAYLOAD.test(reference.slice(host.length))
+      ? review(PAYLOAD_REASON)
+      : classify(reference, host, pullHost);
     if (classified === null) continue;
+    if (classified.replacement !== null) {
+      const lineEnd = text.indexOf('\n', end);
+      const why = notAPull({
+        reference,
+        path: reference.slice(host.length),
+        before: text.slice(lineStart, start),
+        after: text.slice(end, lineEnd === -1 ? text.length : lineEnd),
+        above: () => linesAbove(text, lineStart),
+        kind,
+        inCode: code === null ? true : inRanges(code, start),
+        asValues: context.asValues,
+      });
+      if (why) classified = review(why);
+    }
     found.push({
       start,
       end,
@@ -173,4 +205,157 @@ export function applyRewrites(
     at = ref.end;
   }
   return out + text.slice(at);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Only what is a pull: references whose text means something else are listed for review.
+
+type FileKind = 'dockerfile' | 'markdown' | 'asciidoc' | 'tex' | 'other';
+
+/** Release payload streams, made by the release controller on app.ci and not mirrored to QCI (REFERENCE §8). */
+const PAYLOAD =
+  /^\/(?:ocp|origin|ocp-priv|origin-priv|okd)\/release(?:-[0-9.]+)?:(?:[0-9]|latest|nightly|ci\b|stable)/;
+const PAYLOAD_REASON =
+  'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci, ' +
+  'and nothing shows they are mirrored to QCI (accepted nightlies are in quay.io/openshift-release-dev/ocp-release-nightly, ' +
+  'which needs a Red Hat pull secret)';
+const QCI_NAMES = /quay\.io\/openshift\/ci\b|quay-proxy\.ci\.openshift\.org/;
+
+function fileKind(path: string): FileKind {
+  const name = path.split(/[\\/]/).at(-1) ?? '';
+  if (/(?:^|\.)(?:Dockerfile|Containerfile)(?:\.|$)/i.test(name))
+    return 'dockerfile';
+  if (/\.(?:md|markdown|mdx)$/i.test(name)) return 'markdown';
+  if (/\.(?:adoc|asciidoc|asc)$/i.test(name)) return 'asciidoc';
+  if (/\.tex$/i.test(name)) return 'tex';
+  return 'other';
+}
+
+/**
+ * Where code is in a prose file (fenced and delimited blocks, inline code spans), as sorted
+ * [start, end) offsets; null for files that are not prose (everything counts as code there).
+ */
+function codeRanges(text: string, kind: FileKind): number[][] | null {
+  if (kind !== 'markdown' && kind !== 'asciidoc' && kind !== 'tex') return null;
+  const ranges: number[][] = [];
+  const fence =
+    kind === 'markdown'
+      ? /^ {0,3}(?:```|~~~)|^\s*\{\{<\s*\/?\s*highlight\b/
+      : kind === 'asciidoc'
+        ? /^(?:-{4,}|\.{4,}|```)\s*$/
+        : /^\s*\\(?:begin|end)\{(?:verbatim|Verbatim|lstlisting|minted)\}/;
+  const inline =
+    kind === 'tex'
+      ? /\\(?:verb|lstinline)(.).*?\1|\\texttt\{[^}]*\}/g
+      : kind === 'asciidoc'
+        ? /`[^`\n]+`|\+[^+\n]+\+/g
+        : /`+[^`\n]+`+/g;
+  let open = -1;
+  let at = 0;
+  for (const line of text.split('\n')) {
+    if (fence.test(line)) {
+      if (open === -1) open = at;
+      else {
+        ranges.push([open, at + line.length]);
+        open = -1;
+      }
+    } else if (open === -1) {
+      if (kind === 'markdown' && /^(?: {4}|\t)/.test(line))
+        ranges.push([at, at + line.length]);
+      else
+        for (const m of line.matchAll(inline))
+          ranges.push([at + m.index, at + m.index + m[0].length]);
+    }
+    at += line.length + 1;
+  }
+  if (open !== -1) ranges.push([open, text.length]);
+  return ranges;
+}
+
+function inRanges(ranges: number[][], pos: number): boolean {
+  return ranges.some(([from, to]) => pos >= from! && pos < to!);
+}
+
+/** Up to 50 lines above the line at `lineStart`, nearest first. */
+function linesAbove(text: string, lineStart: number): string[] {
+  const head = text.slice(
+    Math.max(0, lineStart - 8192),
+    Math.max(0, lineStart - 1),
+  );
+  return head.split('\n').reverse().slice(0, 50);
+}
+
+/** Is this line an `as:` value, or an item of an `as:` list (ci-operator's inputs.<name>.as)? */
+function isAsValue(before: string, above: () => string[]): boolean {
+  if (/(?:^|[\s{,-])["']?as["']?\s*:\s*(?:\[\s*)?["']?$/.test(before))
+    return true;
+  if (/(?:^|[\s{,-])as:\s*\[/.test(before)) return true;
+  const item = /^(\s*)-\s*["']?$/.exec(before);
+  if (!item) return false;
+  const indent = item[1]!.length;
+  for (const line of above()) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const lead = /^\s*/.exec(line)![0].length;
+    if (lead === indent && /^\s*-\s/.test(line)) continue; // another item of the list
+    return /^\s*(?:-\s+)?as:\s*$/.test(line) && lead <= indent;
+  }
+  return false;
+}
+
+const AS_REASON =
+  'an inputs.<name>.as value: ci-operator matches it, as written, against the FROM lines of the Dockerfile it builds; it is not a pull, and changing it alone changes what CI builds from';
+
+/** Why a reference that maps to QCI must not be rewritten here, or null when it is a pull. */
+function notAPull(ref: {
+  reference: string;
+  path: string;
+  before: string;
+  after: string;
+  above: () => string[];
+  kind: FileKind;
+  inCode: boolean;
+  asValues: ReadonlySet<string> | undefined;
+}): string | null {
+  if (isAsValue(ref.before, ref.above)) return AS_REASON;
+  if (
+    ref.kind === 'dockerfile' &&
+    /^\s*FROM\s+(?:--\S+\s+)*$/i.test(ref.before)
+  ) {
+    if (ref.asValues?.has(ref.reference))
+      return 'a FROM that an inputs.<name>.as entry in this tree names: ci-operator replaces it by that text, so rewrite both together, by hand';
+    if (/^\/ocp\/builder:/.test(ref.path))
+      return (
+        "an ocp/builder FROM: ci-tools' registry-replacer keeps these in step with ART's build data and with the " +
+        "inputs.<name>.as entries of the repository's ci-operator config (openshift/release); change them there together"
+      );
+  }
+  if (QCI_NAMES.test(ref.before) || QCI_NAMES.test(ref.after))
+    return 'the line names the QCI form too: it explains the mapping, so rewriting it would change its meaning';
+  if (!ref.inCode)
+    return 'prose (outside code spans and blocks): it may describe the old registry rather than pull from it';
+  return null;
+}
+
+/** The references written as `as:` values in `text` (ci-operator configs, Markdown examples). */
+export function asValuesIn(text: string): string[] {
+  if (!text.includes(REGISTRY_MARKER) || !/\bas\s*:/.test(text)) return [];
+  const values: string[] = [];
+  for (const ref of findRegistryReferences(text, QCI_PROXY_HOST))
+    if (ref.reason === AS_REASON) values.push(ref.reference);
+  return values;
+}
+
+/**
+ * Test data: inputs and expected outputs whose meaning a rewrite would change (Go tests, testdata/,
+ * fixtures/, golden files under test/). Skipped unless --include-tests.
+ */
+export function isTestData(path: string): boolean {
+  const parts = path.split(/[\\/]/);
+  const name = parts.at(-1) ?? '';
+  if (/_test\.go$/.test(name)) return true;
+  if (parts.some((p) => p === 'testdata' || p === 'fixtures')) return true;
+  return (
+    parts.includes('test') &&
+    /golden/i.test(parts.slice(parts.indexOf('test')).join('/'))
+  );
 }

@@ -25,7 +25,11 @@ const platform = z
       'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8',
     ),
   );
-const engine = z.enum(['podman', 'docker', 'auto']);
+const ENGINES = ['podman', 'docker', 'auto'] as const;
+// A fixed choice lists the choices (zod's own message is "Invalid input").
+const engine = z.enum(ENGINES, {
+  error: `expected one of ${ENGINES.join(', ')}`,
+});
 const context = z
   .string()
   .check(z.minLength(1, 'expected a kube context name'));
@@ -328,7 +332,7 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     const parsed = settingsSchema.shape[key].safeParse(value);
     if (!parsed.success)
       throw usageError(
-        `option ${SETTING_NAMES[key].flag}: ${firstIssue(parsed.error)}`,
+        `option ${SETTING_NAMES[key].flag} ${JSON.stringify(String(raw))}: ${firstIssue(parsed.error)}`,
         { kind: 'bad-setting' },
       );
     (settings as Record<string, unknown>)[key] = parsed.data;
@@ -336,4 +340,21 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   }
 
   return { settings, sources };
+}
+
+const CONTEXT_SOURCES: Record<SettingsSource, string> = {
+  flag: '--context',
+  environment: 'QCI_CONTEXT',
+  'config file': 'the config file',
+  default: 'default',
+};
+
+/** The kube context the settings name, and where it was named (for messages); undefined: find app.ci. */
+export function requestedContext({
+  settings,
+  sources,
+}: ResolvedSettings): { name: string; source: string } | undefined {
+  return settings.context
+    ? { name: settings.context, source: CONTEXT_SOURCES[sources.context] }
+    : undefined;
 }

@@ -86,3 +86,29 @@ export function registryUserFor(
   const cleaned = identity.replace(/[:\s\x00-\x1f]/g, '_');
   return cleaned === '' ? fallback : cleaned;
 }
+
+/** A token this close to its expiry gets a warning (login, whoami, pull) rather than a ✓. */
+export const EXPIRY_WARNING_SECONDS = 48 * 3600;
+
+/** Alive, but expiring within EXPIRY_WARNING_SECONDS. */
+export function expiresSoon(
+  expiresAt: Date | string | null | undefined,
+  now: Date,
+): boolean {
+  if (expiresAt === null || expiresAt === undefined) return false;
+  const left = new Date(expiresAt).getTime() - now.getTime();
+  return left > 0 && left <= EXPIRY_WARNING_SECONDS * 1000;
+}
+
+/** The command that gets a new token: the browser login for a user, qci sa token for a ServiceAccount. */
+export function renewCommand(
+  kind: TokenKind,
+  subject?: string | null,
+  path = 'FILE',
+): string {
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
+  if (kind !== 'service-account' && !sa) return 'qci login --web';
+  return sa
+    ? `qci sa token --project ${sa[1]}${sa[2] === 'image-puller' ? '' : ` --name ${sa[2]}`} --output ${path}`
+    : `qci sa token --project P --output ${path}`;
+}

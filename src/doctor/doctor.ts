@@ -26,7 +26,12 @@ import {
   type FailureCause,
 } from '../engine/classify.js';
 import { onPath, type EngineName } from '../engine/engine.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
+import {
+  LOGIN_HINT,
+  QCI_ACCESS_HINT,
+  notAppCiReason,
+  type AppCi,
+} from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
@@ -152,6 +157,12 @@ function probe(setup: AuthSetup): Probe {
       return verdict;
     },
   };
+}
+
+/** Why stored tokens could not be checked: another cluster's context (never sent there), or no answer. */
+async function uncheckedWhy(p: Probe): Promise<string> {
+  const { appci } = await p.appci;
+  return (appci && notAppCiReason(appci.context)) ?? 'app.ci unreachable';
 }
 
 async function checkEngines(p: Probe): Promise<Finding[]> {
@@ -382,12 +393,13 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
             ),
           );
         } else if (state === 'unknown') {
+          const why = await uncheckedWhy(p);
           out.push(
             finding(
               'auth files',
               'auth.unchecked',
               'info',
-              `${where}: qci could not check its token (app.ci unreachable); ${role}`,
+              `${where}: qci could not check its token (${why}); ${role}`,
             ),
           );
         } else {
@@ -618,6 +630,27 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
       ),
     ];
   }
+  // Not being able to check is a finding, never a silent pass (issue 11).
+  const cannotCheck = (detail: string) =>
+    finding(
+      'registry',
+      'registry.unchecked',
+      'error',
+      detail,
+      `try again later; if it persists, the registry ${host} is not answering as QCI does`,
+    );
+  if (ping.status >= 500 || ping.status === 429)
+    return [
+      cannotCheck(
+        `${host} answers HTTP ${ping.status} (${ping.url}): qci cannot check it or your credential, and pulls fail while it does`,
+      ),
+    ];
+  if (ping.status === 401 && !ping.challenge)
+    return [
+      cannotCheck(
+        `${host} answers HTTP 401 without a WWW-Authenticate challenge (${ping.url}): qci cannot check your credential, and podman cannot log in to it`,
+      ),
+    ];
   const out = [
     finding(
       'registry',
@@ -665,6 +698,18 @@ async function checkRegistry(p: Probe, timeoutMs: number): Promise<Finding[]> {
         'error',
         `${host} refuses the credential podman sends (${where}): access denied`,
         QCI_ACCESS_HINT,
+      ),
+    );
+  else if (check.state === 'unchecked')
+    out.push(
+      cannotCheck(
+        `${host} could not check the credential podman sends (${where}): its token service answered HTTP ${check.status}`,
+      ),
+    );
+  else if (check.state === 'no-challenge' && ping.status !== 200)
+    out.push(
+      cannotCheck(
+        `${host} names no token service (HTTP ${ping.status} without a Bearer challenge): qci cannot check the credential podman sends (${where})`,
       ),
     );
   else if (check.state === 'rejected')

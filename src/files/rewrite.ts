@@ -3,6 +3,7 @@
  * pull spec (or why it needs review), and with mode "write" replace files atomically. Nothing is printed
  * here; warnings go to `warn`, the command renders the result.
  */
+import { formatBytes } from '../core/bytes.js';
 import { ExitCode } from '../core/errors.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import type { Skipped } from './walk.js';
@@ -46,6 +47,8 @@ export interface RewriteResult {
     files: number;
     needsReview: number;
     skipped: number;
+    /** Files of test data that name a CI registry, skipped without --include-tests. */
+    testData: number;
     errors: number;
     written: number;
   };
@@ -58,18 +61,14 @@ export interface RewriteRun {
   writtenReferences: number;
 }
 
-export function formatMaxSize(bytes: number): string {
-  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
-}
-
 export async function runRewrite(
   roots: string[],
   options: {
     mode: RewriteResult['mode'];
     maxBytes: number;
     gitignore: boolean;
+    /** Also rewrite test data (Go tests, testdata/, fixtures/, golden files). */
+    includeTests?: boolean;
     env: Record<string, string | undefined>;
     verbose: (line: string) => void;
     warn: (line: string) => void;
@@ -78,8 +77,13 @@ export async function runRewrite(
   const { mode, maxBytes } = options;
   // Loaded here, not at start-up: qci's other commands never need them.
   const { walk, errnoText } = await import('./walk.js');
-  const { REGISTRY_MARKER, applyRewrites, findRegistryReferences } =
-    await import('../core/rewrite.js');
+  const {
+    REGISTRY_MARKER,
+    applyRewrites,
+    asValuesIn,
+    findRegistryReferences,
+    isTestData,
+  } = await import('../core/rewrite.js');
   const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } =
     await import('./scan.js');
   const { availableParallelism } = await import('node:os');
@@ -104,6 +108,7 @@ export async function runRewrite(
       files: 0,
       needsReview: 0,
       skipped: 0,
+      testData: 0,
       errors: 0,
       written: 0,
     },
@@ -123,13 +128,20 @@ export async function runRewrite(
   const candidates: string[] = [];
   for (const [index, outcome, code] of screened) {
     const file = files[index]!;
-    if (outcome === MENTIONS) candidates.push(file);
-    else {
+    if (outcome === MENTIONS) {
+      if (!options.includeTests && isTestData(file)) {
+        result.summary.testData++;
+        result.skipped.push({
+          path: file,
+          reason: 'test data (--include-tests to rewrite it)',
+        });
+      } else candidates.push(file);
+    } else {
       result.summary.scanned--;
       if (outcome === TOO_LARGE)
         result.skipped.push({
           path: file,
-          reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+          reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
         });
       else
         result.errors.push({
@@ -140,6 +152,14 @@ export async function runRewrite(
   }
 
   const reader = new FileReader(maxBytes);
+  // First pass: the `as:` values anywhere in the tree, which FROM lines must stay in step with.
+  const asValues = new Set<string>();
+  for (const file of candidates) {
+    const read = reader.read(file);
+    if (read.kind === 'ok' && read.bytes.indexOf(0) < 0)
+      for (const value of asValuesIn(read.bytes.toString('latin1')))
+        asValues.add(value);
+  }
   const listed: Listed[] = [];
   let writtenReferences = 0;
   for (const file of candidates) {
@@ -151,7 +171,7 @@ export async function runRewrite(
     if (read.kind === 'too-large') {
       result.skipped.push({
         path: file,
-        reason: `larger than ${formatMaxSize(maxBytes)} (--max-size)`,
+        reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
       });
       continue;
     }
@@ -171,7 +191,10 @@ export async function runRewrite(
     }
     const text = bytes.toString('latin1');
     // Written files get the canonical host whatever QCI_REGISTRY says: they are shared with other people.
-    const refs = findRegistryReferences(text, QCI_PROXY_HOST);
+    const refs = findRegistryReferences(text, QCI_PROXY_HOST, {
+      path: file,
+      asValues,
+    });
     let changed = false;
     for (const ref of refs) {
       if (ref.replacement === null) {

@@ -10,10 +10,13 @@ import type {
   Agent as HttpAgent,
 } from 'node:http';
 import { ExitCode, QciError } from '../core/errors.js';
-import { fetchRefusal } from '../core/joblog.js';
+import { fetchRefusal } from '../core/joblog-source.js';
 
 export interface HttpLimits {
-  /** Give up when nothing arrives for this long (connecting, waiting for headers, or between chunks). */
+  /**
+   * The whole operation's deadline, counted from the client's creation over every request and body
+   * read (a server dripping one byte a second cannot keep qci forever); also the longest silence.
+   */
   timeoutMs: number;
   maxRedirects: number;
   /** Hosts https may reach (loopback is always allowed, over http too). */
@@ -40,8 +43,11 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** One per command run: keeps the connection for finished.json after the log, and is closed at the end. */
 export class HttpClient {
   private agents = new Map<string, HttpAgent>();
+  private readonly deadline: number;
 
-  constructor(private readonly limits: HttpLimits) {}
+  constructor(private readonly limits: HttpLimits) {
+    this.deadline = Date.now() + limits.timeoutMs;
+  }
 
   async get(target: string): Promise<HttpResponse> {
     let url = new URL(target);
@@ -86,12 +92,23 @@ export class HttpClient {
     }
     const timeoutMs = this.limits.timeoutMs;
     let timedOut = false;
+    let pastDeadline = false;
     let received = 0;
 
     const problem = (error: unknown): QciError => {
       if (error instanceof QciError) return error;
+      if (pastDeadline) return deadlineError(url, timeoutMs);
       return networkError(url, error, timedOut, timeoutMs);
     };
+    const remaining = this.deadline - Date.now();
+    if (remaining <= 0) throw deadlineError(url, timeoutMs);
+    // Destroys whatever is in flight when the deadline passes: the request, or the body being read.
+    let inFlight: { destroy(error?: Error): void }[] = [];
+    const deadlineTimer = setTimeout(() => {
+      pastDeadline = true;
+      for (const stream of inFlight) stream.destroy(new Error('deadline'));
+    }, remaining);
+    deadlineTimer.unref?.();
 
     const { req, res } = await new Promise<{
       req: ClientRequest;
@@ -113,9 +130,15 @@ export class HttpClient {
       });
       req.on('error', (error) => reject(problem(error)));
       req.on('response', (res) => resolve({ req, res }));
+      inFlight = [req];
       req.end();
+    }).catch((error: unknown) => {
+      clearTimeout(deadlineTimer);
+      throw error;
     });
+    inFlight = [req, res];
     const close = () => {
+      clearTimeout(deadlineTimer);
       if (!res.destroyed) res.destroy();
       if (!req.destroyed) req.destroy();
     };
@@ -191,6 +214,17 @@ export class HttpClient {
       close,
     };
   }
+}
+
+function deadlineError(url: URL, timeoutMs: number): QciError {
+  return new QciError(
+    `gave up after ${timeoutMs / 1000} s (--timeout): ${url.host} had not finished sending ${url.href}`,
+    {
+      kind: 'timeout',
+      exitCode: ExitCode.unreachable,
+      hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
+    },
+  );
 }
 
 function networkError(

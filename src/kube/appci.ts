@@ -33,6 +33,11 @@ export interface AppCiContext {
   userEntry: string;
   /** Null when the user authenticates another way (client certificate, exec plugin). */
   token: string | null;
+  /**
+   * Whether the context is app.ci's (found by name or server, or named by --context and pointing at
+   * app.ci's server): only then may a token read from an auth file be sent to its API server.
+   */
+  isAppCi: boolean;
 }
 
 export interface Identity {
@@ -126,15 +131,35 @@ export function findAppCiContext(
   const found = merged.config.users.find((u) => u.name === userEntry);
   const user = found ? inlineTokenFile(found) : undefined;
   const token = inner(user, 'user').token;
+  const appCiNamed = contexts.find((c) => c.name === 'app.ci');
+  const appCiServers = [
+    APP_CI_SERVER,
+    ...(appCiNamed
+      ? [String(inner(clusterOf(appCiNamed), 'cluster').server ?? '')]
+      : []),
+  ].map(normalise);
   return {
     name,
     foundBy,
     server,
+    isAppCi:
+      !requested ||
+      name === 'app.ci' ||
+      appCiServers.includes(normalise(server)),
     file: merged.contextSource.get(name) ?? '',
     userEntry,
     token:
       typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
   };
+}
+
+/**
+ * Why a token from an auth file must not go to this context's API server (it is not app.ci's: the
+ * token would be handed to another cluster); undefined when it is app.ci.
+ */
+export function notAppCiReason(context: AppCiContext): string | undefined {
+  if (context.isAppCi) return undefined;
+  return `kube context "${context.name}" (from ${context.foundBy}) is ${context.server}, not app.ci; qci sends a token from an auth file only to app.ci's API server`;
 }
 
 /** A context that logs in without a token (client certificate, exec plugin): QCI needs one as the password. */
@@ -351,6 +376,8 @@ export interface AppCiOptions {
   /** --context / QCI_CONTEXT / config file, with where it came from. */
   context?: { name: string; source: string };
   timeoutMs?: number;
+  /** A kubeconfig built in memory (qci login --web checks a new token before writing any file). */
+  kubeconfig?: MergedKubeconfig;
 }
 
 export class AppCi {
@@ -362,7 +389,7 @@ export class AppCi {
   ) {}
 
   static async connect(options: AppCiOptions): Promise<AppCi> {
-    const merged = await loadKubeconfig(options.env);
+    const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
     const context = findAppCiContext(merged, options.context);
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
@@ -417,6 +444,8 @@ export class AppCi {
     | { state: 'expired' }
     | { state: 'unknown'; reason: string }
   > {
+    const refusal = notAppCiReason(this.context);
+    if (refusal) return { state: 'unknown', reason: refusal };
     try {
       const identity = await this.withToken(token).whoami();
       return { state: 'valid', username: identity.username };

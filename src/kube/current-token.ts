@@ -4,7 +4,7 @@
  * kubectl does, tokenFile read; see kubeconfig.ts). docker-credential-qci runs this on every pull, so it
  * must stay cheap: yaml is the only package it loads, and only to read the kubeconfig.
  */
-import { readFileSync } from 'node:fs';
+import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { jwtClaims } from '../core/token.js';
 import { findAppCiContext, noTokenError } from './appci.js';
@@ -27,8 +27,9 @@ function jwtOwner(token: string): string | null {
 export function readTokenFile(path: string, label: string): string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSafeSync(path, { maxBytes: MAX_BYTES.token, what: label });
   } catch (error) {
+    if (error instanceof QciError) throw error;
     throw new QciError(
       `${label} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       {

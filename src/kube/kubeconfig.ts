@@ -4,7 +4,7 @@
  * current-context comes from the first file that sets one (client-node takes the last), relative paths
  * are relative to their file, and the standard `tokenFile` user key is read and trimmed.
  */
-import { readFileSync } from 'node:fs';
+import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LOGIN_HINT } from '../core/appci.js';
@@ -79,8 +79,12 @@ export function inlineTokenFile(entry: RawEntry): RawEntry {
     return entry;
   let token: string;
   try {
-    token = readFileSync(path, 'utf8').trim();
+    token = readFileSafeSync(path, {
+      maxBytes: MAX_BYTES.token,
+      what: 'token file',
+    }).trim();
   } catch (error) {
+    if (error instanceof QciError) throw error;
     throw new QciError(
       `kubeconfig user "${String(entry.name)}": cannot read its tokenFile ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       {
@@ -132,8 +136,12 @@ export async function loadKubeconfig(
   for (const file of paths) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSafeSync(file, {
+        maxBytes: MAX_BYTES.kubeconfig,
+        what: 'kubeconfig',
+      });
     } catch (error) {
+      if (error instanceof QciError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // kubectl skips missing files in KUBECONFIG
       throw badFile(file, `cannot read it (${code ?? 'error'})`);

@@ -116,7 +116,9 @@ export type CredentialCheck =
   | { state: 'accepted' }
   | { state: 'rejected'; status: number }
   | { state: 'denied'; status: number }
-  | { state: 'no-challenge' };
+  | { state: 'no-challenge' }
+  /** The realm could not say (a server error, rate limiting): neither good nor bad. */
+  | { state: 'unchecked'; status: number };
 
 /**
  * Asks the registry's token realm whether user:password may pull QCI: what `podman pull` does first,
@@ -157,5 +159,7 @@ export async function checkCredential(
   });
   if (answer.status === 200) return { state: 'accepted' };
   if (answer.status === 403) return { state: 'denied', status: answer.status };
+  if (answer.status >= 500 || answer.status === 429)
+    return { state: 'unchecked', status: answer.status };
   return { state: 'rejected', status: answer.status };
 }

@@ -6,13 +6,13 @@
  * start, or when qci is interrupted or terminated: SIGINT, SIGTERM and SIGHUP are forwarded to CMD, qci waits
  * for it, cleans up, and exits 128+N for the signal N it got; otherwise with CMD's status.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
 import { signalExitCode, type ChildHandle } from '../engine/run.js';
+import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { appCiFacts, deniedError, type AuthSetup } from './setup.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -24,25 +24,14 @@ export interface ExecOptions {
   log: (line: string) => void;
 }
 
-/** A private place for the file: the per-user runtime dir (tmpfs, 0700) when there is one, else TMPDIR. */
-async function tempBase(
-  env: Record<string, string | undefined>,
-): Promise<string> {
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime) {
-    const info = await stat(runtime).catch(() => undefined);
-    if (info?.isDirectory() && info.uid === (process.getuid?.() ?? info.uid))
-      return runtime;
-  }
-  return env.TMPDIR || tmpdir();
-}
-
 /** Runs the command; returns its exit status (128+N after death by signal N). */
 export async function execWithQciCredential(
   setup: AuthSetup,
   options: ExecOptions,
 ): Promise<number> {
   const host = setup.settings.registry;
+  // A qci exec killed with SIGKILL could not remove its directory: do it now.
+  await sweepPrivateDirs(setup.env);
   const { facts, token } = await appCiFacts(setup);
   if (!facts.qciAccess) throw deniedError(facts.user);
 
@@ -55,7 +44,7 @@ export async function execWithQciCredential(
   });
   let dir: string | undefined;
   try {
-    dir = await mkdtemp(join(await tempBase(setup.env), 'qci-exec-'));
+    dir = await makePrivateDir(setup.env, 'exec');
     const authFile = join(dir, 'config.json');
     // One file in the format both read: an auth.json for containers/image, a config.json for docker.
     await writeFileAtomic(

@@ -24,6 +24,7 @@ import {
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
 import { candidates, podmanVersion, type AuthSetup } from './setup.js';
+import { loginToQci, type LoginReport } from './login.js';
 
 export interface InspectRequest {
   /** --platform given on the command line (else the platform setting: QCI_PLATFORM, default linux/amd64). */
@@ -31,6 +32,9 @@ export interface InspectRequest {
   authfile?: string | undefined;
   timeoutMs?: number | undefined;
   log?: (line: string) => void;
+  /** Log in (as qci login does) when the registry wants a credential podman does not have; default true. */
+  login?: boolean;
+  say?: (line: string) => void;
 }
 
 export interface InspectReport extends InspectResult {
@@ -50,6 +54,8 @@ export interface InspectReport extends InspectResult {
     helper: string | null;
     user: string | null;
   };
+  /** Set when qci logged in first because the registry refused the credential podman had (or its absence). */
+  loggedIn: LoginReport | null;
   warnings: string[];
 }
 
@@ -213,28 +219,49 @@ export async function inspectQci(
         ? 'podman'
         : 'docker';
   const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
-  const states = await readAuthFiles(
-    candidates(setup, engine, version, request.authfile),
-  );
-  const { credential, about } = await engineCredential(setup, engine, states);
-  const t = (p: string) => tildify(p, setup.home);
-  const source = about.file
-    ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
-    : undefined;
-  const result = await inspectImage(
-    { host, repository: QCI_REPOSITORY_PATH, reference },
-    {
-      credential,
-      ...(source ? { credentialSource: source } : {}),
-      platform: parsePlatform(platformText),
-      http: {
-        env: setup.env,
-        tlsVerify: setup.settings.tlsVerify,
-        ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-        ...(request.log ? { log: request.log } : {}),
+  const read = async () => {
+    const states = await readAuthFiles(
+      candidates(setup, engine, version, request.authfile),
+    );
+    const { credential, about } = await engineCredential(setup, engine, states);
+    const t = (p: string) => tildify(p, setup.home);
+    const source = about.file
+      ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
+      : undefined;
+    const result = await inspectImage(
+      { host, repository: QCI_REPOSITORY_PATH, reference },
+      {
+        credential,
+        ...(source ? { credentialSource: source } : {}),
+        platform: parsePlatform(platformText),
+        http: {
+          env: setup.env,
+          tlsVerify: setup.settings.tlsVerify,
+          ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+          ...(request.log ? { log: request.log } : {}),
+        },
       },
-    },
-  );
+    );
+    return { about, result };
+  };
+  let loggedIn: LoginReport | null = null;
+  let read1: Awaited<ReturnType<typeof read>>;
+  try {
+    read1 = await read();
+  } catch (error) {
+    // As qci pull does: no credential, or a dead one, and qci logs in once, then reads again.
+    if (
+      !(error instanceof QciError) ||
+      error.exitCode !== ExitCode.authRequired ||
+      request.login === false
+    )
+      throw error;
+    request.say?.(`${error.message}; logging in`);
+    loggedIn = await loginToQci(setup, { authfile: request.authfile });
+    request.say?.(`logged in to ${host} as ${loggedIn.user}`);
+    read1 = await read();
+  }
+  const { about, result } = read1;
   const warnings = [...ref.warnings];
   if (result.platformMismatch && request.platform !== undefined) {
     warnings.push(
@@ -249,7 +276,8 @@ export async function inspectQci(
     reference,
     imageStreamTag: ref.imageStreamTag,
     credential: about,
-    warnings,
+    loggedIn,
+    warnings: [...(loggedIn?.warnings ?? []), ...warnings],
     ...result,
   };
 }

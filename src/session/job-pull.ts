@@ -3,7 +3,7 @@
  * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
  */
 import { ExitCode, QciError } from '../core/errors.js';
-import type { JobImage } from '../core/joblog.js';
+import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
@@ -168,7 +168,8 @@ export async function pullFarmImage(
     }),
     env: setup.env,
     stdio: 'show',
-    stdoutToStderr: options.json === true,
+    // docker prints its progress on stdout; --json keeps stdout for the JSON document.
+    stdoutToStderr: options.json === true || engine === 'docker',
     timeoutMs: 60 * 60_000,
   });
   if (pull.exitCode === 0) return;

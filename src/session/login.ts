@@ -1,16 +1,16 @@
 /**
  * qci login: the seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely.
  */
-import { chmod, copyFile, mkdir, readFile, realpath } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, realpath, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
-  backupStamp,
-  updateAuthFile,
   effectiveCredential,
   keyBelongsToHost,
   readAuthFile,
   readAuthFiles,
+  setCredential,
   withFileLock,
+  writeFileAtomic,
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
@@ -29,6 +29,9 @@ import {
   helperRegisteredError,
 } from '../auth/credential-helper.js';
 import { tildify } from '../core/paths.js';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
+import type { RunResult } from '../engine/run.js';
+import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { tokenFileFacts } from './token-file.js';
 
 import {
@@ -38,6 +41,18 @@ import {
   podmanVersion,
   type AuthSetup,
 } from './setup.js';
+
+/** `--authfile` with docker: it has none; DOCKER_CONFIG names its directory. */
+export function dockerHasNoAuthfile(verb: 'login' | 'pull'): QciError {
+  return new QciError(
+    'docker has no --authfile: it reads and writes $DOCKER_CONFIG/config.json',
+    {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+      hint: `DOCKER_CONFIG=DIR qci ${verb} --engine docker (or use podman, which takes --authfile)`,
+    },
+  );
+}
 
 /** Turns a failed `podman login` into what happened and what to do; never the raw output. */
 function loginFailure(
@@ -104,6 +119,11 @@ export interface LoginReport {
   contextFoundBy: string;
   server: string;
   authFile: string;
+  /**
+   * The engine's login handed the secret to this credential helper (`docker-credential-NAME`), named in
+   * `authFile` by `credHelpers[host]` or (docker) `credsStore`; `authFile` keeps only a `{}` placeholder.
+   */
+  helper: string | null;
   expiresAt: string | null;
   expiry: string | null;
   warnings: string[];
@@ -134,16 +154,8 @@ export async function loginToQci(
     ]);
   if (!facts.qciAccess) throw deniedError(facts.user);
 
-  if (engine === 'docker' && options.authfile) {
-    throw new QciError(
-      'docker has no --authfile: it writes $DOCKER_CONFIG/config.json',
-      {
-        kind: 'usage',
-        exitCode: ExitCode.usage,
-        hint: 'DOCKER_CONFIG=DIR qci login --engine docker (or use podman, which takes --authfile)',
-      },
-    );
-  }
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('login');
   const files = candidates(setup, engine, version, options.authfile);
   const target =
     options.authfile ??
@@ -168,33 +180,25 @@ export async function loginToQci(
   if (before.state === 'ok' && before.credHelpers[host] === HELPER_NAME)
     throw helperRegisteredError(host, tildify(target, setup.home));
 
-  // Another qci writing the same file waits; podman itself rewrites the whole file. The lock lives beside
-  // the file, so its directory must exist (podman would create it anyway; 0700 as podman does).
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-  const lockTarget = await realpath(target).catch(() => target);
-  // podman < 4.8 rewrites a DOCKER_CONFIG file keeping only auths and credHelpers (REFERENCE §5): keep a
-  // backup of the file as it was, and put the keys it drops (credsStore, HttpHeaders, …) back afterwards.
-  const targetRef = files.find((f) => f.path === target);
-  const dropped =
-    targetRef?.loginDropsUnknownKeys && before.state === 'ok'
-      ? await keysPodmanDrops(target)
-      : null;
-  const result = await withFileLock(lockTarget, () =>
+  const loginArgs = {
+    engine,
+    host,
+    user: registryUserFor(facts.user),
+    tlsVerify: setup.settings.tlsVerify,
+  };
+  const run = (authfile: string | undefined) =>
     setup.runner({
       command: engine,
-      args: buildLoginArgs({
-        engine,
-        host,
-        user: registryUserFor(facts.user),
-        authfile: options.authfile,
-        tlsVerify: setup.settings.tlsVerify,
-      }),
+      args: buildLoginArgs({ ...loginArgs, authfile }),
       env: setup.env,
       input: token,
       secrets: [token],
       timeoutMs: 60_000,
-    }),
-  );
+    });
+  const result =
+    engine === 'podman'
+      ? await podmanLoginViaCopy(setup, target, host, run, sourceWarnings)
+      : await dockerLogin(target, () => run(options.authfile));
   if (result.exitCode !== 0) {
     const failure = loginFailure(
       engine,
@@ -219,20 +223,11 @@ export async function loginToQci(
     throw failure;
   }
 
-  if (dropped) {
-    await updateAuthFile(target, (json) => {
-      for (const [key, value] of Object.entries(dropped.keys))
-        if (!(key in json)) json[key] = value;
-    });
-    sourceWarnings.push(
-      `podman ${version ?? ''} rewrote ${tildify(target, setup.home)} without ${Object.keys(dropped.keys).join(', ')}; qci put them back (the file as it was: ${tildify(dropped.backup, setup.home)})`,
-    );
-  }
-
   const states = await readAuthFiles(files);
   const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, {
     engine,
   });
+  const helper = loginHelper(states, target, host, engine);
   return {
     registry: host,
     engine,
@@ -241,33 +236,92 @@ export async function loginToQci(
     contextFoundBy: facts.contextFoundBy,
     server: facts.server,
     authFile: target,
+    helper,
     expiresAt: facts.expiresAt,
     expiry: facts.expiry,
     warnings: [
       ...sourceWarnings,
-      ...shadowWarnings(setup, effective, states, host, token, target),
+      ...shadowWarnings(setup, effective, states, host, token, target, helper),
     ],
   };
 }
 
-/** The top-level keys `podman login` would drop from `path` (all but auths and credHelpers), and a backup of it. */
-async function keysPodmanDrops(
-  path: string,
-): Promise<{ keys: Record<string, unknown>; backup: string } | null> {
-  const json = JSON.parse(await readFile(path, 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const keys = Object.fromEntries(
-    Object.entries(json).filter(
-      ([key]) => !['auths', 'credhelpers'].includes(key.toLowerCase()),
-    ),
-  );
-  if (Object.keys(keys).length === 0) return null;
-  const backup = `${path}.qci-backup-${backupStamp(new Date())}`;
-  await copyFile(path, backup);
-  await chmod(backup, 0o600);
-  return { keys, backup };
+/**
+ * podman logs in to a private copy of the auth file (podman < 4.8 rewrites the file it logs in to,
+ * dropping keys it does not know); qci then merges the entry podman wrote into the user's file in one
+ * atomic write under the lock. A kill at any moment leaves the user's file either as it was or with
+ * the new entry, every other key kept; a kill during podman leaves only the private copy, which the
+ * next qci login or exec removes.
+ */
+async function podmanLoginViaCopy(
+  setup: AuthSetup,
+  target: string,
+  host: string,
+  run: (authfile: string) => Promise<RunResult>,
+  warnings: string[],
+): Promise<RunResult> {
+  await sweepPrivateDirs(setup.env);
+  const dir = await makePrivateDir(setup.env, 'login');
+  try {
+    const copy = join(dir, 'auth.json');
+    // The copy keeps credHelpers: podman stores in the helper, as it would for the user's own file.
+    const current = await readFileSafe(target, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'auth file',
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (current !== undefined) await writeFileAtomic(copy, current, 0o600);
+    const result = await run(copy);
+    if (result.exitCode !== 0) return result;
+    const written = await readAuthFile(copy);
+    const entry =
+      written.state === 'ok'
+        ? written.entries.find((e) => e.key === host)
+        : undefined;
+    const secret = entry?.password();
+    if (!entry || entry.user === undefined || secret === undefined) {
+      warnings.push(
+        `podman stored the credential for ${host} in its credential helper, not in ${tildify(target, setup.home)}`,
+      );
+      return result;
+    }
+    const merged = await setCredential(target, host, entry.user, secret);
+    warnings.push(...merged.warnings);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** docker has no --authfile: it logs in to $DOCKER_CONFIG/config.json itself, under qci's lock. */
+async function dockerLogin(
+  target: string,
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
+  // Another qci writing the same file waits. The lock lives beside the file, so its directory must
+  // exist (docker would create it anyway; 0700).
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  const lockTarget = await realpath(target).catch(() => target);
+  return withFileLock(lockTarget, run);
+}
+
+/**
+ * Where `podman login` / `docker login` put the secret when `target` names a helper for `host`: the
+ * helper store and get alike go to (credHelpers[host], else docker's credsStore), so the engine sends it.
+ */
+function loginHelper(
+  states: AuthFileState[],
+  target: string,
+  host: string,
+  engine: EngineName,
+): string | null {
+  const file = states.find((s) => s.path === target);
+  if (file?.state !== 'ok') return null;
+  if (Object.hasOwn(file.credHelpers, host))
+    return file.credHelpers[host] ?? null;
+  return engine === 'docker' ? (file.credsStore ?? null) : null;
 }
 
 /** After a login: anything that would be used instead of the new credential, or outlive it. */
@@ -278,11 +332,15 @@ function shadowWarnings(
   host: string,
   token: string,
   target: string,
+  helper: string | null,
 ): string[] {
   const warnings: string[] = [];
   const t = (p: string) => tildify(p, setup.home);
   const winner = effective.winner;
-  if (!winner || winner.entry?.password() !== token) {
+  // The helper the login just stored into is what the engine asks first: that is the new token.
+  const sentByHelper =
+    helper !== null && winner?.helper === helper && winner.file.path === target;
+  if (!sentByHelper && (!winner || winner.entry?.password() !== token)) {
     const what = winner
       ? `${winner.key} in ${t(winner.file.path)}`
       : effective.error

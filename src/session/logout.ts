@@ -2,6 +2,7 @@ import {
   keyBelongsToHost,
   readAuthFile,
   removeCredentials,
+  scrubBackups,
   type AuthFileState,
 } from '../auth/index.js';
 import { ExitCode } from '../core/errors.js';
@@ -35,6 +36,9 @@ export async function logoutFromQci(
   const version = await podmanVersion(setup);
   const files: LogoutFile[] = [];
   for (const ref of allAuthFiles(setup, version, options.authfile)) {
+    // Older backups qci made of this file may still hold a QCI secret: cut it from them too.
+    if (!options.dryRun)
+      await scrubBackups(ref.path, { hosts: [host] }).catch(() => undefined);
     const state = await readAuthFile(ref);
     const base = {
       path: ref.path,

@@ -3,6 +3,7 @@
  * would not), pull with live progress, and explain a failure in one sentence with the next command.
  */
 import { effectiveCredential, readAuthFiles } from '../auth/index.js';
+import { describeExpiry, expiresSoon, renewCommand } from '../core/token.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import {
   QCI_REPOSITORY_PATH,
@@ -26,6 +27,7 @@ import { describeCommand, type RunResult } from '../engine/run.js';
 import { inspectQci } from './inspect.js';
 import {
   LOGIN_HINT,
+  notAppCiReason,
   QCI_ACCESS_HINT,
   type AppCi,
   type TokenProof,
@@ -37,7 +39,7 @@ import {
   type AuthSetup,
 } from './setup.js';
 import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
-import { loginToQci, type LoginReport } from './login.js';
+import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
 export interface PullOptions {
@@ -63,6 +65,11 @@ export interface PullOutcome {
   pullSpec: string | null;
   ok: boolean;
   localName: string | null;
+  /**
+   * docker only: the pulled image's ID, which qci prints on stdout as podman does itself (docker's own
+   * stdout, its progress, goes to stderr). null for podman, whose stdout passes through.
+   */
+  imageId?: string | null;
   cause: FailureCause | 'invalid-reference' | 'interrupted' | null;
   message: string | null;
   hint: string | null;
@@ -78,6 +85,10 @@ export interface PullReport {
     state: 'ok' | 'login-needed' | 'unchecked';
     reason: string;
     loggedIn: LoginReport | null;
+    /** When the token the engine sends expires (ISO), where app.ci or the JWT says. */
+    expiresAt?: string | null;
+    /** Whose token it is (app.ci's answer). */
+    user?: string | null;
   };
   results: PullOutcome[];
   exitCode: number;
@@ -129,6 +140,8 @@ async function preflight(
     return {
       state: 'ok',
       reason: `${where} holds a valid app.ci token (${known.user}, checked within ${FACTS_TTL_MS / 60_000} minutes)`,
+      expiresAt: known.expiresAt,
+      user: known.user,
       secret,
     };
   let appci: AppCi;
@@ -142,6 +155,15 @@ async function preflight(
       secret,
     };
   }
+  // A token from an auth file goes only to app.ci's API server.
+  const refusal = notAppCiReason(appci.context);
+  if (refusal)
+    return {
+      state: 'unchecked',
+      reason: `cannot check ${where}: ${refusal}`,
+      secret,
+    };
+  // Who, until when (a token about to die gets a warning before it breaks a pull) and QCI access, at once.
   let proof: TokenProof;
   try {
     proof = await appci.prove();
@@ -161,6 +183,8 @@ async function preflight(
   return {
     state: 'ok',
     reason: `${where} holds a valid app.ci token (${proof.identity.username})`,
+    expiresAt: proof.expiry.expiresAt?.toISOString() ?? null,
+    user: proof.identity.username,
     secret,
   };
 }
@@ -263,6 +287,9 @@ export async function pullImages(
   options: PullOptions,
 ): Promise<PullReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
+  // Before anything runs: docker would pull with another file's credential than the one named.
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('pull');
   const host = setup.settings.registry;
   const { platform, tlsVerify } = setup.settings;
   const refs: {
@@ -315,11 +342,22 @@ export async function pullImages(
         options.say(
           `logged in to ${host} as ${report.preflight.loggedIn.user}`,
         );
+        // As qci login does: older credentials elsewhere that could shadow or outlive the new one.
+        for (const warning of report.preflight.loggedIn.warnings)
+          options.warn(warning);
+        report.preflight.expiresAt = report.preflight.loggedIn.expiresAt;
+        report.preflight.user = report.preflight.loggedIn.user;
       } else {
         options.warn(`${check.reason}; not logging in (--no-login)`);
       }
     }
   }
+
+  const { expiresAt } = report.preflight;
+  if (!options.dryRun && expiresSoon(expiresAt, setup.now()))
+    options.warn(
+      `the app.ci token ${engine} sends to ${host} ${describeExpiry(new Date(expiresAt!), setup.now())}: get a new one before then: ${renewCommand('unknown', report.preflight.user)}`,
+    );
 
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {
@@ -426,6 +464,8 @@ export async function pullImages(
       }
     }
     if (cause === null) {
+      const imageId =
+        engine === 'docker' ? await dockerImageId(setup, pullSpec) : undefined;
       if (localName) {
         const tag = await setup.runner({
           command: engine,
@@ -443,6 +483,7 @@ export async function pullImages(
         pullSpec,
         ok: true,
         localName,
+        ...(imageId !== undefined ? { imageId } : {}),
         cause: null,
         message: null,
         hint: null,
@@ -526,6 +567,21 @@ function localNameFor(ref: ImageRef): string {
   return formatImageStreamTag(ref.imageStreamTag);
 }
 
+/** `docker image inspect`'s ID without its "sha256:", as podman pull prints it; null if docker cannot say. */
+async function dockerImageId(
+  setup: AuthSetup,
+  pullSpec: string,
+): Promise<string | null> {
+  const result = await setup.runner({
+    command: 'docker',
+    args: ['image', 'inspect', '--format', '{{.Id}}', pullSpec],
+    env: setup.env,
+    timeoutMs: 30_000,
+  });
+  const id = /^sha256:([0-9a-f]{64})$/.exec(result.stdout.trim())?.[1];
+  return result.exitCode === 0 && id ? id : null;
+}
+
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
 async function runPull(
   setup: AuthSetup,
@@ -543,7 +599,8 @@ async function runPull(
       args,
       env: setup.env,
       stdio: options.terminal ? 'terminal' : 'show',
-      stdoutToStderr: options.json === true,
+      // docker prints its progress on stdout; --json keeps stdout for the JSON document.
+      stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
     });

@@ -4,7 +4,8 @@
  * TokenRequest API on app.ci (qci sa token).
  */
 import type { AuthSetup } from './setup.js';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
 import { formatDuration } from '../core/duration.js';
@@ -134,7 +135,10 @@ export async function initRegistryAccess(
   const files: InitFile[] = [];
   for (const file of rendered.files) {
     const path = join(repo, file.path);
-    const before = await readFile(path, 'utf8').catch(() => null);
+    const before = await readFileSafe(path, {
+      maxBytes: MAX_BYTES.config,
+      what: 'file',
+    }).catch(() => null);
     if (before !== file.content)
       await writeFileAtomic(path, file.content, 0o644);
     files.push({

@@ -3,10 +3,11 @@
  * stands in for the app.ci kube context. Its JWT says who it is (`sub`) and when it dies (`exp`), so an
  * expired token is refused before any engine runs. The token itself is never printed.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
-import { describeExpiry, tokenFacts } from '../core/token.js';
+import { describeExpiry, renewCommand, tokenFacts } from '../core/token.js';
 import type { AppCiFacts } from './setup.js';
 
 export interface TokenFileSource {
@@ -17,10 +18,7 @@ export interface TokenFileSource {
 
 /** `system:serviceaccount:P:NAME` → the command that makes a new token for it. */
 function renewHint(subject: string | null, path: string): string {
-  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
-  return m
-    ? `get a new one: qci sa token --project ${m[1]}${m[2] === 'image-puller' ? '' : ` --name ${m[2]}`} --output ${path}`
-    : 'get a new one with qci sa token --project P --output FILE';
+  return `get a new one: ${renewCommand('service-account', subject, path)}`;
 }
 
 export async function tokenFileFacts(
@@ -31,10 +29,11 @@ export async function tokenFileFacts(
   let mode: number;
   try {
     [text, mode] = await Promise.all([
-      readFile(path, 'utf8'),
+      readFileSafe(path, { maxBytes: MAX_BYTES.token, what: '--token-file' }),
       stat(path).then((s) => s.mode),
     ]);
   } catch (error) {
+    if (error instanceof QciError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT')
       throw new QciError(`--token-file ${path}: no such file`, {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
 
@@ -57,5 +58,36 @@ describe('bin/docker-credential-qci', () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n\s+\$ /);
+  });
+});
+
+describe('bin/code-cache.js', () => {
+  const codeCache = createRequire(import.meta.url)(
+    '../../bin/code-cache.js',
+  ) as { install(m?: unknown): 'node' | 'bundled' };
+  const fakeModule = (withNodeCache: boolean) => {
+    const compile = () => undefined;
+    const calls: string[] = [];
+    return {
+      calls,
+      compile,
+      prototype: { _compile: compile },
+      ...(withNodeCache
+        ? { enableCompileCache: () => void calls.push('enable') }
+        : {}),
+    };
+  };
+
+  it("uses Node's own compile cache where it exists (Node 22.1+)", () => {
+    const m = fakeModule(true);
+    expect(codeCache.install(m)).toBe('node');
+    expect(m.calls).toEqual(['enable']);
+    expect(m.prototype._compile).toBe(m.compile);
+  });
+
+  it('hooks the compiler with the shipped caches where it does not (Node 20)', () => {
+    const m = fakeModule(false);
+    expect(codeCache.install(m)).toBe('bundled');
+    expect(m.prototype._compile).not.toBe(m.compile);
   });
 });

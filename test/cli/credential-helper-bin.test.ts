@@ -189,6 +189,37 @@ describe('docker-credential-qci (the built bin)', () => {
     });
   });
 
+  it('resolves its settings as qci does: the environment over the config file, and a bad value is an error naming where it is', () => {
+    const h = home();
+    writeFileSync(
+      join(h.dir, '.kube', 'config'),
+      kubeconfig([
+        { name: 'app.ci', user: 'alice/api-ci', userBody: { token: tokenA } },
+      ]),
+    );
+    const config = join(h.dir, '.config', 'qci', 'config.yaml');
+    mkdirSync(join(h.dir, '.config', 'qci'), { recursive: true });
+    writeFileSync(config, 'registry: 127.0.0.1:5000\n');
+    expect(helper('get', '127.0.0.1:5000', h.env).code).toBe(0);
+    const env = { ...h.env, QCI_REGISTRY: '127.0.0.1:6000' };
+    expect(helper('get', '127.0.0.1:6000', env).code).toBe(0);
+    expect(helper('get', '127.0.0.1:5000', env).code).toBe(1);
+
+    // Not a registry host: the message qci itself gives, and no credential.
+    writeFileSync(config, 'registry: https://127.0.0.1:5000/v2/\n');
+    const badFile = helper('get', QCI, h.env);
+    expect(badFile).toMatchObject({ code: 1, stdout: '' });
+    expect(badFile.stderr).toContain(`config file ${config}: registry:`);
+    writeFileSync(config, 'registry: 127.0.0.1:5000\n');
+    const badEnv = helper('get', QCI, { ...h.env, QCI_REGISTRY: 'a b' });
+    expect(badEnv).toMatchObject({ code: 1, stdout: '' });
+    expect(badEnv.stderr).toContain('environment QCI_REGISTRY=a b:');
+    // The default host needs no settings to be found, and is still answered from them.
+    expect(
+      helper('get', 'docker.io', { ...h.env, QCI_REGISTRY: 'a b' }).code,
+    ).toBe(1);
+  });
+
   it('KUBECONFIG=a:b merges as kubectl does (the first file wins a name), and tokenFile is read and trimmed', () => {
     const h = home();
     const a = join(h.dir, 'a.yaml');

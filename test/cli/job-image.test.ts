@@ -84,7 +84,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.stderr).toMatch(
       /registry\s+registry\.build05\.ci\.openshift\.org/,
     );
-    expect(r.stderr).toMatch(/the job finished at \S+ \(10 min ago\)/);
+    expect(r.stderr).toMatch(/the job finished at \S+ \(10m ago\)/);
     expect(r.stderr).toContain("only the pull request's author may pull");
     expect(r.stderr).not.toContain('warning');
   });
@@ -136,6 +136,30 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(server.requests).toContain(gcs(PUBLIC, job.path, 'finished.json'));
   });
 
+  it("ci-operator.log from the job's artifacts URL (JSON lines), with finished.json from the job directory", async () => {
+    const job = newJob();
+    // The JSON lines as openshift/ci-docs content/en/internals/_index.md quotes them.
+    const jsonLog = [
+      '{"level":"info","msg":"ci-operator version v20220708-ca6de370c","time":"2022-07-11T17:03:22Z"}',
+      '{"level":"trace","msg":"Using binary as hash: /usr/bin/ci-operator 1657322166 69194954","time":"2022-07-11T17:03:23Z"}',
+      '{"level":"info","msg":"Using namespace https://console-openshift-console.apps.build04.34d2.p2.openshiftapps.com/k8s/cluster/projects/ci-op-022dqmlr","time":"2022-07-11T17:03:23Z"}',
+      '',
+    ].join('\n');
+    server
+      .text(gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'), jsonLog)
+      .text(gcs(PUBLIC, job.path, 'finished.json'), finished(600));
+    const url = `https://gcsweb-ci.apps.ci.l2s4.p1.openshiftapps.com/gcs/${PUBLIC}/${job.path}/artifacts/ci-operator.log`;
+    const r = await qci(['job-image', url], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'registry.build04.ci.openshift.org/ci-op-022dqmlr/pipeline:src\n',
+    );
+    expect(r.stderr).toMatch(/logged 2022-07-11T17:03:23Z/);
+    expect(r.stderr).toMatch(/build farm\s+build04/);
+    expect(r.stderr).toMatch(/finished at/);
+    expect(server.requests).not.toContain(gcs(PUBLIC, job.path));
+  });
+
   it('a job that finished over an hour ago: a warning with the finish time, still exit 0', async () => {
     const job = newJob();
     const finishedAt = new Date(
@@ -150,7 +174,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${SEED_SPEC}\n`);
     expect(r.stderr).toContain(
-      `warning: the job finished at ${finishedAt} (3 h ago)`,
+      `warning: the job finished at ${finishedAt} (3h ago)`,
     );
     expect(r.stderr).toContain('probably gone');
     const json = JSON.parse(
@@ -177,7 +201,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(r.stderr).toMatch(
       /log\s+http:\/\/127\.0\.0\.1:\d+\/gcs\/test-platform-results-public\/.*build-log\.txt\s+\(bucket test-platform-results-public; test-platform-results answered 403/,
     );
-    expect(r.stderr).toContain('(2 min ago)');
+    expect(r.stderr).toContain('(2m ago)');
     const json = JSON.parse(
       (await qci(['--json', 'job-image', prow(PRIVATE, job.path)], { env }))
         .stdout,
@@ -341,7 +365,10 @@ describe('qci job-image URL: finds the line over HTTP', () => {
       env: { ...env, QCI_JOB_LOG_TIMEOUT: '0.3' },
     });
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/no answer from 127\.0\.0\.1:\d+ for 0\.3 s/);
+    // --timeout is the whole lookup's deadline (issue 11), which a silence reaches first.
+    expect(r.stderr).toMatch(
+      /gave up after 0\.3 s \(--timeout\): 127\.0\.0\.1:\d+ had not finished/,
+    );
     expect(r.stderr).toContain('--timeout');
     expect(Date.now() - start).toBeLessThan(5000);
   });
@@ -356,7 +383,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
       { env },
     );
     expect(r.code).toBe(6);
-    expect(r.stderr).toContain('for 0.2 s');
+    expect(r.stderr).toContain('gave up after 0.2 s');
   });
 
   it('gzip content encoding is decoded as it streams', async () => {
@@ -531,6 +558,51 @@ describe('qci job-image FILE and -', () => {
       freshness: { state: 'unknown' },
       warnings: [],
     });
+  });
+
+  it('ci-operator.log as a file; an OSD/ROSA console host names its build farm', async () => {
+    const path = file(
+      'ci-operator.log',
+      '{"level":"debug","msg":"Resolved ocp/4.10:cli","time":"2022-07-11T17:03:22Z"}\n' +
+        '{"level":"info","msg":"Using namespace https://console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com/k8s/cluster/projects/ci-op-w4n1s3p5","time":"2023-03-21T15:08:05Z"}\n',
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'registry.build03.ci.openshift.org/ci-op-w4n1s3p5/pipeline:src\n',
+    );
+    expect(r.stderr).toMatch(
+      /build farm\s+build03\s+\(from console-openshift-console\.apps\.build03\.ky4t/,
+    );
+  });
+
+  it('a doc placeholder (ci-op-XXXXXXXX): the line is found, and what is wrong is said; exit 1', async () => {
+    const path = file(
+      'doc.md',
+      'In the build log, look for a line like:\n\n' +
+        '    INFO[2026-03-10T11:41:49Z] Using namespace https://console.build08.ci.openshift.org/k8s/cluster/projects/ci-op-XXXXXXXX\n',
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('found a "Using namespace" line');
+    expect(r.stderr).toContain('"ci-op-XXXXXXXX" has upper-case letters');
+    expect(r.stderr).toContain('placeholder');
+    expect(r.stderr).not.toContain('no "Using namespace" line');
+  });
+
+  it('the old vSphere farm: found, but its registry is gone', async () => {
+    const path = file(
+      'vsphere.txt',
+      log(
+        'INFO[2021-12-10T14:28:50Z] Using namespace https://console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org/k8s/cluster/projects/ci-op-9nmljnxm ',
+      ),
+    );
+    const r = await qci(['job-image', path], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/build farm\s+vsphere/);
+    expect(r.stderr).toContain('decommissioned');
   });
 
   it('a namespace line without a console host: cluster unknown, how to find it, exit 1 and nothing on stdout', async () => {

@@ -25,19 +25,37 @@ describe('qci pullspec', () => {
     );
   });
 
+  it('upper case as ci-tools writes it, and the wrong quay-proxy NS/NAME:TAG form: the meant pull spec on stdout, a note on stderr', async () => {
+    const r = await qci([
+      'pullspec',
+      'build-cache/Azure-ARO-HCP:main',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'quay-proxy.ci.openshift.org/openshift/ci:build-cache_Azure-ARO-HCP_main\n' +
+        'quay-proxy.ci.openshift.org/openshift/ci:aro-hcp_aro-hcp-e2e-tests_latest\n',
+    );
+    expect(r.stderr).toContain('"Azure-ARO-HCP" has upper case');
+    expect(r.stderr).not.toContain('azure-aro-hcp');
+    expect(r.stderr).toContain(
+      'serves only the single repository openshift/ci',
+    );
+  });
+
   it('--direct prints the quay.io/openshift/ci form', async () => {
     const r = await qci(['pullspec', '--direct', 'ocp/4.7:my-component']);
     expect(r.stdout).toBe('quay.io/openshift/ci:ocp_4.7_my-component\n');
   });
 
   it('a bad reference among good ones: the good ones print, the bad one errors on stderr, exit non-zero', async () => {
-    const r = await qci(['pullspec', 'ocp/4.7:a', 'Ocp/4.7:b', 'ocp/4.7:c']);
+    const r = await qci(['pullspec', 'ocp/4.7:a', 'o_cp/4.7:b', 'ocp/4.7:c']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe(
       'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_a\nquay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_c\n',
     );
     expect(r.stderr).toMatch(
-      /error: invalid reference "Ocp\/4.7:b": namespace "Ocp" has uppercase letters/,
+      /error: invalid reference "o_cp\/4.7:b": namespace "o_cp" contains "_"/,
     );
   });
 
@@ -174,7 +192,7 @@ describe('the CLI frame', () => {
       const help = await qci([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toMatch(
-        new RegExp(`Examples:\\n\\s+\\$ qci ${command}`),
+        new RegExp(`Examples:\\n(?:\\s+# .*\\n)*\\s+\\$ qci ${command}`),
       );
     }
     expect(root.stdout).toContain('Exit codes:');
@@ -192,7 +210,14 @@ describe('the CLI frame', () => {
     expect(r.stderr).toContain("unknown command 'pulspec'");
     expect(r.stderr).toContain('pullspec');
     expect((await qci(['pullspec', '--nope', 'ocp/4.7:a'])).code).toBe(2);
-    expect((await qci([])).code).toBe(2);
+  });
+
+  it("commander's own error messages do not echo a token passed as an unknown option", async () => {
+    const token = `sha256~${'A'.repeat(43)}`;
+    const r = await qci(['login', `--token=${token}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown option');
+    expect(r.stderr).not.toContain(token);
   });
 
   it('colours only on a terminal, and honours NO_COLOR and FORCE_COLOR', async () => {

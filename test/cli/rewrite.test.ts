@@ -35,7 +35,7 @@ const bin = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const FILES: Record<string, string | Buffer> = {
   Dockerfile: `FROM registry.svc.ci.openshift.org/ocp/4.7:base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
   Containerfile:
-    'FROM registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
+    'FROM registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM registry.ci.openshift.org/ocp/4.18:base-rhel9\r\n',
   'deploy/job.yaml':
     'apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.ci.openshift.org/ci/ci-operator:latest\n        name: x\n      - image: registry.ci.openshift.org/ocp/4.18:${VERSION}\n',
   'config.json':
@@ -45,7 +45,7 @@ const FILES: Record<string, string | Buffer> = {
   Makefile:
     'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
   'docs/README.md':
-    '# Images\n\nUse registry.ci.openshift.org/ci/ci-operator:latest. Log in with `podman login registry.ci.openshift.org`.\n',
+    '# Images\n\nUse `registry.ci.openshift.org/ci/ci-operator:latest`. Log in with `podman login registry.ci.openshift.org`.\n',
   'clean.txt': 'nothing to see\n',
   // A binary that mentions a registry (a compiled tool, an image layer): never changed.
   'logo.png': Buffer.concat([
@@ -57,7 +57,7 @@ const FILES: Record<string, string | Buffer> = {
 };
 
 const EXPECTED_LIST = [
-  `Containerfile:1: registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18 → ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18`,
+  `Containerfile:1: registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18 → ${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18`,
   `Containerfile:3: registry.ci.openshift.org/ocp/4.18:base-rhel9 → ${Q}:ocp_4.18_base-rhel9`,
   `Dockerfile:1: registry.svc.ci.openshift.org/ocp/4.7:base → ${Q}:ocp_4.7_base`,
   `Dockerfile:3: needs review: registry.ci.openshift.org/ocp/4.7@${DIGEST}: pinned by digest; QCI names images by tag (NS_NAME_TAG): use the tag this digest was promoted as`,
@@ -165,6 +165,7 @@ describe('qci rewrite: listing', () => {
       files: 7,
       needsReview: 3,
       skipped: 8,
+      testData: 0,
       errors: 0,
       written: 0,
     });
@@ -172,8 +173,8 @@ describe('qci rewrite: listing', () => {
       file: 'Containerfile',
       line: 1,
       column: 6,
-      old: 'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.18',
-      new: `${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18`,
+      old: 'registry.ci.openshift.org/openshift/release:rhel-9-release-golang-1.22-openshift-4.18',
+      new: `${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18`,
     });
     expect(
       out.needsReview.map((x: { reference: string }) => x.reference),
@@ -215,7 +216,7 @@ describe('qci rewrite --write', () => {
 
     const read = (p: string) => readFileSync(join(root, p), 'utf8');
     expect(read('Containerfile')).toBe(
-      `FROM ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`,
+      `FROM ${Q}:openshift_release_rhel-9-release-golang-1.22-openshift-4.18 AS builder\r\nRUN make\r\nFROM ${Q}:ocp_4.18_base-rhel9\r\n`,
     );
     expect(read('Dockerfile')).toBe(
       `FROM ${Q}:ocp_4.7_base\nRUN make\nFROM registry.ci.openshift.org/ocp/4.7@${DIGEST}\n`,
@@ -227,7 +228,7 @@ describe('qci rewrite --write', () => {
       `IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`,
     );
     expect(read('docs/README.md')).toBe(
-      `# Images\n\nUse ${Q}:ci_ci-operator_latest. Log in with \`podman login registry.ci.openshift.org\`.\n`,
+      `# Images\n\nUse \`${Q}:ci_ci-operator_latest\`. Log in with \`podman login registry.ci.openshift.org\`.\n`,
     );
     expect(statSync(join(root, 'hack/build.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(join(root, 'config.json')).mode & 0o7777).toBe(0o640);
@@ -527,5 +528,186 @@ describe('replaceFile', () => {
       'FROM edited-meanwhile\n',
     );
     expect(readdirSync(root).sort()).toEqual(['Dockerfile', 'hardlink']);
+  });
+});
+
+/** Writes `files` under a fresh temp dir and returns it. */
+function shapedTree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'qci-rewrite-shaped-'));
+  temps.push(root);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-tools', () => {
+  // Shaped after openshift/ci-docs: content/en/architecture/ci-operator.md (inputs.as example and its
+  // Dockerfile), content/en/internals (payloads, mapping prose), a how-to with a templated builder tag.
+  const CI_DOCS: Record<string, string> = {
+    'content/en/architecture/ci-operator.md': [
+      '# ci-operator',
+      '',
+      'ci-operator replaces registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6 in the build.',
+      '',
+      '```yaml',
+      'images:',
+      '- dockerfile_path: Dockerfile.rhel7',
+      '  inputs:',
+      '    ocp_builder_rhel-8-golang-1.15-openshift-4.6:',
+      '      as:',
+      '      - registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      '  to: cluster-etcd-operator',
+      '```',
+      '',
+      '```Dockerfile',
+      'FROM registry.ci.openshift.org/ocp/4.6:base',
+      '```',
+      '',
+    ].join('\n'),
+    'content/en/how-tos/qci.md': [
+      '`registry.ci.openshift.org/ci/x:1` is available as `quay.io/openshift/ci:ci_x_1`.',
+      '',
+      'Builder images follow `registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-{MAJOR}.{MINOR}`.',
+      '',
+      'Payloads: `registry.ci.openshift.org/ocp/release:4.11.0-0.nightly-2022-06-23-153912`.',
+      '',
+      '```sh',
+      'podman pull registry.ci.openshift.org/ci/ci-operator:latest',
+      '```',
+      '',
+    ].join('\n'),
+  };
+
+  it('ci-docs: only the pulls in code change; as:, prose, mapping, templates and payloads are listed', async () => {
+    const root = shapedTree(CI_DOCS);
+    const r = await inTree(root, ['--write']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => !l.includes('needs review'))).toEqual([
+      `content/en/architecture/ci-operator.md:16: registry.ci.openshift.org/ocp/4.6:base → ${Q}:ocp_4.6_base`,
+      `content/en/how-tos/qci.md:8: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
+    ]);
+    const reviews = lines
+      .filter((l) => l.includes('needs review'))
+      .map((l) =>
+        /^([^:]+:\d+): needs review: (\S+): ([^;,(]+)/.exec(l)!.slice(1),
+      );
+    expect(reviews).toEqual([
+      [
+        'content/en/architecture/ci-operator.md:3',
+        'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+        'prose ',
+      ],
+      [
+        'content/en/architecture/ci-operator.md:11',
+        'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+        'an inputs.<name>.as value: ci-operator matches it',
+      ],
+      [
+        'content/en/how-tos/qci.md:1',
+        'registry.ci.openshift.org/ci/x:1',
+        'the line names the QCI form too: it explains the mapping',
+      ],
+      [
+        'content/en/how-tos/qci.md:3',
+        'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-{MAJOR}.{MINOR}',
+        'templated',
+      ],
+      [
+        'content/en/how-tos/qci.md:5',
+        'registry.ci.openshift.org/ocp/release:4.11.0-0.nightly-2022-06-23-153912',
+        'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci',
+      ],
+    ]);
+    const read = (p: string) => readFileSync(join(root, p), 'utf8');
+    expect(read('content/en/how-tos/qci.md')).toBe(
+      CI_DOCS['content/en/how-tos/qci.md']!.replace(
+        'podman pull registry.ci.openshift.org/ci/ci-operator:latest',
+        `podman pull ${Q}:ci_ci-operator_latest`,
+      ),
+    );
+    expect(read('content/en/architecture/ci-operator.md')).toBe(
+      CI_DOCS['content/en/architecture/ci-operator.md']!.replace(
+        'FROM registry.ci.openshift.org/ocp/4.6:base',
+        `FROM ${Q}:ocp_4.6_base`,
+      ),
+    );
+  });
+
+  // Shaped after openshift/ci-tools: Go tests with inputs and expected outputs, testdata/ and
+  // zz_fixture files, one real pull in a Makefile, and a component Dockerfile paired with an as:.
+  const CI_TOOLS: Record<string, string> = {
+    'pkg/api/promotion_test.go':
+      'package api\n\nvar cases = map[string]string{\n\t"registry.ci.openshift.org/ocp/4.22-quay:vpa": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vpa",\n}\n',
+    'test/integration/ci-operator/testdata/zz_fixture_config.yaml':
+      'base_images:\n  os:\n    name: centos\n    namespace: origin\n    tag: stream9\nimage: registry.ci.openshift.org/ci/tools:1\n',
+    'pkg/steps/fixtures/build.json':
+      '{"from": "registry.ci.openshift.org/ocp/4.18:base"}\n',
+    Makefile:
+      'golangci: \n\tpodman run registry.ci.openshift.org/ci/golangci-lint:v1.64.8 run\n',
+    'images/ci-operator/Dockerfile':
+      'FROM registry.ci.openshift.org/ocp/4.18:base-rhel9\nADD ci-operator /usr/bin/\n',
+    '.ci-operator/config.yaml':
+      'images:\n- dockerfile_path: images/ci-operator/Dockerfile\n  inputs:\n    base:\n      as:\n      - registry.ci.openshift.org/ocp/4.18:base-rhel9\n  to: ci-operator\n',
+  };
+
+  it('ci-tools: test data is skipped and counted; the FROM and its as: are listed together; --check passes on the rest', async () => {
+    const root = shapedTree(CI_TOOLS);
+    const before = snapshot(root);
+    const r = await inTree(root, ['--check']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^\.ci-operator\/config\.yaml:6: needs review: registry\.ci\.openshift\.org\/ocp\/4\.18:base-rhel9: an inputs\.<name>\.as value/,
+      ),
+      `Makefile:2: registry.ci.openshift.org/ci/golangci-lint:v1.64.8 → ${Q}:ci_golangci-lint_v1.64.8`,
+      expect.stringMatching(
+        /^images\/ci-operator\/Dockerfile:1: needs review: registry\.ci\.openshift\.org\/ocp\/4\.18:base-rhel9: a FROM that an inputs\.<name>\.as entry in this tree names/,
+      ),
+    ]);
+    expect(r.stderr).toContain(
+      '1 reference in 1 file would be rewritten (6 files scanned; 3 test-data files skipped (--include-tests)); 2 need review',
+    );
+    expect(snapshot(root)).toEqual(before);
+
+    const all = await inTree(root, ['--json', '--include-tests']);
+    const out = JSON.parse(all.stdout);
+    expect(out.summary.testData).toBe(0);
+    expect(out.changes.map((c: { file: string }) => c.file)).toEqual([
+      'Makefile',
+      'pkg/steps/fixtures/build.json',
+      'test/integration/ci-operator/testdata/zz_fixture_config.yaml',
+    ]);
+    // The Go map pairs a key with its QCI form: listed, never made equal to its value.
+    expect(out.needsReview.map((x: { file: string }) => x.file)).toContain(
+      'pkg/api/promotion_test.go',
+    );
+  });
+});
+
+describe('qci rewrite and git', () => {
+  it("never runs a scanned repository's core.fsmonitor", async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'qci-fsmonitor-'));
+    const marker = join(repo, '..', `${repo.split('/').pop()}-pwned`);
+    execFileSync('git', ['init', '-q', repo]);
+    execFileSync('git', [
+      '-C',
+      repo,
+      'config',
+      'core.fsmonitor',
+      `touch ${marker}`,
+    ]);
+    writeFileSync(
+      join(repo, 'Dockerfile'),
+      'FROM registry.svc.ci.openshift.org/ocp/4.7:base\n',
+    );
+    const r = await qci(['rewrite', '--check', repo], { env: isolatedEnv() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_base',
+    );
+    expect(existsSync(marker)).toBe(false);
   });
 });

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildJobImage,
+  missingPullSpecError,
+} from '../../src/core/joblog-image.js';
+import { freshnessOf } from '../../src/core/joblog-freshness.js';
+import {
+  judgeNamespaceLine,
+  parseNamespaceLine,
+  type NamespaceLine,
+} from '../../src/core/joblog-line.js';
+import {
   MAX_LINE_BYTES,
   NamespaceScanner,
-  buildJobImage,
-  fetchRefusal,
-  freshnessOf,
-  missingPullSpecError,
-  parseJobPath,
-  parseNamespaceLine,
+  noNamespaceLineError,
   plainIndexOf,
-  resolveLogSource,
   type BytesIndexOf,
+} from '../../src/core/joblog-scan.js';
+import {
+  fetchRefusal,
+  parseJobPath,
+  resolveLogSource,
   type LogSource,
-  type NamespaceLine,
-} from '../../src/core/joblog.js';
+} from '../../src/core/joblog-source.js';
 import {
   CLUSTERS,
   clusterForConsoleHost,
@@ -121,6 +129,119 @@ describe('parseNamespaceLine: every log style ci-operator has used', () => {
   });
 });
 
+describe('real "Using namespace" lines from public sources', () => {
+  // source, line, namespace, cluster (null: unknown), logged at
+  const BUILD04 =
+    'https://console-openshift-console.apps.build04.34d2.p2.openshiftapps.com/k8s/cluster/projects/ci-op-022dqmlr';
+  const cases: [string, string, string, string | null, string | null][] = [
+    [
+      // openshift/ci-docs content/en/internals/_index.md (build-log.txt, logrus)
+      'ci-docs internals, build log',
+      `INFO[2022-07-11T17:03:23Z] Using namespace ${BUILD04}`,
+      'ci-op-022dqmlr',
+      'build04',
+      '2022-07-11T17:03:23Z',
+    ],
+    [
+      // openshift/ci-docs content/en/internals/_index.md (ci-operator.log, JSON lines)
+      'ci-docs internals, ci-operator.log',
+      `{"level":"info","msg":"Using namespace ${BUILD04}","time":"2022-07-11T17:03:23Z"}`,
+      'ci-op-022dqmlr',
+      'build04',
+      '2022-07-11T17:03:23Z',
+    ],
+    [
+      // a public scenario guide quoting a build log (find_string "apps.build03.ky4t", file id 29157772128)
+      'ROSA-style build03',
+      'INFO[2023-03-21T15:08:05Z] Using namespace https://console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com/k8s/cluster/projects/ci-op-w4n1s3p5',
+      'ci-op-w4n1s3p5',
+      'build03',
+      '2023-03-21T15:08:05Z',
+    ],
+    [
+      // a public how-to for launching clusters (find_string, file id 20346001110); note the trailing blank
+      'devcluster build09, ci-ln namespace',
+      'INFO[2024-10-30T17:17:46Z] Using namespace https://console-openshift-console.apps.build09.ci.devcluster.openshift.com/k8s/cluster/projects/ci-ln-mqp72vk ',
+      'ci-ln-mqp72vk',
+      'build09',
+      '2024-10-30T17:17:46Z',
+    ],
+    [
+      // a public vSphere job log excerpt (find_string, file id 24234756342): the old vSphere farm
+      'old vSphere farm',
+      'INFO[2021-12-10T14:28:50Z] Using namespace https://console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org/k8s/cluster/projects/ci-op-9nmljnxm ',
+      'ci-op-9nmljnxm',
+      'vsphere',
+      '2021-12-10T14:28:50Z',
+    ],
+    [
+      // REFERENCE §2 / cmd/ci-operator: the seed example, old Go log style
+      'seed, Go log',
+      SEED,
+      'ci-op-2c2tvgti',
+      'build02',
+      '2020/11/20 14:12:28',
+    ],
+  ];
+  it.each(cases)('%s', (_source, line, namespace, cluster, at) => {
+    const found = parseNamespaceLine(line);
+    expect(found).toMatchObject({ namespace, loggedAt: at });
+    const farm = found?.consoleHost
+      ? clusterForConsoleHost(found.consoleHost)
+      : null;
+    expect(farm?.cluster ?? null).toBe(cluster);
+  });
+
+  // Placeholders in docs: the line is found, and what is wrong is said.
+  const placeholders: [string, string, RegExp][] = [
+    [
+      // a public project guide quoting the line (find_string "projects/ci-op-XXXXXXXX", file id 53753848143)
+      'Using namespace https://console.build08.ci.openshift.org/k8s/cluster/projects/ci-op-XXXXXXXX',
+      'ci-op-XXXXXXXX',
+      /upper-case.*placeholder/,
+    ],
+    [
+      // the same guide in other projects (file id 52291716312)
+      'INFO[2026-03-10T11:41:49Z] Using namespace https://console.xxxxx.ci.openshift.org/k8s/cluster/projects/ci-op-XXXXXXXX',
+      'ci-op-XXXXXXXX',
+      /upper-case/,
+    ],
+    [
+      '{"level":"info","msg":"Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/<namespace>"}',
+      '<namespace>',
+      /not a namespace name.*placeholder/,
+    ],
+    [
+      'Using namespace https://console.build02.ci.openshift.org/some/other/page',
+      '',
+      /no \/k8s\/cluster\/projects\/NAMESPACE path/,
+    ],
+  ];
+  it.each(placeholders)('rejected with a reason: %s', (line, name, why) => {
+    const verdict = judgeNamespaceLine(line);
+    expect(verdict && 'rejected' in verdict).toBe(true);
+    const { problem } = (verdict as { rejected: { problem: string } }).rejected;
+    expect(problem).toMatch(why);
+    if (name) expect(problem).toContain(name);
+  });
+
+  it('the scanner reports the rejected line when no valid one follows', () => {
+    const scanner = new NamespaceScanner();
+    scanner.push(enc(`noise\n${placeholders[0]![0]}\nmore\n`));
+    expect(scanner.end()).toBeNull();
+    const error = noNamespaceLineError('log.txt', 30, scanner.rejected);
+    expect(error.kind).toBe('bad-namespace-line');
+    expect(error.message).toContain('found a "Using namespace" line');
+    expect(error.message).toContain('ci-op-XXXXXXXX');
+  });
+
+  it('a valid line after a placeholder wins', () => {
+    const scanner = new NamespaceScanner();
+    const line = scanner.push(enc(`${placeholders[0]![0]}\n${SEED}\n`));
+    expect(line?.namespace).toBe('ci-op-2c2tvgti');
+  });
+});
+
 describe('clusters: console host → cluster', () => {
   const cases: [string, string | null, string | null][] = [
     [
@@ -178,6 +299,27 @@ describe('clusters: console host → cluster', () => {
       'console-openshift-console.apps.multi-build01.arm-build.devcluster.openshift.com',
       'multi01',
       'registry.multi-build01.arm-build.devcluster.openshift.com',
+    ],
+    // OSD/ROSA shapes: the cluster is the label after apps. (openshift/ci-docs content/en/internals/_index.md)
+    [
+      'console-openshift-console.apps.build04.34d2.p2.openshiftapps.com',
+      'build04',
+      'registry.build04.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com',
+      'build03',
+      'registry.build03.ci.openshift.org',
+    ],
+    [
+      'console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org',
+      'vsphere',
+      null,
+    ],
+    [
+      'console-openshift-console.apps.notacluster.p1.openshiftapps.com',
+      null,
+      null,
     ],
     ['console.svc.ci.openshift.org', null, null],
     ['console.build2.ci.openshift.org', null, null],
@@ -478,6 +620,14 @@ describe('NamespaceScanner: finds the line wherever the chunks split', () => {
     ],
     ['last line, no newline', `noise\n${SEED}`],
     ['a false mention first', `echo "Using namespace Bad_Name"\n${SEED}\n`],
+    [
+      'near misses of the short needle',
+      `Using nodes 3\nUsing nUsing namespac\nUsing n\n${SEED}\n`,
+    ],
+    [
+      'a JSON line (ci-operator.log)',
+      `{"level":"debug","msg":"x"}\n{"level":"info","msg":"Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti","time":"t"}\n`,
+    ],
   ];
   for (const [name, text] of variants) {
     const bytes = enc(text);
@@ -561,7 +711,7 @@ describe('freshness from finished.json', () => {
       ageSeconds: 600,
       result: 'SUCCESS',
     });
-    expect(f.detail).toContain('50 min more');
+    expect(f.detail).toContain('50m more');
   });
   it('finished 3 hours ago: expired, with the finish time', () => {
     const f = freshnessOf(
@@ -573,7 +723,7 @@ describe('freshness from finished.json', () => {
       finishedAt: '2024-05-01T12:00:00Z',
       result: 'FAILURE',
     });
-    expect(f.detail).toContain('2024-05-01T12:00:00Z (3 h ago)');
+    expect(f.detail).toContain('2024-05-01T12:00:00Z (3h ago)');
     expect(f.detail).toContain('probably gone');
   });
   it('exactly one hour is still recent; a second more is not', () => {

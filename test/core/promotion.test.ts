@@ -389,6 +389,70 @@ promotion:
   });
 });
 
+describe('real configs with upper case (openshift/release), as ci-tools publishes them', () => {
+  it('Azure/ARO-HCP: the build cache keeps the org as written; never a lower-cased suggestion', () => {
+    // ci-operator/config/Azure/ARO-HCP/Azure-ARO-HCP-main.yaml (trimmed: images and tests)
+    const config = `
+binary_build_commands: make -C backend backend
+images:
+- dockerfile_path: backend/Dockerfile
+  from: src
+  to: aro-hcp-backend
+promotion:
+  to:
+  - additional_images:
+      aro-hcp-e2e-tools: aro-hcp-e2e-tools
+    excluded_images:
+    - '*'
+    namespace: aro-hcp
+    tag: latest
+    tag_by_commit: true
+zz_generated_metadata:
+  branch: main
+  org: Azure
+  repo: ARO-HCP
+`;
+    expect(lines(config)).toEqual([
+      `aro-hcp/aro-hcp-e2e-tools:${COMMIT_PLACEHOLDER} → ${Q}:aro-hcp_aro-hcp-e2e-tools_${COMMIT_PLACEHOLDER}`,
+      `aro-hcp/aro-hcp-e2e-tools:latest → ${Q}:aro-hcp_aro-hcp-e2e-tools_latest`,
+      `build-cache/Azure-ARO-HCP:main → ${Q}:build-cache_Azure-ARO-HCP_main`,
+    ]);
+    const notes = run(config).warnings.map((w) => w.message);
+    expect(notes).toEqual([
+      expect.stringContaining('name "Azure-ARO-HCP" has upper case'),
+    ]);
+    expect(notes.join()).not.toMatch(/azure-aro-hcp|try /);
+  });
+
+  it('ComplianceAsCode: an upper-case promotion namespace', () => {
+    // ci-operator/config/ComplianceAsCode/compliance-operator/ComplianceAsCode-compliance-operator-master.yaml
+    const config = `
+images:
+  items:
+  - dockerfile_path: Dockerfile.ci
+    from: base
+    to: compliance-operator
+  - dockerfile_path: images/testcontent/Dockerfile.ci
+    to: testcontent
+  - dockerfile_path: images/openscap/Dockerfile
+    to: testopenscap
+promotion:
+  to:
+  - excluded_images:
+    - testcontent
+    - testopenscap
+    name: "4.17"
+    namespace: ComplianceAsCode
+`;
+    expect(lines(config)).toEqual([
+      `ComplianceAsCode/4.17:compliance-operator → ${Q}:ComplianceAsCode_4.17_compliance-operator`,
+    ]);
+    expect(run(config).warnings[0]?.message).toContain(
+      'namespace "ComplianceAsCode" has upper case',
+    );
+  });
+});
+
 describe('problems name the field and never stop the rest', () => {
   it('a target without a namespace is skipped; the other targets still publish', () => {
     const report = run(
@@ -508,10 +572,10 @@ promotion:
   it('names that cannot be image stream names or tags', () => {
     expect(
       problems(
-        `images:\n- to: My-Component\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n`,
+        `images:\n- to: my--component\npromotion:\n  to:\n  - namespace: my-org\n    tag: latest\n`,
       ),
     ).toEqual([
-      'images[0].to: "My-Component" cannot be promoted to promotion.to[0] (it becomes an image stream name in my-org): image stream name "My-Component" has uppercase letters; names are lowercase (try "my-component")',
+      'images[0].to: "my--component" cannot be promoted to promotion.to[0] (it becomes an image stream name in my-org): image stream name "my--component" is not valid: use letters and digits, separated by single ".", "_" or "-"',
     ]);
     expect(
       problems(

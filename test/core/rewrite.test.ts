@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   applyRewrites,
+  asValuesIn,
   findRegistryReferences,
+  isTestData,
 } from '../../src/core/rewrite.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
@@ -148,9 +150,9 @@ describe('references listed for review and never rewritten', () => {
       null,
     ],
     [
-      'FROM registry.ci.openshift.org/Ocp/4.7:cli',
-      'registry.ci.openshift.org/Ocp/4.7:cli',
-      'uppercase',
+      'FROM registry.ci.openshift.org/o_cp/4.7:cli',
+      'registry.ci.openshift.org/o_cp/4.7:cli',
+      'contains "_"',
       null,
     ],
     [
@@ -273,5 +275,194 @@ describe('positions, line endings and bytes', () => {
 
   it('finds nothing quickly in text without the marker', () => {
     expect(findRegistryReferences('x'.repeat(1_000_000))).toEqual([]);
+  });
+});
+
+describe('only what is a pull: real lines from public sources', () => {
+  // file, line, the reference found, null (rewritten) or words of the review reason
+  const cases: [string, string, string, string | null][] = [
+    [
+      // openshift/ci-docs content/en/architecture/ci-operator.md (cluster-etcd-operator example)
+      'ci-operator/config/openshift/cluster-etcd-operator/x.yaml',
+      '      as:\n      - registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      'inputs.<name>.as',
+    ],
+    [
+      // openshift/release ci-operator config shape: inputs.<name>.as on one line
+      'ci-operator/config/org/repo/org-repo-main.yaml',
+      '      as: [registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.24-openshift-4.19]',
+      'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.24-openshift-4.19',
+      'inputs.<name>.as',
+    ],
+    [
+      // the Dockerfile of that example: an ocp/builder FROM (registry-replacer keeps it in step)
+      'Dockerfile.rhel7',
+      'FROM registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6 AS builder',
+      'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      'registry-replacer',
+    ],
+    [
+      // the same FROM in a script is a pull and is rewritten
+      'hack/build.sh',
+      'podman pull registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
+      null,
+    ],
+    [
+      // openshift-eng/art-tools doozer (find_string "openshift-{MAJOR}.{MINOR}", file id 1124648604)
+      'doozerlib/cli/images_streams.py',
+      '        # split a pullspec like registry.svc.ci.openshift.org/ocp/builder:rhel-8-golang-openshift-{MAJOR}.{MINOR}.art',
+      'registry.svc.ci.openshift.org/ocp/builder:rhel-8-golang-openshift-{MAJOR}.{MINOR}.art',
+      'templated',
+    ],
+    [
+      // ci-tools Go test (find_string, file id 26220620647): a map key whose value is its QCI form
+      'pkg/controller/promotionreconciler/mirror.go',
+      '\t\t\t\t"registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",',
+      'registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler',
+      'names the QCI form too',
+    ],
+    [
+      // openshift/release ComplianceAsCode-compliance-operator-master.yaml: a nightly payload
+      'ci-operator/config/ComplianceAsCode/compliance-operator/x.yaml',
+      '      CUSTOM_OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE: registry.ci.openshift.org/ocp/release-5:5.0.0-0.nightly-2026-09-09-111616',
+      'registry.ci.openshift.org/ocp/release-5:5.0.0-0.nightly-2026-09-09-111616',
+      'release payload',
+    ],
+    [
+      // a job log quoted in docs: "Resolved release latest to registry.ci.openshift.org/origin/release:4.8.0-0.okd-…"
+      'docs/log.txt',
+      'INFO[2021-12-10T14:28:50Z] Resolved release latest to registry.ci.openshift.org/origin/release:4.8.0-0.okd-2021-12-10-122104',
+      'registry.ci.openshift.org/origin/release:4.8.0-0.okd-2021-12-10-122104',
+      'release payload',
+    ],
+    [
+      'docs/payloads.md',
+      '`registry.ci.openshift.org/ocp/release:4.11.0-0.nightly-...`',
+      'registry.ci.openshift.org/ocp/release:4.11.0-0.nightly-...',
+      'release payload',
+    ],
+    [
+      'docs/qci.md',
+      '`registry.ci.openshift.org/ci/x:1` is available as `quay.io/openshift/ci:ci_x_1`.',
+      'registry.ci.openshift.org/ci/x:1',
+      'names the QCI form too',
+    ],
+    [
+      'docs/qci.md',
+      'Images used to be pulled from registry.ci.openshift.org/ocp/4.18:cli directly.',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      'prose',
+    ],
+    [
+      'docs/qci.md',
+      'Pull `registry.ci.openshift.org/ocp/4.18:cli` like this.',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      'docs/x.adoc',
+      'See +registry.ci.openshift.org/ocp/4.18:cli+ here.',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      'docs/x.adoc',
+      'Old: registry.ci.openshift.org/ocp/4.18:cli.',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      'prose',
+    ],
+    [
+      'talk.tex',
+      '\\texttt{registry.ci.openshift.org/ocp/4.18:cli}',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      'talk.tex',
+      'the registry.ci.openshift.org/ocp/4.18:cli image',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      'prose',
+    ],
+    [
+      'x.go',
+      'fmt.Sprintf("registry.ci.openshift.org/ocp/%s:cli", v)',
+      'registry.ci.openshift.org/ocp/%s:cli',
+      'templated',
+    ],
+    [
+      'x.sh',
+      'img=registry.ci.openshift.org/ocp/4.18:tests…',
+      'registry.ci.openshift.org/ocp/4.18:tests…',
+      'templated',
+    ],
+  ];
+  it.each(cases)('%s: %s', (path, line, reference, why) => {
+    const bytes = Buffer.from(`${line}\n`).toString('latin1');
+    const [ref] = findRegistryReferences(bytes, undefined, { path });
+    expect(Buffer.from(ref!.reference, 'latin1').toString()).toBe(reference);
+    if (why === null) expect(ref!.replacement).not.toBeNull();
+    else {
+      expect(ref!.replacement).toBeNull();
+      expect(ref!.reason).toContain(why);
+    }
+  });
+
+  it('fenced and highlight blocks in Markdown are code; the as: list inside stays review', () => {
+    const md = [
+      'Text about registry.ci.openshift.org/ocp/4.18:cli.',
+      '```yaml',
+      'image: registry.ci.openshift.org/ocp/4.18:cli',
+      'inputs:',
+      '  bin:',
+      '    as:',
+      '    - registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.20-openshift-4.14',
+      '```',
+      '{{< highlight yaml >}}',
+      'image: registry.ci.openshift.org/ocp/4.18:tools',
+      '{{< /highlight >}}',
+      '',
+    ].join('\n');
+    const refs = findRegistryReferences(md, undefined, { path: 'a.md' });
+    expect(refs.map((r) => r.replacement === null)).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('a FROM named by an as: value elsewhere in the tree is paired; others are pulls', () => {
+    const text =
+      'FROM registry.ci.openshift.org/ocp/4.18:base\nFROM registry.ci.openshift.org/ci/tools:1\n';
+    const asValues = new Set(['registry.ci.openshift.org/ocp/4.18:base']);
+    const refs = findRegistryReferences(text, undefined, {
+      path: 'images/Dockerfile',
+      asValues,
+    });
+    expect(refs[0]!.reason).toContain('inputs.<name>.as entry in this tree');
+    expect(refs[1]!.replacement).toBe(`${Q}:ci_tools_1`);
+    expect(
+      asValuesIn(
+        'images:\n- inputs:\n    root:\n      as:\n      - registry.ci.openshift.org/ocp/4.18:base\n',
+      ),
+    ).toEqual(['registry.ci.openshift.org/ocp/4.18:base']);
+  });
+
+  it('test data paths', () => {
+    for (const path of [
+      'pkg/api/promotion_test.go',
+      'test/integration/testdata/zz_fixture_x.yaml',
+      'pkg/x/fixtures/a.json',
+      'test/e2e/golden/out.yaml',
+    ])
+      expect(isTestData(path), path).toBe(true);
+    for (const path of [
+      'pkg/api/promotion.go',
+      'docs/test.md',
+      'test/e2e/run.sh',
+    ])
+      expect(isTestData(path), path).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   TESTBED_TOOLS,
@@ -22,6 +22,7 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { pathWithout } from './testbed/tools.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const BIN = fileURLToPath(new URL('../../bin', import.meta.url));
@@ -68,7 +69,15 @@ describe.skipIf(!tools.ok)(
     }
     /** Every auth file podman or docker reads, with its backups: none may hold a QCI secret or a token. */
     function expectNoSecretAnywhere(...tokens: string[]) {
-      for (const file of Object.values(pe.authFiles) as string[]) {
+      const withBackups = (Object.values(pe.authFiles) as string[]).flatMap(
+        (file) => [
+          file,
+          ...(existsSync(dirname(file)) ? readdirSync(dirname(file)) : [])
+            .filter((n) => n.startsWith(`${basename(file)}.qci-backup-`))
+            .map((n) => join(dirname(file), n)),
+        ],
+      );
+      for (const file of withBackups) {
         if (!existsSync(file)) continue;
         const text = readFileSync(file, 'utf8');
         for (const token of tokens) {
@@ -121,16 +130,18 @@ describe.skipIf(!tools.ok)(
       expect(login.stderr).toContain(
         `  ~/.config/containers/auth.json: removed the stored QCI credential ${bed.proxy.host} (backup: ~/.config/containers/auth.json.qci-backup-`,
       );
-      // One backup per changed file, holding what was there before.
+      // One backup per changed file, holding what was there before but the removed QCI secret.
       const backups = readdirSync(dirname(pe.authFiles.docker)).filter((n) =>
         n.startsWith('config.json.qci-backup-'),
       );
       expect(backups).toHaveLength(1);
-      expect(
-        readJson(join(dirname(pe.authFiles.docker), backups[0]!)).auths[
-          `https://${bed.proxy.host}/v1/`
-        ],
-      ).toBeDefined();
+      expect(readJson(join(dirname(pe.authFiles.docker), backups[0]!))).toEqual(
+        {
+          auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
+          credsStore: 'desktop',
+          psFormat: 'table {{.ID}}',
+        },
+      );
       expect(login.stderr + login.stdout).not.toContain(first);
 
       expect(readJson(pe.authFiles.xdgRuntime)).toEqual({
@@ -325,7 +336,7 @@ describe.skipIf(!tools.ok)(
       const before = files();
       const noPath = await qci(['login', '--helper'], {
         ...env,
-        PATH: process.env.PATH,
+        PATH: pathWithout('docker-credential-qci'),
       });
       expect(noPath.exitCode).toBe(7);
       expect(noPath.stderr).toContain(

@@ -14,6 +14,7 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { pathWithout } from './testbed/tools.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -198,7 +199,10 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       /✗ auth files\s+.* sends \S+ to docker-credential-qci, which answers with the token of kube context "app\.ci" \(named app\.ci\) \(sha256~.{4}…\): it has expired or was revoked/,
     );
     expect(broken.stdout + broken.stderr).not.toContain(token);
-    const noBin = await qci(['doctor'], { KUBECONFIG: kc });
+    const noBin = await qci(['doctor'], {
+      KUBECONFIG: kc,
+      PATH: pathWithout('docker-credential-qci'),
+    });
     expect(noBin.stdout).toContain(
       'docker-credential-qci, which is not on PATH',
     );

@@ -323,7 +323,8 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
       async () => ({}),
       [] as string[],
       3,
-      /needs a login to read openshift\/ci, and podman has no credential for it[\s\S]*hint: qci login/,
+      // It tries to log in, as pull does; without a kubeconfig that says what to run.
+      /needs a login to read openshift\/ci, and podman has no credential for it; logging in\nerror: no kubeconfig found[\s\S]*hint: .*qci login --web/,
     ],
     [
       'an expired token in ~/.docker/config.json',

@@ -2,13 +2,22 @@
  * qci login, logout and whoami end to end: the real bin/qci, real podman 4.3.1, a real registry behind a
  * quay-proxy-like auth layer, and a fake app.ci API over HTTPS spoken to by @kubernetes/client-node.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  vi,
+} from 'vitest';
 import {
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -159,11 +168,15 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
       n.startsWith('config.json.qci-backup-'),
     );
     expect(backups).toHaveLength(1);
-    expect(
-      JSON.parse(
-        readFileSync(join(dirname(pe.authFiles.docker), backups[0]!), 'utf8'),
-      ).auths[bed.proxy.host],
-    ).toBeDefined();
+    // The backup protects the other entries, not the secret the user asked to remove (issue 11).
+    const backup = readFileSync(
+      join(dirname(pe.authFiles.docker), backups[0]!),
+      'utf8',
+    );
+    expect(JSON.parse(backup).auths).toEqual({
+      'other.example.com': { auth: b64('someone:keep-me') },
+    });
+    expect(backup).not.toContain(b64(`${bed.user}:${stale}`));
 
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
@@ -189,7 +202,7 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(login.stderr).not.toContain(old);
   });
 
-  it('DOCKER_CONFIG with podman < 4.8: keys podman login drops are put back, and the old file is kept', async () => {
+  it('DOCKER_CONFIG with podman < 4.8: podman logs in to a private copy, so the keys it drops never leave the file', async () => {
     pe = await createPodmanEnv({
       insecureRegistries: [bed.proxy.host],
       dockerConfig: true,
@@ -204,9 +217,7 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const login = await qci(['login'], { KUBECONFIG: kubeconfig });
     expect(login.exitCode, login.stderr).toBe(0);
     expect(login.stderr).toContain('credential in ~/.docker/config.json');
-    expect(login.stderr).toMatch(
-      /rewrote \S+ without credsStore, HttpHeaders, psFormat; qci put them back/,
-    );
+    expect(login.stderr).not.toMatch(/rewrote|put them back/);
     const after = JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'));
     expect(after).toMatchObject({
       credsStore: 'secretservice',
@@ -247,11 +258,17 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
     const held = await acquireLock(pe.authFiles.xdgRuntime);
+    // A waiting qci reads the lock file on every try. Its access time goes back to 1970, so the first
+    // read moves it forward (Linux's relatime updates an access time older than the modification time).
+    utimesSync(held.path, 0, statSync(held.path).mtime);
     let finished = false;
     const login = qci(['login'], { KUBECONFIG: kubeconfig }).finally(
       () => (finished = true),
     );
-    await new Promise((r) => setTimeout(r, 2000));
+    await vi.waitFor(
+      () => expect(statSync(held.path).atimeMs).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 20 },
+    );
     expect(finished).toBe(false);
     expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
     await held.release();

@@ -4,7 +4,6 @@
  * (classified from the registry's answer, since podman's text went to the terminal, not to qci).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import {
   TESTBED_TOOLS,
   createPodmanEnv,
@@ -13,13 +12,12 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { QCI_BIN as QCI, scriptArgs } from '../helpers/pty.js';
 
 const tools = requireTools([...TESTBED_TOOLS, 'script']);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 /** podman's progress bars: a bar, then the redraw (cursor up, clear) that only a terminal gets. */
 const BAR = /Copying blob [0-9a-f]+ \[=+\]/;
 const REDRAW = '\u001b[1A\u001b[J';
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
   let bed: TestBed;
@@ -39,11 +37,7 @@ describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
   const onTerminal = (argv: string[], env: Record<string, string>) =>
     pe.run(
       'script',
-      [
-        '-qec',
-        `stty cols 100 rows 30; exec ${argv.map(quote).join(' ')}`,
-        '/dev/null',
-      ],
+      scriptArgs(argv, 100, 30),
       // The test registry speaks plain HTTP; qci's registry client reads no registries.conf.
       {
         env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env },

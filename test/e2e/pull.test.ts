@@ -2,7 +2,15 @@
  * qci pull end to end: real bin/qci and podman against the registry behind the quay-proxy stand-in,
  * with the fake app.ci deciding which tokens live.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  vi,
+} from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -189,11 +197,11 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
   it('several references: pulled in order, a summary, non-zero when one failed; a bad one does not stop the others', async () => {
     await fresh();
     const r = await qci(
-      ['pull', '-q', 'ocp/4.7:cli', 'Bad/ref:x', 'ocp/4.7:my-component'],
+      ['pull', '-q', 'ocp/4.7:cli', 'bad_ns/ref:x', 'ocp/4.7:my-component'],
       { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) },
     );
     expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toContain('pulled 2 of 3; failed: Bad/ref:x');
+    expect(r.stderr).toContain('pulled 2 of 3; failed: bad_ns/ref:x');
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
   });
 
@@ -225,7 +233,14 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
             resolve();
         });
       });
-      await new Promise((r) => setTimeout(r, 500));
+      // Interrupt a pull in progress: podman is waiting for a (delayed) blob.
+      await vi.waitFor(
+        () =>
+          expect(
+            bed.proxy.requests.some((r) => r.path.includes('/blobs/')),
+          ).toBe(true),
+        { timeout: 30_000, interval: 20 },
+      );
       const started = Date.now();
       child.kill('SIGINT');
       expect(await exited).toBe(130);

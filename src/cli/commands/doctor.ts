@@ -22,7 +22,13 @@ function render(ctx: CommandContext, findings: Finding[]): void {
     warn: c.yellow('!'),
     error: c.red('✗'),
   };
+  // The podman < 4.8 note matters only where its old behaviour bites: DOCKER_CONFIG or an --authfile
+  // (REGISTRY_AUTH_FILE) in use. --json keeps every finding.
+  const oldPodmanMatters =
+    ctx.io.env.DOCKER_CONFIG !== undefined ||
+    ctx.io.env.REGISTRY_AUTH_FILE !== undefined;
   for (const f of findings) {
+    if (f.id === 'engine.podman-old' && !oldPodmanMatters) continue;
     ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
     if (f.fix && f.severity !== 'ok')
       ctx.ui.print(`  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}`);

@@ -1,35 +1,29 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { tildify } from '../../core/paths.js';
 // Type-only at start-up: the registry client (node:http(s), node:tls) loads when the command runs.
 import type { InspectReport } from '../../session/inspect.js';
+import { escapeControl } from '../../core/escape.js';
 
 interface InspectFlags {
   platform?: string;
   authfile?: string;
+  login?: boolean;
   timeout?: string;
   registry?: string;
   engine?: string;
   tlsVerify?: string | boolean;
 }
 
-function formatSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 function render(ctx: CommandContext, r: InspectReport, home: string): void {
   const c = ctx.ui.out;
   const line = (label: string, text: string) =>
     ctx.ui.print(`${label.padEnd(10)} ${text}`);
-  line('image', r.pullSpec);
+  // Everything below but qci's own words came from the registry (whoever built the image) or a file.
+  const e = escapeControl;
+  line('image', e(r.pullSpec));
   const kind = r.isIndex
     ? r.mediaType.includes('docker')
       ? 'manifest list'
@@ -41,30 +35,32 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
       const chosen = p.digest === r.platformDigest;
       line(
         i === 0 ? 'platforms' : '',
-        `${p.platform.padEnd(Math.max(...r.platforms.map((x) => x.platform.length)))}  ${p.digest}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
+        `${e(p.platform).padEnd(Math.max(...r.platforms.map((x) => e(x.platform).length)))}  ${e(p.digest)}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
       );
     });
   } else {
-    line('platform', r.platform);
+    line('platform', e(r.platform));
   }
-  line('created', r.created ?? 'unknown');
+  line('created', e(r.created ?? 'unknown'));
   line(
     'size',
-    `${formatSize(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
+    `${formatBytes(r.size)}  ${c.dim(`(compressed: config and ${r.layers} layer${r.layers === 1 ? '' : 's'}${r.isIndex ? `, ${r.platform}` : ''})`)}`,
   );
   const labels = Object.entries(r.labels).sort(([a], [b]) =>
     a.localeCompare(b),
   );
   if (labels.length === 0) line('labels', 'none');
   for (const [i, [key, value]] of labels.entries()) {
-    line(i === 0 ? 'labels' : '', `${key}=${value}`);
+    line(i === 0 ? 'labels' : '', `${e(key)}=${e(String(value))}`);
   }
   const cred = r.credential;
   line(
     'auth',
     cred.source === 'anonymous'
       ? `anonymous (${cred.engine} has no credential for ${r.registry})`
-      : `${cred.user ? `${cred.user} ` : ''}via ${cred.helper ? `docker-credential-${cred.helper} (${cred.key} in ${tildify(cred.file ?? '', home)})` : `${cred.key} in ${tildify(cred.file ?? '', home)}`}, as ${cred.engine} would send it`,
+      : e(
+          `${cred.user ? `${cred.user} ` : ''}via ${cred.helper ? `docker-credential-${cred.helper} (${cred.key} in ${tildify(cred.file ?? '', home)})` : `${cred.key} in ${tildify(cred.file ?? '', home)}`}, as ${cred.engine} would send it`,
+        ),
   );
 }
 
@@ -97,6 +93,8 @@ export async function inspectAction(
     authfile: options.authfile,
     timeoutMs,
     log: (line) => ctx.ui.verbose(line),
+    login: options.login !== false,
+    say: (line) => ctx.ui.info(line),
   });
   for (const warning of report.warnings) ctx.ui.warn(warning);
   if (ctx.json) ctx.ui.json(report);
@@ -123,6 +121,10 @@ export function registerInspect(program: Command, wrap: Wrap): void {
       'which image of a multi-platform index to describe (env QCI_PLATFORM; default linux/amd64)',
     )
     .option('--authfile <path>', 'read credentials as podman --authfile does')
+    .option(
+      '--no-login',
+      'do not log in when the registry wants a credential podman lacks',
+    )
     .option(
       '--timeout <seconds>',
       'give up on a request after this long (default 30)',

@@ -1,14 +1,16 @@
 import { Option, type Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
-import type { JobImage } from '../../core/joblog.js';
+import type { JobImage } from '../../core/joblog-image.js';
+import { escapeControl } from '../../core/escape.js';
 
 declare const QCI_VERSION: string;
 
 const impl = () => import('../../joblog/find.js');
-const coreImpl = () => import('../../core/joblog.js');
+const coreImpl = () => import('../../core/joblog-image.js');
 
 interface JobImageOptions {
   tag: string;
@@ -30,9 +32,10 @@ interface JobImageOptions {
 function renderReport(ctx: CommandContext, image: JobImage): void {
   const { ui } = ctx;
   const dim = ui.err.dim;
+  // The values come from the job's log: escaped, so a log line cannot drive the terminal.
   const row = (label: string, value: string, note?: string) =>
     ui.info(
-      `${label.padEnd(10)}  ${value}${note ? `  ${dim(`(${note})`)}` : ''}`,
+      `${label.padEnd(10)}  ${escapeControl(value)}${note ? `  ${dim(`(${escapeControl(note)})`)}` : ''}`,
     );
 
   row(
@@ -65,7 +68,7 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
   const readNote = [
     log.bucket ? `bucket ${log.bucket}` : null,
     tried || null,
-    `read ${formatSize(log.bytesRead)}`,
+    `read ${formatBytes(log.bytesRead)}`,
   ]
     .filter(Boolean)
     .join('; ');
@@ -82,14 +85,6 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
   if (image.access && !image.warnings.includes(image.access))
     row('to pull', image.access);
   for (const warning of image.warnings) ui.warn(warning);
-}
-
-function formatSize(bytes: number): string {
-  return bytes < 1024
-    ? `${bytes} bytes`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export async function jobImageAction(
@@ -231,7 +226,7 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
     )
     .option(
       '--timeout <seconds>',
-      'give up when a server sends nothing for this long (env QCI_JOB_LOG_TIMEOUT; default 30)',
+      'give up when the whole lookup takes longer (env QCI_JOB_LOG_TIMEOUT; default 30)',
     )
     .option(
       '--max-bytes <size>',
@@ -285,8 +280,9 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
         ],
         ['qci job-image --json build-log.txt', 'everything as one JSON object'],
       ]) +
-        '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log; 2 bad SOURCE or flag;\n' +
-        '4 the bucket refused (401/403); 5 no such log or file; 6 network error or timeout.\n',
+        '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log;\n' +
+        '2 bad SOURCE or flag; 4 the bucket refused (401/403); 5 no such log or\n' +
+        'file; 6 network error or timeout.\n',
     )
     .action(wrap(jobImageAction));
 }

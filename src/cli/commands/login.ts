@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../core/errors.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type { StatusReport } from '../../session/status.js';
 import { tildify } from '../../core/paths.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
+import type { LoginReport } from '../../session/login.js';
+import type { AuthSetup } from '../../session/setup.js';
+import { ExitCode, QciError, usageError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
+import { expiresSoon, renewCommand } from '../../core/token.js';
+import { confirm, isInteractive, readSecretLine } from '../prompt.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -13,42 +18,171 @@ import {
 
 const impl = async () => ({
   ...(await import('../../session/login.js')),
+  ...(await import('../../session/web-login.js')),
   ...(await import('../../session/status.js')),
   ...(await import('../../session/logout.js')),
   ...(await import('../../session/setup.js')),
   ...(await import('../auth-setup.js')),
 });
 
+interface LoginFlags extends SettingFlags {
+  authfile?: string;
+  tokenFile?: string;
+  helper?: boolean;
+  web?: boolean;
+  server?: string;
+  certificateAuthority?: string;
+  callbackPort?: string;
+}
+
 export async function loginAction(
   ctx: CommandContext,
-  options: SettingFlags & {
-    authfile?: string;
-    tokenFile?: string;
-    helper?: boolean;
-  },
+  options: LoginFlags,
 ): Promise<number> {
+  if (options.helper && options.web)
+    throw usageError('--web and --helper do not go together', {
+      hint: 'qci login --web first, then qci login --helper',
+    });
   if (options.helper) return loginHelperAction(ctx, options);
+  if (options.web) return webLoginAction(ctx, options);
+  for (const [flag, value] of [
+    ['--server', options.server],
+    ['--certificate-authority', options.certificateAuthority],
+    ['--callback-port', options.callbackPort],
+  ] as const)
+    if (value !== undefined)
+      throw usageError(`${flag} goes with --web`, {
+        hint: `qci login --web ${flag} …`,
+      });
   const { authSetup, loginToQci } = await impl();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
-  const report = await loginToQci(setup, {
-    authfile: options.authfile,
-    tokenFile: options.tokenFile,
-  });
+  let report: LoginReport;
+  try {
+    report = await loginToQci(setup, {
+      authfile: options.authfile,
+      tokenFile: options.tokenFile,
+    });
+  } catch (error) {
+    // No app.ci login at all: on a terminal, offer the browser login instead of sending the user to oc.
+    const none =
+      error instanceof QciError &&
+      ['no-kubeconfig', 'no-context'].includes(error.kind) &&
+      error.exitCode === ExitCode.authRequired;
+    if (
+      !none ||
+      options.tokenFile !== undefined ||
+      ctx.json ||
+      !isInteractive(ctx.io)
+    )
+      throw error;
+    const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
+    if (!(await confirm(ctx.io, question))) throw error;
+    return webLoginAction(ctx, options);
+  }
   if (ctx.json) ctx.ui.json(report);
+  renderLogin(ctx, setup, report, options.tokenFile);
+  return ExitCode.ok;
+}
+
+function renderLogin(
+  ctx: CommandContext,
+  setup: AuthSetup,
+  report: LoginReport,
+  tokenFile?: string,
+): void {
   const t = (p: string) => tildify(p, setup.home);
   ctx.ui.info(
     `${ctx.ui.err.green('✓')} Logged in to ${report.registry} as ${report.user} (${report.engine})`,
   );
-  ctx.ui.info(`  credential in ${t(report.authFile)}`);
-  if (options.tokenFile !== undefined)
+  ctx.ui.info(
+    report.helper
+      ? `  credential in docker-credential-${report.helper} (named by ${t(report.authFile)})`
+      : `  credential in ${t(report.authFile)}`,
+  );
+  if (tokenFile !== undefined)
     ctx.ui.info(
-      `  token from ${t(options.tokenFile)}${report.expiry ? `; ${report.expiry}` : ''}`,
+      `  token from ${t(tokenFile)}${report.expiry ? `; ${report.expiry}` : ''}`,
     );
   else
     ctx.ui.info(
       `  app.ci context "${report.context}" (${report.contextFoundBy})${report.expiry ? `; token ${report.expiry}` : ''}`,
     );
+  if (expiresSoon(report.expiresAt, new Date()))
+    ctx.ui.warn(
+      `the token ${report.expiry}: get a new one before then: ${renewCommand('unknown', report.user, tokenFile)}`,
+    );
   for (const warning of report.warnings) ctx.ui.warn(warning);
+}
+
+const WEB_TIMEOUT_S = 300;
+
+/** qci login --web: a token from the browser into the kubeconfig, then the engine's login as always. */
+export async function webLoginAction(
+  ctx: CommandContext,
+  options: LoginFlags,
+): Promise<number> {
+  if (options.tokenFile !== undefined)
+    throw usageError('--web and --token-file do not go together');
+  let callbackPort: number | undefined;
+  if (options.callbackPort !== undefined) {
+    callbackPort = Number(options.callbackPort);
+    if (
+      !/^\d+$/.test(options.callbackPort) ||
+      callbackPort < 1 ||
+      callbackPort > 65535
+    )
+      throw usageError(
+        `--callback-port "${options.callbackPort}" is not a port (1-65535)`,
+      );
+  }
+  const timeoutText = ctx.io.env.QCI_WEB_LOGIN_TIMEOUT;
+  const timeoutS =
+    timeoutText === undefined ? WEB_TIMEOUT_S : parseDuration(timeoutText);
+  if (timeoutS === undefined || timeoutS <= 0)
+    throw usageError(
+      `QCI_WEB_LOGIN_TIMEOUT="${timeoutText}" is not a duration (such as 5m or 90s)`,
+    );
+  const { authSetup, loginToQci, webLogin } = await impl();
+  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const web = await webLogin(setup, {
+    server: options.server,
+    certificateAuthority: options.certificateAuthority,
+    callbackPort,
+    timeoutMs: timeoutS * 1000,
+    showUrl(url, flow, opened) {
+      if (flow === 'token-page')
+        ctx.ui.info(
+          'The cluster has no openshift-cli-client OAuth client (OpenShift before 4.14): log in on the token page, then paste the API token here.',
+        );
+      ctx.ui.info(
+        `${opened ? 'Opened your browser at' : 'Open this URL in your browser'}:\n  ${url}`,
+      );
+      if (flow === 'oauth')
+        ctx.ui.info(
+          `Waiting for the browser to come back to qci on 127.0.0.1 (up to ${Math.round(timeoutS / 60) || 1} min)…`,
+        );
+    },
+    readToken: () => readSecretLine(ctx.io, 'API token (not shown): '),
+  });
+  const t = (p: string) => tildify(p, setup.home);
+  ctx.ui.info(
+    `${ctx.ui.err.green('✓')} Logged in to app.ci (${web.server}) as ${web.user}`,
+  );
+  ctx.ui.info(
+    `  kubeconfig ${t(web.kubeconfig)}${web.created ? ' (created)' : ''}: context "${web.context}"${web.retargeted.length > 0 ? `; context "${web.retargeted.join('", "')}" now uses this token too` : ''}`,
+  );
+  // The engine logs in with the context just written, whatever --context or QCI_CONTEXT says.
+  const written = { name: web.context, source: 'qci login --web' };
+  const report = await loginToQci(
+    {
+      ...setup,
+      context: written,
+      connect: (requested = written) => setup.connect(requested),
+    },
+    { authfile: options.authfile },
+  );
+  if (ctx.json) ctx.ui.json({ appci: web, ...report });
+  renderLogin(ctx, setup, report);
   return ExitCode.ok;
 }
 
@@ -116,9 +250,14 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
       'app.ci',
       `${mark(true)} ${a.user} (context "${a.context}", ${a.contextFoundBy}; ${a.server})`,
     );
+    const soon = expiresSoon(a.expiresAt, new Date());
     line(
       'token',
-      `${a.expiry === null ? `${a.token} (${a.tokenKind}), expiry unknown` : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`}`,
+      a.expiry === null
+        ? `${a.token} (${a.tokenKind}), expiry unknown`
+        : soon
+          ? `${c.yellow('!')} ${a.token} (${a.tokenKind}) ${a.expiry}; renew: ${renewCommand(a.tokenKind, a.user)}`
+          : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`,
     );
     line(
       'QCI',
@@ -135,9 +274,13 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
+    // An engine that is not installed and has nothing for QCI is a fact, not a problem.
+    const neutral = !view.installed && view.state === 'none';
     line(
       view.engine,
-      `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
+      neutral
+        ? `${c.dim('-')} not installed`
+        : `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
     for (const s of view.unreachableByPodmanLogout)
@@ -179,12 +322,29 @@ export function registerLogin(program: Command, wrap: Wrap): void {
       .option(
         '--helper',
         'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token',
+      )
+      .option(
+        '--web',
+        'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
+      )
+      .option(
+        '--server <url>',
+        'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
+      )
+      .option(
+        '--certificate-authority <file>',
+        'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
+      )
+      .option(
+        '--callback-port <port>',
+        'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
       ),
   )
     .addHelpText(
       'after',
       examples([
         ['qci login', 'log podman in with the app.ci context'],
+        ['qci login --web', 'no kubeconfig yet: sign in with the browser'],
         ['qci login --authfile /tmp/t.c', 'into a separate auth file'],
         [
           'qci login --context ci/api-ci-l2s4-p1-openshiftapps-com:6443/me',

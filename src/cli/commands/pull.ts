@@ -44,6 +44,7 @@ export async function pullAction(
   });
   for (const r of report.results) {
     if (r.ok) {
+      if (r.imageId && !ctx.json) ctx.ui.print(r.imageId);
       if (r.localName && !options.dryRun)
         ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
       continue;

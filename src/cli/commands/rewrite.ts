@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
 import { parseSize } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import {
   DEFAULT_MAX_SIZE,
-  formatMaxSize,
   type Listed,
   type RewriteResult,
 } from '../../files/rewrite.js';
+import { escapeControl } from '../../core/escape.js';
 
 interface RewriteOptions {
   write?: boolean;
   check?: boolean;
   gitignore?: boolean;
+  includeTests?: boolean;
   maxSize?: string;
 }
 
@@ -51,6 +53,7 @@ export async function rewriteAction(
     mode,
     maxBytes,
     gitignore: options.gitignore !== false,
+    includeTests: options.includeTests === true,
     env: ctx.io.env,
     verbose: (line) => ctx.ui.verbose(line),
     warn: (line) => ctx.ui.warn(line),
@@ -69,29 +72,31 @@ function render(
   writtenReferences: number,
 ): void {
   const { ui } = ctx;
+  // File names and their text may hold anything (a newline would fake a line): escaped for humans.
+  const e = escapeControl;
   for (const skip of result.skipped)
-    ui.verbose(`skipped ${skip.path}: ${skip.reason}`);
+    ui.verbose(`skipped ${e(skip.path)}: ${skip.reason}`);
   if (ctx.json) ui.json(result);
   else {
     for (const { change: c, review: r } of listed) {
-      if (c) ui.print(`${c.file}:${c.line}: ${c.old} → ${c.new}`);
+      if (c) ui.print(`${e(c.file)}:${c.line}: ${e(c.old)} → ${e(c.new)}`);
       if (r)
         ui.print(
-          `${r.file}:${r.line}: needs review: ${r.reference}: ${r.reason}${r.suggestion ? ` (probably ${r.suggestion})` : ''}`,
+          `${e(r.file)}:${r.line}: needs review: ${e(r.reference)}: ${e(r.reason)}${r.suggestion ? ` (probably ${e(r.suggestion)})` : ''}`,
         );
     }
   }
-  for (const e of result.errors) ui.error(`${e.file}: ${e.message}`);
+  for (const err of result.errors) ui.error(`${e(err.file)}: ${err.message}`);
   const binaries = result.skipped.filter((s) =>
     s.reason.startsWith('binary file (it'),
   );
-  for (const b of binaries) ui.warn(`${b.path}: ${b.reason}`);
+  for (const b of binaries) ui.warn(`${e(b.path)}: ${b.reason}`);
   const large = result.skipped.filter((s) => s.reason.startsWith('larger'));
   if (large.length > 0) {
     ui.warn(
-      `${large.length} file${large.length === 1 ? '' : 's'} over ${formatMaxSize(maxBytes)} not scanned (raise --max-size to include them): ${large
+      `${large.length} file${large.length === 1 ? '' : 's'} over ${formatBytes(maxBytes)} not scanned (raise --max-size to include them): ${large
         .slice(0, 3)
-        .map((s) => s.path)
+        .map((s) => e(s.path))
         .join(', ')}${large.length > 3 ? ', …' : ''}`,
     );
   }
@@ -102,7 +107,11 @@ function render(
     s.needsReview > 0
       ? `; ${s.needsReview} need${s.needsReview === 1 ? 's' : ''} review (not changed)`
       : '';
-  const scanned = `${s.scanned} file${s.scanned === 1 ? '' : 's'} scanned`;
+  const tests =
+    s.testData > 0
+      ? `; ${s.testData} test-data file${s.testData === 1 ? '' : 's'} skipped (--include-tests)`
+      : '';
+  const scanned = `${s.scanned} file${s.scanned === 1 ? '' : 's'} scanned${tests}`;
   if (result.mode === 'write') {
     ui.info(
       s.changes === 0
@@ -133,8 +142,15 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
         'with its QCI pull spec. --write changes the files.',
         '',
         'References that cannot be mapped safely are listed as "needs review" and',
-        'never changed: digest pins (@sha256:…), references without a tag, and',
-        'templated values (${VERSION}, {{ .Tag }}, $(TAG)).',
+        'never changed: digest pins (@sha256:…), references without a tag,',
+        'templated values (${VERSION}, {{ .Tag }}, $(TAG), {MAJOR}.{MINOR}, %s, …),',
+        'and text that is not a pull: ci-operator inputs.<name>.as values, the',
+        'Dockerfile FROM lines they (or the registry-replacer) pair with, release',
+        'payloads (ocp/release:…), lines that explain the mapping (they name the',
+        'QCI form too) and Markdown/AsciiDoc/TeX prose outside code.',
+        '',
+        'Test data (*_test.go, testdata/, fixtures/, golden files under test/) is',
+        'skipped and counted; --include-tests includes it.',
         '',
         'PATH defaults to the current directory. .git and node_modules are skipped;',
         'in a git checkout only files git does not ignore are read. Symlinks inside',
@@ -156,6 +172,10 @@ export function registerRewrite(program: Command, wrap: Wrap): void {
       'exit 1 if anything would be rewritten (for CI and pre-commit); changes nothing',
     )
     .option('--no-gitignore', 'also scan files that .gitignore excludes')
+    .option(
+      '--include-tests',
+      'also rewrite test data (*_test.go, testdata/, fixtures/, golden files)',
+    )
     .option('--max-size <size>', 'skip files larger than this (default 10M)')
     .addHelpText(
       'after',

@@ -179,6 +179,11 @@ export interface FakeAppCi {
   clearRequests(): void;
   /** Writes a kubeconfig for this server and returns its path. */
   kubeconfig(options?: KubeconfigOptions): Promise<string>;
+  /**
+   * Serves requests the handler claims (returns true for) before the API's own routes, unauthenticated:
+   * how the OAuth server (testbed/oauth.ts) shares this host and CA.
+   */
+  use(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
   stop(): Promise<void>;
 }
 
@@ -265,6 +270,9 @@ export async function startFakeAppCi(
   let tokenRequestLifetime: number | undefined;
   let latency: Latency = options.latency ?? { connectionMs: 0, requestMs: 0 };
   let connections = 0;
+  const handlers: Array<
+    (req: IncomingMessage, res: ServerResponse) => boolean
+  > = [];
 
   function addUser(name: string, groups: string[] = []): void {
     const existing = users.get(name);
@@ -853,6 +861,8 @@ export async function startFakeAppCi(
       };
       res.once('finish', () => (entry.answeredAt = Date.now()));
       requests.push(entry);
+      // Extra handlers (the OAuth server) answer first, without the delay.
+      if (handlers.some((claims) => claims(req, res))) return;
       const delay = latency.requestMs;
       const delayed = delay > 0 ? sleep(delay) : Promise.resolve();
       delayed
@@ -988,6 +998,7 @@ export async function startFakeAppCi(
       connections = 0;
     },
     kubeconfig,
+    use: (handler) => void handlers.push(handler),
     stop: () =>
       new Promise<void>((resolve) => {
         front.close(() => resolve());

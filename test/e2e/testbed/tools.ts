@@ -13,6 +13,20 @@ export interface ToolCheck {
   reason: string;
 }
 
+/**
+ * PATH without the directories that hold `tool`: a test of "not on PATH" must hold on a machine where it is
+ * installed globally too (`npm install -g .` puts docker-credential-qci beside node).
+ */
+export function pathWithout(
+  tool: string,
+  path = process.env.PATH ?? '',
+): string {
+  return path
+    .split(delimiter)
+    .filter((dir) => dir !== '' && which(tool, dir) === undefined)
+    .join(delimiter);
+}
+
 /** Absolute path of an executable on PATH, or undefined. */
 export function which(
   tool: string,

@@ -1,0 +1,35 @@
+/**
+ * Text from a server, a file or a file name, made safe for a terminal: control characters (C0 but
+ * tab, DEL, C1) and the bidirectional overrides that reorder what is shown become visible escapes,
+ * so an image label cannot send escape sequences and a file name cannot fake an output line.
+ * Human output only: --json prints the data exactly.
+ */
+const UNSAFE =
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_BUT_NEWLINE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Record<string, string> = {
+  '\n': '\\n',
+  '\r': '\\r',
+  '\u001b': '\\e',
+};
+
+function visible(char: string): string {
+  const named = NAMED[char];
+  if (named) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Every control character but tab escaped (`\n`, `\e`, `\x07`, `\u202e`). */
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, visible);
+}
+
+/** The same for a message of several lines: its line breaks stay. */
+export function escapeControlKeepLines(text: string): string {
+  return text.replace(UNSAFE_BUT_NEWLINE, visible);
+}

@@ -1,0 +1,372 @@
+/**
+ * qci login --web end to end: the real bin/qci, a BROWSER script that follows redirects like a signed-in
+ * browser, the fake app.ci's OAuth server (PKCE, single-use codes), real podman 4.3.1 and the registry.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { watchCommandLines } from './argv-watch.js';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
+import { addOAuthServer, type FakeOAuth } from './testbed/oauth.js';
+
+const tools = requireTools(TESTBED_TOOLS);
+const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
+const BROWSER = `${process.execPath} ${fileURLToPath(new URL('./testbed/fake-browser.mjs', import.meta.url))}`;
+
+type Kubeconfig = {
+  clusters: { name: string; cluster: Record<string, unknown> }[];
+  users: { name: string; user: Record<string, unknown> }[];
+  contexts: { name: string; context: Record<string, unknown> }[];
+  'current-context'?: string;
+  [key: string]: unknown;
+};
+
+describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
+  let bed: TestBed;
+  let oauth: FakeOAuth;
+  let pe: PodmanEnv;
+
+  beforeAll(async () => {
+    bed = await startTestBed({ denyMode: 'auth-401' });
+    oauth = addOAuthServer(bed.appci, bed.user);
+  });
+  afterAll(async () => bed?.stop());
+  afterEach(async () => {
+    oauth.setConsent('allow');
+    oauth.setCliClient(true);
+    oauth.setDiscovery(true);
+    await pe?.stop();
+  });
+
+  async function freshPodman(): Promise<PodmanEnv> {
+    pe = await createPodmanEnv({
+      insecureRegistries: [bed.proxy.host],
+    });
+    return pe;
+  }
+
+  const kubeconfigPath = () => join(pe.home, '.kube', 'config');
+  const browserLog = () => join(pe.dir, 'browser.log');
+
+  function qciWeb(
+    args: string[],
+    env: Record<string, string | undefined> = {},
+    input?: string,
+  ) {
+    return pe.run(
+      process.execPath,
+      [
+        QCI,
+        'login',
+        '--web',
+        '--server',
+        bed.appci.url,
+        '--certificate-authority',
+        bed.appci.caFile,
+        ...args,
+      ],
+      {
+        env: {
+          QCI_REGISTRY: bed.proxy.host,
+          BROWSER,
+          FAKE_BROWSER_CA: bed.appci.caFile,
+          FAKE_BROWSER_LOG: browserLog(),
+          ...env,
+        },
+        ...(input !== undefined ? { input } : {}),
+      },
+    );
+  }
+
+  /** Every file a failed login could have written: the kubeconfig and the engines' auth files. */
+  function snapshot(): Record<string, string | null> {
+    return Object.fromEntries(
+      [kubeconfigPath(), ...Object.values(pe.authFiles)].map((p: string) => [
+        p,
+        existsSync(p) ? readFileSync(p, 'utf8') : null,
+      ]),
+    );
+  }
+
+  it('no kubeconfig at all: qci login --web, then a plain podman pull works; no token in argv or output', async () => {
+    await freshPodman();
+    expect(existsSync(kubeconfigPath())).toBe(false);
+    const before = await pe.podman(['pull', bed.ref()]);
+    expect(before.exitCode).toBe(125);
+
+    const watch = watchCommandLines();
+    const login = await qciWeb([]);
+    const seen = await watch.stop();
+    expect(login.exitCode, login.stderr).toBe(0);
+
+    // The browser went: authorize (PKCE S256, the CLI client, a state) → qci's loopback callback.
+    const authorize = oauth.authorizeCalls.at(-1)!;
+    expect(authorize.get('client_id')).toBe('openshift-cli-client');
+    expect(authorize.get('code_challenge_method')).toBe('S256');
+    expect(authorize.get('redirect_uri')).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/callback$/,
+    );
+    expect(authorize.get('state')?.length).toBeGreaterThanOrEqual(16);
+    const visited = readFileSync(browserLog(), 'utf8');
+    expect(visited).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/callback\?\S+ 200/);
+    expect(visited).toContain('You can close this tab');
+    // The URL is printed too (no display, SSH).
+    expect(login.stderr).toContain(`${bed.appci.url}/oauth/authorize?`);
+
+    // The kubeconfig, as oc login writes it: 0600, oc's names, the token that app.ci issued.
+    const path = kubeconfigPath();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const kc = parse(readFileSync(path, 'utf8')) as Kubeconfig;
+    const cluster = `127-0-0-1:${bed.appci.port}`;
+    expect(kc.clusters).toEqual([
+      {
+        name: cluster,
+        cluster: {
+          server: bed.appci.url,
+          'certificate-authority': bed.appci.caFile,
+        },
+      },
+    ]);
+    expect(kc['current-context']).toBe(`default/${cluster}/${bed.user}`);
+    expect(kc.users[0]!.name).toBe(`${bed.user}/${cluster}`);
+    const token = String(kc.users[0]!.user.token);
+    expect(bed.appci.tokenReview(token)).toMatchObject({
+      valid: true,
+      username: bed.user,
+    });
+    expect(readdirSync(dirname(path))).toEqual(['config']);
+
+    for (const cmdline of seen) expect(cmdline).not.toContain(token);
+    expect(login.stdout + login.stderr).not.toContain(token);
+    expect(login.stderr).toContain(
+      `Logged in to app.ci (${bed.appci.url}) as ${bed.user}`,
+    );
+    expect(login.stderr).toContain(
+      `Logged in to ${bed.proxy.host} as ${bed.user} (podman)`,
+    );
+    expect(login.stderr).toMatch(/token expires in 2[78] days/);
+
+    const pull = await pe.podman(['pull', bed.ref()]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+
+    // And qci itself now finds the context without flags.
+    const whoami = await pe.run(process.execPath, [QCI, 'whoami'], {
+      env: { QCI_REGISTRY: bed.proxy.host },
+    });
+    expect(whoami.stdout).toContain(bed.user);
+  });
+
+  it('a kubeconfig with other clusters, users and keys keeps them all; a renamed app.ci context gets the new token', async () => {
+    await freshPodman();
+    const path = kubeconfigPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const cluster = `127-0-0-1:${bed.appci.port}`;
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(stale);
+    const original = [
+      '# my clusters',
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '  - name: build02',
+      '    cluster:',
+      '      server: https://api.build02.example.com:6443',
+      '      proxy-url: http://proxy.example.com:3128',
+      `  - name: ${cluster}`,
+      '    cluster:',
+      `      server: ${bed.appci.url}`,
+      'users:',
+      '  - name: me/build02',
+      '    user:',
+      '      token: sha256~build02-token-stays-as-it-is',
+      '  - name: old-name',
+      '    user:',
+      `      token: ${stale}`,
+      'contexts:',
+      '  - name: build02',
+      '    context:',
+      '      cluster: build02',
+      '      user: me/build02',
+      '  - name: app.ci',
+      '    context:',
+      `      cluster: ${cluster}`,
+      '      user: old-name',
+      'current-context: build02',
+      'preferences:',
+      '  colors: true',
+      'extensions: []',
+      '',
+    ].join('\n');
+    writeFileSync(path, original, { mode: 0o644 });
+
+    const login = await qciWeb([]);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain('context "app.ci" now uses this token too');
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('# my clusters');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const kc = parse(text) as Kubeconfig;
+    expect(kc.clusters.map((c) => c.name)).toEqual(['build02', cluster]);
+    expect(kc.clusters[0]!.cluster).toEqual({
+      server: 'https://api.build02.example.com:6443',
+      'proxy-url': 'http://proxy.example.com:3128',
+    });
+    expect(kc.users.map((u) => u.name)).toEqual([
+      'me/build02',
+      'old-name',
+      `${bed.user}/${cluster}`,
+    ]);
+    expect(kc.users[0]!.user.token).toBe('sha256~build02-token-stays-as-it-is');
+    expect(kc.contexts.map((c) => c.name)).toEqual([
+      'build02',
+      'app.ci',
+      `default/${cluster}/${bed.user}`,
+    ]);
+    expect(kc.contexts[1]!.context.user).toBe(`${bed.user}/${cluster}`);
+    expect(kc.preferences).toEqual({ colors: true });
+    expect(kc.extensions).toEqual([]);
+    // No backup, lock or temp file beside it: a backup would keep a token.
+    expect(readdirSync(dirname(path))).toEqual(['config']);
+    expect((await pe.podman(['pull', bed.ref()])).exitCode).toBe(0);
+  });
+
+  it('a wrong state on the way back: a clear error, nothing written, the code never exchanged', async () => {
+    await freshPodman();
+    const before = snapshot();
+    const calls = oauth.tokenCalls.length;
+    const login = await qciWeb([], { FAKE_BROWSER_MODE: 'tamper-state' });
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain('state mismatch');
+    expect(login.stderr).toContain('nothing was written');
+    expect(oauth.tokenCalls.length).toBe(calls);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('consent refused in the browser: a clear error, nothing written', async () => {
+    await freshPodman();
+    oauth.setConsent('deny');
+    const before = snapshot();
+    const login = await qciWeb([]);
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain('the login was refused in the browser');
+    expect(readFileSync(browserLog(), 'utf8')).toContain('cancelled');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('nobody finishes the login: it times out with a clear message, nothing written', async () => {
+    await freshPodman();
+    const before = snapshot();
+    const login = await qciWeb([], {
+      FAKE_BROWSER_MODE: 'ignore',
+      QCI_WEB_LOGIN_TIMEOUT: '2s',
+    });
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain('no answer from the browser within 2s');
+    expect(login.stderr).toContain('/oauth/authorize?'); // printed for the person to open
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('a busy --callback-port: a clear error before any browser opens, nothing written', async () => {
+    await freshPodman();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const before = snapshot();
+      const calls = oauth.authorizeCalls.length;
+      const login = await qciWeb(['--callback-port', String(port)]);
+      expect(login.exitCode).toBe(2);
+      expect(login.stderr).toContain(
+        `callback port ${port} on 127.0.0.1 is in use`,
+      );
+      expect(oauth.authorizeCalls.length).toBe(calls);
+      expect(existsSync(browserLog())).toBe(false);
+      expect(snapshot()).toEqual(before);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('a pinned free --callback-port is the one the browser comes back to', async () => {
+    await freshPodman();
+    const probe: Server = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const login = await qciWeb(['--callback-port', String(port)]);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(oauth.authorizeCalls.at(-1)!.get('redirect_uri')).toBe(
+      `http://127.0.0.1:${port}/callback`,
+    );
+  });
+
+  it('a code that was already redeemed (replayed): the exchange is refused, nothing written', async () => {
+    await freshPodman();
+    const before = snapshot();
+    oauth.replayNextCode();
+    const login = await qciWeb([]);
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain(
+      'the OAuth server refused the authorization code',
+    );
+    expect(oauth.tokenCalls.at(-1)).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+    });
+    expect(readFileSync(browserLog(), 'utf8')).toContain('qci login failed');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('no openshift-cli-client (older cluster): the token page, a token read from stdin, the same kubeconfig write', async () => {
+    await freshPodman();
+    oauth.setCliClient(false);
+    const token = bed.appci.createToken(bed.user);
+    const login = await qciWeb([], {}, `${token}\n`);
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`${bed.appci.url}/oauth/token/request`);
+    expect(login.stdout + login.stderr).not.toContain(token);
+    const kc = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
+    expect(kc.users[0]!.user.token).toBe(token);
+    expect((await pe.podman(['pull', bed.ref()])).exitCode).toBe(0);
+  });
+
+  it('a server without an OAuth server: says so, nothing written', async () => {
+    await freshPodman();
+    oauth.setDiscovery(false);
+    const before = snapshot();
+    const login = await qciWeb([]);
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain(`${bed.appci.url} has no OAuth server`);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('a pasted token the server rejects: nothing written', async () => {
+    await freshPodman();
+    oauth.setCliClient(false);
+    const before = snapshot();
+    const dead = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(dead);
+    const login = await qciWeb([], {}, `${dead}\n`);
+    expect(login.exitCode).toBe(3);
+    expect(login.stderr).toContain('does not accept the token you pasted');
+    expect(login.stderr).not.toContain(dead);
+    expect(snapshot()).toEqual(before);
+  });
+});

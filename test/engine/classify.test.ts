@@ -1,0 +1,22 @@
+/** What a failed engine run's output is classified as (REFERENCE §6): code words, not whole phrases. */
+import { describe, expect, it } from 'vitest';
+import { classifyEngineFailure } from '../../src/engine/classify.js';
+
+describe('classifyEngineFailure', () => {
+  it.each([
+    [
+      'Error: writing blob: storing blob to file "/var/tmp/x": open /var/tmp/x: permission denied',
+      'unknown',
+    ],
+    [
+      'reading manifest x in y: denied: requested access to the resource is denied',
+      'denied',
+    ],
+    [
+      'Requesting bearer token: invalid status code from registry 403 (Forbidden)',
+      'denied',
+    ],
+  ])('classifies %j as %s', (text, cause) => {
+    expect(classifyEngineFailure(text)).toBe(cause);
+  });
+});
