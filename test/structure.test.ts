@@ -100,6 +100,38 @@ describe('layers', () => {
   }
 });
 
+describe('import cycles', () => {
+  it('no module imports itself through others (type imports count: one hop per behaviour)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files(src))
+      graph.set(
+        file,
+        imports(file)
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => join(file, '..', spec.replace(/\.js$/, '.ts'))),
+      );
+    const done = new Set<string>();
+    const path: string[] = [];
+    const cycles: string[] = [];
+    const visit = (file: string) => {
+      const at = path.indexOf(file);
+      if (at !== -1) {
+        cycles.push(
+          [...path.slice(at), file].map((f) => relative(src, f)).join(' -> '),
+        );
+        return;
+      }
+      if (done.has(file)) return;
+      path.push(file);
+      for (const dep of graph.get(file) ?? []) visit(dep);
+      path.pop();
+      done.add(file);
+    };
+    for (const file of graph.keys()) visit(file);
+    expect(cycles).toEqual([]);
+  });
+});
+
 describe('start-up', () => {
   it('the kube client is never loaded by the main bundle, only by a dynamic import', async () => {
     const result = await build({

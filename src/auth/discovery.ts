@@ -35,6 +35,12 @@ export interface AuthFileRef {
   loginDropsUnknownKeys: boolean;
   /** Read only while this other file is missing (docker's legacy ~/.dockercfg). */
   readOnlyWhenMissing?: string;
+  /**
+   * podman stats it before a pull and fails when it is missing (`Error: stat …: no such file or
+   * directory`, exit 125, nothing sent) [seen here, 4.3.1]: --authfile, REGISTRY_AUTH_FILE and
+   * $DOCKER_CONFIG/config.json as the primary file; not the XDG runtime default.
+   */
+  mustExist?: boolean;
 }
 
 export interface DiscoveryOptions {
@@ -171,6 +177,7 @@ function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
       loginDropsUnknownKeys: !(
         explicit.dockerCompat && behaviour.loginKeepsDockerKeys
       ),
+      mustExist: true,
     });
     if (behaviour.explicitFileIsOnlyFile) return refs;
   } else {

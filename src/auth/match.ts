@@ -61,8 +61,26 @@ export interface SkippedSource extends CredentialSource {
   reason: string;
 }
 
+/**
+ * What `docker-credential-NAME get` answered for the host. `found` keeps the secret behind a method, so
+ * JSON and logs of the answer never show it.
+ */
+export type HelperAnswer =
+  | { state: 'found'; user: string; secret: () => string }
+  | { state: 'not-found' }
+  | { state: 'failed'; reason: string; missing?: boolean };
+
+/** Asks a helper as the engine does (the caller runs the process). */
+export type AskHelper = (helper: string, host: string) => Promise<HelperAnswer>;
+
+export function helperKey(helper: string, host: string): string {
+  return `${helper}\0${host}`;
+}
+
 export interface LookupOptions {
   engine?: Engine;
+  /** Helpers already asked (`helperKey`): their answers decide instead of "a helper is asked". */
+  helperAnswers?: ReadonlyMap<string, HelperAnswer>;
 }
 
 function isOk(file: AuthFileState): file is AuthFileOk {
@@ -170,7 +188,35 @@ export type Outcome =
   /** Nothing matches: the pull is anonymous. */
   | 'none'
   /** A file or entry problem decides: podman fails the pull; docker ignores the whole file. */
-  | 'error';
+  | 'error'
+  /** Several URL keys for the host in one file would send different things; Go's map order picks. */
+  | 'ambiguous';
+
+/**
+ * What reaches the registry's token endpoint (seen here with a recording front, podman 4.3.1):
+ * - `fails`: the engine stops before sending anything (a stat error, a corrupt file, a broken helper);
+ * - `nothing`: an anonymous token request;
+ * - `basic`: user:password (HTTP Basic); podman sends it only when both are non-empty;
+ * - `identity-token`: an OAuth2 `grant_type=refresh_token` POST (an entry's `identitytoken`, or a
+ *   helper answering with user `<token>`);
+ * - `ambiguous`: one of `candidates`, chosen by Go's map order;
+ * - `unasked`: a credential helper would be asked and nobody asked it yet.
+ */
+export type SentKind =
+  | 'fails'
+  | 'nothing'
+  | 'basic'
+  | 'identity-token'
+  | 'ambiguous'
+  | 'unasked';
+
+export interface Sent {
+  kind: SentKind;
+  /** The user name sent with `basic`. Not secret. */
+  user?: string;
+  /** The secret sent; a function, so JSON of a report never carries it. */
+  secret?: () => string;
+}
 
 export interface EffectiveCredential {
   engine: Engine;
@@ -179,7 +225,13 @@ export interface EffectiveCredential {
   outcome: Outcome;
   winner: CredentialSource | undefined;
   error:
-    | { file: AuthFileRef; key: string | undefined; reason: string }
+    | {
+        file: AuthFileRef;
+        key: string | undefined;
+        reason: string;
+        /** The credential helper that failed, when one did. */
+        helper?: string;
+      }
     | undefined;
   /** Matching entries the engine looked at and passed over ({} placeholders, entries without user:password). */
   passedOver: SkippedSource[];
@@ -193,6 +245,12 @@ export interface EffectiveCredential {
   unreachableByPodmanLogout: CredentialSource[];
   /** What the engine would use right after `podman logout HOST`. */
   afterPodmanLogout: { outcome: Outcome; winner: CredentialSource | undefined };
+  /** What goes to the token endpoint. */
+  sends: Sent;
+  /** `ambiguous`: the keys the engine picks from at random. */
+  candidates: CredentialSource[];
+  /** The answer of the winning helper, when it was asked. */
+  helperAnswer: HelperAnswer | undefined;
 }
 
 interface Decision {
@@ -200,14 +258,49 @@ interface Decision {
   winner: CredentialSource | undefined;
   error: EffectiveCredential['error'];
   passedOver: SkippedSource[];
+  candidates?: CredentialSource[];
+  answer?: HelperAnswer;
 }
 
 /** How a simulation changes the files: entries removed, helpers that now answer "not found". */
 interface Changes {
   removed: (source: CredentialSource) => boolean;
   emptyHelper: (source: CredentialSource) => boolean;
+  answers: ReadonlyMap<string, HelperAnswer>;
 }
-const NO_CHANGES: Changes = { removed: () => false, emptyHelper: () => false };
+const NO_CHANGES: Changes = {
+  removed: () => false,
+  emptyHelper: () => false,
+  answers: new Map(),
+};
+
+function answerFor(
+  source: CredentialSource,
+  host: string,
+  changes: Changes,
+): HelperAnswer | undefined {
+  if (source.helper === undefined) return undefined;
+  if (changes.emptyHelper(source)) return { state: 'not-found' };
+  return changes.answers.get(helperKey(source.helper, host));
+}
+
+/** What a basic entry makes podman send (no file fallback either way). */
+function entrySends(entry: AuthEntry): string {
+  if (entry.hasIdentityToken) return `identity\0${entry.identityToken()}`;
+  const user = entry.user ?? '';
+  const password = entry.password() ?? '';
+  return user !== '' && password !== ''
+    ? `basic\0${user}\0${password}`
+    : 'nothing';
+}
+
+/** What podman does with one file's first matching source: a decision, or undefined to go on. */
+function podmanPerSource(source: CredentialSource): string {
+  const entry = source.entry;
+  if (entry?.kind === 'basic') return entrySends(entry);
+  if (entry?.problem === 'not-base64') return 'error';
+  return 'next';
+}
 
 function fileError(file: AuthFileState): string | undefined {
   return file.state === 'corrupt' || file.state === 'unreadable'
@@ -219,44 +312,77 @@ function decidePodman(
   files: readonly AuthFileState[],
   all: CredentialSource[][],
   changes: Changes,
+  host: string,
 ): Decision {
   const passedOver: SkippedSource[] = [];
+  const stop = (
+    file: AuthFileRef,
+    key: string | undefined,
+    reason: string,
+    helper?: string,
+  ) => ({
+    outcome: 'error' as const,
+    winner: undefined,
+    error: { file, key, reason, ...(helper ? { helper } : {}) },
+    passedOver,
+  });
   for (const [i, file] of files.entries()) {
+    if (file.state === 'absent' && file.ref.mustExist)
+      return stop(
+        file.ref,
+        undefined,
+        `stat ${file.path}: no such file or directory (podman stats ${file.ref.why} before every pull)`,
+      );
     const problem = fileError(file);
-    if (problem !== undefined)
-      return {
-        outcome: 'error',
-        winner: undefined,
-        error: { file: file.ref, key: undefined, reason: problem },
-        passedOver,
-      };
-    const first = (all[i] ?? []).filter((s) => !changes.removed(s))[0];
+    if (problem !== undefined) return stop(file.ref, undefined, problem);
+    const sources = (all[i] ?? []).filter((s) => !changes.removed(s));
+    const first = sources[0];
     if (!first) continue;
     if (first.helper !== undefined) {
+      const answer = answerFor(first, host, changes);
+      if (answer === undefined || answer.state === 'found')
+        return {
+          outcome: 'helper',
+          winner: first,
+          error: undefined,
+          passedOver,
+          ...(answer ? { answer } : {}),
+        };
+      if (answer.state === 'failed')
+        return stop(file.ref, first.key, answer.reason, first.helper);
       // A helper with nothing stored ends this file's lookup; podman goes on with the next file.
-      if (changes.emptyHelper(first)) continue;
-      return { outcome: 'helper', winner: first, error: undefined, passedOver };
+      passedOver.push({
+        ...first,
+        reason: `docker-credential-${first.helper} has nothing for ${host}: podman goes on with the next file`,
+      });
+      continue;
+    }
+    if (first.ambiguous) {
+      const tied = sources.filter((s) => s.ambiguous);
+      const verdicts = new Set(tied.map(podmanPerSource));
+      if (verdicts.size > 1)
+        return {
+          outcome: 'ambiguous',
+          winner: undefined,
+          error: undefined,
+          passedOver,
+          candidates: tied,
+        };
     }
     const entry = first.entry;
     if (entry?.kind === 'basic')
       return { outcome: 'entry', winner: first, error: undefined, passedOver };
-    if (entry?.problem === 'not-base64') {
-      return {
-        outcome: 'error',
-        winner: undefined,
-        error: {
-          file: file.ref,
-          key: first.key,
-          reason: `${file.ref.path}: auths key ${JSON.stringify(first.key)}: ${problemText(entry.problem)}`,
-        },
-        passedOver,
-      };
-    }
+    if (entry?.problem === 'not-base64')
+      return stop(
+        file.ref,
+        first.key,
+        `${file.ref.path}: auths key ${JSON.stringify(first.key)}: ${problemText(entry.problem)}`,
+      );
     const reason =
       entry?.kind === 'placeholder'
         ? '{} placeholder: podman finds no credential in it and goes on with the next file'
         : entry?.kind === 'identity-token'
-          ? 'identity token only: podman ignores it and goes on with the next file'
+          ? 'identity token without "auth": podman ignores it and goes on with the next file'
           : `${problemText(entry?.problem)}: podman skips it (with a warning) and goes on with the next file`;
     passedOver.push({ ...first, reason });
   }
@@ -267,6 +393,7 @@ function decideDocker(
   files: readonly AuthFileState[],
   all: CredentialSource[][],
   changes: Changes,
+  host: string,
 ): Decision {
   const passedOver: SkippedSource[] = [];
   // docker reads one file: config.json; the legacy ~/.dockercfg only while config.json is missing.
@@ -315,8 +442,40 @@ function decideDocker(
   const first = (all[index] ?? []).filter((s) => !changes.removed(s))[0];
   if (!first)
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
-  if (first.helper !== undefined)
-    return { outcome: 'helper', winner: first, error: undefined, passedOver };
+  if (first.helper !== undefined) {
+    const answer = answerFor(first, host, changes);
+    if (answer?.state === 'failed')
+      return {
+        outcome: 'error',
+        winner: undefined,
+        error: {
+          file: file.ref,
+          key: first.key,
+          reason: answer.reason,
+          helper: first.helper,
+        },
+        passedOver,
+      };
+    if (answer?.state === 'not-found') {
+      passedOver.push({
+        ...first,
+        reason: `docker-credential-${first.helper} has nothing for ${host}: docker sends no credentials`,
+      });
+      return {
+        outcome: 'none',
+        winner: undefined,
+        error: undefined,
+        passedOver,
+      };
+    }
+    return {
+      outcome: 'helper',
+      winner: first,
+      error: undefined,
+      passedOver,
+      ...(answer ? { answer } : {}),
+    };
+  }
   if (first.entry?.kind === 'placeholder') {
     passedOver.push({
       ...first,
@@ -326,6 +485,39 @@ function decideDocker(
     return { outcome: 'none', winner: undefined, error: undefined, passedOver };
   }
   return { outcome: 'entry', winner: first, error: undefined, passedOver };
+}
+
+/** What the decision puts on the wire. */
+function sentBy(decision: Decision): Sent {
+  switch (decision.outcome) {
+    case 'error':
+      return { kind: 'fails' };
+    case 'none':
+      return { kind: 'nothing' };
+    case 'ambiguous':
+      return { kind: 'ambiguous' };
+    case 'helper': {
+      const answer = decision.answer;
+      if (answer?.state !== 'found') return { kind: 'unasked' };
+      if (answer.user === '<token>')
+        return { kind: 'identity-token', secret: answer.secret };
+      return answer.user !== '' && answer.secret() !== ''
+        ? { kind: 'basic', user: answer.user, secret: answer.secret }
+        : { kind: 'nothing' };
+    }
+    case 'entry': {
+      const entry = decision.winner?.entry;
+      if (!entry) return { kind: 'nothing' };
+      const token = entry.identityToken();
+      if (token !== undefined)
+        return { kind: 'identity-token', secret: () => token };
+      const user = entry.user ?? '';
+      const password = entry.password() ?? '';
+      return user !== '' && password !== ''
+        ? { kind: 'basic', user, secret: () => password }
+        : { kind: 'nothing' };
+    }
+  }
 }
 
 /** `podman logout HOST` removes `auths[HOST]` and erases `credHelpers[HOST]` in the primary file only. */
@@ -353,7 +545,8 @@ export function effectiveCredential(
   const repo = cleanRepository(repository);
   const all = files.map((f) => matchingSources(f, host, repo, { engine }));
   const decide = engine === 'docker' ? decideDocker : decidePodman;
-  const decision = decide(files, all, NO_CHANGES);
+  const answers = options.helperAnswers ?? new Map<string, HelperAnswer>();
+  const decision = decide(files, all, { ...NO_CHANGES, answers }, host);
 
   const flat = all.flat();
   const passed = new Set(
@@ -361,6 +554,8 @@ export function effectiveCredential(
   );
   if (decision.error?.key !== undefined)
     passed.add(`${decision.error.file.path}\0${decision.error.key}`);
+  for (const c of decision.candidates ?? [])
+    passed.add(`${c.file.path}\0${c.key}`);
   const shadowed = flat.filter(
     (s) => s !== decision.winner && !passed.has(`${s.file.path}\0${s.key}`),
   );
@@ -369,11 +564,18 @@ export function effectiveCredential(
   );
   // logout deletes auths[HOST] from the primary file; a credHelpers[HOST] entry stays, but its helper's
   // secret is erased, so the helper then answers "not found".
-  const after = decide(files, all, {
-    removed: (s) => reachableByPodmanLogout(s, host) && s.how !== 'credHelpers',
-    emptyHelper: (s) =>
-      reachableByPodmanLogout(s, host) && s.how === 'credHelpers',
-  });
+  const after = decide(
+    files,
+    all,
+    {
+      removed: (s) =>
+        reachableByPodmanLogout(s, host) && s.how !== 'credHelpers',
+      emptyHelper: (s) =>
+        reachableByPodmanLogout(s, host) && s.how === 'credHelpers',
+      answers,
+    },
+    host,
+  );
   return {
     engine,
     host,
@@ -385,5 +587,33 @@ export function effectiveCredential(
     shadowed,
     unreachableByPodmanLogout,
     afterPodmanLogout: { outcome: after.outcome, winner: after.winner },
+    sends: sentBy(decision),
+    candidates: decision.candidates ?? [],
+    helperAnswer: decision.answer,
   };
+}
+
+/**
+ * effectiveCredential, asking each credential helper the engine reaches (and only those), in the
+ * engine's order: a helper with nothing makes podman go on with the next file.
+ */
+export async function resolveCredential(
+  files: readonly AuthFileState[],
+  host: string,
+  repository: string | undefined,
+  options: { engine?: Engine; ask: AskHelper },
+): Promise<EffectiveCredential> {
+  const answers = new Map<string, HelperAnswer>();
+  for (;;) {
+    const effective = effectiveCredential(files, host, repository, {
+      ...(options.engine ? { engine: options.engine } : {}),
+      helperAnswers: answers,
+    });
+    const helper = effective.winner?.helper;
+    if (effective.outcome !== 'helper' || helper === undefined)
+      return effective;
+    const key = helperKey(helper, host);
+    if (answers.has(key)) return effective;
+    answers.set(key, await options.ask(helper, host));
+  }
 }

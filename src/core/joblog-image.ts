@@ -46,6 +46,8 @@ export interface ReadInfo {
   /** The places tried before it, and what each answered. */
   attempts: { label: string; url: string; status: number | string }[];
   bytesRead: number;
+  /** Set when build-log.txt failed and ci-operator.log was read instead: why. */
+  fallback?: string;
 }
 
 /** Everything qci job-image knows; `--json` prints it, --pull and --list will start from it. */

@@ -57,6 +57,11 @@ export type LogSource =
       jobName: string | null;
       buildId: string | null;
       candidates: LogCandidate[];
+      /**
+       * Read when build-log.txt is in no candidate, or has no Using namespace line: the job's
+       * artifacts/ci-operator.log, which logs the same line as JSON (REFERENCE §2).
+       */
+      fallbacks?: LogCandidate[];
     };
 
 interface SourceOptions {
@@ -201,6 +206,15 @@ function bucketSource(
       candidates.push(
         liveLogCandidate(trimBase(opts.prowBaseUrl), job.name, job.buildId),
       );
+    const fallbacks: LogCandidate[] =
+      file === LOG_FILE
+        ? buckets.map((b) => ({
+            label: `${b} artifacts/${CI_OPERATOR_LOG}`,
+            bucket: b,
+            logUrl: `${gcs}/${b}/${job.dir}/artifacts/${CI_OPERATOR_LOG}`,
+            finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
+          }))
+        : [];
     return {
       kind: 'url',
       input,
@@ -209,6 +223,7 @@ function bucketSource(
       jobName: job.name,
       buildId: job.buildId,
       candidates,
+      fallbacks,
     };
   }
   const file = segments.at(-1);

@@ -35,8 +35,9 @@ export interface RegistryReference {
 }
 
 // The host, not inside a longer host name (myregistry.ci.openshift.org, registry.ci.openshift.org.example.com).
+// quay-proxy.ci.openshift.org too: its NS/NAME:TAG form is wrong (the proxy serves openshift/ci only).
 const HOST =
-  /(?<![A-Za-z0-9.-])registry\.(?:svc\.)?ci\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
+  /(?<![A-Za-z0-9.-])(?:registry\.(?:svc\.)?ci|quay-proxy\.ci)\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
 // What may follow the host in a reference: an optional port, then a path of reference characters and
 // template expressions (${X}, $(X), {{ x }}, $X, {MAJOR}, %s, … and ...), which are kept whole so they
 // can be recognised: a reference is never cut short at a template and its prefix rewritten.
@@ -143,6 +144,7 @@ function classify(
   pullHost: string,
 ): Classification | null {
   const path = reference.slice(host.length);
+  if (host === QCI_PROXY_HOST && !isWrongProxyForm(path)) return null;
   if (path === '' || path === '/') {
     // A bare host (podman login registry.ci.openshift.org) is no image reference; app.ci's registry is
     // still right for automation, the decommissioned one is wrong everywhere.
@@ -183,6 +185,20 @@ function classify(
     }
     return review(error.message.replace(/^invalid reference "[^"]*": /, ''));
   }
+}
+
+/**
+ * quay-proxy.ci.openshift.org/NS/NAME:TAG (seen in project docs): the proxy serves only openshift/ci,
+ * so this names no image; parseReference reads it as the image stream tag meant, as `qci pullspec`
+ * does. Anything else under the proxy host (openshift/ci:…, the bare host) is QCI already.
+ */
+function isWrongProxyForm(path: string): boolean {
+  const segments = path.split(/[:@]/)[0]!.split('/');
+  return (
+    segments.length === 3 &&
+    segments[1] !== '' &&
+    `${segments[1]}/${segments[2]}` !== QCI_REPOSITORY_PATH
+  );
 }
 
 /** For /NS/NAME:TAG with a template in it: the QCI form, assuming the template yields a plain value. */
@@ -305,6 +321,33 @@ function isAsValue(before: string, above: () => string[]): boolean {
 const AS_REASON =
   'an inputs.<name>.as value: ci-operator matches it, as written, against the FROM lines of the Dockerfile it builds; it is not a pull, and changing it alone changes what CI builds from';
 
+/*
+ * FROM lines, as openshift/ci-tools does it (read at 52352cd, 2026-08-21):
+ * - The build (openshift/builder pkg/build/builder/common.go, copied into ci-tools'
+ *   cmd/registry-replacer/main.go extractReplacementCandidatesFromDockerfile) replaces a FROM whose
+ *   text equals an inputs.<name>.as entry by that input's image.
+ * - Without such an entry, ci-operator finds registry.ci.openshift.org, registry.svc.ci.openshift.org
+ *   and quay-proxy.ci.openshift.org references in FROM, COPY and RUN lines itself
+ *   (pkg/dockerfile/extract.go ExtractRegistryReferences, RegistryRegex; called from
+ *   pkg/defaults/defaults.go detectDockerfileInputs) and reads
+ *   quay-proxy.ci.openshift.org/openshift/ci:NS_NAME_TAG as NS/NAME:TAG (OrgRepoTagFromPullString),
+ *   the same base image (key NS_NAME_TAG) as the old form. So the QCI form builds from the same image.
+ * - The registry-replacer (cmd/registry-replacer/main.go) adds `as` entries for such references
+ *   (ensureReplacement, skipped when HasManualReplacementFor), and with
+ *   --prune-ocp-builder-replacements removes every ocp/builder `as` entry of a config promoting to
+ *   ocp unless its base image is that same ocp/builder tag (pruneOCPBuilderReplacements): an
+ *   ocp/builder FROM thus builds from the tag it names, in either form. ART's build data only picks
+ *   the Dockerfile path (updateDockerfilesToMatchOCPBuildData), never the FROM text.
+ * So a FROM is rewritten, except when an `as:` in the tree names its text: then that entry picks
+ * the image, and rewriting the FROM alone would drop the replacement for ci-operator's own
+ * detection of the new text, i.e. change what CI builds from. Both go to review then (neither is
+ * rewritten): the `as:` value because it is no pull, the FROM with this reason.
+ */
+const FROM_PAIRED_REASON =
+  'a FROM that an inputs.<name>.as entry in this tree names: the build replaces it by that ' +
+  "input's image; rewritten alone it would no longer match, and ci-operator would build from the " +
+  'image the new text names instead; change the FROM and its as: entry together, by hand';
+
 /** Why a reference that maps to QCI must not be rewritten here, or null when it is a pull. */
 function notAPull(ref: {
   reference: string;
@@ -319,16 +362,11 @@ function notAPull(ref: {
   if (isAsValue(ref.before, ref.above)) return AS_REASON;
   if (
     ref.kind === 'dockerfile' &&
-    /^\s*FROM\s+(?:--\S+\s+)*$/i.test(ref.before)
-  ) {
-    if (ref.asValues?.has(ref.reference))
-      return 'a FROM that an inputs.<name>.as entry in this tree names: ci-operator replaces it by that text, so rewrite both together, by hand';
-    if (/^\/ocp\/builder:/.test(ref.path))
-      return (
-        "an ocp/builder FROM: ci-tools' registry-replacer keeps these in step with ART's build data and with the " +
-        "inputs.<name>.as entries of the repository's ci-operator config (openshift/release); change them there together"
-      );
-  }
+    /^\s*FROM\s+(?:--\S+\s+)*$/i.test(ref.before) &&
+    ref.asValues?.has(ref.reference)
+  )
+    return FROM_PAIRED_REASON;
+  // Any other FROM is rewritten, ocp/builder ones included; see FROM_PAIRED_REASON for why.
   if (QCI_NAMES.test(ref.before) || QCI_NAMES.test(ref.after))
     return 'the line names the QCI form too: it explains the mapping, so rewriting it would change its meaning';
   if (!ref.inCode)
@@ -343,6 +381,40 @@ export function asValuesIn(text: string): string[] {
   for (const ref of findRegistryReferences(text, QCI_PROXY_HOST))
     if (ref.reason === AS_REASON) values.push(ref.reference);
   return values;
+}
+
+/**
+ * Test data by content: a code or data file (not prose) in which every reference is paired with its
+ * own QCI form somewhere in the same file: a table of old and new names (Go test cases whose key and
+ * expected value sit on different lines, consts such as ci-tools'
+ * pkg/controller/quay_io_ci_images_distributor/qci_to_appci_test.go `src = "quay-proxy…:ci_foo_latest"`
+ * / `dest = "registry.ci.openshift.org/ci/foo:latest"`). Rewriting it would make each key equal to
+ * its value. `refs` are the file's references as findRegistryReferences returns them.
+ */
+export function isMappingTable(
+  text: string,
+  refs: readonly RegistryReference[],
+  path: string,
+): boolean {
+  if (refs.length === 0 || fileKind(path) !== 'other') return false;
+  return refs.every((ref) => {
+    let tag: string | null;
+    try {
+      tag = parseReference(ref.reference).qciTag;
+    } catch {
+      return false;
+    }
+    if (tag === null) return false;
+    // The QCI form, whole: openshift/ci:TAG not followed by more tag characters.
+    const form = `${QCI_REPOSITORY_PATH}:${tag}`;
+    for (
+      let at = text.indexOf(form);
+      at !== -1;
+      at = text.indexOf(form, at + 1)
+    )
+      if (!/[A-Za-z0-9._-]/.test(text[at + form.length] ?? '')) return true;
+    return false;
+  });
 }
 
 /**

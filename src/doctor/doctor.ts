@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import {
   effectiveCredential,
+  resolveCredential,
   podmanAuthBehaviour,
   keyBelongsToHost,
   readAuthFiles,
@@ -44,6 +45,7 @@ import {
   type AuthSetup,
 } from '../session/setup.js';
 import { loginToQci } from '../session/login.js';
+import { helperAsker } from '../session/ask-helper.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
 
@@ -287,12 +289,23 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
   const host = p.setup.settings.registry;
   const t = (path: string) => tildify(path, p.setup.home);
   const perEngine = await p.files;
+  // Helpers are asked as the engine asks them: what they answer is judged like any stored token.
+  const ask = helperAsker(p.setup);
   const effective = new Map<EngineName, EffectiveCredential>(
-    perEngine.map(({ engine, states }) => [
-      engine,
-      effectiveCredential(states, host, QCI_REPOSITORY_PATH, { engine }),
-    ]),
+    await Promise.all(
+      perEngine.map(
+        async ({ engine, states }) =>
+          [
+            engine,
+            await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
+              engine,
+              ask,
+            }),
+          ] as const,
+      ),
+    ),
   );
+  out.push(...(await checkHelperAnswers(p, effective)));
   const podmanView = effective.get('podman')!;
   const seen = new Set<string>();
   for (const { engine, states } of perEngine) {
@@ -316,15 +329,6 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
         if (!keyBelongsToHost(hostKey, host)) continue;
         if (helper === HELPER_NAME)
           out.push(...(await checkOwnHelper(p, t(file.path))));
-        else
-          out.push(
-            finding(
-              'auth files',
-              'auth.helper',
-              'info',
-              `${t(file.path)} sends ${host} to the credential helper docker-credential-${helper}; its secret is not in the file`,
-            ),
-          );
       }
       if (file.credsStore) {
         out.push(
@@ -354,6 +358,19 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
           (s) => s.file.path === file.path && s.key === entry.key,
         );
         const logoutFix = `podman logout --authfile ${t(file.path)} ${entry.key}`;
+        if (entry.kind === 'basic' && entry.hasIdentityToken) {
+          out.push(
+            finding(
+              'auth files',
+              'auth.identity-token',
+              usedBy.length ? 'error' : 'warn',
+              `${where} holds an identity token: podman sends it (an OAuth2 refresh-token grant), not the password, and QCI accepts only user:password; ${role}`,
+              `${logoutFix} && qci login`,
+              true,
+            ),
+          );
+          continue;
+        }
         if (!secret) {
           out.push(
             finding(
@@ -448,6 +465,114 @@ async function checkAuthEntries(p: Probe): Promise<Finding[]> {
 }
 
 /**
+ * What each engine's credential helper (credHelpers, docker's credsStore) answered for QCI, judged like a
+ * stored token; and URL-form keys that make podman choose at random.
+ */
+async function checkHelperAnswers(
+  p: Probe,
+  effective: ReadonlyMap<EngineName, EffectiveCredential>,
+): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const host = p.setup.settings.registry;
+  const t = (path: string) => tildify(path, p.setup.home);
+  const seen = new Set<string>();
+  for (const [engine, e] of effective) {
+    if (e.outcome === 'ambiguous') {
+      const keys = e.candidates.map((c) => c.key);
+      const file = t(e.candidates[0]?.file.path ?? '');
+      out.push(
+        finding(
+          'auth files',
+          'auth.ambiguous',
+          'error',
+          `${file} holds ${keys.length} URL-form keys for ${host} (${keys.join(', ')}) that send different things: ${engine} picks one at random on each pull`,
+          `${keys.map((k) => `podman logout --authfile ${file} ${k}`).join(' && ')} && qci login`,
+        ),
+      );
+    }
+    const winner = e.winner;
+    const helper = winner?.helper;
+    if (!winner || helper === undefined || helper === HELPER_NAME) continue;
+    const label = `${winner.how === 'credsStore' ? 'credsStore' : 'credHelpers'} docker-credential-${helper} in ${t(winner.file.path)}`;
+    if (seen.has(`${label}\0${e.outcome}`)) continue;
+    seen.add(`${label}\0${e.outcome}`);
+    // qci logout erases it through the helper; docker logout does not for a podman file's credHelpers.
+    const fix = 'qci logout && qci login';
+    if (e.outcome === 'error') {
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper-failed',
+          'error',
+          `${label}: ${e.error?.reason ?? 'the helper failed'}`,
+          `install docker-credential-${helper}, or remove credHelpers["${host}"] from ${t(winner.file.path)}`,
+        ),
+      );
+      continue;
+    }
+    const answer = e.helperAnswer;
+    if (answer?.state !== 'found') continue;
+    if (e.sends.kind === 'identity-token') {
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper-identity-token',
+          'error',
+          `${label} answers for ${host} with an identity token: ${engine} sends it as an OAuth2 refresh-token grant, which QCI does not accept`,
+          fix,
+        ),
+      );
+      continue;
+    }
+    const secret = e.sends.secret?.();
+    if (e.sends.kind !== 'basic' || !secret) {
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper-empty',
+          'error',
+          `${label} answers for ${host} with an empty user name or secret: ${engine} sends no credential`,
+          fix,
+        ),
+      );
+      continue;
+    }
+    const state = await p.tokenState(secret);
+    const masked = maskToken(secret);
+    if (state === 'expired')
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper-expired',
+          'error',
+          `${label} answers for ${host} with an expired or revoked app.ci token (${masked}); ${engine} sends it`,
+          fix,
+        ),
+      );
+    else if (state === 'other-user')
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper-other-user',
+          'warn',
+          `${label} answers for ${host} with another user's valid app.ci token (${masked}); ${engine} sends it`,
+          fix,
+        ),
+      );
+    else
+      out.push(
+        finding(
+          'auth files',
+          'auth.helper',
+          state === 'unknown' ? 'info' : 'ok',
+          `${label} answers for ${host} with ${state === 'unknown' ? 'a token qci could not check (app.ci unreachable)' : 'a valid app.ci token'} (${masked}); ${engine} sends it`,
+        ),
+      );
+  }
+  return out;
+}
+
+/**
  * `qci login --helper` registered docker-credential-qci: is it on PATH, and is the token it would answer
  * with (read in-process, as the helper reads it) alive?
  */
@@ -515,7 +640,12 @@ async function checkEnvironment(p: Probe): Promise<Finding[]> {
       ),
     );
   }
-  if (env.DOCKER_CONFIG && !existsSync(`${env.DOCKER_CONFIG}/config.json`)) {
+  // REGISTRY_AUTH_FILE, when set, is the file podman stats instead.
+  if (
+    env.DOCKER_CONFIG &&
+    !env.REGISTRY_AUTH_FILE &&
+    !existsSync(`${env.DOCKER_CONFIG}/config.json`)
+  ) {
     out.push(
       finding(
         'environment',
@@ -825,7 +955,7 @@ export async function fixAndRecheck(
         qciEntries.map(async (e) =>
           keyBelongsToHost(e.key, DECOMMISSIONED_REGISTRY)
             ? 'expired'
-            : e.password()
+            : e.password() && !e.hasIdentityToken
               ? await p.tokenState(e.password()!)
               : 'expired',
         ),
@@ -860,7 +990,9 @@ export async function fixAndRecheck(
     const winner = effectiveCredential(podmanFiles, host, QCI_REPOSITORY_PATH, {
       engine: 'podman',
     }).winner;
-    const secret = winner?.entry?.password();
+    const secret = winner?.entry?.hasIdentityToken
+      ? undefined
+      : winner?.entry?.password();
     const state = secret ? await p.tokenState(secret) : 'expired';
     if (state !== 'current' && state !== 'valid') {
       try {

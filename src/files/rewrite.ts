@@ -82,6 +82,7 @@ export async function runRewrite(
     applyRewrites,
     asValuesIn,
     findRegistryReferences,
+    isMappingTable,
     isTestData,
   } = await import('../core/rewrite.js');
   const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } =
@@ -195,6 +196,15 @@ export async function runRewrite(
       path: file,
       asValues,
     });
+    if (!options.includeTests && isMappingTable(text, refs, file)) {
+      result.summary.testData++;
+      result.skipped.push({
+        path: file,
+        reason:
+          'test data: every reference is paired with its own QCI form in the file (--include-tests to rewrite it)',
+      });
+      continue;
+    }
     let changed = false;
     for (const ref of refs) {
       if (ref.replacement === null) {

@@ -27,6 +27,7 @@ import {
   type BytesIndexOf,
 } from '../core/joblog-scan.js';
 import {
+  CI_OPERATOR_LOG,
   LOG_FILE,
   fetchHosts,
   resolveLogSource,
@@ -251,10 +252,58 @@ async function freshnessFor(
   );
 }
 
+type UrlSource = Extract<LogSource, { kind: 'url' }>;
+type FromUrl = { scanned: Scanned; read: ReadInfo; freshness: Freshness };
+
+/** Errors after which the job's artifacts/ci-operator.log is read instead of build-log.txt. */
+const FALL_BACK_ON = new Set([
+  'log-not-found',
+  'no-namespace-line',
+  'log-too-big',
+]);
+
+/** build-log.txt first; if it is missing or has no line, the job's ci-operator.log (REFERENCE §2). */
 async function fromUrl(
-  source: Extract<LogSource, { kind: 'url' }>,
+  source: UrlSource,
   options: FindOptions,
-): Promise<{ scanned: Scanned; read: ReadInfo; freshness: Freshness }> {
+): Promise<FromUrl> {
+  const fallbacks = source.fallbacks ?? [];
+  try {
+    return await fromCandidates(source, source.candidates, options);
+  } catch (error) {
+    if (
+      fallbacks.length === 0 ||
+      !(error instanceof QciError) ||
+      !FALL_BACK_ON.has(error.kind)
+    )
+      throw error;
+    const why =
+      error.kind === 'log-not-found'
+        ? `no ${LOG_FILE} (${error.message.replace(/^.*?: /, '')})`
+        : `${LOG_FILE} has no "${MARKER}" line`;
+    options.trace?.(`${why}; reading artifacts/${CI_OPERATOR_LOG}`);
+    try {
+      const found = await fromCandidates(
+        { ...source, candidates: fallbacks },
+        fallbacks,
+        options,
+      );
+      found.read.fallback = `${why}; read artifacts/${CI_OPERATOR_LOG} instead`;
+      return found;
+    } catch (second) {
+      // Not there either: the build log's own error says more.
+      if (second instanceof QciError && second.kind === 'log-not-found')
+        throw error;
+      throw second;
+    }
+  }
+}
+
+async function fromCandidates(
+  source: UrlSource,
+  candidates: LogCandidate[],
+  options: FindOptions,
+): Promise<FromUrl> {
   const client = new HttpClient({
     timeoutMs: options.timeoutMs,
     maxRedirects: options.maxRedirects,
@@ -267,7 +316,7 @@ async function fromUrl(
   });
   try {
     const attempts: ReadInfo['attempts'] = [];
-    for (const [index, candidate] of source.candidates.entries()) {
+    for (const [index, candidate] of candidates.entries()) {
       const response = await client.get(candidate.logUrl);
       if (response.status === 200) {
         const scanned = await scan(
@@ -287,7 +336,7 @@ async function fromUrl(
         };
         const freshness = await freshnessFor(
           client,
-          source.candidates,
+          candidates,
           candidate,
           options.now?.() ?? Date.now(),
         );
@@ -299,7 +348,7 @@ async function fromUrl(
         url: candidate.logUrl,
         status: response.status,
       });
-      const more = index < source.candidates.length - 1;
+      const more = index < candidates.length - 1;
       if (!more || ![401, 403, 404].includes(response.status))
         throw fetchFailed(source, attempts);
     }

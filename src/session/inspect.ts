@@ -4,8 +4,8 @@
  * included), or anonymously when podman has none. Nothing is pulled and no tag is listed.
  */
 import {
-  effectiveCredential,
   readAuthFiles,
+  resolveCredential,
   type AuthFileState,
 } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
@@ -16,13 +16,13 @@ import {
   type ImageStreamTag,
 } from '../core/reference.js';
 import { onPath, type EngineName } from '../engine/engine.js';
-import type { Runner } from '../engine/run.js';
 import {
   inspectImage,
   parsePlatform,
   type InspectResult,
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
+import { helperAsker } from './ask-helper.js';
 import { candidates, podmanVersion, type AuthSetup } from './setup.js';
 import { loginToQci, type LoginReport } from './login.js';
 
@@ -59,58 +59,6 @@ export interface InspectReport extends InspectResult {
   warnings: string[];
 }
 
-/** What a docker-credential-* helper answers for `host`: its credential, or null for "not found". */
-async function askHelper(
-  helper: string,
-  host: string,
-  env: Record<string, string | undefined>,
-  runner: Runner,
-): Promise<{ user: string; password: string } | null> {
-  const command = `docker-credential-${helper}`;
-  if (!onPath(command, env)) {
-    throw new QciError(
-      `the auth file sends ${host} to credential helper ${command}, which is not installed`,
-      {
-        kind: 'missing-tool',
-        exitCode: ExitCode.missingTool,
-        hint: `install ${command}, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
-      },
-    );
-  }
-  // The helper's answer is the secret asked for: the runner hands it back unredacted (and never logs it).
-  const { exitCode: code, stdout } = await runner({
-    command,
-    args: ['get'],
-    env,
-    input: host,
-    timeoutMs: 15_000,
-    revealOutput: true,
-  });
-  if (code !== 0) {
-    if (/credentials not found/i.test(stdout)) return null;
-    throw new QciError(
-      `credential helper ${command} failed for ${host} (exit ${code})`,
-      { kind: 'helper-failed', hint: `run: echo ${host} | ${command} get` },
-    );
-  }
-  try {
-    const answer = JSON.parse(stdout) as {
-      Username?: unknown;
-      Secret?: unknown;
-    };
-    if (typeof answer.Secret !== 'string' || answer.Secret === '') return null;
-    return {
-      user: typeof answer.Username === 'string' ? answer.Username : '',
-      password: answer.Secret,
-    };
-  } catch {
-    throw new QciError(
-      `credential helper ${command} answered ${host} with something that is not JSON`,
-      { kind: 'helper-failed' },
-    );
-  }
-}
-
 /** The credential podman (or docker) would send to `host`, following helpers as the engine does. */
 async function engineCredential(
   setup: AuthSetup,
@@ -121,84 +69,54 @@ async function engineCredential(
   about: InspectReport['credential'];
 }> {
   const host = setup.settings.registry;
-  let files = states;
-  for (;;) {
-    const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, {
-      engine,
-    });
-    const winner = effective.winner;
-    if (effective.outcome === 'error') {
-      throw new QciError(
-        `${engine} would fail before sending anything: ${effective.error?.reason ?? 'unusable auth entry'}`,
-        {
-          kind: 'auth-file-error',
-          hint: 'qci doctor explains it and qci doctor --fix repairs what is safe',
-        },
-      );
-    }
-    if (effective.outcome === 'none' || !winner) {
-      return {
-        credential: null,
-        about: {
-          source: 'anonymous',
-          engine,
-          key: null,
-          file: null,
-          helper: null,
-          user: null,
-        },
-      };
-    }
-    if (effective.outcome === 'helper' && winner.helper) {
-      const answer = await askHelper(
-        winner.helper,
-        host,
-        setup.env,
-        setup.runner,
-      );
-      if (answer)
-        return {
-          credential: answer,
-          about: {
-            source: 'helper',
-            engine,
-            key: winner.key,
-            file: winner.file.path,
-            helper: winner.helper,
-            user: answer.user || null,
+  const effective = await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
+    engine,
+    ask: helperAsker(setup),
+  });
+  const winner = effective.winner;
+  const answer = effective.helperAnswer;
+  if (effective.outcome === 'error') {
+    const missing =
+      answer === undefined &&
+      /is not installed/.test(effective.error?.reason ?? '');
+    throw new QciError(
+      `${engine} would fail before sending anything: ${effective.error?.reason ?? 'unusable auth entry'}`,
+      missing
+        ? {
+            kind: 'missing-tool',
+            exitCode: ExitCode.missingTool,
+            hint: `install the helper, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
+          }
+        : {
+            kind: 'auth-file-error',
+            hint: 'qci doctor explains it and qci doctor --fix repairs what is safe',
           },
-        };
-      // An empty helper: podman goes on with the next file; docker pulls anonymously.
-      if (engine === 'docker')
-        return {
-          credential: null,
-          about: {
-            source: 'anonymous',
-            engine,
-            key: null,
-            file: null,
-            helper: null,
-            user: null,
-          },
-        };
-      files = files.filter((f) => f.path !== winner.file.path);
-      continue;
-    }
-    const password = winner.entry?.password();
-    return {
-      credential: password
-        ? { user: winner.entry?.user ?? '', password }
-        : null,
-      about: {
-        source: 'auth-file',
-        engine,
-        key: winner.key,
-        file: winner.file.path,
-        helper: null,
-        user: winner.entry?.user ?? null,
-      },
-    };
+    );
   }
+  const anonymous = {
+    credential: null,
+    about: {
+      source: 'anonymous' as const,
+      engine,
+      key: null,
+      file: null,
+      helper: null,
+      user: null,
+    },
+  };
+  const sends = effective.sends;
+  if (!winner || sends.kind !== 'basic' || !sends.secret) return anonymous;
+  return {
+    credential: { user: sends.user ?? '', password: sends.secret() },
+    about: {
+      source: winner.helper ? 'helper' : 'auth-file',
+      engine,
+      key: winner.key,
+      file: winner.file.path,
+      helper: winner.helper ?? null,
+      user: sends.user || null,
+    },
+  };
 }
 
 export async function inspectQci(

@@ -4,7 +4,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
-  effectiveCredential,
+  resolveCredential,
   keyBelongsToHost,
   readAuthFile,
   readAuthFiles,
@@ -33,6 +33,7 @@ import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import type { RunResult } from '../engine/run.js';
 import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { tokenFileFacts } from './token-file.js';
+import { helperAsker } from './ask-helper.js';
 
 import {
   appCiFacts,
@@ -223,10 +224,14 @@ export async function loginToQci(
     throw failure;
   }
 
+  // Asked as the engine will ask on the next pull (helpers included): does it send the new token?
   const states = await readAuthFiles(files);
-  const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, {
+  const effective = await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
     engine,
+    ask: helperAsker(setup),
   });
+  if (effective.sends.secret?.() !== token)
+    throw notSentError(setup, effective, target);
   const helper = loginHelper(states, target, host, engine);
   return {
     registry: host,
@@ -241,7 +246,7 @@ export async function loginToQci(
     expiry: facts.expiry,
     warnings: [
       ...sourceWarnings,
-      ...shadowWarnings(setup, effective, states, host, token, target, helper),
+      ...shadowWarnings(setup, states, host, token, target),
     ],
   };
 }
@@ -324,32 +329,39 @@ function loginHelper(
   return engine === 'docker' ? (file.credsStore ?? null) : null;
 }
 
+/** The login worked, but the engine's next pull sends something else (a helper, a key that wins). */
+function notSentError(
+  setup: AuthSetup,
+  effective: EffectiveCredential,
+  target: string,
+): QciError {
+  const t = (p: string) => tildify(p, setup.home);
+  const winner = effective.winner;
+  const what = winner
+    ? `${winner.helper ? `docker-credential-${winner.helper} for ` : ''}${winner.key} in ${t(winner.file.path)}`
+    : effective.error
+      ? `nothing (${effective.error.reason})`
+      : 'nothing';
+  return new QciError(
+    `${effective.engine} login wrote the credential to ${t(target)}, but ${effective.engine} will send ${what} instead`,
+    {
+      kind: 'shadowed',
+      exitCode: ExitCode.authRequired,
+      hint: 'qci whoami shows what is sent; qci logout (erases every QCI credential, helpers included), then qci login',
+    },
+  );
+}
+
 /** After a login: anything that would be used instead of the new credential, or outlive it. */
 function shadowWarnings(
   setup: AuthSetup,
-  effective: EffectiveCredential,
   states: AuthFileState[],
   host: string,
   token: string,
   target: string,
-  helper: string | null,
 ): string[] {
   const warnings: string[] = [];
   const t = (p: string) => tildify(p, setup.home);
-  const winner = effective.winner;
-  // The helper the login just stored into is what the engine asks first: that is the new token.
-  const sentByHelper =
-    helper !== null && winner?.helper === helper && winner.file.path === target;
-  if (!sentByHelper && (!winner || winner.entry?.password() !== token)) {
-    const what = winner
-      ? `${winner.key} in ${t(winner.file.path)}`
-      : effective.error
-        ? `nothing (${effective.error.reason})`
-        : 'nothing';
-    warnings.push(
-      `${effective.engine} will use ${what}, not the credential just written to ${t(target)}; run \`qci logout\` then \`qci login\``,
-    );
-  }
   for (const file of states) {
     if (file.state !== 'ok' || file.path === target) continue;
     for (const entry of file.entries) {

@@ -2,7 +2,7 @@
  * qci pull: resolve references, make sure the engine will send a live credential (logging in when it
  * would not), pull with live progress, and explain a failure in one sentence with the next command.
  */
-import { effectiveCredential, readAuthFiles } from '../auth/index.js';
+import { readAuthFiles, resolveCredential } from '../auth/index.js';
 import { describeExpiry, expiresSoon, renewCommand } from '../core/token.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import {
@@ -32,6 +32,7 @@ import {
   type AppCi,
   type TokenProof,
 } from '../kube/appci.js';
+import { helperAsker } from './ask-helper.js';
 import {
   candidates,
   podmanVersion,
@@ -107,32 +108,46 @@ async function preflight(
   const files = await readAuthFiles(
     candidates(setup, engine, version, authfile),
   );
-  const effective = effectiveCredential(files, host, QCI_REPOSITORY_PATH, {
+  // Helpers are asked as the engine will ask them; their answer is checked like a stored token.
+  const effective = await resolveCredential(files, host, QCI_REPOSITORY_PATH, {
     engine,
+    ask: helperAsker(setup),
   });
-  const where = effective.winner
-    ? `${effective.winner.key} in ${tildify(effective.winner.file.path, setup.home)}`
+  const winner = effective.winner;
+  const where = winner
+    ? `${winner.helper ? `docker-credential-${winner.helper} for ` : ''}${winner.key} in ${tildify(winner.file.path, setup.home)}`
     : '';
-  if (effective.outcome === 'none')
-    return {
-      state: 'login-needed',
-      reason: `${engine} has no credential for ${host}`,
-    };
-  if (effective.outcome === 'helper')
-    return {
-      state: 'unchecked',
-      reason: `a credential helper answers for ${host}`,
-    };
+  const sends = effective.sends;
+  // A failing helper is not something a login repairs: let the pull show the engine's own error.
+  if (effective.error?.helper !== undefined)
+    return { state: 'unchecked', reason: effective.error.reason };
   if (effective.outcome === 'error')
     return {
       state: 'login-needed',
       reason: effective.error?.reason ?? 'unusable auth entry',
     };
-  const secret = effective.winner?.entry?.password();
+  if (sends.kind === 'ambiguous')
+    return {
+      state: 'login-needed',
+      reason: `${engine} picks one of several URL-form keys for ${host} at random`,
+    };
+  if (sends.kind === 'identity-token')
+    return {
+      state: 'login-needed',
+      reason: `${where} sends an identity token, which ${host} does not accept`,
+    };
+  if (sends.kind === 'unasked')
+    return {
+      state: 'unchecked',
+      reason: `a credential helper answers for ${host}`,
+    };
+  const secret = sends.kind === 'basic' ? sends.secret?.() : undefined;
   if (!secret)
     return {
       state: 'login-needed',
-      reason: `${where} holds no usable password`,
+      reason: winner
+        ? `${where} sends no credential`
+        : `${engine} has no credential for ${host}`,
     };
   // Proved lately and not about to expire: no need to ask app.ci (a revoked token is caught by the retry).
   const known = await recallFacts(setup, secret, setup.now());

@@ -1,8 +1,10 @@
 import {
-  effectiveCredential,
   readAuthFiles,
+  resolveCredential,
   type AuthFileState,
   type CredentialSource,
+  type EffectiveCredential,
+  type Sent,
 } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
@@ -11,6 +13,7 @@ import type { AppCi } from '../kube/appci.js';
 import { HELPER_NAME } from '../auth/credential-helper.js';
 import { tildify } from '../core/paths.js';
 
+import { helperAsker } from './ask-helper.js';
 import {
   appCiFacts,
   candidates,
@@ -26,17 +29,36 @@ export type EntryState =
   | 'expired'
   | 'unknown'
   | 'helper'
+  | 'identity-token'
+  | 'ambiguous'
   | 'none'
   | 'error';
+
+/**
+ * What the engine puts on the wire for QCI, in one word (`--json`):
+ * `fails-before-sending` (a stat error, a corrupt file, a broken helper), `nothing` (anonymous),
+ * `credential` (user:password), `identity-token` (an OAuth2 refresh-token grant), `ambiguous`.
+ */
+export type SendsWord =
+  | 'fails-before-sending'
+  | 'nothing'
+  | 'credential'
+  | 'identity-token'
+  | 'ambiguous';
 
 export interface EngineView {
   engine: EngineName;
   installed: boolean;
   version: string | null;
   state: EntryState;
+  sends: SendsWord;
   file: string | null;
   key: string | null;
+  /** The credential helper that supplied it (credHelpers or credsStore), if one did. */
+  helper: string | null;
   user: string | null;
+  /** `ambiguous`: the keys the engine picks from at random. */
+  candidates: { file: string; key: string }[];
   /** One sentence: what the engine will send to QCI and whether that works. */
   detail: string;
   /** Matching entries the winner hides, and those `podman logout` would leave behind. */
@@ -44,18 +66,18 @@ export interface EngineView {
   unreachableByPodmanLogout: string[];
 }
 
-async function entryState(
-  source: CredentialSource | undefined,
+type Judged = { state: EntryState; user: string | null };
+
+/** Whether an app.ci token (from a file or a helper) is alive and whose. */
+export async function judgeToken(
+  secret: string,
+  storedUser: string | null,
   appci: AppCi | undefined,
   current: { token: string; user: string } | undefined,
-): Promise<{ state: EntryState; user: string | null }> {
-  if (!source) return { state: 'none', user: null };
-  if (source.helper) return { state: 'helper', user: null };
-  const secret = source.entry?.password();
-  if (!secret) return { state: 'error', user: source.entry?.user ?? null };
+): Promise<Judged> {
   if (current && secret === current.token)
     return { state: 'current', user: current.user };
-  if (!appci) return { state: 'unknown', user: source.entry?.user ?? null };
+  if (!appci) return { state: 'unknown', user: storedUser };
   const probe = await appci.probeToken(secret);
   if (probe.state === 'valid')
     return {
@@ -65,8 +87,35 @@ async function entryState(
     };
   return {
     state: probe.state === 'expired' ? 'expired' : 'unknown',
-    user: source.entry?.user ?? null,
+    user: storedUser,
   };
+}
+
+async function judge(
+  effective: EffectiveCredential,
+  appci: AppCi | undefined,
+  current: { token: string; user: string } | undefined,
+): Promise<Judged> {
+  const sends = effective.sends;
+  switch (sends.kind) {
+    case 'fails':
+      return { state: 'error', user: null };
+    case 'ambiguous':
+      return { state: 'ambiguous', user: null };
+    case 'nothing':
+      return { state: 'none', user: null };
+    case 'unasked':
+      return { state: 'helper', user: null };
+    case 'identity-token':
+      return { state: 'identity-token', user: null };
+    case 'basic':
+      return judgeToken(
+        sends.secret?.() ?? '',
+        sends.user ?? null,
+        appci,
+        current,
+      );
+  }
 }
 
 const STATE_TEXT: Record<EntryState, string> = {
@@ -76,8 +125,20 @@ const STATE_TEXT: Record<EntryState, string> = {
   expired: 'an expired or revoked app.ci token: pulls fail with "unauthorized"',
   unknown: 'a token qci could not check (app.ci unreachable)',
   helper: 'a credential helper answers',
+  'identity-token':
+    'an identity token, sent as an OAuth2 refresh-token grant, which QCI does not accept: pulls fail with "unauthorized"',
+  ambiguous: 'ambiguous',
   none: 'no credential: pulls from QCI fail with "unauthorized"',
   error: 'an entry the engine cannot use',
+};
+
+const SENDS: Record<Sent['kind'], SendsWord> = {
+  fails: 'fails-before-sending',
+  nothing: 'nothing',
+  basic: 'credential',
+  'identity-token': 'identity-token',
+  ambiguous: 'ambiguous',
+  unasked: 'credential',
 };
 
 export async function engineView(
@@ -89,33 +150,41 @@ export async function engineView(
   current: { token: string; user: string } | undefined,
 ): Promise<EngineView> {
   const host = setup.settings.registry;
-  const effective = effectiveCredential(states, host, QCI_REPOSITORY_PATH, {
+  const effective = await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
     engine,
+    ask: helperAsker(setup),
   });
-  const { state, user } =
-    effective.outcome === 'error'
-      ? { state: 'error' as const, user: null }
-      : await entryState(effective.winner, appci, current);
+  const { state, user } = await judge(effective, appci, current);
   const t = (p: string) => tildify(p, setup.home);
-  const where = effective.winner
-    ? `${effective.winner.helper ? `credential helper docker-credential-${effective.winner.helper} for ` : ''}${effective.winner.key} in ${t(effective.winner.file.path)}`
-    : '';
+  const describeSource = (s: CredentialSource) =>
+    `${s.helper ? `credential helper docker-credential-${s.helper} for ` : ''}${s.key} in ${t(s.file.path)}`;
+  const winner = effective.winner;
+  const where = winner ? describeSource(winner) : '';
+  const candidates = effective.candidates.map((c) => ({
+    file: c.file.path,
+    key: c.key,
+  }));
   const detail =
     state === 'error'
       ? `${engine} fails before sending anything: ${effective.error?.reason ?? 'unusable entry'}`
-      : state === 'none'
-        ? `${engine} has ${STATE_TEXT.none}`
-        : `${engine} uses ${where}: ${STATE_TEXT[state]}`;
-  const describeSource = (s: CredentialSource) =>
-    `${s.key} in ${t(s.file.path)}`;
+      : state === 'ambiguous'
+        ? `${engine} sends one of ${effective.candidates.map(describeSource).join(' or ')}, chosen at random on each pull (several URL-form keys for ${host} in one file)`
+        : state === 'none' && winner
+          ? `${engine} uses ${where}, which sends no credential (an empty user name or password): pulls from QCI fail with "unauthorized"`
+          : state === 'none'
+            ? `${engine} has ${STATE_TEXT.none}`
+            : `${engine} uses ${where}: ${STATE_TEXT[state]}`;
   return {
     engine,
     installed: onPath(engine, setup.env) !== null,
     version: version ?? null,
     state,
-    file: effective.winner?.file.path ?? effective.error?.file.path ?? null,
-    key: effective.winner?.key ?? null,
+    sends: SENDS[effective.sends.kind],
+    file: winner?.file.path ?? effective.error?.file.path ?? null,
+    key: winner?.key ?? effective.error?.key ?? null,
+    helper: winner?.helper ?? null,
     user,
+    candidates,
     detail,
     // docker-credential-qci registered in several files (qci login --helper) holds no secret to hide or leave behind.
     shadowed: effective.shadowed
@@ -132,6 +201,8 @@ export async function engineView(
 
 export interface StatusReport {
   registry: string;
+  /** --authfile, when asked about podman with one. */
+  authfile: string | null;
   appci: AppCiFacts | null;
   appciError: {
     kind: string;
@@ -144,7 +215,10 @@ export interface StatusReport {
 }
 
 /** qci whoami: app.ci identity, token expiry, QCI access, and what each engine would send to QCI. */
-export async function qciStatus(setup: AuthSetup): Promise<StatusReport> {
+export async function qciStatus(
+  setup: AuthSetup,
+  options: { authfile?: string | undefined } = {},
+): Promise<StatusReport> {
   const version = await podmanVersion(setup);
   let appci: AppCi | undefined;
   let facts: AppCiFacts | null = null;
@@ -167,7 +241,11 @@ export async function qciStatus(setup: AuthSetup): Promise<StatusReport> {
   const current = facts && token ? { token, user: facts.user } : undefined;
   const engines: EngineView[] = [];
   for (const engine of ['podman', 'docker'] as const) {
-    const states = await readAuthFiles(candidates(setup, engine, version));
+    // --authfile is podman's flag (docker has none): it changes podman's files only.
+    const authfile = engine === 'podman' ? options.authfile : undefined;
+    const states = await readAuthFiles(
+      candidates(setup, engine, version, authfile),
+    );
     engines.push(
       await engineView(
         setup,
@@ -189,6 +267,7 @@ export async function qciStatus(setup: AuthSetup): Promise<StatusReport> {
         : ExitCode.authRequired;
   return {
     registry: setup.settings.registry,
+    authfile: options.authfile ?? null,
     appci: facts,
     appciError,
     engines,

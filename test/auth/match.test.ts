@@ -598,3 +598,163 @@ describe('effectiveCredential over real files', () => {
     expect(result.afterPodmanLogout.winner?.entry?.user).toBe('config');
   });
 });
+
+describe('what podman sends (issue 10; each rule seen with podman 4.3.1 and a recording front)', () => {
+  const primary = (path: string) =>
+    authFileRef(path, { role: 'primary', mustExist: true });
+  const found = (user: string, secret: string) =>
+    ({ state: 'found', user, secret: () => secret }) as const;
+  const sends = (
+    files: AuthFileState[],
+    answers: [string, ReturnType<typeof found> | { state: 'not-found' }][] = [],
+  ) => {
+    const e = effectiveCredential(files, QCI, 'openshift/ci', {
+      helperAnswers: new Map(answers.map(([h, a]) => [`${h}\0${QCI}`, a])),
+    });
+    const s = e.sends;
+    return `${s.kind}${s.user !== undefined ? ` ${s.user}` : ''}${s.secret ? ` ${s.secret()}` : ''}`;
+  };
+  const docker = file({ auths: { [QCI]: cred('d', 'docker-pw') } });
+  const helperFile = (name: string) => file({ credHelpers: { [QCI]: name } });
+
+  it.each([
+    // layout, helper answers, what is sent
+    [
+      'explicit primary missing',
+      [
+        {
+          state: 'absent',
+          ref: primary('/r.json'),
+          path: '/r.json',
+        } as AuthFileState,
+        docker,
+      ],
+      [],
+      'fails',
+    ],
+    [
+      'XDG runtime default missing',
+      [absent('/run/auth.json'), docker],
+      [],
+      'basic d docker-pw',
+    ],
+    [
+      'auth + identitytoken',
+      [
+        file({
+          auths: { [QCI]: { ...cred('u', 'pw'), identitytoken: 'idt' } },
+        }),
+      ],
+      [],
+      'identity-token idt',
+    ],
+    [
+      'identitytoken only: next file',
+      [file({ auths: { [QCI]: { identitytoken: 'idt' } } }), docker],
+      [],
+      'basic d docker-pw',
+    ],
+    [
+      'empty user: wins, sends nothing',
+      [file({ auths: { [QCI]: { auth: b64(':pw') } } }), docker],
+      [],
+      'nothing',
+    ],
+    [
+      'empty password: wins, sends nothing',
+      [file({ auths: { [QCI]: { auth: b64('u:') } } }), docker],
+      [],
+      'nothing',
+    ],
+    [
+      'helper answers',
+      [helperFile('h'), docker],
+      [['h', found('hu', 'hs')]],
+      'basic hu hs',
+    ],
+    [
+      'helper has nothing: next file',
+      [helperFile('h'), docker],
+      [['h', { state: 'not-found' }]],
+      'basic d docker-pw',
+    ],
+    [
+      'helper answers <token>',
+      [helperFile('h')],
+      [['h', found('<token>', 'ht')]],
+      'identity-token ht',
+    ],
+    ['helper not asked yet', [helperFile('h'), docker], [], 'unasked'],
+    [
+      'two URL keys, same credential',
+      [
+        file({
+          auths: {
+            [`https://${QCI}`]: cred('u', 'x'),
+            [`http://${QCI}/v1/`]: cred('u', 'x'),
+          },
+        }),
+      ],
+      [],
+      'basic u x',
+    ],
+    [
+      'two URL keys, different',
+      [
+        file({
+          auths: {
+            [`https://${QCI}`]: cred('u', 'x'),
+            [`http://${QCI}/v1/`]: cred('u', 'y'),
+          },
+        }),
+      ],
+      [],
+      'ambiguous',
+    ],
+    [
+      'two URL keys, one placeholder',
+      [
+        file({
+          auths: {
+            [`https://${QCI}`]: cred('u', 'x'),
+            [`http://${QCI}/v1/`]: {},
+          },
+        }),
+        docker,
+      ],
+      [],
+      'ambiguous',
+    ],
+  ] as const)('%s → %s', (_name, files, answers, expected) => {
+    expect(sends([...files] as AuthFileState[], [...answers] as never)).toBe(
+      expected,
+    );
+  });
+
+  it('a helper that fails stops podman before it sends anything', () => {
+    const e = effectiveCredential(
+      [helperFile('h'), docker],
+      QCI,
+      'openshift/ci',
+      {
+        helperAnswers: new Map([
+          [`h\0${QCI}`, { state: 'failed', reason: 'locked' }],
+        ]),
+      },
+    );
+    expect([e.outcome, e.sends.kind, e.error?.reason]).toEqual([
+      'error',
+      'fails',
+      'locked',
+    ]);
+  });
+
+  it('JSON of a result never carries what a helper answered', () => {
+    const e = effectiveCredential([helperFile('h')], QCI, 'openshift/ci', {
+      helperAnswers: new Map([
+        [`h\0${QCI}`, found('hu', 'very-secret-helper-value')],
+      ]),
+    });
+    expect(JSON.stringify(e)).not.toContain('very-secret-helper-value');
+  });
+});

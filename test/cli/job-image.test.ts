@@ -418,6 +418,56 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     expect(binary.stderr).toContain('is a binary file, not a job log');
   });
 
+  // ci-operator.log's JSON line as openshift/ci-docs content/en/internals/_index.md quotes it.
+  const JSON_LINE =
+    '{"level":"info","msg":"Using namespace https://console-openshift-console.apps.build04.34d2.p2.openshiftapps.com/k8s/cluster/projects/ci-op-022dqmlr","time":"2022-07-11T17:03:23Z"}\n';
+  const JSON_SPEC =
+    'registry.build04.ci.openshift.org/ci-op-022dqmlr/pipeline:src\n';
+
+  it('no build-log.txt anywhere: reads artifacts/ci-operator.log and says so', async () => {
+    const job = newJob();
+    server.text(gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'), JSON_LINE);
+    const r = await qci(['job-image', prow(PRIVATE, job.path)], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(JSON_SPEC);
+    expect(r.stderr).toContain(
+      'no build-log.txt (test-platform-results answered 404, test-platform-results-public answered 404, Prow live log answered 404); read artifacts/ci-operator.log instead',
+    );
+    expect(r.stderr).toContain(
+      `${server.base}${gcs(PUBLIC, job.path, 'artifacts/ci-operator.log')}`,
+    );
+    const json = await qci(['job-image', '--json', prow(PRIVATE, job.path)], {
+      env,
+    });
+    expect(JSON.parse(json.stdout).log.fallback).toMatch(
+      /^no build-log.txt .*; read artifacts\/ci-operator.log instead$/,
+    );
+  });
+
+  it('a build-log.txt without the line: reads artifacts/ci-operator.log and says so', async () => {
+    const job = newJob();
+    server
+      .text(gcs(PUBLIC, job.path), 'INFO[x] Running tests\nINFO[x] done\n')
+      .text(gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'), JSON_LINE);
+    const r = await qci(['job-image', prow(PUBLIC, job.path)], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(JSON_SPEC);
+    expect(r.stderr).toContain(
+      'build-log.txt has no "Using namespace" line; read artifacts/ci-operator.log instead',
+    );
+  });
+
+  it('a build log with the line: ci-operator.log is never asked for', async () => {
+    const job = newJob();
+    server.text(gcs(PUBLIC, job.path), `${SEED_LINE}\n`);
+    const r = await qci(['job-image', prow(PUBLIC, job.path)], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('ci-operator.log');
+    expect(server.requests).not.toContain(
+      gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'),
+    );
+  });
+
   it('a log without the line: says what was searched', async () => {
     const job = newJob();
     server.text(gcs(PUBLIC, job.path), 'INFO[x] Running tests\nINFO[x] done\n');
@@ -427,6 +477,10 @@ describe('qci job-image URL: finds the line over HTTP', () => {
       `no "Using namespace" line in ${server.base}${gcs(PUBLIC, job.path)}: searched all 35 bytes`,
     );
     expect(r.stderr).toContain('top-level build-log.txt');
+    // ci-operator.log was tried, and is missing too: the build log's error stands.
+    expect(server.requests).toContain(
+      gcs(PUBLIC, job.path, 'artifacts/ci-operator.log'),
+    );
   });
 });
 

@@ -651,6 +651,14 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
       'FROM registry.ci.openshift.org/ocp/4.18:base-rhel9\nADD ci-operator /usr/bin/\n',
     '.ci-operator/config.yaml':
       'images:\n- dockerfile_path: images/ci-operator/Dockerfile\n  inputs:\n    base:\n      as:\n      - registry.ci.openshift.org/ocp/4.18:base-rhel9\n  to: ci-operator\n',
+    // The consts of ci-tools' pkg/controller/quay_io_ci_images_distributor/qci_to_appci_test.go:105-110,
+    // at a path that does not say test: recognised by content (each name beside its QCI form).
+    'pkg/controller/quay_io_ci_images_distributor/cases.go':
+      'package distributor\n\nconst (\n\tsrc   = "quay-proxy.ci.openshift.org/openshift/ci:ci_foo_latest"\n\tdest  = "registry.ci.openshift.org/ci/foo:latest"\n\tsrc2  = "quay-proxy.ci.openshift.org/openshift/ci:ci_bar_latest"\n\tdest2 = "registry.ci.openshift.org/ci/bar:latest"\n)\n',
+    // An ocp/builder FROM with no as: naming it: rewritten (ci-operator reads the QCI form as the same
+    // ocp/builder tag: ci-tools pkg/dockerfile/extract.go).
+    'images/ci-operator-configresolver/Dockerfile':
+      'FROM registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.17 AS builder\nRUN make\n',
   };
 
   it('ci-tools: test data is skipped and counted; the FROM and its as: are listed together; --check passes on the rest', async () => {
@@ -663,13 +671,19 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
         /^\.ci-operator\/config\.yaml:6: needs review: registry\.ci\.openshift\.org\/ocp\/4\.18:base-rhel9: an inputs\.<name>\.as value/,
       ),
       `Makefile:2: registry.ci.openshift.org/ci/golangci-lint:v1.64.8 → ${Q}:ci_golangci-lint_v1.64.8`,
+      `images/ci-operator-configresolver/Dockerfile:1: registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.17 → ${Q}:ocp_builder_rhel-9-golang-1.22-openshift-4.17`,
       expect.stringMatching(
         /^images\/ci-operator\/Dockerfile:1: needs review: registry\.ci\.openshift\.org\/ocp\/4\.18:base-rhel9: a FROM that an inputs\.<name>\.as entry in this tree names/,
       ),
     ]);
     expect(r.stderr).toContain(
-      '1 reference in 1 file would be rewritten (6 files scanned; 3 test-data files skipped (--include-tests)); 2 need review',
+      '2 references in 2 files would be rewritten (8 files scanned; 4 test-data files skipped (--include-tests)); 2 need review',
     );
+    const json = JSON.parse((await inTree(root, ['--json'])).stdout);
+    expect(json.skipped).toContainEqual({
+      path: 'pkg/controller/quay_io_ci_images_distributor/cases.go',
+      reason: expect.stringContaining('paired with its own QCI form'),
+    });
     expect(snapshot(root)).toEqual(before);
 
     const all = await inTree(root, ['--json', '--include-tests']);
@@ -677,6 +691,9 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
     expect(out.summary.testData).toBe(0);
     expect(out.changes.map((c: { file: string }) => c.file)).toEqual([
       'Makefile',
+      'images/ci-operator-configresolver/Dockerfile',
+      'pkg/controller/quay_io_ci_images_distributor/cases.go',
+      'pkg/controller/quay_io_ci_images_distributor/cases.go',
       'pkg/steps/fixtures/build.json',
       'test/integration/ci-operator/testdata/zz_fixture_config.yaml',
     ]);

@@ -255,7 +255,7 @@ describe('qci login --token-file (stub podman)', () => {
     const log = join(env.HOME!, 'podman.log');
     writeFileSync(
       join(bin, 'podman'),
-      `#!/bin/sh\necho "$*" >> ${log}\ncase "$1" in --version) echo "podman version 4.3.1";; login) cat > ${join(env.HOME!, 'podman.stdin')}; mkdir -p "$XDG_RUNTIME_DIR/containers"; echo '{"auths":{}}' > "$XDG_RUNTIME_DIR/containers/auth.json";; esac\n`,
+      `#!/bin/sh\necho "$*" >> ${log}\ncase "$1" in --version) echo "podman version 4.3.1";; login) tok=$(cat); printf %s "$tok" > ${join(env.HOME!, 'podman.stdin')}; f="\${REGISTRY_AUTH_FILE:-\${DOCKER_CONFIG:+$DOCKER_CONFIG/config.json}}"; f="\${f:-$XDG_RUNTIME_DIR/containers/auth.json}"; p=""; for a in "$@"; do case "$p" in --authfile) f="$a";; --username|-u) u="$a";; esac; case "$a" in -*|login) ;; *) case "$p" in --authfile|--username|-u) ;; *) h="$a";; esac;; esac; p="$a"; done; mkdir -p "$(dirname "$f")"; printf '{"auths":{"%s":{"auth":"%s"}}}' "$h" "$(printf '%s:%s' "$u" "$tok" | base64 -w0)" > "$f";; esac\n`,
     );
     chmodSync(join(bin, 'podman'), 0o755);
     env.PATH = `${bin}:${env.PATH}`;

@@ -5,8 +5,10 @@ import {
   applyRewrites,
   asValuesIn,
   findRegistryReferences,
+  isMappingTable,
   isTestData,
 } from '../../src/core/rewrite.js';
+import { parseReference, pullSpecFor } from '../../src/core/reference.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -296,11 +298,39 @@ describe('only what is a pull: real lines from public sources', () => {
       'inputs.<name>.as',
     ],
     [
-      // the Dockerfile of that example: an ocp/builder FROM (registry-replacer keeps it in step)
+      // the Dockerfile of that example, without its config in the tree: an ocp/builder FROM is
+      // rewritten. ci-tools pkg/dockerfile/extract.go (RegistryRegex, OrgRepoTagFromPullString) reads
+      // the QCI form as the same ocp/builder tag, and cmd/registry-replacer/main.go
+      // pruneOCPBuilderReplacements leaves no ocp/builder as: entry that picks another image.
       'Dockerfile.rhel7',
       'FROM registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6 AS builder',
       'registry.ci.openshift.org/ocp/builder:rhel-8-golang-1.15-openshift-4.6',
-      'registry-replacer',
+      null,
+    ],
+    [
+      // the wrong proxy form in project docs (Azure/ARO-HCP README): rewritten as qci pullspec answers it
+      'docs/e2e.md',
+      '    podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      null,
+    ],
+    [
+      'docs/e2e.md',
+      'Pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest first.',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      'prose',
+    ],
+    [
+      'hack/e2e.sh',
+      'podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests',
+      'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests',
+      'no tag',
+    ],
+    [
+      'hack/e2e.sh',
+      'podman pull quay-proxy.ci.openshift.org/${NS}/e2e-tests:latest',
+      'quay-proxy.ci.openshift.org/${NS}/e2e-tests:latest',
+      'templated',
     ],
     [
       // the same FROM in a script is a pull and is rewritten
@@ -317,7 +347,7 @@ describe('only what is a pull: real lines from public sources', () => {
       'templated',
     ],
     [
-      // ci-tools Go test (find_string, file id 26220620647): a map key whose value is its QCI form
+      // ci-tools pkg/steps/release/promote_test.go:1106 (at 52352cd): a map key whose value is its QCI form
       'pkg/controller/promotionreconciler/mirror.go',
       '\t\t\t\t"registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",',
       'registry.ci.openshift.org/ocp/4.22-quay:vertical-pod-autoscaler',
@@ -450,6 +480,53 @@ describe('only what is a pull: real lines from public sources', () => {
     ).toEqual(['registry.ci.openshift.org/ocp/4.18:base']);
   });
 
+  it('the wrong proxy form becomes what qci pullspec answers; QCI references are left alone', () => {
+    const text = [
+      'podman pull quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+      `podman pull ${Q}:ocp_4.7_base`,
+      `podman pull quay-proxy.ci.openshift.org/openshift/ci@${DIGEST}`,
+      'podman login quay-proxy.ci.openshift.org',
+      'podman pull quay-proxy.ci.openshift.org/Azure/ARO-HCP:v1',
+      '',
+    ].join('\n');
+    const refs = findRegistryReferences(text, undefined, { path: 'x.sh' });
+    expect(refs.map((r) => [r.reference, r.replacement])).toEqual([
+      [
+        'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+        pullSpecFor(
+          parseReference(
+            'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
+          ),
+        ),
+      ],
+      ['quay-proxy.ci.openshift.org/Azure/ARO-HCP:v1', `${Q}:Azure_ARO-HCP_v1`],
+    ]);
+    expect(refs[0]!.replacement).toBe(`${Q}:aro-hcp_aro-hcp-e2e-tests_latest`);
+    expect(applyRewrites(text, refs)).toContain(
+      `podman pull ${Q}:aro-hcp_aro-hcp-e2e-tests_latest\n`,
+    );
+  });
+
+  it('an ocp/builder FROM and the as: naming it in one tree: neither is rewritten', () => {
+    const from =
+      'registry.ci.openshift.org/ocp/builder:rhel-9-golang-1.22-openshift-4.17';
+    const config = `images:\n- from: base\n  inputs:\n    ocp_builder_x:\n      as:\n      - ${from}\n  to: x\n`;
+    const asValues = new Set(asValuesIn(config));
+    const [fromRef] = findRegistryReferences(
+      `FROM ${from} AS builder\n`,
+      undefined,
+      { path: 'Dockerfile', asValues },
+    );
+    expect(fromRef!.replacement).toBeNull();
+    expect(fromRef!.reason).toContain('change the FROM and its as: entry');
+    const [asRef] = findRegistryReferences(config, undefined, {
+      path: 'ci-operator/config/o/r/o-r-main.yaml',
+      asValues,
+    });
+    expect(asRef!.replacement).toBeNull();
+    expect(asRef!.reason).toContain('inputs.<name>.as');
+  });
+
   it('test data paths', () => {
     for (const path of [
       'pkg/api/promotion_test.go',
@@ -464,5 +541,85 @@ describe('only what is a pull: real lines from public sources', () => {
       'test/e2e/run.sh',
     ])
       expect(isTestData(path), path).toBe(false);
+  });
+});
+
+describe('test data by content: every reference paired with its QCI form in the file', () => {
+  // path, file text, is it a mapping table
+  const cases: [string, string, boolean][] = [
+    [
+      // openshift/ci-tools pkg/controller/quay_io_ci_images_distributor/qci_to_appci_test.go:105-110
+      // (at 52352cd): consts pairing each QCI tag with its app.ci name, on different lines
+      'pkg/distributor/cases.go',
+      [
+        '\tconst (',
+        '\t\tsrc   = "quay-proxy.ci.openshift.org/openshift/ci:ci_foo_latest"',
+        '\t\tdest  = "registry.ci.openshift.org/ci/foo:latest"',
+        '\t\tsrc2  = "quay-proxy.ci.openshift.org/openshift/ci:ci_bar_latest"',
+        '\t\tdest2 = "registry.ci.openshift.org/ci/bar:latest"',
+        '\t)',
+      ].join('\n'),
+      true,
+    ],
+    [
+      // ci-tools pkg/steps/release/promote_test.go:1105-1107: expected map, key and value on one line
+      'pkg/release/cases.go',
+      '\t\t\texpected: map[string]string{\n\t\t\t\t"registry.ci.openshift.org/ocp/4.22:vertical-pod-autoscaler": "quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",\n\t\t\t},',
+      true,
+    ],
+    [
+      // the same map as gofmt keeps it when the key is long: the value on the next line
+      'pkg/release/cases.go',
+      '\texpected: map[string]string{\n\t\t"registry.ci.openshift.org/ocp/4.22:vertical-pod-autoscaler":\n\t\t\t"quay-proxy.ci.openshift.org/openshift/ci:ocp_4.22_vertical-pod-autoscaler",\n\t},',
+      true,
+    ],
+    [
+      // ci-tools table-test shape (pkg/dockerfile/inputs_test.go: name, input, expected fields), with
+      // the direct quay.io form as the expected value
+      'pkg/x/cases.go',
+      '\t{\n\t\tname:     "svc registry",\n\t\tinput:    "registry.svc.ci.openshift.org/ocp/4.7:base",\n\t\texpected: "quay.io/openshift/ci:ocp_4.7_base",\n\t},',
+      true,
+    ],
+    [
+      // a YAML fixture shaped like ci-images-mirror's config (cmd/ci-images-mirror/README.md):
+      // source and destination on adjacent lines
+      'hack/mirror-cases.yaml',
+      '- source: registry.ci.openshift.org/ci/foo:latest\n  destination: quay.io/openshift/ci:ci_foo_latest\n',
+      true,
+    ],
+    [
+      // one pair and one plain pull: the pull must still be rewritten, so not a table
+      'pkg/x/cases.go',
+      '"registry.ci.openshift.org/ci/foo:latest",\n"quay.io/openshift/ci:ci_foo_latest",\npull("registry.ci.openshift.org/ci/bar:latest")',
+      false,
+    ],
+    [
+      // a longer QCI tag is not the pair (ci_foo_latest-2 is another image)
+      'pkg/x/cases.go',
+      '"registry.ci.openshift.org/ci/foo:latest"\n"quay.io/openshift/ci:ci_foo_latest-2"',
+      false,
+    ],
+    [
+      // a digest pin has no QCI tag to pair with
+      'pkg/x/cases.go',
+      `"registry.ci.openshift.org/ocp-priv/4.9@${DIGEST}"\n"quay.io/openshift/ci:ocp-priv_4.9_telemeter"`,
+      false,
+    ],
+    [
+      // prose and Dockerfiles keep their line rules (ci-images-mirror README explains the mapping)
+      'README.md',
+      '`registry.ci.openshift.org/ci/foo:latest`\n\nis mirrored to `quay.io/openshift/ci:ci_foo_latest`',
+      false,
+    ],
+    [
+      'images/Dockerfile',
+      '# was quay-proxy.ci.openshift.org/openshift/ci:ocp_4.18_base\nFROM registry.ci.openshift.org/ocp/4.18:base\n',
+      false,
+    ],
+    ['pkg/x/none.go', 'package x\n', false],
+  ];
+  it.each(cases)('%s: %s', (path, text, table) => {
+    const refs = findRegistryReferences(text, undefined, { path });
+    expect(isMappingTable(text, refs, path)).toBe(table);
   });
 });

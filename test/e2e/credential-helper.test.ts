@@ -318,9 +318,12 @@ describe.skipIf(!tools.ok)(
       expectNoSecretAnywhere(token, other);
 
       const whoami = await qci(['whoami', '--json'], env);
+      // whoami asks the helper, as podman does: it answers with the kube context's token.
       expect(JSON.parse(whoami.stdout).engines[0]).toMatchObject({
         engine: 'podman',
-        state: 'helper',
+        state: 'current',
+        sends: 'credential',
+        helper: 'qci',
       });
     });
 

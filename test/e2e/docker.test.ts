@@ -485,10 +485,8 @@ describe.skipIf(!tools.ok)(
         expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
       });
 
-      // Belongs to the auth-model rework of issue 10 (branch i10: "credential helpers asked for real",
-      // "doctor misses a dead token that a helper supplies"): qci reports "a credential helper answers" (✓)
-      // and doctor exits 0 while docker's pull fails. Flip to `it` once that lands.
-      it.fails('an expired QCI secret in the store: whoami and doctor say docker sends a dead token', async () => {
+      // Issue 10: the helper is asked as docker asks it and its answer judged.
+      it('an expired QCI secret in the store: whoami and doctor say docker sends a dead token', async () => {
         await desktop();
         const stale = expiredToken();
         parkSecret(stale);
@@ -509,10 +507,8 @@ describe.skipIf(!tools.ok)(
         expect(whoami.stdout + doctor.stdout).not.toContain(stale);
       });
 
-      // Belongs to the auth-model rework of issue 10 (branch i10: "qci logout leaves a helper's secret",
-      // erase through the helper): today qci logout removes the `{}` placeholder, the secret stays in the
-      // store, and docker still sends it. Flip to `it` once that lands.
-      it.fails('qci logout erases the QCI secret from the store: docker then sends nothing', async () => {
+      // Issue 10: qci logout erases the QCI secret through the helper (credsStore).
+      it('qci logout erases the QCI secret from the store: docker then sends nothing', async () => {
         await desktop();
         expect(
           (await qci(['login', '--engine', 'docker'], withStore)).exitCode,

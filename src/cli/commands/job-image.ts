@@ -66,6 +66,7 @@ function renderReport(ctx: CommandContext, image: JobImage): void {
     .map((a) => `${a.label} answered ${a.status}`)
     .join(', ');
   const readNote = [
+    log.fallback ?? null,
     log.bucket ? `bucket ${log.bucket}` : null,
     tried || null,
     `read ${formatBytes(log.bytesRead)}`,
@@ -206,7 +207,9 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
           '(https://prow.ci.openshift.org/log?job=JOB&id=ID), a local file, or - for standard input.',
         'qci stops downloading as soon as it finds the line. A log in test-platform-results is read from ' +
           "test-platform-results-public when the first answers 401, 403 or 404, and from Prow's live log when " +
-          'the job has not finished. For a URL, finished.json beside the log tells whether the namespace ' +
+          'the job has not finished. When a job has no build-log.txt, or it has no such line, qci reads the ' +
+          "job's artifacts/ci-operator.log instead and says so. " +
+          'For a URL, finished.json beside the log tells whether the namespace ' +
           '(deleted about an hour after the job ends) is probably gone.',
         "Pulling needs a login to that build farm's registry and being the pull request's author.",
       ].join('\n\n'),

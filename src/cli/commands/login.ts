@@ -226,9 +226,15 @@ export async function logoutAction(
       ctx.ui.warn(
         `${t(file.path)} sends ${report.registry} to docker-credential-qci (qci login --helper), which keeps answering with your app.ci token; \`qci logout --helper\` removes it`,
       );
-    } else if (file.helper) {
-      ctx.ui.warn(
-        `${t(file.path)} sends ${report.registry} to credential helper docker-credential-${file.helper}; qci logout does not change other helpers (\`docker logout ${report.registry}\` erases its secret)`,
+    } else if (file.erased) {
+      any = true;
+      ctx.ui.info(
+        `${report.dryRun ? 'would erase' : 'erased'} the ${report.registry} secret of docker-credential-${file.helper} (named in ${t(file.path)})`,
+      );
+    }
+    if (file.remains) {
+      ctx.ui.error(
+        `${file.remains.detail}; remove it with: ${file.remains.command}`,
       );
     }
   }
@@ -290,11 +296,11 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
 
 export async function whoamiAction(
   ctx: CommandContext,
-  options: SettingFlags,
+  options: SettingFlags & { authfile?: string },
 ): Promise<number> {
   const { authSetup, qciStatus } = await impl();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
-  const report = await qciStatus(setup);
+  const report = await qciStatus(setup, { authfile: options.authfile });
   if (ctx.json) ctx.ui.json(report);
   else renderStatus(ctx, report);
   return report.exitCode;
@@ -401,7 +407,12 @@ export function registerLogin(program: Command, wrap: Wrap): void {
       .description(
         'Show who your app.ci context says you are, when its token expires, whether you may pull from QCI, and, for ' +
           'podman and docker, which auth entry they would send to QCI and whether it still works. ' +
+          'Credential helpers are asked as the engine asks them (the secret is never shown). ' +
           'Exit 0 when a pull would authenticate, 3 when a login is needed, 4 without QCI access.',
+      )
+      .option(
+        '--authfile <path>',
+        'what `podman --authfile PATH` sends (podman < 4.4 still reads its other files after it)',
       ),
   )
     .addHelpText(
@@ -411,6 +422,10 @@ export function registerLogin(program: Command, wrap: Wrap): void {
         [
           "qci whoami --json | jq -r '.appci.expiresAt'",
           'when the token expires',
+        ],
+        [
+          "qci whoami --authfile ./ci-auth.json --json | jq -r '.engines[0].sends'",
+          'what podman --authfile sends',
         ],
       ]),
     )
