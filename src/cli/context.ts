@@ -8,6 +8,7 @@ import {
   type ResolvedSettings,
   type SettingKey,
 } from '../core/settings.js';
+import { ExitCode, QciError } from '../core/errors.js';
 import { readConfigFile } from './config-file.js';
 import { Ui, type Io } from './ui.js';
 
@@ -95,4 +96,14 @@ export function examples(lines: [string, string][]): string {
     return [...comment, ...shown].join('\n');
   });
   return `\nExamples:\n${blocks.join('\n\n')}\n`;
+}
+
+/** Commands whose stdout is not qci's data (a shell script, the user's own command) have no JSON form. */
+export function refuseJson(ctx: CommandContext, what: string): void {
+  if (ctx.json)
+    throw new QciError(`--json: ${what}, not JSON`, {
+      kind: 'usage',
+      exitCode: ExitCode.usage,
+      hint: 'run it without --json',
+    });
 }

@@ -214,6 +214,15 @@ export function reportError(error: unknown, io: Io, json: boolean): number {
       error.exitCode === 0
     )
       return ExitCode.ok;
+    // Commander has printed the message on stderr; --json callers still get their one document.
+    if (json)
+      new Ui(io).json({
+        error: {
+          kind: 'usage',
+          message: error.message.replace(/^error: /, ''),
+          hint: 'run with --help for usage',
+        },
+      });
     return ExitCode.usage;
   }
   const ui = new Ui(io);
@@ -237,5 +246,6 @@ export function reportError(error: unknown, io: Io, json: boolean): number {
   );
   if (io.env.QCI_DEBUG && error instanceof Error && error.stack)
     io.stderr.write(`${error.stack}\n`);
+  if (json) ui.json({ error: { kind: 'internal', message, hint: null } });
   return ExitCode.failure;
 }

@@ -1,8 +1,11 @@
 /**
  * The one place qci runs external programs: explicit environment, a timeout, secrets only on stdin,
- * and every command line shown under --verbose with secrets redacted.
+ * and every command line shown under --verbose with secrets redacted. Output is captured and
+ * classified by default; `stdio` lets the user watch an engine (pull progress) or hands the terminal
+ * to the user's own command (qci exec).
  */
-import { execa } from 'execa';
+import { constants } from 'node:os';
+import { execa, type Options } from 'execa';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
@@ -20,22 +23,43 @@ export interface RunRequest {
    * unredacted. It is never logged either way; only the command line is, under --verbose.
    */
   revealOutput?: boolean;
-  /** Show the child's output live (pull progress) instead of capturing it. */
-  passthrough?: boolean;
   /**
-   * With passthrough: the child's stdout goes to qci's stderr. `docker pull` prints its progress on
-   * stdout (podman on stderr), and qci's stdout carries data only.
+   * Where the child's output goes:
+   * - 'capture' (default): to qci, returned in the result;
+   * - 'show': live to the user (pull progress), stderr captured too, to explain a failure;
+   * - 'terminal': as 'show', but stderr is qci's own and not captured: on a terminal the engine sees
+   *   one and draws its progress bars (podman draws them only then);
+   * - 'inherit': stdin, stdout and stderr are the user's (qci exec): no timeout, no capture, the
+   *   caller passes signals on through `onStart`, and a command that cannot start is reported in the
+   *   result (127, 126), not thrown.
    */
+  stdio?: 'capture' | 'show' | 'terminal' | 'inherit';
+  /** 'show' and 'terminal': the child's stdout goes to qci's stderr (--json keeps stdout for JSON). */
   stdoutToStderr?: boolean;
   /** Aborting it stops the child (qci's Ctrl-C handling). */
   signal?: AbortSignal;
+  /** Gets the started child synchronously, so that a signal arriving later can be passed on. */
+  onStart?: (child: ChildHandle) => void;
+}
+
+export interface ChildHandle {
+  kill(signal: NodeJS.Signals): void;
 }
 
 export interface RunResult {
+  /** The exit status; 128+N after death by signal N, 127 not found, 126 not executable (as shells say). */
   exitCode: number;
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  signal: NodeJS.Signals | null;
+  /** 'inherit' only: why the command did not start; null when it ran. */
+  startError: 'not-found' | 'not-executable' | null;
+}
+
+/** 128 + the signal's number, as shells report a death by signal (SIGINT 130, SIGKILL 137, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
 }
 
 export type Runner = (request: RunRequest) => Promise<RunResult>;
@@ -52,44 +76,81 @@ export function describeCommand(
   );
 }
 
+type Stdio = 'pipe' | 'inherit' | 'ignore' | number | ['pipe', 'inherit'];
+
+function streams(request: RunRequest): [Stdio, Stdio, Stdio] {
+  const stdin = request.input === undefined ? 'ignore' : 'pipe';
+  const out = request.stdoutToStderr ? 2 : 'inherit';
+  switch (request.stdio ?? 'capture') {
+    case 'inherit':
+      return ['inherit', 'inherit', 'inherit'];
+    case 'terminal':
+      return [stdin, out, 'inherit'];
+    case 'show':
+      return [stdin, out, ['pipe', 'inherit']];
+    default:
+      return [stdin, 'pipe', 'pipe'];
+  }
+}
+
 /** A runner over execa that reports each command to `log` (qci --verbose). */
 export function processRunner(log: (line: string) => void): Runner {
   return async (request) => {
     log(describeCommand(request));
     const secrets = request.secrets ?? [];
+    const inherit = request.stdio === 'inherit';
+    const [stdin, stdout, stderr] = streams(request);
     try {
-      const result = await execa(request.command, request.args, {
+      const options = {
         env: request.env,
         extendEnv: false,
-        input: request.input,
-        stdin: request.input === undefined ? 'ignore' : 'pipe',
-        // Passthrough: the user sees the engine's progress live, and qci still reads stderr to explain a failure.
-        stdout: request.passthrough
-          ? request.stdoutToStderr
-            ? 2
-            : 'inherit'
-          : 'pipe',
-        stderr: request.passthrough ? ['pipe', 'inherit'] : 'pipe',
-        timeout: request.timeoutMs,
+        ...(inherit ? {} : { input: request.input }),
+        stdin,
+        stdout,
+        stderr,
         reject: false,
         stripFinalNewline: false,
+        ...(inherit
+          ? // The child decides what a passed-on SIGTERM means; qci waits rather than killing it after 5 s.
+            { forceKillAfterDelay: false as const }
+          : { timeout: request.timeoutMs }),
         ...(request.signal ? { cancelSignal: request.signal } : {}),
-      });
+      } as Options;
+      const child = execa(request.command, request.args, options);
+      request.onStart?.({ kill: (signal) => void child.kill(signal) });
+      const result = await child;
+      const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
+        (result as { code?: string }).code ?? result.message ?? '',
+      )?.[1];
       // The program could not be started at all.
-      if (
-        result.failed &&
-        result.exitCode === undefined &&
-        /ENOENT/.test(result.message ?? '')
-      )
-        throw missingTool(request.command);
+      if (result.exitCode === undefined && !result.signal && startError) {
+        if (!inherit && startError === 'ENOENT')
+          throw missingTool(request.command);
+        return {
+          exitCode: startError === 'ENOENT' ? 127 : 126,
+          stdout: '',
+          stderr: '',
+          timedOut: false,
+          signal: null,
+          startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
+        };
+      }
+      const signal = result.signal ?? null;
       return {
         exitCode:
-          result.exitCode ?? (result.isCanceled ? ExitCode.interrupted : 1),
+          result.exitCode ??
+          (result.isCanceled
+            ? ExitCode.interrupted
+            : signal
+              ? signalExitCode(signal)
+              : 1),
         stdout: request.revealOutput
           ? String(result.stdout ?? '')
           : redact(String(result.stdout ?? ''), secrets),
         stderr: redact(String(result.stderr ?? ''), secrets),
         timedOut: result.timedOut,
+        signal,
+        startError: null,
       };
     } catch (error) {
       if (error instanceof QciError) throw error;

@@ -45,6 +45,14 @@ export interface Identity {
   groups: string[];
 }
 
+/** What app.ci proves about a token in one round trip: the three questions asked together. */
+export interface TokenProof {
+  identity: Identity;
+  expiry: TokenExpiry;
+  /** May pull from QCI; service accounts skip the check, as the proxy does (REFERENCE §3). */
+  qciAccess: boolean;
+}
+
 export interface TokenExpiry {
   expiresAt: Date | null;
   /** Where the expiry came from: app.ci's token metadata, the JWT itself, or nowhere. */
@@ -323,6 +331,46 @@ export function tokenRequestError(
   return appCiError(error, ctx, `create a token for ${what}`);
 }
 
+/**
+ * One keep-alive agent per TLS identity (CA, client certificate, verification) for the whole process.
+ * client-node makes a new agent, so a new TCP and TLS handshake, for every request; requests sent
+ * together or one after another share connections instead (2 round trips saved per request far away).
+ */
+const agents = new Map<string, unknown>();
+
+function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
+  return {
+    getName: () => 'qci-keep-alive',
+    applySecurityAuthentication: async (request) => {
+      await kc.applySecurityAuthentication(request); // token, CA, cert, insecure
+      const made = request.getAgent();
+      const { Agent } = await import('node:https');
+      // Proxy agents (a cluster's proxy-url) stay as client-node makes them.
+      if (!(made instanceof Agent)) return;
+      const options = (made as unknown as { options: Record<string, unknown> })
+        .options;
+      const tls = [
+        'ca',
+        'cert',
+        'key',
+        'pfx',
+        'passphrase',
+        'rejectUnauthorized',
+        'servername',
+      ].map((k) => options[k]);
+      const key = createHash('sha256')
+        .update(JSON.stringify(tls))
+        .digest('hex');
+      let shared = agents.get(key) as InstanceType<typeof Agent> | undefined;
+      if (!shared) {
+        shared = new Agent({ ...options, keepAlive: true });
+        agents.set(key, shared);
+      }
+      request.setAgent(shared);
+    },
+  };
+}
+
 export interface AppCiOptions {
   env: Record<string, string | undefined>;
   /** --context / QCI_CONTEXT / config file, with where it came from. */
@@ -430,7 +478,7 @@ export class AppCi {
     const timeoutMs = this.timeoutMs;
     const config = this.k8s.createConfiguration({
       baseServer: new this.k8s.ServerConfiguration(cluster.server, {}),
-      authMethods: { default: this.kc },
+      authMethods: { default: keepAlive(this.kc) },
       promiseMiddleware: [
         {
           pre: async (request: K8s.RequestContext) => {
@@ -441,7 +489,16 @@ export class AppCi {
             );
             return request;
           },
-          post: async (response: K8s.ResponseContext) => response,
+          // Read every answer whole, errors too (client-node leaves a 401's body unread): only then does
+          // its connection go back to the keep-alive pool for the next request.
+          post: async (response: K8s.ResponseContext) => {
+            const bytes = await response.body.binary();
+            response.body = {
+              text: async () => bytes.toString('utf8'),
+              binary: async () => bytes,
+            };
+            return response;
+          },
         },
       ],
     });
@@ -454,6 +511,32 @@ export class AppCi {
     } catch (error) {
       throw appCiError(error, this.context, action);
     }
+  }
+
+  /**
+   * Who, until when, and whether QCI: the three requests at once (they do not depend on each other).
+   * A service account's token says so itself (a JWT), so its access review is skipped, as the proxy does.
+   */
+  async prove(): Promise<TokenProof> {
+    const token = this.requireToken();
+    const serviceAccount = tokenFacts(token).kind === 'service-account';
+    // All three settle before anything is decided: their connections are then free for what comes next.
+    const [identity, expiry, access] = await Promise.allSettled([
+      this.whoami(),
+      this.tokenExpiry(),
+      serviceAccount ? Promise.resolve(true) : this.canPullQci(),
+    ]);
+    // who-am-I's error first: it is the one that says the token is dead.
+    for (const r of [identity, expiry, access])
+      if (r.status === 'rejected') throw r.reason;
+    const value = <T>(r: PromiseSettledResult<T>) =>
+      (r as PromiseFulfilledResult<T>).value;
+    const username = value(identity).username;
+    return {
+      identity: value(identity),
+      expiry: value(expiry),
+      qciAccess: username.startsWith('system:serviceaccount:') || value(access),
+    };
   }
 
   /** selfsubjectreviews, falling back to users/~ on clusters without that API. */

@@ -16,4 +16,5 @@ export type {
   Configuration,
   RequestContext,
   ResponseContext,
+  SecurityAuthentication,
 } from '@kubernetes/client-node';

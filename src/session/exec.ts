@@ -11,11 +11,7 @@ import { join } from 'node:path';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
-import {
-  runInheritingStdio,
-  signalExitCode,
-  type ChildHandle,
-} from '../engine/inherit.js';
+import { signalExitCode, type ChildHandle } from '../engine/run.js';
 import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { appCiFacts, deniedError, type AuthSetup } from './setup.js';
 
@@ -60,18 +56,16 @@ export async function execWithQciCredential(
       `QCI credential for ${facts.user} (${facts.token}) in ${authFile}, removed when the command ends`,
     );
     if (received) return signalExitCode(received);
-    const result = await runInheritingStdio(
-      {
-        command: options.command,
-        args: options.args,
-        env: { ...setup.env, REGISTRY_AUTH_FILE: authFile, DOCKER_CONFIG: dir },
-        secrets: [token],
-      },
-      options.log,
-      (handle) => {
+    const result = await setup.runner({
+      command: options.command,
+      args: options.args,
+      env: { ...setup.env, REGISTRY_AUTH_FILE: authFile, DOCKER_CONFIG: dir },
+      secrets: [token],
+      stdio: 'inherit',
+      onStart: (handle) => {
         child = handle;
       },
-    );
+    });
     if (result.startError) {
       throw new QciError(
         `${options.command}: ${result.startError === 'not-found' ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,

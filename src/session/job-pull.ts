@@ -114,6 +114,8 @@ export async function pullFarmImage(
   options: {
     consoleUrl: string | null;
     quiet: boolean;
+    /** --json: the engine's stdout goes to stderr, leaving stdout to qci's JSON. */
+    json?: boolean;
     say: (line: string) => void;
   },
 ): Promise<void> {
@@ -165,8 +167,9 @@ export async function pullFarmImage(
       tlsVerify: setup.settings.tlsVerify,
     }),
     env: setup.env,
-    passthrough: true,
-    stdoutToStderr: engine === 'docker',
+    stdio: 'show',
+    // docker prints its progress on stdout; --json keeps stdout for the JSON document.
+    stdoutToStderr: options.json === true || engine === 'docker',
     timeoutMs: 60 * 60_000,
   });
   if (pull.exitCode === 0) return;

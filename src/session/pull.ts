@@ -23,10 +23,23 @@ import {
   findEngine,
   type EngineName,
 } from '../engine/engine.js';
-import { describeCommand } from '../engine/run.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT, type AppCi } from '../kube/appci.js';
+import { describeCommand, type RunResult } from '../engine/run.js';
+import { inspectQci } from './inspect.js';
+import {
+  LOGIN_HINT,
+  notAppCiReason,
+  QCI_ACCESS_HINT,
+  type AppCi,
+  type TokenProof,
+} from '../kube/appci.js';
 import { helperAsker } from './ask-helper.js';
-import { candidates, podmanVersion, type AuthSetup } from './setup.js';
+import {
+  candidates,
+  podmanVersion,
+  rememberProof,
+  type AuthSetup,
+} from './setup.js';
+import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
 import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -36,6 +49,13 @@ export interface PullOptions {
   dryRun: boolean;
   localName: boolean;
   authfile?: string | undefined;
+  /**
+   * stderr is a terminal: the engine gets it, and draws its progress bars there; a failure is then
+   * classified from the registry's own answer (qci's registry client, the engine's credential).
+   */
+  terminal?: boolean;
+  /** --json: the engine's stdout (the image ID) goes to stderr; stdout is qci's JSON alone. */
+  json?: boolean;
   /** Messages for the user (stderr). */
   say: (line: string) => void;
   warn: (line: string) => void;
@@ -83,7 +103,7 @@ async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
-): Promise<Omit<Preflight, 'loggedIn'>> {
+): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string }> {
   const host = setup.settings.registry;
   const files = await readAuthFiles(
     candidates(setup, engine, version, authfile),
@@ -129,39 +149,58 @@ async function preflight(
         ? `${where} sends no credential`
         : `${engine} has no credential for ${host}`,
     };
+  // Proved lately and not about to expire: no need to ask app.ci (a revoked token is caught by the retry).
+  const known = await recallFacts(setup, secret, setup.now());
+  if (known?.qciAccess)
+    return {
+      state: 'ok',
+      reason: `${where} holds a valid app.ci token (${known.user}, checked within ${FACTS_TTL_MS / 60_000} minutes)`,
+      expiresAt: known.expiresAt,
+      user: known.user,
+      secret,
+    };
   let appci: AppCi;
   try {
-    appci = await setup.connect();
+    appci = (await setup.connect()).withToken(secret);
   } catch (error) {
     // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
     return {
       state: 'unchecked',
       reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})`,
+      secret,
     };
   }
-  // Its expiry too, in parallel: a token about to die gets a warning before it breaks a pull.
-  const [probe, expiry] = await Promise.all([
-    appci.probeToken(secret),
-    appci
-      .withToken(secret)
-      .tokenExpiry()
-      .catch(() => null),
-  ]);
-  if (probe.state === 'expired')
-    return {
-      state: 'login-needed',
-      reason: `${where} holds an expired or revoked app.ci token`,
-    };
-  if (probe.state === 'unknown')
+  // A token from an auth file goes only to app.ci's API server.
+  const refusal = notAppCiReason(appci.context);
+  if (refusal)
     return {
       state: 'unchecked',
-      reason: `cannot check ${where}: ${probe.reason}`,
+      reason: `cannot check ${where}: ${refusal}`,
+      secret,
     };
+  // Who, until when (a token about to die gets a warning before it breaks a pull) and QCI access, at once.
+  let proof: TokenProof;
+  try {
+    proof = await appci.prove();
+  } catch (error) {
+    if (error instanceof QciError && error.kind === 'token-expired')
+      return {
+        state: 'login-needed',
+        reason: `${where} holds an expired or revoked app.ci token`,
+      };
+    return {
+      state: 'unchecked',
+      reason: `cannot check ${where}: ${error instanceof Error ? error.message : String(error)}`,
+      secret,
+    };
+  }
+  await rememberProof(setup, appci, secret, proof);
   return {
     state: 'ok',
-    reason: `${where} holds a valid app.ci token (${probe.username})`,
-    expiresAt: expiry?.expiresAt?.toISOString() ?? null,
-    user: probe.username,
+    reason: `${where} holds a valid app.ci token (${proof.identity.username})`,
+    expiresAt: proof.expiry.expiresAt?.toISOString() ?? null,
+    user: proof.identity.username,
+    secret,
   };
 }
 
@@ -291,11 +330,18 @@ export async function pullImages(
     exitCode: ExitCode.ok,
   };
 
+  let sent: string | undefined; // the token the engine sends, as the pre-flight found it
   const runnable = refs.filter((r) => r.ref);
   if (runnable.length > 0) {
     const version =
       engine === 'podman' ? await podmanVersion(setup) : undefined;
-    const check = await preflight(setup, engine, version, options.authfile);
+    const { secret, ...check } = await preflight(
+      setup,
+      engine,
+      version,
+      options.authfile,
+    );
+    sent = secret;
     report.preflight = { ...check, loggedIn: null };
     if (check.state === 'login-needed') {
       if (options.dryRun) {
@@ -374,7 +420,7 @@ export async function pullImages(
       });
       continue;
     }
-    let result = await runPull(setup, engine, args);
+    let result = await runPull(setup, engine, args, options);
     if (result === 'interrupted') {
       report.results.push({
         input,
@@ -389,8 +435,18 @@ export async function pullImages(
       report.exitCode = ExitCode.interrupted;
       return report;
     }
-    let cause =
-      result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+    const classify = (r: RunResult) =>
+      r.exitCode === 0
+        ? null
+        : options.terminal
+          ? causeFromRegistry(setup, input, options.authfile)
+          : classifyEngineFailure(r.stderr);
+    let cause = await classify(result);
+    // The registry rejected the token the pre-flight trusted: it is no longer proved.
+    if (cause && AUTH_CAUSES.includes(cause) && sent !== undefined) {
+      await forgetFacts(setup, sent, setup.now());
+      sent = undefined;
+    }
     // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
@@ -401,13 +457,12 @@ export async function pullImages(
         report.preflight.loggedIn = await loginToQci(setup, {
           authfile: options.authfile,
         });
-        result = await runPull(setup, engine, args);
+        result = await runPull(setup, engine, args, options);
         if (result === 'interrupted') {
           report.exitCode = ExitCode.interrupted;
           return report;
         }
-        cause =
-          result.exitCode === 0 ? null : classifyEngineFailure(result.stderr);
+        cause = await classify(result);
       } catch (loginError) {
         if (!(loginError instanceof QciError)) throw loginError;
         report.results.push({
@@ -472,6 +527,50 @@ export async function pullImages(
   return report;
 }
 
+/**
+ * Why a pull failed, from the registry's own answer rather than the engine's text (which went to the
+ * terminal): the manifest, asked for with the credential the engine sends. An answer that works means
+ * the failure was the engine's own (storage, platform): 'unknown', and its message is on the screen.
+ */
+async function causeFromRegistry(
+  setup: AuthSetup,
+  input: string,
+  authfile: string | undefined,
+): Promise<FailureCause> {
+  try {
+    await inspectQci(setup, input, { authfile, timeoutMs: 15_000 });
+    return 'unknown';
+  } catch (error) {
+    if (!(error instanceof QciError)) return 'unknown';
+    return registryCause(error);
+  }
+}
+
+/** The registry client's error kinds as the causes the engine's text would give (REFERENCE §6). */
+export function registryCause(error: QciError): FailureCause {
+  switch (error.kind) {
+    case 'auth-required':
+      return 'credentials-missing';
+    case 'credentials-rejected':
+    case 'denied':
+    case 'not-found':
+    case 'rate-limited':
+    case 'server-error':
+      return error.kind;
+    case 'unreachable': {
+      const m = error.message;
+      if (/host not found/.test(m)) return 'dns';
+      if (/connection refused/.test(m)) return 'refused';
+      if (/timed out|did not answer/.test(m)) return 'timeout';
+      if (/EPROTO|wrong version/i.test(m)) return 'http-registry';
+      if (/TLS|CERT|certificate/i.test(m)) return 'tls';
+      return 'refused';
+    }
+    default:
+      return 'unknown';
+  }
+}
+
 /** NS/NAME:TAG for `--local-name`; an ambiguous or digest reference has none. */
 function localNameFor(ref: ImageRef): string {
   if (!ref.imageStreamTag) {
@@ -499,7 +598,12 @@ async function dockerImageId(
 }
 
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
-async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
+async function runPull(
+  setup: AuthSetup,
+  engine: EngineName,
+  args: string[],
+  options: PullOptions,
+) {
   const controller = new AbortController();
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),
@@ -509,8 +613,9 @@ async function runPull(setup: AuthSetup, engine: EngineName, args: string[]) {
       command: engine,
       args,
       env: setup.env,
-      passthrough: true,
-      stdoutToStderr: engine === 'docker',
+      stdio: options.terminal ? 'terminal' : 'show',
+      // docker prints its progress on stdout; --json keeps stdout for the JSON document.
+      stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
     });

@@ -9,12 +9,8 @@ import {
   type EngineName,
 } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
-import {
-  QCI_ACCESS_HINT,
-  type AppCi,
-  type Identity,
-  type TokenExpiry,
-} from '../kube/appci.js';
+import { QCI_ACCESS_HINT, type AppCi, type TokenProof } from '../kube/appci.js';
+import { rememberFacts } from './facts-cache.js';
 
 export interface AuthSetup {
   settings: Settings;
@@ -34,10 +30,22 @@ export interface AuthSetup {
   ) => () => void;
 }
 
-/** `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected. */
-export async function podmanVersion(
-  setup: AuthSetup,
-): Promise<string | undefined> {
+const versions = new WeakMap<AuthSetup, Promise<string | undefined>>();
+
+/**
+ * `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected.
+ * Asked once per command (a pull that logs in needs it twice).
+ */
+export function podmanVersion(setup: AuthSetup): Promise<string | undefined> {
+  let version = versions.get(setup);
+  if (!version) {
+    version = askPodmanVersion(setup);
+    versions.set(setup, version);
+  }
+  return version;
+}
+
+async function askPodmanVersion(setup: AuthSetup): Promise<string | undefined> {
   if (!onPath('podman', setup.env)) return undefined;
   const result = await setup.runner({
     command: 'podman',
@@ -108,15 +116,12 @@ export async function appCiFacts(
 ): Promise<{ appci: AppCi; facts: AppCiFacts; token: string }> {
   const appci = await setup.connect();
   const token = appci.requireToken();
-  const identity: Identity = await appci.whoami();
-  const isServiceAccount = identity.username.startsWith(
-    'system:serviceaccount:',
-  );
-  // The proxy skips the access review for service accounts (REFERENCE §3); so does qci.
-  const [expiry, access]: [TokenExpiry, boolean] = await Promise.all([
-    appci.tokenExpiry(),
-    isServiceAccount ? Promise.resolve(true) : appci.canPullQci(),
-  ]);
+  const { identity, expiry, qciAccess: access } = await appci.prove();
+  await rememberProof(setup, appci, token, {
+    identity,
+    expiry,
+    qciAccess: access,
+  });
   return {
     appci,
     token,
@@ -136,6 +141,26 @@ export async function appCiFacts(
       qciAccess: access,
     },
   };
+}
+
+/** Keeps what app.ci just proved about `token`, so the next pull need not ask (facts-cache.ts). */
+export function rememberProof(
+  setup: AuthSetup,
+  appci: AppCi,
+  token: string,
+  proof: TokenProof,
+): Promise<void> {
+  return rememberFacts(
+    setup,
+    token,
+    {
+      user: proof.identity.username,
+      expiresAt: proof.expiry.expiresAt?.toISOString() ?? null,
+      qciAccess: proof.qciAccess,
+      server: appci.context.server,
+    },
+    setup.now(),
+  );
 }
 
 export function deniedError(user: string): QciError {

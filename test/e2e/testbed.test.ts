@@ -446,6 +446,8 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
           path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
           status: 401,
           authenticated: false,
+          receivedAt: expect.any(Number),
+          answeredAt: expect.any(Number),
         },
       ]);
       expect(JSON.stringify(bed.appci.requests)).not.toContain(token.slice(7));

@@ -12,6 +12,18 @@ export const hasScript = (): boolean =>
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** `script` arguments running argv on a pseudo-terminal of that size (stdout and stderr then mixed). */
+export function scriptArgs(argv: string[], columns = 80, rows = 50): string[] {
+  const command = argv.map(quote).join(' ');
+  return [
+    '-q',
+    '-e',
+    '-c',
+    `stty cols ${columns} rows ${rows}; exec ${command}`,
+    '/dev/null',
+  ];
+}
+
 export function onPty(
   args: string[],
   options: {
@@ -22,18 +34,10 @@ export function onPty(
     timeoutMs?: number;
   },
 ): Promise<{ code: number; output: string }> {
-  const command = [process.execPath, QCI_BIN, ...args].map(quote).join(' ');
-  const cols = options.columns ?? 80;
   return new Promise((resolve, reject) => {
     const child = spawn(
       'script',
-      [
-        '-q',
-        '-e',
-        '-c',
-        `stty cols ${cols} rows 50; exec ${command}`,
-        '/dev/null',
-      ],
+      scriptArgs([process.execPath, QCI_BIN, ...args], options.columns),
       {
         env: { TERM: 'xterm-256color', ...options.env } as NodeJS.ProcessEnv,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,7 +3,12 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
 import { tildify } from '../../core/paths.js';
-import { examples, type CommandContext, type Wrap } from '../context.js';
+import {
+  examples,
+  refuseJson,
+  type CommandContext,
+  type Wrap,
+} from '../context.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
@@ -56,6 +61,9 @@ export function registerCompletion(program: Command, wrap: Wrap): void {
           shell: Shell,
           options: { install?: boolean },
         ) => {
+          // Printed, the script is stdout; installed, --json describes where it went.
+          if (!options.install)
+            refuseJson(ctx, 'qci completion prints a shell script');
           const { completionScript } = await import('../completion.js');
           // The whole program, from the root: completion covers every command, this one included.
           let root = program;

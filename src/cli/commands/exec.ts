@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { examples, type CommandContext, type Wrap } from '../context.js';
+import {
+  examples,
+  refuseJson,
+  type CommandContext,
+  type Wrap,
+} from '../context.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -12,6 +17,7 @@ export async function execAction(
   args: string[],
   options: SettingFlags,
 ): Promise<number> {
+  refuseJson(ctx, "qci exec's output is the command's own");
   // Loaded when the command runs: the kube client and execa are not for start-up.
   const [{ authSetup }, { execWithQciCredential }] = await Promise.all([
     import('../auth-setup.js'),

@@ -186,6 +186,7 @@ async function farmAction(
   await farm.pullFarmImage(setup, target, {
     consoleUrl: image.consoleUrl,
     quiet: options.quiet === true,
+    json: ctx.json,
     say: (line) => ctx.ui.info(line),
   });
   if (ctx.json) ctx.ui.json({ ...image, pulled: target.pullSpec });

@@ -37,6 +37,8 @@ export async function pullAction(
     dryRun: options.dryRun === true,
     localName: options.localName === true,
     authfile: options.authfile,
+    terminal: ctx.io.stderr.isTTY === true,
+    json: ctx.json,
     say: (line) => ctx.ui.info(line),
     warn: (line) => ctx.ui.warn(line),
   });

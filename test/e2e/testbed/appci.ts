@@ -15,6 +15,8 @@ import {
 } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -38,6 +40,9 @@ export interface AppCiRequest {
   /** Whether the bearer token was accepted. */
   authenticated: boolean;
   user?: string;
+  /** When the request arrived and when its answer went out (Date.now()): which requests overlapped. */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 export interface OAuthTokenRecord {
@@ -94,6 +99,18 @@ export interface FakeAppCiOptions {
   dir: string;
   /** Clock in ms; default Date.now. Token expiry and timestamps follow it. */
   now?: () => number;
+  /** A server far away (default none): see FakeAppCi.setLatency. */
+  latency?: Latency;
+}
+
+/**
+ * A network between client and server, played by the server: each new connection waits `connectionMs`
+ * before its TLS handshake starts (TCP plus TLS: about 2 round trips), each request `requestMs` before
+ * it is answered (1 round trip). Connections and requests counted, so a test sees reuse.
+ */
+export interface Latency {
+  connectionMs: number;
+  requestMs: number;
 }
 
 export interface FakeAppCi {
@@ -155,6 +172,10 @@ export interface FakeAppCi {
   canPullQci(username: string): boolean;
   /** Requests served so far, oldest first. */
   readonly requests: readonly AppCiRequest[];
+  /** TCP connections accepted so far (cleared with the requests). */
+  readonly connections: number;
+  /** From now on, delay new connections and requests like a server this far away. */
+  setLatency(latency: Latency): void;
   clearRequests(): void;
   /** Writes a kubeconfig for this server and returns its path. */
   kubeconfig(options?: KubeconfigOptions): Promise<string>;
@@ -247,6 +268,8 @@ export async function startFakeAppCi(
   let kubeconfigCount = 0;
   const tokenManagers = new Map<string, Set<string>>(); // namespace → users and groups allowed TokenRequest
   let tokenRequestLifetime: number | undefined;
+  let latency: Latency = options.latency ?? { connectionMs: 0, requestMs: 0 };
+  let connections = 0;
   const handlers: Array<
     (req: IncomingMessage, res: ServerResponse) => boolean
   > = [];
@@ -834,29 +857,50 @@ export async function startFakeAppCi(
         path: (req.url ?? '/').split('?')[0]!,
         status: 0,
         authenticated: false,
+        receivedAt: Date.now(),
       };
+      res.once('finish', () => (entry.answeredAt = Date.now()));
       requests.push(entry);
+      // Extra handlers (the OAuth server) answer first, without the delay.
       if (handlers.some((claims) => claims(req, res))) return;
-      route(req, res, entry).catch((err: unknown) => {
-        const httpErr =
-          err !== null &&
-          typeof err === 'object' &&
-          'code' in err &&
-          'reason' in err
-            ? (err as HttpError)
-            : { code: 500, reason: 'InternalError', message: String(err) };
-        entry.status = httpErr.code;
-        if (!res.headersSent) send(res, httpErr.code, status(httpErr));
-        else res.destroy();
-      });
+      const delay = latency.requestMs;
+      const delayed = delay > 0 ? sleep(delay) : Promise.resolve();
+      delayed
+        .then(() => route(req, res, entry))
+        .catch((err: unknown) => {
+          const httpErr =
+            err !== null &&
+            typeof err === 'object' &&
+            'code' in err &&
+            'reason' in err
+              ? (err as HttpError)
+              : { code: 500, reason: 'InternalError', message: String(err) };
+          entry.status = httpErr.code;
+          if (!res.headersSent) send(res, httpErr.code, status(httpErr));
+          else res.destroy();
+        });
     },
   );
-  server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  // Idle connections stay open as the real API server keeps them (Go's net/http sends no Keep-Alive
+  // hint). A short timeout here makes Node send `Keep-Alive: timeout=1`, and Node's own client then
+  // drops the connection at once (it keeps a socket only for the hint minus one second).
+  server.keepAliveTimeout = 60_000;
+  // The TCP listener hands each connection to the HTTPS server after the connection delay; the client's
+  // TLS hello waits in the paused socket meanwhile, as it would on a long wire.
+  const sockets = new Set<Socket>();
+  const front = createTcpServer({ pauseOnConnect: true }, (socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const hand = () => server.emit('connection', socket);
+    if (latency.connectionMs > 0) setTimeout(hand, latency.connectionMs);
+    else hand();
   });
-  const address = server.address();
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = front.address();
   if (address === null || typeof address === 'string')
     throw new Error('fake app.ci: no address');
   const port = address.port;
@@ -945,13 +989,21 @@ export async function startFakeAppCi(
     get requests() {
       return requests;
     },
-    clearRequests: () => void requests.splice(0),
+    get connections() {
+      return connections;
+    },
+    setLatency: (value) => void (latency = { ...value }),
+    clearRequests: () => {
+      requests.splice(0);
+      connections = 0;
+    },
     kubeconfig,
     use: (handler) => void handlers.push(handler),
     stop: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        front.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

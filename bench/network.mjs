@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// qci on a real network: the test bed's fake app.ci plays a server RTT ms away (each new connection
+// waits 2 RTT, TCP plus TLS; each request 1 RTT), and each qci command is timed side by side, in one
+// interleaved run, with the bare engine command it wraps. Prints medians, differences and the goals of
+// issue 12. (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
+// Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
+// QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
+
+const runs = Number(process.argv[2] ?? 9);
+const rtt = Number(process.argv[3] ?? 100);
+const bed = await startBed();
+try {
+  bed.appci.setLatency({ connectionMs: 2 * rtt, requestMs: rtt });
+  const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+  const env = {
+    ...bed.podman.env,
+    KUBECONFIG: kubeconfig,
+    QCI_REGISTRY: bed.proxy.host,
+    QCI_TLS_VERIFY: 'false',
+  };
+  const bin = process.env.QCI_BIN ?? qciBin;
+  const qci = (...args) => time(process.execPath, [bin, ...args], env);
+  const podman = (...args) => time('podman', args, env);
+  const spec = bed.ref('ocp_4.7_my-component');
+  const pull = ['pull', '--platform', 'linux/amd64'];
+  // Never logged in: no credential in any auth file, and nothing remembered about any token.
+  const forget = () => {
+    for (const file of Object.values(bed.podman.authFiles))
+      rmSync(file, { force: true });
+    rmSync(join(env.HOME, '.cache', 'qci'), { recursive: true, force: true });
+  };
+  await qci('login');
+  await podman(...pull, spec);
+
+  const samples = await interleave(
+    {
+      'podman pull (present)': () => podman(...pull, spec),
+      'qci pull (present, logged in)': () =>
+        qci('pull', 'ocp/4.7:my-component'),
+      'podman login --password-stdin': () =>
+        time(
+          'podman',
+          ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
+          env,
+          bed.token,
+        ),
+      'qci login': () => qci('login'),
+      'qci pull (never logged in)': async () => {
+        forget();
+        return qci('pull', 'ocp/4.7:my-component');
+      },
+      'qci whoami': () => qci('whoami'),
+      'qci doctor (healthy)': () => qci('doctor'),
+      'node -e 0': () => time(process.execPath, ['-e', '0'], env),
+      'qci pullspec': () => qci('pullspec', 'ocp/4.7:my-component'),
+    },
+    runs,
+  );
+  const m = Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [k, median(xs)]),
+  );
+  const rows = [
+    [
+      'qci pull, present image, healthy login',
+      `${m['qci pull (present, logged in)'].toFixed(0)} vs ${m['podman pull (present)'].toFixed(0)} ms`,
+      m['qci pull (present, logged in)'] - m['podman pull (present)'],
+      rtt + 50,
+      'adds',
+    ],
+    [
+      'qci pull, never logged in',
+      `${m['qci pull (never logged in)'].toFixed(0)} vs ${(m['qci login'] + m['podman pull (present)']).toFixed(0)} ms (qci login + podman pull)`,
+      m['qci pull (never logged in)'] -
+        m['qci login'] -
+        m['podman pull (present)'],
+      0,
+      'adds',
+    ],
+    [
+      'qci login',
+      `${m['qci login'].toFixed(0)} vs ${m['podman login --password-stdin'].toFixed(0)} ms`,
+      m['qci login'] - m['podman login --password-stdin'],
+      3 * rtt + 100,
+      'adds',
+    ],
+    ['qci whoami', '', m['qci whoami'], 3 * rtt + 150, 'takes'],
+    [
+      'qci doctor (healthy)',
+      '',
+      m['qci doctor (healthy)'],
+      3 * rtt + 150,
+      'takes',
+    ],
+  ];
+  console.log(
+    `\nat ${rtt} ms round trip (app.ci connection ${2 * rtt} ms, request ${rtt} ms):`,
+  );
+  for (const [what, detail, value, goal, verb] of rows)
+    console.log(
+      `${what.padEnd(40)} ${verb} ${value.toFixed(0).padStart(5)} ms  (goal ≤ ${goal} ms: ${value <= goal ? 'met' : 'NOT met'})  ${detail}`,
+    );
+  // What the wall times above rest on, and what machine load cannot blur: app.ci's side of each command.
+  console.log(
+    '\napp.ci requests and new connections per command (one more run each):',
+  );
+  for (const [name, args] of [
+    ['qci pull (present, logged in)', ['pull', 'ocp/4.7:my-component']],
+    ['qci login', ['login']],
+    ['qci pull (never logged in)', null],
+    ['qci whoami', ['whoami']],
+    ['qci doctor (healthy)', ['doctor']],
+  ]) {
+    if (args === null) forget();
+    bed.appci.clearRequests();
+    await qci(...(args ?? ['pull', 'ocp/4.7:my-component']));
+    // A wave: requests sent before any answer of the wave came back (so not waiting for one another).
+    let rounds = 0;
+    let waveEnd = Number.NEGATIVE_INFINITY;
+    const byArrival = [...bed.appci.requests].sort(
+      (x, y) => x.receivedAt - y.receivedAt,
+    );
+    for (const r of byArrival) {
+      const end = r.answeredAt ?? Number.POSITIVE_INFINITY;
+      if (r.receivedAt >= waveEnd) {
+        rounds++;
+        waveEnd = end;
+      } else waveEnd = Math.min(waveEnd, end);
+    }
+    console.log(
+      `${name.padEnd(40)} ${bed.appci.requests.length} requests over ${bed.appci.connections} connections, in ${rounds} wave(s)`,
+    );
+  }
+  const ratio = m['qci pullspec'] / m['node -e 0'];
+  console.log(
+    `${'start-up: qci pullspec / node -e 0'.padEnd(40)} ratio ${ratio.toFixed(2)}  (goal ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'})  ${m['qci pullspec'].toFixed(1)} vs ${m['node -e 0'].toFixed(1)} ms`,
+  );
+} finally {
+  await bed.stop();
+}

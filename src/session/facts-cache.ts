@@ -1,0 +1,123 @@
+/**
+ * What app.ci proved about a token lately (who, until when, QCI access), remembered for a short while
+ * so that a pull with a known-good token asks app.ci nothing. A private file (0600, in a 0700
+ * directory under $XDG_CACHE_HOME/qci or ~/.cache/qci), keyed by a hash of the token: the token itself
+ * is never written. A token revoked meanwhile is still caught: the pull fails on authentication, and
+ * qci forgets the token, logs in again and retries once.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { writeFileAtomic } from '../auth/index.js';
+
+/** How long a proof counts; a token must also stay unexpired this long. */
+export const FACTS_TTL_MS = 10 * 60_000;
+
+export interface ProvenFacts {
+  user: string;
+  expiresAt: string | null;
+  qciAccess: boolean;
+  /** The app.ci server that proved them. */
+  server: string;
+  provedAt: string;
+}
+
+interface Where {
+  env: Record<string, string | undefined>;
+  home: string;
+}
+
+export function factsCacheFile({ env, home }: Where): string {
+  const base = env.XDG_CACHE_HOME || join(home, '.cache');
+  return join(base, 'qci', 'appci-facts.json');
+}
+
+/** A hash that names the token and cannot be turned back into it (nor is the OAuth token's object name). */
+export function tokenKey(token: string): string {
+  return createHash('sha256').update(`qci facts v1\0${token}`).digest('hex');
+}
+
+type Entries = Record<string, ProvenFacts>;
+
+const Facts = z.object({
+  user: z.string(),
+  expiresAt: z.nullable(z.string()),
+  qciAccess: z.boolean(),
+  server: z.string(),
+  provedAt: z.string(),
+});
+const valid = (value: unknown): value is ProvenFacts =>
+  Facts.safeParse(value).success;
+
+/** The entries still fresh at `now`; a missing or damaged file is an empty cache (it is only a cache). */
+async function load(where: Where, now: Date): Promise<Entries> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(factsCacheFile(where), 'utf8'));
+  } catch {
+    return {};
+  }
+  const entries = (parsed as { entries?: unknown } | null)?.entries;
+  if (typeof entries !== 'object' || entries === null) return {};
+  const fresh: Entries = {};
+  for (const [key, value] of Object.entries(entries))
+    if (valid(value) && isFresh(value, now)) fresh[key] = value;
+  return fresh;
+}
+
+function isFresh(facts: ProvenFacts, now: Date): boolean {
+  const proved = Date.parse(facts.provedAt);
+  const age = now.getTime() - proved;
+  if (!Number.isFinite(proved) || age < 0 || age > FACTS_TTL_MS) return false;
+  if (facts.expiresAt === null) return true;
+  return Date.parse(facts.expiresAt) > now.getTime() + FACTS_TTL_MS;
+}
+
+async function save(where: Where, entries: Entries): Promise<void> {
+  const file = factsCacheFile(where);
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${JSON.stringify({ entries })}\n`, 0o600);
+}
+
+/** What was proved about `token` within the last few minutes, if it is not about to expire. */
+export async function recallFacts(
+  where: Where,
+  token: string,
+  now: Date,
+): Promise<ProvenFacts | null> {
+  return (await load(where, now))[tokenKey(token)] ?? null;
+}
+
+/** Remembers a proof; never fails the command (a cache that cannot be written is no cache). */
+export async function rememberFacts(
+  where: Where,
+  token: string,
+  facts: Omit<ProvenFacts, 'provedAt'>,
+  now: Date,
+): Promise<void> {
+  try {
+    const entries = await load(where, now);
+    entries[tokenKey(token)] = { ...facts, provedAt: now.toISOString() };
+    await save(where, entries);
+  } catch {
+    // read-only home, full disk: the next command asks app.ci again
+  }
+}
+
+/** Forgets a token that a registry has just rejected. */
+export async function forgetFacts(
+  where: Where,
+  token: string,
+  now: Date,
+): Promise<void> {
+  try {
+    const entries = await load(where, now);
+    const key = tokenKey(token);
+    if (!(key in entries)) return;
+    delete entries[key];
+    await save(where, entries);
+  } catch {
+    // as above
+  }
+}

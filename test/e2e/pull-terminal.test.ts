@@ -1,0 +1,118 @@
+/**
+ * qci pull on a terminal: under a pseudo-terminal (`script` from util-linux, in every Debian), podman's
+ * own progress bars reach the user as they do for a bare `podman pull`, and a failure is still explained
+ * (classified from the registry's answer, since podman's text went to the terminal, not to qci).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  TESTBED_TOOLS,
+  createPodmanEnv,
+  requireTools,
+  startTestBed,
+  type PodmanEnv,
+  type TestBed,
+} from './testbed/index.js';
+import { QCI_BIN as QCI, scriptArgs } from '../helpers/pty.js';
+
+const tools = requireTools([...TESTBED_TOOLS, 'script']);
+/** podman's progress bars: a bar, then the redraw (cursor up, clear) that only a terminal gets. */
+const BAR = /Copying blob [0-9a-f]+ \[=+\]/;
+const REDRAW = '\u001b[1A\u001b[J';
+
+describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
+  let bed: TestBed;
+  let pe: PodmanEnv;
+
+  beforeAll(async () => {
+    bed = await startTestBed({ tags: ['ocp_4.7_my-component'] });
+  });
+  afterAll(async () => bed?.stop());
+  afterEach(async () => pe?.stop());
+
+  async function fresh(): Promise<PodmanEnv> {
+    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    return pe;
+  }
+  /** Runs argv with stdin, stdout and stderr on a 100-column pseudo-terminal; all output is one stream. */
+  const onTerminal = (argv: string[], env: Record<string, string>) =>
+    pe.run(
+      'script',
+      scriptArgs(argv, 100, 30),
+      // The test registry speaks plain HTTP; qci's registry client reads no registries.conf.
+      {
+        env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env },
+      },
+    );
+  const qci = (args: string[], env: Record<string, string>) =>
+    onTerminal([process.execPath, QCI, ...args], env);
+
+  it("shows podman's own progress bars, as a bare podman pull does; off a terminal none", async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    expect((await qci(['login'], { KUBECONFIG })).exitCode).toBe(0);
+    const bare = await onTerminal(
+      ['podman', 'pull', '--platform', 'linux/amd64', bed.ref()],
+      {},
+    );
+    expect(bare.exitCode, bare.stdout).toBe(0);
+    expect(bare.stdout).toMatch(BAR); // the yardstick: podman draws on this terminal
+    await pe.podmanOk(['rmi', '--all', '--force']);
+
+    const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(BAR);
+    expect(r.stdout).toContain(REDRAW);
+    expect(r.stdout).toMatch(/\n[0-9a-f]{64}\r?\n/); // the image ID
+    expect(r.stdout).not.toContain(bed.token);
+
+    await pe.podmanOk(['rmi', '--all', '--force']);
+    const piped = await pe.run(
+      process.execPath,
+      [QCI, 'pull', 'ocp/4.7:my-component'],
+      {
+        env: { QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
+      },
+    );
+    expect(piped.exitCode, piped.stderr).toBe(0);
+    expect(piped.stderr).toContain('Copying blob');
+    expect(piped.stderr).not.toMatch(BAR);
+    expect(piped.stderr).not.toContain(REDRAW);
+  });
+
+  it('explains failures it never read: a missing tag, no credential, a revoked one', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    // No credential, and qci may not log in: the registry's 401 says so.
+    const none = await qci(['pull', '--no-login', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    });
+    expect(none.exitCode, none.stdout).toBe(3);
+    expect(none.stdout).toContain('wants credentials');
+
+    const missing = await qci(['pull', 'ocp/4.7:no-such-component'], {
+      KUBECONFIG,
+    });
+    expect(missing.exitCode, missing.stdout).toBe(5);
+    expect(missing.stdout).toContain(
+      'not found: QCI has no tag ocp_4.7_no-such-component',
+    );
+
+    // A token proved by the login, then revoked: the pull fails on authentication, qci sees that from the
+    // registry, logs in again with the kube context's new token and retries once.
+    const first = bed.appci.createToken(bed.user);
+    const firstConfig = await bed.appci.kubeconfig({ token: first });
+    expect((await qci(['login'], { KUBECONFIG: firstConfig })).exitCode).toBe(
+      0,
+    );
+    bed.appci.revokeToken(first);
+    const retried = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    });
+    expect(retried.exitCode, retried.stdout).toBe(0);
+    expect(retried.stdout).toContain(
+      'rejected the credential; logging in again and retrying once',
+    );
+    expect(retried.stdout).not.toContain(first);
+    expect(retried.stdout).not.toContain(bed.token);
+  });
+});

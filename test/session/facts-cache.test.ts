@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  FACTS_TTL_MS,
+  factsCacheFile,
+  forgetFacts,
+  recallFacts,
+  rememberFacts,
+} from '../../src/session/facts-cache.js';
+
+const TOKEN = `sha256~${'A'.repeat(43)}`;
+const T0 = new Date('2026-11-29T12:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const facts = (expiresAt: string | null) => ({
+  user: 'alice',
+  expiresAt,
+  qciAccess: true,
+  server: 'https://api.ci.l2s4.p1.openshiftapps.com:6443',
+});
+const where = () => {
+  const home = mkdtempSync(join(tmpdir(), 'qci-facts-'));
+  return { home, env: {} as Record<string, string | undefined> };
+};
+const DAY = 86_400_000;
+
+describe('the cache of what app.ci proved', () => {
+  it.each([
+    ['just proved', 0, T0.getTime() + 20 * DAY, true],
+    ['9 minutes later', 9 * 60_000, T0.getTime() + 20 * DAY, true],
+    ['11 minutes later: stale', 11 * 60_000, T0.getTime() + 20 * DAY, false],
+    ['expires within the TTL', 0, T0.getTime() + FACTS_TTL_MS / 2, false],
+    ['a clock gone backwards', -60_000, T0.getTime() + 20 * DAY, false],
+  ])('%s', async (_, later, expires, hit) => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(new Date(expires).toISOString()), T0);
+    const got = await recallFacts(w, TOKEN, at(later));
+    expect(got !== null).toBe(hit);
+  });
+
+  it('a token that never expires counts for the TTL; another token is unknown', async () => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    expect((await recallFacts(w, TOKEN, T0))?.user).toBe('alice');
+    expect(await recallFacts(w, `${TOKEN}x`, T0)).toBeNull();
+  });
+
+  it('is a private file under XDG_CACHE_HOME that names the token only by a hash', async () => {
+    const w = where();
+    w.env.XDG_CACHE_HOME = join(w.home, 'xdg-cache');
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    const file = factsCacheFile(w);
+    expect(file).toBe(join(w.home, 'xdg-cache', 'qci', 'appci-facts.json'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('A'.repeat(20));
+  });
+
+  it('forgets a rejected token and keeps the others; a damaged file is an empty cache', async () => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    await rememberFacts(w, `${TOKEN}2`, facts(null), T0);
+    await forgetFacts(w, TOKEN, T0);
+    expect(await recallFacts(w, TOKEN, T0)).toBeNull();
+    expect(await recallFacts(w, `${TOKEN}2`, T0)).not.toBeNull();
+
+    const file = factsCacheFile(w);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{"entries": {"x": {"user": 1}}');
+    expect(await recallFacts(w, `${TOKEN}2`, T0)).toBeNull();
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    expect(await recallFacts(w, TOKEN, T0)).not.toBeNull();
+  });
+});
