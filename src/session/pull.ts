@@ -538,7 +538,12 @@ async function causeFromRegistry(
   authfile: string | undefined,
 ): Promise<FailureCause> {
   try {
-    await inspectQci(setup, input, { authfile, timeoutMs: 15_000 });
+    // Only a look: never a login (inspect's own login-when-needed) while explaining a failure.
+    await inspectQci(setup, input, {
+      authfile,
+      timeoutMs: 15_000,
+      login: false,
+    });
     return 'unknown';
   } catch (error) {
     if (!(error instanceof QciError)) return 'unknown';

@@ -79,11 +79,8 @@ describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
     expect(piped.stderr).not.toContain(REDRAW);
   });
 
-  // Known disagreement, left open (see the issue note): on a terminal, with no credential and --no-login,
-  // the pre-flight says podman sends nothing (true: the proxy's 401 at /v2/auth), but the registry check
-  // behind the cause (inspect's credential model) reports "would fail before sending" and the cause
-  // stays unknown (exit 1 instead of 3).
-  it.skip('explains a pull with no credential on a terminal as "wants credentials" (exit 3)', async () => {
+  // The cause comes from a look at the registry, which must never log in itself (--no-login).
+  it('explains a pull with no credential on a terminal as "wants credentials" (exit 3)', async () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
     const none = await qci(['pull', '--no-login', 'ocp/4.7:my-component'], {
