@@ -31,6 +31,12 @@ import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
+import {
+  claimOf,
+  slotOf,
+  truthOf,
+  type EngineJson,
+} from './testbed/differential.js';
 
 const tools = requireTools(['podman']);
 const LAYOUTS = Number(process.env.QCI_DIFF_LAYOUTS ?? 200);
@@ -43,47 +49,6 @@ interface Worker {
   front: RecordingFront;
   pe: PodmanEnv;
   helpers: string;
-}
-
-interface EngineJson {
-  engine: string;
-  sends: string;
-  file: string | null;
-  key: string | null;
-  helper: string | null;
-  candidates: { file: string; key: string }[];
-}
-
-function slotOf(m: Materialized, file: string | null): string {
-  const found = Object.entries(m.paths).find(([, p]) => p === file);
-  return found ? found[0] : `?${file}`;
-}
-
-/** What podman really did: `fails`, `nothing`, or `credential|identity-token ORIGIN`. */
-function truthOf(front: RecordingFront, origins: Origins): string {
-  const first = front.auths[0];
-  if (!first) return 'fails';
-  const sent = first.sent;
-  if (sent.kind === 'none') return 'nothing';
-  if (sent.kind === 'basic')
-    return `credential ${origins.get(sent.secret) ?? `?${sent.secret}`}`;
-  if (sent.kind === 'refresh-token')
-    return `identity-token ${origins.get(sent.secret) ?? `?${sent.secret}`}`;
-  return `other ${sent.detail}`;
-}
-
-/** qci's claim in the same words; `ambiguous` lists the candidates. */
-function claimOf(view: EngineJson, m: Materialized): string {
-  switch (view.sends) {
-    case 'fails-before-sending':
-      return 'fails';
-    case 'nothing':
-      return 'nothing';
-    case 'ambiguous':
-      return `ambiguous ${view.candidates.map((c) => `${slotOf(m, c.file)} ${c.key}`).join(' | ')}`;
-    default:
-      return `${view.sends} ${view.helper ? `helper ${view.helper}` : `${slotOf(m, view.file)} ${view.key}`}`;
-  }
 }
 
 function agrees(claim: string, truth: string): boolean {

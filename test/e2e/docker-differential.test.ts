@@ -30,6 +30,12 @@ import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
+import {
+  claimOf,
+  slotOf,
+  truthOf,
+  type EngineJson,
+} from './testbed/differential.js';
 import { run } from './testbed/proc.js';
 
 const tools = requireTools(['dockerd', 'docker']);
@@ -41,50 +47,6 @@ interface Worker {
   front: RecordingFront;
   pe: PodmanEnv;
   helpers: string;
-}
-
-interface EngineJson {
-  engine: string;
-  sends: string;
-  file: string | null;
-  key: string | null;
-  helper: string | null;
-  candidates: { file: string; key: string }[];
-}
-
-const slotOf = (m: Materialized, file: string | null) =>
-  Object.entries(m.paths).find(([, p]) => p === file)?.[0] ?? `?${file}`;
-
-/** What docker really sent: `fails`, `nothing`, or `credential|identity-token ORIGIN`. */
-function truthOf(front: RecordingFront, origins: Origins): string {
-  const first = front.auths[0];
-  if (!first) return 'fails';
-  const sent = first.sent;
-  const from = (s: string) => origins.get(s) ?? `?${s}`;
-  if (sent.kind === 'none') return 'nothing';
-  if (sent.kind === 'basic') return `credential ${from(sent.secret)}`;
-  if (sent.kind === 'refresh-token')
-    return `identity-token ${from(sent.secret)}`;
-  return `other ${sent.detail}`;
-}
-
-function claimOf(view: EngineJson, m: Materialized): string {
-  switch (view.sends) {
-    case 'fails-before-sending':
-      return 'fails';
-    case 'nothing':
-      return 'nothing';
-    case 'ambiguous':
-      return `ambiguous ${view.candidates
-        .map((c) => `${slotOf(m, c.file)} ${c.key}`)
-        .join(' | ')}`;
-    default:
-      return `${view.sends} ${
-        view.helper
-          ? `helper ${view.helper}`
-          : `${slotOf(m, view.file)} ${view.key}`
-      }`;
-  }
 }
 
 /**
