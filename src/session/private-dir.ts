@@ -5,6 +5,7 @@
  * gives no chance to clean up) and remove it.
  */
 import { lstat, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { pidAlive } from '../auth/lock.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,15 +33,6 @@ export async function makePrivateDir(
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes this user's private dirs whose qci is gone; returns what it removed. */
 export async function sweepPrivateDirs(
   env: Record<string, string | undefined>,
@@ -50,7 +42,7 @@ export async function sweepPrivateDirs(
   const removed: string[] = [];
   for (const name of await readdir(base).catch(() => [] as string[])) {
     const pid = Number(LEFTOVER.exec(name)?.[1] ?? 0);
-    if (pid <= 0 || pid === process.pid || alive(pid)) continue;
+    if (pid <= 0 || pid === process.pid || pidAlive(pid)) continue;
     const path = join(base, name);
     const info = await lstat(path).catch(() => undefined);
     // Only real directories of this user: never follow a link someone planted.
