@@ -6,10 +6,11 @@
  * qci forgets the token, logs in again and retries once.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeFileAtomic } from '../auth/index.js';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
 
 /** How long a proof counts; a token must also stay unexpired this long. */
 export const FACTS_TTL_MS = 10 * 60_000;
@@ -54,7 +55,11 @@ const valid = (value: unknown): value is ProvenFacts =>
 async function load(where: Where, now: Date): Promise<Entries> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(factsCacheFile(where), 'utf8'));
+    const text = await readFileSafe(factsCacheFile(where), {
+      maxBytes: MAX_BYTES.config,
+      what: 'qci facts cache',
+    });
+    parsed = JSON.parse(text);
   } catch {
     return {};
   }

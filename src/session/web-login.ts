@@ -2,9 +2,10 @@
  * qci login --web: an app.ci token from the browser (src/kube/oauth.ts, as `oc login --web`), checked on the
  * server, then written to the kubeconfig as `oc login` writes it. Nothing is written until the token works.
  */
-import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic, withFileLock } from '../auth/index.js';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { APP_CI_SERVER, APP_CI_TOKEN_PAGE } from '../core/appci.js';
 import { ExitCode, QciError, usageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
@@ -195,8 +196,12 @@ async function writeKubeconfig(
   return withFileLock(target, async () => {
     let before: string | undefined;
     try {
-      before = await readFile(target, 'utf8');
+      before = await readFileSafe(target, {
+        maxBytes: MAX_BYTES.kubeconfig,
+        what: 'kubeconfig',
+      });
     } catch (error) {
+      if (error instanceof QciError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         throw new QciError(
           `cannot read kubeconfig ${target} (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was written`,
