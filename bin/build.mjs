@@ -58,10 +58,14 @@ const lazyStartup = {
       path: `./${args.path}.cjs`,
       external: true,
     }));
-    // The kube client is a bundle of its own (below), loaded by require() when a command needs app.ci.
-    b.onResolve({ filter: /\/client-node\.js$/ }, (args) =>
+    // The kube client is a bundle of its own (below), loaded by require() when a command needs app.ci;
+    // kube-sa.cjs (the client with CoreV1Api) only by `qci sa`'s token requests.
+    b.onResolve({ filter: /\/client-node(-sa)?\.js$/ }, (args) =>
       args.importer.endsWith(join('src', 'kube', 'appci.ts'))
-        ? { path: './kube.cjs', external: true }
+        ? {
+            path: args.path.endsWith('-sa.js') ? './kube-sa.cjs' : './kube.cjs',
+            external: true,
+          }
         : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'qci-lazy' }, () => ({
@@ -148,15 +152,81 @@ const absentOptional = {
   },
 };
 
-// @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports: ~80 ms to load
-// instead of ~400 ms for the whole package.
-await build({
-  ...common,
-  entryPoints: { kube: 'src/kube/client-node.ts' },
-  outdir: 'bin/dist',
-  outExtension: { '.js': '.cjs' },
-  plugins: [absentOptional],
-});
+/**
+ * What of @kubernetes/client-node a bundle keeps. The package declares no `sideEffects`, so esbuild
+ * keeps every module it reaches (watch, exec, cp with ws and tar, ~900 model classes): here its files
+ * are side-effect free, and its ObjectSerializer knows only the models that the bundled API classes
+ * name, with the models those name in turn (a type it does not know passes through as plain JSON,
+ * which is what qci reads anyway). node-fetch prefers Node's own URL over whatwg-url (~290 KB).
+ */
+function kubeTrim(entries) {
+  const gen = join(root, 'node_modules/@kubernetes/client-node/dist/gen');
+  const text = entries.map((e) => readFileSync(join(root, e), 'utf8')).join();
+  const apis = [
+    ...new Set([...text.matchAll(/\b(\w+Api)\b/g)].map((m) => m[1])),
+  ]
+    .map((api) => join(gen, 'apis', `${api}.js`))
+    .filter((file) => existsSync(file));
+  const serializer = join(gen, 'models', 'ObjectSerializer.js');
+  return {
+    name: 'qci-kube-trim',
+    setup(b) {
+      b.onResolve({ filter: /^whatwg-url$/ }, () => ({
+        path: 'whatwg-url',
+        namespace: 'qci-kube-shim',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'qci-kube-shim' }, () => ({
+        contents: 'module.exports = { URL, URLSearchParams };',
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const file = join(args.resolveDir, args.path);
+        return args.resolveDir.includes('@kubernetes/client-node/dist')
+          ? { path: file, sideEffects: false }
+          : undefined;
+      });
+      b.onLoad({ filter: /ObjectSerializer\.js$/ }, (args) => {
+        if (args.path !== serializer) return undefined;
+        const source = readFileSync(serializer, 'utf8');
+        const known = new Set(
+          [...source.matchAll(/^ {4}"(\w+)": \1,$/gm)].map((m) => m[1]),
+        );
+        const named = (text) =>
+          [...text.matchAll(/"(\w+)"/g)]
+            .map((m) => m[1])
+            .filter((name) => known.has(name));
+        const keep = new Set(
+          apis.flatMap((f) => named(readFileSync(f, 'utf8'))),
+        );
+        for (const name of keep)
+          for (const inner of named(
+            readFileSync(join(gen, 'models', `${name}.js`), 'utf8'),
+          ))
+            keep.add(inner);
+        const contents = source.replace(
+          /^ {4}"(\w+)": \1,\n/gm,
+          (line, name) => (keep.has(name) ? line : ''),
+        );
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+// @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports. CoreV1Api (~600 KB
+// with its wrappers) is only for `qci sa`'s token requests: kube-sa.cjs, loaded by those alone.
+const kubeEntry = 'src/kube/client-node.ts';
+for (const [name, files] of [
+  ['kube', [kubeEntry]],
+  ['kube-sa', ['src/kube/client-node-sa.ts', kubeEntry]],
+])
+  await build({
+    ...common,
+    entryPoints: { [name]: files[0] },
+    outdir: 'bin/dist',
+    outExtension: { '.js': '.cjs' },
+    plugins: [absentOptional, kubeTrim(files)],
+  });
 
 // A V8 code cache for bin/qci, made by one representative run in a throwaway HOME.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
@@ -187,7 +257,7 @@ const warm = spawnSync(
   process.execPath,
   [
     '-e',
-    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'execa', 'yaml']) require(`./bin/dist/${b}.cjs`);",
+    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'kube-sa', 'execa', 'yaml']) require(`./bin/dist/${b}.cjs`);",
   ],
   {
     cwd: root,

@@ -469,16 +469,20 @@ export class AppCi {
    * An API client like kc.makeApiClient, plus a timeout on every request, so a dead API server cannot
    * hang qci (client-node has no timeout of its own).
    */
-  private api<T>(type: new (config: K8s.Configuration) => T): T {
-    const cluster = this.kc.getCurrentCluster();
+  private api<T>(
+    type: new (config: K8s.Configuration) => T,
+    k8s: typeof K8s = this.k8s,
+    kc: K8s.KubeConfig = this.kc,
+  ): T {
+    const cluster = kc.getCurrentCluster();
     if (!cluster)
       throw new QciError(`kube context "${this.context.name}" has no cluster`, {
         kind: 'bad-kubeconfig',
       });
     const timeoutMs = this.timeoutMs;
-    const config = this.k8s.createConfiguration({
-      baseServer: new this.k8s.ServerConfiguration(cluster.server, {}),
-      authMethods: { default: keepAlive(this.kc) },
+    const config = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+      authMethods: { default: keepAlive(kc) },
       promiseMiddleware: [
         {
           pre: async (request: K8s.RequestContext) => {
@@ -648,7 +652,11 @@ export class AppCi {
     name: string,
     expirationSeconds: number,
   ): Promise<{ token: string; expiresAt: Date | null }> {
-    const core = this.api(this.k8s.CoreV1Api);
+    // The kube client with CoreV1Api: a bundle of its own (bin/build.mjs), loaded only here.
+    const k8s = await import('./client-node-sa.js');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(this.kc.exportConfig());
+    const core = this.api(k8s.CoreV1Api, k8s, kc);
     const what = `serviceaccount ${namespace}/${name}`;
     let answer: K8s.AuthenticationV1TokenRequest;
     try {

@@ -1,11 +1,11 @@
 /**
  * The parts of @kubernetes/client-node qci uses. bin/build.mjs bundles this file on its own
- * (bin/dist/kube.cjs), tree-shaken: importing the whole package costs ~400 ms on Node 20, this ~100 ms.
+ * (bin/dist/kube.cjs), tree-shaken: importing the whole package costs ~400 ms on Node 20. CoreV1Api is in
+ * client-node-sa.ts (only `qci sa` needs it).
  */
 export {
   AuthenticationV1Api,
   AuthorizationV1Api,
-  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   ServerConfiguration,

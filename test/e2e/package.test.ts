@@ -79,6 +79,7 @@ describe('the packed tarball', () => {
       'qci',
       'credential-helper',
       'kube',
+      'kube-sa',
       'execa',
       'yaml',
     ]) {
