@@ -10,6 +10,7 @@ import {
 } from '../engine/engine.js';
 import type { Runner } from '../engine/run.js';
 import { QCI_ACCESS_HINT, type AppCi, type TokenProof } from '../kube/appci.js';
+import { cachedEngineVersion } from './engine-version-cache.js';
 import { rememberFacts } from './facts-cache.js';
 
 export interface AuthSetup {
@@ -34,7 +35,7 @@ const versions = new WeakMap<AuthSetup, Promise<string | undefined>>();
 
 /**
  * `podman --version` → "4.3.1"; undefined when podman is missing or says something unexpected.
- * Asked once per command (a pull that logs in needs it twice).
+ * Asked once per command (a pull that logs in needs it twice), and remembered per binary.
  */
 export function podmanVersion(setup: AuthSetup): Promise<string | undefined> {
   let version = versions.get(setup);
@@ -46,16 +47,19 @@ export function podmanVersion(setup: AuthSetup): Promise<string | undefined> {
 }
 
 async function askPodmanVersion(setup: AuthSetup): Promise<string | undefined> {
-  if (!onPath('podman', setup.env)) return undefined;
-  const result = await setup.runner({
-    command: 'podman',
-    args: ['--version'],
-    env: setup.env,
-    timeoutMs: 10_000,
+  const binary = onPath('podman', setup.env);
+  if (!binary) return undefined;
+  return cachedEngineVersion(setup, binary, async () => {
+    const result = await setup.runner({
+      command: 'podman',
+      args: ['--version'],
+      env: setup.env,
+      timeoutMs: 10_000,
+    });
+    return result.exitCode === 0
+      ? (parseEngineVersion(result.stdout) ?? undefined)
+      : undefined;
   });
-  return result.exitCode === 0
-    ? (parseEngineVersion(result.stdout) ?? undefined)
-    : undefined;
 }
 
 export function candidates(

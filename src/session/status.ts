@@ -219,7 +219,9 @@ export async function qciStatus(
   setup: AuthSetup,
   options: { authfile?: string | undefined } = {},
 ): Promise<StatusReport> {
-  const version = await podmanVersion(setup);
+  // Asked while app.ci answers: neither waits for the other.
+  const asked = podmanVersion(setup);
+  asked.catch(() => {}); // its failure is met by the await below, not an unhandled rejection
   let appci: AppCi | undefined;
   let facts: AppCiFacts | null = null;
   let token: string | undefined;
@@ -239,6 +241,7 @@ export async function qciStatus(
     appci = await setup.connect().catch(() => undefined);
   }
   const current = facts && token ? { token, user: facts.user } : undefined;
+  const version = await asked;
   const engines: EngineView[] = [];
   for (const engine of ['podman', 'docker'] as const) {
     // --authfile is podman's flag (docker has none): it changes podman's files only.

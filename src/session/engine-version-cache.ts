@@ -1,0 +1,85 @@
+/**
+ * `podman --version`, remembered per binary: a Go program's start costs ~50–100 ms on every pull, and
+ * its answer changes only when the binary does. Keyed by the binary's path and identity (device, inode,
+ * size, modification and change times), so an upgrade, a reinstall or another podman earlier on PATH
+ * asks again. Beside the facts cache (0600 in a 0700 directory); nothing secret is in it. A missing or
+ * damaged file is an empty cache.
+ */
+import { stat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../auth/index.js';
+import { MAX_BYTES, readFileSafe } from '../io/read.js';
+import { factsCacheFile } from './facts-cache.js';
+
+interface Where {
+  env: Record<string, string | undefined>;
+  home: string;
+}
+
+/** At most this many binaries are remembered (the newest answers win). */
+const MAX_ENTRIES = 16;
+
+export function engineVersionFile(where: Where): string {
+  return join(factsCacheFile(where), '..', 'engine-versions.json');
+}
+
+async function identity(binary: string): Promise<string | undefined> {
+  try {
+    const s = await stat(binary, { bigint: true });
+    return [binary, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(where: Where): Promise<Record<string, string>> {
+  try {
+    const parsed: unknown = JSON.parse(
+      await readFileSafe(engineVersionFile(where), {
+        maxBytes: MAX_BYTES.config,
+        what: 'qci engine version cache',
+      }),
+    );
+    const entries = (parsed as { entries?: unknown } | null)?.entries;
+    if (typeof entries !== 'object' || entries === null) return {};
+    return Object.fromEntries(
+      Object.entries(entries).filter(
+        (e): e is [string, string] =>
+          typeof e[1] === 'string' && /^\d+(\.\d+)*$/.test(e[1]),
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The version `ask` gives for `binary`, from the cache when this very binary answered before; `ask`'s
+ * undefined (no answer) is not remembered.
+ */
+export async function cachedEngineVersion(
+  where: Where,
+  binary: string,
+  ask: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const key = await identity(binary);
+  if (key === undefined) return ask();
+  const entries = await load(where);
+  const known = entries[key];
+  if (known !== undefined) return known;
+  const version = await ask();
+  if (version === undefined) return version;
+  try {
+    const kept = Object.entries(entries).slice(-(MAX_ENTRIES - 1));
+    const file = engineVersionFile(where);
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(
+      file,
+      `${JSON.stringify({ entries: Object.fromEntries([...kept, [key, version]]) })}\n`,
+      0o600,
+    );
+  } catch {
+    // read-only home, full disk: the next command asks again
+  }
+  return version;
+}
