@@ -76,9 +76,14 @@ export function wrapWords(text: string, width: number, indent = ''): string[] {
 
 /**
  * Examples as `$ command  # why` in one aligned column when every line fits 80 columns; otherwise kubectl's
- * layout, the why as a comment above each command, long commands continued with a backslash.
+ * layout, the why as a comment above each command, long commands continued with a backslash. Laid out
+ * when help is shown, not at every start (commander's addHelpText takes the function).
  */
-export function examples(lines: [string, string][]): string {
+export function examples(lines: [string, string][]): () => string {
+  return () => formatExamples(lines);
+}
+
+function formatExamples(lines: [string, string][]): string {
   const width = Math.max(...lines.map(([cmd]) => cmd.length));
   const aligned = lines.map(
     ([cmd, why]) => `  $ ${cmd.padEnd(width)}  # ${why}`,

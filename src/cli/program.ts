@@ -83,27 +83,28 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      examples([
-        [
-          'qci pull ocp/4.7:my-component',
-          'pull an image stream tag from QCI, logging in if needed',
-        ],
-        [
-          'qci pullspec ocp/4.7:my-component',
-          'the QCI pull spec of an image stream tag',
-        ],
-        ['qci login', 'log podman in to QCI with your app.ci token'],
-        [
-          'qci whoami',
-          'who you are on app.ci, and what podman will send to QCI',
-        ],
-        [
-          'qci doctor --fix',
-          'why pulls say "unauthorized", and the safe fixes',
-        ],
-        ['qci registries', 'the CI clusters and their registries'],
-        ['qci help pullspec', 'help for one command'],
-      ]) +
+      () =>
+        examples([
+          [
+            'qci pull ocp/4.7:my-component',
+            'pull an image stream tag from QCI, logging in if needed',
+          ],
+          [
+            'qci pullspec ocp/4.7:my-component',
+            'the QCI pull spec of an image stream tag',
+          ],
+          ['qci login', 'log podman in to QCI with your app.ci token'],
+          [
+            'qci whoami',
+            'who you are on app.ci, and what podman will send to QCI',
+          ],
+          [
+            'qci doctor --fix',
+            'why pulls say "unauthorized", and the safe fixes',
+          ],
+          ['qci registries', 'the CI clusters and their registries'],
+          ['qci help pullspec', 'help for one command'],
+        ])() +
         EXIT_CODES_HELP +
         `\n${wrapWords(
           'Environment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, ' +

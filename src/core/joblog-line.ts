@@ -63,7 +63,7 @@ function jsonMessage(
 
 /** Why `ns` is not a namespace ci-operator could have made, or null. */
 function namespaceNameProblem(ns: string): string {
-  const placeholder = /X{4,}|x{8,}|<|>|\.\.\.|…|\*/.test(ns)
+  const placeholder = /X{4,}|x{8,}|<|>|\.\.\.|\u2026|\*/.test(ns)
     ? ' (it looks like a placeholder from documentation, not a real job)'
     : '';
   if (/[A-Z]/.test(ns))

@@ -9,7 +9,6 @@
  * that is not regular or too big throws a QciError naming the file.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { QciError } from '../core/errors.js';
 import { formatBytes } from '../core/bytes.js';
@@ -114,6 +113,8 @@ export async function readFileSafe(
   path: string,
   options: SafeReadOptions,
 ): Promise<string> {
+  // Loaded here, not at start-up: light commands read synchronously (readFileSafeSync).
+  const { open } = await import('node:fs/promises');
   const handle = await open(path, flags(options));
   try {
     const stats = await handle.stat();
