@@ -114,7 +114,145 @@ const entry = (name, file) => ({
   plugins: [lazyStartup],
 });
 
-await build(entry('qci', 'src/cli/main.ts'));
+await buildQci();
+
+/**
+ * qci in two bundles, so start-up reads and compiles only what every command needs. qci.cjs holds the
+ * modules the entry reaches by static imports (the program, each command's flags, the pure core);
+ * qci-impl.cjs holds what those reach only by `await import()` (sessions, auth files, doctor, …),
+ * loaded by the first command that needs it. Each of qci's modules exists once: an impl module
+ * importing one of qci.cjs's gets qci.cjs's own (through its `shared` export), so there is one
+ * QciError class and one of each module's state. A package both use is in both (only zod: each
+ * module parses with the zod that built its schemas; sharing it would keep all of zod at start-up).
+ */
+async function buildQci() {
+  const main = 'src/cli/main.ts';
+  const abs = (p) => join(root, p);
+  // Pass 1: the whole program, for its module graph.
+  const { metafile } = await build({
+    ...entry('qci', main),
+    write: false,
+    metafile: true,
+  });
+  const inputs = metafile.inputs;
+  const startup = new Set([main]);
+  for (const todo = [main]; todo.length > 0; )
+    for (const im of inputs[todo.pop()]?.imports ?? [])
+      if (im.kind !== 'dynamic-import' && !im.external && !startup.has(im.path))
+        startup.add(im.path) && todo.push(im.path);
+  const lazy = new Set();
+  const shared = new Set();
+  for (const [file, { imports }] of Object.entries(inputs))
+    for (const im of imports)
+      if (im.external || !inputs[im.path]) continue;
+      else if (startup.has(file) && !startup.has(im.path)) lazy.add(im.path);
+      else if (
+        !startup.has(file) &&
+        startup.has(im.path) &&
+        im.path.startsWith('src/')
+      )
+        shared.add(im.path);
+  const list = (set) => [...set].sort();
+  const key = (path) => JSON.stringify(path);
+
+  /** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
+  const resolver = (b) => async (args) => {
+    if (args.pluginData?.qciInner || args.namespace !== 'file') return null;
+    const r = await b.resolve(args.path, {
+      resolveDir: args.resolveDir,
+      kind: args.kind,
+      importer: args.importer,
+      pluginData: { qciInner: true },
+    });
+    return r.errors.length > 0 || r.external
+      ? null
+      : r.path.startsWith(root)
+        ? r.path.slice(root.length)
+        : null;
+  };
+
+  // Pass 2: qci.cjs. Its `shared` export is every module qci-impl.cjs imports from it.
+  await build({
+    ...entry('qci', main),
+    entryPoints: undefined,
+    stdin: {
+      contents: [
+        ...list(shared).map((p, i) => `import * as m${i} from ${key(abs(p))};`),
+        `export const shared = {${list(shared).map((p, i) => `${key(p)}: m${i}`)}};`,
+        `import ${key(abs(main))};`,
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'qci-startup.js',
+      loader: 'js',
+    },
+    outdir: undefined,
+    outfile: 'bin/dist/qci.cjs',
+    plugins: [
+      lazyStartup,
+      {
+        name: 'qci-impl-external',
+        setup(b) {
+          const resolve = resolver(b);
+          b.onResolve({ filter: /^\./ }, async (args) => {
+            if (args.kind !== 'dynamic-import') return null;
+            const path = await resolve(args);
+            return path && lazy.has(path)
+              ? { path, namespace: 'qci-impl' }
+              : null;
+          });
+          b.onResolve({ filter: /^\.\/qci-impl\.cjs$/ }, () => ({
+            path: './qci-impl.cjs',
+            external: true,
+          }));
+          b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
+            contents: `module.exports = require('./qci-impl.cjs').modules[${key(args.path)}];`,
+            resolveDir: root,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+
+  // Pass 3: qci-impl.cjs, its `modules` export every module qci.cjs loads lazily.
+  await build({
+    ...entry('qci-impl', main),
+    entryPoints: undefined,
+    stdin: {
+      contents: [
+        ...list(lazy).map((p, i) => `import * as m${i} from ${key(abs(p))};`),
+        `export const modules = {${list(lazy).map((p, i) => `${key(p)}: m${i}`)}};`,
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'qci-impl.js',
+      loader: 'js',
+    },
+    outdir: undefined,
+    outfile: 'bin/dist/qci-impl.cjs',
+    plugins: [
+      lazyStartup,
+      {
+        name: 'qci-shared',
+        setup(b) {
+          const resolve = resolver(b);
+          b.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.path === './qci.cjs')
+              return { path: args.path, external: true };
+            const path = await resolve(args);
+            return path && shared.has(path)
+              ? { path, namespace: 'qci-shared' }
+              : null;
+          });
+          b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
+            contents: `module.exports = require('./qci.cjs').shared[${key(args.path)}];`,
+            resolveDir: root,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+}
 
 // docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
 // bundle of its own without commander, chalk, zod or the kube client; it shares yaml.cjs (for the kubeconfig).
@@ -228,30 +366,40 @@ for (const [name, files] of [
     plugins: [absentOptional, kubeTrim(files)],
   });
 
-// A V8 code cache for bin/qci, made by one representative run in a throwaway HOME.
+// V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
+// no engine on PATH: it fails fast) for qci-impl.cjs, then `pullspec` for qci.cjs, so that start-up's
+// cache holds what start-up runs.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
-const run = spawnSync(
-  process.execPath,
-  [
-    fileURLToPath(new URL('qci', import.meta.url)),
-    'pullspec',
-    'ocp/4.7:my-component',
-  ],
-  {
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      QCI_WRITE_CODE_CACHE: '1',
+for (const [args, expected] of [
+  [['whoami'], 3],
+  [['pullspec', 'ocp/4.7:my-component'], 0],
+]) {
+  // A run's cache holds what ran in it and what the cache it loaded held: start-up's starts afresh.
+  rmSync(new URL('dist/qci.v8cache', import.meta.url), { force: true });
+  const run = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('qci', import.meta.url)), ...args],
+    {
+      env: {
+        PATH: dirname(process.execPath),
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        KUBECONFIG: join(home, 'no-kubeconfig'),
+        QCI_WRITE_CODE_CACHE: '1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
-rmSync(home, { recursive: true, force: true });
-if (run.status !== 0) {
-  console.error('qci build: the bundle does not run (see above)');
-  process.exit(1);
+  );
+  if (run.status !== expected) {
+    process.stderr.write(run.stderr);
+    console.error(
+      `qci build: \`qci ${args.join(' ')}\` exited ${run.status}, not ${expected} (see above)`,
+    );
+    process.exit(1);
+  }
 }
+rmSync(home, { recursive: true, force: true });
 // And one for each lazily loaded bundle: load it as qci would.
 const warm = spawnSync(
   process.execPath,

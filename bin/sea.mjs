@@ -24,7 +24,10 @@ const work = join(out, 'build');
 
 /** The executables: their entry bundle and the bundles it may require. */
 const executables = {
-  qci: { entry: 'qci', bundles: ['qci', 'kube', 'kube-sa', 'execa', 'yaml'] },
+  qci: {
+    entry: 'qci',
+    bundles: ['qci', 'qci-impl', 'kube', 'kube-sa', 'execa', 'yaml'],
+  },
   'docker-credential-qci': {
     entry: 'credential-helper',
     bundles: ['credential-helper', 'yaml'],
@@ -78,7 +81,15 @@ for (const [name, { entry, bundles }] of Object.entries(executables)) {
 rmSync(work, { recursive: true, force: true });
 // What went in, so a test can tell SEAs built from other sources (bin/dist is built deterministically).
 const sums = Object.fromEntries(
-  ['qci', 'credential-helper', 'kube', 'kube-sa', 'execa', 'yaml'].map((b) => [
+  [
+    'qci',
+    'qci-impl',
+    'credential-helper',
+    'kube',
+    'kube-sa',
+    'execa',
+    'yaml',
+  ].map((b) => [
     `${b}.cjs`,
     createHash('sha256')
       .update(readFileSync(join(dist, `${b}.cjs`)))

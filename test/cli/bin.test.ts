@@ -1,7 +1,7 @@
 /** The real executable, as a user runs it (built by `npm install` / `npm test`). */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
@@ -37,13 +37,43 @@ describe('bundle sizes', () => {
   // Start-up is benchmarked (bench/startup.mjs), not timed here; but a lost tree-shake (say, a dynamic
   // import of a whole package namespace) triples a bundle at once, and this catches it in every test run.
   it.each([
-    ['qci.cjs', 500_000],
+    // start-up's bundle: what every command needs (bin/build.mjs splits off the rest)
+    ['qci.cjs', 200_000],
+    ['qci-impl.cjs', 400_000],
     ['credential-helper.cjs', 100_000],
+    ['kube.cjs', 600_000],
   ])('bin/dist/%s stays under %i bytes', (file, limit) => {
     const size = statSync(
       fileURLToPath(new URL(`../../bin/dist/${file}`, import.meta.url)),
     ).size;
     expect(size).toBeLessThan(limit);
+  });
+});
+
+describe('the start-up bundle and the rest', () => {
+  const dist = (file: string) =>
+    readFileSync(
+      fileURLToPath(new URL(`../../bin/dist/${file}`, import.meta.url)),
+      'utf8',
+    );
+  it('qci-impl.cjs takes the errors, settings and redaction of qci.cjs: one QciError class, one state', () => {
+    const impl = dist('qci-impl.cjs');
+    for (const shared of [
+      'src/core/errors.ts',
+      'src/core/settings.ts',
+      'src/core/redact.ts',
+    ])
+      expect(impl).toContain(`require("./qci.cjs").shared["${shared}"]`);
+    // and the error class is defined once, in qci.cjs
+    expect(impl).not.toContain('"QciError"');
+    expect(dist('qci.cjs')).toContain('"QciError"');
+  });
+  it('start-up loads the rest only through a lazy require of qci-impl.cjs', () => {
+    const startup = dist('qci.cjs');
+    expect(startup).toContain(
+      'require("./qci-impl.cjs").modules["src/session/',
+    );
+    expect(startup).not.toContain('src/session/login.ts"()');
   });
 });
 

@@ -24,19 +24,12 @@ import {
   materialize,
   writeFakeHelpers,
   type FileSlot,
-  type Materialized,
-  type Origins,
 } from './testbed/layouts.js';
 import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
-import {
-  claimOf,
-  slotOf,
-  truthOf,
-  type EngineJson,
-} from './testbed/differential.js';
+import { claimOf, truthOf, type EngineJson } from './testbed/differential.js';
 
 const tools = requireTools(['podman']);
 const LAYOUTS = Number(process.env.QCI_DIFF_LAYOUTS ?? 200);

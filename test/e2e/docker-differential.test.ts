@@ -23,19 +23,12 @@ import {
   generateLayout,
   materialize,
   writeFakeHelpers,
-  type Materialized,
-  type Origins,
 } from './testbed/layouts.js';
 import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
-import {
-  claimOf,
-  slotOf,
-  truthOf,
-  type EngineJson,
-} from './testbed/differential.js';
+import { claimOf, truthOf, type EngineJson } from './testbed/differential.js';
 import { run } from './testbed/proc.js';
 
 const tools = requireTools(['dockerd', 'docker']);

@@ -77,6 +77,7 @@ describe('the packed tarball', () => {
     const list = files(unpacked);
     for (const bundle of [
       'qci',
+      'qci-impl',
       'credential-helper',
       'kube',
       'kube-sa',
