@@ -79,8 +79,8 @@ export function wrapWords(text: string, width: number, indent = ''): string[] {
  * layout, the why as a comment above each command, long commands continued with a backslash. Laid out
  * when help is shown, not at every start (commander's addHelpText takes the function).
  */
-export function examples(lines: [string, string][]): () => string {
-  return () => formatExamples(lines);
+export function examples(lines: [string, string][], after = ''): () => string {
+  return () => formatExamples(lines) + after;
 }
 
 function formatExamples(lines: [string, string][]): string {

@@ -5,7 +5,7 @@
  * to the user's own command (qci exec).
  */
 import { constants } from 'node:os';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
@@ -116,6 +116,8 @@ export function processRunner(log: (line: string) => void): Runner {
           : { timeout: request.timeoutMs }),
         ...(request.signal ? { cancelSignal: request.signal } : {}),
       } as Options;
+      // execa (its own bundle, ~15 ms) loads with the first command qci runs, not with the module.
+      const { execa } = await import('execa');
       const child = execa(request.command, request.args, options);
       request.onStart?.({ kill: (signal) => void child.kill(signal) });
       const result = await child;

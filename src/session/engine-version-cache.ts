@@ -2,10 +2,10 @@
  * `podman --version`, remembered per binary: a Go program's start costs ~50–100 ms on every pull, and
  * its answer changes only when the binary does. Keyed by the binary's path and identity (device, inode,
  * size, modification and change times), so an upgrade, a reinstall or another podman earlier on PATH
- * asks again. Beside the facts cache (0600 in a 0700 directory); nothing secret is in it. A missing or
- * damaged file is an empty cache.
+ * asks again. Beside the facts cache (0600, in the 0700 directory that cache made); nothing secret is
+ * in it. A missing or damaged file is an empty cache.
  */
-import { stat, mkdir } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
@@ -72,7 +72,10 @@ export async function cachedEngineVersion(
   try {
     const kept = Object.entries(entries).slice(-(MAX_ENTRIES - 1));
     const file = engineVersionFile(where);
-    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    // Only beside what qci already keeps there (the facts cache, written once app.ci proved a
+    // token): a command that fails on a fresh machine leaves no trace in the home directory.
+    const dir = await stat(join(file, '..')).catch(() => undefined);
+    if (!dir?.isDirectory()) return version;
     await writeFileAtomic(
       file,
       `${JSON.stringify({ entries: Object.fromEntries([...kept, [key, version]]) })}\n`,

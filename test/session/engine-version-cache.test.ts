@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   chmodSync,
+  existsSync,
+  mkdirSync,
+  rmSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -19,6 +22,8 @@ import {
 function bed() {
   const home = mkdtempSync(join(tmpdir(), 'qci-engine-version-'));
   const where = { home, env: {} as Record<string, string | undefined> };
+  // qci's cache directory, as the facts cache leaves it after a first proof
+  mkdirSync(join(home, '.cache', 'qci'), { recursive: true, mode: 0o700 });
   const binary = join(home, 'podman');
   writeFileSync(binary, '#!/bin/sh\necho podman version 4.3.1\n');
   chmodSync(binary, 0o755);
@@ -97,5 +102,14 @@ describe('podman --version, remembered per binary', () => {
     await cachedEngineVersion(b.where, missing, ask);
     await cachedEngineVersion(b.where, missing, ask);
     expect(asked).toBe(2);
+  });
+
+  it('writes nothing in a home where qci keeps no cache yet (a first command that fails leaves no trace)', async () => {
+    const b = bed();
+    rmSync(join(b.where.home, '.cache'), { recursive: true });
+    await b.version();
+    await b.version();
+    expect(b.asked()).toBe(2);
+    expect(existsSync(join(b.where.home, '.cache'))).toBe(false);
   });
 });

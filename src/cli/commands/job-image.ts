@@ -259,33 +259,38 @@ export function registerJobImage(program: Command, wrap: Wrap): void {
     .addOption(new Option('--prow-base-url <url>').hideHelp())
     .addHelpText(
       'after',
-      examples([
+      examples(
         [
-          'qci job-image https://prow.ci.openshift.org/view/gs/…/1234',
-          'from the job page in Prow',
+          [
+            'qci job-image https://prow.ci.openshift.org/view/gs/…/1234',
+            'from the job page in Prow',
+          ],
+          [
+            'podman pull $(qci job-image build-log.txt)',
+            'pull its source image (after oc registry login)',
+          ],
+          [
+            'qci job-image --tag bin build-log.txt',
+            'the bin image instead of src',
+          ],
+          ['curl -s URL | qci job-image -', 'a log on standard input'],
+          [
+            'qci job-image --list build-log.txt',
+            "the job's pipeline images (needs a build farm kube context)",
+          ],
+          [
+            'qci job-image --pull --tag bin build-log.txt',
+            'log in to the build farm registry and pull',
+          ],
+          [
+            'qci job-image --json build-log.txt',
+            'everything as one JSON object',
+          ],
         ],
-        [
-          'podman pull $(qci job-image build-log.txt)',
-          'pull its source image (after oc registry login)',
-        ],
-        [
-          'qci job-image --tag bin build-log.txt',
-          'the bin image instead of src',
-        ],
-        ['curl -s URL | qci job-image -', 'a log on standard input'],
-        [
-          'qci job-image --list build-log.txt',
-          "the job's pipeline images (needs a build farm kube context)",
-        ],
-        [
-          'qci job-image --pull --tag bin build-log.txt',
-          'log in to the build farm registry and pull',
-        ],
-        ['qci job-image --json build-log.txt', 'everything as one JSON object'],
-      ]) +
         '\nExit codes: 0 found; 1 no namespace line, no cluster, or not a log;\n' +
-        '2 bad SOURCE or flag; 4 the bucket refused (401/403); 5 no such log or\n' +
-        'file; 6 network error or timeout.\n',
+          '2 bad SOURCE or flag; 4 the bucket refused (401/403); 5 no such log or\n' +
+          'file; 6 network error or timeout.\n',
+      ),
     )
     .action(wrap(jobImageAction));
 }
