@@ -11,6 +11,7 @@ import {
   setCredential,
   withFileLock,
   writeFileAtomic,
+  type AuthFileRef,
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
@@ -35,11 +36,13 @@ import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { tokenFileFacts } from './token-file.js';
 import { helperAsker } from './ask-helper.js';
 
+import { recallFacts } from './facts-cache.js';
 import {
-  appCiFacts,
   candidates,
   deniedError,
   podmanVersion,
+  proveFacts,
+  type AppCiFacts,
   type AuthSetup,
 } from './setup.js';
 
@@ -145,61 +148,93 @@ export async function loginToQci(
     options.tokenFile !== undefined
       ? await tokenFileFacts(options.tokenFile, setup.now())
       : undefined;
-  const source = fromFile
-    ? Promise.resolve(fromFile)
-    : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] }));
-  const [{ facts, token, warnings: sourceWarnings }, version] =
-    await Promise.all([
-      source,
-      engine === 'podman' ? podmanVersion(setup) : Promise.resolve(undefined),
-    ]);
-  if (!facts.qciAccess) throw deniedError(facts.user);
-
-  if (engine === 'docker' && options.authfile)
-    throw dockerHasNoAuthfile('login');
-  const files = candidates(setup, engine, version, options.authfile);
-  const target =
-    options.authfile ??
-    files.find((f) => f.writtenByLogin)?.path ??
-    files[0]?.path;
-  if (!target)
-    throw new QciError(`cannot tell which auth file ${engine} login writes`, {
-      kind: 'internal',
-    });
-
-  // podman would fail on (or rewrite) a file that is not JSON; stop before touching anything.
-  const before = await readAuthFile(
-    files.find((f) => f.path === target) ?? target,
-  );
-  if (before.state === 'corrupt' || before.state === 'unreadable') {
-    throw new QciError(`${before.reason}; qci left it unchanged`, {
-      kind: 'auth-file-corrupt',
-      hint: `fix or move ${target} (it is what ${engine} login writes), then run qci login again`,
-    });
+  // The token is known before app.ci has proved it: the proof's three requests go out now, and what
+  // does not depend on their answer (the auth files, podman's login to a private copy) runs meanwhile.
+  let token: string;
+  let proving: Promise<{ facts: AppCiFacts; warnings: string[] }>;
+  if (fromFile) {
+    token = fromFile.token;
+    proving = Promise.resolve(fromFile);
+  } else {
+    const appci = await setup.connect();
+    token = appci.requireToken();
+    proving = proveFacts(setup, appci, token).then((facts) => ({
+      facts,
+      warnings: [] as string[],
+    }));
   }
-  // `qci login --helper` registered docker-credential-qci here: podman login would hand the token to its store.
-  if (before.state === 'ok' && before.credHelpers[host] === HELPER_NAME)
-    throw helperRegisteredError(host, tildify(target, setup.home));
-
-  const loginArgs = {
-    engine,
-    host,
-    user: registryUserFor(facts.user),
-    tlsVerify: setup.settings.tlsVerify,
+  proving.catch(() => {}); // met by the awaits below, never an unhandled rejection
+  /** A failure of the proof (a dead token, no access) comes before any other. */
+  const proved = async () => {
+    const proof = await proving;
+    if (!proof.facts.qciAccess) throw deniedError(proof.facts.user);
+    return proof;
   };
-  const run = (authfile: string | undefined) =>
+  const afterProof = async (error: unknown): Promise<never> => {
+    await proved();
+    throw error;
+  };
+
+  const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
+  let files: AuthFileRef[];
+  let target: string;
+  try {
+    ({ files, target } = await loginTarget(setup, engine, version, options));
+  } catch (error) {
+    return afterProof(error);
+  }
+
+  const run = (authfile: string | undefined, identity: string | null) =>
     setup.runner({
       command: engine,
-      args: buildLoginArgs({ ...loginArgs, authfile }),
+      args: buildLoginArgs({
+        engine,
+        host,
+        user: registryUserFor(identity),
+        tlsVerify: setup.settings.tlsVerify,
+        authfile,
+      }),
       env: setup.env,
       input: token,
       secrets: [token],
       timeoutMs: 60_000,
     });
-  const result =
-    engine === 'podman'
-      ? await podmanLoginViaCopy(setup, target, host, run, sourceWarnings)
-      : await dockerLogin(target, () => run(options.authfile));
+  let result: RunResult;
+  let proof: { facts: AppCiFacts; warnings: string[] };
+  if (engine === 'podman') {
+    // The user name podman stores beside the token is app.ci's name for you: the one remembered for
+    // this token if any (the proof corrects it before anything reaches your file).
+    const remembered = fromFile
+      ? fromFile.facts.user
+      : ((await recallFacts(setup, token, setup.now()))?.user ?? null);
+    const copy = await podmanLoginToCopy(setup, target, (file) =>
+      run(file, remembered),
+    ).catch(afterProof);
+    try {
+      proof = await proved();
+      const user = registryUserFor(proof.facts.user);
+      const identity = proof.facts.user;
+      result = await mergeLoginCopy(
+        setup,
+        copy,
+        target,
+        host,
+        user,
+        user === registryUserFor(remembered)
+          ? undefined
+          : (file) => run(file, identity),
+        proof.warnings,
+      );
+    } finally {
+      await copy.remove();
+    }
+  } else {
+    proof = await proved();
+    result = await dockerLogin(target, () =>
+      run(options.authfile, proof.facts.user),
+    );
+  }
+  const { facts, warnings: sourceWarnings } = proof;
   if (result.exitCode !== 0) {
     const failure = loginFailure(
       engine,
@@ -251,24 +286,66 @@ export async function loginToQci(
   };
 }
 
+/** Where login writes, checked before anything is written: a file podman would fail on stops it. */
+async function loginTarget(
+  setup: AuthSetup,
+  engine: EngineName,
+  version: string | undefined,
+  options: { authfile?: string | undefined },
+): Promise<{ files: AuthFileRef[]; target: string }> {
+  const host = setup.settings.registry;
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('login');
+  const files = candidates(setup, engine, version, options.authfile);
+  const target =
+    options.authfile ??
+    files.find((f) => f.writtenByLogin)?.path ??
+    files[0]?.path;
+  if (!target)
+    throw new QciError(`cannot tell which auth file ${engine} login writes`, {
+      kind: 'internal',
+    });
+  // podman would fail on (or rewrite) a file that is not JSON; stop before touching anything.
+  const before = await readAuthFile(
+    files.find((f) => f.path === target) ?? target,
+  );
+  if (before.state === 'corrupt' || before.state === 'unreadable') {
+    throw new QciError(`${before.reason}; qci left it unchanged`, {
+      kind: 'auth-file-corrupt',
+      hint: `fix or move ${target} (it is what ${engine} login writes), then run qci login again`,
+    });
+  }
+  // `qci login --helper` registered docker-credential-qci here: podman login would hand the token to its store.
+  if (before.state === 'ok' && before.credHelpers[host] === HELPER_NAME)
+    throw helperRegisteredError(host, tildify(target, setup.home));
+  return { files, target };
+}
+
+interface LoginCopy {
+  /** The private copy podman logged in to. */
+  file: string;
+  /** podman's answer; a promise, so that the proof can be awaited first. */
+  result: Promise<RunResult>;
+  remove: () => Promise<void>;
+}
+
 /**
  * podman logs in to a private copy of the auth file (podman < 4.8 rewrites the file it logs in to,
- * dropping keys it does not know); qci then merges the entry podman wrote into the user's file in one
- * atomic write under the lock. A kill at any moment leaves the user's file either as it was or with
- * the new entry, every other key kept; a kill during podman leaves only the private copy, which the
- * next qci login or exec removes.
+ * dropping keys it does not know); mergeLoginCopy then merges the entry podman wrote into the user's
+ * file in one atomic write under the lock. A kill at any moment leaves the user's file either as it
+ * was or with the new entry, every other key kept; a kill during podman leaves only the private copy,
+ * which the next qci login or exec removes.
  */
-async function podmanLoginViaCopy(
+async function podmanLoginToCopy(
   setup: AuthSetup,
   target: string,
-  host: string,
-  run: (authfile: string) => Promise<RunResult>,
-  warnings: string[],
-): Promise<RunResult> {
+  run: (file: string) => Promise<RunResult>,
+): Promise<LoginCopy> {
   await sweepPrivateDirs(setup.env);
   const dir = await makePrivateDir(setup.env, 'login');
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const file = join(dir, 'auth.json');
   try {
-    const copy = join(dir, 'auth.json');
     // The copy keeps credHelpers: podman stores in the helper, as it would for the user's own file.
     const current = await readFileSafe(target, {
       maxBytes: MAX_BYTES.authFile,
@@ -277,27 +354,53 @@ async function podmanLoginViaCopy(
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    if (current !== undefined) await writeFileAtomic(copy, current, 0o600);
-    const result = await run(copy);
-    if (result.exitCode !== 0) return result;
-    const written = await readAuthFile(copy);
-    const entry =
-      written.state === 'ok'
-        ? written.entries.find((e) => e.key === host)
-        : undefined;
-    const secret = entry?.password();
-    if (!entry || entry.user === undefined || secret === undefined) {
-      warnings.push(
-        `podman stored the credential for ${host} in its credential helper, not in ${tildify(target, setup.home)}`,
-      );
-      return result;
-    }
-    const merged = await setCredential(target, host, entry.user, secret);
-    warnings.push(...merged.warnings);
-    return result;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (current !== undefined) await writeFileAtomic(file, current, 0o600);
+  } catch (error) {
+    await remove();
+    throw error;
   }
+  const result = run(file);
+  result.catch(() => {}); // awaited after the proof
+  return {
+    file,
+    result,
+    remove: async () => {
+      await result.catch(() => {}); // podman is done with the copy first
+      await remove();
+    },
+  };
+}
+
+/**
+ * Merges podman's new entry into `target` under `user`, the name the proof gave. When podman stored the
+ * secret in a credential helper instead, under another name, `again` logs in once more with `user`.
+ */
+async function mergeLoginCopy(
+  setup: AuthSetup,
+  copy: LoginCopy,
+  target: string,
+  host: string,
+  user: string,
+  again: ((file: string) => Promise<RunResult>) | undefined,
+  warnings: string[],
+): Promise<RunResult> {
+  const result = await copy.result;
+  if (result.exitCode !== 0) return result;
+  const written = await readAuthFile(copy.file);
+  const entry =
+    written.state === 'ok'
+      ? written.entries.find((e) => e.key === host)
+      : undefined;
+  const secret = entry?.password();
+  if (!entry || entry.user === undefined || secret === undefined) {
+    warnings.push(
+      `podman stored the credential for ${host} in its credential helper, not in ${tildify(target, setup.home)}`,
+    );
+    return again ? again(copy.file) : result;
+  }
+  const merged = await setCredential(target, host, user, secret);
+  warnings.push(...merged.warnings);
+  return result;
 }
 
 /** docker has no --authfile: it logs in to $DOCKER_CONFIG/config.json itself, under qci's lock. */

@@ -120,6 +120,15 @@ export async function appCiFacts(
 ): Promise<{ appci: AppCi; facts: AppCiFacts; token: string }> {
   const appci = await setup.connect();
   const token = appci.requireToken();
+  return { appci, token, facts: await proveFacts(setup, appci, token) };
+}
+
+/** appCiFacts for a context already connected (its token known): the three requests, remembered. */
+export async function proveFacts(
+  setup: AuthSetup,
+  appci: AppCi,
+  token: string,
+): Promise<AppCiFacts> {
   const { identity, expiry, qciAccess: access } = await appci.prove();
   await rememberProof(setup, appci, token, {
     identity,
@@ -127,23 +136,19 @@ export async function appCiFacts(
     qciAccess: access,
   });
   return {
-    appci,
-    token,
-    facts: {
-      context: appci.context.name,
-      contextFoundBy: appci.context.foundBy,
-      contextFile: appci.context.file,
-      server: appci.context.server,
-      user: identity.username,
-      groups: identity.groups,
-      token: maskToken(token),
-      tokenKind: tokenFacts(token).kind,
-      expiresAt: expiry.expiresAt?.toISOString() ?? null,
-      expiry: expiry.expiresAt
-        ? describeExpiry(expiry.expiresAt, setup.now())
-        : null,
-      qciAccess: access,
-    },
+    context: appci.context.name,
+    contextFoundBy: appci.context.foundBy,
+    contextFile: appci.context.file,
+    server: appci.context.server,
+    user: identity.username,
+    groups: identity.groups,
+    token: maskToken(token),
+    tokenKind: tokenFacts(token).kind,
+    expiresAt: expiry.expiresAt?.toISOString() ?? null,
+    expiry: expiry.expiresAt
+      ? describeExpiry(expiry.expiresAt, setup.now())
+      : null,
+    qciAccess: access,
   };
 }
 
