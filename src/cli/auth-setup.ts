@@ -22,10 +22,11 @@ export function authSetup(
     runner: processRunner((line) => ctx.ui.verbose(line)),
     context,
     now: () => new Date(),
-    connect: (requested = context) =>
+    connect: (requested = context, options = {}) =>
       AppCi.connect({
         env: ctx.io.env,
         ...(requested ? { context: requested } : {}),
+        ...options,
       }),
     onSignals: (signals, handler) => {
       // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left to handle.

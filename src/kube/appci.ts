@@ -364,11 +364,78 @@ function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
       let shared = agents.get(key) as InstanceType<typeof Agent> | undefined;
       if (!shared) {
         shared = new Agent({ ...options, keepAlive: true });
+        usePreconnected(shared);
         agents.set(key, shared);
       }
       request.setAgent(shared);
     },
   };
+}
+
+/**
+ * TCP connections opened to the API server as soon as the kubeconfig names it, before the kube client
+ * has loaded (~40 ms): the connection's round trip overlaps that work, and the keep-alive agent starts
+ * its TLS handshakes on them (each is used once, by the agent's next new connection). Not for a cluster
+ * reached through a proxy. Left unused, they are closed once the requests are answered.
+ */
+const preconnected = new Map<string, import('node:net').Socket[]>();
+
+const endpoint = (host: string, port: number | string) =>
+  `${host.replace(/^\[(.*)\]$/, '$1')}:${port}`;
+
+async function preconnect(server: string, count: number): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return;
+  }
+  if (url.protocol !== 'https:' || count <= 0) return;
+  const { connect } = await import('node:net');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port || 443);
+  const sockets = Array.from({ length: count }, () => {
+    const socket = connect({ host, port });
+    socket.on('error', () => {}); // the request that takes it meets the error; unused, it does not matter
+    socket.unref(); // never what keeps qci running
+    return socket;
+  });
+  preconnected.set(endpoint(host, port), sockets);
+}
+
+function closePreconnected(): void {
+  for (const sockets of preconnected.values())
+    for (const socket of sockets.splice(0)) socket.destroy();
+}
+
+/** Makes `agent` start its next new connections on the sockets opened ahead (if any, to that server). */
+function usePreconnected(agent: import('node:https').Agent): void {
+  const open = (
+    agent as unknown as {
+      createConnection: (
+        options: Record<string, unknown>,
+        cb: unknown,
+      ) => unknown;
+    }
+  ).createConnection;
+  Object.assign(agent, {
+    createConnection(
+      this: unknown,
+      options: Record<string, unknown>,
+      callback: unknown,
+    ) {
+      const host = String(options.host ?? options.hostname ?? '');
+      const socket = preconnected
+        .get(endpoint(host, String(options.port ?? 443)))
+        ?.shift();
+      if (socket && !socket.destroyed) socket.ref();
+      return open.call(
+        this,
+        socket && !socket.destroyed ? { ...options, socket } : options,
+        callback,
+      );
+    },
+  });
 }
 
 export interface AppCiOptions {
@@ -378,6 +445,23 @@ export interface AppCiOptions {
   timeoutMs?: number;
   /** A kubeconfig built in memory (qci login --web checks a new token before writing any file). */
   kubeconfig?: MergedKubeconfig;
+  /** Open the connections prove() will use while the kube client loads (commands that prove at once). */
+  preconnect?: boolean;
+}
+
+/** How many requests prove() sends for `token` (so many connections at once). */
+function requestsToProve(token: string): number {
+  const kind = tokenFacts(token).kind;
+  return 1 + (kind === 'oauth' ? 1 : 0) + (kind === 'service-account' ? 0 : 1);
+}
+
+/** Whether the context's cluster is reached through a proxy (kubeconfig proxy-url). */
+function usesProxy(merged: MergedKubeconfig, context: AppCiContext): boolean {
+  const ctx = merged.config.contexts.find((c) => c.name === context.name);
+  const cluster = merged.config.clusters.find(
+    (c) => c.name === inner(ctx, 'context').cluster,
+  );
+  return Boolean(inner(cluster, 'cluster')['proxy-url']);
 }
 
 export class AppCi {
@@ -391,6 +475,8 @@ export class AppCi {
   static async connect(options: AppCiOptions): Promise<AppCi> {
     const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
     const context = findAppCiContext(merged, options.context);
+    if (options.preconnect && context.token && !usesProxy(merged, context))
+      await preconnect(context.server, requestsToProve(context.token));
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
     try {
@@ -530,6 +616,7 @@ export class AppCi {
       this.tokenExpiry(),
       serviceAccount ? Promise.resolve(true) : this.canPullQci(),
     ]);
+    closePreconnected();
     // who-am-I's error first: it is the one that says the token is dead.
     for (const r of [identity, expiry, access])
       if (r.status === 'rejected') throw r.reason;

@@ -156,7 +156,7 @@ export async function loginToQci(
     token = fromFile.token;
     proving = Promise.resolve(fromFile);
   } else {
-    const appci = await setup.connect();
+    const appci = await setup.connect(undefined, { preconnect: true });
     token = appci.requireToken();
     proving = proveFacts(setup, appci, token).then((facts) => ({
       facts,

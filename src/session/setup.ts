@@ -23,7 +23,10 @@ export interface AuthSetup {
   context: { name: string; source: string } | undefined;
   now: () => Date;
   /** The kube client for a context (default: the app.ci context as `context` says); injected by the command. */
-  connect: (context?: { name: string; source: string }) => Promise<AppCi>;
+  connect: (
+    context?: { name: string; source: string },
+    options?: { preconnect?: boolean },
+  ) => Promise<AppCi>;
   /** Subscribes to the process's signals while a child runs (Ctrl-C); returns the unsubscribe. */
   onSignals: (
     signals: readonly NodeJS.Signals[],
@@ -118,7 +121,7 @@ export interface AppCiFacts {
 export async function appCiFacts(
   setup: AuthSetup,
 ): Promise<{ appci: AppCi; facts: AppCiFacts; token: string }> {
-  const appci = await setup.connect();
+  const appci = await setup.connect(undefined, { preconnect: true });
   const token = appci.requireToken();
   return { appci, token, facts: await proveFacts(setup, appci, token) };
 }

@@ -177,7 +177,8 @@ export async function webLoginAction(
     {
       ...setup,
       context: written,
-      connect: (requested = written) => setup.connect(requested),
+      connect: (requested = written, options) =>
+        setup.connect(requested, options),
     },
     { authfile: options.authfile },
   );
