@@ -404,6 +404,7 @@ async function updateOnce(
   if (!isRecord(after))
     throw new QciError(
       `internal error: the update of ${target} did not produce a JSON object`,
+      { kind: 'internal' },
     );
   const unchanged = {
     path: target,

@@ -8,7 +8,7 @@ import {
   type ResolvedSettings,
   type SettingKey,
 } from '../core/settings.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { readConfigFile } from './config-file.js';
 import { Ui, type Io } from './ui.js';
 
@@ -108,7 +108,6 @@ export function refuseJson(ctx: CommandContext, what: string): void {
   if (ctx.json)
     throw new QciError(`--json: ${what}, not JSON`, {
       kind: 'usage',
-      exitCode: ExitCode.usage,
       hint: 'run it without --json',
     });
 }

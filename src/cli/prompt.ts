@@ -1,5 +1,5 @@
 /** Questions on the terminal: a hidden line for a pasted token, a yes/no. Prompts go to stderr. */
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import type { Io } from './ui.js';
 
 type TtyIn = NodeJS.ReadableStream & {
@@ -34,7 +34,6 @@ export function readSecretLine(io: Io, prompt: string): Promise<string> {
           return finish(
             new QciError('interrupted', {
               kind: 'interrupted',
-              exitCode: ExitCode.interrupted,
             }),
           );
         if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);

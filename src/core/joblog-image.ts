@@ -6,7 +6,7 @@ import {
   clusterNamed,
   type ClusterRegistry,
 } from './clusters.js';
-import { ExitCode, QciError, usageError } from './errors.js';
+import { QciError, usageError } from './errors.js';
 import type { Freshness } from './joblog-freshness.js';
 import type { NamespaceLine } from './joblog-line.js';
 import { LOG_FILE, type JobType, type LogSource } from './joblog-source.js';
@@ -165,7 +165,6 @@ export function missingPullSpecError(image: JobImage): QciError | null {
     `cluster unknown: ${why}, so qci cannot tell which registry holds ${image.namespace}`,
     {
       kind: 'cluster-unknown',
-      exitCode: ExitCode.failure,
       hint:
         `the job's prowjob.json (beside ${LOG_FILE}, or "Job YAML" on its Prow page) names the build farm in spec.cluster; ` +
         `rerun with --cluster NAME (qci registries lists them)`,

@@ -4,7 +4,7 @@
  * Image stream tag NS/NAME:TAG is stored in the single repository quay.io/openshift/ci under the tag
  * NS_NAME_TAG, and pulled through quay-proxy.ci.openshift.org. Pure functions: no I/O here.
  */
-import { QciError, ExitCode } from './errors.js';
+import { QciError } from './errors.js';
 
 export const QCI_REPOSITORY_HOST = 'quay.io';
 export const QCI_REPOSITORY_PATH = 'openshift/ci';
@@ -67,7 +67,6 @@ export class ReferenceError extends QciError {
   constructor(input: string, part: RefPart, reason: string, hint?: string) {
     super(`invalid reference "${printable(input)}": ${reason}`, {
       kind: 'invalid-reference',
-      exitCode: ExitCode.usage,
       ...(hint === undefined ? {} : { hint }),
     });
     this.part = part;

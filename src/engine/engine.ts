@@ -1,7 +1,7 @@
 /** podman and docker: which one to use, and the exact arguments qci gives them. Pure except findEngine. */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 
 export type EngineName = 'podman' | 'docker';
 
@@ -31,7 +31,6 @@ export function findEngine(
     if (!onPath(setting, env)) {
       throw new QciError(`${setting} is not installed (not found on PATH)`, {
         kind: 'missing-tool',
-        exitCode: ExitCode.missingTool,
         hint: `install ${setting}, or pick the other engine with --engine / QCI_ENGINE`,
       });
     }
@@ -41,7 +40,6 @@ export function findEngine(
   if (onPath('docker', env)) return 'docker';
   throw new QciError('neither podman nor docker is installed', {
     kind: 'missing-tool',
-    exitCode: ExitCode.missingTool,
     hint: 'install podman (apt-get install podman, dnf install podman, brew install podman)',
   });
 }

@@ -166,7 +166,6 @@ export function processRunner(log: (line: string) => void): Runner {
 export function missingTool(command: string): QciError {
   return new QciError(`${command} is not installed (not found on PATH)`, {
     kind: 'missing-tool',
-    exitCode: ExitCode.missingTool,
     hint:
       command === 'podman' || command === 'docker'
         ? `install podman (apt-get install podman / dnf install podman), or choose the other engine with --engine`

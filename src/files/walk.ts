@@ -15,7 +15,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ExitCode, QciError, usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 
 /** Directories never entered: version-control data and installed packages. */
 export const SKIPPED_DIRECTORIES = new Set([
@@ -81,7 +81,6 @@ export async function walk(
       if (code === 'ENOENT' || code === 'ENOTDIR')
         throw new QciError(`${root}: no such file or directory`, {
           kind: 'not-found',
-          exitCode: ExitCode.notFound,
         });
       if (code === 'ELOOP')
         throw usageError(

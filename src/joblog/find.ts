@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { formatBytes } from '../core/bytes.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { type ErrorKind, QciError } from '../core/errors.js';
 import {
   buildJobImage,
   checkClusterName,
@@ -141,8 +141,7 @@ function fileError(path: string, error: unknown): QciError {
         path,
       );
     return new QciError(`no such file: ${path}`, {
-      kind: 'no-such-file',
-      exitCode: ExitCode.notFound,
+      kind: 'not-found',
       hint: looksLikeHost
         ? `for a URL, include the scheme: qci job-image https://${path}`
         : 'pass a Prow job URL, a build-log.txt URL or file, or - for standard input',
@@ -151,15 +150,14 @@ function fileError(path: string, error: unknown): QciError {
   if (code === 'EISDIR')
     return new QciError(`${path} is a directory`, {
       kind: 'bad-source',
-      exitCode: ExitCode.usage,
       hint: `pass the ${LOG_FILE} inside it`,
     });
   if (code === 'EACCES')
     return new QciError(`cannot read ${path}: permission denied`, {
-      kind: 'bad-source',
+      kind: 'io',
     });
   return new QciError(`cannot read ${path}: ${(error as Error).message}`, {
-    kind: 'bad-source',
+    kind: 'io',
     cause: error,
   });
 }
@@ -179,14 +177,12 @@ function fetchFailed(
   if (statuses.some((s) => s === 401 || s === 403)) {
     return new QciError(`cannot read ${what}: ${listed}`, {
       kind: 'log-denied',
-      exitCode: ExitCode.denied,
       hint: `${attempts[0]?.label ?? 'the bucket'} needs a Google login: open the job's page in a browser, save ${LOG_FILE}, and run qci job-image FILE`,
     });
   }
   if (statuses.every((s) => s === 404)) {
     return new QciError(`no log found for ${what}: ${listed}`, {
       kind: 'log-not-found',
-      exitCode: ExitCode.notFound,
       hint: 'check the URL (copy it from the job page in Prow); very old jobs may have been deleted',
     });
   }
@@ -256,7 +252,7 @@ type UrlSource = Extract<LogSource, { kind: 'url' }>;
 type FromUrl = { scanned: Scanned; read: ReadInfo; freshness: Freshness };
 
 /** Errors after which the job's artifacts/ci-operator.log is read instead of build-log.txt. */
-const FALL_BACK_ON = new Set([
+const FALL_BACK_ON = new Set<ErrorKind>([
   'log-not-found',
   'no-namespace-line',
   'log-too-big',

@@ -9,7 +9,7 @@ import type {
   IncomingMessage,
   Agent as HttpAgent,
 } from 'node:http';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { fetchRefusal } from '../core/joblog-source.js';
 
 export interface HttpLimits {
@@ -221,7 +221,6 @@ function deadlineError(url: URL, timeoutMs: number): QciError {
     `gave up after ${timeoutMs / 1000} s (--timeout): ${url.host} had not finished sending ${url.href}`,
     {
       kind: 'timeout',
-      exitCode: ExitCode.unreachable,
       hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
     },
   );
@@ -241,7 +240,6 @@ function networkError(
       `no answer from ${host} for ${seconds} s, reading ${url.href}`,
       {
         kind: 'timeout',
-        exitCode: ExitCode.unreachable,
         hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
       },
     );
@@ -259,7 +257,6 @@ function networkError(
             : `${host}: ${message}${code ? ` (${code})` : ''}`;
   return new QciError(`${why}, reading ${url.href}`, {
     kind: 'unreachable',
-    exitCode: ExitCode.unreachable,
     cause: error,
     hint: 'check the network; or save the log from the job page in a browser and run qci job-image FILE',
   });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as K8s from './client-node.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import {
   inlineTokenFile,
@@ -90,8 +90,7 @@ export function findAppCiContext(
       throw new QciError(
         `kube context "${requested.name}" (from ${requested.source}) does not exist; ${describe()}`,
         {
-          kind: 'no-context',
-          exitCode: ExitCode.notFound,
+          kind: 'context-not-found',
           hint: `pick one of those with --context, or ${LOGIN_HINT}`,
         },
       );
@@ -112,7 +111,6 @@ export function findAppCiContext(
         `no app.ci context: none is named app.ci and none points at ${APP_CI_SERVER}; ${describe()}`,
         {
           kind: 'no-context',
-          exitCode: ExitCode.authRequired,
           hint: `${LOGIN_HINT}; or name the context to use with --context or QCI_CONTEXT`,
         },
       );
@@ -168,7 +166,6 @@ export function noTokenError(contextName: string): QciError {
     `kube context "${contextName}" has no token (QCI needs an app.ci token as the registry password)`,
     {
       kind: 'no-token',
-      exitCode: ExitCode.authRequired,
       hint: LOGIN_HINT,
     },
   );
@@ -203,7 +200,6 @@ export function appCiError(
         `${where} rejected the token while trying to ${action}: it has expired or was revoked`,
         {
           kind: 'token-expired',
-          exitCode: ExitCode.authRequired,
           hint: LOGIN_HINT,
         },
       );
@@ -211,13 +207,12 @@ export function appCiError(
     if (e.code === 404) {
       return new QciError(`${where}: not found while trying to ${action}`, {
         kind: 'not-found',
-        exitCode: ExitCode.notFound,
       });
     }
     if (e.code === 403) {
       return new QciError(
         `${where} does not allow you to ${action} (403 Forbidden)`,
-        { kind: 'forbidden', exitCode: ExitCode.denied },
+        { kind: 'denied' },
       );
     }
     return new QciError(
@@ -236,7 +231,6 @@ export function appCiError(
       `${where} did not answer in time while trying to ${action}`,
       {
         kind: 'unreachable',
-        exitCode: ExitCode.unreachable,
         hint: 'check your network or VPN and try again',
       },
     );
@@ -262,7 +256,6 @@ export function appCiError(
   if (code && reasons[code]) {
     return new QciError(`cannot reach ${where}: ${reasons[code]}`, {
       kind: 'unreachable',
-      exitCode: ExitCode.unreachable,
       hint:
         code.includes('CERT') || code.includes('SIGN')
           ? `check the certificate-authority of the cluster in ${ctx.file}`
@@ -271,7 +264,7 @@ export function appCiError(
   }
   return new QciError(
     `cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`,
-    { kind: 'unreachable', exitCode: ExitCode.unreachable, cause: error },
+    { kind: 'unreachable', cause: error },
   );
 }
 
@@ -308,7 +301,6 @@ export function tokenRequestError(
         `through the RoleBinding ${namespace}-admins-binding to ClusterRole pull-secret-namespace-manager`,
       {
         kind: 'denied',
-        exitCode: ExitCode.denied,
         hint:
           `ask to join the Rover group named in clusters/app.ci/registry-access/${namespace}/admin_manifest.yaml of openshift/release ` +
           `(qci whoami lists your groups), or check --project and --name`,
@@ -318,14 +310,13 @@ export function tokenRequestError(
   if (code === 404) {
     return new QciError(`app.ci has no ${what}`, {
       kind: 'not-found',
-      exitCode: ExitCode.notFound,
       hint: `check --project and --name; a new project exists once its pull request to openshift/release (qci sa init) has merged and been applied`,
     });
   }
   if (code === 422) {
     return new QciError(
       `app.ci refused the token request for ${what}: ${statusMessage(body) ?? 'invalid request'}`,
-      { kind: 'invalid', exitCode: ExitCode.usage },
+      { kind: 'invalid' },
     );
   }
   return appCiError(error, ctx, `create a token for ${what}`);

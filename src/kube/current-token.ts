@@ -5,7 +5,7 @@
  * must stay cheap: yaml is the only package it loads, and only to read the kubeconfig.
  */
 import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { jwtClaims } from '../core/token.js';
 import { findAppCiContext, noTokenError } from './appci.js';
 import { loadKubeconfig } from './kubeconfig.js';
@@ -34,7 +34,6 @@ export function readTokenFile(path: string, label: string): string {
       `${label} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       {
         kind: 'no-token',
-        exitCode: ExitCode.authRequired,
         hint: `point ${label} at a file holding an app.ci token (qci sa token --output FILE makes one), or unset it to use your kubeconfig`,
       },
     );
@@ -45,7 +44,6 @@ export function readTokenFile(path: string, label: string): string {
       `${label} ${path}: ${token === '' ? 'the file is empty' : 'the file holds more than one word'} (expected one app.ci token)`,
       {
         kind: 'no-token',
-        exitCode: ExitCode.authRequired,
       },
     );
   }

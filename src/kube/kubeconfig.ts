@@ -8,7 +8,7 @@ import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LOGIN_HINT } from '../core/appci.js';
-import { QciError, ExitCode } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 
 type RawEntry = { name?: unknown; [key: string]: unknown };
 
@@ -183,7 +183,6 @@ export async function loadKubeconfig(
   if (merged.files.length === 0) {
     throw new QciError(`no kubeconfig found (looked at ${paths.join(', ')})`, {
       kind: 'no-kubeconfig',
-      exitCode: ExitCode.authRequired,
       hint: LOGIN_HINT,
     });
   }

@@ -15,7 +15,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { ExitCode, QciError, usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 
 export const CLI_CLIENT_ID = 'openshift-cli-client';
 const DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
@@ -113,7 +113,6 @@ function unreachable(
     `cannot reach ${what} (${origin}): ${tls ? `TLS certificate not trusted (${code})` : code}`,
     {
       kind: 'unreachable',
-      exitCode: ExitCode.unreachable,
       hint: tls
         ? 'pass the cluster CA with --certificate-authority FILE (or NODE_EXTRA_CA_CERTS)'
         : 'check the server URL, your network or VPN',
@@ -263,7 +262,6 @@ export async function listenForCallback(
           'the browser came back with an answer that does not belong to this login (state mismatch); nothing was written',
           {
             kind: 'oauth-state',
-            exitCode: ExitCode.authRequired,
             hint: 'run qci login --web again, and use only the page it opens',
           },
         ),
@@ -288,13 +286,12 @@ export async function listenForCallback(
               'the login was refused in the browser (access_denied); nothing was written',
               {
                 kind: 'oauth-denied',
-                exitCode: ExitCode.authRequired,
                 hint: 'run qci login --web again and allow qci (openshift-cli-client) access',
               },
             )
           : new QciError(
               `the OAuth server refused the login: ${error}${description ? ` (${description})` : ''}; nothing was written`,
-              { kind: 'oauth-error', exitCode: ExitCode.authRequired },
+              { kind: 'oauth-error' },
             ),
       );
       return;
@@ -401,7 +398,6 @@ export async function exchangeCode(
       : `the OAuth server refused the token request: ${error}${description ? ` (${description})` : ''}; nothing was written`,
     {
       kind: 'oauth-exchange',
-      exitCode: ExitCode.authRequired,
       hint: 'run qci login --web again',
     },
   );

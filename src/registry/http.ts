@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { proxyFor } from './proxy-env.js';
 
 export interface HttpOptions {
@@ -101,7 +101,6 @@ export function networkError(
     `cannot reach ${host}${via ? ` through the proxy ${via}` : ''}: ${reason}`,
     {
       kind: 'unreachable',
-      exitCode: ExitCode.unreachable,
       hint: via
         ? 'check HTTPS_PROXY / NO_PROXY and the proxy'
         : /TLS/.test(reason)

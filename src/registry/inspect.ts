@@ -5,7 +5,7 @@
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
  */
 import { createHash } from 'node:crypto';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import {
   DEFAULT_HTTP_OPTIONS,
   httpGet,
@@ -278,7 +278,6 @@ class Session {
           : `not found: ${this.target.host}/${this.target.repository} has no ${name.startsWith('sha256:') ? 'manifest' : 'tag'} ${what === 'the manifest' ? name : what}`,
         {
           kind: 'not-found',
-          exitCode: ExitCode.notFound,
           hint: 'the image may not have been promoted yet, or the name or tag is misspelled (qci pullspec NS/NAME:TAG; qci promoted CONFIG)',
         },
       );
@@ -290,8 +289,7 @@ class Session {
     return new QciError(
       `${this.target.host} needs a login to read ${this.target.repository}, and podman has no credential for it`,
       {
-        kind: 'auth-required',
-        exitCode: ExitCode.authRequired,
+        kind: 'credentials-missing',
         hint: 'qci login',
       },
     );
@@ -302,7 +300,6 @@ class Session {
       `${this.target.host} rejected ${this.who}: its app.ci token has expired or was revoked, or it has no QCI access`,
       {
         kind: 'credentials-rejected',
-        exitCode: ExitCode.authRequired,
         hint: 'qci whoami (is the token alive? may you pull?), then qci login',
       },
     );
@@ -313,7 +310,6 @@ class Session {
       `${this.target.host} denied access to ${this.target.repository} for ${this.who}`,
       {
         kind: 'denied',
-        exitCode: ExitCode.denied,
         hint: 'qci whoami shows whether you have QCI access and how to ask for it',
       },
     );
@@ -422,7 +418,6 @@ export async function inspectImage(
         `${target.host}/${target.repository}:${target.reference} has no ${formatPlatform(options.platform)} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
         {
           kind: 'not-found',
-          exitCode: ExitCode.notFound,
           hint: platforms[0]
             ? `pick one with --platform ${platforms[0].platform}`
             : undefined,

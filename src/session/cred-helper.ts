@@ -15,7 +15,7 @@ import {
   setCredHelper,
   type AuthFileRef,
 } from '../auth/index.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 import { onPath } from '../engine/engine.js';
@@ -66,7 +66,6 @@ function missingHelperError(binDir: string | undefined): QciError {
     `${HELPER_BINARY} is not on PATH, so podman and docker could not run it; nothing was changed`,
     {
       kind: 'missing-tool',
-      exitCode: ExitCode.missingTool,
       hint: `in the qci checkout run \`npm install -g .\`${binDir ? `, or put its bin directory on PATH: export PATH="${binDir}:$PATH"` : ''}; then run qci login --helper again`,
     },
   );
@@ -96,7 +95,7 @@ export async function registerCredHelper(
           if (!(error instanceof QciError)) throw error;
           throw new QciError(
             error.message.replace('--token-file', 'QCI_TOKEN_FILE'),
-            { kind: error.kind, exitCode: error.exitCode, hint: error.hint },
+            { kind: error.kind, hint: error.hint },
           );
         })
       : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] })),

@@ -67,11 +67,11 @@ export async function execWithQciCredential(
       },
     });
     if (result.startError) {
+      const notFound = result.startError === 'not-found';
       throw new QciError(
-        `${options.command}: ${result.startError === 'not-found' ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,
+        `${options.command}: ${notFound ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,
         {
-          kind: 'exec-failed',
-          exitCode: result.exitCode,
+          kind: notFound ? 'command-not-found' : 'cannot-run',
           hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
         },
       );

@@ -84,7 +84,6 @@ async function engineCredential(
       missing
         ? {
             kind: 'missing-tool',
-            exitCode: ExitCode.missingTool,
             hint: `install the helper, or remove credHelpers["${host}"] from the auth file (qci doctor shows which)`,
           }
         : {

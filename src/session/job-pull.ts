@@ -2,7 +2,7 @@
  * qci job-image --pull / --list: a job's images live on the build farm that ran it, so they are pulled
  * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
  */
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
@@ -28,7 +28,6 @@ function checkOverride(host: string): string {
       `--farm-registry / QCI_FARM_REGISTRY "${host}" must be a loopback host:port (it stands in for a build farm's registry in tests)`,
       {
         kind: 'usage',
-        exitCode: ExitCode.usage,
       },
     );
   }
@@ -74,7 +73,6 @@ export async function connectFarm(
       `no kube context for ${cluster}: none is named ${cluster} and no context's server is on ${cluster}`,
       {
         kind: 'no-context',
-        exitCode: ExitCode.authRequired,
         hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
       },
     );
@@ -99,7 +97,6 @@ export async function listFarmImages(
         `${target.namespace} has no pipeline image stream on ${target.cluster}: the namespace is probably gone (deleted about an hour after the job ends)`,
         {
           kind: 'not-found',
-          exitCode: ExitCode.notFound,
         },
       );
     }
@@ -141,15 +138,13 @@ export async function pullFarmImage(
   });
   if (login.exitCode !== 0) {
     const cause = classifyEngineFailure(`${login.stdout}\n${login.stderr}`);
+    const rejected = cause.startsWith('credentials');
     throw new QciError(
-      cause === 'credentials-rejected' || cause === 'credentials-missing'
+      rejected
         ? `${target.registry} rejected the token of kube context "${kube.context.name}": it has expired or is not a ${target.cluster} token`
         : `${engine} login to ${target.registry} failed: ${engineErrorLine(login.stderr)}`,
       {
-        kind: 'login-failed',
-        exitCode: cause.startsWith('credentials')
-          ? ExitCode.authRequired
-          : ExitCode.failure,
+        kind: rejected ? 'credentials-rejected' : 'engine-failed',
         hint: `log in to ${target.cluster} again with oc, then rerun`,
       },
     );
@@ -183,7 +178,6 @@ export async function pullFarmImage(
       `${target.registry} denied the pull of ${target.pullSpec}: only the pull request's author may pull a job's images`,
       {
         kind: 'denied',
-        exitCode: ExitCode.denied,
         hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
       },
     );
@@ -193,7 +187,6 @@ export async function pullFarmImage(
       `${target.pullSpec} is gone: the job's namespace is deleted about an hour after the job ends (or the job never built ${target.tag})`,
       {
         kind: 'not-found',
-        exitCode: ExitCode.notFound,
         hint: 'qci job-image --list SOURCE shows the tags that still exist',
       },
     );

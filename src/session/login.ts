@@ -15,7 +15,7 @@ import {
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
@@ -52,7 +52,6 @@ export function dockerHasNoAuthfile(verb: 'login' | 'pull'): QciError {
     'docker has no --authfile: it reads and writes $DOCKER_CONFIG/config.json',
     {
       kind: 'usage',
-      exitCode: ExitCode.usage,
       hint: `DOCKER_CONFIG=DIR qci ${verb} --engine docker (or use podman, which takes --authfile)`,
     },
   );
@@ -74,19 +73,16 @@ function loginFailure(
     case 'token-expired':
       return new QciError(`${prefix}: the registry rejected the app.ci token`, {
         kind: 'credentials-rejected',
-        exitCode: ExitCode.authRequired,
         hint: `check access with \`qci whoami\`; if the token was just revoked, ${LOGIN_HINT}`,
       });
     case 'denied':
       return new QciError(`${prefix}: access denied`, {
         kind: 'denied',
-        exitCode: ExitCode.denied,
         hint: QCI_ACCESS_HINT,
       });
     case 'http-registry':
       return new QciError(`${prefix}: ${host} speaks plain HTTP`, {
         kind: 'unreachable',
-        exitCode: ExitCode.unreachable,
         hint: tlsVerify
           ? 'for a local test registry, pass --tls-verify=false (or QCI_TLS_VERIFY=false)'
           : undefined,
@@ -94,7 +90,6 @@ function loginFailure(
     case 'tls':
       return new QciError(`${prefix}: TLS certificate not trusted`, {
         kind: 'unreachable',
-        exitCode: ExitCode.unreachable,
       });
     case 'dns':
     case 'refused':
@@ -103,7 +98,6 @@ function loginFailure(
         `${prefix}: cannot reach the registry (${cause === 'dns' ? 'host not found' : cause === 'refused' ? 'connection refused' : 'timed out'})`,
         {
           kind: 'unreachable',
-          exitCode: ExitCode.unreachable,
           hint: 'check your network or VPN',
         },
       );
@@ -251,7 +245,6 @@ export async function loginToQci(
         `${engine} login to ${host} failed: the registry rejected the token in ${options.tokenFile}`,
         {
           kind: failure.kind,
-          exitCode: failure.exitCode,
           hint: 'it was revoked, or is not an app.ci token: get a new one with qci sa token --project P --output FILE',
         },
       );
@@ -449,7 +442,6 @@ function notSentError(
     `${effective.engine} login wrote the credential to ${t(target)}, but ${effective.engine} will send ${what} instead`,
     {
       kind: 'shadowed',
-      exitCode: ExitCode.authRequired,
       hint: 'qci whoami shows what is sent; qci logout (erases every QCI credential, helpers included), then qci login',
     },
   );

@@ -554,8 +554,7 @@ async function causeFromRegistry(
 /** The registry client's error kinds as the causes the engine's text would give (REFERENCE §6). */
 export function registryCause(error: QciError): FailureCause {
   switch (error.kind) {
-    case 'auth-required':
-      return 'credentials-missing';
+    case 'credentials-missing':
     case 'credentials-rejected':
     case 'denied':
     case 'not-found':
@@ -581,7 +580,7 @@ function localNameFor(ref: ImageRef): string {
   if (!ref.imageStreamTag) {
     throw new QciError(
       `--local-name: ${ref.input} has no single image stream tag to name it by`,
-      { kind: 'usage', exitCode: ExitCode.usage },
+      { kind: 'usage' },
     );
   }
   return formatImageStreamTag(ref.imageStreamTag);

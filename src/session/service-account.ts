@@ -9,7 +9,7 @@ import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
 import { formatDuration } from '../core/duration.js';
-import { ExitCode, QciError, usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 import {
   REGISTRY_ACCESS_DIR,
   SERVICE_ACCOUNT,
@@ -101,7 +101,6 @@ export async function initRegistryAccess(
       `--release-repo ${options.releaseRepo}: ${repoKind === 'absent' ? 'no such directory' : 'not a directory'}`,
       {
         kind: 'not-found',
-        exitCode: ExitCode.notFound,
         hint: 'clone it first: git clone https://github.com/openshift/release (or your fork), then pass its path',
       },
     );
@@ -246,7 +245,6 @@ export async function requestServiceAccountToken(
       `app.ci returned a token for ${what} that had already expired (at ${expiresAt.toISOString()}, now ${now.toISOString()}); qci neither printed nor saved it`,
       {
         kind: 'token-expired-on-arrival',
-        exitCode: ExitCode.failure,
         hint: "this machine's clock and app.ci's disagree, or app.ci cut the lifetime: check the clock (timedatectl), then ask again, perhaps with a longer --duration",
       },
     );

@@ -1,5 +1,5 @@
 import { authFileCandidates, type AuthFileRef } from '../auth/index.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
 import { maskToken } from '../core/redact.js';
@@ -180,7 +180,6 @@ export function deniedError(user: string): QciError {
     `${user} may not pull from QCI: app.ci does not grant get imagestreams/layers in namespace ocp`,
     {
       kind: 'denied',
-      exitCode: ExitCode.denied,
       hint: QCI_ACCESS_HINT,
     },
   );

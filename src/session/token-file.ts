@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
-import { ExitCode, QciError, usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
 import { describeExpiry, renewCommand, tokenFacts } from '../core/token.js';
 import type { AppCiFacts } from './setup.js';
@@ -38,7 +38,6 @@ export async function tokenFileFacts(
     if (code === 'ENOENT')
       throw new QciError(`--token-file ${path}: no such file`, {
         kind: 'not-found',
-        exitCode: ExitCode.notFound,
         hint: renewHint(null, path),
       });
     throw new QciError(`--token-file ${path}: cannot read it (${code})`, {
@@ -74,7 +73,6 @@ export async function tokenFileFacts(
       `the token in ${path} (${facts.subject}) ${describeExpiry(facts.expiresAt, now)} (at ${facts.expiresAt.toISOString()}); qci did not log in`,
       {
         kind: 'token-expired',
-        exitCode: ExitCode.authRequired,
         hint: renewHint(facts.subject, path),
       },
     );

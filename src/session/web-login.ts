@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { writeFileAtomic, withFileLock } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { APP_CI_SERVER, APP_CI_TOKEN_PAGE } from '../core/appci.js';
-import { ExitCode, QciError, usageError } from '../core/errors.js';
+import { QciError, usageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { onPath } from '../engine/engine.js';
 import { AppCi } from '../kube/appci.js';
@@ -134,7 +134,6 @@ async function obtainToken(
           `${server} has no OAuth server (no ${server}/.well-known/oauth-authorization-server)`,
           {
             kind: 'no-oauth',
-            exitCode: ExitCode.authRequired,
             hint: 'log in as that cluster documents (oc login), then run qci login',
           },
         );
@@ -164,7 +163,6 @@ async function obtainToken(
           `no answer from the browser within ${formatDuration(options.timeoutMs / 1000)}; nothing was written`,
           {
             kind: 'oauth-timeout',
-            exitCode: ExitCode.authRequired,
             hint: 'run qci login --web again and finish the login in the browser (open the URL it prints)',
           },
         ),
@@ -256,7 +254,6 @@ export async function webLogin(
         `${server} does not accept the token${flow === 'token-page' ? ' you pasted' : ' it just issued'}; nothing was written`,
         {
           kind: 'token-rejected',
-          exitCode: ExitCode.authRequired,
           hint: 'run qci login --web again',
         },
       );

@@ -34,6 +34,7 @@ const noToken = () =>
   deps({
     credential: async () => {
       throw new QciError('no app.ci context: none is named app.ci', {
+        kind: 'no-context',
         hint: 'oc login …',
       });
     },

@@ -118,7 +118,6 @@ function render(
 function collect(value: string, previous: string[] | undefined): string[] {
   if (value.trim() === '')
     throw new QciError('--image needs an image name', {
-      exitCode: ExitCode.usage,
       kind: 'usage',
     });
   return [...(previous ?? []), value];
