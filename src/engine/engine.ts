@@ -28,19 +28,34 @@ export function findEngine(
   env: Record<string, string | undefined>,
 ): EngineName {
   if (setting !== 'auto') {
-    if (!onPath(setting, env)) {
-      throw new QciError(`${setting} is not installed (not found on PATH)`, {
-        kind: 'missing-tool',
-        hint: `install ${setting}, or pick the other engine with --engine / QCI_ENGINE`,
-      });
-    }
+    if (!onPath(setting, env)) throw notInstalled(setting);
     return setting;
   }
   if (onPath('podman', env)) return 'podman';
   if (onPath('docker', env)) return 'docker';
-  throw new QciError('neither podman nor docker is installed', {
+  throw notInstalled(null);
+}
+
+const INSTALL_PODMAN =
+  'install podman (apt-get install podman, dnf install podman, brew install podman)';
+
+/**
+ * The one "not installed" error (exit 7): `command` is not on PATH, or (null) neither engine is.
+ * An engine's hint offers the other one.
+ */
+export function notInstalled(command: string | null): QciError {
+  if (command === null)
+    return new QciError('neither podman nor docker is installed', {
+      kind: 'missing-tool',
+      hint: INSTALL_PODMAN,
+    });
+  const install = command === 'podman' ? INSTALL_PODMAN : `install ${command}`;
+  const engine = command === 'podman' || command === 'docker';
+  return new QciError(`${command} is not installed (not found on PATH)`, {
     kind: 'missing-tool',
-    hint: 'install podman (apt-get install podman, dnf install podman, brew install podman)',
+    hint: engine
+      ? `${install}, or pick the other engine with --engine / QCI_ENGINE`
+      : install,
   });
 }
 

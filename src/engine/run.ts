@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import type { Options } from 'execa';
 import { ExitCode, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { notInstalled } from './engine.js';
 
 export interface RunRequest {
   command: string;
@@ -127,7 +128,7 @@ export function processRunner(log: (line: string) => void): Runner {
       // The program could not be started at all.
       if (result.exitCode === undefined && !result.signal && startError) {
         if (!inherit && startError === 'ENOENT')
-          throw missingTool(request.command);
+          throw notInstalled(request.command);
         return {
           exitCode: startError === 'ENOENT' ? 127 : 126,
           stdout: '',
@@ -157,18 +158,8 @@ export function processRunner(log: (line: string) => void): Runner {
     } catch (error) {
       if (error instanceof QciError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw missingTool(request.command);
+        throw notInstalled(request.command);
       throw error;
     }
   };
-}
-
-export function missingTool(command: string): QciError {
-  return new QciError(`${command} is not installed (not found on PATH)`, {
-    kind: 'missing-tool',
-    hint:
-      command === 'podman' || command === 'docker'
-        ? `install podman (apt-get install podman / dnf install podman), or choose the other engine with --engine`
-        : `install ${command}`,
-  });
 }
