@@ -4,7 +4,7 @@
  */
 import { readAuthFiles, resolveCredential } from '../auth/index.js';
 import { describeExpiry, expiresSoon, renewCommand } from '../core/token.js';
-import { ExitCode, QciError } from '../core/errors.js';
+import { ExitCode, exitCodeOf, QciError } from '../core/errors.js';
 import {
   QCI_REPOSITORY_PATH,
   formatImageStreamTag,
@@ -215,57 +215,56 @@ export function explainPullFailure(
     tlsVerify: boolean;
   },
 ): { message: string; hint: string; exitCode: number } {
+  return { ...explain(cause, ref), exitCode: exitCodeOf(cause) };
+}
+
+function explain(
+  cause: FailureCause,
+  ref: Parameters<typeof explainPullFailure>[1],
+): { message: string; hint: string } {
   switch (cause) {
     case 'credentials-missing':
       return {
         message: `${ref.host} wants credentials and ${ref.engine} sent none it accepts`,
         hint: 'qci login',
-        exitCode: ExitCode.authRequired,
       };
     case 'credentials-rejected':
     case 'token-expired':
       return {
         message: `${ref.host} rejected the credential ${ref.engine} sent: its app.ci token has expired or was revoked`,
         hint: 'qci doctor (to see which file holds it), then qci login',
-        exitCode: ExitCode.authRequired,
       };
     case 'denied':
       return {
         message:
           'you are logged in, but not allowed to pull this image from QCI',
         hint: QCI_ACCESS_HINT,
-        exitCode: ExitCode.denied,
       };
     case 'not-found':
       return {
         message: `not found: QCI has no tag ${ref.qciTag ?? ref.pullSpec} (tried ${ref.pullSpec}); the image may not have been promoted yet, or the name or tag is misspelled`,
         hint: 'check the promotion of the ci-operator config that builds it (qci promoted CONFIG)',
-        exitCode: ExitCode.notFound,
       };
     case 'rate-limited':
       return {
         message: `${ref.host} is rate limiting pulls`,
         hint: 'wait a minute and run the same qci pull again',
-        exitCode: ExitCode.failure,
       };
     case 'server-error':
       return {
         message: `${ref.host} answered with a server error`,
         hint: 'try again shortly; if it persists, ask in #forum-ocp-testplatform',
-        exitCode: ExitCode.failure,
       };
     case 'dns':
       return {
         message: `unreachable: ${ref.host} is not found in DNS`,
         hint: 'check your network and VPN',
-        exitCode: ExitCode.unreachable,
       };
     case 'refused':
     case 'timeout':
       return {
         message: `unreachable: ${ref.host} ${cause === 'refused' ? 'refused the connection' : 'did not answer in time'}`,
         hint: 'check your network and VPN, then try again',
-        exitCode: ExitCode.unreachable,
       };
     case 'http-registry':
       return {
@@ -273,19 +272,16 @@ export function explainPullFailure(
         hint: ref.tlsVerify
           ? 'for a local test registry: --tls-verify=false'
           : 'check QCI_REGISTRY',
-        exitCode: ExitCode.unreachable,
       };
     case 'tls':
       return {
         message: `${ref.host}'s TLS certificate is not trusted`,
         hint: 'check the system CA bundle (or a TLS-inspecting proxy)',
-        exitCode: ExitCode.unreachable,
       };
     default:
       return {
         message: `${ref.engine} pull failed`,
         hint: 'rerun with --verbose, or paste the error into qci doctor --explain',
-        exitCode: ExitCode.failure,
       };
   }
 }
