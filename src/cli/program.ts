@@ -39,6 +39,8 @@ Exit codes:
   5    not found: image, tag, file or kube context
   6    unreachable: DNS, connection refused, timeout or TLS failure
   7    a tool qci needs (podman or docker) is not installed
+  126  qci exec: COMMAND cannot be run
+  127  qci exec: COMMAND is not found
   130  interrupted (Ctrl-C)
 `;
 

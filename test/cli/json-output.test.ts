@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program.js';
 import { isolatedEnv, qci } from '../helpers/cli.js';
+import { expectKnownKinds } from '../helpers/error-kinds.js';
 
 function leaves(command: Command, path: string[] = []): string[][] {
   const subs = command.commands.filter((c) => c.name() !== 'help');
@@ -32,6 +33,8 @@ function parseOne(stdout: string): unknown {
   expect(stdout.trim(), 'stdout is empty').not.toBe('');
   return JSON.parse(stdout);
 }
+
+const SEEN = new Set<string>();
 
 /** Arguments that get each command past its parser; without a kubeconfig or engine login most then fail. */
 function argsFor(command: string, dir: string): string[][] {
@@ -94,9 +97,14 @@ describe('--json means JSON', () => {
         const value = parseOne(r.stdout) as Record<string, unknown>;
         if (r.code !== 0 && !Array.isArray(value))
           expect(Object.keys(value).length).toBeGreaterThan(0);
+        for (const kind of expectKnownKinds(value, r.code)) SEEN.add(kind);
       }
     }, 60_000);
   }
+
+  it('the commands above met several error kinds, all in the table', () => {
+    expect(SEEN.size).toBeGreaterThanOrEqual(3);
+  });
 
   it('a usage error is a JSON document too', async () => {
     for (const argv of [
@@ -108,6 +116,7 @@ describe('--json means JSON', () => {
       expect(r.code).toBe(2);
       const value = parseOne(r.stdout) as { error: { kind: string } };
       expect(value.error.kind).toBe('usage');
+      expectKnownKinds(value, r.code);
     }
   });
 });

@@ -13,6 +13,7 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { expectKnownKinds } from '../helpers/error-kinds.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -38,8 +39,11 @@ describe.skipIf(!tools.ok)('--json on the test bed (end to end)', () => {
           KUBECONFIG,
         },
       });
-      return { ...r, value: JSON.parse(r.stdout) as Record<string, unknown> };
+      const value = JSON.parse(r.stdout) as Record<string, unknown>;
+      for (const kind of expectKnownKinds(value, r.exitCode)) seen.add(kind);
+      return { ...r, value };
     };
+    const seen = new Set<string>();
 
     const pulled = await qci(['pull', 'ocp/4.7:my-component']);
     expect(pulled.exitCode, pulled.stderr).toBe(0);
@@ -78,5 +82,9 @@ describe.skipIf(!tools.ok)('--json on the test bed (end to end)', () => {
     const dead = await qci(['login']);
     expect(dead.exitCode).toBe(3);
     expect(dead.value).toHaveProperty('error.kind');
+    // Error kinds met on the way, each in the table and exiting as it says.
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['not-found', 'token-expired']),
+    );
   });
 });
