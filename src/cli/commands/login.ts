@@ -66,8 +66,7 @@ export async function loginAction(
     // No app.ci login at all: on a terminal, offer the browser login instead of sending the user to oc.
     const none =
       error instanceof QciError &&
-      ['no-kubeconfig', 'no-context'].includes(error.kind) &&
-      error.exitCode === ExitCode.authRequired;
+      (error.kind === 'no-kubeconfig' || error.kind === 'no-context');
     if (
       !none ||
       options.tokenFile !== undefined ||
