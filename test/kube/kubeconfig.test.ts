@@ -185,6 +185,10 @@ describe('loadKubeconfig: kubectl merge rules', () => {
     expect(() =>
       findAppCiContext(merged, { name: 'nope', source: '--context' }),
     ).toThrow('kube context "nope" (from --context) does not exist');
+    // Not found (5), not "log in" (3): the user named a context that is not there.
+    expect(() =>
+      findAppCiContext(merged, { name: 'nope', source: '--context' }),
+    ).toThrow(expect.objectContaining({ exitCode: 5 }));
   });
 
   it.each([
