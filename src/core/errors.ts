@@ -39,13 +39,14 @@ const unreachable = { exit: ExitCode.unreachable } as const;
  */
 export const ERROR_KINDS = {
   // 1: something failed; the message says what and the hint what next.
-  'api-error': failure, // app.ci answered an unexpected HTTP status
+  'api-error': failure, // app.ci's answer is not one qci can use
   'auth-file-corrupt': failure,
   'auth-file-error': failure, // an auth entry the engine cannot use
   'auth-file-locked': failure,
   'auth-file-write': failure,
   'bad-encoding': failure, // a job log in an encoding qci cannot read
   'bad-finished-json': failure,
+  'bad-namespace-line': failure,
   'bad-kubeconfig': failure,
   'binary-log': failure,
   'callback-listen': failure, // login --web could not listen for the browser
@@ -56,17 +57,16 @@ export const ERROR_KINDS = {
   exists: failure, // would overwrite a file
   'file-not-regular': failure,
   'file-too-big': failure,
-  'helper-registered': failure,
+  'helper-registered': failure, // login --helper is set up: nothing to log in
   internal: failure, // a bug in qci
   io: failure, // a file could not be read or written
   'log-too-big': failure,
   'log-unavailable': failure,
   'no-namespace-line': failure,
-  'bad-namespace-line': failure,
-  'no-registry': failure,
+  'no-registry': failure, // the job's build farm has no registry users pull from
   'rate-limited': failure,
-  'refused-url': failure, // a URL qci does not fetch (not https, a private address)
-  'registry-error': failure, // the registry broke the v2 protocol
+  'refused-url': failure, // not https, or not a host job logs come from
+  'registry-error': failure, // the registry's answer is not one qci can use
   'server-error': failure, // HTTP 5xx
   'token-expired-on-arrival': failure, // app.ci issued a token already dead
   'too-many-redirects': failure,

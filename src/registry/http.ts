@@ -324,7 +324,7 @@ export async function httpGet(
     if (hop >= (request.maxRedirects ?? 5))
       throw new QciError(
         `too many redirects from ${new URL(request.url).host}`,
-        { kind: 'registry-error' },
+        { kind: 'too-many-redirects' },
       );
     const next = new URL(response!.headers.location, url);
     // Credentials stay with the host they were meant for (blob redirects go to a CDN).
