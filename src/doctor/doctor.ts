@@ -44,8 +44,6 @@ import {
   type AppCiFacts,
   type AuthSetup,
 } from '../session/setup.js';
-import { loginToQci } from '../session/login.js';
-import { eraseThroughHelper } from '../session/logout.js';
 import { helperAsker } from '../session/ask-helper.js';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';
@@ -961,6 +959,8 @@ async function eraseDeadHelperSecrets(p: Probe): Promise<string[]> {
       winner.how === 'credHelpers' && winner.file.format !== 'docker-config'
         ? `podman logout --authfile ${file} ${host}`
         : `docker logout ${host}`;
+    // --fix only: login and logout load when a fix needs them, not with every doctor run.
+    const { eraseThroughHelper } = await import('../session/logout.js');
     const result = await eraseThroughHelper(
       p.setup,
       helper,
@@ -1047,6 +1047,7 @@ export async function fixAndRecheck(
     const state = secret ? await p.tokenState(secret) : 'expired';
     if (state !== 'current' && state !== 'valid') {
       try {
+        const { loginToQci } = await import('../session/login.js');
         const login = await loginToQci(setup, {});
         fixed.push(
           `logged ${login.engine} in to ${host} as ${login.user} (credential in ${t(login.authFile)})`,

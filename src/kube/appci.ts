@@ -392,6 +392,9 @@ async function preconnect(server: string, count: number): Promise<void> {
     return socket;
   });
   preconnected.set(endpoint(host, port), sockets);
+  // net.connect calls connect(2) on the next tick, which waits for the promise chain (the kube client's
+  // load included) unless the event loop turns once now.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function closePreconnected(): void {

@@ -16,12 +16,21 @@ import {
   type SettingFlags,
 } from '../setting-flags.js';
 
-const impl = async () => ({
+// Each command loads only the modules it runs (each import initialises its module, and what that imports).
+const forLogin = async () => ({
   ...(await import('../../session/login.js')),
+  ...(await import('../auth-setup.js')),
+});
+const forWebLogin = async () => ({
+  ...(await forLogin()),
   ...(await import('../../session/web-login.js')),
-  ...(await import('../../session/status.js')),
+});
+const forLogout = async () => ({
   ...(await import('../../session/logout.js')),
-  ...(await import('../../session/setup.js')),
+  ...(await import('../auth-setup.js')),
+});
+const forWhoami = async () => ({
+  ...(await import('../../session/status.js')),
   ...(await import('../auth-setup.js')),
 });
 
@@ -54,7 +63,7 @@ export async function loginAction(
       throw usageError(`${flag} goes with --web`, {
         hint: `qci login --web ${flag} …`,
       });
-  const { authSetup, loginToQci } = await impl();
+  const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
   let report: LoginReport;
   try {
@@ -141,7 +150,7 @@ export async function webLoginAction(
     throw usageError(
       `QCI_WEB_LOGIN_TIMEOUT="${timeoutText}" is not a duration (such as 5m or 90s)`,
     );
-  const { authSetup, loginToQci, webLogin } = await impl();
+  const { authSetup, loginToQci, webLogin } = await forWebLogin();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
   const web = await webLogin(setup, {
     server: options.server,
@@ -198,7 +207,7 @@ export async function logoutAction(
 ): Promise<number> {
   // --helper: first the docker-credential-qci registrations, then the stored credentials as always.
   const helper = options.helper ? await logoutHelper(ctx, options) : undefined;
-  const { authSetup, logoutFromQci } = await impl();
+  const { authSetup, logoutFromQci } = await forLogout();
   const setup = authSetup(
     ctx,
     await ctx.settings({ registry: options.registry }),
@@ -301,7 +310,7 @@ export async function whoamiAction(
   ctx: CommandContext,
   options: SettingFlags & { authfile?: string },
 ): Promise<number> {
-  const { authSetup, qciStatus } = await impl();
+  const { authSetup, qciStatus } = await forWhoami();
   const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
   const report = await qciStatus(setup, { authfile: options.authfile });
   if (ctx.json) ctx.ui.json(report);
