@@ -44,8 +44,50 @@ Exit codes:
   130  interrupted (Ctrl-C)
 `;
 
-export function buildProgram(io: Io, state: { exitCode: number }): Command {
+/**
+ * A command qci will not run this time: registered with its name, arguments and description (enough to
+ * find it), without its flags, which cost start-up time to build (commander makes an Option of each).
+ */
+class CommandNotRun extends Command {
+  override createCommand(name?: string): Command {
+    return new CommandNotRun(name);
+  }
+  override option(): this {
+    return this;
+  }
+  override requiredOption(): this {
+    return this;
+  }
+  override addOption(): this {
+    return this;
+  }
+}
+
+/**
+ * The command `argv` runs, when that is all qci needs built in full; undefined when help, completion or an
+ * unknown word needs every command's flags.
+ */
+export function commandToRun(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  const word = argv[at];
+  if (word === undefined || word === 'completion') return undefined;
+  if (argv.slice(0, at).some((a) => a === '-h' || a === '--help'))
+    return undefined;
+  if (word !== 'help') return word;
+  const topic = argv[at + 1];
+  return topic !== undefined && !topic.startsWith('-') ? topic : undefined;
+}
+
+/** The program; with `only`, the other commands are built without their flags (see commandToRun). */
+export function buildProgram(
+  io: Io,
+  state: { exitCode: number },
+  only?: string,
+): Command {
   const program = new Command('qci');
+  if (only !== undefined)
+    program.createCommand = (name?: string) =>
+      name === only ? new Command(name) : new CommandNotRun(name);
   program
     .description(
       'Pull OpenShift CI images from QCI (quay.io/openshift/ci, through quay-proxy.ci.openshift.org) ' +
@@ -149,13 +191,21 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       .configureOutput(program.configureOutput())
       .showHelpAfterError('(run with --help for usage)');
   }
+  // Named by an alias, or not a command at all: then every command is built whole.
+  if (
+    only !== undefined &&
+    !program.commands.some(
+      (c) => c.name() === only && !(c instanceof CommandNotRun),
+    )
+  )
+    return buildProgram(io, state);
   return program;
 }
 
 /** Runs qci with `argv` (without node and script); returns the exit code. Never throws. */
 export async function runQci(argv: string[], io: Io): Promise<number> {
   const state = { exitCode: ExitCode.ok as number };
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, commandToRun(argv));
   try {
     // Bare `qci`: what it is and where to start, as gh and kubectl do (the full list is `qci help`).
     if (argv.length === 0) {
