@@ -381,7 +381,8 @@ async function preconnect(server: string, count: number): Promise<void> {
   } catch {
     return;
   }
-  if (url.protocol !== 'https:' || count <= 0) return;
+  // Only the first time: later requests reuse the kept-alive connections of the earlier ones.
+  if (url.protocol !== 'https:' || count <= 0 || agents.size > 0) return;
   const { connect } = await import('node:net');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || 443);

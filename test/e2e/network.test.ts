@@ -66,12 +66,15 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
       `/apis/oauth.openshift.io/v1/useroauthaccesstokens/${oauthTokenName(bed.token)}`,
     ]);
     expect(together(bed.appci.requests)).toBe(true);
+    // One connection per request, opened while the kube client loads: none opened and left unused.
+    expect(bed.appci.connections).toBe(3);
 
     bed.appci.clearRequests();
     const whoami = await qci(['whoami'], { KUBECONFIG });
     expect(whoami.exitCode, whoami.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(3);
     expect(together(bed.appci.requests)).toBe(true);
+    expect(bed.appci.connections).toBe(3);
   });
 
   it('after a login, a pull asks app.ci nothing; the proof is kept 0600 under a hash, never the token', async () => {
