@@ -1,4 +1,5 @@
 /** Entry point: the only place that sets the process exit code. */
+import { fstatSync } from 'node:fs';
 import { runQci } from './program.js';
 import { writeAllSync } from './raw-output.js';
 
@@ -16,7 +17,35 @@ const stdout = {
     return true;
   },
   get isTTY(): boolean {
-    return (require('node:tty') as typeof import('node:tty')).isatty(1);
+    return isTerminal(1);
+  },
+};
+
+/**
+ * Whether `fd` is a terminal. A pipe, a file or (on Linux) /dev/null — what scripts, CI and benchmarks
+ * have — is told by fstat alone: node:tty, which loads node:net (~4 ms), is asked only about another
+ * character device. Linux's memory devices (major 1: null, zero, random, …) are never terminals.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isCharacterDevice()) return false;
+    if (process.platform === 'linux' && ((stats.rdev >> 8) & 0xfff) === 1)
+      return false;
+  } catch {
+    return false;
+  }
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+/** Standard error, written the same way (only writes and isTTY are asked of it); a closed one is dropped. */
+const stderr = {
+  write(text: string): boolean {
+    writeAllSync(2, text);
+    return true;
+  },
+  get isTTY(): boolean {
+    return isTerminal(2);
   },
 };
 
@@ -24,12 +53,10 @@ const stdout = {
 void main();
 
 async function main(): Promise<void> {
-  // Getters: touching process.stdin or process.stderr sets up a stream, which light commands may never need.
+  // A getter: touching process.stdin sets up a stream, which most commands never need.
   const code = await runQci(process.argv.slice(2), {
     stdout,
-    get stderr() {
-      return process.stderr;
-    },
+    stderr,
     get stdin() {
       return process.stdin;
     },

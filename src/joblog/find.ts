@@ -357,7 +357,8 @@ async function fromCandidates(
 /** Finds the job's namespace and what to pull: everything `qci job-image SOURCE` reports. */
 export async function findJobImage(
   input: string,
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  /** Standard input, asked for only when SOURCE is `-` (touching process.stdin sets up a stream). */
+  openStdin: () => NodeJS.ReadableStream & { isTTY?: boolean },
   options: FindOptions,
 ): Promise<JobImage> {
   const tag = checkPipelineTag(options.tag);
@@ -386,6 +387,7 @@ export async function findJobImage(
     };
     freshness = localFreshness;
   } else {
+    const stdin = openStdin();
     if (stdin.isTTY)
       options.notice?.(
         'reading the job log from standard input (end it with Ctrl-D)',

@@ -111,7 +111,7 @@ export async function jobImageAction(
     impl(),
     coreImpl(),
   ]);
-  const image = await findJobImage(source, ctx.io.stdin, {
+  const image = await findJobImage(source, () => ctx.io.stdin, {
     tag: options.tag,
     cluster: options.cluster,
     timeoutMs: settings.jobLogTimeout * 1000,
