@@ -69,6 +69,7 @@ export {
   setCredHelper,
   setCredential,
   updateAuthFile,
+  writeCacheFile,
   writeFileAtomic,
   type AuthJson,
   type RemoveCredentialsResult,

@@ -126,12 +126,33 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `target` atomically with `mode`: temp file beside it, fsync, rename, fsync dir. */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   target: string,
   data: string,
   mode = 0o600,
   /** Asked just before the rename: false leaves `target` as it is (and the result false). */
   stillCurrent?: () => Promise<boolean>,
+): Promise<boolean> {
+  return writeAtomically(target, data, mode, stillCurrent, true);
+}
+
+/**
+ * A cache file (0600): atomic like writeFileAtomic, so a reader never sees half of it, but not synced to
+ * disk (a cache lost in a crash is only asked again; two fsyncs can cost tens of ms on a real disk).
+ */
+export async function writeCacheFile(
+  target: string,
+  data: string,
+): Promise<void> {
+  await writeAtomically(target, data, 0o600, undefined, false);
+}
+
+async function writeAtomically(
+  target: string,
+  data: string,
+  mode: number,
+  stillCurrent: (() => Promise<boolean>) | undefined,
+  durable: boolean,
 ): Promise<boolean> {
   const dir = dirname(target);
   const temp = join(
@@ -143,7 +164,7 @@ export async function writeFileAtomic(
     try {
       await handle.writeFile(data, 'utf8');
       await handle.chmod(mode); // open's mode passes through the umask
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -156,7 +177,7 @@ export async function writeFileAtomic(
     await rm(temp, { force: true }).catch(() => undefined);
     throw ioError('write', target, error);
   }
-  await syncDir(dir);
+  if (durable) await syncDir(dir);
   return true;
 }
 

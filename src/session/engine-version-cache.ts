@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../auth/index.js';
+import { writeCacheFile } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { factsCacheFile } from './facts-cache.js';
 
@@ -76,10 +76,9 @@ export async function cachedEngineVersion(
     // token): a command that fails on a fresh machine leaves no trace in the home directory.
     const dir = await stat(join(file, '..')).catch(() => undefined);
     if (!dir?.isDirectory()) return version;
-    await writeFileAtomic(
+    await writeCacheFile(
       file,
       `${JSON.stringify({ entries: Object.fromEntries([...kept, [key, version]]) })}\n`,
-      0o600,
     );
   } catch {
     // read-only home, full disk: the next command asks again

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { writeFileAtomic } from '../auth/index.js';
+import { writeCacheFile } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 
 /** How long a proof counts; a token must also stay unexpired this long. */
@@ -82,7 +82,7 @@ function isFresh(facts: ProvenFacts, now: Date): boolean {
 async function save(where: Where, entries: Entries): Promise<void> {
   const file = factsCacheFile(where);
   await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify({ entries })}\n`, 0o600);
+  await writeCacheFile(file, `${JSON.stringify({ entries })}\n`);
 }
 
 /** What was proved about `token` within the last few minutes, if it is not about to expire. */
