@@ -214,14 +214,15 @@ async function buildQci() {
     ],
   });
 
-  // Pass 3: qci-impl.cjs, its `modules` export every module qci.cjs loads lazily.
+  // Pass 3: qci-impl.cjs; its `modules` export every module qci.cjs loads lazily.
   await build({
     ...entry('qci-impl', main),
     entryPoints: undefined,
     stdin: {
       contents: [
-        ...list(lazy).map((p, i) => `import * as m${i} from ${key(abs(p))};`),
-        `export const modules = {${list(lazy).map((p, i) => `${key(p)}: m${i}`)}};`,
+        // Getters with require(): each module (and what it imports) is initialised when first asked
+        // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
+        `export const modules = {${list(lazy).map((p) => `get ${key(p)}() { return require(${key(abs(p))}); }`)}};`,
       ].join('\n'),
       resolveDir: root,
       sourcefile: 'qci-impl.js',
@@ -258,6 +259,42 @@ async function buildQci() {
 // bundle of its own without commander, chalk, zod or the kube client; it shares yaml.cjs (for the kubeconfig).
 await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
+/**
+ * execa lists process.stdin, stdout and stderr in an array when it loads, and touching each sets up a
+ * stream (~10 ms of its load, with node:tty and node:net): here the array reads them when asked, as
+ * execa's `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
+ */
+const lazyStandardStreams = {
+  name: 'qci-lazy-standard-streams',
+  setup(b) {
+    b.onLoad(
+      { filter: /execa[\\/]lib[\\/]utils[\\/]standard-stream\.js$/ },
+      (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const eager =
+          'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];';
+        if (!source.includes(eager)) {
+          console.warn(
+            `qci build: ${args.path} changed; its standard streams load eagerly`,
+          );
+          return undefined;
+        }
+        const lazy = `const names = ['stdin', 'stdout', 'stderr'];
+export const STANDARD_STREAMS = new Proxy([], {
+  get(_, key) {
+    if (key === 'length') return names.length;
+    if (typeof key === 'string' && /^[0-2]$/.test(key)) return process[names[key]];
+    const streams = names.map((name) => process[name]);
+    const value = Reflect.get(streams, key);
+    return typeof value === 'function' ? value.bind(streams) : value;
+  },
+});`;
+        return { contents: source.replace(eager, lazy), loader: 'js' };
+      },
+    );
+  },
+};
+
 // execa and yaml, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
 for (const [name, source] of [
@@ -268,6 +305,7 @@ for (const [name, source] of [
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     outfile: `bin/dist/${name}.cjs`,
+    plugins: name === 'execa' ? [lazyStandardStreams] : [],
   });
 }
 
