@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import {
-  resolveSettings,
+  settingsFrom,
   type ResolvedSettings,
   type SettingKey,
 } from '../core/settings.js';
@@ -35,7 +35,7 @@ export function contextFor(io: Io, command: Command): CommandContext {
     verbose: globals.verbose === true,
     async settings(flags = {}) {
       const file = await readConfigFile(io.env);
-      const resolved = resolveSettings({
+      const resolved = await settingsFrom({
         flags,
         env: io.env,
         ...(file ? { file } : {}),

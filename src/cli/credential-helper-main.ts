@@ -13,7 +13,7 @@ import { registryUserFor } from '../core/token.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
 import {
   requestedContext,
-  resolveSettings,
+  settingsFrom,
   type ResolvedSettings,
 } from '../core/settings.js';
 import { currentAppCiToken } from '../kube/current-token.js';
@@ -51,7 +51,7 @@ function helperDeps(env: Record<string, string | undefined>): HelperDeps {
   let resolved: Promise<ResolvedSettings> | undefined;
   const settings = () =>
     (resolved ??= readConfigFile(env).then((file) =>
-      resolveSettings({ env, ...(file ? { file } : {}) }),
+      settingsFrom({ env, ...(file ? { file } : {}) }),
     ));
   const qciHosts = async () => [
     ...new Set(

@@ -1,59 +1,17 @@
 /**
- * Settings: one zod schema, four sources, precedence flag > environment > config file > default.
+ * Settings: one zod schema (settings-schema.ts), four sources, precedence flag > environment > config
+ * file > default.
  * Pure: the caller reads the environment and the config file and hands them in.
  * A bad value in any source is an error that names that source.
  */
-// zod/mini: the same validation, tree-shaken, so light commands start fast.
-import * as z from 'zod/mini';
 import { QCI_PROXY_HOST } from './reference.js';
 import { usageError } from './errors.js';
-
-/** host or host:port, as podman takes a registry: no scheme, no path. */
-const registryHost = z
-  .string()
-  .check(
-    z.regex(
-      /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$/,
-      'expected a registry host such as quay-proxy.ci.openshift.org or 127.0.0.1:5000 (no scheme, no path)',
-    ),
-  );
-const platform = z
-  .string()
-  .check(
-    z.regex(
-      /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/,
-      'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8',
-    ),
-  );
-const ENGINES = ['podman', 'docker', 'auto'] as const;
-// A fixed choice lists the choices (zod's own message is "Invalid input").
-const engine = z.enum(ENGINES, {
-  error: `expected one of ${ENGINES.join(', ')}`,
-});
-const context = z
-  .string()
-  .check(z.minLength(1, 'expected a kube context name'));
-/** A base URL for a stand-in server (tests): http or https, a host, an optional path, nothing else. */
-const baseUrl = z
-  .string()
-  .check(
-    z.regex(
-      /^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/,
-      'expected an http(s) URL such as http://127.0.0.1:8080',
-    ),
-  );
-
-export const settingsSchema = z.object({
-  registry: registryHost,
-  tlsVerify: z.boolean(),
-  context: z.optional(context),
-  engine,
-  platform,
-  /** For tests: a stand-in for https://storage.googleapis.com (the GCS buckets of Prow jobs). */
-  gcsBaseUrl: baseUrl,
-  /** For tests: a stand-in for https://prow.ci.openshift.org (live logs of running jobs). */
-  prowBaseUrl: baseUrl,
-});
+// Types only: zod (settings-schema.ts) loads when there is a value to check, not at every start.
+import type {
+  SchemaKey,
+  SchemaSettings,
+  SettingsValidator,
+} from './settings-schema.js';
 
 /**
  * Numeric settings (qci job-image's limits), checked by hand: zod's number schemas would be evaluated at every
@@ -113,8 +71,7 @@ function numberSetting(key: NumberKey, raw: unknown): number | null {
   return n !== undefined && Number.isFinite(n) && rule.valid(n) ? n : null;
 }
 
-export type Settings = z.infer<typeof settingsSchema> &
-  Record<NumberKey, number>;
+export type Settings = SchemaSettings & Record<NumberKey, number>;
 export type SettingKey = keyof Settings;
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -171,17 +128,6 @@ export const SETTING_NAMES: Record<
   },
 };
 
-/** The config file's shape: the same settings under their file keys; unknown keys are an error. */
-const fileSchema = z.strictObject({
-  registry: z.optional(registryHost),
-  'tls-verify': z.optional(z.boolean()),
-  context: z.optional(context),
-  engine: z.optional(engine),
-  platform: z.optional(platform),
-  'gcs-base-url': z.optional(baseUrl),
-  'prow-base-url': z.optional(baseUrl),
-});
-
 export type SettingsSource = 'flag' | 'environment' | 'config file' | 'default';
 
 export interface SettingsInput {
@@ -204,14 +150,19 @@ function parseBoolean(text: string): boolean | undefined {
   return undefined;
 }
 
-function firstIssue(error: z.core.$ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid value';
-  const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return `${path}${issue.message}`;
-}
-
-export function resolveSettings(input: SettingsInput): ResolvedSettings {
+/**
+ * The settings from their sources. `validate` checks each given value (settings-schema.ts; settingsFrom
+ * loads it only when a value is given): without it, a given value is an internal error.
+ */
+export function resolveSettings(
+  input: SettingsInput,
+  validate?: SettingsValidator,
+): ResolvedSettings {
+  const check = (): SettingsValidator => {
+    if (!validate)
+      throw new Error('resolveSettings: a value to check, and no validator');
+    return validate;
+  };
   const settings: Settings = { ...DEFAULT_SETTINGS };
   const sources = Object.fromEntries(
     Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default']),
@@ -238,15 +189,12 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
       }
       data = copy;
     }
-    const parsed = fileSchema.safeParse(data);
-    if (!parsed.success) {
-      throw usageError(
-        `config file ${input.file.path}: ${firstIssue(parsed.error)}`,
-        {
-          kind: 'bad-setting',
-          hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
-        },
-      );
+    const parsed = check().file(data);
+    if (!parsed.ok) {
+      throw usageError(`config file ${input.file.path}: ${parsed.issue}`, {
+        kind: 'bad-setting',
+        hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
+      });
     }
     for (const [key, raw] of Object.entries(numbers) as [
       NumberKey,
@@ -264,9 +212,7 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     }
     for (const key of keys) {
       if (isNumberKey(key)) continue;
-      const value = (parsed.data as Record<string, unknown>)[
-        SETTING_NAMES[key].file
-      ];
+      const value = parsed.data[SETTING_NAMES[key].file];
       if (value !== undefined) {
         (settings as Record<string, unknown>)[key] = value;
         sources[key] = 'config file';
@@ -297,12 +243,11 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
           kind: 'bad-setting',
         });
     }
-    const parsed = settingsSchema.shape[key].safeParse(value);
-    if (!parsed.success)
-      throw usageError(
-        `environment ${name}=${raw}: ${firstIssue(parsed.error)}`,
-        { kind: 'bad-setting' },
-      );
+    const parsed = check().value(key as SchemaKey, value);
+    if (!parsed.ok)
+      throw usageError(`environment ${name}=${raw}: ${parsed.issue}`, {
+        kind: 'bad-setting',
+      });
     (settings as Record<string, unknown>)[key] = parsed.data;
     sources[key] = 'environment';
   }
@@ -329,10 +274,10 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
           `option ${SETTING_NAMES[key].flag}=${raw}: expected true or false`,
         );
     }
-    const parsed = settingsSchema.shape[key].safeParse(value);
-    if (!parsed.success)
+    const parsed = check().value(key as SchemaKey, value);
+    if (!parsed.ok)
       throw usageError(
-        `option ${SETTING_NAMES[key].flag} ${JSON.stringify(String(raw))}: ${firstIssue(parsed.error)}`,
+        `option ${SETTING_NAMES[key].flag} ${JSON.stringify(String(raw))}: ${parsed.issue}`,
         { kind: 'bad-setting' },
       );
     (settings as Record<string, unknown>)[key] = parsed.data;
@@ -357,4 +302,20 @@ export function requestedContext({
   return settings.context
     ? { name: settings.context, source: CONTEXT_SOURCES[sources.context] }
     : undefined;
+}
+
+/** resolveSettings, with zod loaded only when a flag, variable or config file gives a value to check. */
+export async function settingsFrom(
+  input: SettingsInput,
+): Promise<ResolvedSettings> {
+  const given =
+    input.file !== undefined ||
+    Object.values(input.flags ?? {}).some((v) => v !== undefined) ||
+    Object.values(SETTING_NAMES).some((n) => (input.env?.[n.env] ?? '') !== '');
+  return resolveSettings(
+    input,
+    given
+      ? (await import('./settings-schema.js')).settingsValidator
+      : undefined,
+  );
 }

@@ -1,3 +1,4 @@
+import { settingsValidator } from '../../src/core/settings-schema.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildJobImage,
@@ -874,11 +875,14 @@ describe('job-image settings', () => {
     ],
   ];
   it.each(cases)('env %j flags %j file %j', (env, flags, data, expected) => {
-    const { settings } = resolveSettings({
-      env,
-      flags,
-      ...(data ? { file: { path: '/c.yaml', data } } : {}),
-    });
+    const { settings } = resolveSettings(
+      {
+        env,
+        flags,
+        ...(data ? { file: { path: '/c.yaml', data } } : {}),
+      },
+      settingsValidator,
+    );
     expect(settings).toMatchObject(expected);
   });
 
@@ -907,7 +911,7 @@ describe('job-image settings', () => {
     ],
   ];
   it.each(bad)('%j', (input, words) => {
-    expect(() => resolveSettings(input)).toThrow(words);
+    expect(() => resolveSettings(input, settingsValidator)).toThrow(words);
   });
 
   it('parseSize', () => {

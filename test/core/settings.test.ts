@@ -1,3 +1,4 @@
+import { settingsValidator } from '../../src/core/settings-schema.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../src/core/settings.js';
 import { QciError } from '../../src/core/errors.js';
@@ -9,7 +10,7 @@ const file = (data: unknown) => ({
 
 describe('resolveSettings: precedence flag > environment > config file > default', () => {
   it('uses the defaults with no sources', () => {
-    const { settings, sources } = resolveSettings({});
+    const { settings, sources } = resolveSettings({}, settingsValidator);
     expect(settings).toEqual(DEFAULT_SETTINGS);
     expect(settings.registry).toBe('quay-proxy.ci.openshift.org');
     expect(settings.platform).toBe('linux/amd64');
@@ -83,11 +84,14 @@ describe('resolveSettings: precedence flag > environment > config file > default
     '%s: file=%j env=%j flag=%j → %j',
     (key, fromFile, fromEnv, fromFlag, value, source) => {
       const k = key as keyof typeof env;
-      const { settings, sources } = resolveSettings({
-        file: file(fromFile === undefined ? {} : { [fileKey[k]]: fromFile }),
-        env: { [env[k]]: fromEnv },
-        flags: { [k]: fromFlag },
-      });
+      const { settings, sources } = resolveSettings(
+        {
+          file: file(fromFile === undefined ? {} : { [fileKey[k]]: fromFile }),
+          env: { [env[k]]: fromEnv },
+          flags: { [k]: fromFlag },
+        },
+        settingsValidator,
+      );
       expect(settings[k]).toBe(value);
       expect(sources[k]).toBe(source);
     },
@@ -128,17 +132,20 @@ describe('resolveSettings: a bad value names its source', () => {
     ['file not a mapping', { file: file(['a']) }, 'config file'],
   ];
   it.each(cases)('%s', (_name, input, words) => {
-    expect(() => resolveSettings(input)).toThrow(QciError);
-    expect(() => resolveSettings(input)).toThrow(words);
+    expect(() => resolveSettings(input, settingsValidator)).toThrow(QciError);
+    expect(() => resolveSettings(input, settingsValidator)).toThrow(words);
   });
 
   it('a bad value in the file is reported even when the environment overrides that setting', () => {
     // A broken config file should not silently hide behind an environment variable.
     expect(() =>
-      resolveSettings({
-        file: file({ engine: 'rkt' }),
-        env: { QCI_ENGINE: 'podman' },
-      }),
+      resolveSettings(
+        {
+          file: file({ engine: 'rkt' }),
+          env: { QCI_ENGINE: 'podman' },
+        },
+        settingsValidator,
+      ),
     ).toThrow('engine');
   });
 });
