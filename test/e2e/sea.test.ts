@@ -126,9 +126,10 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     expect(spec.stdout).toBe(
       `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component\n`,
     );
-    // The bundles came from the SEA's assets (yaml for the config file), and V8 took their caches.
+    // The bundles came from the SEA's assets (yaml for the config file, qci-impl for the zod that checks
+    // its values), and V8 took their caches.
     expect(spec.stderr).toBe(
-      'qci.cjs: code cache used\nyaml.cjs: code cache used\n',
+      'qci.cjs: code cache used\nyaml.cjs: code cache used\nqci-impl.cjs: code cache used\n',
     );
     const version = await sea('qci', ['--version'], env);
     const pkg = JSON.parse(
