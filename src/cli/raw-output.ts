@@ -3,7 +3,7 @@
  * setting up process.stdout costs about 3 ms of a ~35 ms start (bench/startup.mjs), and their output is
  * small.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 /**
  * Writes all of `text` to `fd`. A non-blocking pipe that is full is waited on a moment at a time; a
@@ -26,4 +26,37 @@ export function writeAllSync(
       else throw error;
     }
   }
+}
+
+/**
+ * Whether `fd` is a terminal. A pipe, a file or (on Linux) /dev/null — what scripts, CI and benchmarks
+ * have — is told by fstat alone: node:tty, which loads node:net (~4 ms), is asked only about another
+ * character device. Linux's memory devices (major 1: null, zero, random, …) are never terminals.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isCharacterDevice()) return false;
+    if (process.platform === 'linux' && ((stats.rdev >> 8) & 0xfff) === 1)
+      return false;
+  } catch {
+    return false;
+  }
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+/** An output stream (all qci asks of one: write, isTTY) over `fd`, written with writeAllSync. */
+export function rawStream(
+  fd: number,
+  onClosed?: () => void,
+): { write(text: string): boolean; readonly isTTY: boolean } {
+  return {
+    write(text: string): boolean {
+      writeAllSync(fd, text, onClosed);
+      return true;
+    },
+    get isTTY(): boolean {
+      return isTerminal(fd);
+    },
+  };
 }

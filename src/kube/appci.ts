@@ -371,8 +371,10 @@ function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
  */
 const preconnected = new Map<string, import('node:net').Socket[]>();
 
+/** An IPv6 literal as net.connect takes it (URL and request options keep its brackets). */
+const bare = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
 const endpoint = (host: string, port: number | string) =>
-  `${host.replace(/^\[(.*)\]$/, '$1')}:${port}`;
+  `${bare(host)}:${port}`;
 
 async function preconnect(server: string, count: number): Promise<void> {
   let url: URL;
@@ -384,7 +386,7 @@ async function preconnect(server: string, count: number): Promise<void> {
   // Only the first time: later requests reuse the kept-alive connections of the earlier ones.
   if (url.protocol !== 'https:' || count <= 0 || agents.size > 0) return;
   const { connect } = await import('node:net');
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = bare(url.hostname);
   const port = Number(url.port || 443);
   const sockets = Array.from({ length: count }, () => {
     const socket = connect({ host, port });

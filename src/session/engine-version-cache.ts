@@ -8,13 +8,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
-import { MAX_BYTES, readFileSafe } from '../io/read.js';
-import { factsCacheFile } from './facts-cache.js';
+import {
+  factsCacheFile,
+  readCacheEntries,
+  type CacheWhere,
+} from './facts-cache.js';
 
-interface Where {
-  env: Record<string, string | undefined>;
-  home: string;
-}
+type Where = CacheWhere;
 
 /** At most this many binaries are remembered (the newest answers win). */
 const MAX_ENTRIES = 16;
@@ -33,24 +33,16 @@ async function identity(binary: string): Promise<string | undefined> {
 }
 
 async function load(where: Where): Promise<Record<string, string>> {
-  try {
-    const parsed: unknown = JSON.parse(
-      await readFileSafe(engineVersionFile(where), {
-        maxBytes: MAX_BYTES.config,
-        what: 'qci engine version cache',
-      }),
-    );
-    const entries = (parsed as { entries?: unknown } | null)?.entries;
-    if (typeof entries !== 'object' || entries === null) return {};
-    return Object.fromEntries(
-      Object.entries(entries).filter(
-        (e): e is [string, string] =>
-          typeof e[1] === 'string' && /^\d+(\.\d+)*$/.test(e[1]),
-      ),
-    );
-  } catch {
-    return {};
-  }
+  const entries = await readCacheEntries(
+    engineVersionFile(where),
+    'qci engine version cache',
+  );
+  return Object.fromEntries(
+    Object.entries(entries).filter(
+      (e): e is [string, string] =>
+        typeof e[1] === 'string' && /^\d+(\.\d+)*$/.test(e[1]),
+    ),
+  );
 }
 
 /**

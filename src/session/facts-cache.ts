@@ -24,10 +24,12 @@ export interface ProvenFacts {
   provedAt: string;
 }
 
-interface Where {
+/** Whose cache: the environment (XDG_CACHE_HOME) and the home directory. */
+export interface CacheWhere {
   env: Record<string, string | undefined>;
   home: string;
 }
+type Where = CacheWhere;
 
 export function factsCacheFile({ env, home }: Where): string {
   const base = env.XDG_CACHE_HOME || join(home, '.cache');
@@ -51,20 +53,33 @@ const Facts = z.object({
 const valid = (value: unknown): value is ProvenFacts =>
   Facts.safeParse(value).success;
 
-/** The entries still fresh at `now`; a missing or damaged file is an empty cache (it is only a cache). */
-async function load(where: Where, now: Date): Promise<Entries> {
-  let parsed: unknown;
+/**
+ * The `entries` object of one of qci's cache files (`{"entries": {…}}`), unchecked; a missing or
+ * damaged file is an empty cache (it is only a cache).
+ */
+export async function readCacheEntries(
+  file: string,
+  what: string,
+): Promise<Record<string, unknown>> {
   try {
-    const text = await readFileSafe(factsCacheFile(where), {
-      maxBytes: MAX_BYTES.config,
-      what: 'qci facts cache',
-    });
-    parsed = JSON.parse(text);
+    const parsed: unknown = JSON.parse(
+      await readFileSafe(file, { maxBytes: MAX_BYTES.config, what }),
+    );
+    const entries = (parsed as { entries?: unknown } | null)?.entries;
+    return typeof entries === 'object' && entries !== null
+      ? (entries as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
-  const entries = (parsed as { entries?: unknown } | null)?.entries;
-  if (typeof entries !== 'object' || entries === null) return {};
+}
+
+/** The entries still fresh at `now`. */
+async function load(where: Where, now: Date): Promise<Entries> {
+  const entries = await readCacheEntries(
+    factsCacheFile(where),
+    'qci facts cache',
+  );
   const fresh: Entries = {};
   for (const [key, value] of Object.entries(entries))
     if (valid(value) && isFresh(value, now)) fresh[key] = value;

@@ -206,8 +206,8 @@ export async function loginToQci(
     ).catch(afterProof);
     try {
       proof = await proved();
-      const user = registryUserFor(proof.facts.user);
-      const identity = proof.facts.user;
+      const { user: identity } = proof.facts;
+      const user = registryUserFor(identity);
       result = await mergeLoginCopy(
         setup,
         copy,
