@@ -29,7 +29,12 @@ import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
-import { claimOf, truthOf, type EngineJson } from './testbed/differential.js';
+import {
+  claimOf,
+  eachLayout,
+  truthOf,
+  type EngineJson,
+} from './testbed/differential.js';
 
 const tools = requireTools(['podman']);
 const LAYOUTS = Number(process.env.QCI_DIFF_LAYOUTS ?? 200);
@@ -82,53 +87,42 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
     const disagreements: string[] = [];
     const tally = new Map<string, number>();
     const timing = { podman: 0, qci: 0 };
-    let next = 0;
-    const runWorker = async (w: Worker) => {
-      for (;;) {
-        const id = next++;
-        if (id >= LAYOUTS) return;
-        const { layout, origins } = generateLayout(SEED, id, w.front.host);
-        const dir = join(w.pe.dir, 'layouts', String(id));
-        await mkdir(dir, { recursive: true });
-        const m = await materialize(
-          layout,
-          dir,
-          w.helpers,
-          w.pe.env.PATH ?? '',
+    await eachLayout(workers, LAYOUTS, async (w, id) => {
+      const { layout, origins } = generateLayout(SEED, id, w.front.host);
+      const dir = join(w.pe.dir, 'layouts', String(id));
+      await mkdir(dir, { recursive: true });
+      const m = await materialize(layout, dir, w.helpers, w.pe.env.PATH ?? '');
+      const flag = m.authfile ? ['--authfile', m.authfile] : [];
+      w.front.clear();
+      const t0 = performance.now();
+      const pull = await w.pe.podman(
+        ['pull', ...flag, `${w.front.host}/openshift/ci:t`],
+        { env: m.env },
+      );
+      const truth = truthOf(w.front, origins);
+      const t1 = performance.now();
+      const env = {
+        ...w.pe.env,
+        ...m.env,
+        KUBECONFIG: join(dir, 'no-kubeconfig'),
+      };
+      const result = await qci(
+        ['whoami', '--json', '--registry', w.front.host, ...flag],
+        { env },
+      );
+      timing.podman += t1 - t0;
+      timing.qci += performance.now() - t1;
+      const report = JSON.parse(result.stdout) as { engines: EngineJson[] };
+      const view = report.engines.find((e) => e.engine === 'podman');
+      const claim = view ? claimOf(view, m) : 'no podman view';
+      const kind = claim.split(' ')[0] ?? '';
+      tally.set(kind, (tally.get(kind) ?? 0) + 1);
+      if (!agrees(claim, truth))
+        disagreements.push(
+          `${describeLayout(layout, m)}\n  podman sent: ${truth} (exit ${pull.exitCode}; ${pull.stderr.split('\n').find((l) => l.startsWith('Error')) ?? ''})\n  qci said:    ${claim}`,
         );
-        const flag = m.authfile ? ['--authfile', m.authfile] : [];
-        w.front.clear();
-        const t0 = performance.now();
-        const pull = await w.pe.podman(
-          ['pull', ...flag, `${w.front.host}/openshift/ci:t`],
-          { env: m.env },
-        );
-        const truth = truthOf(w.front, origins);
-        const t1 = performance.now();
-        const env = {
-          ...w.pe.env,
-          ...m.env,
-          KUBECONFIG: join(dir, 'no-kubeconfig'),
-        };
-        const result = await qci(
-          ['whoami', '--json', '--registry', w.front.host, ...flag],
-          { env },
-        );
-        timing.podman += t1 - t0;
-        timing.qci += performance.now() - t1;
-        const report = JSON.parse(result.stdout) as { engines: EngineJson[] };
-        const view = report.engines.find((e) => e.engine === 'podman');
-        const claim = view ? claimOf(view, m) : 'no podman view';
-        const kind = claim.split(' ')[0] ?? '';
-        tally.set(kind, (tally.get(kind) ?? 0) + 1);
-        if (!agrees(claim, truth))
-          disagreements.push(
-            `${describeLayout(layout, m)}\n  podman sent: ${truth} (exit ${pull.exitCode}; ${pull.stderr.split('\n').find((l) => l.startsWith('Error')) ?? ''})\n  qci said:    ${claim}`,
-          );
-        await rm(dir, { recursive: true, force: true });
-      }
-    };
-    await Promise.all(workers.map(runWorker));
+      await rm(dir, { recursive: true, force: true });
+    });
     console.log(
       `per layout: podman ${Math.round(timing.podman / LAYOUTS)} ms, qci ${Math.round(timing.qci / LAYOUTS)} ms; claims: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`,
     );
@@ -159,56 +153,45 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
 
   it(`after qci logout podman sends no QCI credential, or qci exits non-zero naming the command (${ROUND_LAYOUTS} layouts)`, async () => {
     const problems: string[] = [];
-    let next = 0;
     let refused = 0;
-    const runWorker = async (w: Worker) => {
-      for (;;) {
-        const id = next++;
-        if (id >= ROUND_LAYOUTS) return;
-        const { layout } = generateLayout(SEED + 1, id, w.front.host);
-        const dir = join(w.pe.dir, 'logout', String(id));
-        await mkdir(dir, { recursive: true });
-        const m = await materialize(
-          layout,
-          dir,
-          w.helpers,
-          w.pe.env.PATH ?? '',
-        );
-        const flag = m.authfile ? ['--authfile', m.authfile] : [];
-        const before = new Map<string, string | undefined>();
-        for (const f of layout.files)
-          if (typeof f.content !== 'string' && f.slot !== 'dockercfg')
-            before.set(
-              m.paths[f.slot],
-              await keptParts(m.paths[f.slot], w.front.host),
-            );
-        const env = { ...w.pe.env, ...m.env, KUBECONFIG: join(dir, 'none') };
-        const logout = await qci(
-          ['logout', '--registry', w.front.host, ...flag],
-          { env },
-        );
-        w.front.clear();
-        await w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
-          env: m.env,
-        });
-        const sent = w.front.auths[0]?.sent.kind ?? 'nothing';
-        const where = `${describeLayout(layout, m)}\n  logout exit ${logout.code}: ${logout.stderr.trim().split('\n').join(' / ')}`;
-        if (logout.code === 0 && sent !== 'none' && sent !== 'nothing')
-          problems.push(`${where}\n  podman still sent: ${sent}`);
-        if (logout.code !== 0) {
-          refused++;
-          if (!/remove it with: |left unchanged/.test(logout.stderr))
-            problems.push(`${where}\n  non-zero exit without the command`);
-        }
-        for (const [path, kept] of before) {
-          const now = await keptParts(path, w.front.host);
-          if (kept !== undefined && now !== kept)
-            problems.push(`${where}\n  ${path} lost other content`);
-        }
-        await rm(dir, { recursive: true, force: true });
+    await eachLayout(workers, ROUND_LAYOUTS, async (w, id) => {
+      const { layout } = generateLayout(SEED + 1, id, w.front.host);
+      const dir = join(w.pe.dir, 'logout', String(id));
+      await mkdir(dir, { recursive: true });
+      const m = await materialize(layout, dir, w.helpers, w.pe.env.PATH ?? '');
+      const flag = m.authfile ? ['--authfile', m.authfile] : [];
+      const before = new Map<string, string | undefined>();
+      for (const f of layout.files)
+        if (typeof f.content !== 'string' && f.slot !== 'dockercfg')
+          before.set(
+            m.paths[f.slot],
+            await keptParts(m.paths[f.slot], w.front.host),
+          );
+      const env = { ...w.pe.env, ...m.env, KUBECONFIG: join(dir, 'none') };
+      const logout = await qci(
+        ['logout', '--registry', w.front.host, ...flag],
+        { env },
+      );
+      w.front.clear();
+      await w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
+        env: m.env,
+      });
+      const sent = w.front.auths[0]?.sent.kind ?? 'nothing';
+      const where = `${describeLayout(layout, m)}\n  logout exit ${logout.code}: ${logout.stderr.trim().split('\n').join(' / ')}`;
+      if (logout.code === 0 && sent !== 'none' && sent !== 'nothing')
+        problems.push(`${where}\n  podman still sent: ${sent}`);
+      if (logout.code !== 0) {
+        refused++;
+        if (!/remove it with: |left unchanged/.test(logout.stderr))
+          problems.push(`${where}\n  non-zero exit without the command`);
       }
-    };
-    await Promise.all(workers.map(runWorker));
+      for (const [path, kept] of before) {
+        const now = await keptParts(path, w.front.host);
+        if (kept !== undefined && now !== kept)
+          problems.push(`${where}\n  ${path} lost other content`);
+      }
+      await rm(dir, { recursive: true, force: true });
+    });
     console.log(
       `logout: seed ${SEED + 1}, ${ROUND_LAYOUTS} layouts, ${refused} exited non-zero naming what remains`,
     );
@@ -231,61 +214,52 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
 
     it(`podman sends the new token, or qci login exits non-zero saying why (${ROUND_LAYOUTS} layouts)`, async () => {
       const problems: string[] = [];
-      let next = 0;
       let refused = 0;
       const reasons: string[] = [];
-      const runWorker = async (w: Worker) => {
-        for (;;) {
-          const id = next++;
-          if (id >= ROUND_LAYOUTS) return;
-          const { layout } = generateLayout(SEED + 2, id, w.front.host);
-          const dir = join(w.pe.dir, 'login', String(id));
-          await mkdir(dir, { recursive: true });
-          const m = await materialize(
-            layout,
-            dir,
-            w.helpers,
-            w.pe.env.PATH ?? '',
+      await eachLayout(workers, ROUND_LAYOUTS, async (w, id) => {
+        const { layout } = generateLayout(SEED + 2, id, w.front.host);
+        const dir = join(w.pe.dir, 'login', String(id));
+        await mkdir(dir, { recursive: true });
+        const m = await materialize(
+          layout,
+          dir,
+          w.helpers,
+          w.pe.env.PATH ?? '',
+        );
+        const flag = m.authfile ? ['--authfile', m.authfile] : [];
+        const env = {
+          ...w.pe.env,
+          ...m.env,
+          KUBECONFIG: kubeconfig,
+          QCI_TLS_VERIFY: 'false',
+          QCI_ENGINE: 'podman',
+        };
+        const login = await qci(
+          ['login', '--registry', w.front.host, ...flag],
+          { env },
+        );
+        w.front.clear();
+        await w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
+          env: m.env,
+        });
+        const sent = w.front.auths[0]?.sent;
+        const gotToken = sent?.kind === 'basic' && sent.secret === token;
+        const where = `${describeLayout(layout, m)}\n  login exit ${login.code}: ${login.stderr.trim().split('\n').join(' / ')}`;
+        if (login.code === 0 && !gotToken)
+          problems.push(
+            `${where}\n  podman then sent: ${sent?.kind ?? 'nothing'}`,
           );
-          const flag = m.authfile ? ['--authfile', m.authfile] : [];
-          const env = {
-            ...w.pe.env,
-            ...m.env,
-            KUBECONFIG: kubeconfig,
-            QCI_TLS_VERIFY: 'false',
-            QCI_ENGINE: 'podman',
-          };
-          const login = await qci(
-            ['login', '--registry', w.front.host, ...flag],
-            { env },
+        if (login.code !== 0) {
+          refused++;
+          reasons.push(
+            login.stderr.split('\n').find((l) => l.startsWith('error')) ??
+              login.stderr,
           );
-          w.front.clear();
-          await w.pe.podman(
-            ['pull', ...flag, `${w.front.host}/openshift/ci:t`],
-            {
-              env: m.env,
-            },
-          );
-          const sent = w.front.auths[0]?.sent;
-          const gotToken = sent?.kind === 'basic' && sent.secret === token;
-          const where = `${describeLayout(layout, m)}\n  login exit ${login.code}: ${login.stderr.trim().split('\n').join(' / ')}`;
-          if (login.code === 0 && !gotToken)
-            problems.push(
-              `${where}\n  podman then sent: ${sent?.kind ?? 'nothing'}`,
-            );
-          if (login.code !== 0) {
-            refused++;
-            reasons.push(
-              login.stderr.split('\n').find((l) => l.startsWith('error')) ??
-                login.stderr,
-            );
-          }
-          if (`${login.stdout}${login.stderr}`.includes(token))
-            problems.push(`${where}\n  the token was printed`);
-          await rm(dir, { recursive: true, force: true });
         }
-      };
-      await Promise.all(workers.map(runWorker));
+        if (`${login.stdout}${login.stderr}`.includes(token))
+          problems.push(`${where}\n  the token was printed`);
+        await rm(dir, { recursive: true, force: true });
+      });
       console.log(
         `login: seed ${SEED + 2}, ${ROUND_LAYOUTS} layouts, ${refused} refused with a reason:\n  ${reasons.join('\n  ')}`,
       );

@@ -28,7 +28,12 @@ import {
   startRecordingFront,
   type RecordingFront,
 } from './testbed/recorder.js';
-import { claimOf, truthOf, type EngineJson } from './testbed/differential.js';
+import {
+  claimOf,
+  eachLayout,
+  truthOf,
+  type EngineJson,
+} from './testbed/differential.js';
 import { run } from './testbed/proc.js';
 
 const tools = requireTools(['dockerd', 'docker']);
@@ -82,58 +87,51 @@ describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
     );
     const disagreements: string[] = [];
     const tally = new Map<string, number>();
-    let next = 0;
-    const runWorker = async (w: Worker) => {
-      for (;;) {
-        const id = next++;
-        if (id >= LAYOUTS) return;
-        const { layout, origins } = generateLayout(SEED, id, w.front.host);
-        const dir = join(w.pe.dir, 'layouts', String(id));
-        await mkdir(dir, { recursive: true });
-        const m = await materialize(
-          layout,
-          dir,
-          w.helpers,
-          process.env.PATH ?? '',
-        );
-        const env = {
-          ...m.env,
-          PATH: [w.helpers, daemon.clientBin, process.env.PATH].join(delimiter),
-          DOCKER_HOST: daemon.host,
-        };
-        w.front.clear();
-        const pull = await run(
-          'docker',
-          ['pull', `${w.front.host}/openshift/ci:t`],
-          { env, timeoutMs: 60_000 },
-        );
-        const truth = truthOf(w.front, origins);
-        const result = await qci(
-          ['whoami', '--json', '--registry', w.front.host],
-          {
-            env: {
-              ...env,
-              QCI_ENGINE: 'docker',
-              KUBECONFIG: join(dir, 'no-kubeconfig'),
-            },
+    await eachLayout(workers, LAYOUTS, async (w, id) => {
+      const { layout, origins } = generateLayout(SEED, id, w.front.host);
+      const dir = join(w.pe.dir, 'layouts', String(id));
+      await mkdir(dir, { recursive: true });
+      const m = await materialize(
+        layout,
+        dir,
+        w.helpers,
+        process.env.PATH ?? '',
+      );
+      const env = {
+        ...m.env,
+        PATH: [w.helpers, daemon.clientBin, process.env.PATH].join(delimiter),
+        DOCKER_HOST: daemon.host,
+      };
+      w.front.clear();
+      const pull = await run(
+        'docker',
+        ['pull', `${w.front.host}/openshift/ci:t`],
+        { env, timeoutMs: 60_000 },
+      );
+      const truth = truthOf(w.front, origins);
+      const result = await qci(
+        ['whoami', '--json', '--registry', w.front.host],
+        {
+          env: {
+            ...env,
+            QCI_ENGINE: 'docker',
+            KUBECONFIG: join(dir, 'no-kubeconfig'),
           },
+        },
+      );
+      const report = JSON.parse(result.stdout) as { engines: EngineJson[] };
+      const view = report.engines.find((e) => e.engine === 'docker');
+      const claim = view ? claimOf(view, m) : 'no docker view';
+      const kind = claim.split(' ')[0] ?? '';
+      tally.set(kind, (tally.get(kind) ?? 0) + 1);
+      if (!agrees(claim, truth)) {
+        const why = pull.stderr.split('\n').find((l) => /error/i.test(l)) ?? '';
+        disagreements.push(
+          `${describeLayout(layout, m)}\n  docker sent: ${truth} (exit ${pull.exitCode}; ${why})\n  qci said:    ${claim}`,
         );
-        const report = JSON.parse(result.stdout) as { engines: EngineJson[] };
-        const view = report.engines.find((e) => e.engine === 'docker');
-        const claim = view ? claimOf(view, m) : 'no docker view';
-        const kind = claim.split(' ')[0] ?? '';
-        tally.set(kind, (tally.get(kind) ?? 0) + 1);
-        if (!agrees(claim, truth)) {
-          const why =
-            pull.stderr.split('\n').find((l) => /error/i.test(l)) ?? '';
-          disagreements.push(
-            `${describeLayout(layout, m)}\n  docker sent: ${truth} (exit ${pull.exitCode}; ${why})\n  qci said:    ${claim}`,
-          );
-        }
-        await rm(dir, { recursive: true, force: true });
       }
-    };
-    await Promise.all(workers.map(runWorker));
+      await rm(dir, { recursive: true, force: true });
+    });
     console.log(
       `claims: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`,
     );

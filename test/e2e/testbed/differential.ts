@@ -49,3 +49,20 @@ export function claimOf(view: EngineJson, m: Materialized): string {
       }`;
   }
 }
+
+/**
+ * Runs `body` for layouts 0…count-1, each worker taking the next layout as soon as it is free (the
+ * workers run side by side; a layout runs on one worker).
+ */
+export async function eachLayout<W>(
+  workers: W[],
+  count: number,
+  body: (worker: W, id: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    workers.map(async (worker) => {
+      for (let id = next++; id < count; id = next++) await body(worker, id);
+    }),
+  );
+}
