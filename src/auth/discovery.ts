@@ -69,6 +69,21 @@ export interface PodmanAuthBehaviour {
   loginKeepsDockerKeys: boolean;
 }
 
+/**
+ * Whether podman's version changes which files it reads: only with an explicit file (--authfile,
+ * REGISTRY_AUTH_FILE, DOCKER_CONFIG), which podman < 4.4 reads before the usual ones and newer podman
+ * reads alone. Without one, every version reads the same files, and `podman --version` need not be asked.
+ */
+export function podmanVersionMatters(
+  options: Pick<DiscoveryOptions, 'env' | 'authfile'>,
+): boolean {
+  return (
+    (options.authfile !== undefined && options.authfile !== '') ||
+    envValue(options.env, 'REGISTRY_AUTH_FILE') !== undefined ||
+    envValue(options.env, 'DOCKER_CONFIG') !== undefined
+  );
+}
+
 /** Reads "4.3.1", "v4.9.4-dev", "podman version 5.0.2" into [major, minor, patch]. */
 export function parsePodmanVersion(
   text: string,

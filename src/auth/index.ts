@@ -9,6 +9,7 @@ export {
   authFileRef,
   parsePodmanVersion,
   podmanAuthBehaviour,
+  podmanVersionMatters,
   type AuthFileFormat,
   type AuthFileRef,
   type AuthFileRole,

@@ -26,7 +26,7 @@ import {
   appCiFacts,
   candidates,
   deniedError,
-  podmanVersion,
+  versionForFiles,
   type AuthSetup,
 } from './setup.js';
 import { tokenFileFacts } from './token-file.js';
@@ -99,7 +99,7 @@ export async function registerCredHelper(
           );
         })
       : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] })),
-    podmanVersion(setup),
+    versionForFiles(setup, 'podman'),
   ]);
   if (!source.facts.qciAccess) throw deniedError(source.facts.user);
   // The helper reads the files itself: make sure it finds the token just checked (same context, same file).
@@ -244,7 +244,7 @@ export async function unregisterCredHelper(
   options: { dryRun: boolean; authfile?: string | undefined },
 ): Promise<HelperLogoutReport> {
   const host = setup.settings.registry;
-  const version = await podmanVersion(setup);
+  const version = await versionForFiles(setup, 'podman', options.authfile);
   const report: HelperLogoutReport = {
     registry: host,
     dryRun: options.dryRun,

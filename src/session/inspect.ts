@@ -23,7 +23,7 @@ import {
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
 import { helperAsker } from './ask-helper.js';
-import { candidates, podmanVersion, type AuthSetup } from './setup.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import { loginToQci, type LoginReport } from './login.js';
 
 export interface InspectRequest {
@@ -135,7 +135,7 @@ export async function inspectQci(
       : onPath('podman', setup.env) || !onPath('docker', setup.env)
         ? 'podman'
         : 'docker';
-  const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
+  const version = await versionForFiles(setup, engine, request.authfile);
   const read = async () => {
     const states = await readAuthFiles(
       candidates(setup, engine, version, request.authfile),

@@ -40,7 +40,7 @@ import { recallFacts } from './facts-cache.js';
 import {
   candidates,
   deniedError,
-  podmanVersion,
+  versionForFiles,
   proveFacts,
   type AppCiFacts,
   type AuthSetup,
@@ -169,7 +169,7 @@ export async function loginToQci(
     throw error;
   };
 
-  const version = engine === 'podman' ? await podmanVersion(setup) : undefined;
+  const version = await versionForFiles(setup, engine, options.authfile);
   let files: AuthFileRef[];
   let target: string;
   try {

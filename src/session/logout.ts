@@ -10,7 +10,7 @@ import { ExitCode } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import { askCredentialHelper, HELPER_TIMEOUT_MS } from './ask-helper.js';
 
-import { allAuthFiles, podmanVersion, type AuthSetup } from './setup.js';
+import { allAuthFiles, versionForFiles, type AuthSetup } from './setup.js';
 
 export interface LogoutFile {
   path: string;
@@ -100,7 +100,7 @@ export async function logoutFromQci(
   options: { dryRun: boolean; authfile?: string | undefined },
 ): Promise<LogoutReport> {
   const host = setup.settings.registry;
-  const version = await podmanVersion(setup);
+  const version = await versionForFiles(setup, 'podman', options.authfile);
   const files: LogoutFile[] = [];
   const t = (p: string) => tildify(p, setup.home);
   for (const ref of allAuthFiles(setup, version, options.authfile)) {

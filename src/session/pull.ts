@@ -35,8 +35,8 @@ import {
 import { helperAsker } from './ask-helper.js';
 import {
   candidates,
-  podmanVersion,
   rememberProof,
+  versionForFiles,
   type AuthSetup,
 } from './setup.js';
 import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
@@ -329,8 +329,7 @@ export async function pullImages(
   let sent: string | undefined; // the token the engine sends, as the pre-flight found it
   const runnable = refs.filter((r) => r.ref);
   if (runnable.length > 0) {
-    const version =
-      engine === 'podman' ? await podmanVersion(setup) : undefined;
+    const version = await versionForFiles(setup, engine, options.authfile);
     const { secret, ...check } = await preflight(
       setup,
       engine,

@@ -1,4 +1,8 @@
-import { authFileCandidates, type AuthFileRef } from '../auth/index.js';
+import {
+  authFileCandidates,
+  podmanVersionMatters,
+  type AuthFileRef,
+} from '../auth/index.js';
 import { QciError } from '../core/errors.js';
 import type { Settings } from '../core/settings.js';
 import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
@@ -47,6 +51,22 @@ export function podmanVersion(setup: AuthSetup): Promise<string | undefined> {
     versions.set(setup, version);
   }
   return version;
+}
+
+/**
+ * podman's version where the files it reads depend on it (an explicit auth file: `authfile`,
+ * REGISTRY_AUTH_FILE, DOCKER_CONFIG); otherwise undefined, and podman is not asked (a first pull or login
+ * on a new machine does not wait for `podman --version`). For docker, always undefined.
+ */
+export function versionForFiles(
+  setup: AuthSetup,
+  engine: EngineName,
+  authfile?: string,
+): Promise<string | undefined> {
+  return engine === 'podman' &&
+    podmanVersionMatters({ env: setup.env, authfile })
+    ? podmanVersion(setup)
+    : Promise.resolve(undefined);
 }
 
 async function askPodmanVersion(setup: AuthSetup): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import {
   authFileRef,
   parsePodmanVersion,
   podmanAuthBehaviour,
+  podmanVersionMatters,
   type DiscoveryOptions,
 } from '../../src/auth/index.js';
 
@@ -329,6 +330,61 @@ describe('podman versions', () => {
     expect(podmanAuthBehaviour(undefined).known).toBe(false);
     expect(podmanAuthBehaviour('garbage').known).toBe(false);
   });
+});
+
+describe('podmanVersionMatters: when the files podman reads depend on its version', () => {
+  const VERSIONS = [
+    undefined,
+    '3.4.4',
+    '4.3.1',
+    '4.4.0',
+    '4.7.2',
+    '4.8.0',
+    '5.2.1',
+    'garbage',
+  ];
+  // Every combination of the variables and flag that can name a file, set, empty or unset.
+  const VALUES = [undefined, '', '/x/auth.json'];
+  const DIRS = [undefined, '', '/x/docker'];
+  const cases = VALUES.flatMap((registryAuthFile) =>
+    DIRS.flatMap((dockerConfig) =>
+      VALUES.flatMap((authfile) =>
+        [undefined, '/run/user/1000'].map((runtime) => ({
+          env: {
+            REGISTRY_AUTH_FILE: registryAuthFile,
+            DOCKER_CONFIG: dockerConfig,
+            XDG_RUNTIME_DIR: runtime,
+          },
+          authfile,
+        })),
+      ),
+    ),
+  );
+
+  it.each(cases)(
+    'is true exactly when versions read different files: %j',
+    ({ env, authfile }) => {
+      const all = (engine: 'podman' | 'docker') =>
+        VERSIONS.map((podmanVersion) =>
+          JSON.stringify(
+            candidates(env, {
+              engine,
+              ...(podmanVersion ? { podmanVersion } : {}),
+              ...(authfile !== undefined ? { authfile } : {}),
+            }),
+          ),
+        );
+      const podmanDiffers = new Set(all('podman')).size > 1;
+      const matters = podmanVersionMatters({
+        env: { ...BASE_ENV, ...env },
+        authfile,
+      });
+      // Without an explicit file the answer must not depend on the version (qci does not ask it);
+      // with one, podman < 4.4 reads more files than newer podman.
+      expect(matters).toBe(podmanDiffers);
+      expect(new Set(all('docker')).size).toBe(1);
+    },
+  );
 });
 
 describe('authFileRef', () => {

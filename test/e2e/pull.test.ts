@@ -82,6 +82,30 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     expect(again.stderr).not.toContain('logging in');
   });
 
+  it('a first login and pull do not wait for `podman --version` unless an explicit auth file makes it matter', async () => {
+    await fresh();
+    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    // qci remembers an answer of `podman --version` here (only when its cache directory exists).
+    const cacheDir = `${pe.home}/.cache/qci`;
+    const versions = `${cacheDir}/engine-versions.json`;
+    mkdirSync(cacheDir, { recursive: true });
+    const first = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
+      KUBECONFIG: kubeconfig,
+    });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain('logging in');
+    expect(existsSync(versions)).toBe(false); // podman was never asked its version
+    // REGISTRY_AUTH_FILE: podman < 4.4 reads more files than newer podman, so qci asks, and remembers.
+    const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
+      KUBECONFIG: kubeconfig,
+      REGISTRY_AUTH_FILE: pe.authFiles.xdgRuntime,
+    });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('logging in');
+    const remembered = JSON.parse(readFileSync(versions, 'utf8')).entries;
+    expect(Object.keys(remembered).join()).toContain('/podman');
+  });
+
   it('an expired token in ~/.docker/config.json: pre-flight sees it, logs in, pulls; --local-name tags it', async () => {
     await fresh();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
