@@ -3,7 +3,6 @@
  * the token expires, and whether it may pull from QCI. @kubernetes/client-node (~400 ms to import) is
  * loaded only here, only when a command needs app.ci.
  */
-import { createHash } from 'node:crypto';
 import type * as K8s from './client-node.js';
 import { QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
@@ -172,7 +171,9 @@ export function noTokenError(contextName: string): QciError {
 }
 
 /** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
-export function oauthTokenObjectName(token: string): string {
+export async function oauthTokenObjectName(token: string): Promise<string> {
+  // node:crypto loads here, not with this module (warm() runs before it is needed).
+  const { createHash } = await import('node:crypto');
   const bare = token.startsWith('sha256~')
     ? token.slice('sha256~'.length)
     : token;
@@ -336,6 +337,7 @@ function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
       await kc.applySecurityAuthentication(request); // token, CA, cert, insecure
       const made = request.getAgent();
       const { Agent } = await import('node:https');
+      const { createHash } = await import('node:crypto');
       // Proxy agents (a cluster's proxy-url) stay as client-node makes them.
       if (!(made instanceof Agent)) return;
       const options = (made as unknown as { options: Record<string, unknown> })
@@ -383,11 +385,17 @@ async function preconnect(server: string, count: number): Promise<void> {
   } catch {
     return;
   }
-  // Only the first time: later requests reuse the kept-alive connections of the earlier ones.
-  if (url.protocol !== 'https:' || count <= 0 || agents.size > 0) return;
-  const { connect } = await import('node:net');
   const host = bare(url.hostname);
   const port = Number(url.port || 443);
+  // Only the first time: later requests reuse the kept-alive connections of the earlier ones (or of warm()).
+  if (
+    url.protocol !== 'https:' ||
+    count <= 0 ||
+    agents.size > 0 ||
+    preconnected.has(endpoint(host, port))
+  )
+    return;
+  const { connect } = await import('node:net');
   const sockets = Array.from({ length: count }, () => {
     const socket = connect({ host, port });
     socket.on('error', () => {}); // the request that takes it meets the error; unused, it does not matter
@@ -461,6 +469,15 @@ function usesProxy(merged: MergedKubeconfig, context: AppCiContext): boolean {
   return Boolean(inner(cluster, 'cluster')['proxy-url']);
 }
 
+/** The kubeconfig warm() read, for the next connect() with the same environment (once). */
+let warmed: { env: AppCiOptions['env']; merged: MergedKubeconfig } | undefined;
+
+function takeWarmed(env: AppCiOptions['env']): MergedKubeconfig | undefined {
+  const merged = warmed?.env === env ? warmed.merged : undefined;
+  warmed = undefined;
+  return merged;
+}
+
 export class AppCi {
   private constructor(
     readonly context: AppCiContext,
@@ -469,8 +486,29 @@ export class AppCi {
     private readonly timeoutMs: number,
   ) {}
 
+  /**
+   * The first step of a command that proves its token at once (whoami, doctor, login): reads the
+   * kubeconfig and opens the proof's connections before the command's own modules load, so their round
+   * trip overlaps that work too; the next connect() takes this kubeconfig. Never fails: a problem is
+   * connect()'s to report, as it would without this.
+   */
+  static async warm(options: Omit<AppCiOptions, 'preconnect'>): Promise<void> {
+    try {
+      const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
+      warmed = { env: options.env, merged };
+      const context = findAppCiContext(merged, options.context);
+      if (context.token && !usesProxy(merged, context))
+        await preconnect(context.server, requestsToProve(context.token));
+    } catch {
+      warmed = undefined;
+    }
+  }
+
   static async connect(options: AppCiOptions): Promise<AppCi> {
-    const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
+    const merged =
+      options.kubeconfig ??
+      takeWarmed(options.env) ??
+      (await loadKubeconfig(options.env));
     const context = findAppCiContext(merged, options.context);
     if (options.preconnect && context.token && !usesProxy(merged, context))
       await preconnect(context.server, requestsToProve(context.token));
@@ -678,7 +716,7 @@ export class AppCi {
         group: 'oauth.openshift.io',
         version: 'v1',
         plural: 'useroauthaccesstokens',
-        name: oauthTokenObjectName(token),
+        name: await oauthTokenObjectName(token),
       })) as { metadata?: { creationTimestamp?: string }; expiresIn?: number };
       const created = object.metadata?.creationTimestamp
         ? Date.parse(object.metadata.creationTimestamp)

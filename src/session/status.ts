@@ -219,9 +219,25 @@ export async function qciStatus(
   setup: AuthSetup,
   options: { authfile?: string | undefined } = {},
 ): Promise<StatusReport> {
-  // Asked while app.ci answers: neither waits for the other.
+  // Asked and read while app.ci answers: neither waits for the other.
   const asked = podmanVersion(setup);
-  asked.catch(() => {}); // its failure is met by the await below, not an unhandled rejection
+  const ENGINES = ['podman', 'docker'] as const;
+  // --authfile is podman's flag (docker has none): it changes podman's files only.
+  const reading = asked.then((version) =>
+    Promise.all(
+      ENGINES.map((engine) =>
+        readAuthFiles(
+          candidates(
+            setup,
+            engine,
+            version,
+            engine === 'podman' ? options.authfile : undefined,
+          ),
+        ),
+      ),
+    ),
+  );
+  reading.catch(() => {}); // its failure is met by the await below, not an unhandled rejection
   let appci: AppCi | undefined;
   let facts: AppCiFacts | null = null;
   let token: string | undefined;
@@ -242,13 +258,10 @@ export async function qciStatus(
   }
   const current = facts && token ? { token, user: facts.user } : undefined;
   const version = await asked;
+  const read = await reading;
   const engines: EngineView[] = [];
-  for (const engine of ['podman', 'docker'] as const) {
-    // --authfile is podman's flag (docker has none): it changes podman's files only.
-    const authfile = engine === 'podman' ? options.authfile : undefined;
-    const states = await readAuthFiles(
-      candidates(setup, engine, version, authfile),
-    );
+  for (const [i, engine] of ENGINES.entries()) {
+    const states = read[i]!;
     engines.push(
       await engineView(
         setup,

@@ -223,9 +223,9 @@ describe('loadKubeconfig: kubectl merge rules', () => {
 });
 
 describe('tokens', () => {
-  it('names an OAuth token object as sha256~ + base64url(sha256(token without its prefix))', () => {
+  it('names an OAuth token object as sha256~ + base64url(sha256(token without its prefix))', async () => {
     // sha256("abc") in base64url, no padding.
-    expect(oauthTokenObjectName('sha256~abc')).toBe(
+    expect(await oauthTokenObjectName('sha256~abc')).toBe(
       'sha256~ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0',
     );
   });

@@ -118,6 +118,9 @@ export async function doctorAction(
   options: DoctorFlags,
 ): Promise<number> {
   const resolved = await ctx.settings(settingFlags(options));
+  // app.ci's connections open first: their round trip overlaps the loading of the checks.
+  if (options.explain === undefined)
+    await (await import('../auth-setup.js')).warmAppCi(ctx, resolved);
   const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import(
     '../../doctor/doctor.js'
   );

@@ -16,6 +16,11 @@ import {
   type SettingFlags,
 } from '../setting-flags.js';
 
+/** AppCi.warm through cli/auth-setup.ts, loaded on its own (before the session modules). */
+const warmAppCi: typeof import('../auth-setup.js')['warmAppCi'] = async (
+  ...args
+) => (await import('../auth-setup.js')).warmAppCi(...args);
+
 // Each command loads only the modules it runs (each import initialises its module, and what that imports).
 const forLogin = async () => ({
   ...(await import('../../session/login.js')),
@@ -63,8 +68,11 @@ export async function loginAction(
       throw usageError(`${flag} goes with --web`, {
         hint: `qci login --web ${flag} …`,
       });
+  const resolved = await ctx.settings(settingFlags(options));
+  // The kube context's token is proved at once: app.ci's connections open before the rest loads.
+  if (options.tokenFile === undefined) await warmAppCi(ctx, resolved);
   const { authSetup, loginToQci } = await forLogin();
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const setup = authSetup(ctx, resolved);
   let report: LoginReport;
   try {
     report = await loginToQci(setup, {
@@ -310,8 +318,10 @@ export async function whoamiAction(
   ctx: CommandContext,
   options: SettingFlags & { authfile?: string },
 ): Promise<number> {
+  const resolved = await ctx.settings(settingFlags(options));
+  await warmAppCi(ctx, resolved); // app.ci's connections open before the rest loads
   const { authSetup, qciStatus } = await forWhoami();
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const setup = authSetup(ctx, resolved);
   const report = await qciStatus(setup, { authfile: options.authfile });
   if (ctx.json) ctx.ui.json(report);
   else renderStatus(ctx, report);
