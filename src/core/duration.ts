@@ -18,12 +18,29 @@ export function parseDuration(text: string): number | undefined {
  * and from 48 hours on with days (604800 → "7d"), so a token duration reads as it is typed.
  * `approximate` (ages): the largest unit and the next one only, no seconds from a minute on
  * (11100 → "3h5m", 10805 → "3h"), and "under 1m" below a minute.
+ * `words` (a token's expiry in a sentence): the largest whole unit in words, days from 48 hours, hours
+ * from 2 hours, minutes from 2 minutes (1036800 → "12 days", 5400 → "90 minutes", 1 → "1 second").
  */
 export function formatDuration(
   seconds: number,
-  { approximate = false }: { approximate?: boolean } = {},
+  {
+    approximate = false,
+    words = false,
+  }: { approximate?: boolean; words?: boolean } = {},
 ): string {
   const s = Math.round(seconds);
+  if (words) {
+    const abs = Math.abs(s);
+    const [n, unit] =
+      abs >= 2 * 86_400
+        ? [Math.floor(abs / 86_400), 'day']
+        : abs >= 2 * 3600
+          ? [Math.floor(abs / 3600), 'hour']
+          : abs >= 120
+            ? [Math.floor(abs / 60), 'minute']
+            : [abs, 'second'];
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  }
   if (approximate && s < 60) return 'under 1m';
   if (s <= 0) return '0s';
   const days = s >= 2 * 86_400 ? Math.floor(s / 86_400) : 0;

@@ -1,4 +1,5 @@
 /** What can be told about an app.ci token without a network call (REFERENCE §4). Pure. */
+import { formatDuration } from './duration.js';
 
 export type TokenKind = 'oauth' | 'service-account' | 'unknown';
 
@@ -59,15 +60,7 @@ export function tokenFacts(token: string): TokenFacts {
 /** "in 12 days", "in 5 hours", "3 days ago": what a user wants to know about an expiry. */
 export function describeExpiry(expiresAt: Date, now: Date): string {
   const seconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
-  const abs = Math.abs(seconds);
-  const unit =
-    abs >= 2 * 86400
-      ? `${Math.floor(abs / 86400)} days`
-      : abs >= 2 * 3600
-        ? `${Math.floor(abs / 3600)} hours`
-        : abs >= 120
-          ? `${Math.floor(abs / 60)} minutes`
-          : `${abs} seconds`;
+  const unit = formatDuration(seconds, { words: true });
   return seconds >= 0 ? `expires in ${unit}` : `expired ${unit} ago`;
 }
 

@@ -30,4 +30,22 @@ describe('formatDuration', () => {
   ])('formatDuration(%i, approximate) = %s', (s, text) =>
     expect(formatDuration(s, { approximate: true })).toBe(text),
   );
+
+  // The unit boundaries of a token's expiry in a sentence (describeExpiry: "expires in 12 days").
+  it.each([
+    [0, '0 seconds'],
+    [1, '1 second'],
+    [-1, '1 second'],
+    [119, '119 seconds'],
+    [120, '2 minutes'],
+    [5_400, '90 minutes'],
+    [2 * 3_600 - 1, '119 minutes'],
+    [2 * 3_600, '2 hours'],
+    [2 * 86_400 - 1, '47 hours'],
+    [2 * 86_400, '2 days'],
+    [12 * 86_400 + 5, '12 days'],
+    [-3 * 86_400, '3 days'],
+  ])('formatDuration(%i, words) = %s', (s, text) =>
+    expect(formatDuration(s, { words: true })).toBe(text),
+  );
 });
