@@ -55,7 +55,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     });
   const cacheDir = () => join(pe.home, '.cache', 'qci');
 
-  it('login asks its three questions at once; whoami too', async () => {
+  it('login asks its three questions at once; whoami and doctor too', async () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
     const login = await qci(['login'], { KUBECONFIG });
@@ -72,6 +72,17 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     bed.appci.clearRequests();
     const whoami = await qci(['whoami'], { KUBECONFIG });
     expect(whoami.exitCode, whoami.stderr).toBe(0);
+    expect(bed.appci.requests).toHaveLength(3);
+    expect(together(bed.appci.requests)).toBe(true);
+    expect(bed.appci.connections).toBe(3);
+
+    // doctor opens them first of all (before its checks load), and connect() does not open more.
+    bed.appci.clearRequests();
+    const doctor = await qci(['doctor'], {
+      KUBECONFIG,
+      QCI_TLS_VERIFY: 'false',
+    });
+    expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(3);
     expect(together(bed.appci.requests)).toBe(true);
     expect(bed.appci.connections).toBe(3);
