@@ -12,27 +12,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qci } from '../helpers/cli.js';
 import {
-  createPodmanEnv,
   requireTools,
   startFakeAppCi,
   type FakeAppCi,
-  type PodmanEnv,
 } from './testbed/index.js';
 import {
   describeLayout,
   generateLayout,
   materialize,
-  writeFakeHelpers,
   type FileSlot,
 } from './testbed/layouts.js';
 import {
-  startRecordingFront,
-  type RecordingFront,
-} from './testbed/recorder.js';
-import {
   claimOf,
   eachLayout,
+  startLayoutWorkers,
+  stopLayoutWorkers,
   truthOf,
+  type LayoutWorker,
   type EngineJson,
 } from './testbed/differential.js';
 
@@ -42,12 +38,6 @@ const SEED = Number(process.env.QCI_DIFF_SEED ?? Date.now() % 1_000_000);
 const WORKERS = Number(process.env.QCI_DIFF_WORKERS ?? 4);
 /** Layouts for the logout and login rounds (each runs qci and podman twice). */
 const ROUND_LAYOUTS = Math.max(20, Math.round(LAYOUTS / 5));
-
-interface Worker {
-  front: RecordingFront;
-  pe: PodmanEnv;
-  helpers: string;
-}
 
 function agrees(claim: string, truth: string): boolean {
   if (claim === truth) return true;
@@ -62,23 +52,12 @@ function agrees(claim: string, truth: string): boolean {
 }
 
 describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
-  const workers: Worker[] = [];
+  const workers: LayoutWorker[] = [];
 
   beforeAll(async () => {
-    for (let i = 0; i < WORKERS; i++) {
-      const front = await startRecordingFront();
-      const pe = await createPodmanEnv({ insecureRegistries: [front.host] });
-      const helpers = join(pe.dir, 'helpers');
-      await writeFakeHelpers(helpers);
-      workers.push({ front, pe, helpers });
-    }
+    workers.push(...(await startLayoutWorkers(WORKERS)));
   });
-  afterAll(async () => {
-    for (const w of workers) {
-      await w.front.stop();
-      await w.pe.stop();
-    }
-  });
+  afterAll(async () => stopLayoutWorkers(workers));
 
   it(`${LAYOUTS} random layouts agree (seed printed)`, async () => {
     console.log(

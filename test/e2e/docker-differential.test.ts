@@ -13,25 +13,19 @@ import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qci } from '../helpers/cli.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
-import {
-  createPodmanEnv,
-  requireTools,
-  type PodmanEnv,
-} from './testbed/index.js';
+import { requireTools } from './testbed/index.js';
 import {
   describeLayout,
   generateLayout,
   materialize,
-  writeFakeHelpers,
 } from './testbed/layouts.js';
-import {
-  startRecordingFront,
-  type RecordingFront,
-} from './testbed/recorder.js';
 import {
   claimOf,
   eachLayout,
+  startLayoutWorkers,
+  stopLayoutWorkers,
   truthOf,
+  type LayoutWorker,
   type EngineJson,
 } from './testbed/differential.js';
 import { run } from './testbed/proc.js';
@@ -40,12 +34,6 @@ const tools = requireTools(['dockerd', 'docker']);
 const LAYOUTS = Number(process.env.QCI_DIFF_DOCKER_LAYOUTS ?? 80);
 const SEED = Number(process.env.QCI_DIFF_SEED ?? Date.now() % 1_000_000);
 const WORKERS = Number(process.env.QCI_DIFF_WORKERS ?? 4);
-
-interface Worker {
-  front: RecordingFront;
-  pe: PodmanEnv;
-  helpers: string;
-}
 
 /**
  * An ambiguous claim agrees with any of its candidates, or with nothing: docker's map order picks
@@ -61,25 +49,14 @@ function agrees(claim: string, truth: string): boolean {
 }
 
 describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
-  const workers: Worker[] = [];
+  const workers: LayoutWorker[] = [];
   let daemon: DockerDaemon;
 
   beforeAll(async () => {
     daemon = await sharedDockerd();
-    for (let i = 0; i < WORKERS; i++) {
-      const front = await startRecordingFront();
-      const pe = await createPodmanEnv({ insecureRegistries: [front.host] });
-      const helpers = join(pe.dir, 'helpers');
-      await writeFakeHelpers(helpers);
-      workers.push({ front, pe, helpers });
-    }
+    workers.push(...(await startLayoutWorkers(WORKERS)));
   }, 120_000);
-  afterAll(async () => {
-    for (const w of workers) {
-      await w.front.stop();
-      await w.pe.stop();
-    }
-  });
+  afterAll(async () => stopLayoutWorkers(workers));
 
   it(`${LAYOUTS} random layouts agree (seed printed)`, async () => {
     console.log(

@@ -1,6 +1,12 @@
 /** The differential tests' common words: what an engine really sent and what qci claimed it sends. */
-import type { Materialized, Origins } from './layouts.js';
-import type { RecordingFront } from './recorder.js';
+import { join } from 'node:path';
+import {
+  writeFakeHelpers,
+  type Materialized,
+  type Origins,
+} from './layouts.js';
+import { createPodmanEnv, type PodmanEnv } from './podman.js';
+import { startRecordingFront, type RecordingFront } from './recorder.js';
 
 /** `qci whoami --json`'s view of one engine. */
 export interface EngineJson {
@@ -65,4 +71,35 @@ export async function eachLayout<W>(
       for (let id = next++; id < count; id = next++) await body(worker, id);
     }),
   );
+}
+
+/** One of the workers that run layouts side by side: a recording registry front, an engine environment, fake helpers. */
+export interface LayoutWorker {
+  front: RecordingFront;
+  pe: PodmanEnv;
+  helpers: string;
+}
+
+/** `count` workers, each with its own front, environment and helpers directory; stop them with stopLayoutWorkers. */
+export async function startLayoutWorkers(
+  count: number,
+): Promise<LayoutWorker[]> {
+  const workers: LayoutWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const front = await startRecordingFront();
+    const pe = await createPodmanEnv({ insecureRegistries: [front.host] });
+    const helpers = join(pe.dir, 'helpers');
+    await writeFakeHelpers(helpers);
+    workers.push({ front, pe, helpers });
+  }
+  return workers;
+}
+
+export async function stopLayoutWorkers(
+  workers: readonly LayoutWorker[],
+): Promise<void> {
+  for (const w of workers) {
+    await w.front.stop();
+    await w.pe.stop();
+  }
 }
