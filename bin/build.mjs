@@ -53,8 +53,8 @@ const lazyStartup = {
         ? { path: 'lazy-child-process', namespace: 'qci-lazy' }
         : undefined,
     );
-    // execa and yaml are bundles of their own (below), loaded by require() when a command needs them.
-    b.onResolve({ filter: /^(execa|yaml)$/ }, (args) => ({
+    // execa, yaml and js-yaml are bundles of their own (below), loaded by require() when a command needs them.
+    b.onResolve({ filter: /^(execa|yaml|js-yaml)$/ }, (args) => ({
       path: `./${args.path}.cjs`,
       external: true,
     }));
@@ -256,7 +256,8 @@ async function buildQci() {
 }
 
 // docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
-// bundle of its own without commander, chalk, zod or the kube client; it shares yaml.cjs (for the kubeconfig).
+// bundle of its own without commander, chalk, zod or the kube client; it shares js-yaml.cjs (for the
+// kubeconfig) and yaml.cjs (for a config file).
 await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
 /**
@@ -295,11 +296,14 @@ export const STANDARD_STREAMS = new Proxy([], {
   },
 };
 
-// execa and yaml, each bundled into one file: ESM packages of many modules load several times faster
-// that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
+// execa, yaml and js-yaml, each bundled into one file: ESM packages of many modules load several times
+// faster that way (execa: ~100 ms through require() of the package, ~15 ms bundled). js-yaml reads
+// kubeconfigs (one pass, as the kube client does); yaml's document model edits them and reads qci's
+// config file and ci-operator configs, where comments and line numbers matter.
 for (const [name, source] of [
   ['execa', "export * from 'execa';"],
   ['yaml', "export * from 'yaml';"],
+  ['js-yaml', "export { load, CORE_SCHEMA } from 'js-yaml';"],
 ]) {
   await build({
     ...common,
@@ -443,7 +447,7 @@ const warm = spawnSync(
   process.execPath,
   [
     '-e',
-    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'kube-sa', 'execa', 'yaml']) require(`./bin/dist/${b}.cjs`);",
+    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'kube-sa', 'execa', 'yaml', 'js-yaml']) require(`./bin/dist/${b}.cjs`);",
   ],
   {
     cwd: root,
@@ -457,7 +461,7 @@ if (warm.status !== 0) {
 }
 
 // The credential helper's cache: one `get` against a throwaway kubeconfig, so the kubeconfig reading (and
-// yaml's parser, whose cache qci's kubeconfig reading then shares) is in it.
+// js-yaml's parser, whose cache qci's kubeconfig reading then shares) is in it.
 const helperHome = mkdtempSync(join(tmpdir(), 'qci-build-'));
 mkdirSync(join(helperHome, '.kube'));
 writeFileSync(

@@ -26,11 +26,19 @@ const work = join(out, 'build');
 const executables = {
   qci: {
     entry: 'qci',
-    bundles: ['qci', 'qci-impl', 'kube', 'kube-sa', 'execa', 'yaml'],
+    bundles: [
+      'qci',
+      'qci-impl',
+      'kube',
+      'kube-sa',
+      'execa',
+      'yaml',
+      'js-yaml',
+    ],
   },
   'docker-credential-qci': {
     entry: 'credential-helper',
-    bundles: ['credential-helper', 'yaml'],
+    bundles: ['credential-helper', 'yaml', 'js-yaml'],
   },
 };
 
@@ -89,6 +97,7 @@ const sums = Object.fromEntries(
     'kube-sa',
     'execa',
     'yaml',
+    'js-yaml',
   ].map((b) => [
     `${b}.cjs`,
     createHash('sha256')

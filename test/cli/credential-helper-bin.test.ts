@@ -366,7 +366,7 @@ describe('docker-credential-qci (the built bin)', () => {
 });
 
 describe('docker-credential-qci start-up', () => {
-  it('its bundle holds no commander, chalk or kube client, and loads yaml (and the kubeconfig schema) only when it reads a kubeconfig', async () => {
+  it('its bundle holds no commander, chalk or kube client, and loads js-yaml (and the kubeconfig schema) only when it reads a kubeconfig, yaml only for a config file', async () => {
     // As bin/build.mjs bundles it (one CommonJS file), with the packages left out so their imports show.
     const result = await build({
       absWorkingDir: root,
@@ -393,10 +393,14 @@ describe('docker-credential-qci start-up', () => {
     const packages = output.imports.filter((i) => !i.path.startsWith('node:'));
     expect(
       [...new Set(packages.map((i) => `${i.path} ${i.kind}`))].sort(),
-    ).toEqual(['yaml dynamic-import', 'zod/mini require-call']);
+    ).toEqual([
+      'js-yaml dynamic-import',
+      'yaml dynamic-import',
+      'zod/mini require-call',
+    ]);
   });
 
-  it('the built bundle requires only Node built-ins and yaml.cjs', () => {
+  it('the built bundle requires only Node built-ins, js-yaml.cjs and yaml.cjs', () => {
     const text = readFileSync(
       join(root, 'bin', 'dist', 'credential-helper.cjs'),
       'utf8',
@@ -405,7 +409,7 @@ describe('docker-credential-qci start-up', () => {
       [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]),
     );
     expect([...required].filter((r) => !r!.startsWith('node:')).sort()).toEqual(
-      ['./yaml.cjs'],
+      ['./js-yaml.cjs', './yaml.cjs'],
     );
   });
 });

@@ -83,6 +83,7 @@ describe('the packed tarball', () => {
       'kube-sa',
       'execa',
       'yaml',
+      'js-yaml',
     ]) {
       expect(list).toContain(`bin/dist/${bundle}.cjs`);
       expect(list).toContain(`bin/dist/${bundle}.v8cache`);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
+import { parse as yamlParse } from 'yaml';
+import { CORE_SCHEMA, load as jsYamlLoad } from 'js-yaml';
+import { expandedNodes, loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import {
   APP_CI_SERVER,
   findAppCiContext,
@@ -209,6 +211,151 @@ describe('loadKubeconfig: kubectl merge rules', () => {
       ).rejects.toThrow(`kubeconfig ${join(d, 'config')}: ${field}: `);
     },
   );
+
+  it('an alias bomb is refused at once, and the line of a YAML error is told', async () => {
+    const d = dir();
+    // Nine levels of ten aliases each: a billion strings once expanded (JSON for the kube client).
+    const levels = ['a: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    writeFileSync(
+      join(d, 'bomb'),
+      `${levels.join('\n')}\nclusters:\n- name: c\n  cluster:\n    server: https://x\n    extra: *l8\n`,
+    );
+    await expect(
+      loadKubeconfig({ KUBECONFIG: join(d, 'bomb') }),
+    ).rejects.toThrow(
+      `kubeconfig ${join(d, 'bomb')}: not valid YAML (too many aliases)`,
+    );
+    writeFileSync(
+      join(d, 'line'),
+      'apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: https://x\n',
+    );
+    await expect(
+      loadKubeconfig({ KUBECONFIG: join(d, 'line') }),
+    ).rejects.toThrow(/not valid YAML \(line [45]\)/);
+  });
+
+  it('aliases in moderation are read like any other value', async () => {
+    const d = dir();
+    writeFileSync(
+      join(d, 'config'),
+      [
+        'clusters:',
+        '- name: a',
+        '  cluster: &shared {server: https://a.example.com:6443, insecure-skip-tls-verify: true}',
+        '- name: b',
+        '  cluster: *shared',
+        'contexts: []',
+        'users: []',
+      ].join('\n'),
+    );
+    const merged = await loadKubeconfig({ KUBECONFIG: join(d, 'config') });
+    expect(merged.config.clusters.map((c) => c.cluster)).toEqual([
+      {
+        server: 'https://a.example.com:6443',
+        'insecure-skip-tls-verify': true,
+      },
+      {
+        server: 'https://a.example.com:6443',
+        'insecure-skip-tls-verify': true,
+      },
+    ]);
+    expect(expandedNodes({ a: [1, 2, { b: 3 }] }, 100)).toBe(6);
+    expect(expandedNodes({ a: [1, 2, { b: 3 }] }, 5)).toBeUndefined();
+  });
+
+  // kubeconfigs are read with js-yaml's core schema (the kube client's parser); qci read them with
+  // yaml's before. Both must read every kubeconfig-shaped document alike: generated ones in the styles
+  // oc, kubectl, kind and hand editing write (block, flow, quoting, comments, anchors, exec plugins).
+  it('js-yaml (core schema) and yaml read generated kubeconfigs alike', () => {
+    let seed = 20261130;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: T[]): T => xs[rand(xs.length)]!;
+    const scalar = (v: string) => pick([v, `"${v}"`, `'${v}'`]);
+    for (let doc = 0; doc < 200; doc++) {
+      const lines = [
+        pick(['apiVersion: v1', "apiVersion: 'v1'", '# by oc\napiVersion: v1']),
+        'kind: Config',
+      ];
+      const n = 1 + rand(6);
+      lines.push('clusters:');
+      for (let i = 0; i < n; i++) {
+        const server = `https://api.c${i}.example.com:${pick(['6443', '443'])}`;
+        if (rand(3) === 0)
+          lines.push(
+            `- {name: ${scalar(`c${i}`)}, cluster: {server: ${scalar(server)}}}`,
+          );
+        else {
+          lines.push(`- cluster:`);
+          if (rand(2))
+            lines.push(
+              `    certificate-authority-data: ${'LS0t'.repeat(1 + rand(30))}`,
+            );
+          if (rand(4) === 0)
+            lines.push(
+              `    insecure-skip-tls-verify: ${pick(['true', 'false'])}`,
+            );
+          if (rand(5) === 0)
+            lines.push(
+              '    proxy-url: http://proxy.example.com:3128 # corporate',
+            );
+          lines.push(`    server: ${scalar(server)}`);
+          lines.push(`  name: ${scalar(`api-c${i}-example-com:6443`)}`);
+        }
+      }
+      lines.push('contexts:');
+      for (let i = 0; i < n; i++)
+        lines.push(
+          `- context:`,
+          `    cluster: api-c${i}-example-com:6443`,
+          ...(rand(2)
+            ? [
+                // Scalars whose type a schema decides (YAML 1.1 and 1.2 differ on several).
+                `    namespace: ${pick(['default', 'ci', '"0123"', '0123', 'on', 'yes', 'No', '2024-01-01', '0x1F', '0o17', '1_000', '.inf', '-.Inf', '.NaN', '~', 'Null', '+12', '-0', '1e3', '.5', '12:30', '"\\u00e9t\\u00e9"'])}`,
+              ]
+            : []),
+          `    user: ${scalar(`me/api-c${i}-example-com:6443`)}`,
+          `  name: ${pick([`default/api-c${i}-example-com:6443/me`, 'app.ci', `c${i}`])}`,
+        );
+      lines.push(`current-context: ${pick(['app.ci', 'c0', '""', "''"])}`);
+      lines.push(pick(['preferences: {}', 'preferences: {colors: true}', '']));
+      lines.push('users:');
+      for (let i = 0; i < n; i++) {
+        lines.push(`- name: me/api-c${i}-example-com:6443`, '  user:');
+        const kind = rand(4);
+        if (kind === 0)
+          lines.push(`    token: ${scalar(`sha256~${'aB9_-'.repeat(8)}abc`)}`);
+        else if (kind === 1)
+          lines.push('    tokenFile: ../tokens/t', '    as: "system:admin"');
+        else if (kind === 2)
+          lines.push(
+            '    exec:',
+            '      apiVersion: client.authentication.k8s.io/v1beta1',
+            '      command: oc',
+            `      args: ${pick(['[get-token, --x]', '\n      - get-token\n      - "--x"'])}`,
+            '      env: null',
+            '      interactiveMode: IfAvailable',
+          );
+        else
+          lines.push(
+            `    client-certificate-data: ${'LS0t'.repeat(5)}`,
+            `    client-key-data: ${'LS0t'.repeat(5)}`,
+          );
+      }
+      const text = `${lines.join('\n')}\n`;
+      expect(jsYamlLoad(text, { schema: CORE_SCHEMA }), text).toEqual(
+        yamlParse(text),
+      );
+    }
+  });
 
   it('corrupt YAML and a missing kubeconfig are clear errors with the path', async () => {
     const d = dir();
