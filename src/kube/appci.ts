@@ -515,13 +515,26 @@ export class AppCi {
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
     try {
-      // The chosen user's token as read (tokenFile included); client-node ignores tokenFile.
-      const users = merged.config.users.map((u) =>
-        u.name === context.userEntry && context.token
-          ? { ...u, user: { ...inner(u, 'user'), token: context.token } }
-          : u,
+      // Only the chosen context, its cluster and its user, as kubectl checks only the context in use: an
+      // unrelated broken entry does not stop qci, and a kubeconfig of many contexts is not parsed again.
+      // The user's token as read (tokenFile included); client-node ignores tokenFile.
+      const entry = merged.config.contexts.find((c) => c.name === context.name);
+      const cluster = inner(entry, 'context').cluster;
+      const users = merged.config.users
+        .filter((u) => u.name === context.userEntry)
+        .map((u) =>
+          context.token
+            ? { ...u, user: { ...inner(u, 'user'), token: context.token } }
+            : u,
+        );
+      kc.loadFromString(
+        JSON.stringify({
+          ...merged.config,
+          clusters: merged.config.clusters.filter((c) => c.name === cluster),
+          contexts: entry ? [entry] : [],
+          users,
+        }),
       );
-      kc.loadFromString(JSON.stringify({ ...merged.config, users }));
       kc.setCurrentContext(context.name);
     } catch (error) {
       throw new QciError(

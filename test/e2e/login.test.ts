@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { acquireLock } from '../../src/auth/index.js';
 import { watchCommandLines } from './argv-watch.js';
 import {
@@ -386,6 +387,36 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     const reversed = await qci(['whoami'], { KUBECONFIG: `${bad}:${good}` });
     expect(reversed.exitCode).toBe(3);
     expect(reversed.stdout).toContain('expired or was revoked');
+  });
+
+  it('a kubeconfig of many contexts, one of them half-written: login and whoami use app.ci and ignore the rest, as kubectl does', async () => {
+    await freshPodman();
+    const appci = await bed.appci.kubeconfig({ token: bed.token });
+    const doc = parseYaml(readFileSync(appci, 'utf8'));
+    for (let i = 0; i < 30; i++) {
+      doc.clusters.push({
+        name: `c${i}`,
+        cluster: { server: `https://api.c${i}.example.com:6443` },
+      });
+      doc.contexts.push({
+        name: `ctx${i}`,
+        context: { cluster: `c${i}`, user: `u${i}` },
+      });
+      doc.users.push({ name: `u${i}`, user: { token: `sha256~other${i}` } });
+    }
+    // An entry the kube client would refuse (no server), as an interrupted edit leaves one.
+    doc.clusters.push({ name: 'half-written', cluster: {} });
+    doc.contexts.push({
+      name: 'half',
+      context: { cluster: 'half-written', user: 'u0' },
+    });
+    const many = join(pe.dir, 'many-contexts.yaml');
+    writeFileSync(many, stringifyYaml(doc));
+    const login = await qci(['login'], { KUBECONFIG: many });
+    expect(login.exitCode, login.stderr).toBe(0);
+    const whoami = await qci(['whoami', '--json'], { KUBECONFIG: many });
+    expect(whoami.exitCode, whoami.stderr).toBe(0);
+    expect(JSON.parse(whoami.stdout).appci.user).toBe(bed.user);
   });
 
   it('whoami falls back to users/~ where selfsubjectreviews is missing', async () => {
