@@ -9,10 +9,13 @@ export const median = (xs) => {
 };
 
 /** Wall time of one run of `cmd args`; throws unless it exits with `status` (default 0). */
-export function timeSync({ cmd: [cmd, args], input, status = 0 }, env) {
+export function timeSync(
+  { cmd: [cmd, args], input, status = 0, env: extra },
+  env,
+) {
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
-    env,
+    env: { ...env, ...extra },
     input: input ?? '',
     stdio: ['pipe', 'pipe', 'pipe'],
   });
