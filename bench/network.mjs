@@ -5,8 +5,9 @@
 // issue 12. (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
 // QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
 
 const runs = Number(process.argv[2] ?? 9);
@@ -35,6 +36,32 @@ try {
   };
   await qci('login');
   await podman(...pull, spec);
+  // The same app.ci context among 39 others (half with their CA inline), as years of `oc login` leave a
+  // kubeconfig: what reading it costs a command, beside the test bed's one-context file.
+  const crowded = parseYaml(readFileSync(kubeconfig, 'utf8'));
+  for (let i = 0; i < 39; i++) {
+    crowded.clusters.push({
+      name: `api-c${i}-example-com:6443`,
+      cluster: {
+        server: `https://api.c${i}.example.com:6443`,
+        ...(i % 2
+          ? {}
+          : {
+              'certificate-authority-data': 'LS0tLS1CRUdJTi'.padEnd(1800, 'A'),
+            }),
+      },
+    });
+    crowded.contexts.push({
+      name: `default/api-c${i}-example-com:6443/alice`,
+      context: { cluster: `api-c${i}-example-com:6443`, user: `alice/c${i}` },
+    });
+    crowded.users.push({
+      name: `alice/c${i}`,
+      user: { token: `sha256~${String(i).padStart(43, 'b')}` },
+    });
+  }
+  const crowdedFile = join(dirname(kubeconfig), 'crowded-kubeconfig.yaml');
+  writeFileSync(crowdedFile, stringifyYaml(crowded));
 
   const samples = await interleave(
     {
@@ -54,6 +81,11 @@ try {
         return qci('pull', 'ocp/4.7:my-component');
       },
       'qci whoami': () => qci('whoami'),
+      'qci whoami (40 contexts)': () =>
+        time(process.execPath, [bin, 'whoami'], {
+          ...env,
+          KUBECONFIG: crowdedFile,
+        }),
       'qci doctor (healthy)': () => qci('doctor'),
       'node -e 0': () => time(process.execPath, ['-e', '0'], env),
       // As bench/startup.mjs: no QCI_* setting to check (one would load zod to check it).
@@ -94,6 +126,13 @@ try {
       'adds',
     ],
     ['qci whoami', '', m['qci whoami'], 3 * rtt + 150, 'takes'],
+    [
+      'qci whoami, kubeconfig of 40 contexts',
+      `(${(m['qci whoami (40 contexts)'] - m['qci whoami']).toFixed(0)} ms more than with one)`,
+      m['qci whoami (40 contexts)'],
+      3 * rtt + 150,
+      'takes',
+    ],
     [
       'qci doctor (healthy)',
       '',
