@@ -272,6 +272,35 @@ describe('loadKubeconfig: kubectl merge rules', () => {
   // kubeconfigs are read with js-yaml's core schema (the kube client's parser); qci read them with
   // yaml's before. Both must read every kubeconfig-shaped document alike: generated ones in the styles
   // oc, kubectl, kind and hand editing write (block, flow, quoting, comments, anchors, exec plugins).
+  it.each([
+    ['a byte-order mark', '\ufeffapiVersion: v1\nclusters: []\n'],
+    [
+      'CRLF line ends',
+      'apiVersion: v1\r\nclusters:\r\n- name: a\r\n  cluster: {server: https://a}\r\n',
+    ],
+    ['a lone document marker', '---\n'],
+    [
+      'a merge key (not one in YAML 1.2)',
+      'base: &b {server: https://a}\nc:\n  <<: *b\n  name: x\n',
+    ],
+    ['an empty file', ''],
+    ['comments only', '# nothing here\n'],
+  ])('js-yaml (core schema) and yaml read %s alike', (_, text) => {
+    expect(jsYamlLoad(text, { schema: CORE_SCHEMA }) ?? null).toEqual(
+      yamlParse(text) ?? null,
+    );
+  });
+
+  it.each([
+    ['two documents', 'a: 1\n---\nb: 2\n'],
+    ['a duplicate key', 'clusters: []\nclusters: []\n'],
+    ['a tab for indentation', 'clusters:\n\t- name: a\n'],
+    ['an unclosed flow mapping', 'cluster: {server: https://a\n'],
+  ])('js-yaml and yaml both refuse %s', (_, text) => {
+    expect(() => jsYamlLoad(text, { schema: CORE_SCHEMA })).toThrow();
+    expect(() => yamlParse(text)).toThrow();
+  });
+
   it('js-yaml (core schema) and yaml read generated kubeconfigs alike', () => {
     let seed = 20261130;
     const rand = (n: number) => {
