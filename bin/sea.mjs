@@ -10,6 +10,7 @@ import {
   chmodSync,
   copyFileSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -81,20 +82,14 @@ for (const [name, { entry, bundles }] of Object.entries(executables)) {
 rmSync(work, { recursive: true, force: true });
 // What went in, so a test can tell SEAs built from other sources (bin/dist is built deterministically).
 const sums = Object.fromEntries(
-  [
-    'qci',
-    'qci-impl',
-    'credential-helper',
-    'kube',
-    'kube-sa',
-    'execa',
-    'yaml',
-    'js-yaml',
-  ].map((b) => [
-    `${b}.cjs`,
-    createHash('sha256')
-      .update(readFileSync(join(dist, `${b}.cjs`)))
-      .digest('hex'),
-  ]),
+  readdirSync(dist)
+    .filter((file) => file.endsWith('.cjs'))
+    .sort()
+    .map((file) => [
+      file,
+      createHash('sha256')
+        .update(readFileSync(join(dist, file)))
+        .digest('hex'),
+    ]),
 );
 writeFileSync(join(out, 'bundles.json'), `${JSON.stringify(sums, null, 2)}\n`);
