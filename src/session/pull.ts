@@ -161,7 +161,10 @@ async function preflight(
     };
   let appci: AppCi;
   try {
-    appci = (await setup.connect()).withToken(secret);
+    // The proof's connections open while the kube client loads (a pull after the facts went stale).
+    appci = (await setup.connect(undefined, { preconnect: true })).withToken(
+      secret,
+    );
   } catch (error) {
     // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
     return {
