@@ -460,13 +460,24 @@ function requestsToProve(token: string): number {
   return 1 + (kind === 'oauth' ? 1 : 0) + (kind === 'service-account' ? 0 : 1);
 }
 
-/** Whether the context's cluster is reached through a proxy (kubeconfig proxy-url). */
-function usesProxy(merged: MergedKubeconfig, context: AppCiContext): boolean {
-  const ctx = merged.config.contexts.find((c) => c.name === context.name);
+/** The kubeconfig entries of the chosen context: the context, its cluster and its user. */
+function entriesOf(merged: MergedKubeconfig, context: AppCiContext) {
+  const entry = merged.config.contexts.find((c) => c.name === context.name);
   const cluster = merged.config.clusters.find(
-    (c) => c.name === inner(ctx, 'context').cluster,
+    (c) => c.name === inner(entry, 'context').cluster,
   );
-  return Boolean(inner(cluster, 'cluster')['proxy-url']);
+  const user = merged.config.users.find((u) => u.name === context.userEntry);
+  return { entry, cluster, user };
+}
+
+/** Opens the proof's connections (preconnect), unless the context has no token or uses a proxy-url. */
+async function preconnectProof(
+  merged: MergedKubeconfig,
+  context: AppCiContext,
+): Promise<void> {
+  const { cluster } = entriesOf(merged, context);
+  if (context.token && !inner(cluster, 'cluster')['proxy-url'])
+    await preconnect(context.server, requestsToProve(context.token));
 }
 
 /** The kubeconfig warm() read, for the next connect() with the same environment (once). */
@@ -496,9 +507,7 @@ export class AppCi {
     try {
       const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
       warmed = { env: options.env, merged };
-      const context = findAppCiContext(merged, options.context);
-      if (context.token && !usesProxy(merged, context))
-        await preconnect(context.server, requestsToProve(context.token));
+      await preconnectProof(merged, findAppCiContext(merged, options.context));
     } catch {
       warmed = undefined;
     }
@@ -510,29 +519,24 @@ export class AppCi {
       takeWarmed(options.env) ??
       (await loadKubeconfig(options.env));
     const context = findAppCiContext(merged, options.context);
-    if (options.preconnect && context.token && !usesProxy(merged, context))
-      await preconnect(context.server, requestsToProve(context.token));
+    if (options.preconnect) await preconnectProof(merged, context);
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
     try {
       // Only the chosen context, its cluster and its user, as kubectl checks only the context in use: an
       // unrelated broken entry does not stop qci, and a kubeconfig of many contexts is not parsed again.
       // The user's token as read (tokenFile included); client-node ignores tokenFile.
-      const entry = merged.config.contexts.find((c) => c.name === context.name);
-      const cluster = inner(entry, 'context').cluster;
-      const users = merged.config.users
-        .filter((u) => u.name === context.userEntry)
-        .map((u) =>
-          context.token
-            ? { ...u, user: { ...inner(u, 'user'), token: context.token } }
-            : u,
-        );
+      const { entry, cluster, user } = entriesOf(merged, context);
+      const withToken =
+        user && context.token
+          ? { ...user, user: { ...inner(user, 'user'), token: context.token } }
+          : user;
       kc.loadFromString(
         JSON.stringify({
           ...merged.config,
-          clusters: merged.config.clusters.filter((c) => c.name === cluster),
+          clusters: cluster ? [cluster] : [],
           contexts: entry ? [entry] : [],
-          users,
+          users: withToken ? [withToken] : [],
         }),
       );
       kc.setCurrentContext(context.name);
