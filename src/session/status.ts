@@ -221,20 +221,14 @@ export async function qciStatus(
 ): Promise<StatusReport> {
   // Asked and read while app.ci answers: neither waits for the other.
   const asked = podmanVersion(setup);
-  const ENGINES = ['podman', 'docker'] as const;
   // --authfile is podman's flag (docker has none): it changes podman's files only.
   const reading = asked.then((version) =>
     Promise.all(
-      ENGINES.map((engine) =>
-        readAuthFiles(
-          candidates(
-            setup,
-            engine,
-            version,
-            engine === 'podman' ? options.authfile : undefined,
-          ),
-        ),
-      ),
+      (['podman', 'docker'] as const).map(async (engine) => {
+        const authfile = engine === 'podman' ? options.authfile : undefined;
+        const refs = candidates(setup, engine, version, authfile);
+        return { engine, states: await readAuthFiles(refs) };
+      }),
     ),
   );
   reading.catch(() => {}); // its failure is met by the await below, not an unhandled rejection
@@ -258,10 +252,8 @@ export async function qciStatus(
   }
   const current = facts && token ? { token, user: facts.user } : undefined;
   const version = await asked;
-  const read = await reading;
   const engines: EngineView[] = [];
-  for (const [i, engine] of ENGINES.entries()) {
-    const states = read[i]!;
+  for (const { engine, states } of await reading) {
     engines.push(
       await engineView(
         setup,
