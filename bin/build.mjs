@@ -33,6 +33,18 @@ const pkg = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 );
 
+/**
+ * The packages that are bundles of their own (bin/dist/NAME.cjs), each from the entry given, loaded by
+ * require() when a command needs them. js-yaml reads kubeconfigs (one pass, as the kube client does);
+ * yaml's document model edits them and reads qci's config file and ci-operator configs, where comments
+ * and line numbers matter.
+ */
+const LIBRARIES = {
+  execa: "export * from 'execa';",
+  yaml: "export * from 'yaml';",
+  'js-yaml': "export { load, CORE_SCHEMA } from 'js-yaml';",
+};
+
 /** Keeps Node built-ins that qci's light commands never use from loading at start-up. */
 const lazyStartup = {
   name: 'qci-lazy-startup',
@@ -53,11 +65,12 @@ const lazyStartup = {
         ? { path: 'lazy-child-process', namespace: 'qci-lazy' }
         : undefined,
     );
-    // execa, yaml and js-yaml are bundles of their own (below), loaded by require() when a command needs them.
-    b.onResolve({ filter: /^(execa|yaml|js-yaml)$/ }, (args) => ({
-      path: `./${args.path}.cjs`,
-      external: true,
-    }));
+    // The LIBRARIES are bundles of their own (below).
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      Object.hasOwn(LIBRARIES, args.path)
+        ? { path: `./${args.path}.cjs`, external: true }
+        : undefined,
+    );
     // The kube client is a bundle of its own (below), loaded by require() when a command needs app.ci;
     // kube-sa.cjs (the client with CoreV1Api) only by `qci sa`'s token requests.
     b.onResolve({ filter: /\/client-node(-sa)?\.js$/ }, (args) =>
@@ -296,15 +309,9 @@ export const STANDARD_STREAMS = new Proxy([], {
   },
 };
 
-// execa, yaml and js-yaml, each bundled into one file: ESM packages of many modules load several times
-// faster that way (execa: ~100 ms through require() of the package, ~15 ms bundled). js-yaml reads
-// kubeconfigs (one pass, as the kube client does); yaml's document model edits them and reads qci's
-// config file and ci-operator configs, where comments and line numbers matter.
-for (const [name, source] of [
-  ['execa', "export * from 'execa';"],
-  ['yaml', "export * from 'yaml';"],
-  ['js-yaml', "export { load, CORE_SCHEMA } from 'js-yaml';"],
-]) {
+// The LIBRARIES, each bundled into one file: ESM packages of many modules load several times faster
+// that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
+for (const [name, source] of Object.entries(LIBRARIES)) {
   await build({
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
@@ -447,7 +454,7 @@ const warm = spawnSync(
   process.execPath,
   [
     '-e',
-    "require('./bin/code-cache.js').install(); for (const b of ['kube', 'kube-sa', 'execa', 'yaml', 'js-yaml']) require(`./bin/dist/${b}.cjs`);",
+    `require('./bin/code-cache.js').install(); for (const b of ${JSON.stringify(['kube', 'kube-sa', ...Object.keys(LIBRARIES)])}) require(\`./bin/dist/\${b}.cjs\`);`,
   ],
   {
     cwd: root,
