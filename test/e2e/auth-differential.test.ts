@@ -16,15 +16,12 @@ import {
   startFakeAppCi,
   type FakeAppCi,
 } from './testbed/index.js';
-import {
-  describeLayout,
-  generateLayout,
-  materialize,
-  type FileSlot,
-} from './testbed/layouts.js';
+import { describeLayout, type FileSlot } from './testbed/layouts.js';
 import {
   claimOf,
   eachLayout,
+  layoutOn,
+  podmanPull,
   startLayoutWorkers,
   stopLayoutWorkers,
   truthOf,
@@ -67,17 +64,14 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
     const tally = new Map<string, number>();
     const timing = { podman: 0, qci: 0 };
     await eachLayout(workers, LAYOUTS, async (w, id) => {
-      const { layout, origins } = generateLayout(SEED, id, w.front.host);
-      const dir = join(w.pe.dir, 'layouts', String(id));
-      await mkdir(dir, { recursive: true });
-      const m = await materialize(layout, dir, w.helpers, w.pe.env.PATH ?? '');
-      const flag = m.authfile ? ['--authfile', m.authfile] : [];
-      w.front.clear();
-      const t0 = performance.now();
-      const pull = await w.pe.podman(
-        ['pull', ...flag, `${w.front.host}/openshift/ci:t`],
-        { env: m.env },
+      const { layout, origins, dir, m, flag } = await layoutOn(
+        w,
+        SEED,
+        id,
+        'layouts',
       );
+      const t0 = performance.now();
+      const pull = await podmanPull(w, flag, m.env);
       const truth = truthOf(w.front, origins);
       const t1 = performance.now();
       const env = {
@@ -134,11 +128,12 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
     const problems: string[] = [];
     let refused = 0;
     await eachLayout(workers, ROUND_LAYOUTS, async (w, id) => {
-      const { layout } = generateLayout(SEED + 1, id, w.front.host);
-      const dir = join(w.pe.dir, 'logout', String(id));
-      await mkdir(dir, { recursive: true });
-      const m = await materialize(layout, dir, w.helpers, w.pe.env.PATH ?? '');
-      const flag = m.authfile ? ['--authfile', m.authfile] : [];
+      const { layout, dir, m, flag } = await layoutOn(
+        w,
+        SEED + 1,
+        id,
+        'logout',
+      );
       const before = new Map<string, string | undefined>();
       for (const f of layout.files)
         if (typeof f.content !== 'string' && f.slot !== 'dockercfg')
@@ -151,10 +146,7 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
         ['logout', '--registry', w.front.host, ...flag],
         { env },
       );
-      w.front.clear();
-      await w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
-        env: m.env,
-      });
+      await podmanPull(w, flag, m.env);
       const sent = w.front.auths[0]?.sent.kind ?? 'nothing';
       const where = `${describeLayout(layout, m)}\n  logout exit ${logout.code}: ${logout.stderr.trim().split('\n').join(' / ')}`;
       if (logout.code === 0 && sent !== 'none' && sent !== 'nothing')
@@ -196,16 +188,12 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
       let refused = 0;
       const reasons: string[] = [];
       await eachLayout(workers, ROUND_LAYOUTS, async (w, id) => {
-        const { layout } = generateLayout(SEED + 2, id, w.front.host);
-        const dir = join(w.pe.dir, 'login', String(id));
-        await mkdir(dir, { recursive: true });
-        const m = await materialize(
-          layout,
-          dir,
-          w.helpers,
-          w.pe.env.PATH ?? '',
+        const { layout, dir, m, flag } = await layoutOn(
+          w,
+          SEED + 2,
+          id,
+          'login',
         );
-        const flag = m.authfile ? ['--authfile', m.authfile] : [];
         const env = {
           ...w.pe.env,
           ...m.env,
@@ -217,10 +205,7 @@ describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
           ['login', '--registry', w.front.host, ...flag],
           { env },
         );
-        w.front.clear();
-        await w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
-          env: m.env,
-        });
+        await podmanPull(w, flag, m.env);
         const sent = w.front.auths[0]?.sent;
         const gotToken = sent?.kind === 'basic' && sent.secret === token;
         const where = `${describeLayout(layout, m)}\n  login exit ${login.code}: ${login.stderr.trim().split('\n').join(' / ')}`;

@@ -8,20 +8,17 @@
  *   QCI_DIFF_DOCKER_LAYOUTS=500 CI=true npx vitest run test/e2e/docker-differential.test.ts
  *   QCI_DIFF_SEED=1234 …                                  # replay a run (the seed is printed)
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qci } from '../helpers/cli.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
 import { requireTools } from './testbed/index.js';
-import {
-  describeLayout,
-  generateLayout,
-  materialize,
-} from './testbed/layouts.js';
+import { describeLayout } from './testbed/layouts.js';
 import {
   claimOf,
   eachLayout,
+  layoutOn,
   startLayoutWorkers,
   stopLayoutWorkers,
   truthOf,
@@ -65,13 +62,11 @@ describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
     const disagreements: string[] = [];
     const tally = new Map<string, number>();
     await eachLayout(workers, LAYOUTS, async (w, id) => {
-      const { layout, origins } = generateLayout(SEED, id, w.front.host);
-      const dir = join(w.pe.dir, 'layouts', String(id));
-      await mkdir(dir, { recursive: true });
-      const m = await materialize(
-        layout,
-        dir,
-        w.helpers,
+      const { layout, origins, dir, m } = await layoutOn(
+        w,
+        SEED,
+        id,
+        'layouts',
         process.env.PATH ?? '',
       );
       const env = {

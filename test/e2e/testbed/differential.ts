@@ -1,6 +1,9 @@
 /** The differential tests' common words: what an engine really sent and what qci claimed it sends. */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  generateLayout,
+  materialize,
   writeFakeHelpers,
   type Materialized,
   type Origins,
@@ -102,4 +105,35 @@ export async function stopLayoutWorkers(
     await w.front.stop();
     await w.pe.stop();
   }
+}
+
+/**
+ * Layout `id` of `seed` for the worker's front, written into a fresh directory `stage/id` of its
+ * environment (`path`: the PATH its helpers are found on), with podman's `--authfile` flag if it has one.
+ */
+export async function layoutOn(
+  w: LayoutWorker,
+  seed: number,
+  id: number,
+  stage: string,
+  path = w.pe.env.PATH ?? '',
+) {
+  const { layout, origins } = generateLayout(seed, id, w.front.host);
+  const dir = join(w.pe.dir, stage, String(id));
+  await mkdir(dir, { recursive: true });
+  const m = await materialize(layout, dir, w.helpers, path);
+  const flag = m.authfile ? ['--authfile', m.authfile] : [];
+  return { layout, origins, dir, m, flag };
+}
+
+/** podman pulls from the worker's front, its record cleared first (truthOf then says what was sent). */
+export function podmanPull(
+  w: LayoutWorker,
+  flag: string[],
+  env: Record<string, string | undefined>,
+) {
+  w.front.clear();
+  return w.pe.podman(['pull', ...flag, `${w.front.host}/openshift/ci:t`], {
+    env,
+  });
 }
