@@ -9,18 +9,6 @@ import { AppCi } from '../kube/appci.js';
 import type { AuthSetup } from '../session/setup.js';
 import type { CommandContext } from './context.js';
 
-/**
- * For a command that proves its app.ci token at once (whoami, doctor, login): the kubeconfig read and the
- * proof's connections opened first, before the command's other modules load (AppCi.warm).
- */
-export function warmAppCi(
-  ctx: CommandContext,
-  resolved: ResolvedSettings,
-): Promise<void> {
-  const context = requestedContext(resolved);
-  return AppCi.warm({ env: ctx.io.env, ...(context ? { context } : {}) });
-}
-
 export function authSetup(
   ctx: CommandContext,
   resolved: ResolvedSettings,

@@ -304,6 +304,25 @@ export function requestedContext({
     : undefined;
 }
 
+/**
+ * The kube context the settings will name, from the same sources in the same order (flag, QCI_CONTEXT,
+ * config file) but unchecked: for opening app.ci's connections before the settings are checked
+ * (cli/warm.ts); resolveSettings has the last word.
+ */
+export function uncheckedContext(input: SettingsInput): string | undefined {
+  const names = SETTING_NAMES.context;
+  const file = input.file?.data;
+  for (const value of [
+    input.flags?.context,
+    input.env?.[names.env],
+    file !== null && typeof file === 'object'
+      ? (file as Record<string, unknown>)[names.file]
+      : undefined,
+  ])
+    if (typeof value === 'string' && value !== '') return value;
+  return undefined;
+}
+
 /** resolveSettings, with zod loaded only when a flag, variable or config file gives a value to check. */
 export async function settingsFrom(
   input: SettingsInput,

@@ -7,10 +7,19 @@ import type * as K8s from './client-node.js';
 import { QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import {
-  inlineTokenFile,
-  loadKubeconfig,
-  type MergedKubeconfig,
-} from './kubeconfig.js';
+  entriesOf,
+  findAppCiContext,
+  inner,
+  type AppCiContext,
+} from './context.js';
+import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
+import {
+  agentsInUse,
+  closePreconnected,
+  preconnectProof,
+  takeWarmed,
+  usePreconnected,
+} from './warm.js';
 
 export {
   APP_CI_SERVER,
@@ -18,26 +27,9 @@ export {
   LOGIN_HINT,
   QCI_ACCESS_HINT,
 } from '../core/appci.js';
-import { APP_CI_SERVER, LOGIN_HINT } from '../core/appci.js';
+import { LOGIN_HINT } from '../core/appci.js';
+export { findAppCiContext, type AppCiContext } from './context.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
-
-export interface AppCiContext {
-  name: string;
-  /** How the context was chosen, for messages: "--context", "QCI_CONTEXT", "named app.ci", "server URL". */
-  foundBy: string;
-  server: string;
-  /** The kubeconfig file that defines the context. */
-  file: string;
-  /** The kubeconfig user entry's name (oc writes "<user>/<cluster>"). */
-  userEntry: string;
-  /** Null when the user authenticates another way (client certificate, exec plugin). */
-  token: string | null;
-  /**
-   * Whether the context is app.ci's (found by name or server, or named by --context and pointing at
-   * app.ci's server): only then may a token read from an auth file be sent to its API server.
-   */
-  isAppCi: boolean;
-}
 
 export interface Identity {
   username: string;
@@ -56,98 +48,6 @@ export interface TokenExpiry {
   expiresAt: Date | null;
   /** Where the expiry came from: app.ci's token metadata, the JWT itself, or nowhere. */
   source: 'oauth-metadata' | 'jwt' | 'unknown';
-}
-
-const normalise = (server: string) =>
-  server.trim().toLowerCase().replace(/\/+$/, '');
-
-type Entry = { name?: unknown; [k: string]: unknown };
-const inner = (entry: Entry | undefined, key: string) =>
-  (entry?.[key] ?? {}) as Record<string, unknown>;
-
-/** Picks the app.ci context: as requested, else one named app.ci, else the one whose server is app.ci's. */
-export function findAppCiContext(
-  merged: MergedKubeconfig,
-  requested?: { name: string; source: string },
-): AppCiContext {
-  const contexts = merged.config.contexts;
-  const clusterOf = (ctx: Entry) =>
-    merged.config.clusters.find(
-      (c) => c.name === inner(ctx, 'context').cluster,
-    );
-  const describe = () =>
-    contexts.length === 0
-      ? 'the kubeconfig has no contexts'
-      : `contexts in the kubeconfig: ${contexts.map((c) => `${String(c.name)} (${String(inner(clusterOf(c), 'cluster').server ?? 'no server')})`).join(', ')}`;
-
-  let chosen: Entry | undefined;
-  let foundBy: string;
-  if (requested) {
-    chosen = contexts.find((c) => c.name === requested.name);
-    foundBy = requested.source;
-    if (!chosen) {
-      throw new QciError(
-        `kube context "${requested.name}" (from ${requested.source}) does not exist; ${describe()}`,
-        {
-          kind: 'context-not-found',
-          hint: `pick one of those with --context, or ${LOGIN_HINT}`,
-        },
-      );
-    }
-  } else {
-    chosen = contexts.find((c) => c.name === 'app.ci');
-    foundBy = 'named app.ci';
-    if (!chosen) {
-      chosen = contexts.find(
-        (c) =>
-          normalise(String(inner(clusterOf(c), 'cluster').server ?? '')) ===
-          normalise(APP_CI_SERVER),
-      );
-      foundBy = `server URL ${APP_CI_SERVER}`;
-    }
-    if (!chosen) {
-      throw new QciError(
-        `no app.ci context: none is named app.ci and none points at ${APP_CI_SERVER}; ${describe()}`,
-        {
-          kind: 'no-context',
-          hint: `${LOGIN_HINT}; or name the context to use with --context or QCI_CONTEXT`,
-        },
-      );
-    }
-  }
-  const name = String(chosen.name);
-  const cluster = clusterOf(chosen);
-  const server = String(inner(cluster, 'cluster').server ?? '');
-  if (!server) {
-    throw new QciError(`kube context "${name}" has no cluster server`, {
-      kind: 'bad-kubeconfig',
-      hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}`,
-    });
-  }
-  const userEntry = String(inner(chosen, 'context').user ?? '');
-  const found = merged.config.users.find((u) => u.name === userEntry);
-  const user = found ? inlineTokenFile(found) : undefined;
-  const token = inner(user, 'user').token;
-  const appCiNamed = contexts.find((c) => c.name === 'app.ci');
-  const appCiServers = [
-    APP_CI_SERVER,
-    ...(appCiNamed
-      ? [String(inner(clusterOf(appCiNamed), 'cluster').server ?? '')]
-      : []),
-  ].map(normalise);
-  return {
-    name,
-    foundBy,
-    server,
-    isAppCi:
-      !requested ||
-      name === 'app.ci' ||
-      appCiServers.includes(normalise(server)),
-    file: merged.contextSource.get(name) ?? '',
-    userEntry,
-    token:
-      typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
-  };
 }
 
 /**
@@ -359,88 +259,11 @@ function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
         shared = new Agent({ ...options, keepAlive: true });
         usePreconnected(shared);
         agents.set(key, shared);
+        agentsInUse();
       }
       request.setAgent(shared);
     },
   };
-}
-
-/**
- * TCP connections opened to the API server as soon as the kubeconfig names it, before the kube client
- * has loaded (~40 ms): the connection's round trip overlaps that work, and the keep-alive agent starts
- * its TLS handshakes on them (each is used once, by the agent's next new connection). Not for a cluster
- * reached through a proxy. Left unused, they are closed once the requests are answered.
- */
-const preconnected = new Map<string, import('node:net').Socket[]>();
-
-/** An IPv6 literal as net.connect takes it (URL and request options keep its brackets). */
-const bare = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
-const endpoint = (host: string, port: number | string) =>
-  `${bare(host)}:${port}`;
-
-async function preconnect(server: string, count: number): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    return;
-  }
-  const host = bare(url.hostname);
-  const port = Number(url.port || 443);
-  // Only the first time: later requests reuse the kept-alive connections of the earlier ones (or of warm()).
-  if (
-    url.protocol !== 'https:' ||
-    count <= 0 ||
-    agents.size > 0 ||
-    preconnected.has(endpoint(host, port))
-  )
-    return;
-  const { connect } = await import('node:net');
-  const sockets = Array.from({ length: count }, () => {
-    const socket = connect({ host, port });
-    socket.on('error', () => {}); // the request that takes it meets the error; unused, it does not matter
-    socket.unref(); // never what keeps qci running
-    return socket;
-  });
-  preconnected.set(endpoint(host, port), sockets);
-  // net.connect calls connect(2) on the next tick, which waits for the promise chain (the kube client's
-  // load included) unless the event loop turns once now.
-  await new Promise((resolve) => setImmediate(resolve));
-}
-
-function closePreconnected(): void {
-  for (const sockets of preconnected.values())
-    for (const socket of sockets.splice(0)) socket.destroy();
-}
-
-/** Makes `agent` start its next new connections on the sockets opened ahead (if any, to that server). */
-function usePreconnected(agent: import('node:https').Agent): void {
-  const open = (
-    agent as unknown as {
-      createConnection: (
-        options: Record<string, unknown>,
-        cb: unknown,
-      ) => unknown;
-    }
-  ).createConnection;
-  Object.assign(agent, {
-    createConnection(
-      this: unknown,
-      options: Record<string, unknown>,
-      callback: unknown,
-    ) {
-      const host = String(options.host ?? options.hostname ?? '');
-      const socket = preconnected
-        .get(endpoint(host, String(options.port ?? 443)))
-        ?.shift();
-      if (socket && !socket.destroyed) socket.ref();
-      return open.call(
-        this,
-        socket && !socket.destroyed ? { ...options, socket } : options,
-        callback,
-      );
-    },
-  });
 }
 
 export interface AppCiOptions {
@@ -454,41 +277,6 @@ export interface AppCiOptions {
   preconnect?: boolean;
 }
 
-/** How many requests prove() sends for `token` (so many connections at once). */
-function requestsToProve(token: string): number {
-  const kind = tokenFacts(token).kind;
-  return 1 + (kind === 'oauth' ? 1 : 0) + (kind === 'service-account' ? 0 : 1);
-}
-
-/** The kubeconfig entries of the chosen context: the context, its cluster and its user. */
-function entriesOf(merged: MergedKubeconfig, context: AppCiContext) {
-  const entry = merged.config.contexts.find((c) => c.name === context.name);
-  const cluster = merged.config.clusters.find(
-    (c) => c.name === inner(entry, 'context').cluster,
-  );
-  const user = merged.config.users.find((u) => u.name === context.userEntry);
-  return { entry, cluster, user };
-}
-
-/** Opens the proof's connections (preconnect), unless the context has no token or uses a proxy-url. */
-async function preconnectProof(
-  merged: MergedKubeconfig,
-  context: AppCiContext,
-): Promise<void> {
-  const { cluster } = entriesOf(merged, context);
-  if (context.token && !inner(cluster, 'cluster')['proxy-url'])
-    await preconnect(context.server, requestsToProve(context.token));
-}
-
-/** The kubeconfig warm() read, for the next connect() with the same environment (once). */
-let warmed: { env: AppCiOptions['env']; merged: MergedKubeconfig } | undefined;
-
-function takeWarmed(env: AppCiOptions['env']): MergedKubeconfig | undefined {
-  const merged = warmed?.env === env ? warmed.merged : undefined;
-  warmed = undefined;
-  return merged;
-}
-
 export class AppCi {
   private constructor(
     readonly context: AppCiContext,
@@ -497,27 +285,10 @@ export class AppCi {
     private readonly timeoutMs: number,
   ) {}
 
-  /**
-   * The first step of a command that proves its token at once (whoami, doctor, login): reads the
-   * kubeconfig and opens the proof's connections before the command's own modules load, so their round
-   * trip overlaps that work too; the next connect() takes this kubeconfig. Never fails: a problem is
-   * connect()'s to report, as it would without this.
-   */
-  static async warm(options: Omit<AppCiOptions, 'preconnect'>): Promise<void> {
-    try {
-      const merged = options.kubeconfig ?? (await loadKubeconfig(options.env));
-      warmed = { env: options.env, merged };
-      await preconnectProof(merged, findAppCiContext(merged, options.context));
-    } catch {
-      warmed = undefined;
-    }
-  }
-
   static async connect(options: AppCiOptions): Promise<AppCi> {
     const merged =
       options.kubeconfig ??
-      takeWarmed(options.env) ??
-      (await loadKubeconfig(options.env));
+      (await loadKubeconfig(options.env, takeWarmed(options.env)));
     const context = findAppCiContext(merged, options.context);
     if (options.preconnect) await preconnectProof(merged, context);
     const k8s = await import('./client-node.js');

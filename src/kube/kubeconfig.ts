@@ -112,41 +112,19 @@ export function expandedNodes(doc: unknown, limit: number): number | undefined {
   return count;
 }
 
-export async function loadKubeconfig(
-  env: Record<string, string | undefined>,
-): Promise<MergedKubeconfig> {
-  const paths = kubeconfigPaths(env);
-  // js-yaml and the zod schema load with the first kubeconfig read: docker-credential-qci starts without
-  // either when QCI_TOKEN_FILE is set (and a static module keeps zod tree-shaken in the bundles).
-  const [{ load, CORE_SCHEMA }, { validKubeconfig: validate }] =
-    await Promise.all([import('js-yaml'), import('./kubeconfig-schema.js')]);
-  const validKubeconfig = (doc: unknown, file: string) => {
-    const result = validate(doc);
-    if (typeof result === 'string') throw badFile(file, result);
-    return result as {
-      clusters?: RawEntry[] | null;
-      users?: RawEntry[] | null;
-      contexts?: RawEntry[] | null;
-      'current-context'?: string | null;
-    };
-  };
-  const merged: MergedKubeconfig = {
-    config: {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [],
-      users: [],
-      contexts: [],
-    },
-    files: [],
-    contextSource: new Map(),
-  };
-  const seen = {
-    clusters: new Set<string>(),
-    users: new Set<string>(),
-    contexts: new Set<string>(),
-  };
+/** The kubeconfig files as parsed, in order (a file that does not exist is skipped, as kubectl does). */
+export interface ReadKubeconfigs {
+  paths: string[];
+  docs: { file: string; doc: Record<string, unknown> }[];
+}
 
+/** Reads and parses each kubeconfig file: not checked (loadKubeconfig checks them), not merged. */
+export async function readKubeconfigs(
+  env: Record<string, string | undefined>,
+): Promise<ReadKubeconfigs> {
+  const paths = kubeconfigPaths(env);
+  const { load, CORE_SCHEMA } = await import('js-yaml');
+  const docs: ReadKubeconfigs['docs'] = [];
   for (const file of paths) {
     let text: string;
     try {
@@ -179,7 +157,68 @@ export async function loadKubeconfig(
     if (doc === null || doc === undefined) continue;
     if (typeof doc !== 'object' || Array.isArray(doc))
       throw badFile(file, 'not a kubeconfig (expected a mapping)');
-    const raw = validKubeconfig(doc, file);
+    docs.push({ file, doc: doc as Record<string, unknown> });
+  }
+  return { paths, docs };
+}
+
+type KubeconfigDoc = {
+  clusters?: RawEntry[] | null;
+  users?: RawEntry[] | null;
+  contexts?: RawEntry[] | null;
+  'current-context'?: string | null;
+};
+
+/**
+ * The kubeconfig files, read (or as `read` holds them: kube/warm.ts read them first), each checked
+ * against the schema, merged as kubectl merges them.
+ */
+export async function loadKubeconfig(
+  env: Record<string, string | undefined>,
+  read?: ReadKubeconfigs,
+): Promise<MergedKubeconfig> {
+  // js-yaml and the zod schema load with the first kubeconfig read: docker-credential-qci starts without
+  // either when QCI_TOKEN_FILE is set (and a static module keeps zod tree-shaken in the bundles).
+  const [files, { validKubeconfig: validate }] = await Promise.all([
+    read ?? readKubeconfigs(env),
+    import('./kubeconfig-schema.js'),
+  ]);
+  return mergeKubeconfigs(files, (doc, file) => {
+    const result = validate(doc);
+    if (typeof result === 'string') throw badFile(file, result);
+    return result as KubeconfigDoc;
+  });
+}
+
+/**
+ * Merges the files as kubectl does: the first file to name an entry wins, and the first to set
+ * current-context. `check` gives each document's checked form; without it (kube/warm.ts, looking only
+ * for app.ci's server) the documents are taken as they are.
+ */
+export function mergeKubeconfigs(
+  read: ReadKubeconfigs,
+  check: (doc: unknown, file: string) => KubeconfigDoc = (doc) =>
+    doc as KubeconfigDoc,
+): MergedKubeconfig {
+  const merged: MergedKubeconfig = {
+    config: {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [],
+      users: [],
+      contexts: [],
+    },
+    files: [],
+    contextSource: new Map(),
+  };
+  const seen = {
+    clusters: new Set<string>(),
+    users: new Set<string>(),
+    contexts: new Set<string>(),
+  };
+
+  for (const { file, doc } of read.docs) {
+    const raw = check(doc, file);
     merged.files.push(file);
     for (const section of ['clusters', 'users', 'contexts'] as const) {
       for (const entry of (raw[section] ?? []) as RawEntry[]) {
@@ -203,10 +242,13 @@ export async function loadKubeconfig(
   }
 
   if (merged.files.length === 0) {
-    throw new QciError(`no kubeconfig found (looked at ${paths.join(', ')})`, {
-      kind: 'no-kubeconfig',
-      hint: LOGIN_HINT,
-    });
+    throw new QciError(
+      `no kubeconfig found (looked at ${read.paths.join(', ')})`,
+      {
+        kind: 'no-kubeconfig',
+        hint: LOGIN_HINT,
+      },
+    );
   }
   return merged;
 }

@@ -1,6 +1,11 @@
 import { settingsValidator } from '../../src/core/settings-schema.js';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, resolveSettings } from '../../src/core/settings.js';
+import fc from 'fast-check';
+import {
+  DEFAULT_SETTINGS,
+  resolveSettings,
+  uncheckedContext,
+} from '../../src/core/settings.js';
 import { QciError } from '../../src/core/errors.js';
 
 const file = (data: unknown) => ({
@@ -147,5 +152,58 @@ describe('resolveSettings: a bad value names its source', () => {
         settingsValidator,
       ),
     ).toThrow('engine');
+  });
+});
+
+describe('uncheckedContext: the context resolveSettings names, before anything is checked', () => {
+  // Values each source may hold: unset, empty, names, and what the checks refuse.
+  const value = fc.constantFrom(
+    undefined,
+    '',
+    'app.ci',
+    'mine',
+    'other/ctx',
+    ' spaced ',
+    42,
+    null,
+    ['a'],
+  );
+  it('agrees with resolveSettings whenever the settings are valid (flag, QCI_CONTEXT, config file)', () => {
+    fc.assert(
+      fc.property(
+        value,
+        value,
+        value,
+        fc.boolean(),
+        (flag, env, fromFile, withFile) => {
+          const input = {
+            flags: { context: flag },
+            env: typeof env === 'string' ? { QCI_CONTEXT: env } : {},
+            ...(withFile
+              ? {
+                  file: file(
+                    fromFile === undefined ? {} : { context: fromFile },
+                  ),
+                }
+              : {}),
+          };
+          let expected: string | undefined;
+          try {
+            expected = resolveSettings(input, settingsValidator).settings
+              .context;
+          } catch (error) {
+            if (!(error instanceof QciError)) throw error;
+            return; // refused: the command reports it, whatever was opened ahead
+          }
+          expect(uncheckedContext(input)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads a config file that is not a mapping as naming none', () => {
+    for (const data of [null, 'context', ['context'], 7])
+      expect(uncheckedContext({ file: file(data) })).toBeUndefined();
   });
 });

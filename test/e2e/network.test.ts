@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -158,5 +159,60 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(pull.exitCode, pull.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(6);
     expect(bed.appci.connections).toBeLessThanOrEqual(3);
+  });
+
+  it('the connections opened first go to the context the settings name (flag, QCI_CONTEXT, config file)', async () => {
+    await fresh();
+    // A kubeconfig whose context named app.ci is another server (it counts connections and drops them),
+    // and whose context "mine" is the fake app.ci: only the settings say to use "mine".
+    let decoyConnections = 0;
+    const decoy: Server = createServer((socket) => {
+      decoyConnections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => decoy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (decoy.address() as { port: number }).port;
+      const other = await bed.appci.kubeconfig({
+        token: bed.token,
+        cluster: 'decoy',
+        server: `https://127.0.0.1:${port}`,
+      });
+      const mine = await bed.appci.kubeconfig({
+        token: bed.token,
+        context: 'mine',
+        currentContext: null,
+      });
+      const KUBECONFIG = `${other}:${mine}`;
+      const config = join(pe.home, 'qci-config.yaml');
+      writeFileSync(config, 'context: mine\n');
+      for (const [how, args, env] of [
+        ['--context', ['whoami', '--context', 'mine'], {}],
+        ['QCI_CONTEXT', ['whoami'], { QCI_CONTEXT: 'mine' }],
+        ['config file', ['whoami'], { QCI_CONFIG: config }],
+        [
+          'config file, doctor',
+          ['doctor'],
+          { QCI_CONFIG: config, QCI_TLS_VERIFY: 'false' },
+        ],
+      ] as const) {
+        bed.appci.clearRequests();
+        const run = await qci([...args], { KUBECONFIG, ...env });
+        // Not logged in to the registry (exit 3), but app.ci answered for the context named.
+        expect(run.stdout, `${how}: ${run.stderr}`).toContain('context "mine"');
+        expect(bed.appci.requests, how).toHaveLength(3);
+        expect(bed.appci.connections, how).toBe(3);
+        expect(decoyConnections, how).toBe(0);
+      }
+      // A config file that is not YAML: the settings say so, as before (nothing is asked of app.ci).
+      writeFileSync(config, 'context: [mine\n');
+      bed.appci.clearRequests();
+      const bad = await qci(['whoami'], { KUBECONFIG, QCI_CONFIG: config });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toContain('not valid YAML');
+      expect(bed.appci.requests).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => decoy.close(resolve));
+    }
   });
 });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as yamlParse } from 'yaml';
 import { CORE_SCHEMA, load as jsYamlLoad } from 'js-yaml';
-import { expandedNodes, loadKubeconfig } from '../../src/kube/kubeconfig.js';
+import fc from 'fast-check';
+import {
+  expandedNodes,
+  loadKubeconfig,
+  mergeKubeconfigs,
+  readKubeconfigs,
+} from '../../src/kube/kubeconfig.js';
 import {
   APP_CI_SERVER,
   findAppCiContext,
@@ -136,6 +142,67 @@ describe('loadKubeconfig: kubectl merge rules', () => {
         }),
       ),
     ).rejects.toThrow('cannot read its tokenFile /nonexistent/token');
+  });
+
+  it('read ahead (kube/warm.ts): merged unchecked, the same kubeconfig and context as loadKubeconfig; still checked after', async () => {
+    const d = dir();
+    const name = fc.constantFrom('app.ci', 'appci', 'other', 'b02');
+    const server = fc.constantFrom(
+      APP_CI_SERVER,
+      'https://other.example:6443',
+      'https://api.build02.example.com:6443',
+    );
+    const file = fc.record({
+      current: fc.option(name, { nil: undefined }),
+      clusters: fc.array(fc.tuple(name, server), { maxLength: 3 }),
+      users: fc.array(
+        fc.tuple(
+          name,
+          fc.constantFrom<Record<string, string>>(
+            { token: 'sha256~a' },
+            { token: 'sha256~b' },
+            {},
+          ),
+        ),
+        { maxLength: 3 },
+      ),
+      contexts: fc.array(fc.tuple(name, name, name), { maxLength: 3 }),
+    });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(file, { minLength: 1, maxLength: 3 }),
+        async (files) => {
+          const KUBECONFIG = files
+            .map((f) => kubeconfig(join(d, `k${++n}`), f))
+            .join(':');
+          const env = { KUBECONFIG };
+          const read = await readKubeconfigs(env);
+          const checked = await loadKubeconfig(env);
+          expect(mergeKubeconfigs(read)).toEqual(checked);
+          expect(await loadKubeconfig(env, read)).toEqual(checked);
+          const found = (m: typeof checked) => {
+            try {
+              return findAppCiContext(m);
+            } catch (error) {
+              return (error as Error).message;
+            }
+          };
+          expect(found(mergeKubeconfigs(read))).toEqual(found(checked));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // What the schema refuses is refused when the files were read ahead, too.
+    const bad = join(d, 'bad');
+    writeFileSync(
+      bad,
+      `clusters:\n- cluster:\n    server: ${APP_CI_SERVER}\ncontexts: []\n`,
+    );
+    const read = await readKubeconfigs({ KUBECONFIG: bad });
+    await expect(loadKubeconfig({ KUBECONFIG: bad }, read)).rejects.toThrow(
+      /clusters\[0\]\.name/,
+    );
   });
 
   it('finds app.ci by its server URL when no context is named app.ci (oc login names)', async () => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { DoctorReport, Finding, Severity } from '../../doctor/doctor.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { warmAppCi } from '../warm.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -117,10 +118,9 @@ export async function doctorAction(
   ctx: CommandContext,
   options: DoctorFlags,
 ): Promise<number> {
-  const resolved = await ctx.settings(settingFlags(options));
   // app.ci's connections open first: their round trip overlaps the loading of the checks.
-  if (options.explain === undefined)
-    await (await import('../auth-setup.js')).warmAppCi(ctx, resolved);
+  if (options.explain === undefined) await warmAppCi(ctx, options);
+  const resolved = await ctx.settings(settingFlags(options));
   const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import(
     '../../doctor/doctor.js'
   );

@@ -3,6 +3,7 @@ import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type { StatusReport } from '../../session/status.js';
 import { tildify } from '../../core/paths.js';
+import { warmAppCi } from '../warm.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
 import type { LoginReport } from '../../session/login.js';
 import type { AuthSetup } from '../../session/setup.js';
@@ -15,11 +16,6 @@ import {
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
-
-/** AppCi.warm through cli/auth-setup.ts, loaded on its own (before the session modules). */
-const warmAppCi: typeof import('../auth-setup.js')['warmAppCi'] = async (
-  ...args
-) => (await import('../auth-setup.js')).warmAppCi(...args);
 
 // Each command loads only the modules it runs (each import initialises its module, and what that imports).
 const forLogin = async () => ({
@@ -68,9 +64,9 @@ export async function loginAction(
       throw usageError(`${flag} goes with --web`, {
         hint: `qci login --web ${flag} …`,
       });
-  const resolved = await ctx.settings(settingFlags(options));
   // The kube context's token is proved at once: app.ci's connections open before the rest loads.
-  if (options.tokenFile === undefined) await warmAppCi(ctx, resolved);
+  if (options.tokenFile === undefined) await warmAppCi(ctx, options);
+  const resolved = await ctx.settings(settingFlags(options));
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
@@ -318,8 +314,8 @@ export async function whoamiAction(
   ctx: CommandContext,
   options: SettingFlags & { authfile?: string },
 ): Promise<number> {
+  await warmAppCi(ctx, options); // app.ci's connections open before the rest loads
   const resolved = await ctx.settings(settingFlags(options));
-  await warmAppCi(ctx, resolved); // app.ci's connections open before the rest loads
   const { authSetup, qciStatus } = await forWhoami();
   const setup = authSetup(ctx, resolved);
   const report = await qciStatus(setup, { authfile: options.authfile });
