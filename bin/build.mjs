@@ -329,7 +329,8 @@ const isGetter = (from, name) =>
   typeof Object.getOwnPropertyDescriptor(nodeRequire(from), name)?.get ===
   'function';
 function builtinsAsRequires(source) {
-  if (!/^import\b/m.test(source) || /\brequire\s*\(/.test(source)) return source; // CommonJS, or its own require
+  if (!/^import\b/m.test(source) || /\brequire\s*\(/.test(source))
+    return source; // CommonJS, or its own require
   return source.replace(
     /^import\s*([^'";]+?)\s*from\s*(['"])([^'"]+)\2;?/gm,
     (whole, what, _quote, from) => {
