@@ -11,7 +11,6 @@
  * one waiter wins), checked to be the one judged stale, and removed. podman and docker do not know this
  * lock: they write atomically but without locking, so a qci write racing `podman login` can still lose.
  */
-import { randomBytes } from 'node:crypto';
 import {
   link,
   open,
@@ -98,6 +97,7 @@ async function staleness(
 }
 
 async function breakLock(lockPath: string, judged: string): Promise<void> {
+  const { randomBytes } = await import('node:crypto');
   const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await rename(lockPath, aside);
@@ -115,6 +115,7 @@ async function breakLock(lockPath: string, judged: string): Promise<void> {
 
 /** Writes `content` to a temp file beside the lock, then links it into place: EEXIST when it is taken. */
 async function publish(lockPath: string, content: string): Promise<void> {
+  const { randomBytes } = await import('node:crypto');
   const temp = join(
     dirname(lockPath),
     `.${basename(lockPath)}.${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -164,6 +165,8 @@ export async function acquireLock(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 120_000;
   const orphanMs = options.orphanMs ?? 1000;
+  // node:crypto loads with the first lock, not with this module (a pull that writes nothing loads it).
+  const { randomBytes } = await import('node:crypto');
   const nonce = randomBytes(8).toString('hex');
   const content = JSON.stringify({
     pid: process.pid,

@@ -7,7 +7,6 @@
  *
  * Error messages name the path and the field, never a secret.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import {
   lstat,
@@ -155,6 +154,8 @@ async function writeAtomically(
   durable: boolean,
 ): Promise<boolean> {
   const dir = dirname(target);
+  // node:crypto loads with the first write, not with this module (a pull that writes nothing loads it).
+  const { randomBytes } = await import('node:crypto');
   const temp = join(
     dir,
     `.${basename(target)}.qci-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,

@@ -4,7 +4,6 @@
  * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
  */
-import { createHash } from 'node:crypto';
 import { QciError } from '../core/errors.js';
 import {
   DEFAULT_HTTP_OPTIONS,
@@ -104,8 +103,13 @@ function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
   );
 }
 
-const sha256 = (body: Buffer) =>
-  `sha256:${createHash('sha256').update(body).digest('hex')}`;
+type Digester = (body: Buffer) => string;
+
+/** node:crypto's SHA-256, loaded by the first inspection (a pull loads this module only to explain a failure). */
+async function digester(): Promise<Digester> {
+  const { createHash } = await import('node:crypto');
+  return (body) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
 
 function jsonBody(
   response: HttpResponse,
@@ -341,7 +345,12 @@ class Session {
   }
 }
 
-function checkDigest(body: Buffer, expected: string, what: string): void {
+function checkDigest(
+  sha256: Digester,
+  body: Buffer,
+  expected: string,
+  what: string,
+): void {
   if (!expected.startsWith('sha256:')) return; // other algorithms: trust the registry
   const actual = sha256(body);
   if (actual !== expected)
@@ -364,6 +373,7 @@ export async function inspectImage(
   options: InspectOptions,
 ): Promise<InspectResult> {
   const session = new Session(target, options);
+  const sha256 = await digester();
   await session.authenticate();
 
   const top = await session.get(
@@ -374,7 +384,12 @@ export async function inspectImage(
   // The digest is the bytes' digest: what podman pulls by and skopeo reports.
   const digest = sha256(top.body);
   if (target.reference.startsWith('sha256:'))
-    checkDigest(top.body, target.reference, `the manifest ${target.reference}`);
+    checkDigest(
+      sha256,
+      top.body,
+      target.reference,
+      `the manifest ${target.reference}`,
+    );
   const topJson = jsonBody(top, 'the manifest');
   const mediaType = String(
     topJson.mediaType ?? top.headers['content-type'] ?? '',
@@ -430,6 +445,7 @@ export async function inspectImage(
       `the ${formatPlatform(options.platform)} manifest`,
     );
     checkDigest(
+      sha256,
       instance.body,
       chosen.digest!,
       `the ${formatPlatform(options.platform)} manifest`,
@@ -461,7 +477,7 @@ export async function inspectImage(
     undefined,
     'the image config',
   );
-  checkDigest(blob.body, config.digest, 'the image config');
+  checkDigest(sha256, blob.body, config.digest, 'the image config');
   const configJson = jsonBody(blob, 'the image config');
   const inner = (configJson.config ?? {}) as {
     Labels?: Record<string, unknown> | null;

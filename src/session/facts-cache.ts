@@ -5,7 +5,7 @@
  * is never written. A token revoked meanwhile is still caught: the pull fails on authentication, and
  * qci forgets the token, logs in again and retries once.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
@@ -38,7 +38,7 @@ export function factsCacheFile({ env, home }: Where): string {
 
 /** A hash that names the token and cannot be turned back into it (nor is the OAuth token's object name). */
 export function tokenKey(token: string): string {
-  return createHash('sha256').update(`qci facts v1\0${token}`).digest('hex');
+  return sha256Hex(`qci facts v1\0${token}`);
 }
 
 type Entries = Record<string, ProvenFacts>;
