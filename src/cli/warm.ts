@@ -2,7 +2,9 @@
  * The first step of a command that proves its app.ci token at once (whoami, doctor, login): app.ci's
  * connections opened before the settings are checked and the command's modules load (kube/warm.ts).
  */
+import { statSync } from 'node:fs';
 import { uncheckedContext } from '../core/settings.js';
+import { factsCacheFile } from '../io/cache-files.js';
 import { warmAppCi as warm } from '../kube/warm.js';
 import { readConfigFile } from './config-file.js';
 import type { CommandContext } from './context.js';
@@ -26,4 +28,25 @@ export async function warmAppCi(
     env,
     ...(name !== undefined ? { context: { name, source: 'settings' } } : {}),
   });
+}
+
+/**
+ * For a pull: the same, when this machine has no facts cache (it has never proved a token: a first
+ * pull, or one after the cache was cleared), because such a pull asks app.ci (to log in, or to prove a
+ * token the engine already holds). A pull whose token was proved lately asks app.ci nothing, and one
+ * whose proof went stale opens the connections itself once it knows (session/pull.ts).
+ */
+export async function warmBeforeFirstProof(
+  ctx: CommandContext,
+  flags: { context?: string | undefined },
+): Promise<void> {
+  const env = ctx.io.env;
+  // HOME is set in every normal environment; node:os loads only when it is not (start-up cost).
+  const home = env.HOME || (await import('node:os')).homedir();
+  try {
+    statSync(factsCacheFile({ env, home }));
+    return;
+  } catch {
+    await warmAppCi(ctx, flags);
+  }
 }

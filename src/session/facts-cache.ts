@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeCacheFile } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
+import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 
 /** How long a proof counts; a token must also stay unexpired this long. */
 export const FACTS_TTL_MS = 10 * 60_000;
@@ -24,17 +25,8 @@ export interface ProvenFacts {
   provedAt: string;
 }
 
-/** Whose cache: the environment (XDG_CACHE_HOME) and the home directory. */
-export interface CacheWhere {
-  env: Record<string, string | undefined>;
-  home: string;
-}
+export { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 type Where = CacheWhere;
-
-export function factsCacheFile({ env, home }: Where): string {
-  const base = env.XDG_CACHE_HOME || join(home, '.cache');
-  return join(base, 'qci', 'appci-facts.json');
-}
 
 /** A hash that names the token and cannot be turned back into it (nor is the OAuth token's object name). */
 export function tokenKey(token: string): string {

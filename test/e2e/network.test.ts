@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -119,6 +120,27 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(later.exitCode, later.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(3);
     expect(together(bed.appci.requests)).toBe(true);
+  });
+
+  it("a first pull on this machine (no facts cache) opens app.ci's connections first, and uses each", async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const first = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain('logging in');
+    expect(bed.appci.requests).toHaveLength(3);
+    expect(together(bed.appci.requests)).toBe(true);
+    expect(bed.appci.connections).toBe(3);
+    // The engine holds a token qci has not proved (logged in by hand, facts cleared): the same.
+    rmSync(cacheDir(), { recursive: true, force: true });
+    bed.appci.clearRequests();
+    const unproved = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    });
+    expect(unproved.exitCode, unproved.stderr).toBe(0);
+    expect(unproved.stderr).not.toContain('logging in');
+    expect(bed.appci.requests).toHaveLength(3);
+    expect(bed.appci.connections).toBe(3);
   });
 
   it('a token revoked after it was proved is still caught: the pull fails on auth, qci logs in again, says why', async () => {

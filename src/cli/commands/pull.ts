@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { warmBeforeFirstProof } from '../warm.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -20,6 +21,7 @@ export async function pullAction(
   refs: string[],
   options: PullFlags,
 ): Promise<number> {
+  await warmBeforeFirstProof(ctx, options);
   const [{ authSetup }, { pullImages }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/pull.js'),
