@@ -101,15 +101,24 @@ export async function recallFacts(
   return (await load(where, now))[tokenKey(token)] ?? null;
 }
 
+/**
+ * The cache as it is, read ahead for rememberFacts: a proof's caller reads it while app.ci answers, so
+ * that only the write waits for the answer. Never fails (an unreadable cache is an empty one).
+ */
+export function readFactsAhead(where: Where, now: Date): Promise<Entries> {
+  return load(where, now).catch(() => ({}));
+}
+
 /** Remembers a proof; never fails the command (a cache that cannot be written is no cache). */
 export async function rememberFacts(
   where: Where,
   token: string,
   facts: Omit<ProvenFacts, 'provedAt'>,
   now: Date,
+  readAhead?: Promise<Entries>,
 ): Promise<void> {
   try {
-    const entries = await load(where, now);
+    const entries = await (readAhead ?? load(where, now));
     entries[tokenKey(token)] = { ...facts, provedAt: now.toISOString() };
     await save(where, entries);
   } catch {

@@ -39,7 +39,12 @@ import {
   versionForFiles,
   type AuthSetup,
 } from './setup.js';
-import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
+import {
+  FACTS_TTL_MS,
+  forgetFacts,
+  readFactsAhead,
+  recallFacts,
+} from './facts-cache.js';
 import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -183,6 +188,7 @@ async function preflight(
     };
   // Who, until when (a token about to die gets a warning before it breaks a pull) and QCI access, at once.
   let proof: TokenProof;
+  const cache = readFactsAhead(setup, setup.now()); // while app.ci answers
   try {
     proof = await appci.prove();
   } catch (error) {
@@ -197,7 +203,7 @@ async function preflight(
       secret,
     };
   }
-  await rememberProof(setup, appci, secret, proof);
+  await rememberProof(setup, appci, secret, proof, cache);
   return {
     state: 'ok',
     reason: `${where} holds a valid app.ci token (${proof.identity.username})`,

@@ -15,7 +15,7 @@ import {
 import type { Runner } from '../engine/run.js';
 import { QCI_ACCESS_HINT, type AppCi, type TokenProof } from '../kube/appci.js';
 import { cachedEngineVersion } from './engine-version-cache.js';
-import { rememberFacts } from './facts-cache.js';
+import { readFactsAhead, rememberFacts } from './facts-cache.js';
 
 export interface AuthSetup {
   settings: Settings;
@@ -152,12 +152,15 @@ export async function proveFacts(
   appci: AppCi,
   token: string,
 ): Promise<AppCiFacts> {
+  const cache = readFactsAhead(setup, setup.now()); // while app.ci answers
   const { identity, expiry, qciAccess: access } = await appci.prove();
-  await rememberProof(setup, appci, token, {
-    identity,
-    expiry,
-    qciAccess: access,
-  });
+  await rememberProof(
+    setup,
+    appci,
+    token,
+    { identity, expiry, qciAccess: access },
+    cache,
+  );
   return {
     context: appci.context.name,
     contextFoundBy: appci.context.foundBy,
@@ -181,6 +184,7 @@ export function rememberProof(
   appci: AppCi,
   token: string,
   proof: TokenProof,
+  cache?: ReturnType<typeof readFactsAhead>,
 ): Promise<void> {
   return rememberFacts(
     setup,
@@ -192,6 +196,7 @@ export function rememberProof(
       server: appci.context.server,
     },
     setup.now(),
+    cache,
   );
 }
 
