@@ -128,13 +128,23 @@ const entry = (name, file) => ({
   plugins: [lazyStartup],
 });
 
+/**
+ * Lazily loaded modules that get a bundle of their own instead of qci-impl.cjs: `qci job-image` reads a
+ * log with these alone, and qci-impl.cjs (~230 KB, ~9 ms to load) is more than it needs. The build fails
+ * if a module would be reached from two bundles (it would exist twice).
+ */
+const LAZY_BUNDLES = {
+  'qci-joblog': ['src/joblog/find.ts', 'src/core/joblog-image.ts'],
+};
+
 await buildQci();
 
 /**
- * qci in two bundles, so start-up reads and compiles only what every command needs. qci.cjs holds the
- * modules the entry reaches by static imports (the program, each command's flags, the pure core);
- * qci-impl.cjs holds what those reach only by `await import()` (sessions, auth files, doctor, …),
- * loaded by the first command that needs it. Each of qci's modules exists once: an impl module
+ * qci in two bundles (and LAZY_BUNDLES), so start-up reads and compiles only what every command needs.
+ * qci.cjs holds the modules the entry reaches by static imports (the program, each command's flags, the
+ * pure core); qci-impl.cjs holds what those reach only by `await import()` (sessions, auth files,
+ * doctor, …), loaded by the first command that needs it, except what LAZY_BUNDLES puts in a bundle of
+ * its own. Each of qci's modules exists once: an impl module
  * importing one of qci.cjs's gets qci.cjs's own (through its `shared` export), so there is one
  * QciError class and one of each module's state. A package both use is in both (only zod: each
  * module parses with the zod that built its schemas; sharing it would keep all of zod at start-up).
@@ -168,6 +178,46 @@ async function buildQci() {
         shared.add(im.path);
   const list = (set) => [...set].sort();
   const key = (path) => JSON.stringify(path);
+
+  // Which lazy bundle holds each lazily loaded module: qci-impl.cjs, unless LAZY_BUNDLES names another.
+  const bundles = new Map([['qci-impl', new Set()]]);
+  const bundleOf = new Map();
+  for (const [name, modules] of Object.entries(LAZY_BUNDLES)) {
+    for (const m of modules)
+      if (!lazy.has(m))
+        throw new Error(`qci build: ${m} (LAZY_BUNDLES) is not loaded lazily`);
+    bundles.set(name, new Set(modules));
+    for (const m of modules) bundleOf.set(m, name);
+  }
+  for (const m of lazy)
+    if (!bundleOf.has(m)) {
+      bundleOf.set(m, 'qci-impl');
+      bundles.get('qci-impl').add(m);
+    }
+  // What each bundle reaches (every kind of import; qci.cjs's own modules are shared, not copied): one
+  // of qci's modules reached from two bundles would exist twice (a package may: see above).
+  const reach = (from) => {
+    const seen = new Set();
+    for (const todo = [...from]; todo.length > 0; ) {
+      const file = todo.pop();
+      if (seen.has(file) || startup.has(file) || !inputs[file]) continue;
+      seen.add(file);
+      for (const im of inputs[file].imports)
+        if (!im.external) todo.push(im.path);
+    }
+    return seen;
+  };
+  const reached = new Map(
+    [...bundles].map(([name, modules]) => [name, reach(modules)]),
+  );
+  for (const [a, inA] of reached)
+    for (const [b, inB] of reached)
+      if (a < b)
+        for (const m of inA)
+          if (m.startsWith('src/') && inB.has(m))
+            throw new Error(
+              `qci build: ${m} is reached from both ${a}.cjs and ${b}.cjs`,
+            );
 
   /** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
   const resolver = (b) => async (args) => {
@@ -214,12 +264,12 @@ async function buildQci() {
               ? { path, namespace: 'qci-impl' }
               : null;
           });
-          b.onResolve({ filter: /^\.\/qci-impl\.cjs$/ }, () => ({
-            path: './qci-impl.cjs',
+          b.onResolve({ filter: /^\.\/qci-[\w-]+\.cjs$/ }, (args) => ({
+            path: args.path,
             external: true,
           }));
           b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
-            contents: `module.exports = require('./qci-impl.cjs').modules[${key(args.path)}];`,
+            contents: `module.exports = require('./${bundleOf.get(args.path)}.cjs').modules[${key(args.path)}];`,
             resolveDir: root,
             loader: 'js',
           }));
@@ -228,45 +278,47 @@ async function buildQci() {
     ],
   });
 
-  // Pass 3: qci-impl.cjs; its `modules` export every module qci.cjs loads lazily.
-  await build({
-    ...entry('qci-impl', main),
-    entryPoints: undefined,
-    stdin: {
-      contents: [
-        // Getters with require(): each module (and what it imports) is initialised when first asked
-        // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
-        `export const modules = {${list(lazy).map((p) => `get ${key(p)}() { return require(${key(abs(p))}); }`)}};`,
-      ].join('\n'),
-      resolveDir: root,
-      sourcefile: 'qci-impl.js',
-      loader: 'js',
-    },
-    outdir: undefined,
-    outfile: 'bin/dist/qci-impl.cjs',
-    plugins: [
-      lazyStartup,
-      {
-        name: 'qci-shared',
-        setup(b) {
-          const resolve = resolver(b);
-          b.onResolve({ filter: /.*/ }, async (args) => {
-            if (args.path === './qci.cjs')
-              return { path: args.path, external: true };
-            const path = await resolve(args);
-            return path && shared.has(path)
-              ? { path, namespace: 'qci-shared' }
-              : null;
-          });
-          b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
-            contents: `module.exports = require('./qci.cjs').shared[${key(args.path)}];`,
-            resolveDir: root,
-            loader: 'js',
-          }));
-        },
+  // Pass 3: qci-impl.cjs (and each of LAZY_BUNDLES); its `modules` export every module qci.cjs loads
+  // lazily from it.
+  for (const [name, modules] of bundles)
+    await build({
+      ...entry(name, main),
+      entryPoints: undefined,
+      stdin: {
+        contents: [
+          // Getters with require(): each module (and what it imports) is initialised when first asked
+          // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
+          `export const modules = {${list(modules).map((p) => `get ${key(p)}() { return require(${key(abs(p))}); }`)}};`,
+        ].join('\n'),
+        resolveDir: root,
+        sourcefile: `${name}.js`,
+        loader: 'js',
       },
-    ],
-  });
+      outdir: undefined,
+      outfile: `bin/dist/${name}.cjs`,
+      plugins: [
+        lazyStartup,
+        {
+          name: 'qci-shared',
+          setup(b) {
+            const resolve = resolver(b);
+            b.onResolve({ filter: /.*/ }, async (args) => {
+              if (args.path === './qci.cjs')
+                return { path: args.path, external: true };
+              const path = await resolve(args);
+              return path && shared.has(path)
+                ? { path, namespace: 'qci-shared' }
+                : null;
+            });
+            b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
+              contents: `module.exports = require('./qci.cjs').shared[${key(args.path)}];`,
+              resolveDir: root,
+              loader: 'js',
+            }));
+          },
+        },
+      ],
+    });
 }
 
 // docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
@@ -525,11 +577,17 @@ for (const [name, files] of [
   });
 
 // V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
-// no engine on PATH: it fails fast) for qci-impl.cjs, then `pullspec` for qci.cjs, so that start-up's
-// cache holds what start-up runs.
+// no engine on PATH: it fails fast) for qci-impl.cjs, `job-image` on a one-line log for qci-joblog.cjs,
+// then `pullspec` for qci.cjs, so that start-up's cache holds what start-up runs.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
+const buildLog = join(home, 'build-log.txt');
+writeFileSync(
+  buildLog,
+  'INFO[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-build0000\n',
+);
 for (const [args, expected] of [
   [['whoami'], 3],
+  [['job-image', buildLog], 0],
   [['pullspec', 'ocp/4.7:my-component'], 0],
 ]) {
   // A run's cache holds what ran in it and what the cache it loaded held: start-up's starts afresh.

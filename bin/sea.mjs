@@ -27,7 +27,16 @@ const work = join(out, 'build');
 const executables = {
   qci: {
     entry: 'qci',
-    bundles: ['qci', 'qci-impl', 'kube', 'kube-sa', 'execa', 'yaml', 'js-yaml'],
+    bundles: [
+      'qci',
+      'qci-impl',
+      'qci-joblog',
+      'kube',
+      'kube-sa',
+      'execa',
+      'yaml',
+      'js-yaml',
+    ],
   },
   'docker-credential-qci': {
     entry: 'credential-helper',

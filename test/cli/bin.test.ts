@@ -68,6 +68,18 @@ describe('the start-up bundle and the rest', () => {
     expect(impl).not.toContain('"QciError"');
     expect(dist('qci.cjs')).toContain('"QciError"');
   });
+  it("job-image's reader is a bundle of its own (qci-joblog.cjs) that takes qci.cjs's errors too", () => {
+    const joblog = dist('qci-joblog.cjs');
+    expect(joblog).toContain(
+      'require("./qci.cjs").shared["src/core/errors.ts"]',
+    );
+    expect(joblog).not.toContain('"QciError"');
+    expect(dist('qci.cjs')).toContain(
+      'require("./qci-joblog.cjs").modules["src/joblog/find.ts"]',
+    );
+    // and the reader is in one bundle only
+    expect(dist('qci-impl.cjs')).not.toContain('"src/joblog/find.ts"');
+  });
   it('start-up loads the rest only through a lazy require of qci-impl.cjs', () => {
     const startup = dist('qci.cjs');
     expect(startup).toContain(

@@ -131,6 +131,23 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     expect(spec.stderr).toBe(
       'qci.cjs: code cache used\nyaml.cjs: code cache used\nqci-impl.cjs: code cache used\n',
     );
+    // job-image reads a local log with its own bundle (qci-joblog.cjs), not qci-impl.cjs (no config
+    // file here: its values would be checked with qci-impl's zod).
+    const log = join(pe.home, 'build-log.txt');
+    writeFileSync(
+      log,
+      'INFO[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-sea00001\n',
+    );
+    const job = await sea('qci', ['job-image', log], {
+      ...env,
+      XDG_CONFIG_HOME: join(pe.home, 'no-config'),
+    });
+    expect(job.exitCode, job.stderr).toBe(0);
+    expect(job.stdout).toBe(
+      'registry.build05.ci.openshift.org/ci-op-sea00001/pipeline:src\n',
+    );
+    expect(job.stderr).toContain('qci-joblog.cjs: code cache used\n');
+    expect(job.stderr).not.toContain('qci-impl.cjs');
     const version = await sea('qci', ['--version'], env);
     const pkg = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
