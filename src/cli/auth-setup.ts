@@ -19,7 +19,10 @@ export function authSetup(
     env: ctx.io.env,
     home: ctx.io.env.HOME || homedir(),
     uid: process.getuid?.() ?? 0,
-    runner: processRunner((line) => ctx.ui.verbose(line)),
+    runner: processRunner(
+      (line) => ctx.ui.verbose(line),
+      (chunk) => ctx.io.stderr.write(chunk),
+    ),
     context,
     now: () => new Date(),
     connect: (requested = context, options = {}) =>

@@ -27,4 +27,7 @@ async function main(): Promise<void> {
     env: process.env,
   });
   process.exitCode = code;
+  // Everything qci writes has been written (synchronously, to fds 1 and 2, an engine's output included)
+  // and every command awaits what it started: end now rather than after Node tears its heap down.
+  process.exit(code);
 }

@@ -11,10 +11,13 @@ import { fstatSync, writeSync } from 'node:fs';
  */
 export function writeAllSync(
   fd: number,
-  text: string,
+  text: string | Uint8Array,
   onClosed: () => void = () => undefined,
 ): void {
-  let buffer = Buffer.from(text);
+  let buffer =
+    typeof text === 'string'
+      ? Buffer.from(text)
+      : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   while (buffer.length > 0) {
     try {
       buffer = buffer.subarray(writeSync(fd, buffer));
@@ -49,9 +52,9 @@ export function isTerminal(fd: number): boolean {
 export function rawStream(
   fd: number,
   onClosed?: () => void,
-): { write(text: string): boolean; readonly isTTY: boolean } {
+): { write(text: string | Uint8Array): boolean; readonly isTTY: boolean } {
   return {
-    write(text: string): boolean {
+    write(text: string | Uint8Array): boolean {
       writeAllSync(fd, text, onClosed);
       return true;
     },

@@ -7,7 +7,8 @@ import { redact } from '../core/redact.js';
 import { escapeControlKeepLines } from '../core/escape.js';
 
 export interface Stream {
-  write(text: string): unknown;
+  /** Text, or an engine's output as it came (bytes: a character may be split across chunks). */
+  write(text: string | Uint8Array): unknown;
   isTTY?: boolean;
 }
 

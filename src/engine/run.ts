@@ -79,7 +79,10 @@ export function describeCommand(
 
 type Stdio = 'pipe' | 'inherit' | 'ignore' | number | ['pipe', 'inherit'];
 
-function streams(request: RunRequest): [Stdio, Stdio, Stdio] {
+function streams(
+  request: RunRequest,
+  show: ((chunk: Uint8Array) => void) | undefined,
+): [Stdio, Stdio, Stdio] {
   const stdin = request.input === undefined ? 'ignore' : 'pipe';
   const out = request.stdoutToStderr ? 2 : 'inherit';
   switch (request.stdio ?? 'capture') {
@@ -88,19 +91,26 @@ function streams(request: RunRequest): [Stdio, Stdio, Stdio] {
     case 'terminal':
       return [stdin, out, 'inherit'];
     case 'show':
-      return [stdin, out, ['pipe', 'inherit']];
+      return [stdin, out, show ? 'pipe' : ['pipe', 'inherit']];
     default:
       return [stdin, 'pipe', 'pipe'];
   }
 }
 
-/** A runner over execa that reports each command to `log` (qci --verbose). */
-export function processRunner(log: (line: string) => void): Runner {
+/**
+ * A runner over execa that reports each command to `log` (qci --verbose). `show` writes what a 'show'
+ * command prints on stderr where the user sees it, as it comes (qci's own writer: synchronous, as all of
+ * qci's output; without it, execa passes it on through process.stderr).
+ */
+export function processRunner(
+  log: (line: string) => void,
+  show?: (chunk: Uint8Array) => void,
+): Runner {
   return async (request) => {
     log(describeCommand(request));
     const secrets = request.secrets ?? [];
     const inherit = request.stdio === 'inherit';
-    const [stdin, stdout, stderr] = streams(request);
+    const [stdin, stdout, stderr] = streams(request, show);
     try {
       const options = {
         env: request.env,
@@ -120,6 +130,7 @@ export function processRunner(log: (line: string) => void): Runner {
       // execa (its own bundle, ~15 ms) loads with the first command qci runs, not with the module.
       const { execa } = await import('execa');
       const child = execa(request.command, request.args, options);
+      if (request.stdio === 'show' && show) child.stderr?.on('data', show);
       request.onStart?.({ kill: (signal) => void child.kill(signal) });
       const result = await child;
       const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
