@@ -72,7 +72,7 @@ export function noTokenError(contextName: string): QciError {
 
 /** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
 export async function oauthTokenObjectName(token: string): Promise<string> {
-  // node:crypto loads here, not with this module (warm() runs before it is needed).
+  // node:crypto loads here, not with this module (warmAppCi() runs before it is needed).
   const { createHash } = await import('node:crypto');
   const bare = token.startsWith('sha256~')
     ? token.slice('sha256~'.length)

@@ -43,7 +43,7 @@ async function preconnect(server: string, count: number): Promise<void> {
   }
   const host = bare(url.hostname);
   const port = Number(url.port || 443);
-  // Only the first time: later requests reuse the kept-alive connections of the earlier ones (or of warm()).
+  // Only the first time: later requests reuse the kept-alive connections of the earlier ones (or of warmAppCi()).
   if (
     url.protocol !== 'https:' ||
     count <= 0 ||
