@@ -35,16 +35,11 @@ import {
 import { helperAsker } from './ask-helper.js';
 import {
   candidates,
-  rememberProof,
+  proveRemembered,
   versionForFiles,
   type AuthSetup,
 } from './setup.js';
-import {
-  FACTS_TTL_MS,
-  forgetFacts,
-  readFactsAhead,
-  recallFacts,
-} from './facts-cache.js';
+import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
 import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -188,9 +183,8 @@ async function preflight(
     };
   // Who, until when (a token about to die gets a warning before it breaks a pull) and QCI access, at once.
   let proof: TokenProof;
-  const cache = readFactsAhead(setup, setup.now()); // while app.ci answers
   try {
-    proof = await appci.prove();
+    proof = await proveRemembered(setup, appci, secret);
   } catch (error) {
     if (error instanceof QciError && error.kind === 'token-expired')
       return {
@@ -203,7 +197,6 @@ async function preflight(
       secret,
     };
   }
-  await rememberProof(setup, appci, secret, proof, cache);
   return {
     state: 'ok',
     reason: `${where} holds a valid app.ci token (${proof.identity.username})`,

@@ -152,15 +152,11 @@ export async function proveFacts(
   appci: AppCi,
   token: string,
 ): Promise<AppCiFacts> {
-  const cache = readFactsAhead(setup, setup.now()); // while app.ci answers
-  const { identity, expiry, qciAccess: access } = await appci.prove();
-  await rememberProof(
-    setup,
-    appci,
-    token,
-    { identity, expiry, qciAccess: access },
-    cache,
-  );
+  const {
+    identity,
+    expiry,
+    qciAccess: access,
+  } = await proveRemembered(setup, appci, token);
   return {
     context: appci.context.name,
     contextFoundBy: appci.context.foundBy,
@@ -178,15 +174,18 @@ export async function proveFacts(
   };
 }
 
-/** Keeps what app.ci just proved about `token`, so the next pull need not ask (facts-cache.ts). */
-export function rememberProof(
+/**
+ * `appci.prove()` for `token`, kept so that the next pull need not ask (facts-cache.ts); the cache is
+ * read while app.ci answers, so that only its write waits for the proof.
+ */
+export async function proveRemembered(
   setup: AuthSetup,
   appci: AppCi,
   token: string,
-  proof: TokenProof,
-  cache?: ReturnType<typeof readFactsAhead>,
-): Promise<void> {
-  return rememberFacts(
+): Promise<TokenProof> {
+  const cache = readFactsAhead(setup, setup.now());
+  const proof = await appci.prove();
+  await rememberFacts(
     setup,
     token,
     {
@@ -198,6 +197,7 @@ export function rememberProof(
     setup.now(),
     cache,
   );
+  return proof;
 }
 
 export function deniedError(user: string): QciError {
