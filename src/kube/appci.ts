@@ -14,7 +14,7 @@ import {
 } from './context.js';
 import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
 import {
-  agentsInUse,
+  agents,
   closePreconnected,
   preconnectProof,
   takeWarmed,
@@ -223,13 +223,6 @@ export function tokenRequestError(
   return appCiError(error, ctx, `create a token for ${what}`);
 }
 
-/**
- * One keep-alive agent per TLS identity (CA, client certificate, verification) for the whole process.
- * client-node makes a new agent, so a new TCP and TLS handshake, for every request; requests sent
- * together or one after another share connections instead (2 round trips saved per request far away).
- */
-const agents = new Map<string, unknown>();
-
 function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
   return {
     getName: () => 'qci-keep-alive',
@@ -259,7 +252,6 @@ function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
         shared = new Agent({ ...options, keepAlive: true });
         usePreconnected(shared);
         agents.set(key, shared);
-        agentsInUse();
       }
       request.setAgent(shared);
     },

@@ -29,6 +29,14 @@ type Env = Record<string, string | undefined>;
  */
 const preconnected = new Map<string, import('node:net').Socket[]>();
 
+/**
+ * appci.ts's keep-alive agents, one per TLS identity (CA, client certificate, verification) for the
+ * whole process. client-node makes a new agent, so a new TCP and TLS handshake, for every request;
+ * requests sent together or one after another share connections instead (2 round trips saved per
+ * request far away). Once there is one, nothing is opened ahead: later requests reuse its connections.
+ */
+export const agents = new Map<string, unknown>();
+
 /** An IPv6 literal as net.connect takes it (URL and request options keep its brackets). */
 const bare = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
 const endpoint = (host: string, port: number | string) =>
@@ -47,7 +55,7 @@ async function preconnect(server: string, count: number): Promise<void> {
   if (
     url.protocol !== 'https:' ||
     count <= 0 ||
-    agentsMade ||
+    agents.size > 0 ||
     preconnected.has(endpoint(host, port))
   )
     return;
@@ -97,12 +105,6 @@ export function usePreconnected(agent: import('node:https').Agent): void {
       );
     },
   });
-}
-
-/** Set once appci.ts has made its keep-alive agents: later requests reuse their connections. */
-let agentsMade = false;
-export function agentsInUse(): void {
-  agentsMade = true;
 }
 
 /** How many requests prove() sends for `token` (so many connections at once). */
