@@ -133,7 +133,17 @@ export interface LoginReport {
  */
 export async function loginToQci(
   setup: AuthSetup,
-  options: { authfile?: string | undefined; tokenFile?: string | undefined },
+  options: {
+    authfile?: string | undefined;
+    tokenFile?: string | undefined;
+    /**
+     * podman only: called once podman's login to the private copy has worked (the registry took the
+     * token), unless the proof has failed by then, with the copy's path (it holds what the user's file
+     * will hold) and `done`, to call when through with it: the copy is removed once both the login and
+     * the caller are (qci pull starts its pull here, reading the copy, while the proof is on its way).
+     */
+    meanwhile?: (authfile: string, done: () => Promise<void>) => void;
+  },
 ): Promise<LoginReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
@@ -204,6 +214,22 @@ export async function loginToQci(
     const copy = await podmanLoginToCopy(setup, target, (file) =>
       run(file, remembered),
     ).catch(afterProof);
+    const { meanwhile } = options;
+    let refused = false; // the proof has already failed: nothing to start
+    proved().catch(() => {
+      refused = true;
+    });
+    if (meanwhile)
+      copy.lendIf(async () => {
+        if ((await copy.result).exitCode !== 0 || refused) return false;
+        // Only an entry in the copy itself: a secret podman handed to a helper is the user's helper's.
+        const written = await readAuthFile(copy.file);
+        const entry =
+          written.state === 'ok'
+            ? written.entries.find((e) => e.key === host)
+            : undefined;
+        return entry?.user !== undefined && entry.password() === token;
+      }, meanwhile);
     try {
       proof = await proved();
       const { user: identity } = proof.facts;
@@ -319,6 +345,14 @@ interface LoginCopy {
   file: string;
   /** podman's answer; a promise, so that the proof can be awaited first. */
   result: Promise<RunResult>;
+  /**
+   * Lends the copy to `borrower` if `worth` says so, with a `remove` of its own: a lent copy is removed
+   * when both have called theirs.
+   */
+  lendIf: (
+    worth: () => Promise<boolean>,
+    borrower: (file: string, remove: () => Promise<void>) => void,
+  ) => void;
   remove: () => Promise<void>;
 }
 
@@ -354,12 +388,28 @@ async function podmanLoginToCopy(
   }
   const result = run(file);
   result.catch(() => {}); // awaited after the proof
+  let lending: Promise<unknown> = Promise.resolve();
+  let holders = 1; // this login; a borrower makes two
+  const letGo = async () => {
+    if (--holders === 0) await remove();
+  };
   return {
     file,
     result,
+    lendIf: (worth, borrower) => {
+      lending = worth().then(
+        (yes) => {
+          if (!yes) return;
+          holders++;
+          borrower(file, letGo);
+        },
+        () => {},
+      );
+    },
     remove: async () => {
       await result.catch(() => {}); // podman is done with the copy first
-      await remove();
+      await lending;
+      await letGo();
     },
   };
 }

@@ -294,10 +294,84 @@ const AUTH_CAUSES: FailureCause[] = [
   'token-expired',
 ];
 
+type PullRun = Awaited<ReturnType<typeof runPull>>;
+
+/**
+ * A pull started before qci knows whether its output will mean anything: what it prints is held until
+ * `release(true)` passes it on (then the rest as it comes), or `release(false)` drops it.
+ */
+class EarlyPull {
+  private run: Promise<PullRun> | undefined;
+  private ref: ImageRef | undefined;
+  release: (pass: boolean) => void = () => {};
+  readonly hold = new Promise<boolean>((resolve) => {
+    this.release = resolve;
+  });
+
+  start(ref: ImageRef, run: Promise<PullRun>): void {
+    this.ref = ref;
+    this.run = run;
+    this.onStart?.(run);
+  }
+
+  /**
+   * `login`, unless the started pull is interrupted (Ctrl-C) first: then 'interrupted', at once, not
+   * after app.ci's answer.
+   */
+  async during<T>(login: Promise<T>): Promise<T | 'interrupted'> {
+    login.catch(() => {}); // met below, or moot once interrupted
+    let stopped: () => void = () => {};
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      stopped = () => resolve('interrupted');
+    });
+    const watch = (run: Promise<PullRun>) =>
+      run.then(
+        (r) => r === 'interrupted' && stopped(),
+        () => {}, // the pull's own error is for whoever takes it
+      );
+    this.onStart = watch;
+    if (this.run) watch(this.run);
+    try {
+      return await Promise.race([login, interrupted]);
+    } finally {
+      this.onStart = undefined;
+    }
+  }
+
+  private onStart: ((run: Promise<PullRun>) => unknown) | undefined;
+
+  /** The started pull, if it is `ref`'s (taken once). */
+  take(ref: ImageRef): Promise<PullRun> | undefined {
+    if (ref !== this.ref) return undefined;
+    this.ref = undefined;
+    return this.run;
+  }
+
+  /** Drops what was not passed on and waits for the pull to end (an error is the taker's to see). */
+  async end(): Promise<void> {
+    this.release(false); // a no-op once released
+    await this.run?.catch(() => {});
+  }
+}
+
 export async function pullImages(
   setup: AuthSetup,
   inputs: string[],
   options: PullOptions,
+): Promise<PullReport> {
+  const early = new EarlyPull();
+  try {
+    return await pullEach(setup, inputs, options, early);
+  } finally {
+    await early.end();
+  }
+}
+
+async function pullEach(
+  setup: AuthSetup,
+  inputs: string[],
+  options: PullOptions,
+  early: EarlyPull,
 ): Promise<PullReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   // Before anything runs: docker would pull with another file's credential than the one named.
@@ -330,6 +404,35 @@ export async function pullImages(
 
   let sent: string | undefined; // the token the engine sends, as the pre-flight found it
   const runnable = refs.filter((r) => r.ref);
+  const argsFor = (ref: ImageRef, authfile: string | undefined) =>
+    buildPullArgs({
+      engine,
+      pullSpec: pullSpecFor(ref, host),
+      platform,
+      quiet: options.quiet,
+      tlsVerify,
+      authfile,
+    });
+  // Off a terminal, a pull that logs in first starts its first pull once podman's login has worked (the
+  // registry took the token), reading podman's private copy, while app.ci's proof is still on its way;
+  // its output is held until the proof is in and qci has said so, and dropped if the proof fails (qci
+  // explains instead). On a terminal podman draws its progress there itself, which nothing can hold:
+  // that pull waits for the proof.
+  const first = runnable[0]?.ref;
+  const meanwhile =
+    engine === 'podman' && !options.terminal && first
+      ? (file: string, done: () => Promise<void>) =>
+          early.start(
+            first,
+            runPull(
+              setup,
+              engine,
+              argsFor(first, file),
+              options,
+              early.hold,
+            ).finally(done),
+          )
+      : undefined;
   if (runnable.length > 0) {
     const version = await versionForFiles(setup, engine, options.authfile);
     const { secret, ...check } = await preflight(
@@ -348,9 +451,17 @@ export async function pullImages(
         );
       } else if (options.login) {
         options.say(`${check.reason}; logging in`);
-        report.preflight.loggedIn = await loginToQci(setup, {
-          authfile: options.authfile,
-        });
+        const loggedIn = await early.during(
+          loginToQci(setup, { authfile: options.authfile, meanwhile }),
+        );
+        if (loggedIn === 'interrupted') {
+          report.results.push(
+            interruptedOutcome(runnable[0]!.input, pullSpecFor(first!, host)),
+          );
+          report.exitCode = ExitCode.interrupted;
+          return report;
+        }
+        report.preflight.loggedIn = loggedIn;
         options.say(
           `logged in to ${host} as ${report.preflight.loggedIn.user}`,
         );
@@ -371,6 +482,7 @@ export async function pullImages(
       `the app.ci token ${engine} sends to ${host} ${describeExpiry(new Date(expiresAt!), setup.now())}: get a new one before then: ${renewCommand('unknown', report.preflight.user)}`,
     );
 
+  early.release(true);
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {
     if (!ref) {
@@ -387,14 +499,7 @@ export async function pullImages(
       continue;
     }
     const pullSpec = pullSpecFor(ref, host);
-    const args = buildPullArgs({
-      engine,
-      pullSpec,
-      platform,
-      quiet: options.quiet,
-      tlsVerify,
-      authfile: options.authfile,
-    });
+    const args = argsFor(ref, options.authfile);
     const localName = options.localName ? localNameFor(ref) : null;
     if (options.dryRun) {
       options.say(describeCommand({ command: engine, args }));
@@ -417,18 +522,10 @@ export async function pullImages(
       });
       continue;
     }
-    let result = await runPull(setup, engine, args, options);
+    let result = await (early.take(ref) ??
+      runPull(setup, engine, args, options));
     if (result === 'interrupted') {
-      report.results.push({
-        input,
-        pullSpec,
-        ok: false,
-        localName: null,
-        cause: 'interrupted',
-        message: 'interrupted',
-        hint: null,
-        exitCode: ExitCode.interrupted,
-      });
+      report.results.push(interruptedOutcome(input, pullSpec));
       report.exitCode = ExitCode.interrupted;
       return report;
     }
@@ -572,6 +669,19 @@ export function registryCause(error: QciError): FailureCause {
   }
 }
 
+function interruptedOutcome(input: string, pullSpec: string): PullOutcome {
+  return {
+    input,
+    pullSpec,
+    ok: false,
+    localName: null,
+    cause: 'interrupted',
+    message: 'interrupted',
+    hint: null,
+    exitCode: ExitCode.interrupted,
+  };
+}
+
 /** NS/NAME:TAG for `--local-name`; an ambiguous or digest reference has none. */
 function localNameFor(ref: ImageRef): string {
   if (!ref.imageStreamTag) {
@@ -604,6 +714,7 @@ async function runPull(
   engine: EngineName,
   args: string[],
   options: PullOptions,
+  hold?: Promise<boolean>,
 ) {
   const controller = new AbortController();
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
@@ -619,6 +730,7 @@ async function runPull(
       stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
+      ...(hold ? { hold } : {}),
     });
     return controller.signal.aborted ? ('interrupted' as const) : result;
   } finally {

@@ -12,6 +12,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +142,154 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(unproved.stderr).not.toContain('logging in');
     expect(bed.appci.requests).toHaveLength(3);
     expect(bed.appci.connections).toBe(3);
+  });
+
+  /** The user's podman auth file's QCI entry: [user, token], or null. */
+  const storedCredential = (): [string, string] | null => {
+    let text: string;
+    try {
+      text = readFileSync(pe.authFiles.xdgRuntime, 'utf8');
+    } catch {
+      return null;
+    }
+    const auth = (
+      JSON.parse(text) as { auths?: Record<string, { auth?: string }> }
+    ).auths?.[bed.proxy.host]?.auth;
+    if (!auth) return null;
+    const plain = Buffer.from(auth, 'base64').toString();
+    const colon = plain.indexOf(':');
+    return [plain.slice(0, colon), plain.slice(colon + 1)];
+  };
+  const leftCopies = () =>
+    readdirSync(pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-login-'));
+  const firstManifest = () =>
+    bed.proxy.requests.find((r) => r.path.includes('/manifests/'));
+
+  it("a pull that logs in starts pulling while app.ci's proof is on its way, and says so in the usual order", async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    bed.proxy.clearRequests();
+    const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    // The registry was asked for the image before app.ci's last answer left (300 ms per request here).
+    const lastAnswer = Math.max(
+      ...bed.appci.requests.map((r) => r.answeredAt ?? 0),
+    );
+    expect(bed.appci.requests).toHaveLength(3);
+    expect(firstManifest()?.receivedAt).toBeLessThan(lastAnswer);
+    // What the user reads is in the order of events: the login, who it is, then podman's pull.
+    const said = pull.stderr;
+    const loggingIn = said.indexOf('; logging in\n');
+    const loggedIn = said.indexOf(
+      `logged in to ${bed.proxy.host} as ${bed.user}\n`,
+    );
+    const podmanSays = said.indexOf('Writing manifest');
+    expect(loggingIn).toBeGreaterThanOrEqual(0);
+    expect(loggedIn).toBeGreaterThan(loggingIn);
+    expect(podmanSays).toBeGreaterThan(loggedIn);
+    expect(pull.stdout).toMatch(/^[0-9a-f]{64}\n$/); // podman's image ID, once
+    // The user's file holds the proved name and the token; podman's private copy is gone.
+    expect(storedCredential()).toEqual([bed.user, bed.token]);
+    expect(leftCopies()).toEqual([]);
+
+    // --json, the image now present and app.ci 3 s away: the pull is over before the proof is in
+    // (the login still merges from podman's copy afterwards). stdout is qci's document alone; podman's
+    // image ID, held like the rest, went to stderr.
+    rmSync(pe.authFiles.xdgRuntime);
+    rmSync(cacheDir(), { recursive: true, force: true });
+    bed.appci.clearRequests();
+    bed.proxy.clearRequests();
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 3000 });
+    const json = await qci(['pull', '--json', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    }).finally(() =>
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 }),
+    );
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(
+      Math.max(...bed.proxy.requests.map((r) => r.receivedAt)),
+    ).toBeLessThan(
+      Math.min(...bed.appci.requests.map((r) => r.answeredAt ?? 0)),
+    );
+    expect(storedCredential()).toEqual([bed.user, bed.token]);
+    expect(leftCopies()).toEqual([]);
+    const report = JSON.parse(json.stdout) as {
+      preflight: { loggedIn: { user: string } | null };
+    };
+    expect(report.preflight.loggedIn?.user).toBe(bed.user);
+    expect(json.stderr).toMatch(/\n[0-9a-f]{64}\n/);
+  });
+
+  it('a pull started before the proof says nothing of its own when the proof then refuses', async () => {
+    await fresh();
+    // The registry takes the token at login and refuses the image (403); app.ci says: no QCI access.
+    bed.proxy.setDenyMode('registry-403');
+    bed.appci.denyQciAccess(bed.user);
+    try {
+      const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+      bed.proxy.clearRequests();
+      const pull = await qci(['pull', 'ocp/4.7:my-component'], {
+        KUBECONFIG,
+      });
+      expect(pull.exitCode, pull.stderr).toBe(4);
+      expect(pull.stderr).toContain(`${bed.user} may not pull from QCI`);
+      // The pull did start (the registry refused it) ...
+      expect(firstManifest()?.status).toBe(403);
+      // ... and podman's words about it were dropped: qci's explanation is the only one.
+      expect(pull.stderr).not.toMatch(/Trying to pull|Error:|requested access/);
+      expect(pull.stdout).toBe('');
+      // Nothing reached the user's file; the private copy is gone.
+      expect(storedCredential()).toBeNull();
+      expect(leftCopies()).toEqual([]);
+    } finally {
+      bed.proxy.setDenyMode('auth-403');
+      bed.appci.allowQciAccess(bed.user);
+    }
+  });
+
+  it('Ctrl-C during that pull ends qci at once, without waiting for app.ci: --json still prints its document', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 5000 });
+    bed.proxy.blobDelayMs = 5000; // the pull is under way, waiting for its layers
+    try {
+      bed.proxy.clearRequests();
+      const child = spawn(
+        process.execPath,
+        [QCI, 'pull', '--json', 'ocp/4.7:my-component'],
+        {
+          env: { ...pe.env, QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('close', (code) => resolve(code)),
+      );
+      while (!bed.proxy.requests.some((r) => r.path.includes('/blobs/')))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill('SIGINT');
+      const code = await exited;
+      const endedAt = Date.now();
+      expect(code).toBe(130);
+      // app.ci had not answered yet: qci did not wait for the proof.
+      expect(
+        bed.appci.requests.every(
+          (r) => r.answeredAt === undefined || r.answeredAt > endedAt,
+        ),
+      ).toBe(true);
+      const report = JSON.parse(stdout) as {
+        results: { cause: string }[];
+        exitCode: number;
+      };
+      expect(report.exitCode).toBe(130);
+      expect(report.results.map((r) => r.cause)).toEqual(['interrupted']);
+      expect(storedCredential()).toBeNull();
+    } finally {
+      bed.proxy.blobDelayMs = 0;
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 });
+    }
   });
 
   it('a token revoked after it was proved is still caught: the pull fails on auth, qci logs in again, says why', async () => {

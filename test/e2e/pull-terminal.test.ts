@@ -79,6 +79,31 @@ describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
     expect(piped.stderr).not.toContain(REDRAW);
   });
 
+  it('a pull that logs in on a terminal waits for the proof: podman has the screen, and what it draws stays', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    // app.ci 400 ms away: off a terminal the pull would start during the proof (network.test.ts).
+    bed.appci.setLatency({ connectionMs: 0, requestMs: 400 });
+    try {
+      bed.appci.clearRequests();
+      bed.proxy.clearRequests();
+      const r = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toContain('logging in');
+      expect(r.stdout).toMatch(BAR);
+      const lastAnswer = Math.max(
+        ...bed.appci.requests.map((q) => q.answeredAt ?? 0),
+      );
+      const manifest = bed.proxy.requests.find((q) =>
+        q.path.includes('/manifests/'),
+      );
+      expect(bed.appci.requests).toHaveLength(3);
+      expect(manifest?.receivedAt).toBeGreaterThanOrEqual(lastAnswer);
+    } finally {
+      bed.appci.setLatency({ connectionMs: 0, requestMs: 0 });
+    }
+  });
+
   // The cause comes from a look at the registry, which must never log in itself (--no-login).
   it('explains a pull with no credential on a terminal as "wants credentials" (exit 3)', async () => {
     await fresh();

@@ -43,6 +43,8 @@ export interface ProxyRequest {
   auth: 'none' | 'basic' | 'bearer' | 'other';
   /** Username behind the credential when the proxy could resolve it. */
   user?: string;
+  /** Date.now() when the request arrived (to order it against app.ci's answers). */
+  receivedAt: number;
 }
 
 export interface QciProxyOptions {
@@ -258,6 +260,7 @@ export async function startQciProxy(
       path,
       query,
       status: 0,
+      receivedAt: Date.now(),
       auth:
         authorization === ''
           ? 'none'
