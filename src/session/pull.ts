@@ -103,6 +103,8 @@ async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
+  /** Called when app.ci is about to be asked about the stored token (the pull may start meanwhile). */
+  asking: () => void,
 ): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string }> {
   const host = setup.settings.registry;
   const files = await readAuthFiles(
@@ -159,6 +161,7 @@ async function preflight(
       user: known.user,
       secret,
     };
+  asking();
   let appci: AppCi;
   try {
     // The proof's connections open while the kube client loads (a pull after the facts went stale).
@@ -304,9 +307,15 @@ class EarlyPull {
   private run: Promise<PullRun> | undefined;
   private ref: ImageRef | undefined;
   release: (pass: boolean) => void = () => {};
-  readonly hold = new Promise<boolean>((resolve) => {
-    this.release = resolve;
-  });
+  hold = this.newHold();
+  /** What a discard stops the started pull with. */
+  stopper = new AbortController();
+
+  private newHold(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.release = resolve;
+    });
+  }
 
   start(ref: ImageRef, run: Promise<PullRun>): void {
     this.ref = ref;
@@ -351,6 +360,16 @@ class EarlyPull {
   async end(): Promise<void> {
     this.release(false); // a no-op once released
     await this.run?.catch(() => {});
+  }
+
+  /** Stops the started pull, its output dropped, and makes ready for another. */
+  async discard(): Promise<void> {
+    this.stopper.abort();
+    this.stopper = new AbortController();
+    await this.end();
+    this.run = undefined;
+    this.ref = undefined;
+    this.hold = this.newHold();
   }
 }
 
@@ -419,6 +438,14 @@ async function pullEach(
   // explains instead). On a terminal podman draws its progress there itself, which nothing can hold:
   // that pull waits for the proof.
   const first = runnable[0]?.ref;
+  /** Ctrl-C while qci waited for app.ci with the first pull under way. */
+  const interrupted = () => {
+    report.results.push(
+      interruptedOutcome(runnable[0]!.input, pullSpecFor(first!, host)),
+    );
+    report.exitCode = ExitCode.interrupted;
+    return report;
+  };
   const meanwhile =
     engine === 'podman' && !options.terminal && first
       ? (file: string, done: () => Promise<void>) =>
@@ -435,14 +462,31 @@ async function pullEach(
       : undefined;
   if (runnable.length > 0) {
     const version = await versionForFiles(setup, engine, options.authfile);
-    const { secret, ...check } = await preflight(
-      setup,
-      engine,
-      version,
-      options.authfile,
+    // Off a terminal, a stored token whose proof went stale is proved while the pull runs with it: the
+    // pull's output is held until the pre-flight is through, and dropped if the token turns out dead
+    // (qci logs in and pulls again, as it did before).
+    const checked = await early.during(
+      preflight(setup, engine, version, options.authfile, () => {
+        if (first && !options.terminal && !options.dryRun)
+          early.start(
+            first,
+            runPull(
+              setup,
+              engine,
+              argsFor(first, options.authfile),
+              options,
+              early.hold,
+              early.stopper.signal,
+            ),
+          );
+      }),
     );
+    if (checked === 'interrupted') return interrupted();
+    const { secret, ...check } = checked;
     sent = secret;
     report.preflight = { ...check, loggedIn: null };
+    if (check.state === 'login-needed' && options.login && !options.dryRun)
+      await early.discard();
     if (check.state === 'login-needed') {
       if (options.dryRun) {
         options.say(`${check.reason}; qci would log in first:`);
@@ -454,13 +498,7 @@ async function pullEach(
         const loggedIn = await early.during(
           loginToQci(setup, { authfile: options.authfile, meanwhile }),
         );
-        if (loggedIn === 'interrupted') {
-          report.results.push(
-            interruptedOutcome(runnable[0]!.input, pullSpecFor(first!, host)),
-          );
-          report.exitCode = ExitCode.interrupted;
-          return report;
-        }
+        if (loggedIn === 'interrupted') return interrupted();
         report.preflight.loggedIn = loggedIn;
         options.say(
           `logged in to ${host} as ${report.preflight.loggedIn.user}`,
@@ -715,8 +753,10 @@ async function runPull(
   args: string[],
   options: PullOptions,
   hold?: Promise<boolean>,
+  stop?: AbortSignal,
 ) {
   const controller = new AbortController();
+  stop?.addEventListener('abort', () => controller.abort());
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),
   );

@@ -117,10 +117,17 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     for (const entry of Object.values(cached.entries))
       entry.provedAt = new Date(Date.now() - 11 * 60_000).toISOString();
     writeFileSync(file, JSON.stringify(cached));
+    bed.proxy.clearRequests();
     const later = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(later.exitCode, later.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(3);
     expect(together(bed.appci.requests)).toBe(true);
+    // Off a terminal the pull runs with the stored token while it is proved again.
+    expect(firstManifest()?.receivedAt).toBeLessThan(
+      Math.max(...bed.appci.requests.map((r) => r.answeredAt ?? 0)),
+    );
+    expect(later.stderr).toContain('Writing manifest');
+    expect(later.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   });
 
   it("a first pull on this machine (no facts cache) opens app.ci's connections first, and uses each", async () => {
@@ -326,10 +333,21 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
       }),
     );
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    bed.proxy.clearRequests();
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(6);
     expect(bed.appci.connections).toBeLessThanOrEqual(3);
+    // The pull tried with the dead token while it was proved (the registry refused it); that attempt's
+    // words were dropped: qci says why it logs in, then the pull that worked speaks.
+    expect(
+      bed.proxy.requests.some((r) => r.auth === 'basic' && r.status === 401),
+    ).toBe(true);
+    expect(pull.stderr).not.toMatch(/Error:|unauthorized/i);
+    expect(pull.stderr).toContain(
+      'holds an expired or revoked app.ci token; logging in',
+    );
+    expect(pull.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   });
 
   it('the connections opened first go to the context the settings name (flag, QCI_CONTEXT, config file)', async () => {
