@@ -120,7 +120,7 @@ try {
     ],
     [
       'qci pull, present image, proof stale',
-      `${m['qci pull (present, proof stale)'].toFixed(0)} vs ${m['podman pull (present)'].toFixed(0)} ms (the proof's 3 requests in one wave, then the pull)`,
+      `${m['qci pull (present, proof stale)'].toFixed(0)} vs ${m['podman pull (present)'].toFixed(0)} ms (the pull runs while the proof's 3 requests, in one wave, are answered)`,
       m['qci pull (present, proof stale)'] - m['podman pull (present)'],
       null,
       'adds',
