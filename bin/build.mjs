@@ -136,6 +136,11 @@ const entry = (name, file) => ({
 const LAZY_BUNDLES = {
   'qci-joblog': ['src/joblog/find.ts', 'src/core/joblog-image.ts'],
 };
+/**
+ * Small modules that several lazy bundles use and start-up does not: kept in qci.cjs (shared), since a
+ * module may exist in one bundle only.
+ */
+const IN_STARTUP = ['src/core/loopback.ts'];
 
 await buildQci();
 
@@ -159,8 +164,8 @@ async function buildQci() {
     metafile: true,
   });
   const inputs = metafile.inputs;
-  const startup = new Set([main]);
-  for (const todo = [main]; todo.length > 0; )
+  const startup = new Set([main, ...IN_STARTUP]);
+  for (const todo = [main, ...IN_STARTUP]; todo.length > 0; )
     for (const im of inputs[todo.pop()]?.imports ?? [])
       if (im.kind !== 'dynamic-import' && !im.external && !startup.has(im.path))
         startup.add(im.path) && todo.push(im.path);

@@ -3,6 +3,7 @@
  * logs, gcsweb, GCS, gs://, a build-log.txt or ci-operator.log URL, a file, stdin. Pure: src/joblog/ reads.
  */
 import { usageError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
 
 const DEFAULT_GCS_BASE_URL = 'https://storage.googleapis.com';
 const DEFAULT_PROW_BASE_URL = 'https://prow.ci.openshift.org';
@@ -17,7 +18,6 @@ export const LOG_FILE = 'build-log.txt';
 /** ci-operator's own log, one JSON object a line, among a job's artifacts (REFERENCE §2). */
 export const CI_OPERATOR_LOG = 'ci-operator.log';
 const FINISHED_FILE = 'finished.json';
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
 
 type UrlForm = 'prow' | 'prow-live-log' | 'gcsweb' | 'gcs' | 'gs' | 'direct';
 
@@ -72,10 +72,6 @@ interface SourceOptions {
 const SOURCE_FORMS =
   'a Prow job URL (https://prow.ci.openshift.org/view/gs/BUCKET/PATH), a gcsweb or storage.googleapis.com URL, ' +
   'gs://BUCKET/PATH, a build-log.txt URL, a local file, or - for standard input';
-
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
-}
 
 /**
  * May qci fetch this URL? https to anywhere it is asked to (the caller limits hosts), http only to loopback

@@ -12,6 +12,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { usageError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback.js';
 
 function envValue(
   env: Record<string, string | undefined>,
@@ -30,15 +31,6 @@ function splitHostPort(hostport: string): [string, string] {
     return [h!.toLowerCase(), p ?? ''];
   }
   return [hostport.toLowerCase(), ''];
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const family = isIP(host);
-  if (family === 4) return host.startsWith('127.');
-  if (family === 6)
-    return host === '::1' || /^0*:0*:0*:0*:0*:0*:0*:0*1$/.test(host);
-  return false;
 }
 
 /** Whether NO_PROXY says to go direct to `host` (no brackets) on `port`. */
@@ -106,7 +98,7 @@ export function proxyFor(
   const variable = url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
   const value = envValue(env, variable).trim();
   if (value === '') return { proxy: null, reason: `no ${variable}` };
-  if (isLoopback(host))
+  if (isLoopbackHost(host))
     return { proxy: null, reason: `${host} is a loopback address` };
   if (bypassesProxy(host, port, envValue(env, 'NO_PROXY')))
     return { proxy: null, reason: `NO_PROXY matches ${host}` };

@@ -3,6 +3,7 @@
  * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
  */
 import { QciError } from '../core/errors.js';
+import { isLoopbackHostPort } from '../core/loopback.js';
 import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
@@ -21,9 +22,7 @@ export interface FarmTarget {
 
 /** The stand-in registry tests use (`--farm-registry` / QCI_FARM_REGISTRY): a loopback host:port only. */
 function checkOverride(host: string): string {
-  if (
-    !/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$/.test(host)
-  ) {
+  if (!isLoopbackHostPort(host)) {
     throw new QciError(
       `--farm-registry / QCI_FARM_REGISTRY "${host}" must be a loopback host:port (it stands in for a build farm's registry in tests)`,
       {

@@ -574,6 +574,10 @@ describe('fetchRefusal: https to allowed hosts, http only to loopback', () => {
     ['http://127.0.0.1:1234/x', null],
     ['http://localhost/x', null],
     ['http://[::1]:80/x', null],
+    ['http://127.0.0.2:1234/x', null],
+    ['http://2130706433/x', null],
+    ['http://127.0.0.1.nip.io/x', 'plain http is only used for loopback'],
+    ['http://localhost.evil.com/x', 'plain http is only used for loopback'],
     ['https://127.0.0.1:1234/x', null],
     [
       'http://storage.googleapis.com/b/x',
