@@ -143,6 +143,11 @@ export async function loginToQci(
      * the caller are (qci pull starts its pull here, reading the copy, while the proof is on its way).
      */
     meanwhile?: (authfile: string, done: () => Promise<void>) => void;
+    /**
+     * podman only: stops the wait for app.ci's proof (Ctrl-C during a pull started meanwhile): the login
+     * fails as interrupted, having written nothing, and removes its private copy.
+     */
+    signal?: AbortSignal;
   },
 ): Promise<LoginReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
@@ -231,7 +236,7 @@ export async function loginToQci(
         return entry?.user !== undefined && entry.password() === token;
       }, meanwhile);
     try {
-      proof = await proved();
+      proof = await untilAborted(proved(), options.signal);
       const { user: identity } = proof.facts;
       const user = registryUserFor(identity);
       result = await mergeLoginCopy(
@@ -303,6 +308,26 @@ export async function loginToQci(
       ...shadowWarnings(setup, states, host, token, target),
     ],
   };
+}
+
+/** `work`, or an 'interrupted' error as soon as `signal` aborts. */
+async function untilAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (!signal) return work;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(new QciError('interrupted', { kind: 'interrupted' }));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Where login writes, checked before anything is written: a file podman would fail on stops it. */

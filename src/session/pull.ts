@@ -324,11 +324,15 @@ class EarlyPull {
   }
 
   /**
-   * `login`, unless the started pull is interrupted (Ctrl-C) first: then 'interrupted', at once, not
-   * after app.ci's answer.
+   * `work`'s result, unless the started pull is interrupted (Ctrl-C) first: then 'interrupted', at once,
+   * not after app.ci's answer; `cancel` is then aborted and `work` awaited (a login stops waiting for
+   * the proof and removes its private copy).
    */
-  async during<T>(login: Promise<T>): Promise<T | 'interrupted'> {
-    login.catch(() => {}); // met below, or moot once interrupted
+  async during<T>(
+    work: Promise<T>,
+    cancel?: AbortController,
+  ): Promise<T | 'interrupted'> {
+    work.catch(() => {}); // met below, or moot once interrupted
     let stopped: () => void = () => {};
     const interrupted = new Promise<'interrupted'>((resolve) => {
       stopped = () => resolve('interrupted');
@@ -341,7 +345,12 @@ class EarlyPull {
     this.onStart = watch;
     if (this.run) watch(this.run);
     try {
-      return await Promise.race([login, interrupted]);
+      const first = await Promise.race([work, interrupted]);
+      if (first === 'interrupted' && cancel) {
+        cancel.abort();
+        await work.catch(() => {});
+      }
+      return first;
     } finally {
       this.onStart = undefined;
     }
@@ -356,6 +365,13 @@ class EarlyPull {
     return this.run;
   }
 
+  /** Stops the started pull (qci has failed meanwhile) and waits for it, its output dropped. */
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    this.stopper = new AbortController();
+    await this.end();
+  }
+
   /** Drops what was not passed on and waits for the pull to end (an error is the taker's to see). */
   async end(): Promise<void> {
     this.release(false); // a no-op once released
@@ -364,9 +380,7 @@ class EarlyPull {
 
   /** Stops the started pull, its output dropped, and makes ready for another. */
   async discard(): Promise<void> {
-    this.stopper.abort();
-    this.stopper = new AbortController();
-    await this.end();
+    await this.stop();
     this.run = undefined;
     this.ref = undefined;
     this.hold = this.newHold();
@@ -381,6 +395,9 @@ export async function pullImages(
   const early = new EarlyPull();
   try {
     return await pullEach(setup, inputs, options, early);
+  } catch (error) {
+    await early.stop(); // a login that failed while the pull ran: the pull is moot
+    throw error;
   } finally {
     await early.end();
   }
@@ -440,6 +457,10 @@ async function pullEach(
   const first = runnable[0]?.ref;
   /** Ctrl-C while qci waited for app.ci with the first pull under way. */
   const interrupted = () => {
+    for (const { input, ref, error } of refs) {
+      if (ref) break;
+      report.results.push(invalidOutcome(input, error!));
+    }
     report.results.push(
       interruptedOutcome(runnable[0]!.input, pullSpecFor(first!, host)),
     );
@@ -457,6 +478,7 @@ async function pullEach(
               argsFor(first, file),
               options,
               early.hold,
+              early.stopper.signal,
             ).finally(done),
           )
       : undefined;
@@ -495,8 +517,14 @@ async function pullEach(
         );
       } else if (options.login) {
         options.say(`${check.reason}; logging in`);
+        const cancel = new AbortController();
         const loggedIn = await early.during(
-          loginToQci(setup, { authfile: options.authfile, meanwhile }),
+          loginToQci(setup, {
+            authfile: options.authfile,
+            meanwhile,
+            signal: cancel.signal,
+          }),
+          cancel,
         );
         if (loggedIn === 'interrupted') return interrupted();
         report.preflight.loggedIn = loggedIn;
@@ -524,16 +552,7 @@ async function pullEach(
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {
     if (!ref) {
-      report.results.push({
-        input,
-        pullSpec: null,
-        ok: false,
-        localName: null,
-        cause: 'invalid-reference',
-        message: error!.message,
-        hint: error!.hint ?? null,
-        exitCode: error!.exitCode,
-      });
+      report.results.push(invalidOutcome(input, error!));
       continue;
     }
     const pullSpec = pullSpecFor(ref, host);
@@ -707,6 +726,19 @@ export function registryCause(error: QciError): FailureCause {
   }
 }
 
+function invalidOutcome(input: string, error: QciError): PullOutcome {
+  return {
+    input,
+    pullSpec: null,
+    ok: false,
+    localName: null,
+    cause: 'invalid-reference',
+    message: error.message,
+    hint: error.hint ?? null,
+    exitCode: error.exitCode,
+  };
+}
+
 function interruptedOutcome(input: string, pullSpec: string): PullOutcome {
   return {
     input,
@@ -756,6 +788,7 @@ async function runPull(
   stop?: AbortSignal,
 ) {
   const controller = new AbortController();
+  if (stop?.aborted) controller.abort();
   stop?.addEventListener('abort', () => controller.abort());
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),

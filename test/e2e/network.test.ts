@@ -118,7 +118,12 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
       entry.provedAt = new Date(Date.now() - 11 * 60_000).toISOString();
     writeFileSync(file, JSON.stringify(cached));
     bed.proxy.clearRequests();
-    const later = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 1500 }); // room for podman on a busy machine
+    const later = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    }).finally(() =>
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 }),
+    );
     expect(later.exitCode, later.stderr).toBe(0);
     expect(bed.appci.requests).toHaveLength(3);
     expect(together(bed.appci.requests)).toBe(true);
@@ -176,9 +181,15 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
     bed.proxy.clearRequests();
-    const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
+    // 1.5 s per request: podman's login and start fit in it even on a busy machine.
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 1500 });
+    const pull = await qci(['pull', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    }).finally(() =>
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 }),
+    );
     expect(pull.exitCode, pull.stderr).toBe(0);
-    // The registry was asked for the image before app.ci's last answer left (300 ms per request here).
+    // The registry was asked for the image before app.ci's last answer left.
     const lastAnswer = Math.max(
       ...bed.appci.requests.map((r) => r.answeredAt ?? 0),
     );
@@ -232,6 +243,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     // The registry takes the token at login and refuses the image (403); app.ci says: no QCI access.
     bed.proxy.setDenyMode('registry-403');
     bed.appci.denyQciAccess(bed.user);
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 1500 }); // the pull starts before the refusal
     try {
       const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
       bed.proxy.clearRequests();
@@ -251,6 +263,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     } finally {
       bed.proxy.setDenyMode('auth-403');
       bed.appci.allowQciAccess(bed.user);
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 });
     }
   });
 
@@ -263,7 +276,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
       bed.proxy.clearRequests();
       const child = spawn(
         process.execPath,
-        [QCI, 'pull', '--json', 'ocp/4.7:my-component'],
+        [QCI, 'pull', '--json', '::bad', 'ocp/4.7:my-component'],
         {
           env: { ...pe.env, QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -291,11 +304,54 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
         exitCode: number;
       };
       expect(report.exitCode).toBe(130);
-      expect(report.results.map((r) => r.cause)).toEqual(['interrupted']);
+      // Every reference is accounted for: the malformed one before it too.
+      expect(report.results.map((r) => r.cause)).toEqual([
+        'invalid-reference',
+        'interrupted',
+      ]);
       expect(storedCredential()).toBeNull();
+      expect(leftCopies()).toEqual([]); // the login stopped waiting and removed its copy
     } finally {
       bed.proxy.blobDelayMs = 0;
       bed.appci.setLatency({ connectionMs: 100, requestMs: 300 });
+    }
+  });
+
+  it('a login that fails while its pull is under way stops that pull: the error comes at once', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    // app.ci's access review breaks (500) after podman's login has worked; the pull waits for its layers.
+    let broken = true;
+    bed.appci.use((req, res) => {
+      if (!broken || !req.url?.includes('selfsubjectaccessreviews'))
+        return false;
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"kind":"Status","status":"Failure","code":500}');
+      }, 1000);
+      return true;
+    });
+    bed.proxy.blobDelayMs = 8000;
+    try {
+      bed.proxy.clearRequests();
+      const started = Date.now();
+      const pull = await qci(['pull', 'ocp/4.7:my-component'], {
+        KUBECONFIG,
+      });
+      const took = Date.now() - started;
+      expect(pull.exitCode, pull.stderr).not.toBe(0);
+      // The pull had started (it asked for a layer) and did not run on to its end.
+      expect(bed.proxy.requests.some((r) => r.path.includes('/blobs/'))).toBe(
+        true,
+      );
+      expect(took).toBeLessThan(6000);
+      expect(pull.stderr).not.toMatch(/Trying to pull|Copying blob/);
+      expect(storedCredential()).toBeNull();
+      expect(leftCopies()).toEqual([]);
+    } finally {
+      broken = false;
+      bed.proxy.blobDelayMs = 0;
     }
   });
 
