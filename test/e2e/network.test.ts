@@ -355,6 +355,45 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     }
   });
 
+  it('a stored token that app.ci calls dead stops the pull that started with it (no wait for its end)', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    expect((await qci(['login'], { KUBECONFIG })).exitCode).toBe(0);
+    rmSync(cacheDir(), { recursive: true, force: true }); // nothing remembered: the pull asks app.ci
+    // app.ci now says the token is dead (401) while the registry still takes it: the pull runs on,
+    // waiting for its layers, when the pre-flight decides to log in again.
+    let dead = true;
+    bed.appci.use((req, res) => {
+      if (!dead) return false;
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end('{"kind":"Status","status":"Failure","code":401}');
+      }, 1500); // after the pull has asked for its layers
+      return true;
+    });
+    bed.proxy.blobDelayMs = 8000;
+    try {
+      bed.proxy.clearRequests();
+      const started = Date.now();
+      const pull = await qci(['pull', 'ocp/4.7:my-component'], {
+        KUBECONFIG,
+      });
+      const took = Date.now() - started;
+      expect(bed.proxy.requests.some((r) => r.path.includes('/blobs/'))).toBe(
+        true,
+      );
+      // The re-login fails too (app.ci calls the kube context's token dead): said at once.
+      expect(pull.exitCode, pull.stderr).toBe(3);
+      expect(pull.stderr).toContain('logging in');
+      expect(pull.stderr).not.toMatch(/Trying to pull|Copying blob/);
+      expect(took).toBeLessThan(7000);
+    } finally {
+      dead = false;
+      bed.proxy.blobDelayMs = 0;
+    }
+  });
+
   it('a token revoked after it was proved is still caught: the pull fails on auth, qci logs in again, says why', async () => {
     await fresh();
     const token = bed.appci.createToken(bed.user);
