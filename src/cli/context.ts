@@ -20,6 +20,8 @@ export interface CommandContext {
   settings(
     flags?: Partial<Record<SettingKey, unknown>>,
   ): Promise<ResolvedSettings>;
+  /** The config file, read and parsed once per command (warming app.ci's connections reads it too). */
+  configFile(): ReturnType<typeof readConfigFile>;
 }
 
 export function contextFor(io: Io, command: Command): CommandContext {
@@ -28,13 +30,19 @@ export function contextFor(io: Io, command: Command): CommandContext {
     verbose?: boolean;
   }>();
   const ui = new Ui(io, { verbose: globals.verbose === true });
+  let read: ReturnType<typeof readConfigFile> | undefined;
+  const configFile = () => {
+    read ??= readConfigFile(io.env);
+    return read;
+  };
   return {
     io,
     ui,
     json: globals.json === true,
     verbose: globals.verbose === true,
+    configFile,
     async settings(flags = {}) {
-      const file = await readConfigFile(io.env);
+      const file = await configFile();
       const resolved = await settingsFrom({
         flags,
         env: io.env,

@@ -6,7 +6,6 @@ import { statSync } from 'node:fs';
 import { uncheckedContext } from '../core/settings.js';
 import { factsCacheFile } from '../io/cache-files.js';
 import { warmAppCi as warm } from '../kube/warm.js';
-import { readConfigFile } from './config-file.js';
 import type { CommandContext } from './context.js';
 
 /** Never fails: a bad setting, config file or kubeconfig is the command's to report, a step later. */
@@ -18,7 +17,7 @@ export async function warmAppCi(
   let name = uncheckedContext({ flags, env });
   if (name === undefined) {
     try {
-      const file = await readConfigFile(env);
+      const file = await ctx.configFile();
       name = file ? uncheckedContext({ file }) : undefined;
     } catch {
       // the settings report it

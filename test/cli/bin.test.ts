@@ -1,8 +1,9 @@
 /** The real executable, as a user runs it (built by `npm install` / `npm test`). */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
 
@@ -30,6 +31,40 @@ describe('bin/qci', () => {
       'quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_ok\n',
     );
     expect(r.stderr).toContain('cannot contain spaces');
+  });
+
+  it('reads the config file once, though whoami uses it twice (the context to warm, then the settings)', () => {
+    const env = isolatedEnv() as NodeJS.ProcessEnv;
+    const dir = join(env.XDG_CONFIG_HOME!, 'qci');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      'context: app.ci\nengine: podman\n',
+    );
+    // Counts the opens of config.yaml in the real process (no module replaced in qci itself).
+    const counter = join(env.HOME!, 'count-opens.cjs');
+    writeFileSync(
+      counter,
+      `const fs = require('node:fs'); const open = fs.openSync; let n = 0;
+fs.openSync = function (p, ...rest) { if (String(p).endsWith('config.yaml')) n++; return open.call(this, p, ...rest); };
+process.on('exit', () => process.stderr.write('config opens: ' + n + '\\n'));\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--require', counter, bin, 'whoami'],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toContain('config opens: 1\n');
+    // And the settings did come from it.
+    const v = spawnSync(
+      process.execPath,
+      ['--require', counter, bin, '--verbose', 'whoami'],
+      { env, encoding: 'utf8' },
+    );
+    expect(v.stderr).toMatch(/setting engine=podman \(from config file/);
   });
 });
 
