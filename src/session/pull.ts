@@ -306,10 +306,16 @@ type PullRun = Awaited<ReturnType<typeof runPull>>;
 class EarlyPull {
   private run: Promise<PullRun> | undefined;
   private ref: ImageRef | undefined;
+  /** While `during` runs: told of a pull started meanwhile. */
+  private onStart: ((run: Promise<PullRun>) => unknown) | undefined;
+  private stopper = new AbortController();
   release: (pass: boolean) => void = () => {};
   hold = this.newHold();
-  /** What a discard stops the started pull with. */
-  stopper = new AbortController();
+
+  /** Aborts the started pull when `stop` or `discard` is called. */
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
 
   private newHold(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
@@ -355,8 +361,6 @@ class EarlyPull {
       this.onStart = undefined;
     }
   }
-
-  private onStart: ((run: Promise<PullRun>) => unknown) | undefined;
 
   /** The started pull, if it is `ref`'s (taken once). */
   take(ref: ImageRef): Promise<PullRun> | undefined {
@@ -478,7 +482,7 @@ async function pullEach(
               argsFor(first, file),
               options,
               early.hold,
-              early.stopper.signal,
+              early.signal,
             ).finally(done),
           )
       : undefined;
@@ -498,7 +502,7 @@ async function pullEach(
               argsFor(first, options.authfile),
               options,
               early.hold,
-              early.stopper.signal,
+              early.signal,
             ),
           );
       }),
