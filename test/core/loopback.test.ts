@@ -47,7 +47,7 @@ describe('isLoopbackHost', () => {
       const groups = Array.from({ length: 8 }, () =>
         rand(4) === 0 ? rand(65536).toString(16) : '0'.repeat(rand(5)),
       );
-      if (rand(2) === 0) groups[7] = '0'.repeat(rand(4)) + '1';
+      if (rand(2) === 0) groups[7] = `${'0'.repeat(rand(4))}1`;
       const v6 = groups.map((g) => g || '0').join(':');
       expect(isIP(v6)).toBe(6);
       expect(isLoopbackHost(v6), v6).toBe(loopback.check(v6, 'ipv6'));
