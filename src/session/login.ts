@@ -144,8 +144,9 @@ export async function loginToQci(
      */
     meanwhile?: (authfile: string, done: () => Promise<void>) => void;
     /**
-     * podman only: stops the wait for app.ci's proof (Ctrl-C during a pull started meanwhile): the login
-     * fails as interrupted, having written nothing, and removes its private copy.
+     * Ctrl-C (qci pull, which then handles the signals): stops podman's login and the wait for app.ci's
+     * proof; if the proof has not come yet, the login fails as interrupted, having written nothing to the
+     * user's file, and removes its private copy (once a pull reading it is through too).
      */
     signal?: AbortSignal;
   },
@@ -207,6 +208,7 @@ export async function loginToQci(
       input: token,
       secrets: [token],
       timeoutMs: 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   let result: RunResult;
   let proof: { facts: AppCiFacts; warnings: string[] };
@@ -426,7 +428,11 @@ async function podmanLoginToCopy(
         (yes) => {
           if (!yes) return;
           holders++;
-          borrower(file, letGo);
+          try {
+            borrower(file, letGo);
+          } catch {
+            holders--; // never lent: the login's own remove() removes it, and nothing started early
+          }
         },
         () => {},
       );

@@ -330,9 +330,9 @@ class EarlyPull {
   }
 
   /**
-   * `work`'s result, unless the started pull is interrupted (Ctrl-C) first: then 'interrupted', at once,
-   * not after app.ci's answer; `cancel` is then aborted and `work` awaited (a login stops waiting for
-   * the proof and removes its private copy).
+   * `work`'s result, unless the started pull is interrupted (Ctrl-C) or `cancel` is aborted first: then
+   * 'interrupted', at once, not after app.ci's answer; `cancel` is then aborted and `work` awaited (a
+   * login stops waiting for the proof and removes its private copy).
    */
   async during<T>(
     work: Promise<T>,
@@ -350,6 +350,7 @@ class EarlyPull {
       );
     this.onStart = watch;
     if (this.run) watch(this.run);
+    cancel?.signal.addEventListener('abort', stopped);
     try {
       const first = await Promise.race([work, interrupted]);
       if (first === 'interrupted' && cancel) {
@@ -359,6 +360,7 @@ class EarlyPull {
       return first;
     } finally {
       this.onStart = undefined;
+      cancel?.signal.removeEventListener('abort', stopped);
     }
   }
 
@@ -521,15 +523,22 @@ async function pullEach(
         );
       } else if (options.login) {
         options.say(`${check.reason}; logging in`);
+        // With a pull started meanwhile, Ctrl-C ends the login in order (its private copy, which holds
+        // the token, removed) rather than killing qci mid-way.
         const cancel = new AbortController();
-        const loggedIn = await early.during(
-          loginToQci(setup, {
-            authfile: options.authfile,
-            meanwhile,
-            signal: cancel.signal,
-          }),
-          cancel,
-        );
+        const unsubscribe = meanwhile
+          ? setup.onSignals(['SIGINT', 'SIGTERM'], () => cancel.abort())
+          : () => {};
+        const loggedIn = await early
+          .during(
+            loginToQci(setup, {
+              authfile: options.authfile,
+              meanwhile,
+              signal: cancel.signal,
+            }),
+            cancel,
+          )
+          .finally(unsubscribe);
         if (loggedIn === 'interrupted') return interrupted();
         report.preflight.loggedIn = loggedIn;
         options.say(
@@ -792,8 +801,9 @@ async function runPull(
   stop?: AbortSignal,
 ) {
   const controller = new AbortController();
-  if (stop?.aborted) controller.abort();
-  stop?.addEventListener('abort', () => controller.abort());
+  const stopped = () => controller.abort();
+  if (stop?.aborted) stopped();
+  stop?.addEventListener('abort', stopped);
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),
   );
@@ -812,5 +822,6 @@ async function runPull(
     return controller.signal.aborted ? ('interrupted' as const) : result;
   } finally {
     unsubscribe();
+    stop?.removeEventListener('abort', stopped);
   }
 }

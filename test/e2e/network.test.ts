@@ -317,6 +317,56 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     }
   });
 
+  it('Ctrl-C after that pull is done, while app.ci has not answered: qci ends in order, the private copy removed', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    // The image present (a first pull), then never logged in again: the next pull is over at once.
+    expect(
+      (await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG })).exitCode,
+    ).toBe(0);
+    rmSync(pe.authFiles.xdgRuntime);
+    rmSync(cacheDir(), { recursive: true, force: true });
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 5000 });
+    try {
+      bed.proxy.clearRequests();
+      bed.appci.clearRequests();
+      const child = spawn(
+        process.execPath,
+        [QCI, 'pull', '--json', 'ocp/4.7:my-component'],
+        {
+          env: { ...pe.env, QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('close', (code) => resolve(code)),
+      );
+      while (!firstManifest())
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // podman is done by now
+      child.kill('SIGINT');
+      const code = await exited;
+      const endedAt = Date.now();
+      expect(code).toBe(130);
+      expect(
+        bed.appci.requests.every(
+          (r) => r.answeredAt === undefined || r.answeredAt > endedAt,
+        ),
+      ).toBe(true);
+      expect(
+        (JSON.parse(stdout) as { results: { cause: string }[] }).results.map(
+          (r) => r.cause,
+        ),
+      ).toEqual(['interrupted']);
+      expect(storedCredential()).toBeNull();
+      expect(leftCopies()).toEqual([]);
+    } finally {
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 });
+    }
+  });
+
   it('a login that fails while its pull is under way stops that pull: the error comes at once', async () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
