@@ -144,9 +144,9 @@ export async function loginToQci(
      */
     meanwhile?: (authfile: string, done: () => Promise<void>) => void;
     /**
-     * Ctrl-C (qci pull, which then handles the signals): stops podman's login and the wait for app.ci's
-     * proof; if the proof has not come yet, the login fails as interrupted, having written nothing to the
-     * user's file, and removes its private copy (once a pull reading it is through too).
+     * Ctrl-C (the caller then handles the signals): stops podman's login and the wait for app.ci's proof;
+     * if the proof has not come yet, the login fails as interrupted, having written nothing to the user's
+     * file, and removes its private copy (once a pull reading it is through too).
      */
     signal?: AbortSignal;
   },
@@ -256,7 +256,7 @@ export async function loginToQci(
       await copy.remove();
     }
   } else {
-    proof = await proved();
+    proof = await untilAborted(proved(), options.signal);
     result = await dockerLogin(target, () =>
       run(options.authfile, proof.facts.user),
     );
@@ -321,7 +321,12 @@ async function untilAborted<T>(
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () =>
-      reject(new QciError('interrupted', { kind: 'interrupted' }));
+      reject(
+        new QciError(
+          'interrupted before app.ci answered: nothing was written',
+          { kind: 'interrupted' },
+        ),
+      );
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });

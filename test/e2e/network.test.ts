@@ -367,6 +367,43 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     }
   });
 
+  it('Ctrl-C during qci login, before app.ci answers: exit 130 at once, nothing written, no private copy left', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    bed.appci.setLatency({ connectionMs: 100, requestMs: 5000 });
+    try {
+      bed.proxy.clearRequests();
+      bed.appci.clearRequests();
+      const child = spawn(process.execPath, [QCI, 'login'], {
+        env: { ...pe.env, QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('close', (code) => resolve(code)),
+      );
+      // podman's login to the private copy has reached the registry: the copy exists now.
+      while (!bed.proxy.requests.some((r) => r.path === '/v2/auth'))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGINT');
+      const code = await exited;
+      const endedAt = Date.now();
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain('interrupted before app.ci answered');
+      expect(
+        bed.appci.requests.every(
+          (r) => r.answeredAt === undefined || r.answeredAt > endedAt,
+        ),
+      ).toBe(true);
+      expect(storedCredential()).toBeNull();
+      expect(leftCopies()).toEqual([]);
+    } finally {
+      bed.appci.setLatency({ connectionMs: 100, requestMs: 300 });
+    }
+  });
+
   it('a login that fails while its pull is under way stops that pull: the error comes at once', async () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });

@@ -70,12 +70,20 @@ export async function loginAction(
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
+  // Ctrl-C ends the login in order: podman's login stopped, its private copy (which holds the token)
+  // removed, nothing written unless app.ci had already answered.
+  const cancel = new AbortController();
+  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
+    cancel.abort(),
+  );
   try {
     report = await loginToQci(setup, {
       authfile: options.authfile,
       tokenFile: options.tokenFile,
+      signal: cancel.signal,
     });
   } catch (error) {
+    unsubscribe(); // Ctrl-C at the question below, or in the browser login, ends qci as usual
     // No app.ci login at all: on a terminal, offer the browser login instead of sending the user to oc.
     const none =
       error instanceof QciError &&
@@ -90,6 +98,8 @@ export async function loginAction(
     const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
     if (!(await confirm(ctx.io, question))) throw error;
     return webLoginAction(ctx, options);
+  } finally {
+    unsubscribe();
   }
   if (ctx.json) ctx.ui.json(report);
   renderLogin(ctx, setup, report, options.tokenFile);
