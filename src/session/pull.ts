@@ -473,20 +473,22 @@ async function pullEach(
     report.exitCode = ExitCode.interrupted;
     return report;
   };
+  /** The first pull, started early with `authfile`'s credential: off a terminal, not in a dry run. */
+  const mayStartEarly =
+    first !== undefined && !options.terminal && !options.dryRun;
+  const startEarly = (authfile: string | undefined) =>
+    runPull(
+      setup,
+      engine,
+      argsFor(first!, authfile),
+      options,
+      early.hold,
+      early.signal,
+    );
   const meanwhile =
-    engine === 'podman' && !options.terminal && first
+    engine === 'podman' && mayStartEarly
       ? (file: string, done: () => Promise<void>) =>
-          early.start(
-            first,
-            runPull(
-              setup,
-              engine,
-              argsFor(first, file),
-              options,
-              early.hold,
-              early.signal,
-            ).finally(done),
-          )
+          early.start(first!, startEarly(file).finally(done))
       : undefined;
   if (runnable.length > 0) {
     const version = await versionForFiles(setup, engine, options.authfile);
@@ -495,18 +497,7 @@ async function pullEach(
     // (qci logs in and pulls again, as it did before).
     const checked = await early.during(
       preflight(setup, engine, version, options.authfile, () => {
-        if (first && !options.terminal && !options.dryRun)
-          early.start(
-            first,
-            runPull(
-              setup,
-              engine,
-              argsFor(first, options.authfile),
-              options,
-              early.hold,
-              early.signal,
-            ),
-          );
+        if (mayStartEarly) early.start(first!, startEarly(options.authfile));
       }),
     );
     if (checked === 'interrupted') return interrupted();
