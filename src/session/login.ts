@@ -137,16 +137,9 @@ export async function loginToQci(
     authfile?: string | undefined;
     tokenFile?: string | undefined;
     /**
-     * podman only: called once podman's login to the private copy has worked (the registry took the
-     * token), unless the proof has failed by then, with the copy's path (it holds what the user's file
-     * will hold) and `done`, to call when through with it: the copy is removed once both the login and
-     * the caller are (qci pull starts its pull here, reading the copy, while the proof is on its way).
-     */
-    meanwhile?: (authfile: string, done: () => Promise<void>) => void;
-    /**
      * Ctrl-C (the caller then handles the signals): stops podman's login and the wait for app.ci's proof;
      * if the proof has not come yet, the login fails as interrupted, having written nothing to the user's
-     * file, and removes its private copy (once a pull reading it is through too).
+     * file, and removes its private copy.
      */
     signal?: AbortSignal;
   },
@@ -221,22 +214,6 @@ export async function loginToQci(
     const copy = await podmanLoginToCopy(setup, target, (file) =>
       run(file, remembered),
     ).catch(afterProof);
-    const { meanwhile } = options;
-    let refused = false; // the proof has already failed: nothing to start
-    proved().catch(() => {
-      refused = true;
-    });
-    if (meanwhile)
-      copy.lendIf(async () => {
-        if ((await copy.result).exitCode !== 0 || refused) return false;
-        // Only an entry in the copy itself: a secret podman handed to a helper is the user's helper's.
-        const written = await readAuthFile(copy.file);
-        const entry =
-          written.state === 'ok'
-            ? written.entries.find((e) => e.key === host)
-            : undefined;
-        return entry?.user !== undefined && entry.password() === token;
-      }, meanwhile);
     try {
       proof = await untilAborted(proved(), options.signal);
       const { user: identity } = proof.facts;
@@ -377,14 +354,6 @@ interface LoginCopy {
   file: string;
   /** podman's answer; a promise, so that the proof can be awaited first. */
   result: Promise<RunResult>;
-  /**
-   * Lends the copy to `borrower` if `worth` says so, with a `remove` of its own: a lent copy is removed
-   * when both have called theirs.
-   */
-  lendIf: (
-    worth: () => Promise<boolean>,
-    borrower: (file: string, remove: () => Promise<void>) => void,
-  ) => void;
   remove: () => Promise<void>;
 }
 
@@ -420,32 +389,12 @@ async function podmanLoginToCopy(
   }
   const result = run(file);
   result.catch(() => {}); // awaited after the proof
-  let lending: Promise<unknown> = Promise.resolve();
-  let holders = 1; // this login; a borrower makes two
-  const letGo = async () => {
-    if (--holders === 0) await remove();
-  };
   return {
     file,
     result,
-    lendIf: (worth, borrower) => {
-      lending = worth().then(
-        (yes) => {
-          if (!yes) return;
-          holders++;
-          try {
-            borrower(file, letGo);
-          } catch {
-            holders--; // never lent: the login's own remove() removes it, and nothing started early
-          }
-        },
-        () => {},
-      );
-    },
     remove: async () => {
       await result.catch(() => {}); // podman is done with the copy first
-      await lending;
-      await letGo();
+      await remove();
     },
   };
 }

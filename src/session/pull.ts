@@ -103,8 +103,6 @@ async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
-  /** Called when app.ci is about to be asked about the stored token (the pull may start meanwhile). */
-  asking: () => void,
 ): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string }> {
   const host = setup.settings.registry;
   const files = await readAuthFiles(
@@ -161,7 +159,6 @@ async function preflight(
       user: known.user,
       secret,
     };
-  asking();
   let appci: AppCi;
   try {
     // The proof's connections open while the kube client loads (a pull after the facts went stale).
@@ -297,123 +294,10 @@ const AUTH_CAUSES: FailureCause[] = [
   'token-expired',
 ];
 
-type PullRun = Awaited<ReturnType<typeof runPull>>;
-
-/**
- * A pull started before qci knows whether its output will mean anything: what it prints is held until
- * `release(true)` passes it on (then the rest as it comes), or `release(false)` drops it.
- */
-class EarlyPull {
-  private run: Promise<PullRun> | undefined;
-  private ref: ImageRef | undefined;
-  /** While `during` runs: told of a pull started meanwhile. */
-  private onStart: ((run: Promise<PullRun>) => unknown) | undefined;
-  private stopper = new AbortController();
-  release: (pass: boolean) => void = () => {};
-  hold = this.newHold();
-
-  /** Aborts the started pull when `stop` or `discard` is called. */
-  get signal(): AbortSignal {
-    return this.stopper.signal;
-  }
-
-  private newHold(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      this.release = resolve;
-    });
-  }
-
-  start(ref: ImageRef, run: Promise<PullRun>): void {
-    this.ref = ref;
-    this.run = run;
-    this.onStart?.(run);
-  }
-
-  /**
-   * `work`'s result, unless the started pull is interrupted (Ctrl-C) or `cancel` is aborted first: then
-   * 'interrupted', at once, not after app.ci's answer; `cancel` is then aborted and `work` awaited (a
-   * login stops waiting for the proof and removes its private copy).
-   */
-  async during<T>(
-    work: Promise<T>,
-    cancel?: AbortController,
-  ): Promise<T | 'interrupted'> {
-    work.catch(() => {}); // met below, or moot once interrupted
-    let stopped: () => void = () => {};
-    const interrupted = new Promise<'interrupted'>((resolve) => {
-      stopped = () => resolve('interrupted');
-    });
-    const watch = (run: Promise<PullRun>) =>
-      run.then(
-        (r) => r === 'interrupted' && stopped(),
-        () => {}, // the pull's own error is for whoever takes it
-      );
-    this.onStart = watch;
-    if (this.run) watch(this.run);
-    cancel?.signal.addEventListener('abort', stopped);
-    try {
-      const first = await Promise.race([work, interrupted]);
-      if (first === 'interrupted' && cancel) {
-        cancel.abort();
-        await work.catch(() => {});
-      }
-      return first;
-    } finally {
-      this.onStart = undefined;
-      cancel?.signal.removeEventListener('abort', stopped);
-    }
-  }
-
-  /** The started pull, if it is `ref`'s (taken once). */
-  take(ref: ImageRef): Promise<PullRun> | undefined {
-    if (ref !== this.ref) return undefined;
-    this.ref = undefined;
-    return this.run;
-  }
-
-  /** Stops the started pull (qci has failed meanwhile) and waits for it, its output dropped. */
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    this.stopper = new AbortController();
-    await this.end();
-  }
-
-  /** Drops what was not passed on and waits for the pull to end (an error is the taker's to see). */
-  async end(): Promise<void> {
-    this.release(false); // a no-op once released
-    await this.run?.catch(() => {});
-  }
-
-  /** Stops the started pull, its output dropped, and makes ready for another. */
-  async discard(): Promise<void> {
-    await this.stop();
-    this.run = undefined;
-    this.ref = undefined;
-    this.hold = this.newHold();
-  }
-}
-
 export async function pullImages(
   setup: AuthSetup,
   inputs: string[],
   options: PullOptions,
-): Promise<PullReport> {
-  const early = new EarlyPull();
-  try {
-    return await pullEach(setup, inputs, options, early);
-  } catch (error) {
-    await early.stop(); // a login that failed while the pull ran: the pull is moot
-    throw error;
-  } finally {
-    await early.end();
-  }
-}
-
-async function pullEach(
-  setup: AuthSetup,
-  inputs: string[],
-  options: PullOptions,
-  early: EarlyPull,
 ): Promise<PullReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   // Before anything runs: docker would pull with another file's credential than the one named.
@@ -455,57 +339,16 @@ async function pullEach(
       tlsVerify,
       authfile,
     });
-  // Off a terminal, a pull that logs in first starts its first pull once podman's login has worked (the
-  // registry took the token), reading podman's private copy, while app.ci's proof is still on its way;
-  // its output is held until the proof is in and qci has said so, and dropped if the proof fails (qci
-  // explains instead). On a terminal podman draws its progress there itself, which nothing can hold:
-  // that pull waits for the proof.
-  const first = runnable[0]?.ref;
-  /** Ctrl-C while qci waited for app.ci with the first pull under way. */
-  const interrupted = () => {
-    for (const { input, ref, error } of refs) {
-      if (ref) break;
-      report.results.push(invalidOutcome(input, error!));
-    }
-    report.results.push(
-      interruptedOutcome(runnable[0]!.input, pullSpecFor(first!, host)),
-    );
-    report.exitCode = ExitCode.interrupted;
-    return report;
-  };
-  /** The first pull, started early with `authfile`'s credential: off a terminal, not in a dry run. */
-  const mayStartEarly =
-    first !== undefined && !options.terminal && !options.dryRun;
-  const startEarly = (authfile: string | undefined) =>
-    runPull(
-      setup,
-      engine,
-      argsFor(first!, authfile),
-      options,
-      early.hold,
-      early.signal,
-    );
-  const meanwhile =
-    engine === 'podman' && mayStartEarly
-      ? (file: string, done: () => Promise<void>) =>
-          early.start(first!, startEarly(file).finally(done))
-      : undefined;
   if (runnable.length > 0) {
     const version = await versionForFiles(setup, engine, options.authfile);
-    // Off a terminal, a stored token whose proof went stale is proved while the pull runs with it: the
-    // pull's output is held until the pre-flight is through, and dropped if the token turns out dead
-    // (qci logs in and pulls again, as it did before).
-    const checked = await early.during(
-      preflight(setup, engine, version, options.authfile, () => {
-        if (mayStartEarly) early.start(first!, startEarly(options.authfile));
-      }),
+    const { secret, ...check } = await preflight(
+      setup,
+      engine,
+      version,
+      options.authfile,
     );
-    if (checked === 'interrupted') return interrupted();
-    const { secret, ...check } = checked;
     sent = secret;
     report.preflight = { ...check, loggedIn: null };
-    if (check.state === 'login-needed' && options.login && !options.dryRun)
-      await early.discard();
     if (check.state === 'login-needed') {
       if (options.dryRun) {
         options.say(`${check.reason}; qci would log in first:`);
@@ -514,23 +357,8 @@ async function pullEach(
         );
       } else if (options.login) {
         options.say(`${check.reason}; logging in`);
-        // With a pull started meanwhile, Ctrl-C ends the login in order (its private copy, which holds
-        // the token, removed) rather than killing qci mid-way.
-        const cancel = new AbortController();
-        const unsubscribe = meanwhile
-          ? setup.onSignals(['SIGINT', 'SIGTERM'], () => cancel.abort())
-          : () => {};
-        const loggedIn = await early
-          .during(
-            loginToQci(setup, {
-              authfile: options.authfile,
-              meanwhile,
-              signal: cancel.signal,
-            }),
-            cancel,
-          )
-          .finally(unsubscribe);
-        if (loggedIn === 'interrupted') return interrupted();
+        const loggedIn = await loginInOrder(setup, options.authfile);
+        if (loggedIn === 'interrupted') return interrupted(report, refs, host);
         report.preflight.loggedIn = loggedIn;
         options.say(
           `logged in to ${host} as ${report.preflight.loggedIn.user}`,
@@ -552,7 +380,6 @@ async function pullEach(
       `the app.ci token ${engine} sends to ${host} ${describeExpiry(new Date(expiresAt!), setup.now())}: get a new one before then: ${renewCommand('unknown', report.preflight.user)}`,
     );
 
-  early.release(true);
   let relogged = report.preflight.loggedIn !== null;
   for (const { input, ref, error } of refs) {
     if (!ref) {
@@ -583,8 +410,7 @@ async function pullEach(
       });
       continue;
     }
-    let result = await (early.take(ref) ??
-      runPull(setup, engine, args, options));
+    let result = await runPull(setup, engine, args, options);
     if (result === 'interrupted') {
       report.results.push(interruptedOutcome(input, pullSpec));
       report.exitCode = ExitCode.interrupted;
@@ -679,6 +505,46 @@ async function pullEach(
   }
   const failed = report.results.find((r) => !r.ok);
   report.exitCode = failed ? failed.exitCode : ExitCode.ok;
+  return report;
+}
+
+/**
+ * The pull's login, Ctrl-C ending it in order (podman's login stopped, its private copy, which holds
+ * the token, removed, nothing written): 'interrupted' then.
+ */
+async function loginInOrder(
+  setup: AuthSetup,
+  authfile: string | undefined,
+): Promise<LoginReport | 'interrupted'> {
+  const cancel = new AbortController();
+  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
+    cancel.abort(),
+  );
+  try {
+    return await loginToQci(setup, { authfile, signal: cancel.signal });
+  } catch (error) {
+    if (cancel.signal.aborted) return 'interrupted';
+    throw error;
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Ctrl-C during the login before the first pull: the malformed references before it, and it. */
+function interrupted(
+  report: PullReport,
+  refs: { input: string; ref: ImageRef | null; error: QciError | null }[],
+  host: string,
+): PullReport {
+  for (const { input, ref, error } of refs) {
+    if (!ref) {
+      report.results.push(invalidOutcome(input, error!));
+      continue;
+    }
+    report.results.push(interruptedOutcome(input, pullSpecFor(ref, host)));
+    break;
+  }
+  report.exitCode = ExitCode.interrupted;
   return report;
 }
 
@@ -788,13 +654,8 @@ async function runPull(
   engine: EngineName,
   args: string[],
   options: PullOptions,
-  hold?: Promise<boolean>,
-  stop?: AbortSignal,
 ) {
   const controller = new AbortController();
-  const stopped = () => controller.abort();
-  if (stop?.aborted) stopped();
-  stop?.addEventListener('abort', stopped);
   const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
     controller.abort(),
   );
@@ -808,11 +669,9 @@ async function runPull(
       stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,
       timeoutMs: 60 * 60_000,
-      ...(hold ? { hold } : {}),
     });
     return controller.signal.aborted ? ('interrupted' as const) : result;
   } finally {
     unsubscribe();
-    stop?.removeEventListener('abort', stopped);
   }
 }

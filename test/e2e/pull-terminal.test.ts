@@ -79,10 +79,10 @@ describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
     expect(piped.stderr).not.toContain(REDRAW);
   });
 
-  it('a pull that logs in on a terminal waits for the proof: podman has the screen, and what it draws stays', async () => {
+  it('a pull that logs in on a terminal pulls once the login is through: podman has the screen, and what it draws stays', async () => {
     await fresh();
     const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-    // app.ci 400 ms away: off a terminal the pull would start during the proof (network.test.ts).
+    // app.ci 400 ms away: the pull starts once the login is through.
     bed.appci.setLatency({ connectionMs: 0, requestMs: 400 });
     try {
       bed.appci.clearRequests();
