@@ -1,5 +1,5 @@
 /**
- * What app.ci proved about a token lately (who, until when, QCI access), remembered for a short while
+ * What app.ci proved about a token (who, until when, QCI access), remembered until the token expires,
  * so that a pull with a known-good token asks app.ci nothing. A private file (0600, in a 0700
  * directory under $XDG_CACHE_HOME/qci or ~/.cache/qci), keyed by a hash of the token: the token itself
  * is never written. A token revoked meanwhile is still caught: the pull fails on authentication, and
@@ -13,8 +13,11 @@ import { writeCacheFile } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 
-/** How long a proof counts; a token must also stay unexpired this long. */
-export const FACTS_TTL_MS = 10 * 60_000;
+/**
+ * How long the facts of a token whose expiry app.ci did not say are kept: the longest an app.ci OAuth
+ * token lives (its OAuth server's accessTokenMaxAgeSeconds, 2419200).
+ */
+export const UNKNOWN_EXPIRY_KEPT_MS = 28 * 86_400_000;
 
 export interface ProvenFacts {
   user: string;
@@ -78,12 +81,13 @@ async function load(where: Where, now: Date): Promise<Entries> {
   return fresh;
 }
 
+/** Facts hold until the token expires (a rejection forgets them sooner: forgetFacts). */
 function isFresh(facts: ProvenFacts, now: Date): boolean {
   const proved = Date.parse(facts.provedAt);
   const age = now.getTime() - proved;
-  if (!Number.isFinite(proved) || age < 0 || age > FACTS_TTL_MS) return false;
-  if (facts.expiresAt === null) return true;
-  return Date.parse(facts.expiresAt) > now.getTime() + FACTS_TTL_MS;
+  if (!Number.isFinite(proved) || age < 0) return false;
+  if (facts.expiresAt === null) return age <= UNKNOWN_EXPIRY_KEPT_MS;
+  return Date.parse(facts.expiresAt) > now.getTime();
 }
 
 async function save(where: Where, entries: Entries): Promise<void> {
@@ -92,7 +96,7 @@ async function save(where: Where, entries: Entries): Promise<void> {
   await writeCacheFile(file, `${JSON.stringify({ entries })}\n`);
 }
 
-/** What was proved about `token` within the last few minutes, if it is not about to expire. */
+/** What was proved about `token`, if it has not expired since. */
 export async function recallFacts(
   where: Where,
   token: string,

@@ -39,7 +39,7 @@ import {
   versionForFiles,
   type AuthSetup,
 } from './setup.js';
-import { FACTS_TTL_MS, forgetFacts, recallFacts } from './facts-cache.js';
+import { forgetFacts, recallFacts } from './facts-cache.js';
 import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -149,12 +149,12 @@ async function preflight(
         ? `${where} sends no credential`
         : `${engine} has no credential for ${host}`,
     };
-  // Proved lately and not about to expire: no need to ask app.ci (a revoked token is caught by the retry).
+  // Proved before and not expired: no need to ask app.ci (a revoked token is caught by the retry).
   const known = await recallFacts(setup, secret, setup.now());
   if (known?.qciAccess)
     return {
       state: 'ok',
-      reason: `${where} holds a valid app.ci token (${known.user}, checked within ${FACTS_TTL_MS / 60_000} minutes)`,
+      reason: `${where} holds a valid app.ci token (${known.user}, as proved before)`,
       expiresAt: known.expiresAt,
       user: known.user,
       secret,

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  FACTS_TTL_MS,
+  UNKNOWN_EXPIRY_KEPT_MS,
   factsCacheFile,
   forgetFacts,
   recallFacts,
@@ -29,9 +29,15 @@ const DAY = 86_400_000;
 describe('the cache of what app.ci proved', () => {
   it.each([
     ['just proved', 0, T0.getTime() + 20 * DAY, true],
-    ['9 minutes later', 9 * 60_000, T0.getTime() + 20 * DAY, true],
-    ['11 minutes later: stale', 11 * 60_000, T0.getTime() + 20 * DAY, false],
-    ['expires within the TTL', 0, T0.getTime() + FACTS_TTL_MS / 2, false],
+    ['11 minutes later', 11 * 60_000, T0.getTime() + 20 * DAY, true],
+    ['19 days later', 19 * DAY, T0.getTime() + 20 * DAY, true],
+    [
+      'a minute before the token expires',
+      DAY - 60_000,
+      T0.getTime() + DAY,
+      true,
+    ],
+    ['once the token has expired', DAY, T0.getTime() + DAY, false],
     ['a clock gone backwards', -60_000, T0.getTime() + 20 * DAY, false],
   ])('%s', async (_, later, expires, hit) => {
     const w = where();
@@ -40,10 +46,16 @@ describe('the cache of what app.ci proved', () => {
     expect(got !== null).toBe(hit);
   });
 
-  it('a token that never expires counts for the TTL; another token is unknown', async () => {
+  it("a token whose expiry is unknown counts for app.ci's longest token life; another token is unknown", async () => {
     const w = where();
     await rememberFacts(w, TOKEN, facts(null), T0);
     expect((await recallFacts(w, TOKEN, T0))?.user).toBe('alice');
+    expect(
+      await recallFacts(w, TOKEN, at(UNKNOWN_EXPIRY_KEPT_MS)),
+    ).not.toBeNull();
+    expect(
+      await recallFacts(w, TOKEN, at(UNKNOWN_EXPIRY_KEPT_MS + 1)),
+    ).toBeNull();
     expect(await recallFacts(w, `${TOKEN}x`, T0)).toBeNull();
   });
 
