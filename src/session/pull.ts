@@ -25,21 +25,14 @@ import {
 } from '../engine/engine.js';
 import { describeCommand, type RunResult } from '../engine/run.js';
 import { inspectQci } from './inspect.js';
-import {
-  LOGIN_HINT,
-  notAppCiReason,
-  QCI_ACCESS_HINT,
-  type AppCi,
-  type TokenProof,
-} from '../kube/appci.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
 import { helperAsker } from './ask-helper.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import {
-  candidates,
-  proveRemembered,
-  versionForFiles,
-  type AuthSetup,
-} from './setup.js';
-import { forgetFacts, recallFacts } from './facts-cache.js';
+  recallToken,
+  rememberRejection,
+  type TokenStanding,
+} from './facts-cache.js';
 import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
 import { tildify } from '../core/paths.js';
 
@@ -97,7 +90,10 @@ export interface PullReport {
 
 type Preflight = PullReport['preflight'];
 
-/** Will the engine send a live app.ci token to QCI? Decided from the auth files and app.ci, without pulling. */
+/**
+ * Will the engine send a credential not known to be dead? Decided from the auth files and what qci
+ * remembers of the token (facts-cache.ts), asking no one.
+ */
 async function preflight(
   setup: AuthSetup,
   engine: EngineName,
@@ -149,61 +145,41 @@ async function preflight(
         ? `${where} sends no credential`
         : `${engine} has no credential for ${host}`,
     };
-  // Proved before and not expired: no need to ask app.ci (a revoked token is caught by the retry).
-  const known = await recallFacts(setup, secret, setup.now());
-  if (known?.qciAccess)
-    return {
-      state: 'ok',
-      reason: `${where} holds a valid app.ci token (${known.user}, as proved before)`,
-      expiresAt: known.expiresAt,
-      user: known.user,
-      secret,
-    };
-  let appci: AppCi;
-  try {
-    // The proof's connections open while the kube client loads (a pull after the facts went stale).
-    appci = (await setup.connect(undefined, { preconnect: true })).withToken(
-      secret,
-    );
-  } catch (error) {
-    // No kubeconfig or no app.ci context: the stored credential may still be good; let the pull decide.
-    return {
-      state: 'unchecked',
-      reason: `cannot check ${where} (${error instanceof Error ? error.message : String(error)})`,
-      secret,
-    };
-  }
-  // A token from an auth file goes only to app.ci's API server.
-  const refusal = notAppCiReason(appci.context);
-  if (refusal)
-    return {
-      state: 'unchecked',
-      reason: `cannot check ${where}: ${refusal}`,
-      secret,
-    };
-  // Who, until when (a token about to die gets a warning before it breaks a pull) and QCI access, at once.
-  let proof: TokenProof;
-  try {
-    proof = await proveRemembered(setup, appci, secret);
-  } catch (error) {
-    if (error instanceof QciError && error.kind === 'token-expired')
+  // The registry checks the credential on every pull: app.ci is asked only when it refuses (a login).
+  const known = await recallToken(setup, secret, setup.now());
+  return { ...standingOf(known, where, setup.now()), secret };
+}
+
+/** The pre-flight's verdict on a token from what qci remembers of it, without asking app.ci. */
+function standingOf(
+  known: TokenStanding,
+  where: string,
+  now: Date,
+): Omit<Preflight, 'loggedIn'> {
+  switch (known.known) {
+    case 'live':
+      return {
+        state: 'ok',
+        reason: `${where} holds a valid app.ci token (${known.facts.user}, as proved before)`,
+        expiresAt: known.facts.expiresAt,
+        user: known.facts.user,
+      };
+    case 'expired':
       return {
         state: 'login-needed',
-        reason: `${where} holds an expired or revoked app.ci token`,
+        reason: `${where} holds an app.ci token that ${describeExpiry(new Date(known.facts.expiresAt!), now)}`,
       };
-    return {
-      state: 'unchecked',
-      reason: `cannot check ${where}: ${error instanceof Error ? error.message : String(error)}`,
-      secret,
-    };
+    case 'rejected':
+      return {
+        state: 'login-needed',
+        reason: `${where} holds an expired or revoked app.ci token (${known.rejection.by} rejected it)`,
+      };
+    default:
+      return {
+        state: 'unchecked',
+        reason: `${where} holds a token qci has not proved; the registry checks it`,
+      };
   }
-  return {
-    state: 'ok',
-    reason: `${where} holds a valid app.ci token (${proof.identity.username})`,
-    expiresAt: proof.expiry.expiresAt?.toISOString() ?? null,
-    user: proof.identity.username,
-    secret,
-  };
 }
 
 /** One plain sentence and the exact next command for each way a pull fails (REFERENCE §6). */
@@ -423,26 +399,30 @@ export async function pullImages(
           ? causeFromRegistry(setup, input, options.authfile)
           : classifyEngineFailure(r.stderr);
     let cause = await classify(result);
-    // The registry rejected the token the pre-flight trusted: it is no longer proved.
+    // The registry rejected the token the engine sent: remembered, so that it is not trusted again.
     if (cause && AUTH_CAUSES.includes(cause) && sent !== undefined) {
-      await forgetFacts(setup, sent, setup.now());
+      await rememberRejection(setup, sent, 'registry', setup.now());
       sent = undefined;
     }
-    // One automatic re-login and retry when the credential went bad (revoked between pre-flight and pull).
+    // One automatic re-login and retry when the credential is dead (expired or revoked since qci last
+    // saw it, or never proved): only now is app.ci asked.
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
       options.say(
         `${host} rejected the credential; logging in again and retrying once`,
       );
       try {
-        report.preflight.loggedIn = await loginToQci(setup, {
-          authfile: options.authfile,
-        });
-        result = await runPull(setup, engine, args, options);
+        const loggedIn = await loginInOrder(setup, options.authfile);
+        result =
+          loggedIn === 'interrupted'
+            ? loggedIn
+            : await runPull(setup, engine, args, options);
         if (result === 'interrupted') {
+          report.results.push(interruptedOutcome(input, pullSpec));
           report.exitCode = ExitCode.interrupted;
           return report;
         }
+        report.preflight.loggedIn = loggedIn as LoginReport;
         cause = await classify(result);
       } catch (loginError) {
         if (!(loginError instanceof QciError)) throw loginError;

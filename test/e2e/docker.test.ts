@@ -223,7 +223,7 @@ describe.skipIf(!tools.ok)(
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain(
-        '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+        'rejected the credential; logging in again and retrying once',
       );
       expect(r.stdout + r.stderr).not.toContain(stale);
       const config = readConfig();

@@ -106,7 +106,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     expect(Object.keys(remembered).join()).toContain('/podman');
   });
 
-  it('an expired token in ~/.docker/config.json: pre-flight sees it, logs in, pulls; --local-name tags it', async () => {
+  it('an expired token in ~/.docker/config.json: the registry refuses it, qci logs in, pulls; --local-name tags it', async () => {
     await fresh();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     const stale = bed.appci.createToken(bed.user);
@@ -123,7 +123,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+      'rejected the credential; logging in again and retrying once',
     );
     expect(r.stderr).toContain('tagged');
     expect(await images()).toContain('localhost/ocp/4.7:cli');

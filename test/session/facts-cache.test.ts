@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import {
   UNKNOWN_EXPIRY_KEPT_MS,
   factsCacheFile,
-  forgetFacts,
   recallFacts,
+  recallToken,
   rememberFacts,
+  rememberRejection,
 } from '../../src/session/facts-cache.js';
 
 const TOKEN = `sha256~${'A'.repeat(43)}`;
@@ -72,11 +73,35 @@ describe('the cache of what app.ci proved', () => {
     expect(text).not.toContain('A'.repeat(20));
   });
 
+  it.each([
+    ['live', T0.getTime() + DAY, 0, 'live'],
+    ['expired', T0.getTime() + DAY, 2 * DAY, 'expired'],
+    ['expired long ago: nothing', T0.getTime() + DAY, 30 * DAY, 'nothing'],
+  ])('a proved token is known %s', async (_, expires, later, known) => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(new Date(expires).toISOString()), T0);
+    expect((await recallToken(w, TOKEN, at(later))).known).toBe(known);
+  });
+
+  it('a rejection replaces the facts and is remembered; the next proof replaces it', async () => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    await rememberRejection(w, TOKEN, 'registry', at(60_000));
+    expect(await recallToken(w, TOKEN, at(120_000))).toEqual({
+      known: 'rejected',
+      rejection: { rejectedAt: at(60_000).toISOString(), by: 'registry' },
+    });
+    expect(await recallFacts(w, TOKEN, at(120_000))).toBeNull();
+    await rememberFacts(w, TOKEN, facts(null), at(180_000));
+    expect((await recallToken(w, TOKEN, at(180_000))).known).toBe('live');
+    expect((await recallToken(w, `${TOKEN}x`, T0)).known).toBe('nothing');
+  });
+
   it('forgets a rejected token and keeps the others; a damaged file is an empty cache', async () => {
     const w = where();
     await rememberFacts(w, TOKEN, facts(null), T0);
     await rememberFacts(w, `${TOKEN}2`, facts(null), T0);
-    await forgetFacts(w, TOKEN, T0);
+    await rememberRejection(w, TOKEN, 'app.ci', T0);
     expect(await recallFacts(w, TOKEN, T0)).toBeNull();
     expect(await recallFacts(w, `${TOKEN}2`, T0)).not.toBeNull();
 
