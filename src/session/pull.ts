@@ -99,7 +99,7 @@ async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
-): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string }> {
+): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string; where?: string }> {
   const host = setup.settings.registry;
   const files = await readAuthFiles(
     candidates(setup, engine, version, authfile),
@@ -147,7 +147,7 @@ async function preflight(
     };
   // The registry checks the credential on every pull: app.ci is asked only when it refuses (a login).
   const known = await recallToken(setup, secret, setup.now());
-  return { ...standingOf(known, where, setup.now()), secret };
+  return { ...standingOf(known, where, setup.now()), secret, where };
 }
 
 /** The pre-flight's verdict on a token from what qci remembers of it, without asking app.ci. */
@@ -305,6 +305,7 @@ export async function pullImages(
   };
 
   let sent: string | undefined; // the token the engine sends, as the pre-flight found it
+  let sentFrom: string | undefined; // where it is stored
   const runnable = refs.filter((r) => r.ref);
   const argsFor = (ref: ImageRef, authfile: string | undefined) =>
     buildPullArgs({
@@ -317,13 +318,14 @@ export async function pullImages(
     });
   if (runnable.length > 0) {
     const version = await versionForFiles(setup, engine, options.authfile);
-    const { secret, ...check } = await preflight(
+    const { secret, where, ...check } = await preflight(
       setup,
       engine,
       version,
       options.authfile,
     );
     sent = secret;
+    sentFrom = where;
     report.preflight = { ...check, loggedIn: null };
     if (check.state === 'login-needed') {
       if (options.dryRun) {
@@ -408,9 +410,8 @@ export async function pullImages(
     // saw it, or never proved): only now is app.ci asked.
     if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
       relogged = true;
-      options.say(
-        `${host} rejected the credential; logging in again and retrying once`,
-      );
+      // The engine's own error is on the screen above: this line, not it, is the last word on it.
+      options.say(retryLine(host, engine, sentFrom));
       try {
         const loggedIn = await loginInOrder(setup, options.authfile);
         result =
@@ -486,6 +487,22 @@ export async function pullImages(
   const failed = report.results.find((r) => !r.ok);
   report.exitCode = failed ? failed.exitCode : ExitCode.ok;
   return report;
+}
+
+/**
+ * What qci says after the registry refused the first attempt, whose error the engine has just printed
+ * (on a terminal, to the screen, where it would otherwise be the last word): what happened, and that qci
+ * retries.
+ */
+export function retryLine(
+  host: string,
+  engine: EngineName,
+  where: string | undefined,
+): string {
+  const what = where
+    ? `the credential ${engine} sent (${where})`
+    : `the credential ${engine} sent`;
+  return `the error above: ${host} rejected ${what}, an expired or revoked app.ci token; logging in again and retrying once`;
 }
 
 /**

@@ -222,8 +222,8 @@ describe.skipIf(!tools.ok)(
         'ocp/4.7:my-component',
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain(
-        'rejected the credential; logging in again and retrying once',
+      expect(r.stderr).toMatch(
+        /the error above: \S+ rejected the credential docker sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
       );
       expect(r.stdout + r.stderr).not.toContain(stale);
       const config = readConfig();

@@ -370,8 +370,8 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     bed.appci.revokeToken(token); // the kube context's token too: the re-login cannot succeed
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(3);
-    expect(pull.stderr).toContain(
-      'rejected the credential; logging in again and retrying once',
+    expect(pull.stderr).toMatch(
+      /the error above: \S+ rejected the credential podman sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
     );
     expect(pull.stderr).toMatch(/expired or was revoked/);
     // The rejection is remembered: the next pull knows the token is dead without asking anyone.
@@ -409,8 +409,8 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(
       Math.min(...bed.appci.requests.map((r) => r.receivedAt)),
     ).toBeGreaterThan(bed.proxy.requests[refused]!.receivedAt);
-    expect(pull.stderr).toContain(
-      'rejected the credential; logging in again and retrying once',
+    expect(pull.stderr).toMatch(
+      /the error above: \S+ rejected the credential podman sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
     );
     expect(pull.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(storedCredential()).toEqual([bed.user, bed.token]);
