@@ -111,7 +111,6 @@ export function processRunner(
 ): Runner {
   return async (request) => {
     log(describeCommand(request));
-    const secrets = request.secrets ?? [];
     const inherit = request.stdio === 'inherit';
     const [stdin, stdout, stderr] = streams(request, show);
     try {
@@ -136,45 +135,53 @@ export function processRunner(
       if (request.stdio === 'show' && show)
         child.stderr?.on('data', (chunk: Uint8Array) => show(chunk));
       request.onStart?.({ kill: (signal) => void child.kill(signal) });
-      const result = await child;
-      const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
-        (result as { code?: string }).code ?? result.message ?? '',
-      )?.[1];
-      // The program could not be started at all.
-      if (result.exitCode === undefined && !result.signal && startError) {
-        if (!inherit && startError === 'ENOENT')
-          throw notInstalled(request.command);
-        return {
-          exitCode: startError === 'ENOENT' ? 127 : 126,
-          stdout: '',
-          stderr: '',
-          timedOut: false,
-          signal: null,
-          startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
-        };
-      }
-      const signal = result.signal ?? null;
-      return {
-        exitCode:
-          result.exitCode ??
-          (result.isCanceled
-            ? ExitCode.interrupted
-            : signal
-              ? signalExitCode(signal)
-              : 1),
-        stdout: request.revealOutput
-          ? String(result.stdout ?? '')
-          : redact(String(result.stdout ?? ''), secrets),
-        stderr: redact(String(result.stderr ?? ''), secrets),
-        timedOut: result.timedOut,
-        signal,
-        startError: null,
-      };
+      return runResult(request, await child);
     } catch (error) {
       if (error instanceof QciError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         throw notInstalled(request.command);
       throw error;
     }
+  };
+}
+
+/** What execa reported, as a RunResult: exit status, redacted output, or why it did not start. */
+function runResult(
+  request: RunRequest,
+  result: Awaited<ReturnType<typeof import('execa').execa>>,
+): RunResult {
+  const secrets = request.secrets ?? [];
+  const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
+    (result as { code?: string }).code ?? result.message ?? '',
+  )?.[1];
+  // The program could not be started at all.
+  if (result.exitCode === undefined && !result.signal && startError) {
+    if (request.stdio !== 'inherit' && startError === 'ENOENT')
+      throw notInstalled(request.command);
+    return {
+      exitCode: startError === 'ENOENT' ? 127 : 126,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      signal: null,
+      startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
+    };
+  }
+  const signal = result.signal ?? null;
+  return {
+    exitCode:
+      result.exitCode ??
+      (result.isCanceled
+        ? ExitCode.interrupted
+        : signal
+          ? signalExitCode(signal)
+          : 1),
+    stdout: request.revealOutput
+      ? String(result.stdout ?? '')
+      : redact(String(result.stdout ?? ''), secrets),
+    stderr: redact(String(result.stderr ?? ''), secrets),
+    timedOut: result.timedOut,
+    signal,
+    startError: null,
   };
 }

@@ -2,12 +2,9 @@
  * qci pull: resolve references, make sure the engine will send a live credential (logging in when it
  * would not), pull with live progress, and explain a failure in one sentence with the next command.
  */
-import { readAuthFiles, resolveCredential } from '../auth/index.js';
-import { describeExpiry, expiresSoon, renewCommand } from '../core/token.js';
+import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
 import { ExitCode, exitCodeOf, QciError } from '../core/errors.js';
 import {
-  QCI_REPOSITORY_PATH,
-  formatImageStreamTag,
   parseReference,
   pullSpecFor,
   type ImageRef,
@@ -26,15 +23,21 @@ import {
 import { describeCommand, type RunResult } from '../engine/run.js';
 import { inspectQci } from './inspect.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
-import { helperAsker } from './ask-helper.js';
-import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { versionForFiles, type AuthSetup } from './setup.js';
+import { rememberRejection } from './facts-cache.js';
+import { dockerHasNoAuthfile, loginInOrder } from './login.js';
+import { preflight, type Preflight } from './pull-preflight.js';
 import {
-  recallToken,
-  rememberRejection,
-  type TokenStanding,
-} from './facts-cache.js';
-import { dockerHasNoAuthfile, loginToQci, type LoginReport } from './login.js';
-import { tildify } from '../core/paths.js';
+  dockerImageId,
+  interruptedOutcome,
+  invalidOutcome,
+  localNameFor,
+  okOutcome,
+  runPull,
+  type PullOutcome,
+} from './pull-steps.js';
+
+export type { PullOutcome } from './pull-steps.js';
 
 export interface PullOptions {
   quiet: boolean;
@@ -54,132 +57,14 @@ export interface PullOptions {
   warn: (line: string) => void;
 }
 
-export interface PullOutcome {
-  input: string;
-  pullSpec: string | null;
-  ok: boolean;
-  localName: string | null;
-  /**
-   * docker only: the pulled image's ID, which qci prints on stdout as podman does itself (docker's own
-   * stdout, its progress, goes to stderr). null for podman, whose stdout passes through.
-   */
-  imageId?: string | null;
-  cause: FailureCause | 'invalid-reference' | 'interrupted' | null;
-  message: string | null;
-  hint: string | null;
-  exitCode: number;
-}
-
 export interface PullReport {
   engine: EngineName;
   registry: string;
   platform: string;
   /** What the pre-flight found, and whether qci logged in because of it. */
-  preflight: {
-    state: 'ok' | 'login-needed' | 'unchecked';
-    reason: string;
-    loggedIn: LoginReport | null;
-    /** When the token the engine sends expires (ISO), where app.ci or the JWT says. */
-    expiresAt?: string | null;
-    /** Whose token it is (app.ci's answer). */
-    user?: string | null;
-  };
+  preflight: Preflight;
   results: PullOutcome[];
   exitCode: number;
-}
-
-type Preflight = PullReport['preflight'];
-
-/**
- * Will the engine send a credential not known to be dead? Decided from the auth files and what qci
- * remembers of the token (facts-cache.ts), asking no one.
- */
-async function preflight(
-  setup: AuthSetup,
-  engine: EngineName,
-  version: string | undefined,
-  authfile: string | undefined,
-): Promise<Omit<Preflight, 'loggedIn'> & { secret?: string; where?: string }> {
-  const host = setup.settings.registry;
-  const files = await readAuthFiles(
-    candidates(setup, engine, version, authfile),
-  );
-  // Helpers are asked as the engine will ask them; their answer is checked like a stored token.
-  const effective = await resolveCredential(files, host, QCI_REPOSITORY_PATH, {
-    engine,
-    ask: helperAsker(setup),
-  });
-  const winner = effective.winner;
-  const where = winner
-    ? `${winner.helper ? `docker-credential-${winner.helper} for ` : ''}${winner.key} in ${tildify(winner.file.path, setup.home)}`
-    : '';
-  const sends = effective.sends;
-  // A failing helper is not something a login repairs: let the pull show the engine's own error.
-  if (effective.error?.helper !== undefined)
-    return { state: 'unchecked', reason: effective.error.reason };
-  if (effective.outcome === 'error')
-    return {
-      state: 'login-needed',
-      reason: effective.error?.reason ?? 'unusable auth entry',
-    };
-  if (sends.kind === 'ambiguous')
-    return {
-      state: 'login-needed',
-      reason: `${engine} picks one of several URL-form keys for ${host} at random`,
-    };
-  if (sends.kind === 'identity-token')
-    return {
-      state: 'login-needed',
-      reason: `${where} sends an identity token, which ${host} does not accept`,
-    };
-  if (sends.kind === 'unasked')
-    return {
-      state: 'unchecked',
-      reason: `a credential helper answers for ${host}`,
-    };
-  const secret = sends.kind === 'basic' ? sends.secret?.() : undefined;
-  if (!secret)
-    return {
-      state: 'login-needed',
-      reason: winner
-        ? `${where} sends no credential`
-        : `${engine} has no credential for ${host}`,
-    };
-  // The registry checks the credential on every pull: app.ci is asked only when it refuses (a login).
-  const known = await recallToken(setup, secret, setup.now());
-  return { ...standingOf(known, where, setup.now()), secret, where };
-}
-
-/** The pre-flight's verdict on a token from what qci remembers of it, without asking app.ci. */
-function standingOf(
-  known: TokenStanding,
-  where: string,
-  now: Date,
-): Omit<Preflight, 'loggedIn'> {
-  switch (known.known) {
-    case 'live':
-      return {
-        state: 'ok',
-        reason: `${where} holds a valid app.ci token (${known.facts.user}, as proved before)`,
-        expiresAt: known.facts.expiresAt,
-        user: known.facts.user,
-      };
-    case 'expired':
-      return {
-        state: 'login-needed',
-        reason: `${where} holds an app.ci token that ${describeExpiry(new Date(known.facts.expiresAt!), now)}`,
-      };
-    case 'rejected':
-      return {
-        state: 'login-needed',
-        reason: `${where} holds an expired or revoked app.ci token (${known.rejection.by} rejected it)`,
-      };
-    default:
-      return {
-        state: 'unchecked',
-        reason: `${where} holds a token qci has not proved; the registry checks it`,
-      };
-  }
 }
 
 /** One plain sentence and the exact next command for each way a pull fails (REFERENCE §6). */
@@ -270,6 +155,28 @@ const AUTH_CAUSES: FailureCause[] = [
   'token-expired',
 ];
 
+/** A reference as given, parsed, or why not. */
+interface Input {
+  input: string;
+  ref: ImageRef | null;
+  error: QciError | null;
+}
+
+/** What one `qci pull` carries from step to step. */
+interface PullRun {
+  setup: AuthSetup;
+  options: PullOptions;
+  engine: EngineName;
+  host: string;
+  report: PullReport;
+  /** The token the engine sends, as the pre-flight found it, until the registry rejects it. */
+  sent?: string | undefined;
+  /** Where it is stored (for the line said when the registry rejects it). */
+  sentFrom?: string | undefined;
+  /** qci has logged in once in this command: no second automatic login. */
+  relogged: boolean;
+}
+
 export async function pullImages(
   setup: AuthSetup,
   inputs: string[],
@@ -280,213 +187,252 @@ export async function pullImages(
   if (engine === 'docker' && options.authfile)
     throw dockerHasNoAuthfile('pull');
   const host = setup.settings.registry;
-  const { platform, tlsVerify } = setup.settings;
-  const refs: {
-    input: string;
-    ref: ImageRef | null;
-    error: QciError | null;
-  }[] = inputs.map((input) => {
+  const refs = parseInputs(inputs, host, options.localName);
+  const run: PullRun = {
+    setup,
+    options,
+    engine,
+    host,
+    report: {
+      engine,
+      registry: host,
+      platform: setup.settings.platform,
+      preflight: { state: 'unchecked', reason: 'not run', loggedIn: null },
+      results: [],
+      exitCode: ExitCode.ok,
+    },
+    relogged: false,
+  };
+  const { report } = run;
+  if (refs.some((r) => r.ref) && (await makeReady(run)) === 'interrupted')
+    return interrupted(report, refs, host);
+  warnIfExpiring(run);
+  run.relogged = report.preflight.loggedIn !== null;
+  for (const { input, ref, error } of refs) {
+    const outcome = !ref
+      ? invalidOutcome(input, error!)
+      : options.dryRun
+        ? dryRunOutcome(run, input, ref)
+        : await pullOne(run, input, ref);
+    report.results.push(outcome);
+    if (outcome.cause === 'interrupted') break;
+  }
+  const failed = report.results.find((r) => !r.ok);
+  report.exitCode = failed ? failed.exitCode : ExitCode.ok;
+  return report;
+}
+
+/** Each input parsed; a malformed one is reported in its place, the others still pulled. */
+function parseInputs(
+  inputs: string[],
+  host: string,
+  localName: boolean,
+): Input[] {
+  return inputs.map((input) => {
     try {
       const ref = parseReference(input, { pullHost: host });
-      if (options.localName) localNameFor(ref); // fails before anything is pulled
+      if (localName) localNameFor(ref); // fails before anything is pulled
       return { input, ref, error: null };
     } catch (error) {
       if (!(error instanceof QciError)) throw error;
       return { input, ref: null, error };
     }
   });
-  const report: PullReport = {
+}
+
+/** The pre-flight, and the login it calls for (or, in a dry run, what that login would run). */
+async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
+  const { setup, options, engine, host, report } = run;
+  const version = await versionForFiles(setup, engine, options.authfile);
+  const { secret, where, ...check } = await preflight(
+    setup,
     engine,
-    registry: host,
-    platform,
-    preflight: { state: 'unchecked', reason: 'not run', loggedIn: null },
-    results: [],
-    exitCode: ExitCode.ok,
-  };
-
-  let sent: string | undefined; // the token the engine sends, as the pre-flight found it
-  let sentFrom: string | undefined; // where it is stored
-  const runnable = refs.filter((r) => r.ref);
-  const argsFor = (ref: ImageRef, authfile: string | undefined) =>
-    buildPullArgs({
+    version,
+    options.authfile,
+  );
+  run.sent = secret;
+  run.sentFrom = where;
+  report.preflight = { ...check, loggedIn: null };
+  if (check.state !== 'login-needed') return undefined;
+  if (options.dryRun) {
+    const args = buildLoginArgs({
       engine,
-      pullSpec: pullSpecFor(ref, host),
-      platform,
-      quiet: options.quiet,
-      tlsVerify,
-      authfile,
-    });
-  if (runnable.length > 0) {
-    const version = await versionForFiles(setup, engine, options.authfile);
-    const { secret, where, ...check } = await preflight(
-      setup,
-      engine,
-      version,
-      options.authfile,
-    );
-    sent = secret;
-    sentFrom = where;
-    report.preflight = { ...check, loggedIn: null };
-    if (check.state === 'login-needed') {
-      if (options.dryRun) {
-        options.say(`${check.reason}; qci would log in first:`);
-        options.say(
-          `  ${describeCommand({ command: engine, args: buildLoginArgs({ engine, host, user: 'USER', authfile: options.authfile, tlsVerify }), input: 'TOKEN' })}`,
-        );
-      } else if (options.login) {
-        options.say(`${check.reason}; logging in`);
-        const loggedIn = await loginInOrder(setup, options.authfile);
-        if (loggedIn === 'interrupted') return interrupted(report, refs, host);
-        report.preflight.loggedIn = loggedIn;
-        options.say(
-          `logged in to ${host} as ${report.preflight.loggedIn.user}`,
-        );
-        // As qci login does: older credentials elsewhere that could shadow or outlive the new one.
-        for (const warning of report.preflight.loggedIn.warnings)
-          options.warn(warning);
-        report.preflight.expiresAt = report.preflight.loggedIn.expiresAt;
-        report.preflight.user = report.preflight.loggedIn.user;
-      } else {
-        options.warn(`${check.reason}; not logging in (--no-login)`);
-      }
-    }
-  }
-
-  const { expiresAt } = report.preflight;
-  if (!options.dryRun && expiresSoon(expiresAt, setup.now()))
-    options.warn(
-      `the app.ci token ${engine} sends to ${host} ${describeExpiry(new Date(expiresAt!), setup.now())}: get a new one before then: ${renewCommand('unknown', report.preflight.user)}`,
-    );
-
-  let relogged = report.preflight.loggedIn !== null;
-  for (const { input, ref, error } of refs) {
-    if (!ref) {
-      report.results.push(invalidOutcome(input, error!));
-      continue;
-    }
-    const pullSpec = pullSpecFor(ref, host);
-    const args = argsFor(ref, options.authfile);
-    const localName = options.localName ? localNameFor(ref) : null;
-    if (options.dryRun) {
-      options.say(describeCommand({ command: engine, args }));
-      if (localName)
-        options.say(
-          describeCommand({
-            command: engine,
-            args: ['tag', pullSpec, localName],
-          }),
-        );
-      report.results.push({
-        input,
-        pullSpec,
-        ok: true,
-        localName,
-        cause: null,
-        message: null,
-        hint: null,
-        exitCode: ExitCode.ok,
-      });
-      continue;
-    }
-    let result = await runPull(setup, engine, args, options);
-    if (result === 'interrupted') {
-      report.results.push(interruptedOutcome(input, pullSpec));
-      report.exitCode = ExitCode.interrupted;
-      return report;
-    }
-    const classify = (r: RunResult) =>
-      r.exitCode === 0
-        ? null
-        : options.terminal
-          ? causeFromRegistry(setup, input, options.authfile)
-          : classifyEngineFailure(r.stderr);
-    let cause = await classify(result);
-    // The registry rejected the token the engine sent: remembered, so that it is not trusted again.
-    if (cause && AUTH_CAUSES.includes(cause) && sent !== undefined) {
-      await rememberRejection(setup, sent, 'registry', setup.now());
-      sent = undefined;
-    }
-    // One automatic re-login and retry when the credential is dead (expired or revoked since qci last
-    // saw it, or never proved): only now is app.ci asked.
-    if (cause && AUTH_CAUSES.includes(cause) && options.login && !relogged) {
-      relogged = true;
-      // The engine's own error is on the screen above: this line, not it, is the last word on it.
-      options.say(retryLine(host, engine, sentFrom));
-      try {
-        const loggedIn = await loginInOrder(setup, options.authfile);
-        result =
-          loggedIn === 'interrupted'
-            ? loggedIn
-            : await runPull(setup, engine, args, options);
-        if (result === 'interrupted') {
-          report.results.push(interruptedOutcome(input, pullSpec));
-          report.exitCode = ExitCode.interrupted;
-          return report;
-        }
-        report.preflight.loggedIn = loggedIn as LoginReport;
-        cause = await classify(result);
-      } catch (loginError) {
-        if (!(loginError instanceof QciError)) throw loginError;
-        report.results.push({
-          input,
-          pullSpec,
-          ok: false,
-          localName: null,
-          cause,
-          message: loginError.message,
-          hint: loginError.hint ?? LOGIN_HINT,
-          exitCode: loginError.exitCode,
-        });
-        continue;
-      }
-    }
-    if (cause === null) {
-      const imageId =
-        engine === 'docker' ? await dockerImageId(setup, pullSpec) : undefined;
-      if (localName) {
-        const tag = await setup.runner({
-          command: engine,
-          args: ['tag', pullSpec, localName],
-          env: setup.env,
-          timeoutMs: 30_000,
-        });
-        if (tag.exitCode !== 0)
-          options.warn(
-            `pulled, but could not tag it as ${localName}: ${engineErrorLine(tag.stderr)}`,
-          );
-      }
-      report.results.push({
-        input,
-        pullSpec,
-        ok: true,
-        localName,
-        ...(imageId !== undefined ? { imageId } : {}),
-        cause: null,
-        message: null,
-        hint: null,
-        exitCode: ExitCode.ok,
-      });
-      continue;
-    }
-    const explained = explainPullFailure(cause, {
-      pullSpec,
-      qciTag: ref.qciTag,
       host,
-      engine,
-      tlsVerify,
+      user: 'USER',
+      authfile: options.authfile,
+      tlsVerify: setup.settings.tlsVerify,
     });
-    report.results.push({
+    options.say(`${check.reason}; qci would log in first:`);
+    options.say(
+      `  ${describeCommand({ command: engine, args, input: 'TOKEN' })}`,
+    );
+    return undefined;
+  }
+  if (!options.login) {
+    options.warn(`${check.reason}; not logging in (--no-login)`);
+    return undefined;
+  }
+  options.say(`${check.reason}; logging in`);
+  const loggedIn = await loginInOrder(setup, options.authfile);
+  if (loggedIn === 'interrupted') return loggedIn;
+  options.say(`logged in to ${host} as ${loggedIn.user}`);
+  // As qci login does: older credentials elsewhere that could shadow or outlive the new one.
+  for (const warning of loggedIn.warnings) options.warn(warning);
+  report.preflight = {
+    ...report.preflight,
+    loggedIn,
+    expiresAt: loggedIn.expiresAt,
+    user: loggedIn.user,
+  };
+  return undefined;
+}
+
+/** The token the engine sends expires soon (within 48 hours), as remembered or as the login found. */
+function warnIfExpiring({ setup, options, engine, host, report }: PullRun) {
+  const { expiresAt, user } = report.preflight;
+  if (options.dryRun || !expiresSoon(expiresAt, setup.now())) return;
+  const when = describeExpiry(new Date(expiresAt!), setup.now());
+  options.warn(
+    `the app.ci token ${engine} sends to ${host} ${when}: get a new one before then: ${renewCommand('unknown', user)}`,
+  );
+}
+
+function pullArgs(run: PullRun, ref: ImageRef): string[] {
+  const { platform, tlsVerify } = run.setup.settings;
+  return buildPullArgs({
+    engine: run.engine,
+    pullSpec: pullSpecFor(ref, run.host),
+    platform,
+    quiet: run.options.quiet,
+    tlsVerify,
+    authfile: run.options.authfile,
+  });
+}
+
+/** --dry-run: what would run, and no more. */
+function dryRunOutcome(run: PullRun, input: string, ref: ImageRef) {
+  const { engine, options } = run;
+  const pullSpec = pullSpecFor(ref, run.host);
+  const localName = options.localName ? localNameFor(ref) : null;
+  options.say(describeCommand({ command: engine, args: pullArgs(run, ref) }));
+  if (localName)
+    options.say(
+      describeCommand({ command: engine, args: ['tag', pullSpec, localName] }),
+    );
+  return okOutcome(input, pullSpec, localName);
+}
+
+/**
+ * One pull, and the one retry after a login when the registry rejects the credential (expired or
+ * revoked since qci last saw it, or never proved): only then is app.ci asked.
+ */
+async function pullOne(
+  run: PullRun,
+  input: string,
+  ref: ImageRef,
+): Promise<PullOutcome> {
+  const { setup, options, engine } = run;
+  const pullSpec = pullSpecFor(ref, run.host);
+  const args = pullArgs(run, ref);
+  const result = await runPull(setup, engine, args, options);
+  if (result === 'interrupted') return interruptedOutcome(input, pullSpec);
+  let cause = await classifyPull(run, input, result);
+  if (cause && AUTH_CAUSES.includes(cause)) await rejected(run);
+  if (cause && AUTH_CAUSES.includes(cause) && options.login && !run.relogged) {
+    const retried = await retryAfterLogin(run, input, pullSpec, args, cause);
+    if (retried !== null && typeof retried === 'object') return retried;
+    cause = retried;
+  }
+  if (cause === null) return pulled(run, input, pullSpec, ref);
+  const explained = explainPullFailure(cause, {
+    pullSpec,
+    qciTag: ref.qciTag,
+    host: run.host,
+    engine,
+    tlsVerify: setup.settings.tlsVerify,
+  });
+  return { input, pullSpec, ok: false, localName: null, cause, ...explained };
+}
+
+function classifyPull(
+  run: PullRun,
+  input: string,
+  result: RunResult,
+): FailureCause | null | Promise<FailureCause> {
+  if (result.exitCode === 0) return null;
+  return run.options.terminal
+    ? causeFromRegistry(run.setup, input, run.options.authfile)
+    : classifyEngineFailure(result.stderr);
+}
+
+/** The registry rejected the token the engine sent: remembered, so that it is not trusted again. */
+async function rejected(run: PullRun): Promise<void> {
+  if (run.sent === undefined) return;
+  await rememberRejection(run.setup, run.sent, 'registry', run.setup.now());
+  run.sent = undefined;
+}
+
+/** Logs in and pulls again: the second attempt's cause, or the outcome when the login fails. */
+async function retryAfterLogin(
+  run: PullRun,
+  input: string,
+  pullSpec: string,
+  args: string[],
+  cause: FailureCause,
+): Promise<FailureCause | null | PullOutcome> {
+  const { setup, options, engine } = run;
+  run.relogged = true;
+  // The engine's own error is on the screen above: this line, not it, is the last word on it.
+  options.say(retryLine(run.host, engine, run.sentFrom));
+  try {
+    const loggedIn = await loginInOrder(setup, options.authfile);
+    if (loggedIn === 'interrupted') return interruptedOutcome(input, pullSpec);
+    const result = await runPull(setup, engine, args, options);
+    if (result === 'interrupted') return interruptedOutcome(input, pullSpec);
+    run.report.preflight.loggedIn = loggedIn;
+    return await classifyPull(run, input, result);
+  } catch (loginError) {
+    if (!(loginError instanceof QciError)) throw loginError;
+    return {
       input,
       pullSpec,
       ok: false,
       localName: null,
       cause,
-      ...explained,
-    });
+      message: loginError.message,
+      hint: loginError.hint ?? LOGIN_HINT,
+      exitCode: loginError.exitCode,
+    };
   }
-  const failed = report.results.find((r) => !r.ok);
-  report.exitCode = failed ? failed.exitCode : ExitCode.ok;
-  return report;
+}
+
+/** A pull that worked: docker's image ID (podman prints its own), and --local-name's tag. */
+async function pulled(
+  run: PullRun,
+  input: string,
+  pullSpec: string,
+  ref: ImageRef,
+): Promise<PullOutcome> {
+  const { setup, engine, options } = run;
+  const localName = options.localName ? localNameFor(ref) : null;
+  const imageId =
+    engine === 'docker' ? await dockerImageId(setup, pullSpec) : undefined;
+  if (localName) {
+    const tag = await setup.runner({
+      command: engine,
+      args: ['tag', pullSpec, localName],
+      env: setup.env,
+      timeoutMs: 30_000,
+    });
+    if (tag.exitCode !== 0)
+      options.warn(
+        `pulled, but could not tag it as ${localName}: ${engineErrorLine(tag.stderr)}`,
+      );
+  }
+  return {
+    ...okOutcome(input, pullSpec, localName),
+    ...(imageId !== undefined ? { imageId } : {}),
+  };
 }
 
 /**
@@ -505,32 +451,10 @@ export function retryLine(
   return `the error above: ${host} rejected ${what}, an expired or revoked app.ci token; logging in again and retrying once`;
 }
 
-/**
- * The pull's login, Ctrl-C ending it in order (podman's login stopped, its private copy, which holds
- * the token, removed, nothing written): 'interrupted' then.
- */
-async function loginInOrder(
-  setup: AuthSetup,
-  authfile: string | undefined,
-): Promise<LoginReport | 'interrupted'> {
-  const cancel = new AbortController();
-  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
-    cancel.abort(),
-  );
-  try {
-    return await loginToQci(setup, { authfile, signal: cancel.signal });
-  } catch (error) {
-    if (cancel.signal.aborted) return 'interrupted';
-    throw error;
-  } finally {
-    unsubscribe();
-  }
-}
-
 /** Ctrl-C during the login before the first pull: the malformed references before it, and it. */
 function interrupted(
   report: PullReport,
-  refs: { input: string; ref: ImageRef | null; error: QciError | null }[],
+  refs: Input[],
   host: string,
 ): PullReport {
   for (const { input, ref, error } of refs) {
@@ -590,85 +514,5 @@ export function registryCause(error: QciError): FailureCause {
     }
     default:
       return 'unknown';
-  }
-}
-
-function invalidOutcome(input: string, error: QciError): PullOutcome {
-  return {
-    input,
-    pullSpec: null,
-    ok: false,
-    localName: null,
-    cause: 'invalid-reference',
-    message: error.message,
-    hint: error.hint ?? null,
-    exitCode: error.exitCode,
-  };
-}
-
-function interruptedOutcome(input: string, pullSpec: string): PullOutcome {
-  return {
-    input,
-    pullSpec,
-    ok: false,
-    localName: null,
-    cause: 'interrupted',
-    message: 'interrupted',
-    hint: null,
-    exitCode: ExitCode.interrupted,
-  };
-}
-
-/** NS/NAME:TAG for `--local-name`; an ambiguous or digest reference has none. */
-function localNameFor(ref: ImageRef): string {
-  if (!ref.imageStreamTag) {
-    throw new QciError(
-      `--local-name: ${ref.input} has no single image stream tag to name it by`,
-      { kind: 'usage' },
-    );
-  }
-  return formatImageStreamTag(ref.imageStreamTag);
-}
-
-/** `docker image inspect`'s ID without its "sha256:", as podman pull prints it; null if docker cannot say. */
-async function dockerImageId(
-  setup: AuthSetup,
-  pullSpec: string,
-): Promise<string | null> {
-  const result = await setup.runner({
-    command: 'docker',
-    args: ['image', 'inspect', '--format', '{{.Id}}', pullSpec],
-    env: setup.env,
-    timeoutMs: 30_000,
-  });
-  const id = /^sha256:([0-9a-f]{64})$/.exec(result.stdout.trim())?.[1];
-  return result.exitCode === 0 && id ? id : null;
-}
-
-/** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
-async function runPull(
-  setup: AuthSetup,
-  engine: EngineName,
-  args: string[],
-  options: PullOptions,
-) {
-  const controller = new AbortController();
-  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
-    controller.abort(),
-  );
-  try {
-    const result = await setup.runner({
-      command: engine,
-      args,
-      env: setup.env,
-      stdio: options.terminal ? 'terminal' : 'show',
-      // docker prints its progress on stdout; --json keeps stdout for the JSON document.
-      stdoutToStderr: options.json === true || engine === 'docker',
-      signal: controller.signal,
-      timeoutMs: 60 * 60_000,
-    });
-    return controller.signal.aborted ? ('interrupted' as const) : result;
-  } finally {
-    unsubscribe();
   }
 }
