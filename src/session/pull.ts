@@ -1,6 +1,7 @@
 /**
- * qci pull: resolve references, make sure the engine will send a live credential (logging in when it
- * would not), pull with live progress, and explain a failure in one sentence with the next command.
+ * qci pull: resolve references, make sure the engine will send a credential not known to be dead
+ * (logging in when it would not), pull with live progress, log in again and retry once when the
+ * registry rejects it, and explain a failure in one sentence with the next command.
  */
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
 import { ExitCode, exitCodeOf, QciError } from '../core/errors.js';
