@@ -416,6 +416,63 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(storedCredential()).toEqual([bed.user, bed.token]);
   });
 
+  it('after a plain podman login (never proved by qci), a pull asks app.ci nothing', async () => {
+    await fresh();
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const login = await pe.podman(
+      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
+      { input: bed.token },
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    bed.appci.clearRequests();
+    const pull = await qci(['pull', '--json', 'ocp/4.7:my-component'], {
+      KUBECONFIG,
+    });
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect(bed.appci.requests).toEqual([]);
+    const report = JSON.parse(pull.stdout) as {
+      preflight: { state: string; loggedIn: unknown };
+    };
+    expect(report.preflight).toMatchObject({
+      state: 'unchecked',
+      loggedIn: null,
+    });
+  });
+
+  it('Ctrl-C during the login after a rejection: exit 130, the private copy removed, nothing written', async () => {
+    await fresh();
+    const stale = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(stale);
+    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
+    writeFileSync(
+      pe.authFiles.xdgRuntime,
+      JSON.stringify({
+        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+      }),
+    );
+    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    bed.proxy.clearRequests();
+    // The pull was refused; the login's podman has reached the registry with the new token.
+    const { code, stdout, beforeAppCi } = await appciAway(5000, () =>
+      interruptWhen(
+        ['pull', '--json', 'ocp/4.7:my-component'],
+        KUBECONFIG,
+        () =>
+          bed.proxy.requests.filter((r) => r.path === '/v2/auth').length >= 2,
+        500,
+      ),
+    );
+    expect(code).toBe(130);
+    expect(beforeAppCi).toBe(true);
+    expect(
+      (JSON.parse(stdout) as { results: { cause: string }[] }).results.map(
+        (r) => r.cause,
+      ),
+    ).toEqual(['interrupted']);
+    expect(storedCredential()).toEqual([bed.user, stale]);
+    expect(leftCopies()).toEqual([]);
+  });
+
   it('the connections opened first go to the context the settings name (flag, QCI_CONTEXT, config file)', async () => {
     await fresh();
     // A kubeconfig whose context named app.ci is another server (it counts connections and drops them),
