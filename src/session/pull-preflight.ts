@@ -5,7 +5,7 @@
 import { readAuthFiles, resolveCredential } from '../auth/index.js';
 import { tildify } from '../core/paths.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import { describeExpiry } from '../core/token.js';
+import { describeExpiry, tokenFacts } from '../core/token.js';
 import type { EngineName } from '../engine/engine.js';
 import { helperAsker } from './ask-helper.js';
 import { recallToken, type TokenStanding } from './facts-cache.js';
@@ -86,7 +86,11 @@ export async function preflight(
     };
   // The registry checks the credential on every pull: app.ci is asked only when it refuses (a login).
   const known = await recallToken(setup, secret, setup.now());
-  return { ...standingOf(known, where, setup.now()), secret, where };
+  const found =
+    known.known === 'nothing'
+      ? unprovedStanding(secret, where, setup.now())
+      : standingOf(known, where, setup.now());
+  return { ...found, secret, where };
 }
 
 /** The pre-flight's verdict on a token from what qci remembers of it, without asking app.ci. */
@@ -119,4 +123,26 @@ function standingOf(
         reason: `${where} holds a token qci has not proved; the registry checks it`,
       };
   }
+}
+
+/**
+ * A token qci has never proved: a JWT (a ServiceAccount token) carries its expiry, known without asking
+ * anyone; an OAuth token's is app.ci's to say, so the registry checks it.
+ */
+function unprovedStanding(
+  secret: string,
+  where: string,
+  now: Date,
+): Omit<Preflight, 'loggedIn'> {
+  const expiresAt = tokenFacts(secret).expiresAt;
+  if (expiresAt && expiresAt.getTime() <= now.getTime())
+    return {
+      state: 'login-needed',
+      reason: `${where} holds a token that ${describeExpiry(expiresAt, now)}`,
+    };
+  return {
+    state: 'unchecked',
+    reason: `${where} holds a token qci has not proved; the registry checks it`,
+    expiresAt: expiresAt?.toISOString() ?? null,
+  };
 }

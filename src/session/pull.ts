@@ -26,7 +26,11 @@ import { inspectQci } from './inspect.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
-import { dockerHasNoAuthfile, loginInOrder } from './login.js';
+import {
+  dockerHasNoAuthfile,
+  loginInOrder,
+  type LoginReport,
+} from './login.js';
 import { preflight, type Preflight } from './pull-preflight.js';
 import {
   dockerImageId,
@@ -276,9 +280,7 @@ async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   options.say(`${check.reason}; logging in`);
   const loggedIn = await loginInOrder(setup, options.authfile);
   if (loggedIn === 'interrupted') return loggedIn;
-  options.say(`logged in to ${host} as ${loggedIn.user}`);
-  // As qci login does: older credentials elsewhere that could shadow or outlive the new one.
-  for (const warning of loggedIn.warnings) options.warn(warning);
+  saidLoggedIn(run, loggedIn);
   report.preflight = {
     ...report.preflight,
     loggedIn,
@@ -286,6 +288,12 @@ async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
     user: loggedIn.user,
   };
   return undefined;
+}
+
+/** Who qci logged in as, and, as qci login does, older credentials that could shadow or outlive it. */
+function saidLoggedIn({ options, host }: PullRun, loggedIn: LoginReport) {
+  options.say(`logged in to ${host} as ${loggedIn.user}`);
+  for (const warning of loggedIn.warnings) options.warn(warning);
 }
 
 /** The token the engine sends expires soon (within 48 hours), as remembered or as the login found. */
@@ -388,6 +396,7 @@ async function retryAfterLogin(
   try {
     const loggedIn = await loginInOrder(setup, options.authfile);
     if (loggedIn === 'interrupted') return interruptedOutcome(input, pullSpec);
+    saidLoggedIn(run, loggedIn);
     const result = await runPull(setup, engine, args, options);
     if (result === 'interrupted') return interruptedOutcome(input, pullSpec);
     run.report.preflight.loggedIn = loggedIn;

@@ -71,15 +71,9 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
   });
 
   it('pull: the credential podman sends is alive but dying: a warning, and the pull works', async () => {
-    const env = await fresh(bed.token);
-    const dying = dyingToken(20);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${dying}`) } },
-      }),
-    );
+    // Logged in with it: what app.ci proved (its expiry) is remembered, and pull warns from that.
+    const env = await fresh(dyingToken(20));
+    expect((await qci(['login'], env)).exitCode).toBe(0);
     const r = await qci(['pull', '-q', 'ocp/4.7:my-component'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(

@@ -74,6 +74,33 @@ describe('qci pull: the pre-flight asks app.ci only for a credential known to be
     expect(fake.storedCredential()).toBe(`alice:${fake.appci.token}`);
   });
 
+  it.each([
+    ['expired an hour ago: logs in first', -3_600_000, 'login-needed', 1],
+    [
+      'expiring in 20 hours: a warning, no login',
+      20 * 3_600_000,
+      'unchecked',
+      0,
+    ],
+  ] as const)(
+    'a ServiceAccount token (a JWT) never proved, %s',
+    async (_, expiresIn, state, connects) => {
+      const fake = fakeSetup();
+      const part = (o: object) =>
+        Buffer.from(JSON.stringify(o)).toString('base64url');
+      const jwt = `${part({ alg: 'RS256' })}.${part({
+        sub: 'system:serviceaccount:p:image-puller',
+        exp: Math.floor((NOW.getTime() + expiresIn) / 1000),
+      })}.sig`;
+      fake.storeCredential('p/image-puller', jwt);
+      const report = await pull(fake);
+      expect(report.preflight.state).toBe(state);
+      expect(fake.appci.connects).toBe(connects);
+      if (connects === 0)
+        expect(fake.said.join('\n')).toContain('expires in 20 hours');
+    },
+  );
+
   it('the expiry warning comes from remembered facts, without asking app.ci', async () => {
     const fake = fakeSetup();
     fake.storeCredential('alice', STORED);
@@ -96,6 +123,7 @@ describe('qci pull: the pre-flight asks app.ci only for a credential known to be
     expect(fake.appci.proofs).toBe(1);
     expect(fake.said).toEqual([
       'the error above: qci.test rejected the credential podman sent (qci.test in ~/run/containers/auth.json), an expired or revoked app.ci token; logging in again and retrying once',
+      'logged in to qci.test as alice',
     ]);
     expect(report.preflight.loggedIn?.user).toBe('alice');
     expect((await recallToken(fake.setup, STORED, NOW)).known).toBe('rejected');
