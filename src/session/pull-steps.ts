@@ -1,9 +1,13 @@
 /**
- * qci pull's small steps: running the engine (Ctrl-C stops it), docker's image ID, --local-name's
- * name, and the outcome of one reference.
+ * qci pull's small steps: the references parsed, running the engine (Ctrl-C stops it), docker's image
+ * ID, --local-name's name, the outcome of one reference, and the line said before a retry.
  */
 import { ExitCode, QciError } from '../core/errors.js';
-import { formatImageStreamTag, type ImageRef } from '../core/reference.js';
+import {
+  formatImageStreamTag,
+  parseReference,
+  type ImageRef,
+} from '../core/reference.js';
 import type { FailureCause } from '../engine/classify.js';
 import type { EngineName } from '../engine/engine.js';
 import type { AuthSetup } from './setup.js';
@@ -122,4 +126,45 @@ export async function runPull(
   } finally {
     unsubscribe();
   }
+}
+
+/** A reference as given, parsed, or why not. */
+export interface Input {
+  input: string;
+  ref: ImageRef | null;
+  error: QciError | null;
+}
+
+/** Each input parsed; a malformed one is reported in its place, the others still pulled. */
+export function parseInputs(
+  inputs: string[],
+  host: string,
+  localName: boolean,
+): Input[] {
+  return inputs.map((input) => {
+    try {
+      const ref = parseReference(input, { pullHost: host });
+      if (localName) localNameFor(ref); // fails before anything is pulled
+      return { input, ref, error: null };
+    } catch (error) {
+      if (!(error instanceof QciError)) throw error;
+      return { input, ref: null, error };
+    }
+  });
+}
+
+/**
+ * What qci says after the registry refused the first attempt, whose error the engine has just printed
+ * (on a terminal, to the screen, where it would otherwise be the last word): what happened, and that qci
+ * retries.
+ */
+export function retryLine(
+  host: string,
+  engine: EngineName,
+  where: string | undefined,
+): string {
+  const what = where
+    ? `the credential ${engine} sent (${where})`
+    : `the credential ${engine} sent`;
+  return `the error above: ${host} rejected ${what}, an expired or revoked app.ci token; logging in again and retrying once`;
 }

@@ -5,11 +5,7 @@
  */
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
 import { ExitCode, exitCodeOf, QciError } from '../core/errors.js';
-import {
-  parseReference,
-  pullSpecFor,
-  type ImageRef,
-} from '../core/reference.js';
+import { pullSpecFor, type ImageRef } from '../core/reference.js';
 import {
   classifyEngineFailure,
   engineErrorLine,
@@ -38,7 +34,10 @@ import {
   invalidOutcome,
   localNameFor,
   okOutcome,
+  parseInputs,
+  retryLine,
   runPull,
+  type Input,
   type PullOutcome,
 } from './pull-steps.js';
 
@@ -160,13 +159,6 @@ const AUTH_CAUSES: FailureCause[] = [
   'token-expired',
 ];
 
-/** A reference as given, parsed, or why not. */
-interface Input {
-  input: string;
-  ref: ImageRef | null;
-  error: QciError | null;
-}
-
 /** What one `qci pull` carries from step to step. */
 interface PullRun {
   setup: AuthSetup;
@@ -225,24 +217,6 @@ export async function pullImages(
   const failed = report.results.find((r) => !r.ok);
   report.exitCode = failed ? failed.exitCode : ExitCode.ok;
   return report;
-}
-
-/** Each input parsed; a malformed one is reported in its place, the others still pulled. */
-function parseInputs(
-  inputs: string[],
-  host: string,
-  localName: boolean,
-): Input[] {
-  return inputs.map((input) => {
-    try {
-      const ref = parseReference(input, { pullHost: host });
-      if (localName) localNameFor(ref); // fails before anything is pulled
-      return { input, ref, error: null };
-    } catch (error) {
-      if (!(error instanceof QciError)) throw error;
-      return { input, ref: null, error };
-    }
-  });
 }
 
 /** The pre-flight, and the login it calls for (or, in a dry run, what that login would run). */
@@ -443,22 +417,6 @@ async function pulled(
     ...okOutcome(input, pullSpec, localName),
     ...(imageId !== undefined ? { imageId } : {}),
   };
-}
-
-/**
- * What qci says after the registry refused the first attempt, whose error the engine has just printed
- * (on a terminal, to the screen, where it would otherwise be the last word): what happened, and that qci
- * retries.
- */
-export function retryLine(
-  host: string,
-  engine: EngineName,
-  where: string | undefined,
-): string {
-  const what = where
-    ? `the credential ${engine} sent (${where})`
-    : `the credential ${engine} sent`;
-  return `the error above: ${host} rejected ${what}, an expired or revoked app.ci token; logging in again and retrying once`;
 }
 
 /** Ctrl-C during the login before the first pull: the malformed references before it, and it. */
