@@ -4,6 +4,7 @@
  * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
  */
+import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import {
   DEFAULT_HTTP_OPTIONS,
@@ -282,7 +283,7 @@ class Session {
           : `not found: ${this.target.host}/${this.target.repository} has no ${name.startsWith('sha256:') ? 'manifest' : 'tag'} ${what === 'the manifest' ? name : what}`,
         {
           kind: 'not-found',
-          hint: 'the image may not have been promoted yet, or the name or tag is misspelled (qci pullspec NS/NAME:TAG; qci promoted CONFIG)',
+          hint: registryHint('not-found'),
         },
       );
     }
@@ -294,7 +295,7 @@ class Session {
       `${this.target.host} needs a login to read ${this.target.repository}, and podman has no credential for it`,
       {
         kind: 'credentials-missing',
-        hint: 'qci login',
+        hint: registryHint('credentials-missing'),
       },
     );
   }
@@ -304,7 +305,7 @@ class Session {
       `${this.target.host} rejected ${this.who}: its app.ci token has expired or was revoked, or it has no QCI access`,
       {
         kind: 'credentials-rejected',
-        hint: 'qci whoami (is the token alive? may you pull?), then qci login',
+        hint: registryHint('credentials-rejected'),
       },
     );
   }
@@ -314,7 +315,7 @@ class Session {
       `${this.target.host} denied access to ${this.target.repository} for ${this.who}`,
       {
         kind: 'denied',
-        hint: 'qci whoami shows whether you have QCI access and how to ask for it',
+        hint: registryHint('denied'),
       },
     );
   }
@@ -325,7 +326,7 @@ class Session {
         `${this.target.host} is rate limiting (HTTP 429 on ${what}, after ${response.attempts} attempts)`,
         {
           kind: 'rate-limited',
-          hint: 'wait a minute and run it again',
+          hint: registryHint('rate-limited'),
         },
       );
     }
@@ -334,7 +335,7 @@ class Session {
         `${this.target.host} answered ${what} with a server error (HTTP ${response.status}, after ${response.attempts} attempts)`,
         {
           kind: 'server-error',
-          hint: 'try again shortly',
+          hint: registryHint('server-error'),
         },
       );
     }
