@@ -121,9 +121,8 @@ export async function doctorAction(
   // app.ci's connections open first: their round trip overlaps the loading of the checks.
   if (options.explain === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
-  const { CHECKS, explainError, runDoctor, fixAndRecheck } = await import(
-    '../../doctor/doctor.js'
-  );
+  const { CHECKS, explainError, runDoctor, fixAndRecheck, reportJson } =
+    await import('../../doctor/doctor.js');
   if (options.explain !== undefined) {
     const explained = explainError(options.explain, resolved.settings.registry);
     if (ctx.json) ctx.ui.json(explained);
@@ -170,7 +169,7 @@ export async function doctorAction(
   }
   if (ctx.json)
     ctx.ui.json({
-      ...report,
+      ...reportJson(report),
       problems: problemCauses(report.findings).length,
     });
   else summary(ctx, report, options.fix === true);
