@@ -117,7 +117,8 @@ describe('checkAuthEntries: each QCI entry judged', () => {
   });
 
   it('an unchecked token says why', async () => {
-    const why = 'kube context "x" (from $KUBECONFIG) is https://api.other:6443, not app.ci';
+    const why =
+      'kube context "x" (from $KUBECONFIG) is https://api.other:6443, not app.ci';
     const [f] = await check({ ...podman(qci(basic(UNSEEN))), why });
     expect(f?.detail).toContain(`qci could not check its token (${why})`);
   });
