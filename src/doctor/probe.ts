@@ -8,7 +8,6 @@ import {
   effectiveCredential,
   readAuthFiles,
   resolveCredential,
-  type AuthFileRef,
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
@@ -25,7 +24,6 @@ import {
   appCiFacts,
   candidates,
   podmanVersion,
-  type AppCiFacts,
   type AuthSetup,
 } from '../session/setup.js';
 import type { AppCiProbe } from './checks/appci.js';
@@ -44,9 +42,8 @@ export interface Shared {
   setup: AuthSetup;
   version: Promise<string | undefined>;
   appci: Promise<AppCiAnswer>;
-  files: Promise<
-    { engine: EngineName; refs: AuthFileRef[]; states: AuthFileState[] }[]
-  >;
+  /** The auth files each engine reads, in its order. */
+  files: Promise<{ engine: EngineName; states: AuthFileState[] }[]>;
   /** Memoised app.ci verdict on a stored token. */
   tokenState(secret: string): Promise<TokenState>;
 }
@@ -58,8 +55,8 @@ export function share(setup: AuthSetup): Shared {
     const v = await version;
     return Promise.all(
       (['podman', 'docker'] as const).map(async (engine) => {
-        const refs = candidates(setup, engine, v);
-        return { engine, refs, states: await readAuthFiles(refs) };
+        const states = await readAuthFiles(candidates(setup, engine, v));
+        return { engine, states };
       }),
     );
   })();
@@ -112,7 +109,7 @@ export async function appCiProbe(s: Shared): Promise<AppCiProbe> {
   return {
     appci: a.error
       ? { facts: null, error: a.error }
-      : { facts: a.facts as AppCiFacts, error: null },
+      : { facts: a.facts, error: null },
     now: s.setup.now(),
   };
 }
