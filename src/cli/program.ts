@@ -2,7 +2,7 @@
  * The qci program: global flags, every command, and the one place errors become a message and an exit code.
  */
 import { Command, CommanderError, Help } from 'commander';
-import { ExitCode, QciError } from '../core/errors.js';
+import { ExitCode, messageOf, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
   contextFor,
@@ -292,7 +292,7 @@ export function reportError(error: unknown, io: Io, json: boolean): number {
     return error.exitCode;
   }
   // A bug, not a user error: say so plainly, without a stack unless asked.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   ui.error(
     `unexpected error: ${message}`,
     'this is a bug in qci; rerun with QCI_DEBUG=1 for a stack trace and report it',

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { formatBytes } from '../core/bytes.js';
-import { type ErrorKind, QciError } from '../core/errors.js';
+import { type ErrorKind, messageOf, QciError } from '../core/errors.js';
 import {
   buildJobImage,
   checkClusterName,
@@ -236,7 +236,7 @@ async function freshnessFor(
       }
       denied.push(`${candidate.label} answered ${response.status}`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       return notCheckedFreshness(
         `could not read finished.json (${message}), so qci cannot tell when the job ended`,
       );

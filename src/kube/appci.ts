@@ -4,7 +4,7 @@
  * loaded only here, only when a command needs app.ci.
  */
 import type * as K8s from './client-node.js';
-import { QciError } from '../core/errors.js';
+import { messageOf, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import {
   entriesOf,
@@ -355,7 +355,7 @@ export class AppCi {
         return { state: 'expired' };
       return {
         state: 'unknown',
-        reason: error instanceof Error ? error.message : String(error),
+        reason: messageOf(error),
       };
     }
   }
