@@ -1,5 +1,5 @@
 /**
- * Where a CI job's log lives (REFERENCE §2), for every URL form people paste: Prow job pages and live
+ * Where a CI job's log lives (openshift/ci-docs), for every URL form people paste: Prow job pages and live
  * logs, gcsweb, GCS, gs://, a build-log.txt or ci-operator.log URL, a file, stdin. Pure: src/joblog/ reads.
  */
 import { usageError } from './errors.js';
@@ -15,7 +15,7 @@ const GCS_BROWSER_HOST = 'storage.cloud.google.com';
 const PRIVATE_BUCKET = 'test-platform-results';
 const PUBLIC_BUCKET = 'test-platform-results-public';
 export const LOG_FILE = 'build-log.txt';
-/** ci-operator's own log, one JSON object a line, among a job's artifacts (REFERENCE §2). */
+/** ci-operator's own log, one JSON object a line, among a job's artifacts (ci-tools cmd/ci-operator/main.go). */
 export const CI_OPERATOR_LOG = 'ci-operator.log';
 const FINISHED_FILE = 'finished.json';
 
@@ -59,7 +59,7 @@ export type LogSource =
       candidates: LogCandidate[];
       /**
        * Read when build-log.txt is in no candidate, or has no Using namespace line: the job's
-       * artifacts/ci-operator.log, which logs the same line as JSON (REFERENCE §2).
+       * artifacts/ci-operator.log, which logs the same line as JSON (ci-tools cmd/ci-operator/main.go).
        */
       fallbacks?: LogCandidate[];
     };
@@ -268,7 +268,7 @@ function splitPath(pathname: string): {
   return { segments, directory: pathname.endsWith('/') };
 }
 
-/** Where to read SOURCE from: stdin, a file, or the URLs to try in order (REFERENCE §2). Throws a usage error for what qci cannot read. */
+/** Where to read SOURCE from: stdin, a file, or the URLs to try in order (openshift/ci-docs). Throws a usage error for what qci cannot read. */
 export function resolveLogSource(
   input: string,
   options: SourceOptions = {},

@@ -1,5 +1,5 @@
 /**
- * Which QCI tags a ci-operator config publishes (REFERENCE §8, after ci-tools pkg/steps/release/promote.go).
+ * Which QCI tags a ci-operator config publishes (after ci-tools pkg/steps/release/promote.go).
  *
  * Per promotion target: disabled → nothing; start from every non-optional image (dst = its `to`);
  * `excluded_images: ['*']` clears them, else removes those listed; then add `additional_images`
@@ -93,7 +93,7 @@ export interface PromotionOptions {
 export const COMMIT_PLACEHOLDER = '<commit-sha>';
 /** A full git commit id: what ci-operator tags by (refs.BaseSHA). */
 const COMMIT_LENGTH = 40;
-/** Pruning copies are <YYYYMMDDhhmmss>_prune_NS_NAME_TAG: 21 characters more (REFERENCE §1). */
+/** Pruning copies are <YYYYMMDDhhmmss>_prune_NS_NAME_TAG: 21 characters more (openshift/release hack/qci_registry_pruner.py). */
 const PRUNE_PREFIX_LENGTH = 21;
 
 /** Keys only ci-operator configs have at the top level; used to tell configs from other YAML in a tree. */

@@ -1,7 +1,7 @@
 import type { Cause } from '../core/causes.js';
 
 /**
- * What a failed podman/docker login or pull means (REFERENCE §6): match on code words, not whole
+ * What a failed podman/docker login or pull means (seen with podman 4.3.1): match on code words, not whole
  * phrases, and never paste the engine's raw output into a message (it may carry a URL with a secret).
  * The causes, their words and exit codes, are core/causes.ts's table.
  */

@@ -40,7 +40,7 @@ export interface Identity {
 export interface TokenProof {
   identity: Identity;
   expiry: TokenExpiry;
-  /** May pull from QCI; service accounts skip the check, as the proxy does (REFERENCE §3). */
+  /** May pull from QCI; service accounts skip the check, as the proxy does (ci-tools cmd/qci-appci). */
   qciAccess: boolean;
 }
 
@@ -595,7 +595,7 @@ export class AppCi {
     };
   }
 
-  /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */
+  /** The proxy's own check (ci-tools cmd/qci-appci): get imagestreams/layers in ocp, group image.openshift.io. */
   async canPullQci(): Promise<boolean> {
     const authz = this.api(this.k8s.AuthorizationV1Api);
     const review = await this.call('check your QCI access', () =>
