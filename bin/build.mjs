@@ -142,7 +142,6 @@ const LAZY_BUNDLES = {
  */
 const IN_STARTUP = ['src/core/loopback.ts'];
 
-await buildQci();
 
 /**
  * qci in two bundles (and LAZY_BUNDLES), so start-up reads and compiles only what every command needs.
@@ -156,8 +155,19 @@ await buildQci();
  */
 async function buildQci() {
   const main = 'src/cli/main.ts';
-  const abs = (p) => join(root, p);
-  // Pass 1: the whole program, for its module graph.
+  const graph = await moduleGraph(main);
+  const { bundles, bundleOf } = lazyBundles(graph.lazy);
+  checkEachModuleOnce(graph, bundles);
+  await buildStartupBundle(main, graph, bundleOf);
+  for (const [name, modules] of bundles)
+    await buildLazyBundle(name, main, modules, graph.shared);
+}
+
+/**
+ * Pass 1: the whole program, for its module graph. `startup`: what the entry reaches by static
+ * imports; `lazy`: what those import dynamically; `shared`: startup modules a lazy one imports.
+ */
+async function moduleGraph(main) {
   const { metafile } = await build({
     ...entry('qci', main),
     write: false,
@@ -181,10 +191,11 @@ async function buildQci() {
         im.path.startsWith('src/')
       )
         shared.add(im.path);
-  const list = (set) => [...set].sort();
-  const key = (path) => JSON.stringify(path);
+  return { inputs, startup, lazy, shared };
+}
 
-  // Which lazy bundle holds each lazily loaded module: qci-impl.cjs, unless LAZY_BUNDLES names another.
+/** Which lazy bundle holds each lazily loaded module: qci-impl.cjs, unless LAZY_BUNDLES names another. */
+function lazyBundles(lazy) {
   const bundles = new Map([['qci-impl', new Set()]]);
   const bundleOf = new Map();
   for (const [name, modules] of Object.entries(LAZY_BUNDLES)) {
@@ -199,8 +210,14 @@ async function buildQci() {
       bundleOf.set(m, 'qci-impl');
       bundles.get('qci-impl').add(m);
     }
-  // What each bundle reaches (every kind of import; qci.cjs's own modules are shared, not copied): one
-  // of qci's modules reached from two bundles would exist twice (a package may: see above).
+  return { bundles, bundleOf };
+}
+
+/**
+ * What each bundle reaches (every kind of import; qci.cjs's own modules are shared, not copied): one
+ * of qci's modules reached from two bundles would exist twice (a package may: see buildQci).
+ */
+function checkEachModuleOnce({ inputs, startup }, bundles) {
   const reach = (from) => {
     const seen = new Set();
     for (const todo = [...from]; todo.length > 0; ) {
@@ -223,32 +240,40 @@ async function buildQci() {
             throw new Error(
               `qci build: ${m} is reached from both ${a}.cjs and ${b}.cjs`,
             );
+}
 
-  /** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
-  const resolver = (b) => async (args) => {
-    if (args.pluginData?.qciInner || args.namespace !== 'file') return null;
-    const r = await b.resolve(args.path, {
-      resolveDir: args.resolveDir,
-      kind: args.kind,
-      importer: args.importer,
-      pluginData: { qciInner: true },
-    });
-    return r.errors.length > 0 || r.external
-      ? null
-      : r.path.startsWith(root)
-        ? r.path.slice(root.length)
-        : null;
-  };
+const sortedList = (set) => [...set].sort();
+const quoted = (path) => JSON.stringify(path);
+const absolute = (path) => join(root, path);
 
-  // Pass 2: qci.cjs. Its `shared` export is every module qci-impl.cjs imports from it.
+/** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
+const resolver = (b) => async (args) => {
+  if (args.pluginData?.qciInner || args.namespace !== 'file') return null;
+  const r = await b.resolve(args.path, {
+    resolveDir: args.resolveDir,
+    kind: args.kind,
+    importer: args.importer,
+    pluginData: { qciInner: true },
+  });
+  return r.errors.length > 0 || r.external
+    ? null
+    : r.path.startsWith(root)
+      ? r.path.slice(root.length)
+      : null;
+};
+
+/** Pass 2: qci.cjs. Its `shared` export is every module qci-impl.cjs imports from it. */
+async function buildStartupBundle(main, { lazy, shared }, bundleOf) {
   await build({
     ...entry('qci', main),
     entryPoints: undefined,
     stdin: {
       contents: [
-        ...list(shared).map((p, i) => `import * as m${i} from ${key(abs(p))};`),
-        `export const shared = {${list(shared).map((p, i) => `${key(p)}: m${i}`)}};`,
-        `import ${key(abs(main))};`,
+        ...sortedList(shared).map(
+          (p, i) => `import * as m${i} from ${quoted(absolute(p))};`,
+        ),
+        `export const shared = {${sortedList(shared).map((p, i) => `${quoted(p)}: m${i}`)}};`,
+        `import ${quoted(absolute(main))};`,
       ].join('\n'),
       resolveDir: root,
       sourcefile: 'qci-startup.js',
@@ -256,75 +281,75 @@ async function buildQci() {
     },
     outdir: undefined,
     outfile: 'bin/dist/qci.cjs',
-    plugins: [
-      lazyStartup,
-      {
-        name: 'qci-impl-external',
-        setup(b) {
-          const resolve = resolver(b);
-          b.onResolve({ filter: /^\./ }, async (args) => {
-            if (args.kind !== 'dynamic-import') return null;
-            const path = await resolve(args);
-            return path && lazy.has(path)
-              ? { path, namespace: 'qci-impl' }
-              : null;
-          });
-          b.onResolve({ filter: /^\.\/qci-[\w-]+\.cjs$/ }, (args) => ({
-            path: args.path,
-            external: true,
-          }));
-          b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
-            contents: `module.exports = require('./${bundleOf.get(args.path)}.cjs').modules[${key(args.path)}];`,
-            resolveDir: root,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
+    plugins: [lazyStartup, lazyModulesFromTheirBundles(lazy, bundleOf)],
   });
-
-  // Pass 3: qci-impl.cjs (and each of LAZY_BUNDLES); its `modules` export every module qci.cjs loads
-  // lazily from it.
-  for (const [name, modules] of bundles)
-    await build({
-      ...entry(name, main),
-      entryPoints: undefined,
-      stdin: {
-        contents: [
-          // Getters with require(): each module (and what it imports) is initialised when first asked
-          // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
-          `export const modules = {${list(modules).map((p) => `get ${key(p)}() { return require(${key(abs(p))}); }`)}};`,
-        ].join('\n'),
-        resolveDir: root,
-        sourcefile: `${name}.js`,
-        loader: 'js',
-      },
-      outdir: undefined,
-      outfile: `bin/dist/${name}.cjs`,
-      plugins: [
-        lazyStartup,
-        {
-          name: 'qci-shared',
-          setup(b) {
-            const resolve = resolver(b);
-            b.onResolve({ filter: /.*/ }, async (args) => {
-              if (args.path === './qci.cjs')
-                return { path: args.path, external: true };
-              const path = await resolve(args);
-              return path && shared.has(path)
-                ? { path, namespace: 'qci-shared' }
-                : null;
-            });
-            b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
-              contents: `module.exports = require('./qci.cjs').shared[${key(args.path)}];`,
-              resolveDir: root,
-              loader: 'js',
-            }));
-          },
-        },
-      ],
-    });
 }
+
+/** In qci.cjs: an `await import()` of a lazy module reads it from the bundle that holds it. */
+const lazyModulesFromTheirBundles = (lazy, bundleOf) => ({
+  name: 'qci-impl-external',
+  setup(b) {
+    const resolve = resolver(b);
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import') return null;
+      const path = await resolve(args);
+      return path && lazy.has(path) ? { path, namespace: 'qci-impl' } : null;
+    });
+    b.onResolve({ filter: /^\.\/qci-[\w-]+\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
+      contents: `module.exports = require('./${bundleOf.get(args.path)}.cjs').modules[${quoted(args.path)}];`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+});
+
+/**
+ * Pass 3: qci-impl.cjs (or one of LAZY_BUNDLES); its `modules` export every module qci.cjs loads
+ * lazily from it.
+ */
+async function buildLazyBundle(name, main, modules, shared) {
+  await build({
+    ...entry(name, main),
+    entryPoints: undefined,
+    stdin: {
+      // Getters with require(): each module (and what it imports) is initialised when first asked
+      // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
+      contents: `export const modules = {${sortedList(modules).map((p) => `get ${quoted(p)}() { return require(${quoted(absolute(p))}); }`)}};`,
+      resolveDir: root,
+      sourcefile: `${name}.js`,
+      loader: 'js',
+    },
+    outdir: undefined,
+    outfile: `bin/dist/${name}.cjs`,
+    plugins: [lazyStartup, sharedModulesFromStartup(shared)],
+  });
+}
+
+/** In a lazy bundle: a module that qci.cjs holds is read from qci.cjs's `shared` export. */
+const sharedModulesFromStartup = (shared) => ({
+  name: 'qci-shared',
+  setup(b) {
+    const resolve = resolver(b);
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.path === './qci.cjs') return { path: args.path, external: true };
+      const path = await resolve(args);
+      return path && shared.has(path)
+        ? { path, namespace: 'qci-shared' }
+        : null;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
+      contents: `module.exports = require('./qci.cjs').shared[${quoted(args.path)}];`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+});
+
+await buildQci();
 
 // docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
 // bundle of its own without commander, chalk, zod or the kube client; it shares js-yaml.cjs (for the
