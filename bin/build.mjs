@@ -14,7 +14,6 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 // `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
@@ -141,7 +140,6 @@ const LAZY_BUNDLES = {
  * module may exist in one bundle only.
  */
 const IN_STARTUP = ['src/core/loopback.ts'];
-
 
 /**
  * qci in two bundles (and LAZY_BUNDLES), so start-up reads and compiles only what every command needs.
@@ -358,7 +356,7 @@ await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
 /**
  * execa lists process.stdin, stdout and stderr in an array when it loads, and touching each sets up a
- * stream (~10 ms of its load, with node:tty and node:net): here the array reads them when asked, as
+ * stream (with node:tty and node:net): here the array reads them when asked, as
  * execa's `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
  */
 const lazyStandardStreams = {
@@ -387,109 +385,7 @@ export const STANDARD_STREAMS = new Proxy([], {
   },
 });`;
         return {
-          contents: builtinsAsRequires(source.replace(eager, lazy)),
-          loader: 'js',
-        };
-      },
-    );
-  },
-};
-
-/**
- * Node built-ins imported by a library's ES modules, as `require` reads them: esbuild otherwise wraps each
- * in an ES namespace (a getter per export, copied at load: node:process alone has ~100, imported ten
- * times by execa), which took a third of execa's load and a young-generation collection. A named import
- * becomes a read of that name at load, which is what it is for a function or a constant; a built-in's
- * getter (fs.promises, process.stdin, …) stays an import, so that it is still read when used.
- */
-const builtins = new Set([
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
-]);
-const nodeRequire = createRequire(import.meta.url);
-const isGetter = (from, name) =>
-  typeof Object.getOwnPropertyDescriptor(nodeRequire(from), name)?.get ===
-  'function';
-function builtinsAsRequires(source) {
-  if (!/^import\b/m.test(source) || /\brequire\s*\(/.test(source))
-    return source; // CommonJS, or its own require
-  return source.replace(
-    /^import\s*([^'";]+?)\s*from\s*(['"])([^'"]+)\2;?/gm,
-    (whole, what, _quote, from) => {
-      if (!builtins.has(from)) return whole;
-      const load = `require(${JSON.stringify(from)})`;
-      const clause = what.trim();
-      const namespace = /^\*\s*as\s+([\w$]+)$/.exec(clause);
-      if (namespace) return `const ${namespace[1]} = ${load};`;
-      const parts = /^([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?$/.exec(clause);
-      if (!parts) return whole;
-      const named = (parts[2] ?? '')
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean)
-        .map((n) => /^([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(n));
-      if (named.some((n) => !n || n[1] === 'default' || isGetter(from, n[1])))
-        return whole;
-      return [
-        parts[1] ? `const ${parts[1]} = ${load};` : '',
-        named.length > 0
-          ? `const { ${named.map((n) => (n[2] ? `${n[1]}: ${n[2]}` : n[1])).join(', ')} } = ${load};`
-          : '',
-      ].join(' ');
-    },
-  );
-}
-const builtinsByRequire = {
-  name: 'qci-builtins-by-require',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const rewritten = builtinsAsRequires(source);
-      return rewritten === source
-        ? undefined
-        : { contents: rewritten, loader: 'js' };
-    });
-  },
-};
-
-/**
- * human-signals (execa's signal names) builds its two tables when it loads: by number (which execa never
- * reads) and by name (read to describe a signal that ended a command). Here the first is dropped and the
- * second built when first read.
- */
-const lazySignals = {
-  name: 'qci-lazy-signals',
-  setup(b) {
-    b.onLoad(
-      { filter: /human-signals[\\/]build[\\/]src[\\/]main\.js$/ },
-      (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        const byName = 'export const signalsByName=getSignalsByName();';
-        const byNumber = 'export const signalsByNumber=getSignalsByNumber();';
-        if (!source.includes(byName) || !source.includes(byNumber)) {
-          console.warn(
-            `qci build: ${args.path} changed; its signal tables build when it loads`,
-          );
-          return undefined;
-        }
-        const lazy = `let byName;
-const builtByName = () => (byName ??= getSignalsByName());
-export const signalsByName = new Proxy({}, {
-  get: (_, key) => Reflect.get(builtByName(), key),
-  has: (_, key) => Reflect.has(builtByName(), key),
-  ownKeys: () => Reflect.ownKeys(builtByName()),
-  getOwnPropertyDescriptor: (_, key) => {
-    const found = Reflect.getOwnPropertyDescriptor(builtByName(), key);
-    return found && { ...found, configurable: true };
-  },
-});`;
-        return {
-          contents: builtinsAsRequires(source)
-            .replace(byName, lazy)
-            .replace(
-              byNumber,
-              'export const signalsByNumber=/* @__PURE__ */ getSignalsByNumber();',
-            ),
+          contents: source.replace(eager, lazy),
           loader: 'js',
         };
       },
@@ -504,10 +400,7 @@ for (const [name, source] of Object.entries(LIBRARIES)) {
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     outfile: `bin/dist/${name}.cjs`,
-    plugins:
-      name === 'execa'
-        ? [lazyStandardStreams, lazySignals, builtinsByRequire]
-        : [builtinsByRequire],
+    plugins: name === 'execa' ? [lazyStandardStreams] : [],
   });
 }
 
@@ -603,7 +496,7 @@ for (const [name, files] of [
     entryPoints: { [name]: files[0] },
     outdir: 'bin/dist',
     outExtension: { '.js': '.cjs' },
-    plugins: [absentOptional, kubeTrim(files), builtinsByRequire],
+    plugins: [absentOptional, kubeTrim(files)],
   });
 
 // V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
