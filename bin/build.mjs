@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exactRewrite, RewriteMismatch } from './build-rewrites.mjs';
 
 // `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
 let build;
@@ -356,25 +357,17 @@ await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
 /**
  * execa lists process.stdin, stdout and stderr in an array when it loads, and touching each sets up a
- * stream (with node:tty and node:net): here the array reads them when asked, as
- * execa's `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
+ * stream (with node:tty and node:net): here the array reads them when asked, as execa's
+ * `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
  */
-const lazyStandardStreams = {
+const lazyStandardStreams = exactRewrite({
   name: 'qci-lazy-standard-streams',
-  setup(b) {
-    b.onLoad(
-      { filter: /execa[\\/]lib[\\/]utils[\\/]standard-stream\.js$/ },
-      (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        const eager =
-          'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];';
-        if (!source.includes(eager)) {
-          console.warn(
-            `qci build: ${args.path} changed; its standard streams load eagerly`,
-          );
-          return undefined;
-        }
-        const lazy = `const names = ['stdin', 'stdout', 'stderr'];
+  pkg: 'execa',
+  file: 'lib/utils/standard-stream.js',
+  edits: [
+    [
+      'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
+      `const names = ['stdin', 'stdout', 'stderr'];
 export const STANDARD_STREAMS = new Proxy([], {
   get(_, key) {
     if (key === 'length') return names.length;
@@ -383,15 +376,10 @@ export const STANDARD_STREAMS = new Proxy([], {
     const value = Reflect.get(streams, key);
     return typeof value === 'function' ? value.bind(streams) : value;
   },
-});`;
-        return {
-          contents: source.replace(eager, lazy),
-          loader: 'js',
-        };
-      },
-    );
-  },
-};
+});`,
+    ],
+  ],
+});
 
 // The LIBRARIES, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
@@ -400,9 +388,10 @@ for (const [name, source] of Object.entries(LIBRARIES)) {
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     outfile: `bin/dist/${name}.cjs`,
-    plugins: name === 'execa' ? [lazyStandardStreams] : [],
+    plugins: name === 'execa' ? [lazyStandardStreams.plugin] : [],
   });
 }
+lazyStandardStreams.check();
 
 /**
  * Optional packages that the kube client's dependencies try to require (ws, node-fetch, debug) and do
@@ -432,14 +421,8 @@ const absentOptional = {
  */
 function kubeTrim(entries) {
   const gen = join(root, 'node_modules/@kubernetes/client-node/dist/gen');
-  const text = entries.map((e) => readFileSync(join(root, e), 'utf8')).join();
-  const apis = [
-    ...new Set([...text.matchAll(/\b(\w+Api)\b/g)].map((m) => m[1])),
-  ]
-    .map((api) => join(gen, 'apis', `${api}.js`))
-    .filter((file) => existsSync(file));
-  const serializer = join(gen, 'models', 'ObjectSerializer.js');
-  return {
+  const serializer = trimmedSerializer(gen, entries);
+  const plugin = {
     name: 'qci-kube-trim',
     setup(b) {
       b.onResolve({ filter: /^whatwg-url$/ }, () => ({
@@ -456,32 +439,53 @@ function kubeTrim(entries) {
           ? { path: file, sideEffects: false }
           : undefined;
       });
-      b.onLoad({ filter: /ObjectSerializer\.js$/ }, (args) => {
-        if (args.path !== serializer) return undefined;
-        const source = readFileSync(serializer, 'utf8');
-        const known = new Set(
-          [...source.matchAll(/^ {4}"(\w+)": \1,$/gm)].map((m) => m[1]),
-        );
-        const named = (text) =>
-          [...text.matchAll(/"(\w+)"/g)]
-            .map((m) => m[1])
-            .filter((name) => known.has(name));
-        const keep = new Set(
-          apis.flatMap((f) => named(readFileSync(f, 'utf8'))),
-        );
-        for (const name of keep)
-          for (const inner of named(
-            readFileSync(join(gen, 'models', `${name}.js`), 'utf8'),
-          ))
-            keep.add(inner);
-        const contents = source.replace(
-          /^ {4}"(\w+)": \1,\n/gm,
-          (line, name) => (keep.has(name) ? line : ''),
-        );
-        return { contents, loader: 'js' };
-      });
+      serializer.plugin.setup(b);
     },
   };
+  return { plugin, check: serializer.check };
+}
+
+const KUBE = '@kubernetes/client-node';
+
+/**
+ * ObjectSerializer.js with only the models that the API classes named in `entries` name, and the
+ * models those name in turn. Its typeMap lists every model as a line `    "Name": Name,`.
+ */
+function trimmedSerializer(gen, entries) {
+  const text = entries.map((e) => readFileSync(join(root, e), 'utf8')).join();
+  const apis = [...new Set(text.match(/\b\w+Api\b/g))]
+    .map((api) => join(gen, 'apis', `${api}.js`))
+    .filter((file) => existsSync(file));
+  if (apis.length === 0)
+    throw new RewriteMismatch(
+      `qci build: ${KUBE} changed: none of the API classes ${entries.join(', ')} name is in dist/gen/apis/`,
+    );
+  const file = 'dist/gen/models/ObjectSerializer.js';
+  const line = /^ {4}"(\w+)": \1,\n/gm;
+  return exactRewrite({
+    name: 'qci-kube-serializer',
+    pkg: KUBE,
+    file,
+    edits: [],
+    transform(source) {
+      const known = new Set([...source.matchAll(line)].map((m) => m[1]));
+      if (known.size === 0)
+        throw new RewriteMismatch(
+          `qci build: ${KUBE} changed: ${file} no longer lists its models as lines\n    "Name": Name,`,
+        );
+      const named = (text) =>
+        (text.match(/"\w+"/g) ?? [])
+          .map((m) => m.slice(1, -1))
+          .filter((n) => known.has(n));
+      const keep = new Set(apis.flatMap((f) => named(readFileSync(f, 'utf8'))));
+      for (const name of keep)
+        for (const inner of named(
+          readFileSync(join(gen, 'models', `${name}.js`), 'utf8'),
+        ))
+          keep.add(inner);
+      return source.replace(line, (l, name) => (keep.has(name) ? l : ''));
+    },
+  });
 }
 
 // @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports. CoreV1Api (~600 KB
@@ -490,14 +494,17 @@ const kubeEntry = 'src/kube/client-node.ts';
 for (const [name, files] of [
   ['kube', [kubeEntry]],
   ['kube-sa', ['src/kube/client-node-sa.ts', kubeEntry]],
-])
+]) {
+  const trim = kubeTrim(files);
   await build({
     ...common,
     entryPoints: { [name]: files[0] },
     outdir: 'bin/dist',
     outExtension: { '.js': '.cjs' },
-    plugins: [absentOptional, kubeTrim(files)],
+    plugins: [absentOptional, trim.plugin],
   });
+  trim.check();
+}
 
 // V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
 // no engine on PATH: it fails fast) for qci-impl.cjs, `job-image` on a one-line log for qci-joblog.cjs,
