@@ -355,32 +355,6 @@ await buildQci();
 // kubeconfig) and yaml.cjs (for a config file).
 await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
 
-/**
- * execa lists process.stdin, stdout and stderr in an array when it loads, and touching each sets up a
- * stream (with node:tty and node:net): here the array reads them when asked, as execa's
- * `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
- */
-const lazyStandardStreams = exactRewrite({
-  name: 'qci-lazy-standard-streams',
-  pkg: 'execa',
-  file: 'lib/utils/standard-stream.js',
-  edits: [
-    [
-      'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
-      `const names = ['stdin', 'stdout', 'stderr'];
-export const STANDARD_STREAMS = new Proxy([], {
-  get(_, key) {
-    if (key === 'length') return names.length;
-    if (typeof key === 'string' && /^[0-2]$/.test(key)) return process[names[key]];
-    const streams = names.map((name) => process[name]);
-    const value = Reflect.get(streams, key);
-    return typeof value === 'function' ? value.bind(streams) : value;
-  },
-});`,
-    ],
-  ],
-});
-
 // The LIBRARIES, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
 for (const [name, source] of Object.entries(LIBRARIES)) {
@@ -388,10 +362,8 @@ for (const [name, source] of Object.entries(LIBRARIES)) {
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     outfile: `bin/dist/${name}.cjs`,
-    plugins: name === 'execa' ? [lazyStandardStreams.plugin] : [],
   });
 }
-lazyStandardStreams.check();
 
 /**
  * Optional packages that the kube client's dependencies try to require (ws, node-fetch, debug) and do
