@@ -15,7 +15,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { exactRewrite, RewriteMismatch } from './build-rewrites.mjs';
 
 // `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
 let build;
@@ -28,6 +27,8 @@ try {
   );
   process.exit(1);
 }
+// After esbuild's check: the test of a fresh checkout copies this file alone.
+const { exactRewrite, RewriteMismatch } = await import('./build-rewrites.mjs');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(
