@@ -16,7 +16,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
+// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack
+// trace (and load build-rewrites.mjs only after this check: a test runs this file alone).
 let build;
 try {
   ({ build } = await import('esbuild'));
@@ -27,7 +28,6 @@ try {
   );
   process.exit(1);
 }
-// After esbuild's check: the test of a fresh checkout copies this file alone.
 const { exactRewrite, RewriteMismatch } = await import('./build-rewrites.mjs');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -418,8 +418,6 @@ function kubeTrim(entries) {
   return { plugin, check: serializer.check };
 }
 
-const KUBE = '@kubernetes/client-node';
-
 /**
  * ObjectSerializer.js with only the models that the API classes named in `entries` name, and the
  * models those name in turn. Its typeMap lists every model as a line `    "Name": Name,`.
@@ -431,20 +429,20 @@ function trimmedSerializer(gen, entries) {
     .filter((file) => existsSync(file));
   if (apis.length === 0)
     throw new RewriteMismatch(
-      `qci build: ${KUBE} changed: none of the API classes ${entries.join(', ')} name is in dist/gen/apis/`,
+      `qci build: @kubernetes/client-node changed: none of the API classes ${entries.join(', ')} name is in dist/gen/apis/`,
     );
   const file = 'dist/gen/models/ObjectSerializer.js';
   const line = /^ {4}"(\w+)": \1,\n/gm;
   return exactRewrite({
     name: 'qci-kube-serializer',
-    pkg: KUBE,
+    pkg: '@kubernetes/client-node',
     file,
     edits: [],
     transform(source) {
       const known = new Set([...source.matchAll(line)].map((m) => m[1]));
       if (known.size === 0)
         throw new RewriteMismatch(
-          `qci build: ${KUBE} changed: ${file} no longer lists its models as lines\n    "Name": Name,`,
+          `qci build: @kubernetes/client-node changed: ${file} no longer lists its models as lines\n    "Name": Name,`,
         );
       const named = (text) =>
         (text.match(/"\w+"/g) ?? [])
