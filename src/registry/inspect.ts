@@ -1,5 +1,5 @@
 /**
- * Inspecting an image through the registry API without pulling it (REFERENCE §7): the auth challenge,
+ * Inspecting an image through the registry API (the OCI distribution spec) without pulling it: the auth challenge,
  * a pull-scoped token, the manifest with an Accept list that keeps an index an index (so its digest is the
  * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
