@@ -234,17 +234,10 @@ type RequestTarget = import('node:https').RequestOptions & {
   headers: OutgoingHttpHeaders;
 };
 
-/** Where the request goes and how: direct, through an http proxy (absolute form), or through a tunnel. */
-async function route(
-  url: URL,
-  outgoing: Outgoing,
-  options: TransportOptions,
-  proxy: URL | null,
-): Promise<RequestTarget> {
+/** The server's side of a request: where it is, the path, and the TLS settings for https. */
+function endpoint(url: URL, options: TransportOptions) {
   const isHttps = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = url.port || (isHttps ? '443' : '80');
-  const headers: Record<string, string> = { ...outgoing.headers };
   const tls = isHttps
     ? {
         ...(options.tlsVerify === false ? { rejectUnauthorized: false } : {}),
@@ -252,55 +245,74 @@ async function route(
         servername: serverName(host),
       }
     : {};
-  const path = `${url.pathname}${url.search}`;
-  if (proxy && isHttps) {
-    const { past, stop } = whenPast(options.deadline);
-    const raw = await Promise.race([
-      tunnel(proxy, host, port, options.idleTimeoutMs),
-      past,
-    ]).finally(stop);
-    const { connect } = await import('node:tls');
-    const socket = connect({
-      socket: raw,
-      ...tls,
-      ALPNProtocols: ['http/1.1'],
-    });
-    return {
-      host,
-      port,
-      path,
-      headers,
-      ...tls,
-      createConnection: () => socket,
-    };
-  }
-  if (proxy) {
-    if (proxy.username)
-      headers['Proxy-Authorization'] = proxyAuthorization(proxy);
-    headers.Host = url.host;
-    return {
-      host: proxy.hostname,
-      port: proxy.port || 80,
-      path: url.href,
-      headers,
-    };
-  }
-  const agent = options.agents
-    ? await options.agents.for(url.protocol)
-    : undefined;
+  return {
+    host,
+    port: url.port || (isHttps ? '443' : '80'),
+    path: `${url.pathname}${url.search}`,
+    tls,
+  };
+}
+
+/** https through an http proxy: TLS to the server inside a CONNECT tunnel. */
+async function throughTunnel(
+  url: URL,
+  headers: Record<string, string>,
+  options: TransportOptions,
+  proxy: URL,
+): Promise<RequestTarget> {
+  const { host, port, path, tls } = endpoint(url, options);
+  const { past, stop } = whenPast(options.deadline);
+  const raw = await Promise.race([
+    tunnel(proxy, host, port, options.idleTimeoutMs),
+    past,
+  ]).finally(stop);
+  const { connect } = await import('node:tls');
+  const socket = connect({ socket: raw, ...tls, ALPNProtocols: ['http/1.1'] });
+  return { host, port, path, headers, ...tls, createConnection: () => socket };
+}
+
+/** Plain http through an http proxy: the absolute URL as the request target. */
+function throughProxy(
+  url: URL,
+  headers: Record<string, string>,
+  proxy: URL,
+): RequestTarget {
+  const own: Record<string, string> = { ...headers, Host: url.host };
+  if (proxy.username) own['Proxy-Authorization'] = proxyAuthorization(proxy);
+  const port = proxy.port || 80;
+  return { host: proxy.hostname, port, path: url.href, headers: own };
+}
+
+async function direct(
+  url: URL,
+  headers: Record<string, string>,
+  options: TransportOptions,
+): Promise<RequestTarget> {
+  const { host, port, path, tls } = endpoint(url, options);
+  const agent = await options.agents?.for(url.protocol);
   // user:password in the URL, as Node's request(url) sends it
   const auth = url.username
     ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
     : undefined;
   return {
-    host,
-    port,
-    path,
-    headers,
-    ...tls,
+    ...{ host, port, path, headers, ...tls },
     ...(agent ? { agent } : {}),
     ...(auth ? { auth } : {}),
   };
+}
+
+/** Where the request goes and how: direct, through an http proxy (absolute form), or through a tunnel. */
+function route(
+  url: URL,
+  outgoing: Outgoing,
+  options: TransportOptions,
+  proxy: URL | null,
+): Promise<RequestTarget> | RequestTarget {
+  const headers = { ...outgoing.headers };
+  if (!proxy) return direct(url, headers, options);
+  return url.protocol === 'https:'
+    ? throughTunnel(url, headers, options, proxy)
+    : throughProxy(url, headers, proxy);
 }
 
 /**
