@@ -158,7 +158,7 @@ function secretsOf(
   if (url.password) secrets.push(decodeURIComponent(url.password));
   for (const [name, value] of Object.entries(headers))
     if (/authorization|cookie|token/i.test(name))
-      secrets.push(value, ...value.split(/\s+/).slice(1));
+      secrets.push(...value.split(/\s+/).slice(1), value); // the token first: "Bearer sha256~abcd…"
   if (proxy?.password) secrets.push(decodeURIComponent(proxy.password));
   return secrets;
 }
