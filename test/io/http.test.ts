@@ -7,14 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Agent,
   createServer,
-  request as httpRequest,
   type ClientRequestArgs,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import {
   type KeepAliveAgents,
 } from '../../src/io/http.js';
 import { makeTestCa, type TestCa } from '../e2e/testbed/tls.js';
+import { type Proxied, startForwardProxy } from '../helpers/forward-proxy.js';
 
 const TOKEN = 'sha256~transport-test-token-0123456789abcdef';
 const PASSWORD = 'proxy-password-never-shown';
@@ -215,8 +215,7 @@ describe('keep-alive agents', () => {
 });
 
 describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
-  // "registry.test" is a name only the proxy knows (it maps to 127.0.0.1): an answer means it went through.
-  const proxied: { method: string; target: string; auth?: string }[] = [];
+  let proxied: Proxied[] = [];
   let proxy: Server;
   let proxyUrl: string;
   let tls: ReturnType<typeof createHttpsServer>;
@@ -231,52 +230,9 @@ describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
       res.writeHead(200).end(`tls ${req.url}`),
     );
     tlsPort = await listen(tls as unknown as Server);
-    proxy = createServer((req, res) => {
-      proxied.push({
-        method: req.method ?? '',
-        target: req.url ?? '',
-        auth: req.headers['proxy-authorization'],
-      });
-      const target = new URL(req.url ?? '');
-      const upstream = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: target.port,
-          path: `${target.pathname}${target.search}`,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    });
-    proxy.on(
-      'connect',
-      (req: IncomingMessage, client: Socket, head: Buffer) => {
-        proxied.push({
-          method: 'CONNECT',
-          target: req.url ?? '',
-          auth: req.headers['proxy-authorization'],
-        });
-        const [host, port] = (req.url ?? '').split(':');
-        if (host !== 'registry.test') {
-          client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-          return;
-        }
-        const upstream = connect(Number(port), '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      },
-    );
-    proxyUrl = `http://qci:${PASSWORD}@127.0.0.1:${await listen(proxy)}`;
+    let port: number;
+    ({ server: proxy, port, proxied } = await startForwardProxy());
+    proxyUrl = `http://qci:${PASSWORD}@127.0.0.1:${port}`;
   });
   afterAll(() => {
     stop(proxy, tls as unknown as Server);
