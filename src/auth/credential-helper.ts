@@ -1,7 +1,8 @@
 /**
- * The docker-credential-helpers protocol as `docker-credential-qci` speaks it (REFERENCE §5). podman, skopeo
- * and docker run `docker-credential-<name> ACTION` for a host listed under `credHelpers`, with the server
- * URL (or, for `store`, a JSON object) on stdin; a credential comes back as JSON on stdout.
+ * The docker-credential-helpers protocol as `docker-credential-qci` speaks it (the README of
+ * docker/docker-credential-helpers; containers-auth.json(5)). podman, skopeo and docker run
+ * `docker-credential-<name> ACTION` for a host listed under `credHelpers`, with the server URL (or, for
+ * `store`, a JSON object) on stdin; a credential comes back as JSON on stdout.
  *
  * For the QCI host the secret is the CURRENT app.ci token (read from the kubeconfig on every call), so no
  * long-lived secret sits in any auth file and a rotated token is picked up by the next pull:

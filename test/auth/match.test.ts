@@ -656,7 +656,7 @@ describe('effectiveCredential over real files', () => {
   });
 });
 
-describe('what podman sends (issue 10; each rule seen with podman 4.3.1 and a recording front)', () => {
+describe('what podman sends (each rule seen with podman 4.3.1 and a recording front)', () => {
   const primary = (path: string) =>
     authFileRef(path, { role: 'primary', mustExist: true });
   const found = (user: string, secret: string) =>
