@@ -72,6 +72,7 @@ export const promotionSchema = z.object(
   },
   mapping,
 );
+export type Promotion = z.infer<typeof promotionSchema>;
 
 export const metadataSchema = z.object(
   { org: text, repo: text, branch: text, variant: z.nullish(text) },

@@ -28,6 +28,7 @@ import {
   type Finding,
   type Image,
   type Metadata,
+  type Promotion,
   type Target,
   check,
   configSchema,
@@ -172,7 +173,64 @@ export function promotedImages(
   );
   if (!promotion) return report;
 
-  // Targets: promotion.to, or the older form with one target's fields directly under promotion.
+  targetsOf(promotion, top.binary_build_commands, report).forEach(
+    ({ value, path }, index) => {
+      const target = check(targetSchema, value, path, problems);
+      if (!target) return;
+      const summary: TargetSummary = {
+        index,
+        path: formatPath(path),
+        namespace: target.namespace ?? null,
+        name: target.name ?? null,
+        tag: target.tag ?? null,
+        disabled: target.disabled === true,
+        promoted: 0,
+      };
+      targets.push(summary);
+      if (target.disabled === true) return;
+      const before = promoted.length;
+      promoteTarget(
+        target,
+        index,
+        path,
+        images,
+        { ...options, pullHost },
+        report,
+      );
+      summary.promoted = promoted.length - before;
+    },
+  );
+
+  if (top.binary_build_commands && promotion.disable_build_cache !== true) {
+    buildCache(top.zz_generated_metadata, options.sourcePath, pullHost, report);
+  }
+
+  promoted.splice(0, promoted.length, ...uniqueByTag(promoted));
+  return report;
+}
+
+/** One line per tag even when two targets publish the same one; sorted as ci-tools sorts them. */
+function uniqueByTag(promoted: PromotedImage[]): PromotedImage[] {
+  const seen = new Set<string>();
+  const unique = promoted.filter(
+    (p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag),
+  );
+  unique.sort((a, b) =>
+    a.imageStreamTag < b.imageStreamTag
+      ? -1
+      : a.imageStreamTag > b.imageStreamTag
+        ? 1
+        : 0,
+  );
+  return unique;
+}
+
+/** Targets: promotion.to, or the older form with one target's fields directly under promotion. */
+function targetsOf(
+  promotion: Promotion,
+  binaryBuildCommands: string | null | undefined,
+  { problems, warnings }: PromotionReport,
+): { value: unknown; path: FieldPath }[] {
   const legacyKeys = (
     Object.keys(targetShape) as (keyof typeof targetShape)[]
   ).filter((key) => promotion[key] !== undefined && promotion[key] !== null);
@@ -193,62 +251,32 @@ export function promotedImages(
       value: Object.fromEntries(legacyKeys.map((key) => [key, promotion[key]])),
       path: ['promotion'],
     });
-  } else if (
-    !(top.binary_build_commands && promotion.disable_build_cache !== true)
-  ) {
+  } else if (!(binaryBuildCommands && promotion.disable_build_cache !== true)) {
     problems.push({
       path: ['promotion'],
       message:
         'no promotion target: add promotion.to with a namespace and a name or tag',
     });
   }
-
-  rawTargets.forEach(({ value, path }, index) => {
-    const target = check(targetSchema, value, path, problems);
-    if (!target) return;
-    const summary: TargetSummary = {
-      index,
-      path: formatPath(path),
-      namespace: target.namespace ?? null,
-      name: target.name ?? null,
-      tag: target.tag ?? null,
-      disabled: target.disabled === true,
-      promoted: 0,
-    };
-    targets.push(summary);
-    if (target.disabled === true) return;
-    const before = promoted.length;
-    promoteTarget(
-      target,
-      index,
-      path,
-      images,
-      { ...options, pullHost },
-      report,
-    );
-    summary.promoted = promoted.length - before;
-  });
-
-  if (top.binary_build_commands && promotion.disable_build_cache !== true) {
-    buildCache(top.zz_generated_metadata, options.sourcePath, pullHost, report);
-  }
-
-  // One line per tag even when two targets publish the same one; sorted as ci-tools sorts them.
-  const seen = new Set<string>();
-  const unique = promoted.filter(
-    (p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag),
-  );
-  unique.sort((a, b) =>
-    a.imageStreamTag < b.imageStreamTag
-      ? -1
-      : a.imageStreamTag > b.imageStreamTag
-        ? 1
-        : 0,
-  );
-  promoted.splice(0, promoted.length, ...unique);
-  return report;
+  return rawTargets;
 }
 
+/** Where a target publishes: NS/NAME:<image> (name) or NS/<image>:TAG (tag). */
+interface Destination {
+  namespace: string;
+  name: string | null;
+  tag: string | null;
+}
+
+/** What a promoted name (dst) is copied from, and the field that names it. */
+interface Source {
+  source: string;
+  kind: PromotionKind;
+  path: FieldPath;
+}
+type Sources = Map<string, Source>;
+
+/** The tags one target publishes: its destination, then each promoted name as a tag (and a commit tag). */
 function promoteTarget(
   target: Target,
   index: number,
@@ -257,7 +285,25 @@ function promoteTarget(
   options: PromotionOptions & { pullHost: string },
   report: PromotionReport,
 ): void {
-  const { problems, warnings } = report;
+  const destination = targetDestination(target, path, report.problems);
+  if (!destination) return;
+  const sources = promotedNames(target, path, images, report.warnings);
+  for (const [dst, from] of sources)
+    publishName(
+      dst,
+      from,
+      { target, index, path, destination },
+      options,
+      report,
+    );
+}
+
+/** The target's namespace and its name or tag (exactly one), checked; null when a problem is recorded. */
+function targetDestination(
+  target: Target,
+  path: FieldPath,
+  problems: Finding[],
+): Destination | null {
   const namespace = target.namespace;
   if (namespace === undefined || namespace === null || namespace === '') {
     problems.push({
@@ -265,12 +311,12 @@ function promoteTarget(
       message:
         'missing: a promotion target needs the namespace it publishes to',
     });
-    return;
+    return null;
   }
   const nsProblem = namespaceProblem(namespace);
   if (nsProblem) {
     problems.push({ path: [...path, 'namespace'], message: nsProblem });
-    return;
+    return null;
   }
   const name = target.name || null;
   const tag = target.tag || null;
@@ -279,7 +325,7 @@ function promoteTarget(
       path,
       message: `sets both name ("${name}") and tag ("${tag}"): set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG, not both`,
     });
-    return;
+    return null;
   }
   if (name === null && tag === null) {
     problems.push({
@@ -287,24 +333,31 @@ function promoteTarget(
       message:
         'sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG',
     });
-    return;
+    return null;
   }
-  if (name !== null) {
-    const problem = nameProblem(name);
-    if (problem)
-      return void problems.push({ path: [...path, 'name'], message: problem });
+  const problem = name !== null ? nameProblem(name) : tagProblem(tag!);
+  if (problem) {
+    problems.push({
+      path: [...path, name !== null ? 'name' : 'tag'],
+      message: problem,
+    });
+    return null;
   }
-  if (tag !== null) {
-    const problem = tagProblem(tag);
-    if (problem)
-      return void problems.push({ path: [...path, 'tag'], message: problem });
-  }
+  return { namespace, name, tag };
+}
 
-  // dst → source pipeline tag, in config order; a Map keeps the last source for a repeated dst, as ci-tools does.
-  const dsts = new Map<
-    string,
-    { source: string; kind: PromotionKind; path: FieldPath }
-  >();
+/**
+ * The names a target promotes, in config order: every non-optional image (dst = its `to`), all cleared
+ * by `excluded_images: ['*']` or less those listed, then `additional_images`. A Map keeps the last source
+ * for a repeated dst, as ci-tools does.
+ */
+function promotedNames(
+  target: Target,
+  path: FieldPath,
+  images: Image[],
+  warnings: Finding[],
+): Sources {
+  const dsts: Sources = new Map();
   for (const image of images)
     if (!image.optional)
       dsts.set(image.to, { source: image.to, kind: 'image', path: image.path });
@@ -327,53 +380,68 @@ function promoteTarget(
       path: [...path, 'additional_images', dst],
     });
   }
+  return dsts;
+}
 
-  for (const [dst, from] of dsts) {
-    // The promoted name is the tag (name mode) or the image stream name (tag mode): check it as that.
-    const problem = name !== null ? tagProblem(dst) : nameProblem(dst);
-    if (problem) {
+/** One promoted name: NS/NAME:dst or NS/dst:TAG, and with tag_by_commit also NS/dst:<commit>. */
+function publishName(
+  dst: string,
+  from: Source,
+  at: {
+    target: Target;
+    index: number;
+    path: FieldPath;
+    destination: Destination;
+  },
+  options: PromotionOptions & { pullHost: string },
+  report: PromotionReport,
+): void {
+  const { problems } = report;
+  const { target, index, path } = at;
+  const { namespace, name, tag } = at.destination;
+  // The promoted name is the tag (name mode) or the image stream name (tag mode): check it as that.
+  const problem = name !== null ? tagProblem(dst) : nameProblem(dst);
+  if (problem) {
+    problems.push({
+      path: from.path,
+      message: `"${dst}" cannot be promoted to ${formatPath(path)} (${name !== null ? `it becomes the tag of ${namespace}/${name}` : `it becomes an image stream name in ${namespace}`}): ${problem}`,
+    });
+    return;
+  }
+  const ist =
+    name !== null
+      ? { namespace, name, tag: dst }
+      : { namespace, name: dst, tag: tag! };
+  add(
+    ist,
+    { image: dst, source: from.source, kind: from.kind, target: index },
+    from.path,
+    options.pullHost,
+    report,
+  );
+  if (target.tag_by_commit !== true) return;
+  const commitIst = {
+    namespace,
+    name: dst,
+    tag: options.commit ?? COMMIT_PLACEHOLDER,
+  };
+  if (name !== null) {
+    const nm = nameProblem(dst);
+    if (nm) {
       problems.push({
         path: from.path,
-        message: `"${dst}" cannot be promoted to ${formatPath(path)} (${name !== null ? `it becomes the tag of ${namespace}/${name}` : `it becomes an image stream name in ${namespace}`}): ${problem}`,
+        message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}`,
       });
-      continue;
-    }
-    const ist =
-      name !== null
-        ? { namespace, name, tag: dst }
-        : { namespace, name: dst, tag: tag! };
-    add(
-      ist,
-      { image: dst, source: from.source, kind: from.kind, target: index },
-      from.path,
-      options.pullHost,
-      report,
-    );
-    if (target.tag_by_commit === true) {
-      const commitIst = {
-        namespace,
-        name: dst,
-        tag: options.commit ?? COMMIT_PLACEHOLDER,
-      };
-      if (name !== null) {
-        const nm = nameProblem(dst);
-        if (nm) {
-          problems.push({
-            path: from.path,
-            message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}`,
-          });
-          continue;
-        }
-      }
-      add(
-        commitIst,
-        { image: dst, source: from.source, kind: 'commit', target: index },
-        [...path, 'tag_by_commit'],
-        options.pullHost,
-        report,
-      );
+      return;
     }
   }
+  add(
+    commitIst,
+    { image: dst, source: from.source, kind: 'commit', target: index },
+    [...path, 'tag_by_commit'],
+    options.pullHost,
+    report,
+  );
 }
 
 function buildCache(
