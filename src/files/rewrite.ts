@@ -121,33 +121,11 @@ type Tools = Awaited<ReturnType<typeof loadTools>>;
 
 /** The modules of the work, loaded here, not at start-up: qci's other commands never need them. */
 async function loadTools() {
-  const { walk, errnoText } = await import('./walk.js');
-  const {
-    REGISTRY_MARKER,
-    applyRewrites,
-    asValuesIn,
-    findRegistryReferences,
-    isMappingTable,
-    isTestData,
-  } = await import('../core/rewrite.js');
-  const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } =
-    await import('./scan.js');
-  const { availableParallelism } = await import('node:os');
   return {
-    walk,
-    errnoText,
-    REGISTRY_MARKER,
-    applyRewrites,
-    asValuesIn,
-    findRegistryReferences,
-    isMappingTable,
-    isTestData,
-    FileReader,
-    MENTIONS,
-    TOO_LARGE,
-    replaceFile,
-    screenInParallel,
-    availableParallelism,
+    ...(await import('./walk.js')),
+    ...(await import('../core/rewrite.js')),
+    ...(await import('./scan.js')),
+    availableParallelism: (await import('node:os')).availableParallelism,
   };
 }
 
