@@ -183,45 +183,7 @@ function bucketSource(
   const buckets =
     bucket === PRIVATE_BUCKET ? [PRIVATE_BUCKET, PUBLIC_BUCKET] : [bucket];
   const gcs = trimBase(opts.gcsBaseUrl);
-  if (parsed) {
-    const { job, rest } = parsed;
-    const last = rest.at(-1);
-    // A directory (the job page, a gcsweb listing) means the job's own log; a file is read as named.
-    const file =
-      rest.length === 0 || directory || !last?.includes('.')
-        ? LOG_FILE
-        : rest.join('/');
-    const candidates: LogCandidate[] = buckets.map((b) => ({
-      label: b,
-      bucket: b,
-      logUrl: `${gcs}/${b}/${job.dir}/${file}`,
-      finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
-    }));
-    // build-log.txt reaches the bucket only when the job ends; while it runs, Prow serves the log itself.
-    if (file === LOG_FILE)
-      candidates.push(
-        liveLogCandidate(trimBase(opts.prowBaseUrl), job.name, job.buildId),
-      );
-    const fallbacks: LogCandidate[] =
-      file === LOG_FILE
-        ? buckets.map((b) => ({
-            label: `${b} artifacts/${CI_OPERATOR_LOG}`,
-            bucket: b,
-            logUrl: `${gcs}/${b}/${job.dir}/artifacts/${CI_OPERATOR_LOG}`,
-            finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
-          }))
-        : [];
-    return {
-      kind: 'url',
-      input,
-      form,
-      job,
-      jobName: job.name,
-      buildId: job.buildId,
-      candidates,
-      fallbacks,
-    };
-  }
+  if (parsed) return jobSource(input, form, parsed, directory, buckets, opts);
   const file = segments.at(-1);
   if ((file === LOG_FILE || file === CI_OPERATOR_LOG) && !directory) {
     const path = segments.join('/');
@@ -249,6 +211,54 @@ function bucketSource(
       hint: 'copy the URL of the job page from Prow (the page that shows the build log)',
     },
   );
+}
+
+/** The candidates for a path in a job's directory: the file named, or for the directory the job's own log. */
+function jobSource(
+  input: string,
+  form: UrlForm,
+  { job, rest }: { job: JobPath; rest: string[] },
+  directory: boolean,
+  buckets: string[],
+  opts: Required<SourceOptions>,
+): LogSource {
+  const gcs = trimBase(opts.gcsBaseUrl);
+  const last = rest.at(-1);
+  // A directory (the job page, a gcsweb listing) means the job's own log; a file is read as named.
+  const file =
+    rest.length === 0 || directory || !last?.includes('.')
+      ? LOG_FILE
+      : rest.join('/');
+  const candidates: LogCandidate[] = buckets.map((b) => ({
+    label: b,
+    bucket: b,
+    logUrl: `${gcs}/${b}/${job.dir}/${file}`,
+    finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
+  }));
+  // build-log.txt reaches the bucket only when the job ends; while it runs, Prow serves the log itself.
+  if (file === LOG_FILE)
+    candidates.push(
+      liveLogCandidate(trimBase(opts.prowBaseUrl), job.name, job.buildId),
+    );
+  const fallbacks: LogCandidate[] =
+    file === LOG_FILE
+      ? buckets.map((b) => ({
+          label: `${b} artifacts/${CI_OPERATOR_LOG}`,
+          bucket: b,
+          logUrl: `${gcs}/${b}/${job.dir}/artifacts/${CI_OPERATOR_LOG}`,
+          finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
+        }))
+      : [];
+  return {
+    kind: 'url',
+    input,
+    form,
+    job,
+    jobName: job.name,
+    buildId: job.buildId,
+    candidates,
+    fallbacks,
+  };
 }
 
 function splitPath(pathname: string): {
