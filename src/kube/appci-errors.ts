@@ -17,6 +17,53 @@ export function noTokenError(contextName: string): QciError {
   );
 }
 
+/** What an HTTP status from app.ci means for the action that got it. */
+function httpError(status: number, where: string, action: string): QciError {
+  if (status === 401) {
+    return new QciError(
+      `${where} rejected the token while trying to ${action}: it has expired or was revoked`,
+      {
+        kind: 'token-expired',
+        hint: LOGIN_HINT,
+      },
+    );
+  }
+  if (status === 404) {
+    return new QciError(`${where}: not found while trying to ${action}`, {
+      kind: 'not-found',
+    });
+  }
+  if (status === 403) {
+    return new QciError(
+      `${where} does not allow you to ${action} (403 Forbidden)`,
+      { kind: 'denied' },
+    );
+  }
+  return new QciError(
+    `${where} answered HTTP ${status} while trying to ${action}`,
+    { kind: 'api-error' },
+  );
+}
+
+/** Network and TLS error codes (Node's errno and OpenSSL's), in words. */
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found (DNS)',
+  EAI_AGAIN: 'DNS lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: certificate signed by an unknown authority',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'TLS: certificate signed by an unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'TLS: certificate signed by an unknown authority',
+  CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'TLS: the certificate does not match the host name',
+};
+
 /** Turns what client-node throws into a QciError that says what happened, with the server URL, never the token. */
 export function appCiError(
   error: unknown,
@@ -32,32 +79,7 @@ export function appCiError(
     body?: unknown;
   };
   const where = `app.ci (${ctx.server}, context ${ctx.name})`;
-  if (typeof e.code === 'number') {
-    if (e.code === 401) {
-      return new QciError(
-        `${where} rejected the token while trying to ${action}: it has expired or was revoked`,
-        {
-          kind: 'token-expired',
-          hint: LOGIN_HINT,
-        },
-      );
-    }
-    if (e.code === 404) {
-      return new QciError(`${where}: not found while trying to ${action}`, {
-        kind: 'not-found',
-      });
-    }
-    if (e.code === 403) {
-      return new QciError(
-        `${where} does not allow you to ${action} (403 Forbidden)`,
-        { kind: 'denied' },
-      );
-    }
-    return new QciError(
-      `${where} answered HTTP ${e.code} while trying to ${action}`,
-      { kind: 'api-error' },
-    );
-  }
+  if (typeof e.code === 'number') return httpError(e.code, where, action);
   const code = typeof e.code === 'string' ? e.code : e.errno;
   if (
     e.name === 'AbortError' ||
@@ -73,26 +95,8 @@ export function appCiError(
       },
     );
   }
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found (DNS)',
-    EAI_AGAIN: 'DNS lookup failed',
-    ECONNRESET: 'connection reset',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
-    SELF_SIGNED_CERT_IN_CHAIN:
-      'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-      'TLS: certificate signed by an unknown authority',
-    CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
-    ERR_TLS_CERT_ALTNAME_INVALID:
-      'TLS: the certificate does not match the host name',
-  };
-  if (code && reasons[code]) {
-    return new QciError(`cannot reach ${where}: ${reasons[code]}`, {
+  if (code && NETWORK_REASONS[code]) {
+    return new QciError(`cannot reach ${where}: ${NETWORK_REASONS[code]}`, {
       kind: 'unreachable',
       hint:
         code.includes('CERT') || code.includes('SIGN')
