@@ -17,7 +17,7 @@
  * Pure: the token lookup is injected, output comes back as data; stdout carries only protocol output and
  * messages never carry the secret.
  */
-import { QciError } from '../core/errors.js';
+import { QciError, messageOf } from '../core/errors.js';
 
 /** The protocol's "no credentials for this server" answer (docker-credential-helpers credentials.ErrCredentialsNotFound). */
 export const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain';
@@ -107,7 +107,7 @@ const fail = (stderr: string, stdout = ''): HelperOutput => ({
 const notFound = (): HelperOutput => fail('', `${CREDENTIALS_NOT_FOUND}\n`);
 
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const hint = (error as { hint?: unknown }).hint;
   return `${HELPER_BINARY}: ${message.split('\n')[0]}\n${typeof hint === 'string' && hint !== '' ? `  hint: ${hint}\n` : ''}`;
 }

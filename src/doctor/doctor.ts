@@ -32,6 +32,7 @@ import {
   share,
   type Shared,
 } from './probe.js';
+import { messageOf } from '../core/errors.js';
 
 export type { Finding, Severity } from './catalogue.js';
 
@@ -93,7 +94,7 @@ async function runCheck(
     RUN[name](s, timeoutMs).catch((error: unknown) => [
       found('check.failed', {
         check: name,
-        message: error instanceof Error ? error.message : String(error),
+        message: messageOf(error),
       }),
     ]),
     timeout,

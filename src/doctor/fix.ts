@@ -17,6 +17,7 @@ import {
 } from '../core/reference.js';
 import { candidates, podmanVersion, type AuthSetup } from '../session/setup.js';
 import type { Finding, Subject } from './catalogue.js';
+import { messageOf } from '../core/errors.js';
 
 type EntrySubject = Extract<Subject, { kind: 'entry' }>;
 type HelperSubject = Extract<Subject, { kind: 'helper' }>;
@@ -143,6 +144,6 @@ export async function logIn(setup: AuthSetup): Promise<string> {
     const login = await loginToQci(setup, {});
     return `logged ${login.engine} in to ${setup.settings.registry} as ${login.user} (credential in ${tildify(login.authFile, setup.home)})`;
   } catch (error) {
-    return `could not log in: ${error instanceof Error ? error.message : String(error)}`;
+    return `could not log in: ${messageOf(error)}`;
   }
 }

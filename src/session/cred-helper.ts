@@ -17,7 +17,7 @@ import {
   setCredHelper,
   type AuthFileRef,
 } from '../auth/index.js';
-import { QciError } from '../core/errors.js';
+import { QciError, messageOf } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 import { onPath } from '../engine/engine.js';
@@ -364,7 +364,7 @@ async function unregisterIn(
       removed: null,
       found: HELPER_NAME,
       backup: null,
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     };
   }
 }

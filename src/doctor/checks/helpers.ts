@@ -9,6 +9,7 @@ import { tildify } from '../../core/paths.js';
 import { maskToken } from '../../core/redact.js';
 import type { EngineName } from '../../engine/engine.js';
 import { found, type Finding } from '../catalogue.js';
+import { messageOf } from '../../core/errors.js';
 
 /** app.ci's verdict on a token: `current` is the kube context's own. */
 export type TokenState =
@@ -127,7 +128,7 @@ export async function checkOwnHelper(
   try {
     current = await p.currentToken();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     return found('auth.own-helper-no-token', { ...at, reason });
   }
   const state = await p.tokenState(current.token);

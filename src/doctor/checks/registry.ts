@@ -1,6 +1,7 @@
 /** The QCI registry answers, and accepts the credential podman would send: ping, then its token service. */
 import type { CredentialCheck, Ping } from '../../registry/ping.js';
 import { found, type Finding } from '../catalogue.js';
+import { messageOf } from '../../core/errors.js';
 
 export interface RegistryProbe {
   host: string;
@@ -25,7 +26,7 @@ export async function checkRegistry(p: RegistryProbe): Promise<Finding[]> {
   try {
     ping = await p.ping();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return [found('registry.unreachable', { message })];
   }
   const { status, url } = ping;
