@@ -227,6 +227,21 @@ const entries = {
     detail: (a: { key: string; file: string }) =>
       `${where(a)} is outside podman's primary file: \`podman logout\` will not remove it`,
   }),
+  'auth.authfile-missing': kind({
+    check: 'auth files',
+    severity: 'error',
+    detail: (a: { path: string }) =>
+      `--authfile ${a.path} does not exist: \`podman --authfile ${a.path} pull\` stats it first and fails before sending anything ("Error: stat ${a.path}: no such file or directory", exit 125)`,
+    fix: (a) => `qci login --authfile ${a.path}`,
+    autoFix: true,
+  }),
+  'auth.authfile-fallback': kind({
+    check: 'auth files',
+    severity: 'warn',
+    detail: (a: { path: string; key: string; file: string; why: string }) =>
+      `--authfile ${a.path} holds nothing podman sends for QCI, so podman reads on: it sends ${where(a)} (${a.why}); podman 4.4 and later read only --authfile and send nothing`,
+    fix: (a) => `qci login --authfile ${a.path}`,
+  }),
   'auth.none.podman': kind({
     check: 'auth files',
     severity: 'warn',

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   TESTBED_TOOLS,
@@ -14,6 +14,12 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { fakeCredentialStore } from './testbed/fake-helper.js';
+import {
+  materialize,
+  type Layout,
+  type LayoutFile,
+} from './testbed/layouts.js';
 import { pathWithout } from './testbed/tools.js';
 import { hasScript, onPty } from '../helpers/pty.js';
 
@@ -258,6 +264,143 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths).toEqual(
       { 'quay.io': { auth: b64('me:quay-secret') } },
     );
+  });
+
+  /** A layout of the differential test's generator (testbed/layouts.ts), written by hand. */
+  const layoutEnv = async (
+    files: LayoutFile[],
+    extra: Partial<Layout> = {},
+  ) => {
+    const dir = await pe.scratchDir('layout-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const layout: Layout = {
+      id: 0,
+      registryAuthFile: 'unset',
+      dockerConfig: 'unset',
+      authfile: 'none',
+      files,
+      ...extra,
+    };
+    const m = await materialize(layout, dir, bin, pe.env.PATH ?? '');
+    return { ...m, bin, dir };
+  };
+
+  it('(safe) means fixed: after --fix, no finding marked safe remains, and only dead entries were removed', async () => {
+    await fresh();
+    const host = bed.proxy.host;
+    const old = monthOld();
+    const valid = bed.appci.createToken(bed.user);
+    const decommissioned = 'registry.svc.ci.openshift.org';
+    // podman asks a helper that answers with an identity token; its config file holds an expired entry
+    // beside a valid per-repository key (the key podman sends once the helper is erased), an identity
+    // token, an entry without a password and the decommissioned registry's; docker's helper answers with
+    // an expired token.
+    const config = {
+      auths: {
+        [host]: { auth: b64(`${bed.user}:${old}`) },
+        [`${host}/openshift/ci`]: { auth: b64(`${bed.user}:${valid}`) },
+        [`${host}/openshift`]: {
+          auth: b64(`${bed.user}:${old}`),
+          identitytoken: 'refresh',
+        },
+        [`${host}/openshift/other`]: { auth: b64('nocolon') },
+        [decommissioned]: { auth: b64(`me:${old}`) },
+        'quay.io': { auth: b64('me:quay-secret') },
+      },
+    };
+    const m = await layoutEnv([
+      {
+        slot: 'xdgRuntime',
+        content: { auths: {}, credHelpers: { [host]: 'tok' } },
+      },
+      { slot: 'xdgConfig', content: config },
+      {
+        slot: 'docker',
+        content: { auths: {}, credHelpers: { [host]: 'expiring' } },
+      },
+    ]);
+    const tok = fakeCredentialStore(m.bin, m.dir, 'tok');
+    tok.write({ [host]: { Username: '<token>', Secret: 'refresh-secret' } });
+    const expiring = fakeCredentialStore(m.bin, m.dir, 'expiring');
+    expiring.write({ [host]: { Username: bed.user, Secret: old } });
+    type F = { id: string; severity: string; detail: string; autoFix: boolean };
+    const doctor = async (args: string[]) => {
+      const r = await qci([...args, '--json'], m.env);
+      return JSON.parse(r.stdout).findings as F[];
+    };
+    const first = await doctor(['doctor']);
+    const safe = first.filter((f) => f.autoFix && f.severity !== 'ok');
+    expect(safe.map((f) => f.id).sort()).toEqual(
+      [
+        'auth.expired',
+        'auth.helper-expired',
+        'auth.helper-identity-token',
+        'auth.identity-token',
+        'auth.unusable',
+        'old.auth-decommissioned',
+      ].sort(),
+    );
+    const fix = await qci(['doctor', '--fix'], m.env);
+    expect(fix.stderr).toContain('erased the dead QCI secret');
+    const after = await doctor(['doctor']);
+    // Each finding marked safe is gone: nothing is about the same entry or helper, or of the same id.
+    for (const s of safe) {
+      const about = s.detail.split(/[:;]/)[0] ?? s.detail;
+      expect(
+        after.filter(
+          (f) =>
+            f.severity !== 'ok' &&
+            (f.detail.startsWith(about) || f.id === s.id),
+        ),
+      ).toEqual([]);
+    }
+    // Only the dead entries went: the valid per-repository key stays, and what is not QCI's.
+    const auths = JSON.parse(readFileSync(m.paths.xdgConfig, 'utf8')).auths;
+    expect(auths).toEqual({
+      [`${host}/openshift/ci`]: { auth: b64(`${bed.user}:${valid}`) },
+      'quay.io': { auth: b64('me:quay-secret') },
+    });
+    expect(after).toContainEqual(
+      expect.objectContaining({ id: 'registry.credential', severity: 'ok' }),
+    );
+    // Once the helper's identity token is erased, podman goes on to the valid per-repository key: no
+    // new login is needed.
+    expect(fix.stderr).not.toContain('logged podman in');
+    const pull = await pe.podman(['pull', bed.ref()], { env: m.env });
+    expect(pull.exitCode, pull.stderr).toBe(0);
+  });
+
+  it('(safe) means fixed: with nothing to send, or a rejected credential, --fix logs in', async () => {
+    await fresh();
+    const host = bed.proxy.host;
+    for (const files of [
+      [] as LayoutFile[],
+      [
+        {
+          slot: 'xdgRuntime',
+          content: { auths: { [host]: { auth: b64(`u:${monthOld()}`) } } },
+        } as LayoutFile,
+      ],
+    ]) {
+      const m = await layoutEnv(files);
+      const ids = async () => {
+        const r = await qci(['doctor', '--json'], m.env);
+        return (
+          JSON.parse(r.stdout).findings as {
+            id: string;
+            severity: string;
+            autoFix: boolean;
+          }[]
+        ).filter((f) => f.severity !== 'ok');
+      };
+      const safe = (await ids()).filter((f) => f.autoFix).map((f) => f.id);
+      expect(safe.length).toBeGreaterThan(0);
+      const fix = await qci(['doctor', '--fix'], m.env);
+      expect(fix.exitCode, fix.stderr).toBe(0);
+      const after = (await ids()).map((f) => f.id);
+      for (const id of safe) expect(after).not.toContain(id);
+    }
   });
 
   it('a healthy machine: exit 0, and --json gives the findings as data', async () => {
