@@ -92,9 +92,11 @@ const engines = {
   'engine.podman-old': kind({
     check: 'engines',
     severity: 'info',
-    detail: (a: { version: string | undefined }) =>
-      `podman ${a.version} is older than 4.8: with --authfile it still falls back to ~/.config/containers/auth.json and ~/.docker/config.json before 4.4, ` +
-      'and with DOCKER_CONFIG set `podman login` rewrites $DOCKER_CONFIG/config.json, dropping keys such as credsStore',
+    detail: (a: { version: string | undefined; readsOn: boolean }) =>
+      `podman ${a.version} is older than 4.8: with DOCKER_CONFIG set, \`podman login\` rewrites $DOCKER_CONFIG/config.json, dropping keys such as credsStore` +
+      (a.readsOn
+        ? '; and older than 4.4: after --authfile (or REGISTRY_AUTH_FILE) it still reads ~/.config/containers/auth.json and ~/.docker/config.json, where podman 4.4 and later read that file alone'
+        : ''),
   }),
   'engine.docker': kind({
     check: 'engines',

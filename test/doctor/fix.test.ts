@@ -1,8 +1,19 @@
 /** --fix acts on what the findings name: which entries it removes, from which files. */
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { found, type Finding } from '../../src/doctor/catalogue.js';
-import { deadEntries } from '../../src/doctor/fix.js';
-import { DOCKER, HOST, PRIMARY } from './fake.js';
+import { deadEntries, removeDeadEntries } from '../../src/doctor/fix.js';
+import type { AuthSetup } from '../../src/session/setup.js';
+import { basic, DEAD, DOCKER, HOST, LIVE, PRIMARY } from './fake.js';
 
 const at = (file: string, key = HOST) => ({
   finding: { key, file, usedBy: [] as const },
@@ -56,5 +67,47 @@ describe('deadEntries: --fix removes exactly the entries marked safe', () => {
     expect(deadEntries([dead(PRIMARY)])).toEqual([
       { file: PRIMARY, format: 'auth.json', keys: [HOST] },
     ]);
+  });
+});
+
+describe('removeDeadEntries: only the dead keys leave the file', () => {
+  it('keeps a valid per-repository key and everything else; the backup is 0600 and without the dead secret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qci-fix-'));
+    const file = join(dir, 'auth.json');
+    const json = {
+      auths: {
+        [HOST]: basic(DEAD),
+        [REPO]: basic(LIVE),
+        'quay.io': basic('quay-secret'),
+      },
+      credHelpers: { 'gcr.io': 'gcloud' },
+    };
+    writeFileSync(file, JSON.stringify(json));
+    const setup = { home: dir } as AuthSetup;
+    const done = await removeDeadEntries(setup, [
+      dead(file),
+      liveAt(file, REPO),
+    ]);
+    expect(done).toEqual([
+      expect.stringMatching(
+        /^removed \S+ from ~\/auth\.json \(backup: ~\/auth\.json\.qci-backup-/,
+      ),
+    ]);
+    const { auths, credHelpers } = JSON.parse(readFileSync(file, 'utf8'));
+    expect(auths).toEqual({
+      [REPO]: basic(LIVE),
+      'quay.io': basic('quay-secret'),
+    });
+    expect(credHelpers).toEqual({ 'gcr.io': 'gcloud' });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const backups = readdirSync(dir).filter((n) => n.includes('.qci-backup-'));
+    expect(backups).toHaveLength(1);
+    const backup = join(dir, backups[0] ?? '');
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    expect(readFileSync(backup, 'utf8')).not.toContain(basic(DEAD).auth);
+    expect(readFileSync(backup, 'utf8')).toContain(basic(LIVE).auth);
+    // Nothing dead left: nothing written.
+    expect(await removeDeadEntries(setup, [dead(file)])).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
