@@ -1,7 +1,8 @@
 /**
  * `qci doctor --fix`: the safe repairs, from what the checks found (each finding names the entry or the
- * helper it is about). Removes exactly the dead entries the findings name (each file keeps a backup), erases a dead secret through the credential helper that holds it, then logs in when podman
- * would still send nothing that app.ci found valid.
+ * helper it is about). Removes exactly the dead entries the findings name (each file keeps a backup),
+ * erases a dead secret through the credential helper that holds it, then logs in when podman would
+ * still send nothing that app.ci found valid.
  */
 import {
   authFileRef,
