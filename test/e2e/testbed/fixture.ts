@@ -50,6 +50,8 @@ export interface BedFixture {
   readonly bed: TestBed;
   /** The current test's podman environment: the last one freshPodman made (all are stopped after each test). */
   readonly pe: PodmanEnv;
+  /** Whether this test has made a podman environment yet. */
+  readonly hasPodman: boolean;
   /** A new podman environment for this test; `insecureRegistries` defaults to the bed's proxy. */
   freshPodman(options?: Omit<PodmanEnvOptions, 'dir'>): Promise<PodmanEnv>;
   /** Writes an auth file at `path` whose only entry gives the bed's proxy `user:token` (user: the bed's). */
@@ -94,6 +96,9 @@ export function useTestBed(options: UseTestBedOptions = {}): BedFixture {
     },
     get pe() {
       return current();
+    },
+    get hasPodman() {
+      return pe !== undefined;
     },
     async freshPodman(podman = {}) {
       pe = await createPodmanEnv({
