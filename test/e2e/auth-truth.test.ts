@@ -5,21 +5,14 @@
  */
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { qci as runQci } from '../helpers/cli.js';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { b64, useTestBed, writeJson } from './testbed/fixture.js';
 import { fakeCredentialStore } from './testbed/fake-helper.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /**
  * A credential helper with a real store: `get` answers from STORE/HOST, `erase` deletes it (unless
@@ -47,34 +40,26 @@ esac
   };
 }
 
-async function writeJson(path: string, value: unknown) {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(value));
-}
-
 describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
   let kubeconfig: string;
   let bin: string;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-    kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+  const tb = useTestBed({
+    denyMode: 'auth-401',
+    setup: async (bed) => {
+      kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    },
   });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
 
   const fresh = async () => {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    const pe = await tb.freshPodman();
     bin = join(pe.dir, 'bin');
     await mkdir(bin, { recursive: true });
     return pe;
   };
   const env = (extra: Record<string, string | undefined> = {}) => ({
-    ...pe.env,
-    PATH: `${bin}:${pe.env.PATH}`,
-    QCI_REGISTRY: bed.proxy.host,
+    ...tb.pe.env,
+    PATH: `${bin}:${tb.pe.env.PATH}`,
+    QCI_REGISTRY: tb.bed.proxy.host,
     QCI_TLS_VERIFY: 'false',
     KUBECONFIG: kubeconfig,
     ...extra,
@@ -87,11 +72,11 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
     extra: Record<string, string | undefined> = {},
     flags: string[] = [],
   ) => {
-    bed.proxy.clearRequests();
-    const result = await pe.podman(['pull', ...flags, bed.ref()], {
-      env: { PATH: `${bin}:${pe.env.PATH}`, ...extra },
+    tb.bed.proxy.clearRequests();
+    const result = await tb.pe.podman(['pull', ...flags, tb.bed.ref()], {
+      env: { PATH: `${bin}:${tb.pe.env.PATH}`, ...extra },
     });
-    const auth = bed.proxy.requests.find((r) => r.path === '/v2/auth');
+    const auth = tb.bed.proxy.requests.find((r) => r.path === '/v2/auth');
     return { ...result, sent: auth?.auth ?? 'nothing' };
   };
   const podmanView = async (
@@ -127,12 +112,12 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
   it('a helper answering with a revoked token: the pull fails, whoami and doctor say so; logout erases it and podman then sends nothing', async () => {
     await fresh();
     const kv = await kvHelper(bin, 'kv');
-    const dead = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(dead);
-    await kv.put(bed.proxy.host, dead);
-    await writeJson(pe.authFiles.xdgRuntime, {
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(dead);
+    await kv.put(tb.bed.proxy.host, dead);
+    writeJson(tb.pe.authFiles.xdgRuntime, {
       auths: { 'quay.io': { auth: b64('me:quay-secret') } },
-      credHelpers: { [bed.proxy.host]: 'kv', 'gcr.io': 'gcloud' },
+      credHelpers: { [tb.bed.proxy.host]: 'kv', 'gcr.io': 'gcloud' },
     });
 
     const before = await pull();
@@ -159,26 +144,26 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
     expect(logout.code).toBe(0);
     expect(logout.stderr).toMatch(/erased .* docker-credential-kv/);
     expect(`${logout.stdout}${logout.stderr}`).not.toContain(dead);
-    expect(kv.has(bed.proxy.host)).toBe(false);
+    expect(kv.has(tb.bed.proxy.host)).toBe(false);
     const after = await pull();
     expect(after.sent).toBe('none');
     // Other hosts' entries and non-auth keys survive.
-    const file = JSON.parse(await readFile(pe.authFiles.xdgRuntime, 'utf8'));
+    const file = JSON.parse(await readFile(tb.pe.authFiles.xdgRuntime, 'utf8'));
     expect(file.auths['quay.io']).toEqual({ auth: b64('me:quay-secret') });
     expect(file.credHelpers['gcr.io']).toBe('gcloud');
   });
 
   it('doctor --fix erases a dead QCI secret a helper holds (as logout does) and logs in: podman then pulls with the new token', async () => {
     await fresh();
-    const host = bed.proxy.host;
-    const vault = fakeCredentialStore(bin, pe.dir, 'vault');
-    const dead = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(dead);
+    const host = tb.bed.proxy.host;
+    const vault = fakeCredentialStore(bin, tb.pe.dir, 'vault');
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(dead);
     vault.write({
       [host]: { Username: 'someone', Secret: dead },
       'quay.io': { Username: 'me', Secret: 'quay-secret' },
     });
-    await writeJson(pe.authFiles.xdgRuntime, {
+    writeJson(tb.pe.authFiles.xdgRuntime, {
       auths: { 'quay.io': {} },
       credHelpers: { [host]: 'vault', 'quay.io': 'vault' },
     });
@@ -198,7 +183,7 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
       'auth.helper-expired',
     );
     // The fix's login stored the live token through the same helper; other hosts kept.
-    expect(vault.read()[host]?.Secret).toBe(bed.token);
+    expect(vault.read()[host]?.Secret).toBe(tb.bed.token);
     expect(vault.read()['quay.io']?.Secret).toBe('quay-secret');
     const after = await pull();
     expect(after.exitCode, after.stderr).toBe(0);
@@ -207,40 +192,43 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
   it('a helper that keeps its secret after erase: logout exits non-zero with the exact per-file command', async () => {
     await fresh();
     const kv = await kvHelper(bin, 'sticky', true);
-    await kv.put(bed.proxy.host, bed.token);
-    await writeJson(pe.authFiles.xdgConfig, {
-      credHelpers: { [bed.proxy.host]: 'sticky' },
+    await kv.put(tb.bed.proxy.host, tb.bed.token);
+    writeJson(tb.pe.authFiles.xdgConfig, {
+      credHelpers: { [tb.bed.proxy.host]: 'sticky' },
     });
     const logout = await qci(['logout']);
     expect(logout.code).not.toBe(0);
     expect(logout.stderr).toContain(
-      `podman logout --authfile ~/.config/containers/auth.json ${bed.proxy.host}`,
+      `podman logout --authfile ~/.config/containers/auth.json ${tb.bed.proxy.host}`,
     );
-    expect(logout.stderr).not.toContain(bed.token);
+    expect(logout.stderr).not.toContain(tb.bed.token);
   });
 
   it('a helper with nothing: podman goes on with the next file, and so does qci', async () => {
     await fresh();
     await kvHelper(bin, 'empty');
-    await writeJson(pe.authFiles.xdgRuntime, {
-      credHelpers: { [bed.proxy.host]: 'empty' },
+    writeJson(tb.pe.authFiles.xdgRuntime, {
+      credHelpers: { [tb.bed.proxy.host]: 'empty' },
     });
-    await writeJson(pe.authFiles.docker, {
-      auths: { [bed.proxy.host]: { auth: b64(`me:${bed.token}`) } },
+    writeJson(tb.pe.authFiles.docker, {
+      auths: { [tb.bed.proxy.host]: { auth: b64(`me:${tb.bed.token}`) } },
     });
     const result = await pull();
     expect(result.exitCode).toBe(0);
     const { code, view } = await podmanView();
-    expect(view).toMatchObject({ state: 'current', file: pe.authFiles.docker });
+    expect(view).toMatchObject({
+      state: 'current',
+      file: tb.pe.authFiles.docker,
+    });
     expect(code).toBe(0);
   });
 
   it('an identitytoken entry: podman sends the identity token, not the live password; qci says so', async () => {
     await fresh();
-    await writeJson(pe.authFiles.xdgRuntime, {
+    writeJson(tb.pe.authFiles.xdgRuntime, {
       auths: {
-        [bed.proxy.host]: {
-          auth: b64(`me:${bed.token}`),
+        [tb.bed.proxy.host]: {
+          auth: b64(`me:${tb.bed.token}`),
           identitytoken: 'some-refresh-token',
         },
       },
@@ -261,18 +249,21 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
 
   it('two URL-form keys with different tokens: "ambiguous" in whoami and a doctor finding with a fix', async () => {
     await fresh();
-    const dead = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(dead);
-    await writeJson(pe.authFiles.xdgRuntime, {
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(dead);
+    writeJson(tb.pe.authFiles.xdgRuntime, {
       auths: {
-        [`https://${bed.proxy.host}`]: { auth: b64(`me:${bed.token}`) },
-        [`http://${bed.proxy.host}/v1/`]: { auth: b64(`me:${dead}`) },
+        [`https://${tb.bed.proxy.host}`]: { auth: b64(`me:${tb.bed.token}`) },
+        [`http://${tb.bed.proxy.host}/v1/`]: { auth: b64(`me:${dead}`) },
       },
     });
     const { code, view } = await podmanView();
     expect(view.sends).toBe('ambiguous');
     expect(view.candidates.map((c) => c.key).sort()).toEqual(
-      [`http://${bed.proxy.host}/v1/`, `https://${bed.proxy.host}`].sort(),
+      [
+        `http://${tb.bed.proxy.host}/v1/`,
+        `https://${tb.bed.proxy.host}`,
+      ].sort(),
     );
     expect(code).toBe(3);
     const text = await qci(['whoami']);
@@ -285,9 +276,9 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
 
   it('REGISTRY_AUTH_FILE naming a missing file: podman fails before sending, and whoami says that, not the next file', async () => {
     await fresh();
-    const missing = join(pe.dir, 'nope.json');
-    await writeJson(pe.authFiles.docker, {
-      auths: { [bed.proxy.host]: { auth: b64(`me:${bed.token}`) } },
+    const missing = join(tb.pe.dir, 'nope.json');
+    writeJson(tb.pe.authFiles.docker, {
+      auths: { [tb.bed.proxy.host]: { auth: b64(`me:${tb.bed.token}`) } },
     });
     const result = await pull({ REGISTRY_AUTH_FILE: missing });
     expect(result.exitCode).toBe(125);
@@ -303,14 +294,14 @@ describe.skipIf(!tools.ok)('the auth truth (issue 10, end to end)', () => {
 
   it('whoami --authfile answers for `podman --authfile F`', async () => {
     await fresh();
-    const authfile = join(pe.dir, 'ci-auth.json');
-    const dead = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(dead);
-    await writeJson(pe.authFiles.xdgRuntime, {
-      auths: { [bed.proxy.host]: { auth: b64(`me:${dead}`) } },
+    const authfile = join(tb.pe.dir, 'ci-auth.json');
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(dead);
+    writeJson(tb.pe.authFiles.xdgRuntime, {
+      auths: { [tb.bed.proxy.host]: { auth: b64(`me:${dead}`) } },
     });
-    await writeJson(authfile, {
-      auths: { [bed.proxy.host]: { auth: b64(`me:${bed.token}`) } },
+    writeJson(authfile, {
+      auths: { [tb.bed.proxy.host]: { auth: b64(`me:${tb.bed.token}`) } },
     });
     expect((await pull({}, ['--authfile', authfile])).exitCode).toBe(0);
     const withFlag = await podmanView(['--authfile', authfile]);
