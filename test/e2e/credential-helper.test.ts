@@ -5,13 +5,7 @@
  * the next pull.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { BIN_DIR, b64, useTestBed, writeJson } from './testbed/fixture.js';
@@ -32,16 +26,10 @@ describe.skipIf(!tools.ok)(
     async function fresh(
       token: string,
     ): Promise<{ kubeconfig: string; env: Record<string, string> }> {
-      const pe = await tb.freshPodman();
-      const kubeconfig = join(pe.home, '.kube', 'config');
-      mkdirSync(dirname(kubeconfig), { recursive: true });
-      await tb.bed.appci.kubeconfig({ token, path: kubeconfig });
-      // The bed's proxy is the QCI host: said in qci's config file, which qci and the helper (run by podman) both read.
-      mkdirSync(join(pe.xdgConfigHome, 'qci'), { recursive: true });
-      writeFileSync(
-        join(pe.xdgConfigHome, 'qci', 'config.yaml'),
-        `registry: ${tb.bed.proxy.host}\n`,
-      );
+      await tb.freshPodman();
+      const kubeconfig = await tb.kubeconfigAtHome(token);
+      // qci and the helper (run by podman) both read qci's config file.
+      tb.writeQciConfig();
       return { kubeconfig, env: { PATH: withBin(), KUBECONFIG: kubeconfig } };
     }
     const readJson = (path: string) =>

@@ -12,7 +12,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { watchCommandLines } from './argv-watch.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
 import {
@@ -20,13 +20,7 @@ import {
   type FakeCredentialStore,
 } from './testbed/fake-helper.js';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
-import {
-  BIN_DIR,
-  QCI_BIN,
-  b64,
-  useTestBed,
-  writeJson,
-} from './testbed/fixture.js';
+import { BIN_DIR, b64, useTestBed, writeJson } from './testbed/fixture.js';
 
 const tools = requireTools([...TESTBED_TOOLS, 'dockerd', 'docker']);
 
@@ -48,10 +42,8 @@ describe.skipIf(!tools.ok)(
 
     /** A fresh HOME with a kubeconfig for `token`; docker on PATH is the chosen client, bin/ next. */
     async function fresh(token = tb.bed.token): Promise<void> {
-      const pe = await tb.freshPodman();
-      kubeconfig = join(pe.home, '.kube', 'config');
-      mkdirSync(dirname(kubeconfig), { recursive: true });
-      await tb.bed.appci.kubeconfig({ token, path: kubeconfig });
+      await tb.freshPodman();
+      kubeconfig = await tb.kubeconfigAtHome(token);
     }
     const env = (): Record<string, string> => ({
       PATH: [daemon.clientBin, BIN_DIR, process.env.PATH ?? ''].join(delimiter),

@@ -54,6 +54,10 @@ export interface BedFixture {
   readonly hasPodman: boolean;
   /** A new podman environment for this test; `insecureRegistries` defaults to the bed's proxy. */
   freshPodman(options?: Omit<PodmanEnvOptions, 'dir'>): Promise<PodmanEnv>;
+  /** A kubeconfig for `token` (default the bed's) at the current environment's ~/.kube/config; its path. */
+  kubeconfigAtHome(token?: string): Promise<string>;
+  /** Names the bed's proxy as QCI in the current environment's qci config file (qci and its helper read it). */
+  writeQciConfig(): void;
   /** Writes an auth file at `path` whose only entry gives the bed's proxy `user:token` (user: the bed's). */
   storeCredential(path: string, token: string, user?: string): void;
   /** The real bin/qci in the current podman environment, with `qciEnv` and then `env` on top. */
@@ -107,6 +111,17 @@ export function useTestBed(options: UseTestBedOptions = {}): BedFixture {
       });
       made.push(pe);
       return pe;
+    },
+    async kubeconfigAtHome(token = started().token) {
+      const path = join(current().home, '.kube', 'config');
+      mkdirSync(dirname(path), { recursive: true });
+      await started().appci.kubeconfig({ token, path });
+      return path;
+    },
+    writeQciConfig() {
+      const path = join(current().xdgConfigHome, 'qci', 'config.yaml');
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `registry: ${started().proxy.host}\n`);
     },
     storeCredential(path, token, user = started().user) {
       writeJson(path, {
