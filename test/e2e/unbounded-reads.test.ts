@@ -15,14 +15,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.js';
 
 const bin = (name: string) =>
   fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
 
-const root = mkdtempSync(join(tmpdir(), 'qci-unbounded-'));
+const root = tempDir('qci-unbounded-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Run {
