@@ -365,7 +365,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
       env: { ...env, QCI_JOB_LOG_TIMEOUT: '0.3' },
     });
     expect(r.code).toBe(6);
-    // --timeout is the whole lookup's deadline (issue 11), which a silence reaches first.
+    // --timeout is the whole lookup's deadline, which a silence reaches first.
     expect(r.stderr).toMatch(
       /gave up after 0\.3 s \(--timeout\): 127\.0\.0\.1:\d+ had not finished/,
     );

@@ -300,7 +300,7 @@ describe('qci login --token-file (stub podman)', () => {
     chmodSync(file, 0o644);
     const r = await qci(['login', '--token-file', file], { env });
     expect(r.code, r.stderr).toBe(0);
-    // podman logs in to a private copy of the auth file; qci merges the entry it wrote (issue 11).
+    // podman logs in to a private copy of the auth file; qci merges the entry it wrote.
     expect(podman.log()).toMatch(
       /login --password-stdin --username my-project\/image-puller --authfile \S+\/qci-login-\d+-\w+\/auth\.json 127\.0\.0\.1:5000/,
     );

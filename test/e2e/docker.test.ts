@@ -472,7 +472,7 @@ describe.skipIf(!tools.ok)(
         expect(await images()).toContain(`${tb.bed.proxy.host}/openshift/ci`);
       });
 
-      // Issue 10: the helper is asked as docker asks it and its answer judged.
+      // The helper is asked as docker asks it and its answer judged.
       it('an expired QCI secret in the store: whoami and doctor say docker sends a dead token', async () => {
         await desktop();
         const stale = expiredToken();
@@ -496,7 +496,7 @@ describe.skipIf(!tools.ok)(
         expect(whoami.stdout + doctor.stdout).not.toContain(stale);
       });
 
-      // Issue 10: qci logout erases the QCI secret through the helper (credsStore).
+      // qci logout erases the QCI secret through the helper (credsStore).
       it('qci logout erases the QCI secret from the store: docker then sends nothing', async () => {
         await desktop();
         expect(

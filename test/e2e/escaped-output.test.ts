@@ -1,5 +1,5 @@
 /**
- * Issue 11 item 7: text from files, file names and servers cannot drive the terminal or fake output
+ * Text from files, file names and servers cannot drive the terminal or fake output
  * lines in human output; --json stays exact. The real bin/qci on a tree whose file names hold a newline
  * and an escape sequence, and on a job log whose console line carries one.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 11 item 6: `qci job-image --timeout N` is the whole operation's deadline. A server that sends
+ * `qci job-image --timeout N` is the whole operation's deadline. A server that sends
  * one byte a second (never silent long enough for an inactivity timeout) used to keep qci running
  * forever; the real bin/qci must give up after about N seconds, naming the server and the flag.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 11 item 1: with a context that is not app.ci (--context build01, QCI_CONTEXT, the config
+ * With a context that is not app.ci (--context build01, QCI_CONTEXT, the config
  * file), whoami, doctor and doctor --fix must never send a token read from an auth file to that
  * cluster's API server; they say the stored tokens cannot be checked, and why.
  */

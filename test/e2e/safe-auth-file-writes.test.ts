@@ -1,5 +1,5 @@
 /**
- * Issue 11, items 2–5 and 9, end to end with the real bin/qci, podman 4.3.1 and the registry test bed:
+ * Safe auth-file writes, end to end with the real bin/qci, podman 4.3.1 and the registry test bed:
  * backups never follow a planted link and never keep a removed secret; a lock left empty never wedges
  * writes; SIGKILL at many random points of login and logout never corrupts the file or loses a key;
  * a plain `podman login` racing qci's is kept; a killed qci exec's directory is removed later.
@@ -39,7 +39,7 @@ const stamp = (ms: number) =>
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
 
-describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
+describe.skipIf(!tools.ok)('safe auth-file writes (end to end)', () => {
   const tb = useTestBed({ denyMode: 'auth-401' });
   const { qci } = tb;
   const fresh = (dockerConfig = false) =>
