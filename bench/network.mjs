@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // qci on a real network: the test bed's fake app.ci plays a server RTT ms away (each new connection
 // waits 2 RTT, TCP plus TLS; each request 1 RTT), and each qci command is timed side by side, in one
-// interleaved run, with the bare engine command it wraps. Prints medians, differences and the goals.
-// (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
+// interleaved run, with the bare engine command it wraps. Prints medians, differences and the goals
+// (bench/README.md). (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
 // QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

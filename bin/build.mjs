@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack trace.
+// `npm install -g .` in a fresh checkout runs this before the dependencies exist: say so, not a stack
+// trace (and load build-rewrites.mjs only after this check: a test runs this file alone).
 let build;
 try {
   ({ build } = await import('esbuild'));
@@ -28,6 +28,7 @@ try {
   );
   process.exit(1);
 }
+const { exactRewrite, RewriteMismatch } = await import('./build-rewrites.mjs');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(
@@ -140,9 +141,7 @@ const LAZY_BUNDLES = {
  * Small modules that several lazy bundles use and start-up does not: kept in qci.cjs (shared), since a
  * module may exist in one bundle only.
  */
-const IN_STARTUP = ['src/core/loopback.ts'];
-
-await buildQci();
+const IN_STARTUP = ['src/core/loopback.ts', 'src/io/http.ts'];
 
 /**
  * qci in two bundles (and LAZY_BUNDLES), so start-up reads and compiles only what every command needs.
@@ -156,8 +155,19 @@ await buildQci();
  */
 async function buildQci() {
   const main = 'src/cli/main.ts';
-  const abs = (p) => join(root, p);
-  // Pass 1: the whole program, for its module graph.
+  const graph = await moduleGraph(main);
+  const { bundles, bundleOf } = lazyBundles(graph.lazy);
+  checkEachModuleOnce(graph, bundles);
+  await buildStartupBundle(main, graph, bundleOf);
+  for (const [name, modules] of bundles)
+    await buildLazyBundle(name, main, modules, graph.shared);
+}
+
+/**
+ * Pass 1: the whole program, for its module graph. `startup`: what the entry reaches by static
+ * imports; `lazy`: what those import dynamically; `shared`: startup modules a lazy one imports.
+ */
+async function moduleGraph(main) {
   const { metafile } = await build({
     ...entry('qci', main),
     write: false,
@@ -181,10 +191,11 @@ async function buildQci() {
         im.path.startsWith('src/')
       )
         shared.add(im.path);
-  const list = (set) => [...set].sort();
-  const key = (path) => JSON.stringify(path);
+  return { inputs, startup, lazy, shared };
+}
 
-  // Which lazy bundle holds each lazily loaded module: qci-impl.cjs, unless LAZY_BUNDLES names another.
+/** Which lazy bundle holds each lazily loaded module: qci-impl.cjs, unless LAZY_BUNDLES names another. */
+function lazyBundles(lazy) {
   const bundles = new Map([['qci-impl', new Set()]]);
   const bundleOf = new Map();
   for (const [name, modules] of Object.entries(LAZY_BUNDLES)) {
@@ -199,8 +210,14 @@ async function buildQci() {
       bundleOf.set(m, 'qci-impl');
       bundles.get('qci-impl').add(m);
     }
-  // What each bundle reaches (every kind of import; qci.cjs's own modules are shared, not copied): one
-  // of qci's modules reached from two bundles would exist twice (a package may: see above).
+  return { bundles, bundleOf };
+}
+
+/**
+ * What each bundle reaches (every kind of import; qci.cjs's own modules are shared, not copied): one
+ * of qci's modules reached from two bundles would exist twice (a package may: see buildQci).
+ */
+function checkEachModuleOnce({ inputs, startup }, bundles) {
   const reach = (from) => {
     const seen = new Set();
     for (const todo = [...from]; todo.length > 0; ) {
@@ -223,32 +240,40 @@ async function buildQci() {
             throw new Error(
               `qci build: ${m} is reached from both ${a}.cjs and ${b}.cjs`,
             );
+}
 
-  /** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
-  const resolver = (b) => async (args) => {
-    if (args.pluginData?.qciInner || args.namespace !== 'file') return null;
-    const r = await b.resolve(args.path, {
-      resolveDir: args.resolveDir,
-      kind: args.kind,
-      importer: args.importer,
-      pluginData: { qciInner: true },
-    });
-    return r.errors.length > 0 || r.external
-      ? null
-      : r.path.startsWith(root)
-        ? r.path.slice(root.length)
-        : null;
-  };
+const sortedList = (set) => [...set].sort();
+const quoted = (path) => JSON.stringify(path);
+const absolute = (path) => join(root, path);
 
-  // Pass 2: qci.cjs. Its `shared` export is every module qci-impl.cjs imports from it.
+/** Resolves an import the way esbuild does, to the metafile's path (relative to the root). */
+const resolver = (b) => async (args) => {
+  if (args.pluginData?.qciInner || args.namespace !== 'file') return null;
+  const r = await b.resolve(args.path, {
+    resolveDir: args.resolveDir,
+    kind: args.kind,
+    importer: args.importer,
+    pluginData: { qciInner: true },
+  });
+  return r.errors.length > 0 || r.external
+    ? null
+    : r.path.startsWith(root)
+      ? r.path.slice(root.length)
+      : null;
+};
+
+/** Pass 2: qci.cjs. Its `shared` export is every module qci-impl.cjs imports from it. */
+async function buildStartupBundle(main, { lazy, shared }, bundleOf) {
   await build({
     ...entry('qci', main),
     entryPoints: undefined,
     stdin: {
       contents: [
-        ...list(shared).map((p, i) => `import * as m${i} from ${key(abs(p))};`),
-        `export const shared = {${list(shared).map((p, i) => `${key(p)}: m${i}`)}};`,
-        `import ${key(abs(main))};`,
+        ...sortedList(shared).map(
+          (p, i) => `import * as m${i} from ${quoted(absolute(p))};`,
+        ),
+        `export const shared = {${sortedList(shared).map((p, i) => `${quoted(p)}: m${i}`)}};`,
+        `import ${quoted(absolute(main))};`,
       ].join('\n'),
       resolveDir: root,
       sourcefile: 'qci-startup.js',
@@ -256,221 +281,80 @@ async function buildQci() {
     },
     outdir: undefined,
     outfile: 'bin/dist/qci.cjs',
-    plugins: [
-      lazyStartup,
-      {
-        name: 'qci-impl-external',
-        setup(b) {
-          const resolve = resolver(b);
-          b.onResolve({ filter: /^\./ }, async (args) => {
-            if (args.kind !== 'dynamic-import') return null;
-            const path = await resolve(args);
-            return path && lazy.has(path)
-              ? { path, namespace: 'qci-impl' }
-              : null;
-          });
-          b.onResolve({ filter: /^\.\/qci-[\w-]+\.cjs$/ }, (args) => ({
-            path: args.path,
-            external: true,
-          }));
-          b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
-            contents: `module.exports = require('./${bundleOf.get(args.path)}.cjs').modules[${key(args.path)}];`,
-            resolveDir: root,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
+    plugins: [lazyStartup, lazyModulesFromTheirBundles(lazy, bundleOf)],
   });
-
-  // Pass 3: qci-impl.cjs (and each of LAZY_BUNDLES); its `modules` export every module qci.cjs loads
-  // lazily from it.
-  for (const [name, modules] of bundles)
-    await build({
-      ...entry(name, main),
-      entryPoints: undefined,
-      stdin: {
-        contents: [
-          // Getters with require(): each module (and what it imports) is initialised when first asked
-          // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
-          `export const modules = {${list(modules).map((p) => `get ${key(p)}() { return require(${key(abs(p))}); }`)}};`,
-        ].join('\n'),
-        resolveDir: root,
-        sourcefile: `${name}.js`,
-        loader: 'js',
-      },
-      outdir: undefined,
-      outfile: `bin/dist/${name}.cjs`,
-      plugins: [
-        lazyStartup,
-        {
-          name: 'qci-shared',
-          setup(b) {
-            const resolve = resolver(b);
-            b.onResolve({ filter: /.*/ }, async (args) => {
-              if (args.path === './qci.cjs')
-                return { path: args.path, external: true };
-              const path = await resolve(args);
-              return path && shared.has(path)
-                ? { path, namespace: 'qci-shared' }
-                : null;
-            });
-            b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
-              contents: `module.exports = require('./qci.cjs').shared[${key(args.path)}];`,
-              resolveDir: root,
-              loader: 'js',
-            }));
-          },
-        },
-      ],
-    });
 }
+
+/** In qci.cjs: an `await import()` of a lazy module reads it from the bundle that holds it. */
+const lazyModulesFromTheirBundles = (lazy, bundleOf) => ({
+  name: 'qci-impl-external',
+  setup(b) {
+    const resolve = resolver(b);
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import') return null;
+      const path = await resolve(args);
+      return path && lazy.has(path) ? { path, namespace: 'qci-impl' } : null;
+    });
+    b.onResolve({ filter: /^\.\/qci-[\w-]+\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'qci-impl' }, (args) => ({
+      contents: `module.exports = require('./${bundleOf.get(args.path)}.cjs').modules[${quoted(args.path)}];`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+});
+
+/**
+ * Pass 3: qci-impl.cjs (or one of LAZY_BUNDLES); its `modules` export every module qci.cjs loads
+ * lazily from it.
+ */
+async function buildLazyBundle(name, main, modules, shared) {
+  await build({
+    ...entry(name, main),
+    entryPoints: undefined,
+    stdin: {
+      // Getters with require(): each module (and what it imports) is initialised when first asked
+      // for, as an `await import()` in one bundle would; qci.cjs asks for it at that very point.
+      contents: `export const modules = {${sortedList(modules).map((p) => `get ${quoted(p)}() { return require(${quoted(absolute(p))}); }`)}};`,
+      resolveDir: root,
+      sourcefile: `${name}.js`,
+      loader: 'js',
+    },
+    outdir: undefined,
+    outfile: `bin/dist/${name}.cjs`,
+    plugins: [lazyStartup, sharedModulesFromStartup(shared)],
+  });
+}
+
+/** In a lazy bundle: a module that qci.cjs holds is read from qci.cjs's `shared` export. */
+const sharedModulesFromStartup = (shared) => ({
+  name: 'qci-shared',
+  setup(b) {
+    const resolve = resolver(b);
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.path === './qci.cjs') return { path: args.path, external: true };
+      const path = await resolve(args);
+      return path && shared.has(path)
+        ? { path, namespace: 'qci-shared' }
+        : null;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'qci-shared' }, (args) => ({
+      contents: `module.exports = require('./qci.cjs').shared[${quoted(args.path)}];`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+});
+
+await buildQci();
 
 // docker-credential-qci (bin/docker-credential-qci): podman runs it on every pull of a QCI image, so it is a
 // bundle of its own without commander, chalk, zod or the kube client; it shares js-yaml.cjs (for the
 // kubeconfig) and yaml.cjs (for a config file).
 await build(entry('credential-helper', 'src/cli/credential-helper-main.ts'));
-
-/**
- * execa lists process.stdin, stdout and stderr in an array when it loads, and touching each sets up a
- * stream (~10 ms of its load, with node:tty and node:net): here the array reads them when asked, as
- * execa's `stdio: 'inherit'` does; a process whose output qci captures never sets them up.
- */
-const lazyStandardStreams = {
-  name: 'qci-lazy-standard-streams',
-  setup(b) {
-    b.onLoad(
-      { filter: /execa[\\/]lib[\\/]utils[\\/]standard-stream\.js$/ },
-      (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        const eager =
-          'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];';
-        if (!source.includes(eager)) {
-          console.warn(
-            `qci build: ${args.path} changed; its standard streams load eagerly`,
-          );
-          return undefined;
-        }
-        const lazy = `const names = ['stdin', 'stdout', 'stderr'];
-export const STANDARD_STREAMS = new Proxy([], {
-  get(_, key) {
-    if (key === 'length') return names.length;
-    if (typeof key === 'string' && /^[0-2]$/.test(key)) return process[names[key]];
-    const streams = names.map((name) => process[name]);
-    const value = Reflect.get(streams, key);
-    return typeof value === 'function' ? value.bind(streams) : value;
-  },
-});`;
-        return {
-          contents: builtinsAsRequires(source.replace(eager, lazy)),
-          loader: 'js',
-        };
-      },
-    );
-  },
-};
-
-/**
- * Node built-ins imported by a library's ES modules, as `require` reads them: esbuild otherwise wraps each
- * in an ES namespace (a getter per export, copied at load: node:process alone has ~100, imported ten
- * times by execa), which took a third of execa's load and a young-generation collection. A named import
- * becomes a read of that name at load, which is what it is for a function or a constant; a built-in's
- * getter (fs.promises, process.stdin, …) stays an import, so that it is still read when used.
- */
-const builtins = new Set([
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
-]);
-const nodeRequire = createRequire(import.meta.url);
-const isGetter = (from, name) =>
-  typeof Object.getOwnPropertyDescriptor(nodeRequire(from), name)?.get ===
-  'function';
-function builtinsAsRequires(source) {
-  if (!/^import\b/m.test(source) || /\brequire\s*\(/.test(source))
-    return source; // CommonJS, or its own require
-  return source.replace(
-    /^import\s*([^'";]+?)\s*from\s*(['"])([^'"]+)\2;?/gm,
-    (whole, what, _quote, from) => {
-      if (!builtins.has(from)) return whole;
-      const load = `require(${JSON.stringify(from)})`;
-      const clause = what.trim();
-      const namespace = /^\*\s*as\s+([\w$]+)$/.exec(clause);
-      if (namespace) return `const ${namespace[1]} = ${load};`;
-      const parts = /^([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?$/.exec(clause);
-      if (!parts) return whole;
-      const named = (parts[2] ?? '')
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean)
-        .map((n) => /^([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(n));
-      if (named.some((n) => !n || n[1] === 'default' || isGetter(from, n[1])))
-        return whole;
-      return [
-        parts[1] ? `const ${parts[1]} = ${load};` : '',
-        named.length > 0
-          ? `const { ${named.map((n) => (n[2] ? `${n[1]}: ${n[2]}` : n[1])).join(', ')} } = ${load};`
-          : '',
-      ].join(' ');
-    },
-  );
-}
-const builtinsByRequire = {
-  name: 'qci-builtins-by-require',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const rewritten = builtinsAsRequires(source);
-      return rewritten === source
-        ? undefined
-        : { contents: rewritten, loader: 'js' };
-    });
-  },
-};
-
-/**
- * human-signals (execa's signal names) builds its two tables when it loads: by number (which execa never
- * reads) and by name (read to describe a signal that ended a command). Here the first is dropped and the
- * second built when first read.
- */
-const lazySignals = {
-  name: 'qci-lazy-signals',
-  setup(b) {
-    b.onLoad(
-      { filter: /human-signals[\\/]build[\\/]src[\\/]main\.js$/ },
-      (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        const byName = 'export const signalsByName=getSignalsByName();';
-        const byNumber = 'export const signalsByNumber=getSignalsByNumber();';
-        if (!source.includes(byName) || !source.includes(byNumber)) {
-          console.warn(
-            `qci build: ${args.path} changed; its signal tables build when it loads`,
-          );
-          return undefined;
-        }
-        const lazy = `let byName;
-const builtByName = () => (byName ??= getSignalsByName());
-export const signalsByName = new Proxy({}, {
-  get: (_, key) => Reflect.get(builtByName(), key),
-  has: (_, key) => Reflect.has(builtByName(), key),
-  ownKeys: () => Reflect.ownKeys(builtByName()),
-  getOwnPropertyDescriptor: (_, key) => {
-    const found = Reflect.getOwnPropertyDescriptor(builtByName(), key);
-    return found && { ...found, configurable: true };
-  },
-});`;
-        return {
-          contents: builtinsAsRequires(source)
-            .replace(byName, lazy)
-            .replace(
-              byNumber,
-              'export const signalsByNumber=/* @__PURE__ */ getSignalsByNumber();',
-            ),
-          loader: 'js',
-        };
-      },
-    );
-  },
-};
 
 // The LIBRARIES, each bundled into one file: ESM packages of many modules load several times faster
 // that way (execa: ~100 ms through require() of the package, ~15 ms bundled).
@@ -479,10 +363,6 @@ for (const [name, source] of Object.entries(LIBRARIES)) {
     ...common,
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     outfile: `bin/dist/${name}.cjs`,
-    plugins:
-      name === 'execa'
-        ? [lazyStandardStreams, lazySignals, builtinsByRequire]
-        : [builtinsByRequire],
   });
 }
 
@@ -514,14 +394,8 @@ const absentOptional = {
  */
 function kubeTrim(entries) {
   const gen = join(root, 'node_modules/@kubernetes/client-node/dist/gen');
-  const text = entries.map((e) => readFileSync(join(root, e), 'utf8')).join();
-  const apis = [
-    ...new Set([...text.matchAll(/\b(\w+Api)\b/g)].map((m) => m[1])),
-  ]
-    .map((api) => join(gen, 'apis', `${api}.js`))
-    .filter((file) => existsSync(file));
-  const serializer = join(gen, 'models', 'ObjectSerializer.js');
-  return {
+  const serializer = trimmedSerializer(gen, entries);
+  const plugin = {
     name: 'qci-kube-trim',
     setup(b) {
       b.onResolve({ filter: /^whatwg-url$/ }, () => ({
@@ -538,32 +412,51 @@ function kubeTrim(entries) {
           ? { path: file, sideEffects: false }
           : undefined;
       });
-      b.onLoad({ filter: /ObjectSerializer\.js$/ }, (args) => {
-        if (args.path !== serializer) return undefined;
-        const source = readFileSync(serializer, 'utf8');
-        const known = new Set(
-          [...source.matchAll(/^ {4}"(\w+)": \1,$/gm)].map((m) => m[1]),
-        );
-        const named = (text) =>
-          [...text.matchAll(/"(\w+)"/g)]
-            .map((m) => m[1])
-            .filter((name) => known.has(name));
-        const keep = new Set(
-          apis.flatMap((f) => named(readFileSync(f, 'utf8'))),
-        );
-        for (const name of keep)
-          for (const inner of named(
-            readFileSync(join(gen, 'models', `${name}.js`), 'utf8'),
-          ))
-            keep.add(inner);
-        const contents = source.replace(
-          /^ {4}"(\w+)": \1,\n/gm,
-          (line, name) => (keep.has(name) ? line : ''),
-        );
-        return { contents, loader: 'js' };
-      });
+      serializer.plugin.setup(b);
     },
   };
+  return { plugin, check: serializer.check };
+}
+
+/**
+ * ObjectSerializer.js with only the models that the API classes named in `entries` name, and the
+ * models those name in turn. Its typeMap lists every model as a line `    "Name": Name,`.
+ */
+function trimmedSerializer(gen, entries) {
+  const text = entries.map((e) => readFileSync(join(root, e), 'utf8')).join();
+  const apis = [...new Set(text.match(/\b\w+Api\b/g))]
+    .map((api) => join(gen, 'apis', `${api}.js`))
+    .filter((file) => existsSync(file));
+  if (apis.length === 0)
+    throw new RewriteMismatch(
+      `qci build: @kubernetes/client-node changed: none of the API classes ${entries.join(', ')} name is in dist/gen/apis/`,
+    );
+  const file = 'dist/gen/models/ObjectSerializer.js';
+  const line = /^ {4}"(\w+)": \1,\n/gm;
+  return exactRewrite({
+    name: 'qci-kube-serializer',
+    pkg: '@kubernetes/client-node',
+    file,
+    edits: [],
+    transform(source) {
+      const known = new Set([...source.matchAll(line)].map((m) => m[1]));
+      if (known.size === 0)
+        throw new RewriteMismatch(
+          `qci build: @kubernetes/client-node changed: ${file} no longer lists its models as lines\n    "Name": Name,`,
+        );
+      const named = (text) =>
+        (text.match(/"\w+"/g) ?? [])
+          .map((m) => m.slice(1, -1))
+          .filter((n) => known.has(n));
+      const keep = new Set(apis.flatMap((f) => named(readFileSync(f, 'utf8'))));
+      for (const name of keep)
+        for (const inner of named(
+          readFileSync(join(gen, 'models', `${name}.js`), 'utf8'),
+        ))
+          keep.add(inner);
+      return source.replace(line, (l, name) => (keep.has(name) ? l : ''));
+    },
+  });
 }
 
 // @kubernetes/client-node, tree-shaken to what src/kube/client-node.ts re-exports. CoreV1Api (~600 KB
@@ -572,14 +465,17 @@ const kubeEntry = 'src/kube/client-node.ts';
 for (const [name, files] of [
   ['kube', [kubeEntry]],
   ['kube-sa', ['src/kube/client-node-sa.ts', kubeEntry]],
-])
+]) {
+  const trim = kubeTrim(files);
   await build({
     ...common,
     entryPoints: { [name]: files[0] },
     outdir: 'bin/dist',
     outExtension: { '.js': '.cjs' },
-    plugins: [absentOptional, kubeTrim(files), builtinsByRequire],
+    plugins: [absentOptional, trim.plugin],
   });
+  trim.check();
+}
 
 // V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
 // no engine on PATH: it fails fast) for qci-impl.cjs, `job-image` on a one-line log for qci-joblog.cjs,

@@ -1,4 +1,4 @@
-/** The shape rules of STYLE.md, checked on the source (as crane's depcheck_test.go does). */
+/** The layer and shape rules of qci, written out here and checked on the source (as crane's depcheck_test.go does). */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,7 +28,7 @@ function imports(path: string): string[] {
   ].map((m) => (m[1] ?? m[2])!);
 }
 
-// Which top-level folders under src/ each layer may import (STYLE.md).
+// Which top-level folders under src/ each layer may import (the layer rules of this file).
 const allowed: Record<string, string[]> = {
   core: ['core'],
   // the one safe file read (regular files only, capped): every layer that reads files uses it.

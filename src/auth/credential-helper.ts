@@ -1,7 +1,8 @@
 /**
- * The docker-credential-helpers protocol as `docker-credential-qci` speaks it (REFERENCE §5). podman, skopeo
- * and docker run `docker-credential-<name> ACTION` for a host listed under `credHelpers`, with the server
- * URL (or, for `store`, a JSON object) on stdin; a credential comes back as JSON on stdout.
+ * The docker-credential-helpers protocol as `docker-credential-qci` speaks it (the README of
+ * docker/docker-credential-helpers; containers-auth.json(5)). podman, skopeo and docker run
+ * `docker-credential-<name> ACTION` for a host listed under `credHelpers`, with the server URL (or, for
+ * `store`, a JSON object) on stdin; a credential comes back as JSON on stdout.
  *
  * For the QCI host the secret is the CURRENT app.ci token (read from the kubeconfig on every call), so no
  * long-lived secret sits in any auth file and a rotated token is picked up by the next pull:
@@ -16,7 +17,7 @@
  * Pure: the token lookup is injected, output comes back as data; stdout carries only protocol output and
  * messages never carry the secret.
  */
-import { QciError } from '../core/errors.js';
+import { QciError, messageOf } from '../core/errors.js';
 
 /** The protocol's "no credentials for this server" answer (docker-credential-helpers credentials.ErrCredentialsNotFound). */
 export const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain';
@@ -106,7 +107,7 @@ const fail = (stderr: string, stdout = ''): HelperOutput => ({
 const notFound = (): HelperOutput => fail('', `${CREDENTIALS_NOT_FOUND}\n`);
 
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const hint = (error as { hint?: unknown }).hint;
   return `${HELPER_BINARY}: ${message.split('\n')[0]}\n${typeof hint === 'string' && hint !== '' ? `  hint: ${hint}\n` : ''}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Which auth files podman or docker consults, in order, for a given environment (REFERENCE §5).
+ * Which auth files podman or docker consults, in order, for a given environment (containers-auth.json(5)).
  * Pure: the caller hands in the environment, home directory, uid and podman version; nothing is read.
  *
  * Sources: containers/image pkg/docker/config (getAuthFilePaths, getPathToAuth), containers/common
@@ -132,57 +132,59 @@ function envValue(
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The files podman (skopeo, buildah: containers/image) reads, in order. */
-function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
-  const { env, home, uid } = options;
-  const behaviour = podmanAuthBehaviour(options.podmanVersion);
-  const versionNote = behaviour.known
-    ? `podman ${behaviour.version ?? ''}`
-    : 'podman version unknown, newest behaviour assumed';
-  const refs: AuthFileRef[] = [];
+/** The file named explicitly, which becomes podman's primary. */
+interface ExplicitFile {
+  path: string;
+  /** How a note names it: `--authfile`, `$REGISTRY_AUTH_FILE`. */
+  label: string;
+  why: string;
+  format: AuthFileFormat;
+  /** A DOCKER_CONFIG file, whose other keys podman ≥ 4.8 keeps on login. */
+  dockerCompat: boolean;
+}
 
-  // 1. The primary: --authfile, else REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json (containers/common
-  //    GetDefaultAuthFile makes it --authfile's default), else the XDG runtime file.
-  const registryAuthFile = envValue(env, 'REGISTRY_AUTH_FILE');
-  const dockerConfig = envValue(env, 'DOCKER_CONFIG');
-  let explicit:
-    | {
-        path: string;
-        label: string;
-        why: string;
-        format: AuthFileFormat;
-        dockerCompat: boolean;
-      }
-    | undefined;
-  if (options.authfile !== undefined && options.authfile !== '') {
-    explicit = {
+/**
+ * --authfile, else REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json (containers/common
+ * GetDefaultAuthFile makes it --authfile's default); undefined when none is set.
+ */
+function explicitAuthFile(options: DiscoveryOptions): ExplicitFile | undefined {
+  const registryAuthFile = envValue(options.env, 'REGISTRY_AUTH_FILE');
+  const dockerConfig = envValue(options.env, 'DOCKER_CONFIG');
+  if (options.authfile !== undefined && options.authfile !== '')
+    return {
       path: options.authfile,
       label: '--authfile',
       why: '--authfile',
       format: 'auth.json',
       dockerCompat: false,
     };
-  } else if (registryAuthFile !== undefined) {
-    const label = '$REGISTRY_AUTH_FILE';
-    explicit = {
+  if (registryAuthFile !== undefined)
+    return {
       path: registryAuthFile,
-      label,
-      why: label,
+      label: '$REGISTRY_AUTH_FILE',
+      why: '$REGISTRY_AUTH_FILE',
       format: 'auth.json',
       dockerCompat: false,
     };
-  } else if (dockerConfig !== undefined) {
-    explicit = {
+  if (dockerConfig !== undefined)
+    return {
       path: path.join(dockerConfig, 'config.json'),
       label: '$DOCKER_CONFIG/config.json',
       why: '$DOCKER_CONFIG/config.json (DOCKER_CONFIG set: podman reads it instead of the XDG runtime file)',
       format: 'docker-config',
       dockerCompat: true,
     };
-  }
+  return undefined;
+}
 
-  if (explicit) {
-    refs.push({
+/** podman's primary file: the explicit one, else the XDG runtime file. */
+function podmanPrimary(
+  options: DiscoveryOptions,
+  explicit: ExplicitFile | undefined,
+  behaviour: PodmanAuthBehaviour,
+): AuthFileRef {
+  if (explicit)
+    return {
       path: explicit.path,
       role: 'primary',
       format: explicit.format,
@@ -193,77 +195,91 @@ function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
         explicit.dockerCompat && behaviour.loginKeepsDockerKeys
       ),
       mustExist: true,
-    });
-    if (behaviour.explicitFileIsOnlyFile) return refs;
-  } else {
-    const runtimeDir = envValue(env, 'XDG_RUNTIME_DIR');
-    refs.push({
-      path: runtimeDir
-        ? path.join(runtimeDir, 'containers', 'auth.json')
-        : `/run/containers/${uid}/auth.json`,
-      role: 'primary',
-      format: 'auth.json',
-      why: runtimeDir
-        ? '${XDG_RUNTIME_DIR}/containers/auth.json'
-        : `/run/containers/${uid}/auth.json (XDG_RUNTIME_DIR unset; gone after a reboot)`,
-      readByPodmanLogout: true,
-      writtenByLogin: true,
-      loginDropsUnknownKeys: true,
-    });
-  }
+    };
+  const runtimeDir = envValue(options.env, 'XDG_RUNTIME_DIR');
+  return {
+    path: runtimeDir
+      ? path.join(runtimeDir, 'containers', 'auth.json')
+      : `/run/containers/${options.uid}/auth.json`,
+    role: 'primary',
+    format: 'auth.json',
+    why: runtimeDir
+      ? '${XDG_RUNTIME_DIR}/containers/auth.json'
+      : `/run/containers/${options.uid}/auth.json (XDG_RUNTIME_DIR unset; gone after a reboot)`,
+    readByPodmanLogout: true,
+    writtenByLogin: true,
+    loginDropsUnknownKeys: true,
+  };
+}
 
-  const readOnly = (
-    ref: Omit<
-      AuthFileRef,
-      'role' | 'readByPodmanLogout' | 'writtenByLogin' | 'loginDropsUnknownKeys'
-    >,
-  ) => {
-    if (refs.some((r) => r.path === ref.path)) return; // $DOCKER_CONFIG/config.json can be primary and 3rd
+/**
+ * The files podman reads after its primary, in order, as containers/image's getAuthFilePaths lists
+ * them: ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json, $DOCKER_CONFIG/config.json (else
+ * ~/.docker/config.json), ~/.dockercfg (the legacy format without the "auths" wrapper).
+ * `note` ends each `why` (podman < 4.4 reads them after an explicit file too).
+ */
+function podmanLookupOrder(
+  options: DiscoveryOptions,
+  note: string,
+): Pick<AuthFileRef, 'path' | 'format' | 'why'>[] {
+  const { env, home } = options;
+  const configHome = envValue(env, 'XDG_CONFIG_HOME');
+  const dockerConfig = envValue(env, 'DOCKER_CONFIG');
+  return [
+    {
+      path: path.join(
+        configHome ?? path.join(home, '.config'),
+        'containers',
+        'auth.json',
+      ),
+      format: 'auth.json',
+      why:
+        (configHome
+          ? '${XDG_CONFIG_HOME}/containers/auth.json'
+          : '~/.config/containers/auth.json (XDG_CONFIG_HOME unset)') + note,
+    },
+    {
+      path: dockerConfig
+        ? path.join(dockerConfig, 'config.json')
+        : path.join(home, '.docker', 'config.json'),
+      format: 'docker-config',
+      why:
+        (dockerConfig
+          ? '$DOCKER_CONFIG/config.json'
+          : '~/.docker/config.json (DOCKER_CONFIG unset)') + note,
+    },
+    {
+      path: path.join(home, '.dockercfg'),
+      format: 'dockercfg',
+      why: `~/.dockercfg (legacy format)${note}`,
+    },
+  ];
+}
+
+/** The files podman (skopeo, buildah: containers/image) reads, in order. */
+function podmanCandidates(options: DiscoveryOptions): AuthFileRef[] {
+  const behaviour = podmanAuthBehaviour(options.podmanVersion);
+  const explicit = explicitAuthFile(options);
+  const refs = [podmanPrimary(options, explicit, behaviour)];
+  if (explicit && behaviour.explicitFileIsOnlyFile) return refs;
+  // Only podman < 4.4 gets here with an explicit file.
+  const versionNote = behaviour.known
+    ? `podman ${behaviour.version ?? ''}`
+    : 'podman version unknown, newest behaviour assumed';
+  const note = explicit
+    ? `; still read after ${explicit.label} by podman < 4.4 (${versionNote})`
+    : '';
+  for (const file of podmanLookupOrder(options, note)) {
+    // $DOCKER_CONFIG/config.json can be the primary and the third file.
+    if (refs.some((r) => r.path === file.path)) continue;
     refs.push({
-      ...ref,
+      ...file,
       role: 'fallback',
       readByPodmanLogout: false,
       writtenByLogin: false,
       loginDropsUnknownKeys: false,
     });
-  };
-  // Only podman < 4.4 gets here with an explicit file.
-  const afterExplicit = explicit
-    ? `; still read after ${explicit.label} by podman < 4.4 (${versionNote})`
-    : '';
-
-  // 2. ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json
-  const configHome = envValue(env, 'XDG_CONFIG_HOME');
-  readOnly({
-    path: path.join(
-      configHome ?? path.join(home, '.config'),
-      'containers',
-      'auth.json',
-    ),
-    format: 'auth.json',
-    why:
-      (configHome
-        ? '${XDG_CONFIG_HOME}/containers/auth.json'
-        : '~/.config/containers/auth.json (XDG_CONFIG_HOME unset)') +
-      afterExplicit,
-  });
-  // 3. $DOCKER_CONFIG/config.json, else ~/.docker/config.json
-  readOnly({
-    path: dockerConfig
-      ? path.join(dockerConfig, 'config.json')
-      : path.join(home, '.docker', 'config.json'),
-    format: 'docker-config',
-    why:
-      (dockerConfig
-        ? '$DOCKER_CONFIG/config.json'
-        : '~/.docker/config.json (DOCKER_CONFIG unset)') + afterExplicit,
-  });
-  // 4. ~/.dockercfg, the legacy format without the "auths" wrapper
-  readOnly({
-    path: path.join(home, '.dockercfg'),
-    format: 'dockercfg',
-    why: `~/.dockercfg (legacy format)${afterExplicit}`,
-  });
+  }
   return refs;
 }
 

@@ -75,7 +75,7 @@ const configSchema = z.object({
 const TOP_LEVEL_FIELDS = ['auths', 'credHelpers', 'credsStore'] as const;
 const ENTRY_FIELDS = ['auth', 'identitytoken', 'email'] as const;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -62,21 +62,20 @@ export {
   type Outcome,
   type SkippedSource,
 } from './match.js';
+export { writeCacheFile, writeFileAtomic } from './atomic-write.js';
+export { backupStamp, scrubBackups, type Scrub } from './backups.js';
 export {
-  backupStamp,
   removeCredHelper,
   removeCredentials,
-  scrubBackups,
   setCredHelper,
   setCredential,
-  updateAuthFile,
-  writeCacheFile,
-  writeFileAtomic,
-  type AuthJson,
   type RemoveCredentialsResult,
-  type Scrub,
   type SetCredentialOptions,
   type SetCredentialResult,
+} from './edits.js';
+export {
+  updateAuthFile,
+  type AuthJson,
   type UpdateOptions,
   type UpdateResult,
 } from './write.js';

@@ -2,7 +2,7 @@
  * The qci program: global flags, every command, and the one place errors become a message and an exit code.
  */
 import { Command, CommanderError, Help } from 'commander';
-import { ExitCode, QciError } from '../core/errors.js';
+import { ExitCode, messageOf, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
   contextFor,
@@ -11,6 +11,7 @@ import {
   wrapWords,
   type Action,
   type CommandContext,
+  type Wrap,
 } from './context.js';
 import { Ui, type Io } from './ui.js';
 import { registerPullspec } from './commands/pullspec.js';
@@ -88,6 +89,22 @@ export function buildProgram(
   if (only !== undefined)
     program.createCommand = (name?: string) =>
       name === only ? new Command(name) : new CommandNotRun(name);
+  configureProgram(program, io);
+  program.addHelpText('after', programHelpAfter);
+  registerCommands(program, actionWrapper(io, state));
+  // Named by an alias, or not a command at all: then every command is built whole.
+  if (
+    only !== undefined &&
+    !program.commands.some(
+      (c) => c.name() === only && !(c instanceof CommandNotRun),
+    )
+  )
+    return buildProgram(io, state);
+  return program;
+}
+
+/** The program's description, global flags, help layout and output (redacted, errors in red). */
+function configureProgram(program: Command, io: Io): void {
   program
     .description(
       'Pull OpenShift CI images from QCI (quay.io/openshift/ci, through quay-proxy.ci.openshift.org) ' +
@@ -124,53 +141,53 @@ export function buildProgram(
       writeErr: (text) => io.stderr.write(redact(text)),
       outputError: (text, write) => write(new Ui(io).err.red(redact(text))),
     })
-    .exitOverride()
-    .addHelpText(
-      'after',
-      () =>
-        examples([
-          [
-            'qci pull ocp/4.7:my-component',
-            'pull an image stream tag from QCI, logging in if needed',
-          ],
-          [
-            'qci pullspec ocp/4.7:my-component',
-            'the QCI pull spec of an image stream tag',
-          ],
-          ['qci login', 'log podman in to QCI with your app.ci token'],
-          [
-            'qci whoami',
-            'who you are on app.ci, and what podman will send to QCI',
-          ],
-          [
-            'qci doctor --fix',
-            'why pulls say "unauthorized", and the safe fixes',
-          ],
-          ['qci registries', 'the CI clusters and their registries'],
-          ['qci help pullspec', 'help for one command'],
-        ])() +
-        EXIT_CODES_HELP +
-        `\n${wrapWords(
-          'Environment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, ' +
-            'QCI_TOKEN_FILE, QCI_WEB_LOGIN_TIMEOUT, QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, ' +
-            'QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, BROWSER, NO_COLOR, FORCE_COLOR.',
-          HELP_WIDTH,
-          '  ',
-        ).join('\n')}\n${wrapWords(
-          'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).',
-          HELP_WIDTH,
-          '  ',
-        ).join('\n')}\n`,
-    );
+    .exitOverride();
+}
 
-  const wrap =
-    (action: Action) =>
+/** The end of `qci help`: examples, exit codes, environment variables and the config file. */
+function programHelpAfter(): string {
+  return (
+    examples([
+      [
+        'qci pull ocp/4.7:my-component',
+        'pull an image stream tag from QCI, logging in if needed',
+      ],
+      [
+        'qci pullspec ocp/4.7:my-component',
+        'the QCI pull spec of an image stream tag',
+      ],
+      ['qci login', 'log podman in to QCI with your app.ci token'],
+      ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
+      ['qci doctor --fix', 'why pulls say "unauthorized", and the safe fixes'],
+      ['qci registries', 'the CI clusters and their registries'],
+      ['qci help pullspec', 'help for one command'],
+    ])() +
+    EXIT_CODES_HELP +
+    `\n${wrapWords(
+      'Environment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, ' +
+        'QCI_TOKEN_FILE, QCI_WEB_LOGIN_TIMEOUT, QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, ' +
+        'QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, BROWSER, NO_COLOR, FORCE_COLOR.',
+      HELP_WIDTH,
+      '  ',
+    ).join('\n')}\n${wrapWords(
+      'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).',
+      HELP_WIDTH,
+      '  ',
+    ).join('\n')}\n`
+  );
+}
+
+/** Runs a command's action with its context and records its exit code. */
+function actionWrapper(io: Io, state: { exitCode: number }): Wrap {
+  return (action: Action) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const ctx: CommandContext = contextFor(io, command);
       state.exitCode = await action(ctx, ...args.slice(0, -1));
     };
+}
 
+function registerCommands(program: Command, wrap: Wrap): void {
   registerPullspec(program, wrap);
   registerRegistries(program, wrap);
   registerPull(program, wrap);
@@ -191,15 +208,6 @@ export function buildProgram(
       .configureOutput(program.configureOutput())
       .showHelpAfterError('(run with --help for usage)');
   }
-  // Named by an alias, or not a command at all: then every command is built whole.
-  if (
-    only !== undefined &&
-    !program.commands.some(
-      (c) => c.name() === only && !(c instanceof CommandNotRun),
-    )
-  )
-    return buildProgram(io, state);
-  return program;
 }
 
 /** Runs qci with `argv` (without node and script); returns the exit code. Never throws. */
@@ -292,7 +300,7 @@ export function reportError(error: unknown, io: Io, json: boolean): number {
     return error.exitCode;
   }
   // A bug, not a user error: say so plainly, without a stack unless asked.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   ui.error(
     `unexpected error: ${message}`,
     'this is a bug in qci; rerun with QCI_DEBUG=1 for a stack trace and report it',

@@ -1,4 +1,4 @@
-/** app.ci's names and the two fixes users are sent to (REFERENCE §3, §4). */
+/** app.ci's names and the two fixes users are sent to (ci-tools cmd/qci-appci; app.ci's OAuth token page). */
 export const APP_CI_SERVER = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
 export const APP_CI_TOKEN_PAGE =
   'https://oauth-openshift.apps.ci.l2s4.p1.openshiftapps.com/oauth/token/request';

@@ -1,5 +1,5 @@
 /**
- * The OpenShift CI clusters and their registries (REFERENCE §2), with QCI first: it is the one users pull from.
+ * The OpenShift CI clusters and their registries (openshift/ci-docs), with QCI first: it is the one users pull from.
  */
 import {
   QCI_PROXY_HOST,
@@ -99,7 +99,7 @@ export const CLUSTERS: readonly ClusterRegistry[] = [
   },
 ];
 
-/** Any build farm, listed or not: REFERENCE §2 says every `build\d\d+` cluster has a registry of this form. */
+/** Any build farm, listed or not: every `build\d\d+` cluster has a registry of this form (openshift/ci-docs). */
 const BUILD_FARM_NAME = /^build\d{2,}$/;
 /** The two console host forms of a build farm (classic, and the devcluster one that newer farms use). */
 const BUILD_FARM_CONSOLE = [
@@ -117,7 +117,7 @@ const EXTRA_CONSOLE_HOSTS: Record<string, string> = {
 
 /**
  * Consoles of build farms that are gone, as old logs and docs still show them: their namespaces and
- * images went with them. The old vSphere farm (REFERENCE §2; openshift/ci-docs quotes its log lines).
+ * images went with them. The old vSphere farm (openshift/ci-docs quotes its log lines).
  */
 const RETIRED_CONSOLE_HOSTS: Record<string, ClusterRegistry> = {
   'console-openshift-console.apps.build01-us-west-2.vmc.ci.openshift.org': {

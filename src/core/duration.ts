@@ -58,7 +58,7 @@ export function formatDuration(
     .join('');
 }
 
-/** The Kubernetes TokenRequest minimum (REFERENCE §4): shorter requests are refused with 422. */
+/** The Kubernetes TokenRequest minimum (kubernetes pkg/apis/authentication/validation): shorter requests are refused with 422. */
 export const MIN_TOKEN_SECONDS = 600;
 /** The API's own upper bound on expirationSeconds. */
 export const MAX_TOKEN_SECONDS = 2 ** 32;

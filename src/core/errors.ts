@@ -177,3 +177,8 @@ export function usageError(
 ): QciError {
   return new QciError(message, { ...options, kind: options.kind ?? 'usage' });
 }
+
+/** What a caught value says: an Error's message, or anything else as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

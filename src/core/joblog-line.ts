@@ -1,5 +1,5 @@
 /**
- * The "Using namespace" line ci-operator prints when a job starts (REFERENCE §2), in every log style:
+ * The "Using namespace" line ci-operator prints when a job starts (ci-tools cmd/ci-operator/main.go), in every log style:
  * Go log, logrus, ANSI colour, and the JSON lines of ci-operator.log.
  */
 

@@ -43,7 +43,7 @@ export const plainIndexOf: BytesIndexOf = (haystack, needle, from) => {
 const MARKER_BYTES = new TextEncoder().encode(MARKER);
 /**
  * What the scanner searches for: a short, distinctive prefix of the marker. V8's Buffer#indexOf finds a
- * 7-byte needle several times faster than the whole 15-byte marker (REFERENCE §10); the rest is
+ * 7-byte needle several times faster than the whole 15-byte marker (measured on Node 20.20; bench/job-image.mjs); the rest is
  * compared by hand at each hit.
  */
 const NEEDLE = MARKER_BYTES.subarray(0, 'Using n'.length);

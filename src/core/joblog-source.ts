@@ -1,5 +1,5 @@
 /**
- * Where a CI job's log lives (REFERENCE §2), for every URL form people paste: Prow job pages and live
+ * Where a CI job's log lives (openshift/ci-docs), for every URL form people paste: Prow job pages and live
  * logs, gcsweb, GCS, gs://, a build-log.txt or ci-operator.log URL, a file, stdin. Pure: src/joblog/ reads.
  */
 import { usageError } from './errors.js';
@@ -15,7 +15,7 @@ const GCS_BROWSER_HOST = 'storage.cloud.google.com';
 const PRIVATE_BUCKET = 'test-platform-results';
 const PUBLIC_BUCKET = 'test-platform-results-public';
 export const LOG_FILE = 'build-log.txt';
-/** ci-operator's own log, one JSON object a line, among a job's artifacts (REFERENCE §2). */
+/** ci-operator's own log, one JSON object a line, among a job's artifacts (ci-tools cmd/ci-operator/main.go). */
 export const CI_OPERATOR_LOG = 'ci-operator.log';
 const FINISHED_FILE = 'finished.json';
 
@@ -59,7 +59,7 @@ export type LogSource =
       candidates: LogCandidate[];
       /**
        * Read when build-log.txt is in no candidate, or has no Using namespace line: the job's
-       * artifacts/ci-operator.log, which logs the same line as JSON (REFERENCE §2).
+       * artifacts/ci-operator.log, which logs the same line as JSON (ci-tools cmd/ci-operator/main.go).
        */
       fallbacks?: LogCandidate[];
     };
@@ -183,45 +183,7 @@ function bucketSource(
   const buckets =
     bucket === PRIVATE_BUCKET ? [PRIVATE_BUCKET, PUBLIC_BUCKET] : [bucket];
   const gcs = trimBase(opts.gcsBaseUrl);
-  if (parsed) {
-    const { job, rest } = parsed;
-    const last = rest.at(-1);
-    // A directory (the job page, a gcsweb listing) means the job's own log; a file is read as named.
-    const file =
-      rest.length === 0 || directory || !last?.includes('.')
-        ? LOG_FILE
-        : rest.join('/');
-    const candidates: LogCandidate[] = buckets.map((b) => ({
-      label: b,
-      bucket: b,
-      logUrl: `${gcs}/${b}/${job.dir}/${file}`,
-      finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
-    }));
-    // build-log.txt reaches the bucket only when the job ends; while it runs, Prow serves the log itself.
-    if (file === LOG_FILE)
-      candidates.push(
-        liveLogCandidate(trimBase(opts.prowBaseUrl), job.name, job.buildId),
-      );
-    const fallbacks: LogCandidate[] =
-      file === LOG_FILE
-        ? buckets.map((b) => ({
-            label: `${b} artifacts/${CI_OPERATOR_LOG}`,
-            bucket: b,
-            logUrl: `${gcs}/${b}/${job.dir}/artifacts/${CI_OPERATOR_LOG}`,
-            finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
-          }))
-        : [];
-    return {
-      kind: 'url',
-      input,
-      form,
-      job,
-      jobName: job.name,
-      buildId: job.buildId,
-      candidates,
-      fallbacks,
-    };
-  }
+  if (parsed) return jobSource(input, form, parsed, directory, buckets, opts);
   const file = segments.at(-1);
   if ((file === LOG_FILE || file === CI_OPERATOR_LOG) && !directory) {
     const path = segments.join('/');
@@ -251,6 +213,54 @@ function bucketSource(
   );
 }
 
+/** The candidates for a path in a job's directory: the file named, or for the directory the job's own log. */
+function jobSource(
+  input: string,
+  form: UrlForm,
+  { job, rest }: { job: JobPath; rest: string[] },
+  directory: boolean,
+  buckets: string[],
+  opts: Required<SourceOptions>,
+): LogSource {
+  const gcs = trimBase(opts.gcsBaseUrl);
+  const last = rest.at(-1);
+  // A directory (the job page, a gcsweb listing) means the job's own log; a file is read as named.
+  const file =
+    rest.length === 0 || directory || !last?.includes('.')
+      ? LOG_FILE
+      : rest.join('/');
+  const candidates: LogCandidate[] = buckets.map((b) => ({
+    label: b,
+    bucket: b,
+    logUrl: `${gcs}/${b}/${job.dir}/${file}`,
+    finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
+  }));
+  // build-log.txt reaches the bucket only when the job ends; while it runs, Prow serves the log itself.
+  if (file === LOG_FILE)
+    candidates.push(
+      liveLogCandidate(trimBase(opts.prowBaseUrl), job.name, job.buildId),
+    );
+  const fallbacks: LogCandidate[] =
+    file === LOG_FILE
+      ? buckets.map((b) => ({
+          label: `${b} artifacts/${CI_OPERATOR_LOG}`,
+          bucket: b,
+          logUrl: `${gcs}/${b}/${job.dir}/artifacts/${CI_OPERATOR_LOG}`,
+          finishedUrl: `${gcs}/${b}/${job.dir}/${FINISHED_FILE}`,
+        }))
+      : [];
+  return {
+    kind: 'url',
+    input,
+    form,
+    job,
+    jobName: job.name,
+    buildId: job.buildId,
+    candidates,
+    fallbacks,
+  };
+}
+
 function splitPath(pathname: string): {
   segments: string[];
   directory: boolean;
@@ -268,7 +278,7 @@ function splitPath(pathname: string): {
   return { segments, directory: pathname.endsWith('/') };
 }
 
-/** Where to read SOURCE from: stdin, a file, or the URLs to try in order (REFERENCE §2). Throws a usage error for what qci cannot read. */
+/** Where to read SOURCE from: stdin, a file, or the URLs to try in order (openshift/ci-docs). Throws a usage error for what qci cannot read. */
 export function resolveLogSource(
   input: string,
   options: SourceOptions = {},
@@ -285,15 +295,7 @@ export function resolveLogSource(
     });
   if (!looksLikeUrl(input)) return { kind: 'file', input, path: input };
 
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw usageError(`"${input}" is not a valid URL`, {
-      kind: 'bad-source',
-      hint: `expected ${SOURCE_FORMS}`,
-    });
-  }
+  const url = parseSourceUrl(input);
   const scheme = url.protocol.replace(/:$/, '').toLowerCase();
   if (scheme === 'file') {
     throw usageError(`file: URLs are not read: "${input}"`, {
@@ -311,121 +313,169 @@ export function resolveLogSource(
       hint: `qci reads job logs over https; expected ${SOURCE_FORMS}`,
     });
   }
+  return webSource(input, url, opts);
+}
 
+function parseSourceUrl(input: string): URL {
+  try {
+    return new URL(input);
+  } catch {
+    throw usageError(`"${input}" is not a valid URL`, {
+      kind: 'bad-source',
+      hint: `expected ${SOURCE_FORMS}`,
+    });
+  }
+}
+
+/**
+ * An http(s) SOURCE, by host in this order: GCS (or its stand-in), gcsweb, Prow (or its stand-in), a
+ * test server on loopback.
+ */
+function webSource(
+  input: string,
+  url: URL,
+  opts: Required<SourceOptions>,
+): LogSource {
   const host = url.host.toLowerCase();
-  const under = (base: string): string | null => {
-    const b = new URL(trimBase(base));
-    if (b.host.toLowerCase() !== host || url.protocol !== b.protocol)
-      return null;
-    const prefix = b.pathname.replace(/\/+$/, '');
-    return url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
-      ? url.pathname.slice(prefix.length) || '/'
-      : null;
-  };
   // Test servers stand in for GCS and Prow under the same path layout (QCI_GCS_BASE_URL, QCI_PROW_BASE_URL).
   const gcsPath =
     host === GCS_HOST || host === GCS_BROWSER_HOST
       ? url.pathname
-      : under(opts.gcsBaseUrl);
-  const prowPath = host === PROW_HOST ? url.pathname : under(opts.prowBaseUrl);
+      : pathUnder(url, opts.gcsBaseUrl);
+  const prowPath =
+    host === PROW_HOST ? url.pathname : pathUnder(url, opts.prowBaseUrl);
 
-  if (gcsPath !== null) {
-    const { segments, directory } = splitPath(gcsPath);
-    const [bucket, ...rest] = segments;
-    if (!bucket)
-      throw usageError(`"${input}" names no bucket`, {
-        kind: 'bad-source',
-        hint: `expected ${SOURCE_FORMS}`,
-      });
-    return bucketSource(input, 'gcs', bucket, rest, directory, opts);
-  }
-  if (host === GCSWEB_HOST) {
-    const { segments, directory } = splitPath(url.pathname);
-    if (segments[0] !== 'gcs' || !segments[1]) {
-      throw usageError(
-        `"${input}" is not a gcsweb job URL (expected https://${GCSWEB_HOST}/gcs/BUCKET/PATH)`,
-        { kind: 'bad-source' },
-      );
-    }
-    return bucketSource(
-      input,
-      'gcsweb',
-      segments[1],
-      segments.slice(2),
-      directory,
-      opts,
-    );
-  }
-  if (prowPath !== null) {
-    const { segments, directory } = splitPath(prowPath);
-    if (
-      segments[0] === 'view' &&
-      (segments[1] === 'gs' || segments[1] === 'gcs') &&
-      segments[2]
-    ) {
-      return bucketSource(
-        input,
-        'prow',
-        segments[2],
-        segments.slice(3),
-        directory,
-        opts,
-      );
-    }
-    if (segments.length === 1 && segments[0] === 'log') {
-      const job = url.searchParams.get('job');
-      const id = url.searchParams.get('id');
-      if (job && id && /^\d+$/.test(id)) {
-        return {
-          kind: 'url',
-          input,
-          form: 'prow-live-log',
-          job: null,
-          jobName: job,
-          buildId: id,
-          candidates: [liveLogCandidate(trimBase(opts.prowBaseUrl), job, id)],
-        };
-      }
-    }
-    throw usageError(
-      `"${input}" is not a Prow job URL (expected https://${PROW_HOST}/view/gs/BUCKET/PATH or /log?job=JOB&id=ID)`,
-      {
-        kind: 'bad-source',
-        hint: 'open the job in Prow and copy the address of its page',
-      },
-    );
-  }
-  if (isLoopbackHost(url.hostname)) {
-    // A test server: read the URL as given, with finished.json beside a build-log.txt.
-    const { segments } = splitPath(url.pathname);
-    const finished =
-      segments.at(-1) === LOG_FILE || segments.at(-1) === CI_OPERATOR_LOG
-        ? new URL(
-            `${jobDirOf(segments).length < segments.length - 1 ? '../' : ''}${FINISHED_FILE}`,
-            url,
-          ).href
-        : null;
-    return {
-      kind: 'url',
-      input,
-      form: 'direct',
-      job: null,
-      jobName: null,
-      buildId: null,
-      candidates: [
-        {
-          label: url.host,
-          bucket: null,
-          logUrl: url.href,
-          finishedUrl: finished,
-        },
-      ],
-    };
-  }
+  if (gcsPath !== null) return gcsSource(input, gcsPath, opts);
+  if (host === GCSWEB_HOST) return gcswebSource(input, url, opts);
+  if (prowPath !== null) return prowSource(input, url, prowPath, opts);
+  if (isLoopbackHost(url.hostname)) return directSource(input, url);
   throw usageError(`unknown host ${url.host} in "${input}"`, {
     kind: 'bad-source',
     hint: `qci reads job logs from ${PROW_HOST}, ${GCSWEB_HOST} and ${GCS_HOST}; expected ${SOURCE_FORMS}`,
   });
+}
+
+/** The path of `url` below the base URL `base` (same scheme and host), or null when it is not below it. */
+function pathUnder(url: URL, base: string): string | null {
+  const b = new URL(trimBase(base));
+  if (b.host.toLowerCase() !== url.host.toLowerCase()) return null;
+  if (url.protocol !== b.protocol) return null;
+  const prefix = b.pathname.replace(/\/+$/, '');
+  return url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
+    ? url.pathname.slice(prefix.length) || '/'
+    : null;
+}
+
+/** storage.googleapis.com/BUCKET/PATH (or the browser's storage.cloud.google.com). */
+function gcsSource(
+  input: string,
+  gcsPath: string,
+  opts: Required<SourceOptions>,
+): LogSource {
+  const { segments, directory } = splitPath(gcsPath);
+  const [bucket, ...rest] = segments;
+  if (!bucket)
+    throw usageError(`"${input}" names no bucket`, {
+      kind: 'bad-source',
+      hint: `expected ${SOURCE_FORMS}`,
+    });
+  return bucketSource(input, 'gcs', bucket, rest, directory, opts);
+}
+
+function gcswebSource(
+  input: string,
+  url: URL,
+  opts: Required<SourceOptions>,
+): LogSource {
+  const { segments, directory } = splitPath(url.pathname);
+  if (segments[0] !== 'gcs' || !segments[1]) {
+    throw usageError(
+      `"${input}" is not a gcsweb job URL (expected https://${GCSWEB_HOST}/gcs/BUCKET/PATH)`,
+      { kind: 'bad-source' },
+    );
+  }
+  return bucketSource(
+    input,
+    'gcsweb',
+    segments[1],
+    segments.slice(2),
+    directory,
+    opts,
+  );
+}
+
+/** Prow's job page (/view/gs/BUCKET/PATH) or its live log (/log?job=JOB&id=ID). */
+function prowSource(
+  input: string,
+  url: URL,
+  prowPath: string,
+  opts: Required<SourceOptions>,
+): LogSource {
+  const { segments, directory } = splitPath(prowPath);
+  if (
+    segments[0] === 'view' &&
+    (segments[1] === 'gs' || segments[1] === 'gcs') &&
+    segments[2]
+  ) {
+    return bucketSource(
+      input,
+      'prow',
+      segments[2],
+      segments.slice(3),
+      directory,
+      opts,
+    );
+  }
+  if (segments.length === 1 && segments[0] === 'log') {
+    const job = url.searchParams.get('job');
+    const id = url.searchParams.get('id');
+    if (job && id && /^\d+$/.test(id)) {
+      return {
+        kind: 'url',
+        input,
+        form: 'prow-live-log',
+        job: null,
+        jobName: job,
+        buildId: id,
+        candidates: [liveLogCandidate(trimBase(opts.prowBaseUrl), job, id)],
+      };
+    }
+  }
+  throw usageError(
+    `"${input}" is not a Prow job URL (expected https://${PROW_HOST}/view/gs/BUCKET/PATH or /log?job=JOB&id=ID)`,
+    {
+      kind: 'bad-source',
+      hint: 'open the job in Prow and copy the address of its page',
+    },
+  );
+}
+
+/** A test server: read the URL as given, with finished.json beside a build-log.txt. */
+function directSource(input: string, url: URL): LogSource {
+  const { segments } = splitPath(url.pathname);
+  const finished =
+    segments.at(-1) === LOG_FILE || segments.at(-1) === CI_OPERATOR_LOG
+      ? new URL(
+          `${jobDirOf(segments).length < segments.length - 1 ? '../' : ''}${FINISHED_FILE}`,
+          url,
+        ).href
+      : null;
+  return {
+    kind: 'url',
+    input,
+    form: 'direct',
+    job: null,
+    jobName: null,
+    buildId: null,
+    candidates: [
+      {
+        label: url.host,
+        bucket: null,
+        logUrl: url.href,
+        finishedUrl: finished,
+      },
+    ],
+  };
 }
 
 /** The hosts a log may be fetched from, redirects included: GCS, Prow and the configured stand-ins. */

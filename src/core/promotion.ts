@@ -1,5 +1,5 @@
 /**
- * Which QCI tags a ci-operator config publishes (REFERENCE §8, after ci-tools pkg/steps/release/promote.go).
+ * Which QCI tags a ci-operator config publishes (after ci-tools pkg/steps/release/promote.go).
  *
  * Per promotion target: disabled → nothing; start from every non-optional image (dst = its `to`);
  * `excluded_images: ['*']` clears them, else removes those listed; then add `additional_images`
@@ -9,7 +9,6 @@
  *
  * Pure: takes the parsed YAML (plain data) and returns findings with the field path they are about.
  */
-import * as z from 'zod/mini';
 import {
   MAX_TAG_LENGTH,
   QCI_PROXY_HOST,
@@ -24,14 +23,24 @@ import {
   upperCaseNote,
   type ImageStreamTag,
 } from './reference.js';
+import {
+  type FieldPath,
+  type Finding,
+  type Image,
+  type Metadata,
+  type Promotion,
+  type Target,
+  check,
+  configSchema,
+  isMapping,
+  metadataSchema,
+  promotionSchema,
+  readImages,
+  targetSchema,
+  targetShape,
+} from './promotion-config.js';
 
-/** A path into the config document, as YAML sees it: keys and list indexes. */
-export type FieldPath = (string | number)[];
-
-export interface Finding {
-  path: FieldPath;
-  message: string;
-}
+export type { FieldPath, Finding } from './promotion-config.js';
 
 export type PromotionKind =
   /** an entry of `images` */
@@ -93,7 +102,7 @@ export interface PromotionOptions {
 export const COMMIT_PLACEHOLDER = '<commit-sha>';
 /** A full git commit id: what ci-operator tags by (refs.BaseSHA). */
 const COMMIT_LENGTH = 40;
-/** Pruning copies are <YYYYMMDDhhmmss>_prune_NS_NAME_TAG: 21 characters more (REFERENCE §1). */
+/** Pruning copies are <YYYYMMDDhhmmss>_prune_NS_NAME_TAG: 21 characters more (openshift/release hack/qci_registry_pruner.py). */
 const PRUNE_PREFIX_LENGTH = 21;
 
 /** Keys only ci-operator configs have at the top level; used to tell configs from other YAML in a tree. */
@@ -119,141 +128,6 @@ export function formatPath(path: FieldPath): string {
     out +=
       typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
   return out;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return `the boolean ${value}`;
-  return typeof value;
-}
-
-// Shapes, with messages that say what was found. null counts as absent, as in Go's YAML decoding.
-const text = z.string({
-  error: (issue) => {
-    const got = issue.input;
-    if (got === undefined) return 'is required';
-    const quote =
-      typeof got === 'number' || typeof got === 'boolean'
-        ? ': quote the value in YAML so it stays a string'
-        : '';
-    return `expected a string, got ${describeValue(got)}${quote}`;
-  },
-});
-const flag = z.boolean({
-  error: (issue) => `expected true or false, got ${describeValue(issue.input)}`,
-});
-const list = <T extends z.core.SomeType>(item: T) =>
-  z.array(item, {
-    error: (issue) => `expected a list, got ${describeValue(issue.input)}`,
-  });
-const mapping = {
-  error: (issue: { input: unknown }) =>
-    `expected a mapping, got ${describeValue(issue.input)}`,
-};
-
-const imageSchema = z.object({ to: text, optional: z.nullish(flag) }, mapping);
-
-const targetShape = {
-  namespace: z.nullish(text),
-  name: z.nullish(text),
-  tag: z.nullish(text),
-  tag_by_commit: z.nullish(flag),
-  excluded_images: z.nullish(list(text)),
-  additional_images: z.nullish(z.record(z.string(), text, mapping)),
-  disabled: z.nullish(flag),
-};
-const targetSchema = z.object(targetShape, mapping);
-type Target = z.infer<typeof targetSchema>;
-
-const promotionSchema = z.object(
-  {
-    ...targetShape,
-    to: z.nullish(list(z.unknown())),
-    disable_build_cache: z.nullish(flag),
-  },
-  mapping,
-);
-
-const metadataSchema = z.object(
-  { org: text, repo: text, branch: text, variant: z.nullish(text) },
-  mapping,
-);
-
-const configSchema = z.object(
-  {
-    images: z.nullish(z.unknown()),
-    promotion: z.nullish(z.unknown()),
-    binary_build_commands: z.nullish(text),
-    zz_generated_metadata: z.nullish(z.unknown()),
-  },
-  mapping,
-);
-
-/** Runs a schema; on failure records every issue under `base` and returns undefined. */
-function check<T>(
-  schema: z.ZodMiniType<T>,
-  value: unknown,
-  base: FieldPath,
-  problems: Finding[],
-): T | undefined {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    problems.push({
-      path: [...base, ...(issue.path as (string | number)[])],
-      message: issue.message,
-    });
-  }
-  return undefined;
-}
-
-interface Image {
-  to: string;
-  optional: boolean;
-  path: FieldPath;
-}
-
-/** `images:` is a list, or (newer configs) a mapping with the list under `items`. */
-function readImages(raw: unknown, problems: Finding[]): Image[] {
-  if (raw === undefined || raw === null) return [];
-  let items: unknown = raw;
-  let base: FieldPath = ['images'];
-  if (isMapping(raw)) {
-    items = raw.items ?? [];
-    base = ['images', 'items'];
-  }
-  if (!Array.isArray(items)) {
-    problems.push({
-      path: base,
-      message: `expected a list of images, got ${describeValue(items)}`,
-    });
-    return [];
-  }
-  const images: Image[] = [];
-  items.forEach((item, index) => {
-    const image = check(imageSchema, item, [...base, index], problems);
-    if (image)
-      images.push({
-        to: image.to,
-        optional: image.optional === true,
-        path: [...base, index, 'to'],
-      });
-  });
-  return images;
-}
-
-interface Metadata {
-  org: string;
-  repo: string;
-  branch: string;
-  variant?: string | null | undefined;
 }
 
 /**
@@ -299,7 +173,64 @@ export function promotedImages(
   );
   if (!promotion) return report;
 
-  // Targets: promotion.to, or the older form with one target's fields directly under promotion.
+  targetsOf(promotion, top.binary_build_commands, report).forEach(
+    ({ value, path }, index) => {
+      const target = check(targetSchema, value, path, problems);
+      if (!target) return;
+      const summary: TargetSummary = {
+        index,
+        path: formatPath(path),
+        namespace: target.namespace ?? null,
+        name: target.name ?? null,
+        tag: target.tag ?? null,
+        disabled: target.disabled === true,
+        promoted: 0,
+      };
+      targets.push(summary);
+      if (target.disabled === true) return;
+      const before = promoted.length;
+      promoteTarget(
+        target,
+        index,
+        path,
+        images,
+        { ...options, pullHost },
+        report,
+      );
+      summary.promoted = promoted.length - before;
+    },
+  );
+
+  if (top.binary_build_commands && promotion.disable_build_cache !== true) {
+    buildCache(top.zz_generated_metadata, options.sourcePath, pullHost, report);
+  }
+
+  promoted.splice(0, promoted.length, ...uniqueByTag(promoted));
+  return report;
+}
+
+/** One line per tag even when two targets publish the same one; sorted as ci-tools sorts them. */
+function uniqueByTag(promoted: PromotedImage[]): PromotedImage[] {
+  const seen = new Set<string>();
+  const unique = promoted.filter(
+    (p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag),
+  );
+  unique.sort((a, b) =>
+    a.imageStreamTag < b.imageStreamTag
+      ? -1
+      : a.imageStreamTag > b.imageStreamTag
+        ? 1
+        : 0,
+  );
+  return unique;
+}
+
+/** Targets: promotion.to, or the older form with one target's fields directly under promotion. */
+function targetsOf(
+  promotion: Promotion,
+  binaryBuildCommands: string | null | undefined,
+  { problems, warnings }: PromotionReport,
+): { value: unknown; path: FieldPath }[] {
   const legacyKeys = (
     Object.keys(targetShape) as (keyof typeof targetShape)[]
   ).filter((key) => promotion[key] !== undefined && promotion[key] !== null);
@@ -320,62 +251,32 @@ export function promotedImages(
       value: Object.fromEntries(legacyKeys.map((key) => [key, promotion[key]])),
       path: ['promotion'],
     });
-  } else if (
-    !(top.binary_build_commands && promotion.disable_build_cache !== true)
-  ) {
+  } else if (!(binaryBuildCommands && promotion.disable_build_cache !== true)) {
     problems.push({
       path: ['promotion'],
       message:
         'no promotion target: add promotion.to with a namespace and a name or tag',
     });
   }
-
-  rawTargets.forEach(({ value, path }, index) => {
-    const target = check(targetSchema, value, path, problems);
-    if (!target) return;
-    const summary: TargetSummary = {
-      index,
-      path: formatPath(path),
-      namespace: target.namespace ?? null,
-      name: target.name ?? null,
-      tag: target.tag ?? null,
-      disabled: target.disabled === true,
-      promoted: 0,
-    };
-    targets.push(summary);
-    if (target.disabled === true) return;
-    const before = promoted.length;
-    promoteTarget(
-      target,
-      index,
-      path,
-      images,
-      { ...options, pullHost },
-      report,
-    );
-    summary.promoted = promoted.length - before;
-  });
-
-  if (top.binary_build_commands && promotion.disable_build_cache !== true) {
-    buildCache(top.zz_generated_metadata, options.sourcePath, pullHost, report);
-  }
-
-  // One line per tag even when two targets publish the same one; sorted as ci-tools sorts them.
-  const seen = new Set<string>();
-  const unique = promoted.filter(
-    (p) => !seen.has(p.imageStreamTag) && seen.add(p.imageStreamTag),
-  );
-  unique.sort((a, b) =>
-    a.imageStreamTag < b.imageStreamTag
-      ? -1
-      : a.imageStreamTag > b.imageStreamTag
-        ? 1
-        : 0,
-  );
-  promoted.splice(0, promoted.length, ...unique);
-  return report;
+  return rawTargets;
 }
 
+/** Where a target publishes: NS/NAME:<image> (name) or NS/<image>:TAG (tag). */
+interface Destination {
+  namespace: string;
+  name: string | null;
+  tag: string | null;
+}
+
+/** What a promoted name (dst) is copied from, and the field that names it. */
+interface Source {
+  source: string;
+  kind: PromotionKind;
+  path: FieldPath;
+}
+type Sources = Map<string, Source>;
+
+/** The tags one target publishes: its destination, then each promoted name as a tag (and a commit tag). */
 function promoteTarget(
   target: Target,
   index: number,
@@ -384,7 +285,25 @@ function promoteTarget(
   options: PromotionOptions & { pullHost: string },
   report: PromotionReport,
 ): void {
-  const { problems, warnings } = report;
+  const destination = targetDestination(target, path, report.problems);
+  if (!destination) return;
+  const sources = promotedNames(target, path, images, report.warnings);
+  for (const [dst, from] of sources)
+    publishName(
+      dst,
+      from,
+      { target, index, path, destination },
+      options,
+      report,
+    );
+}
+
+/** The target's namespace and its name or tag (exactly one), checked; null when a problem is recorded. */
+function targetDestination(
+  target: Target,
+  path: FieldPath,
+  problems: Finding[],
+): Destination | null {
   const namespace = target.namespace;
   if (namespace === undefined || namespace === null || namespace === '') {
     problems.push({
@@ -392,12 +311,12 @@ function promoteTarget(
       message:
         'missing: a promotion target needs the namespace it publishes to',
     });
-    return;
+    return null;
   }
   const nsProblem = namespaceProblem(namespace);
   if (nsProblem) {
     problems.push({ path: [...path, 'namespace'], message: nsProblem });
-    return;
+    return null;
   }
   const name = target.name || null;
   const tag = target.tag || null;
@@ -406,7 +325,7 @@ function promoteTarget(
       path,
       message: `sets both name ("${name}") and tag ("${tag}"): set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG, not both`,
     });
-    return;
+    return null;
   }
   if (name === null && tag === null) {
     problems.push({
@@ -414,24 +333,31 @@ function promoteTarget(
       message:
         'sets neither name nor tag: set name to publish NS/NAME:<image>, or tag to publish NS/<image>:TAG',
     });
-    return;
+    return null;
   }
-  if (name !== null) {
-    const problem = nameProblem(name);
-    if (problem)
-      return void problems.push({ path: [...path, 'name'], message: problem });
+  const problem = name !== null ? nameProblem(name) : tagProblem(tag!);
+  if (problem) {
+    problems.push({
+      path: [...path, name !== null ? 'name' : 'tag'],
+      message: problem,
+    });
+    return null;
   }
-  if (tag !== null) {
-    const problem = tagProblem(tag);
-    if (problem)
-      return void problems.push({ path: [...path, 'tag'], message: problem });
-  }
+  return { namespace, name, tag };
+}
 
-  // dst → source pipeline tag, in config order; a Map keeps the last source for a repeated dst, as ci-tools does.
-  const dsts = new Map<
-    string,
-    { source: string; kind: PromotionKind; path: FieldPath }
-  >();
+/**
+ * The names a target promotes, in config order: every non-optional image (dst = its `to`), all cleared
+ * by `excluded_images: ['*']` or less those listed, then `additional_images`. A Map keeps the last source
+ * for a repeated dst, as ci-tools does.
+ */
+function promotedNames(
+  target: Target,
+  path: FieldPath,
+  images: Image[],
+  warnings: Finding[],
+): Sources {
+  const dsts: Sources = new Map();
   for (const image of images)
     if (!image.optional)
       dsts.set(image.to, { source: image.to, kind: 'image', path: image.path });
@@ -454,53 +380,68 @@ function promoteTarget(
       path: [...path, 'additional_images', dst],
     });
   }
+  return dsts;
+}
 
-  for (const [dst, from] of dsts) {
-    // The promoted name is the tag (name mode) or the image stream name (tag mode): check it as that.
-    const problem = name !== null ? tagProblem(dst) : nameProblem(dst);
-    if (problem) {
+/** One promoted name: NS/NAME:dst or NS/dst:TAG, and with tag_by_commit also NS/dst:<commit>. */
+function publishName(
+  dst: string,
+  from: Source,
+  at: {
+    target: Target;
+    index: number;
+    path: FieldPath;
+    destination: Destination;
+  },
+  options: PromotionOptions & { pullHost: string },
+  report: PromotionReport,
+): void {
+  const { problems } = report;
+  const { target, index, path } = at;
+  const { namespace, name, tag } = at.destination;
+  // The promoted name is the tag (name mode) or the image stream name (tag mode): check it as that.
+  const problem = name !== null ? tagProblem(dst) : nameProblem(dst);
+  if (problem) {
+    problems.push({
+      path: from.path,
+      message: `"${dst}" cannot be promoted to ${formatPath(path)} (${name !== null ? `it becomes the tag of ${namespace}/${name}` : `it becomes an image stream name in ${namespace}`}): ${problem}`,
+    });
+    return;
+  }
+  const ist =
+    name !== null
+      ? { namespace, name, tag: dst }
+      : { namespace, name: dst, tag: tag! };
+  add(
+    ist,
+    { image: dst, source: from.source, kind: from.kind, target: index },
+    from.path,
+    options.pullHost,
+    report,
+  );
+  if (target.tag_by_commit !== true) return;
+  const commitIst = {
+    namespace,
+    name: dst,
+    tag: options.commit ?? COMMIT_PLACEHOLDER,
+  };
+  if (name !== null) {
+    const nm = nameProblem(dst);
+    if (nm) {
       problems.push({
         path: from.path,
-        message: `"${dst}" cannot be promoted to ${formatPath(path)} (${name !== null ? `it becomes the tag of ${namespace}/${name}` : `it becomes an image stream name in ${namespace}`}): ${problem}`,
+        message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}`,
       });
-      continue;
-    }
-    const ist =
-      name !== null
-        ? { namespace, name, tag: dst }
-        : { namespace, name: dst, tag: tag! };
-    add(
-      ist,
-      { image: dst, source: from.source, kind: from.kind, target: index },
-      from.path,
-      options.pullHost,
-      report,
-    );
-    if (target.tag_by_commit === true) {
-      const commitIst = {
-        namespace,
-        name: dst,
-        tag: options.commit ?? COMMIT_PLACEHOLDER,
-      };
-      if (name !== null) {
-        const nm = nameProblem(dst);
-        if (nm) {
-          problems.push({
-            path: from.path,
-            message: `"${dst}" cannot be tagged by commit (it becomes an image stream name in ${namespace}): ${nm}`,
-          });
-          continue;
-        }
-      }
-      add(
-        commitIst,
-        { image: dst, source: from.source, kind: 'commit', target: index },
-        [...path, 'tag_by_commit'],
-        options.pullHost,
-        report,
-      );
+      return;
     }
   }
+  add(
+    commitIst,
+    { image: dst, source: from.source, kind: 'commit', target: index },
+    [...path, 'tag_by_commit'],
+    options.pullHost,
+    report,
+  );
 }
 
 function buildCache(

@@ -1,5 +1,5 @@
 /**
- * Image references: every form a CI user pastes, mapped to QCI (REFERENCE §1).
+ * Image references: every form a CI user pastes, mapped to QCI (ci-tools pkg/api/promotion.go).
  *
  * Image stream tag NS/NAME:TAG is stored in the single repository quay.io/openshift/ci under the tag
  * NS_NAME_TAG, and pulled through quay-proxy.ci.openshift.org. Pure functions: no I/O here.

@@ -1,6 +1,6 @@
 /**
  * Finding registry.ci.openshift.org and registry.svc.ci.openshift.org image references in any text and
- * mapping them to QCI pull specs (REFERENCE §1). Pure: the caller reads and writes the files.
+ * mapping them to QCI pull specs (ci-tools pkg/api/promotion.go). Pure: the caller reads and writes the files.
  *
  * The text is the file's bytes decoded as latin1, one character per byte: the patterns are ASCII, so
  * offsets are byte offsets and re-encoding as latin1 gives back every byte we did not replace.
@@ -228,7 +228,7 @@ export function applyRewrites(
 
 type FileKind = 'dockerfile' | 'markdown' | 'asciidoc' | 'tex' | 'other';
 
-/** Release payload streams, made by the release controller on app.ci and not mirrored to QCI (REFERENCE §8). */
+/** Release payload streams, made by the release controller on app.ci and not mirrored to QCI (openshift/release-controller, not ci-tools promotion). */
 const PAYLOAD =
   /^\/(?:ocp|origin|ocp-priv|origin-priv|okd)\/release(?:-[0-9.]+)?:(?:[0-9]|latest|nightly|ci\b|stable)/;
 const PAYLOAD_REASON =

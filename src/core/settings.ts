@@ -163,66 +163,91 @@ export function resolveSettings(
       throw new Error('resolveSettings: a value to check, and no validator');
     return validate;
   };
-  const settings: Settings = { ...DEFAULT_SETTINGS };
-  const sources = Object.fromEntries(
-    Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default']),
-  ) as Record<SettingKey, SettingsSource>;
-  const keys = Object.keys(SETTING_NAMES) as SettingKey[];
+  const resolved: ResolvedSettings = {
+    settings: { ...DEFAULT_SETTINGS },
+    sources: Object.fromEntries(
+      Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default']),
+    ) as Record<SettingKey, SettingsSource>,
+  };
+  // Each source overrides the ones before it: config file, environment, flags.
+  if (input.file) fromConfigFile(resolved, input.file, check);
+  fromEnvironment(resolved, input.env, check);
+  fromFlags(resolved, input.flags, check);
+  return resolved;
+}
 
-  if (input.file) {
-    const original = input.file.data ?? {};
-    const isMapping =
-      typeof original === 'object' &&
-      original !== null &&
-      !Array.isArray(original);
-    let data: unknown = original;
-    // Numeric settings are checked by hand (NUMBER_SETTINGS), so they leave the zod check here.
-    const numbers: Partial<Record<NumberKey, unknown>> = {};
-    if (isMapping) {
-      const copy = { ...(original as Record<string, unknown>) };
-      for (const key of Object.keys(NUMBER_SETTINGS) as NumberKey[]) {
-        const fileKey = SETTING_NAMES[key].file;
-        if (fileKey in copy) {
-          numbers[key] = copy[fileKey];
-          delete copy[fileKey];
-        }
-      }
-      data = copy;
+const SETTING_KEYS = Object.keys(SETTING_NAMES) as SettingKey[];
+
+function setting(
+  { settings, sources }: ResolvedSettings,
+  key: SettingKey,
+  value: unknown,
+  source: SettingsSource,
+): void {
+  (settings as Record<string, unknown>)[key] = value;
+  sources[key] = source;
+}
+
+function fromConfigFile(
+  resolved: ResolvedSettings,
+  file: NonNullable<SettingsInput['file']>,
+  check: () => SettingsValidator,
+): void {
+  const { data, numbers } = splitNumbers(file.data ?? {});
+  const parsed = check().file(data);
+  if (!parsed.ok) {
+    throw usageError(`config file ${file.path}: ${parsed.issue}`, {
+      kind: 'bad-setting',
+      hint: `fix or remove ${file.path}; keys: ${SETTING_KEYS.map((k) => SETTING_NAMES[k].file).join(', ')}`,
+    });
+  }
+  for (const [key, raw] of Object.entries(numbers) as [NumberKey, unknown][]) {
+    const value = numberSetting(key, raw);
+    if (value === null) {
+      throw usageError(
+        `config file ${file.path}: ${SETTING_NAMES[key].file}: expected ${NUMBER_SETTINGS[key].expected}`,
+        { kind: 'bad-setting' },
+      );
     }
-    const parsed = check().file(data);
-    if (!parsed.ok) {
-      throw usageError(`config file ${input.file.path}: ${parsed.issue}`, {
-        kind: 'bad-setting',
-        hint: `fix or remove ${input.file.path}; keys: ${keys.map((k) => SETTING_NAMES[k].file).join(', ')}`,
-      });
-    }
-    for (const [key, raw] of Object.entries(numbers) as [
-      NumberKey,
-      unknown,
-    ][]) {
-      const value = numberSetting(key, raw);
-      if (value === null) {
-        throw usageError(
-          `config file ${input.file.path}: ${SETTING_NAMES[key].file}: expected ${NUMBER_SETTINGS[key].expected}`,
-          { kind: 'bad-setting' },
-        );
-      }
-      settings[key] = value;
-      sources[key] = 'config file';
-    }
-    for (const key of keys) {
-      if (isNumberKey(key)) continue;
-      const value = parsed.data[SETTING_NAMES[key].file];
-      if (value !== undefined) {
-        (settings as Record<string, unknown>)[key] = value;
-        sources[key] = 'config file';
-      }
+    setting(resolved, key, value, 'config file');
+  }
+  for (const key of SETTING_KEYS) {
+    if (isNumberKey(key)) continue;
+    const value = parsed.data[SETTING_NAMES[key].file];
+    if (value !== undefined) setting(resolved, key, value, 'config file');
+  }
+}
+
+/** Numeric settings are checked by hand (NUMBER_SETTINGS), so they leave the zod check of the file. */
+function splitNumbers(original: unknown): {
+  data: unknown;
+  numbers: Partial<Record<NumberKey, unknown>>;
+} {
+  const numbers: Partial<Record<NumberKey, unknown>> = {};
+  const isMapping =
+    typeof original === 'object' &&
+    original !== null &&
+    !Array.isArray(original);
+  if (!isMapping) return { data: original, numbers };
+  const copy = { ...(original as Record<string, unknown>) };
+  for (const key of Object.keys(NUMBER_SETTINGS) as NumberKey[]) {
+    const fileKey = SETTING_NAMES[key].file;
+    if (fileKey in copy) {
+      numbers[key] = copy[fileKey];
+      delete copy[fileKey];
     }
   }
+  return { data: copy, numbers };
+}
 
-  for (const key of keys) {
+function fromEnvironment(
+  resolved: ResolvedSettings,
+  env: SettingsInput['env'],
+  check: () => SettingsValidator,
+): void {
+  for (const key of SETTING_KEYS) {
     const name = SETTING_NAMES[key].env;
-    const raw = input.env?.[name];
+    const raw = env?.[name];
     if (raw === undefined || raw === '') continue;
     if (isNumberKey(key)) {
       const n = numberSetting(key, raw);
@@ -231,8 +256,7 @@ export function resolveSettings(
           `environment ${name}=${raw}: expected ${NUMBER_SETTINGS[key].expected}`,
           { kind: 'bad-setting' },
         );
-      settings[key] = n;
-      sources[key] = 'environment';
+      setting(resolved, key, n, 'environment');
       continue;
     }
     let value: unknown = raw;
@@ -248,12 +272,17 @@ export function resolveSettings(
       throw usageError(`environment ${name}=${raw}: ${parsed.issue}`, {
         kind: 'bad-setting',
       });
-    (settings as Record<string, unknown>)[key] = parsed.data;
-    sources[key] = 'environment';
+    setting(resolved, key, parsed.data, 'environment');
   }
+}
 
-  for (const key of keys) {
-    const raw = input.flags?.[key];
+function fromFlags(
+  resolved: ResolvedSettings,
+  flags: SettingsInput['flags'],
+  check: () => SettingsValidator,
+): void {
+  for (const key of SETTING_KEYS) {
+    const raw = flags?.[key];
     if (raw === undefined) continue;
     if (isNumberKey(key)) {
       const n = numberSetting(key, raw);
@@ -262,8 +291,7 @@ export function resolveSettings(
           `option ${SETTING_NAMES[key].flag}=${String(raw)}: expected ${NUMBER_SETTINGS[key].expected}`,
           { kind: 'bad-setting' },
         );
-      settings[key] = n;
-      sources[key] = 'flag';
+      setting(resolved, key, n, 'flag');
       continue;
     }
     let value: unknown = raw;
@@ -280,11 +308,8 @@ export function resolveSettings(
         `option ${SETTING_NAMES[key].flag} ${JSON.stringify(String(raw))}: ${parsed.issue}`,
         { kind: 'bad-setting' },
       );
-    (settings as Record<string, unknown>)[key] = parsed.data;
-    sources[key] = 'flag';
+    setting(resolved, key, parsed.data, 'flag');
   }
-
-  return { settings, sources };
 }
 
 const CONTEXT_SOURCES: Record<SettingsSource, string> = {

@@ -1,4 +1,4 @@
-/** What can be told about an app.ci token without a network call (REFERENCE §4). Pure. */
+/** What can be told about an app.ci token without a network call (OAuth tokens: openshift/api oauth/v1; service-account tokens: JWTs). Pure. */
 import { formatDuration } from './duration.js';
 
 export type TokenKind = 'oauth' | 'service-account' | 'unknown';

@@ -1,21 +1,11 @@
+import type { Cause } from '../core/causes.js';
+
 /**
- * What a failed podman/docker login or pull means (REFERENCE §6): match on code words, not whole
+ * What a failed podman/docker login or pull means (seen with podman 4.3.1): match on code words, not whole
  * phrases, and never paste the engine's raw output into a message (it may carry a URL with a secret).
+ * The causes, their words and exit codes, are core/causes.ts's table.
  */
-export type FailureCause =
-  | 'credentials-missing'
-  | 'credentials-rejected'
-  | 'token-expired'
-  | 'denied'
-  | 'not-found'
-  | 'rate-limited'
-  | 'server-error'
-  | 'dns'
-  | 'refused'
-  | 'timeout'
-  | 'http-registry'
-  | 'tls'
-  | 'unknown';
+export type FailureCause = Cause;
 
 const RULES: [FailureCause, RegExp][] = [
   ['http-registry', /server gave HTTP response to HTTPS client/i],

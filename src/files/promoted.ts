@@ -4,6 +4,7 @@
  * printed here; the command renders the result.
  */
 import { readFileSync } from 'node:fs';
+import { messageOf } from '../core/errors.js';
 import type {
   FieldPath,
   PromotedImage,
@@ -91,7 +92,7 @@ function evaluate(
     file.problems.push({
       field: '',
       line: null,
-      message: `not usable YAML: ${error instanceof Error ? error.message : String(error)}`,
+      message: `not usable YAML: ${messageOf(error)}`,
     });
     return file;
   }

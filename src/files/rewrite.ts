@@ -6,7 +6,8 @@
 import { formatBytes } from '../core/bytes.js';
 import { ExitCode } from '../core/errors.js';
 import { QCI_PROXY_HOST } from '../core/reference.js';
-import type { Skipped } from './walk.js';
+import type { RegistryReference } from '../core/rewrite.js';
+import type { Skipped, WalkResult } from './walk.js';
 
 export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
 
@@ -61,42 +62,90 @@ export interface RewriteRun {
   writtenReferences: number;
 }
 
+export interface RewriteOptions {
+  mode: RewriteResult['mode'];
+  maxBytes: number;
+  gitignore: boolean;
+  /** Also rewrite test data (Go tests, testdata/, fixtures/, golden files). */
+  includeTests?: boolean;
+  env: Record<string, string | undefined>;
+  verbose: (line: string) => void;
+  warn: (line: string) => void;
+}
+
 export async function runRewrite(
   roots: string[],
-  options: {
-    mode: RewriteResult['mode'];
-    maxBytes: number;
-    gitignore: boolean;
-    /** Also rewrite test data (Go tests, testdata/, fixtures/, golden files). */
-    includeTests?: boolean;
-    env: Record<string, string | undefined>;
-    verbose: (line: string) => void;
-    warn: (line: string) => void;
-  },
+  options: RewriteOptions,
 ): Promise<RewriteRun> {
-  const { mode, maxBytes } = options;
-  // Loaded here, not at start-up: qci's other commands never need them.
-  const { walk, errnoText } = await import('./walk.js');
-  const {
-    REGISTRY_MARKER,
-    applyRewrites,
-    asValuesIn,
-    findRegistryReferences,
-    isMappingTable,
-    isTestData,
-  } = await import('../core/rewrite.js');
-  const { FileReader, MENTIONS, TOO_LARGE, replaceFile, screenInParallel } =
-    await import('./scan.js');
-  const { availableParallelism } = await import('node:os');
-
-  const found = await walk(roots, {
+  const tools = await loadTools();
+  const found = await tools.walk(roots, {
     gitignore: options.gitignore,
     env: options.env,
     verbose: options.verbose,
     warn: options.warn,
   });
+  const result = emptyResult(options.mode, found);
+  const candidates = await screenForRegistries(
+    tools,
+    [...found.files].sort(),
+    result,
+    options,
+  );
+  const reader = new tools.FileReader(options.maxBytes);
+  const pass: Pass = {
+    tools,
+    options,
+    result,
+    reader,
+    asValues: asValuesOf(tools, reader, candidates),
+    listed: [],
+    writtenReferences: 0,
+  };
+  for (const file of candidates) rewriteFile(pass, file);
 
-  const result: RewriteResult = {
+  Object.assign(result.summary, {
+    changes: result.changes.length,
+    files: result.files.length,
+    needsReview: result.needsReview.length,
+    skipped: result.skipped.length,
+    errors: result.errors.length,
+  });
+  return {
+    result,
+    listed: pass.listed,
+    writtenReferences: pass.writtenReferences,
+  };
+}
+
+type Tools = Awaited<ReturnType<typeof loadTools>>;
+
+/** The modules of the work, loaded here, not at start-up: qci's other commands never need them. */
+async function loadTools() {
+  return {
+    ...(await import('./walk.js')),
+    ...(await import('../core/rewrite.js')),
+    ...(await import('./scan.js')),
+    availableParallelism: (await import('node:os')).availableParallelism,
+  };
+}
+
+/** The state of one run over the candidate files. */
+interface Pass {
+  tools: Tools;
+  options: RewriteOptions;
+  result: RewriteResult;
+  reader: InstanceType<Tools['FileReader']>;
+  /** The `as:` values anywhere in the tree, which FROM lines must stay in step with. */
+  asValues: Set<string>;
+  listed: Listed[];
+  writtenReferences: number;
+}
+
+function emptyResult(
+  mode: RewriteResult['mode'],
+  found: WalkResult,
+): RewriteResult {
+  return {
     mode,
     changes: [],
     needsReview: [],
@@ -114,23 +163,33 @@ export async function runRewrite(
       written: 0,
     },
   };
+}
 
-  // One pass over every byte, on all cores, finds the few files that mention a CI registry at all.
-  const files = [...found.files].sort();
+/**
+ * The files that mention a CI registry at all, found by one pass over every byte on all cores; the
+ * others are counted as scanned, or recorded as skipped (too large, test data) or unreadable.
+ */
+async function screenForRegistries(
+  tools: Tools,
+  files: string[],
+  result: RewriteResult,
+  options: RewriteOptions,
+): Promise<string[]> {
+  const { maxBytes } = options;
   const screened = (
-    await screenInParallel(
+    await tools.screenInParallel(
       files,
       maxBytes,
-      REGISTRY_MARKER,
-      availableParallelism(),
+      tools.REGISTRY_MARKER,
+      tools.availableParallelism(),
     )
   ).sort((a, b) => a[0] - b[0]);
   result.summary.scanned = files.length;
   const candidates: string[] = [];
   for (const [index, outcome, code] of screened) {
     const file = files[index]!;
-    if (outcome === MENTIONS) {
-      if (!options.includeTests && isTestData(file)) {
+    if (outcome === tools.MENTIONS) {
+      if (!options.includeTests && tools.isTestData(file)) {
         result.summary.testData++;
         result.skipped.push({
           path: file,
@@ -139,7 +198,7 @@ export async function runRewrite(
       } else candidates.push(file);
     } else {
       result.summary.scanned--;
-      if (outcome === TOO_LARGE)
+      if (outcome === tools.TOO_LARGE)
         result.skipped.push({
           path: file,
           reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
@@ -147,119 +206,144 @@ export async function runRewrite(
       else
         result.errors.push({
           file,
-          message: `cannot read it: ${errnoText(Object.assign(new Error(code), { code }))}`,
+          message: `cannot read it: ${tools.errnoText(Object.assign(new Error(code), { code }))}`,
         });
     }
   }
+  return candidates;
+}
 
-  const reader = new FileReader(maxBytes);
-  // First pass: the `as:` values anywhere in the tree, which FROM lines must stay in step with.
+/** First pass: the `as:` values anywhere in the tree, which FROM lines must stay in step with. */
+function asValuesOf(
+  tools: Tools,
+  reader: Pass['reader'],
+  candidates: string[],
+): Set<string> {
   const asValues = new Set<string>();
   for (const file of candidates) {
     const read = reader.read(file);
     if (read.kind === 'ok' && read.bytes.indexOf(0) < 0)
-      for (const value of asValuesIn(read.bytes.toString('latin1')))
+      for (const value of tools.asValuesIn(read.bytes.toString('latin1')))
         asValues.add(value);
   }
-  const listed: Listed[] = [];
-  let writtenReferences = 0;
-  for (const file of candidates) {
-    const read = reader.read(file);
-    if (read.kind === 'error') {
-      result.errors.push({ file, message: read.message });
-      continue;
-    }
-    if (read.kind === 'too-large') {
-      result.skipped.push({
-        path: file,
-        reason: `larger than ${formatBytes(maxBytes)} (--max-size)`,
-      });
-      continue;
-    }
-    const bytes = read.bytes;
-    if (bytes.indexOf(0) >= 0) {
-      // Only worth a warning when it names one of the registries (not, say, prow.ci.openshift.org).
-      const names =
-        bytes.indexOf('registry.ci.openshift.org') >= 0 ||
-        bytes.indexOf('registry.svc.ci.openshift.org') >= 0;
-      result.skipped.push({
-        path: file,
-        reason: names
-          ? 'binary file (it has NUL bytes) that names a CI registry; not changed'
-          : 'binary file',
-      });
-      continue;
-    }
-    const text = bytes.toString('latin1');
-    // Written files get the canonical host whatever QCI_REGISTRY says: they are shared with other people.
-    const refs = findRegistryReferences(text, QCI_PROXY_HOST, {
+  return asValues;
+}
+
+/** Lists one candidate's references and, with mode "write", replaces the file. */
+function rewriteFile(pass: Pass, file: string): void {
+  const { tools, options, result } = pass;
+  const bytes = readText(pass, file);
+  if (bytes === null) return;
+  const text = bytes.toString('latin1');
+  // Written files get the canonical host whatever QCI_REGISTRY says: they are shared with other people.
+  const refs = tools.findRegistryReferences(text, QCI_PROXY_HOST, {
+    path: file,
+    asValues: pass.asValues,
+  });
+  if (!options.includeTests && tools.isMappingTable(text, refs, file)) {
+    result.summary.testData++;
+    result.skipped.push({
       path: file,
-      asValues,
+      reason:
+        'test data: every reference is paired with its own QCI form in the file (--include-tests to rewrite it)',
     });
-    if (!options.includeTests && isMappingTable(text, refs, file)) {
-      result.summary.testData++;
-      result.skipped.push({
-        path: file,
-        reason:
-          'test data: every reference is paired with its own QCI form in the file (--include-tests to rewrite it)',
-      });
-      continue;
-    }
-    let changed = false;
-    for (const ref of refs) {
-      if (ref.replacement === null) {
-        const review = {
-          file,
-          line: ref.line,
-          column: ref.column,
-          reference: ref.reference,
-          reason: ref.reason ?? '',
-          suggestion: ref.suggestion,
-        };
-        result.needsReview.push(review);
-        listed.push({ review });
-      } else {
-        changed = true;
-        const change = {
-          file,
-          line: ref.line,
-          column: ref.column,
-          old: ref.reference,
-          new: ref.replacement,
-        };
-        result.changes.push(change);
-        listed.push({ change });
-      }
-    }
-    if (!changed) continue;
-    result.files.push(file);
-    if (mode === 'write') {
-      const original = Buffer.from(bytes); // the reader's buffer is reused by the next read
-      const outcome = replaceFile(
+    return;
+  }
+  if (!listFindings(pass, file, refs)) return;
+  result.files.push(file);
+  if (options.mode === 'write') writeFile(pass, file, bytes, text, refs);
+}
+
+/** The file's bytes when it is a readable text file; otherwise it is recorded as an error or a skip. */
+function readText(pass: Pass, file: string): Buffer | null {
+  const { result } = pass;
+  const read = pass.reader.read(file);
+  if (read.kind === 'error') {
+    result.errors.push({ file, message: read.message });
+    return null;
+  }
+  if (read.kind === 'too-large') {
+    result.skipped.push({
+      path: file,
+      reason: `larger than ${formatBytes(pass.options.maxBytes)} (--max-size)`,
+    });
+    return null;
+  }
+  const bytes = read.bytes;
+  if (bytes.indexOf(0) >= 0) {
+    // Only worth a warning when it names one of the registries (not, say, prow.ci.openshift.org).
+    const names =
+      bytes.indexOf('registry.ci.openshift.org') >= 0 ||
+      bytes.indexOf('registry.svc.ci.openshift.org') >= 0;
+    result.skipped.push({
+      path: file,
+      reason: names
+        ? 'binary file (it has NUL bytes) that names a CI registry; not changed'
+        : 'binary file',
+    });
+    return null;
+  }
+  return bytes;
+}
+
+/** Records each reference as a change or a review; true when the file has something to change. */
+function listFindings(
+  pass: Pass,
+  file: string,
+  refs: RegistryReference[],
+): boolean {
+  let changed = false;
+  for (const ref of refs) {
+    if (ref.replacement === null) {
+      const review = {
         file,
-        original,
-        Buffer.from(applyRewrites(text, refs), 'latin1'),
-        process.pid,
-      );
-      if (outcome.error) result.errors.push({ file, message: outcome.error });
-      else {
-        result.summary.written++;
-        writtenReferences += refs.filter(
-          (ref) => ref.replacement !== null,
-        ).length;
-      }
-      if (outcome.warning) options.warn(`${file}: ${outcome.warning}`);
+        line: ref.line,
+        column: ref.column,
+        reference: ref.reference,
+        reason: ref.reason ?? '',
+        suggestion: ref.suggestion,
+      };
+      pass.result.needsReview.push(review);
+      pass.listed.push({ review });
+    } else {
+      changed = true;
+      const change = {
+        file,
+        line: ref.line,
+        column: ref.column,
+        old: ref.reference,
+        new: ref.replacement,
+      };
+      pass.result.changes.push(change);
+      pass.listed.push({ change });
     }
   }
+  return changed;
+}
 
-  Object.assign(result.summary, {
-    changes: result.changes.length,
-    files: result.files.length,
-    needsReview: result.needsReview.length,
-    skipped: result.skipped.length,
-    errors: result.errors.length,
-  });
-  return { result, listed, writtenReferences };
+function writeFile(
+  pass: Pass,
+  file: string,
+  bytes: Buffer,
+  text: string,
+  refs: RegistryReference[],
+): void {
+  const { tools, result } = pass;
+  const original = Buffer.from(bytes); // the reader's buffer is reused by the next read
+  const outcome = tools.replaceFile(
+    file,
+    original,
+    Buffer.from(tools.applyRewrites(text, refs), 'latin1'),
+    process.pid,
+  );
+  if (outcome.error) result.errors.push({ file, message: outcome.error });
+  else {
+    result.summary.written++;
+    pass.writtenReferences += refs.filter(
+      (ref) => ref.replacement !== null,
+    ).length;
+  }
+  if (outcome.warning) pass.options.warn(`${file}: ${outcome.warning}`);
 }
 
 /** The exit code: 1 for unreadable or unwritable files, and for --check with something to rewrite. */

@@ -15,7 +15,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { QciError, usageError } from '../core/errors.js';
+import { messageOf, QciError, usageError } from '../core/errors.js';
 
 /** Directories never entered: version-control data and installed packages. */
 export const SKIPPED_DIRECTORIES = new Set([
@@ -192,7 +192,7 @@ async function gitVisibleFiles(
   } catch (error) {
     // No git installed: there is no checkout to honour, so walk the plain tree.
     options.verbose(
-      `git is not available (${error instanceof Error ? error.message : String(error)}); .gitignore is not applied`,
+      `git is not available (${messageOf(error)}); .gitignore is not applied`,
     );
     return null;
   }

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { formatBytes } from '../core/bytes.js';
-import { type ErrorKind, QciError } from '../core/errors.js';
+import { type ErrorKind, messageOf, QciError } from '../core/errors.js';
 import {
   buildJobImage,
   checkClusterName,
@@ -63,7 +63,7 @@ const bufferIndexOf: BytesIndexOf = (haystack, needle, from) =>
   ).indexOf(needle, from);
 
 /**
- * 1 MiB synchronous reads. REFERENCE §10 found 64 KiB reads faster; measured here with sync reads
+ * 1 MiB synchronous reads. 64 KiB reads scanned faster in a first test; measured here with sync reads
  * (bench/job-image.mjs prints both) the per-chunk cost dominates and 1 MiB scans 200 MB in about half
  * the CPU time of 64 KiB.
  */
@@ -236,7 +236,7 @@ async function freshnessFor(
       }
       denied.push(`${candidate.label} answered ${response.status}`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       return notCheckedFreshness(
         `could not read finished.json (${message}), so qci cannot tell when the job ended`,
       );
@@ -258,7 +258,7 @@ const FALL_BACK_ON = new Set<ErrorKind>([
   'log-too-big',
 ]);
 
-/** build-log.txt first; if it is missing or has no line, the job's ci-operator.log (REFERENCE §2). */
+/** build-log.txt first; if it is missing or has no line, the job's ci-operator.log (ci-tools cmd/ci-operator/main.go). */
 async function fromUrl(
   source: UrlSource,
   options: FindOptions,

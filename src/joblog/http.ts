@@ -1,16 +1,21 @@
 /**
- * A small HTTP GET for job logs: Node's own http/https (loaded on first use), every hop checked against the
- * fetch rules, redirects up to a limit, an inactivity timeout, gzip decoded as it streams, and a body the
- * caller can stop reading at any point (which closes the connection, so nothing more is downloaded).
+ * A small HTTP GET for job logs on qci's one transport (src/io/http.ts: keep-alive agents, the inactivity
+ * timeout, the deadline over the whole run): every hop checked against the fetch rules, redirects up to a
+ * limit, gzip decoded as it streams, and a body the caller can stop reading at any point (which closes
+ * the connection, so nothing more is downloaded).
  */
-import type {
-  ClientRequest,
-  IncomingHttpHeaders,
-  IncomingMessage,
-  Agent as HttpAgent,
-} from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { QciError } from '../core/errors.js';
 import { fetchRefusal } from '../core/joblog-source.js';
+import {
+  errorCode,
+  type Exchange,
+  type FailureKind,
+  failureKind,
+  keepAliveAgents,
+  open,
+  type TransportError,
+} from '../io/http.js';
 
 export interface HttpLimits {
   /**
@@ -42,11 +47,11 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** One per command run: keeps the connection for finished.json after the log, and is closed at the end. */
 export class HttpClient {
-  private agents = new Map<string, HttpAgent>();
-  private readonly deadline: number;
+  private readonly agents = keepAliveAgents(2);
+  private readonly deadline: AbortSignal;
 
   constructor(private readonly limits: HttpLimits) {
-    this.deadline = Date.now() + limits.timeoutMs;
+    this.deadline = AbortSignal.timeout(limits.timeoutMs);
   }
 
   async get(target: string): Promise<HttpResponse> {
@@ -78,142 +83,114 @@ export class HttpClient {
   }
 
   close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    this.agents.destroy();
   }
 
   private async once(url: URL): Promise<HttpResponse> {
-    const https = url.protocol === 'https:';
-    const mod = https ? await import('node:https') : await import('node:http');
-    let agent = this.agents.get(url.protocol);
-    if (!agent) {
-      agent = new mod.Agent({ keepAlive: true, maxSockets: 2 });
-      this.agents.set(url.protocol, agent);
-    }
     const timeoutMs = this.limits.timeoutMs;
-    let timedOut = false;
-    let pastDeadline = false;
-    let received = 0;
-
-    const problem = (error: unknown): QciError => {
-      if (error instanceof QciError) return error;
-      if (pastDeadline) return deadlineError(url, timeoutMs);
-      return networkError(url, error, timedOut, timeoutMs);
-    };
-    const remaining = this.deadline - Date.now();
-    if (remaining <= 0) throw deadlineError(url, timeoutMs);
-    // Destroys whatever is in flight when the deadline passes: the request, or the body being read.
-    let inFlight: { destroy(error?: Error): void }[] = [];
-    const deadlineTimer = setTimeout(() => {
-      pastDeadline = true;
-      for (const stream of inFlight) stream.destroy(new Error('deadline'));
-    }, remaining);
-    deadlineTimer.unref?.();
-
-    const { req, res } = await new Promise<{
-      req: ClientRequest;
-      res: IncomingMessage;
-    }>((resolve, reject) => {
-      const req = mod.request(url, {
-        method: 'GET',
-        agent,
-        timeout: timeoutMs,
+    const problem = (error: unknown): QciError =>
+      error instanceof QciError
+        ? error
+        : (error as TransportError).timeout === 'deadline'
+          ? deadlineError(url, timeoutMs)
+          : networkError(url, error, timeoutMs);
+    const exchange = await open(
+      url,
+      {
         headers: {
           'user-agent': this.limits.userAgent,
           'accept-encoding': 'gzip',
           accept: '*/*',
         },
-      });
-      req.on('timeout', () => {
-        timedOut = true;
-        req.destroy(new Error('timeout'));
-      });
-      req.on('error', (error) => reject(problem(error)));
-      req.on('response', (res) => resolve({ req, res }));
-      inFlight = [req];
-      req.end();
-    }).catch((error: unknown) => {
-      clearTimeout(deadlineTimer);
-      throw error;
+      },
+      {
+        agents: this.agents,
+        idleTimeoutMs: timeoutMs,
+        deadline: this.deadline,
+      },
+    ).catch((error: unknown) => {
+      throw problem(error);
     });
-    inFlight = [req, res];
-    const close = () => {
-      clearTimeout(deadlineTimer);
-      if (!res.destroyed) res.destroy();
-      if (!req.destroyed) req.destroy();
-    };
+    const fail = (error: unknown) => problem(exchange.failure(error));
+    return decoded(url, exchange, fail);
+  }
+}
 
-    const encoding = String(
-      res.headers['content-encoding'] ?? 'identity',
-    ).toLowerCase();
-    if (
-      encoding === 'gzip' ||
-      encoding === 'x-gzip' ||
-      encoding === 'deflate'
-    ) {
-      const zlib = await import('node:zlib');
-      const decoder =
-        encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
-      // pipe() makes res flow, so a 'data' listener sees every wire byte.
-      res.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-      });
-      res.on('error', (error) => decoder.destroy(error));
-      res.pipe(decoder);
-      const closeBoth = () => {
-        decoder.destroy();
-        close();
-      };
-      return this.wrap(url, res, decoder, () => received, closeBoth, problem);
+/** The body as the server's content encoding has it decoded (gzip, deflate), wire bytes counted. */
+async function decoded(
+  url: URL,
+  exchange: Exchange,
+  problem: (error: unknown) => QciError,
+): Promise<HttpResponse> {
+  const res = exchange.response;
+  let received = 0;
+  const encoding = String(
+    res.headers['content-encoding'] ?? 'identity',
+  ).toLowerCase();
+  if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
+    const zlib = await import('node:zlib');
+    const decoder =
+      encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
+    // pipe() makes res flow, so a 'data' listener sees every wire byte.
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    res.on('error', (error) => decoder.destroy(error));
+    res.pipe(decoder);
+    const closeBoth = () => {
+      decoder.destroy();
+      exchange.close();
+    };
+    return wrap(url, res, decoder, () => received, closeBoth, problem);
+  }
+  if (encoding !== 'identity') {
+    exchange.close();
+    throw new QciError(
+      `${url.href} answered with content encoding "${encoding}", which qci cannot decode`,
+      { kind: 'bad-encoding' },
+    );
+  }
+  // Counted as it is read: a 'data' listener here would start the flow before the caller reads.
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      yield chunk;
     }
-    if (encoding !== 'identity') {
+  }
+  const close = () => exchange.close();
+  return wrap(url, res, counted(), () => received, close, problem);
+}
+
+function wrap(
+  url: URL,
+  res: IncomingMessage,
+  stream: AsyncIterable<Uint8Array>,
+  wireBytes: () => number,
+  close: () => void,
+  problem: (error: unknown) => QciError,
+): HttpResponse {
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of stream) yield chunk;
+      // A body cut short (connection closed before Content-Length) is an error, not the end of the log.
+      if (res.complete === false)
+        throw new Error(
+          'the connection closed before the whole response arrived',
+        );
+    } catch (error) {
+      throw problem(error);
+    } finally {
       close();
-      throw new QciError(
-        `${url.href} answered with content encoding "${encoding}", which qci cannot decode`,
-        { kind: 'bad-encoding' },
-      );
     }
-    // Counted as it is read: a 'data' listener here would start the flow before the caller reads.
-    async function* counted(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        received += chunk.length;
-        yield chunk;
-      }
-    }
-    return this.wrap(url, res, counted(), () => received, close, problem);
   }
-
-  private wrap(
-    url: URL,
-    res: IncomingMessage,
-    stream: AsyncIterable<Uint8Array>,
-    wireBytes: () => number,
-    close: () => void,
-    problem: (error: unknown) => QciError,
-  ): HttpResponse {
-    async function* body(): AsyncGenerator<Uint8Array> {
-      try {
-        for await (const chunk of stream) yield chunk;
-        // A body cut short (connection closed before Content-Length) is an error, not the end of the log.
-        if (res.complete === false)
-          throw new Error(
-            'the connection closed before the whole response arrived',
-          );
-      } catch (error) {
-        throw problem(error);
-      } finally {
-        close();
-      }
-    }
-    return {
-      url: url.href,
-      status: res.statusCode ?? 0,
-      headers: res.headers,
-      body: body(),
-      wireBytes,
-      close,
-    };
-  }
+  return {
+    url: url.href,
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    body: body(),
+    wireBytes,
+    close,
+  };
 }
 
 function deadlineError(url: URL, timeoutMs: number): QciError {
@@ -226,35 +203,34 @@ function deadlineError(url: URL, timeoutMs: number): QciError {
   );
 }
 
-function networkError(
-  url: URL,
-  error: unknown,
-  timedOut: boolean,
-  timeoutMs: number,
-): QciError {
-  const code = (error as NodeJS.ErrnoException)?.code ?? '';
+const TLS_ERROR = (url: URL, error: unknown) =>
+  `TLS error talking to ${url.host} (${errorCode(error)})`;
+/** What a failure was, in the words of a job-log fetch (the transport names the kind). */
+const WHY: Partial<Record<FailureKind, (url: URL, error: unknown) => string>> =
+  {
+    dns: (url) => `cannot resolve ${url.hostname}`,
+    refused: (url) => `connection refused by ${url.host}`,
+    reset: (url) => `connection to ${url.host} was reset`,
+    certificate: TLS_ERROR,
+    tls: TLS_ERROR,
+  };
+
+function networkError(url: URL, error: unknown, timeoutMs: number): QciError {
   const host = url.host;
-  const seconds = timeoutMs / 1000;
-  if (timedOut) {
+  if ((error as TransportError).timeout === 'idle') {
     return new QciError(
-      `no answer from ${host} for ${seconds} s, reading ${url.href}`,
+      `no answer from ${host} for ${timeoutMs / 1000} s, reading ${url.href}`,
       {
         kind: 'timeout',
         hint: 'try again later, or allow more time with --timeout SECONDS (env QCI_JOB_LOG_TIMEOUT)',
       },
     );
   }
+  const code = errorCode(error);
   const message = (error as Error)?.message ?? String(error);
   const why =
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? `cannot resolve ${url.hostname}`
-      : code === 'ECONNREFUSED'
-        ? `connection refused by ${host}`
-        : code === 'ECONNRESET' || message === 'aborted'
-          ? `connection to ${host} was reset`
-          : /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)
-            ? `TLS error talking to ${host} (${code})`
-            : `${host}: ${message}${code ? ` (${code})` : ''}`;
+    WHY[failureKind(error)]?.(url, error) ??
+    `${host}: ${message}${code ? ` (${code})` : ''}`;
   return new QciError(`${why}, reading ${url.href}`, {
     kind: 'unreachable',
     cause: error,

@@ -4,7 +4,7 @@
  * loaded only here, only when a command needs app.ci.
  */
 import type * as K8s from './client-node.js';
-import { QciError } from '../core/errors.js';
+import { messageOf, QciError } from '../core/errors.js';
 import { tokenFacts } from '../core/token.js';
 import {
   entriesOf,
@@ -27,7 +27,12 @@ export {
   LOGIN_HINT,
   QCI_ACCESS_HINT,
 } from '../core/appci.js';
-import { LOGIN_HINT } from '../core/appci.js';
+import { appCiError, noTokenError, tokenRequestError } from './appci-errors.js';
+export {
+  appCiError,
+  noTokenError,
+  tokenRequestError,
+} from './appci-errors.js';
 export { findAppCiContext, type AppCiContext } from './context.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -40,7 +45,7 @@ export interface Identity {
 export interface TokenProof {
   identity: Identity;
   expiry: TokenExpiry;
-  /** May pull from QCI; service accounts skip the check, as the proxy does (REFERENCE §3). */
+  /** May pull from QCI; service accounts skip the check, as the proxy does (ci-tools cmd/qci-appci). */
   qciAccess: boolean;
 }
 
@@ -59,17 +64,6 @@ export function notAppCiReason(context: AppCiContext): string | undefined {
   return `kube context "${context.name}" (from ${context.foundBy}) is ${context.server}, not app.ci; qci sends a token from an auth file only to app.ci's API server`;
 }
 
-/** A context that logs in without a token (client certificate, exec plugin): QCI needs one as the password. */
-export function noTokenError(contextName: string): QciError {
-  return new QciError(
-    `kube context "${contextName}" has no token (QCI needs an app.ci token as the registry password)`,
-    {
-      kind: 'no-token',
-      hint: LOGIN_HINT,
-    },
-  );
-}
-
 /** The name of an OAuth token's metadata object: sha256~ + base64url(sha256(token without sha256~)). */
 export async function oauthTokenObjectName(token: string): Promise<string> {
   // node:crypto loads here, not with this module (warmAppCi() runs before it is needed).
@@ -78,149 +72,6 @@ export async function oauthTokenObjectName(token: string): Promise<string> {
     ? token.slice('sha256~'.length)
     : token;
   return `sha256~${createHash('sha256').update(bare).digest('base64url')}`;
-}
-
-/** Turns what client-node throws into a QciError that says what happened, with the server URL, never the token. */
-export function appCiError(
-  error: unknown,
-  ctx: AppCiContext,
-  action: string,
-): QciError {
-  const e = error as {
-    code?: unknown;
-    type?: string;
-    name?: string;
-    errno?: string;
-    message?: string;
-    body?: unknown;
-  };
-  const where = `app.ci (${ctx.server}, context ${ctx.name})`;
-  if (typeof e.code === 'number') {
-    if (e.code === 401) {
-      return new QciError(
-        `${where} rejected the token while trying to ${action}: it has expired or was revoked`,
-        {
-          kind: 'token-expired',
-          hint: LOGIN_HINT,
-        },
-      );
-    }
-    if (e.code === 404) {
-      return new QciError(`${where}: not found while trying to ${action}`, {
-        kind: 'not-found',
-      });
-    }
-    if (e.code === 403) {
-      return new QciError(
-        `${where} does not allow you to ${action} (403 Forbidden)`,
-        { kind: 'denied' },
-      );
-    }
-    return new QciError(
-      `${where} answered HTTP ${e.code} while trying to ${action}`,
-      { kind: 'api-error' },
-    );
-  }
-  const code = typeof e.code === 'string' ? e.code : e.errno;
-  if (
-    e.name === 'AbortError' ||
-    e.type === 'aborted' ||
-    code === 'ETIMEDOUT' ||
-    e.name === 'TimeoutError'
-  ) {
-    return new QciError(
-      `${where} did not answer in time while trying to ${action}`,
-      {
-        kind: 'unreachable',
-        hint: 'check your network or VPN and try again',
-      },
-    );
-  }
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found (DNS)',
-    EAI_AGAIN: 'DNS lookup failed',
-    ECONNRESET: 'connection reset',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate',
-    SELF_SIGNED_CERT_IN_CHAIN:
-      'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      'TLS: certificate signed by an unknown authority',
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-      'TLS: certificate signed by an unknown authority',
-    CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
-    ERR_TLS_CERT_ALTNAME_INVALID:
-      'TLS: the certificate does not match the host name',
-  };
-  if (code && reasons[code]) {
-    return new QciError(`cannot reach ${where}: ${reasons[code]}`, {
-      kind: 'unreachable',
-      hint:
-        code.includes('CERT') || code.includes('SIGN')
-          ? `check the certificate-authority of the cluster in ${ctx.file}`
-          : 'check your network or VPN and try again',
-    });
-  }
-  return new QciError(
-    `cannot reach ${where} while trying to ${action}${code ? ` (${code})` : ''}`,
-    { kind: 'unreachable', cause: error },
-  );
-}
-
-/** The `message` of a Kubernetes Status body (client-node hands it over as raw JSON text), or null. */
-function statusMessage(body: unknown): string | null {
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return null;
-    }
-  }
-  const message = (value as { message?: unknown } | null)?.message;
-  return typeof message === 'string'
-    ? message.split('\n')[0]!.slice(0, 300)
-    : null;
-}
-
-/** A failed TokenRequest, in words that say who may do it (the seed's pull-secret-namespace-manager binding). */
-export function tokenRequestError(
-  error: unknown,
-  ctx: AppCiContext,
-  namespace: string,
-  name: string,
-): QciError {
-  const code = (error as { code?: unknown }).code;
-  const body = (error as { body?: unknown }).body;
-  const what = `serviceaccount ${namespace}/${name}`;
-  if (code === 403) {
-    const user = /User "([^"]+)"/.exec(statusMessage(body) ?? '')?.[1];
-    return new QciError(
-      `app.ci denied ${user ? `${user} ` : ''}a token for ${what} (403 Forbidden): only members of ${namespace}'s admins group may create them, ` +
-        `through the RoleBinding ${namespace}-admins-binding to ClusterRole pull-secret-namespace-manager`,
-      {
-        kind: 'denied',
-        hint:
-          `ask to join the Rover group named in clusters/app.ci/registry-access/${namespace}/admin_manifest.yaml of openshift/release ` +
-          `(qci whoami lists your groups), or check --project and --name`,
-      },
-    );
-  }
-  if (code === 404) {
-    return new QciError(`app.ci has no ${what}`, {
-      kind: 'not-found',
-      hint: `check --project and --name; a new project exists once its pull request to openshift/release (qci sa init) has merged and been applied`,
-    });
-  }
-  if (code === 422) {
-    return new QciError(
-      `app.ci refused the token request for ${what}: ${statusMessage(body) ?? 'invalid request'}`,
-      { kind: 'invalid' },
-    );
-  }
-  return appCiError(error, ctx, `create a token for ${what}`);
 }
 
 function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
@@ -355,7 +206,7 @@ export class AppCi {
         return { state: 'expired' };
       return {
         state: 'unknown',
-        reason: error instanceof Error ? error.message : String(error),
+        reason: messageOf(error),
       };
     }
   }
@@ -595,7 +446,7 @@ export class AppCi {
     };
   }
 
-  /** The proxy's own check (REFERENCE §3): get imagestreams/layers in ocp, group image.openshift.io. */
+  /** The proxy's own check (ci-tools cmd/qci-appci): get imagestreams/layers in ocp, group image.openshift.io. */
   async canPullQci(): Promise<boolean> {
     const authz = this.api(this.k8s.AuthorizationV1Api);
     const review = await this.call('check your QCI access', () =>

@@ -1,5 +1,5 @@
 /**
- * Reads kubeconfig files the way kubectl does, which @kubernetes/client-node does not (REFERENCE §9):
+ * Reads kubeconfig files the way kubectl does, which @kubernetes/client-node does not (kubernetes-client/javascript src/config.ts):
  * KUBECONFIG=a:b merges with the FIRST file to set a name winning (client-node throws on duplicates),
  * current-context comes from the first file that sets one (client-node takes the last), relative paths
  * are relative to their file, and the standard `tokenFile` user key is read and trimmed.

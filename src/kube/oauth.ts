@@ -1,25 +1,32 @@
 /**
- * `oc login --web` without oc (REFERENCE §8b; openshift/library-go pkg/oauth/tokenrequest): the OAuth 2.0
+ * `oc login --web` without oc (`openshift/oc pkg/cli/login`, library-go `pkg/oauth/tokenrequest`): the OAuth 2.0
  * authorization-code grant with PKCE (S256) for the `openshift-cli-client` client, endpoints from
  * SERVER/.well-known/oauth-authorization-server, a loopback callback on 127.0.0.1 at /callback, a random
- * `state` checked on the way back, and the code exchanged with the verifier. Node's https, not client-node:
- * no kubeconfig exists yet. Errors say what happened, never a code, verifier or token.
+ * `state` checked on the way back, and the code exchanged with the verifier. qci's transport (src/io/http.ts),
+ * not client-node: no kubeconfig exists yet. Errors say what happened, never a code, verifier or token.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createServer,
-  request as httpRequest,
-  type IncomingMessage,
+  type IncomingHttpHeaders,
   type Server,
+  type ServerResponse,
 } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { QciError, usageError } from '../core/errors.js';
+import {
+  errorCode,
+  failureKind,
+  fetchBuffered,
+  type Outgoing,
+} from '../io/http.js';
 
 export const CLI_CLIENT_ID = 'openshift-cli-client';
 const DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Discovery documents and token answers are small: what is past this is not read into memory. */
+const MAX_ANSWER_BYTES = 1_000_000;
 
 export interface OAuthEndpoints {
   issuer: string;
@@ -54,61 +61,34 @@ export function trustedCas(
 
 interface Answer {
   status: number;
-  headers: IncomingMessage['headers'];
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
 /** One HTTP(S) request, no redirects followed, a timeout; network errors become QciErrors naming `what`. */
-function send(
+async function send(
   url: string,
   what: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string;
-    ca?: string[] | undefined;
-  } = {},
+  options: Outgoing & { ca?: string[] | undefined } = {},
 ): Promise<Answer> {
   const target = new URL(url);
-  const make = target.protocol === 'http:' ? httpRequest : httpsRequest;
-  return new Promise((resolve, reject) => {
-    const req = make(
-      target,
-      {
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        ...(options.ca ? { ca: options.ca } : {}),
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          if (body.length < 1_000_000) body += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
-    );
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      reject(unreachable(what, target.origin, error)),
-    );
-    req.end(options.body);
-  });
+  const { ca, ...outgoing } = options;
+  try {
+    const answer = await fetchBuffered(target, outgoing, {
+      ...(ca ? { ca } : {}),
+      idleTimeoutMs: REQUEST_TIMEOUT_MS,
+      maxBytes: MAX_ANSWER_BYTES,
+      overflow: 'truncate',
+    });
+    return { ...answer, body: answer.body.toString('utf8') };
+  } catch (error) {
+    throw unreachable(what, target.origin, error);
+  }
 }
 
-function unreachable(
-  what: string,
-  origin: string,
-  error: NodeJS.ErrnoException,
-): QciError {
-  const code = error.code ?? 'error';
-  const tls = /CERT|SIGN|SELF_SIGNED/.test(code);
+function unreachable(what: string, origin: string, error: unknown): QciError {
+  const code = errorCode(error) || 'error';
+  const tls = failureKind(error) === 'certificate';
   return new QciError(
     `cannot reach ${what} (${origin}): ${tls ? `TLS certificate not trusted (${code})` : code}`,
     {
@@ -216,6 +196,7 @@ export async function hasCliClient(
 const PAGE = (title: string, text: string) =>
   `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
   `<body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body>\n`;
+const HTML = 'text/html; charset=utf-8';
 
 export interface Callback {
   port: number;
@@ -227,85 +208,79 @@ export interface Callback {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1:`port` (0: a free one) for the redirect back from the OAuth server. */
-export async function listenForCallback(
-  port: number,
-  state: string,
-): Promise<Callback> {
-  let settle: { resolve(code: string): void; reject(e: QciError): void };
-  const code = new Promise<string>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  code.catch(() => undefined); // observed by the caller; never "unhandled" when closed early
-  let pending: import('node:http').ServerResponse | undefined;
-  let done = false;
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/callback' || done) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    const q = url.searchParams;
-    // A page (or another local process) can reach a loopback port too: only our state counts.
-    if (q.get('state') !== state) {
-      res
-        .writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(
-          PAGE(
-            'qci login failed',
-            'The answer did not belong to this login (wrong state). Return to your terminal.',
-          ),
-        );
-      done = true;
-      settle.reject(
-        new QciError(
-          'the browser came back with an answer that does not belong to this login (state mismatch); nothing was written',
-          {
-            kind: 'oauth-state',
-            hint: 'run qci login --web again, and use only the page it opens',
-          },
-        ),
+/**
+ * What one request to the callback port means: the page to answer at once (none for a code: that page
+ * waits for the exchange), and how the login ends, if it does.
+ */
+type Verdict =
+  | { status: number; type: string; page: string; error?: QciError }
+  | { code: string };
+
+const NOT_FOUND: Verdict = {
+  status: 404,
+  type: 'text/plain',
+  page: 'not found\n',
+};
+
+const stateMismatch = (): Verdict => ({
+  status: 400,
+  type: HTML,
+  page: PAGE(
+    'qci login failed',
+    'The answer did not belong to this login (wrong state). Return to your terminal.',
+  ),
+  error: new QciError(
+    'the browser came back with an answer that does not belong to this login (state mismatch); nothing was written',
+    {
+      kind: 'oauth-state',
+      hint: 'run qci login --web again, and use only the page it opens',
+    },
+  ),
+});
+
+/** The OAuth server's refusal (`error` on the callback), as RFC 6749 §4.1.2.1 sends it. */
+function refusal(error: string, description: string): QciError {
+  return error === 'access_denied'
+    ? new QciError(
+        'the login was refused in the browser (access_denied); nothing was written',
+        {
+          kind: 'oauth-denied',
+          hint: 'run qci login --web again and allow qci (openshift-cli-client) access',
+        },
+      )
+    : new QciError(
+        `the OAuth server refused the login: ${error}${description ? ` (${description})` : ''}; nothing was written`,
+        { kind: 'oauth-error' },
       );
-      return;
-    }
-    const error = q.get('error');
-    if (error) {
-      res
-        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(
-          PAGE(
-            'qci login cancelled',
-            'You can close this tab and return to your terminal.',
-          ),
-        );
-      done = true;
-      const description = (q.get('error_description') ?? '').slice(0, 200);
-      settle.reject(
-        error === 'access_denied'
-          ? new QciError(
-              'the login was refused in the browser (access_denied); nothing was written',
-              {
-                kind: 'oauth-denied',
-                hint: 'run qci login --web again and allow qci (openshift-cli-client) access',
-              },
-            )
-          : new QciError(
-              `the OAuth server refused the login: ${error}${description ? ` (${description})` : ''}; nothing was written`,
-              { kind: 'oauth-error' },
-            ),
-      );
-      return;
-    }
-    const got = q.get('code');
-    if (!got) {
-      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('no code\n');
-      return;
-    }
-    done = true;
-    pending = res; // answered once the code is exchanged: the page then says whether it worked
-    settle.resolve(got);
-  });
-  await new Promise<void>((resolve, reject) => {
+}
+
+function judgeCallback(url: URL, state: string): Verdict {
+  if (url.pathname !== '/callback') return NOT_FOUND;
+  const q = url.searchParams;
+  // A page (or another local process) can reach a loopback port too: only our state counts.
+  if (q.get('state') !== state) return stateMismatch();
+  const error = q.get('error');
+  if (error) {
+    const description = (q.get('error_description') ?? '').slice(0, 200);
+    return {
+      status: 200,
+      type: HTML,
+      page: PAGE(
+        'qci login cancelled',
+        'You can close this tab and return to your terminal.',
+      ),
+      error: refusal(error, description),
+    };
+  }
+  const code = q.get('code');
+  return code
+    ? { code }
+    : { status: 400, type: 'text/plain', page: 'no code\n' };
+}
+
+/** Listens on 127.0.0.1:`port`; a busy port is the user's to change. */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
@@ -324,6 +299,49 @@ export async function listenForCallback(
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
+}
+
+/** The last page the browser shows, once the code was exchanged (or not). */
+const FINAL_PAGE = (ok: boolean) =>
+  ok
+    ? PAGE(
+        'Logged in',
+        'qci has its token. You can close this tab and return to your terminal.',
+      )
+    : PAGE(
+        'qci login failed',
+        'The token exchange failed; your terminal says why. You can close this tab.',
+      );
+
+/** Listens on 127.0.0.1:`port` (0: a free one) for the redirect back from the OAuth server. */
+export async function listenForCallback(
+  port: number,
+  state: string,
+): Promise<Callback> {
+  let settle: { resolve(code: string): void; reject(e: QciError): void };
+  const code = new Promise<string>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  code.catch(() => undefined); // observed by the caller; never "unhandled" when closed early
+  let pending: ServerResponse | undefined;
+  let done = false;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const verdict = done ? NOT_FOUND : judgeCallback(url, state);
+    if ('code' in verdict) {
+      done = true;
+      pending = res; // answered once the code is exchanged: the page then says whether it worked
+      settle.resolve(verdict.code);
+      return;
+    }
+    res.writeHead(verdict.status, { 'Content-Type': verdict.type });
+    res.end(verdict.page);
+    if (verdict.error) {
+      done = true;
+      settle.reject(verdict.error);
+    }
+  });
+  await listen(server, port);
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   const close = () =>
@@ -336,21 +354,8 @@ export async function listenForCallback(
     redirectUri: `http://127.0.0.1:${bound}/callback`,
     code,
     async finish(ok) {
-      pending
-        ?.writeHead(ok ? 200 : 400, {
-          'Content-Type': 'text/html; charset=utf-8',
-        })
-        .end(
-          ok
-            ? PAGE(
-                'Logged in',
-                'qci has its token. You can close this tab and return to your terminal.',
-              )
-            : PAGE(
-                'qci login failed',
-                'The token exchange failed; your terminal says why. You can close this tab.',
-              ),
-        );
+      pending?.writeHead(ok ? 200 : 400, { 'Content-Type': HTML });
+      pending?.end(FINAL_PAGE(ok));
       pending = undefined;
       await close();
     },

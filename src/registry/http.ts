@@ -1,16 +1,16 @@
 /**
- * The HTTP client under qci inspect: GET with a deadline per attempt, retries with exponential backoff on
- * 429 and 5xx (and dropped connections) that honour Retry-After, redirects that never carry credentials to
- * another host, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY as podman reads them (an http CONNECT tunnel for
- * https). Node's http modules load when the first request is made.
+ * The registry's HTTP client under qci inspect, on qci's one transport (src/io/http.ts: proxies as podman
+ * reads them, TLS, the deadline per attempt, the body cap): retries with exponential backoff on 429 and
+ * 5xx (and dropped connections) that honour Retry-After, and redirects that never carry credentials to
+ * another host.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { QciError } from '../core/errors.js';
-import { proxyFor } from './proxy-env.js';
+import { errorCode, failureKind, fetchBuffered, type Env } from '../io/http.js';
+import { proxyFor } from '../io/proxy-env.js';
 
 export interface HttpOptions {
-  env: Record<string, string | undefined>;
+  env: Env;
   /** Verify TLS certificates (QCI_TLS_VERIFY / --tls-verify). */
   tlsVerify: boolean;
   /** One attempt, connection to last byte. */
@@ -76,27 +76,29 @@ export function retryAfterMs(
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
+const tlsReason = (error: unknown) => `TLS failure (${errorCode(error)})`;
+const REASONS: Partial<
+  Record<ReturnType<typeof failureKind>, (error: unknown) => string>
+> = {
+  refused: () => 'connection refused',
+  dns: () => 'host not found (DNS)',
+  timeout: () => 'timed out',
+  reset: () => 'connection reset',
+  proxy: (error) => (error as Error).message,
+  certificate: tlsReason,
+  tls: tlsReason,
+  protocol: tlsReason,
+};
+const otherReason = (error: unknown) =>
+  (error as Error).message || errorCode(error) || 'network error';
+
 /** A network failure as a QciError: exit 6, the host, a cause a person understands. */
 export function networkError(
   host: string,
   error: unknown,
   via: string | null,
 ): QciError {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  const reason =
-    code === 'ECONNREFUSED'
-      ? 'connection refused'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'host not found (DNS)'
-        : code === 'ETIMEDOUT'
-          ? 'timed out'
-          : code === 'ECONNRESET'
-            ? 'connection reset'
-            : code === 'EPROXY'
-              ? (error as Error).message
-              : /CERT|SIGN|SSL|TLS|EPROTO/.test(code)
-                ? `TLS failure (${code})`
-                : (error as Error).message || code || 'network error';
+  const reason = REASONS[failureKind(error)]?.(error) ?? otherReason(error);
   return new QciError(
     `cannot reach ${host}${via ? ` through the proxy ${via}` : ''}: ${reason}`,
     {
@@ -113,164 +115,27 @@ export function networkError(
 const sleepReal = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Opens a CONNECT tunnel through an http proxy; resolves with the raw socket. */
-async function tunnel(
-  proxy: URL,
-  host: string,
-  port: string,
-  timeoutMs: number,
-): Promise<Socket> {
-  const http = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Host: `${host}:${port}` };
-    if (proxy.username)
-      headers['Proxy-Authorization'] =
-        `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-    const req = http.request({
-      host: proxy.hostname,
-      port: proxy.port || 80,
-      method: 'CONNECT',
-      path: `${host}:${port}`,
-      headers,
-      timeout: timeoutMs,
-    });
-    req.on('connect', (res: IncomingMessage, socket: Socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        reject(
-          Object.assign(
-            new Error(
-              `the proxy refused to connect to ${host}:${port} (HTTP ${res.statusCode})`,
-            ),
-            { code: 'EPROXY' },
-          ),
-        );
-        return;
-      }
-      resolve(socket);
-    });
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** One request, one answer, no retries: the whole exchange must finish within timeoutMs. */
 async function attempt(
   request: HttpRequest,
   options: HttpOptions,
 ): Promise<HttpResponse> {
   const url = new URL(request.url);
-  const isHttps = url.protocol === 'https:';
-  const { proxy } = proxyFor(url, options.env);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = url.port || (isHttps ? '443' : '80');
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const timedOut = () =>
-    Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
-
-  let socket: Socket | undefined;
-  if (proxy && isHttps) {
-    const raw = await Promise.race([
-      tunnel(proxy, host, port, options.timeoutMs),
-      new Promise<never>((_, reject) =>
-        deadline.addEventListener('abort', () => reject(timedOut()), {
-          once: true,
-        }),
-      ),
-    ]);
-    const tls = await import('node:tls');
-    socket = tls.connect({
-      socket: raw,
-      servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-      rejectUnauthorized: options.tlsVerify,
-      ALPNProtocols: ['http/1.1'],
-    });
-  }
-
-  const mod = isHttps ? await import('node:https') : await import('node:http');
-  return new Promise<HttpResponse>((resolve, reject) => {
-    const headers: Record<string, string> = {
-      'User-Agent': 'qci',
-      ...request.headers,
-    };
-    let target: Parameters<typeof mod.request>[1];
-    if (socket) {
-      const tunnelled = socket;
-      target = {
-        host,
-        port,
-        path: `${url.pathname}${url.search}`,
-        createConnection: () => tunnelled,
-        rejectUnauthorized: options.tlsVerify,
-      };
-    } else if (proxy) {
-      // Plain http through a proxy: the absolute URL as the request target.
-      if (proxy.username)
-        headers['Proxy-Authorization'] =
-          `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-      headers.Host = url.host;
-      target = {
-        host: proxy.hostname,
-        port: proxy.port || 80,
-        path: url.toString(),
-      };
-    } else {
-      target = {
-        host,
-        port,
-        path: `${url.pathname}${url.search}`,
-        ...(isHttps
-          ? {
-              rejectUnauthorized: options.tlsVerify,
-              servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-            }
-          : {}),
-      };
-    }
-    const req = mod.request(
-      { ...target, method: request.method ?? 'GET', headers, signal: deadline },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > options.maxBodyBytes) {
-            req.destroy(
-              Object.assign(
-                new Error(`answer larger than ${options.maxBodyBytes} bytes`),
-                { code: 'ETOOBIG' },
-              ),
-            );
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () =>
-          resolve({
-            url: url.toString(),
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-            attempts: 1,
-          }),
-        );
-        res.on('error', (error: Error) =>
-          reject(
-            error.name === 'AbortError' || deadline.aborted
-              ? timedOut()
-              : error,
-          ),
-        );
-      },
-    );
-    req.on('error', (error: Error) =>
-      reject(error.name === 'AbortError' ? timedOut() : error),
-    );
-    req.end();
-  });
+  const answer = await fetchBuffered(
+    url,
+    {
+      method: request.method ?? 'GET',
+      headers: { 'User-Agent': 'qci', ...request.headers },
+    },
+    {
+      env: options.env,
+      tlsVerify: options.tlsVerify,
+      deadline: AbortSignal.timeout(options.timeoutMs),
+      maxBytes: options.maxBodyBytes,
+      overflow: 'fail',
+    },
+  );
+  return { ...answer, url: url.toString(), attempts: 1 };
 }
 
 /**
@@ -299,7 +164,7 @@ export async function httpGet(
       } catch (error) {
         failure = error;
       }
-      const code = (failure as NodeJS.ErrnoException | undefined)?.code ?? '';
+      const code = errorCode(failure);
       const retryable = failure
         ? RETRY_CODES.has(code)
         : RETRY_STATUS.has(response!.status);

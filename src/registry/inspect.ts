@@ -1,9 +1,10 @@
 /**
- * Inspecting an image through the registry API without pulling it (REFERENCE §7): the auth challenge,
+ * Inspecting an image through the registry API (the OCI distribution spec) without pulling it: the auth challenge,
  * a pull-scoped token, the manifest with an Accept list that keeps an index an index (so its digest is the
  * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
  */
+import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import {
   DEFAULT_HTTP_OPTIONS,
@@ -140,6 +141,9 @@ function errorCode(response: HttpResponse): string | null {
   }
 }
 
+const basicAuth = (credential: { user: string; password: string }) =>
+  `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
+
 class Session {
   private authorization: string | undefined;
   private scheme: 'https' | 'http' = 'https';
@@ -164,37 +168,7 @@ class Session {
 
   /** GET /v2/, then a token from the realm it names (or Basic auth, or none). */
   async authenticate(): Promise<void> {
-    const schemes: ('https' | 'http')[] = this.http.tlsVerify
-      ? ['https']
-      : ['https', 'http'];
-    let ping: HttpResponse | undefined;
-    let lastError: unknown;
-    for (const scheme of schemes) {
-      try {
-        // No retries for the probe of a scheme that may not be spoken at all.
-        ping = await httpGet(
-          { url: `${scheme}://${this.target.host}/v2/` },
-          {
-            ...this.http,
-            retries:
-              scheme === 'https' && schemes.length > 1 ? 0 : this.http.retries,
-          },
-        );
-        this.scheme = scheme;
-        break;
-      } catch (error) {
-        lastError = error;
-        if (
-          error instanceof QciError &&
-          /refused|not found/.test(error.message)
-        )
-          break; // same port either way
-      }
-    }
-    if (!ping)
-      throw lastError instanceof QciError
-        ? lastError
-        : networkError(this.target.host, lastError, null);
+    const ping = await this.ping();
     if (ping.status === 200) return;
     if (ping.status !== 401)
       throw this.statusError(ping, 'the registry API (/v2/)');
@@ -202,7 +176,7 @@ class Session {
     const credential = this.options.credential;
     if (challenge?.scheme.toLowerCase() === 'basic') {
       if (!credential) throw this.authNeeded();
-      this.authorization = `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
+      this.authorization = basicAuth(credential);
       return;
     }
     if (challenge?.scheme.toLowerCase() !== 'bearer' || !challenge.realm) {
@@ -212,6 +186,46 @@ class Session {
       );
     }
     const realm = new URL(challenge.realm, ping.url);
+    if (challenge.service) realm.searchParams.set('service', challenge.service);
+    this.authorization = `Bearer ${await this.token(realm)}`;
+  }
+
+  /** GET /v2/ over https, or (TLS verification off) over plain http when https is not spoken. */
+  private async ping(): Promise<HttpResponse> {
+    const schemes: ('https' | 'http')[] = this.http.tlsVerify
+      ? ['https']
+      : ['https', 'http'];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      try {
+        // No retries for the probe of a scheme that may not be spoken at all.
+        const ping = await httpGet(
+          { url: `${scheme}://${this.target.host}/v2/` },
+          {
+            ...this.http,
+            retries:
+              scheme === 'https' && schemes.length > 1 ? 0 : this.http.retries,
+          },
+        );
+        this.scheme = scheme;
+        return ping;
+      } catch (error) {
+        lastError = error;
+        if (
+          error instanceof QciError &&
+          /refused|not found/.test(error.message)
+        )
+          break; // same port either way
+      }
+    }
+    throw lastError instanceof QciError
+      ? lastError
+      : networkError(this.target.host, lastError, null);
+  }
+
+  /** A pull-scoped token from the realm (the distribution spec's token flow), asked with the credential. */
+  private async token(realm: URL): Promise<string> {
+    const credential = this.options.credential;
     if (
       credential &&
       realm.protocol !== 'https:' &&
@@ -222,15 +236,12 @@ class Session {
         { kind: 'unsafe-realm' },
       );
     }
-    if (challenge.service) realm.searchParams.set('service', challenge.service);
     realm.searchParams.set(
       'scope',
       `repository:${this.target.repository}:pull`,
     );
     const headers: Record<string, string> = credential
-      ? {
-          Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`,
-        }
+      ? { Authorization: basicAuth(credential) }
       : {};
     const answer = await httpGet({ url: realm.toString(), headers }, this.http);
     if (answer.status === 401)
@@ -250,7 +261,7 @@ class Session {
         `the token service of ${this.target.host} answered without a token`,
         { kind: 'registry-error' },
       );
-    this.authorization = `Bearer ${token}`;
+    return token;
   }
 
   async get(
@@ -282,7 +293,7 @@ class Session {
           : `not found: ${this.target.host}/${this.target.repository} has no ${name.startsWith('sha256:') ? 'manifest' : 'tag'} ${what === 'the manifest' ? name : what}`,
         {
           kind: 'not-found',
-          hint: 'the image may not have been promoted yet, or the name or tag is misspelled (qci pullspec NS/NAME:TAG; qci promoted CONFIG)',
+          hint: registryHint('not-found'),
         },
       );
     }
@@ -294,7 +305,7 @@ class Session {
       `${this.target.host} needs a login to read ${this.target.repository}, and podman has no credential for it`,
       {
         kind: 'credentials-missing',
-        hint: 'qci login',
+        hint: registryHint('credentials-missing'),
       },
     );
   }
@@ -304,7 +315,7 @@ class Session {
       `${this.target.host} rejected ${this.who}: its app.ci token has expired or was revoked, or it has no QCI access`,
       {
         kind: 'credentials-rejected',
-        hint: 'qci whoami (is the token alive? may you pull?), then qci login',
+        hint: registryHint('credentials-rejected'),
       },
     );
   }
@@ -314,7 +325,7 @@ class Session {
       `${this.target.host} denied access to ${this.target.repository} for ${this.who}`,
       {
         kind: 'denied',
-        hint: 'qci whoami shows whether you have QCI access and how to ask for it',
+        hint: registryHint('denied'),
       },
     );
   }
@@ -325,7 +336,7 @@ class Session {
         `${this.target.host} is rate limiting (HTTP 429 on ${what}, after ${response.attempts} attempts)`,
         {
           kind: 'rate-limited',
-          hint: 'wait a minute and run it again',
+          hint: registryHint('rate-limited'),
         },
       );
     }
@@ -334,7 +345,7 @@ class Session {
         `${this.target.host} answered ${what} with a server error (HTTP ${response.status}, after ${response.attempts} attempts)`,
         {
           kind: 'server-error',
-          hint: 'try again shortly',
+          hint: registryHint('server-error'),
         },
       );
     }
@@ -367,108 +378,145 @@ interface Descriptor {
   platform?: Partial<Platform>;
 }
 
-/** Digest, platforms, created time, size and labels of one image, read through the registry API. */
-export async function inspectImage(
-  target: InspectTarget,
-  options: InspectOptions,
-): Promise<InspectResult> {
-  const session = new Session(target, options);
-  const sha256 = await digester();
-  await session.authenticate();
+/** What the tag points at: its bytes' digest, its media type, and whether it is an index. */
+interface Top {
+  response: HttpResponse;
+  digest: string;
+  json: Record<string, unknown>;
+  mediaType: string;
+  isIndex: boolean;
+}
 
-  const top = await session.get(
+/** The platform's manifest chosen out of an index (or the image itself), and the platforms listed. */
+interface Instance {
+  platforms: PlatformManifest[];
+  platform: string | null;
+  digest: string;
+  mediaType: string;
+  json: Record<string, unknown>;
+}
+
+const mediaTypeOf = (...candidates: unknown[]) =>
+  String(candidates.find((c) => c !== undefined && c !== null) ?? '')
+    .split(';')[0]!
+    .trim();
+
+async function readTop(
+  session: Session,
+  target: InspectTarget,
+  sha256: Digester,
+): Promise<Top> {
+  const response = await session.get(
     `manifests/${target.reference}`,
     MANIFEST_ACCEPT,
     'the manifest',
   );
   // The digest is the bytes' digest: what podman pulls by and skopeo reports.
-  const digest = sha256(top.body);
+  const digest = sha256(response.body);
   if (target.reference.startsWith('sha256:'))
     checkDigest(
       sha256,
-      top.body,
+      response.body,
       target.reference,
       `the manifest ${target.reference}`,
     );
-  const topJson = jsonBody(top, 'the manifest');
-  const mediaType = String(
-    topJson.mediaType ?? top.headers['content-type'] ?? '',
-  )
-    .split(';')[0]!
-    .trim();
+  const json = jsonBody(response, 'the manifest');
+  const mediaType = mediaTypeOf(
+    json.mediaType,
+    response.headers['content-type'],
+  );
   const isIndex =
     mediaType === MEDIA.ociIndex ||
     mediaType === MEDIA.dockerList ||
-    (Array.isArray(topJson.manifests) && !topJson.config);
+    (Array.isArray(json.manifests) && !json.config);
+  return { response, digest, json, mediaType, isIndex };
+}
 
-  let manifestJson = topJson;
-  let chosenPlatform: string | null = null;
-  let platformDigest = digest;
-  let platformMediaType = mediaType;
-  let platforms: PlatformManifest[];
-  if (isIndex) {
-    const entries = (
-      Array.isArray(topJson.manifests) ? topJson.manifests : []
-    ) as Descriptor[];
-    // Attestation manifests (buildkit's "unknown/unknown") are not platforms.
-    const real = entries.filter(
-      (e) =>
-        e.platform?.os &&
-        e.platform.os !== 'unknown' &&
-        typeof e.digest === 'string',
+/** An index's platforms (attestation manifests, buildkit's "unknown/unknown", are not platforms). */
+function indexPlatforms(index: Record<string, unknown>) {
+  const entries = (
+    Array.isArray(index.manifests) ? index.manifests : []
+  ) as Descriptor[];
+  const real = entries.filter(
+    (e) =>
+      e.platform?.os &&
+      e.platform.os !== 'unknown' &&
+      typeof e.digest === 'string',
+  );
+  const platforms = real.map((e) => ({
+    platform: formatPlatform({
+      os: e.platform!.os!,
+      architecture: e.platform!.architecture ?? '',
+      ...(e.platform!.variant ? { variant: e.platform!.variant } : {}),
+    }),
+    digest: e.digest!,
+    mediaType: e.mediaType ?? '',
+    size: e.size ?? 0,
+  }));
+  return { real, platforms };
+}
+
+/** The requested platform's manifest out of an index, checked against its digest. */
+async function readInstance(
+  session: Session,
+  target: InspectTarget,
+  options: InspectOptions,
+  top: Top,
+  sha256: Digester,
+): Promise<Instance> {
+  if (!top.isIndex)
+    return {
+      platforms: [],
+      platform: null,
+      digest: top.digest,
+      mediaType: top.mediaType,
+      json: top.json,
+    };
+  const { real, platforms } = indexPlatforms(top.json);
+  const wanted = formatPlatform(options.platform);
+  const chosen = real.find((e) => matches(options.platform, e.platform));
+  if (!chosen) {
+    throw new QciError(
+      `${target.host}/${target.repository}:${target.reference} has no ${wanted} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
+      {
+        kind: 'not-found',
+        hint: platforms[0]
+          ? `pick one with --platform ${platforms[0].platform}`
+          : undefined,
+      },
     );
-    platforms = real.map((e) => ({
-      platform: formatPlatform({
-        os: e.platform!.os!,
-        architecture: e.platform!.architecture ?? '',
-        ...(e.platform!.variant ? { variant: e.platform!.variant } : {}),
-      }),
-      digest: e.digest!,
-      mediaType: e.mediaType ?? '',
-      size: e.size ?? 0,
-    }));
-    const chosen = real.find((e) => matches(options.platform, e.platform));
-    if (!chosen) {
-      throw new QciError(
-        `${target.host}/${target.repository}:${target.reference} has no ${formatPlatform(options.platform)} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
-        {
-          kind: 'not-found',
-          hint: platforms[0]
-            ? `pick one with --platform ${platforms[0].platform}`
-            : undefined,
-        },
-      );
-    }
-    const instance = await session.get(
-      `manifests/${chosen.digest}`,
-      [MEDIA.ociManifest, MEDIA.dockerManifest].join(', '),
-      `the ${formatPlatform(options.platform)} manifest`,
-    );
-    checkDigest(
-      sha256,
-      instance.body,
-      chosen.digest!,
-      `the ${formatPlatform(options.platform)} manifest`,
-    );
-    chosenPlatform = platforms[real.indexOf(chosen)]!.platform;
-    manifestJson = jsonBody(instance, 'the platform manifest');
-    platformDigest = chosen.digest!;
-    platformMediaType = String(
-      manifestJson.mediaType ??
-        chosen.mediaType ??
-        instance.headers['content-type'] ??
-        '',
-    )
-      .split(';')[0]!
-      .trim();
-  } else {
-    platforms = [];
   }
+  const instance = await session.get(
+    `manifests/${chosen.digest}`,
+    [MEDIA.ociManifest, MEDIA.dockerManifest].join(', '),
+    `the ${wanted} manifest`,
+  );
+  checkDigest(sha256, instance.body, chosen.digest!, `the ${wanted} manifest`);
+  const json = jsonBody(instance, 'the platform manifest');
+  return {
+    platforms,
+    platform: platforms[real.indexOf(chosen)]!.platform,
+    digest: chosen.digest!,
+    mediaType: mediaTypeOf(
+      json.mediaType,
+      chosen.mediaType,
+      instance.headers['content-type'],
+    ),
+    json,
+  };
+}
 
-  const config = manifestJson.config as Descriptor | undefined;
+/** The image config blob (created, labels, its own platform), checked against its digest. */
+async function readConfig(
+  session: Session,
+  target: InspectTarget,
+  instance: Instance,
+  sha256: Digester,
+) {
+  const config = instance.json.config as Descriptor | undefined;
   if (!config?.digest) {
     throw new QciError(
-      `the manifest of ${target.reference} has no config (media type ${platformMediaType || 'unknown'}); qci reads OCI and Docker v2 schema 2 images`,
+      `the manifest of ${target.reference} has no config (media type ${instance.mediaType || 'unknown'}); qci reads OCI and Docker v2 schema 2 images`,
       { kind: 'unsupported-manifest' },
     );
   }
@@ -478,47 +526,64 @@ export async function inspectImage(
     'the image config',
   );
   checkDigest(sha256, blob.body, config.digest, 'the image config');
-  const configJson = jsonBody(blob, 'the image config');
-  const inner = (configJson.config ?? {}) as {
+  const json = jsonBody(blob, 'the image config');
+  const inner = (json.config ?? {}) as {
     Labels?: Record<string, unknown> | null;
   };
-  const labels = Object.fromEntries(
-    Object.entries(inner.Labels ?? {}).map(([k, v]) => [k, String(v)]),
-  );
   const own: Platform = {
-    os: String(configJson.os ?? ''),
-    architecture: String(configJson.architecture ?? ''),
-    ...(typeof configJson.variant === 'string' && configJson.variant
-      ? { variant: configJson.variant }
+    os: String(json.os ?? ''),
+    architecture: String(json.architecture ?? ''),
+    ...(typeof json.variant === 'string' && json.variant
+      ? { variant: json.variant }
       : {}),
   };
-  const layers = (
-    Array.isArray(manifestJson.layers) ? manifestJson.layers : []
-  ) as Descriptor[];
-  if (!isIndex)
-    platforms = [
-      {
-        platform: formatPlatform(own),
-        digest,
-        mediaType,
-        size: top.body.length,
-      },
-    ];
   return {
-    digest,
-    mediaType,
-    isIndex,
-    platforms,
-    platform: chosenPlatform ?? formatPlatform(own),
-    platformDigest,
-    platformMediaType,
-    platformMismatch: !isIndex && !matches(options.platform, own),
-    created: typeof configJson.created === 'string' ? configJson.created : null,
-    size:
-      (config.size ?? blob.body.length) +
-      layers.reduce((sum, l) => sum + (l.size ?? 0), 0),
+    size: config.size ?? blob.body.length,
+    created: typeof json.created === 'string' ? json.created : null,
+    labels: Object.fromEntries(
+      Object.entries(inner.Labels ?? {}).map(([k, v]) => [k, String(v)]),
+    ),
+    own,
+  };
+}
+
+/** Digest, platforms, created time, size and labels of one image, read through the registry API. */
+export async function inspectImage(
+  target: InspectTarget,
+  options: InspectOptions,
+): Promise<InspectResult> {
+  const session = new Session(target, options);
+  const sha256 = await digester();
+  await session.authenticate();
+  const top = await readTop(session, target, sha256);
+  const instance = await readInstance(session, target, options, top, sha256);
+  const config = await readConfig(session, target, instance, sha256);
+  const layers = (
+    Array.isArray(instance.json.layers) ? instance.json.layers : []
+  ) as Descriptor[];
+  const own = formatPlatform(config.own);
+  return {
+    digest: top.digest,
+    mediaType: top.mediaType,
+    isIndex: top.isIndex,
+    platforms: top.isIndex
+      ? instance.platforms
+      : [
+          {
+            platform: own,
+            digest: top.digest,
+            mediaType: top.mediaType,
+            size: top.response.body.length,
+          },
+        ],
+    platform: instance.platform ?? own,
+    platformDigest: instance.digest,
+    platformMediaType: instance.mediaType,
+    platformMismatch: !top.isIndex && !matches(options.platform, config.own),
+    created: config.created,
+    size: config.size + layers.reduce((sum, l) => sum + (l.size ?? 0), 0),
     layers: layers.length,
-    labels,
+    labels: config.labels,
     scheme: session.usedScheme,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The two registry calls qci makes without pulling (REFERENCE §7): ping `/v2/` for the auth challenge,
- * then ask the token realm whether a credential is accepted. Node's http(s) modules load lazily.
+ * The two registry calls qci makes without pulling, as the OCI distribution spec's token flow has them:
+ * ping `/v2/` for the auth challenge, then ask the token realm whether a credential is accepted. Node's
+ * http(s) modules load lazily.
  */
 import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';

@@ -1,7 +1,8 @@
 /**
  * `qci login --helper` and `qci logout --helper`: register docker-credential-qci under `credHelpers` for the
  * QCI host, so podman, skopeo and docker ask it on every pull and it answers with the CURRENT app.ci token
- * (REFERENCE §5: containers/image looks at `credHelpers[host]` before `auths` in each file; docker too).
+ * (containers-auth.json(5): containers/image looks at `credHelpers[host]` before `auths` in each file;
+ * docker/cli `cli/config/configfile/file.go` too).
  * No secret then sits in any auth file, and a rotated token is used by the next pull.
  */
 import { HELPER_BINARY, HELPER_NAME } from '../auth/credential-helper.js';
@@ -10,12 +11,13 @@ import {
   keyBelongsToHost,
   readAuthFile,
   readAuthFiles,
+  type AuthFileState,
   removeCredHelper,
   removeCredentials,
   setCredHelper,
   type AuthFileRef,
 } from '../auth/index.js';
-import { QciError } from '../core/errors.js';
+import { QciError, messageOf } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 import { onPath } from '../engine/engine.js';
@@ -85,42 +87,75 @@ export async function registerCredHelper(
   const host = setup.settings.registry;
   const helperPath = onPath(HELPER_BINARY, setup.env);
   if (!helperPath) throw missingHelperError(options.binDir);
-
-  // What the helper will answer with, checked as qci login checks a token: live, and allowed to pull.
-  const tokenFile = setup.env.QCI_TOKEN_FILE;
   const [source, version] = await Promise.all([
-    tokenFile
-      ? tokenFileFacts(tokenFile, setup.now()).catch((error: unknown) => {
-          // The same checks as `qci login --token-file`, named after the variable the helper reads.
-          if (!(error instanceof QciError)) throw error;
-          throw new QciError(
-            error.message.replace('--token-file', 'QCI_TOKEN_FILE'),
-            { kind: error.kind, hint: error.hint },
-          );
-        })
-      : appCiFacts(setup).then((r) => ({ ...r, warnings: [] as string[] })),
+    helperTokenSource(setup),
     versionForFiles(setup, 'podman'),
   ]);
   if (!source.facts.qciAccess) throw deniedError(source.facts.user);
-  // The helper reads the files itself: make sure it finds the token just checked (same context, same file).
+  const current = await tokenTheHelperReads(setup, source.token);
+  const warnings = [...source.warnings];
+  const states = await readAuthFiles(allAuthFiles(setup, version));
+  const targets = registrationTargets(setup, version);
+  warnings.push(...refuseUnreadableTargets(states, targets, setup.home));
+  // Register first, then remove stored secrets: never a moment with neither. One backup per file: the first change's.
+  const changed = await registerIn(targets, states, host);
+  await removeStoredSecrets(states, host, changed);
+  warnings.push(...(await helperNotUsed(setup, version, host)));
+  return {
+    registry: host,
+    helper: HELPER_BINARY,
+    helperPath,
+    user: source.facts.user,
+    tokenSource: current.source,
+    expiresAt: source.facts.expiresAt,
+    expiry: source.facts.expiry,
+    files: changed,
+    warnings,
+  };
+}
+
+/** What the helper will answer with, checked as qci login checks a token: live, and allowed to pull. */
+function helperTokenSource(setup: AuthSetup) {
+  const tokenFile = setup.env.QCI_TOKEN_FILE;
+  if (!tokenFile)
+    return appCiFacts(setup).then((r) => ({
+      ...r,
+      warnings: [] as string[],
+    }));
+  return tokenFileFacts(tokenFile, setup.now()).catch((error: unknown) => {
+    // The same checks as `qci login --token-file`, named after the variable the helper reads.
+    if (!(error instanceof QciError)) throw error;
+    throw new QciError(
+      error.message.replace('--token-file', 'QCI_TOKEN_FILE'),
+      { kind: error.kind, hint: error.hint },
+    );
+  });
+}
+
+/** The helper reads the files itself: make sure it finds the token just checked (same context, same file). */
+async function tokenTheHelperReads(setup: AuthSetup, checked: string) {
   const current = await currentAppCiToken(setup.env, setup.context);
-  if (current.token !== source.token) {
+  if (current.token !== checked) {
     throw new QciError(
       `${HELPER_BINARY} would answer with another token (from ${current.source}) than the one qci checked`,
       { kind: 'internal' },
     );
   }
+  return current;
+}
 
-  const warnings = [...source.warnings];
-  const states = await readAuthFiles(allAuthFiles(setup, version));
+type Targets = Map<string, { ref: AuthFileRef; engines: EngineName[] }>;
+
+/** The files to register the helper in: podman's primary file and docker's config.json (maybe one file). */
+function registrationTargets(
+  setup: AuthSetup,
+  version: string | undefined,
+): Targets {
   const podmanPrimary = candidates(setup, 'podman', version).find(
     (f) => f.writtenByLogin,
   );
   const dockerConfig = candidates(setup, 'docker', version)[0];
-  const targets = new Map<
-    string,
-    { ref: AuthFileRef; engines: EngineName[] }
-  >();
+  const targets: Targets = new Map();
   for (const [engine, ref] of [
     ['podman', podmanPrimary],
     ['docker', dockerConfig],
@@ -130,7 +165,19 @@ export async function registerCredHelper(
     target.engines.push(engine);
     targets.set(ref.path, target);
   }
-  // Nothing is changed when a file to write is not JSON (podman and docker cannot read it either).
+  return targets;
+}
+
+/**
+ * Nothing is changed when a file to write is not JSON (podman and docker cannot read it either);
+ * another file that is not is a warning.
+ */
+function refuseUnreadableTargets(
+  states: readonly AuthFileState[],
+  targets: Targets,
+  home: string,
+): string[] {
+  const warnings: string[] = [];
   for (const state of states) {
     if (state.state !== 'corrupt' && state.state !== 'unreadable') continue;
     if (targets.has(state.path)) {
@@ -140,11 +187,18 @@ export async function registerCredHelper(
       });
     }
     warnings.push(
-      `${tildify(state.path, setup.home)} is not readable JSON (${state.reason}); podman fails on it before asking the helper`,
+      `${tildify(state.path, home)} is not readable JSON (${state.reason}); podman fails on it before asking the helper`,
     );
   }
+  return warnings;
+}
 
-  // Register first, then remove stored secrets: never a moment with neither. One backup per file: the first change's.
+/** `credHelpers[host] = "qci"` in each target. */
+async function registerIn(
+  targets: Targets,
+  states: readonly AuthFileState[],
+  host: string,
+): Promise<HelperLoginFile[]> {
   const changed: HelperLoginFile[] = [];
   for (const { ref, engines } of targets.values()) {
     const before = states.find((s) => s.path === ref.path);
@@ -160,6 +214,15 @@ export async function registerCredHelper(
       backup: result.backupPath ?? null,
     });
   }
+  return changed;
+}
+
+/** Removes every stored QCI secret from the files, adding to `changed` (one backup per file). */
+async function removeStoredSecrets(
+  states: readonly AuthFileState[],
+  host: string,
+  changed: HelperLoginFile[],
+): Promise<void> {
   for (const state of states) {
     if (
       state.state !== 'ok' ||
@@ -186,8 +249,15 @@ export async function registerCredHelper(
       });
     }
   }
+}
 
-  // What each engine will now use for QCI: the helper, or say what wins instead.
+/** What each engine will now use for QCI: nothing when it is the helper, else a warning saying what wins. */
+async function helperNotUsed(
+  setup: AuthSetup,
+  version: string | undefined,
+  host: string,
+): Promise<string[]> {
+  const warnings: string[] = [];
   for (const engine of ['podman', 'docker'] as const) {
     const effective = effectiveCredential(
       await readAuthFiles(candidates(setup, engine, version)),
@@ -207,18 +277,7 @@ export async function registerCredHelper(
       `${engine} will use ${what} for ${host}, not ${HELPER_BINARY}`,
     );
   }
-
-  return {
-    registry: host,
-    helper: HELPER_BINARY,
-    helperPath,
-    user: source.facts.user,
-    tokenSource: current.source,
-    expiresAt: source.facts.expiresAt,
-    expiry: source.facts.expiry,
-    files: changed,
-    warnings,
-  };
+  return warnings;
 }
 
 export interface HelperLogoutFile {
@@ -270,34 +329,42 @@ export async function unregisterCredHelper(
       report.otherHelpers.push({ path: ref.path, helper });
       continue;
     }
-    if (options.dryRun) {
-      report.files.push({
-        path: ref.path,
-        removed: null,
-        found: helper,
-        backup: null,
-        error: null,
-      });
-      continue;
-    }
-    try {
-      const result = await removeCredHelper(ref.path, host);
-      report.files.push({
-        path: result.path,
-        removed: result.removed ?? null,
-        found: helper,
-        backup: result.backupPath ?? null,
-        error: null,
-      });
-    } catch (error) {
-      report.files.push({
-        path: ref.path,
-        removed: null,
-        found: helper,
-        backup: null,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
+    report.files.push(
+      options.dryRun
+        ? {
+            path: ref.path,
+            removed: null,
+            found: helper,
+            backup: null,
+            error: null,
+          }
+        : await unregisterIn(ref, host),
+    );
   }
   return report;
+}
+
+/** Removes `credHelpers[host]` (which names qci) from one file; an error is reported, not thrown. */
+async function unregisterIn(
+  ref: AuthFileRef,
+  host: string,
+): Promise<HelperLogoutFile> {
+  try {
+    const result = await removeCredHelper(ref.path, host);
+    return {
+      path: result.path,
+      removed: result.removed ?? null,
+      found: HELPER_NAME,
+      backup: result.backupPath ?? null,
+      error: null,
+    };
+  } catch (error) {
+    return {
+      path: ref.path,
+      removed: null,
+      found: HELPER_NAME,
+      backup: null,
+      error: messageOf(error),
+    };
+  }
 }

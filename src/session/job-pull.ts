@@ -2,6 +2,7 @@
  * qci job-image --pull / --list: a job's images live on the build farm that ran it, so they are pulled
  * with that cluster's own kube context and token (as `oc registry login` does), not with QCI's.
  */
+import { CAUSES } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import { isLoopbackHostPort } from '../core/loopback.js';
 import type { JobImage } from '../core/joblog-image.js';
@@ -168,28 +169,10 @@ export async function pullFarmImage(
   });
   if (pull.exitCode === 0) return;
   const cause = classifyEngineFailure(pull.stderr);
-  if (
-    cause === 'denied' ||
-    cause === 'credentials-missing' ||
-    cause === 'credentials-rejected'
-  ) {
-    throw new QciError(
-      `${target.registry} denied the pull of ${target.pullSpec}: only the pull request's author may pull a job's images`,
-      {
-        kind: 'denied',
-        hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
-      },
-    );
-  }
-  if (cause === 'not-found') {
-    throw new QciError(
-      `${target.pullSpec} is gone: the job's namespace is deleted about an hour after the job ends (or the job never built ${target.tag})`,
-      {
-        kind: 'not-found',
-        hint: 'qci job-image --list SOURCE shows the tags that still exist',
-      },
-    );
-  }
+  // A build farm's registry means other things by these causes than QCI does.
+  const farm = CAUSES[cause].farm?.(target);
+  if (farm)
+    throw new QciError(farm.message, { kind: farm.kind, hint: farm.hint });
   throw new QciError(
     `${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`,
     { kind: 'engine-failed' },

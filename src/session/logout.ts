@@ -6,7 +6,7 @@ import {
   type AuthFileState,
 } from '../auth/index.js';
 import { HELPER_NAME } from '../auth/credential-helper.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, messageOf } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import { askCredentialHelper, HELPER_TIMEOUT_MS } from './ask-helper.js';
 
@@ -174,7 +174,7 @@ export async function logoutFromQci(
     } catch (error) {
       files.push({
         ...file,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
     }
   }

@@ -4,7 +4,8 @@
  * registry rejects it, and explain a failure in one sentence with the next command.
  */
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
-import { ExitCode, exitCodeOf, QciError } from '../core/errors.js';
+import { causeOfError, explainPullFailure } from '../core/causes.js';
+import { ExitCode, QciError } from '../core/errors.js';
 import { pullSpecFor, type ImageRef } from '../core/reference.js';
 import {
   classifyEngineFailure,
@@ -19,7 +20,7 @@ import {
 } from '../engine/engine.js';
 import { describeCommand, type RunResult } from '../engine/run.js';
 import { inspectQci } from './inspect.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT } from '../kube/appci.js';
+import { LOGIN_HINT } from '../kube/appci.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
 import {
@@ -69,88 +70,6 @@ export interface PullReport {
   preflight: Preflight;
   results: PullOutcome[];
   exitCode: number;
-}
-
-/** One plain sentence and the exact next command for each way a pull fails (REFERENCE §6). */
-export function explainPullFailure(
-  cause: FailureCause,
-  ref: {
-    pullSpec: string;
-    qciTag: string | null;
-    host: string;
-    engine: EngineName;
-    tlsVerify: boolean;
-  },
-): { message: string; hint: string; exitCode: number } {
-  return { ...explain(cause, ref), exitCode: exitCodeOf(cause) };
-}
-
-function explain(
-  cause: FailureCause,
-  ref: Parameters<typeof explainPullFailure>[1],
-): { message: string; hint: string } {
-  switch (cause) {
-    case 'credentials-missing':
-      return {
-        message: `${ref.host} wants credentials and ${ref.engine} sent none it accepts`,
-        hint: 'qci login',
-      };
-    case 'credentials-rejected':
-    case 'token-expired':
-      return {
-        message: `${ref.host} rejected the credential ${ref.engine} sent: its app.ci token has expired or was revoked`,
-        hint: 'qci doctor (to see which file holds it), then qci login',
-      };
-    case 'denied':
-      return {
-        message:
-          'you are logged in, but not allowed to pull this image from QCI',
-        hint: QCI_ACCESS_HINT,
-      };
-    case 'not-found':
-      return {
-        message: `not found: QCI has no tag ${ref.qciTag ?? ref.pullSpec} (tried ${ref.pullSpec}); the image may not have been promoted yet, or the name or tag is misspelled`,
-        hint: 'check the promotion of the ci-operator config that builds it (qci promoted CONFIG)',
-      };
-    case 'rate-limited':
-      return {
-        message: `${ref.host} is rate limiting pulls`,
-        hint: 'wait a minute and run the same qci pull again',
-      };
-    case 'server-error':
-      return {
-        message: `${ref.host} answered with a server error`,
-        hint: 'try again shortly; if it persists, ask in #forum-ocp-testplatform',
-      };
-    case 'dns':
-      return {
-        message: `unreachable: ${ref.host} is not found in DNS`,
-        hint: 'check your network and VPN',
-      };
-    case 'refused':
-    case 'timeout':
-      return {
-        message: `unreachable: ${ref.host} ${cause === 'refused' ? 'refused the connection' : 'did not answer in time'}`,
-        hint: 'check your network and VPN, then try again',
-      };
-    case 'http-registry':
-      return {
-        message: `unreachable over HTTPS: ${ref.host} speaks plain HTTP`,
-        hint: ref.tlsVerify
-          ? 'for a local test registry: --tls-verify=false'
-          : 'check QCI_REGISTRY',
-      };
-    case 'tls':
-      return {
-        message: `${ref.host}'s TLS certificate is not trusted`,
-        hint: 'check the system CA bundle (or a TLS-inspecting proxy)',
-      };
-    default:
-      return {
-        message: `${ref.engine} pull failed`,
-        hint: 'rerun with --verbose, or paste the error into qci doctor --explain',
-      };
-  }
 }
 
 const AUTH_CAUSES: FailureCause[] = [
@@ -457,30 +376,6 @@ async function causeFromRegistry(
     return 'unknown';
   } catch (error) {
     if (!(error instanceof QciError)) return 'unknown';
-    return registryCause(error);
-  }
-}
-
-/** The registry client's error kinds as the causes the engine's text would give (REFERENCE §6). */
-export function registryCause(error: QciError): FailureCause {
-  switch (error.kind) {
-    case 'credentials-missing':
-    case 'credentials-rejected':
-    case 'denied':
-    case 'not-found':
-    case 'rate-limited':
-    case 'server-error':
-      return error.kind;
-    case 'unreachable': {
-      const m = error.message;
-      if (/host not found/.test(m)) return 'dns';
-      if (/connection refused/.test(m)) return 'refused';
-      if (/timed out|did not answer/.test(m)) return 'timeout';
-      if (/EPROTO|wrong version/i.test(m)) return 'http-registry';
-      if (/TLS|CERT|certificate/i.test(m)) return 'tls';
-      return 'refused';
-    }
-    default:
-      return 'unknown';
+    return causeOfError(error);
   }
 }

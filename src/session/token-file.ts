@@ -100,7 +100,7 @@ export async function tokenFileFacts(
       tokenKind: facts.kind,
       expiresAt: facts.expiresAt?.toISOString() ?? null,
       expiry: facts.expiresAt ? describeExpiry(facts.expiresAt, now) : null,
-      // The proxy skips its access review for service accounts (REFERENCE §3); the registry decides.
+      // The proxy skips its access review for service accounts (ci-tools cmd/qci-appci); the registry decides.
       qciAccess: true,
     },
   };

@@ -5,16 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createServer,
-  request as httpRequest,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
 import { QciError } from '../../src/core/errors.js';
 import {
   httpGet,
@@ -22,6 +19,8 @@ import {
   type HttpOptions,
 } from '../../src/registry/http.js';
 import { makeTestCa } from '../e2e/testbed/tls.js';
+import { type Proxied, startForwardProxy } from '../helpers/forward-proxy.js';
+import { tempDir } from '../helpers/temp.js';
 
 type Handler = (
   req: IncomingMessage,
@@ -235,13 +234,7 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
 });
 
 describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
-  // A tiny forward proxy: CONNECT tunnels for https, absolute-form requests for http. "registry.test" is a name
-  // only the proxy knows (it maps to 127.0.0.1), so a request that reaches the registry went through the proxy.
-  const proxied: {
-    method: string;
-    target: string;
-    auth: string | undefined;
-  }[] = [];
+  let proxied: Proxied[] = [];
   let proxy: Server;
   let proxyPort: number;
   let httpsServer: ReturnType<typeof createHttpsServer>;
@@ -251,7 +244,7 @@ describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qci-proxy-test-'));
+    dir = tempDir('qci-proxy-test-');
     const ca = await makeTestCa(dir);
     httpsServer = createHttpsServer(
       { key: ca.keyPem, cert: ca.certPem },
@@ -267,54 +260,7 @@ describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
     );
     plainPort = await listen(plain);
 
-    proxy = createServer((req, res) => {
-      // http: the request target is the absolute URL.
-      proxied.push({
-        method: req.method ?? '',
-        target: req.url ?? '',
-        auth: req.headers['proxy-authorization'],
-      });
-      const target = new URL(req.url ?? '');
-      const upstream = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: target.port,
-          path: `${target.pathname}${target.search}`,
-          method: req.method,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    });
-    proxy.on(
-      'connect',
-      (req: IncomingMessage, client: Socket, head: Buffer) => {
-        proxied.push({
-          method: 'CONNECT',
-          target: req.url ?? '',
-          auth: req.headers['proxy-authorization'],
-        });
-        const [host, port] = (req.url ?? '').split(':');
-        if (host !== 'registry.test') {
-          client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-          return;
-        }
-        const upstream = connect(Number(port), '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      },
-    );
-    proxyPort = await listen(proxy);
+    ({ server: proxy, port: proxyPort, proxied } = await startForwardProxy());
   });
   afterAll(() => {
     for (const s of [proxy, plain, httpsServer]) {

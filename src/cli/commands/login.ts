@@ -334,45 +334,26 @@ export async function whoamiAction(
   return report.exitCode;
 }
 
+/** qci login, logout and whoami (alias status): the commands of the QCI credential. */
 export function registerLogin(program: Command, wrap: Wrap): void {
+  registerLoginCommand(program, wrap);
+  registerLogoutCommand(program, wrap);
+  registerWhoamiCommand(program, wrap);
+}
+
+function registerLoginCommand(program: Command, wrap: Wrap): void {
   addSettingOptions(
-    program
-      .command('login')
-      .summary('log podman (or docker) in to QCI with your app.ci token')
-      .description(
-        "Log the container engine in to QCI with the token of your app.ci kube context, as the docs' " +
-          '`podman login -u=$(oc whoami) -p=$(oc whoami -t) quay-proxy.ci.openshift.org` does, but safely: the token goes on stdin, ' +
-          'QCI access is checked first, and qci says which file now holds the credential, when the token expires, ' +
-          'and which other auth file holds an older QCI credential that could shadow or outlive it.',
-      )
-      .option(
-        '--authfile <path>',
-        'write the credential to this file (podman --authfile)',
-      )
-      .option(
-        '--token-file <file>',
-        'log in with the ServiceAccount token in this file (from qci sa token) instead of the kube context',
-      )
-      .option(
-        '--helper',
-        'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token',
-      )
-      .option(
-        '--web',
-        'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
-      )
-      .option(
-        '--server <url>',
-        'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
-      )
-      .option(
-        '--certificate-authority <file>',
-        'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
-      )
-      .option(
-        '--callback-port <port>',
-        'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
-      ),
+    addLoginOptions(
+      program
+        .command('login')
+        .summary('log podman (or docker) in to QCI with your app.ci token')
+        .description(
+          "Log the container engine in to QCI with the token of your app.ci kube context, as the docs' " +
+            '`podman login -u=$(oc whoami) -p=$(oc whoami -t) quay-proxy.ci.openshift.org` does, but safely: the token goes on stdin, ' +
+            'QCI access is checked first, and qci says which file now holds the credential, when the token expires, ' +
+            'and which other auth file holds an older QCI credential that could shadow or outlive it.',
+        ),
+    ),
   )
     .addHelpText(
       'after',
@@ -395,7 +376,42 @@ export function registerLogin(program: Command, wrap: Wrap): void {
       ]),
     )
     .action(wrap(loginAction));
+}
 
+/** qci login's own flags: where the credential goes, where the token comes from, and --web's. */
+function addLoginOptions(command: Command): Command {
+  return command
+    .option(
+      '--authfile <path>',
+      'write the credential to this file (podman --authfile)',
+    )
+    .option(
+      '--token-file <file>',
+      'log in with the ServiceAccount token in this file (from qci sa token) instead of the kube context',
+    )
+    .option(
+      '--helper',
+      'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token',
+    )
+    .option(
+      '--web',
+      'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
+    )
+    .option(
+      '--server <url>',
+      'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
+    )
+    .option(
+      '--certificate-authority <file>',
+      'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
+    )
+    .option(
+      '--callback-port <port>',
+      'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
+    );
+}
+
+function registerLogoutCommand(program: Command, wrap: Wrap): void {
   program
     .command('logout')
     .summary(
@@ -424,7 +440,9 @@ export function registerLogin(program: Command, wrap: Wrap): void {
       ]),
     )
     .action(wrap(logoutAction));
+}
 
+function registerWhoamiCommand(program: Command, wrap: Wrap): void {
   addSettingOptions(
     program
       .command('whoami')

@@ -120,6 +120,7 @@ export async function saTokenAction(
   return ExitCode.ok;
 }
 
+/** qci sa and its subcommands init (the release-repo files) and token (a bound token). */
 export function registerSa(program: Command, wrap: Wrap): void {
   const sa = program
     .command('sa')
@@ -144,7 +145,15 @@ export function registerSa(program: Command, wrap: Wrap): void {
         ],
       ]),
     );
+  registerSaInit(sa, wrap);
+  registerSaToken(sa, wrap);
 
+  // Nested commands do not pass through program.ts's loop over program.commands.
+  for (const command of sa.commands)
+    command.showHelpAfterError('(run with --help for usage)');
+}
+
+function registerSaInit(sa: Command, wrap: Wrap): void {
   sa.command('init')
     .summary(
       'write the openshift/release files that create a ServiceAccount for QCI pulls',
@@ -190,7 +199,9 @@ export function registerSa(program: Command, wrap: Wrap): void {
       ]),
     )
     .action(wrap(saInitAction));
+}
 
+function registerSaToken(sa: Command, wrap: Wrap): void {
   sa.command('token')
     .summary(
       'a short-lived token for the ServiceAccount (TokenRequest on app.ci)',
@@ -238,8 +249,4 @@ export function registerSa(program: Command, wrap: Wrap): void {
       ]),
     )
     .action(wrap(saTokenAction));
-
-  // Nested commands do not pass through program.ts's loop over program.commands.
-  for (const command of sa.commands)
-    command.showHelpAfterError('(run with --help for usage)');
 }

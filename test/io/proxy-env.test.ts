@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bypassesProxy, proxyFor } from '../../src/registry/proxy-env.js';
+import { bypassesProxy, proxyFor } from '../../src/io/proxy-env.js';
 
 describe('NO_PROXY, as Go (and so podman) reads it', () => {
   // host, port, NO_PROXY, bypass?
