@@ -4,7 +4,8 @@
 // interleaved run, with the bare engine command it wraps. Prints medians, differences and the goals
 // (bench/README.md). (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
-// QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
+// QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine);
+// QCI_BEFORE=/other/checkout/bin/qci also times that build's pulls of a present image, interleaved on the same bed.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -25,6 +26,8 @@ try {
   const bin = process.env.QCI_BIN ?? qciBin;
   const { QCI_REGISTRY, QCI_TLS_VERIFY, ...settingsFree } = env;
   const qci = (...args) => time(process.execPath, [bin, ...args], env);
+  const before = process.env.QCI_BEFORE;
+  const qciBefore = (...args) => time(process.execPath, [before, ...args], env);
   const podman = (...args) => time('podman', args, env);
   const spec = bed.ref('ocp_4.7_my-component');
   const pull = ['pull', '--platform', 'linux/amd64'];
@@ -113,6 +116,18 @@ try {
         await byHand();
         return qci('pull', 'ocp/4.7:my-component');
       },
+      ...(before
+        ? {
+            'before: qci pull (present, proved long ago)': async () => {
+              await provedLongAgo();
+              return qciBefore('pull', 'ocp/4.7:my-component');
+            },
+            'before: qci pull (present, podman login)': async () => {
+              await byHand();
+              return qciBefore('pull', 'ocp/4.7:my-component');
+            },
+          }
+        : {}),
       'qci pull (present, revoked token)': () => {
         revoked();
         return qci('pull', 'ocp/4.7:my-component');
@@ -161,6 +176,18 @@ try {
       50,
       'adds',
     ],
+    ...(before
+      ? [
+          ['proved long ago', 'before: qci pull (present, proved long ago)'],
+          ['after podman login', 'before: qci pull (present, podman login)'],
+        ].map(([what, key]) => [
+          `QCI_BEFORE pull, present, ${what}`,
+          `${m[key].toFixed(0)} vs ${bare.toFixed(0)} ms`,
+          m[key] - bare,
+          50,
+          'adds',
+        ])
+      : []),
     [
       'qci pull, present, revoked token',
       `${m['qci pull (present, revoked token)'].toFixed(0)} vs ${(loginPull + bare).toFixed(0)} ms (qci login + 2 podman pulls)`,

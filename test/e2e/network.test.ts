@@ -227,6 +227,8 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(unproved.exitCode, unproved.stderr).toBe(0);
     expect(unproved.stderr).not.toContain('logging in');
     expect(bed.appci.requests).toEqual([]);
+    // Nor are connections opened ahead: an auth file names the registry, so no login is likely.
+    expect(bed.appci.connections).toBe(0);
   });
 
   it('a pull that logs in says so in the order of events, then pulls', async () => {
