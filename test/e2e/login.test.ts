@@ -111,11 +111,12 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(dry.stderr).toContain(
       `would remove ${tb.bed.proxy.host} from ~/.docker/config.json`,
     );
+    // --dry-run changes nothing: the stale entry is still there, under its key, with its secret.
     expect(
       JSON.parse(readFileSync(tb.pe.authFiles.docker, 'utf8')).auths[
         tb.bed.proxy.host
       ],
-    ).toBeDefined();
+    ).toEqual({ auth: b64(`${tb.bed.user}:${stale}`) });
 
     const logout = await qci(['logout']);
     expect(logout.exitCode, logout.stderr).toBe(0);
@@ -237,11 +238,12 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     await held.release();
     const result = await login;
     expect(result.exitCode, result.stderr).toBe(0);
+    // The login's entry: under the registry's key, the user and the token logged in with.
     expect(
-      JSON.parse(readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8')).auths[
-        tb.bed.proxy.host
-      ],
-    ).toBeDefined();
+      JSON.parse(readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8')).auths,
+    ).toEqual({
+      [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${tb.bed.token}`) },
+    });
   });
 
   it('corrupt JSON in an auth file: a clear error with its path, and the file is left byte for byte', async () => {
