@@ -34,4 +34,13 @@ describe('qci logout: every file podman or docker reads', () => {
     }
     expect(existsSync(join(home, '.dockercfg'))).toBe(false);
   });
+
+  it("cleans docker's legacy ~/.dockercfg, which docker reads while config.json is missing", async () => {
+    const { setup } = fakeSetup();
+    const legacy = join(setup.home, '.dockercfg');
+    writeJson(legacy, { [HOST]: { auth: b64('me:dead-token') } });
+    const report = await logoutFromQci(setup, { dryRun: false });
+    expect(report.files.map((f) => f.path)).toEqual([legacy]);
+    expect(readFileSync(legacy, 'utf8')).not.toContain(HOST);
+  });
 });
