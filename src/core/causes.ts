@@ -292,7 +292,7 @@ export function causeOfError(error: QciError): Cause {
 }
 
 /** Node's and qci's words for an unreachable registry (registry/http.ts writes them). */
-function unreachableCause(message: string): Cause {
+export function unreachableCause(message: string): Cause {
   if (/host not found/.test(message)) return 'dns';
   if (/connection refused/.test(message)) return 'refused';
   if (/timed out|did not answer/.test(message)) return 'timeout';

@@ -7,6 +7,7 @@
 import type { AuthFileFormat } from '../auth/index.js';
 import { HELPER_BINARY } from '../auth/credential-helper.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
+import { explainCause, unreachableCause } from '../core/causes.js';
 import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 
@@ -424,7 +425,7 @@ const registry = {
     check: 'registry',
     severity: 'error',
     detail: (a: { message: string }) => a.message,
-    fix: 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false',
+    fix: (a) => unreachableFix(a.message),
   }),
   // Not being able to check is a finding (registry.unchecked), never a silent pass.
   'registry.busy': kind({
@@ -544,6 +545,48 @@ export function found<K extends KindName>(
     ...(subject ? { subject } : {}),
   };
 }
+
+/**
+ * What to do about a registry qci cannot reach: a name that does not resolve, a refused or silent
+ * connection is the network's (or the VPN's); plain HTTP or an untrusted certificate may be a local
+ * test registry's.
+ */
+function unreachableFix(message: string): string {
+  const cause = unreachableCause(message);
+  // 'refused' is also unreachableCause's guess for words it does not know.
+  const guessed = cause === 'refused' && !/refused/.test(message);
+  if (
+    !guessed &&
+    (cause === 'dns' || cause === 'refused' || cause === 'timeout')
+  )
+    return explainCause(cause, '').fix;
+  return 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false';
+}
+
+/** app.ci's findings that mean there is no app.ci login to log in with (no kubeconfig, no context). */
+const NO_APPCI = new Set(['kube.no-kubeconfig', 'kube.no-context']);
+const PLAIN_LOGIN = /\bqci login\b(?! --web)/;
+
+/**
+ * Fixes that can work: without a kubeconfig or an app.ci context, `qci login` fails at once, so every
+ * fix that logs in is the browser login (`qci login --web`), which `--fix` does not run for you.
+ */
+export function fixesThatCanWork(findings: readonly Finding[]): Finding[] {
+  if (!lacksAppCiLogin(findings)) return [...findings];
+  return findings.map((f) =>
+    f.fix && PLAIN_LOGIN.test(f.fix) && !NO_APPCI.has(f.id)
+      ? {
+          ...f,
+          fix: f.fix.replace(PLAIN_LOGIN, 'qci login --web'),
+          autoFix: f.subject ? f.autoFix : false,
+        }
+      : f,
+  );
+}
+
+/** The findings say there is no app.ci login here: `qci login` cannot work, only `qci login --web`. */
+export const lacksAppCiLogin = (findings: readonly Finding[]): boolean =>
+  findings.some((f) => NO_APPCI.has(f.id));
 
 /** A finding as the report shows it (--json): without what --fix needs to know. */
 export function shown({ subject: _, ...finding }: Finding): Finding {
