@@ -132,6 +132,40 @@ const STATE_TEXT: Record<EntryState, string> = {
   error: 'an entry the engine cannot use',
 };
 
+/** How serious a state is: as qci doctor rates the same finding (doctor/catalogue.ts, auth.*). */
+export type StateSeverity = 'ok' | 'info' | 'warn' | 'error';
+
+const RELOGIN = 'qci logout && qci login';
+
+/**
+ * The severity and fix of what an engine sends. A dead credential sent breaks every pull (error);
+ * another user's valid token pulls, as someone else (warn); no credential is what `qci pull` repairs
+ * itself by logging in (warn for podman, info for docker, which qci pulls with only when asked).
+ */
+export function stateVerdict(
+  state: EntryState,
+  engine: EngineName,
+): { severity: StateSeverity; fix: string | null } {
+  switch (state) {
+    case 'current':
+    case 'valid':
+    case 'helper':
+      return { severity: 'ok', fix: null };
+    case 'unknown':
+      return { severity: 'info', fix: null };
+    case 'none':
+      return engine === 'podman'
+        ? { severity: 'warn', fix: 'qci login' }
+        : { severity: 'info', fix: 'qci login --engine docker' };
+    case 'other-user':
+      return { severity: 'warn', fix: RELOGIN };
+    case 'error':
+      return { severity: 'error', fix: 'qci doctor (it names the file)' };
+    default:
+      return { severity: 'error', fix: RELOGIN };
+  }
+}
+
 const SENDS: Record<Sent['kind'], SendsWord> = {
   fails: 'fails-before-sending',
   nothing: 'nothing',

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
-import type { StatusReport } from '../../session/status.js';
+import type {
+  StateSeverity,
+  StatusReport,
+  stateVerdict as StateVerdict,
+} from '../../session/status.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT } from '../../core/appci.js';
 import { tildify } from '../../core/paths.js';
 import { warmAppCi } from '../warm.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
@@ -268,7 +273,11 @@ export async function logoutAction(
   return helper?.exitCode || report.exitCode;
 }
 
-function renderStatus(ctx: CommandContext, report: StatusReport): void {
+function renderStatus(
+  ctx: CommandContext,
+  report: StatusReport,
+  stateVerdict: typeof StateVerdict,
+): void {
   const c = ctx.ui.out;
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'));
   const line = (label: string, text: string) =>
@@ -288,18 +297,26 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
           ? `${c.yellow('!')} ${a.token} (${a.tokenKind}) ${a.expiry}; renew: ${renewCommand(a.tokenKind, a.user)}`
           : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`,
     );
+    if (a.expiry?.startsWith('expired')) line('', `fix: ${LOGIN_HINT}`);
     line(
       'QCI',
       a.qciAccess
         ? `${mark(true)} access allowed`
         : `${mark(false)} no access (get imagestreams/layers in ocp is denied)`,
     );
+    if (!a.qciAccess) line('', `fix: ${QCI_ACCESS_HINT}`);
   } else if (report.appciError) {
     line('app.ci', `${mark(false)} ${report.appciError.message}`);
     if (report.appciError.hint) line('', `fix: ${report.appciError.hint}`);
   }
+  const marks: Record<StateSeverity, string> = {
+    ok: c.green('✓'),
+    info: c.blue('i'),
+    warn: c.yellow('!'),
+    error: c.red('✗'),
+  };
   for (const view of report.engines) {
-    const good = ['current', 'valid', 'helper'].includes(view.state);
+    const verdict = stateVerdict(view.state, view.engine);
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
@@ -312,8 +329,9 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
       view.engine,
       neutral
         ? `${c.dim('-')} not installed`
-        : `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
+        : `${marks[verdict.severity]} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
+    if (!neutral && verdict.fix) line('', `fix: ${verdict.fix}`);
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
     for (const s of view.unreachableByPodmanLogout)
       line('', `\`podman logout\` would leave: ${s}`);
@@ -326,11 +344,11 @@ export async function whoamiAction(
 ): Promise<number> {
   await warmAppCi(ctx, options); // app.ci's connections open before the rest loads
   const resolved = await ctx.settings(settingFlags(options));
-  const { authSetup, qciStatus } = await forWhoami();
+  const { authSetup, qciStatus, stateVerdict } = await forWhoami();
   const setup = authSetup(ctx, resolved);
   const report = await qciStatus(setup, { authfile: options.authfile });
   if (ctx.json) ctx.ui.json(report);
-  else renderStatus(ctx, report);
+  else renderStatus(ctx, report, stateVerdict);
   return report.exitCode;
 }
 
