@@ -89,26 +89,39 @@ export async function loginAction(
     });
   } catch (error) {
     unsubscribe(); // Ctrl-C at the question below, or in the browser login, ends qci as usual
-    // No app.ci login at all: on a terminal, offer the browser login instead of sending the user to oc.
-    const none =
-      error instanceof QciError &&
-      (error.kind === 'no-kubeconfig' || error.kind === 'no-context');
-    if (
-      !none ||
-      options.tokenFile !== undefined ||
-      ctx.json ||
-      !isInteractive(ctx.io)
-    )
-      throw error;
-    const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
-    if (!(await confirm(ctx.io, question))) throw error;
-    return webLoginAction(ctx, options);
+    const code = await offerWebLogin(ctx, error, options);
+    if (code === undefined) throw error;
+    return code;
   } finally {
     unsubscribe();
   }
   if (ctx.json) ctx.ui.json(report);
   renderLogin(ctx, setup, report, options.tokenFile);
   return ExitCode.ok;
+}
+
+/**
+ * No app.ci login at all (no kubeconfig, no app.ci context): on a terminal, offer the browser login
+ * instead of sending the user to oc. Its exit code when it ran; undefined when not offered or declined.
+ */
+export async function offerWebLogin(
+  ctx: CommandContext,
+  error: unknown,
+  options: LoginFlags,
+): Promise<number | undefined> {
+  const none =
+    error instanceof QciError &&
+    (error.kind === 'no-kubeconfig' || error.kind === 'no-context');
+  if (
+    !none ||
+    options.tokenFile !== undefined ||
+    ctx.json ||
+    !isInteractive(ctx.io)
+  )
+    return undefined;
+  const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
+  if (!(await confirm(ctx.io, question))) return undefined;
+  return webLoginAction(ctx, options);
 }
 
 function renderLogin(

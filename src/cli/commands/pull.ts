@@ -33,17 +33,29 @@ export async function pullAction(
       platform: options.platform,
     }),
   );
-  const report = await pullImages(setup, refs, {
-    quiet: options.quiet === true,
-    login: options.login !== false,
-    dryRun: options.dryRun === true,
-    localName: options.localName === true,
-    authfile: options.authfile,
-    terminal: ctx.io.stderr.isTTY === true,
-    json: ctx.json,
-    say: (line) => ctx.ui.info(line),
-    warn: (line) => ctx.ui.warn(line),
-  });
+  const pull = () =>
+    pullImages(setup, refs, {
+      quiet: options.quiet === true,
+      login: options.login !== false,
+      dryRun: options.dryRun === true,
+      localName: options.localName === true,
+      authfile: options.authfile,
+      terminal: ctx.io.stderr.isTTY === true,
+      json: ctx.json,
+      say: (line) => ctx.ui.info(line),
+      warn: (line) => ctx.ui.warn(line),
+    });
+  let report: Awaited<ReturnType<typeof pull>>;
+  try {
+    report = await pull();
+  } catch (error) {
+    // No app.ci login at all: on a terminal, the browser login qci login offers, then the pull.
+    const { offerWebLogin } = await import('./login.js');
+    const code = await offerWebLogin(ctx, error, { ...options });
+    if (code === undefined) throw error;
+    if (code !== 0) return code;
+    report = await pull();
+  }
   for (const r of report.results) {
     if (r.ok) {
       if (r.imageId && !ctx.json) ctx.ui.print(r.imageId);
