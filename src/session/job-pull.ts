@@ -10,7 +10,8 @@ import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
-import type { AuthSetup } from './setup.js';
+import { versionForFiles, type AuthSetup } from './setup.js';
+import { refuseHostileEngineFiles } from './engine-files.js';
 
 export interface FarmTarget {
   cluster: string;
@@ -117,6 +118,11 @@ export async function pullFarmImage(
   },
 ): Promise<void> {
   const engine = findEngine(setup.settings.engine, setup.env);
+  await refuseHostileEngineFiles(
+    setup,
+    engine,
+    await versionForFiles(setup, engine),
+  );
   const kube = await connectFarm(setup, target.cluster, options.consoleUrl);
   const token = kube.requireToken();
   const user = await kube.whoami().then(
