@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -117,4 +118,65 @@ describe.skipIf(!tools.ok)('hostile auth files before the engine', () => {
       },
     );
   });
+});
+
+describe.skipIf(!tools.ok)('a kubeconfig naming hostile files', () => {
+  const tb = useTestBed({ denyMode: 'auth-401' });
+
+  /** The bed's kubeconfig at ~/.kube/config with `set` applied to its cluster or user entry. */
+  async function kubeconfigWith(
+    section: 'cluster' | 'user',
+    set: Record<string, string>,
+  ): Promise<string> {
+    const path = await tb.kubeconfigAtHome();
+    const doc = parseYaml(readFileSync(path, 'utf8'));
+    const entry = doc[`${section}s`][0][section];
+    delete entry['certificate-authority-data'];
+    Object.assign(entry, set);
+    writeFileSync(path, stringifyYaml(doc));
+    return path;
+  }
+
+  it('a certificate-authority that is a regular file is read and used', async () => {
+    await tb.freshPodman();
+    const kubeconfig = await kubeconfigWith('cluster', {
+      'certificate-authority': tb.bed.appci.caFile,
+    });
+    const r = await tb.qci(['whoami', '--json'], { KUBECONFIG: kubeconfig });
+    // Exit 3: no engine holds a credential yet; app.ci answered through the CA read from the file.
+    expect(JSON.parse(r.stdout).appci?.user, r.stderr).toBe(tb.bed.user);
+  });
+
+  it.each([
+    ['whoami', 'cluster', 'certificate-authority', 'a FIFO'],
+    ['login', 'cluster', 'certificate-authority', 'a FIFO'],
+    ['whoami', 'cluster', 'certificate-authority', 'a link to /dev/urandom'],
+    ['whoami', 'user', 'client-certificate', 'a FIFO'],
+    ['login', 'user', 'client-key', 'a FIFO'],
+  ] as const)(
+    "qci %s refuses within seconds when the %s's %s is %s, naming it",
+    async (verb, section, key, kind) => {
+      const pe = await tb.freshPodman();
+      const path = join(pe.home, 'hostile.pem');
+      plant(kind, path);
+      const kubeconfig = await kubeconfigWith(section, { [key]: path });
+      const before = tree(pe.dir);
+      const r = await tb.qci(
+        [verb],
+        { KUBECONFIG: kubeconfig },
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      expect(r.signal, r.stderr).toBeNull(); // not killed by the 20 s guard
+      expect(r.ms).toBeLessThan(10_000);
+      const said = `${r.stdout}${r.stderr}`;
+      expect(r.exitCode, said).toBe(1);
+      expect(said).toMatch(hostile[kind].says);
+      expect(said).toContain(path);
+      expect(said).toContain(key);
+      expect(tree(pe.dir)).toEqual(before);
+      expect(processesOf(pe)).toEqual([]);
+    },
+  );
 });
