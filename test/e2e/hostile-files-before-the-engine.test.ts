@@ -180,3 +180,48 @@ describe.skipIf(!tools.ok)('a kubeconfig naming hostile files', () => {
     },
   );
 });
+
+describe.skipIf(!tools.ok)(
+  'qci stopped by a signal during an engine command',
+  () => {
+    const tb = useTestBed({ denyMode: 'auth-401' });
+
+    it.each(['SIGTERM', 'SIGHUP'] as const)(
+      '%s to qci during a slow pull leaves no engine process behind',
+      async (signal) => {
+        const pe = await tb.freshPodman();
+        const kubeconfig = await tb.kubeconfigAtHome();
+        const env = { KUBECONFIG: kubeconfig, QCI_REGISTRY: tb.bed.proxy.host };
+        expect((await tb.qci(['login'], env)).exitCode).toBe(0);
+        tb.bed.proxy.blobDelayMs = 60_000;
+        tb.bed.proxy.clearRequests();
+        try {
+          const child = spawn(
+            process.execPath,
+            [QCI_BIN, 'pull', 'ocp/4.7:my-component'],
+            { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          const exited = new Promise<void>((resolve) =>
+            child.on('exit', () => resolve()),
+          );
+          await vi.waitFor(
+            () =>
+              expect(
+                tb.bed.proxy.requests.some((q) => q.path.includes('/blobs/')),
+              ).toBe(true),
+            { timeout: 30_000, interval: 50 },
+          );
+          expect(processesOf(pe).length).toBeGreaterThan(1); // qci and its podman
+          child.kill(signal);
+          await exited;
+          await vi.waitFor(() => expect(processesOf(pe)).toEqual([]), {
+            timeout: 10_000,
+            interval: 100,
+          });
+        } finally {
+          tb.bed.proxy.blobDelayMs = 0;
+        }
+      },
+    );
+  },
+);
