@@ -33,9 +33,15 @@ export const dockerKeychain: EngineKeychain = {
     const passedOver: SkippedSource[] = [];
     const index = fileDockerReads(files);
     const file = index === -1 ? undefined : files[index];
+    if (!file) return sendsNothing(passedOver);
     // docker warns ("WARNING: Error loading config file") and goes on with what it decoded
     // (seen with docker 20.10): a corrupt or unreadable file leaves nothing, so the pull is anonymous.
-    if (!file || fileError(file) !== undefined) return sendsNothing(passedOver);
+    const reason = fileError(file);
+    if (reason !== undefined)
+      return {
+        ...sendsNothing(passedOver),
+        ignored: { file: file.ref, reason },
+      };
     // docker does not fall back from a helper that has nothing: it pulls anonymously.
     const sources = (all[index] ?? []).filter((s) => !changes.removed(s));
     let first = sources[0];

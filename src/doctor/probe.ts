@@ -15,7 +15,7 @@ import { HELPER_NAME } from '../auth/credential-helper.js';
 import { QciError } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import { onPath, type EngineName } from '../engine/engine.js';
+import { findEngine, onPath, type EngineName } from '../engine/engine.js';
 import { notAppCiReason, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
@@ -178,24 +178,35 @@ export function registryProbe(s: Shared, timeoutMs: number): RegistryProbe {
   const { setup } = s;
   const { registry: host, tlsVerify } = setup.settings;
   const http = { env: setup.env, tlsVerify, timeoutMs };
+  const engine = engineInUse(setup);
   return {
     host,
+    engine,
     ping: () => pingRegistry(host, http),
-    podmanSends: () => podmanSends(s),
+    engineSends: () => engineSends(s, engine),
     checkCredential: (ping, credential) =>
       checkCredential(host, ping, credential, http),
   };
 }
 
-/** The credential podman sends (docker-credential-qci's answer read in-process), and where it is kept. */
-async function podmanSends(s: Shared) {
+/** The engine qci would run (--engine / QCI_ENGINE, else podman when installed, else docker). */
+function engineInUse(setup: AuthSetup): EngineName {
+  try {
+    return findEngine(setup.settings.engine, setup.env);
+  } catch {
+    return 'podman'; // the engines check says none is installed
+  }
+}
+
+/** The credential the engine sends (docker-credential-qci's answer read in-process), and where it is kept. */
+async function engineSends(s: Shared, engine: EngineName) {
   const { setup } = s;
-  const podman = (await s.files).find((f) => f.engine === 'podman')!;
+  const read = (await s.files).find((f) => f.engine === engine)!;
   const winner = effectiveCredential(
-    podman.states,
+    read.states,
     setup.settings.registry,
     QCI_REPOSITORY_PATH,
-    { engine: 'podman' },
+    { engine },
   ).winner;
   let password = winner?.entry?.password();
   if (winner?.helper === HELPER_NAME)

@@ -13,6 +13,7 @@ import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -67,6 +68,7 @@ export async function loginAction(
   // The kube context's token is proved at once: app.ci's connections open before the rest loads.
   if (options.tokenFile === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
@@ -165,7 +167,9 @@ export async function webLoginAction(
       `QCI_WEB_LOGIN_TIMEOUT="${timeoutText}" is not a duration (such as 5m or 90s)`,
     );
   const { authSetup, loginToQci, webLogin } = await forWebLogin();
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
+  const setup = authSetup(ctx, resolved);
   const web = await webLogin(setup, {
     server: options.server,
     certificateAuthority: options.certificateAuthority,
@@ -315,8 +319,11 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
         : `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
-    for (const s of view.unreachableByPodmanLogout)
-      line('', `\`podman logout\` would leave: ${s}`);
+    // Without podman, what `podman logout` would leave is moot.
+    if (view.installed)
+      for (const s of view.unreachableByPodmanLogout)
+        line('', `\`podman logout\` would leave: ${s}`);
+    for (const s of view.placeholders) line('', s);
   }
 }
 

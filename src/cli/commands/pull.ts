@@ -3,6 +3,7 @@ import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -26,13 +27,12 @@ export async function pullAction(
     import('../auth-setup.js'),
     import('../../session/pull.js'),
   ]);
-  const setup = authSetup(
-    ctx,
-    await ctx.settings({
-      ...settingFlags(options),
-      platform: options.platform,
-    }),
-  );
+  const resolved = await ctx.settings({
+    ...settingFlags(options),
+    platform: options.platform,
+  });
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
+  const setup = authSetup(ctx, resolved);
   const report = await pullImages(setup, refs, {
     quiet: options.quiet === true,
     login: options.login !== false,
