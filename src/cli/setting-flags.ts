@@ -51,14 +51,14 @@ export function addSettingOptions(
 
 /**
  * docker has no --tls-verify (docker 20.10's pull and login take none): dockerd's "insecure-registries"
- * decides. Given as a flag to a command that runs docker, --tls-verify=false is refused, not ignored;
- * from the environment or the config file it still turns off qci's own checks, and a warning says that
- * docker does not follow it.
+ * decides. Given as a flag to a command that runs docker, --tls-verify=false is refused, not ignored.
+ * From the environment or the config file it is a standing setting that still turns off qci's own
+ * checks (a local test registry over plain HTTP needs that): `note` (--verbose) says docker ignores it.
  */
 export function checkDockerTlsVerify(
   resolved: ResolvedSettings,
   env: Record<string, string | undefined>,
-  warn: (line: string) => void,
+  note: (line: string) => void,
   host = resolved.settings.registry,
 ): void {
   if (resolved.settings.tlsVerify || !runsDocker(resolved, env)) return;
@@ -72,7 +72,7 @@ export function checkDockerTlsVerify(
         hint: `${daemon}, then rerun without --tls-verify (or use --engine podman)`,
       },
     );
-  warn(
+  note(
     `docker has no --tls-verify: ${settingName(source)} turns off qci's own TLS checks only; for docker, ${daemon}`,
   );
 }

@@ -95,8 +95,9 @@ describe.skipIf(!tools.ok)(
         );
       }
       expect(bed.proxy.requests).toEqual([]); // refused before anything ran
-      // From the environment it still turns off qci's own checks; docker's pull goes on, with a warning.
-      const r = await qci(['pull', '-q', 'ocp/4.7:my-component'], {
+      // From the environment it still turns off qci's own checks (a plain-HTTP test registry needs
+      // that); docker's pull goes on, and --verbose says docker ignores it.
+      const r = await qci(['pull', '-q', '--verbose', 'ocp/4.7:my-component'], {
         QCI_TLS_VERIFY: 'false',
       });
       expect(r.exitCode, r.stderr).toBe(0);

@@ -187,7 +187,7 @@ async function farmAction(
   checkDockerTlsVerify(
     resolved,
     ctx.io.env,
-    (line) => ctx.ui.warn(line),
+    (line) => ctx.ui.verbose(line),
     target.registry,
   );
   const { imageId } = await farm.pullFarmImage(setup, target, {

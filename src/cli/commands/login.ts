@@ -68,7 +68,7 @@ export async function loginAction(
   // The kube context's token is proved at once: app.ci's connections open before the rest loads.
   if (options.tokenFile === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
-  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
@@ -168,7 +168,7 @@ export async function webLoginAction(
     );
   const { authSetup, loginToQci, webLogin } = await forWebLogin();
   const resolved = await ctx.settings(settingFlags(options));
-  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const setup = authSetup(ctx, resolved);
   const web = await webLogin(setup, {
     server: options.server,

@@ -31,7 +31,7 @@ export async function pullAction(
     ...settingFlags(options),
     platform: options.platform,
   });
-  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.warn(line));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const setup = authSetup(ctx, resolved);
   const report = await pullImages(setup, refs, {
     quiet: options.quiet === true,
