@@ -59,7 +59,7 @@ export async function removeDeadEntries(
       const result = await removeCredentials(file, registry, { format });
       if (result.removed.length > 0)
         done.push(
-          `removed ${result.removed.join(', ')} from ${t(file)} (backup: ${result.backupPath ? t(result.backupPath) : 'none'})`,
+          `removed ${result.removed.join(', ')} from ${t(file)}${result.backupPath ? ` (backup: ${t(result.backupPath)})` : ''}`,
         );
     }
   }
