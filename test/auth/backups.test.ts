@@ -43,7 +43,7 @@ describe('backupKeepsSomething: a backup only when the new file lost something',
     [
       'a number JSON.parse rounds',
       '{"a": 12345678901234567890}',
-      { a: 12345678901234567890 },
+      { a: JSON.parse('12345678901234567890') },
       true,
     ],
     ['an escape JSON.parse decodes', '{"a": "\\u00e9"}', { a: 'é' }, true],
