@@ -94,11 +94,10 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
   it('backups never follow a symlink planted at their (predictable) name', async () => {
     await fresh();
     const file = pe.authFiles.xdgConfig;
+    // `logout --helper` removes the credHelpers entry: the backup keeps it.
     writeJson(file, {
-      auths: {
-        [bed.proxy.host]: { auth: b64(`${bed.user}:old-secret`) },
-        'other.example.com': { auth: b64('someone:keep-me') },
-      },
+      auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
+      credHelpers: { [bed.proxy.host]: 'qci' },
     });
     // Another user's trap: every name qci could pick in the next seconds links to a file of theirs.
     const stolen = join(pe.dir, 'stolen');
@@ -109,7 +108,7 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
           stolen,
           `${file}.qci-backup-${stamp(now + s * 1000)}${suffix}`,
         );
-    const logout = await qci(['logout']);
+    const logout = await qci(['logout', '--helper']);
     expect(logout.exitCode, logout.stderr).toBe(0);
     expect(existsSync(stolen)).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8')).auths).toEqual({
@@ -139,13 +138,15 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
       const file = join(dir, 'auth.json');
       const big = {
         auths: {
-          [bed.proxy.host]: { auth: b64(`${bed.user}:old-secret`) },
           'other.example.com': { auth: b64(`someone:${'k'.repeat(40_000)}`) },
         },
+        credHelpers: { [bed.proxy.host]: 'qci' },
       };
       writeJson(file, big);
       const before = readFileSync(file, 'utf8');
-      const logout = await qci(['logout'], { REGISTRY_AUTH_FILE: file });
+      const logout = await qci(['logout', '--helper'], {
+        REGISTRY_AUTH_FILE: file,
+      });
       expect(logout.exitCode).toBe(1);
       expect(logout.stderr).toMatch(/cannot back up \S+auth\.json \(ENOSPC\)/);
       expect(readFileSync(file, 'utf8')).toBe(before);
