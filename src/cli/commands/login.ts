@@ -11,6 +11,7 @@ import { ExitCode, QciError, usageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
+import { hangFor, plain, wrapLine } from '../wrap.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -268,11 +269,24 @@ export async function logoutAction(
   return helper?.exitCode || report.exitCode;
 }
 
+/** whoami's labels (`app.ci`, `podman`, …) are padded to this many columns. */
+const LABEL_WIDTH = 9;
+
 function renderStatus(ctx: CommandContext, report: StatusReport): void {
   const c = ctx.ui.out;
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'));
-  const line = (label: string, text: string) =>
-    ctx.ui.print(`${label.padEnd(9)}${text}`);
+  // A continuation goes under the text after the mark (✓, ✗, !, -), or under the text.
+  const width = ctx.ui.width;
+  const line = (label: string, text: string) => {
+    const marked = /^[✓✗!-] /.test(plain(text));
+    const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
+    for (const l of wrapLine(
+      `${label.padEnd(LABEL_WIDTH)}${text}`,
+      width,
+      hang,
+    ))
+      ctx.ui.print(l);
+  };
   if (report.appci) {
     const a = report.appci;
     line(
