@@ -144,7 +144,10 @@ describe('qci pullspec', () => {
 
 describe('qci registries', () => {
   it('prints an aligned table with QCI first', async () => {
-    const r = await qci(['registries']);
+    // Wide enough for whole rows (at 80 columns the notes wrap).
+    const r = await qci(['registries'], {
+      env: isolatedEnv({ COLUMNS: '200' }),
+    });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^CLUSTER\s+REGISTRY\s+NOTES$/);
