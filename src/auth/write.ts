@@ -131,23 +131,7 @@ async function updateOnce(
     return unchanged;
   if (original === undefined && Object.keys(after).length === 0)
     return unchanged;
-  let backupPath: string | undefined;
-  const kept =
-    original !== undefined && options.scrub
-      ? scrubText(original, options.scrub)
-      : original;
-  if (
-    kept !== undefined &&
-    options.backup !== false &&
-    backupKeepsSomething(kept, after)
-  ) {
-    backupPath = await writeBackup(
-      target,
-      kept,
-      (options.now ?? (() => new Date()))(),
-      options.keepBackups ?? 5,
-    );
-  }
+  const backupPath = await backUp(target, original, after, options);
   const renamed = await writeFileAtomic(
     target,
     renderLike(original, after),
@@ -165,6 +149,27 @@ async function updateOnce(
     created: original === undefined,
     backupPath,
   };
+}
+
+/**
+ * The backup of `original` (without what `scrub` names), when it keeps something `after` does not;
+ * its path, or undefined when none was written.
+ */
+async function backUp(
+  target: string,
+  original: string | undefined,
+  after: AuthJson,
+  options: UpdateOptions,
+): Promise<string | undefined> {
+  if (original === undefined || options.backup === false) return undefined;
+  const kept = options.scrub ? scrubText(original, options.scrub) : original;
+  if (!backupKeepsSomething(kept, after)) return undefined;
+  return writeBackup(
+    target,
+    kept,
+    (options.now ?? (() => new Date()))(),
+    options.keepBackups ?? 5,
+  );
 }
 
 /** The file's text; undefined when it is missing. */

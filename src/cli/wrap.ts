@@ -3,7 +3,6 @@
  * column. Pure: the width comes from Ui.width.
  */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: colour sequences are what is matched
 const COLOUR = /\u001b\[[0-9;]*m/g;
 
 /** `text` without its colour sequences. */

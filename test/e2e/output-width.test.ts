@@ -20,7 +20,6 @@ import { hasScript, onPty } from '../helpers/pty.js';
 const tools = requireTools(TESTBED_TOOLS);
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-// biome-ignore lint/suspicious/noControlCharactersInRegex: colour sequences are what is matched
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 const words = (s: string) => plain(s).split(/\s+/).filter(Boolean).join(' ');
 

@@ -272,21 +272,21 @@ export async function logoutAction(
 /** whoami's labels (`app.ci`, `podman`, …) are padded to this many columns. */
 const LABEL_WIDTH = 9;
 
+/** Prints a whoami line; a continuation goes under the text after the mark (✓, ✗, !, -), or under the text. */
+function statusLine(ctx: CommandContext) {
+  const width = ctx.ui.width;
+  return (label: string, text: string) => {
+    const marked = /^[✓✗!-] /.test(plain(text));
+    const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
+    const line = `${label.padEnd(LABEL_WIDTH)}${text}`;
+    for (const l of wrapLine(line, width, hang)) ctx.ui.print(l);
+  };
+}
+
 function renderStatus(ctx: CommandContext, report: StatusReport): void {
   const c = ctx.ui.out;
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'));
-  // A continuation goes under the text after the mark (✓, ✗, !, -), or under the text.
-  const width = ctx.ui.width;
-  const line = (label: string, text: string) => {
-    const marked = /^[✓✗!-] /.test(plain(text));
-    const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
-    for (const l of wrapLine(
-      `${label.padEnd(LABEL_WIDTH)}${text}`,
-      width,
-      hang,
-    ))
-      ctx.ui.print(l);
-  };
+  const line = statusLine(ctx);
   if (report.appci) {
     const a = report.appci;
     line(
