@@ -3,8 +3,10 @@ import { ExitCode } from '../../core/errors.js';
 import {
   ReferenceError,
   directSpecFor,
+  formatImageStreamTag,
   parseReference,
   pullSpecFor,
+  quayStreamFor,
   type ImageRef,
 } from '../../core/reference.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
@@ -20,8 +22,15 @@ interface PullspecResult {
   pullSpec: string | null;
   directSpec: string | null;
   candidates: { namespace: string; name: string; tag: string }[];
+  /** The app.ci "-quay" image stream tag served from the same QCI tag (NS/STREAM-quay:TAG). */
+  quayStream: string | null;
   warnings: string[];
   error: { part: string; message: string } | null;
+}
+
+function quayStreamOrNull(ref: ImageRef): string | null {
+  const ist = quayStreamFor(ref);
+  return ist ? formatImageStreamTag(ist) : null;
 }
 
 export function resolvePullspecs(
@@ -42,6 +51,7 @@ export function resolvePullspecs(
         pullSpec: pullSpecFor(ref, pullHost),
         directSpec: directSpecFor(ref),
         candidates: ref.candidates,
+        quayStream: quayStreamOrNull(ref),
         warnings: ref.warnings,
         error: null,
       };
@@ -58,6 +68,7 @@ export function resolvePullspecs(
         pullSpec: null,
         directSpec: null,
         candidates: [],
+        quayStream: null,
         warnings: [],
         error: { part: error.part, message: error.message },
       };
