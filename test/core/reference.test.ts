@@ -462,7 +462,7 @@ describe('properties', () => {
           if (back.candidates.length === 1)
             expect(back.imageStreamTag).toEqual(served);
           else expect(back.imageStreamTag).toBeNull();
-            // Without "_" in name and tag the mapping is never ambiguous.
+          // Without "_" in name and tag the mapping is never ambiguous.
           if (!served.name.includes('_') && !tag.includes('_'))
             expect(back.candidates).toHaveLength(1);
         },
