@@ -47,18 +47,13 @@ export function programHelpAfter(): string {
   const width = Math.max(...TOPICS.map((t) => t.name.length));
   return (
     examples([
-      [
-        'qci pull ocp/4.7:my-component',
-        'pull an image stream tag, logging in if needed',
-      ],
-      [
-        'qci pullspec ocp/4.7:my-component',
-        'the QCI pull spec of an image stream tag',
-      ],
-      ['qci login', 'log podman in to QCI with your app.ci token'],
-      ['qci whoami', 'who you are on app.ci, and what podman will send'],
-      ['qci doctor --fix', 'why pulls say "unauthorized", and the safe fixes'],
+      ['qci pull ocp/4.7:my-component', 'pull a tag, logging in if needed'],
+      ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of a tag'],
+      ['qci login', 'log podman in with your app.ci token'],
+      ['qci whoami', 'who you are, what podman will send'],
+      ['qci doctor --fix', 'why pulls say "unauthorized"; fixes'],
       ['qci help pullspec', 'help for one command'],
+      ['qci help credentials', 'a guide (topics below)'],
     ])() +
     `\nHelp topics (qci help TOPIC):\n${TOPICS.map((t) => `  ${t.name.padEnd(width)}  ${t.summary}`).join('\n')}\n`
   );

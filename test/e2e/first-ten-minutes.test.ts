@@ -5,6 +5,8 @@
  * unknown commands, and help in groups with guides.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../helpers/cli.js';
 import { QCI_BIN } from '../helpers/pty.js';
@@ -190,5 +192,30 @@ describe('help in groups, with guides', () => {
       'job-log-max-redirects',
     ])
       expect(r.stdout).toMatch(new RegExp(`^ {2}${key}$`, 'm'));
+  });
+});
+
+describe('the README', () => {
+  it('names only commands qci has, and only guides qci help has', () => {
+    const readme = readFileSync(
+      fileURLToPath(new URL('../../README.md', import.meta.url)),
+      'utf8',
+    );
+    const doc = JSON.parse(run(['--json']).stdout);
+    const commands = doc.commands.flatMap(
+      (c: { name: string; aliases: string[] }) => [c.name, ...c.aliases],
+    );
+    const topics = doc.topics.map((t: { name: string }) => t.name);
+    const used = [
+      ...readme.matchAll(
+        /(?:`|\$ )(?:\.\/bin\/)?qci ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/g,
+      ),
+    ];
+    expect(used.length).toBeGreaterThan(20);
+    for (const [text, word, next] of used) {
+      expect(commands, text).toContain(word);
+      if (word === 'help' && next !== undefined)
+        expect([...commands, ...topics], text).toContain(next);
+    }
   });
 });
