@@ -487,3 +487,23 @@ export function pullSpecFor(
 export function directSpecFor(ref: ImageRef): string {
   return pullSpecFor(ref, QCI_REPOSITORY_HOST);
 }
+
+/**
+ * The reference meant when `input` has a slash where the tag's colon goes (ocp/4.7/my-component is
+ * ocp/4.7:my-component): the input with its last "/" made ":", when that parses; else null.
+ */
+export function referenceMeant(
+  input: string,
+  options: ParseOptions = {},
+): string | null {
+  const slash = input.lastIndexOf('/');
+  if (slash < 0 || /[:@]/.test(input.slice(slash))) return null;
+  const meant = `${input.slice(0, slash)}:${input.slice(slash + 1)}`;
+  try {
+    parseReference(meant, options);
+    return meant;
+  } catch (error) {
+    if (error instanceof ReferenceError) return null;
+    throw error;
+  }
+}

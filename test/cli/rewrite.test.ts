@@ -8,7 +8,6 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -17,7 +16,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv, qci } from '../helpers/cli.js';
@@ -27,6 +25,7 @@ import {
   screenFiles,
   screenInParallel,
 } from '../../src/files/scan.js';
+import { tempDir } from '../helpers/temp.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'5d8e'.repeat(16)}`;
@@ -80,7 +79,7 @@ afterEach(() => {
 });
 
 function tree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'qci-rewrite-'));
+  const root = tempDir('qci-rewrite-');
   temps.push(root);
   for (const [path, content] of Object.entries(FILES)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -386,7 +385,7 @@ describe('an unreadable file is reported and the others are still processed', ()
       // with one file it cannot read.
       if (!existsSync(bin))
         return context.skip('bin/qci is not built (npm run build)');
-      const home = mkdtempSync(join(tmpdir(), 'qci-nobody-home-'));
+      const home = tempDir('qci-nobody-home-');
       temps.push(home);
       execFileSync('chown', ['-hR', '65534:65534', root, home]);
       chmodSync(root, 0o755);
@@ -420,7 +419,7 @@ describe('an unreadable file is reported and the others are still processed', ()
 
 describe('the parallel pre-screen', () => {
   it('worker threads find the same files as the main thread', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-screen-'));
+    const root = tempDir('qci-screen-');
     temps.push(root);
     const files: string[] = [];
     for (let i = 0; i < 300; i++) {
@@ -468,7 +467,7 @@ describe('the parallel pre-screen', () => {
   });
 
   it('a tree big enough for threads gives the same answer as a small run', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-screen-big-'));
+    const root = tempDir('qci-screen-big-');
     temps.push(root);
     // Over the 10,000 files from which qci reads on every core.
     for (let d = 0; d < 102; d++) {
@@ -500,7 +499,7 @@ describe('the parallel pre-screen', () => {
 
 describe('replaceFile', () => {
   it('leaves a file alone that changed since it was read, and warns about hard links', () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-replace-'));
+    const root = tempDir('qci-replace-');
     temps.push(root);
     const path = join(root, 'Dockerfile');
     writeFileSync(path, 'FROM edited-meanwhile\n');
@@ -534,7 +533,7 @@ describe('replaceFile', () => {
 
 /** Writes `files` under a fresh temp dir and returns it. */
 function shapedTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'qci-rewrite-shaped-'));
+  const root = tempDir('qci-rewrite-shaped-');
   temps.push(root);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -707,7 +706,7 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
 
 describe('qci rewrite and git', () => {
   it("never runs a scanned repository's core.fsmonitor", async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'qci-fsmonitor-'));
+    const repo = tempDir('qci-fsmonitor-');
     const marker = join(repo, '..', `${repo.split('/').pop()}-pwned`);
     execFileSync('git', ['init', '-q', repo]);
     execFileSync('git', [

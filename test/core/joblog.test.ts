@@ -235,7 +235,7 @@ describe('real "Using namespace" lines from public sources', () => {
       '2021-12-10T14:28:50Z',
     ],
     [
-      // REFERENCE §2 / cmd/ci-operator: the seed example, old Go log style
+      // ci-tools cmd/ci-operator/main.go's console line: the seed example, old Go log style
       'seed, Go log',
       SEED,
       'ci-op-2c2tvgti',

@@ -1,5 +1,6 @@
 /**
- * Which QCI tags a ci-operator config publishes: one real-shaped config per rule of REFERENCE §8,
+ * Which QCI tags a ci-operator config publishes: one real-shaped config per rule of
+ * ci-tools pkg/steps/release/promote.go,
  * with the pull specs written out by hand.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ images:
   to: my-component-e2e
 `;
 
-describe('promotion rules (REFERENCE §8)', () => {
+describe('promotion rules (ci-tools pkg/steps/release/promote.go)', () => {
   it('name target: every non-optional image becomes a tag of NS/NAME (the seed page example)', () => {
     expect(
       lines(`

@@ -291,7 +291,7 @@ describe('upper case, as ci-tools writes it (QuayImage joins NS_NAME_TAG as writ
   });
 
   it('the wrong quay-proxy NS/NAME:TAG form seen in project docs: QCI is one repository; the meant pull spec', () => {
-    // Seen in a real project's docs (issue 13): the proxy serves only openshift/ci.
+    // Seen in a real project's docs: the proxy serves only openshift/ci.
     const ref = parseReference(
       'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
     );
@@ -398,7 +398,8 @@ describe('parseReference: rejections say which part is wrong and why', () => {
   });
 });
 
-// Generators for valid image stream tags, by the rules in REFERENCE §1.
+// Generators for valid image stream tags, by the rules of ci-tools pkg/api/promotion.go
+// (namespace: a DNS-1123 label; name: a lowercase path component; tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}).
 const alnum = fc.constantFrom(
   ...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''),
 );

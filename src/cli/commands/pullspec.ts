@@ -10,6 +10,7 @@ import {
   type ImageRef,
 } from '../../core/reference.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { referenceHint, sayReferenceWarnings } from '../reference-notes.js';
 
 interface PullspecResult {
   input: string;
@@ -101,11 +102,13 @@ export async function pullspecAction(
   if (ctx.json) ctx.ui.json(results);
   for (const result of results) {
     if (result.error) {
-      ctx.ui.error(result.error.message);
+      ctx.ui.error(
+        result.error.message,
+        referenceHint(result.input, settings.registry),
+      );
       continue;
     }
-    for (const warning of result.warnings)
-      ctx.ui.warn(`${result.input}: ${warning}`);
+    sayReferenceWarnings(ctx.ui, result.input, result.warnings);
     if (!ctx.json)
       ctx.ui.print(
         (options.direct ? result.directSpec : result.pullSpec) ?? '',
