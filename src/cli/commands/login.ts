@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type { StatusReport } from '../../session/status.js';
@@ -44,12 +44,29 @@ interface LoginFlags extends SettingFlags {
   server?: string;
   certificateAuthority?: string;
   callbackPort?: string;
+  /** oc's `--token=…`, typed by reflex: refused (tokenInArgv), never used or shown. */
+  token?: string | boolean;
+}
+
+/** Why qci login takes no --token, and what to run instead. */
+function tokenInArgv(): QciError {
+  return usageError(
+    "qci login takes no token on its command line: any user of this machine can read a command's " +
+      'arguments (ps, /proc/PID/cmdline) and your shell keeps them in its history; qci reads the token ' +
+      'from your kube context or a file, and hands it to podman on stdin',
+    {
+      hint:
+        'qci login (your app.ci context; qci login --web signs in first), or for another token: ' +
+        'qci login --token-file FILE (a file only you can read, e.g. from qci sa token --output FILE)',
+    },
+  );
 }
 
 export async function loginAction(
   ctx: CommandContext,
   options: LoginFlags,
 ): Promise<number> {
+  if (options.token !== undefined) throw tokenInArgv();
   if (options.helper && options.web)
     throw usageError('--web and --helper do not go together', {
       hint: 'qci login --web first, then qci login --helper',
@@ -422,7 +439,8 @@ function addLoginOptions(command: Command): Command {
     .option(
       '--callback-port <port>',
       'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
-    );
+    )
+    .addOption(new Option('--token [token]').hideHelp());
 }
 
 function registerLogoutCommand(program: Command, wrap: Wrap): void {

@@ -31,7 +31,7 @@ export interface PodmanEnvOptions {
   registryAuthFile?: boolean | string;
 }
 
-/** The auth files podman/skopeo consult (REFERENCE §5), as paths inside this environment. */
+/** The auth files podman/skopeo consult (containers-auth.json(5); containers/image pkg/docker/config/config.go), as paths inside this environment. */
 export interface AuthFilePaths {
   /** $XDG_RUNTIME_DIR/containers/auth.json: podman's primary file when neither variable is set. */
   xdgRuntime: string;
