@@ -5,7 +5,7 @@
 // (bench/README.md). (The registry stays local: bare podman talks to it too, so it is the same on both sides.)
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
 // QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
@@ -34,10 +34,45 @@ try {
       rmSync(file, { force: true });
     rmSync(join(env.HOME, '.cache', 'qci'), { recursive: true, force: true });
   };
-  const stale = () =>
-    rmSync(join(env.HOME, '.cache', 'qci', 'appci-facts.json'), {
-      force: true,
-    });
+  const factsFile = join(env.HOME, '.cache', 'qci', 'appci-facts.json');
+  // What qci proved about the token, dated a day back (facts now hold until the token expires).
+  const provedLongAgo = async () => {
+    await qci('login');
+    const facts = JSON.parse(readFileSync(factsFile, 'utf8'));
+    for (const entry of Object.values(facts.entries))
+      if (entry.provedAt)
+        entry.provedAt = new Date(Date.now() - 86_400_000).toISOString();
+    writeFileSync(factsFile, JSON.stringify(facts));
+  };
+  const podmanLogin = () =>
+    time(
+      'podman',
+      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
+      env,
+      bed.token,
+    );
+  // A credential stored by a plain `podman login`, never proved by qci (no facts at all).
+  const byHand = async () => {
+    await podmanLogin();
+    rmSync(factsFile, { force: true });
+  };
+  // podman's file holds a token app.ci has revoked (qci has never seen it).
+  const revoked = () => {
+    const token = bed.appci.createToken(bed.user);
+    bed.appci.revokeToken(token);
+    const file = bed.podman.authFiles.xdgRuntime;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        auths: {
+          [bed.proxy.host]: {
+            auth: Buffer.from(`${bed.user}:${token}`).toString('base64'),
+          },
+        },
+      }),
+    );
+  };
   await qci('login');
   await podman(...pull, spec);
   // The same app.ci context among 39 others (half with their CA inline), as years of `oc login` leave a
@@ -70,20 +105,19 @@ try {
   const samples = await interleave(
     {
       'podman pull (present)': () => podman(...pull, spec),
-      'qci pull (present, logged in)': () =>
-        qci('pull', 'ocp/4.7:my-component'),
-      // More than 10 minutes after the last proof: the stored token is proved again before the pull.
-      'qci pull (present, proof stale)': () => {
-        stale();
+      'qci pull (present, proved long ago)': async () => {
+        await provedLongAgo();
         return qci('pull', 'ocp/4.7:my-component');
       },
-      'podman login --password-stdin': () =>
-        time(
-          'podman',
-          ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
-          env,
-          bed.token,
-        ),
+      'qci pull (present, podman login)': async () => {
+        await byHand();
+        return qci('pull', 'ocp/4.7:my-component');
+      },
+      'qci pull (present, revoked token)': () => {
+        revoked();
+        return qci('pull', 'ocp/4.7:my-component');
+      },
+      'podman login --password-stdin': podmanLogin,
       'qci login': () => qci('login'),
       'qci pull (never logged in)': async () => {
         forget();
@@ -110,27 +144,34 @@ try {
   const m = Object.fromEntries(
     Object.entries(samples).map(([k, xs]) => [k, median(xs)]),
   );
+  const bare = m['podman pull (present)'];
+  const loginPull = m['qci login'] + bare;
   const rows = [
     [
-      'qci pull, present image, healthy login',
-      `${m['qci pull (present, logged in)'].toFixed(0)} vs ${m['podman pull (present)'].toFixed(0)} ms`,
-      m['qci pull (present, logged in)'] - m['podman pull (present)'],
-      rtt + 50,
+      'qci pull, present, proved long ago',
+      `${m['qci pull (present, proved long ago)'].toFixed(0)} vs ${bare.toFixed(0)} ms`,
+      m['qci pull (present, proved long ago)'] - bare,
+      50,
       'adds',
     ],
     [
-      'qci pull, present image, proof stale',
-      `${m['qci pull (present, proof stale)'].toFixed(0)} vs ${m['podman pull (present)'].toFixed(0)} ms (the pull runs while the proof's 3 requests, in one wave, are answered)`,
-      m['qci pull (present, proof stale)'] - m['podman pull (present)'],
-      null,
+      'qci pull, present, after podman login',
+      `${m['qci pull (present, podman login)'].toFixed(0)} vs ${bare.toFixed(0)} ms (never proved by qci)`,
+      m['qci pull (present, podman login)'] - bare,
+      50,
+      'adds',
+    ],
+    [
+      'qci pull, present, revoked token',
+      `${m['qci pull (present, revoked token)'].toFixed(0)} vs ${(loginPull + bare).toFixed(0)} ms (qci login + 2 podman pulls)`,
+      m['qci pull (present, revoked token)'] - loginPull - bare,
+      0,
       'adds',
     ],
     [
       'qci pull, never logged in',
-      `${m['qci pull (never logged in)'].toFixed(0)} vs ${(m['qci login'] + m['podman pull (present)']).toFixed(0)} ms (qci login + podman pull)`,
-      m['qci pull (never logged in)'] -
-        m['qci login'] -
-        m['podman pull (present)'],
+      `${m['qci pull (never logged in)'].toFixed(0)} vs ${loginPull.toFixed(0)} ms (qci login + podman pull)`,
+      m['qci pull (never logged in)'] - loginPull,
       0,
       'adds',
     ],
@@ -168,20 +209,19 @@ try {
   console.log(
     '\napp.ci requests and new connections per command (one more run each):',
   );
-  for (const [name, args] of [
-    ['qci pull (present, logged in)', ['pull', 'ocp/4.7:my-component']],
-    ['qci pull (present, proof stale)', 'stale'],
+  const pullArgs = ['pull', 'ocp/4.7:my-component'];
+  for (const [name, args, before] of [
+    ['qci pull (present, proved long ago)', pullArgs, provedLongAgo],
+    ['qci pull (present, podman login)', pullArgs, byHand],
+    ['qci pull (present, revoked token)', pullArgs, revoked],
     ['qci login', ['login']],
-    ['qci pull (never logged in)', null],
+    ['qci pull (never logged in)', pullArgs, forget],
     ['qci whoami', ['whoami']],
     ['qci doctor (healthy)', ['doctor']],
   ]) {
-    if (args === null) forget();
-    if (args === 'stale') stale();
+    await before?.();
     bed.appci.clearRequests();
-    await qci(
-      ...(Array.isArray(args) ? args : ['pull', 'ocp/4.7:my-component']),
-    );
+    await qci(...args);
     // A wave: requests sent before any answer of the wave came back (so not waiting for one another).
     let rounds = 0;
     let waveEnd = Number.NEGATIVE_INFINITY;

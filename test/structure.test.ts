@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -195,4 +196,37 @@ describe('top level', () => {
     for (const name of tracked)
       expect(allowedTop, `unexpected top-level entry ${name}`).toContain(name);
   });
+});
+
+describe('size', () => {
+  // Functions stay short enough to read at once and files short enough to hold in mind; the
+  // shell-completion scripts (src/cli/completion.ts) are text, not logic, and are left out.
+  const textScripts = new Set(['cli/completion.ts']);
+  for (const file of files(src)) {
+    const rel = relative(src, file);
+    if (textScripts.has(rel)) continue;
+    it(`${rel}: at most 600 lines, no function over 120`, () => {
+      const text = readFileSync(file, 'utf8');
+      expect(text.split('\n').length, rel).toBeLessThanOrEqual(600);
+      const source = ts.createSourceFile(
+        rel,
+        text,
+        ts.ScriptTarget.Latest,
+        true,
+      );
+      const long: string[] = [];
+      const visit = (node: ts.Node) => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const line = (pos: number) =>
+            source.getLineAndCharacterOfPosition(pos).line;
+          const lines = line(node.end) - line(node.getStart()) + 1;
+          if (lines > 120)
+            long.push(`${rel}:${line(node.getStart()) + 1} (${lines} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      expect(long).toEqual([]);
+    });
+  }
 });

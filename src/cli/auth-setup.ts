@@ -21,7 +21,7 @@ export function authSetup(
     uid: process.getuid?.() ?? 0,
     runner: processRunner(
       (line) => ctx.ui.verbose(line),
-      (chunk, fd) => (fd === 1 ? ctx.io.stdout : ctx.io.stderr).write(chunk),
+      (chunk) => ctx.io.stderr.write(chunk),
     ),
     context,
     now: () => new Date(),

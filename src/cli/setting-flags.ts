@@ -1,5 +1,5 @@
 /** The setting flags several commands share (--context, --registry, --engine, --tls-verify). */
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { QciError } from '../core/errors.js';
 import {
   SETTING_NAMES,
@@ -93,4 +93,30 @@ function settingName(source: SettingsSource): string {
   return source === 'config file'
     ? `${names.file}: false in the config file`
     : `${names.env}=false`;
+}
+
+/** The values an optional boolean flag takes as the next argument; `--flag=VALUE` takes the rest too. */
+const BOOLEAN_WORD = /^(true|false)$/i;
+
+/**
+ * `argv` with each optional boolean flag (`--tls-verify [bool]`) that is not followed by true or false
+ * written `--flag=true`, so that commander leaves the next argument alone: `--tls-verify REF` is the
+ * flag, then REF. podman's --tls-verify takes no separate value at all; qci keeps `--tls-verify false`.
+ */
+export function bareBooleanFlags(
+  argv: readonly string[],
+  options: readonly Option[],
+): string[] {
+  const flags = new Set(
+    options
+      .filter((o) => o.optional && o.flags.endsWith(' [bool]'))
+      .map((o) => o.long),
+  );
+  const out = [...argv];
+  if (flags.size === 0) return out;
+  for (let i = 0; i < out.length && out[i] !== '--'; i++) {
+    if (flags.has(out[i]) && !BOOLEAN_WORD.test(out[i + 1] ?? ''))
+      out[i] = `${out[i]}=true`;
+  }
+  return out;
 }

@@ -31,9 +31,8 @@ export async function warmAppCi(
 
 /**
  * For a pull: the same, when this machine has no facts cache (it has never proved a token: a first
- * pull, or one after the cache was cleared), because such a pull asks app.ci (to log in, or to prove a
- * token the engine already holds). A pull whose token was proved lately asks app.ci nothing, and one
- * whose proof went stale opens the connections itself once it knows (session/pull.ts).
+ * pull, or one after the cache was cleared), because such a pull most likely logs in. A pull whose
+ * engine sends a credential not known to be dead asks app.ci nothing (session/pull.ts).
  */
 export async function warmBeforeFirstProof(
   ctx: CommandContext,

@@ -98,9 +98,11 @@ const engines = {
   'engine.podman-old': kind({
     check: 'engines',
     severity: 'info',
-    detail: (a: { version: string | undefined }) =>
-      `podman ${a.version} is older than 4.8: with --authfile it still falls back to ~/.config/containers/auth.json and ~/.docker/config.json before 4.4, ` +
-      'and with DOCKER_CONFIG set `podman login` rewrites $DOCKER_CONFIG/config.json, dropping keys such as credsStore',
+    detail: (a: { version: string | undefined; readsOn: boolean }) =>
+      `podman ${a.version} is older than 4.8: with DOCKER_CONFIG set, \`podman login\` rewrites $DOCKER_CONFIG/config.json, dropping keys such as credsStore` +
+      (a.readsOn
+        ? '; and older than 4.4: after --authfile (or REGISTRY_AUTH_FILE) it still reads ~/.config/containers/auth.json and ~/.docker/config.json, where podman 4.4 and later read that file alone'
+        : ''),
   }),
   'engine.docker': kind({
     check: 'engines',
@@ -234,6 +236,21 @@ const entries = {
     severity: 'info',
     detail: (a: { key: string; file: string }) =>
       `${where(a)} is outside podman's primary file: \`podman logout\` will not remove it`,
+  }),
+  'auth.authfile-missing': kind({
+    check: 'auth files',
+    severity: 'error',
+    detail: (a: { path: string }) =>
+      `--authfile ${a.path} does not exist: \`podman --authfile ${a.path} pull\` stats it first and fails before sending anything ("Error: stat ${a.path}: no such file or directory", exit 125)`,
+    fix: (a) => `qci login --authfile ${a.path}`,
+    autoFix: true,
+  }),
+  'auth.authfile-fallback': kind({
+    check: 'auth files',
+    severity: 'warn',
+    detail: (a: { path: string; key: string; file: string; why: string }) =>
+      `--authfile ${a.path} holds nothing podman sends for QCI, so podman reads on: it sends ${where(a)} (${a.why}); podman 4.4 and later read only --authfile and send nothing`,
+    fix: (a) => `qci login --authfile ${a.path}`,
   }),
   'auth.none.podman': kind({
     check: 'auth files',

@@ -2,6 +2,7 @@
  * qci doctor: why does `podman pull` say "unauthorized"? Every check runs concurrently with its own
  * timeout and returns findings (severity, one sentence of why, the exact command that fixes it); nothing
  * here prints. `fix` applies the fixes that are safe: removing dead QCI entries (with backups), logging in.
+ * With --authfile, podman is judged as `podman --authfile PATH` is, and --fix logs in into that file.
  *
  * The checks are in checks/<concern>.ts, each a function from a probe (probe.ts reads and asks) to
  * findings; the words of every finding are in catalogue.ts; --fix's steps are in fix.ts.
@@ -38,6 +39,8 @@ export type { Finding, Severity } from './catalogue.js';
 
 export interface DoctorReport {
   registry: string;
+  /** --authfile: podman is judged as `podman --authfile PATH` (docker has no such flag). */
+  authfile: string | null;
   findings: Finding[];
   healthy: boolean;
   /** What --fix did, in order. */
@@ -46,6 +49,8 @@ export interface DoctorReport {
 
 export interface DoctorOptions {
   timeoutMs?: number;
+  /** `podman --authfile PATH`: the file podman reads first, and the one --fix logs in into. */
+  authfile?: string | undefined;
   /** Called as each check finishes (the live checklist). */
   onCheck?: (check: string, findings: Finding[]) => void;
 }
@@ -108,7 +113,7 @@ export async function runDoctor(
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const s = share(setup);
+  const s = share(setup, options.authfile);
   const results = await Promise.all(
     CHECKS.map(async (name) => {
       const findings = await runCheck(name, s, timeoutMs);
@@ -120,6 +125,7 @@ export async function runDoctor(
   const findings = results.flat();
   return {
     registry: setup.settings.registry,
+    authfile: options.authfile ?? null,
     findings,
     healthy: !findings.some((f) => f.severity === 'error'),
     fixed: [],
@@ -127,9 +133,9 @@ export async function runDoctor(
 }
 
 /**
- * The safe repairs of what `report` found: remove QCI entries whose token is dead (each file keeps a
- * backup), erase dead secrets held by credential helpers, then log in if podman would still send nothing
- * valid. Then the checks run again.
+ * The safe repairs of what `report` found: remove the QCI entries whose token is dead (each file keeps a
+ * backup), erase dead secrets held by credential helpers, then log in (into --authfile, when given) if
+ * podman would still send nothing valid. Then the checks run again.
  */
 export async function fixAndRecheck(
   setup: AuthSetup,
@@ -148,8 +154,9 @@ export async function fixAndRecheck(
         f.autoFix &&
         (f.id.startsWith('auth.') || f.id === 'registry.credential'),
     );
-  if (needsLogin && !(await podmanSendsValid(setup, findings)))
-    fixed.push(await logIn(setup));
+  const { authfile } = options;
+  if (needsLogin && !(await podmanSendsValid(setup, findings, authfile)))
+    fixed.push(await logIn(setup, authfile));
   const again = await runDoctor(setup, options);
   return { ...again, fixed };
 }

@@ -1,20 +1,21 @@
 /**
  * `qci doctor --fix`: the safe repairs, from what the checks found (each finding names the entry or the
- * helper it is about). Removes a file's QCI entries when every one of them is dead (each file keeps a
- * backup), erases a dead secret through the credential helper that holds it, then logs in when podman
- * would still send nothing that app.ci found valid.
+ * helper it is about). Removes exactly the dead entries the findings name (with a backup where it keeps something),
+ * erases a dead secret through the credential helper that holds it, then logs in when podman would
+ * still send nothing that app.ci found valid.
  */
 import {
-  effectiveCredential,
+  authFileRef,
+  readAuthFile,
   readAuthFiles,
-  removeCredentials,
+  resolveCredential,
+  updateAuthFile,
   type AuthFileFormat,
 } from '../auth/index.js';
+import { goFieldKey } from '../auth/file.js';
 import { tildify } from '../core/paths.js';
-import {
-  DECOMMISSIONED_REGISTRY,
-  QCI_REPOSITORY_PATH,
-} from '../core/reference.js';
+import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { helperAsker } from '../session/ask-helper.js';
 import { candidates, podmanVersion, type AuthSetup } from '../session/setup.js';
 import type { Finding, Subject } from './catalogue.js';
 import { messageOf } from '../core/errors.js';
@@ -25,45 +26,84 @@ type HelperSubject = Extract<Subject, { kind: 'helper' }>;
 const entryOf = (f: Finding) =>
   f.subject?.kind === 'entry' ? f.subject : undefined;
 
-/** The files whose QCI entries are all dead (--fix applies the fix of each), in the order found. */
-export function deadFiles(
+/**
+ * The entries --fix removes, by file, in the order found: each one a finding marked safe names (an
+ * expired or revoked token, an identity token, no usable user:password, the decommissioned registry).
+ * Only those keys go: a valid per-repository key beside them, and everything else, stays.
+ */
+export function deadEntries(
   findings: readonly Finding[],
-): { file: string; format: AuthFileFormat }[] {
-  // The auth entries check did not finish: what is alive is not known, so nothing is removed.
-  const unfinished = ['auth files.timeout', 'auth files.failed'];
-  if (findings.some((f) => unfinished.includes(f.id))) return [];
-  const byFile = new Map<string, { format: AuthFileFormat; dead: boolean }>();
+): { file: string; format: AuthFileFormat; keys: string[] }[] {
+  const byFile = new Map<string, { format: AuthFileFormat; keys: string[] }>();
   for (const f of findings) {
     const entry = entryOf(f);
-    if (!entry) continue;
-    const known = byFile.get(entry.file);
-    byFile.set(entry.file, {
-      format: known?.format ?? entry.format,
-      dead: (known?.dead ?? true) && f.autoFix,
-    });
+    if (!entry || !f.autoFix) continue;
+    const known = byFile.get(entry.file) ?? { format: entry.format, keys: [] };
+    if (!known.keys.includes(entry.key)) known.keys.push(entry.key);
+    byFile.set(entry.file, known);
   }
-  return [...byFile]
-    .filter(([, v]) => v.dead)
-    .map(([file, { format }]) => ({ file, format }));
+  return [...byFile].map(([file, v]) => ({ file, ...v }));
 }
 
-/** Removing a file's QCI entries is all or nothing: QCI's, and the decommissioned registry's. */
+/**
+ * Removes exactly the dead keys from each file, under the auth-write layer's lock, atomically (0600),
+ * keeping a backup from which the removed secrets are cut, as `qci logout` keeps one.
+ */
 export async function removeDeadEntries(
   setup: AuthSetup,
   findings: readonly Finding[],
 ): Promise<string[]> {
   const t = (path: string) => tildify(path, setup.home);
   const done: string[] = [];
-  for (const { file, format } of deadFiles(findings)) {
-    for (const registry of [setup.settings.registry, DECOMMISSIONED_REGISTRY]) {
-      const result = await removeCredentials(file, registry, { format });
-      if (result.removed.length > 0)
-        done.push(
-          `removed ${result.removed.join(', ')} from ${t(file)} (backup: ${result.backupPath ? t(result.backupPath) : 'none'})`,
-        );
-    }
+  for (const { file, format, keys } of deadEntries(findings)) {
+    const secrets = await secretsOf(file, format, keys);
+    const removed: string[] = [];
+    const result = await updateAuthFile(
+      file,
+      (json) => {
+        removed.length = 0; // a file changed under qci is merged again
+        const entries = entriesOf(json, format);
+        for (const key of keys)
+          if (entries && Object.hasOwn(entries, key)) {
+            delete entries[key];
+            removed.push(key);
+          }
+      },
+      { scrub: { secrets } },
+    );
+    if (result.changed)
+      done.push(
+        `removed ${removed.join(', ')} from ${t(file)}${result.backupPath ? ` (backup: ${t(result.backupPath)})` : ''}`,
+      );
   }
   return done;
+}
+
+/** The entries object of an auth file's JSON: `auths`, or the top level of the legacy ~/.dockercfg. */
+function entriesOf(
+  json: Record<string, unknown>,
+  format: AuthFileFormat,
+): Record<string, unknown> | undefined {
+  if (format === 'dockercfg') return json;
+  const key = goFieldKey(json, 'auths');
+  const value = key === undefined ? undefined : json[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The secrets the removed entries hold: no backup may keep them. */
+async function secretsOf(
+  file: string,
+  format: AuthFileFormat,
+  keys: readonly string[],
+): Promise<string[]> {
+  const state = await readAuthFile(authFileRef(file, { format }));
+  if (state.state !== 'ok') return [];
+  return state.entries
+    .filter((e) => keys.includes(e.key))
+    .flatMap((e) => [e.password(), e.identityToken()])
+    .filter((s): s is string => s !== undefined && s !== '');
 }
 
 /**
@@ -105,25 +145,26 @@ export async function eraseDeadHelperSecrets(
   return done;
 }
 
-/** podman sends, after the removals, an entry that app.ci found valid (not another user's, not unchecked). */
+/**
+ * podman sends, after the removals, an entry that app.ci found valid (not another user's, not unchecked).
+ * Its helpers are asked as it asks them: one emptied by --fix sends podman on to the next file.
+ */
 export async function podmanSendsValid(
   setup: AuthSetup,
   findings: readonly Finding[],
+  authfile?: string,
 ): Promise<boolean> {
+  const version = await podmanVersion(setup).catch(() => undefined);
   const files = await readAuthFiles(
-    candidates(
-      setup,
-      'podman',
-      await podmanVersion(setup).catch(() => undefined),
-    ),
+    candidates(setup, 'podman', version, authfile),
   );
-  const winner = effectiveCredential(
+  const { winner } = await resolveCredential(
     files,
     setup.settings.registry,
     QCI_REPOSITORY_PATH,
-    { engine: 'podman' },
-  ).winner;
-  if (!winner?.entry) return false;
+    { engine: 'podman', ask: helperAsker(setup) },
+  );
+  if (!winner?.entry || winner.helper !== undefined) return false;
   const sent: Pick<EntrySubject, 'file' | 'key'> = {
     file: winner.file.path,
     key: winner.key,
@@ -136,12 +177,15 @@ export async function podmanSendsValid(
   );
 }
 
-/** Logs in as `qci login` does; the line says what happened. */
-export async function logIn(setup: AuthSetup): Promise<string> {
+/** Logs in as `qci login` does (into `authfile`, when doctor was given one); the line says what happened. */
+export async function logIn(
+  setup: AuthSetup,
+  authfile?: string,
+): Promise<string> {
   try {
     // --fix only: login loads when a fix needs it.
     const { loginToQci } = await import('../session/login.js');
-    const login = await loginToQci(setup, {});
+    const login = await loginToQci(setup, { authfile });
     return `logged ${login.engine} in to ${setup.settings.registry} as ${login.user} (credential in ${tildify(login.authFile, setup.home)})`;
   } catch (error) {
     return `could not log in: ${messageOf(error)}`;

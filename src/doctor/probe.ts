@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  effectiveCredential,
   readAuthFiles,
   resolveCredential,
   type AuthFileState,
@@ -40,26 +39,34 @@ type AppCiAnswer = { appci: AppCi | undefined } & AppCiProbe['appci'] & {
 
 export interface Shared {
   setup: AuthSetup;
+  /** `qci doctor --authfile PATH`: podman is `podman --authfile PATH`. */
+  authfile: string | undefined;
   version: Promise<string | undefined>;
   appci: Promise<AppCiAnswer>;
   /** The auth files each engine reads, in its order. */
   files: Promise<{ engine: EngineName; states: AuthFileState[] }[]>;
+  /** What each engine sends for QCI, its credential helpers asked as it asks them. */
+  effective: Promise<Map<EngineName, EffectiveCredential>>;
   /** Memoised app.ci verdict on a stored token. */
   tokenState(secret: string): Promise<TokenState>;
 }
 
-export function share(setup: AuthSetup): Shared {
+export function share(setup: AuthSetup, authfile?: string): Shared {
   const version = podmanVersion(setup).catch(() => undefined);
   const appci = askAppCi(setup);
   const files = (async () => {
     const v = await version;
     return Promise.all(
       (['podman', 'docker'] as const).map(async (engine) => {
-        const states = await readAuthFiles(candidates(setup, engine, v));
-        return { engine, states };
+        // --authfile is podman's flag (docker has none): it changes podman's files only.
+        const explicit = engine === 'podman' ? authfile : undefined;
+        const refs = candidates(setup, engine, v, explicit);
+        return { engine, states: await readAuthFiles(refs) };
       }),
     );
   })();
+  const effective = files.then((f) => whatEnginesSend(setup, f));
+  effective.catch(() => {}); // met by the checks that await it, never an unhandled rejection
   const verdicts = new Map<string, Promise<TokenState>>();
   const tokenState = (secret: string) => {
     let verdict = verdicts.get(secret);
@@ -69,7 +76,29 @@ export function share(setup: AuthSetup): Shared {
     }
     return verdict;
   };
-  return { setup, version, appci, files, tokenState };
+  return { setup, authfile, version, appci, files, effective, tokenState };
+}
+
+async function whatEnginesSend(
+  setup: AuthSetup,
+  files: { engine: EngineName; states: AuthFileState[] }[],
+): Promise<Map<EngineName, EffectiveCredential>> {
+  const host = setup.settings.registry;
+  const ask = helperAsker(setup);
+  return new Map(
+    await Promise.all(
+      files.map(
+        async ({ engine, states }) =>
+          [
+            engine,
+            await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
+              engine,
+              ask,
+            }),
+          ] as const,
+      ),
+    ),
+  );
 }
 
 async function askAppCi(setup: AuthSetup): Promise<AppCiAnswer> {
@@ -116,29 +145,12 @@ export async function appCiProbe(s: Shared): Promise<AppCiProbe> {
 
 export async function authProbe(s: Shared): Promise<AuthProbe> {
   const { setup } = s;
-  const host = setup.settings.registry;
-  const files = await s.files;
-  // Helpers are asked as the engine asks them: what they answer is judged like any stored token.
-  const ask = helperAsker(setup);
-  const effective = new Map<EngineName, EffectiveCredential>(
-    await Promise.all(
-      files.map(
-        async ({ engine, states }) =>
-          [
-            engine,
-            await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
-              engine,
-              ask,
-            }),
-          ] as const,
-      ),
-    ),
-  );
   return {
-    host,
+    host: setup.settings.registry,
     home: setup.home,
-    files,
-    effective,
+    authfile: s.authfile ?? null,
+    files: await s.files,
+    effective: await s.effective,
     tokenState: s.tokenState,
     installed: (binary) => onPath(binary, setup.env) !== null,
     currentToken: () => currentAppCiToken(setup.env, setup.context),
@@ -198,24 +210,22 @@ function engineInUse(setup: AuthSetup): EngineName {
   }
 }
 
-/** The credential the engine sends (docker-credential-qci's answer read in-process), and where it is kept. */
+/**
+ * The credential the engine sends (a helper's answer as the engine gets it; docker-credential-qci's
+ * read in-process), and where it is kept.
+ */
 async function engineSends(s: Shared, engine: EngineName) {
   const { setup } = s;
-  const read = (await s.files).find((f) => f.engine === engine)!;
-  const winner = effectiveCredential(
-    read.states,
-    setup.settings.registry,
-    QCI_REPOSITORY_PATH,
-    { engine },
-  ).winner;
-  let password = winner?.entry?.password();
+  const e = (await s.effective).get(engine);
+  const winner = e?.winner;
+  let password = e?.sends.kind === 'basic' ? e.sends.secret?.() : undefined;
   if (winner?.helper === HELPER_NAME)
     password = (
       await currentAppCiToken(setup.env, setup.context).catch(() => undefined)
     )?.token;
   if (!winner || !password) return null;
   return {
-    user: winner.entry?.user ?? 'user',
+    user: e?.sends.user || winner.entry?.user || 'user',
     password,
     where: `${winner.key} in ${tildify(winner.file.path, setup.home)}`,
   };

@@ -37,12 +37,6 @@ export interface RunRequest {
   stdio?: 'capture' | 'show' | 'terminal' | 'inherit';
   /** 'show' and 'terminal': the child's stdout goes to qci's stderr (--json keeps stdout for JSON). */
   stdoutToStderr?: boolean;
-  /**
-   * 'show' only: what the child prints is kept until `hold` settles; true passes on what was kept, then
-   * the rest as it comes; false drops all of it (the caller explains instead). For a command started
-   * before the caller knows whether its output will mean anything.
-   */
-  hold?: Promise<boolean>;
   /** Aborting it stops the child (qci's Ctrl-C handling). */
   signal?: AbortSignal;
   /** Gets the started child synchronously, so that a signal arriving later can be passed on. */
@@ -85,8 +79,8 @@ export function describeCommand(
 
 type Stdio = 'pipe' | 'inherit' | 'ignore' | number | ['pipe', 'inherit'];
 
-/** Writes a child's output where the user sees it: fd 1 is qci's stdout, 2 its stderr. */
-export type Show = (chunk: Uint8Array, fd: 1 | 2) => void;
+/** Writes a child's stderr where the user sees it (qci's stderr). */
+export type Show = (chunk: Uint8Array) => void;
 
 function streams(
   request: RunRequest,
@@ -100,7 +94,6 @@ function streams(
     case 'terminal':
       return [stdin, out, 'inherit'];
     case 'show':
-      if (request.hold) return [stdin, 'pipe', 'pipe'];
       return [stdin, out, show ? 'pipe' : ['pipe', 'inherit']];
     default:
       return [stdin, 'pipe', 'pipe'];
@@ -108,38 +101,9 @@ function streams(
 }
 
 /**
- * Passes a 'show' command's output on through `show` once `hold` settles true, as it comes after that;
- * drops it if false.
- */
-function heldOutput(
-  hold: Promise<boolean>,
-  show: Show,
-  toStderr: boolean,
-): (fd: 1 | 2) => (chunk: Uint8Array) => void {
-  let kept: [Uint8Array, 1 | 2][] | null = [];
-  let pass = false;
-  void hold.then(
-    (yes) => {
-      pass = yes;
-      if (yes) for (const [chunk, fd] of kept ?? []) show(chunk, fd);
-      kept = null;
-    },
-    () => {
-      kept = null;
-    },
-  );
-  return (fd) => (chunk) => {
-    const to = fd === 1 && toStderr ? 2 : fd;
-    if (kept) kept.push([chunk, to]);
-    else if (pass) show(chunk, to);
-  };
-}
-
-/**
  * A runner over execa that reports each command to `log` (qci --verbose). `show` writes what a 'show'
  * command prints on stderr where the user sees it, as it comes (qci's own writer: synchronous, as all of
- * qci's output; without it, execa passes it on through process.stderr), and its stdout too when the
- * request holds its output.
+ * qci's output; without it, execa passes it on through process.stderr).
  */
 export function processRunner(
   log: (line: string) => void,
@@ -147,12 +111,7 @@ export function processRunner(
 ): Runner {
   return async (request) => {
     log(describeCommand(request));
-    const secrets = request.secrets ?? [];
     const inherit = request.stdio === 'inherit';
-    if (request.hold && (request.stdio !== 'show' || !show))
-      throw new QciError('a held command needs stdio "show" and a writer', {
-        kind: 'internal',
-      });
     const [stdin, stdout, stderr] = streams(request, show);
     try {
       const options = {
@@ -173,56 +132,56 @@ export function processRunner(
       // execa (its own bundle, ~15 ms) loads with the first command qci runs, not with the module.
       const { execa } = await import('execa');
       const child = execa(request.command, request.args, options);
-      if (request.hold && show) {
-        const pass = heldOutput(
-          request.hold,
-          show,
-          request.stdoutToStderr === true,
-        );
-        child.stdout?.on('data', pass(1));
-        child.stderr?.on('data', pass(2));
-      } else if (request.stdio === 'show' && show)
-        child.stderr?.on('data', (chunk: Uint8Array) => show(chunk, 2));
+      if (request.stdio === 'show' && show)
+        child.stderr?.on('data', (chunk: Uint8Array) => show(chunk));
       request.onStart?.({ kill: (signal) => void child.kill(signal) });
-      const result = await child;
-      const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
-        (result as { code?: string }).code ?? result.message ?? '',
-      )?.[1];
-      // The program could not be started at all.
-      if (result.exitCode === undefined && !result.signal && startError) {
-        if (!inherit && startError === 'ENOENT')
-          throw notInstalled(request.command);
-        return {
-          exitCode: startError === 'ENOENT' ? 127 : 126,
-          stdout: '',
-          stderr: '',
-          timedOut: false,
-          signal: null,
-          startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
-        };
-      }
-      const signal = result.signal ?? null;
-      return {
-        exitCode:
-          result.exitCode ??
-          (result.isCanceled
-            ? ExitCode.interrupted
-            : signal
-              ? signalExitCode(signal)
-              : 1),
-        stdout: request.revealOutput
-          ? String(result.stdout ?? '')
-          : redact(String(result.stdout ?? ''), secrets),
-        stderr: redact(String(result.stderr ?? ''), secrets),
-        timedOut: result.timedOut,
-        signal,
-        startError: null,
-      };
+      return runResult(request, await child);
     } catch (error) {
       if (error instanceof QciError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         throw notInstalled(request.command);
       throw error;
     }
+  };
+}
+
+/** What execa reported, as a RunResult: exit status, redacted output, or why it did not start. */
+function runResult(
+  request: RunRequest,
+  result: Awaited<ReturnType<typeof import('execa').execa>>,
+): RunResult {
+  const secrets = request.secrets ?? [];
+  const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
+    (result as { code?: string }).code ?? result.message ?? '',
+  )?.[1];
+  // The program could not be started at all.
+  if (result.exitCode === undefined && !result.signal && startError) {
+    if (request.stdio !== 'inherit' && startError === 'ENOENT')
+      throw notInstalled(request.command);
+    return {
+      exitCode: startError === 'ENOENT' ? 127 : 126,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      signal: null,
+      startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
+    };
+  }
+  const signal = result.signal ?? null;
+  return {
+    exitCode:
+      result.exitCode ??
+      (result.isCanceled
+        ? ExitCode.interrupted
+        : signal
+          ? signalExitCode(signal)
+          : 1),
+    stdout: request.revealOutput
+      ? String(result.stdout ?? '')
+      : redact(String(result.stdout ?? ''), secrets),
+    stderr: redact(String(result.stderr ?? ''), secrets),
+    timedOut: result.timedOut,
+    signal,
+    startError: null,
   };
 }

@@ -1,9 +1,10 @@
 /**
- * What app.ci proved about a token lately (who, until when, QCI access), remembered for a short while
- * so that a pull with a known-good token asks app.ci nothing. A private file (0600, in a 0700
- * directory under $XDG_CACHE_HOME/qci or ~/.cache/qci), keyed by a hash of the token: the token itself
- * is never written. A token revoked meanwhile is still caught: the pull fails on authentication, and
- * qci forgets the token, logs in again and retries once.
+ * What app.ci proved about a token (who, until when, QCI access), remembered until the token expires,
+ * and that a registry or app.ci rejected a token: a pull then knows, without asking app.ci, whether the
+ * token the engine sends is known to be dead. A private file (0600, in a 0700 directory under
+ * $XDG_CACHE_HOME/qci or ~/.cache/qci), keyed by a hash of the token: the token itself is never
+ * written. A token revoked meanwhile is still caught: the pull fails on authentication, and qci
+ * remembers the rejection, logs in again and retries once.
  */
 import { sha256Hex } from '../core/sha256.js';
 import { mkdir } from 'node:fs/promises';
@@ -13,8 +14,12 @@ import { writeCacheFile } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 
-/** How long a proof counts; a token must also stay unexpired this long. */
-export const FACTS_TTL_MS = 10 * 60_000;
+/**
+ * How long the facts of a token whose expiry app.ci did not say are kept, and a rejection or an expiry
+ * remembered: the longest an app.ci OAuth token lives (its OAuth server's accessTokenMaxAgeSeconds,
+ * 2419200).
+ */
+export const UNKNOWN_EXPIRY_KEPT_MS = 28 * 86_400_000;
 
 export interface ProvenFacts {
   user: string;
@@ -33,7 +38,20 @@ export function tokenKey(token: string): string {
   return sha256Hex(`qci facts v1\0${token}`);
 }
 
-type Entries = Record<string, ProvenFacts>;
+/** A registry or app.ci refused the token (expired or revoked): it is not sent again unchallenged. */
+export interface Rejection {
+  rejectedAt: string;
+  by: 'registry' | 'app.ci';
+}
+
+type Entries = Record<string, ProvenFacts | Rejection>;
+
+/** What qci knows about a token, without asking anyone. */
+export type TokenStanding =
+  | { known: 'live'; facts: ProvenFacts }
+  | { known: 'expired'; facts: ProvenFacts }
+  | { known: 'rejected'; rejection: Rejection }
+  | { known: 'nothing' };
 
 const Facts = z.object({
   user: z.string(),
@@ -42,8 +60,12 @@ const Facts = z.object({
   server: z.string(),
   provedAt: z.string(),
 });
-const valid = (value: unknown): value is ProvenFacts =>
-  Facts.safeParse(value).success;
+const RejectionSchema = z.object({
+  rejectedAt: z.string(),
+  by: z.enum(['registry', 'app.ci']),
+});
+const valid = (value: unknown): value is ProvenFacts | Rejection =>
+  Facts.safeParse(value).success || RejectionSchema.safeParse(value).success;
 
 /**
  * The `entries` object of one of qci's cache files (`{"entries": {…}}`), unchecked; a missing or
@@ -66,24 +88,33 @@ export async function readCacheEntries(
   }
 }
 
-/** The entries still fresh at `now`. */
+/** The entries still worth keeping at `now`. */
 async function load(where: Where, now: Date): Promise<Entries> {
   const entries = await readCacheEntries(
     factsCacheFile(where),
     'qci facts cache',
   );
-  const fresh: Entries = {};
+  const kept: Entries = {};
   for (const [key, value] of Object.entries(entries))
-    if (valid(value) && isFresh(value, now)) fresh[key] = value;
-  return fresh;
+    if (valid(value) && standing(value, now).known !== 'nothing')
+      kept[key] = value;
+  return kept;
 }
 
-function isFresh(facts: ProvenFacts, now: Date): boolean {
-  const proved = Date.parse(facts.provedAt);
-  const age = now.getTime() - proved;
-  if (!Number.isFinite(proved) || age < 0 || age > FACTS_TTL_MS) return false;
-  if (facts.expiresAt === null) return true;
-  return Date.parse(facts.expiresAt) > now.getTime() + FACTS_TTL_MS;
+/**
+ * Facts hold until the token expires, then say it expired; a rejection replaces them. Whatever is older
+ * than a token can live (or dated in the future: a clock gone backwards) says nothing.
+ */
+function standing(entry: ProvenFacts | Rejection, now: Date): TokenStanding {
+  const since = 'rejectedAt' in entry ? entry.rejectedAt : entry.provedAt;
+  const age = now.getTime() - Date.parse(since);
+  if (!Number.isFinite(age) || age < 0 || age > UNKNOWN_EXPIRY_KEPT_MS)
+    return { known: 'nothing' };
+  if ('rejectedAt' in entry) return { known: 'rejected', rejection: entry };
+  if (entry.expiresAt === null) return { known: 'live', facts: entry };
+  return Date.parse(entry.expiresAt) > now.getTime()
+    ? { known: 'live', facts: entry }
+    : { known: 'expired', facts: entry };
 }
 
 async function save(where: Where, entries: Entries): Promise<void> {
@@ -92,13 +123,24 @@ async function save(where: Where, entries: Entries): Promise<void> {
   await writeCacheFile(file, `${JSON.stringify({ entries })}\n`);
 }
 
-/** What was proved about `token` within the last few minutes, if it is not about to expire. */
+/** What qci knows about `token`: proved facts (live or expired), a rejection, or nothing. */
+export async function recallToken(
+  where: Where,
+  token: string,
+  now: Date,
+): Promise<TokenStanding> {
+  const entry = (await load(where, now))[tokenKey(token)];
+  return entry ? standing(entry, now) : { known: 'nothing' };
+}
+
+/** What was proved about `token`, if it has not expired or been rejected since. */
 export async function recallFacts(
   where: Where,
   token: string,
   now: Date,
 ): Promise<ProvenFacts | null> {
-  return (await load(where, now))[tokenKey(token)] ?? null;
+  const known = await recallToken(where, token, now);
+  return known.known === 'live' ? known.facts : null;
 }
 
 /**
@@ -126,17 +168,16 @@ export async function rememberFacts(
   }
 }
 
-/** Forgets a token that a registry has just rejected. */
-export async function forgetFacts(
+/** Forgets what was proved about a token that `by` has just rejected, and remembers the rejection. */
+export async function rememberRejection(
   where: Where,
   token: string,
+  by: Rejection['by'],
   now: Date,
 ): Promise<void> {
   try {
     const entries = await load(where, now);
-    const key = tokenKey(token);
-    if (!(key in entries)) return;
-    delete entries[key];
+    entries[tokenKey(token)] = { rejectedAt: now.toISOString(), by };
     await save(where, entries);
   } catch {
     // as above

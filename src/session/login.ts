@@ -127,6 +127,29 @@ export interface LoginReport {
   warnings: string[];
 }
 
+/** What app.ci (or a --token-file's JWT) says about the token, and warnings about where it came from. */
+interface Proof {
+  facts: AppCiFacts;
+  warnings: string[];
+}
+
+/** One login's token, its proof under way, and what the steps share. */
+interface LoginRun {
+  setup: AuthSetup;
+  engine: EngineName;
+  host: string;
+  token: string;
+  /** The proof: a dead token or missing access fails it, before any other failure is reported. */
+  proved: () => Promise<Proof>;
+  /** The engine's login to `authfile`, storing `identity`'s registry user name. */
+  run: (
+    authfile: string | undefined,
+    identity: string | null,
+  ) => Promise<RunResult>;
+  /** --token-file's token and what its JWT says, instead of the kube context's. */
+  fromFile?: Awaited<ReturnType<typeof tokenFileFacts>> | undefined;
+}
+
 /**
  * The seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely: the token goes on stdin,
  * access is checked first, and afterwards qci says which file holds the credential and what might shadow it.
@@ -137,20 +160,43 @@ export async function loginToQci(
     authfile?: string | undefined;
     tokenFile?: string | undefined;
     /**
-     * podman only: called once podman's login to the private copy has worked (the registry took the
-     * token), unless the proof has failed by then, with the copy's path (it holds what the user's file
-     * will hold) and `done`, to call when through with it: the copy is removed once both the login and
-     * the caller are (qci pull starts its pull here, reading the copy, while the proof is on its way).
-     */
-    meanwhile?: (authfile: string, done: () => Promise<void>) => void;
-    /**
      * Ctrl-C (the caller then handles the signals): stops podman's login and the wait for app.ci's proof;
      * if the proof has not come yet, the login fails as interrupted, having written nothing to the user's
-     * file, and removes its private copy (once a pull reading it is through too).
+     * file, and removes its private copy.
      */
     signal?: AbortSignal;
   },
 ): Promise<LoginReport> {
+  const login = await startLogin(setup, options);
+  const afterProof = async (error: unknown): Promise<never> => {
+    await login.proved();
+    throw error;
+  };
+  const { engine } = login;
+  const version = await versionForFiles(setup, engine, options.authfile);
+  const { files, target } = await loginTarget(
+    setup,
+    engine,
+    version,
+    options,
+  ).catch(afterProof);
+  const { result, proof } =
+    engine === 'podman'
+      ? await loginWithPodman(login, target, options.signal, afterProof)
+      : await loginWithDocker(login, target, options);
+  if (result.exitCode !== 0)
+    throw loginFailed(login, result, options.tokenFile);
+  return loginReport(login, files, target, proof);
+}
+
+/**
+ * The token, known before app.ci has proved it: the proof's three requests go out now, and what does
+ * not depend on their answer (the auth files, podman's login to a private copy) runs meanwhile.
+ */
+async function startLogin(
+  setup: AuthSetup,
+  options: { tokenFile?: string | undefined; signal?: AbortSignal },
+): Promise<LoginRun> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
   // --token-file: a ServiceAccount token stands in for the kube context (checked, expiry included, before podman runs).
@@ -158,10 +204,8 @@ export async function loginToQci(
     options.tokenFile !== undefined
       ? await tokenFileFacts(options.tokenFile, setup.now())
       : undefined;
-  // The token is known before app.ci has proved it: the proof's three requests go out now, and what
-  // does not depend on their answer (the auth files, podman's login to a private copy) runs meanwhile.
   let token: string;
-  let proving: Promise<{ facts: AppCiFacts; warnings: string[] }>;
+  let proving: Promise<Proof>;
   if (fromFile) {
     token = fromFile.token;
     proving = Promise.resolve(fromFile);
@@ -173,27 +217,12 @@ export async function loginToQci(
       warnings: [] as string[],
     }));
   }
-  proving.catch(() => {}); // met by the awaits below, never an unhandled rejection
-  /** A failure of the proof (a dead token, no access) comes before any other. */
+  proving.catch(() => {}); // met by the awaits that follow, never an unhandled rejection
   const proved = async () => {
     const proof = await proving;
     if (!proof.facts.qciAccess) throw deniedError(proof.facts.user);
     return proof;
   };
-  const afterProof = async (error: unknown): Promise<never> => {
-    await proved();
-    throw error;
-  };
-
-  const version = await versionForFiles(setup, engine, options.authfile);
-  let files: AuthFileRef[];
-  let target: string;
-  try {
-    ({ files, target } = await loginTarget(setup, engine, version, options));
-  } catch (error) {
-    return afterProof(error);
-  }
-
   const run = (authfile: string | undefined, identity: string | null) =>
     setup.runner({
       command: engine,
@@ -210,82 +239,91 @@ export async function loginToQci(
       timeoutMs: 60_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-  let result: RunResult;
-  let proof: { facts: AppCiFacts; warnings: string[] };
-  if (engine === 'podman') {
-    // The user name podman stores beside the token is app.ci's name for you: the one remembered for
-    // this token if any (the proof corrects it before anything reaches your file).
-    const remembered = fromFile
-      ? fromFile.facts.user
-      : ((await recallFacts(setup, token, setup.now()))?.user ?? null);
-    const copy = await podmanLoginToCopy(setup, target, (file) =>
-      run(file, remembered),
-    ).catch(afterProof);
-    const { meanwhile } = options;
-    let refused = false; // the proof has already failed: nothing to start
-    proved().catch(() => {
-      refused = true;
-    });
-    if (meanwhile)
-      copy.lendIf(async () => {
-        if ((await copy.result).exitCode !== 0 || refused) return false;
-        // Only an entry in the copy itself: a secret podman handed to a helper is the user's helper's.
-        const written = await readAuthFile(copy.file);
-        const entry =
-          written.state === 'ok'
-            ? written.entries.find((e) => e.key === host)
-            : undefined;
-        return entry?.user !== undefined && entry.password() === token;
-      }, meanwhile);
-    try {
-      proof = await untilAborted(proved(), options.signal);
-      const { user: identity } = proof.facts;
-      const user = registryUserFor(identity);
-      result = await mergeLoginCopy(
-        setup,
-        copy,
-        target,
-        host,
-        user,
-        user === registryUserFor(remembered)
-          ? undefined
-          : (file) => run(file, identity),
-        proof.warnings,
-      );
-    } finally {
-      await copy.remove();
-    }
-  } else {
-    proof = await untilAborted(proved(), options.signal);
-    result = await dockerLogin(target, () =>
-      run(options.authfile, proof.facts.user),
-    );
-  }
-  const { facts, warnings: sourceWarnings } = proof;
-  if (result.exitCode !== 0) {
-    const failure = loginFailure(
-      engine,
-      host,
-      result.exitCode,
-      `${result.stdout}\n${result.stderr}`,
-      setup.settings.tlsVerify,
-    );
-    if (
-      options.tokenFile !== undefined &&
-      failure.kind === 'credentials-rejected'
-    ) {
-      throw new QciError(
-        `${engine} login to ${host} failed: the registry rejected the token in ${options.tokenFile}`,
-        {
-          kind: failure.kind,
-          hint: 'it was revoked, or is not an app.ci token: get a new one with qci sa token --project P --output FILE',
-        },
-      );
-    }
-    throw failure;
-  }
+  return { setup, engine, host, token, proved, run, fromFile };
+}
 
-  // Asked as the engine will ask on the next pull (helpers included): does it send the new token?
+/** podman logs in to a private copy while app.ci answers; the copy is merged only after the proof. */
+async function loginWithPodman(
+  login: LoginRun,
+  target: string,
+  signal: AbortSignal | undefined,
+  afterProof: (error: unknown) => Promise<never>,
+): Promise<{ result: RunResult; proof: Proof }> {
+  const { setup, token, run } = login;
+  // The user name podman stores beside the token is app.ci's name for you: the one remembered for
+  // this token if any (the proof corrects it before anything reaches your file).
+  const remembered = login.fromFile
+    ? login.fromFile.facts.user
+    : ((await recallFacts(setup, token, setup.now()))?.user ?? null);
+  const copy = await podmanLoginToCopy(setup, target, (file) =>
+    run(file, remembered),
+  ).catch(afterProof);
+  try {
+    const proof = await untilAborted(login.proved(), signal);
+    const { user: identity } = proof.facts;
+    const user = registryUserFor(identity);
+    const result = await mergeLoginCopy(
+      setup,
+      copy,
+      target,
+      login.host,
+      user,
+      user === registryUserFor(remembered)
+        ? undefined
+        : (file) => run(file, identity),
+      proof.warnings,
+    );
+    return { result, proof };
+  } finally {
+    await copy.remove();
+  }
+}
+
+/** docker logs in once app.ci has answered (it writes the user's file itself). */
+async function loginWithDocker(
+  login: LoginRun,
+  target: string,
+  options: { authfile?: string | undefined; signal?: AbortSignal },
+): Promise<{ result: RunResult; proof: Proof }> {
+  const proof = await untilAborted(login.proved(), options.signal);
+  const result = await dockerLogin(target, () =>
+    login.run(options.authfile, proof.facts.user),
+  );
+  return { result, proof };
+}
+
+/** A failed engine login as what happened and what to do (a --token-file's token named as such). */
+function loginFailed(
+  { engine, host, setup }: LoginRun,
+  result: RunResult,
+  tokenFile: string | undefined,
+): QciError {
+  const failure = loginFailure(
+    engine,
+    host,
+    result.exitCode,
+    `${result.stdout}\n${result.stderr}`,
+    setup.settings.tlsVerify,
+  );
+  if (tokenFile === undefined || failure.kind !== 'credentials-rejected')
+    return failure;
+  return new QciError(
+    `${engine} login to ${host} failed: the registry rejected the token in ${tokenFile}`,
+    {
+      kind: failure.kind,
+      hint: 'it was revoked, or is not an app.ci token: get a new one with qci sa token --project P --output FILE',
+    },
+  );
+}
+
+/** Asked as the engine will ask on the next pull (helpers included): does it send the new token? */
+async function loginReport(
+  login: LoginRun,
+  files: AuthFileRef[],
+  target: string,
+  { facts, warnings }: Proof,
+): Promise<LoginReport> {
+  const { setup, engine, host, token } = login;
   const states = await readAuthFiles(files);
   const effective = await resolveCredential(states, host, QCI_REPOSITORY_PATH, {
     engine,
@@ -293,7 +331,6 @@ export async function loginToQci(
   });
   if (effective.sends.secret?.() !== token)
     throw notSentError(setup, effective, target);
-  const helper = loginHelper(states, target, host, engine);
   return {
     registry: host,
     engine,
@@ -302,14 +339,36 @@ export async function loginToQci(
     contextFoundBy: facts.contextFoundBy,
     server: facts.server,
     authFile: target,
-    helper,
+    helper: loginHelper(states, target, host, engine),
     expiresAt: facts.expiresAt,
     expiry: facts.expiry,
     warnings: [
-      ...sourceWarnings,
+      ...warnings,
       ...shadowWarnings(setup, states, host, token, target),
     ],
   };
+}
+
+/**
+ * The pull's login, Ctrl-C ending it in order (podman's login stopped, its private copy, which holds
+ * the token, removed, nothing written): 'interrupted' then.
+ */
+export async function loginInOrder(
+  setup: AuthSetup,
+  authfile: string | undefined,
+): Promise<LoginReport | 'interrupted'> {
+  const cancel = new AbortController();
+  const unsubscribe = setup.onSignals(['SIGINT', 'SIGTERM'], () =>
+    cancel.abort(),
+  );
+  try {
+    return await loginToQci(setup, { authfile, signal: cancel.signal });
+  } catch (error) {
+    if (cancel.signal.aborted) return 'interrupted';
+    throw error;
+  } finally {
+    unsubscribe();
+  }
 }
 
 /** `work`, or an 'interrupted' error as soon as `signal` aborts. */
@@ -377,14 +436,6 @@ interface LoginCopy {
   file: string;
   /** podman's answer; a promise, so that the proof can be awaited first. */
   result: Promise<RunResult>;
-  /**
-   * Lends the copy to `borrower` if `worth` says so, with a `remove` of its own: a lent copy is removed
-   * when both have called theirs.
-   */
-  lendIf: (
-    worth: () => Promise<boolean>,
-    borrower: (file: string, remove: () => Promise<void>) => void,
-  ) => void;
   remove: () => Promise<void>;
 }
 
@@ -420,32 +471,12 @@ async function podmanLoginToCopy(
   }
   const result = run(file);
   result.catch(() => {}); // awaited after the proof
-  let lending: Promise<unknown> = Promise.resolve();
-  let holders = 1; // this login; a borrower makes two
-  const letGo = async () => {
-    if (--holders === 0) await remove();
-  };
   return {
     file,
     result,
-    lendIf: (worth, borrower) => {
-      lending = worth().then(
-        (yes) => {
-          if (!yes) return;
-          holders++;
-          try {
-            borrower(file, letGo);
-          } catch {
-            holders--; // never lent: the login's own remove() removes it, and nothing started early
-          }
-        },
-        () => {},
-      );
-    },
     remove: async () => {
       await result.catch(() => {}); // podman is done with the copy first
-      await lending;
-      await letGo();
+      await remove();
     },
   };
 }

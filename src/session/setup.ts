@@ -15,7 +15,11 @@ import {
 import type { Runner } from '../engine/run.js';
 import { QCI_ACCESS_HINT, type AppCi, type TokenProof } from '../kube/appci.js';
 import { cachedEngineVersion } from './engine-version-cache.js';
-import { readFactsAhead, rememberFacts } from './facts-cache.js';
+import {
+  readFactsAhead,
+  rememberFacts,
+  rememberRejection,
+} from './facts-cache.js';
 
 export interface AuthSetup {
   settings: Settings;
@@ -175,8 +179,9 @@ export async function proveFacts(
 }
 
 /**
- * `appci.prove()` for `token`, kept so that the next pull need not ask (facts-cache.ts); the cache is
- * read while app.ci answers, so that only its write waits for the proof.
+ * `appci.prove()` for `token`, kept so that the next pull need not ask (facts-cache.ts), as is app.ci's
+ * rejection of a dead token; the cache is read while app.ci answers, so that only its write waits for
+ * the proof.
  */
 export async function proveRemembered(
   setup: AuthSetup,
@@ -184,7 +189,14 @@ export async function proveRemembered(
   token: string,
 ): Promise<TokenProof> {
   const cache = readFactsAhead(setup, setup.now());
-  const proof = await appci.prove();
+  let proof: TokenProof;
+  try {
+    proof = await appci.prove();
+  } catch (error) {
+    if (error instanceof QciError && error.kind === 'token-expired')
+      await rememberRejection(setup, token, 'app.ci', setup.now());
+    throw error;
+  }
   await rememberFacts(
     setup,
     token,

@@ -674,115 +674,124 @@ describe('what podman sends (each rule seen with podman 4.3.1 and a recording fr
   const docker = file({ auths: { [QCI]: cred('d', 'docker-pw') } });
   const helperFile = (name: string) => file({ credHelpers: { [QCI]: name } });
 
-  it.each([
-    // layout, helper answers, what is sent
-    [
-      'explicit primary missing',
+  it.each(
+    (
       [
-        {
-          state: 'absent',
-          ref: primary('/r.json'),
-          path: '/r.json',
-        } as AuthFileState,
-        docker,
-      ],
-      [],
-      'fails',
-    ],
-    [
-      'XDG runtime default missing',
-      [absent('/run/auth.json'), docker],
-      [],
-      'basic d docker-pw',
-    ],
-    [
-      'auth + identitytoken',
-      [
-        file({
-          auths: { [QCI]: { ...cred('u', 'pw'), identitytoken: 'idt' } },
-        }),
-      ],
-      [],
-      'identity-token idt',
-    ],
-    [
-      'identitytoken only: next file',
-      [file({ auths: { [QCI]: { identitytoken: 'idt' } } }), docker],
-      [],
-      'basic d docker-pw',
-    ],
-    [
-      'empty user: wins, sends nothing',
-      [file({ auths: { [QCI]: { auth: b64(':pw') } } }), docker],
-      [],
-      'nothing',
-    ],
-    [
-      'empty password: wins, sends nothing',
-      [file({ auths: { [QCI]: { auth: b64('u:') } } }), docker],
-      [],
-      'nothing',
-    ],
-    [
-      'helper answers',
-      [helperFile('h'), docker],
-      [['h', found('hu', 'hs')]],
-      'basic hu hs',
-    ],
-    [
-      'helper has nothing: next file',
-      [helperFile('h'), docker],
-      [['h', { state: 'not-found' }]],
-      'basic d docker-pw',
-    ],
-    [
-      'helper answers <token>',
-      [helperFile('h')],
-      [['h', found('<token>', 'ht')]],
-      'identity-token ht',
-    ],
-    ['helper not asked yet', [helperFile('h'), docker], [], 'unasked'],
-    [
-      'two URL keys, same credential',
-      [
-        file({
-          auths: {
-            [`https://${QCI}`]: cred('u', 'x'),
-            [`http://${QCI}/v1/`]: cred('u', 'x'),
-          },
-        }),
-      ],
-      [],
-      'basic u x',
-    ],
-    [
-      'two URL keys, different',
-      [
-        file({
-          auths: {
-            [`https://${QCI}`]: cred('u', 'x'),
-            [`http://${QCI}/v1/`]: cred('u', 'y'),
-          },
-        }),
-      ],
-      [],
-      'ambiguous',
-    ],
-    [
-      'two URL keys, one placeholder',
-      [
-        file({
-          auths: {
-            [`https://${QCI}`]: cred('u', 'x'),
-            [`http://${QCI}/v1/`]: {},
-          },
-        }),
-        docker,
-      ],
-      [],
-      'ambiguous',
-    ],
-  ] as const)('%s → %s', (_name, files, answers, expected) => {
+        // layout, helper answers, what is sent
+        [
+          'explicit primary missing',
+          [
+            {
+              state: 'absent',
+              ref: primary('/r.json'),
+              path: '/r.json',
+            } as AuthFileState,
+            docker,
+          ],
+          [],
+          'fails',
+        ],
+        [
+          'XDG runtime default missing',
+          [absent('/run/auth.json'), docker],
+          [],
+          'basic d docker-pw',
+        ],
+        [
+          'auth + identitytoken',
+          [
+            file({
+              auths: { [QCI]: { ...cred('u', 'pw'), identitytoken: 'idt' } },
+            }),
+          ],
+          [],
+          'identity-token idt',
+        ],
+        [
+          'identitytoken only: next file',
+          [file({ auths: { [QCI]: { identitytoken: 'idt' } } }), docker],
+          [],
+          'basic d docker-pw',
+        ],
+        [
+          'empty user: wins, sends nothing',
+          [file({ auths: { [QCI]: { auth: b64(':pw') } } }), docker],
+          [],
+          'nothing',
+        ],
+        [
+          'empty password: wins, sends nothing',
+          [file({ auths: { [QCI]: { auth: b64('u:') } } }), docker],
+          [],
+          'nothing',
+        ],
+        [
+          'helper answers',
+          [helperFile('h'), docker],
+          [['h', found('hu', 'hs')]],
+          'basic hu hs',
+        ],
+        [
+          'helper has nothing: next file',
+          [helperFile('h'), docker],
+          [['h', { state: 'not-found' }]],
+          'basic d docker-pw',
+        ],
+        [
+          'helper answers <token>',
+          [helperFile('h')],
+          [['h', found('<token>', 'ht')]],
+          'identity-token ht',
+        ],
+        ['helper not asked yet', [helperFile('h'), docker], [], 'unasked'],
+        [
+          'two URL keys, same credential',
+          [
+            file({
+              auths: {
+                [`https://${QCI}`]: cred('u', 'x'),
+                [`http://${QCI}/v1/`]: cred('u', 'x'),
+              },
+            }),
+          ],
+          [],
+          'basic u x',
+        ],
+        [
+          'two URL keys, different',
+          [
+            file({
+              auths: {
+                [`https://${QCI}`]: cred('u', 'x'),
+                [`http://${QCI}/v1/`]: cred('u', 'y'),
+              },
+            }),
+          ],
+          [],
+          'ambiguous',
+        ],
+        [
+          'two URL keys, one placeholder',
+          [
+            file({
+              auths: {
+                [`https://${QCI}`]: cred('u', 'x'),
+                [`http://${QCI}/v1/`]: {},
+              },
+            }),
+            docker,
+          ],
+          [],
+          'ambiguous',
+        ],
+      ] as const
+    ).map(([name, files, answers, expected]) => ({
+      name,
+      files,
+      answers,
+      expected,
+    })),
+  )('$name → $expected', ({ files, answers, expected }) => {
     expect(sends([...files] as AuthFileState[], [...answers] as never)).toBe(
       expected,
     );

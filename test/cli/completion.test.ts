@@ -5,15 +5,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import { which } from '../e2e/testbed/tools.js';
 import { qci } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'qci-completion-'));
+const dir = tempDir('qci-completion-');
 const scripts: Record<string, string> = {};
 const file = (shell: string) => join(dir, `qci.${shell}`);
 

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { tempDir } from '../helpers/temp.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const HELPER = join(root, 'bin', 'docker-credential-qci');
@@ -59,7 +59,7 @@ function kubeconfig(contexts: Ctx[], current?: string): string {
 }
 
 function home(): { dir: string; env: Record<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'qci-helper-'));
+  const dir = tempDir('qci-helper-');
   mkdirSync(join(dir, '.kube'));
   return {
     dir,

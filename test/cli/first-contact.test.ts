@@ -8,16 +8,15 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
 } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../helpers/cli.js';
 import { QCI_BIN, hasScript, onPty } from '../helpers/pty.js';
+import { tempDir } from '../helpers/temp.js';
 
 const run = (args: string[], env = isolatedEnv()) =>
   spawnSync(process.execPath, [QCI_BIN, ...args], {
@@ -74,7 +73,7 @@ describe('first contact', () => {
     expect(Object.keys(json)).toEqual(['qci', 'node', 'podman', 'docker']);
     expect(json.node).toBe(process.versions.node);
     // Without the engines on PATH.
-    const bare = mkdtempSync(join(tmpdir(), 'qci-empty-path-'));
+    const bare = tempDir('qci-empty-path-');
     const none = run(['version', '--json'], isolatedEnv({ PATH: bare }));
     expect(JSON.parse(none.stdout)).toMatchObject({
       podman: null,
@@ -85,11 +84,11 @@ describe('first contact', () => {
     );
   });
 
-  it('qci help nosuch: unknown command, exit 2, nothing on stdout; qci help login still helps', () => {
+  it('qci help nosuch: unknown command or topic, exit 2, nothing on stdout; qci help login still helps', () => {
     const r = run(['help', 'nosuch']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("unknown command 'nosuch'");
+    expect(r.stderr).toContain("unknown command or topic 'nosuch'");
     const ok = run(['help', 'login']);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('Usage: qci login');
@@ -189,7 +188,7 @@ describe('first contact', () => {
 
   it('the build run by `npm install -g .` before `npm install` says what to do, without a stack trace', () => {
     // A checkout whose dependencies are not installed: the build script alone, no node_modules above it.
-    const checkout = mkdtempSync(join(tmpdir(), 'qci-fresh-checkout-'));
+    const checkout = tempDir('qci-fresh-checkout-');
     mkdirSync(join(checkout, 'bin'));
     for (const file of ['bin/build.mjs', 'package.json'])
       copyFileSync(
@@ -206,7 +205,7 @@ describe('first contact', () => {
   });
 
   it('whoami: an engine that is not installed is a neutral "not installed", not a red ✗', () => {
-    const bare = mkdtempSync(join(tmpdir(), 'qci-empty-path-'));
+    const bare = tempDir('qci-empty-path-');
     const r = run(
       ['whoami'],
       isolatedEnv({ PATH: bare, QCI_REGISTRY: '127.0.0.1:1' }),

@@ -3,14 +3,14 @@
  * (QCI_GCS_BASE_URL, QCI_PROW_BASE_URL), real files, real stdin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 import { LogServer, noiseBlock, sleep } from '../helpers/log-server.js';
 import { runQci } from '../../src/cli/program.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SEED_LINE =
   '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-2c2tvgti';
@@ -365,7 +365,7 @@ describe('qci job-image URL: finds the line over HTTP', () => {
       env: { ...env, QCI_JOB_LOG_TIMEOUT: '0.3' },
     });
     expect(r.code).toBe(6);
-    // --timeout is the whole lookup's deadline (issue 11), which a silence reaches first.
+    // --timeout is the whole lookup's deadline, which a silence reaches first.
     expect(r.stderr).toMatch(
       /gave up after 0\.3 s \(--timeout\): 127\.0\.0\.1:\d+ had not finished/,
     );
@@ -549,7 +549,7 @@ describe('qci job-image streams: stops downloading at the line', () => {
 });
 
 describe('qci job-image FILE and -', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'qci-joblog-'));
+  const dir = tempDir('qci-joblog-');
   const file = (name: string, content: string | Buffer) => {
     const path = join(dir, name);
     writeFileSync(path, content);

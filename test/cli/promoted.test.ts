@@ -1,9 +1,9 @@
 /** qci promoted over an openshift/release-shaped tree of ci-operator configs. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { qci } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const SHA = '0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e';
@@ -138,7 +138,7 @@ let root: string;
 let config: string;
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'qci-promoted-'));
+  root = tempDir('qci-promoted-');
   config = join(root, 'ci-operator', 'config');
   for (const [path, text] of Object.entries(CONFIGS)) {
     mkdirSync(dirname(join(config, path)), { recursive: true });

@@ -8,7 +8,6 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -17,7 +16,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv, qci } from '../helpers/cli.js';
@@ -27,6 +25,7 @@ import {
   screenFiles,
   screenInParallel,
 } from '../../src/files/scan.js';
+import { tempDir } from '../helpers/temp.js';
 
 const Q = 'quay-proxy.ci.openshift.org/openshift/ci';
 const DIGEST = `sha256:${'5d8e'.repeat(16)}`;
@@ -45,7 +44,8 @@ const FILES: Record<string, string | Buffer> = {
   Makefile:
     'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
   'docs/README.md':
-    '# Images\n\nUse `registry.ci.openshift.org/ci/ci-operator:latest`. Log in with `podman login registry.ci.openshift.org`.\n',
+    // The pull is in a code block (inline code in a sentence goes to review: test/e2e/rewrite-inline-code.test.ts).
+    '# Images\n\n```\npodman pull registry.ci.openshift.org/ci/ci-operator:latest\n```\n\nLog in with `podman login registry.ci.openshift.org`.\n',
   'clean.txt': 'nothing to see\n',
   // A binary that mentions a registry (a compiled tool, an image layer): never changed.
   'logo.png': Buffer.concat([
@@ -66,7 +66,7 @@ const EXPECTED_LIST = [
   `config.json:2: registry.svc.ci.openshift.org/openshift/release:golang-1.15 → ${Q}:openshift_release_golang-1.15`,
   `deploy/job.yaml:7: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
   `deploy/job.yaml:9: needs review: registry.ci.openshift.org/ocp/4.18:\${VERSION}: templated; the QCI tag joins namespace, name and tag into one, so it depends on the value (probably ${Q}:ocp_4.18_\${VERSION})`,
-  `docs/README.md:3: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
+  `docs/README.md:4: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
   `hack/build.sh:3: registry.ci.openshift.org/ocp/4.18:cli → ${Q}:ocp_4.18_cli`,
 ];
 
@@ -79,7 +79,7 @@ afterEach(() => {
 });
 
 function tree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'qci-rewrite-'));
+  const root = tempDir('qci-rewrite-');
   temps.push(root);
   for (const [path, content] of Object.entries(FILES)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -228,7 +228,7 @@ describe('qci rewrite --write', () => {
       `IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`,
     );
     expect(read('docs/README.md')).toBe(
-      `# Images\n\nUse \`${Q}:ci_ci-operator_latest\`. Log in with \`podman login registry.ci.openshift.org\`.\n`,
+      `# Images\n\n\`\`\`\npodman pull ${Q}:ci_ci-operator_latest\n\`\`\`\n\nLog in with \`podman login registry.ci.openshift.org\`.\n`,
     );
     expect(statSync(join(root, 'hack/build.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(join(root, 'config.json')).mode & 0o7777).toBe(0o640);
@@ -385,7 +385,7 @@ describe('an unreadable file is reported and the others are still processed', ()
       // with one file it cannot read.
       if (!existsSync(bin))
         return context.skip('bin/qci is not built (npm run build)');
-      const home = mkdtempSync(join(tmpdir(), 'qci-nobody-home-'));
+      const home = tempDir('qci-nobody-home-');
       temps.push(home);
       execFileSync('chown', ['-hR', '65534:65534', root, home]);
       chmodSync(root, 0o755);
@@ -419,7 +419,7 @@ describe('an unreadable file is reported and the others are still processed', ()
 
 describe('the parallel pre-screen', () => {
   it('worker threads find the same files as the main thread', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-screen-'));
+    const root = tempDir('qci-screen-');
     temps.push(root);
     const files: string[] = [];
     for (let i = 0; i < 300; i++) {
@@ -467,7 +467,7 @@ describe('the parallel pre-screen', () => {
   });
 
   it('a tree big enough for threads gives the same answer as a small run', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-screen-big-'));
+    const root = tempDir('qci-screen-big-');
     temps.push(root);
     // Over the 10,000 files from which qci reads on every core.
     for (let d = 0; d < 102; d++) {
@@ -499,7 +499,7 @@ describe('the parallel pre-screen', () => {
 
 describe('replaceFile', () => {
   it('leaves a file alone that changed since it was read, and warns about hard links', () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-replace-'));
+    const root = tempDir('qci-replace-');
     temps.push(root);
     const path = join(root, 'Dockerfile');
     writeFileSync(path, 'FROM edited-meanwhile\n');
@@ -533,7 +533,7 @@ describe('replaceFile', () => {
 
 /** Writes `files` under a fresh temp dir and returns it. */
 function shapedTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'qci-rewrite-shaped-'));
+  const root = tempDir('qci-rewrite-shaped-');
   temps.push(root);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -706,7 +706,7 @@ describe('qci rewrite on trees shaped like openshift/ci-docs and openshift/ci-to
 
 describe('qci rewrite and git', () => {
   it("never runs a scanned repository's core.fsmonitor", async () => {
-    const repo = mkdtempSync(join(tmpdir(), 'qci-fsmonitor-'));
+    const repo = tempDir('qci-fsmonitor-');
     const marker = join(repo, '..', `${repo.split('/').pop()}-pwned`);
     execFileSync('git', ['init', '-q', repo]);
     execFileSync('git', [

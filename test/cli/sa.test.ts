@@ -25,15 +25,20 @@ function releaseRepo(env: Record<string, string | undefined>): string {
   return repo;
 }
 
+/** `qci sa init --project P --admins G`, the start of every command line here. */
+const saInit = (project: string, admins: string) => [
+  'sa',
+  'init',
+  '--project',
+  project,
+  '--admins',
+  admins,
+];
+
 describe('qci sa init', () => {
   it('without --release-repo prints both files, then the next steps on stderr', async () => {
     const r = await qci([
-      'sa',
-      'init',
-      '--project',
-      'my-project',
-      '--admins',
-      'my-project-admins',
+      ...saInit('my-project', 'my-project-admins'),
       '--owners',
       'alice,bob',
     ]);
@@ -72,15 +77,7 @@ describe('qci sa init', () => {
   });
 
   it('--json gives the files and the steps as data; no --owners means a placeholder and a warning', async () => {
-    const r = await qci([
-      '--json',
-      'sa',
-      'init',
-      '--project',
-      'p1',
-      '--admins',
-      'p1-admins',
-    ]);
+    const r = await qci(['--json', ...saInit('p1', 'p1-admins')]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({
@@ -107,12 +104,7 @@ describe('qci sa init', () => {
     const env = isolatedEnv();
     const repo = releaseRepo(env);
     const args = [
-      'sa',
-      'init',
-      '--project',
-      'my-project',
-      '--admins',
-      'my-project-admins',
+      ...saInit('my-project', 'my-project-admins'),
       '--owners',
       'alice',
       '--release-repo',
@@ -161,35 +153,16 @@ describe('qci sa init', () => {
     const env = isolatedEnv();
     const notRepo = join(env.HOME!, 'elsewhere');
     mkdirSync(notRepo);
-    const r = await qci(
-      [
-        'sa',
-        'init',
-        '--project',
-        'p',
-        '--admins',
-        'g',
-        '--release-repo',
-        notRepo,
-      ],
-      { env },
-    );
+    const r = await qci([...saInit('p', 'g'), '--release-repo', notRepo], {
+      env,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       'does not look like an openshift/release checkout: it has no clusters/app.ci/registry-access/',
     );
     expect(existsSync(join(notRepo, 'clusters'))).toBe(false);
     const missing = await qci(
-      [
-        'sa',
-        'init',
-        '--project',
-        'p',
-        '--admins',
-        'g',
-        '--release-repo',
-        join(env.HOME!, 'nope'),
-      ],
+      [...saInit('p', 'g'), '--release-repo', join(env.HOME!, 'nope')],
       { env },
     );
     expect(missing.code).toBe(5);
@@ -300,7 +273,7 @@ describe('qci login --token-file (stub podman)', () => {
     chmodSync(file, 0o644);
     const r = await qci(['login', '--token-file', file], { env });
     expect(r.code, r.stderr).toBe(0);
-    // podman logs in to a private copy of the auth file; qci merges the entry it wrote (issue 11).
+    // podman logs in to a private copy of the auth file; qci merges the entry it wrote.
     expect(podman.log()).toMatch(
       /login --password-stdin --username my-project\/image-puller --authfile \S+\/qci-login-\d+-\w+\/auth\.json 127\.0\.0\.1:5000/,
     );

@@ -1,5 +1,6 @@
 /**
- * Which QCI tags a ci-operator config publishes: one real-shaped config per rule of REFERENCE §8,
+ * Which QCI tags a ci-operator config publishes: one real-shaped config per rule of
+ * ci-tools pkg/steps/release/promote.go,
  * with the pull specs written out by hand.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ images:
   to: my-component-e2e
 `;
 
-describe('promotion rules (REFERENCE §8)', () => {
+describe('promotion rules (ci-tools pkg/steps/release/promote.go)', () => {
   it('name target: every non-optional image becomes a tag of NS/NAME (the seed page example)', () => {
     expect(
       lines(`
@@ -386,6 +387,19 @@ promotion:
     ).toEqual([
       'my-org/my-component:latest → 127.0.0.1:5000/openshift/ci:my-org_my-component_latest',
     ]);
+  });
+
+  it('a promotion to a "-quay" stream publishes the tag ci-tools pushes (QuayImage keeps the name as written)', () => {
+    expect(
+      lines(
+        `${IMAGES}promotion:
+  to:
+  - namespace: ocp
+    name: 4.23-quay
+    excluded_images: [my-operator]
+`,
+      ),
+    ).toEqual([`ocp/4.23-quay:my-component → ${Q}:ocp_4.23-quay_my-component`]);
   });
 });
 

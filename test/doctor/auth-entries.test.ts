@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { authFileRef, type AuthFileState } from '../../src/auth/index.js';
 import { checkAuthEntries } from '../../src/doctor/checks/auth-entries.js';
 import {
+  AUTHFILE,
   authFile,
   basic,
   DEAD,
@@ -13,6 +14,7 @@ import {
   fakeAuthProbe,
   HOST,
   LIVE,
+  missingAuthfile,
   OTHER,
   PRIMARY,
   sig,
@@ -38,6 +40,46 @@ const corrupt = (path: string): AuthFileState => ({
 });
 const check = async (fake: FakeAuth) =>
   checkAuthEntries(await fakeAuthProbe(fake));
+
+/** `qci doctor --authfile AUTHFILE`: podman reads it first (4.3.1 then reads its other files). */
+const withAuthfile = (
+  authfile: AuthFileState,
+  ...others: AuthFileState[]
+): FakeAuth => ({
+  podman: [authfile, ...others],
+  installed: ['podman'],
+  authfile: AUTHFILE,
+});
+const inAuthfile = (json: unknown) => authFile(AUTHFILE, json);
+
+describe('checkAuthEntries with --authfile: what `podman --authfile PATH` sends', () => {
+  // biome-ignore format: one line per case
+  it.each([
+    ['a missing --authfile: podman fails before sending', withAuthfile(missingAuthfile()), ['error auth.authfile-missing (safe)']],
+    ['a missing --authfile hides a live entry after it', withAuthfile(missingAuthfile(), authFile(PRIMARY, qci(basic(LIVE)))), ['error auth.authfile-missing (safe)', 'ok auth.valid']],
+    ['a dead token in --authfile: podman sends it', withAuthfile(inAuthfile(qci(basic(DEAD)))), ['error auth.expired (safe)']],
+    ['a dead token in --authfile beside a live per-repository key', withAuthfile(inAuthfile({ auths: { [HOST]: basic(DEAD), [`${HOST}/openshift/ci`]: basic(LIVE) } })), ['warn auth.expired (safe)', 'ok auth.valid']],
+    ['a live token in --authfile', withAuthfile(inAuthfile(qci(basic(LIVE)))), ['ok auth.valid']],
+    ['an empty --authfile, a live entry after it (podman < 4.4 reads on)', withAuthfile(inAuthfile({}), authFile(PRIMARY, qci(basic(LIVE)))), ['ok auth.valid', 'warn auth.authfile-fallback']],
+    ['an empty --authfile alone (podman ≥ 4.4)', withAuthfile(inAuthfile({})), ['warn auth.none.podman (safe)']],
+  ])('%s', async (_, fake, expected) => {
+    expect((await check(fake)).map(sig)).toEqual(expected);
+  });
+
+  it('a missing --authfile says what podman says, and the fix logs in into it', async () => {
+    const relative = './ci-auth.json';
+    const [f] = await check({
+      ...withAuthfile(missingAuthfile(relative)),
+      authfile: relative,
+    });
+    expect(f).toMatchObject({
+      detail: expect.stringContaining(
+        '"Error: stat ./ci-auth.json: no such file or directory"',
+      ),
+      fix: 'qci login --authfile ./ci-auth.json',
+    });
+  });
+});
 
 describe('checkAuthEntries: each QCI entry judged', () => {
   // biome-ignore format: one line per case

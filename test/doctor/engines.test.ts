@@ -32,6 +32,17 @@ describe('checkEngines', () => {
     expect(checkEngines(probe)[0]?.detail).toBe(detail);
   });
 
+  // biome-ignore format: one line per case
+  it.each([
+    ['4.3.1', true],
+    ['4.4.0', false],
+    ['4.7.2', false],
+  ])('podman %s: the note says it reads on after --authfile: %s', (version, readsOn) => {
+    const old = checkEngines(has(version, 'podman'))[1];
+    expect(old?.detail).toContain('is older than 4.8');
+    expect(old?.detail.includes('after --authfile (or REGISTRY_AUTH_FILE) it still reads')).toBe(readsOn);
+  });
+
   it('without an engine, the fix installs podman', () => {
     const [none] = checkEngines(has(undefined));
     expect(none?.fix).toBe(

@@ -39,6 +39,15 @@ export const basic = (secret: string, user = 'me') => ({
   auth: b64(`${user}:${secret}`),
 });
 
+/** podman's --authfile, read first (podman 4.3.1 reads its other files after it). */
+export const AUTHFILE = '/work/ci-auth.json';
+
+/** An --authfile that does not exist: podman stats it before every pull. */
+export function missingAuthfile(path = AUTHFILE): AuthFileState {
+  const ref = authFileRef(path, { mustExist: true, why: '--authfile' });
+  return { state: 'absent', path, ref };
+}
+
 /** An auth file with this JSON; podman's primary file is the one `podman logout` edits. */
 export function authFile(path: string, json: unknown): AuthFileState {
   const ref: AuthFileRef = authFileRef(path, {
@@ -57,6 +66,8 @@ export interface FakeAuth {
   /** The token docker-credential-qci answers with; an Error when it has none. */
   current?: { token: string; source: string } | Error;
   why?: string;
+  /** `qci doctor --authfile PATH`. */
+  authfile?: string;
 }
 
 /** An auth probe over these files, with each engine's credential resolved as the engine resolves it. */
@@ -80,6 +91,7 @@ export async function fakeAuthProbe(fake: FakeAuth): Promise<AuthProbe> {
   return {
     host: HOST,
     home: HOME,
+    authfile: fake.authfile ?? null,
     files,
     effective,
     tokenState: async (secret) => VERDICTS[secret] ?? 'unknown',

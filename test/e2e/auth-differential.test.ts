@@ -1,5 +1,5 @@
 /**
- * The differential test of issue 10: for random auth-file layouts, what `qci whoami --json` says podman
+ * The differential test: for random auth-file layouts, what `qci whoami --json` says podman
  * sends to QCI is compared with what real podman sends to a recording registry front.
  *
  *   QCI_DIFF_LAYOUTS=2000 CI=true npx vitest run test/e2e/auth-differential.test.ts

@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -16,10 +15,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTools, which } from './testbed/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 const tools = requireTools(['podman', 'docker-registry', 'openssl', 'tar']);
 const DEMO = fileURLToPath(new URL('../demo/dist/demo.mjs', import.meta.url));
@@ -162,7 +161,7 @@ async function expectNothingLeft(
 }
 
 describe.skipIf(!tools.ok)('npm run demo', () => {
-  const scratch = (): string => mkdtempSync(join(tmpdir(), 'qci-demo-test-'));
+  const scratch = (): string => tempDir('qci-demo-test-');
 
   it('tells the whole story, each step checked, and leaves no process, port or file', async () => {
     const root = scratch();
@@ -289,7 +288,7 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
 
 describe('npm run demo without its tools, or with bad arguments', () => {
   it('--help shows usage with an example; an unknown argument is exit 2 and starts nothing', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-demo-test-'));
+    const root = tempDir('qci-demo-test-');
     try {
       const user = userFiles(root);
       const help = await runDemo(user.env, undefined, ['--help']);
@@ -306,7 +305,7 @@ describe('npm run demo without its tools, or with bad arguments', () => {
   });
 
   it('names what is missing and the apt-get line that installs it, and starts nothing', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-demo-test-'));
+    const root = tempDir('qci-demo-test-');
     try {
       const user = userFiles(root);
       const before = user.snapshot();

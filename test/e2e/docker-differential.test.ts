@@ -1,5 +1,5 @@
 /**
- * The differential test of issue 10 against docker: for random layouts (the generator the podman
+ * The differential test against docker: for random layouts (the generator the podman
  * differential uses), what `qci whoami --json --engine docker` says docker sends to QCI is compared with
  * what the real docker client and the run's private dockerd send to a recording registry front.
  * Docker reads only `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`), its credHelpers and

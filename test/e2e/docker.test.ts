@@ -4,7 +4,7 @@
  * real registry, with the fake app.ci deciding which tokens live. Each test has its own HOME (so its own
  * ~/.docker/config.json); the images it pulled are removed from the shared daemon afterwards.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   existsSync,
   mkdirSync,
@@ -12,86 +12,60 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
 import { watchCommandLines } from './argv-watch.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
 import {
   fakeCredentialStore,
   type FakeCredentialStore,
 } from './testbed/fake-helper.js';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { BIN_DIR, b64, useTestBed, writeJson } from './testbed/fixture.js';
 
 const tools = requireTools([...TESTBED_TOOLS, 'dockerd', 'docker']);
-const BIN = fileURLToPath(new URL('../../bin', import.meta.url));
-const QCI = join(BIN, 'qci');
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 // Each test runs several real qci, docker and dockerd round trips: room for a loaded machine.
 describe.skipIf(!tools.ok)(
   'qci with docker (end to end)',
   { timeout: 180_000 },
   () => {
-    let bed: TestBed;
     let daemon: DockerDaemon;
-    let pe: PodmanEnv;
     let kubeconfig: string;
-
-    beforeAll(async () => {
-      [bed, daemon] = await Promise.all([
-        startTestBed({ denyMode: 'auth-401' }),
-        sharedDockerd(),
-      ]);
+    const tb = useTestBed({
+      denyMode: 'auth-401',
+      qciEnv: () => env(),
+      setup: async () => {
+        daemon = await sharedDockerd();
+      },
     });
-    afterAll(async () => bed?.stop());
-    afterEach(async () => {
-      await removeImages();
-      await pe?.stop();
-    });
+    afterEach(removeImages);
 
     /** A fresh HOME with a kubeconfig for `token`; docker on PATH is the chosen client, bin/ next. */
-    async function fresh(token = bed.token): Promise<void> {
-      pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-      kubeconfig = join(pe.home, '.kube', 'config');
-      mkdirSync(dirname(kubeconfig), { recursive: true });
-      await bed.appci.kubeconfig({ token, path: kubeconfig });
+    async function fresh(token = tb.bed.token): Promise<void> {
+      await tb.freshPodman();
+      kubeconfig = await tb.kubeconfigAtHome(token);
     }
     const env = (): Record<string, string> => ({
-      PATH: [daemon.clientBin, BIN, process.env.PATH ?? ''].join(delimiter),
+      PATH: [daemon.clientBin, BIN_DIR, process.env.PATH ?? ''].join(delimiter),
       DOCKER_HOST: daemon.host,
       KUBECONFIG: kubeconfig,
-      QCI_REGISTRY: bed.proxy.host,
+      QCI_REGISTRY: tb.bed.proxy.host,
       QCI_TLS_VERIFY: 'false',
     });
-    const qci = (args: string[], extra: Record<string, string> = {}) =>
-      pe.run(process.execPath, [QCI, ...args], {
-        env: { ...env(), ...extra },
-      });
+    const { qci } = tb;
     const docker = (args: string[]) =>
-      pe.run('docker', args, { env: env(), timeoutMs: 120_000 });
-    const configPath = () => pe.authFiles.docker;
+      tb.pe.run('docker', args, { env: env(), timeoutMs: 120_000 });
+    const configPath = () => tb.pe.authFiles.docker;
     const readConfig = () =>
       JSON.parse(readFileSync(configPath(), 'utf8')) as Record<string, any>;
-    function writeConfig(value: unknown) {
-      mkdirSync(dirname(configPath()), { recursive: true });
-      writeFileSync(configPath(), JSON.stringify(value, null, '\t'), {
-        mode: 0o600,
-      });
-    }
+    const writeConfig = (value: unknown) => writeJson(configPath(), value);
     /** What reached the proxy's token endpoint since the last clear: who, and with which kind of credential. */
     const authRequests = () =>
-      bed.proxy.requests.filter((r) => r.path === '/v2/auth');
+      tb.bed.proxy.requests.filter((r) => r.path === '/v2/auth');
 
     /** Removes every image of this bed from the shared daemon (other files' images stay). */
     async function removeImages() {
-      if (!pe || !daemon) return;
+      if (!tb.hasPodman || !daemon) return;
       const list = await docker([
         'images',
         '--format',
@@ -99,7 +73,7 @@ describe.skipIf(!tools.ok)(
       ]);
       const ids = list.stdout
         .split('\n')
-        .filter((l) => l.includes(` ${bed.proxy.host}/`))
+        .filter((l) => l.includes(` ${tb.bed.proxy.host}/`))
         .map((l) => l.split(' ')[0]!);
       if (ids.length > 0) await docker(['rmi', '-f', ...new Set(ids)]);
     }
@@ -115,24 +89,28 @@ describe.skipIf(!tools.ok)(
       expect([...seen].some((c) => c.includes('login --password-stdin'))).toBe(
         true,
       );
-      for (const cmdline of seen) expect(cmdline).not.toContain(bed.token);
-      expect(login.stdout + login.stderr).not.toContain(bed.token);
+      for (const cmdline of seen) expect(cmdline).not.toContain(tb.bed.token);
+      expect(login.stdout + login.stderr).not.toContain(tb.bed.token);
       expect(login.stderr).toContain(
-        `Logged in to ${bed.proxy.host} as ${bed.user} (docker)`,
+        `Logged in to ${tb.bed.proxy.host} as ${tb.bed.user} (docker)`,
       );
       expect(login.stderr).toContain('credential in ~/.docker/config.json');
       expect(statSync(configPath()).mode & 0o777).toBe(0o600);
-      expect(readConfig().auths[bed.proxy.host].auth).toBe(
-        b64(`${bed.user}:${bed.token}`),
+      expect(readConfig().auths[tb.bed.proxy.host].auth).toBe(
+        b64(`${tb.bed.user}:${tb.bed.token}`),
       );
 
-      bed.proxy.clearRequests();
-      const pull = await docker(['pull', bed.ref()]);
+      tb.bed.proxy.clearRequests();
+      const pull = await docker(['pull', tb.bed.ref()]);
       expect(pull.exitCode, pull.stderr).toBe(0);
       expect(authRequests()).toContainEqual(
-        expect.objectContaining({ auth: 'basic', user: bed.user, status: 200 }),
+        expect.objectContaining({
+          auth: 'basic',
+          user: tb.bed.user,
+          status: 200,
+        }),
       );
-      expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
+      expect(await images()).toContain(`${tb.bed.proxy.host}/openshift/ci`);
     });
 
     it('qci pull --engine docker, never logged in: logs in by itself and pulls; stdout is the image ID only', async () => {
@@ -145,7 +123,7 @@ describe.skipIf(!tools.ok)(
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain(
-        `docker has no credential for ${bed.proxy.host}; logging in`,
+        `docker has no credential for ${tb.bed.proxy.host}; logging in`,
       );
       // docker prints its progress on stdout; qci moves it to stderr, live, and prints the ID as podman does.
       expect(r.stderr).toContain('Pull complete');
@@ -154,14 +132,14 @@ describe.skipIf(!tools.ok)(
         'inspect',
         '--format',
         '{{.Id}}',
-        bed.ref(),
+        tb.bed.ref(),
       ]);
       expect(r.stdout).toBe(`${id.stdout.trim().replace('sha256:', '')}\n`);
-      expect(r.stdout + r.stderr).not.toContain(bed.token);
-      expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
+      expect(r.stdout + r.stderr).not.toContain(tb.bed.token);
+      expect(await images()).toContain(`${tb.bed.proxy.host}/openshift/ci`);
 
       // Second pull: the pre-flight finds the valid credential and does not log in again.
-      bed.proxy.clearRequests();
+      tb.bed.proxy.clearRequests();
       const again = await qci([
         'pull',
         '--engine',
@@ -172,7 +150,7 @@ describe.skipIf(!tools.ok)(
       expect(again.exitCode, again.stderr).toBe(0);
       expect(again.stderr).not.toContain('logging in');
       expect(again.stdout).toBe(r.stdout);
-      expect(authRequests().map((a) => a.user)).toEqual([bed.user]);
+      expect(authRequests().map((a) => a.user)).toEqual([tb.bed.user]);
       const missing = await qci([
         'pull',
         '--engine',
@@ -200,17 +178,17 @@ describe.skipIf(!tools.ok)(
 
     it('qci pull --engine docker, expired token in ~/.docker/config.json: logs in again, pulls, keeps the rest', async () => {
       await fresh();
-      const stale = bed.appci.createToken(bed.user);
-      bed.appci.expireToken(stale);
+      const stale = tb.bed.appci.createToken(tb.bed.user);
+      tb.bed.appci.expireToken(stale);
       writeConfig({
         auths: {
-          [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) },
+          [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${stale}`) },
           'other.example.com': { auth: b64('someone:keep-me') },
         },
         psFormat: 'table {{.ID}}',
       });
       // The layout is real: docker itself fails with it.
-      const before = await docker(['pull', bed.ref()]);
+      const before = await docker(['pull', tb.bed.ref()]);
       expect(before.exitCode).toBe(1);
       expect(before.stderr).toContain('unauthorized');
 
@@ -222,13 +200,13 @@ describe.skipIf(!tools.ok)(
         'ocp/4.7:my-component',
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain(
-        '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+      expect(r.stderr).toMatch(
+        /the error above: \S+ rejected the credential docker sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
       );
       expect(r.stdout + r.stderr).not.toContain(stale);
       const config = readConfig();
-      expect(config.auths[bed.proxy.host].auth).toBe(
-        b64(`${bed.user}:${bed.token}`),
+      expect(config.auths[tb.bed.proxy.host].auth).toBe(
+        b64(`${tb.bed.user}:${tb.bed.token}`),
       );
       expect(config.auths['other.example.com']).toEqual({
         auth: b64('someone:keep-me'),
@@ -239,8 +217,8 @@ describe.skipIf(!tools.ok)(
 
     it('qci pull --engine docker --authfile: a usage error before anything runs (docker has no --authfile)', async () => {
       await fresh();
-      bed.proxy.clearRequests();
-      const authfile = join(pe.dir, 'auth.json');
+      tb.bed.proxy.clearRequests();
+      const authfile = join(tb.pe.dir, 'auth.json');
       const r = await qci([
         'pull',
         '--engine',
@@ -254,7 +232,7 @@ describe.skipIf(!tools.ok)(
       expect(r.stderr).toContain('DOCKER_CONFIG=DIR qci pull --engine docker');
       expect(existsSync(authfile)).toBe(false);
       expect(existsSync(configPath())).toBe(false);
-      expect(bed.proxy.requests).toEqual([]);
+      expect(tb.bed.proxy.requests).toEqual([]);
     });
 
     it('whoami and doctor name what docker sends: valid after login; an expired token is flagged with its fix', async () => {
@@ -271,19 +249,21 @@ describe.skipIf(!tools.ok)(
           engine: 'docker',
           state: 'current',
           file: configPath(),
-          user: bed.user,
+          user: tb.bed.user,
         }),
       );
       const healthy = await qci(['doctor']);
       expect(healthy.exitCode, healthy.stdout).toBe(0);
 
       // The token goes bad: docker's pull fails, and qci says so, naming the file and the fix.
-      const stale = bed.appci.createToken(bed.user);
-      bed.appci.expireToken(stale);
+      const stale = tb.bed.appci.createToken(tb.bed.user);
+      tb.bed.appci.expireToken(stale);
       writeConfig({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
+        auths: {
+          [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${stale}`) },
+        },
       });
-      expect((await docker(['pull', bed.ref()])).stderr).toContain(
+      expect((await docker(['pull', tb.bed.ref()])).stderr).toContain(
         'unauthorized',
       );
       const bad = await qci(['whoami']);
@@ -302,12 +282,12 @@ describe.skipIf(!tools.ok)(
       const fix = await qci(['doctor', '--fix'], { QCI_ENGINE: 'docker' });
       expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
       expect(fix.stdout + fix.stderr).toContain(
-        `logged docker in to ${bed.proxy.host} as ${bed.user}`,
+        `logged docker in to ${tb.bed.proxy.host} as ${tb.bed.user}`,
       );
-      expect(readConfig().auths[bed.proxy.host].auth).toBe(
-        b64(`${bed.user}:${bed.token}`),
+      expect(readConfig().auths[tb.bed.proxy.host].auth).toBe(
+        b64(`${tb.bed.user}:${tb.bed.token}`),
       );
-      expect((await docker(['pull', bed.ref()])).exitCode).toBe(0);
+      expect((await docker(['pull', tb.bed.ref()])).exitCode).toBe(0);
     });
 
     it('qci logout: docker then sends no credential at all; other entries and keys stay', async () => {
@@ -317,12 +297,12 @@ describe.skipIf(!tools.ok)(
         HttpHeaders: { 'X-Test': 'kept' },
       });
       expect((await qci(['login', '--engine', 'docker'])).exitCode).toBe(0);
-      expect((await docker(['pull', bed.ref()])).exitCode).toBe(0);
+      expect((await docker(['pull', tb.bed.ref()])).exitCode).toBe(0);
 
       const logout = await qci(['logout']);
       expect(logout.exitCode, logout.stderr).toBe(0);
       expect(logout.stderr).toContain(
-        `removed ${bed.proxy.host} from ~/.docker/config.json`,
+        `removed ${tb.bed.proxy.host} from ~/.docker/config.json`,
       );
       const config = readConfig();
       expect(config.auths).toEqual({
@@ -330,8 +310,8 @@ describe.skipIf(!tools.ok)(
       });
       expect(config.HttpHeaders).toEqual({ 'X-Test': 'kept' });
 
-      bed.proxy.clearRequests();
-      const pull = await docker(['pull', bed.ref('ocp_4.7_my-component')]);
+      tb.bed.proxy.clearRequests();
+      const pull = await docker(['pull', tb.bed.ref('ocp_4.7_my-component')]);
       expect(pull.exitCode).toBe(1);
       expect(pull.stderr).toContain('unauthorized');
       expect(authRequests().length).toBeGreaterThan(0);
@@ -341,13 +321,13 @@ describe.skipIf(!tools.ok)(
     });
 
     it('docker-credential-qci: docker asks it on every pull; a rotated kube token is used at once; no secret is stored', async () => {
-      const first = bed.appci.createToken(bed.user);
+      const first = tb.bed.appci.createToken(tb.bed.user);
       await fresh(first);
       // The helper runs under docker, so the registry comes from qci's config file, not the environment.
-      mkdirSync(join(pe.xdgConfigHome, 'qci'), { recursive: true });
+      mkdirSync(join(tb.pe.xdgConfigHome, 'qci'), { recursive: true });
       writeFileSync(
-        join(pe.xdgConfigHome, 'qci', 'config.yaml'),
-        `registry: ${bed.proxy.host}\n`,
+        join(tb.pe.xdgConfigHome, 'qci', 'config.yaml'),
+        `registry: ${tb.bed.proxy.host}\n`,
       );
       const login = await qci(['login', '--helper', '--engine', 'docker']);
       expect(login.exitCode, login.stderr).toBe(0);
@@ -355,14 +335,18 @@ describe.skipIf(!tools.ok)(
         '~/.docker/config.json (docker): registered',
       );
       expect(readConfig()).toEqual({
-        credHelpers: { [bed.proxy.host]: 'qci' },
+        credHelpers: { [tb.bed.proxy.host]: 'qci' },
       });
 
-      bed.proxy.clearRequests();
-      const pull = await docker(['pull', bed.ref()]);
+      tb.bed.proxy.clearRequests();
+      const pull = await docker(['pull', tb.bed.ref()]);
       expect(pull.exitCode, pull.stderr).toBe(0);
       expect(authRequests()).toEqual([
-        expect.objectContaining({ auth: 'basic', user: bed.user, status: 200 }),
+        expect.objectContaining({
+          auth: 'basic',
+          user: tb.bed.user,
+          status: 200,
+        }),
       ]);
       const whoami = await qci(['whoami']);
       expect(whoami.stdout).toMatch(
@@ -370,12 +354,12 @@ describe.skipIf(!tools.ok)(
       );
 
       // `oc login` again: a new token in the kubeconfig, the old one revoked. docker's next pull just works.
-      const next = bed.appci.createToken(bed.user);
-      bed.appci.revokeToken(first);
-      await bed.appci.kubeconfig({ token: next, path: kubeconfig });
+      const next = tb.bed.appci.createToken(tb.bed.user);
+      tb.bed.appci.revokeToken(first);
+      await tb.bed.appci.kubeconfig({ token: next, path: kubeconfig });
       await removeImages();
-      bed.proxy.clearRequests();
-      const again = await docker(['pull', bed.ref()]);
+      tb.bed.proxy.clearRequests();
+      const again = await docker(['pull', tb.bed.ref()]);
       expect(again.exitCode, again.stderr).toBe(0);
       expect(authRequests()).toEqual([
         expect.objectContaining({ auth: 'basic', status: 200 }),
@@ -387,8 +371,8 @@ describe.skipIf(!tools.ok)(
       const logout = await qci(['logout', '--helper']);
       expect(logout.exitCode, logout.stderr).toBe(0);
       expect(readConfig().credHelpers ?? {}).toEqual({});
-      bed.proxy.clearRequests();
-      expect((await docker(['pull', bed.ref()])).exitCode).toBe(1);
+      tb.bed.proxy.clearRequests();
+      expect((await docker(['pull', tb.bed.ref()])).exitCode).toBe(1);
       expect(authRequests().every((a) => a.auth === 'none')).toBe(true);
     });
 
@@ -397,33 +381,36 @@ describe.skipIf(!tools.ok)(
       let withStore: Record<string, string>;
 
       /** ~/.docker/config.json as Docker Desktop writes it, and docker-credential-desktop on PATH. */
-      async function desktop(token = bed.token): Promise<void> {
+      async function desktop(token = tb.bed.token): Promise<void> {
         await fresh(token);
-        const bin = join(pe.dir, 'bin');
+        const bin = join(tb.pe.dir, 'bin');
         mkdirSync(bin);
-        store = fakeCredentialStore(bin, pe.dir, 'desktop');
+        store = fakeCredentialStore(bin, tb.pe.dir, 'desktop');
         withStore = {
-          PATH: [daemon.clientBin, bin, BIN, process.env.PATH ?? ''].join(
+          PATH: [daemon.clientBin, bin, BIN_DIR, process.env.PATH ?? ''].join(
             delimiter,
           ),
         };
         writeConfig({ auths: {}, credsStore: 'desktop' });
       }
       const dockerWithStore = (args: string[]) =>
-        pe.run('docker', args, {
+        tb.pe.run('docker', args, {
           env: { ...env(), ...withStore },
           timeoutMs: 120_000,
         });
       /** The QCI secret parked in the store, as `docker login` leaves it (a `{}` placeholder in auths). */
       function parkSecret(secret: string) {
         store.write({
-          [bed.proxy.host]: { Username: bed.user, Secret: secret },
+          [tb.bed.proxy.host]: { Username: tb.bed.user, Secret: secret },
         });
-        writeConfig({ auths: { [bed.proxy.host]: {} }, credsStore: 'desktop' });
+        writeConfig({
+          auths: { [tb.bed.proxy.host]: {} },
+          credsStore: 'desktop',
+        });
       }
       const expiredToken = () => {
-        const stale = bed.appci.createToken(bed.user);
-        bed.appci.expireToken(stale);
+        const stale = tb.bed.appci.createToken(tb.bed.user);
+        tb.bed.appci.expireToken(stale);
         return stale;
       };
 
@@ -436,11 +423,11 @@ describe.skipIf(!tools.ok)(
         );
         expect(login.stderr).not.toContain('warning');
         expect(store.read()).toEqual({
-          [bed.proxy.host]: { Username: bed.user, Secret: bed.token },
+          [tb.bed.proxy.host]: { Username: tb.bed.user, Secret: tb.bed.token },
         });
         // No secret in the file: docker leaves a placeholder and keeps credsStore.
         expect(readConfig()).toEqual({
-          auths: { [bed.proxy.host]: {} },
+          auths: { [tb.bed.proxy.host]: {} },
           credsStore: 'desktop',
         });
         const json = JSON.parse(
@@ -452,14 +439,14 @@ describe.skipIf(!tools.ok)(
           authFile: configPath(),
         });
 
-        bed.proxy.clearRequests();
-        const pull = await dockerWithStore(['pull', bed.ref()]);
+        tb.bed.proxy.clearRequests();
+        const pull = await dockerWithStore(['pull', tb.bed.ref()]);
         expect(pull.exitCode, pull.stderr).toBe(0);
-        expect(store.calls()).toContain(`get ${bed.proxy.host}`);
+        expect(store.calls()).toContain(`get ${tb.bed.proxy.host}`);
         expect(authRequests()).toContainEqual(
           expect.objectContaining({
             auth: 'basic',
-            user: bed.user,
+            user: tb.bed.user,
             status: 200,
           }),
         );
@@ -469,7 +456,7 @@ describe.skipIf(!tools.ok)(
         await desktop();
         const stale = expiredToken();
         parkSecret(stale);
-        const before = await dockerWithStore(['pull', bed.ref()]);
+        const before = await dockerWithStore(['pull', tb.bed.ref()]);
         expect(before.exitCode).toBe(1);
         expect(before.stderr).toContain('unauthorized');
 
@@ -480,17 +467,19 @@ describe.skipIf(!tools.ok)(
         expect(r.exitCode, r.stderr).toBe(0);
         expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
         expect(r.stdout + r.stderr).not.toContain(stale);
-        expect(store.read()[bed.proxy.host]?.Secret).toBe(bed.token);
+        expect(store.read()[tb.bed.proxy.host]?.Secret).toBe(tb.bed.token);
         expect(readConfig().credsStore).toBe('desktop');
-        expect(await images()).toContain(`${bed.proxy.host}/openshift/ci`);
+        expect(await images()).toContain(`${tb.bed.proxy.host}/openshift/ci`);
       });
 
-      // Issue 10: the helper is asked as docker asks it and its answer judged.
+      // The helper is asked as docker asks it and its answer judged.
       it('an expired QCI secret in the store: whoami and doctor say docker sends a dead token', async () => {
         await desktop();
         const stale = expiredToken();
         parkSecret(stale);
-        expect((await dockerWithStore(['pull', bed.ref()])).exitCode).toBe(1);
+        expect((await dockerWithStore(['pull', tb.bed.ref()])).exitCode).toBe(
+          1,
+        );
         const whoami = await qci(['whoami'], withStore);
         expect(whoami.stdout).toMatch(/docker\s+✗ .*expired or revoked/);
         const json = JSON.parse(
@@ -507,7 +496,7 @@ describe.skipIf(!tools.ok)(
         expect(whoami.stdout + doctor.stdout).not.toContain(stale);
       });
 
-      // Issue 10: qci logout erases the QCI secret through the helper (credsStore).
+      // qci logout erases the QCI secret through the helper (credsStore).
       it('qci logout erases the QCI secret from the store: docker then sends nothing', async () => {
         await desktop();
         expect(
@@ -523,8 +512,10 @@ describe.skipIf(!tools.ok)(
           'other.example.com': { Username: 'someone', Secret: 'keep-me' },
         });
         expect(readConfig().credsStore).toBe('desktop');
-        bed.proxy.clearRequests();
-        expect((await dockerWithStore(['pull', bed.ref()])).exitCode).toBe(1);
+        tb.bed.proxy.clearRequests();
+        expect((await dockerWithStore(['pull', tb.bed.ref()])).exitCode).toBe(
+          1,
+        );
         expect(authRequests().every((a) => a.auth === 'none')).toBe(true);
       });
     });

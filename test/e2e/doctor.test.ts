@@ -1,10 +1,18 @@
 /**
  * qci doctor end to end, starting with the seed's own scenario: a month-old token in ~/.docker/config.json
- * that `podman logout` cannot remove.
+ * that `podman logout` cannot remove; then (safe) meaning fixed, and --authfile, on layouts of the
+ * differential test's generator (testbed/layouts.ts) with real podman 4.3.1.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   TESTBED_TOOLS,
@@ -14,6 +22,12 @@ import {
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { fakeCredentialStore } from './testbed/fake-helper.js';
+import {
+  materialize,
+  type Layout,
+  type LayoutFile,
+} from './testbed/layouts.js';
 import { pathWithout } from './testbed/tools.js';
 import { hasScript, onPty } from '../helpers/pty.js';
 
@@ -93,9 +107,8 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
 
     const fix = await qci(['doctor', '--fix']);
     expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
-    expect(fix.stderr).toMatch(
-      /removed \S+ from ~\/\.docker\/config\.json \(backup: ~\/\.docker\/config\.json\.qci-backup-/,
-    );
+    // No backup: without the removed secret it would hold just what the file still holds.
+    expect(fix.stderr).toMatch(/removed \S+ from ~\/\.docker\/config\.json\n/);
     expect(fix.stderr).toContain(
       `logged podman in to ${bed.proxy.host} as ${bed.user}`,
     );
@@ -258,6 +271,314 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8')).auths).toEqual(
       { 'quay.io': { auth: b64('me:quay-secret') } },
     );
+  });
+
+  /** A layout of the differential test's generator (testbed/layouts.ts), written by hand. */
+  const layoutEnv = async (
+    files: LayoutFile[],
+    extra: Partial<Layout> = {},
+  ) => {
+    const dir = await pe.scratchDir('layout-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const layout: Layout = {
+      id: 0,
+      registryAuthFile: 'unset',
+      dockerConfig: 'unset',
+      authfile: 'none',
+      files,
+      ...extra,
+    };
+    const m = await materialize(layout, dir, bin, pe.env.PATH ?? '');
+    return { ...m, bin, dir };
+  };
+
+  it('(safe) means fixed: after --fix, no finding marked safe remains, and only dead entries were removed', async () => {
+    await fresh();
+    const host = bed.proxy.host;
+    const old = monthOld();
+    const valid = bed.appci.createToken(bed.user);
+    const decommissioned = 'registry.svc.ci.openshift.org';
+    // podman asks a helper that answers with an identity token; its config file holds an expired entry
+    // beside a valid per-repository key (the key podman sends once the helper is erased), an identity
+    // token, an entry without a password and the decommissioned registry's; docker's helper answers with
+    // an expired token.
+    const config = {
+      auths: {
+        [host]: { auth: b64(`${bed.user}:${old}`) },
+        [`${host}/openshift/ci`]: { auth: b64(`${bed.user}:${valid}`) },
+        [`${host}/openshift`]: {
+          auth: b64(`${bed.user}:${old}`),
+          identitytoken: 'refresh',
+        },
+        [`${host}/openshift/other`]: { auth: b64('nocolon') },
+        [decommissioned]: { auth: b64(`me:${old}`) },
+        'quay.io': { auth: b64('me:quay-secret') },
+      },
+    };
+    const m = await layoutEnv([
+      {
+        slot: 'xdgRuntime',
+        content: { auths: {}, credHelpers: { [host]: 'tok' } },
+      },
+      { slot: 'xdgConfig', content: config },
+      {
+        slot: 'docker',
+        content: { auths: {}, credHelpers: { [host]: 'expiring' } },
+      },
+    ]);
+    const tok = fakeCredentialStore(m.bin, m.dir, 'tok');
+    tok.write({ [host]: { Username: '<token>', Secret: 'refresh-secret' } });
+    const expiring = fakeCredentialStore(m.bin, m.dir, 'expiring');
+    expiring.write({ [host]: { Username: bed.user, Secret: old } });
+    type F = { id: string; severity: string; detail: string; autoFix: boolean };
+    const doctor = async (args: string[]) => {
+      const r = await qci([...args, '--json'], m.env);
+      return JSON.parse(r.stdout).findings as F[];
+    };
+    const first = await doctor(['doctor']);
+    const safe = first.filter((f) => f.autoFix && f.severity !== 'ok');
+    expect(safe.map((f) => f.id).sort()).toEqual(
+      [
+        'auth.expired',
+        'auth.helper-expired',
+        'auth.helper-identity-token',
+        'auth.identity-token',
+        'auth.unusable',
+        'old.auth-decommissioned',
+      ].sort(),
+    );
+    const fix = await qci(['doctor', '--fix'], m.env);
+    expect(fix.stderr).toContain('erased the dead QCI secret');
+    const after = await doctor(['doctor']);
+    // Each finding marked safe is gone: nothing is about the same entry or helper, or of the same id.
+    for (const s of safe) {
+      const about = s.detail.split(/[:;]/)[0] ?? s.detail;
+      expect(
+        after.filter(
+          (f) =>
+            f.severity !== 'ok' &&
+            (f.detail.startsWith(about) || f.id === s.id),
+        ),
+      ).toEqual([]);
+    }
+    // Only the dead entries went: the valid per-repository key stays, and what is not QCI's.
+    const auths = JSON.parse(readFileSync(m.paths.xdgConfig, 'utf8')).auths;
+    expect(auths).toEqual({
+      [`${host}/openshift/ci`]: { auth: b64(`${bed.user}:${valid}`) },
+      'quay.io': { auth: b64('me:quay-secret') },
+    });
+    expect(after).toContainEqual(
+      expect.objectContaining({ id: 'registry.credential', severity: 'ok' }),
+    );
+    // Once the helper's identity token is erased, podman goes on to the valid per-repository key: no
+    // new login is needed.
+    expect(fix.stderr).not.toContain('logged podman in');
+    const pull = await pe.podman(['pull', bed.ref()], { env: m.env });
+    expect(pull.exitCode, pull.stderr).toBe(0);
+  });
+
+  it('(safe) means fixed: with nothing to send, or a rejected credential, --fix logs in', async () => {
+    await fresh();
+    const host = bed.proxy.host;
+    for (const files of [
+      [] as LayoutFile[],
+      [
+        {
+          slot: 'xdgRuntime',
+          content: { auths: { [host]: { auth: b64(`u:${monthOld()}`) } } },
+        } as LayoutFile,
+      ],
+    ]) {
+      const m = await layoutEnv(files);
+      const ids = async () => {
+        const r = await qci(['doctor', '--json'], m.env);
+        return (
+          JSON.parse(r.stdout).findings as {
+            id: string;
+            severity: string;
+            autoFix: boolean;
+          }[]
+        ).filter((f) => f.severity !== 'ok');
+      };
+      const safe = (await ids()).filter((f) => f.autoFix).map((f) => f.id);
+      expect(safe.length).toBeGreaterThan(0);
+      const fix = await qci(['doctor', '--fix'], m.env);
+      expect(fix.exitCode, fix.stderr).toBe(0);
+      const after = (await ids()).map((f) => f.id);
+      for (const id of safe) expect(after).not.toContain(id);
+    }
+  });
+
+  describe('--authfile PATH: what `podman --authfile PATH pull` sends', () => {
+    /** A generated layout with podman --authfile (`file` or `dangling`), under a fresh podman env. */
+    const layout = async (
+      authfile: Layout['authfile'],
+      files: LayoutFile[],
+    ) => {
+      await fresh();
+      const m = await layoutEnv(files, { authfile });
+      return { ...m, path: m.authfile ?? '' };
+    };
+    type F = { id: string; severity: string; detail: string };
+    const json = async (
+      args: string[],
+      env: Record<string, string | undefined>,
+    ) => {
+      const r = await qci([...args, '--json'], env);
+      return { exitCode: r.exitCode, report: JSON.parse(r.stdout) };
+    };
+    const pull = (path: string, env: Record<string, string | undefined>) =>
+      pe.podman(['pull', '--authfile', path, bed.ref()], { env });
+
+    it('a missing --authfile: podman fails before sending, doctor says so, --fix logs in into it', async () => {
+      const valid = bed.appci.createToken(bed.user);
+      const m = await layout('dangling', [
+        {
+          slot: 'xdgConfig',
+          content: { auths: { [bed.proxy.host]: { auth: b64(`u:${valid}`) } } },
+        },
+      ]);
+      // Seen with podman 4.3.1: it stats the file first, and sends nothing.
+      const failed = await pull(m.path, m.env);
+      expect(failed.exitCode).toBe(125);
+      expect(failed.stderr).toContain(
+        `Error: stat ${m.path}: no such file or directory`,
+      );
+      // Without --authfile, doctor sees a healthy machine.
+      expect((await qci(['doctor'], m.env)).exitCode).toBe(0);
+
+      const doctor = await qci(['doctor', '--authfile', m.path], m.env);
+      expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(1);
+      expect(doctor.stdout).toMatch(
+        /✗ auth files\s+--authfile \S+ does not exist: `podman --authfile \S+ pull` stats it first and fails before sending anything \("Error: stat \S+: no such file or directory", exit 125\)/,
+      );
+      expect(doctor.stdout).toContain(
+        `fix: qci login --authfile ${m.path} (safe)`,
+      );
+      const { report } = await json(['doctor', '--authfile', m.path], m.env);
+      expect(report.authfile).toBe(m.path);
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          id: 'auth.authfile-missing',
+          severity: 'error',
+          autoFix: true,
+        }),
+      );
+
+      const fix = await qci(['doctor', '--authfile', m.path, '--fix'], m.env);
+      expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
+      expect(fix.stderr).toContain(
+        `logged podman in to ${bed.proxy.host} as ${bed.user}`,
+      );
+      expect(statSync(m.path).mode & 0o777).toBe(0o600);
+      const after = await json(['doctor', '--authfile', m.path], m.env);
+      expect(after.exitCode).toBe(0);
+      expect(
+        (after.report.findings as F[]).filter((f) => f.severity === 'error'),
+      ).toEqual([]);
+      expect((await pull(m.path, m.env)).exitCode).toBe(0);
+    });
+
+    it('a dead token in --authfile: an error; --fix removes that entry from that file (no backup: it would keep only the dead secret) and logs in into it', async () => {
+      const old = monthOld();
+      const valid = bed.appci.createToken(bed.user);
+      const m = await layout('file', [
+        {
+          slot: 'authfile',
+          content: {
+            auths: {
+              [bed.proxy.host]: { auth: b64(`${bed.user}:${old}`) },
+              'quay.io': { auth: b64('me:quay-secret') },
+            },
+          },
+        },
+        {
+          slot: 'xdgRuntime',
+          content: {
+            auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${valid}`) } },
+          },
+        },
+      ]);
+      // podman's own files work; `podman --authfile` sends the dead token, read first.
+      expect(
+        (await pe.podman(['pull', bed.ref()], { env: m.env })).exitCode,
+      ).toBe(0);
+      expect((await pull(m.path, m.env)).exitCode).toBe(125);
+      expect((await qci(['doctor'], m.env)).exitCode).toBe(0);
+
+      const { exitCode, report } = await json(
+        ['doctor', '--authfile', m.path],
+        m.env,
+      );
+      expect(exitCode).toBe(1);
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          id: 'auth.expired',
+          severity: 'error',
+          autoFix: true,
+          detail: expect.stringMatching(
+            new RegExp(`in ${m.path} holds an expired .*; podman sends it`),
+          ),
+        }),
+      );
+
+      const fix = await qci(['doctor', '--authfile', m.path, '--fix'], m.env);
+      expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
+      expect(fix.stderr).toContain(
+        `removed ${bed.proxy.host} from ${m.path}\n`,
+      );
+      expect(fix.stderr).toMatch(
+        new RegExp(
+          `logged podman in to \\S+ as ${bed.user} \\(credential in ${m.path}\\)`,
+        ),
+      );
+      const written = JSON.parse(readFileSync(m.path, 'utf8'));
+      expect(written.auths['quay.io']).toEqual({ auth: b64('me:quay-secret') });
+      expect(written.auths[bed.proxy.host]).toBeDefined();
+      expect(JSON.stringify(written)).not.toContain(b64(`${bed.user}:${old}`));
+      expect(statSync(m.path).mode & 0o777).toBe(0o600);
+      const backups = readdirSync(dirname(m.path)).filter((n) =>
+        n.startsWith(`${basename(m.path)}.qci-backup-`),
+      );
+      expect(backups).toEqual([]);
+      // podman's own file is untouched.
+      expect(
+        JSON.parse(readFileSync(m.paths.xdgRuntime, 'utf8')).auths[
+          bed.proxy.host
+        ],
+      ).toEqual({ auth: b64(`${bed.user}:${valid}`) });
+      expect((await pull(m.path, m.env)).exitCode).toBe(0);
+      expect(
+        (await json(['doctor', '--authfile', m.path], m.env)).exitCode,
+      ).toBe(0);
+    });
+
+    it('podman 4.3.1 reads its other files after an --authfile without a QCI entry: doctor says so', async () => {
+      const valid = bed.appci.createToken(bed.user);
+      const m = await layout('file', [
+        { slot: 'authfile', content: { auths: {} } },
+        {
+          slot: 'xdgConfig',
+          content: { auths: { [bed.proxy.host]: { auth: b64(`u:${valid}`) } } },
+        },
+      ]);
+      expect(existsSync(m.path)).toBe(true);
+      // Seen with podman 4.3.1: the pull works with the entry of ~/.config/containers/auth.json.
+      expect((await pull(m.path, m.env)).exitCode).toBe(0);
+      const { exitCode, report } = await json(
+        ['doctor', '--authfile', m.path],
+        m.env,
+      );
+      expect(exitCode).toBe(0);
+      const fallback = (report.findings as F[]).find(
+        (f) => f.id === 'auth.authfile-fallback',
+      );
+      expect(fallback?.severity).toBe('warn');
+      expect(fallback?.detail).toMatch(
+        /it sends \S+ in ~\/\.config\/containers\/auth\.json \(.*still read after --authfile by podman < 4\.4 \(podman 4\.3\.1\)\); podman 4\.4 and later read only --authfile/,
+      );
+    });
   });
 
   it('a healthy machine: exit 0, and --json gives the findings as data', async () => {

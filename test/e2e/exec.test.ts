@@ -2,79 +2,64 @@
  * qci exec end to end: the real bin/qci runs real podman (and sh) with a temporary QCI auth file, against the
  * quay-proxy stand-in; the file must be gone afterwards however the command ends.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { QCI_BIN, b64, useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
+  const tb = useTestBed({ denyMode: 'auth-401' });
+  afterEach(() => {
+    tb.bed.proxy.blobDelayMs = 0;
+  });
   let env: Record<string, string>;
   let token: string;
 
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => {
-    bed.proxy.blobDelayMs = 0;
-    await pe?.stop();
-  });
-
   async function fresh(): Promise<void> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    token = bed.appci.createToken(bed.user);
+    await tb.freshPodman();
+    token = tb.bed.appci.createToken(tb.bed.user);
     env = {
-      KUBECONFIG: await bed.appci.kubeconfig({ token }),
-      QCI_REGISTRY: bed.proxy.host,
+      KUBECONFIG: await tb.bed.appci.kubeconfig({ token }),
+      QCI_REGISTRY: tb.bed.proxy.host,
     };
   }
   const qci = (args: string[], options: { input?: string } = {}) =>
-    pe.run(process.execPath, [QCI, ...args], { env, ...options });
+    tb.qci(args, env, options);
   /** Temp dirs qci exec made (it uses $XDG_RUNTIME_DIR; TMPDIR is checked too). */
   const leftovers = () =>
-    [pe.xdgRuntimeDir, pe.env.TMPDIR!].flatMap((d) =>
+    [tb.pe.xdgRuntimeDir, tb.pe.env.TMPDIR!].flatMap((d) =>
       readdirSync(d).filter((n) => n.startsWith('qci-exec-')),
     );
   /** No auth file anywhere podman or docker would read. */
   const noAuthFiles = () =>
-    (Object.values(pe.authFiles) as string[]).filter((p) => existsSync(p));
+    (Object.values(tb.pe.authFiles) as string[]).filter((p) => existsSync(p));
 
   it('qci exec -- podman pull: pulls with the credential, leaves no auth file behind', async () => {
     await fresh();
-    const r = await qci(['exec', '--', 'podman', 'pull', bed.ref()]);
+    const r = await qci(['exec', '--', 'podman', 'pull', tb.bed.ref()]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/); // podman's own stdout, passed through
     expect(r.stderr).toContain('Writing manifest to image destination');
     expect(r.stdout + r.stderr).not.toContain(token);
     expect(
-      bed.proxy.requests.some(
-        (q) => q.path === '/v2/auth' && q.status === 200 && q.user === bed.user,
+      tb.bed.proxy.requests.some(
+        (q) =>
+          q.path === '/v2/auth' && q.status === 200 && q.user === tb.bed.user,
       ),
     ).toBe(true);
     expect(leftovers()).toEqual([]);
     expect(noAuthFiles()).toEqual([]);
     expect(
-      (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+      (await tb.pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
         .stdout,
-    ).toContain(bed.ref());
+    ).toContain(tb.bed.ref());
     // Without qci exec the same pull has no credential: the test can tell.
-    await pe.podmanOk(['rmi', bed.ref()]);
-    const bare = await pe.podman(['pull', bed.ref()]);
+    await tb.pe.podmanOk(['rmi', tb.bed.ref()]);
+    const bare = await tb.pe.podman(['pull', tb.bed.ref()]);
     expect(bare.exitCode).toBe(125);
   });
 
@@ -95,11 +80,11 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     ]);
     const body = rest.join('\n');
     expect(JSON.parse(body.slice(0, body.lastIndexOf('}') + 1))).toEqual({
-      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${token}`) } },
+      auths: { [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${token}`) } },
     });
     expect(r.stdout.endsWith('from stdin\n')).toBe(true);
     const dir = r.stderr.trim().split('\n').at(-1)!;
-    expect(dir.startsWith(`${pe.xdgRuntimeDir}/qci-exec-`)).toBe(true);
+    expect(dir.startsWith(`${tb.pe.xdgRuntimeDir}/qci-exec-`)).toBe(true);
     expect(existsSync(dir)).toBe(false);
     expect(noAuthFiles()).toEqual([]);
   });
@@ -114,7 +99,7 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
 
   it('a revoked app.ci token: qci says so (exit 3) and never runs the command', async () => {
     await fresh();
-    bed.appci.revokeToken(token);
+    tb.bed.appci.revokeToken(token);
     const r = await qci(['exec', '--', 'sh', '-c', 'echo ran']);
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toBe('');
@@ -133,12 +118,12 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
       stderr: string;
     }>;
   }> {
-    bed.proxy.blobDelayMs = 60_000;
-    bed.proxy.clearRequests();
+    tb.bed.proxy.blobDelayMs = 60_000;
+    tb.bed.proxy.clearRequests();
     const qciProcess = spawn(
       process.execPath,
-      [QCI, 'exec', '--', 'podman', 'pull', bed.ref()],
-      { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [QCI_BIN, 'exec', '--', 'podman', 'pull', tb.bed.ref()],
+      { env: { ...tb.pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
     qciProcess.stderr!.on('data', (d) => (stderr += d));
@@ -152,7 +137,7 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
       ),
     );
     const deadline = Date.now() + 30_000;
-    while (!bed.proxy.requests.some((q) => q.path.includes('/blobs/'))) {
+    while (!tb.bed.proxy.requests.some((q) => q.path.includes('/blobs/'))) {
       if (Date.now() > deadline)
         throw new Error(`podman never asked for a blob; qci said: ${stderr}`);
       await sleep(50);
@@ -185,7 +170,7 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     await fresh();
     const { podmanPid, authFile, exited } = await slowPull();
     expect(existsSync(authFile)).toBe(true);
-    expect(readFileSync(authFile, 'utf8')).toContain(bed.proxy.host);
+    expect(readFileSync(authFile, 'utf8')).toContain(tb.bed.proxy.host);
     process.kill(podmanPid, 'SIGKILL');
     const { code } = await exited;
     expect(code).toBe(137);
@@ -226,14 +211,14 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
       const qciProcess = spawn(
         process.execPath,
         [
-          QCI,
+          QCI_BIN,
           'exec',
           '--',
           'sh',
           '-c',
           'echo "$REGISTRY_AUTH_FILE"; exec sleep 60',
         ],
-        { env: { ...pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { env: { ...tb.pe.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       qciProcess.stdout!.on('data', (d) => (stdout += d));

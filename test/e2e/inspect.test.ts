@@ -3,25 +3,21 @@
  * the credential podman would send, and must agree with `skopeo inspect` (same auth files) on digest and
  * labels, for a single image and for a two-platform OCI index; and it must never list tags.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   DEFAULT_IMAGE_LABELS,
   TESTBED_TOOLS,
-  createPodmanEnv,
   requireTools,
-  startTestBed,
   type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { useTestBed, writeJson } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ARM_LABELS = {
   'io.openshift.build.commit.id': 'fedcba9876543210fedcba9876543210fedcba98',
   'io.openshift.build.source-location':
@@ -61,27 +57,35 @@ const ACCEPT =
   'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
 describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
   let indexDigest: string;
   let amd64: { digest: string; mediaType: string; size: number };
   let arm64: { digest: string; mediaType: string; size: number };
 
+  const tb = useTestBed({
+    tags: ['ocp_4.7_my-component'],
+    denyMode: 'auth-401',
+    qciEnv: (bed) => ({
+      QCI_REGISTRY: bed.proxy.host,
+      QCI_TLS_VERIFY: 'false',
+    }),
+  });
+
   beforeAll(async () => {
-    bed = await startTestBed({
-      tags: ['ocp_4.7_my-component'],
-      denyMode: 'auth-401',
-    });
     // A two-platform OCI index under ocp_4.8_multi: the bed's image as linux/amd64, another as linux/arm64.
-    await bed.pushImage({
+    await tb.bed.pushImage({
       tags: ['arm-instance'],
       content: 'arm64 flavour\n',
       labels: ARM_LABELS,
     });
     const describe = async (tag: string) => {
-      const r = await backend(bed, 'GET', `/v2/openshift/ci/manifests/${tag}`, {
-        Accept: ACCEPT,
-      });
+      const r = await backend(
+        tb.bed,
+        'GET',
+        `/v2/openshift/ci/manifests/${tag}`,
+        {
+          Accept: ACCEPT,
+        },
+      );
       return {
         digest: `sha256:${createHash('sha256').update(r.body).digest('hex')}`,
         mediaType: String(r.headers['content-type']),
@@ -102,7 +106,7 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
       ],
     });
     const put = await backend(
-      bed,
+      tb.bed,
       'PUT',
       '/v2/openshift/ci/manifests/ocp_4.8_multi',
       { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
@@ -111,27 +115,20 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     expect(put.status, put.body).toBe(201);
     indexDigest = `sha256:${createHash('sha256').update(index).digest('hex')}`;
   });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => {
-    bed.proxy.setDenyMode('auth-401');
-    await pe?.stop();
-  });
+  afterEach(() => tb.bed.proxy.setDenyMode('auth-401'));
 
   async function loggedIn(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    const pe = await tb.freshPodman();
     const login = await pe.podman(
-      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
-      { input: bed.token },
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
     );
     expect(login.exitCode, login.stderr).toBe(0);
     return pe;
   }
-  const qci = (args: string[], env: Record<string, string | undefined> = {}) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env },
-    });
+  const { qci } = tb;
   const skopeo = async (ref: string, extra: string[] = []) => {
-    const r = await pe.skopeo([
+    const r = await tb.pe.skopeo([
       'inspect',
       '--no-tags',
       ...extra,
@@ -147,45 +144,45 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
 
   it("agrees with skopeo inspect on digest and labels, with podman's credential, and never lists tags", async () => {
     await loggedIn();
-    bed.proxy.clearRequests();
+    tb.bed.proxy.clearRequests();
     const r = await qci(['inspect', '--json', 'ocp/4.7:my-component']);
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    const theirs = await skopeo(bed.ref());
+    const theirs = await skopeo(tb.bed.ref());
     expect(report.digest).toBe(theirs.Digest);
-    expect(report.digest).toBe(bed.image.digest);
+    expect(report.digest).toBe(tb.bed.image.digest);
     expect(report.labels).toEqual(theirs.Labels);
     expect(report.labels).toMatchObject(DEFAULT_IMAGE_LABELS);
     expect(report.created).toBe(theirs.Created);
     expect(report).toMatchObject({
-      pullSpec: `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
+      pullSpec: `${tb.bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
       reference: 'ocp_4.7_my-component',
       isIndex: false,
       platform: 'linux/amd64',
-      platformDigest: bed.image.digest,
+      platformDigest: tb.bed.image.digest,
       scheme: 'http',
       credential: {
         source: 'auth-file',
         engine: 'podman',
-        key: bed.proxy.host,
-        file: pe.authFiles.xdgRuntime,
-        user: bed.user,
+        key: tb.bed.proxy.host,
+        file: tb.pe.authFiles.xdgRuntime,
+        user: tb.bed.user,
       },
     });
     expect(report.size).toBeGreaterThan(0);
-    expect(JSON.stringify(report)).not.toContain(bed.token);
-    expect(bed.proxy.requests.some((q) => q.path.includes('/tags/'))).toBe(
+    expect(JSON.stringify(report)).not.toContain(tb.bed.token);
+    expect(tb.bed.proxy.requests.some((q) => q.path.includes('/tags/'))).toBe(
       false,
     );
 
     // The same in words, on stdout.
     const text = await qci([
       'inspect',
-      `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
+      `${tb.bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
     ]);
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stdout).toContain(
-      `digest     ${bed.image.digest}  (image manifest)`,
+      `digest     ${tb.bed.image.digest}  (image manifest)`,
     );
     expect(text.stdout).toContain('platform   linux/amd64');
     expect(text.stdout).toContain(
@@ -195,9 +192,9 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
       `           io.openshift.build.source-location=${DEFAULT_IMAGE_LABELS['io.openshift.build.source-location']}`,
     );
     expect(text.stdout).toContain(
-      `auth       ${bed.user} via ${bed.proxy.host} in ~/../run/containers/auth.json`.replace(
+      `auth       ${tb.bed.user} via ${tb.bed.proxy.host} in ~/../run/containers/auth.json`.replace(
         '~/../run',
-        pe.xdgRuntimeDir,
+        tb.pe.xdgRuntimeDir,
       ),
     );
 
@@ -205,19 +202,19 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     const byDigest = await qci([
       'inspect',
       '--json',
-      `${bed.proxy.host}/openshift/ci@${bed.image.digest}`,
+      `${tb.bed.proxy.host}/openshift/ci@${tb.bed.image.digest}`,
     ]);
     expect(byDigest.exitCode, byDigest.stderr).toBe(0);
     expect(JSON.parse(byDigest.stdout)).toMatchObject({
-      digest: bed.image.digest,
-      reference: bed.image.digest,
+      digest: tb.bed.image.digest,
+      reference: tb.bed.image.digest,
       labels: DEFAULT_IMAGE_LABELS,
     });
   });
 
   it("an index: the index digest (as skopeo reports it), every platform's digest, and --platform picks the instance", async () => {
     await loggedIn();
-    const ref = bed.ref('ocp_4.8_multi');
+    const ref = tb.bed.ref('ocp_4.8_multi');
     const amd = JSON.parse(
       (await qci(['inspect', '--json', 'ocp/4.8:multi'])).stdout,
     );
@@ -290,31 +287,27 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
   });
 
   it('a credential helper named in credHelpers is asked, as podman would', async () => {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    const bin = join(pe.dir, 'bin');
+    await tb.freshPodman();
+    const bin = join(tb.pe.dir, 'bin');
     mkdirSync(bin);
     const helper = join(bin, 'docker-credential-stubqci');
     writeFileSync(
       helper,
-      `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${bed.proxy.host}" ] && printf '{"ServerURL":"%s","Username":"helped","Secret":"%s"}' "$host" "${bed.token}" && exit 0\necho "credentials not found in native keychain"; exit 1\n`,
+      `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${tb.bed.proxy.host}" ] && printf '{"ServerURL":"%s","Username":"helped","Secret":"%s"}' "$host" "${tb.bed.token}" && exit 0\necho "credentials not found in native keychain"; exit 1\n`,
     );
     chmodSync(helper, 0o755);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: {},
-        credHelpers: { [bed.proxy.host]: 'stubqci' },
-      }),
-    );
-    const env = { PATH: `${bin}:${pe.env.PATH}` };
+    writeJson(tb.pe.authFiles.xdgRuntime, {
+      auths: {},
+      credHelpers: { [tb.bed.proxy.host]: 'stubqci' },
+    });
+    const env = { PATH: `${bin}:${tb.pe.env.PATH}` };
     const r = await qci(['inspect', '--json', 'ocp/4.7:my-component'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
-      digest: bed.image.digest,
+      digest: tb.bed.image.digest,
       credential: { source: 'helper', helper: 'stubqci', user: 'helped' },
     });
-    expect(r.stdout + r.stderr).not.toContain(bed.token);
+    expect(r.stdout + r.stderr).not.toContain(tb.bed.token);
   });
 
   it.each([
@@ -329,15 +322,9 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     [
       'an expired token in ~/.docker/config.json',
       async () => {
-        const stale = bed.appci.createToken(bed.user);
-        bed.appci.expireToken(stale);
-        mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-        writeFileSync(
-          pe.authFiles.docker,
-          JSON.stringify({
-            auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
-          }),
-        );
+        const stale = tb.bed.appci.createToken(tb.bed.user);
+        tb.bed.appci.expireToken(stale);
+        tb.storeCredential(tb.pe.authFiles.docker, stale);
         return {};
       },
       [],
@@ -347,16 +334,10 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     [
       'a user without QCI access, where the registry answers 403',
       async () => {
-        const t = bed.appci.createToken('mallory');
-        bed.appci.denyQciAccess('mallory');
-        bed.proxy.setDenyMode('registry-403');
-        mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-        writeFileSync(
-          pe.authFiles.xdgRuntime,
-          JSON.stringify({
-            auths: { [bed.proxy.host]: { auth: b64(`mallory:${t}`) } },
-          }),
-        );
+        const t = tb.bed.appci.createToken('mallory');
+        tb.bed.appci.denyQciAccess('mallory');
+        tb.bed.proxy.setDenyMode('registry-403');
+        tb.storeCredential(tb.pe.authFiles.xdgRuntime, t, 'mallory');
         return {};
       },
       [],
@@ -381,7 +362,7 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
   ])('%s', async (_name, setup, args, code, message) => {
     const needsLogin = code === 5;
     if (needsLogin) await loggedIn();
-    else pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    else await tb.freshPodman();
     const env = await setup();
     const r = await qci(
       ['inspect', ...(args.length ? args : ['ocp/4.7:my-component'])],

@@ -2,37 +2,29 @@
  * qci job-image --list / --pull end to end: the fake app.ci stands in for the build farm's API (a kube
  * context named build02), and the registry behind the auth layer for its registry (QCI_FARM_REGISTRY).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const NS = 'ci-op-2c2tvgti';
 
 describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
+  const tb = useTestBed({
+    qciEnv: (bed) => ({ QCI_FARM_REGISTRY: bed.proxy.host }),
+    setup: async (bed) => {
+      await bed.pushImage({
+        repository: `${NS}/pipeline`,
+        tags: ['src', 'bin'],
+      });
+      bed.appci.setImageStreamTags(NS, 'pipeline', ['src', 'bin']);
+    },
+  });
   let log: string;
 
-  beforeAll(async () => {
-    bed = await startTestBed();
-    await bed.pushImage({ repository: `${NS}/pipeline`, tags: ['src', 'bin'] });
-    bed.appci.setImageStreamTags(NS, 'pipeline', ['src', 'bin']);
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
-
   async function fresh() {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
+    const pe = await tb.freshPodman();
     log = `${pe.dir}/build-log.txt`;
     writeFileSync(
       log,
@@ -40,53 +32,51 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
     );
   }
   const qci = (args: string[], env: Record<string, string | undefined>) =>
-    pe.run(process.execPath, [QCI, 'job-image', ...args], {
-      env: { QCI_FARM_REGISTRY: bed.proxy.host, ...env },
-    });
+    tb.qci(['job-image', ...args], env);
 
   it('--list lists the pipeline images through the build02 context', async () => {
     await fresh();
     const r = await qci(['--list', log], {
-      KUBECONFIG: await bed.appci.kubeconfig({
-        token: bed.token,
+      KUBECONFIG: await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         context: 'build02',
       }),
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe(
-      `${bed.proxy.host}/${NS}/pipeline:src\n${bed.proxy.host}/${NS}/pipeline:bin\n`,
+      `${tb.bed.proxy.host}/${NS}/pipeline:src\n${tb.bed.proxy.host}/${NS}/pipeline:bin\n`,
     );
   });
 
   it('--pull logs in to the farm registry with that context token (on stdin) and pulls', async () => {
     await fresh();
     const r = await qci(['--pull', '--tag', 'bin', log], {
-      KUBECONFIG: await bed.appci.kubeconfig({
-        token: bed.token,
+      KUBECONFIG: await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         context: 'build02',
       }),
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      `logged in to ${bed.proxy.host} as ${bed.user} (kube context "build02")`,
+      `logged in to ${tb.bed.proxy.host} as ${tb.bed.user} (kube context "build02")`,
     );
-    expect(r.stdout + r.stderr).not.toContain(bed.token);
-    const images = await pe.podman([
+    expect(r.stdout + r.stderr).not.toContain(tb.bed.token);
+    const images = await tb.pe.podman([
       'images',
       '--format',
       '{{.Repository}}:{{.Tag}}',
     ]);
-    expect(images.stdout).toContain(`${bed.proxy.host}/${NS}/pipeline:bin`);
+    expect(images.stdout).toContain(`${tb.bed.proxy.host}/${NS}/pipeline:bin`);
   });
 
   it('someone who is not the author is told only the author may pull', async () => {
     await fresh();
-    const t = bed.appci.createToken('not-the-author');
-    bed.appci.denyQciAccess('not-the-author');
-    bed.proxy.setDenyMode('registry-403');
+    const t = tb.bed.appci.createToken('not-the-author');
+    tb.bed.appci.denyQciAccess('not-the-author');
+    tb.bed.proxy.setDenyMode('registry-403');
     try {
       const r = await qci(['--pull', log], {
-        KUBECONFIG: await bed.appci.kubeconfig({
+        KUBECONFIG: await tb.bed.appci.kubeconfig({
           token: t,
           context: 'build02',
         }),
@@ -94,15 +84,15 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
       expect(r.exitCode, r.stderr).toBe(4);
       expect(r.stderr).toContain("only the pull request's author may pull");
     } finally {
-      bed.proxy.setDenyMode('auth-403');
+      tb.bed.proxy.setDenyMode('auth-403');
     }
   });
 
   it('no build02 context: a clear error saying how to log in; a gone namespace: "probably gone"', async () => {
     await fresh();
     const none = await qci(['--list', log], {
-      KUBECONFIG: await bed.appci.kubeconfig({
-        token: bed.token,
+      KUBECONFIG: await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         context: 'app.ci',
       }),
     });
@@ -114,8 +104,8 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
       '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-gone\n',
     );
     const gone = await qci(['--list', log], {
-      KUBECONFIG: await bed.appci.kubeconfig({
-        token: bed.token,
+      KUBECONFIG: await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         context: 'build02',
       }),
     });

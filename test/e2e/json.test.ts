@@ -3,41 +3,23 @@
  * one JSON document on stdout when they succeed, fail or pull several references; podman's own stdout
  * (the image ID) goes to stderr. (test/cli/json-output.test.ts runs every command offline.)
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { describe, expect, it } from 'vitest';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 import { expectKnownKinds } from '../helpers/error-kinds.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 
 describe.skipIf(!tools.ok)('--json on the test bed (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'] });
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
+  const tb = useTestBed({ tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'] });
 
   it('pull, login, whoami, doctor, inspect, logout: one document each, on success and failure', async () => {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    await tb.freshPodman();
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const qci = async (args: string[]) => {
-      const r = await pe.run(process.execPath, [QCI, '--json', ...args], {
-        env: {
-          QCI_REGISTRY: bed.proxy.host,
-          QCI_TLS_VERIFY: 'false',
-          KUBECONFIG,
-        },
+      const r = await tb.qci(['--json', ...args], {
+        QCI_TLS_VERIFY: 'false',
+        KUBECONFIG,
       });
       const value = JSON.parse(r.stdout) as Record<string, unknown>;
       for (const kind of expectKnownKinds(value, r.exitCode)) seen.add(kind);
@@ -78,7 +60,7 @@ describe.skipIf(!tools.ok)('--json on the test bed (end to end)', () => {
       'error',
     );
     expect((await qci(['logout'])).exitCode).toBe(0);
-    bed.appci.revokeToken(bed.token); // the last test: the bed's token is dead from here on
+    tb.bed.appci.revokeToken(tb.bed.token); // the last test: the bed's token is dead from here on
     const dead = await qci(['login']);
     expect(dead.exitCode).toBe(3);
     expect(dead.value).toHaveProperty('error.kind');

@@ -2,7 +2,7 @@
  * qci login --web end to end: the real bin/qci, a BROWSER script that follows redirects like a signed-in
  * browser, the fake app.ci's OAuth server (PKCE, single-use codes), real podman 4.3.1 and the registry.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   existsSync,
   mkdirSync,
@@ -16,18 +16,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { watchCommandLines } from './argv-watch.js';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 import { addOAuthServer, type FakeOAuth } from './testbed/oauth.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const BROWSER = `${process.execPath} ${fileURLToPath(new URL('./testbed/fake-browser.mjs', import.meta.url))}`;
 
 type Kubeconfig = {
@@ -39,66 +32,51 @@ type Kubeconfig = {
 };
 
 describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
-  let bed: TestBed;
   let oauth: FakeOAuth;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-    oauth = addOAuthServer(bed.appci, bed.user);
+  const tb = useTestBed({
+    denyMode: 'auth-401',
+    setup: (bed) => {
+      oauth = addOAuthServer(bed.appci, bed.user);
+    },
   });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => {
+  afterEach(() => {
     oauth.setConsent('allow');
     oauth.setCliClient(true);
     oauth.setDiscovery(true);
-    await pe?.stop();
   });
+  const { freshPodman } = tb;
 
-  async function freshPodman(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({
-      insecureRegistries: [bed.proxy.host],
-    });
-    return pe;
-  }
+  const kubeconfigPath = () => join(tb.pe.home, '.kube', 'config');
+  const browserLog = () => join(tb.pe.dir, 'browser.log');
 
-  const kubeconfigPath = () => join(pe.home, '.kube', 'config');
-  const browserLog = () => join(pe.dir, 'browser.log');
-
-  function qciWeb(
+  const qciWeb = (
     args: string[],
     env: Record<string, string | undefined> = {},
     input?: string,
-  ) {
-    return pe.run(
-      process.execPath,
+  ) =>
+    tb.qci(
       [
-        QCI,
         'login',
         '--web',
         '--server',
-        bed.appci.url,
+        tb.bed.appci.url,
         '--certificate-authority',
-        bed.appci.caFile,
+        tb.bed.appci.caFile,
         ...args,
       ],
       {
-        env: {
-          QCI_REGISTRY: bed.proxy.host,
-          BROWSER,
-          FAKE_BROWSER_CA: bed.appci.caFile,
-          FAKE_BROWSER_LOG: browserLog(),
-          ...env,
-        },
-        ...(input !== undefined ? { input } : {}),
+        BROWSER,
+        FAKE_BROWSER_CA: tb.bed.appci.caFile,
+        FAKE_BROWSER_LOG: browserLog(),
+        ...env,
       },
+      input !== undefined ? { input } : {},
     );
-  }
 
   /** Every file a failed login could have written: the kubeconfig and the engines' auth files. */
   function snapshot(): Record<string, string | null> {
     return Object.fromEntries(
-      [kubeconfigPath(), ...Object.values(pe.authFiles)].map((p: string) => [
+      [kubeconfigPath(), ...Object.values(tb.pe.authFiles)].map((p: string) => [
         p,
         existsSync(p) ? readFileSync(p, 'utf8') : null,
       ]),
@@ -108,7 +86,7 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
   it('no kubeconfig at all: qci login --web, then a plain podman pull works; no token in argv or output', async () => {
     await freshPodman();
     expect(existsSync(kubeconfigPath())).toBe(false);
-    const before = await pe.podman(['pull', bed.ref()]);
+    const before = await tb.pe.podman(['pull', tb.bed.ref()]);
     expect(before.exitCode).toBe(125);
 
     const watch = watchCommandLines();
@@ -128,58 +106,56 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     expect(visited).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/callback\?\S+ 200/);
     expect(visited).toContain('You can close this tab');
     // The URL is printed too (no display, SSH).
-    expect(login.stderr).toContain(`${bed.appci.url}/oauth/authorize?`);
+    expect(login.stderr).toContain(`${tb.bed.appci.url}/oauth/authorize?`);
 
     // The kubeconfig, as oc login writes it: 0600, oc's names, the token that app.ci issued.
     const path = kubeconfigPath();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const kc = parse(readFileSync(path, 'utf8')) as Kubeconfig;
-    const cluster = `127-0-0-1:${bed.appci.port}`;
+    const cluster = `127-0-0-1:${tb.bed.appci.port}`;
     expect(kc.clusters).toEqual([
       {
         name: cluster,
         cluster: {
-          server: bed.appci.url,
-          'certificate-authority': bed.appci.caFile,
+          server: tb.bed.appci.url,
+          'certificate-authority': tb.bed.appci.caFile,
         },
       },
     ]);
-    expect(kc['current-context']).toBe(`default/${cluster}/${bed.user}`);
-    expect(kc.users[0]!.name).toBe(`${bed.user}/${cluster}`);
+    expect(kc['current-context']).toBe(`default/${cluster}/${tb.bed.user}`);
+    expect(kc.users[0]!.name).toBe(`${tb.bed.user}/${cluster}`);
     const token = String(kc.users[0]!.user.token);
-    expect(bed.appci.tokenReview(token)).toMatchObject({
+    expect(tb.bed.appci.tokenReview(token)).toMatchObject({
       valid: true,
-      username: bed.user,
+      username: tb.bed.user,
     });
     expect(readdirSync(dirname(path))).toEqual(['config']);
 
     for (const cmdline of seen) expect(cmdline).not.toContain(token);
     expect(login.stdout + login.stderr).not.toContain(token);
     expect(login.stderr).toContain(
-      `Logged in to app.ci (${bed.appci.url}) as ${bed.user}`,
+      `Logged in to app.ci (${tb.bed.appci.url}) as ${tb.bed.user}`,
     );
     expect(login.stderr).toContain(
-      `Logged in to ${bed.proxy.host} as ${bed.user} (podman)`,
+      `Logged in to ${tb.bed.proxy.host} as ${tb.bed.user} (podman)`,
     );
     expect(login.stderr).toMatch(/token expires in 2[78] days/);
 
-    const pull = await pe.podman(['pull', bed.ref()]);
+    const pull = await tb.pe.podman(['pull', tb.bed.ref()]);
     expect(pull.exitCode, pull.stderr).toBe(0);
 
     // And qci itself now finds the context without flags.
-    const whoami = await pe.run(process.execPath, [QCI, 'whoami'], {
-      env: { QCI_REGISTRY: bed.proxy.host },
-    });
-    expect(whoami.stdout).toContain(bed.user);
+    const whoami = await tb.qci(['whoami']);
+    expect(whoami.stdout).toContain(tb.bed.user);
   });
 
   it('a kubeconfig with other clusters, users and keys keeps them all; a renamed app.ci context gets the new token', async () => {
     await freshPodman();
     const path = kubeconfigPath();
     mkdirSync(dirname(path), { recursive: true });
-    const cluster = `127-0-0-1:${bed.appci.port}`;
-    const stale = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(stale);
+    const cluster = `127-0-0-1:${tb.bed.appci.port}`;
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(stale);
     const original = [
       '# my clusters',
       'apiVersion: v1',
@@ -191,7 +167,7 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
       '      proxy-url: http://proxy.example.com:3128',
       `  - name: ${cluster}`,
       '    cluster:',
-      `      server: ${bed.appci.url}`,
+      `      server: ${tb.bed.appci.url}`,
       'users:',
       '  - name: me/build02',
       '    user:',
@@ -231,20 +207,20 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     expect(kc.users.map((u) => u.name)).toEqual([
       'me/build02',
       'old-name',
-      `${bed.user}/${cluster}`,
+      `${tb.bed.user}/${cluster}`,
     ]);
     expect(kc.users[0]!.user.token).toBe('sha256~build02-token-stays-as-it-is');
     expect(kc.contexts.map((c) => c.name)).toEqual([
       'build02',
       'app.ci',
-      `default/${cluster}/${bed.user}`,
+      `default/${cluster}/${tb.bed.user}`,
     ]);
-    expect(kc.contexts[1]!.context.user).toBe(`${bed.user}/${cluster}`);
+    expect(kc.contexts[1]!.context.user).toBe(`${tb.bed.user}/${cluster}`);
     expect(kc.preferences).toEqual({ colors: true });
     expect(kc.extensions).toEqual([]);
     // No backup, lock or temp file beside it: a backup would keep a token.
     expect(readdirSync(dirname(path))).toEqual(['config']);
-    expect((await pe.podman(['pull', bed.ref()])).exitCode).toBe(0);
+    expect((await tb.pe.podman(['pull', tb.bed.ref()])).exitCode).toBe(0);
   });
 
   it('a wrong state on the way back: a clear error, nothing written, the code never exchanged', async () => {
@@ -337,14 +313,14 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
   it('no openshift-cli-client (older cluster): the token page, a token read from stdin, the same kubeconfig write', async () => {
     await freshPodman();
     oauth.setCliClient(false);
-    const token = bed.appci.createToken(bed.user);
+    const token = tb.bed.appci.createToken(tb.bed.user);
     const login = await qciWeb([], {}, `${token}\n`);
     expect(login.exitCode, login.stderr).toBe(0);
-    expect(login.stderr).toContain(`${bed.appci.url}/oauth/token/request`);
+    expect(login.stderr).toContain(`${tb.bed.appci.url}/oauth/token/request`);
     expect(login.stdout + login.stderr).not.toContain(token);
     const kc = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
     expect(kc.users[0]!.user.token).toBe(token);
-    expect((await pe.podman(['pull', bed.ref()])).exitCode).toBe(0);
+    expect((await tb.pe.podman(['pull', tb.bed.ref()])).exitCode).toBe(0);
   });
 
   it('a server without an OAuth server: says so, nothing written', async () => {
@@ -353,7 +329,7 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     const before = snapshot();
     const login = await qciWeb([]);
     expect(login.exitCode).toBe(3);
-    expect(login.stderr).toContain(`${bed.appci.url} has no OAuth server`);
+    expect(login.stderr).toContain(`${tb.bed.appci.url} has no OAuth server`);
     expect(snapshot()).toEqual(before);
   });
 
@@ -361,8 +337,8 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     await freshPodman();
     oauth.setCliClient(false);
     const before = snapshot();
-    const dead = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(dead);
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(dead);
     const login = await qciWeb([], {}, `${dead}\n`);
     expect(login.exitCode).toBe(3);
     expect(login.stderr).toContain('does not accept the token you pasted');

@@ -1,42 +1,30 @@
 /**
- * Issue 11 item 1: with a context that is not app.ci (--context build01, QCI_CONTEXT, the config
+ * With a context that is not app.ci (--context build01, QCI_CONTEXT, the config
  * file), whoami, doctor and doctor --fix must never send a token read from an auth file to that
  * cluster's API server; they say the stored tokens cannot be checked, and why.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { makeTestCa } from './testbed/tls.js';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { b64, useTestBed } from './testbed/fixture.js';
+import { makeTestCa } from './testbed/tls.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
+  const tb = useTestBed({ denyMode: 'auth-401' });
   let build01: Server;
   let build01Url: string;
   let build01Ca: string;
   const seen: string[] = [];
 
   beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
     // build01's API server: records every Authorization header, answers 401 as a kube API does.
-    const ca = await makeTestCa(mkdtempSync(join(tmpdir(), 'qci-build01-')));
+    // Its CA lives in the bed's directory, removed with the bed.
+    const ca = await makeTestCa(mkdtempSync(join(tb.bed.dir, 'build01-')));
     build01Ca = ca.caPem;
     build01 = createServer({ cert: ca.certPem, key: ca.keyPem }, (req, res) => {
       seen.push(String(req.headers.authorization ?? ''));
@@ -55,15 +43,11 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
     await new Promise<void>((r) => build01.listen(0, '127.0.0.1', r));
     build01Url = `https://127.0.0.1:${(build01.address() as AddressInfo).port}`;
   });
-  afterAll(async () => {
-    build01?.close();
-    await bed?.stop();
-  });
-  afterEach(async () => pe?.stop());
+  afterAll(() => build01?.close());
 
   async function setup() {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    const appci = await bed.appci.kubeconfig({ token: bed.token });
+    const pe = await tb.freshPodman();
+    const appci = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     // build01's own kubeconfig entry, with its CA (a second file in KUBECONFIG, as users have).
     const other = join(pe.dir, 'build01.kubeconfig');
     writeFileSync(
@@ -87,22 +71,12 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
       }),
     );
     // What the user stored: a live app.ci token in podman's file.
-    const stored = bed.appci.createToken(bed.user);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stored}`) } },
-      }),
-      { mode: 0o600 },
-    );
+    const stored = tb.bed.appci.createToken(tb.bed.user);
+    tb.storeCredential(pe.authFiles.xdgRuntime, stored);
     return { kubeconfig: `${appci}:${other}`, stored };
   }
 
-  const qci = (args: string[], env: Record<string, string>) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, ...env },
-    });
+  const { qci } = tb;
 
   it.each([
     ['whoami --context build01', ['whoami', '--context', 'build01'], {}],
@@ -120,7 +94,7 @@ describe.skipIf(!tools.ok)('a non-app.ci context (end to end)', () => {
       const env: Record<string, string> = { KUBECONFIG: kubeconfig };
       if ('QCI_CONTEXT' in extra) env.QCI_CONTEXT = extra.QCI_CONTEXT;
       if ('config' in extra) {
-        const file = join(pe.xdgConfigHome, 'qci', 'config.yaml');
+        const file = join(tb.pe.xdgConfigHome, 'qci', 'config.yaml');
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, 'context: build01\n');
       }

@@ -106,7 +106,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     expect(Object.keys(remembered).join()).toContain('/podman');
   });
 
-  it('an expired token in ~/.docker/config.json: pre-flight sees it, logs in, pulls; --local-name tags it', async () => {
+  it('an expired token in ~/.docker/config.json: the registry refuses it, qci logs in, pulls; --local-name tags it', async () => {
     await fresh();
     const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
     const stale = bed.appci.createToken(bed.user);
@@ -122,8 +122,8 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
       KUBECONFIG: kubeconfig,
     });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain(
-      '~/.docker/config.json holds an expired or revoked app.ci token; logging in',
+    expect(r.stderr).toMatch(
+      /the error above: \S+ rejected the credential podman sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
     );
     expect(r.stderr).toContain('tagged');
     expect(await images()).toContain('localhost/ocp/4.7:cli');
@@ -159,8 +159,8 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
         KUBECONFIG: kubeconfig,
       });
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain(
-        'rejected the credential; logging in again and retrying once',
+      expect(r.stderr).toMatch(
+        /the error above: \S+ rejected the credential podman sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
       );
       expect(r.stdout + r.stderr).not.toContain(first);
       expect(r.stdout + r.stderr).not.toContain(second);

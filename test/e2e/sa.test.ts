@@ -3,7 +3,7 @@
  * through the TokenRequest API (client-node, HTTPS), including a denied request and a token that arrives
  * already expired; then real podman logs in with such a token and pulls through the quay-proxy stand-in.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   existsSync,
   readdirSync,
@@ -12,62 +12,43 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { watchCommandLines } from './argv-watch.js';
 import {
   TESTBED_TOOLS,
-  createPodmanEnv,
   decodeJwtPayload,
   requireTools,
-  startTestBed,
-  type PodmanEnv,
   type TestBed,
 } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const PROJECT = 'my-project';
 
 describe.skipIf(!tools.ok)(
   'qci sa token / qci login --token-file (end to end)',
   () => {
-    let bed: TestBed;
-    let pe: PodmanEnv;
     let alice: string; // a member of my-project-admins
     let bob: string; // not a member
-
-    beforeAll(async () => {
-      bed = await startTestBed({ denyMode: 'auth-401' });
-      bed.appci.addServiceAccount(PROJECT, 'image-puller');
-      bed.appci.addUser('alice', ['my-project-admins']);
-      bed.appci.addUser('bob', ['other-team']);
-      // The seed's RoleBinding my-project-admins-binding → pull-secret-namespace-manager, as the fake models it.
-      bed.appci.restrictTokenRequests(PROJECT, ['my-project-admins']);
-      alice = bed.appci.createToken('alice');
-      bob = bed.appci.createToken('bob');
+    const tb = useTestBed({
+      denyMode: 'auth-401',
+      setup: (bed) => {
+        bed.appci.addServiceAccount(PROJECT, 'image-puller');
+        bed.appci.addUser('alice', ['my-project-admins']);
+        bed.appci.addUser('bob', ['other-team']);
+        // The seed's RoleBinding my-project-admins-binding → pull-secret-namespace-manager, as the fake models it.
+        bed.appci.restrictTokenRequests(PROJECT, ['my-project-admins']);
+        alice = bed.appci.createToken('alice');
+        bob = bed.appci.createToken('bob');
+      },
     });
-    afterAll(async () => bed?.stop());
-    afterEach(async () => {
-      bed.appci.setTokenRequestLifetime(undefined);
-      await pe?.stop();
-    });
-
-    async function fresh(): Promise<PodmanEnv> {
-      pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-      return pe;
-    }
-    const qci = (
-      args: string[],
-      env: Record<string, string | undefined> = {},
-    ) =>
-      pe.run(process.execPath, [QCI, ...args], {
-        env: { QCI_REGISTRY: bed.proxy.host, ...env },
-      });
+    afterEach(() => tb.bed.appci.setTokenRequestLifetime(undefined));
+    const fresh = () => tb.freshPodman();
+    const { qci } = tb;
     const as = async (token: string) => ({
-      KUBECONFIG: await bed.appci.kubeconfig({ token }),
+      KUBECONFIG: await tb.bed.appci.kubeconfig({ token }),
     });
     const tokenRequests = () =>
-      bed.appci.requests.filter(
+      tb.bed.appci.requests.filter(
         (r) =>
           r.path ===
           `/api/v1/namespaces/${PROJECT}/serviceaccounts/image-puller/token`,
@@ -75,7 +56,7 @@ describe.skipIf(!tools.ok)(
 
     it('--output: a 24-hour bound token in a 0600 file, the granted expiry on stderr, nothing on stdout', async () => {
       await fresh();
-      const file = join(pe.home, 'my-project.token');
+      const file = join(tb.pe.home, 'my-project.token');
       const r = await qci(
         ['sa', 'token', '--project', PROJECT, '--output', file],
         await as(alice),
@@ -87,7 +68,7 @@ describe.skipIf(!tools.ok)(
       const claims = decodeJwtPayload(token);
       expect(claims.sub).toBe('system:serviceaccount:my-project:image-puller');
       expect(Number(claims.exp) - Number(claims.iat)).toBe(86_400);
-      expect(bed.appci.tokenReview(token)).toMatchObject({
+      expect(tb.bed.appci.tokenReview(token)).toMatchObject({
         valid: true,
         username: 'system:serviceaccount:my-project:image-puller',
       });
@@ -144,20 +125,20 @@ describe.skipIf(!tools.ok)(
 
     it('too short a --duration is refused before app.ci is asked', async () => {
       await fresh();
-      bed.appci.clearRequests();
+      tb.bed.appci.clearRequests();
       const r = await qci(
         ['sa', 'token', '--project', PROJECT, '--duration', '5m'],
         await as(alice),
       );
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain('shorter than 10 minutes');
-      expect(bed.appci.requests).toEqual([]);
+      expect(tb.bed.appci.requests).toEqual([]);
     });
 
     it('denied: someone outside the admins group gets 403, explained with pull-secret-namespace-manager; no token anywhere', async () => {
       await fresh();
-      const file = join(pe.home, 'denied.token');
-      bed.appci.clearRequests();
+      const file = join(tb.pe.home, 'denied.token');
+      tb.bed.appci.clearRequests();
       const r = await qci(
         ['sa', 'token', '--project', PROJECT, '--output', file],
         await as(bob),
@@ -182,8 +163,8 @@ describe.skipIf(!tools.ok)(
 
     it('a token that arrives already expired is refused: neither printed nor saved', async () => {
       await fresh();
-      const file = join(pe.home, 'expired.token');
-      bed.appci.setTokenRequestLifetime(-120);
+      const file = join(tb.pe.home, 'expired.token');
+      tb.bed.appci.setTokenRequestLifetime(-120);
       const r = await qci(
         ['sa', 'token', '--project', PROJECT, '--output', file, '--show'],
         await as(alice),
@@ -197,13 +178,13 @@ describe.skipIf(!tools.ok)(
       expect(r.stdout).toBe('');
       expect(existsSync(file)).toBe(false);
       expect(
-        readdirSync(pe.home).filter((n) => n.includes('expired.token')),
+        readdirSync(tb.pe.home).filter((n) => n.includes('expired.token')),
       ).toEqual([]); // no temp file left either
     });
 
     it('a server that grants less than asked: the token comes with a warning saying what was granted', async () => {
       await fresh();
-      bed.appci.setTokenRequestLifetime(3_600);
+      tb.bed.appci.setTokenRequestLifetime(3_600);
       const r = await qci(
         ['sa', 'token', '--project', PROJECT, '--duration', '24h'],
         await as(alice),
@@ -240,7 +221,7 @@ describe.skipIf(!tools.ok)(
         await fresh();
         const r = await qci(
           ['sa', 'token', '--project', PROJECT, ...flags],
-          await as(await token(bed)),
+          await as(await token(tb.bed)),
         );
         expect(r.exitCode).toBe(code);
         expect(r.stderr).toMatch(message);
@@ -250,7 +231,7 @@ describe.skipIf(!tools.ok)(
 
     it('qci login --token-file with a fresh token, then a plain podman pull; the token never in argv or output', async () => {
       await fresh();
-      const file = join(pe.home, 'ci.token');
+      const file = join(tb.pe.home, 'ci.token');
       const made = await qci(
         [
           'sa',
@@ -270,7 +251,7 @@ describe.skipIf(!tools.ok)(
       const watch = watchCommandLines();
       // No kubeconfig at all: the token file is all it needs.
       const login = await qci(['login', '--token-file', file], {
-        KUBECONFIG: join(pe.home, 'no-kubeconfig'),
+        KUBECONFIG: join(tb.pe.home, 'no-kubeconfig'),
       });
       const seen = await watch.stop();
       expect(login.exitCode, login.stderr).toBe(0);
@@ -284,13 +265,13 @@ describe.skipIf(!tools.ok)(
       for (const cmdline of seen) expect(cmdline).not.toContain(token);
       expect(login.stdout + login.stderr).not.toContain(token);
       expect(login.stderr).toContain(
-        `Logged in to ${bed.proxy.host} as system:serviceaccount:my-project:image-puller (podman)`,
+        `Logged in to ${tb.bed.proxy.host} as system:serviceaccount:my-project:image-puller (podman)`,
       );
       expect(login.stderr).toMatch(
         /token from ~\/ci\.token; expires in (59|60) minutes/,
       );
 
-      const pull = await pe.podman(['pull', bed.ref()]);
+      const pull = await tb.pe.podman(['pull', tb.bed.ref()]);
       expect(pull.exitCode, pull.stderr).toBe(0);
     });
 
@@ -298,7 +279,7 @@ describe.skipIf(!tools.ok)(
       await fresh();
       // podman login -u=$(oc whoami) would send "system:serviceaccount:…:…" as the user, and Basic auth splits at the
       // first ":": the registry would see the wrong password. qci sends "my-project/image-puller".
-      const token = bed.appci.createServiceAccountToken(
+      const token = tb.bed.appci.createServiceAccountToken(
         PROJECT,
         'image-puller',
         3_600,
@@ -308,21 +289,22 @@ describe.skipIf(!tools.ok)(
       expect(login.stderr).toContain(
         'as system:serviceaccount:my-project:image-puller (podman)',
       );
-      const stored = JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8'))
-        .auths[bed.proxy.host].auth as string;
+      const stored = JSON.parse(
+        readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8'),
+      ).auths[tb.bed.proxy.host].auth as string;
       expect(Buffer.from(stored, 'base64').toString()).toBe(
         `my-project/image-puller:${token}`,
       );
-      const pull = await pe.podman(['pull', bed.ref()]);
+      const pull = await tb.pe.podman(['pull', tb.bed.ref()]);
       expect(pull.exitCode, pull.stderr).toBe(0);
     });
 
     it('qci login --token-file refuses an expired token before podman runs, and says how to renew it', async () => {
       await fresh();
-      const file = join(pe.home, 'old.token');
+      const file = join(tb.pe.home, 'old.token');
       writeFileSync(
         file,
-        bed.appci.createServiceAccountToken(PROJECT, 'image-puller', -3_600),
+        tb.bed.appci.createServiceAccountToken(PROJECT, 'image-puller', -3_600),
         { mode: 0o600 },
       );
       const login = await qci(['login', '--token-file', file]);
@@ -333,18 +315,18 @@ describe.skipIf(!tools.ok)(
       expect(login.stderr).toContain(
         `hint: get a new one: qci sa token --project my-project --output ${file}`,
       );
-      expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
+      expect(existsSync(tb.pe.authFiles.xdgRuntime)).toBe(false);
     });
 
     it('qci login --token-file with a revoked token: the registry rejects it, exit 3, the hint names qci sa token', async () => {
       await fresh();
-      const token = bed.appci.createServiceAccountToken(
+      const token = tb.bed.appci.createServiceAccountToken(
         PROJECT,
         'image-puller',
         3_600,
       );
-      bed.appci.revokeToken(token);
-      const file = join(pe.home, 'revoked.token');
+      tb.bed.appci.revokeToken(token);
+      const file = join(tb.pe.home, 'revoked.token');
       writeFileSync(file, token, { mode: 0o600 });
       const login = await qci(['login', '--token-file', file]);
       expect(login.exitCode).toBe(3);

@@ -3,29 +3,19 @@
  * node on it: pullspec, login and pull against the test bed, and real podman pulling through the SEA
  * credential helper. Runs when the SEAs are built; QCI_TEST_SEA=1 (.ci/run) makes a missing one a failure.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  which,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools, which } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 
 const SEA = fileURLToPath(new URL('../../bin/sea', import.meta.url));
 const DIST = fileURLToPath(new URL('../../bin/dist', import.meta.url));
@@ -61,8 +51,8 @@ const tools = built
  * A PATH of its own: the SEAs and links to the few tools qci and podman run, and no node. Through
  * PATH podman finds docker-credential-qci, and qci finds podman.
  */
-function pathWithoutNode(): { dir: string; path: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'qci-sea-path-'));
+function pathWithoutNode(parent: string): { dir: string; path: string } {
+  const dir = mkdtempSync(join(parent, 'sea-path-'));
   for (const name of ['qci', 'docker-credential-qci'])
     symlinkSync(join(SEA, name), join(dir, name));
   for (const tool of ['podman', 'skopeo']) {
@@ -73,34 +63,22 @@ function pathWithoutNode(): { dir: string; path: string } {
 }
 
 describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
   let bin: { dir: string; path: string };
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-    bin = pathWithoutNode();
+  const tb = useTestBed({
+    denyMode: 'auth-401',
+    // In the bed's directory, removed with it.
+    setup: (bed) => {
+      bin = pathWithoutNode(bed.dir);
+    },
   });
-  afterAll(async () => {
-    await bed?.stop();
-    if (bin) rmSync(bin.dir, { recursive: true, force: true });
-  });
-  afterEach(async () => pe?.stop());
 
   /** A fresh podman environment whose kubeconfig logs in to the bed's app.ci, with the bed's proxy as QCI. */
   async function fresh(): Promise<Record<string, string>> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    const kubeconfig = join(pe.home, '.kube', 'config');
-    mkdirSync(dirname(kubeconfig), { recursive: true });
-    await bed.appci.kubeconfig({
-      token: bed.appci.createToken(bed.user),
-      path: kubeconfig,
-    });
-    mkdirSync(join(pe.xdgConfigHome, 'qci'), { recursive: true });
-    writeFileSync(
-      join(pe.xdgConfigHome, 'qci', 'config.yaml'),
-      `registry: ${bed.proxy.host}\n`,
+    await tb.freshPodman();
+    const kubeconfig = await tb.kubeconfigAtHome(
+      tb.bed.appci.createToken(tb.bed.user),
     );
+    tb.writeQciConfig();
     return { PATH: bin.path, KUBECONFIG: kubeconfig };
   }
   const sea = (
@@ -109,7 +87,7 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     env: Record<string, string>,
     input?: string,
   ) =>
-    pe.run(name, args, {
+    tb.pe.run(name, args, {
       env: { ...env, QCI_SEA_REPORT_CACHE: '1' },
       ...(input === undefined ? {} : { input }),
     });
@@ -124,7 +102,7 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     const spec = await sea('qci', ['pullspec', 'ocp/4.7:my-component'], env);
     expect(spec.exitCode, spec.stderr).toBe(0);
     expect(spec.stdout).toBe(
-      `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component\n`,
+      `${tb.bed.proxy.host}/openshift/ci:ocp_4.7_my-component\n`,
     );
     // The bundles came from the SEA's assets (yaml for the config file, qci-impl for the zod that checks
     // its values), and V8 took their caches.
@@ -133,14 +111,14 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     );
     // job-image reads a local log with its own bundle (qci-joblog.cjs), not qci-impl.cjs (no config
     // file here: its values would be checked with qci-impl's zod).
-    const log = join(pe.home, 'build-log.txt');
+    const log = join(tb.pe.home, 'build-log.txt');
     writeFileSync(
       log,
       'INFO[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-sea00001\n',
     );
     const job = await sea('qci', ['job-image', log], {
       ...env,
-      XDG_CONFIG_HOME: join(pe.home, 'no-config'),
+      XDG_CONFIG_HOME: join(tb.pe.home, 'no-config'),
     });
     expect(job.exitCode, job.stderr).toBe(0);
     expect(job.stdout).toBe(
@@ -164,7 +142,7 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     expect(login.exitCode, login.stderr).toBe(0);
     // The kube client is a lazily loaded bundle: it came from the SEA's assets too.
     expect(login.stderr).toContain('kube.cjs: code cache used');
-    expect(login.stderr).toContain(`Logged in to ${bed.proxy.host}`);
+    expect(login.stderr).toContain(`Logged in to ${tb.bed.proxy.host}`);
     const pull = await sea(
       'qci',
       [
@@ -178,23 +156,27 @@ describe.skipIf(!tools.ok)('single executables (no node on PATH)', () => {
     );
     expect(pull.exitCode, pull.stderr).toBe(0);
     expect(pull.stderr).toContain('execa.cjs: code cache used');
-    const images = await pe.podmanOk(['images', '--format', '{{.Digest}}']);
-    expect(images.stdout).toContain(bed.image.digest);
+    const images = await tb.pe.podmanOk(['images', '--format', '{{.Digest}}']);
+    expect(images.stdout).toContain(tb.bed.image.digest);
   });
 
   it('podman pulls through the SEA docker-credential-qci', async () => {
     const env = await fresh();
     const login = await sea('qci', ['login', '--helper'], env);
     expect(login.exitCode, login.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8'))).toEqual({
-      credHelpers: { [bed.proxy.host]: 'qci' },
+    expect(
+      JSON.parse(readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8')),
+    ).toEqual({
+      credHelpers: { [tb.bed.proxy.host]: 'qci' },
     });
-    bed.proxy.clearRequests();
+    tb.bed.proxy.clearRequests();
     // Plain podman, no qci in between: it runs docker-credential-qci from PATH for the token.
-    const pull = await pe.podman(['pull', bed.ref()], { env });
+    const pull = await tb.pe.podman(['pull', tb.bed.ref()], { env });
     expect(pull.exitCode, pull.stderr).toBe(0);
     expect(
-      bed.proxy.requests.some((r) => r.path === '/v2/auth' && r.status === 200),
+      tb.bed.proxy.requests.some(
+        (r) => r.path === '/v2/auth' && r.status === 200,
+      ),
     ).toBe(true);
   });
 });

@@ -97,7 +97,7 @@ function plainGet(
   });
 }
 
-/** podman's combined output, for matching on code words (REFERENCE §6). */
+/** podman's combined output, for matching on code words (podman 4.3.1's messages, seen here). */
 const output = (r: RunResult): string => `${r.stdout}\n${r.stderr}`;
 
 /** The machine's own credential files and image store: the bed must never touch them. */

@@ -1,4 +1,4 @@
-/** What a failed engine run's output is classified as (REFERENCE §6): code words, not whole phrases. */
+/** What a failed engine run's output is classified as (podman 4.3.1's messages, seen here): code words, not whole phrases. */
 import { describe, expect, it } from 'vitest';
 import { classifyEngineFailure } from '../../src/engine/classify.js';
 

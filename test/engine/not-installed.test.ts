@@ -1,15 +1,15 @@
 /** "Not installed" says the same thing (exit 7, how to get it) whether qci looked first or ran it. */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, QciError } from '../../src/core/errors.js';
 import { findEngine } from '../../src/engine/engine.js';
 import { processRunner } from '../../src/engine/run.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** A PATH holding only the named programs (each `exit 0`). */
 function pathWith(...programs: string[]): Record<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), 'qci-path-'));
+  const dir = tempDir('qci-path-');
   for (const p of programs) {
     writeFileSync(join(dir, p), '#!/bin/sh\nexit 0\n');
     chmodSync(join(dir, p), 0o755);

@@ -1,9 +1,8 @@
 /** Runs qci in-process with captured streams, an explicit environment and no real user's files. */
 import { Readable } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runQci } from '../../src/cli/program.js';
+import { tempDir } from './temp.js';
 
 export interface CliResult {
   code: number;
@@ -11,11 +10,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** An environment that points HOME and every config/auth variable into a fresh temp dir. */
+/** An environment that points HOME and every config/auth variable into a fresh temp dir (removed after the file). */
 export function isolatedEnv(
   extra: Record<string, string | undefined> = {},
 ): Record<string, string | undefined> {
-  const home = mkdtempSync(join(tmpdir(), 'qci-home-'));
+  const home = tempDir('qci-home-'); // removed after the test file
   return {
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),

@@ -3,14 +3,14 @@
  * login is what kubectl-style reading (loadKubeconfig + findAppCiContext) then finds.
  */
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { findAppCiContext } from '../../src/kube/appci.js';
 import { addLogin, clusterNickname } from '../../src/kube/kubeconfig-edit.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SERVER = 'https://api.ci.l2s4.p1.openshiftapps.com:6443';
 const CLUSTER = 'api-ci-l2s4-p1-openshiftapps-com:6443';
@@ -72,7 +72,7 @@ type Kc = {
 
 describe('addLogin', () => {
   it('keeps every entry it does not own, and the new context resolves to the new token', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qci-kc-edit-'));
+    const dir = tempDir('qci-kc-edit-');
     let n = 0;
     await fc.assert(
       fc.asyncProperty(

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as yamlParse } from 'yaml';
 import { CORE_SCHEMA, load as jsYamlLoad } from 'js-yaml';
@@ -18,8 +17,9 @@ import {
 } from '../../src/kube/appci.js';
 import { QciError } from '../../src/core/errors.js';
 import { describeExpiry, tokenFacts } from '../../src/core/token.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'qci-kube-'));
+const dir = () => tempDir('qci-kube-');
 
 function kubeconfig(
   path: string,

@@ -11,9 +11,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { QciError } from '../../src/core/errors.js';
 import {
   httpGet,
@@ -22,6 +20,7 @@ import {
 } from '../../src/registry/http.js';
 import { makeTestCa } from '../e2e/testbed/tls.js';
 import { type Proxied, startForwardProxy } from '../helpers/forward-proxy.js';
+import { tempDir } from '../helpers/temp.js';
 
 type Handler = (
   req: IncomingMessage,
@@ -245,7 +244,7 @@ describe('httpGet through a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qci-proxy-test-'));
+    dir = tempDir('qci-proxy-test-');
     const ca = await makeTestCa(dir);
     httpsServer = createHttpsServer(
       { key: ca.keyPem, cert: ca.certPem },

@@ -4,11 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  FACTS_TTL_MS,
+  UNKNOWN_EXPIRY_KEPT_MS,
   factsCacheFile,
-  forgetFacts,
   recallFacts,
+  recallToken,
   rememberFacts,
+  rememberRejection,
 } from '../../src/session/facts-cache.js';
 
 const TOKEN = `sha256~${'A'.repeat(43)}`;
@@ -29,9 +30,15 @@ const DAY = 86_400_000;
 describe('the cache of what app.ci proved', () => {
   it.each([
     ['just proved', 0, T0.getTime() + 20 * DAY, true],
-    ['9 minutes later', 9 * 60_000, T0.getTime() + 20 * DAY, true],
-    ['11 minutes later: stale', 11 * 60_000, T0.getTime() + 20 * DAY, false],
-    ['expires within the TTL', 0, T0.getTime() + FACTS_TTL_MS / 2, false],
+    ['11 minutes later', 11 * 60_000, T0.getTime() + 20 * DAY, true],
+    ['19 days later', 19 * DAY, T0.getTime() + 20 * DAY, true],
+    [
+      'a minute before the token expires',
+      DAY - 60_000,
+      T0.getTime() + DAY,
+      true,
+    ],
+    ['once the token has expired', DAY, T0.getTime() + DAY, false],
     ['a clock gone backwards', -60_000, T0.getTime() + 20 * DAY, false],
   ])('%s', async (_, later, expires, hit) => {
     const w = where();
@@ -40,10 +47,16 @@ describe('the cache of what app.ci proved', () => {
     expect(got !== null).toBe(hit);
   });
 
-  it('a token that never expires counts for the TTL; another token is unknown', async () => {
+  it("a token whose expiry is unknown counts for app.ci's longest token life; another token is unknown", async () => {
     const w = where();
     await rememberFacts(w, TOKEN, facts(null), T0);
     expect((await recallFacts(w, TOKEN, T0))?.user).toBe('alice');
+    expect(
+      await recallFacts(w, TOKEN, at(UNKNOWN_EXPIRY_KEPT_MS)),
+    ).not.toBeNull();
+    expect(
+      await recallFacts(w, TOKEN, at(UNKNOWN_EXPIRY_KEPT_MS + 1)),
+    ).toBeNull();
     expect(await recallFacts(w, `${TOKEN}x`, T0)).toBeNull();
   });
 
@@ -60,11 +73,35 @@ describe('the cache of what app.ci proved', () => {
     expect(text).not.toContain('A'.repeat(20));
   });
 
+  it.each([
+    ['live', T0.getTime() + DAY, 0, 'live'],
+    ['expired', T0.getTime() + DAY, 2 * DAY, 'expired'],
+    ['expired long ago: nothing', T0.getTime() + DAY, 30 * DAY, 'nothing'],
+  ])('a proved token is known %s', async (_, expires, later, known) => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(new Date(expires).toISOString()), T0);
+    expect((await recallToken(w, TOKEN, at(later))).known).toBe(known);
+  });
+
+  it('a rejection replaces the facts and is remembered; the next proof replaces it', async () => {
+    const w = where();
+    await rememberFacts(w, TOKEN, facts(null), T0);
+    await rememberRejection(w, TOKEN, 'registry', at(60_000));
+    expect(await recallToken(w, TOKEN, at(120_000))).toEqual({
+      known: 'rejected',
+      rejection: { rejectedAt: at(60_000).toISOString(), by: 'registry' },
+    });
+    expect(await recallFacts(w, TOKEN, at(120_000))).toBeNull();
+    await rememberFacts(w, TOKEN, facts(null), at(180_000));
+    expect((await recallToken(w, TOKEN, at(180_000))).known).toBe('live');
+    expect((await recallToken(w, `${TOKEN}x`, T0)).known).toBe('nothing');
+  });
+
   it('forgets a rejected token and keeps the others; a damaged file is an empty cache', async () => {
     const w = where();
     await rememberFacts(w, TOKEN, facts(null), T0);
     await rememberFacts(w, `${TOKEN}2`, facts(null), T0);
-    await forgetFacts(w, TOKEN, T0);
+    await rememberRejection(w, TOKEN, 'app.ci', T0);
     expect(await recallFacts(w, TOKEN, T0)).toBeNull();
     expect(await recallFacts(w, `${TOKEN}2`, T0)).not.toBeNull();
 

@@ -3,6 +3,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import type { DoctorReport, Finding, Severity } from '../../doctor/doctor.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmAppCi } from '../warm.js';
+import { hangFor, wrapLine } from '../wrap.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -13,11 +14,12 @@ interface DoctorFlags extends SettingFlags {
   fix?: boolean;
   explain?: string;
   timeout?: string;
+  authfile?: string;
 }
 
 function render(
   ctx: CommandContext,
-  findings: Finding[],
+  report: DoctorReport,
   only?: (f: Finding) => boolean,
 ): void {
   const c = ctx.ui.out;
@@ -31,17 +33,29 @@ function render(
   // (REGISTRY_AUTH_FILE) in use. --json keeps every finding.
   const oldPodmanMatters =
     ctx.io.env.DOCKER_CONFIG !== undefined ||
-    ctx.io.env.REGISTRY_AUTH_FILE !== undefined;
-  for (const f of findings) {
+    ctx.io.env.REGISTRY_AUTH_FILE !== undefined ||
+    report.authfile !== null;
+  // Continuations go under the detail (and under a fix's text), or under the check on a narrow terminal.
+  const width = ctx.ui.width;
+  const hang = hangFor(DETAIL_COLUMN, width, 2);
+  const print = (line: string, column: number) => {
+    for (const l of wrapLine(line, width, hangFor(column, width, hang)))
+      ctx.ui.print(l);
+  };
+  for (const f of report.findings) {
     if (f.id === 'engine.podman-old' && !oldPodmanMatters) continue;
     if (only && !only(f)) continue;
-    ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
+    print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`, hang);
     if (f.fix && f.severity !== 'ok')
-      ctx.ui.print(
+      print(
         `  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}${markedSafe(f) ? ` ${c.dim(SAFE)}` : ''}`,
+        hang + 'fix: '.length,
       );
   }
 }
+
+/** Where a finding's detail starts: after the mark and the check's name. */
+const DETAIL_COLUMN = 18;
 
 /** The mark on a fix line that `qci doctor --fix` applies. */
 const SAFE = '(safe)';
@@ -144,16 +158,19 @@ export async function doctorAction(
   // On a terminal: a live checklist line on stderr while the checks run, then the report in check order.
   const live = ctx.io.stderr.isTTY === true && !ctx.json;
   const checklist = live ? liveChecklist(ctx, CHECKS) : undefined;
+  const { authfile } = options;
   let report = await runDoctor(setup, {
+    authfile,
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(checklist ? { onCheck: checklist.done } : {}),
   });
   checklist?.clear();
-  if (!ctx.json) render(ctx, report.findings);
+  if (!ctx.json) render(ctx, report);
   if (options.fix) {
     // The report once, then what was fixed, then only what remains.
     if (!ctx.json) ctx.ui.info('\napplying the safe fixes…');
     report = await fixAndRecheck(setup, report, {
+      authfile,
       ...(timeoutMs ? { timeoutMs } : {}),
     });
     for (const line of report.fixed) ctx.ui.info(`  ${line}`);
@@ -163,7 +180,7 @@ export async function doctorAction(
         f.severity === 'error' || f.severity === 'warn';
       if (report.findings.some(remains)) {
         ctx.ui.info('what remains:');
-        render(ctx, report.findings, remains);
+        render(ctx, report, remains);
       } else ctx.ui.info('nothing remains');
     }
   }
@@ -197,6 +214,11 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
         '--explain <error>',
         'explain an error message from podman, docker or skopeo, without running checks',
       )
+      .option(
+        '--authfile <path>',
+        'check what `podman --authfile PATH pull` sends (a missing file, a dead token in it); with --fix, ' +
+          'remove its dead QCI entries and log in into it (podman < 4.4 still reads its other files after it)',
+      )
       .option('--timeout <seconds>', 'per-check timeout (default 5)'),
   )
     .addHelpText(
@@ -204,6 +226,10 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       examples([
         ['qci doctor', 'what is wrong'],
         ['qci doctor --fix', 'repair what is safe to repair, then check again'],
+        [
+          'qci doctor --authfile ./ci-auth.json --fix',
+          'why `podman pull --authfile ./ci-auth.json` fails, and repair that file',
+        ],
         [
           'qci doctor --explain "unable to retrieve auth token: invalid username/password"',
           'decode a pasted error',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
+import { referenceHint, warnPastedReferences } from '../reference-notes.js';
 import {
   addSettingOptions,
   checkDockerTlsVerify,
@@ -33,6 +34,8 @@ export async function pullAction(
   });
   checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const setup = authSetup(ctx, resolved);
+  const host = setup.settings.registry;
+  warnPastedReferences(ctx.ui, refs, host);
   const report = await pullImages(setup, refs, {
     quiet: options.quiet === true,
     login: options.login !== false,
@@ -51,12 +54,9 @@ export async function pullAction(
         ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
       continue;
     }
-    ctx.ui.error(
-      r.cause === 'invalid-reference'
-        ? (r.message ?? '')
-        : `${r.input}: ${r.message}`,
-      r.hint ?? undefined,
-    );
+    if (r.cause === 'invalid-reference')
+      ctx.ui.error(r.message ?? '', referenceHint(r.input, host, r.hint));
+    else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
   }
   if (report.results.length > 1 && !options.dryRun) {
     const ok = report.results.filter((r) => r.ok).length;

@@ -17,6 +17,8 @@ import {
 } from './helpers.js';
 
 export interface AuthProbe extends HelpersProbe {
+  /** `qci doctor --authfile PATH`: the file podman is given, as given. */
+  authfile: string | null;
   /** The auth files each engine reads, in its order (a file both read is judged once). */
   files: readonly { engine: EngineName; states: readonly AuthFileState[] }[];
   /** Why stored tokens could not be checked (another cluster's context, or no answer). */
@@ -30,7 +32,9 @@ export async function checkAuthEntries(p: AuthProbe): Promise<Finding[]> {
     for (const file of states) {
       if (seen.has(file.path)) continue;
       seen.add(file.path);
-      if (file.state === 'corrupt' || file.state === 'unreadable') {
+      if (file.state === 'absent' && file.path === p.authfile)
+        out.push(found('auth.authfile-missing', { path: p.authfile }));
+      else if (file.state === 'corrupt' || file.state === 'unreadable') {
         const shown = tildify(file.path, p.home);
         out.push(
           found('auth.corrupt', { reason: file.reason, engine, file: shown }),
@@ -39,10 +43,28 @@ export async function checkAuthEntries(p: AuthProbe): Promise<Finding[]> {
         out.push(...(await fileFindings(p, file)));
     }
   }
+  out.push(...authfileFallback(p));
   for (const [engine, e] of p.effective)
     if (e.outcome === 'none' && p.installed(engine))
       out.push(found(`auth.none.${engine}` as const, { host: p.host }));
   return out;
+}
+
+/**
+ * podman before 4.4 (containers/image before 5.24) reads its other files after --authfile: what it sends
+ * may come from one of them (seen with podman 4.3.1), while newer podman would send nothing.
+ */
+function authfileFallback(p: AuthProbe): Finding[] {
+  const winner = p.effective.get('podman')?.winner;
+  if (!p.authfile || !winner || winner.file.path === p.authfile) return [];
+  return [
+    found('auth.authfile-fallback', {
+      path: p.authfile,
+      key: winner.key,
+      file: tildify(winner.file.path, p.home),
+      why: winner.file.why,
+    }),
+  ];
 }
 
 async function fileFindings(

@@ -15,7 +15,12 @@ export function checkEngines(p: EnginesProbe): Finding[] {
     out.push(found('engine.podman', { version: p.version }));
     const behaviour = podmanAuthBehaviour(p.version);
     if (behaviour.known && !behaviour.loginKeepsDockerKeys)
-      out.push(found('engine.podman-old', { version: p.version }));
+      out.push(
+        found('engine.podman-old', {
+          version: p.version,
+          readsOn: !behaviour.explicitFileIsOnlyFile,
+        }),
+      );
   }
   if (p.docker) out.push(found('engine.docker', {}));
   if (!p.podman && !p.docker) out.push(found('engine.none', {}));

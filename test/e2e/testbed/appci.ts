@@ -1,5 +1,5 @@
 /**
- * A fake app.ci Kubernetes/OpenShift API server over HTTPS (REFERENCE §4), with real response shapes
+ * A fake app.ci Kubernetes/OpenShift API server over HTTPS, with real response shapes
  * (kind/apiVersion objects, Status bodies) and in-memory state a test changes mid-flight.
  *
  * Modelled: who-am-I (selfsubjectreviews, users/~), OAuth token metadata (useroauthaccesstokens), the QCI
@@ -200,7 +200,7 @@ export function newOAuthToken(): string {
   return OAUTH_PREFIX + randomBytes(32).toString('base64url');
 }
 
-/** The useroauthaccesstokens object name for a token (REFERENCE §4). */
+/** The useroauthaccesstokens object name for a token: "sha256~" + base64url(sha256(token without prefix)). */
 export function oauthTokenName(token: string): string {
   const secret = token.startsWith(OAUTH_PREFIX)
     ? token.slice(OAUTH_PREFIX.length)

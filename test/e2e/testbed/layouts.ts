@@ -1,5 +1,5 @@
 /**
- * A seeded generator of auth-file layouts for the differential test (issue 10): every file podman reads,
+ * A seeded generator of auth-file layouts for the differential test: every file podman reads,
  * REGISTRY_AUTH_FILE / DOCKER_CONFIG set, unset or dangling, every key form, every entry shape, credHelpers
  * and credsStore with fake helpers on PATH, --authfile. Each secret is unique, so the credential a
  * recording front sees names the one entry (or helper) it came from. Engine-agnostic: a layout is files,

@@ -1,5 +1,5 @@
 /**
- * The OpenShift OAuth server of the fake app.ci, on the same host and CA (REFERENCE §8b): the discovery
+ * The OpenShift OAuth server of the fake app.ci, on the same host and CA (openshift/oc's `oc login --web`: PKCE, the openshift-cli-client): the discovery
  * document the API server serves, an authorize endpoint that acts as a browser session already signed in
  * (with its session cookie it redirects straight back with a code, or with access_denied when consent is
  * refused; without one, to the login page), a token endpoint

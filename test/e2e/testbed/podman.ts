@@ -31,7 +31,7 @@ export interface PodmanEnvOptions {
   registryAuthFile?: boolean | string;
 }
 
-/** The auth files podman/skopeo consult (REFERENCE §5), as paths inside this environment. */
+/** The auth files podman/skopeo consult (containers-auth.json(5); containers/image pkg/docker/config/config.go), as paths inside this environment. */
 export interface AuthFilePaths {
   /** $XDG_RUNTIME_DIR/containers/auth.json: podman's primary file when neither variable is set. */
   xdgRuntime: string;
@@ -172,6 +172,8 @@ export async function createPodmanEnv(
     CONTAINERS_STORAGE_CONF: storageConf,
     CONTAINERS_REGISTRIES_CONF: registriesConf,
     CONTAINERS_CONF: containersConf,
+    // Text output wraps at COLUMNS (80 off a terminal): the tests read a finding or a row as one line.
+    COLUMNS: '1000',
   };
   if (dockerConfigDir !== undefined) env.DOCKER_CONFIG = dockerConfigDir;
   if (registryAuthFile !== undefined) env.REGISTRY_AUTH_FILE = registryAuthFile;

@@ -1,5 +1,5 @@
 /**
- * A stand-in for quay-proxy.ci.openshift.org (REFERENCE §3; ci-tools cmd/qci-appci) in front of the backend
+ * A stand-in for quay-proxy.ci.openshift.org (ci-tools cmd/qci-appci) in front of the backend
  * registry, over plain HTTP on 127.0.0.1.
  *
  * - Every path but /v2/auth needs `Authorization: Bearer …`; without it: 401, a Bearer challenge and the bare

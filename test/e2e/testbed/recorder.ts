@@ -1,6 +1,6 @@
 /**
  * A registry front that records which credential arrives at its token endpoint: the ground truth for
- * "what did the engine send" (issue 10). Engine-agnostic: podman, skopeo and docker all go
+ * "what did the engine send". Engine-agnostic: podman, skopeo and docker all go
  * GET /v2/ → 401 Bearer challenge → the realm, with HTTP Basic (user:password), a
  * `grant_type=refresh_token` POST (an identity token), or nothing (anonymous).
  *

@@ -1,16 +1,16 @@
 /**
- * Issue 11 item 7: text from files, file names and servers cannot drive the terminal or fake output
+ * Text from files, file names and servers cannot drive the terminal or fake output
  * lines in human output; --json stays exact. The real bin/qci on a tree whose file names hold a newline
  * and an escape sequence, and on a job log whose console line carries one.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escapeControl } from '../../src/core/escape.js';
 import { isolatedEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const run = (args: string[]) =>
@@ -35,7 +35,7 @@ describe('escaping in human output', () => {
   });
 
   it('qci rewrite: a file name with a newline and an escape sequence cannot fake a line; --json is exact', () => {
-    const root = mkdtempSync(join(tmpdir(), 'qci-escape-'));
+    const root = tempDir('qci-escape-');
     const name = 'evil\nFAKE:1: all good\u001b[2J.Dockerfile';
     mkdirSync(join(root, 'dir'));
     writeFileSync(
@@ -55,7 +55,7 @@ describe('escaping in human output', () => {
   });
 
   it('qci job-image: a log line with an escape sequence is shown escaped', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qci-escape-log-'));
+    const dir = tempDir('qci-escape-log-');
     const log = join(dir, 'build-log.txt');
     writeFileSync(
       log,

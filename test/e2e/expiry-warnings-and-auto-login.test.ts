@@ -3,47 +3,25 @@
  * is a warning with the renewing command in login, whoami and pull; qci inspect logs in when needed as
  * pull does; pull's automatic login warns about older credentials elsewhere as login does.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { describe, expect, it } from 'vitest';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const HOUR = 3600_000;
 
 describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
+  const tb = useTestBed({ denyMode: 'auth-401' });
+  const { qci } = tb;
 
   async function fresh(token: string) {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    return { KUBECONFIG: await bed.appci.kubeconfig({ token }) };
+    await tb.freshPodman();
+    return { KUBECONFIG: await tb.bed.appci.kubeconfig({ token }) };
   }
-
-  const qci = (args: string[], env: Record<string, string | undefined>) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, ...env },
-    });
 
   /** An OAuth token of the default user that dies `hours` from now (app.ci's 28 days, created long ago). */
   const dyingToken = (hours: number) =>
-    bed.appci.createToken(bed.user, {
+    tb.bed.appci.createToken(tb.bed.user, {
       createdAt: new Date(Date.now() - 2_419_200_000 + hours * HOUR),
     });
 
@@ -54,7 +32,7 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
     expect(login.stderr).toMatch(
       /warning: the token expires in [45] hours: get a new one before then: qci login --web/,
     );
-    const fine = await qci(['login'], await fresh(bed.token));
+    const fine = await qci(['login'], await fresh(tb.bed.token));
     expect(fine.exitCode).toBe(0);
     expect(fine.stderr).not.toContain('warning');
   });
@@ -66,20 +44,14 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
     expect(token).toContain('\u001b[33m!\u001b[39m');
     expect(token).not.toContain('✓');
     expect(token).toMatch(/expires in [45] hours; renew: qci login --web/);
-    const plain = await qci(['whoami'], await fresh(bed.token));
+    const plain = await qci(['whoami'], await fresh(tb.bed.token));
     expect(plain.stdout).toMatch(/^token {4}✓ /m);
   });
 
   it('pull: the credential podman sends is alive but dying: a warning, and the pull works', async () => {
-    const env = await fresh(bed.token);
-    const dying = dyingToken(20);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${dying}`) } },
-      }),
-    );
+    // Logged in with it: what app.ci proved (its expiry) is remembered, and pull warns from that.
+    const env = await fresh(dyingToken(20));
+    expect((await qci(['login'], env)).exitCode).toBe(0);
     const r = await qci(['pull', '-q', 'ocp/4.7:my-component'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
@@ -90,17 +62,11 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
   });
 
   it("pull's automatic login warns about an older credential elsewhere, as login does", async () => {
-    const env = await fresh(bed.token);
-    const stale = bed.appci.createToken(bed.user);
-    bed.appci.expireToken(stale);
+    const env = await fresh(tb.bed.token);
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.expireToken(stale);
     // Where podman does not look first, but falls back to once the new credential is gone.
-    mkdirSync(dirname(pe.authFiles.xdgConfig), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgConfig,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
-      }),
-    );
+    tb.storeCredential(tb.pe.authFiles.xdgConfig, stale);
     const r = await qci(['pull', '-q', 'ocp/4.7:my-component'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('logging in');
@@ -110,7 +76,7 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
   });
 
   it('inspect logs in when podman has no credential, then reads the image', async () => {
-    const env = await fresh(bed.token);
+    const env = await fresh(tb.bed.token);
     const plainHttp = { ...env, QCI_TLS_VERIFY: 'false' }; // the test registry speaks http
     const r = await qci(
       ['inspect', '--json', 'ocp/4.7:my-component'],
@@ -119,12 +85,12 @@ describe.skipIf(!tools.ok)('consistent behaviour (end to end)', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('logging in');
     const report = JSON.parse(r.stdout);
-    expect(report.digest).toBe(bed.image.digest);
-    expect(report.loggedIn).toMatchObject({ user: bed.user });
+    expect(report.digest).toBe(tb.bed.image.digest);
+    expect(report.loggedIn).toMatchObject({ user: tb.bed.user });
     expect(report.credential).toMatchObject({ source: 'auth-file' });
     // --no-login leaves it at the error.
-    await pe.stop();
-    const env2 = await fresh(bed.token);
+    await tb.pe.stop();
+    const env2 = await fresh(tb.bed.token);
     const no = await qci(['inspect', '--no-login', 'ocp/4.7:my-component'], {
       ...env2,
       QCI_TLS_VERIFY: 'false',

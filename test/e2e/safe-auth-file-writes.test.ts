@@ -1,10 +1,10 @@
 /**
- * Issue 11, items 2–5 and 9, end to end with the real bin/qci, podman 4.3.1 and the registry test bed:
+ * Safe auth-file writes, end to end with the real bin/qci, podman 4.3.1 and the registry test bed:
  * backups never follow a planted link and never keep a removed secret; a lock left empty never wedges
  * writes; SIGKILL at many random points of login and logout never corrupts the file or loses a key;
  * a plain `podman login` racing qci's is kept; a killed qci exec's directory is removed later.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -17,19 +17,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { b64, useTestBed, writeJson } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** Every file under `dir`, recursively (links not followed). */
 function allFiles(dir: string): string[] {
@@ -48,60 +39,36 @@ const stamp = (ms: number) =>
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
 
-describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
-
-  async function fresh(dockerConfig = false): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({
-      insecureRegistries: [bed.proxy.host, `localhost:${bed.proxy.port}`],
+describe.skipIf(!tools.ok)('safe auth-file writes (end to end)', () => {
+  const tb = useTestBed({ denyMode: 'auth-401' });
+  const { qci } = tb;
+  const fresh = (dockerConfig = false) =>
+    tb.freshPodman({
+      insecureRegistries: [tb.bed.proxy.host, `localhost:${tb.bed.proxy.port}`],
       dockerConfig,
     });
-    return pe;
-  }
-
-  function qci(
-    args: string[],
-    env: Record<string, string | undefined> = {},
-    timeoutMs?: number,
-  ) {
-    return pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, ...env },
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
-  }
-
-  function writeJson(path: string, value: unknown) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(value, null, '\t'), { mode: 0o600 });
-  }
 
   /** Files anywhere in the environment that hold the token, raw or as base64(user:token). */
   function filesHolding(token: string): string[] {
-    return allFiles(pe.dir).filter((file) => {
+    return allFiles(tb.pe.dir).filter((file) => {
       if (statSync(file).size > 1024 * 1024) return false;
       const text = readFileSync(file, 'latin1');
-      return text.includes(token) || text.includes(b64(`${bed.user}:${token}`));
+      return (
+        text.includes(token) || text.includes(b64(`${tb.bed.user}:${token}`))
+      );
     });
   }
 
   it('backups never follow a symlink planted at their (predictable) name', async () => {
     await fresh();
-    const file = pe.authFiles.xdgConfig;
+    const file = tb.pe.authFiles.xdgConfig;
+    // `logout --helper` removes the credHelpers entry: the backup keeps it.
     writeJson(file, {
-      auths: {
-        [bed.proxy.host]: { auth: b64(`${bed.user}:old-secret`) },
-        'other.example.com': { auth: b64('someone:keep-me') },
-      },
+      auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
+      credHelpers: { [tb.bed.proxy.host]: 'qci' },
     });
     // Another user's trap: every name qci could pick in the next seconds links to a file of theirs.
-    const stolen = join(pe.dir, 'stolen');
+    const stolen = join(tb.pe.dir, 'stolen');
     const now = Date.now();
     for (let s = -1; s < 15; s++)
       for (const suffix of ['', '-2', '-3'])
@@ -109,7 +76,7 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
           stolen,
           `${file}.qci-backup-${stamp(now + s * 1000)}${suffix}`,
         );
-    const logout = await qci(['logout']);
+    const logout = await qci(['logout', '--helper']);
     expect(logout.exitCode, logout.stderr).toBe(0);
     expect(existsSync(stolen)).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8')).auths).toEqual({
@@ -117,7 +84,7 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
     });
     const backup = /\(backup: (\S+)\)/.exec(logout.stderr)?.[1];
     expect(backup).toBeDefined();
-    const path = backup!.replace(/^~/, pe.home);
+    const path = backup!.replace(/^~/, tb.pe.home);
     const info = lstatSync(path);
     expect(info.isFile()).toBe(true);
     expect(info.mode & 0o777).toBe(0o600);
@@ -126,7 +93,7 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
   it('a backup the disk has no room for is removed, and the file is left as it was', async (ctx) => {
     await fresh();
     // A 64 KiB tmpfs holding a 40 KiB auth file: the backup cannot fit.
-    const dir = join(pe.dir, 'small');
+    const dir = join(tb.pe.dir, 'small');
     mkdirSync(dir);
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
@@ -139,13 +106,15 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
       const file = join(dir, 'auth.json');
       const big = {
         auths: {
-          [bed.proxy.host]: { auth: b64(`${bed.user}:old-secret`) },
           'other.example.com': { auth: b64(`someone:${'k'.repeat(40_000)}`) },
         },
+        credHelpers: { [tb.bed.proxy.host]: 'qci' },
       };
       writeJson(file, big);
       const before = readFileSync(file, 'utf8');
-      const logout = await qci(['logout'], { REGISTRY_AUTH_FILE: file });
+      const logout = await qci(['logout', '--helper'], {
+        REGISTRY_AUTH_FILE: file,
+      });
       expect(logout.exitCode).toBe(1);
       expect(logout.stderr).toMatch(/cannot back up \S+auth\.json \(ENOSPC\)/);
       expect(readFileSync(file, 'utf8')).toBe(before);
@@ -157,11 +126,11 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
 
   it('after logout (and after login --helper style removals) no file qci wrote holds a QCI secret', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    const older = bed.appci.createToken(bed.user);
-    writeJson(pe.authFiles.docker, {
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const older = tb.bed.appci.createToken(tb.bed.user);
+    writeJson(tb.pe.authFiles.docker, {
       auths: {
-        [bed.proxy.host]: { auth: b64(`${bed.user}:${older}`) },
+        [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${older}`) },
         'other.example.com': { auth: b64('someone:keep-me') },
       },
       psFormat: 'table {{.ID}}',
@@ -171,18 +140,18 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
       const login = await qci(['login'], { KUBECONFIG: kubeconfig });
       expect(login.exitCode, login.stderr).toBe(0);
     }
-    expect(filesHolding(bed.token).length).toBeGreaterThan(0);
+    expect(filesHolding(tb.bed.token).length).toBeGreaterThan(0);
     const logout = await qci(['logout']);
     expect(logout.exitCode, logout.stderr).toBe(0);
-    expect(filesHolding(bed.token)).toEqual([]);
+    expect(filesHolding(tb.bed.token)).toEqual([]);
     expect(filesHolding(older)).toEqual([]);
     // The other entries survive, in the files and in the backups.
-    expect(JSON.parse(readFileSync(pe.authFiles.docker, 'utf8'))).toEqual({
+    expect(JSON.parse(readFileSync(tb.pe.authFiles.docker, 'utf8'))).toEqual({
       auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
       psFormat: 'table {{.ID}}',
     });
     // Bounded: never more than five backups per file.
-    for (const file of Object.values(pe.authFiles) as string[]) {
+    for (const file of Object.values(tb.pe.authFiles) as string[]) {
       if (!existsSync(dirname(file))) continue;
       const backups = readdirSync(dirname(file)).filter((n) =>
         n.includes('.qci-backup-'),
@@ -193,9 +162,9 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
 
   it('an empty lock file (writer killed before filling it) is broken at once', async () => {
     await fresh();
-    const file = pe.authFiles.xdgConfig;
+    const file = tb.pe.authFiles.xdgConfig;
     writeJson(file, {
-      auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:x`) } },
+      auths: { [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:x`) } },
     });
     writeFileSync(`${file}.qci-lock`, '');
     // Old enough for no writer to be still filling it.
@@ -216,8 +185,8 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
 
   it('SIGKILL at 30 random points of login and logout (podman < 4.8, DOCKER_CONFIG): the file is always valid and keeps every key; the next run is not wedged and leaves nothing behind', async () => {
     await fresh(true);
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    const file = pe.authFiles.docker;
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const file = tb.pe.authFiles.docker;
     writeJson(file, {
       auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
       ...keep,
@@ -230,7 +199,11 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
     for (let i = 0; i < 30; i++) {
       const command = i % 3 === 2 ? 'logout' : 'login';
       const at = 50 + Math.floor(Math.random() * span);
-      const r = await qci([command], { KUBECONFIG: kubeconfig }, at);
+      const r = await qci(
+        [command],
+        { KUBECONFIG: kubeconfig },
+        { timeoutMs: at },
+      );
       if (r.signal === 'SIGKILL') killed++;
       const json = JSON.parse(readFileSync(file, 'utf8'));
       expect(json, `after ${command} killed at ${at} ms`).toMatchObject(keep);
@@ -248,61 +221,61 @@ describe.skipIf(!tools.ok)('issue 11: safe writes (end to end)', () => {
       ...readdirSync(dirname(file)).filter(
         (n) => n.includes('.qci-tmp-') || n.includes('.qci-lock'),
       ),
-      ...readdirSync(pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-')),
+      ...readdirSync(tb.pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-')),
     ];
     expect(leftovers).toEqual([]);
-    const pull = await pe.podman(['pull', bed.ref()]);
+    const pull = await tb.pe.podman(['pull', tb.bed.ref()]);
     expect(pull.exitCode, pull.stderr).toBe(0);
   }, 300_000);
 
   it('a plain podman login at the same moment as qci login: both entries are kept', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    const other = `localhost:${bed.proxy.port}`;
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const other = `localhost:${tb.bed.proxy.port}`;
     for (let round = 0; round < 4; round++) {
-      writeJson(pe.authFiles.xdgRuntime, { ...keep, auths: {} });
+      writeJson(tb.pe.authFiles.xdgRuntime, { ...keep, auths: {} });
       const [mine, theirs] = await Promise.all([
         qci(['login'], { KUBECONFIG: kubeconfig }),
-        pe.podman(
+        tb.pe.podman(
           [
             'login',
             '--password-stdin',
             '-u',
-            bed.user,
+            tb.bed.user,
             '--tls-verify=false',
             other,
           ],
-          { input: bed.token },
+          { input: tb.bed.token },
         ),
       ]);
       expect(mine.exitCode, mine.stderr).toBe(0);
       expect(theirs.exitCode, theirs.stderr).toBe(0);
-      const json = JSON.parse(readFileSync(pe.authFiles.xdgRuntime, 'utf8'));
+      const json = JSON.parse(readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8'));
       expect(Object.keys(json.auths).sort()).toEqual(
-        [bed.proxy.host, other].sort(),
+        [tb.bed.proxy.host, other].sort(),
       );
     }
   }, 120_000);
 
   it('qci exec killed with SIGKILL: its credential directory is removed by the next qci exec', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const killedRun = await qci(
       ['exec', '--', 'sleep', '30'],
       { KUBECONFIG: kubeconfig },
-      3000,
+      { timeoutMs: 3000 },
     );
     expect(killedRun.signal).toBe('SIGKILL');
-    const left = readdirSync(pe.xdgRuntimeDir).filter((n) =>
+    const left = readdirSync(tb.pe.xdgRuntimeDir).filter((n) =>
       n.startsWith('qci-exec-'),
     );
     expect(left).toHaveLength(1);
-    expect(filesHolding(bed.token).length).toBeGreaterThan(0);
+    expect(filesHolding(tb.bed.token).length).toBeGreaterThan(0);
     const next = await qci(['exec', '--', 'true'], { KUBECONFIG: kubeconfig });
     expect(next.exitCode, next.stderr).toBe(0);
     expect(
-      readdirSync(pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-exec-')),
+      readdirSync(tb.pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-exec-')),
     ).toEqual([]);
-    expect(filesHolding(bed.token)).toEqual([]);
+    expect(filesHolding(tb.bed.token)).toEqual([]);
   });
 });

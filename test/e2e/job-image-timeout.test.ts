@@ -1,5 +1,5 @@
 /**
- * Issue 11 item 6: `qci job-image --timeout N` is the whole operation's deadline. A server that sends
+ * `qci job-image --timeout N` is the whole operation's deadline. A server that sends
  * one byte a second (never silent long enough for an inactivity timeout) used to keep qci running
  * forever; the real bin/qci must give up after about N seconds, naming the server and the flag.
  */
@@ -51,6 +51,21 @@ function drip(everyMs: number) {
   };
 }
 
+/** `qci job-image --timeout 2` on the Prow URL of job `path`, served by the log server. */
+const jobImageWithin2s = (path: string) =>
+  run(
+    [
+      'job-image',
+      '--timeout',
+      '2',
+      `https://prow.ci.openshift.org/view/gs/test-platform-results-public/${path}`,
+    ],
+    isolatedEnv({
+      QCI_GCS_BASE_URL: `${server.base}/gcs`,
+      QCI_PROW_BASE_URL: `${server.base}/prow`,
+    }),
+  );
+
 describe('job-image --timeout is a deadline for the whole lookup', () => {
   it.each([
     [
@@ -61,19 +76,7 @@ describe('job-image --timeout is a deadline for the whole lookup', () => {
     '%s: gives up after --timeout 2, exit 6, naming the server',
     async (_label, path) => {
       server.route(path, drip(300));
-      const env = isolatedEnv({
-        QCI_GCS_BASE_URL: `${server.base}/gcs`,
-        QCI_PROW_BASE_URL: `${server.base}/prow`,
-      });
-      const r = await run(
-        [
-          'job-image',
-          '--timeout',
-          '2',
-          `https://prow.ci.openshift.org/view/gs/test-platform-results-public/${PATH}`,
-        ],
-        env,
-      );
+      const r = await jobImageWithin2s(PATH);
       expect(r.code).toBe(6);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(
@@ -97,19 +100,7 @@ describe('job-image --timeout is a deadline for the whole lookup', () => {
       `/gcs/test-platform-results-public/${path}/finished.json`,
       drip(300),
     );
-    const env = isolatedEnv({
-      QCI_GCS_BASE_URL: `${server.base}/gcs`,
-      QCI_PROW_BASE_URL: `${server.base}/prow`,
-    });
-    const r = await run(
-      [
-        'job-image',
-        '--timeout',
-        '2',
-        `https://prow.ci.openshift.org/view/gs/test-platform-results-public/${path}`,
-      ],
-      env,
-    );
+    const r = await jobImageWithin2s(path);
     // The image is still found; freshness says why it could not be checked.
     expect(r.stdout).toContain(
       'registry.build02.ci.openshift.org/ci-op-abc/pipeline:src',

@@ -1,5 +1,5 @@
 /**
- * Issue 11 item 6: no file qci reads can hang it or grow it without bound. The real executables run
+ * No file qci reads can hang it or grow it without bound. The real executables run
  * with an auth file, kubeconfig, config file or token file that is a FIFO (no writer: a plain read
  * waits forever), a link to /dev/zero (endless), or a huge sparse regular file; each must end quickly
  * with an error naming the file, and change nothing.
@@ -15,14 +15,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.js';
 
 const bin = (name: string) =>
   fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
 
-const root = mkdtempSync(join(tmpdir(), 'qci-unbounded-'));
+const root = tempDir('qci-unbounded-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Run {
