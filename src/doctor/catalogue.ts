@@ -79,6 +79,12 @@ const label = (a: Helper) =>
 const own = (a: { file: string; host: string }) =>
   `${a.file} sends ${a.host} to ${HELPER_BINARY}`;
 const RELOGIN = 'qci logout && qci login';
+/** The credential an engine sends to the registry, and where it is kept. */
+interface Sends {
+  host: string;
+  where: string;
+  engine: EngineName;
+}
 const FIX_OR_RELOGIN = `qci doctor --fix (or: ${RELOGIN})`;
 const RETRY = (a: { host: string }) =>
   `try again later; if it persists, the registry ${a.host} is not answering as QCI does`;
@@ -188,9 +194,11 @@ const entries = {
   'auth.unusable': kind({
     check: 'auth files',
     severity: sentIsError,
-    detail: (a: At & { described: string }) =>
+    detail: (a: At & { described: string; dockerPlaceholder?: boolean }) =>
       `${where(a)} has no usable user:password (${a.described}); ${role(a)}`,
-    fix: logout,
+    // docker's `{}` placeholder in its config.json: docker's own logout removes it (docker/cli
+    // `cli/command/registry/logout.go` also removes the host's http:// and https:// keys).
+    fix: (a) => (a.dockerPlaceholder ? `docker logout ${a.key}` : logout(a)),
     autoFix: true,
   }),
   'auth.expired': kind({
@@ -440,24 +448,24 @@ const registry = {
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; url: string }) =>
-      `${a.host} answers HTTP 401 without a WWW-Authenticate challenge (${a.url}): qci cannot check your credential, and podman cannot log in to it`,
+    detail: (a: { host: string; url: string; engine: EngineName }) =>
+      `${a.host} answers HTTP 401 without a WWW-Authenticate challenge (${a.url}): qci cannot check your credential, and ${a.engine} cannot log in to it`,
     fix: RETRY,
   }),
   'registry.token-service-failed': kind({
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} could not check the credential podman sends (${a.where}): its token service answered HTTP ${a.status}`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} could not check the credential ${a.engine} sends (${a.where}): its token service answered HTTP ${a.status}`,
     fix: RETRY,
   }),
   'registry.no-token-service': kind({
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} names no token service (HTTP ${a.status} without a Bearer challenge): qci cannot check the credential podman sends (${a.where})`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} names no token service (HTTP ${a.status} without a Bearer challenge): qci cannot check the credential ${a.engine} sends (${a.where})`,
     fix: RETRY,
   }),
   'registry.reachable': kind({
@@ -470,23 +478,23 @@ const registry = {
     check: 'registry',
     id: 'registry.credential',
     severity: 'ok',
-    detail: (a: { host: string; where: string }) =>
-      `${a.host} accepts the credential podman sends (${a.where})`,
+    detail: (a: Sends) =>
+      `${a.host} accepts the credential ${a.engine} sends (${a.where})`,
   }),
   'registry.credential-denied': kind({
     check: 'registry',
     id: 'registry.credential',
     severity: 'error',
-    detail: (a: { host: string; where: string }) =>
-      `${a.host} refuses the credential podman sends (${a.where}): access denied`,
+    detail: (a: Sends) =>
+      `${a.host} refuses the credential ${a.engine} sends (${a.where}): access denied`,
     fix: QCI_ACCESS_HINT,
   }),
   'registry.credential-rejected': kind({
     check: 'registry',
     id: 'registry.credential',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} rejects the credential podman sends (${a.where}, HTTP ${a.status})`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} rejects the credential ${a.engine} sends (${a.where}, HTTP ${a.status})`,
     fix: FIX_OR_RELOGIN,
     autoFix: true,
   }),

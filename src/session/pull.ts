@@ -29,6 +29,7 @@ import { inspectQci } from './inspect.js';
 import { LOGIN_HINT } from '../kube/appci.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
+import { refuseHostileEngineFiles } from './engine-files.js';
 import {
   dockerHasNoAuthfile,
   loginInOrder,
@@ -151,6 +152,8 @@ export async function pullImages(
 async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   const { setup, options, engine, host, report } = run;
   const version = await versionForFiles(setup, engine, options.authfile);
+  if (!options.dryRun)
+    await refuseHostileEngineFiles(setup, engine, version, options.authfile);
   const { secret, where, sendsNothing, ...check } = await preflight(
     setup,
     engine,

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
 import type {
@@ -16,8 +16,10 @@ import { ExitCode, QciError, usageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
+import { hangFor, plain, wrapLine } from '../wrap.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -48,12 +50,29 @@ interface LoginFlags extends SettingFlags {
   server?: string;
   certificateAuthority?: string;
   callbackPort?: string;
+  /** oc's `--token=…`, typed by reflex: refused (tokenInArgv), never used or shown. */
+  token?: string | boolean;
+}
+
+/** Why qci login takes no --token, and what to run instead. */
+function tokenInArgv(): QciError {
+  return usageError(
+    "qci login takes no token on its command line: any user of this machine can read a command's " +
+      'arguments (ps, /proc/PID/cmdline) and your shell keeps them in its history; qci reads the token ' +
+      'from your kube context or a file, and hands it to podman on stdin',
+    {
+      hint:
+        'qci login (your app.ci context; qci login --web signs in first), or for another token: ' +
+        'qci login --token-file FILE (a file only you can read, e.g. from qci sa token --output FILE)',
+    },
+  );
 }
 
 export async function loginAction(
   ctx: CommandContext,
   options: LoginFlags,
 ): Promise<number> {
+  if (options.token !== undefined) throw tokenInArgv();
   if (options.helper && options.web)
     throw usageError('--web and --helper do not go together', {
       hint: 'qci login --web first, then qci login --helper',
@@ -72,6 +91,7 @@ export async function loginAction(
   // The kube context's token is proved at once: app.ci's connections open before the rest loads.
   if (options.tokenFile === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
@@ -183,7 +203,9 @@ export async function webLoginAction(
       `QCI_WEB_LOGIN_TIMEOUT="${timeoutText}" is not a duration (such as 5m or 90s)`,
     );
   const { authSetup, loginToQci, webLogin } = await forWebLogin();
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
+  const setup = authSetup(ctx, resolved);
   const web = await webLogin(setup, {
     server: options.server,
     certificateAuthority: options.certificateAuthority,
@@ -286,6 +308,20 @@ export async function logoutAction(
   return helper?.exitCode || report.exitCode;
 }
 
+/** whoami's labels (`app.ci`, `podman`, …) are padded to this many columns. */
+const LABEL_WIDTH = 9;
+
+/** Prints a whoami line; a continuation goes under the text after the mark (✓, ✗, !, i, -), or under the text. */
+function statusLine(ctx: CommandContext) {
+  const width = ctx.ui.width;
+  return (label: string, text: string) => {
+    const marked = /^[✓✗!i-] /.test(plain(text));
+    const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
+    const line = `${label.padEnd(LABEL_WIDTH)}${text}`;
+    for (const l of wrapLine(line, width, hang)) ctx.ui.print(l);
+  };
+}
+
 function renderStatus(
   ctx: CommandContext,
   report: StatusReport,
@@ -293,8 +329,7 @@ function renderStatus(
 ): void {
   const c = ctx.ui.out;
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'));
-  const line = (label: string, text: string) =>
-    ctx.ui.print(`${label.padEnd(9)}${text}`);
+  const line = statusLine(ctx);
   if (report.appci) {
     const a = report.appci;
     line(
@@ -346,8 +381,11 @@ function renderStatus(
     );
     if (!neutral && verdict.fix) line('', `fix: ${verdict.fix}`);
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
-    for (const s of view.unreachableByPodmanLogout)
-      line('', `\`podman logout\` would leave: ${s}`);
+    // Without podman, what `podman logout` would leave is moot.
+    if (view.installed)
+      for (const s of view.unreachableByPodmanLogout)
+        line('', `\`podman logout\` would leave: ${s}`);
+    for (const s of view.placeholders) line('', s);
   }
 }
 
@@ -439,7 +477,8 @@ function addLoginOptions(command: Command): Command {
     .option(
       '--callback-port <port>',
       'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
-    );
+    )
+    .addOption(new Option('--token [token]').hideHelp());
 }
 
 function registerLogoutCommand(program: Command, wrap: Wrap): void {

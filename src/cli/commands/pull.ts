@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
+import { referenceHint, warnPastedReferences } from '../reference-notes.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -26,13 +28,14 @@ export async function pullAction(
     import('../auth-setup.js'),
     import('../../session/pull.js'),
   ]);
-  const setup = authSetup(
-    ctx,
-    await ctx.settings({
-      ...settingFlags(options),
-      platform: options.platform,
-    }),
-  );
+  const resolved = await ctx.settings({
+    ...settingFlags(options),
+    platform: options.platform,
+  });
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
+  const setup = authSetup(ctx, resolved);
+  const host = setup.settings.registry;
+  warnPastedReferences(ctx.ui, refs, host);
   const pull = () =>
     pullImages(setup, refs, {
       quiet: options.quiet === true,
@@ -63,12 +66,9 @@ export async function pullAction(
         ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
       continue;
     }
-    ctx.ui.error(
-      r.cause === 'invalid-reference'
-        ? (r.message ?? '')
-        : `${r.input}: ${r.message}`,
-      r.hint ?? undefined,
-    );
+    if (r.cause === 'invalid-reference')
+      ctx.ui.error(r.message ?? '', referenceHint(r.input, host, r.hint));
+    else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
   }
   if (report.results.length > 1 && !options.dryRun) {
     const ok = report.results.filter((r) => r.ok).length;
