@@ -4,36 +4,15 @@
  * A check names a kind and the facts it found (`found('auth.expired', { key, file, usedBy, masked })`);
  * the words live here.
  */
-import type { AuthFileFormat } from '../auth/index.js';
 import { HELPER_BINARY } from '../auth/credential-helper.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
 import { explainCause, unreachableCause } from '../core/causes.js';
 import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 
-export type Severity = 'ok' | 'info' | 'warn' | 'error';
+import type { Finding, Severity, Subject } from './finding.js';
 
-/**
- * What a finding is about, for `--fix`: the auth entry (its file, key and format) or the credential
- * helper that holds the secret. Never part of the report's JSON.
- */
-export type Subject =
-  | { kind: 'entry'; file: string; format: AuthFileFormat; key: string }
-  | { kind: 'helper'; helper: string; file: string; remedy: string };
-
-export interface Finding {
-  id: string;
-  /** Which check produced it (the checklist groups by this). */
-  check: string;
-  severity: Severity;
-  /** One sentence: what is true, and why it matters. */
-  detail: string;
-  /** The exact command (or step) that fixes it; null when nothing needs fixing. */
-  fix: string | null;
-  /** `qci doctor --fix` can apply it safely. */
-  autoFix: boolean;
-  subject?: Subject;
-}
+export type { Finding, Severity, Subject } from './finding.js';
 
 interface Kind<A> {
   check: string | ((a: A) => string);
