@@ -86,9 +86,8 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
 
     const fix = await qci(['doctor', '--fix']);
     expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
-    expect(fix.stderr).toMatch(
-      /removed \S+ from ~\/\.docker\/config\.json \(backup: ~\/\.docker\/config\.json\.qci-backup-/,
-    );
+    // No backup: without the removed secret it would hold just what the file still holds.
+    expect(fix.stderr).toMatch(/removed \S+ from ~\/\.docker\/config\.json\n/);
     expect(fix.stderr).toContain(
       `logged podman in to ${tb.bed.proxy.host} as ${tb.bed.user}`,
     );
@@ -441,7 +440,7 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       expect((await pull(m.path, m.env)).exitCode).toBe(0);
     });
 
-    it('a dead token in --authfile: an error; --fix removes that entry from that file (backup, 0600) and logs in into it', async () => {
+    it('a dead token in --authfile: an error; --fix removes that entry from that file (no backup: it would keep only the dead secret) and logs in into it', async () => {
       const old = monthOld();
       const valid = tb.bed.appci.createToken(tb.bed.user);
       const m = await layout('file', [
@@ -489,7 +488,7 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       const fix = await qci(['doctor', '--authfile', m.path, '--fix'], m.env);
       expect(fix.exitCode, fix.stdout + fix.stderr).toBe(0);
       expect(fix.stderr).toContain(
-        `removed ${tb.bed.proxy.host} from ${m.path} (backup: ${m.path}.qci-backup-`,
+        `removed ${tb.bed.proxy.host} from ${m.path}\n`,
       );
       expect(fix.stderr).toMatch(
         new RegExp(
@@ -506,9 +505,7 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       const backups = readdirSync(dirname(m.path)).filter((n) =>
         n.startsWith(`${basename(m.path)}.qci-backup-`),
       );
-      expect(backups.length).toBeGreaterThan(0);
-      for (const b of backups)
-        expect(statSync(join(dirname(m.path), b)).mode & 0o777).toBe(0o600);
+      expect(backups).toEqual([]);
       // podman's own file is untouched.
       expect(
         JSON.parse(readFileSync(m.paths.xdgRuntime, 'utf8')).auths[
