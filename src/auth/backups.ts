@@ -1,7 +1,7 @@
 /**
  * The backups qci keeps of an auth file before it changes it (`<name>.qci-backup-<stamp>`, mode 0600,
- * the newest few kept), and the scrubbing of old backups: a secret the user asked to remove is cut
- * from every backup too.
+ * the newest few kept, and only when it keeps something the new file does not), and the scrubbing of
+ * old backups: a secret the user asked to remove is cut from every backup too.
  */
 import { constants } from 'node:fs';
 import { lstat, open, readdir, unlink } from 'node:fs/promises';
@@ -111,6 +111,45 @@ export async function writeBackup(
   return backupPath;
 }
 
+/** `text` without the whitespace between JSON tokens (strings kept as written). */
+function withoutSpaces(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] ?? '';
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++i] ?? '';
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      out += ch;
+      inString = true;
+    } else if (!/\s/.test(ch)) out += ch;
+  }
+  return out;
+}
+
+/** Every key of `kept` is in `next` with a value that holds it (objects recursively, the rest equal). */
+function heldIn(kept: unknown, next: unknown): boolean {
+  if (!isRecord(kept) || !isRecord(next))
+    return JSON.stringify(kept) === JSON.stringify(next);
+  return Object.entries(kept).every(
+    ([key, value]) => Object.hasOwn(next, key) && heldIn(value, next[key]),
+  );
+}
+
+/**
+ * Whether a backup holding `text` keeps anything the new file's JSON (`next`) does not: an entry or key
+ * removed or changed, or what JSON.parse drops (a duplicate key, a number's digits, an escape). A backup
+ * that keeps nothing is not written: it is one more copy of the file to find and clean up.
+ */
+export function backupKeepsSomething(text: string, next: unknown): boolean {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return true;
+  if (JSON.stringify(parsed.value) !== withoutSpaces(text)) return true;
+  return !heldIn(parsed.value, next);
+}
+
 /** Whether an entry is one the scrub removes (its host, or a secret it names). */
 function scrubbed(key: string, raw: unknown, scrub: Scrub): boolean {
   if ((scrub.hosts ?? []).some((h) => keyBelongsToHost(key, h))) return true;
@@ -149,8 +188,23 @@ export function scrubText(text: string, scrub: Scrub): string {
   return JSON.stringify(json, null, detectIndent(text)) + newline;
 }
 
+/** The JSON `path` holds now; undefined when it is missing or not JSON. */
+async function currentJson(path: string): Promise<unknown> {
+  try {
+    const text = await readFileSafe(path, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'auth file',
+    });
+    const parsed = parseJsonText(text);
+    return parsed.ok ? parsed.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Cuts the scrubbed entries out of every backup of `target` (each rewritten atomically, mode 0600).
+ * Cuts the scrubbed entries out of every backup of `target` (each rewritten atomically, mode 0600); a
+ * backup left keeping nothing the file does not hold now is removed instead.
  * A backup that is a symlink, not regular, or not ours is left alone: it is not one qci wrote.
  * A backup that cannot be parsed (qci only ever backs up valid JSON) but names a secret is removed.
  */
@@ -160,6 +214,7 @@ export async function scrubBackups(
 ): Promise<string[]> {
   const target = await resolveTarget(path);
   const changed: string[] = [];
+  let current: unknown;
   for (const backup of await listBackups(target)) {
     let text: string;
     try {
@@ -173,7 +228,10 @@ export async function scrubBackups(
     }
     const next = scrubText(text, scrub);
     if (next === text) continue;
-    await writeFileAtomic(backup, next, 0o600);
+    current ??= await currentJson(target);
+    if (current !== undefined && !backupKeepsSomething(next, current))
+      await unlink(backup);
+    else await writeFileAtomic(backup, next, 0o600);
     changed.push(backup);
   }
   return changed;

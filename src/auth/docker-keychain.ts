@@ -1,8 +1,10 @@
 /**
  * Which stored credential docker sends, after docker/cli `cli/config/configfile/file.go`: one file;
  * `credHelpers[host]`, else `credsStore`, else `auths` by exact key, else by any key whose hostname is
- * `host` (Go's map order picks among several). docker warns about a corrupt file or an undecodable
- * `auth` and goes on with what it decoded; a failing helper is ignored (the file's entry is sent).
+ * `host` (Go's map order picks among several). An entry's `username`/`password` fields are sent when
+ * its `auth` is empty or undecodable (not in ~/.dockercfg); an empty `credHelpers[host]` hides
+ * `credsStore`. docker warns about a corrupt file or an undecodable `auth` and goes on with what it
+ * decoded; a failing helper is ignored (the file's entry is sent).
  * Seen with docker 20.10 (test/e2e/docker-differential.test.ts).
  */
 import type { AuthFileOk, AuthFileState } from './file.js';
@@ -31,9 +33,15 @@ export const dockerKeychain: EngineKeychain = {
     const passedOver: SkippedSource[] = [];
     const index = fileDockerReads(files);
     const file = index === -1 ? undefined : files[index];
+    if (!file) return sendsNothing(passedOver);
     // docker warns ("WARNING: Error loading config file") and goes on with what it decoded
     // (seen with docker 20.10): a corrupt or unreadable file leaves nothing, so the pull is anonymous.
-    if (!file || fileError(file) !== undefined) return sendsNothing(passedOver);
+    const reason = fileError(file);
+    if (reason !== undefined)
+      return {
+        ...sendsNothing(passedOver),
+        ignored: { file: file.ref, reason },
+      };
     // docker does not fall back from a helper that has nothing: it pulls anonymously.
     const sources = (all[index] ?? []).filter((s) => !changes.removed(s));
     let first = sources[0];
@@ -60,11 +68,13 @@ export const dockerKeychain: EngineKeychain = {
   },
 };
 
-function dockerSources(file: AuthFileOk, host: string): CredentialSource[] {
+function dockerSources(read: AuthFileOk, host: string): CredentialSource[] {
   const out: CredentialSource[] = [];
+  const file = { ...read, entries: read.entries.map((e) => e.dockerReading()) };
   const helper = credHelperSource(file, host);
   if (helper) out.push(helper);
-  if (file.credsStore !== undefined)
+  // An empty credHelpers[host] names no helper and hides credsStore: docker reads the file's entry.
+  if (file.credsStore !== undefined && !file.blankCredHelpers.includes(host))
     out.push({
       file: file.ref,
       key: 'credsStore',
@@ -132,6 +142,15 @@ function fromEntry(
   first: CredentialSource,
   passedOver: SkippedSource[],
 ): Decision {
+  const broken =
+    file.state === 'ok'
+      ? file.entries.find((e) => e.kind === 'invalid')
+      : undefined;
+  if (broken && first.ambiguous !== true && decodedByMapOrder(file, first))
+    return mapOrderPicks(
+      [first, { ...first, key: broken.key, entry: broken }],
+      passedOver,
+    );
   if (first.entry?.kind === 'placeholder') {
     passedOver.push({
       ...first,
@@ -147,16 +166,24 @@ function fromEntry(
     });
     return sendsNothing(passedOver);
   }
-  // An undecodable `auth` stops decoding: entries Go's map order put before it were decoded, the
-  // rest keep no user:password (an identitytoken is kept either way).
-  const broken =
-    file.state === 'ok'
-      ? file.entries.find((e) => e.kind === 'invalid')
-      : undefined;
-  if (broken && first.entry?.kind === 'basic' && first.ambiguous !== true)
-    return mapOrderPicks(
-      [first, { ...first, key: broken.key, entry: broken }],
-      passedOver,
-    );
   return sendsEntry(first, passedOver);
+}
+
+/**
+ * An undecodable `auth` stops decoding, and Go's map order decides which entries came before it: those
+ * were decoded, the rest keep only their `username`/`password` fields (an identitytoken either way).
+ * In config.json an entry without `auth` has nothing to decode; ~/.dockercfg's reader decodes even an
+ * empty `auth`, wiping the fields.
+ */
+function decodedByMapOrder(
+  file: AuthFileState,
+  first: CredentialSource,
+): boolean {
+  const entry = first.entry;
+  if (entry?.kind === 'basic') return !entry.fromFields;
+  return (
+    file.ref.format === 'dockercfg' &&
+    entry?.kind === 'placeholder' &&
+    entry.hasDockerFields
+  );
 }

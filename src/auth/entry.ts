@@ -24,9 +24,51 @@ export interface RawEntry {
   auth?: string | undefined;
   identitytoken?: string | undefined;
   email?: string | undefined;
+  /**
+   * docker's own fields (docker/cli `api/types.AuthConfig`): docker sends them when `auth` is empty or
+   * does not decode; containers/image (podman) has no such fields.
+   */
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+interface EntryOptions {
+  legacyFormat?: boolean;
+  otherFields?: string[];
+  /** Read as docker reads it: `username`/`password` stand in for an empty or undecodable `auth`. */
+  dockerFields?: boolean;
+}
+
+interface DecodedAuth {
+  kind: EntryKind;
+  problem?: EntryProblem;
+  user?: string;
+  password?: string;
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+function hasFields(raw: RawEntry | null): boolean {
+  const set = (v: unknown) => typeof v === 'string' && v !== '';
+  return set(raw?.username) || set(raw?.password);
+}
+
+/** What `auth` holds: base64(user:password), split at the first `:`. */
+function decodeAuth(auth: string, hasIdentityToken: boolean): DecodedAuth {
+  if (auth === '')
+    return { kind: hasIdentityToken ? 'identity-token' : 'placeholder' };
+  const decoded = decodeStdBase64(auth);
+  if (decoded === undefined) return { kind: 'invalid', problem: 'not-base64' };
+  const text = decoded.toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon === -1) return { kind: 'invalid', problem: 'no-colon' };
+  return {
+    kind: 'basic',
+    user: text.slice(0, colon),
+    // containers/image and docker both trim NUL padding some old writers left.
+    password: text.slice(colon + 1).replace(/^\0+|\0+$/g, ''),
+  };
+}
 
 /** Go's base64.StdEncoding: padded standard alphabet; CR and LF are skipped. Node's decoder is laxer. */
 function decodeStdBase64(text: string): Buffer | undefined {
@@ -47,63 +89,68 @@ export class AuthEntry {
   readonly scheme: boolean;
   readonly kind: EntryKind;
   readonly problem: EntryProblem | undefined;
-  /** The user name from `auth`; not secret (the proxy ignores it, podman prints it). */
+  /** The user name from `auth` (docker's reading: maybe `username`); not secret (the proxy ignores it, podman prints it). */
   readonly user: string | undefined;
   readonly email: string | undefined;
   readonly hasPassword: boolean;
   readonly hasIdentityToken: boolean;
   /** Field names in the entry besides auth/identitytoken/email (kept, never interpreted). */
   readonly otherFields: readonly string[];
+  /** The entry has docker's `username`/`password` fields (podman ignores them). */
+  readonly hasDockerFields: boolean;
+  /** docker's reading: user and password come from the `username`/`password` fields, not `auth`. */
+  readonly fromFields: boolean;
   #password: string | undefined;
   #identityToken: string | undefined;
+  readonly #raw: RawEntry | null;
+  readonly #options: EntryOptions;
 
-  constructor(
-    key: string,
-    raw: RawEntry | null,
-    options: { legacyFormat?: boolean; otherFields?: string[] } = {},
-  ) {
-    const parts = keyParts(key, options.legacyFormat === true);
+  constructor(key: string, raw: RawEntry | null, options: EntryOptions = {}) {
+    const legacyFormat = options.legacyFormat === true;
+    const parts = keyParts(key, legacyFormat);
     this.key = key;
     this.host = parts.host;
     this.repository = parts.repository;
     this.scheme = parts.scheme;
     this.email = raw?.email || undefined;
     this.otherFields = options.otherFields ?? [];
+    this.#raw = raw;
+    this.#options = options;
     const identityToken = raw?.identitytoken || undefined;
     this.#identityToken = identityToken;
     this.hasIdentityToken = identityToken !== undefined;
 
-    let kind: EntryKind;
-    let problem: EntryProblem | undefined;
-    let user: string | undefined;
-    let password: string | undefined;
-    const auth = raw?.auth ?? '';
-    if (auth !== '') {
-      const decoded = decodeStdBase64(auth);
-      if (decoded === undefined) {
-        kind = 'invalid';
-        problem = 'not-base64';
-      } else {
-        const text = decoded.toString('utf8');
-        const colon = text.indexOf(':');
-        if (colon === -1) {
-          kind = 'invalid';
-          problem = 'no-colon';
-        } else {
-          kind = 'basic';
-          user = text.slice(0, colon);
-          // containers/image and docker both trim NUL padding some old writers left.
-          password = text.slice(colon + 1).replace(/^\0+|\0+$/g, '');
-        }
-      }
-    } else {
-      kind = identityToken === undefined ? 'placeholder' : 'identity-token';
-    }
-    this.kind = kind;
-    this.problem = problem;
-    this.user = user;
-    this.#password = password;
-    this.hasPassword = password !== undefined && password !== '';
+    let decoded = decodeAuth(raw?.auth ?? '', identityToken !== undefined);
+    this.hasDockerFields = hasFields(raw);
+    // docker/cli `cli/config/configfile/file.go` decodes `auth` over the fields; config.json's reader
+    // only when `auth` is set, the legacy ~/.dockercfg reader always. An undecodable `auth` leaves them
+    // (seen with docker 20.10).
+    this.fromFields =
+      options.dockerFields === true &&
+      this.hasDockerFields &&
+      (legacyFormat ? decoded.kind === 'invalid' : decoded.kind !== 'basic');
+    if (this.fromFields)
+      decoded = {
+        kind: 'basic',
+        user: raw?.username ?? '',
+        password: raw?.password ?? '',
+      };
+    this.kind = decoded.kind;
+    this.problem = decoded.problem;
+    this.user = decoded.user;
+    this.#password = decoded.password;
+    this.hasPassword =
+      decoded.password !== undefined && decoded.password !== '';
+  }
+
+  /** The entry as docker reads it (itself, unless docker's `username`/`password` fields stand in). */
+  dockerReading(): AuthEntry {
+    if (this.#options.dockerFields || !this.hasDockerFields) return this;
+    const reading = new AuthEntry(this.key, this.#raw, {
+      ...this.#options,
+      dockerFields: true,
+    });
+    return reading.fromFields ? reading : this;
   }
 
   /** The password from `auth`, for a registry client. Never print it. */

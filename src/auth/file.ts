@@ -23,6 +23,11 @@ export interface AuthFileOk extends FileBase {
   entries: AuthEntry[];
   /** `credHelpers`: host → helper name (`docker-credential-<name>`). podman and docker honour it. */
   credHelpers: Record<string, string>;
+  /**
+   * `credHelpers` keys whose helper is empty (or null): docker then skips `credsStore` and reads the
+   * file's own entry (docker/cli `getConfiguredCredentialStore`, seen with docker 20.10).
+   */
+  blankCredHelpers: string[];
   /** `credsStore`: docker's default helper. containers/image (podman) ignores it. */
   credsStore: string | undefined;
   /** Top-level keys qci does not interpret (`HttpHeaders`, `psFormat`, …); writers keep them. */
@@ -342,12 +347,23 @@ function entriesFrom(
       auth: data.auth ?? undefined,
       identitytoken: data.identitytoken ?? undefined,
       email: data.email ?? undefined,
+      username: stringField(value, 'username'),
+      password: stringField(value, 'password'),
     };
     entries.push(
       new AuthEntry(key, rawEntry, { legacyFormat, otherFields: other }),
     );
   }
   return { entries };
+}
+
+/** docker's `username`/`password` (Go matches the names case-insensitively); podman has no such fields. */
+function stringField(
+  entry: Record<string, unknown>,
+  field: string,
+): string | undefined {
+  const value = entry[goFieldKey(entry, field) ?? ''];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function looksLikeHostEntries(obj: Record<string, unknown>): boolean {
@@ -397,6 +413,7 @@ export function parseAuthFileText(
       path: ref.path,
       entries,
       credHelpers: {},
+      blankCredHelpers: [],
       credsStore: undefined,
       otherKeys: [],
       warnings,
@@ -429,8 +446,10 @@ export function parseAuthFileText(
     );
   }
   const credHelpers: Record<string, string> = {};
+  const blankCredHelpers: string[] = [];
   for (const [host, helper] of Object.entries(parsed.data.credHelpers ?? {})) {
     if (helper) credHelpers[host] = helper;
+    else blankCredHelpers.push(host);
   }
   return {
     state: 'ok',
@@ -438,6 +457,7 @@ export function parseAuthFileText(
     path: ref.path,
     entries,
     credHelpers,
+    blankCredHelpers,
     credsStore: parsed.data.credsStore || undefined,
     otherKeys: other,
     warnings,

@@ -86,6 +86,8 @@ export interface Decision {
   passedOver: SkippedSource[];
   candidates?: CredentialSource[];
   answer?: HelperAnswer;
+  /** A file the engine warned about and went on without (docker and a corrupt config.json). */
+  ignored?: { file: AuthFileRef; reason: string };
 }
 
 /** How a simulation changes the files: entries removed, helpers that now answer "not found". */

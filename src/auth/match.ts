@@ -3,7 +3,7 @@
  * sources it never reaches, and what `podman logout HOST` would leave. The engines' own rules are
  * their keychains (keychain.ts): podman-keychain.ts and docker-keychain.ts.
  */
-import type { Engine } from './discovery.js';
+import type { AuthFileRef, Engine } from './discovery.js';
 import { dockerKeychain } from './docker-keychain.js';
 import type { AuthFileState } from './file.js';
 import {
@@ -122,6 +122,8 @@ export interface EffectiveCredential {
   candidates: CredentialSource[];
   /** The answer of the winning helper, when it was asked. */
   helperAnswer: HelperAnswer | undefined;
+  /** A file the engine warned about and went on without (docker and a corrupt config.json). */
+  ignored: { file: AuthFileRef; reason: string } | undefined;
 }
 
 /** What the decision puts on the wire. */
@@ -243,6 +245,7 @@ export function effectiveCredential(
     sends: sentBy(decision),
     candidates: decision.candidates ?? [],
     helperAnswer: decision.answer,
+    ignored: decision.ignored,
   };
 }
 

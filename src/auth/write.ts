@@ -1,8 +1,8 @@
 /**
  * The safe read-modify-write of an auth file: read (missing → `{}`), refuse a file that is not a
  * JSON object (it is left byte for byte as it was), mutate, and write atomically (atomic-write.ts)
- * with mode 0600, parent directories created 0700, a timestamped backup of the previous bytes
- * (backups.ts), and every key qci does not touch kept. The read-modify-write runs under a lock file
+ * with mode 0600, parent directories created 0700, a timestamped backup of the previous bytes when
+ * they keep something the new file does not (backups.ts), and every key qci does not touch kept. The read-modify-write runs under a lock file
  * (see lock.ts) so concurrent qci processes serialise. The edits of entries are in edits.ts.
  *
  * Error messages name the path and the field, never a secret.
@@ -18,7 +18,13 @@ import {
   resolveTarget,
   writeFileAtomic,
 } from './atomic-write.js';
-import { type Scrub, scrubBackups, scrubText, writeBackup } from './backups.js';
+import {
+  backupKeepsSomething,
+  type Scrub,
+  scrubBackups,
+  scrubText,
+  writeBackup,
+} from './backups.js';
 import { isRecord, parseJsonText } from './file.js';
 import { sweepLeftovers, withFileLock, type LockOptions } from './lock.js';
 
@@ -31,7 +37,10 @@ export interface UpdateOptions {
   /** Clock for the backup name (tests pass a fixed one). */
   now?: () => Date;
   lock?: LockOptions;
-  /** Keep a copy of the previous contents next to the file (default true). */
+  /**
+   * Keep a copy of the previous contents next to the file (default true), when it keeps something the
+   * new contents do not: adding an entry to a file, or removing only what `scrub` names, writes none.
+   */
   backup?: boolean;
   /** How many `*.qci-backup-*` copies to keep per file, oldest removed first (default 5). */
   keepBackups?: number;
@@ -49,6 +58,7 @@ export interface UpdateResult {
   changed: boolean;
   /** The file did not exist before. */
   created: boolean;
+  /** The backup written; undefined when none was (nothing the new file lost, or `backup: false`). */
   backupPath: string | undefined;
 }
 
@@ -121,15 +131,7 @@ async function updateOnce(
     return unchanged;
   if (original === undefined && Object.keys(after).length === 0)
     return unchanged;
-  let backupPath: string | undefined;
-  if (original !== undefined && options.backup !== false) {
-    backupPath = await writeBackup(
-      target,
-      options.scrub ? scrubText(original, options.scrub) : original,
-      (options.now ?? (() => new Date()))(),
-      options.keepBackups ?? 5,
-    );
-  }
+  const backupPath = await backUp(target, original, after, options);
   const renamed = await writeFileAtomic(
     target,
     renderLike(original, after),
@@ -147,6 +149,27 @@ async function updateOnce(
     created: original === undefined,
     backupPath,
   };
+}
+
+/**
+ * The backup of `original` (without what `scrub` names), when it keeps something `after` does not;
+ * its path, or undefined when none was written.
+ */
+async function backUp(
+  target: string,
+  original: string | undefined,
+  after: AuthJson,
+  options: UpdateOptions,
+): Promise<string | undefined> {
+  if (original === undefined || options.backup === false) return undefined;
+  const kept = options.scrub ? scrubText(original, options.scrub) : original;
+  if (!backupKeepsSomething(kept, after)) return undefined;
+  return writeBackup(
+    target,
+    kept,
+    (options.now ?? (() => new Date()))(),
+    options.keepBackups ?? 5,
+  );
 }
 
 /** The file's text; undefined when it is missing. */

@@ -11,6 +11,7 @@ import {
 import { QciError } from '../core/errors.js';
 import { readConfigFile } from './config-file.js';
 import { Ui, type Io } from './ui.js';
+import { wrapLine } from './wrap.js';
 
 export interface CommandContext {
   io: Io;
@@ -69,17 +70,9 @@ export const HELP_WIDTH = 80;
 
 /** `text` in lines of at most `width` characters, broken at spaces; each line after the first gets `indent`. */
 export function wrapWords(text: string, width: number, indent = ''): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    const prefix = lines.length === 0 ? '' : indent;
-    if (line !== '' && [...`${prefix}${line} ${word}`].length > width) {
-      lines.push(`${prefix}${line}`);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') lines.push(`${lines.length === 0 ? '' : indent}${line}`);
-  return lines;
+  const words = text.split(/\s+/).filter(Boolean).join(' ');
+  if (words === '') return [];
+  return wrapLine(words, width, indent.length);
 }
 
 /**

@@ -6,7 +6,6 @@ import { ExitCode, messageOf, QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
   contextFor,
-  examples,
   HELP_WIDTH,
   wrapWords,
   type Action,
@@ -14,6 +13,8 @@ import {
   type Wrap,
 } from './context.js';
 import { Ui, type Io } from './ui.js';
+import { frontDesk, groupCommands, programHelpAfter } from './help.js';
+import { bareBooleanFlags } from './setting-flags.js';
 import { registerPullspec } from './commands/pullspec.js';
 import { registerRegistries } from './commands/registries.js';
 import { registerLogin } from './commands/login.js';
@@ -30,26 +31,27 @@ import { registerVersion } from './commands/version.js';
 
 declare const QCI_VERSION: string;
 
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0    success
-  1    failure (the message says what failed and what to run next)
-  2    usage error: unknown command or flag, malformed reference, bad setting
-  3    authentication needed: not logged in, or the app.ci token is dead
-  4    access denied: no QCI access (or not allowed to pull that image)
-  5    not found: image, tag, file or kube context
-  6    unreachable: DNS, connection refused, timeout or TLS failure
-  7    a tool qci needs (podman or docker) is not installed
-  126  qci exec: COMMAND cannot be run
-  127  qci exec: COMMAND is not found
-  130  interrupted (Ctrl-C)
-`;
+export { EXIT_CODES_HELP } from './topics/index.js';
+
+/**
+ * qci's commands: an optional boolean flag (`--tls-verify [bool]`) takes the next argument only when it
+ * is true or false, so `qci pull --tls-verify ocp/4.7:x` pulls ocp/4.7:x (podman's flag takes no value
+ * but `=false`; commander's takes any next word).
+ */
+class QciCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new QciCommand(name);
+  }
+  override parseOptions(argv: string[]) {
+    return super.parseOptions(bareBooleanFlags(argv, this.options));
+  }
+}
 
 /**
  * A command qci will not run this time: registered with its name, arguments and description (enough to
  * find it), without its flags, which cost start-up time to build (commander makes an Option of each).
  */
-class CommandNotRun extends Command {
+class CommandNotRun extends QciCommand {
   override createCommand(name?: string): Command {
     return new CommandNotRun(name);
   }
@@ -85,13 +87,14 @@ export function buildProgram(
   state: { exitCode: number },
   only?: string,
 ): Command {
-  const program = new Command('qci');
+  const program = new QciCommand('qci');
   if (only !== undefined)
     program.createCommand = (name?: string) =>
-      name === only ? new Command(name) : new CommandNotRun(name);
+      name === only ? new QciCommand(name) : new CommandNotRun(name);
   configureProgram(program, io);
   program.addHelpText('after', programHelpAfter);
   registerCommands(program, actionWrapper(io, state));
+  groupCommands(program);
   // Named by an alias, or not a command at all: then every command is built whole.
   if (
     only !== undefined &&
@@ -144,39 +147,6 @@ function configureProgram(program: Command, io: Io): void {
     .exitOverride();
 }
 
-/** The end of `qci help`: examples, exit codes, environment variables and the config file. */
-function programHelpAfter(): string {
-  return (
-    examples([
-      [
-        'qci pull ocp/4.7:my-component',
-        'pull an image stream tag from QCI, logging in if needed',
-      ],
-      [
-        'qci pullspec ocp/4.7:my-component',
-        'the QCI pull spec of an image stream tag',
-      ],
-      ['qci login', 'log podman in to QCI with your app.ci token'],
-      ['qci whoami', 'who you are on app.ci, and what podman will send to QCI'],
-      ['qci doctor --fix', 'why pulls say "unauthorized", and the safe fixes'],
-      ['qci registries', 'the CI clusters and their registries'],
-      ['qci help pullspec', 'help for one command'],
-    ])() +
-    EXIT_CODES_HELP +
-    `\n${wrapWords(
-      'Environment: QCI_REGISTRY, QCI_TLS_VERIFY, QCI_CONTEXT, QCI_ENGINE, QCI_PLATFORM, QCI_CONFIG, ' +
-        'QCI_TOKEN_FILE, QCI_WEB_LOGIN_TIMEOUT, QCI_JOB_LOG_TIMEOUT, QCI_JOB_LOG_MAX_BYTES, ' +
-        'QCI_JOB_LOG_MAX_REDIRECTS, KUBECONFIG, BROWSER, NO_COLOR, FORCE_COLOR.',
-      HELP_WIDTH,
-      '  ',
-    ).join('\n')}\n${wrapWords(
-      'Config file: $XDG_CONFIG_HOME/qci/config.yaml (keys registry, tls-verify, context, engine, platform).',
-      HELP_WIDTH,
-      '  ',
-    ).join('\n')}\n`
-  );
-}
-
 /** Runs a command's action with its context and records its exit code. */
 function actionWrapper(io: Io, state: { exitCode: number }): Wrap {
   return (action: Action) =>
@@ -215,55 +185,13 @@ export async function runQci(argv: string[], io: Io): Promise<number> {
   const state = { exitCode: ExitCode.ok as number };
   const program = buildProgram(io, state, commandToRun(argv));
   try {
-    // Bare `qci`: what it is and where to start, as gh and kubectl do (the full list is `qci help`).
-    if (argv.length === 0) {
-      io.stdout.write(overview());
-      return ExitCode.ok;
-    }
-    // `qci help nosuch`: commander would print the whole help and carry on.
-    const [first, second] = argv;
-    if (
-      first === 'help' &&
-      second !== undefined &&
-      !second.startsWith('-') &&
-      !program.commands.some(
-        (c) => c.name() === second || c.aliases().includes(second),
-      )
-    ) {
-      new Ui(io).error(
-        `unknown command '${second}'`,
-        'qci help lists the commands',
-      );
-      return ExitCode.usage;
-    }
+    const answered = frontDesk(program, argv, io);
+    if (answered !== undefined) return answered;
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
   } catch (error) {
     return reportError(error, io, argv.includes('--json'));
   }
-}
-
-/** What bare `qci` prints: short enough to read at a glance, wrapped for 80 columns. */
-export function overview(): string {
-  const rows: [string, string][] = [
-    ['qci login --web', 'sign in with the browser, log podman in'],
-    ['qci pull ocp/4.7:my-component', 'pull an image stream tag from QCI'],
-    ['qci whoami', 'who you are, and what podman sends to QCI'],
-    ['qci doctor', 'why a pull says "unauthorized", and fixes'],
-    ['qci pullspec ocp/4.7:my-component', 'the QCI pull spec of a tag'],
-  ];
-  const width = Math.max(...rows.map(([c]) => c.length));
-  return [
-    'qci pulls OpenShift CI images from QCI (quay.io/openshift/ci, through',
-    'quay-proxy.ci.openshift.org) and untangles the registry logins that make',
-    'pulls fail.',
-    '',
-    'Start with:',
-    ...rows.map(([c, why]) => `  ${c.padEnd(width)}  ${why}`),
-    '',
-    'All commands: qci help. One command: qci help COMMAND (or COMMAND --help).',
-    '',
-  ].join('\n');
 }
 
 export function reportError(error: unknown, io: Io, json: boolean): number {

@@ -10,6 +10,8 @@ export interface Stream {
   /** Text, or an engine's output as it came (bytes: a character may be split across chunks). */
   write(text: string | Uint8Array): unknown;
   isTTY?: boolean;
+  /** A terminal's width (process.stdout has it). */
+  columns?: number;
 }
 
 export interface Io {
@@ -36,6 +38,11 @@ export function colorLevel(
   return env.COLORTERM === 'truecolor' ? 3 : 2;
 }
 
+function terminalWidth(): number | undefined {
+  const columns = process.stdout.columns;
+  return columns > 0 ? columns : undefined;
+}
+
 export class Ui {
   readonly verboseEnabled: boolean;
   #out: ChalkInstance | undefined;
@@ -60,6 +67,19 @@ export class Ui {
     return (this.#err ??= new Chalk({
       level: colorLevel(this.io.env, this.io.stderr.isTTY === true),
     }));
+  }
+
+  /**
+   * The columns text on stdout is wrapped to: COLUMNS when set (as git's term_columns() and Python's
+   * shutil.get_terminal_size() read it), else the terminal's width, else 80.
+   */
+  get width(): number {
+    const columns = Number(this.io.env.COLUMNS);
+    if (Number.isInteger(columns) && columns > 0) return columns;
+    const stdout = this.io.stdout;
+    // qci writes to fd 1 directly (raw-output.ts); process.stdout, made on first use, knows its size.
+    if (stdout.isTTY === true) return stdout.columns ?? terminalWidth() ?? 80;
+    return 80;
   }
 
   /** One line of data on stdout. */

@@ -33,6 +33,10 @@ export interface PullAt {
   host: string;
   engine: 'podman' | 'docker';
   tlsVerify: boolean;
+  /** Where the credential the engine sent is stored, when qci knows it sent one. */
+  sentFrom?: string | undefined;
+  /** The pull's --authfile: the login that repairs it writes there. */
+  authfile?: string | undefined;
 }
 
 /** A job's image on the build farm that ran it. */
@@ -62,10 +66,41 @@ const UNREACHABLE_HINT = 'check your network and VPN, then try again';
 const REJECTED_HINT = 'qci doctor (to see which file holds it), then qci login';
 const FIX_HINT = 'qci doctor --fix';
 
+/** qci login, writing where the pull read (its --authfile). */
+const loginFor = (at: PullAt) =>
+  at.authfile ? `qci login --authfile ${at.authfile}` : 'qci login';
+
 const rejected = (at: PullAt): Words => ({
-  message: `${at.host} rejected the credential ${at.engine} sent: its app.ci token has expired or was revoked`,
-  hint: REJECTED_HINT,
+  message: at.sentFrom
+    ? `${at.host} rejected the credential ${at.engine} sent (${at.sentFrom}): its app.ci token has expired or was revoked`
+    : `${at.host} rejected the credential ${at.engine} sent: its app.ci token has expired or was revoked`,
+  hint: at.sentFrom ? loginFor(at) : REJECTED_HINT,
 });
+
+/**
+ * What the engine sent, as qci knows it before the pull: nothing (no entry), a credential, or not known
+ * (a credential helper's answer, or an entry qci could not read).
+ */
+export type Sent = 'nothing' | 'credential' | 'unknown';
+
+const AUTH_CAUSES: readonly Cause[] = [
+  'credentials-missing',
+  'credentials-rejected',
+  'token-expired',
+];
+
+/**
+ * The cause made to agree with what was sent: podman's text is the same for no credential and a bad
+ * one on a basic-auth registry ("unauthorized: authentication required", seen with podman 4.3.1), and
+ * says "invalid username/password" on a token service that was sent none.
+ */
+export function causeGivenSent(cause: Cause, sent: Sent): Cause {
+  if (!AUTH_CAUSES.includes(cause)) return cause;
+  if (sent === 'nothing') return 'credentials-missing';
+  if (sent === 'credential' && cause === 'credentials-missing')
+    return 'credentials-rejected';
+  return cause;
+}
 
 /** Only the pull request's author may pull a job's images: a build farm says so as "denied" or "unauthorized". */
 const farmDenied = (at: FarmAt) => ({
@@ -78,7 +113,7 @@ export const CAUSES: Record<Cause, Row> = {
   'credentials-missing': {
     pull: (at) => ({
       message: `${at.host} wants credentials and ${at.engine} sent none it accepts`,
-      hint: 'qci login',
+      hint: loginFor(at),
     }),
     pasted: () => ({
       detail:
@@ -257,7 +292,7 @@ export function causeOfError(error: QciError): Cause {
 }
 
 /** Node's and qci's words for an unreachable registry (registry/http.ts writes them). */
-function unreachableCause(message: string): Cause {
+export function unreachableCause(message: string): Cause {
   if (/host not found/.test(message)) return 'dns';
   if (/connection refused/.test(message)) return 'refused';
   if (/timed out|did not answer/.test(message)) return 'timeout';

@@ -61,6 +61,20 @@ function jsonMessage(
   return { msg, time: typeof time === 'string' ? time : null };
 }
 
+/**
+ * What follows the marker, ending where a reader sees it end: at blanks; at the quotes that close a
+ * msg="…" or a JSON string; at the backtick, parenthesis or `>` that close a line quoted in Markdown or
+ * prose (none of them can be in a namespace or a console URL). A `<…>` placeholder is kept whole, so
+ * the rejection names it as written.
+ */
+const TARGET = /Using namespace ((?:[^\s"'\\`()<>]|<[^\s"'\\`()<>]*>?)+)/;
+
+/** The target without the sentence's closing punctuation, or the `<…>` of a Markdown autolink. */
+function readerTarget(word: string): string {
+  const ended = word.replace(/[.,;:]$/, '');
+  return /^<(https?:\/\/[^<>]+)>$/i.exec(ended)?.[1] ?? ended;
+}
+
 /** Why `ns` is not a namespace ci-operator could have made, or null. */
 function namespaceNameProblem(ns: string): string {
   const placeholder = /X{4,}|x{8,}|<|>|\.\.\.|\u2026|\*/.test(ns)
@@ -88,10 +102,9 @@ export function judgeNamespaceLine(raw: string): LineVerdict {
   if (!line) return null;
   const json = jsonMessage(line);
   const text = json?.msg ?? line;
-  // The target ends at blanks and at the quotes that close a msg="…" or a JSON string.
-  const match = /Using namespace ([^\s"'\\]+)/.exec(text);
+  const match = TARGET.exec(text);
   if (!match) return null;
-  const target = match[1]!.replace(/[.,;]$/, '');
+  const target = readerTarget(match[1]!);
   const at = json ? json.time : loggedAt(text.slice(0, match.index));
   const reject = (problem: string): LineVerdict => ({
     rejected: { line, problem },

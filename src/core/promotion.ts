@@ -504,8 +504,9 @@ function add(
   const shown = formatImageStreamTag(ist);
   let qciTag: string;
   try {
-    const ref = parseReference(formatImageStreamTag(checked));
-    qciTag = ref.qciTag!;
+    parseReference(formatImageStreamTag(checked));
+    // What promotion pushes (ci-tools pkg/api/promotion.go QuayImage), a "-quay" stream's name included.
+    qciTag = qciTagFor(checked);
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
     const why =

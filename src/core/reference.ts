@@ -148,6 +148,40 @@ export function qciTagFor(ist: ImageStreamTag): string {
   return `${ist.namespace}_${ist.name}_${ist.tag}`;
 }
 
+/**
+ * app.ci image streams named STREAM-quay hold references into QCI, and ci-tools serves their tags from
+ * the QCI tag of STREAM: NS/STREAM-quay:TAG is NS_STREAM_TAG, for any namespace
+ * (ci-tools pkg/steps/release/promote.go quayProxyTagFromISKey, at commit 52352cd19167; "ocp/4.21-quay:ovn-kubernetes" →
+ * ocp_4.21_ovn-kubernetes in its promote_test.go). The suffix is matched as written, as Go's HasSuffix does.
+ */
+export const QUAY_STREAM_SUFFIX = '-quay';
+
+/** NS/STREAM:TAG for NS/STREAM-quay:TAG (the image stream tag whose QCI tag it is served from); null otherwise. */
+export function quayStreamSource(ist: ImageStreamTag): ImageStreamTag | null {
+  if (!ist.name.endsWith(QUAY_STREAM_SUFFIX)) return null;
+  const name = ist.name.slice(0, -QUAY_STREAM_SUFFIX.length);
+  return name === '' ? null : { ...ist, name };
+}
+
+/** NS/STREAM-quay:TAG, the other app.ci image stream tag that is served from the QCI tag of NS/STREAM:TAG. */
+export function quayStreamOf(ist: ImageStreamTag): ImageStreamTag {
+  return { ...ist, name: `${ist.name}${QUAY_STREAM_SUFFIX}` };
+}
+
+/**
+ * The "-quay" image stream tag served from the same QCI tag as `ref`'s image stream tag (ocp/4.23-quay:cli for
+ * ocp/4.23:cli, ocp/4.23-quay:cli or ocp_4.23_cli); null when `ref` names no single image stream tag.
+ */
+export function quayStreamFor(ref: ImageRef): ImageStreamTag | null {
+  const ist = ref.imageStreamTag;
+  return ist ? quayStreamOf(quayStreamSource(ist) ?? ist) : null;
+}
+
+/** The QCI tag an image stream tag named by a user is pulled as: NS_NAME_TAG, "-quay" streams as their STREAM. */
+export function qciTagForImageStreamTag(ist: ImageStreamTag): string {
+  return qciTagFor(quayStreamSource(ist) ?? ist);
+}
+
 export function formatImageStreamTag(ist: ImageStreamTag): string {
   return `${ist.namespace}/${ist.name}:${ist.tag}`;
 }
@@ -315,7 +349,8 @@ function parseImageStreamTag(
   if (tgProblem) throw new ReferenceError(input, 'tag', tgProblem);
 
   const imageStreamTag = { namespace, name, tag };
-  const qciTag = qciTagFor(imageStreamTag);
+  const source = quayStreamSource(imageStreamTag);
+  const qciTag = qciTagForImageStreamTag(imageStreamTag);
   if (qciTag.length > MAX_TAG_LENGTH) {
     throw new ReferenceError(
       input,
@@ -324,12 +359,13 @@ function parseImageStreamTag(
     );
   }
   const allWarnings = [...warnings];
+  if (source) allWarnings.push(quayStreamNote(imageStreamTag, source));
   const upper = upperCaseNote(imageStreamTag);
   if (upper) allWarnings.push(upper);
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length > 1) {
     allWarnings.push(
-      `its QCI tag ${qciTag} also reads as ${describeOthers(candidates, imageStreamTag)}`,
+      `its QCI tag ${qciTag} also reads as ${describeOthers(candidates, source ?? imageStreamTag)}`,
     );
   }
   return {
@@ -341,6 +377,13 @@ function parseImageStreamTag(
     digest: null,
     warnings: allWarnings,
   };
+}
+
+function quayStreamNote(ist: ImageStreamTag, source: ImageStreamTag): string {
+  return (
+    `${ist.namespace}/${ist.name} is a "${QUAY_STREAM_SUFFIX}" image stream: ci-tools serves its tags from ` +
+    `the QCI tags of ${source.namespace}/${source.name}, here ${qciTagFor(source)} (${formatImageStreamTag(source)})`
+  );
 }
 
 function describeOthers(
@@ -443,4 +486,24 @@ export function pullSpecFor(
 /** The authoritative quay.io/openshift/ci form (push side; not pullable without quay.io access). */
 export function directSpecFor(ref: ImageRef): string {
   return pullSpecFor(ref, QCI_REPOSITORY_HOST);
+}
+
+/**
+ * The reference meant when `input` has a slash where the tag's colon goes (ocp/4.7/my-component is
+ * ocp/4.7:my-component): the input with its last "/" made ":", when that parses; else null.
+ */
+export function referenceMeant(
+  input: string,
+  options: ParseOptions = {},
+): string | null {
+  const slash = input.lastIndexOf('/');
+  if (slash < 0 || /[:@]/.test(input.slice(slash))) return null;
+  const meant = `${input.slice(0, slash)}:${input.slice(slash + 1)}`;
+  try {
+    parseReference(meant, options);
+    return meant;
+  } catch (error) {
+    if (error instanceof ReferenceError) return null;
+    throw error;
+  }
 }

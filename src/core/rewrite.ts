@@ -39,13 +39,14 @@ export interface RegistryReference {
 const HOST =
   /(?<![A-Za-z0-9.-])(?:registry\.(?:svc\.)?ci|quay-proxy\.ci)\.openshift\.org(?!\.?[A-Za-z0-9-])/g;
 // What may follow the host in a reference: an optional port, then a path of reference characters and
-// template expressions (${X}, $(X), {{ x }}, $X, {MAJOR}, %s, … and ...), which are kept whole so they
-// can be recognised: a reference is never cut short at a template and its prefix rewritten.
+// template expressions (${X}, $(X), {{ x }}, $X, {MAJOR}, <tag> at the start of a part, %s, … and ...), which
+// are kept whole so they can be recognised: a reference is never cut short at a template and its prefix
+// rewritten. A `<…>` right after a letter (latest<br>) is HTML after the reference, not a placeholder.
 // "…" is matched as its UTF-8 bytes (the text is latin1, one character per byte).
 const TAIL =
-  /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\{[A-Za-z0-9_.]{1,40}\}|%[-+# 0]*[0-9]*[sdvqx]|\$[A-Za-z_][A-Za-z0-9_]*|\xe2\x80\xa6)*/y;
+  /(?::[0-9]+)?\/(?:[A-Za-z0-9._/:@-]|\$\{[^}\s]{0,100}\}|\$\([^)\s]{0,100}\)|\{\{[^}\n]{0,200}\}\}|\{[A-Za-z0-9_.]{1,40}\}|(?<=[/:._-])<[A-Za-z][A-Za-z0-9_. -]{0,40}>|%[-+# 0]*[0-9]*[sdvqx]|\$[A-Za-z_][A-Za-z0-9_]*|\xe2\x80\xa6)*/y;
 const TEMPLATE =
-  /\$\{|\$\(|\{\{|\$[A-Za-z_]|\{[A-Za-z0-9_.]+\}|%[-+# 0]*[0-9]*[sdvqx]|\.\.\.|\xe2\x80\xa6/;
+  /\$\{|\$\(|\{\{|\$[A-Za-z_]|\{[A-Za-z0-9_.]+\}|<[A-Za-z]|%[-+# 0]*[0-9]*[sdvqx]|\.\.\.|\xe2\x80\xa6/;
 
 /** What rewrite knows about the file a text comes from. */
 export interface RewriteContext {
@@ -109,7 +110,8 @@ export function findRegistryReferences(
         after: text.slice(end, lineEnd === -1 ? text.length : lineEnd),
         above: () => linesAbove(text, lineStart),
         kind,
-        inCode: code === null ? true : inRanges(code, start),
+        inCode: code === null ? true : inRanges(code.blocks, start),
+        inInlineCode: code !== null && inRanges(code.inline, start),
         asValues: context.asValues,
       });
       if (why) classified = review(why);
@@ -247,13 +249,19 @@ function fileKind(path: string): FileKind {
   return 'other';
 }
 
-/**
- * Where code is in a prose file (fenced and delimited blocks, inline code spans), as sorted
- * [start, end) offsets; null for files that are not prose (everything counts as code there).
- */
-function codeRanges(text: string, kind: FileKind): number[][] | null {
+/** Where code is in a prose file, as sorted [start, end) offsets. */
+interface CodeRanges {
+  /** Fenced, delimited and indented blocks; the inline spans too in TeX. */
+  blocks: number[][];
+  /** Inline code spans of Markdown and AsciiDoc: code quoted inside a sentence. */
+  inline: number[][];
+}
+
+/** Where code is in a prose file; null for files that are not prose (everything counts as code there). */
+function codeRanges(text: string, kind: FileKind): CodeRanges | null {
   if (kind !== 'markdown' && kind !== 'asciidoc' && kind !== 'tex') return null;
   const ranges: number[][] = [];
+  const spans = kind === 'tex' ? ranges : [];
   const fence =
     kind === 'markdown'
       ? /^ {0,3}(?:```|~~~)|^\s*\{\{<\s*\/?\s*highlight\b/
@@ -280,12 +288,12 @@ function codeRanges(text: string, kind: FileKind): number[][] | null {
         ranges.push([at, at + line.length]);
       else
         for (const m of line.matchAll(inline))
-          ranges.push([at + m.index, at + m.index + m[0].length]);
+          spans.push([at + m.index, at + m.index + m[0].length]);
     }
     at += line.length + 1;
   }
   if (open !== -1) ranges.push([open, text.length]);
-  return ranges;
+  return { blocks: ranges, inline: spans === ranges ? [] : spans };
 }
 
 function inRanges(ranges: number[][], pos: number): boolean {
@@ -348,6 +356,15 @@ const FROM_PAIRED_REASON =
   "input's image; rewritten alone it would no longer match, and ci-operator would build from the " +
   'image the new text names instead; change the FROM and its as: entry together, by hand';
 
+/**
+ * Inline code in a Markdown or AsciiDoc sentence quotes what a file or a command said ("The Dockerfile's
+ * `FROM registry.ci…/ocp/builder:…` is detected", "`registry.ci…/ocp/4.6:base` is replaced by the image
+ * named `base`"): rewriting it changes what the sentence says. Code blocks are rewritten.
+ */
+const INLINE_CODE_REASON =
+  'inline code in prose: the sentence may describe what the old reference does or did rather than pull it; ' +
+  'rewriting it would change what the sentence says (code blocks are rewritten)';
+
 /** Why a reference that maps to QCI must not be rewritten here, or null when it is a pull. */
 function notAPull(ref: {
   reference: string;
@@ -357,6 +374,7 @@ function notAPull(ref: {
   above: () => string[];
   kind: FileKind;
   inCode: boolean;
+  inInlineCode: boolean;
   asValues: ReadonlySet<string> | undefined;
 }): string | null {
   if (isAsValue(ref.before, ref.above)) return AS_REASON;
@@ -369,6 +387,7 @@ function notAPull(ref: {
   // Any other FROM is rewritten, ocp/builder ones included; see FROM_PAIRED_REASON for why.
   if (QCI_NAMES.test(ref.before) || QCI_NAMES.test(ref.after))
     return 'the line names the QCI form too: it explains the mapping, so rewriting it would change its meaning';
+  if (ref.inInlineCode) return INLINE_CODE_REASON;
   if (!ref.inCode)
     return 'prose (outside code spans and blocks): it may describe the old registry rather than pull from it';
   return null;

@@ -4,35 +4,15 @@
  * A check names a kind and the facts it found (`found('auth.expired', { key, file, usedBy, masked })`);
  * the words live here.
  */
-import type { AuthFileFormat } from '../auth/index.js';
 import { HELPER_BINARY } from '../auth/credential-helper.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
+import { explainCause, unreachableCause } from '../core/causes.js';
 import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 
-export type Severity = 'ok' | 'info' | 'warn' | 'error';
+import type { Finding, Severity, Subject } from './finding.js';
 
-/**
- * What a finding is about, for `--fix`: the auth entry (its file, key and format) or the credential
- * helper that holds the secret. Never part of the report's JSON.
- */
-export type Subject =
-  | { kind: 'entry'; file: string; format: AuthFileFormat; key: string }
-  | { kind: 'helper'; helper: string; file: string; remedy: string };
-
-export interface Finding {
-  id: string;
-  /** Which check produced it (the checklist groups by this). */
-  check: string;
-  severity: Severity;
-  /** One sentence: what is true, and why it matters. */
-  detail: string;
-  /** The exact command (or step) that fixes it; null when nothing needs fixing. */
-  fix: string | null;
-  /** `qci doctor --fix` can apply it safely. */
-  autoFix: boolean;
-  subject?: Subject;
-}
+export type { Finding, Severity, Subject } from './finding.js';
 
 interface Kind<A> {
   check: string | ((a: A) => string);
@@ -78,6 +58,12 @@ const label = (a: Helper) =>
 const own = (a: { file: string; host: string }) =>
   `${a.file} sends ${a.host} to ${HELPER_BINARY}`;
 const RELOGIN = 'qci logout && qci login';
+/** The credential an engine sends to the registry, and where it is kept. */
+interface Sends {
+  host: string;
+  where: string;
+  engine: EngineName;
+}
 const FIX_OR_RELOGIN = `qci doctor --fix (or: ${RELOGIN})`;
 const RETRY = (a: { host: string }) =>
   `try again later; if it persists, the registry ${a.host} is not answering as QCI does`;
@@ -187,9 +173,11 @@ const entries = {
   'auth.unusable': kind({
     check: 'auth files',
     severity: sentIsError,
-    detail: (a: At & { described: string }) =>
+    detail: (a: At & { described: string; dockerPlaceholder?: boolean }) =>
       `${where(a)} has no usable user:password (${a.described}); ${role(a)}`,
-    fix: logout,
+    // docker's `{}` placeholder in its config.json: docker's own logout removes it (docker/cli
+    // `cli/command/registry/logout.go` also removes the host's http:// and https:// keys).
+    fix: (a) => (a.dockerPlaceholder ? `docker logout ${a.key}` : logout(a)),
     autoFix: true,
   }),
   'auth.expired': kind({
@@ -424,7 +412,7 @@ const registry = {
     check: 'registry',
     severity: 'error',
     detail: (a: { message: string }) => a.message,
-    fix: 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false',
+    fix: (a) => unreachableFix(a.message),
   }),
   // Not being able to check is a finding (registry.unchecked), never a silent pass.
   'registry.busy': kind({
@@ -439,24 +427,24 @@ const registry = {
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; url: string }) =>
-      `${a.host} answers HTTP 401 without a WWW-Authenticate challenge (${a.url}): qci cannot check your credential, and podman cannot log in to it`,
+    detail: (a: { host: string; url: string; engine: EngineName }) =>
+      `${a.host} answers HTTP 401 without a WWW-Authenticate challenge (${a.url}): qci cannot check your credential, and ${a.engine} cannot log in to it`,
     fix: RETRY,
   }),
   'registry.token-service-failed': kind({
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} could not check the credential podman sends (${a.where}): its token service answered HTTP ${a.status}`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} could not check the credential ${a.engine} sends (${a.where}): its token service answered HTTP ${a.status}`,
     fix: RETRY,
   }),
   'registry.no-token-service': kind({
     check: 'registry',
     id: 'registry.unchecked',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} names no token service (HTTP ${a.status} without a Bearer challenge): qci cannot check the credential podman sends (${a.where})`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} names no token service (HTTP ${a.status} without a Bearer challenge): qci cannot check the credential ${a.engine} sends (${a.where})`,
     fix: RETRY,
   }),
   'registry.reachable': kind({
@@ -469,23 +457,23 @@ const registry = {
     check: 'registry',
     id: 'registry.credential',
     severity: 'ok',
-    detail: (a: { host: string; where: string }) =>
-      `${a.host} accepts the credential podman sends (${a.where})`,
+    detail: (a: Sends) =>
+      `${a.host} accepts the credential ${a.engine} sends (${a.where})`,
   }),
   'registry.credential-denied': kind({
     check: 'registry',
     id: 'registry.credential',
     severity: 'error',
-    detail: (a: { host: string; where: string }) =>
-      `${a.host} refuses the credential podman sends (${a.where}): access denied`,
+    detail: (a: Sends) =>
+      `${a.host} refuses the credential ${a.engine} sends (${a.where}): access denied`,
     fix: QCI_ACCESS_HINT,
   }),
   'registry.credential-rejected': kind({
     check: 'registry',
     id: 'registry.credential',
     severity: 'error',
-    detail: (a: { host: string; where: string; status: number }) =>
-      `${a.host} rejects the credential podman sends (${a.where}, HTTP ${a.status})`,
+    detail: (a: Sends & { status: number }) =>
+      `${a.host} rejects the credential ${a.engine} sends (${a.where}, HTTP ${a.status})`,
     fix: FIX_OR_RELOGIN,
     autoFix: true,
   }),
@@ -544,6 +532,48 @@ export function found<K extends KindName>(
     ...(subject ? { subject } : {}),
   };
 }
+
+/**
+ * What to do about a registry qci cannot reach: a name that does not resolve, a refused or silent
+ * connection is the network's (or the VPN's); plain HTTP or an untrusted certificate may be a local
+ * test registry's.
+ */
+function unreachableFix(message: string): string {
+  const cause = unreachableCause(message);
+  // 'refused' is also unreachableCause's guess for words it does not know.
+  const guessed = cause === 'refused' && !/refused/.test(message);
+  if (
+    !guessed &&
+    (cause === 'dns' || cause === 'refused' || cause === 'timeout')
+  )
+    return explainCause(cause, '').fix;
+  return 'check your network or VPN; for a local test registry, QCI_TLS_VERIFY=false';
+}
+
+/** app.ci's findings that mean there is no app.ci login to log in with (no kubeconfig, no context). */
+const NO_APPCI = new Set(['kube.no-kubeconfig', 'kube.no-context']);
+const PLAIN_LOGIN = /\bqci login\b(?! --web)/;
+
+/**
+ * Fixes that can work: without a kubeconfig or an app.ci context, `qci login` fails at once, so every
+ * fix that logs in is the browser login (`qci login --web`), which `--fix` does not run for you.
+ */
+export function fixesThatCanWork(findings: readonly Finding[]): Finding[] {
+  if (!lacksAppCiLogin(findings)) return [...findings];
+  return findings.map((f) =>
+    f.fix && PLAIN_LOGIN.test(f.fix) && !NO_APPCI.has(f.id)
+      ? {
+          ...f,
+          fix: f.fix.replace(PLAIN_LOGIN, 'qci login --web'),
+          autoFix: f.subject ? f.autoFix : false,
+        }
+      : f,
+  );
+}
+
+/** The findings say there is no app.ci login here: `qci login` cannot work, only `qci login --web`. */
+export const lacksAppCiLogin = (findings: readonly Finding[]): boolean =>
+  findings.some((f) => NO_APPCI.has(f.id));
 
 /** A finding as the report shows it (--json): without what --fix needs to know. */
 export function shown({ subject: _, ...finding }: Finding): Finding {

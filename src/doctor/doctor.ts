@@ -10,7 +10,13 @@
 import { explainCause, type Cause } from '../core/causes.js';
 import { classifyEngineFailure } from '../engine/classify.js';
 import type { AuthSetup } from '../session/setup.js';
-import { found, shown, type Finding } from './catalogue.js';
+import {
+  fixesThatCanWork,
+  found,
+  lacksAppCiLogin,
+  shown,
+  type Finding,
+} from './catalogue.js';
 import { checkAppCi } from './checks/appci.js';
 import { checkAuthEntries } from './checks/auth-entries.js';
 import { checkEngines } from './checks/engines.js';
@@ -122,7 +128,7 @@ export async function runDoctor(
     }),
   );
   // Checks in their fixed order; within a check, the order it found things in (the story reads right).
-  const findings = results.flat();
+  const findings = fixesThatCanWork(results.flat());
   return {
     registry: setup.settings.registry,
     authfile: options.authfile ?? null,
@@ -156,7 +162,11 @@ export async function fixAndRecheck(
     );
   const { authfile } = options;
   if (needsLogin && !(await podmanSendsValid(setup, findings, authfile)))
-    fixed.push(await logIn(setup, authfile));
+    fixed.push(
+      lacksAppCiLogin(findings)
+        ? 'not logged in: there is no app.ci login here; run qci login --web'
+        : await logIn(setup, authfile),
+    );
   const again = await runDoctor(setup, options);
   return { ...again, fixed };
 }

@@ -1,6 +1,6 @@
 /**
  * `qci doctor --fix`: the safe repairs, from what the checks found (each finding names the entry or the
- * helper it is about). Removes exactly the dead entries the findings name (each file keeps a backup),
+ * helper it is about). Removes exactly the dead entries the findings name (with a backup where it keeps something),
  * erases a dead secret through the credential helper that holds it, then logs in when podman would
  * still send nothing that app.ci found valid.
  */
@@ -73,7 +73,7 @@ export async function removeDeadEntries(
     );
     if (result.changed)
       done.push(
-        `removed ${removed.join(', ')} from ${t(file)} (backup: ${result.backupPath ? t(result.backupPath) : 'none'})`,
+        `removed ${removed.join(', ')} from ${t(file)}${result.backupPath ? ` (backup: ${t(result.backupPath)})` : ''}`,
       );
   }
   return done;

@@ -14,7 +14,7 @@ import { HELPER_NAME } from '../auth/credential-helper.js';
 import { QciError } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import { onPath, type EngineName } from '../engine/engine.js';
+import { findEngine, onPath, type EngineName } from '../engine/engine.js';
 import { notAppCiReason, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
@@ -190,22 +190,33 @@ export function registryProbe(s: Shared, timeoutMs: number): RegistryProbe {
   const { setup } = s;
   const { registry: host, tlsVerify } = setup.settings;
   const http = { env: setup.env, tlsVerify, timeoutMs };
+  const engine = engineInUse(setup);
   return {
     host,
+    engine,
     ping: () => pingRegistry(host, http),
-    podmanSends: () => podmanSends(s),
+    engineSends: () => engineSends(s, engine),
     checkCredential: (ping, credential) =>
       checkCredential(host, ping, credential, http),
   };
 }
 
+/** The engine qci would run (--engine / QCI_ENGINE, else podman when installed, else docker). */
+function engineInUse(setup: AuthSetup): EngineName {
+  try {
+    return findEngine(setup.settings.engine, setup.env);
+  } catch {
+    return 'podman'; // the engines check says none is installed
+  }
+}
+
 /**
- * The credential podman sends (a helper's answer as podman gets it; docker-credential-qci's read
- * in-process), and where it is kept.
+ * The credential the engine sends (a helper's answer as the engine gets it; docker-credential-qci's
+ * read in-process), and where it is kept.
  */
-async function podmanSends(s: Shared) {
+async function engineSends(s: Shared, engine: EngineName) {
   const { setup } = s;
-  const e = (await s.effective).get('podman');
+  const e = (await s.effective).get(engine);
   const winner = e?.winner;
   let password = e?.sends.kind === 'basic' ? e.sends.secret?.() : undefined;
   if (winner?.helper === HELPER_NAME)

@@ -115,3 +115,13 @@ export function buildPullArgs(o: PullArgs): string[] {
     o.pullSpec,
   ];
 }
+
+/** `docker image inspect`'s ID of a pulled image: podman pull prints it itself, docker pull does not. */
+export function buildImageIdArgs(pullSpec: string): string[] {
+  return ['image', 'inspect', '--format', '{{.Id}}', pullSpec];
+}
+
+/** The ID in `docker image inspect --format {{.Id}}` output, without "sha256:" (as podman prints it). */
+export function parseImageId(output: string): string | null {
+  return /^sha256:([0-9a-f]{64})$/.exec(output.trim())?.[1] ?? null;
+}

@@ -122,6 +122,9 @@ export function processRunner(
         stdout,
         stderr,
         reject: false,
+        // No child outlives qci: on its exit, and on SIGINT, SIGTERM or SIGHUP that nothing else
+        // handles (signal-exit), execa kills the child (a pull, a login) before qci goes.
+        cleanup: true,
         stripFinalNewline: false,
         ...(inherit
           ? // The child decides what a passed-on SIGTERM means; qci waits rather than killing it after 5 s.

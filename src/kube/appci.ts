@@ -12,7 +12,11 @@ import {
   inner,
   type AppCiContext,
 } from './context.js';
-import { loadKubeconfig, type MergedKubeconfig } from './kubeconfig.js';
+import {
+  inlineFiles,
+  loadKubeconfig,
+  type MergedKubeconfig,
+} from './kubeconfig.js';
 import {
   agents,
   closePreconnected,
@@ -136,11 +140,14 @@ export class AppCi {
     if (options.preconnect) await preconnectProof(merged, context);
     const k8s = await import('./client-node.js');
     const kc = new k8s.KubeConfig();
+    // Only the chosen context, its cluster and its user, as kubectl checks only the context in use: an
+    // unrelated broken entry does not stop qci, and a kubeconfig of many contexts is not parsed again.
+    const { entry, ...entries } = entriesOf(merged, context);
+    // client-node would read the files these name itself, uncapped: read safely, passed inline.
+    const cluster = inlineFiles(entries.cluster, 'cluster');
+    const user = inlineFiles(entries.user, 'user');
     try {
-      // Only the chosen context, its cluster and its user, as kubectl checks only the context in use: an
-      // unrelated broken entry does not stop qci, and a kubeconfig of many contexts is not parsed again.
       // The user's token as read (tokenFile included); client-node ignores tokenFile.
-      const { entry, cluster, user } = entriesOf(merged, context);
       const withToken =
         user && context.token
           ? { ...user, user: { ...inner(user, 'user'), token: context.token } }

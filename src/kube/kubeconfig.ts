@@ -96,6 +96,58 @@ export function inlineTokenFile(entry: RawEntry): RawEntry {
   return { ...entry, user: { ...rest, token } };
 }
 
+/** The keys that name a file client-node would read, and the `-data` key that holds it inline. */
+const FILE_KEYS = {
+  cluster: [['certificate-authority', 'certificate-authority-data']],
+  user: [
+    ['client-certificate', 'client-certificate-data'],
+    ['client-key', 'client-key-data'],
+  ],
+} as const;
+
+/**
+ * The entry (the chosen context's cluster or user) with the files it names read through the one safe
+ * read and passed inline, base64, as `…-data`: client-node would read them itself, synchronously and
+ * uncapped, so a FIFO there would hang qci. A `-data` key already set wins and its file is not read
+ * (kubectl: "certificate-authority-data will override"). Unreadable: refused, naming the path.
+ */
+export function inlineFiles(
+  entry: RawEntry | undefined,
+  section: 'cluster' | 'user',
+): RawEntry | undefined {
+  const body = entry?.[section] as Record<string, unknown> | undefined;
+  if (!entry || typeof body !== 'object' || body === null) return entry;
+  const copy: Record<string, unknown> = { ...body };
+  for (const [fileKey, dataKey] of FILE_KEYS[section]) {
+    const path = copy[fileKey];
+    delete copy[fileKey];
+    if (typeof path !== 'string' || path === '' || copy[dataKey]) continue;
+    const what = `kubeconfig ${section} "${String(entry.name)}": ${fileKey}`;
+    copy[dataKey] = Buffer.from(readNamedFile(path, what)).toString('base64');
+  }
+  return { ...entry, [section]: copy };
+}
+
+/** A file a kubeconfig names, through the one safe read; any failure names the entry and the path. */
+function readNamedFile(path: string, what: string): string {
+  try {
+    return readFileSafeSync(path, {
+      maxBytes: MAX_BYTES.kubeconfig,
+      what: `${what} file`,
+    });
+  } catch (error) {
+    if (error instanceof QciError)
+      throw new QciError(error.message, {
+        kind: error.kind,
+        hint: `make ${path} a regular file, or fix ${what} in the kubeconfig`,
+      });
+    throw new QciError(
+      `${what} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      { kind: 'bad-kubeconfig', hint: `fix ${what} in the kubeconfig` },
+    );
+  }
+}
+
 /**
  * How many values `doc` holds when every alias is expanded, counted up to `limit` (undefined beyond it).
  * A document without aliases holds fewer values than it has characters.

@@ -7,10 +7,17 @@ import { QciError } from '../core/errors.js';
 import { isLoopbackHostPort } from '../core/loopback.js';
 import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
-import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
+import {
+  buildImageIdArgs,
+  buildLoginArgs,
+  buildPullArgs,
+  findEngine,
+  parseImageId,
+} from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
-import type { AuthSetup } from './setup.js';
+import { versionForFiles, type AuthSetup } from './setup.js';
+import { refuseHostileEngineFiles } from './engine-files.js';
 
 export interface FarmTarget {
   cluster: string;
@@ -104,7 +111,10 @@ export async function listFarmImages(
   }
 }
 
-/** Log in to the build farm's registry with its token (on stdin), then pull with the default platform. */
+/**
+ * Log in to the build farm's registry with its token (on stdin), then pull with the default platform.
+ * docker: returns the image's ID, which qci prints as podman pull does itself.
+ */
 export async function pullFarmImage(
   setup: AuthSetup,
   target: FarmTarget,
@@ -115,8 +125,13 @@ export async function pullFarmImage(
     json?: boolean;
     say: (line: string) => void;
   },
-): Promise<void> {
+): Promise<{ imageId: string | null }> {
   const engine = findEngine(setup.settings.engine, setup.env);
+  await refuseHostileEngineFiles(
+    setup,
+    engine,
+    await versionForFiles(setup, engine),
+  );
   const kube = await connectFarm(setup, target.cluster, options.consoleUrl);
   const token = kube.requireToken();
   const user = await kube.whoami().then(
@@ -167,7 +182,10 @@ export async function pullFarmImage(
     stdoutToStderr: options.json === true || engine === 'docker',
     timeoutMs: 60 * 60_000,
   });
-  if (pull.exitCode === 0) return;
+  if (pull.exitCode === 0)
+    return {
+      imageId: engine === 'docker' ? await imageId(setup, target) : null,
+    };
   const cause = classifyEngineFailure(pull.stderr);
   // A build farm's registry means other things by these causes than QCI does.
   const farm = CAUSES[cause].farm?.(target);
@@ -177,4 +195,17 @@ export async function pullFarmImage(
     `${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`,
     { kind: 'engine-failed' },
   );
+}
+
+async function imageId(
+  setup: AuthSetup,
+  target: FarmTarget,
+): Promise<string | null> {
+  const inspect = await setup.runner({
+    command: 'docker',
+    args: buildImageIdArgs(target.pullSpec),
+    env: setup.env,
+    timeoutMs: 30_000,
+  });
+  return inspect.exitCode === 0 ? parseImageId(inspect.stdout) : null;
 }

@@ -33,10 +33,11 @@ import { tildify } from '../core/paths.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import type { RunResult } from '../engine/run.js';
 import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
-import { tokenFileFacts } from './token-file.js';
+import { tokenFileFacts, type TokenFileSource } from './token-file.js';
 import { helperAsker } from './ask-helper.js';
 
 import { recallFacts } from './facts-cache.js';
+import { refuseHostileEngineFiles } from './engine-files.js';
 import {
   candidates,
   deniedError,
@@ -167,13 +168,22 @@ export async function loginToQci(
     signal?: AbortSignal;
   },
 ): Promise<LoginReport> {
-  const login = await startLogin(setup, options);
+  const engine = findEngine(setup.settings.engine, setup.env);
+  // --token-file: a ServiceAccount token stands in for the kube context (checked, expiry included,
+  // before podman runs at all, even for its version).
+  const fromFile =
+    options.tokenFile !== undefined
+      ? await tokenFileFacts(options.tokenFile, setup.now())
+      : undefined;
+  const version = await versionForFiles(setup, engine, options.authfile);
+  // Before app.ci is asked or anything is written: podman's login to the private copy still reads
+  // the user's files (podman < 4.4), and none of them may hang it.
+  await refuseHostileEngineFiles(setup, engine, version, options.authfile);
+  const login = await startLogin(setup, engine, options, fromFile);
   const afterProof = async (error: unknown): Promise<never> => {
     await login.proved();
     throw error;
   };
-  const { engine } = login;
-  const version = await versionForFiles(setup, engine, options.authfile);
   const { files, target } = await loginTarget(
     setup,
     engine,
@@ -195,15 +205,11 @@ export async function loginToQci(
  */
 async function startLogin(
   setup: AuthSetup,
-  options: { tokenFile?: string | undefined; signal?: AbortSignal },
+  engine: EngineName,
+  options: { signal?: AbortSignal },
+  fromFile: TokenFileSource | undefined,
 ): Promise<LoginRun> {
-  const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
-  // --token-file: a ServiceAccount token stands in for the kube context (checked, expiry included, before podman runs).
-  const fromFile =
-    options.tokenFile !== undefined
-      ? await tokenFileFacts(options.tokenFile, setup.now())
-      : undefined;
   let token: string;
   let proving: Promise<Proof>;
   if (fromFile) {

@@ -27,6 +27,8 @@ export interface Preflight {
 export type PreflightFinding = Omit<Preflight, 'loggedIn'> & {
   secret?: string;
   where?: string;
+  /** The engine sends no credential at all (no entry, or one without a secret). */
+  sendsNothing?: boolean;
 };
 
 /**
@@ -80,6 +82,7 @@ export async function preflight(
   if (!secret)
     return {
       state: 'login-needed',
+      sendsNothing: sends.kind === 'nothing',
       reason: winner
         ? `${where} sends no credential`
         : `${engine} has no credential for ${host}`,

@@ -4,7 +4,13 @@
  * registry rejects it, and explain a failure in one sentence with the next command.
  */
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
-import { causeOfError, explainPullFailure } from '../core/causes.js';
+import {
+  causeGivenSent,
+  causeOfError,
+  explainPullFailure,
+  type Sent,
+} from '../core/causes.js';
+import { tildify } from '../core/paths.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { pullSpecFor, type ImageRef } from '../core/reference.js';
 import {
@@ -23,6 +29,7 @@ import { inspectQci } from './inspect.js';
 import { LOGIN_HINT } from '../kube/appci.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
+import { refuseHostileEngineFiles } from './engine-files.js';
 import {
   dockerHasNoAuthfile,
   loginInOrder,
@@ -89,6 +96,8 @@ interface PullRun {
   sent?: string | undefined;
   /** Where it is stored (for the line said when the registry rejects it). */
   sentFrom?: string | undefined;
+  /** What the engine sends, as qci knows it: a failure is explained so that it agrees. */
+  sends: Sent;
   /** qci has logged in once in this command: no second automatic login. */
   relogged: boolean;
 }
@@ -118,6 +127,7 @@ export async function pullImages(
       exitCode: ExitCode.ok,
     },
     relogged: false,
+    sends: 'unknown',
   };
   const { report } = run;
   if (refs.some((r) => r.ref) && (await makeReady(run)) === 'interrupted')
@@ -142,7 +152,9 @@ export async function pullImages(
 async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   const { setup, options, engine, host, report } = run;
   const version = await versionForFiles(setup, engine, options.authfile);
-  const { secret, where, ...check } = await preflight(
+  if (!options.dryRun)
+    await refuseHostileEngineFiles(setup, engine, version, options.authfile);
+  const { secret, where, sendsNothing, ...check } = await preflight(
     setup,
     engine,
     version,
@@ -150,6 +162,7 @@ async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   );
   run.sent = secret;
   run.sentFrom = where;
+  run.sends = sendsNothing ? 'nothing' : secret ? 'credential' : 'unknown';
   report.preflight = { ...check, loggedIn: null };
   if (check.state !== 'login-needed') return undefined;
   if (options.dryRun) {
@@ -184,7 +197,13 @@ async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
 }
 
 /** Who qci logged in as, and, as qci login does, older credentials that could shadow or outlive it. */
-function saidLoggedIn({ options, host }: PullRun, loggedIn: LoginReport) {
+function saidLoggedIn(run: PullRun, loggedIn: LoginReport) {
+  const { options, host, setup } = run;
+  const file = tildify(loggedIn.authFile, setup.home);
+  run.sends = 'credential';
+  run.sentFrom = loggedIn.helper
+    ? `docker-credential-${loggedIn.helper} for ${host} in ${file}`
+    : `${host} in ${file}`;
   options.say(`logged in to ${host} as ${loggedIn.user}`);
   for (const warning of loggedIn.warnings) options.warn(warning);
 }
@@ -252,6 +271,8 @@ async function pullOne(
     host: run.host,
     engine,
     tlsVerify: setup.settings.tlsVerify,
+    sentFrom: run.sends === 'credential' ? run.sentFrom : undefined,
+    authfile: options.authfile,
   });
   return { input, pullSpec, ok: false, localName: null, cause, ...explained };
 }
@@ -262,9 +283,11 @@ function classifyPull(
   result: RunResult,
 ): FailureCause | null | Promise<FailureCause> {
   if (result.exitCode === 0) return null;
-  return run.options.terminal
-    ? causeFromRegistry(run.setup, input, run.options.authfile)
-    : classifyEngineFailure(result.stderr);
+  if (run.options.terminal)
+    return causeFromRegistry(run.setup, input, run.options.authfile).then(
+      (cause) => causeGivenSent(cause, run.sends),
+    );
+  return causeGivenSent(classifyEngineFailure(result.stderr), run.sends);
 }
 
 /** The registry rejected the token the engine sent: remembered, so that it is not trusted again. */

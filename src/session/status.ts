@@ -64,6 +64,8 @@ export interface EngineView {
   /** Matching entries the winner hides, and those `podman logout` would leave behind. */
   shadowed: string[];
   unreachableByPodmanLogout: string[];
+  /** docker: `{}` placeholders it passes over, with the command that removes each. */
+  placeholders: string[];
 }
 
 type Judged = { state: EntryState; user: string | null };
@@ -132,6 +134,40 @@ const STATE_TEXT: Record<EntryState, string> = {
   error: 'an entry the engine cannot use',
 };
 
+/** How serious a state is: as qci doctor rates the same finding (doctor/catalogue.ts, auth.*). */
+export type StateSeverity = 'ok' | 'info' | 'warn' | 'error';
+
+const RELOGIN = 'qci logout && qci login';
+
+/**
+ * The severity and fix of what an engine sends. A dead credential sent breaks every pull (error);
+ * another user's valid token pulls, as someone else (warn); no credential is what `qci pull` repairs
+ * itself by logging in (warn for podman, info for docker, which qci pulls with only when asked).
+ */
+export function stateVerdict(
+  state: EntryState,
+  engine: EngineName,
+): { severity: StateSeverity; fix: string | null } {
+  switch (state) {
+    case 'current':
+    case 'valid':
+    case 'helper':
+      return { severity: 'ok', fix: null };
+    case 'unknown':
+      return { severity: 'info', fix: null };
+    case 'none':
+      return engine === 'podman'
+        ? { severity: 'warn', fix: 'qci login' }
+        : { severity: 'info', fix: 'qci login --engine docker' };
+    case 'other-user':
+      return { severity: 'warn', fix: RELOGIN };
+    case 'error':
+      return { severity: 'error', fix: 'qci doctor (it names the file)' };
+    default:
+      return { severity: 'error', fix: RELOGIN };
+  }
+}
+
 const SENDS: Record<Sent['kind'], SendsWord> = {
   fails: 'fails-before-sending',
   nothing: 'nothing',
@@ -155,25 +191,12 @@ export async function engineView(
     ask: helperAsker(setup),
   });
   const { state, user } = await judge(effective, appci, current);
-  const t = (p: string) => tildify(p, setup.home);
-  const describeSource = (s: CredentialSource) =>
-    `${s.helper ? `credential helper docker-credential-${s.helper} for ` : ''}${s.key} in ${t(s.file.path)}`;
+  const describe = describer(setup);
   const winner = effective.winner;
-  const where = winner ? describeSource(winner) : '';
   const candidates = effective.candidates.map((c) => ({
     file: c.file.path,
     key: c.key,
   }));
-  const detail =
-    state === 'error'
-      ? `${engine} fails before sending anything: ${effective.error?.reason ?? 'unusable entry'}`
-      : state === 'ambiguous'
-        ? `${engine} sends one of ${effective.candidates.map(describeSource).join(' or ')}, chosen at random on each pull (several URL-form keys for ${host} in one file)`
-        : state === 'none' && winner
-          ? `${engine} uses ${where}, which sends no credential (an empty user name or password): pulls from QCI fail with "unauthorized"`
-          : state === 'none'
-            ? `${engine} has ${STATE_TEXT.none}`
-            : `${engine} uses ${where}: ${STATE_TEXT[state]}`;
   return {
     engine,
     installed: onPath(engine, setup.env) !== null,
@@ -185,18 +208,69 @@ export async function engineView(
     helper: winner?.helper ?? null,
     user,
     candidates,
-    detail,
+    detail: detailOf(effective, state, describe, (p) => tildify(p, setup.home)),
     // docker-credential-qci registered in several files (qci login --helper) holds no secret to hide or leave behind.
     shadowed: effective.shadowed
       .filter((s) => s.helper !== HELPER_NAME)
-      .map(describeSource),
+      .map(describe),
     unreachableByPodmanLogout:
       engine === 'podman'
         ? effective.unreachableByPodmanLogout
             .filter((s) => s.helper !== HELPER_NAME)
-            .map(describeSource)
+            .map(describe)
         : [],
+    placeholders: dockerPlaceholders(effective, describe),
   };
+}
+
+function describer(setup: AuthSetup) {
+  return (s: CredentialSource) =>
+    `${s.helper ? `credential helper docker-credential-${s.helper} for ` : ''}${s.key} in ${tildify(s.file.path, setup.home)}`;
+}
+
+/** One sentence: what the engine sends and whether that works. */
+function detailOf(
+  effective: EffectiveCredential,
+  state: EntryState,
+  describe: (s: CredentialSource) => string,
+  t: (path: string) => string,
+): string {
+  const { engine, host, winner } = effective;
+  if (state === 'error')
+    return `${engine} fails before sending anything: ${effective.error?.reason ?? 'unusable entry'}`;
+  if (state === 'ambiguous')
+    return `${engine} sends one of ${effective.candidates.map(describe).join(' or ')}, chosen at random on each pull (several URL-form keys for ${host} in one file)`;
+  if (state === 'none' && winner)
+    return `${engine} uses ${describe(winner)}, which sends no credential (an empty user name or password): pulls from QCI fail with "unauthorized"`;
+  const ignored = effective.ignored;
+  if (state === 'none' && ignored) {
+    const path = ignored.file.path;
+    const reason = ignored.reason.startsWith(`${path}: `)
+      ? `${t(path)} ${ignored.reason.slice(path.length + 2)}`
+      : ignored.reason;
+    // docker 20.10 prints "WARNING: Error loading config file" and pulls anonymously.
+    return `${engine} has no credential: ${reason}, so ${engine} warns and pulls anonymously; pulls from QCI fail with "unauthorized"`;
+  }
+  if (state === 'none') return `${engine} has ${STATE_TEXT.none}`;
+  return `${engine} uses ${winner ? describe(winner) : ''}: ${STATE_TEXT[state]}`;
+}
+
+/**
+ * docker's `{}` placeholders it passed over with no helper in play: `docker logout KEY` removes one
+ * (and the host's `http://` and `https://` keys), as docker/cli `cli/command/registry/logout.go` does.
+ */
+function dockerPlaceholders(
+  effective: EffectiveCredential,
+  describe: (s: CredentialSource) => string,
+): string[] {
+  const passed = effective.passedOver;
+  if (effective.engine !== 'docker' || passed.some((s) => s.helper)) return [];
+  return passed
+    .filter((s) => s.entry?.kind === 'placeholder')
+    .map(
+      (s) =>
+        `${describe(s)} is a {} placeholder with no credential helper behind it; remove it with: docker logout ${s.key}`,
+    );
 }
 
 export interface StatusReport {

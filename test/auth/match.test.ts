@@ -824,3 +824,111 @@ describe('what podman sends (each rule seen with podman 4.3.1 and a recording fr
     expect(JSON.stringify(e)).not.toContain('very-secret-helper-value');
   });
 });
+
+describe("docker's own entry forms (seen with docker 20.10), which podman ignores", () => {
+  const config = authFileRef('/h/.docker/config.json');
+  const legacy = authFileRef('/h/.dockercfg');
+  const fields = { username: 'fu', password: 'fp' };
+  /** What each engine sends for QCI, in one word: `basic USER`, `identity`, `nothing`, `ambiguous`, `helper NAME`. */
+  const sends = (
+    json: unknown,
+    ref: AuthFileRef,
+    engine: 'docker' | 'podman',
+  ) => {
+    const e = effectiveCredential([file(json, ref)], QCI, 'openshift/ci', {
+      engine,
+    });
+    if (e.outcome === 'helper') return `helper ${e.winner?.helper}`;
+    if (e.sends.kind === 'basic') return `basic ${e.sends.user}`;
+    return e.sends.kind === 'identity-token' ? 'identity' : e.sends.kind;
+  };
+  // name, file, docker sends, podman sends
+  it.each([
+    ['fields, no auth', { auths: { [QCI]: fields } }, 'basic fu', 'nothing'],
+    [
+      'fields named in another case',
+      { auths: { [QCI]: { Username: 'fu', PASSWORD: 'fp' } } },
+      'basic fu',
+      'nothing',
+    ],
+    [
+      'fields beside an empty auth',
+      { auths: { [QCI]: { ...fields, auth: '' } } },
+      'basic fu',
+      'nothing',
+    ],
+    [
+      'an auth is decoded over the fields',
+      { auths: { [QCI]: { ...fields, ...cred('au') } } },
+      'basic au',
+      'basic au',
+    ],
+    [
+      'fields beside an undecodable auth stay',
+      { auths: { [QCI]: { ...fields, auth: 'not base64!' } } },
+      'basic fu',
+      'fails',
+    ],
+    [
+      'an identity token beside the fields wins',
+      { auths: { [QCI]: { ...fields, identitytoken: 'tok' } } },
+      'identity',
+      'nothing',
+    ],
+    [
+      'a user without password',
+      { auths: { [QCI]: { username: 'fu' } } },
+      'nothing',
+      'nothing',
+    ],
+    [
+      'an empty credHelpers[host] hides credsStore',
+      {
+        auths: { [QCI]: cred('au') },
+        credHelpers: { [QCI]: '' },
+        credsStore: 'has',
+      },
+      'basic au',
+      'basic au',
+    ],
+    [
+      'a null credHelpers[host] too',
+      {
+        auths: { [QCI]: cred('au') },
+        credHelpers: { [QCI]: null },
+        credsStore: 'has',
+      },
+      'basic au',
+      'basic au',
+    ],
+    [
+      'an empty credHelpers for another host does not',
+      {
+        auths: { [QCI]: cred('au') },
+        credHelpers: { 'quay.io': '' },
+        credsStore: 'has',
+      },
+      'helper has',
+      'basic au',
+    ],
+  ] as const)('%s', (_name, json, docker, podman) => {
+    expect(sends(json, config, 'docker')).toBe(docker);
+    expect(sends(json, config, 'podman')).toBe(podman);
+  });
+
+  it.each([
+    ['fields without auth are wiped', { [QCI]: fields }, 'nothing'],
+    [
+      'fields beside an undecodable auth stay',
+      { [QCI]: { ...fields, auth: 'bad!' } },
+      'basic fu',
+    ],
+    [
+      'fields without auth, beside an undecodable entry: map order',
+      { [QCI]: fields, [`https://${QCI}`]: { auth: 'bad!' } },
+      'ambiguous',
+    ],
+  ] as const)('~/.dockercfg: %s', (_name, json, docker) => {
+    expect(sends(json, legacy, 'docker')).toBe(docker);
+  });
+});

@@ -84,11 +84,11 @@ describe('first contact', () => {
     );
   });
 
-  it('qci help nosuch: unknown command, exit 2, nothing on stdout; qci help login still helps', () => {
+  it('qci help nosuch: unknown command or topic, exit 2, nothing on stdout; qci help login still helps', () => {
     const r = run(['help', 'nosuch']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("unknown command 'nosuch'");
+    expect(r.stderr).toContain("unknown command or topic 'nosuch'");
     const ok = run(['help', 'login']);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('Usage: qci login');

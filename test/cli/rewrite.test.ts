@@ -44,7 +44,8 @@ const FILES: Record<string, string | Buffer> = {
   Makefile:
     'IMAGE ?= registry.ci.openshift.org/ocp/4.18:tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n',
   'docs/README.md':
-    '# Images\n\nUse `registry.ci.openshift.org/ci/ci-operator:latest`. Log in with `podman login registry.ci.openshift.org`.\n',
+    // The pull is in a code block (inline code in a sentence goes to review: test/e2e/rewrite-inline-code.test.ts).
+    '# Images\n\n```\npodman pull registry.ci.openshift.org/ci/ci-operator:latest\n```\n\nLog in with `podman login registry.ci.openshift.org`.\n',
   'clean.txt': 'nothing to see\n',
   // A binary that mentions a registry (a compiled tool, an image layer): never changed.
   'logo.png': Buffer.concat([
@@ -65,7 +66,7 @@ const EXPECTED_LIST = [
   `config.json:2: registry.svc.ci.openshift.org/openshift/release:golang-1.15 → ${Q}:openshift_release_golang-1.15`,
   `deploy/job.yaml:7: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
   `deploy/job.yaml:9: needs review: registry.ci.openshift.org/ocp/4.18:\${VERSION}: templated; the QCI tag joins namespace, name and tag into one, so it depends on the value (probably ${Q}:ocp_4.18_\${VERSION})`,
-  `docs/README.md:3: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
+  `docs/README.md:4: registry.ci.openshift.org/ci/ci-operator:latest → ${Q}:ci_ci-operator_latest`,
   `hack/build.sh:3: registry.ci.openshift.org/ocp/4.18:cli → ${Q}:ocp_4.18_cli`,
 ];
 
@@ -227,7 +228,7 @@ describe('qci rewrite --write', () => {
       `IMAGE ?= ${Q}:ocp_4.18_tools\nIMG := registry.ci.openshift.org/ocp/4.18:$(TAG)\n`,
     );
     expect(read('docs/README.md')).toBe(
-      `# Images\n\nUse \`${Q}:ci_ci-operator_latest\`. Log in with \`podman login registry.ci.openshift.org\`.\n`,
+      `# Images\n\n\`\`\`\npodman pull ${Q}:ci_ci-operator_latest\n\`\`\`\n\nLog in with \`podman login registry.ci.openshift.org\`.\n`,
     );
     expect(statSync(join(root, 'hack/build.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(join(root, 'config.json')).mode & 0o7777).toBe(0o640);

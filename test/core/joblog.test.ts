@@ -130,6 +130,65 @@ describe('parseNamespaceLine: every log style ci-operator has used', () => {
   });
 });
 
+describe('a namespace line quoted in Markdown or prose ends where a reader sees it end', () => {
+  const ROSA =
+    'https://console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com/k8s/cluster/projects/ci-op-w4n1s3p5';
+  // line, namespace, console host (null: none named)
+  const cases: [string, string, string | null][] = [
+    [
+      `\`Using namespace ${ROSA}\``,
+      'ci-op-w4n1s3p5',
+      'console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com',
+    ],
+    [
+      `The job printed \`INFO[2023-03-21T15:08:05Z] Using namespace ${ROSA}\` first.`,
+      'ci-op-w4n1s3p5',
+      'console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com',
+    ],
+    [
+      `(see Using namespace ${ROSA}).`,
+      'ci-op-w4n1s3p5',
+      'console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com',
+    ],
+    [
+      `> Using namespace <${ROSA}>.`,
+      'ci-op-w4n1s3p5',
+      'console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com',
+    ],
+    ['`Using namespace ci-op-abc`', 'ci-op-abc', null],
+    ['(Using namespace ci-op-abc)', 'ci-op-abc', null],
+    ['<Using namespace ci-op-abc>', 'ci-op-abc', null],
+    ["'Using namespace ci-op-abc'.", 'ci-op-abc', null],
+    ['It said Using namespace ci-op-abc.', 'ci-op-abc', null],
+    ['It said Using namespace ci-op-abc: done', 'ci-op-abc', null],
+    [`Using namespace ${'a'.repeat(63)}`, 'a'.repeat(63), null],
+  ];
+  it.each(cases)('%j', (line, namespace, consoleHost) => {
+    expect(parseNamespaceLine(line)).toMatchObject({ namespace, consoleHost });
+  });
+
+  // The DNS-1123 label rule stays strict: line, what the rejection says.
+  const rejected: [string, RegExp][] = [
+    ['`Using namespace -ci-op-abc`', /"-ci-op-abc" is not a namespace name/],
+    ['`Using namespace ci-op-abc-`', /"ci-op-abc-" is not a namespace name/],
+    ['Using namespace ci-op-abc-.', /"ci-op-abc-" is not a namespace name/],
+    ['Using namespace ci-op-abc...', /"ci-op-abc\.\." is not a namespace name/],
+    [
+      `\`Using namespace ${'a'.repeat(64)}\``,
+      /is 64 characters; a namespace is at most 63/,
+    ],
+    ['Using namespace ci-op-a_b', /"ci-op-a_b" is not a namespace name/],
+    ['`Using namespace ci-op-XXXXXXXX`', /upper-case.*placeholder/],
+    ['Using namespace ci-op-<id>', /"ci-op-<id>" is not.*placeholder/],
+  ];
+  it.each(rejected)('rejected: %j', (line, why) => {
+    const verdict = judgeNamespaceLine(line);
+    expect(
+      verdict && 'rejected' in verdict ? verdict.rejected.problem : verdict,
+    ).toMatch(why);
+  });
+});
+
 describe('real "Using namespace" lines from public sources', () => {
   // source, line, namespace, cluster (null: unknown), logged at
   const BUILD04 =

@@ -388,6 +388,19 @@ promotion:
       'my-org/my-component:latest → 127.0.0.1:5000/openshift/ci:my-org_my-component_latest',
     ]);
   });
+
+  it('a promotion to a "-quay" stream publishes the tag ci-tools pushes (QuayImage keeps the name as written)', () => {
+    expect(
+      lines(
+        `${IMAGES}promotion:
+  to:
+  - namespace: ocp
+    name: 4.23-quay
+    excluded_images: [my-operator]
+`,
+      ),
+    ).toEqual([`ocp/4.23-quay:my-component → ${Q}:ocp_4.23-quay_my-component`]);
+  });
 });
 
 describe('real configs with upper case (openshift/release), as ci-tools publishes them', () => {

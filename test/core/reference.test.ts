@@ -7,6 +7,9 @@ import {
   parseReference,
   pullSpecFor,
   qciTagFor,
+  qciTagForImageStreamTag,
+  quayStreamFor,
+  quayStreamSource,
 } from '../../src/core/reference.js';
 
 const PROXY = 'quay-proxy.ci.openshift.org/openshift/ci';
@@ -152,6 +155,97 @@ describe('parseReference: accepted forms', () => {
       /ambiguous.*ocp\/release:payload_images or ocp\/release_payload:images/,
     );
     expect(pullSpecFor(ref)).toBe(`${PROXY}:ocp_release_payload_images`);
+  });
+});
+
+describe('"-quay" image streams (ci-tools promote.go quayProxyTagFromISKey)', () => {
+  // input, QCI tag, the image stream tag it is served from (null: none other), the "-quay" stream of its QCI tag
+  const cases: [string, string, string | null, string | null][] = [
+    ['ocp/4.23-quay:cli', 'ocp_4.23_cli', 'ocp/4.23:cli', 'ocp/4.23-quay:cli'],
+    [
+      'registry.ci.openshift.org/ocp/4.23-quay:cli',
+      'ocp_4.23_cli',
+      'ocp/4.23:cli',
+      'ocp/4.23-quay:cli',
+    ],
+    [
+      'registry.svc.ci.openshift.org/ocp/4.21-quay:ovn-kubernetes-base',
+      'ocp_4.21_ovn-kubernetes-base',
+      'ocp/4.21:ovn-kubernetes-base',
+      'ocp/4.21-quay:ovn-kubernetes-base',
+    ],
+    [
+      'ocp/5.0-quay:ansible',
+      'ocp_5.0_ansible',
+      'ocp/5.0:ansible',
+      'ocp/5.0-quay:ansible',
+    ],
+    // Any namespace, as ci-tools' "ci/ci-quay:${component}" case shows.
+    ['ci/ci-quay:latest', 'ci_ci_latest', 'ci/ci:latest', 'ci/ci-quay:latest'],
+    [
+      'ocp-priv/4.23-quay:cli',
+      'ocp-priv_4.23_cli',
+      'ocp-priv/4.23:cli',
+      'ocp-priv/4.23-quay:cli',
+    ],
+    // Not a "-quay" stream: the suffix is matched as written, and must follow a name.
+    ['ocp/4.23:cli', 'ocp_4.23_cli', null, 'ocp/4.23-quay:cli'],
+    ['ocp/4.23-QUAY:cli', 'ocp_4.23-QUAY_cli', null, 'ocp/4.23-QUAY-quay:cli'],
+    ['ocp/quay:cli', 'ocp_quay_cli', null, 'ocp/quay-quay:cli'],
+    [
+      'ocp/4.23-quay-x:cli',
+      'ocp_4.23-quay-x_cli',
+      null,
+      'ocp/4.23-quay-x-quay:cli',
+    ],
+    // The reverse mapping: a QCI tag names the stream, and its "-quay" stream maps there too.
+    [
+      'quay.io/openshift/ci:ocp_4.23_cli',
+      'ocp_4.23_cli',
+      null,
+      'ocp/4.23-quay:cli',
+    ],
+    [
+      'quay.io/openshift/ci:ocp_release_payload_images',
+      'ocp_release_payload_images',
+      null,
+      null,
+    ],
+  ];
+  it.each(cases)('%s → %s', (input, qciTag, servedFrom, quayStream) => {
+    const ref = parseReference(input);
+    expect(ref.qciTag).toBe(qciTag);
+    expect(pullSpecFor(ref)).toBe(`${PROXY}:${qciTag}`);
+    const note = ref.warnings.find((w) => w.includes('"-quay" image stream'));
+    if (servedFrom) expect(note).toContain(`${qciTag} (${servedFrom})`);
+    else expect(note).toBeUndefined();
+    const stream = quayStreamFor(ref);
+    expect(stream && `${stream.namespace}/${stream.name}:${stream.tag}`).toBe(
+      quayStream,
+    );
+  });
+
+  it('a "-quay" stream alone is not a name', () => {
+    expect(() => parseReference('ocp/-quay:cli')).toThrow(ReferenceError);
+  });
+
+  it('its QCI tag reads back as the stream it is served from', () => {
+    const back = parseReference(
+      pullSpecFor(parseReference('ocp/4.23-quay:cli')),
+    );
+    expect(back.imageStreamTag).toEqual({
+      namespace: 'ocp',
+      name: '4.23',
+      tag: 'cli',
+    });
+  });
+
+  it('an ambiguous QCI tag of a "-quay" stream names the other readings, not the stream itself', () => {
+    const ref = parseReference('ocp/release_payload-quay:images');
+    expect(ref.qciTag).toBe('ocp_release_payload_images');
+    expect(ref.warnings.join('\n')).toMatch(
+      /also reads as ocp\/release:payload_images$/m,
+    );
   });
 });
 
@@ -336,6 +430,10 @@ const nameArb = fc
         words.map((w, i) => (i === 0 ? w : `${seps[i - 1]}${w}`)).join(''),
       ),
   );
+/** Image stream names, a quarter of them "-quay" streams. */
+const quayableNameArb = fc
+  .tuple(nameArb, fc.boolean(), fc.boolean())
+  .map(([name, a, b]) => (a && b ? `${name}-quay` : name));
 const tagArb = fc
   .tuple(
     fc.constantFrom(...'abcXYZ019_'.split('')),
@@ -349,18 +447,27 @@ const tagArb = fc
 describe('properties', () => {
   it('pull spec → reverse mapping gives back the same image stream tag (among the candidates when ambiguous)', () => {
     fc.assert(
-      fc.property(namespaceArb, nameArb, tagArb, (namespace, name, tag) => {
-        const ref = parseReference(`${namespace}/${name}:${tag}`);
-        const back = parseReference(pullSpecFor(ref));
-        expect(back.qciTag).toBe(qciTagFor({ namespace, name, tag }));
-        expect(back.candidates).toContainEqual({ namespace, name, tag });
-        if (back.candidates.length === 1)
-          expect(back.imageStreamTag).toEqual({ namespace, name, tag });
-        else expect(back.imageStreamTag).toBeNull();
-        // Without "_" in name and tag the mapping is never ambiguous.
-        if (!name.includes('_') && !tag.includes('_'))
-          expect(back.candidates).toHaveLength(1);
-      }),
+      fc.property(
+        namespaceArb,
+        quayableNameArb,
+        tagArb,
+        (namespace, name, tag) => {
+          const ref = parseReference(`${namespace}/${name}:${tag}`);
+          const back = parseReference(pullSpecFor(ref));
+          // A "-quay" stream maps back to the stream it is served from.
+          const ist = { namespace, name, tag };
+          const served = quayStreamSource(ist) ?? ist;
+          expect(back.qciTag).toBe(qciTagForImageStreamTag(ist));
+          expect(back.qciTag).toBe(qciTagFor(served));
+          expect(back.candidates).toContainEqual(served);
+          if (back.candidates.length === 1)
+            expect(back.imageStreamTag).toEqual(served);
+          else expect(back.imageStreamTag).toBeNull();
+          // Without "_" in name and tag the mapping is never ambiguous.
+          if (!served.name.includes('_') && !tag.includes('_'))
+            expect(back.candidates).toHaveLength(1);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

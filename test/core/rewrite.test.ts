@@ -389,12 +389,90 @@ describe('only what is a pull: real lines from public sources', () => {
       'docs/qci.md',
       'Pull `registry.ci.openshift.org/ocp/4.18:cli` like this.',
       'registry.ci.openshift.org/ocp/4.18:cli',
-      null,
+      'inline code in prose',
     ],
     [
       'docs/x.adoc',
       'See +registry.ci.openshift.org/ocp/4.18:cli+ here.',
       'registry.ci.openshift.org/ocp/4.18:cli',
+      'inline code in prose',
+    ],
+    [
+      // openshift/ci-docs content/en/architecture/ci-operator.md: a sentence about what ci-operator does
+      'content/en/architecture/ci-operator.md',
+      "The Dockerfile's `FROM registry.ci.openshift.org/ocp/builder:golang-1.13` is automatically detected.",
+      'registry.ci.openshift.org/ocp/builder:golang-1.13',
+      'inline code in prose',
+    ],
+    [
+      // openshift/ci-docs content/en/architecture/images.md:49
+      'content/en/architecture/images.md',
+      '* `registry.ci.openshift.org/ocp/4.6:base` is replaced by the image named `base`, which is imported in `base_images` from `registry.ci.openshift.org/ocp/4.6:base`.',
+      'registry.ci.openshift.org/ocp/4.6:base',
+      'inline code in prose',
+    ],
+    [
+      'docs/x.adoc',
+      'The image `registry.ci.openshift.org/ocp/4.18:cli` was used.',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      'inline code in prose',
+    ],
+    [
+      // fenced and indented code blocks are rewritten as before
+      'docs/qci.md',
+      '```\npodman pull registry.ci.openshift.org/ocp/4.18:cli\n```',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      'docs/qci.md',
+      '    podman pull registry.ci.openshift.org/ocp/4.18:cli',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      'docs/x.adoc',
+      '----\npodman pull registry.ci.openshift.org/ocp/4.18:cli\n----',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      // code files have no inline code: backticks there are shell command substitution or Go raw strings
+      'hack/x.sh',
+      'img=`echo registry.ci.openshift.org/ocp/4.18:cli`',
+      'registry.ci.openshift.org/ocp/4.18:cli',
+      null,
+    ],
+    [
+      // <tag>-style placeholders are templates, as {TAG} and ${TAG} are
+      'docs/qci.md',
+      '```\noc adm release info registry.ci.openshift.org/ocp/release:<tag>\n```',
+      'registry.ci.openshift.org/ocp/release:<tag>',
+      'templated',
+    ],
+    [
+      'hack/x.sh',
+      'podman pull registry.ci.openshift.org/ocp/<stream>:latest',
+      'registry.ci.openshift.org/ocp/<stream>:latest',
+      'templated',
+    ],
+    [
+      'hack/x.sh',
+      'podman pull registry.svc.ci.openshift.org/<namespace>/<image name>:<tag>',
+      'registry.svc.ci.openshift.org/<namespace>/<image name>:<tag>',
+      'templated',
+    ],
+    [
+      'hack/x.sh',
+      'podman pull registry.ci.openshift.org/ocp/4.18:cli-<arch>',
+      'registry.ci.openshift.org/ocp/4.18:cli-<arch>',
+      'templated',
+    ],
+    [
+      // HTML right after a reference is no placeholder: the reference ends before it
+      'docs/table.md',
+      '```\nregistry.ci.openshift.org/ci/foo:latest<br>\n```',
+      'registry.ci.openshift.org/ci/foo:latest',
       null,
     ],
     [

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CAUSES,
+  causeGivenSent,
   causeOfError,
   explainCause,
   explainPullFailure,
@@ -50,6 +51,36 @@ describe('explainPullFailure', () => {
       expect(explainPullFailure(cause, at).message).not.toBe('');
       expect(explainCause(cause, HOST).detail).not.toBe('');
     }
+  });
+});
+
+describe('causeGivenSent: the cause agrees with what the engine sent', () => {
+  // biome-ignore format: one line per case
+  it.each<[Cause, 'nothing' | 'credential' | 'unknown', Cause]>([
+    ['credentials-rejected', 'nothing', 'credentials-missing'],
+    ['token-expired', 'nothing', 'credentials-missing'],
+    ['credentials-missing', 'nothing', 'credentials-missing'],
+    ['credentials-missing', 'credential', 'credentials-rejected'],
+    ['credentials-rejected', 'credential', 'credentials-rejected'],
+    ['token-expired', 'credential', 'token-expired'],
+    ['credentials-missing', 'unknown', 'credentials-missing'],
+    ['credentials-rejected', 'unknown', 'credentials-rejected'],
+    ['not-found', 'nothing', 'not-found'],
+    ['denied', 'credential', 'denied'],
+  ])('%s with %s sent: %s', (cause, sent, expected) => {
+    expect(causeGivenSent(cause, sent)).toBe(expected);
+  });
+
+  it('a rejected credential whose file is known is named, and the login that replaces it', () => {
+    const words = explainPullFailure('credentials-rejected', {
+      ...at,
+      sentFrom: `${HOST} in ~/a.json`,
+      authfile: '/tmp/a.json',
+    });
+    expect(words.message).toBe(
+      `${HOST} rejected the credential podman sent (${HOST} in ~/a.json): its app.ci token has expired or was revoked`,
+    );
+    expect(words.hint).toBe('qci login --authfile /tmp/a.json');
   });
 });
 

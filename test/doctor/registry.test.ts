@@ -20,13 +20,18 @@ const ping = (
 });
 const WHERE = `${HOST} in ~/.config/containers/auth.json`;
 /** The registry answers the ping so, and the credential check so (none sent when `check` is absent). */
-const probe = (answer: Ping | Error, check?: CredentialCheck) => ({
+const probe = (
+  answer: Ping | Error,
+  check?: CredentialCheck,
+  engine: 'podman' | 'docker' = 'podman',
+) => ({
   host: HOST,
+  engine,
   ping: async () => {
     if (answer instanceof Error) throw answer;
     return answer;
   },
-  podmanSends: async () =>
+  engineSends: async () =>
     check ? { user: 'me', password: 'secret', where: WHERE } : null,
   checkCredential: async () => check!,
 });
@@ -62,6 +67,9 @@ describe('checkRegistry', () => {
     [probe(ping(401), { state: 'denied', status: 403 }), `${HOST} refuses the credential podman sends (${WHERE}): access denied`, QCI_ACCESS_HINT],
     [probe(ping(401), { state: 'unchecked', status: 502 }), `${HOST} could not check the credential podman sends (${WHERE}): its token service answered HTTP 502`, RETRY],
     [probe(ping(401), { state: 'no-challenge' }), `${HOST} names no token service (HTTP 401 without a Bearer challenge): qci cannot check the credential podman sends (${WHERE})`, RETRY],
+    [probe(ping(401), { state: 'accepted' }, 'docker'), `${HOST} accepts the credential docker sends (${WHERE})`, null],
+    [probe(ping(401), { state: 'rejected', status: 401 }, 'docker'), `${HOST} rejects the credential docker sends (${WHERE}, HTTP 401)`, 'qci doctor --fix (or: qci logout && qci login)'],
+    [probe(ping(401, null), undefined, 'docker'), `${HOST} answers HTTP 401 without a WWW-Authenticate challenge (${URL}): qci cannot check your credential, and docker cannot log in to it`, RETRY],
   ])('says: %#', async (p, detail, fix) => {
     const f = (await checkRegistry(p)).at(-1);
     expect([f?.detail, f?.fix]).toEqual([detail, fix]);

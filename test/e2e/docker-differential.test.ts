@@ -3,7 +3,8 @@
  * differential uses), what `qci whoami --json --engine docker` says docker sends to QCI is compared with
  * what the real docker client and the run's private dockerd send to a recording registry front.
  * Docker reads only `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`), its credHelpers and
- * credsStore; the podman files in a layout must not change qci's docker claim.
+ * credsStore; the podman files in a layout must not change qci's docker claim. Its layouts also hold
+ * docker's own forms: `username`/`password` fields in an entry, and an empty `credHelpers[host]`.
  *
  *   QCI_DIFF_DOCKER_LAYOUTS=500 CI=true npx vitest run test/e2e/docker-differential.test.ts
  *   QCI_DIFF_SEED=1234 …                                  # replay a run (the seed is printed)
@@ -68,6 +69,7 @@ describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
         id,
         'layouts',
         process.env.PATH ?? '',
+        { blankCredHelpers: true },
       );
       const env = {
         ...m.env,

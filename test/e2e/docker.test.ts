@@ -317,7 +317,7 @@ describe.skipIf(!tools.ok)(
       expect(authRequests().length).toBeGreaterThan(0);
       expect(authRequests().every((a) => a.auth === 'none')).toBe(true);
       const whoami = await qci(['whoami']);
-      expect(whoami.stdout).toMatch(/docker\s+✗ has no credential/);
+      expect(whoami.stdout).toMatch(/docker\s+i has no credential/);
     });
 
     it('docker-credential-qci: docker asks it on every pull; a rotated kube token is used at once; no secret is stored', async () => {

@@ -3,9 +3,8 @@
  * asked, in how many connections, and what a pull may skip. No timing is asserted; bench/network.mjs
  * measures the speed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  mkdirSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -14,22 +13,16 @@ import {
 } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   TESTBED_TOOLS,
-  createPodmanEnv,
   oauthTokenName,
   requireTools,
-  startTestBed,
   type AppCiRequest,
-  type PodmanEnv,
-  type TestBed,
 } from './testbed/index.js';
+import { QCI_BIN, useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** Every request arrived before the first answer left: they were sent together, not one after another. */
 const together = (requests: readonly AppCiRequest[]) =>
@@ -37,58 +30,46 @@ const together = (requests: readonly AppCiRequest[]) =>
   Math.min(...requests.map((r) => r.answeredAt ?? Number.POSITIVE_INFINITY));
 
 describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
   const LATENCY = { connectionMs: 100, requestMs: 300 };
-  beforeAll(async () => {
-    bed = await startTestBed();
-    bed.appci.setLatency(LATENCY);
-  });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
-
-  async function fresh(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    bed.appci.clearRequests();
+  const tb = useTestBed({ setup: (bed) => bed.appci.setLatency(LATENCY) });
+  async function fresh() {
+    const pe = await tb.freshPodman();
+    tb.bed.appci.clearRequests();
     return pe;
   }
-  const qci = (args: string[], env: Record<string, string | undefined>) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, ...env },
-    });
-  const cacheDir = () => join(pe.home, '.cache', 'qci');
+  const { qci } = tb;
+  const cacheDir = () => join(tb.pe.home, '.cache', 'qci');
   /** `run` with app.ci `requestMs` away per request (room for podman to start first), then as before. */
   async function appciAway<T>(requestMs: number, run: () => Promise<T>) {
-    bed.appci.setLatency({ ...LATENCY, requestMs });
+    tb.bed.appci.setLatency({ ...LATENCY, requestMs });
     try {
       return await run();
     } finally {
-      bed.appci.setLatency(LATENCY);
+      tb.bed.appci.setLatency(LATENCY);
     }
   }
   /** The user's podman auth file's QCI entry: [user, token], or null. */
   const storedCredential = (): [string, string] | null => {
     let text: string;
     try {
-      text = readFileSync(pe.authFiles.xdgRuntime, 'utf8');
+      text = readFileSync(tb.pe.authFiles.xdgRuntime, 'utf8');
     } catch {
       return null;
     }
     const auth = (
       JSON.parse(text) as { auths?: Record<string, { auth?: string }> }
-    ).auths?.[bed.proxy.host]?.auth;
+    ).auths?.[tb.bed.proxy.host]?.auth;
     if (!auth) return null;
     const plain = Buffer.from(auth, 'base64').toString();
     const colon = plain.indexOf(':');
     return [plain.slice(0, colon), plain.slice(colon + 1)];
   };
   const leftCopies = () =>
-    readdirSync(pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-login-'));
+    readdirSync(tb.pe.xdgRuntimeDir).filter((n) => n.startsWith('qci-login-'));
   const firstManifest = () =>
-    bed.proxy.requests.find((r) => r.path.includes('/manifests/'));
+    tb.bed.proxy.requests.find((r) => r.path.includes('/manifests/'));
   const askedForLayers = () =>
-    bed.proxy.requests.some((r) => r.path.includes('/blobs/'));
+    tb.bed.proxy.requests.some((r) => r.path.includes('/blobs/'));
   const sleep = (ms: number) =>
     new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,8 +83,8 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     ready: () => boolean,
     settleMs = 0,
   ) {
-    const child = spawn(process.execPath, [QCI, ...args], {
-      env: { ...pe.env, QCI_REGISTRY: bed.proxy.host, KUBECONFIG },
+    const child = spawn(process.execPath, [QCI_BIN, ...args], {
+      env: { ...tb.pe.env, QCI_REGISTRY: tb.bed.proxy.host, KUBECONFIG },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -118,7 +99,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     child.kill('SIGINT');
     const code = await exited;
     const endedAt = Date.now();
-    const beforeAppCi = bed.appci.requests.every(
+    const beforeAppCi = tb.bed.appci.requests.every(
       (r) => r.answeredAt === undefined || r.answeredAt > endedAt,
     );
     return { code, stdout, stderr, beforeAppCi };
@@ -127,7 +108,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
   /** From now until the returned stop(): app.ci answers `status` to requests whose path has `part`, `afterMs` late. */
   function appciFails(status: number, afterMs: number, part = '') {
     let failing = true;
-    bed.appci.use((req, res) => {
+    tb.bed.appci.use((req, res) => {
       if (!failing || !req.url?.includes(part)) return false;
       req.resume();
       setTimeout(() => {
@@ -143,55 +124,55 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
 
   it('login asks its three questions at once; whoami and doctor too', async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const login = await qci(['login'], { KUBECONFIG });
     expect(login.exitCode, login.stderr).toBe(0);
-    expect(bed.appci.requests.map((r) => r.path).sort()).toEqual([
+    expect(tb.bed.appci.requests.map((r) => r.path).sort()).toEqual([
       '/apis/authentication.k8s.io/v1/selfsubjectreviews',
       '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-      `/apis/oauth.openshift.io/v1/useroauthaccesstokens/${oauthTokenName(bed.token)}`,
+      `/apis/oauth.openshift.io/v1/useroauthaccesstokens/${oauthTokenName(tb.bed.token)}`,
     ]);
-    expect(together(bed.appci.requests)).toBe(true);
+    expect(together(tb.bed.appci.requests)).toBe(true);
     // One connection per request, opened while the kube client loads: none opened and left unused.
-    expect(bed.appci.connections).toBe(3);
+    expect(tb.bed.appci.connections).toBe(3);
 
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const whoami = await qci(['whoami'], { KUBECONFIG });
     expect(whoami.exitCode, whoami.stderr).toBe(0);
-    expect(bed.appci.requests).toHaveLength(3);
-    expect(together(bed.appci.requests)).toBe(true);
-    expect(bed.appci.connections).toBe(3);
+    expect(tb.bed.appci.requests).toHaveLength(3);
+    expect(together(tb.bed.appci.requests)).toBe(true);
+    expect(tb.bed.appci.connections).toBe(3);
 
     // doctor opens them first of all (before its checks load), and connect() does not open more.
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const doctor = await qci(['doctor'], {
       KUBECONFIG,
       QCI_TLS_VERIFY: 'false',
     });
     expect(doctor.exitCode, doctor.stdout + doctor.stderr).toBe(0);
-    expect(bed.appci.requests).toHaveLength(3);
-    expect(together(bed.appci.requests)).toBe(true);
-    expect(bed.appci.connections).toBe(3);
+    expect(tb.bed.appci.requests).toHaveLength(3);
+    expect(together(tb.bed.appci.requests)).toBe(true);
+    expect(tb.bed.appci.connections).toBe(3);
   });
 
   it('after a login, a pull asks app.ci nothing, however long ago; the proof is kept 0600 under a hash, never the token', async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     expect((await qci(['login'], { KUBECONFIG })).exitCode).toBe(0);
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(0);
-    expect(bed.appci.requests).toEqual([]);
-    expect(bed.appci.connections).toBe(0);
+    expect(tb.bed.appci.requests).toEqual([]);
+    expect(tb.bed.appci.connections).toBe(0);
 
     expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
     const [name] = readdirSync(cacheDir());
     const file = join(cacheDir(), name!);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
-    expect(text).not.toContain(bed.token);
-    expect(text).not.toContain(bed.token.slice('sha256~'.length, 20));
-    expect(text).toContain(bed.user);
+    expect(text).not.toContain(tb.bed.token);
+    expect(text).not.toContain(tb.bed.token.slice('sha256~'.length, 20));
+    expect(text).toContain(tb.bed.user);
 
     // Proved long ago (a day), the token not yet expired: the next pull still asks app.ci nothing.
     const cached = JSON.parse(text) as {
@@ -200,48 +181,48 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     for (const entry of Object.values(cached.entries))
       entry.provedAt = new Date(Date.now() - 86_400_000).toISOString();
     writeFileSync(file, JSON.stringify(cached));
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const later = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(later.exitCode, later.stderr).toBe(0);
-    expect(bed.appci.requests).toEqual([]);
+    expect(tb.bed.appci.requests).toEqual([]);
     expect(later.stderr).toContain('Writing manifest');
     expect(later.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   });
 
   it("a first pull on this machine (no facts cache) opens app.ci's connections first, and uses each", async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const first = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stderr).toContain('logging in');
-    expect(bed.appci.requests).toHaveLength(3);
-    expect(together(bed.appci.requests)).toBe(true);
-    expect(bed.appci.connections).toBe(3);
+    expect(tb.bed.appci.requests).toHaveLength(3);
+    expect(together(tb.bed.appci.requests)).toBe(true);
+    expect(tb.bed.appci.connections).toBe(3);
     // The engine holds a token qci has not proved (logged in by hand, facts cleared): the registry
     // checks it; app.ci is asked nothing.
     rmSync(cacheDir(), { recursive: true, force: true });
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const unproved = await qci(['pull', 'ocp/4.7:my-component'], {
       KUBECONFIG,
     });
     expect(unproved.exitCode, unproved.stderr).toBe(0);
     expect(unproved.stderr).not.toContain('logging in');
-    expect(bed.appci.requests).toEqual([]);
+    expect(tb.bed.appci.requests).toEqual([]);
     // Nor are connections opened ahead: an auth file names the registry, so no login is likely.
-    expect(bed.appci.connections).toBe(0);
+    expect(tb.bed.appci.connections).toBe(0);
   });
 
   it('a pull that logs in says so in the order of events, then pulls', async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(0);
-    expect(bed.appci.requests).toHaveLength(3);
+    expect(tb.bed.appci.requests).toHaveLength(3);
     // What the user reads is in the order of events: the login, who it is, then podman's pull.
     const said = pull.stderr;
     const loggingIn = said.indexOf('; logging in\n');
     const loggedIn = said.indexOf(
-      `logged in to ${bed.proxy.host} as ${bed.user}\n`,
+      `logged in to ${tb.bed.proxy.host} as ${tb.bed.user}\n`,
     );
     const podmanSays = said.indexOf('Writing manifest');
     expect(loggingIn).toBeGreaterThanOrEqual(0);
@@ -249,36 +230,36 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     expect(podmanSays).toBeGreaterThan(loggedIn);
     expect(pull.stdout).toMatch(/^[0-9a-f]{64}\n$/); // podman's image ID, once
     // The user's file holds the proved name and the token; podman's private copy is gone.
-    expect(storedCredential()).toEqual([bed.user, bed.token]);
+    expect(storedCredential()).toEqual([tb.bed.user, tb.bed.token]);
     expect(leftCopies()).toEqual([]);
 
     // --json: stdout is qci's document alone; podman's image ID went to stderr.
-    rmSync(pe.authFiles.xdgRuntime);
+    rmSync(tb.pe.authFiles.xdgRuntime);
     rmSync(cacheDir(), { recursive: true, force: true });
     const json = await qci(['pull', '--json', 'ocp/4.7:my-component'], {
       KUBECONFIG,
     });
     expect(json.exitCode, json.stderr).toBe(0);
-    expect(storedCredential()).toEqual([bed.user, bed.token]);
+    expect(storedCredential()).toEqual([tb.bed.user, tb.bed.token]);
     expect(leftCopies()).toEqual([]);
     const report = JSON.parse(json.stdout) as {
       preflight: { loggedIn: { user: string } | null };
     };
-    expect(report.preflight.loggedIn?.user).toBe(bed.user);
+    expect(report.preflight.loggedIn?.user).toBe(tb.bed.user);
     expect(json.stderr).toMatch(/\n[0-9a-f]{64}\n/);
   });
 
   it("a pull whose login finds no QCI access says so (exit 4), and nothing of podman's", async () => {
     await fresh();
     // The registry takes the token at login and refuses the image (403); app.ci says: no QCI access.
-    bed.proxy.setDenyMode('registry-403');
-    bed.appci.denyQciAccess(bed.user);
+    tb.bed.proxy.setDenyMode('registry-403');
+    tb.bed.appci.denyQciAccess(tb.bed.user);
     try {
-      const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-      bed.proxy.clearRequests();
+      const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+      tb.bed.proxy.clearRequests();
       const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
       expect(pull.exitCode, pull.stderr).toBe(4);
-      expect(pull.stderr).toContain(`${bed.user} may not pull from QCI`);
+      expect(pull.stderr).toContain(`${tb.bed.user} may not pull from QCI`);
       expect(firstManifest()).toBeUndefined();
       expect(pull.stderr).not.toMatch(/Trying to pull|Error:|requested access/);
       expect(pull.stdout).toBe('');
@@ -286,22 +267,22 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
       expect(storedCredential()).toBeNull();
       expect(leftCopies()).toEqual([]);
     } finally {
-      bed.proxy.setDenyMode('auth-403');
-      bed.appci.allowQciAccess(bed.user);
+      tb.bed.proxy.setDenyMode('auth-403');
+      tb.bed.appci.allowQciAccess(tb.bed.user);
     }
   });
 
   it("Ctrl-C during a pull's login, before app.ci answers: exit 130 at once, --json still prints its document", async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     {
-      bed.proxy.clearRequests();
+      tb.bed.proxy.clearRequests();
       // podman's login to the private copy has reached the registry: the copy exists now.
       const { code, stdout, beforeAppCi } = await appciAway(5000, () =>
         interruptWhen(
           ['pull', '--json', '::bad', 'ocp/4.7:my-component'],
           KUBECONFIG,
-          () => bed.proxy.requests.some((r) => r.path === '/v2/auth'),
+          () => tb.bed.proxy.requests.some((r) => r.path === '/v2/auth'),
           500,
         ),
       );
@@ -326,15 +307,15 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
 
   it('Ctrl-C during qci login, before app.ci answers: exit 130 at once, nothing written, no private copy left', async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-    bed.proxy.clearRequests();
-    bed.appci.clearRequests();
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    tb.bed.proxy.clearRequests();
+    tb.bed.appci.clearRequests();
     const { code, stderr, beforeAppCi } = await appciAway(5000, () =>
       // podman's login to the private copy has reached the registry: the copy exists now.
       interruptWhen(
         ['login'],
         KUBECONFIG,
-        () => bed.proxy.requests.some((r) => r.path === '/v2/auth'),
+        () => tb.bed.proxy.requests.some((r) => r.path === '/v2/auth'),
         500,
       ),
     );
@@ -347,10 +328,10 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
 
   it("a pull whose login fails (app.ci's access review breaks) pulls nothing and leaves nothing behind", async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const mended = appciFails(500, 0, 'selfsubjectaccessreviews');
     try {
-      bed.proxy.clearRequests();
+      tb.bed.proxy.clearRequests();
       const pull = await qci(['pull', 'ocp/4.7:my-component'], {
         KUBECONFIG,
       });
@@ -366,10 +347,10 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
 
   it('a token revoked after it was proved is still caught: the pull fails on auth, qci logs in again, says why', async () => {
     await fresh();
-    const token = bed.appci.createToken(bed.user);
-    const KUBECONFIG = await bed.appci.kubeconfig({ token });
+    const token = tb.bed.appci.createToken(tb.bed.user);
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token });
     expect((await qci(['login'], { KUBECONFIG })).exitCode).toBe(0);
-    bed.appci.revokeToken(token); // the kube context's token too: the re-login cannot succeed
+    tb.bed.appci.revokeToken(token); // the kube context's token too: the re-login cannot succeed
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(3);
     expect(pull.stderr).toMatch(
@@ -377,61 +358,55 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     );
     expect(pull.stderr).toMatch(/expired or was revoked/);
     // The rejection is remembered: the next pull knows the token is dead without asking anyone.
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const again = await qci(['pull', '--no-login', 'ocp/4.7:my-component'], {
       KUBECONFIG,
     });
     expect(again.stderr).toContain('holds an expired or revoked app.ci token');
-    expect(bed.appci.requests).toEqual([]);
+    expect(tb.bed.appci.requests).toEqual([]);
   });
 
   it("a revoked token in the engine's file: one pull refused, one login, one pull that works (exit 0)", async () => {
     await fresh();
-    const stale = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(stale);
-    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-    writeFileSync(
-      pe.authFiles.docker,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
-      }),
-    );
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-    bed.proxy.clearRequests();
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(stale);
+    tb.storeCredential(tb.pe.authFiles.docker, stale);
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    tb.bed.proxy.clearRequests();
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(0);
     // app.ci only for the login, after the registry refused the token: its three questions at once.
-    expect(bed.appci.requests).toHaveLength(3);
-    expect(together(bed.appci.requests)).toBe(true);
-    expect(bed.appci.connections).toBeLessThanOrEqual(3);
-    const refused = bed.proxy.requests.findIndex(
+    expect(tb.bed.appci.requests).toHaveLength(3);
+    expect(together(tb.bed.appci.requests)).toBe(true);
+    expect(tb.bed.appci.connections).toBeLessThanOrEqual(3);
+    const refused = tb.bed.proxy.requests.findIndex(
       (r) => r.auth === 'basic' && r.status === 401,
     );
     expect(refused).toBeGreaterThanOrEqual(0);
     expect(
-      Math.min(...bed.appci.requests.map((r) => r.receivedAt)),
-    ).toBeGreaterThan(bed.proxy.requests[refused]!.receivedAt);
+      Math.min(...tb.bed.appci.requests.map((r) => r.receivedAt)),
+    ).toBeGreaterThan(tb.bed.proxy.requests[refused]!.receivedAt);
     expect(pull.stderr).toMatch(
       /the error above: \S+ rejected the credential podman sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
     );
     expect(pull.stdout).toMatch(/^[0-9a-f]{64}\n$/);
-    expect(storedCredential()).toEqual([bed.user, bed.token]);
+    expect(storedCredential()).toEqual([tb.bed.user, tb.bed.token]);
   });
 
   it('after a plain podman login (never proved by qci), a pull asks app.ci nothing', async () => {
     await fresh();
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
-      { input: bed.token },
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const login = await tb.pe.podman(
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
     );
     expect(login.exitCode, login.stderr).toBe(0);
-    bed.appci.clearRequests();
+    tb.bed.appci.clearRequests();
     const pull = await qci(['pull', '--json', 'ocp/4.7:my-component'], {
       KUBECONFIG,
     });
     expect(pull.exitCode, pull.stderr).toBe(0);
-    expect(bed.appci.requests).toEqual([]);
+    expect(tb.bed.appci.requests).toEqual([]);
     const report = JSON.parse(pull.stdout) as {
       preflight: { state: string; loggedIn: unknown };
     };
@@ -443,24 +418,19 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
 
   it('Ctrl-C during the login after a rejection: exit 130, the private copy removed, nothing written', async () => {
     await fresh();
-    const stale = bed.appci.createToken(bed.user);
-    bed.appci.revokeToken(stale);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
-      }),
-    );
-    const KUBECONFIG = await bed.appci.kubeconfig({ token: bed.token });
-    bed.proxy.clearRequests();
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(stale);
+    tb.storeCredential(tb.pe.authFiles.xdgRuntime, stale);
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    tb.bed.proxy.clearRequests();
     // The pull was refused; the login's podman has reached the registry with the new token.
     const { code, stdout, beforeAppCi } = await appciAway(5000, () =>
       interruptWhen(
         ['pull', '--json', 'ocp/4.7:my-component'],
         KUBECONFIG,
         () =>
-          bed.proxy.requests.filter((r) => r.path === '/v2/auth').length >= 2,
+          tb.bed.proxy.requests.filter((r) => r.path === '/v2/auth').length >=
+          2,
         500,
       ),
     );
@@ -471,7 +441,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
         (r) => r.cause,
       ),
     ).toEqual(['interrupted']);
-    expect(storedCredential()).toEqual([bed.user, stale]);
+    expect(storedCredential()).toEqual([tb.bed.user, stale]);
     expect(leftCopies()).toEqual([]);
   });
 
@@ -487,18 +457,18 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     await new Promise<void>((resolve) => decoy.listen(0, '127.0.0.1', resolve));
     try {
       const port = (decoy.address() as { port: number }).port;
-      const other = await bed.appci.kubeconfig({
-        token: bed.token,
+      const other = await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         cluster: 'decoy',
         server: `https://127.0.0.1:${port}`,
       });
-      const mine = await bed.appci.kubeconfig({
-        token: bed.token,
+      const mine = await tb.bed.appci.kubeconfig({
+        token: tb.bed.token,
         context: 'mine',
         currentContext: null,
       });
       const KUBECONFIG = `${other}:${mine}`;
-      const config = join(pe.home, 'qci-config.yaml');
+      const config = join(tb.pe.home, 'qci-config.yaml');
       writeFileSync(config, 'context: mine\n');
       for (const [how, args, env] of [
         ['--context', ['whoami', '--context', 'mine'], {}],
@@ -510,21 +480,21 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
           { QCI_CONFIG: config, QCI_TLS_VERIFY: 'false' },
         ],
       ] as const) {
-        bed.appci.clearRequests();
+        tb.bed.appci.clearRequests();
         const run = await qci([...args], { KUBECONFIG, ...env });
         // Not logged in to the registry (exit 3), but app.ci answered for the context named.
         expect(run.stdout, `${how}: ${run.stderr}`).toContain('context "mine"');
-        expect(bed.appci.requests, how).toHaveLength(3);
-        expect(bed.appci.connections, how).toBe(3);
+        expect(tb.bed.appci.requests, how).toHaveLength(3);
+        expect(tb.bed.appci.connections, how).toBe(3);
         expect(decoyConnections, how).toBe(0);
       }
       // A config file that is not YAML: the settings say so, as before (nothing is asked of app.ci).
       writeFileSync(config, 'context: [mine\n');
-      bed.appci.clearRequests();
+      tb.bed.appci.clearRequests();
       const bad = await qci(['whoami'], { KUBECONFIG, QCI_CONFIG: config });
       expect(bad.exitCode).toBe(2);
       expect(bad.stderr).toContain('not valid YAML');
-      expect(bed.appci.requests).toHaveLength(0);
+      expect(tb.bed.appci.requests).toHaveLength(0);
     } finally {
       await new Promise((resolve) => decoy.close(resolve));
     }

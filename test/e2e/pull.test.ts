@@ -2,77 +2,40 @@
  * qci pull end to end: real bin/qci and podman against the registry behind the quay-proxy stand-in,
  * with the fake app.ci deciding which tokens live.
  */
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  describe,
-  expect,
-  it,
-  vi,
-} from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { QCI_BIN, b64, useTestBed, writeJson } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({
-      tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'],
-      denyMode: 'auth-401',
-    });
+  const tb = useTestBed({
+    tags: ['ocp_4.7_my-component', 'ocp_4.7_cli'],
+    denyMode: 'auth-401',
   });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
-
-  async function fresh(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    return pe;
-  }
-  const qci = (
-    args: string[],
-    env: Record<string, string | undefined> = {},
-    timeoutMs?: number,
-  ) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, ...env },
-      ...(timeoutMs ? { timeoutMs } : {}),
-    });
+  const fresh = () => tb.freshPodman();
+  const { qci } = tb;
   const images = async () =>
-    (await pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+    (await tb.pe.podman(['images', '--format', '{{.Repository}}:{{.Tag}}']))
       .stdout;
 
   it('on a machine never logged in: logs in by itself and pulls ocp/4.7:my-component', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const kubeconfig = await tb.kubeconfigAtHome();
     const r = await qci(['pull', 'ocp/4.7:my-component'], {
       KUBECONFIG: kubeconfig,
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      `podman has no credential for ${bed.proxy.host}; logging in`,
+      `podman has no credential for ${tb.bed.proxy.host}; logging in`,
     );
     expect(r.stderr).toContain('Copying blob'); // podman's own progress, passed through
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/); // the image ID podman prints
-    expect(r.stdout + r.stderr).not.toContain(bed.token);
+    expect(r.stdout + r.stderr).not.toContain(tb.bed.token);
     expect(await images()).toContain(
-      `${bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
+      `${tb.bed.proxy.host}/openshift/ci:ocp_4.7_my-component`,
     );
     // Second pull: the pre-flight finds the valid credential and does not log in again.
     const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
@@ -84,9 +47,9 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('a first login and pull do not wait for `podman --version` unless an explicit auth file makes it matter', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const kubeconfig = await tb.kubeconfigAtHome();
     // qci remembers an answer of `podman --version` here (only when its cache directory exists).
-    const cacheDir = `${pe.home}/.cache/qci`;
+    const cacheDir = `${tb.pe.home}/.cache/qci`;
     const versions = `${cacheDir}/engine-versions.json`;
     mkdirSync(cacheDir, { recursive: true });
     const first = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
@@ -98,7 +61,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     // REGISTRY_AUTH_FILE: podman < 4.4 reads more files than newer podman, so qci asks, and remembers.
     const again = await qci(['pull', '--quiet', 'ocp/4.7:my-component'], {
       KUBECONFIG: kubeconfig,
-      REGISTRY_AUTH_FILE: pe.authFiles.xdgRuntime,
+      REGISTRY_AUTH_FILE: tb.pe.authFiles.xdgRuntime,
     });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('logging in');
@@ -108,16 +71,10 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('an expired token in ~/.docker/config.json: the registry refuses it, qci logs in, pulls; --local-name tags it', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    const stale = bed.appci.createToken(bed.user);
-    bed.appci.expireToken(stale);
-    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-    writeFileSync(
-      pe.authFiles.docker,
-      JSON.stringify({
-        auths: { [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) } },
-      }),
-    );
+    const kubeconfig = await tb.kubeconfigAtHome();
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.expireToken(stale);
+    tb.storeCredential(tb.pe.authFiles.docker, stale);
     const r = await qci(['pull', '--local-name', 'ocp/4.7:cli'], {
       KUBECONFIG: kubeconfig,
     });
@@ -133,11 +90,11 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     await fresh();
     // The kube context's token is the one that gets revoked by the proxy on first use; app.ci hands out a
     // new one for the retry (as after `oc login` in another terminal): the kubeconfig names a tokenFile.
-    const first = bed.appci.createToken(bed.user);
-    const second = bed.appci.createToken(bed.user);
-    const tokenFile = `${pe.dir}/token`;
+    const first = tb.bed.appci.createToken(tb.bed.user);
+    const second = tb.bed.appci.createToken(tb.bed.user);
+    const tokenFile = `${tb.pe.dir}/token`;
     writeFileSync(tokenFile, first);
-    const kubeconfig = await bed.appci.kubeconfig({ token: first });
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: first });
     writeFileSync(
       kubeconfig,
       readFileSync(kubeconfig, 'utf8').replace(
@@ -148,10 +105,10 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     // Log in with `first`, then revoke it at the proxy's first look and put `second` in the token file.
     expect((await qci(['login'], { KUBECONFIG: kubeconfig })).exitCode).toBe(0);
     let swapped = false;
-    bed.proxy.onAuth = () => {
+    tb.bed.proxy.onAuth = () => {
       if (swapped) return;
       swapped = true;
-      bed.appci.revokeToken(first);
+      tb.bed.appci.revokeToken(first);
       writeFileSync(tokenFile, second);
     };
     try {
@@ -165,14 +122,14 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
       expect(r.stdout + r.stderr).not.toContain(first);
       expect(r.stdout + r.stderr).not.toContain(second);
     } finally {
-      bed.proxy.onAuth = undefined;
+      tb.bed.proxy.onAuth = undefined;
     }
   });
 
   it('a missing image says "not found", never "log in"', async () => {
     await fresh();
     const r = await qci(['pull', 'ocp/4.7:no-such-component'], {
-      KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+      KUBECONFIG: await tb.kubeconfigAtHome(),
     });
     expect(r.exitCode, r.stderr).toBe(5);
     expect(r.stderr).toContain(
@@ -183,10 +140,10 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('a denied user is told about the RoleBinding', async () => {
     await fresh();
-    const t = bed.appci.createToken('eve');
-    bed.appci.denyQciAccess('eve');
+    const t = tb.bed.appci.createToken('eve');
+    tb.bed.appci.denyQciAccess('eve');
     const r = await qci(['pull', 'ocp/4.7:my-component'], {
-      KUBECONFIG: await bed.appci.kubeconfig({ token: t }),
+      KUBECONFIG: await tb.bed.appci.kubeconfig({ token: t }),
     });
     expect(r.exitCode, r.stderr).toBe(4);
     expect(r.stderr).toContain('qci-image-puller');
@@ -196,22 +153,18 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
   it('a stopped registry says "unreachable" within the timeout', async () => {
     await fresh();
     const dead = '127.0.0.1:9'; // discard port: nothing listens
-    await pe.addInsecureRegistry(dead);
-    mkdirSync(dirname(pe.authFiles.xdgRuntime), { recursive: true });
-    writeFileSync(
-      pe.authFiles.xdgRuntime,
-      JSON.stringify({
-        auths: { [dead]: { auth: b64(`${bed.user}:${bed.token}`) } },
-      }),
-    );
+    await tb.pe.addInsecureRegistry(dead);
+    writeJson(tb.pe.authFiles.xdgRuntime, {
+      auths: { [dead]: { auth: b64(`${tb.bed.user}:${tb.bed.token}`) } },
+    });
     const started = Date.now();
     const r = await qci(
       ['pull', '--no-login', 'ocp/4.7:my-component'],
       {
         QCI_REGISTRY: dead,
-        KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+        KUBECONFIG: await tb.kubeconfigAtHome(),
       },
-      90_000,
+      { timeoutMs: 90_000 },
     );
     expect(r.exitCode, r.stderr).toBe(6);
     expect(r.stderr).toContain(`unreachable: ${dead} refused the connection`);
@@ -222,7 +175,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     await fresh();
     const r = await qci(
       ['pull', '-q', 'ocp/4.7:cli', 'bad_ns/ref:x', 'ocp/4.7:my-component'],
-      { KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }) },
+      { KUBECONFIG: await tb.kubeconfigAtHome() },
     );
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain('pulled 2 of 3; failed: bad_ns/ref:x');
@@ -231,15 +184,15 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
 
   it('Ctrl-C stops the engine and exits 130', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const kubeconfig = await tb.kubeconfigAtHome();
     expect((await qci(['login'], { KUBECONFIG: kubeconfig })).exitCode).toBe(0);
-    bed.proxy.blobDelayMs = 30_000;
+    tb.bed.proxy.blobDelayMs = 30_000;
     try {
-      const child = spawn(process.execPath, [QCI, 'pull', 'ocp/4.7:cli'], {
+      const child = spawn(process.execPath, [QCI_BIN, 'pull', 'ocp/4.7:cli'], {
         env: {
-          ...pe.env,
+          ...tb.pe.env,
           KUBECONFIG: kubeconfig,
-          QCI_REGISTRY: bed.proxy.host,
+          QCI_REGISTRY: tb.bed.proxy.host,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -261,7 +214,7 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
       await vi.waitFor(
         () =>
           expect(
-            bed.proxy.requests.some((r) => r.path.includes('/blobs/')),
+            tb.bed.proxy.requests.some((r) => r.path.includes('/blobs/')),
           ).toBe(true),
         { timeout: 30_000, interval: 20 },
       );
@@ -270,26 +223,26 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
       expect(await exited).toBe(130);
       expect(Date.now() - started).toBeLessThan(15_000);
       // No podman pull left behind.
-      const ps = await pe.run('ps', ['-eo', 'args']);
+      const ps = await tb.pe.run('ps', ['-eo', 'args']);
       expect(ps.stdout).not.toContain('ocp_4.7_cli');
     } finally {
-      bed.proxy.blobDelayMs = 0;
+      tb.bed.proxy.blobDelayMs = 0;
     }
   });
 
   it('--dry-run prints what would run, with the secret redacted, and runs nothing', async () => {
     await fresh();
     const r = await qci(['pull', '--dry-run', 'ocp/4.7:cli'], {
-      KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+      KUBECONFIG: await tb.kubeconfigAtHome(),
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      `podman login --password-stdin --username USER ${bed.proxy.host} <stdin`,
+      `podman login --password-stdin --username USER ${tb.bed.proxy.host} <stdin`,
     );
     expect(r.stderr).toContain(
-      `podman pull --platform linux/amd64 ${bed.proxy.host}/openshift/ci:ocp_4.7_cli`,
+      `podman pull --platform linux/amd64 ${tb.bed.proxy.host}/openshift/ci:ocp_4.7_cli`,
     );
-    expect(existsSync(pe.authFiles.xdgRuntime)).toBe(false);
+    expect(existsSync(tb.pe.authFiles.xdgRuntime)).toBe(false);
     expect(await images()).toBe('');
   });
 });

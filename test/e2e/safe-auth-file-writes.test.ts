@@ -62,11 +62,10 @@ describe.skipIf(!tools.ok)('safe auth-file writes (end to end)', () => {
   it('backups never follow a symlink planted at their (predictable) name', async () => {
     await fresh();
     const file = tb.pe.authFiles.xdgConfig;
+    // `logout --helper` removes the credHelpers entry: the backup keeps it.
     writeJson(file, {
-      auths: {
-        [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:old-secret`) },
-        'other.example.com': { auth: b64('someone:keep-me') },
-      },
+      auths: { 'other.example.com': { auth: b64('someone:keep-me') } },
+      credHelpers: { [tb.bed.proxy.host]: 'qci' },
     });
     // Another user's trap: every name qci could pick in the next seconds links to a file of theirs.
     const stolen = join(tb.pe.dir, 'stolen');
@@ -77,7 +76,7 @@ describe.skipIf(!tools.ok)('safe auth-file writes (end to end)', () => {
           stolen,
           `${file}.qci-backup-${stamp(now + s * 1000)}${suffix}`,
         );
-    const logout = await qci(['logout']);
+    const logout = await qci(['logout', '--helper']);
     expect(logout.exitCode, logout.stderr).toBe(0);
     expect(existsSync(stolen)).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8')).auths).toEqual({
@@ -107,13 +106,15 @@ describe.skipIf(!tools.ok)('safe auth-file writes (end to end)', () => {
       const file = join(dir, 'auth.json');
       const big = {
         auths: {
-          [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:old-secret`) },
           'other.example.com': { auth: b64(`someone:${'k'.repeat(40_000)}`) },
         },
+        credHelpers: { [tb.bed.proxy.host]: 'qci' },
       };
       writeJson(file, big);
       const before = readFileSync(file, 'utf8');
-      const logout = await qci(['logout'], { REGISTRY_AUTH_FILE: file });
+      const logout = await qci(['logout', '--helper'], {
+        REGISTRY_AUTH_FILE: file,
+      });
       expect(logout.exitCode).toBe(1);
       expect(logout.stderr).toMatch(/cannot back up \S+auth\.json \(ENOSPC\)/);
       expect(readFileSync(file, 'utf8')).toBe(before);

@@ -4,15 +4,14 @@ import {
   existsSync,
   mkdirSync,
   rmSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 import {
   cachedEngineVersion,
   engineVersionFile,
@@ -20,7 +19,7 @@ import {
 
 /** A home, a "podman" binary in it, and an asker that counts how often podman would really run. */
 function bed() {
-  const home = mkdtempSync(join(tmpdir(), 'qci-engine-version-'));
+  const home = tempDir('qci-engine-version-');
   const where = { home, env: {} as Record<string, string | undefined> };
   // qci's cache directory, as the facts cache leaves it after a first proof
   mkdirSync(join(home, '.cache', 'qci'), { recursive: true, mode: 0o700 });

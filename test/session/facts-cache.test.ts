@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 import {
   UNKNOWN_EXPIRY_KEPT_MS,
   factsCacheFile,
@@ -22,7 +21,7 @@ const facts = (expiresAt: string | null) => ({
   server: 'https://api.ci.l2s4.p1.openshiftapps.com:6443',
 });
 const where = () => {
-  const home = mkdtempSync(join(tmpdir(), 'qci-facts-'));
+  const home = tempDir('qci-facts-');
   return { home, env: {} as Record<string, string | undefined> };
 };
 const DAY = 86_400_000;

@@ -3,15 +3,9 @@
  * (login writes the auth file it is given; pull answers as the test says), an app.ci client that counts
  * its proofs, and a fixed clock. No process runs and nothing reaches the network.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 import { DEFAULT_SETTINGS } from '../../src/core/settings.js';
 import { QciError } from '../../src/core/errors.js';
 import type { RunRequest, RunResult } from '../../src/engine/run.js';
@@ -80,7 +74,7 @@ function writeEntry(file: string, user: string, token: string) {
 }
 
 export function fakeSetup(appciOverrides: Partial<FakeAppCi> = {}): Fake {
-  const home = mkdtempSync(join(tmpdir(), 'qci-session-'));
+  const home = tempDir('qci-session-');
   const bin = join(home, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'podman'), '#!/bin/sh\nexit 1\n');

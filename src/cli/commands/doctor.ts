@@ -3,6 +3,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import type { DoctorReport, Finding, Severity } from '../../doctor/doctor.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmAppCi } from '../warm.js';
+import { hangFor, wrapLine } from '../wrap.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -34,16 +35,27 @@ function render(
     ctx.io.env.DOCKER_CONFIG !== undefined ||
     ctx.io.env.REGISTRY_AUTH_FILE !== undefined ||
     report.authfile !== null;
+  // Continuations go under the detail (and under a fix's text), or under the check on a narrow terminal.
+  const width = ctx.ui.width;
+  const hang = hangFor(DETAIL_COLUMN, width, 2);
+  const print = (line: string, column: number) => {
+    for (const l of wrapLine(line, width, hangFor(column, width, hang)))
+      ctx.ui.print(l);
+  };
   for (const f of report.findings) {
     if (f.id === 'engine.podman-old' && !oldPodmanMatters) continue;
     if (only && !only(f)) continue;
-    ctx.ui.print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`);
+    print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`, hang);
     if (f.fix && f.severity !== 'ok')
-      ctx.ui.print(
+      print(
         `  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}${markedSafe(f) ? ` ${c.dim(SAFE)}` : ''}`,
+        hang + 'fix: '.length,
       );
   }
 }
+
+/** Where a finding's detail starts: after the mark and the check's name. */
+const DETAIL_COLUMN = 18;
 
 /** The mark on a fix line that `qci doctor --fix` applies. */
 const SAFE = '(safe)';

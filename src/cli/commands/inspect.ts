@@ -6,6 +6,7 @@ import { tildify } from '../../core/paths.js';
 // Type-only at start-up: the registry client (node:http(s), node:tls) loads when the command runs.
 import type { InspectReport } from '../../session/inspect.js';
 import { escapeControl } from '../../core/escape.js';
+import { warnPastedReferences, withReferenceHint } from '../reference-notes.js';
 
 interface InspectFlags {
   platform?: string;
@@ -88,6 +89,8 @@ export async function inspectAction(
       platform: options.platform,
     }),
   );
+  const host = setup.settings.registry;
+  const said = warnPastedReferences(ctx.ui, [ref], host);
   const report = await inspectQci(setup, ref, {
     platform: options.platform,
     authfile: options.authfile,
@@ -95,8 +98,11 @@ export async function inspectAction(
     log: (line) => ctx.ui.verbose(line),
     login: options.login !== false,
     say: (line) => ctx.ui.info(line),
+  }).catch((error: unknown) => {
+    throw withReferenceHint(error, ref, host);
   });
-  for (const warning of report.warnings) ctx.ui.warn(warning);
+  for (const warning of report.warnings)
+    if (!said.includes(warning)) ctx.ui.warn(warning);
   if (ctx.json) ctx.ui.json(report);
   else render(ctx, report, setup.home);
   return ExitCode.ok;

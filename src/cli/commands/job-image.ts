@@ -3,6 +3,7 @@ import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { checkDockerTlsVerify } from '../setting-flags.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
 import type { JobImage } from '../../core/joblog-image.js';
 import { escapeControl } from '../../core/escape.js';
@@ -183,13 +184,26 @@ async function farmAction(
       );
     return ExitCode.ok;
   }
-  await farm.pullFarmImage(setup, target, {
+  checkDockerTlsVerify(
+    resolved,
+    ctx.io.env,
+    (line) => ctx.ui.verbose(line),
+    target.registry,
+  );
+  const { imageId } = await farm.pullFarmImage(setup, target, {
     consoleUrl: image.consoleUrl,
     quiet: options.quiet === true,
     json: ctx.json,
     say: (line) => ctx.ui.info(line),
   });
-  if (ctx.json) ctx.ui.json({ ...image, pulled: target.pullSpec });
+  // docker pull prints no image ID on stdout (podman's own does): qci prints it, as qci pull does.
+  if (ctx.json)
+    ctx.ui.json({
+      ...image,
+      pulled: target.pullSpec,
+      ...(imageId ? { imageId } : {}),
+    });
+  else if (imageId) ctx.ui.print(imageId);
   return ExitCode.ok;
 }
 

@@ -1,7 +1,12 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, kube client, execa) loads when a command runs.
-import type { StatusReport } from '../../session/status.js';
+import type {
+  StateSeverity,
+  StatusReport,
+  stateVerdict as StateVerdict,
+} from '../../session/status.js';
+import { LOGIN_HINT, QCI_ACCESS_HINT } from '../../core/appci.js';
 import { tildify } from '../../core/paths.js';
 import { warmAppCi } from '../warm.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
@@ -11,8 +16,10 @@ import { ExitCode, QciError, usageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
+import { hangFor, plain, wrapLine } from '../wrap.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -43,12 +50,29 @@ interface LoginFlags extends SettingFlags {
   server?: string;
   certificateAuthority?: string;
   callbackPort?: string;
+  /** oc's `--token=…`, typed by reflex: refused (tokenInArgv), never used or shown. */
+  token?: string | boolean;
+}
+
+/** Why qci login takes no --token, and what to run instead. */
+function tokenInArgv(): QciError {
+  return usageError(
+    "qci login takes no token on its command line: any user of this machine can read a command's " +
+      'arguments (ps, /proc/PID/cmdline) and your shell keeps them in its history; qci reads the token ' +
+      'from your kube context or a file, and hands it to podman on stdin',
+    {
+      hint:
+        'qci login (your app.ci context; qci login --web signs in first), or for another token: ' +
+        'qci login --token-file FILE (a file only you can read, e.g. from qci sa token --output FILE)',
+    },
+  );
 }
 
 export async function loginAction(
   ctx: CommandContext,
   options: LoginFlags,
 ): Promise<number> {
+  if (options.token !== undefined) throw tokenInArgv();
   if (options.helper && options.web)
     throw usageError('--web and --helper do not go together', {
       hint: 'qci login --web first, then qci login --helper',
@@ -67,6 +91,7 @@ export async function loginAction(
   // The kube context's token is proved at once: app.ci's connections open before the rest loads.
   if (options.tokenFile === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
   const { authSetup, loginToQci } = await forLogin();
   const setup = authSetup(ctx, resolved);
   let report: LoginReport;
@@ -84,26 +109,39 @@ export async function loginAction(
     });
   } catch (error) {
     unsubscribe(); // Ctrl-C at the question below, or in the browser login, ends qci as usual
-    // No app.ci login at all: on a terminal, offer the browser login instead of sending the user to oc.
-    const none =
-      error instanceof QciError &&
-      (error.kind === 'no-kubeconfig' || error.kind === 'no-context');
-    if (
-      !none ||
-      options.tokenFile !== undefined ||
-      ctx.json ||
-      !isInteractive(ctx.io)
-    )
-      throw error;
-    const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
-    if (!(await confirm(ctx.io, question))) throw error;
-    return webLoginAction(ctx, options);
+    const code = await offerWebLogin(ctx, error, options);
+    if (code === undefined) throw error;
+    return code;
   } finally {
     unsubscribe();
   }
   if (ctx.json) ctx.ui.json(report);
   renderLogin(ctx, setup, report, options.tokenFile);
   return ExitCode.ok;
+}
+
+/**
+ * No app.ci login at all (no kubeconfig, no app.ci context): on a terminal, offer the browser login
+ * instead of sending the user to oc. Its exit code when it ran; undefined when not offered or declined.
+ */
+export async function offerWebLogin(
+  ctx: CommandContext,
+  error: unknown,
+  options: LoginFlags,
+): Promise<number | undefined> {
+  const none =
+    error instanceof QciError &&
+    (error.kind === 'no-kubeconfig' || error.kind === 'no-context');
+  if (
+    !none ||
+    options.tokenFile !== undefined ||
+    ctx.json ||
+    !isInteractive(ctx.io)
+  )
+    return undefined;
+  const question = `${error.message}.\nLog in to app.ci in your browser now (qci login --web)?`;
+  if (!(await confirm(ctx.io, question))) return undefined;
+  return webLoginAction(ctx, options);
 }
 
 function renderLogin(
@@ -165,7 +203,9 @@ export async function webLoginAction(
       `QCI_WEB_LOGIN_TIMEOUT="${timeoutText}" is not a duration (such as 5m or 90s)`,
     );
   const { authSetup, loginToQci, webLogin } = await forWebLogin();
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
+  const resolved = await ctx.settings(settingFlags(options));
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
+  const setup = authSetup(ctx, resolved);
   const web = await webLogin(setup, {
     server: options.server,
     certificateAuthority: options.certificateAuthority,
@@ -268,11 +308,28 @@ export async function logoutAction(
   return helper?.exitCode || report.exitCode;
 }
 
-function renderStatus(ctx: CommandContext, report: StatusReport): void {
+/** whoami's labels (`app.ci`, `podman`, …) are padded to this many columns. */
+const LABEL_WIDTH = 9;
+
+/** Prints a whoami line; a continuation goes under the text after the mark (✓, ✗, !, i, -), or under the text. */
+function statusLine(ctx: CommandContext) {
+  const width = ctx.ui.width;
+  return (label: string, text: string) => {
+    const marked = /^[✓✗!i-] /.test(plain(text));
+    const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
+    const line = `${label.padEnd(LABEL_WIDTH)}${text}`;
+    for (const l of wrapLine(line, width, hang)) ctx.ui.print(l);
+  };
+}
+
+function renderStatus(
+  ctx: CommandContext,
+  report: StatusReport,
+  stateVerdict: typeof StateVerdict,
+): void {
   const c = ctx.ui.out;
   const mark = (ok: boolean) => (ok ? c.green('✓') : c.red('✗'));
-  const line = (label: string, text: string) =>
-    ctx.ui.print(`${label.padEnd(9)}${text}`);
+  const line = statusLine(ctx);
   if (report.appci) {
     const a = report.appci;
     line(
@@ -288,18 +345,26 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
           ? `${c.yellow('!')} ${a.token} (${a.tokenKind}) ${a.expiry}; renew: ${renewCommand(a.tokenKind, a.user)}`
           : `${mark(!a.expiry.startsWith('expired'))} ${a.token} (${a.tokenKind}) ${a.expiry}`,
     );
+    if (a.expiry?.startsWith('expired')) line('', `fix: ${LOGIN_HINT}`);
     line(
       'QCI',
       a.qciAccess
         ? `${mark(true)} access allowed`
         : `${mark(false)} no access (get imagestreams/layers in ocp is denied)`,
     );
+    if (!a.qciAccess) line('', `fix: ${QCI_ACCESS_HINT}`);
   } else if (report.appciError) {
     line('app.ci', `${mark(false)} ${report.appciError.message}`);
     if (report.appciError.hint) line('', `fix: ${report.appciError.hint}`);
   }
+  const marks: Record<StateSeverity, string> = {
+    ok: c.green('✓'),
+    info: c.blue('i'),
+    warn: c.yellow('!'),
+    error: c.red('✗'),
+  };
   for (const view of report.engines) {
-    const good = ['current', 'valid', 'helper'].includes(view.state);
+    const verdict = stateVerdict(view.state, view.engine);
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
@@ -312,11 +377,15 @@ function renderStatus(ctx: CommandContext, report: StatusReport): void {
       view.engine,
       neutral
         ? `${c.dim('-')} not installed`
-        : `${mark(good)} ${head}${view.detail.replace(/^\S+ /, '')}`,
+        : `${marks[verdict.severity]} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
+    if (!neutral && verdict.fix) line('', `fix: ${verdict.fix}`);
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
-    for (const s of view.unreachableByPodmanLogout)
-      line('', `\`podman logout\` would leave: ${s}`);
+    // Without podman, what `podman logout` would leave is moot.
+    if (view.installed)
+      for (const s of view.unreachableByPodmanLogout)
+        line('', `\`podman logout\` would leave: ${s}`);
+    for (const s of view.placeholders) line('', s);
   }
 }
 
@@ -326,11 +395,11 @@ export async function whoamiAction(
 ): Promise<number> {
   await warmAppCi(ctx, options); // app.ci's connections open before the rest loads
   const resolved = await ctx.settings(settingFlags(options));
-  const { authSetup, qciStatus } = await forWhoami();
+  const { authSetup, qciStatus, stateVerdict } = await forWhoami();
   const setup = authSetup(ctx, resolved);
   const report = await qciStatus(setup, { authfile: options.authfile });
   if (ctx.json) ctx.ui.json(report);
-  else renderStatus(ctx, report);
+  else renderStatus(ctx, report, stateVerdict);
   return report.exitCode;
 }
 
@@ -408,7 +477,8 @@ function addLoginOptions(command: Command): Command {
     .option(
       '--callback-port <port>',
       'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
-    );
+    )
+    .addOption(new Option('--token [token]').hideHelp());
 }
 
 function registerLogoutCommand(program: Command, wrap: Wrap): void {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
+import { referenceHint, warnPastedReferences } from '../reference-notes.js';
 import {
   addSettingOptions,
+  checkDockerTlsVerify,
   settingFlags,
   type SettingFlags,
 } from '../setting-flags.js';
@@ -26,24 +28,37 @@ export async function pullAction(
     import('../auth-setup.js'),
     import('../../session/pull.js'),
   ]);
-  const setup = authSetup(
-    ctx,
-    await ctx.settings({
-      ...settingFlags(options),
-      platform: options.platform,
-    }),
-  );
-  const report = await pullImages(setup, refs, {
-    quiet: options.quiet === true,
-    login: options.login !== false,
-    dryRun: options.dryRun === true,
-    localName: options.localName === true,
-    authfile: options.authfile,
-    terminal: ctx.io.stderr.isTTY === true,
-    json: ctx.json,
-    say: (line) => ctx.ui.info(line),
-    warn: (line) => ctx.ui.warn(line),
+  const resolved = await ctx.settings({
+    ...settingFlags(options),
+    platform: options.platform,
   });
+  checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
+  const setup = authSetup(ctx, resolved);
+  const host = setup.settings.registry;
+  warnPastedReferences(ctx.ui, refs, host);
+  const pull = () =>
+    pullImages(setup, refs, {
+      quiet: options.quiet === true,
+      login: options.login !== false,
+      dryRun: options.dryRun === true,
+      localName: options.localName === true,
+      authfile: options.authfile,
+      terminal: ctx.io.stderr.isTTY === true,
+      json: ctx.json,
+      say: (line) => ctx.ui.info(line),
+      warn: (line) => ctx.ui.warn(line),
+    });
+  let report: Awaited<ReturnType<typeof pull>>;
+  try {
+    report = await pull();
+  } catch (error) {
+    // No app.ci login at all: on a terminal, the browser login qci login offers, then the pull.
+    const { offerWebLogin } = await import('./login.js');
+    const code = await offerWebLogin(ctx, error, { ...options });
+    if (code === undefined) throw error;
+    if (code !== 0) return code;
+    report = await pull();
+  }
   for (const r of report.results) {
     if (r.ok) {
       if (r.imageId && !ctx.json) ctx.ui.print(r.imageId);
@@ -51,12 +66,9 @@ export async function pullAction(
         ctx.ui.info(`tagged ${r.pullSpec} as ${r.localName}`);
       continue;
     }
-    ctx.ui.error(
-      r.cause === 'invalid-reference'
-        ? (r.message ?? '')
-        : `${r.input}: ${r.message}`,
-      r.hint ?? undefined,
-    );
+    if (r.cause === 'invalid-reference')
+      ctx.ui.error(r.message ?? '', referenceHint(r.input, host, r.hint));
+    else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
   }
   if (report.results.length > 1 && !options.dryRun) {
     const ok = report.results.filter((r) => r.ok).length;

@@ -3,11 +3,14 @@ import { ExitCode } from '../../core/errors.js';
 import {
   ReferenceError,
   directSpecFor,
+  formatImageStreamTag,
   parseReference,
   pullSpecFor,
+  quayStreamFor,
   type ImageRef,
 } from '../../core/reference.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { referenceHint, sayReferenceWarnings } from '../reference-notes.js';
 
 interface PullspecResult {
   input: string;
@@ -20,8 +23,15 @@ interface PullspecResult {
   pullSpec: string | null;
   directSpec: string | null;
   candidates: { namespace: string; name: string; tag: string }[];
+  /** The app.ci "-quay" image stream tag served from the same QCI tag (NS/STREAM-quay:TAG). */
+  quayStream: string | null;
   warnings: string[];
   error: { part: string; message: string } | null;
+}
+
+function quayStreamOrNull(ref: ImageRef): string | null {
+  const ist = quayStreamFor(ref);
+  return ist ? formatImageStreamTag(ist) : null;
 }
 
 export function resolvePullspecs(
@@ -42,6 +52,7 @@ export function resolvePullspecs(
         pullSpec: pullSpecFor(ref, pullHost),
         directSpec: directSpecFor(ref),
         candidates: ref.candidates,
+        quayStream: quayStreamOrNull(ref),
         warnings: ref.warnings,
         error: null,
       };
@@ -58,6 +69,7 @@ export function resolvePullspecs(
         pullSpec: null,
         directSpec: null,
         candidates: [],
+        quayStream: null,
         warnings: [],
         error: { part: error.part, message: error.message },
       };
@@ -90,11 +102,13 @@ export async function pullspecAction(
   if (ctx.json) ctx.ui.json(results);
   for (const result of results) {
     if (result.error) {
-      ctx.ui.error(result.error.message);
+      ctx.ui.error(
+        result.error.message,
+        referenceHint(result.input, settings.registry),
+      );
       continue;
     }
-    for (const warning of result.warnings)
-      ctx.ui.warn(`${result.input}: ${warning}`);
+    sayReferenceWarnings(ctx.ui, result.input, result.warnings);
     if (!ctx.json)
       ctx.ui.print(
         (options.direct ? result.directSpec : result.pullSpec) ?? '',

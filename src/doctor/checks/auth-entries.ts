@@ -106,10 +106,16 @@ async function entryFindings(
   if (entry.kind === 'basic' && entry.hasIdentityToken)
     return [found('auth.identity-token', at, subject)];
   const secret = entry.password();
-  if (!secret)
+  if (!secret) {
+    const dockerPlaceholder =
+      entry.kind === 'placeholder' &&
+      file.ref.format === 'docker-config' &&
+      p.installed('docker');
+    const described = entry.describe();
     return [
-      found('auth.unusable', { ...at, described: entry.describe() }, subject),
+      found('auth.unusable', { ...at, described, dockerPlaceholder }, subject),
     ];
+  }
   const unreachable = (
     p.effective.get('podman')?.unreachableByPodmanLogout ?? []
   ).some((s) => s.file.path === file.path && s.key === key);

@@ -1,19 +1,22 @@
-/** The QCI registry answers, and accepts the credential podman would send: ping, then its token service. */
+/** The QCI registry answers, and accepts the credential the engine would send: ping, then its token service. */
+import type { EngineName } from '../../engine/engine.js';
 import type { CredentialCheck, Ping } from '../../registry/ping.js';
 import { found, type Finding } from '../catalogue.js';
 import { messageOf } from '../../core/errors.js';
 
 export interface RegistryProbe {
   host: string;
+  /** The engine qci runs (the findings name it). */
+  engine: EngineName;
   /** GET /v2/ (throws when the registry cannot be reached). */
   ping(): Promise<Ping>;
-  /** The credential podman sends to the registry, and where it comes from; null when none. */
-  podmanSends(): Promise<{
+  /** The credential the engine sends to the registry, and where it comes from; null when none. */
+  engineSends(): Promise<{
     user: string;
     password: string;
     where: string;
   } | null>;
-  /** Asks the registry's token service about the credential, as `podman pull` does first. */
+  /** Asks the registry's token service about the credential, as a pull does first. */
   checkCredential(
     ping: Ping,
     credential: { user: string; password: string },
@@ -21,7 +24,7 @@ export interface RegistryProbe {
 }
 
 export async function checkRegistry(p: RegistryProbe): Promise<Finding[]> {
-  const { host } = p;
+  const { host, engine } = p;
   let ping: Ping;
   try {
     ping = await p.ping();
@@ -33,18 +36,19 @@ export async function checkRegistry(p: RegistryProbe): Promise<Finding[]> {
   if (status >= 500 || status === 429)
     return [found('registry.busy', { host, status, url })];
   if (status === 401 && !ping.challenge)
-    return [found('registry.no-challenge', { host, url })];
+    return [found('registry.no-challenge', { host, url, engine })];
   const reachable = found('registry.reachable', { host, url, status });
-  const sent = await p.podmanSends();
+  const sent = await p.engineSends();
   if (!sent) return [reachable];
   const check = await p.checkCredential(ping, sent);
-  const verdict = credentialFinding(check, { host, status, where: sent.where });
+  const at = { host, status, where: sent.where, engine };
+  const verdict = credentialFinding(check, at);
   return verdict ? [reachable, verdict] : [reachable];
 }
 
 function credentialFinding(
   check: CredentialCheck,
-  at: { host: string; status: number; where: string },
+  at: { host: string; status: number; where: string; engine: EngineName },
 ): Finding | undefined {
   switch (check.state) {
     case 'accepted':

@@ -5,6 +5,7 @@ import {
   generateLayout,
   materialize,
   writeFakeHelpers,
+  type LayoutForms,
   type Materialized,
   type Origins,
 } from './layouts.js';
@@ -109,7 +110,8 @@ export async function stopLayoutWorkers(
 
 /**
  * Layout `id` of `seed` for the worker's front, written into a fresh directory `stage/id` of its
- * environment (`path`: the PATH its helpers are found on), with podman's `--authfile` flag if it has one.
+ * environment (`path`: the PATH its helpers are found on; `forms`: one engine's extra forms), with
+ * podman's `--authfile` flag if it has one.
  */
 export async function layoutOn(
   w: LayoutWorker,
@@ -117,8 +119,9 @@ export async function layoutOn(
   id: number,
   stage: string,
   path = w.pe.env.PATH ?? '',
+  forms: LayoutForms = {},
 ) {
-  const { layout, origins } = generateLayout(seed, id, w.front.host);
+  const { layout, origins } = generateLayout(seed, id, w.front.host, forms);
   const dir = join(w.pe.dir, stage, String(id));
   await mkdir(dir, { recursive: true });
   const m = await materialize(layout, dir, w.helpers, path);

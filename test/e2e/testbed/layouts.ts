@@ -114,20 +114,54 @@ function keyForms(host: string, legacy: boolean): string[] {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-/** One entry; `secret` is recorded in origins when it could be sent. */
+/** One entry; `secret` (and `pw-SECRET`, `f-SECRET`) is recorded in origins when it could be sent. */
 function entry(r: () => number, secret: string): Record<string, string> {
   const x = r();
-  if (x < 0.45) return { auth: b64(`user-${secret}:${secret}`) };
-  if (x < 0.55)
+  if (x < 0.4) return { auth: b64(`user-${secret}:${secret}`) };
+  if (x < 0.48)
     return { auth: b64(`user-${secret}:pw-${secret}`), identitytoken: secret };
-  if (x < 0.62) return { identitytoken: secret };
-  if (x < 0.7) return {};
-  if (x < 0.75) return { auth: '' };
-  if (x < 0.8) return { auth: b64(`nocolon-${secret}`) };
-  if (x < 0.84) return { auth: b64(`:${secret}`) };
-  if (x < 0.88) return { auth: b64(`user-${secret}:`) };
-  if (x < 0.91) return { auth: 'not base64!' };
-  return { auth: b64(`user-${secret}:${secret}`), email: 'a@b.c' };
+  if (x < 0.54) return { identitytoken: secret };
+  if (x < 0.61) return {};
+  if (x < 0.65) return { auth: '' };
+  if (x < 0.69) return { auth: b64(`nocolon-${secret}`) };
+  if (x < 0.72) return { auth: b64(`:${secret}`) };
+  if (x < 0.75) return { auth: b64(`user-${secret}:`) };
+  if (x < 0.78) return { auth: 'not base64!' };
+  if (x < 0.82)
+    return { auth: b64(`user-${secret}:${secret}`), email: 'a@b.c' };
+  return { ...dockerFields(r, secret), ...withFields(r, secret) };
+}
+
+/**
+ * docker's own `username`/`password` fields (docker/cli `api/types.AuthConfig`; podman has none), with
+ * a password `f-SECRET`; sometimes one is missing or named in another case (Go matches either).
+ */
+function dockerFields(r: () => number, secret: string): Record<string, string> {
+  const x = r();
+  const [user, password] =
+    x < 0.2 ? ['Username', 'Password'] : ['username', 'password'];
+  if (x < 0.85) return { [user]: `fuser-${secret}`, [password]: `f-${secret}` };
+  if (x < 0.93) return { [user]: `fuser-${secret}` };
+  return { [password]: `f-${secret}` };
+}
+
+/** What sits beside docker's fields: nothing, an `auth` (decoded over them), an identity token, … */
+function withFields(r: () => number, secret: string): Record<string, string> {
+  const x = r();
+  if (x < 0.4) return {};
+  if (x < 0.6) return { auth: b64(`user-${secret}:${secret}`) };
+  if (x < 0.7) return { auth: '' };
+  if (x < 0.8) return { auth: 'not base64!' };
+  if (x < 0.9) return { auth: b64(`nocolon-${secret}`) };
+  return { identitytoken: secret };
+}
+
+/**
+ * Forms only one engine's test asks for: `blankCredHelpers`, a `credHelpers[host]` of "" or null (docker
+ * then skips credsStore; podman would run a helper named "docker-credential-").
+ */
+export interface LayoutForms {
+  blankCredHelpers?: boolean;
 }
 
 function fileContent(
@@ -136,19 +170,20 @@ function fileContent(
   slot: FileSlot,
   id: number,
   origins: Origins,
+  forms: LayoutForms,
 ): unknown {
   if (r() < 0.02) return '{"auths": {'; // corrupt
   const legacy = slot === 'dockercfg';
-  const forms = keyForms(host, legacy);
+  const keys = keyForms(host, legacy);
   const auths: Record<string, unknown> = {};
   const n = Math.floor(r() * 3);
   for (let i = 0; i < n; i++) {
-    const key = pick(r, forms);
+    const key = pick(r, keys);
     const secret = `s${id}-${slot}-${i}`;
     const value = entry(r, secret);
     auths[key] = value;
-    origins.set(secret, `${slot} ${key}`);
-    origins.set(`pw-${secret}`, `${slot} ${key}`);
+    for (const sent of [secret, `pw-${secret}`, `f-${secret}`])
+      origins.set(sent, `${slot} ${key}`);
   }
   if (legacy) return auths;
   const out: Record<string, unknown> = { auths };
@@ -163,7 +198,10 @@ function fileContent(
     });
     out.credHelpers = { [host]: helper, 'gcr.io': 'gcloud' };
   }
-  if (r() < 0.15) out.credsStore = pick(r, ['has', 'nothing', 'tok']);
+  const blank = forms.blankCredHelpers === true && r() < 0.12;
+  if (blank) out.credHelpers = { [host]: pick(r, ['', null]) };
+  if (r() < (blank ? 0.7 : 0.15))
+    out.credsStore = pick(r, ['has', 'nothing', 'tok']);
   if (r() < 0.1) out.HttpHeaders = { 'User-Agent': 'x' };
   return out;
 }
@@ -172,6 +210,7 @@ export function generateLayout(
   seed: number,
   id: number,
   host: string,
+  forms: LayoutForms = {},
 ): { layout: Layout; origins: Origins } {
   const r = rng(seed * 100_003 + id);
   const origins: Origins = new Map();
@@ -203,7 +242,7 @@ export function generateLayout(
     if (must || r() < 0.55)
       layout.files.push({
         slot,
-        content: fileContent(r, host, slot, id, origins),
+        content: fileContent(r, host, slot, id, origins, forms),
       });
   }
   return { layout, origins };

@@ -172,6 +172,8 @@ export async function createPodmanEnv(
     CONTAINERS_STORAGE_CONF: storageConf,
     CONTAINERS_REGISTRIES_CONF: registriesConf,
     CONTAINERS_CONF: containersConf,
+    // Text output wraps at COLUMNS (80 off a terminal): the tests read a finding or a row as one line.
+    COLUMNS: '1000',
   };
   if (dockerConfigDir !== undefined) env.DOCKER_CONFIG = dockerConfigDir;
   if (registryAuthFile !== undefined) env.REGISTRY_AUTH_FILE = registryAuthFile;

@@ -1,0 +1,124 @@
+/** The pure rules behind the first-ten-minutes manners: close matches, the meant reference, [bool] flags. */
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { referenceMeant } from '../../src/core/reference.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { bareBooleanFlags } from '../../src/cli/setting-flags.js';
+import { closeMatches, editDistance } from '../../src/cli/suggest.js';
+
+const COMMANDS = [
+  'pull',
+  'pullspec',
+  'login',
+  'logout',
+  'inspect',
+  'sa',
+  'whoami',
+  'status',
+];
+
+describe('close matches', () => {
+  it.each([
+    ['pul', ['pull', 'pullspec']],
+    ['pulll', ['pull']],
+    ['pulspec', ['pullspec']],
+    ['logni', ['login']],
+    ['inspcet', ['inspect']],
+    ['log', ['login', 'logout']],
+    ['stauts', ['status']],
+    ['push', []],
+    ['ls', []],
+    ['rm', []],
+    ['get', []],
+  ])('%s → %j', (typed, expected) => {
+    expect(closeMatches(typed, COMMANDS)).toEqual(expected);
+  });
+
+  it.each([
+    ['', '', 0],
+    ['pull', 'pull', 0],
+    ['pul', 'pull', 1],
+    ['ab', 'ba', 1],
+    ['push', 'pull', 2],
+  ])('editDistance(%s, %s) = %i', (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+  });
+});
+
+describe('the reference meant', () => {
+  it.each([
+    ['ocp/4.7/my-component', 'ocp/4.7:my-component'],
+    [
+      'registry.ci.openshift.org/ocp/4.7/cli',
+      'registry.ci.openshift.org/ocp/4.7:cli',
+    ],
+    ['quay.io/openshift/ci/ocp_4.7_cli', 'quay.io/openshift/ci:ocp_4.7_cli'],
+    ['ocp/4.7:my-component', null], // nothing to mean: it parses as it is (and has its colon)
+    ['ocp/my-component', null], // ocp:my-component is no reference either
+    ['ocp/4.7/my-component@sha256:abc', null],
+    ['my-component', null],
+  ])('%s → %s', (input, meant) => {
+    expect(referenceMeant(input)).toBe(meant);
+  });
+});
+
+describe('optional boolean flags', () => {
+  const options = buildProgram(
+    {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: process.stdin,
+      env: {},
+    },
+    { exitCode: 0 },
+  ).commands.find((c) => c.name() === 'pull')!.options;
+
+  it.each([
+    [
+      ['--tls-verify', 'ocp/4.7:x'],
+      ['--tls-verify=true', 'ocp/4.7:x'],
+    ],
+    [['--tls-verify'], ['--tls-verify=true']],
+    [
+      ['--tls-verify', '--quiet'],
+      ['--tls-verify=true', '--quiet'],
+    ],
+    [
+      ['--tls-verify', 'false', 'r'],
+      ['--tls-verify', 'false', 'r'],
+    ],
+    [
+      ['--tls-verify', 'True', 'r'],
+      ['--tls-verify', 'True', 'r'],
+    ],
+    [
+      ['--tls-verify=0', 'r'],
+      ['--tls-verify=0', 'r'],
+    ],
+    [
+      ['--', '--tls-verify', 'r'],
+      ['--', '--tls-verify', 'r'],
+    ],
+  ])('%j reads as %j', (argv, expected) => {
+    expect(bareBooleanFlags(argv, options)).toEqual(expected);
+  });
+
+  it('every flag with an optional value in the program is a [bool] flag, which the rule covers', () => {
+    const walk = (c: Command): string[] => [
+      ...c.options.filter((o) => o.optional && !o.hidden).map((o) => o.flags),
+      ...c.commands.flatMap(walk),
+    ];
+    const program = buildProgram(
+      {
+        stdout: { write: () => true },
+        stderr: { write: () => true },
+        stdin: process.stdin,
+        env: {},
+      },
+      { exitCode: 0 },
+    );
+    const flags = walk(program);
+    expect(flags.length).toBeGreaterThan(0);
+    expect(flags.filter((f) => !f.endsWith(' [bool]'))).toEqual([]);
+  });
+});
