@@ -3,48 +3,34 @@
  * (ci-tools pkg/steps/release/promote.go quayProxyTagFromISKey). The real bin/qci maps, inspects, pulls
  * and rewrites ocp/4.23-quay:cli as ocp_4.23_cli, against a test bed that has only that tag.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const QUAY_STREAM = 'ocp/4.23-quay:cli';
 const QCI_TAG = 'ocp_4.23_cli';
 
 describe.skipIf(!tools.ok)('"-quay" image streams (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ tags: [QCI_TAG], denyMode: 'auth-401' });
+  const tb = useTestBed({
+    tags: [QCI_TAG],
+    denyMode: 'auth-401',
+    qciEnv: (bed) => ({
+      QCI_REGISTRY: bed.proxy.host,
+      QCI_TLS_VERIFY: 'false',
+    }),
   });
-  afterAll(async () => bed?.stop());
-  afterEach(async () => pe?.stop());
-
-  async function fresh(): Promise<PodmanEnv> {
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    return pe;
-  }
+  const fresh = () => tb.freshPodman();
   const qci = (args: string[], env: Record<string, string | undefined> = {}) =>
-    pe.run(process.execPath, [QCI, ...args], {
-      env: { QCI_REGISTRY: bed.proxy.host, QCI_TLS_VERIFY: 'false', ...env },
-    });
+    tb.qci(args, env);
 
   it('pullspec: the QCI tag drops "-quay", says why, and the reverse mapping names the "-quay" stream', async () => {
     await fresh();
     const r = await qci(['pullspec', QUAY_STREAM]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`${bed.proxy.host}/openshift/ci:${QCI_TAG}\n`);
+    expect(r.stdout).toBe(`${tb.bed.proxy.host}/openshift/ci:${QCI_TAG}\n`);
     expect(r.stderr).toContain(
       `ocp/4.23-quay is a "-quay" image stream: ci-tools serves its tags from the QCI tags of ocp/4.23, here ${QCI_TAG} (ocp/4.23:cli)`,
     );
@@ -73,41 +59,41 @@ describe.skipIf(!tools.ok)('"-quay" image streams (end to end)', () => {
 
   it('inspect reads the image under ocp_4.23_cli', async () => {
     await fresh();
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', bed.user, bed.proxy.host],
-      { input: bed.token },
+    const login = await tb.pe.podman(
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
     );
     expect(login.exitCode, login.stderr).toBe(0);
     const r = await qci(['inspect', '--json', QUAY_STREAM]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
-      pullSpec: `${bed.proxy.host}/openshift/ci:${QCI_TAG}`,
+      pullSpec: `${tb.bed.proxy.host}/openshift/ci:${QCI_TAG}`,
       reference: QCI_TAG,
-      digest: bed.image.digest,
+      digest: tb.bed.image.digest,
       imageStreamTag: { namespace: 'ocp', name: '4.23-quay', tag: 'cli' },
     });
   });
 
   it('pull pulls ocp_4.23_cli', async () => {
     await fresh();
-    const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
     const r = await qci(['pull', '--quiet', QUAY_STREAM], {
       KUBECONFIG: kubeconfig,
     });
     expect(r.exitCode, r.stderr).toBe(0);
-    const images = await pe.podman([
+    const images = await tb.pe.podman([
       'images',
       '--format',
       '{{.Repository}}:{{.Tag}}',
     ]);
     expect(images.stdout).toContain(
-      `${bed.proxy.host}/openshift/ci:${QCI_TAG}`,
+      `${tb.bed.proxy.host}/openshift/ci:${QCI_TAG}`,
     );
   });
 
   it('rewrite replaces an old reference to a "-quay" stream with ocp_4.23_cli', async () => {
     await fresh();
-    const tree = join(pe.dir, 'tree');
+    const tree = join(tb.pe.dir, 'tree');
     mkdirSync(tree);
     const dockerfile = join(tree, 'Dockerfile');
     writeFileSync(
