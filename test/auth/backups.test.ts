@@ -1,20 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { backupKeepsSomething } from '../../src/auth/backups.js';
 import {
   removeCredHelper,
   removeCredentials,
   setCredential,
 } from '../../src/auth/index.js';
-import {
-  b64,
-  makeSandbox,
-  OLD_TOKEN,
-  QCI,
-  TOKEN,
-  type Sandbox,
-} from './sandbox.js';
+import { b64, OLD_TOKEN, QCI, TOKEN, useSandbox } from './sandbox.js';
 
 describe('backupKeepsSomething: a backup only when the new file lost something', () => {
   const cases: [string, string, unknown, boolean][] = [
@@ -55,16 +48,14 @@ describe('backupKeepsSomething: a backup only when the new file lost something',
 });
 
 describe('the backups the edits write', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let target: string;
   const FIXED = () => new Date('2026-11-28T12:00:00.123Z');
   const backups = () =>
     readdirSync(dirname(target)).filter((n) => n.includes('.qci-backup-'));
   beforeEach(() => {
-    sb = makeSandbox();
     target = join(sb.runtimeDir, 'containers', 'auth.json');
   });
-  afterEach(() => sb.cleanup());
 
   it('logging in to an empty file, or one without QCI, writes none', async () => {
     sb.write(target, { auths: {} });

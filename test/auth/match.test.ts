@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   authFileCandidates,
   authFileRef,
@@ -10,14 +10,7 @@ import {
   type AuthFileRef,
   type AuthFileState,
 } from '../../src/auth/index.js';
-import {
-  b64,
-  makeSandbox,
-  OLD_TOKEN,
-  QCI,
-  TOKEN,
-  type Sandbox,
-} from './sandbox.js';
+import { b64, OLD_TOKEN, QCI, TOKEN, useSandbox } from './sandbox.js';
 
 const file = (
   json: unknown,
@@ -586,11 +579,7 @@ describe('effectiveCredential: docker', () => {
 });
 
 describe('effectiveCredential over real files', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = makeSandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('podman 4.3.1 with --authfile still falls back to ~/.docker/config.json; 4.8 does not', async () => {
     sb.write(join(sb.home, '.docker', 'config.json'), {

@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Buffer } from 'node:buffer';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface Sandbox {
   root: string;
@@ -52,6 +53,39 @@ export function makeSandbox(): Sandbox {
       return file;
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh sandbox for each test of the calling block: made before each test, removed after it. */
+export function useSandbox(): Sandbox {
+  let current: Sandbox | undefined;
+  beforeEach(() => {
+    current = makeSandbox();
+  });
+  afterEach(() => current?.cleanup());
+  const now = (): Sandbox => {
+    if (!current) throw new Error('no sandbox outside a test (useSandbox)');
+    return current;
+  };
+  return {
+    get root() {
+      return now().root;
+    },
+    get home() {
+      return now().home;
+    },
+    get runtimeDir() {
+      return now().runtimeDir;
+    },
+    get configHome() {
+      return now().configHome;
+    },
+    get env() {
+      return now().env;
+    },
+    path: (...parts) => now().path(...parts),
+    write: (file, content) => now().write(file, content),
+    cleanup: () => now().cleanup(),
   };
 }
 

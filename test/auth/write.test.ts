@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { QciError } from '../../src/core/errors.js';
 import {
   backupStamp,
@@ -24,14 +24,7 @@ import {
   setCredential,
   updateAuthFile,
 } from '../../src/auth/index.js';
-import {
-  b64,
-  makeSandbox,
-  OLD_TOKEN,
-  QCI,
-  TOKEN,
-  type Sandbox,
-} from './sandbox.js';
+import { b64, OLD_TOKEN, QCI, TOKEN, useSandbox } from './sandbox.js';
 
 const FIXED = () => new Date('2026-11-28T12:00:00.123Z');
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -49,13 +42,11 @@ async function rejection(promise: Promise<unknown>): Promise<QciError> {
   throw new Error('expected a rejection');
 }
 
-let sb: Sandbox;
+const sb = useSandbox();
 let target: string;
 beforeEach(() => {
-  sb = makeSandbox();
   target = join(sb.runtimeDir, 'containers', 'auth.json');
 });
-afterEach(() => sb.cleanup());
 
 /** Everything in the target's directory but the target: backups, temp files, locks. */
 const siblings = (path = target) =>
