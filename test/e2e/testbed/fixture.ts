@@ -54,8 +54,11 @@ export interface BedFixture {
   readonly hasPodman: boolean;
   /** A new podman environment for this test; `insecureRegistries` defaults to the bed's proxy. */
   freshPodman(options?: Omit<PodmanEnvOptions, 'dir'>): Promise<PodmanEnv>;
-  /** A kubeconfig for `token` (default the bed's) at the current environment's ~/.kube/config; its path. */
-  kubeconfigAtHome(token?: string): Promise<string>;
+  /**
+   * A kubeconfig for `token` (default the bed's) at the current environment's ~/.kube/config, its current
+   * context named `context` (default the bed's); its path.
+   */
+  kubeconfigAtHome(token?: string, context?: string): Promise<string>;
   /** Names the bed's proxy as QCI in the current environment's qci config file (qci and its helper read it). */
   writeQciConfig(): void;
   /** Writes an auth file at `path` whose only entry gives the bed's proxy `user:token` (user: the bed's). */
@@ -112,10 +115,10 @@ export function useTestBed(options: UseTestBedOptions = {}): BedFixture {
       made.push(pe);
       return pe;
     },
-    async kubeconfigAtHome(token = started().token) {
+    async kubeconfigAtHome(token = started().token, context?: string) {
       const path = join(current().home, '.kube', 'config');
       mkdirSync(dirname(path), { recursive: true });
-      await started().appci.kubeconfig({ token, path });
+      await started().appci.kubeconfig({ token, path, context });
       return path;
     },
     writeQciConfig() {
