@@ -29,6 +29,8 @@ function imports(path: string): string[] {
   ].map((m) => (m[1] ?? m[2])!);
 }
 
+/** What session may import; doctor and cli build on it. */
+const SESSION = ['core', 'io', 'auth', 'kube', 'engine', 'registry', 'session'];
 // Which top-level folders under src/ each layer may import (the layer rules of this file).
 const allowed: Record<string, string[]> = {
   core: ['core'],
@@ -39,34 +41,13 @@ const allowed: Record<string, string[]> = {
   engine: ['core', 'engine'],
   registry: ['core', 'io', 'auth', 'registry'],
   // login, logout, status and pull as the engines see them: shared by the commands and doctor.
-  session: ['core', 'io', 'auth', 'kube', 'engine', 'registry', 'session'],
-  doctor: [
-    'core',
-    'io',
-    'auth',
-    'kube',
-    'engine',
-    'registry',
-    'session',
-    'doctor',
-  ],
+  session: SESSION,
+  doctor: [...SESSION, 'doctor'],
   // trees of files: walking (.gitignore through git), screening, atomic replace; qci promoted and rewrite.
   files: ['core', 'io', 'engine', 'files'],
   // job logs: reading files, stdin and URLs (node:https, node:zlib) for qci job-image.
   joblog: ['core', 'io', 'joblog'],
-  cli: [
-    'core',
-    'io',
-    'auth',
-    'kube',
-    'engine',
-    'registry',
-    'session',
-    'doctor',
-    'joblog',
-    'files',
-    'cli',
-  ],
+  cli: [...SESSION, 'doctor', 'joblog', 'files', 'cli'],
 };
 
 // Packages (not src/ folders) a layer may import, where that is limited: core is pure (validation
