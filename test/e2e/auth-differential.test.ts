@@ -22,10 +22,9 @@ import {
   eachLayout,
   layoutOn,
   podmanPull,
-  startLayoutWorkers,
-  stopLayoutWorkers,
+  logSeed,
+  useLayoutWorkers,
   truthOf,
-  type LayoutWorker,
   type EngineJson,
 } from './testbed/differential.js';
 
@@ -49,17 +48,10 @@ function agrees(claim: string, truth: string): boolean {
 }
 
 describe.skipIf(!tools.ok)('what podman sends, qci vs podman 4.3.1', () => {
-  const workers: LayoutWorker[] = [];
-
-  beforeAll(async () => {
-    workers.push(...(await startLayoutWorkers(WORKERS)));
-  });
-  afterAll(async () => stopLayoutWorkers(workers));
+  const workers = useLayoutWorkers(WORKERS);
 
   it(`${LAYOUTS} random layouts agree (seed printed)`, async () => {
-    console.log(
-      `auth differential: seed ${SEED}, ${LAYOUTS} layouts (QCI_DIFF_SEED=${SEED} replays)`,
-    );
+    logSeed('auth differential', SEED, LAYOUTS);
     const disagreements: string[] = [];
     const tally = new Map<string, number>();
     const timing = { podman: 0, qci: 0 };

@@ -11,7 +11,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qci } from '../helpers/cli.js';
 import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
 import { requireTools } from './testbed/index.js';
@@ -20,10 +20,9 @@ import {
   claimOf,
   eachLayout,
   layoutOn,
-  startLayoutWorkers,
-  stopLayoutWorkers,
+  logSeed,
+  useLayoutWorkers,
   truthOf,
-  type LayoutWorker,
   type EngineJson,
 } from './testbed/differential.js';
 import { run } from './testbed/proc.js';
@@ -47,19 +46,13 @@ function agrees(claim: string, truth: string): boolean {
 }
 
 describe.skipIf(!tools.ok)('what docker sends, qci vs docker', () => {
-  const workers: LayoutWorker[] = [];
   let daemon: DockerDaemon;
-
-  beforeAll(async () => {
+  const workers = useLayoutWorkers(WORKERS, async () => {
     daemon = await sharedDockerd();
-    workers.push(...(await startLayoutWorkers(WORKERS)));
-  }, 120_000);
-  afterAll(async () => stopLayoutWorkers(workers));
+  });
 
   it(`${LAYOUTS} random layouts agree (seed printed)`, async () => {
-    console.log(
-      `docker differential: seed ${SEED}, ${LAYOUTS} layouts (QCI_DIFF_SEED=${SEED} replays)`,
-    );
+    logSeed('docker differential', SEED, LAYOUTS);
     const disagreements: string[] = [];
     const tally = new Map<string, number>();
     await eachLayout(workers, LAYOUTS, async (w, id) => {

@@ -1,6 +1,7 @@
 /** The differential tests' common words: what an engine really sent and what qci claimed it sends. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import {
   generateLayout,
   materialize,
@@ -97,6 +98,30 @@ export async function startLayoutWorkers(
     workers.push({ front, pe, helpers });
   }
   return workers;
+}
+
+/**
+ * `count` workers for the calling describe block: started in its beforeAll (after `setup`), stopped in
+ * its afterAll.
+ */
+export function useLayoutWorkers(
+  count: number,
+  setup?: () => Promise<void>,
+): LayoutWorker[] {
+  const workers: LayoutWorker[] = [];
+  beforeAll(async () => {
+    await setup?.();
+    workers.push(...(await startLayoutWorkers(count)));
+  }, 120_000);
+  afterAll(async () => stopLayoutWorkers(workers));
+  return workers;
+}
+
+/** The line a differential test prints first: its seed, how many layouts, and how to replay them. */
+export function logSeed(name: string, seed: number, layouts: number): void {
+  console.log(
+    `${name}: seed ${seed}, ${layouts} layouts (QCI_DIFF_SEED=${seed} replays)`,
+  );
 }
 
 export async function stopLayoutWorkers(
