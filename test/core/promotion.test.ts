@@ -174,38 +174,15 @@ zz_generated_metadata:
       my-component-e2e: my-component-e2e
 `);
     expect(
-      report.promoted.map((p) => [
-        p.imageStreamTag,
-        p.pullSpec,
-        p.source,
-        p.kind,
-      ]),
+      report.promoted.map(
+        (p) => `${p.imageStreamTag} → ${p.pullSpec} (${p.source}, ${p.kind})`,
+      ),
     ).toEqual([
-      [
-        'ocp/4.18:my-component',
-        `${Q}:ocp_4.18_my-component`,
-        'my-component',
-        'image',
-      ],
+      `ocp/4.18:my-component → ${Q}:ocp_4.18_my-component (my-component, image)`,
       // An optional image can still be promoted explicitly.
-      [
-        'ocp/4.18:my-component-e2e',
-        `${Q}:ocp_4.18_my-component-e2e`,
-        'my-component-e2e',
-        'additional',
-      ],
-      [
-        'ocp/4.18:my-operator',
-        `${Q}:ocp_4.18_my-operator`,
-        'my-operator',
-        'image',
-      ],
-      [
-        'ocp/4.18:my-repo-scripts',
-        `${Q}:ocp_4.18_my-repo-scripts`,
-        'src',
-        'additional',
-      ],
+      `ocp/4.18:my-component-e2e → ${Q}:ocp_4.18_my-component-e2e (my-component-e2e, additional)`,
+      `ocp/4.18:my-operator → ${Q}:ocp_4.18_my-operator (my-operator, image)`,
+      `ocp/4.18:my-repo-scripts → ${Q}:ocp_4.18_my-repo-scripts (src, additional)`,
     ]);
   });
 
@@ -238,18 +215,12 @@ zz_generated_metadata:
     );
     const placeholders = report.promoted.filter((p) => p.placeholder);
     expect(
-      placeholders.map((p) => [p.imageStreamTag, p.pullSpec, p.kind]),
+      placeholders.map(
+        (p) => `${p.imageStreamTag} → ${p.pullSpec} (${p.kind})`,
+      ),
     ).toEqual([
-      [
-        `my-org/my-component:${COMMIT_PLACEHOLDER}`,
-        `${Q}:my-org_my-component_<commit-sha>`,
-        'commit',
-      ],
-      [
-        `my-org/my-operator:${COMMIT_PLACEHOLDER}`,
-        `${Q}:my-org_my-operator_<commit-sha>`,
-        'commit',
-      ],
+      `my-org/my-component:${COMMIT_PLACEHOLDER} → ${Q}:my-org_my-component_<commit-sha> (commit)`,
+      `my-org/my-operator:${COMMIT_PLACEHOLDER} → ${Q}:my-org_my-operator_<commit-sha> (commit)`,
     ]);
     expect(report.promoted.filter((p) => !p.placeholder)).toHaveLength(2);
   });
