@@ -53,36 +53,29 @@ images:
 `;
 
 describe('promotion rules (ci-tools pkg/steps/release/promote.go)', () => {
-  it('name target: every non-optional image becomes a tag of NS/NAME (the seed page example)', () => {
-    expect(
-      lines(`
-images:
-- dockerfile_path: images/my-component
-  from: base
-  to: my-component
-promotion:
-  to:
-  - name: "4.7"
-    namespace: ocp
-`),
-    ).toEqual([`ocp/4.7:my-component → ${Q}:ocp_4.7_my-component`]);
-  });
-
-  it('tag target: every image becomes a stream NS/<image> with that tag (the seed page example)', () => {
-    expect(
-      lines(`
-images:
-- dockerfile_path: images/my-component
-  from: base
-  to: my-component
-promotion:
-  to:
-  - namespace: my-organization
-    tag: latest
-`),
-    ).toEqual([
+  // The seed page's two examples: one image, a name target or a tag target.
+  it.each([
+    [
+      'name target: every non-optional image becomes a tag of NS/NAME',
+      '  - name: "4.7"\n    namespace: ocp\n',
+      `ocp/4.7:my-component → ${Q}:ocp_4.7_my-component`,
+    ],
+    [
+      'tag target: every image becomes a stream NS/<image> with that tag',
+      '  - namespace: my-organization\n    tag: latest\n',
       `my-organization/my-component:latest → ${Q}:my-organization_my-component_latest`,
-    ]);
+    ],
+  ])('%s (the seed page example)', (_name, target, line) => {
+    expect(
+      lines(`
+images:
+- dockerfile_path: images/my-component
+  from: base
+  to: my-component
+promotion:
+  to:
+${target}`),
+    ).toEqual([line]);
   });
 
   it('optional images are not promoted', () => {
