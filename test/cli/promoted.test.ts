@@ -162,6 +162,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** `qci promoted --image IMAGE` over the openshift org's configs: where is IMAGE published? */
+const whereIs = (image: string) =>
+  qci(['promoted', '--image', image, `${config}/openshift`]);
+
 describe('qci promoted', () => {
   it('lists what one config publishes, aligned, with notes for the special entries', async () => {
     const file = join(config, 'openshift/my-repo/openshift-my-repo-main.yaml');
@@ -242,12 +246,7 @@ describe('qci promoted', () => {
   });
 
   it('--image answers "where is my component published?"', async () => {
-    const r = await qci([
-      'promoted',
-      '--image',
-      'my-component',
-      `${config}/openshift`,
-    ]);
+    const r = await whereIs('my-component');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -263,12 +262,7 @@ describe('qci promoted', () => {
     expect(r.stderr).toBe(
       '3 images named my-component, promoted by 2 of 3 configs\n',
     );
-    const none = await qci([
-      'promoted',
-      '--image',
-      'nothing-like-this',
-      `${config}/openshift`,
-    ]);
+    const none = await whereIs('nothing-like-this');
     expect(none.code).toBe(5);
     expect(none.stdout).toBe('');
     expect(none.stderr).toContain(
