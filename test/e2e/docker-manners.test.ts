@@ -7,7 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
+import {
+  type DockerDaemon,
+  removeImagesOf,
+  sharedDockerd,
+} from './testbed/docker.js';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { BIN_DIR, useTestBed } from './testbed/fixture.js';
 
@@ -29,17 +33,7 @@ describe.skipIf(!tools.ok)(
       },
     });
     afterEach(async () => {
-      if (!tb.hasPodman) return;
-      const list = await docker([
-        'images',
-        '--format',
-        '{{.ID}} {{.Repository}}',
-      ]);
-      const ids = list.stdout
-        .split('\n')
-        .filter((l) => l.includes(` ${tb.bed.proxy.host}/`))
-        .map((l) => l.split(' ')[0]!);
-      if (ids.length > 0) await docker(['rmi', '-f', ...new Set(ids)]);
+      if (tb.hasPodman) await removeImagesOf(tb.bed.proxy.host, docker);
     });
 
     async function fresh(context = 'app.ci'): Promise<void> {

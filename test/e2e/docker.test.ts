@@ -14,7 +14,11 @@ import {
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { watchCommandLines } from './argv-watch.js';
-import { type DockerDaemon, sharedDockerd } from './testbed/docker.js';
+import {
+  type DockerDaemon,
+  removeImagesOf,
+  sharedDockerd,
+} from './testbed/docker.js';
 import {
   fakeCredentialStore,
   type FakeCredentialStore,
@@ -65,17 +69,8 @@ describe.skipIf(!tools.ok)(
 
     /** Removes every image of this bed from the shared daemon (other files' images stay). */
     async function removeImages() {
-      if (!tb.hasPodman || !daemon) return;
-      const list = await docker([
-        'images',
-        '--format',
-        '{{.ID}} {{.Repository}}',
-      ]);
-      const ids = list.stdout
-        .split('\n')
-        .filter((l) => l.includes(` ${tb.bed.proxy.host}/`))
-        .map((l) => l.split(' ')[0]!);
-      if (ids.length > 0) await docker(['rmi', '-f', ...new Set(ids)]);
+      if (tb.hasPodman && daemon)
+        await removeImagesOf(tb.bed.proxy.host, docker);
     }
     const images = async () =>
       (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;

@@ -25,7 +25,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { run } from './proc.js';
+import { run, type RunResult } from './proc.js';
 import { which } from './tools.js';
 
 declare module 'vitest' {
@@ -67,6 +67,22 @@ export function dockerClient(
   if (env.QCI_TEST_DOCKER) return env.QCI_TEST_DOCKER;
   if (existsSync('/usr/bin/docker')) return '/usr/bin/docker';
   return which('docker', env.PATH ?? '');
+}
+
+/**
+ * Removes every image of `host` from the daemon `docker` talks to: a shared daemon keeps other files'
+ * images, and other beds' hosts differ.
+ */
+export async function removeImagesOf(
+  host: string,
+  docker: (args: string[]) => Promise<RunResult>,
+): Promise<void> {
+  const list = await docker(['images', '--format', '{{.ID}} {{.Repository}}']);
+  const ids = list.stdout
+    .split('\n')
+    .filter((l) => l.includes(` ${host}/`))
+    .map((l) => l.split(' ')[0]!);
+  if (ids.length > 0) await docker(['rmi', '-f', ...new Set(ids)]);
 }
 
 let shared: Promise<DockerDaemon> | undefined;
