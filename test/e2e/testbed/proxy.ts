@@ -136,6 +136,12 @@ export async function startQciProxy(
    * A registry (OCI distribution) error body as quay sends it. `detail: {}` matters: with a null detail and the
    * standard message, containers/image prints only the code ("denied") instead of "denied: <message>".
    */
+  /** The registry's 403 for a request it refuses (the request's body drained first). */
+  function denied(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    ociError(res, 403, 'DENIED', 'requested access to the resource is denied');
+  }
+
   function ociError(
     res: ServerResponse,
     code: number,
@@ -339,13 +345,7 @@ export async function startQciProxy(
     }
     entry.user = record.username;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      req.resume();
-      return ociError(
-        res,
-        403,
-        'DENIED',
-        'requested access to the resource is denied',
-      );
+      return denied(req, res);
     }
     const human = !record.username.startsWith('system:serviceaccount:');
     if (
@@ -354,13 +354,7 @@ export async function startQciProxy(
       path !== '/v2/' &&
       !options.canPullQci(record.username)
     ) {
-      req.resume();
-      return ociError(
-        res,
-        403,
-        'DENIED',
-        'requested access to the resource is denied',
-      );
+      return denied(req, res);
     }
     // A slow registry on request: blob downloads wait (tests interrupt a pull in progress).
     if (proxyHandle.blobDelayMs > 0 && path.includes('/blobs/'))
