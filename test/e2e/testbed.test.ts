@@ -46,6 +46,21 @@ interface HttpAnswer {
   text: string;
 }
 
+const REVIEWS = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+const USERS_ME = '/apis/user.openshift.io/v1/users/~';
+
+/** The SelfSubjectReview `oc whoami` posts first (`body`: what it sends, by default the whole review). */
+function selfSubjectReview(
+  bed: TestBed,
+  token: string,
+  body: unknown = {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+  },
+): Promise<HttpAnswer> {
+  return api(bed, 'POST', REVIEWS, token, body);
+}
+
 /** A request to the fake app.ci, trusting only the test CA. */
 function api(
   bed: TestBed,
@@ -419,16 +434,7 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
         createdAt: new Date(Date.now() - 3_600_000),
       });
       bed.appci.clearRequests();
-      const answer = await api(
-        bed,
-        'POST',
-        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-        token,
-        {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'SelfSubjectReview',
-        },
-      );
+      const answer = await selfSubjectReview(bed, token);
       expect(answer.status).toBe(401);
       expect(answer.headers['content-type']).toBe('application/json');
       expect(JSON.parse(answer.text)).toEqual({
@@ -443,7 +449,7 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
       expect(bed.appci.requests).toEqual([
         {
           method: 'POST',
-          path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+          path: REVIEWS,
           status: 401,
           authenticated: false,
           receivedAt: expect.any(Number),
@@ -451,23 +457,12 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
         },
       ]);
       expect(JSON.stringify(bed.appci.requests)).not.toContain(token.slice(7));
-      expect(
-        (await api(bed, 'GET', '/apis/user.openshift.io/v1/users/~')).status,
-      ).toBe(401);
+      expect((await api(bed, 'GET', USERS_ME)).status).toBe(401);
     });
 
     it('who-am-I, with the users/~ fallback', async () => {
       const token = bed.appci.createToken('alice');
-      const review = await api(
-        bed,
-        'POST',
-        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-        token,
-        {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'SelfSubjectReview',
-        },
-      );
+      const review = await selfSubjectReview(bed, token);
       expect(review.status).toBe(201);
       const body = JSON.parse(review.text) as {
         kind: string;
@@ -479,24 +474,13 @@ describe.skipIf(!tools.ok)('end-to-end test bed', () => {
 
       bed.appci.setSelfSubjectReviews(false);
       try {
-        const off = await api(
-          bed,
-          'POST',
-          '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-          token,
-          {},
-        );
+        const off = await selfSubjectReview(bed, token, {});
         expect(off.status).toBe(404);
         expect(JSON.parse(off.text)).toMatchObject({
           kind: 'Status',
           reason: 'NotFound',
         });
-        const user = await api(
-          bed,
-          'GET',
-          '/apis/user.openshift.io/v1/users/~',
-          token,
-        );
+        const user = await api(bed, 'GET', USERS_ME, token);
         expect(user.status).toBe(200);
         expect(JSON.parse(user.text)).toMatchObject({
           kind: 'User',
