@@ -8,9 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/program.js';
 import { which } from '../e2e/testbed/tools.js';
-import { qci } from '../helpers/cli.js';
+import { qci, quietProgram } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir('qci-completion-');
@@ -19,11 +18,7 @@ const file = (shell: string) => join(dir, `qci.${shell}`);
 
 /** Every command of the real program, with its path and long options (help included). */
 function commands(): { path: string[]; longs: string[] }[] {
-  const noop = { write: () => true };
-  const program = buildProgram(
-    { stdout: noop, stderr: noop, stdin: process.stdin, env: {} },
-    { exitCode: 0 },
-  );
+  const program = quietProgram();
   const out: { path: string[]; longs: string[] }[] = [];
   const walk = (c: Command, path: string[]) => {
     for (const sub of c.commands) {

@@ -1,8 +1,8 @@
 /** The pure rules behind the first-ten-minutes manners: close matches, the meant reference, [bool] flags. */
 import { describe, expect, it } from 'vitest';
+import { quietProgram } from '../helpers/cli.js';
 import type { Command } from 'commander';
 import { referenceMeant } from '../../src/core/reference.js';
-import { buildProgram } from '../../src/cli/program.js';
 import { bareBooleanFlags } from '../../src/cli/setting-flags.js';
 import { closeMatches, editDistance } from '../../src/cli/suggest.js';
 
@@ -63,15 +63,9 @@ describe('the reference meant', () => {
 });
 
 describe('optional boolean flags', () => {
-  const options = buildProgram(
-    {
-      stdout: { write: () => true },
-      stderr: { write: () => true },
-      stdin: process.stdin,
-      env: {},
-    },
-    { exitCode: 0 },
-  ).commands.find((c) => c.name() === 'pull')!.options;
+  const options = quietProgram().commands.find(
+    (c) => c.name() === 'pull',
+  )!.options;
 
   it.each([
     [
@@ -108,15 +102,7 @@ describe('optional boolean flags', () => {
       ...c.options.filter((o) => o.optional && !o.hidden).map((o) => o.flags),
       ...c.commands.flatMap(walk),
     ];
-    const program = buildProgram(
-      {
-        stdout: { write: () => true },
-        stderr: { write: () => true },
-        stdin: process.stdin,
-        env: {},
-      },
-      { exitCode: 0 },
-    );
+    const program = quietProgram();
     const flags = walk(program);
     expect(flags.length).toBeGreaterThan(0);
     expect(flags.filter((f) => !f.endsWith(' [bool]'))).toEqual([]);

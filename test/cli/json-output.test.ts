@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program.js';
-import { isolatedEnv, qci } from '../helpers/cli.js';
+import { isolatedEnv, qci, quietProgram } from '../helpers/cli.js';
 import { expectKnownKinds } from '../helpers/error-kinds.js';
 
 function leaves(command: Command, path: string[] = []): string[][] {
@@ -17,15 +16,7 @@ function leaves(command: Command, path: string[] = []): string[][] {
   return subs.flatMap((c) => leaves(c, [...path, c.name()]));
 }
 
-const program = buildProgram(
-  {
-    stdout: { write: () => true },
-    stderr: { write: () => true },
-    stdin: process.stdin,
-    env: {},
-  },
-  { exitCode: 0 },
-);
+const program = quietProgram();
 const COMMANDS = leaves(program).map((p) => p.join(' '));
 
 /** One JSON document and nothing else (a second document or a stray line fails JSON.parse). */

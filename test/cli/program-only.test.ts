@@ -3,16 +3,11 @@
  * out exactly as in the full program, and everything that needs the others' flags gets them.
  */
 import { describe, expect, it } from 'vitest';
+import { quietProgram } from '../helpers/cli.js';
 import type { Command } from 'commander';
-import { buildProgram, commandToRun } from '../../src/cli/program.js';
+import { commandToRun } from '../../src/cli/program.js';
 
-const io = {
-  stdout: { write: () => true },
-  stderr: { write: () => true },
-  stdin: process.stdin,
-  env: {},
-};
-const build = (only?: string) => buildProgram(io, { exitCode: 0 }, only);
+const build = quietProgram;
 
 /** Every flag of a command and its subcommands, as `path: --flag`. */
 function flags(command: Command, path = command.name()): string[] {

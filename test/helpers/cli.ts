@@ -1,7 +1,8 @@
 /** Runs qci in-process with captured streams, an explicit environment and no real user's files. */
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { runQci } from '../../src/cli/program.js';
+import type { Command } from 'commander';
+import { buildProgram, runQci } from '../../src/cli/program.js';
 import { tempDir } from './temp.js';
 
 export interface CliResult {
@@ -50,4 +51,14 @@ export async function qci(
     env: options.env ?? isolatedEnv(),
   });
   return { code, stdout, stderr };
+}
+
+/** The program as qci builds it (only `only` in full, as at start-up), writing nowhere: for reading its commands and flags. */
+export function quietProgram(only?: string): Command {
+  const noop = { write: () => true };
+  return buildProgram(
+    { stdout: noop, stderr: noop, stdin: process.stdin, env: {} },
+    { exitCode: 0 },
+    only,
+  );
 }
