@@ -38,6 +38,19 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
     return pe;
   }
   const { qci } = tb;
+  /**
+   * A fresh environment whose `file` holds a revoked token of the bed's user, a kubeconfig for a live one,
+   * and no proxy requests yet.
+   */
+  async function revokedIn(file: 'docker' | 'xdgRuntime') {
+    await fresh();
+    const stale = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.revokeToken(stale);
+    tb.storeCredential(tb.pe.authFiles[file], stale);
+    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    tb.bed.proxy.clearRequests();
+    return { stale, KUBECONFIG };
+  }
   const cacheDir = () => join(tb.pe.home, '.cache', 'qci');
   /** `run` with app.ci `requestMs` away per request (room for podman to start first), then as before. */
   async function appciAway<T>(requestMs: number, run: () => Promise<T>) {
@@ -367,12 +380,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
   });
 
   it("a revoked token in the engine's file: one pull refused, one login, one pull that works (exit 0)", async () => {
-    await fresh();
-    const stale = tb.bed.appci.createToken(tb.bed.user);
-    tb.bed.appci.revokeToken(stale);
-    tb.storeCredential(tb.pe.authFiles.docker, stale);
-    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
-    tb.bed.proxy.clearRequests();
+    const { KUBECONFIG } = await revokedIn('docker');
     const pull = await qci(['pull', 'ocp/4.7:my-component'], { KUBECONFIG });
     expect(pull.exitCode, pull.stderr).toBe(0);
     // app.ci only for the login, after the registry refused the token: its three questions at once.
@@ -417,12 +425,7 @@ describe.skipIf(!tools.ok)('qci and a distant app.ci (end to end)', () => {
   });
 
   it('Ctrl-C during the login after a rejection: exit 130, the private copy removed, nothing written', async () => {
-    await fresh();
-    const stale = tb.bed.appci.createToken(tb.bed.user);
-    tb.bed.appci.revokeToken(stale);
-    tb.storeCredential(tb.pe.authFiles.xdgRuntime, stale);
-    const KUBECONFIG = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
-    tb.bed.proxy.clearRequests();
+    const { stale, KUBECONFIG } = await revokedIn('xdgRuntime');
     // The pull was refused; the login's podman has reached the registry with the new token.
     const { code, stdout, beforeAppCi } = await appciAway(5000, () =>
       interruptWhen(
