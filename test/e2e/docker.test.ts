@@ -57,6 +57,9 @@ describe.skipIf(!tools.ok)(
       QCI_TLS_VERIFY: 'false',
     });
     const { qci } = tb;
+    /** `qci pull --engine docker ARGS`. */
+    const pullWithDocker = (...args: string[]) =>
+      qci(['pull', '--engine', 'docker', ...args]);
     const docker = (args: string[]) =>
       tb.pe.run('docker', args, { env: env(), timeoutMs: 120_000 });
     const configPath = () => tb.pe.authFiles.docker;
@@ -110,12 +113,7 @@ describe.skipIf(!tools.ok)(
 
     it('qci pull --engine docker, never logged in: logs in by itself and pulls; stdout is the image ID only', async () => {
       await fresh();
-      const r = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        'ocp/4.7:my-component',
-      ]);
+      const r = await pullWithDocker('ocp/4.7:my-component');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain(
         `docker has no credential for ${tb.bed.proxy.host}; logging in`,
@@ -135,36 +133,18 @@ describe.skipIf(!tools.ok)(
 
       // Second pull: the pre-flight finds the valid credential and does not log in again.
       tb.bed.proxy.clearRequests();
-      const again = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        '-q',
-        'ocp/4.7:my-component',
-      ]);
+      const again = await pullWithDocker('-q', 'ocp/4.7:my-component');
       expect(again.exitCode, again.stderr).toBe(0);
       expect(again.stderr).not.toContain('logging in');
       expect(again.stdout).toBe(r.stdout);
       expect(authRequests().map((a) => a.user)).toEqual([tb.bed.user]);
-      const missing = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        'ocp/4.7:no-such',
-      ]);
+      const missing = await pullWithDocker('ocp/4.7:no-such');
       expect(missing.exitCode).toBe(5);
       expect(missing.stderr).toContain(
         'not found: QCI has no tag ocp_4.7_no-such',
       );
       expect(missing.stderr).not.toMatch(/qci login|logging in/);
-      const json = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        '-q',
-        '--json',
-        'ocp/4.7:my-component',
-      ]);
+      const json = await pullWithDocker('-q', '--json', 'ocp/4.7:my-component');
       expect(JSON.parse(json.stdout).results[0]).toMatchObject({
         ok: true,
         imageId: r.stdout.trim(),
@@ -187,13 +167,7 @@ describe.skipIf(!tools.ok)(
       expect(before.exitCode).toBe(1);
       expect(before.stderr).toContain('unauthorized');
 
-      const r = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        '--local-name',
-        'ocp/4.7:my-component',
-      ]);
+      const r = await pullWithDocker('--local-name', 'ocp/4.7:my-component');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toMatch(
         /the error above: \S+ rejected the credential docker sent \(.+\), an expired or revoked app\.ci token; logging in again and retrying once\n/,
@@ -214,14 +188,7 @@ describe.skipIf(!tools.ok)(
       await fresh();
       tb.bed.proxy.clearRequests();
       const authfile = join(tb.pe.dir, 'auth.json');
-      const r = await qci([
-        'pull',
-        '--engine',
-        'docker',
-        '--authfile',
-        authfile,
-        'ocp/4.7:cli',
-      ]);
+      const r = await pullWithDocker('--authfile', authfile, 'ocp/4.7:cli');
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain('docker has no --authfile');
       expect(r.stderr).toContain('DOCKER_CONFIG=DIR qci pull --engine docker');
