@@ -3,14 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 
+/** `qci pullspec ARGS`. */
+const pullspec = (...args: string[]) => qci(['pullspec', ...args]);
+
 describe('qci pullspec', () => {
   it('prints one pull spec a line, in input order', async () => {
-    const r = await qci([
-      'pullspec',
+    const r = await pullspec(
       'ocp/4.7:my-component',
       'registry.svc.ci.openshift.org/ci/ci-operator:latest',
       'quay.io/openshift/ci:ocp_4.7_cli',
-    ]);
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -26,11 +28,10 @@ describe('qci pullspec', () => {
   });
 
   it('upper case as ci-tools writes it, and the wrong quay-proxy NS/NAME:TAG form: the meant pull spec on stdout, a note on stderr', async () => {
-    const r = await qci([
-      'pullspec',
+    const r = await pullspec(
       'build-cache/Azure-ARO-HCP:main',
       'quay-proxy.ci.openshift.org/aro-hcp/aro-hcp-e2e-tests:latest',
-    ]);
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'quay-proxy.ci.openshift.org/openshift/ci:build-cache_Azure-ARO-HCP_main\n' +
