@@ -6,7 +6,7 @@
  * not client-node: no kubeconfig exists yet. Errors say what happened, never a code, verifier or token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { MAX_BYTES, readFileSafeSync } from '../io/read.js';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -44,8 +44,10 @@ export function trustedCas(
   if (caFile === undefined) return undefined; // Node's default store, NODE_EXTRA_CA_CERTS included
   const read = (path: string, what: string) => {
     try {
-      return readFileSync(path, 'utf8');
+      // The one safe read: a FIFO or /dev/urandom named here is refused, not waited on.
+      return readFileSafeSync(path, { maxBytes: MAX_BYTES.kubeconfig, what });
     } catch (error) {
+      if (error instanceof QciError) throw error;
       throw usageError(
         `cannot read ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       );

@@ -11,6 +11,8 @@ import {
 import type { FailureCause } from '../engine/classify.js';
 import type { EngineName } from '../engine/engine.js';
 import type { AuthSetup } from './setup.js';
+import { inspectQci } from './inspect.js';
+import { causeOfError } from '../core/causes.js';
 
 export interface PullOutcome {
   input: string;
@@ -167,4 +169,28 @@ export function retryLine(
     ? `the credential ${engine} sent (${where})`
     : `the credential ${engine} sent`;
   return `the error above: ${host} rejected ${what}, an expired or revoked app.ci token; logging in again and retrying once`;
+}
+
+/**
+ * Why a pull failed, from the registry's own answer rather than the engine's text (which went to the
+ * terminal): the manifest, asked for with the credential the engine sends. An answer that works means
+ * the failure was the engine's own (storage, platform): 'unknown', and its message is on the screen.
+ */
+export async function causeFromRegistry(
+  setup: AuthSetup,
+  input: string,
+  authfile: string | undefined,
+): Promise<FailureCause> {
+  try {
+    // Only a look: never a login (inspect's own login-when-needed) while explaining a failure.
+    await inspectQci(setup, input, {
+      authfile,
+      timeoutMs: 15_000,
+      login: false,
+    });
+    return 'unknown';
+  } catch (error) {
+    if (!(error instanceof QciError)) return 'unknown';
+    return causeOfError(error);
+  }
 }

@@ -6,7 +6,6 @@
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
 import {
   causeGivenSent,
-  causeOfError,
   explainPullFailure,
   type Sent,
 } from '../core/causes.js';
@@ -25,7 +24,6 @@ import {
   type EngineName,
 } from '../engine/engine.js';
 import { describeCommand, type RunResult } from '../engine/run.js';
-import { inspectQci } from './inspect.js';
 import { LOGIN_HINT } from '../kube/appci.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
@@ -37,6 +35,7 @@ import {
 } from './login.js';
 import { preflight, type Preflight } from './pull-preflight.js';
 import {
+  causeFromRegistry,
   dockerImageId,
   interruptedOutcome,
   invalidOutcome,
@@ -377,28 +376,4 @@ function interrupted(
   }
   report.exitCode = ExitCode.interrupted;
   return report;
-}
-
-/**
- * Why a pull failed, from the registry's own answer rather than the engine's text (which went to the
- * terminal): the manifest, asked for with the credential the engine sends. An answer that works means
- * the failure was the engine's own (storage, platform): 'unknown', and its message is on the screen.
- */
-async function causeFromRegistry(
-  setup: AuthSetup,
-  input: string,
-  authfile: string | undefined,
-): Promise<FailureCause> {
-  try {
-    // Only a look: never a login (inspect's own login-when-needed) while explaining a failure.
-    await inspectQci(setup, input, {
-      authfile,
-      timeoutMs: 15_000,
-      login: false,
-    });
-    return 'unknown';
-  } catch (error) {
-    if (!(error instanceof QciError)) return 'unknown';
-    return causeOfError(error);
-  }
 }

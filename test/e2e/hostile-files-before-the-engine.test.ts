@@ -181,6 +181,39 @@ describe.skipIf(!tools.ok)('a kubeconfig naming hostile files', () => {
   );
 });
 
+describe.skipIf(!tools.ok)('qci login --web --certificate-authority', () => {
+  const tb = useTestBed();
+
+  it.each(['a FIFO', 'a link to /dev/urandom'] as const)(
+    'refuses within seconds when the file is %s, naming it, before any browser or server',
+    async (kind) => {
+      const pe = await tb.freshPodman();
+      const path = join(pe.home, 'ca.pem');
+      plant(kind, path);
+      const before = tree(pe.dir);
+      const r = await tb.qci(
+        [
+          'login',
+          '--web',
+          '--server',
+          tb.bed.appci.url,
+          '--certificate-authority',
+          path,
+        ],
+        { BROWSER: 'true' },
+        { timeoutMs: 20_000 },
+      );
+      expect(r.signal, r.stderr).toBeNull(); // not killed by the 20 s guard
+      expect(r.ms).toBeLessThan(10_000);
+      const said = `${r.stdout}${r.stderr}`;
+      expect(r.exitCode, said).not.toBe(0);
+      expect(said).toMatch(hostile[kind].says);
+      expect(said).toContain(path);
+      expect(tree(pe.dir)).toEqual(before);
+    },
+  );
+});
+
 describe.skipIf(!tools.ok)(
   'qci stopped by a signal during an engine command',
   () => {

@@ -49,7 +49,9 @@ describe('the read caps', () => {
     it('refuses a file that says it is empty but is larger than the cap', async () => {
       await expect(async () =>
         read('/proc/self/status', { maxBytes: 10, what: 'token file' }),
-      ).rejects.toThrow(/token file \/proc\/self\/status is larger than 10 bytes/);
+      ).rejects.toThrow(
+        /token file \/proc\/self\/status is larger than 10 bytes/,
+      );
     });
     it('refuses a FIFO at once instead of waiting for a writer', async () => {
       const fifo = join(dir, `fifo-${_name}`);
