@@ -138,7 +138,7 @@ function commandFor(
 ): {
   command: string;
   args: string[];
-  env: Record<string, string>;
+  env: Record<string, string | undefined>;
   /** What the command wrote, as the demo writes it on: a pseudo-terminal's line ends become `\n` again. */
   relay: (text: string) => string;
 } {
@@ -147,7 +147,13 @@ function commandFor(
     return {
       command: 'script',
       args: scriptArgs(argv, columns || 80, rows || 24),
-      env: { ...demo.env, TERM: process.env.TERM ?? 'xterm' },
+      // qci wraps to COLUMNS when set (the test bed sets 1000), else to its terminal's width;
+      // undefined unsets it (the bed's runner merges this into its environment).
+      env: {
+        ...demo.env,
+        COLUMNS: undefined,
+        TERM: process.env.TERM ?? 'xterm',
+      },
       relay: (text) => text.replace(/\r\n/g, '\n'),
     };
   const merged = ['-c', 'exec "$@" 2>&1', 'sh', ...argv];

@@ -313,10 +313,8 @@ describe.skipIf(!tools.ok || !onTerminal.ok)(
         const before = user.snapshot();
         const run = await runDemo(user.env, { terminal: true });
         expect(run.code, run.stdout).toBe(0);
-        const pulls = run.stdout
-          .replace(/\u001b\[[0-9;]*m/g, '') // colours; the redraws stay
-          .split(/^\$ .*pull .*$/m)
-          .slice(1);
+        const plain = run.stdout.replace(/\u001b\[[0-9;]*m/g, ''); // colours; the redraws stay
+        const pulls = plain.split(/^\$ .*pull .*$/m).slice(1);
         expect(pulls, run.stdout).toHaveLength(3);
         // qci pull (step 1) hands podman the terminal: bars, redrawn in place.
         expect(pulls[0]).toMatch(PODMAN_BAR);
@@ -325,6 +323,18 @@ describe.skipIf(!tools.ok || !onTerminal.ok)(
         expect(pulls[2]).toMatch(/Copying config [0-9a-f]+ \[=+\]/);
         expect(pulls[2]).toContain(REDRAW);
         expect(run.stdout).not.toMatch(/Copying blob sha256:/);
+        // qci wraps to the terminal's width, as for the user (its findings run to 240 columns).
+        const doctor = plain
+          .slice(
+            plain.indexOf('$ qci doctor\n'),
+            plain.indexOf('$ qci doctor --fix'),
+          )
+          .split('\n')
+          .map((line) => line.replace(/^.*\u001b\[2K/s, '')); // its progress line, redrawn
+        expect(doctor.join('\n')).toContain('holds an expired or revoked');
+        const widest = Math.max(...doctor.map((line) => [...line].length));
+        expect(widest).toBeLessThanOrEqual(100);
+        expect(widest).toBeGreaterThan(80); // the terminal's width, not 80 (off a terminal)
         expect(run.stdout).toContain('demo passed: 6 steps');
         await expectNothingLeft(user, before, run);
 
