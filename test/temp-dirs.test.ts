@@ -16,6 +16,7 @@ const VITEST = join(CHECKOUT, 'node_modules', 'vitest', 'vitest.mjs');
 
 /** Files that may make a dir in the OS temp dir themselves: each removes what it made. */
 const MAKERS = new Set([
+  'test/helpers/run-tmpdir.ts', // the run's own, removed at its end
   'test/helpers/temp.ts', // tempDir(): removed after the file's tests
   'test/auth/sandbox.ts', // removed after each test (useSandbox) or by its cleanup()
   'test/e2e/testbed/proc.ts', // the bed's dir, removed when the bed stops
@@ -35,18 +36,45 @@ function sources(dir: string): string[] {
   );
 }
 
-/** Runs vitest on `files` (under `dir`, default the checkout) with TMPDIR set to `tmp`. */
-function vitest(tmp: string, files: string[], dir = CHECKOUT) {
+/**
+ * Runs vitest on `files` (under `dir`, default the checkout) with TMPDIR `tmp`. `runDir`: as a run
+ * normally goes, under a temp dir of its own inside `tmp` (test/helpers/run-tmpdir.ts); otherwise
+ * straight in `tmp`, to see what the files themselves leave.
+ */
+function vitest(
+  tmp: string,
+  files: string[],
+  options: { dir?: string; runDir?: boolean } = {},
+) {
+  const { dir = CHECKOUT, runDir = false } = options;
   return spawnSync(
     process.execPath,
     [VITEST, 'run', '--root', CHECKOUT, '--dir', dir, ...files],
     {
       cwd: CHECKOUT,
-      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        NO_COLOR: '1',
+        QCI_TEST_TMPDIR: runDir ? undefined : 'as-given',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     },
   );
+}
+
+const HELPER = JSON.stringify(join(CHECKOUT, 'test', 'helpers', 'temp.ts'));
+
+/** Runs one test file of `source` (in a dir of its own); the TMPDIR it ran with, and the result. */
+function runFixture(source: string, runDir = false) {
+  const tmp = tempDir('qci-tidy-');
+  const scratch = join(tmp, 'scratch');
+  const fixture = join(tmp, 'fixture');
+  mkdirSync(scratch);
+  mkdirSync(join(fixture, 'test'), { recursive: true });
+  writeFileSync(join(fixture, 'test', 'fixture.test.ts'), source);
+  return { scratch, ...vitest(scratch, [], { dir: fixture, runDir }) };
 }
 
 describe('temp dirs the tests make', () => {
@@ -62,18 +90,10 @@ describe('temp dirs the tests make', () => {
   });
 
   it('made by tempDir() in a test file whose tests fail are removed all the same', () => {
-    const tmp = tempDir('qci-tidy-');
-    const scratch = join(tmp, 'scratch');
-    const fixture = join(tmp, 'fixture', 'test');
-    mkdirSync(scratch);
-    mkdirSync(fixture, { recursive: true });
-    const helper = join(CHECKOUT, 'test', 'helpers', 'temp.ts');
-    writeFileSync(
-      join(fixture, 'fails.test.ts'),
-      `import { expect, it } from 'vitest';
+    const r = runFixture(`import { expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from ${JSON.stringify(helper)};
+import { tempDir } from ${HELPER};
 it('fails an expectation', () => {
   const dir = tempDir('qci-fails-');
   mkdirSync(join(dir, 'deep'));
@@ -84,12 +104,29 @@ it('throws', () => {
   tempDir('qci-throws-');
   throw new Error('on purpose');
 });
-`,
-    );
-    const r = vitest(scratch, [], join(tmp, 'fixture'));
+`);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/Tests\s+2 failed/);
-    expect(readdirSync(scratch)).toEqual([]);
+    expect(readdirSync(r.scratch)).toEqual([]);
+  });
+
+  it('made while collecting a file whose tests are all skipped (no afterAll runs then) go with the run', () => {
+    const r = runFixture(
+      `import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from ${HELPER};
+writeFileSync(join(tempDir('qci-top-'), 'file'), 'x');
+describe.skipIf(true)('a block without its tool', () => {
+  tempDir('qci-collected-');
+  it('never runs', () => expect(1).toBe(2));
+});
+`,
+      true,
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Tests\s+1 skipped/);
+    expect(readdirSync(r.scratch)).toEqual([]);
   });
 
   it('by the files that once made their own are removed: nothing is left in TMPDIR', () => {
