@@ -115,9 +115,9 @@ interface Demo {
 
 /**
  * What a command did: its exit, and stdout and stderr as one text, in the order they were written.
- * `output` is the text a terminal shows (no colour or cursor sequences, no carriage returns); `flat` is
- * the same with every run of white space one space, so that a check still finds a sentence qci
- * wrapped to the terminal's width.
+ * `output` is the text a terminal leaves on the screen (see onScreen); `flat` is the same with every
+ * run of white space one space, so that a check still finds a sentence qci wrapped to the terminal's
+ * width.
  */
 interface Shown {
   exitCode: number;
@@ -163,6 +163,18 @@ function commandFor(
 /** CSI sequences: colours, and the cursor moves podman redraws its progress bars with. */
 const CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 
+/**
+ * The text a terminal leaves of `raw`: no colours or cursor moves, and of a line redrawn after `\r`
+ * (qci doctor's progress line) its last drawing.
+ */
+function onScreen(raw: string): string {
+  return raw
+    .replace(CONTROL, '')
+    .split(/\r?\n/)
+    .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+    .join('\n');
+}
+
 /** Runs one command as the user would type it, showing its output live. */
 async function show(demo: Demo, argv: string[]): Promise<Shown> {
   say(`${dim('$')} ${bold(argv.join(' '))}`);
@@ -185,7 +197,7 @@ async function show(demo: Demo, argv: string[]): Promise<Shown> {
     process.stdout.write(rename(partial));
   if (interrupted !== undefined) throw new Interrupted();
   const { exitCode, signal, stdout } = result;
-  const output = stdout.replace(CONTROL, '').replace(/\r/g, '');
+  const output = onScreen(stdout);
   return { exitCode, signal, output, flat: output.replace(/\s+/g, ' ') };
 }
 
