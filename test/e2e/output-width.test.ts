@@ -31,8 +31,8 @@ const hangs = (text: string, first: RegExp) =>
 describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
   const DAY = 86_400_000;
   /**
-   * app.ci tokens: the kubeconfig's, a day old (so that "expires in 27 days" holds between two runs of
-   * a test, as it did not for a token made at that second), and a month-old one.
+   * app.ci tokens: the kubeconfig's, a day old, and a month-old one. A token made as the bed starts
+   * reads "expires in 28 days", then "27 days" a moment later; a test compares two runs word for word.
    */
   const tokens = { current: '', stale: '' };
   const qciEnv = (bed: TestBed) => ({
@@ -53,7 +53,7 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
    * The docs' pitfall, on a fresh machine for each test: app.ci logged in, and a month-old QCI token
    * in ~/.docker/config.json among other entries. Its environment for qci.
    */
-  async function seedMachine(): Promise<Record<string, string>> {
+  async function pitfallMachine(): Promise<Record<string, string>> {
     const pe = await tb.freshPodman();
     writeJson(pe.authFiles.docker, {
       auths: {
@@ -93,7 +93,7 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
     ])(
       'COLUMNS=%s: no line over %i columns but a single word, continuations under their column',
       async (columns, width) => {
-        const machine = await seedMachine();
+        const machine = await pitfallMachine();
         const wide = await unwrapped(machine);
         const r = await qci(args, machine, columns);
         expect(overWidth(r.stdout, width)).toEqual([]);
@@ -107,7 +107,7 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
     );
 
     it('--json is not wrapped', async () => {
-      const machine = await seedMachine();
+      const machine = await pitfallMachine();
       const narrow = await qci([...args, '--json'], machine, '40');
       const whole = await qci([...args, '--json'], machine, '1000');
       expect(narrow.stdout.split('\n').length).toBe(
@@ -119,7 +119,7 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
   it.skipIf(!hasScript())(
     'on a terminal 100 columns wide, without COLUMNS, each command fits it',
     async () => {
-      const machine = await seedMachine();
+      const machine = await pitfallMachine();
       for (const args of [['doctor'], ['whoami'], ['registries']]) {
         const { output } = await onPty(args, {
           env: {
