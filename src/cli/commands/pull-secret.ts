@@ -1,0 +1,272 @@
+import type { Command } from 'commander';
+import { ExitCode, usageError } from '../../core/errors.js';
+import {
+  describeChanges,
+  parseServiceAccount,
+} from '../../core/pull-secret.js';
+import { examples, type CommandContext, type Wrap } from '../context.js';
+// Type-only at start-up: the implementation (auth files, the kube client) loads when the command runs.
+import type { FileOutcome, PullSecret } from '../../session/pull-secret.js';
+import type { ApplyOutcome } from '../../session/pull-secret-apply.js';
+
+export interface PullSecretFlags {
+  output?: string;
+  merge?: string;
+  serviceAccount?: string;
+  duration: string;
+  withAppCiRegistry?: boolean;
+  apply?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  name?: string;
+  linkServiceAccount?: string;
+  dryRun?: boolean;
+  allowAppCi?: boolean;
+  appCiContext?: string;
+  registry?: string;
+}
+
+/** Where the pull secret goes, checked before any token is asked for or minted. */
+type Destination =
+  | { kind: 'file'; path: string }
+  | { kind: 'merge'; path: string }
+  | { kind: 'stdout' }
+  | { kind: 'apply' };
+
+function destinationOf(ctx: CommandContext, o: PullSecretFlags): Destination {
+  const chosen = [
+    o.output !== undefined && '-o',
+    o.merge !== undefined && '--merge',
+    o.apply === true && '--apply',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length > 1)
+    throw usageError(`${chosen.join(' and ')} cannot be combined; pick one`);
+  const applyOnly = [
+    o.kubeconfig !== undefined && '--kubeconfig',
+    o.context !== undefined && '--context',
+    o.namespace !== undefined && '--namespace',
+    o.name !== undefined && '--name',
+    o.linkServiceAccount !== undefined && '--link-service-account',
+    o.allowAppCi === true && '--allow-app-ci',
+  ].filter((x): x is string => typeof x === 'string');
+  if (o.apply !== true && applyOnly.length > 0)
+    throw usageError(`${applyOnly.join(', ')} only go with --apply`);
+  if (o.dryRun === true && o.apply !== true && o.merge === undefined)
+    throw usageError('--dry-run goes with --apply or --merge');
+  if (o.output !== undefined) return { kind: 'file', path: o.output };
+  if (o.merge !== undefined) return { kind: 'merge', path: o.merge };
+  if (o.apply === true) return { kind: 'apply' };
+  if (ctx.json)
+    throw usageError(
+      '--json reports where the pull secret went, never the secret: add -o FILE, --merge FILE or --apply',
+    );
+  if (ctx.io.stdout.isTTY === true)
+    throw usageError('qci does not print a pull secret to a terminal', {
+      hint: 'write it to a file: qci pull-secret -o pull-secret.json (mode 0600), or pipe it: qci pull-secret | …',
+    });
+  return { kind: 'stdout' };
+}
+
+export async function pullSecretAction(
+  ctx: CommandContext,
+  options: PullSecretFlags,
+): Promise<number> {
+  const destination = destinationOf(ctx, options);
+  const { tokenDuration } = await import('../../core/duration.js');
+  const seconds = tokenDuration(options.duration);
+  const sa =
+    options.serviceAccount === undefined
+      ? undefined
+      : parseServiceAccount(options.serviceAccount);
+  if (options.serviceAccount !== undefined && !sa)
+    throw usageError(
+      `--service-account ${options.serviceAccount}: expected NAMESPACE/NAME, such as my-project/image-puller`,
+    );
+  const impl = await import('../../session/pull-secret.js');
+  const { checkTokenTarget } = await import('../../session/service-account.js');
+  if (sa) checkTokenTarget(sa.project, sa.name);
+  const apply =
+    destination.kind === 'apply'
+      ? await import('../../session/pull-secret-apply.js')
+      : undefined;
+  const target = apply?.checkApplyTarget(options);
+  const { authSetup } = await import('../auth-setup.js');
+  const setup = authSetup(
+    ctx,
+    await ctx.settings({
+      context: options.appCiContext,
+      registry: options.registry,
+    }),
+  );
+  // The target cluster is found (and app.ci's own refused) before a token is minted for it.
+  const cluster =
+    apply && target ? await apply.connectTarget(setup, target) : undefined;
+  const secret = await impl.makePullSecret(setup, {
+    ...(sa ? { serviceAccount: { ...sa, seconds } } : {}),
+    withAppCiRegistry: options.withAppCiRegistry === true,
+  });
+  const dryRun = options.dryRun === true;
+  const written: FileOutcome | ApplyOutcome | null =
+    destination.kind === 'file'
+      ? await impl.writePullSecretFile(destination.path, secret)
+      : destination.kind === 'merge'
+        ? await impl.mergePullSecretFile(destination.path, secret, { dryRun })
+        : apply && target && cluster
+          ? await apply.applyPullSecret(cluster, target, secret, { dryRun })
+          : null;
+  // Written directly, not through the Ui: the secret is the data here.
+  if (destination.kind === 'stdout')
+    ctx.io.stdout.write(`${JSON.stringify(secret.json)}\n`);
+  const report = {
+    ...secret.facts,
+    destination: destination.kind,
+    dryRun,
+    written,
+  };
+  if (ctx.json) ctx.ui.json(report);
+  say(ctx, secret, written, dryRun);
+  return ExitCode.ok;
+}
+
+/** stderr: whose token, until when, where it went, and what changed (masked). */
+function say(
+  ctx: CommandContext,
+  secret: PullSecret,
+  written: FileOutcome | ApplyOutcome | null,
+  dryRun: boolean,
+): void {
+  const { ui } = ctx;
+  const f = secret.facts;
+  const whose =
+    f.source === 'service-account'
+      ? `serviceaccount token (${f.subject})`
+      : `${f.subject}'s app.ci token`;
+  ui.info(
+    `${ui.err.green('✓')} pull secret for ${f.registries.join(' and ')}: ${whose}, ${f.expiry ?? 'expiry unknown'}${f.expiresAt ? ` (${f.expiresAt})` : ''}`,
+  );
+  if (written && 'path' in written) {
+    const verb = dryRun
+      ? 'would change'
+      : written.created
+        ? 'wrote'
+        : written.changed
+          ? 'updated'
+          : 'unchanged:';
+    ui.info(`  ${verb} ${written.path}${dryRun ? '' : ' (mode 0600)'}`);
+    if (written.backupPath) ui.info(`  backup: ${written.backupPath}`);
+  }
+  if (written) for (const line of changeLines(written)) ui.info(`    ${line}`);
+  if (written && 'notes' in written)
+    for (const n of written.notes) ui.info(`  ${n}`);
+  for (const warning of f.warnings) ui.warn(warning);
+}
+
+function changeLines(written: FileOutcome | ApplyOutcome): string[] {
+  return describeChanges(written.changes);
+}
+
+/** qci pull-secret: QCI credentials for clusters and automation. */
+export function registerPullSecret(program: Command, wrap: Wrap): void {
+  program
+    .command('pull-secret')
+    .summary(
+      'a pull secret for clusters and automation: to a file, merged into one, or applied to a cluster',
+    )
+    .description(
+      'Make a pull secret (the .dockerconfigjson clusters, installers and podman --authfile read) holding a QCI credential: ' +
+        'your own app.ci token by default (it dies with that token, 28 days at most: a warning says when), or, with ' +
+        '--service-account NAMESPACE/NAME, a bound token minted for that ServiceAccount as `qci sa token` does, for ' +
+        'anything that must outlive your token. It goes to -o FILE (mode 0600, atomically), into an existing pull ' +
+        "secret with --merge FILE (such as the installer's pull-secret.txt: every other registry's entry and key kept), " +
+        'to a cluster with --apply, or to stdout when stdout is not a terminal (never to a terminal). ' +
+        'No token is ever in a command line, a message or --json.',
+    )
+    .option(
+      '-o, --output <file>',
+      'write the pull secret to this file (mode 0600, atomically)',
+    )
+    .option(
+      '--merge <file>',
+      'add the QCI entry to this existing pull secret, keeping everything else',
+    )
+    .option(
+      '--service-account <ns/name>',
+      "a ServiceAccount's bound token (TokenRequest on app.ci) instead of your own token",
+    )
+    .option(
+      '--duration <time>',
+      'with --service-account: the token lifetime, at least 10m',
+      '720h',
+    )
+    .option(
+      '--with-app-ci-registry',
+      'also hold an entry for registry.ci.openshift.org (app.ci registry, for CI automation)',
+    )
+    .option(
+      '--apply',
+      'put the pull secret into a cluster (see --kubeconfig, --context)',
+    )
+    .option(
+      '--kubeconfig <file>',
+      'with --apply: the kubeconfig of the target cluster (default KUBECONFIG)',
+    )
+    .option(
+      '--context <name>',
+      'with --apply: the target cluster context (default: the current context)',
+    )
+    .option(
+      '--namespace <ns>',
+      'with --apply on a cluster that is not OpenShift: the Secret namespace',
+    )
+    .option(
+      '--name <name>',
+      'with --apply on a cluster that is not OpenShift: the Secret name',
+    )
+    .option(
+      '--link-service-account <name>',
+      "with --apply --namespace: add the Secret to that ServiceAccount's imagePullSecrets",
+    )
+    .option(
+      '--allow-app-ci',
+      "with --apply: allow app.ci's own cluster as the target",
+    )
+    .option(
+      '--dry-run',
+      'with --apply or --merge: show what would change (secrets masked), change nothing',
+    )
+    .option(
+      '--app-ci-context <name>',
+      "app.ci kube context that proves or mints the token (env QCI_CONTEXT; default: named app.ci, else app.ci's server)",
+    )
+    .option(
+      '--registry <host>',
+      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
+    )
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'qci pull-secret --service-account my-project/image-puller -o pull-secret.json',
+          'a 30-day ServiceAccount pull secret in a 0600 file',
+        ],
+        [
+          'qci pull-secret --merge pull-secret.txt',
+          "add QCI to the installer's pull secret",
+        ],
+        [
+          'qci pull-secret -o ps.json && podman pull --authfile ps.json quay-proxy.ci.openshift.org/openshift/ci:ocp_4.18_cli',
+          'use it with podman',
+        ],
+        [
+          'qci pull-secret --service-account my-project/image-puller --apply --context my-cluster --dry-run',
+          'what would change in openshift-config/pull-secret',
+        ],
+        [
+          'qci pull-secret --apply --context kind-kind --namespace ci --name qci-pull --link-service-account default',
+          'a dockerconfigjson Secret for a kind cluster',
+        ],
+      ]),
+    )
+    .action(wrap(pullSecretAction));
+}
