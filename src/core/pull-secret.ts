@@ -55,6 +55,17 @@ export function parseServiceAccount(
   return m?.[1] && m[2] ? { project: m[1], name: m[2] } : undefined;
 }
 
+/** The command that puts a fresh token into the pull secret `file`: a ServiceAccount's again, else one (yours dies in 28 days). */
+export function renewPullSecretCommand(
+  serviceAccount: string | null,
+  file: string,
+): string {
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(
+    serviceAccount ?? '',
+  );
+  return `qci pull-secret --service-account ${sa ? `${sa[1]}/${sa[2]}` : 'NAMESPACE/NAME'} --merge ${file}`;
+}
+
 /** `user:token` of an `auth` value, with the token masked; undefined when it does not decode. */
 export function maskedAuth(auth: unknown): string | undefined {
   if (typeof auth !== 'string') return undefined;

@@ -255,4 +255,80 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
     expect(JSON.parse(bare.stdout).error.message).toContain('never the secret');
     expect(existsSync(home('pull-secret.json'))).toBe(false);
   });
+
+  it('whoami and doctor --authfile recognise a pull secret: whose token, until when; under 7 days a warning with the renewal', async () => {
+    await tb.freshPodman();
+    const KUBECONFIG = await tb.kubeconfigAtHome();
+    const file = home('pull-secret.txt');
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { 'quay.io': { auth: b64('rh:quay-secret') } } }),
+    );
+    expect(
+      (await qci(['pull-secret', '--merge', file], { KUBECONFIG })).exitCode,
+    ).toBe(0);
+    const who = await qci(['whoami', '--authfile', file], { KUBECONFIG });
+    expect(who.stdout).toMatch(
+      new RegExp(
+        `secret +✓ a pull secret for 2 registries \\(quay\\.io, ${tb.bed.proxy.host.replace(/\./g, '\\.')}\\); ${tb.bed.proxy.host.replace(/\./g, '\\.')} holds ${tb.bed.user}'s token, expires in 2[78] days`,
+      ),
+    );
+
+    const sa = home('sa.txt');
+    writeFileSync(sa, readFileSync(file));
+    const made = await qci(
+      [
+        'pull-secret',
+        '--service-account',
+        SA,
+        '--duration',
+        '72h',
+        '--merge',
+        sa,
+      ],
+      { KUBECONFIG },
+    );
+    expect(made.exitCode, made.stderr).toBe(0);
+    const soon = await qci(['whoami', '--authfile', sa, '--json'], {
+      KUBECONFIG,
+    });
+    const report = JSON.parse(soon.stdout);
+    expect(report.pullSecret).toMatchObject({
+      registries: ['quay.io', tb.bed.proxy.host],
+      owner: `system:serviceaccount:${PROJECT}:image-puller`,
+      ownerFrom: 'token',
+      tokenKind: 'service-account',
+      expiresSoon: true,
+      renew: `qci pull-secret --service-account ${SA} --merge ${sa}`,
+    });
+    const text = await qci(['whoami', '--authfile', sa], { KUBECONFIG });
+    expect(text.stdout).toMatch(/secret +! a pull secret for 2 registries/);
+    expect(text.stdout).toContain(
+      `fix: qci pull-secret --service-account ${SA} --merge ${sa}`,
+    );
+
+    const doctor = await qci(['doctor', '--authfile', sa, '--json'], {
+      KUBECONFIG,
+    });
+    const findings = JSON.parse(doctor.stdout).findings as {
+      id: string;
+      severity: string;
+      detail: string;
+      fix: string | null;
+    }[];
+    expect(findings.find((f) => f.id.startsWith('auth.pull-secret'))).toEqual({
+      id: 'auth.pull-secret-expiring',
+      check: 'auth files',
+      severity: 'warn',
+      detail: expect.stringMatching(
+        /is a pull secret for 2 registries; .* holds system:serviceaccount:my-project:image-puller's token, expires in (2|3) days/,
+      ),
+      fix: `qci pull-secret --service-account ${SA} --merge ${sa}`,
+      autoFix: false,
+    });
+    // The entry itself is judged as every auth entry is: live, but not the kube context's user.
+    expect(findings.map((f) => f.id)).toContain('auth.other-user');
+    for (const out of [who.stdout, soon.stdout, text.stdout, doctor.stdout])
+      expect(out).not.toContain(tb.bed.token);
+  });
 });

@@ -8,6 +8,8 @@ import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, the kube client) loads when the command runs.
 import type { FileOutcome, PullSecret } from '../../session/pull-secret.js';
 import type { ApplyOutcome } from '../../session/pull-secret-apply.js';
+import type { PullSecretView } from '../../session/pull-secret-check.js';
+import type { Ui } from '../ui.js';
 
 export interface PullSecretFlags {
   output?: string;
@@ -164,6 +166,34 @@ function say(
 
 function changeLines(written: FileOutcome | ApplyOutcome): string[] {
   return describeChanges(written.changes);
+}
+
+/**
+ * whoami's and doctor's line about a pull secret given as --authfile: which registries it holds, whose
+ * token its QCI entry holds, and when that expires; with the command that renews it when that is near.
+ */
+export function pullSecretLine(
+  view: PullSecretView,
+  ui: Pick<Ui, 'out'>,
+): { text: string; fix: string | null } {
+  const c = ui.out;
+  const expired = view.expiry?.startsWith('expired') === true;
+  const mark = expired
+    ? c.red('✗')
+    : view.expiresSoon
+      ? c.yellow('!')
+      : view.expiry
+        ? c.green('✓')
+        : c.blue('i');
+  const shown = view.registries.slice(0, 4).join(', ');
+  const more = view.registries.length > 4 ? ', …' : '';
+  const whose = view.owner
+    ? `${view.owner}'s token${view.ownerFrom === 'stored user name' ? ' (by its stored user name)' : ''}`
+    : 'a token of unknown owner';
+  return {
+    text: `${mark} a pull secret for ${view.registries.length} registries (${shown}${more}); ${view.key} holds ${whose}, ${view.expiry ?? 'expiry unknown'}`,
+    fix: expired || view.expiresSoon ? view.renew : null,
+  };
 }
 
 /** qci pull-secret: QCI credentials for clusters and automation. */
