@@ -4,7 +4,6 @@
  * when asked, app.ci's registry. Pure: which hosts, what the user is told about the token's lifetime, and
  * what a change does to each registry's entry, every secret masked.
  */
-import { formatDuration } from './duration.js';
 import { maskToken } from './redact.js';
 import { APP_CI_REGISTRY } from './reference.js';
 import { describeExpiry } from './token.js';
@@ -146,14 +145,3 @@ export function describeChanges(changes: readonly RegistryChange[]): string[] {
     return `${mark[c.change]} ${c.key.padEnd(width)}  ${what}`;
   });
 }
-
-/** "expires in 29 days (2026-…Z)" or "expiry unknown". */
-export function expiryPhrase(expiresAt: Date | null, now: Date): string {
-  return expiresAt
-    ? `${describeExpiry(expiresAt, now)} (${expiresAt.toISOString()})`
-    : 'expiry unknown';
-}
-
-/** "720h" shown back as "30 days". */
-export const lifetimeWords = (seconds: number): string =>
-  formatDuration(seconds, { words: true });
