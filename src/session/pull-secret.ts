@@ -201,6 +201,70 @@ const outcome = (
   changes,
 });
 
+/** -o over a file holding more than a QCI pull secret: refused, the file kept. */
+function wouldLose(path: string, others: string[]): QciError {
+  return new QciError(
+    `${path} already holds ${others.map((o) => `"${o}"`).join(', ')}; -o would lose ${others.length === 1 ? 'it' : 'them'}, so qci left the file unchanged`,
+    {
+      kind: 'exists',
+      hint: `add the QCI entry to it, keeping the rest: qci pull-secret --merge ${path}`,
+    },
+  );
+}
+
+/** An existing file's JSON object (undefined when the file is missing); a file that is not one is refused. */
+async function readExisting(
+  target: string,
+): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFileSafe(target, {
+      maxBytes: MAX_BYTES.authFile,
+      what: 'pull secret',
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok || !isRecord(parsed.value))
+    throw new QciError(
+      `cannot update ${target}: it is not a JSON object; qci left it unchanged`,
+      { kind: 'auth-file-corrupt', hint: `repair or move aside ${target}` },
+    );
+  return parsed.value;
+}
+
+/**
+ * What -o or --merge would refuse, checked before a token is asked for or minted: a directory, a missing
+ * file to merge into, a file that is not a pull secret, a file -o would lose entries of. The write
+ * checks again under the file's lock.
+ */
+export async function checkFileDestination(
+  kind: 'file' | 'merge',
+  path: string,
+  hosts: string[],
+): Promise<void> {
+  const target = resolve(path);
+  const found = await kindOf(target);
+  if (kind === 'file' && found === 'dir')
+    throw usageError(`-o ${path} is a directory; name a file`);
+  if (kind === 'merge' && found !== 'file')
+    throw new QciError(
+      `--merge ${path}: ${found === 'dir' ? 'is a directory' : 'no such file'}`,
+      {
+        kind: found === 'dir' ? 'usage' : 'not-found',
+        hint: `name an existing pull secret (such as the installer's pull-secret.txt), or write a new one with -o ${path}`,
+      },
+    );
+  const json = await readExisting(target);
+  if (json === undefined) return;
+  if (kind === 'merge')
+    mergeEntries(structuredClone(json), { auths: {} }, path);
+  const others = kind === 'file' ? othersIn(json, hosts) : [];
+  if (others.length > 0) throw wouldLose(path, others);
+}
+
 /**
  * `-o FILE`: a file holding just this pull secret (0600, atomic). A file that already holds another
  * registry's entry or another key is refused (--merge keeps them); one holding only an older QCI pull
@@ -210,23 +274,14 @@ export async function writePullSecretFile(
   path: string,
   secret: PullSecret,
 ): Promise<FileOutcome> {
-  const target = resolve(path);
-  if ((await kindOf(target)) === 'dir')
-    throw usageError(`-o ${path} is a directory; name a file`);
   const hosts = secret.facts.registries;
+  await checkFileDestination('file', path, hosts);
   let changes: RegistryChange[] = [];
   const result = await updateAuthFile(
-    target,
+    resolve(path),
     (json) => {
       const others = othersIn(json, hosts);
-      if (others.length > 0)
-        throw new QciError(
-          `${path} already holds ${others.map((o) => `"${o}"`).join(', ')}; -o would lose ${others.length === 1 ? 'it' : 'them'}, so qci left the file unchanged`,
-          {
-            kind: 'exists',
-            hint: `add the QCI entry to it, keeping the rest: qci pull-secret --merge ${path}`,
-          },
-        );
+      if (others.length > 0) throw wouldLose(path, others);
       changes = pullSecretChanges(json, secret.json);
       return structuredClone(secret.json);
     },
@@ -247,15 +302,7 @@ export async function mergePullSecretFile(
   options: { dryRun?: boolean } = {},
 ): Promise<FileOutcome> {
   const target = resolve(path);
-  const kind = await kindOf(target);
-  if (kind !== 'file')
-    throw new QciError(
-      `--merge ${path}: ${kind === 'dir' ? 'is a directory' : 'no such file'}`,
-      {
-        kind: kind === 'dir' ? 'usage' : 'not-found',
-        hint: `name an existing pull secret (such as the installer's pull-secret.txt), or write a new one with -o ${path}`,
-      },
-    );
+  await checkFileDestination('merge', path, secret.facts.registries);
   if (options.dryRun) return mergePreview(target, secret);
   let changes: RegistryChange[] = [];
   const result = await updateAuthFile(
@@ -275,19 +322,10 @@ async function mergePreview(
   target: string,
   secret: PullSecret,
 ): Promise<FileOutcome> {
-  const text = await readFileSafe(target, {
-    maxBytes: MAX_BYTES.authFile,
-    what: 'pull secret',
-  });
-  const parsed = parseJsonText(text);
-  if (!parsed.ok || !isRecord(parsed.value))
-    throw new QciError(
-      `cannot update ${target}: it is not a JSON object; qci left it unchanged`,
-      { kind: 'auth-file-corrupt', hint: `repair or move aside ${target}` },
-    );
-  const after = structuredClone(parsed.value);
+  const before = (await readExisting(target)) ?? {};
+  const after = structuredClone(before);
   mergeEntries(after, secret.json, target);
-  const changes = pullSecretChanges(parsed.value, after);
+  const changes = pullSecretChanges(before, after);
   return {
     path: target,
     created: false,

@@ -187,8 +187,10 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
       auths: { 'quay.io': { auth: b64('rh:x') } },
     });
     writeFileSync(file, original);
+    tb.bed.appci.clearRequests();
     const r = await qci(['pull-secret', '-o', file], { KUBECONFIG });
     expect(r.exitCode).toBe(1);
+    expect(tb.bed.appci.requests).toEqual([]); // refused before app.ci was asked
     expect(r.stderr).toContain('already holds "quay.io"');
     expect(r.stderr).toContain(`qci pull-secret --merge ${file}`);
     expect(readFileSync(file, 'utf8')).toBe(original);
@@ -199,6 +201,18 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
     expect(missing.exitCode).toBe(5);
     expect(missing.stderr).toContain('no such file');
     expect(missing.stderr).toContain('-o');
+
+    // A corrupt pull secret: refused before a ServiceAccount token is minted, its bytes kept.
+    const corrupt = home('corrupt.txt');
+    writeFileSync(corrupt, '{"auths":{"quay.io":');
+    const bad = await qci(
+      ['pull-secret', '--service-account', SA, '--merge', corrupt],
+      { KUBECONFIG },
+    );
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('is not a JSON object; qci left it unchanged');
+    expect(readFileSync(corrupt, 'utf8')).toBe('{"auths":{"quay.io":');
+    expect(tb.bed.appci.requests).toEqual([]);
   });
 
   it('stdout: one line of JSON when piped; on a terminal refused before app.ci is asked', async () => {

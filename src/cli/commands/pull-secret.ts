@@ -3,6 +3,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import {
   describeChanges,
   parseServiceAccount,
+  pullSecretHosts,
 } from '../../core/pull-secret.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, the kube client) loads when the command runs.
@@ -101,6 +102,13 @@ export async function pullSecretAction(
       registry: options.registry,
     }),
   );
+  if (destination.kind === 'file' || destination.kind === 'merge') {
+    const hosts = pullSecretHosts(
+      setup.settings.registry,
+      options.withAppCiRegistry === true,
+    );
+    await impl.checkFileDestination(destination.kind, destination.path, hosts);
+  }
   // The target cluster is found (and app.ci's own refused) before a token is minted for it.
   const cluster =
     apply && target ? await apply.connectTarget(setup, target) : undefined;
