@@ -155,25 +155,32 @@ function say(
   ui.info(
     `${ui.err.green('✓')} pull secret for ${f.registries.join(' and ')}: ${whose}, ${f.expiry ?? 'expiry unknown'}${f.expiresAt ? ` (${f.expiresAt})` : ''}`,
   );
-  if (written && 'path' in written) {
-    const verb = dryRun
-      ? 'would change'
-      : written.created
-        ? 'wrote'
-        : written.changed
-          ? 'updated'
-          : 'unchanged:';
-    ui.info(`  ${verb} ${written.path}${dryRun ? '' : ' (mode 0600)'}`);
-    if (written.backupPath) ui.info(`  backup: ${written.backupPath}`);
-  }
-  if (written) for (const line of changeLines(written)) ui.info(`    ${line}`);
-  if (written && 'notes' in written)
-    for (const n of written.notes) ui.info(`  ${n}`);
+  // What happened to which file or Secret, then each registry's entry (masked), then the rest.
+  const [head, ...rest] = written ? headAndNotes(written, dryRun) : [];
+  if (head) ui.info(`  ${head}`);
+  for (const line of written ? describeChanges(written.changes) : [])
+    ui.info(`    ${line}`);
+  for (const note of rest) ui.info(`  ${note}`);
   for (const warning of f.warnings) ui.warn(warning);
 }
 
-function changeLines(written: FileOutcome | ApplyOutcome): string[] {
-  return describeChanges(written.changes);
+function headAndNotes(
+  written: FileOutcome | ApplyOutcome,
+  dryRun: boolean,
+): string[] {
+  if ('notes' in written) return written.notes;
+  const verb = dryRun
+    ? 'would change'
+    : written.created
+      ? 'wrote'
+      : written.changed
+        ? 'updated'
+        : 'unchanged:';
+  return [
+    `${verb} ${written.path}${dryRun ? '' : ' (mode 0600)'}`,
+    ...(written.backupPath ? [`backup: ${written.backupPath}`] : []),
+    ...(dryRun ? ['--dry-run: nothing was changed'] : []),
+  ];
 }
 
 /**
