@@ -4,7 +4,6 @@
  * `qci sa token`), written to a new file, merged into an existing one (an installer's pull-secret.txt),
  * or handed back for stdout or a cluster. The token is never in a message, a report or a log.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   encodeAuth,
@@ -23,7 +22,7 @@ import {
   type RegistryChange,
 } from '../core/pull-secret.js';
 import { registryUserFor } from '../core/token.js';
-import { requestServiceAccountToken } from './service-account.js';
+import { kindOf, requestServiceAccountToken } from './service-account.js';
 import { deniedError, proveFacts, type AuthSetup } from './setup.js';
 
 export interface PullSecretRequest {
@@ -176,18 +175,6 @@ function othersIn(json: Record<string, unknown>, hosts: string[]): string[] {
     for (const key of Object.keys(auths))
       if (!hosts.some((h) => keyBelongsToHost(key, h))) others.push(key);
   return others;
-}
-
-async function kindOf(path: string): Promise<'file' | 'dir' | 'absent'> {
-  try {
-    return (await stat(path)).isDirectory() ? 'dir' : 'file';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw new QciError(
-      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      { kind: 'io' },
-    );
-  }
 }
 
 const outcome = (

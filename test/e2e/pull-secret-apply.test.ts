@@ -42,6 +42,28 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
       target: await cluster.kubeconfig({ context: 'my-cluster' }),
     };
   };
+  /** `qci pull-secret --apply` into Secret NS/qci-pull of the target, linked to `link` when given. */
+  const applySecret = (
+    env: { KUBECONFIG: string; target: string },
+    namespace: string,
+    link?: string,
+    ...more: string[]
+  ) =>
+    qci(
+      [
+        'pull-secret',
+        '--apply',
+        '--kubeconfig',
+        env.target,
+        '--namespace',
+        namespace,
+        '--name',
+        'qci-pull',
+        ...(link ? ['--link-service-account', link] : []),
+        ...more,
+      ],
+      { KUBECONFIG: env.KUBECONFIG },
+    );
   const decode = (auth: string) => Buffer.from(auth, 'base64').toString('utf8');
 
   it('OpenShift: --dry-run changes nothing; then exactly openshift-config/pull-secret is replaced, every other registry kept', async () => {
@@ -99,7 +121,8 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
   });
 
   it('Kubernetes: a dockerconfigjson Secret made and linked to the ServiceAccount once; a second run changes nothing', async () => {
-    const { KUBECONFIG, target } = await fresh();
+    const env = await fresh();
+    const { KUBECONFIG, target } = env;
     cluster.putServiceAccount('ci', 'default', ['existing']);
     const bare = await qci(['pull-secret', '--apply', '--kubeconfig', target], {
       KUBECONFIG,
@@ -108,19 +131,7 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
     expect(bare.stderr).toContain('has no secret openshift-config/pull-secret');
     expect(bare.stderr).toContain('--namespace NS --name NAME');
 
-    const args = [
-      'pull-secret',
-      '--apply',
-      '--kubeconfig',
-      target,
-      '--namespace',
-      'ci',
-      '--name',
-      'qci-pull',
-      '--link-service-account',
-      'default',
-    ];
-    const dry = await qci([...args, '--dry-run'], { KUBECONFIG });
+    const dry = await applySecret(env, 'ci', 'default', '--dry-run');
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('would create secret ci/qci-pull');
     expect(dry.stderr).toContain(
@@ -128,7 +139,7 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
     );
     expect(cluster.writes()).toEqual([]);
 
-    const r = await qci(args, { KUBECONFIG });
+    const r = await applySecret(env, 'ci', 'default');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(
       cluster.writes().map((w) => `${w.method} ${w.path} ${w.status}`),
@@ -149,7 +160,7 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
     ]);
 
     cluster.clearRequests();
-    const again = await qci(args, { KUBECONFIG });
+    const again = await applySecret(env, 'ci', 'default');
     expect(again.exitCode, again.stderr).toBe(0);
     expect(cluster.writes()).toEqual([]);
     expect(again.stderr).toContain('already holds this pull secret');
@@ -159,7 +170,8 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
   });
 
   it("app.ci's own context is refused before a token is minted; a missing ServiceAccount changes nothing", async () => {
-    const { KUBECONFIG, target } = await fresh();
+    const env = await fresh();
+    const { KUBECONFIG } = env;
     tb.bed.appci.clearRequests();
     const r = await qci(['pull-secret', '--service-account', SA, '--apply'], {
       KUBECONFIG,
@@ -172,21 +184,7 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
     ).toEqual([]);
 
     cluster.putServiceAccount('other', 'default');
-    const missing = await qci(
-      [
-        'pull-secret',
-        '--apply',
-        '--kubeconfig',
-        target,
-        '--namespace',
-        'other',
-        '--name',
-        'qci-pull',
-        '--link-service-account',
-        'builder',
-      ],
-      { KUBECONFIG },
-    );
+    const missing = await applySecret(env, 'other', 'builder');
     expect(missing.exitCode).toBe(5);
     expect(missing.stderr).toContain(
       'serviceaccount other/builder does not exist',
@@ -195,21 +193,9 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
   });
 
   it('a namespace the user may not touch: 403 explained, exit 4, nothing written', async () => {
-    const { KUBECONFIG, target } = await fresh();
+    const env = await fresh();
     cluster.forbid('locked');
-    const r = await qci(
-      [
-        'pull-secret',
-        '--apply',
-        '--kubeconfig',
-        target,
-        '--namespace',
-        'locked',
-        '--name',
-        'qci-pull',
-      ],
-      { KUBECONFIG },
-    );
+    const r = await applySecret(env, 'locked');
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain(
       'does not allow you to read secret locked/qci-pull (403 Forbidden)',
