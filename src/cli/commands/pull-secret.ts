@@ -16,7 +16,7 @@ export interface PullSecretFlags {
   output?: string;
   merge?: string;
   serviceAccount?: string;
-  duration: string;
+  duration?: string;
   withAppCiRegistry?: boolean;
   apply?: boolean;
   kubeconfig?: string;
@@ -77,7 +77,11 @@ export async function pullSecretAction(
 ): Promise<number> {
   const destination = destinationOf(ctx, options);
   const { tokenDuration } = await import('../../core/duration.js');
-  const seconds = tokenDuration(options.duration);
+  if (options.duration !== undefined && options.serviceAccount === undefined)
+    throw usageError(
+      '--duration goes with --service-account: your own token lives as long as app.ci lets it',
+    );
+  const seconds = tokenDuration(options.duration ?? '720h');
   const sa =
     options.serviceAccount === undefined
       ? undefined
@@ -86,9 +90,14 @@ export async function pullSecretAction(
     throw usageError(
       `--service-account ${options.serviceAccount}: expected NAMESPACE/NAME, such as my-project/image-puller`,
     );
+  if (sa) {
+    const names = await import('../../core/registry-access.js');
+    const problem =
+      names.projectProblem(sa.project, '--service-account namespace') ??
+      names.dns1123SubdomainProblem('--service-account name', sa.name);
+    if (problem) throw usageError(problem, { kind: 'invalid-name' });
+  }
   const impl = await import('../../session/pull-secret.js');
-  const { checkTokenTarget } = await import('../../session/service-account.js');
-  if (sa) checkTokenTarget(sa.project, sa.name);
   const apply =
     destination.kind === 'apply'
       ? await import('../../session/pull-secret-apply.js')
@@ -241,8 +250,7 @@ export function registerPullSecret(program: Command, wrap: Wrap): void {
     )
     .option(
       '--duration <time>',
-      'with --service-account: the token lifetime, at least 10m',
-      '720h',
+      'with --service-account: the token lifetime, at least 10m (default 720h)',
     )
     .option(
       '--with-app-ci-registry',
