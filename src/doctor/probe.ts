@@ -13,6 +13,7 @@ import {
 import { HELPER_NAME } from '../auth/credential-helper.js';
 import { QciError } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
+import { isOtherUsersToken } from '../core/token.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { findEngine, onPath, type EngineName } from '../engine/engine.js';
 import { notAppCiReason, type AppCi } from '../kube/appci.js';
@@ -122,7 +123,9 @@ async function judgeToken(
   if (!a.appci) return 'unknown';
   const p = await a.appci.probeToken(secret);
   if (p.state === 'valid')
-    return a.facts && p.username !== a.facts.user ? 'other-user' : 'valid';
+    return isOtherUsersToken(p.username, a.facts?.user)
+      ? 'other-user'
+      : 'valid';
   return p.state === 'expired' ? 'expired' : 'unknown';
 }
 

@@ -12,6 +12,7 @@ import { onPath, type EngineName } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { HELPER_NAME } from '../auth/credential-helper.js';
 import { tildify } from '../core/paths.js';
+import { isOtherUsersToken } from '../core/token.js';
 
 import { helperAsker } from './ask-helper.js';
 import { viewPullSecret, type PullSecretView } from './pull-secret-check.js';
@@ -84,8 +85,9 @@ export async function judgeToken(
   const probe = await appci.probeToken(secret);
   if (probe.state === 'valid')
     return {
-      state:
-        current && probe.username !== current.user ? 'other-user' : 'valid',
+      state: isOtherUsersToken(probe.username, current?.user)
+        ? 'other-user'
+        : 'valid',
       user: probe.username,
     };
   return {

@@ -340,8 +340,9 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
       fix: `qci pull-secret --service-account ${SA} --merge ${sa}`,
       autoFix: false,
     });
-    // The entry itself is judged as every auth entry is: live, but not the kube context's user.
-    expect(findings.map((f) => f.id)).toContain('auth.other-user');
+    // The entry itself is judged as every auth entry is: a ServiceAccount's live token, not "another user's".
+    expect(findings.find((f) => f.id === 'auth.valid')?.severity).toBe('ok');
+    expect(findings.map((f) => f.id)).not.toContain('auth.other-user');
     for (const out of [who.stdout, soon.stdout, text.stdout, doctor.stdout])
       expect(out).not.toContain(tb.bed.token);
   });
