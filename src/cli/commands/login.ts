@@ -534,7 +534,8 @@ function registerWhoamiCommand(program: Command, wrap: Wrap): void {
       )
       .option(
         '--authfile <path>',
-        'what `podman --authfile PATH` sends (podman < 4.4 still reads its other files after it)',
+        'what `podman --authfile PATH` sends (podman < 4.4 still reads its other files after it); ' +
+          'for a pull secret, whose token its QCI entry holds and when it expires',
       ),
   )
     .addHelpText(
