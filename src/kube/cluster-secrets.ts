@@ -18,6 +18,8 @@ export interface SecretObject {
   type: string | undefined;
   /** The data values, base64 as the API holds them. */
   data: Record<string, string>;
+  /** The object as read: a replace keeps its labels, annotations and owners. */
+  raw: V1Secret;
 }
 
 export interface ServiceAccountObject {
@@ -147,6 +149,7 @@ export class TargetCluster {
         resourceVersion: s.metadata?.resourceVersion,
         type: s.type,
         data: { ...(s.data ?? {}) },
+        raw: s,
       };
     } catch (error) {
       if ((error as { code?: unknown }).code === 404) return null;
@@ -166,19 +169,16 @@ export class TargetCluster {
     data: Record<string, string>,
     before: SecretObject | null,
   ): Promise<void> {
-    const body: V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name,
-        namespace,
-        ...(before?.resourceVersion
-          ? { resourceVersion: before.resourceVersion }
-          : {}),
-      },
-      type,
-      data,
-    };
+    // A replace sends the object as read (labels, annotations, owners kept) with the new data.
+    const body: V1Secret = before
+      ? { ...before.raw, type, data }
+      : {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace },
+          type,
+          data,
+        };
     const action = `${before ? 'update' : 'create'} secret ${namespace}/${name}`;
     await this.call(action, () =>
       before

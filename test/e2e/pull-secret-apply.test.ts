@@ -68,9 +68,17 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
 
   it('OpenShift: --dry-run changes nothing; then exactly openshift-config/pull-secret is replaced, every other registry kept', async () => {
     const { KUBECONFIG, target } = await fresh();
-    cluster.putSecret('openshift-config', 'pull-secret', DOCKERCONFIGJSON, {
-      '.dockerconfigjson': encoded(INSTALLER),
-    });
+    const kept = {
+      labels: { 'app.kubernetes.io/managed-by': 'installer' },
+      annotations: { 'kubernetes.io/description': 'the global pull secret' },
+    };
+    cluster.putSecret(
+      'openshift-config',
+      'pull-secret',
+      DOCKERCONFIGJSON,
+      { '.dockerconfigjson': encoded(INSTALLER) },
+      kept,
+    );
     const before = structuredClone(
       cluster.secret('openshift-config', 'pull-secret'),
     );
@@ -116,6 +124,9 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
       `system:serviceaccount:${PROJECT}:image-puller`,
     );
     expect(r.stderr).toContain('updated secret openshift-config/pull-secret');
+    expect(
+      cluster.secret('openshift-config', 'pull-secret')?.metadata,
+    ).toMatchObject(kept);
     for (const text of [r.stderr, r.stdout, dry.stderr, ...seen])
       expect(text).not.toContain(token);
   });

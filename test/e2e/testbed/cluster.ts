@@ -40,11 +40,13 @@ export interface FakeCluster {
   secret(namespace: string, name: string): KubeObject | undefined;
   /** Its `.dockerconfigjson`, decoded. */
   dockerConfig(namespace: string, name: string): unknown;
+  /** `metadata`: more of it (labels, annotations), beside name, namespace and resourceVersion. */
   putSecret(
     namespace: string,
     name: string,
     type: string,
     data: Record<string, string>,
+    metadata?: Record<string, unknown>,
   ): void;
   serviceAccount(namespace: string, name: string): KubeObject | undefined;
   putServiceAccount(
@@ -223,11 +225,17 @@ export async function startFakeCluster(dir: string): Promise<FakeCluster> {
     namespace: string,
     name: string,
     fields: Record<string, unknown>,
+    metadata: Record<string, unknown> = {},
   ) =>
     store.set(`${plural}/${namespace}/${name}`, {
       apiVersion: 'v1',
       ...fields,
-      metadata: { name, namespace, resourceVersion: String(++version) },
+      metadata: {
+        ...metadata,
+        name,
+        namespace,
+        resourceVersion: String(++version),
+      },
     });
 
   return {
@@ -253,8 +261,14 @@ export async function startFakeCluster(dir: string): Promise<FakeCluster> {
         ? undefined
         : JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
     },
-    putSecret: (namespace, name, type, data) =>
-      void put('secrets', namespace, name, { kind: 'Secret', type, data }),
+    putSecret: (namespace, name, type, data, metadata) =>
+      void put(
+        'secrets',
+        namespace,
+        name,
+        { kind: 'Secret', type, data },
+        metadata,
+      ),
     serviceAccount: (namespace, name) =>
       store.get(`serviceaccounts/${namespace}/${name}`),
     putServiceAccount: (namespace, name, imagePullSecrets = []) =>
