@@ -3,12 +3,19 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import {
   describeChanges,
   parseServiceAccount,
-  pullSecretHosts,
 } from '../../core/pull-secret.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 // Type-only at start-up: the implementation (auth files, the kube client) loads when the command runs.
-import type { FileOutcome, PullSecret } from '../../session/pull-secret.js';
-import type { ApplyOutcome } from '../../session/pull-secret-apply.js';
+import type {
+  FileOutcome,
+  PullSecret,
+  PullSecretRequest,
+} from '../../session/pull-secret.js';
+import type { Destination } from '../../session/pull-secret-run.js';
+import type {
+  ApplyOutcome,
+  ApplyTarget,
+} from '../../session/pull-secret-apply.js';
 import type { PullSecretView } from '../../session/pull-secret-check.js';
 import type { Ui } from '../ui.js';
 
@@ -30,14 +37,12 @@ export interface PullSecretFlags {
   registry?: string;
 }
 
-/** Where the pull secret goes, checked before any token is asked for or minted. */
-type Destination =
-  | { kind: 'file'; path: string }
-  | { kind: 'merge'; path: string }
-  | { kind: 'stdout' }
-  | { kind: 'apply' };
-
-function destinationOf(ctx: CommandContext, o: PullSecretFlags): Destination {
+/** Where the pull secret goes, from the flags: checked before any token is asked for or minted. */
+function destinationOf(
+  ctx: CommandContext,
+  o: PullSecretFlags,
+  applyTarget: () => ApplyTarget,
+): Destination {
   const chosen = [
     o.output !== undefined && '-o',
     o.merge !== undefined && '--merge',
@@ -59,7 +64,7 @@ function destinationOf(ctx: CommandContext, o: PullSecretFlags): Destination {
     throw usageError('--dry-run goes with --apply or --merge');
   if (o.output !== undefined) return { kind: 'file', path: o.output };
   if (o.merge !== undefined) return { kind: 'merge', path: o.merge };
-  if (o.apply === true) return { kind: 'apply' };
+  if (o.apply === true) return { kind: 'apply', target: applyTarget() };
   if (ctx.json)
     throw usageError(
       '--json reports where the pull secret went, never the secret: add -o FILE, --merge FILE or --apply',
@@ -71,39 +76,46 @@ function destinationOf(ctx: CommandContext, o: PullSecretFlags): Destination {
   return { kind: 'stdout' };
 }
 
+/** Whose token: --service-account NAMESPACE/NAME (names and --duration checked), else the user's own. */
+async function requestOf(o: PullSecretFlags): Promise<PullSecretRequest> {
+  const withAppCiRegistry = o.withAppCiRegistry === true;
+  if (o.serviceAccount === undefined) {
+    if (o.duration !== undefined)
+      throw usageError(
+        '--duration goes with --service-account: your own token lives as long as app.ci lets it',
+      );
+    return { withAppCiRegistry };
+  }
+  const sa = parseServiceAccount(o.serviceAccount);
+  if (!sa)
+    throw usageError(
+      `--service-account ${o.serviceAccount}: expected NAMESPACE/NAME, such as my-project/image-puller`,
+    );
+  const [{ tokenDuration }, names] = await Promise.all([
+    import('../../core/duration.js'),
+    import('../../core/registry-access.js'),
+  ]);
+  const seconds = tokenDuration(o.duration ?? '720h');
+  const problem =
+    names.projectProblem(sa.project, '--service-account namespace') ??
+    names.dns1123SubdomainProblem('--service-account name', sa.name);
+  if (problem) throw usageError(problem, { kind: 'invalid-name' });
+  return { serviceAccount: { ...sa, seconds }, withAppCiRegistry };
+}
+
 export async function pullSecretAction(
   ctx: CommandContext,
   options: PullSecretFlags,
 ): Promise<number> {
-  const destination = destinationOf(ctx, options);
-  const { tokenDuration } = await import('../../core/duration.js');
-  if (options.duration !== undefined && options.serviceAccount === undefined)
-    throw usageError(
-      '--duration goes with --service-account: your own token lives as long as app.ci lets it',
-    );
-  const seconds = tokenDuration(options.duration ?? '720h');
-  const sa =
-    options.serviceAccount === undefined
-      ? undefined
-      : parseServiceAccount(options.serviceAccount);
-  if (options.serviceAccount !== undefined && !sa)
-    throw usageError(
-      `--service-account ${options.serviceAccount}: expected NAMESPACE/NAME, such as my-project/image-puller`,
-    );
-  if (sa) {
-    const names = await import('../../core/registry-access.js');
-    const problem =
-      names.projectProblem(sa.project, '--service-account namespace') ??
-      names.dns1123SubdomainProblem('--service-account name', sa.name);
-    if (problem) throw usageError(problem, { kind: 'invalid-name' });
-  }
-  const impl = await import('../../session/pull-secret.js');
-  const apply =
-    destination.kind === 'apply'
-      ? await import('../../session/pull-secret-apply.js')
-      : undefined;
-  const target = apply?.checkApplyTarget(options);
-  const { authSetup } = await import('../auth-setup.js');
+  const apply = await import('../../session/pull-secret-apply.js');
+  const destination = destinationOf(ctx, options, () =>
+    apply.checkApplyTarget(options),
+  );
+  const request = await requestOf(options);
+  const [{ authSetup }, { producePullSecret }] = await Promise.all([
+    import('../auth-setup.js'),
+    import('../../session/pull-secret-run.js'),
+  ]);
   const setup = authSetup(
     ctx,
     await ctx.settings({
@@ -111,39 +123,23 @@ export async function pullSecretAction(
       registry: options.registry,
     }),
   );
-  if (destination.kind === 'file' || destination.kind === 'merge') {
-    const hosts = pullSecretHosts(
-      setup.settings.registry,
-      options.withAppCiRegistry === true,
-    );
-    await impl.checkFileDestination(destination.kind, destination.path, hosts);
-  }
-  // The target cluster is found (and app.ci's own refused) before a token is minted for it.
-  const cluster =
-    apply && target ? await apply.connectTarget(setup, target) : undefined;
-  const secret = await impl.makePullSecret(setup, {
-    ...(sa ? { serviceAccount: { ...sa, seconds } } : {}),
-    withAppCiRegistry: options.withAppCiRegistry === true,
-  });
   const dryRun = options.dryRun === true;
-  const written: FileOutcome | ApplyOutcome | null =
-    destination.kind === 'file'
-      ? await impl.writePullSecretFile(destination.path, secret)
-      : destination.kind === 'merge'
-        ? await impl.mergePullSecretFile(destination.path, secret, { dryRun })
-        : apply && target && cluster
-          ? await apply.applyPullSecret(cluster, target, secret, { dryRun })
-          : null;
+  const { secret, written } = await producePullSecret(
+    setup,
+    request,
+    destination,
+    { dryRun },
+  );
   // Written directly, not through the Ui: the secret is the data here.
   if (destination.kind === 'stdout')
     ctx.io.stdout.write(`${JSON.stringify(secret.json)}\n`);
-  const report = {
-    ...secret.facts,
-    destination: destination.kind,
-    dryRun,
-    written,
-  };
-  if (ctx.json) ctx.ui.json(report);
+  if (ctx.json)
+    ctx.ui.json({
+      ...secret.facts,
+      destination: destination.kind,
+      dryRun,
+      written,
+    });
   say(ctx, secret, written, dryRun);
   return ExitCode.ok;
 }
