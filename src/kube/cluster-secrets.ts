@@ -138,27 +138,35 @@ export class TargetCluster {
     }
   }
 
+  /** What `read` answers; null when the object does not exist (404). */
+  private async readOrNull<T>(
+    action: string,
+    read: () => Promise<T>,
+  ): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return null;
+      throw clusterError(error, this.context, action);
+    }
+  }
+
   /** The Secret; null when it does not exist. */
   async readSecret(
     namespace: string,
     name: string,
   ): Promise<SecretObject | null> {
-    try {
-      const s = await this.core.readNamespacedSecret({ name, namespace });
-      return {
+    const s = await this.readOrNull(`read secret ${namespace}/${name}`, () =>
+      this.core.readNamespacedSecret({ name, namespace }),
+    );
+    return (
+      s && {
         resourceVersion: s.metadata?.resourceVersion,
         type: s.type,
         data: { ...(s.data ?? {}) },
         raw: s,
-      };
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 404) return null;
-      throw clusterError(
-        error,
-        this.context,
-        `read secret ${namespace}/${name}`,
-      );
-    }
+      }
+    );
   }
 
   /** Creates the Secret (`before` null) or replaces it at the version read. */
@@ -191,26 +199,19 @@ export class TargetCluster {
     namespace: string,
     name: string,
   ): Promise<(ServiceAccountObject & { raw: V1ServiceAccount }) | null> {
-    try {
-      const sa = await this.core.readNamespacedServiceAccount({
-        name,
-        namespace,
-      });
-      return {
+    const sa = await this.readOrNull(
+      `read serviceaccount ${namespace}/${name}`,
+      () => this.core.readNamespacedServiceAccount({ name, namespace }),
+    );
+    return (
+      sa && {
         resourceVersion: sa.metadata?.resourceVersion,
         imagePullSecrets: (sa.imagePullSecrets ?? [])
           .map((r) => r.name)
           .filter((n): n is string => typeof n === 'string'),
         raw: sa,
-      };
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 404) return null;
-      throw clusterError(
-        error,
-        this.context,
-        `read serviceaccount ${namespace}/${name}`,
-      );
-    }
+      }
+    );
   }
 
   /** Adds `secret` to the ServiceAccount's imagePullSecrets (replace at the version read). */
