@@ -6,10 +6,16 @@
  * token), else from app.ci's metadata of the token.
  */
 import {
+  authFileRef,
   keyBelongsToHost,
+  readAuthFile,
   type AuthEntry,
   type AuthFileState,
 } from '../auth/index.js';
+import { MIN_TOKEN_SECONDS } from '../core/duration.js';
+import { messageOf } from '../core/errors.js';
+import { tildify } from '../core/paths.js';
+import { APP_CI_REGISTRY } from '../core/reference.js';
 import {
   pullSecretExpiresSoon,
   renewPullSecretCommand,
@@ -42,11 +48,12 @@ export interface PullSecretView {
 function qciEntryOf(
   state: AuthFileState,
   host: string,
+  minRegistries = 2,
 ): { entry: AuthEntry; registries: string[] } | undefined {
   if (state.state !== 'ok') return undefined;
   const registries = [...new Set(state.entries.map((e) => e.host))];
   const entry = state.entries.find((e) => keyBelongsToHost(e.key, host));
-  if (!entry || registries.length < 2) return undefined;
+  if (!entry || registries.length < minRegistries) return undefined;
   return { entry, registries };
 }
 
@@ -138,4 +145,78 @@ export async function viewPullSecret(
       state.path,
     ),
   };
+}
+
+/** A pull secret whose QCI entry holds a ServiceAccount's token: what renews it. */
+export interface PullSecretRenewal {
+  file: string;
+  serviceAccount: { project: string; name: string; seconds: number };
+  /** app.ci's registry held the same token: it is renewed too. */
+  withAppCiRegistry: boolean;
+}
+
+/**
+ * `file` (--authfile) holding a ServiceAccount's token for QCI, read before `qci doctor --fix` removes a dead
+ * entry from it: the fix is then a new token for that ServiceAccount (with the lifetime the old one was
+ * given), never the user's own token, which would make the cluster's pull secret die with it.
+ */
+export async function pullSecretRenewal(
+  setup: AuthSetup,
+  file: string | undefined,
+): Promise<PullSecretRenewal | undefined> {
+  if (file === undefined) return undefined;
+  const state = await readAuthFile(authFileRef(file));
+  // Any file given as --authfile whose QCI token is a ServiceAccount's: `-o` makes one of QCI alone.
+  const found = qciEntryOf(state, setup.settings.registry, 1);
+  const secret = found?.entry.password();
+  if (!found || state.state !== 'ok' || !secret) return undefined;
+  const facts = tokenFacts(secret);
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(
+    facts.subject ?? '',
+  );
+  if (!sa?.[1] || !sa[2]) return undefined;
+  const lifetime =
+    facts.expiresAt && facts.issuedAt
+      ? Math.round(
+          (facts.expiresAt.getTime() - facts.issuedAt.getTime()) / 1000,
+        )
+      : 0;
+  return {
+    file,
+    serviceAccount: {
+      project: sa[1],
+      name: sa[2],
+      seconds: lifetime >= MIN_TOKEN_SECONDS ? lifetime : DEFAULT_SECONDS,
+    },
+    withAppCiRegistry: state.entries.some(
+      (e) =>
+        keyBelongsToHost(e.key, APP_CI_REGISTRY) && e.password() === secret,
+    ),
+  };
+}
+
+const DEFAULT_SECONDS = 720 * 3600;
+
+/** `qci pull-secret --service-account P/NAME --merge FILE`, as a --fix step: one line saying what happened. */
+export async function renewPullSecret(
+  setup: AuthSetup,
+  renewal: PullSecretRenewal,
+): Promise<string> {
+  const { project, name } = renewal.serviceAccount;
+  const shown = tildify(renewal.file, setup.home);
+  try {
+    const { producePullSecret } = await import('./pull-secret-run.js');
+    const { secret } = await producePullSecret(
+      setup,
+      {
+        serviceAccount: renewal.serviceAccount,
+        withAppCiRegistry: renewal.withAppCiRegistry,
+      },
+      { kind: 'merge', path: renewal.file },
+      { dryRun: false },
+    );
+    return `put a new token for serviceaccount ${project}/${name} into the pull secret ${shown} (${secret.facts.expiry ?? 'expiry unknown'})`;
+  } catch (error) {
+    return `could not renew the pull secret ${shown}: ${messageOf(error)}; run ${renewPullSecretCommand(`system:serviceaccount:${project}:${name}`, shown)}`;
+  }
 }

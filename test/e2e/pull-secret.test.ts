@@ -346,4 +346,54 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
     for (const out of [who.stdout, soon.stdout, text.stdout, doctor.stdout])
       expect(out).not.toContain(tb.bed.token);
   });
+
+  it("doctor --fix on a ServiceAccount's pull secret with a dead token: a new token for that ServiceAccount, never the user's own", async () => {
+    await tb.freshPodman();
+    const KUBECONFIG = await tb.kubeconfigAtHome();
+    const file = home('pull-secret.txt');
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { 'quay.io': { auth: b64('rh:quay-secret') } } }),
+    );
+    const made = await qci(
+      [
+        'pull-secret',
+        '--service-account',
+        SA,
+        '--duration',
+        '2h',
+        '--merge',
+        file,
+      ],
+      { KUBECONFIG },
+    );
+    expect(made.exitCode, made.stderr).toBe(0);
+    const old = entryOf(
+      JSON.parse(readFileSync(file, 'utf8')),
+      tb.bed.proxy.host,
+    )[1];
+    tb.bed.appci.expireToken(old);
+
+    const r = await qci(['doctor', '--authfile', file, '--fix'], {
+      KUBECONFIG,
+      QCI_TLS_VERIFY: 'false',
+    });
+    expect(r.stderr, r.stderr).toContain(
+      `put a new token for serviceaccount ${SA} into the pull secret ~/pull-secret.txt`,
+    );
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    expect(json.auths['quay.io']).toEqual({ auth: b64('rh:quay-secret') });
+    const [user, token] = entryOf(json, tb.bed.proxy.host);
+    expect(user).toBe(SA);
+    expect(token).not.toBe(old);
+    expect(token).not.toBe(tb.bed.token);
+    const claims = decodeJwtPayload(token);
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(2 * 3600); // the lifetime it had
+    expect(tb.bed.appci.tokenReview(token).valid).toBe(true);
+    expect((await pullWith(file)).exitCode).toBe(0);
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(old);
+    }
+  });
 });
