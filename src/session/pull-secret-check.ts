@@ -21,7 +21,7 @@ import {
   renewPullSecretCommand,
 } from '../core/pull-secret.js';
 import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
-import type { AppCi } from '../kube/appci.js';
+import { notAppCiReason, type AppCi } from '../kube/appci.js';
 import { recallFacts } from './facts-cache.js';
 import type { AuthSetup } from './setup.js';
 
@@ -87,8 +87,9 @@ async function whoAndWhen(
       ownerFrom: 'app.ci' as const,
       expiresAt: known.expiresAt,
     };
+  // Only app.ci's API server may see a token from a file (never another cluster's: notAppCiReason).
   const expiry =
-    appci && facts.kind === 'oauth'
+    appci && facts.kind === 'oauth' && !notAppCiReason(appci.context)
       ? await appci
           .withToken(secret)
           .tokenExpiry()

@@ -1,4 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { authFileRef, readAuthFile } from '../../src/auth/index.js';
+import type { AppCi } from '../../src/kube/appci.js';
+import { viewPullSecret } from '../../src/session/pull-secret-check.js';
+import { DAY, HOST, NOW, fakeSetup } from './fake-setup.js';
 import { QciError } from '../../src/core/errors.js';
 import { mergeEntries } from '../../src/session/pull-secret.js';
 import { checkApplyTarget } from '../../src/session/pull-secret-apply.js';
@@ -88,5 +94,109 @@ describe('checkApplyTarget: the --apply flags, before any token is minted', () =
     expect(error).toBeInstanceOf(QciError);
     expect((error as QciError).exitCode).toBe(2);
     expect((error as QciError).message).toContain(message);
+  });
+});
+
+describe('viewPullSecret: whose token a pull secret holds, until when, without a second judge', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const jwt = (claims: unknown) =>
+    `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  const OTHER = `sha256~${'O'.repeat(43)}`;
+  const secs = (ms: number) => Math.floor(ms / 1000);
+
+  async function view(
+    token: string,
+    options: { isAppCi?: boolean; current?: boolean; registries?: number } = {},
+  ) {
+    const fake = fakeSetup();
+    const file = join(fake.setup.home, 'pull-secret.txt');
+    const auths: Record<string, unknown> = {
+      [HOST]: { auth: b64(`stored-user:${token}`) },
+    };
+    if ((options.registries ?? 2) > 1) auths['quay.io'] = { auth: b64('rh:x') };
+    writeFileSync(file, JSON.stringify({ auths }));
+    const asked: string[] = [];
+    const appci = {
+      context: {
+        name: 'app.ci',
+        server: 'https://api.ci.test:6443',
+        foundBy: 'named app.ci',
+        isAppCi: options.isAppCi ?? true,
+      },
+      withToken: (t: string) => ({
+        tokenExpiry: async () => {
+          asked.push(t);
+          return {
+            expiresAt: new Date(NOW.getTime() + 10 * DAY),
+            source: 'oauth-metadata',
+          };
+        },
+      }),
+    } as unknown as AppCi;
+    const current = options.current
+      ? {
+          token,
+          user: 'alice',
+          expiresAt: new Date(NOW.getTime() + 2 * DAY).toISOString(),
+        }
+      : undefined;
+    const state = await readAuthFile(authFileRef(file));
+    return {
+      result: await viewPullSecret(fake.setup, state, { appci, current }),
+      asked,
+    };
+  }
+
+  it("a ServiceAccount's token: its own sub and exp, app.ci not asked; under 7 days it says so", async () => {
+    const token = jwt({
+      sub: 'system:serviceaccount:p:image-puller',
+      iat: secs(NOW.getTime()),
+      exp: secs(NOW.getTime() + 3 * DAY),
+    });
+    const { result, asked } = await view(token);
+    expect(result).toMatchObject({
+      registries: [HOST, 'quay.io'],
+      owner: 'system:serviceaccount:p:image-puller',
+      ownerFrom: 'token',
+      tokenKind: 'service-account',
+      expiry: 'expires in 3 days',
+      expiresSoon: true,
+      renew: expect.stringContaining(
+        '--service-account p/image-puller --merge',
+      ),
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it("the kube context's own token: what app.ci proved about it", async () => {
+    const { result, asked } = await view(OTHER, { current: true });
+    expect(result).toMatchObject({
+      owner: 'alice',
+      ownerFrom: 'app.ci',
+      expiry: 'expires in 2 days',
+      expiresSoon: true,
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it("another OAuth token: app.ci's metadata gives its expiry, the stored user name its owner", async () => {
+    const { result, asked } = await view(OTHER);
+    expect(result).toMatchObject({
+      owner: 'stored-user',
+      ownerFrom: 'stored user name',
+      expiry: 'expires in 10 days',
+      expiresSoon: false,
+    });
+    expect(asked).toEqual([OTHER]);
+  });
+
+  it("never sends a file's token to a context that is not app.ci's", async () => {
+    const { result, asked } = await view(OTHER, { isAppCi: false });
+    expect(result).toMatchObject({ expiry: null, expiresSoon: false });
+    expect(asked).toEqual([]);
+  });
+
+  it('a file of QCI alone is no pull secret (whoami and doctor judge it as any auth file)', async () => {
+    expect((await view(OTHER, { registries: 1 })).result).toBeNull();
   });
 });
