@@ -8,7 +8,12 @@ import type { V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
 import type * as K8s from './client-node-sa.js';
 import { QciError } from '../core/errors.js';
 import { appCiError, loadCoreClient } from './appci.js';
-import { entriesOf, findAppCiContext, type AppCiContext } from './context.js';
+import {
+  entriesOf,
+  findAppCiContext,
+  inner,
+  type AppCiContext,
+} from './context.js';
 import { inlineFiles, loadKubeconfig } from './kubeconfig.js';
 
 const TIMEOUT_MS = 15_000;
@@ -110,7 +115,12 @@ export class TargetCluster {
     const kc = new k8s.KubeConfig();
     const { entry, ...entries } = entriesOf(merged, context);
     const cluster = inlineFiles(entries.cluster, 'cluster');
-    const user = inlineFiles(entries.user, 'user');
+    const read = inlineFiles(entries.user, 'user');
+    // The token as kubectl reads it (tokenFile too, which client-node ignores).
+    const user =
+      read && context.token
+        ? { ...read, user: { ...inner(read, 'user'), token: context.token } }
+        : read;
     try {
       kc.loadFromString(
         JSON.stringify({

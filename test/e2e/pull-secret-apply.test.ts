@@ -203,8 +203,12 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
     expect(cluster.writes()).toEqual([]);
   });
 
-  it('a namespace the user may not touch: 403 explained, exit 4, nothing written', async () => {
-    const env = await fresh();
+  it('a namespace the user may not touch: 403 explained, exit 4, nothing written (the token read from a tokenFile)', async () => {
+    const env = {
+      ...(await fresh()),
+      // kubectl's tokenFile, which client-node alone ignores: without the token this would be a 401.
+      target: await cluster.kubeconfig({ context: 'by-file', tokenFile: true }),
+    };
     cluster.forbid('locked');
     const r = await applySecret(env, 'locked');
     expect(r.exitCode).toBe(4);

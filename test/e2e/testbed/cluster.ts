@@ -56,8 +56,15 @@ export interface FakeCluster {
   ): void;
   /** From now on every request in `namespace` is answered 403 Forbidden. */
   forbid(namespace: string): void;
-  /** A kubeconfig whose one context (`context`) reaches this cluster with its token; its path. */
-  kubeconfig(options: { context: string; path?: string }): Promise<string>;
+  /**
+   * A kubeconfig whose one context (`context`) reaches this cluster with its token (in a `tokenFile`
+   * beside it, with `tokenFile: true`, as kubectl reads one); its path.
+   */
+  kubeconfig(options: {
+    context: string;
+    path?: string;
+    tokenFile?: boolean;
+  }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -279,8 +286,15 @@ export async function startFakeCluster(dir: string): Promise<FakeCluster> {
           : {}),
       }),
     forbid: (namespace) => void forbidden.add(namespace),
-    async kubeconfig({ context, path }) {
+    async kubeconfig({ context, path, tokenFile }) {
       const file = path ?? join(dir, `cluster-${context}.kubeconfig`);
+      const user: Record<string, string> = { token };
+      if (tokenFile) {
+        const tokenPath = `${file}.token`;
+        await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
+        delete user.token;
+        user.tokenFile = tokenPath;
+      }
       const config = {
         apiVersion: 'v1',
         kind: 'Config',
@@ -301,7 +315,7 @@ export async function startFakeCluster(dir: string): Promise<FakeCluster> {
             context: { cluster: context, user: `admin-${context}` },
           },
         ],
-        users: [{ name: `admin-${context}`, user: { token } }],
+        users: [{ name: `admin-${context}`, user }],
         'current-context': context,
       };
       await writeFile(file, stringify(config), { mode: 0o600 });
