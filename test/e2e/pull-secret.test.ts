@@ -396,4 +396,25 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
       expect(text).not.toContain(old);
     }
   });
+
+  it('a user without QCI access, or with a dead token: refused with the reason, no file written', async () => {
+    await tb.freshPodman();
+    const bob = tb.bed.appci.createToken('bob');
+    tb.bed.appci.addUser('bob', []);
+    tb.bed.appci.denyQciAccess('bob');
+    const file = home('ps.json');
+    const denied = await qci(['pull-secret', '-o', file], {
+      KUBECONFIG: await tb.kubeconfigAtHome(bob),
+    });
+    expect(denied.exitCode).toBe(4);
+    expect(denied.stderr).toContain('bob may not pull from QCI');
+    const dead = tb.bed.appci.createToken(tb.bed.user);
+    tb.bed.appci.expireToken(dead);
+    const expired = await qci(['pull-secret', '-o', file], {
+      KUBECONFIG: await tb.kubeconfigAtHome(dead),
+    });
+    expect(expired.exitCode).toBe(3);
+    expect(expired.stderr).toContain('expired or was revoked');
+    expect(existsSync(file)).toBe(false);
+  });
 });
