@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authFileRef, readAuthFile } from '../../src/auth/index.js';
@@ -6,7 +6,11 @@ import type { AppCi } from '../../src/kube/appci.js';
 import { viewPullSecret } from '../../src/session/pull-secret-check.js';
 import { DAY, HOST, NOW, fakeSetup } from './fake-setup.js';
 import { QciError } from '../../src/core/errors.js';
-import { mergeEntries } from '../../src/session/pull-secret.js';
+import {
+  mergeEntries,
+  mergePullSecretFile,
+  type PullSecret,
+} from '../../src/session/pull-secret.js';
 import { checkApplyTarget } from '../../src/session/pull-secret-apply.js';
 
 const QCI = 'quay-proxy.ci.openshift.org';
@@ -198,5 +202,42 @@ describe('viewPullSecret: whose token a pull secret holds, until when, without a
 
   it('a file of QCI alone is no pull secret (whoami and doctor judge it as any auth file)', async () => {
     expect((await view(OTHER, { registries: 1 })).result).toBeNull();
+  });
+});
+
+describe('mergePullSecretFile: the backups of a pull secret keep no QCI secret', () => {
+  it('an older backup holding a QCI token has it cut; no new backup is made for a replaced token', async () => {
+    const fake = fakeSetup();
+    const file = join(fake.setup.home, 'pull-secret.txt');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const old = { auth: b64(`alice:sha256~${'O'.repeat(43)}`) };
+    const quay = { auth: b64('rh:quay') };
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { 'quay.io': quay, [HOST]: old } }),
+    );
+    const backup = `${file}.qci-backup-20260101T000000Z`;
+    writeFileSync(
+      backup,
+      JSON.stringify({ auths: { 'quay.io': quay, gone: quay, [HOST]: old } }),
+      { mode: 0o600 },
+    );
+    const secret = {
+      json: {
+        auths: { [HOST]: { auth: b64(`alice:sha256~${'N'.repeat(43)}`) } },
+      },
+      token: `sha256~${'N'.repeat(43)}`,
+      facts: { registries: [HOST] },
+    } as unknown as PullSecret;
+    const result = await mergePullSecretFile(file, secret);
+    expect(result.backupPath).toBeNull();
+    expect(JSON.parse(readFileSync(file, 'utf8')).auths[HOST]).toEqual(
+      secret.json.auths[HOST],
+    );
+    const kept = JSON.parse(readFileSync(backup, 'utf8'));
+    expect(Object.keys(kept.auths)).toEqual(['quay.io', 'gone']); // what it keeps that the file does not
+    expect(
+      readdirSync(fake.setup.home).filter((n) => n.includes('backup')),
+    ).toEqual(['pull-secret.txt.qci-backup-20260101T000000Z']);
   });
 });
