@@ -90,9 +90,29 @@ describe.skipIf(!tools.ok)('qci pull-secret --apply (end to end)', () => {
       '--kubeconfig',
       target,
     ];
-    const dry = await qci([...args, '--dry-run'], { KUBECONFIG });
+    const dry = await qci([...args, '--dry-run', '--json'], { KUBECONFIG });
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(cluster.writes()).toEqual([]);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      source: 'service-account',
+      destination: 'apply',
+      dryRun: true,
+      written: {
+        context: 'my-cluster',
+        kind: 'openshift',
+        secret: 'openshift-config/pull-secret',
+        created: false,
+        changed: true,
+        changes: expect.arrayContaining([
+          expect.objectContaining({ key: 'quay.io', change: 'kept' }),
+          expect.objectContaining({
+            key: tb.bed.proxy.host,
+            change: 'added',
+            after: expect.stringMatching(/^my-project\/image-puller:eyJh…$/),
+          }),
+        ]),
+      },
+    });
     expect(cluster.secret('openshift-config', 'pull-secret')).toEqual(before);
     expect(dry.stderr).toContain(
       'would update secret openshift-config/pull-secret',
