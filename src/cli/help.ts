@@ -14,7 +14,7 @@ export const COMMAND_GROUPS: readonly [string, readonly string[]][] = [
   ['Images', ['pull', 'inspect', 'pullspec']],
   ['Logins', ['login', 'logout', 'whoami', 'doctor']],
   ['CI jobs and configs', ['job-image', 'promoted', 'rewrite', 'registries']],
-  ['Automation', ['sa', 'exec', 'completion']],
+  ['Automation', ['sa', 'pull-secret', 'exec', 'completion']],
   ['Other', ['version', 'help']],
 ];
 

@@ -24,6 +24,7 @@ import { registerJobImage } from './commands/job-image.js';
 import { registerPromoted } from './commands/promoted.js';
 import { registerRewrite } from './commands/rewrite.js';
 import { registerSa } from './commands/sa.js';
+import { registerPullSecret } from './commands/pull-secret.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerExec } from './commands/exec.js';
@@ -167,6 +168,7 @@ function registerCommands(program: Command, wrap: Wrap): void {
   registerPromoted(program, wrap);
   registerRewrite(program, wrap);
   registerSa(program, wrap);
+  registerPullSecret(program, wrap);
   registerInspect(program, wrap);
   registerCompletion(program, wrap);
   registerExec(program, wrap);
