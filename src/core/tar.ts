@@ -61,7 +61,7 @@ const normalize = (path: string) => path.replace(/^(?:\.\/|\/)+/, '');
 const padOf = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 export class TarScanner {
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private phase: Phase = { kind: 'header' };
   private chunks: Buffer[] = [];
   /** A name set by a PAX or GNU header before the entry it names. */

@@ -118,6 +118,37 @@ async function engineCredential(
   };
 }
 
+/**
+ * What the engine (the engine setting's, or podman's rules when neither is installed: reading needs
+ * neither) would send to the registry `setup.settings.registry`, and where it is stored, for messages.
+ */
+export async function engineSends(
+  setup: AuthSetup,
+  authfile: string | undefined,
+): Promise<{
+  credential: { user: string; password: string } | null;
+  about: InspectReport['credential'];
+  source: string | undefined;
+}> {
+  const setting = setup.settings.engine;
+  const engine: EngineName =
+    setting !== 'auto'
+      ? setting
+      : onPath('podman', setup.env) || !onPath('docker', setup.env)
+        ? 'podman'
+        : 'docker';
+  const version = await versionForFiles(setup, engine, authfile);
+  const states = await readAuthFiles(
+    candidates(setup, engine, version, authfile),
+  );
+  const { credential, about } = await engineCredential(setup, engine, states);
+  const t = (p: string) => tildify(p, setup.home);
+  const source = about.file
+    ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
+    : undefined;
+  return { credential, about, source };
+}
+
 export async function inspectQci(
   setup: AuthSetup,
   input: string,
@@ -127,24 +158,11 @@ export async function inspectQci(
   const ref = parseReference(input, { pullHost: host });
   const reference = ref.digest ?? ref.qciTag!;
   const platformText = request.platform ?? setup.settings.platform;
-  const setting = setup.settings.engine;
-  // Whose files: the engine's; podman's rules when neither is installed (qci inspect itself needs neither).
-  const engine: EngineName =
-    setting !== 'auto'
-      ? setting
-      : onPath('podman', setup.env) || !onPath('docker', setup.env)
-        ? 'podman'
-        : 'docker';
-  const version = await versionForFiles(setup, engine, request.authfile);
   const read = async () => {
-    const states = await readAuthFiles(
-      candidates(setup, engine, version, request.authfile),
+    const { credential, about, source } = await engineSends(
+      setup,
+      request.authfile,
     );
-    const { credential, about } = await engineCredential(setup, engine, states);
-    const t = (p: string) => tildify(p, setup.home);
-    const source = about.file
-      ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
-      : undefined;
     const result = await inspectImage(
       { host, repository: QCI_REPOSITORY_PATH, reference },
       {
