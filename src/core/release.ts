@@ -101,7 +101,11 @@ export function parseReleaseInput(
   const version = VERSION.exec(input);
   if (version) {
     const a = arch ?? 'amd64';
-    return { kind: 'stream', stream: `${input}.0-0.ci${archSuffix(a)}`, arch: a };
+    return {
+      kind: 'stream',
+      stream: `${input}.0-0.ci${archSuffix(a)}`,
+      arch: a,
+    };
   }
   const stamp = STAMP.exec(input);
   const base = stamp ? input.slice(0, stamp.index) : input;
@@ -165,4 +169,63 @@ export function ciPayloadName(path: string): string | null {
       path,
     );
   return m ? m[1]! : null;
+}
+
+/** `host/path:tag` or `host/path@sha256:…` as registry API parts; null for anything else. */
+export function splitPullSpec(
+  spec: string,
+): { host: string; repository: string; reference: string } | null {
+  const m =
+    /^([A-Za-z0-9.-]+(?::\d{1,5})?)\/([a-z0-9._/-]+?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(sha256:[0-9a-f]{64}))$/.exec(
+      spec,
+    );
+  // A first part without a dot or port is a namespace (docker.io's rule), not a host.
+  if (!m || !/[.:]|^localhost$/.test(m[1]!)) return null;
+  return { host: m[1]!, repository: m[2]!, reference: (m[3] ?? m[4])! };
+}
+
+/**
+ * The streams to name when one is unknown: those of the same version first (4.18.0-0.nightly for a
+ * mistyped 4.18.0-0.nighly), then the rest, newest version first; at most `max`, and how many were left.
+ */
+export function streamsToShow(
+  all: readonly string[],
+  wanted: string,
+  max = 12,
+): { shown: string[]; more: number } {
+  const version = /^\d+\.\d+/.exec(wanted)?.[0];
+  const key = (s: string) =>
+    (/^(\d+)\.(\d+)/.exec(s) ?? [])
+      .slice(1)
+      .map((n) => n.padStart(4, '0'))
+      .join('.');
+  const sorted = [...all].sort((a, b) => {
+    const near = (s: string) =>
+      version && s.startsWith(`${version}.`) ? 0 : 1;
+    return (
+      near(a) - near(b) || key(b).localeCompare(key(a)) || a.localeCompare(b)
+    );
+  });
+  return {
+    shown: sorted.slice(0, max),
+    more: Math.max(0, sorted.length - max),
+  };
+}
+
+/** Component names like `wanted` (one contains the other, or they share a 4-letter start); at most 5. */
+export function closestNames(
+  names: readonly string[],
+  wanted: string,
+): string[] {
+  const w = wanted.toLowerCase();
+  return names
+    .filter((n) => {
+      const l = n.toLowerCase();
+      return (
+        l.includes(w) ||
+        w.includes(l) ||
+        (w.length >= 4 && l.startsWith(w.slice(0, 4)))
+      );
+    })
+    .slice(0, 5);
 }

@@ -22,7 +22,13 @@ export type TarScanResult =
 type Phase =
   | { kind: 'header' }
   | { kind: 'skip'; left: number }
-  | { kind: 'keep'; left: number; pad: number; for: 'file' | 'pax' | 'gnu'; path: string };
+  | {
+      kind: 'keep';
+      left: number;
+      pad: number;
+      for: 'file' | 'pax' | 'gnu';
+      path: string;
+    };
 
 function octal(field: Buffer): number {
   // GNU base-256 for sizes over 8 GiB: the first byte's high bit set.
@@ -106,8 +112,7 @@ export class TarScanner {
     if (phase.left > 0) return { state: 'more' };
     const data = Buffer.concat(this.chunks);
     this.chunks = [];
-    if (phase.for === 'file')
-      return { state: 'found', path: phase.path, data };
+    if (phase.for === 'file') return { state: 'found', path: phase.path, data };
     this.nextPath =
       phase.for === 'pax' ? paxPath(data) : cString(data) || undefined;
     this.phase = { kind: 'skip', left: phase.pad };
@@ -124,10 +129,17 @@ export class TarScanner {
     let sum = 0;
     for (let i = 0; i < BLOCK; i++)
       sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-    if (checksum !== sum) return { state: 'error', reason: 'not a tar archive (bad header checksum)' };
+    if (checksum !== sum)
+      return {
+        state: 'error',
+        reason: 'not a tar archive (bad header checksum)',
+      };
     const size = octal(header.subarray(124, 136));
     const type = String.fromCharCode(header[156]!);
-    const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar')
+    const prefix = header
+      .subarray(257, 263)
+      .toString('latin1')
+      .startsWith('ustar')
       ? cString(header.subarray(345, 500))
       : '';
     const name = cString(header.subarray(0, 100));
@@ -138,7 +150,13 @@ export class TarScanner {
     if (meta) {
       if (size > 1024 * 1024)
         return { state: 'error', reason: `a ${size}-byte tar extended header` };
-      this.phase = { kind: 'keep', left: size, pad: padOf(size), for: meta, path };
+      this.phase = {
+        kind: 'keep',
+        left: size,
+        pad: padOf(size),
+        for: meta,
+        path,
+      };
       return null;
     }
     this.nextPath = undefined;

@@ -113,10 +113,13 @@ async function* layerBytes(
     if (first.done) return;
     const head = first.value;
     if (head[0] === 0x28 && head[1] === 0xb5)
-      throw new QciError('the layer is zstd-compressed, which qci cannot read', {
-        kind: 'unsupported-manifest',
-        hint: 'oc adm release info reads it',
-      });
+      throw new QciError(
+        'the layer is zstd-compressed, which qci cannot read',
+        {
+          kind: 'unsupported-manifest',
+          hint: 'oc adm release info reads it',
+        },
+      );
     const all = async function* () {
       yield head;
       yield* source;
@@ -180,9 +183,12 @@ export async function readLayerFile(
     if (result.state !== 'more') break;
   }
   if (result.state === 'error')
-    throw new QciError(`the top layer of ${target.reference}: ${result.reason}`, {
-      kind: 'registry-error',
-    });
+    throw new QciError(
+      `the top layer of ${target.reference}: ${result.reason}`,
+      {
+        kind: 'registry-error',
+      },
+    );
   return {
     ...base,
     layer: last.digest,

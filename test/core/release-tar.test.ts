@@ -22,7 +22,12 @@ function header(name: string, size: number, type = '0', prefix = ''): Buffer {
 }
 const pad = (data: Buffer) =>
   Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-const entry = (name: string, data: Buffer | string, type = '0', prefix = '') => {
+const entry = (
+  name: string,
+  data: Buffer | string,
+  type = '0',
+  prefix = '',
+) => {
   const body = Buffer.from(data);
   return Buffer.concat([header(name, body.length, type, prefix), pad(body)]);
 };
@@ -49,12 +54,40 @@ describe('finding release-manifests/image-references in a tar stream', () => {
   const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
   const archives: [string, Buffer][] = [
     ['a plain entry', Buffer.concat([entry(WANT, CONTENT), END])],
-    ['after a 3 MiB entry', Buffer.concat([entry('usr/big', big), entry(WANT, CONTENT), END])],
-    ['written ./release-manifests/…', Buffer.concat([entry(`./${WANT}`, CONTENT), END])],
-    ['after a directory entry', Buffer.concat([entry('release-manifests/', '', '5'), entry(WANT, CONTENT)])],
-    ['named by a PAX path record', Buffer.concat([pax(WANT), entry('x', CONTENT), END])],
-    ['named by a GNU long name', Buffer.concat([entry('././@LongLink', `${WANT}\0`, 'L'), entry('y', CONTENT), END])],
-    ['split into ustar prefix and name', Buffer.concat([entry('image-references', CONTENT, '0', 'release-manifests'), END])],
+    [
+      'after a 3 MiB entry',
+      Buffer.concat([entry('usr/big', big), entry(WANT, CONTENT), END]),
+    ],
+    [
+      'written ./release-manifests/…',
+      Buffer.concat([entry(`./${WANT}`, CONTENT), END]),
+    ],
+    [
+      'after a directory entry',
+      Buffer.concat([
+        entry('release-manifests/', '', '5'),
+        entry(WANT, CONTENT),
+      ]),
+    ],
+    [
+      'named by a PAX path record',
+      Buffer.concat([pax(WANT), entry('x', CONTENT), END]),
+    ],
+    [
+      'named by a GNU long name',
+      Buffer.concat([
+        entry('././@LongLink', `${WANT}\0`, 'L'),
+        entry('y', CONTENT),
+        END,
+      ]),
+    ],
+    [
+      'split into ustar prefix and name',
+      Buffer.concat([
+        entry('image-references', CONTENT, '0', 'release-manifests'),
+        END,
+      ]),
+    ],
   ];
   for (const chunk of [1, 511, 512, 4096, 65536])
     it.each(archives)(`%s, fed ${chunk} bytes at a time`, (_, archive) => {
@@ -70,11 +103,21 @@ describe('finding release-manifests/image-references in a tar stream', () => {
     expect(scan(entry('a', 'xxxx').subarray(0, 600), 100).state).toBe('more');
   });
   it('refuses a wanted file over the cap before reading it', () => {
-    const r = scan(Buffer.concat([entry(WANT, 'x'.repeat(2000)), END]), 512, 1000);
-    expect(r).toMatchObject({ state: 'error', reason: expect.stringMatching(/2000 bytes/) });
+    const r = scan(
+      Buffer.concat([entry(WANT, 'x'.repeat(2000)), END]),
+      512,
+      1000,
+    );
+    expect(r).toMatchObject({
+      state: 'error',
+      reason: expect.stringMatching(/2000 bytes/),
+    });
   });
   it('refuses what is not tar', () => {
     const r = scan(Buffer.alloc(1024, 0x41), 512);
-    expect(r).toMatchObject({ state: 'error', reason: expect.stringMatching(/checksum/) });
+    expect(r).toMatchObject({
+      state: 'error',
+      reason: expect.stringMatching(/checksum/),
+    });
   });
 });

@@ -110,7 +110,10 @@ export async function startFakeReleaseController(
     const tags = state.streams[stream];
     if (m[2] === 'tags') {
       if (!tags) return goError(res, 404, `Unable to find release ${stream}`);
-      return json(res, { name: stream, tags: tags.length ? tags.map(apiTag) : null });
+      return json(res, {
+        name: stream,
+        tags: tags.length ? tags.map(apiTag) : null,
+      });
     }
     if (!tags)
       return goError(

@@ -1,0 +1,167 @@
+/**
+ * qci release: a stream's latest accepted release (or a named one) from the release controller, and
+ * where its payload really is: QCI's `rc_payload__<name>` when QCI has it (asked with the credential the
+ * engine sends, as qci inspect asks), else the pull spec the controller gave. The release controller
+ * pushes CI payloads to QCI and asks QCI's pruner to drop them (`remove__rc_payload__<name>`) when it
+ * prunes them itself (openshift/release hack/qci_registry_pruner.py), so a CI release the controller no
+ * longer lists, or whose QCI tag is gone, is pruned: said as such, with the stream's latest as next step.
+ */
+import { QciError } from '../core/errors.js';
+import {
+  controllerBase,
+  locationOf,
+  parseReleaseInput,
+  payloadTagProblem,
+  qciPayloadSpec,
+  type Architecture,
+  type PayloadLocation,
+  type ReleaseInput,
+} from '../core/release.js';
+import type { ApiTag } from '../core/release-api.js';
+import { inspectQci } from './inspect.js';
+import {
+  fetchLatest,
+  fetchStreamTags,
+  type ControllerOptions,
+} from './release-controller.js';
+import type { AuthSetup } from './setup.js';
+
+export interface ReleaseRequest {
+  input: string;
+  arch?: Architecture | undefined;
+  authfile?: string | undefined;
+  /** Log in when QCI wants a credential the engine lacks (as qci inspect does); default true. */
+  login?: boolean;
+  timeoutMs?: number | undefined;
+  log?: (line: string) => void;
+  say?: (line: string) => void;
+}
+
+export interface ReleaseReport {
+  input: string;
+  /** The release's name, e.g. 4.18.0-0.ci-2026-11-20-101010. */
+  name: string;
+  stream: string;
+  arch: Architecture;
+  /** The controller's phase (Accepted, …); null when the controller no longer lists the release. */
+  phase: string | null;
+  /** The API base asked. */
+  controller: string;
+  /** Where the payload is: what to pull. */
+  pullSpec: string;
+  /** The payload's digest (the manifest list's, for multi) when qci read it from QCI; else null. */
+  digest: string | null;
+  location: PayloadLocation;
+  /** What the controller answered (null when it no longer lists the release). */
+  controllerPullSpec: string | null;
+  /** QCI's tag for the release, and whether QCI has it. */
+  qci: { pullSpec: string; present: boolean | null };
+  warnings: string[];
+}
+
+/** QCI's answer for rc_payload__<name>: its digest, or absent; an unreadable QCI is the caller's to weigh. */
+async function askQci(
+  setup: AuthSetup,
+  name: string,
+  request: ReleaseRequest,
+): Promise<{
+  digest: string | null;
+  present: boolean | null;
+  warning?: string;
+}> {
+  const problem = payloadTagProblem(name);
+  if (problem) return { digest: null, present: false, warning: problem };
+  try {
+    const found = await inspectQci(
+      setup,
+      qciPayloadSpec(setup.settings.registry, name),
+      {
+        authfile: request.authfile,
+        login: request.login !== false,
+        timeoutMs: request.timeoutMs,
+        ...(request.log ? { log: request.log } : {}),
+        ...(request.say ? { say: request.say } : {}),
+      },
+    );
+    return { digest: found.digest, present: true };
+  } catch (error) {
+    if (!(error instanceof QciError)) throw error;
+    if (error.kind === 'not-found' && !/has no \S+ image/.test(error.message))
+      return { digest: null, present: false };
+    return {
+      digest: null,
+      present: null,
+      warning: `could not ask QCI for the release (${error.message})`,
+    };
+  }
+}
+
+/** The controller's tag for the input: the stream's latest accepted, or the named release (null if unlisted). */
+async function controllerTag(
+  parsed: ReleaseInput,
+  options: ControllerOptions,
+): Promise<ApiTag | null> {
+  if (parsed.kind === 'stream') return fetchLatest(parsed.stream, options);
+  const release = await fetchStreamTags(parsed.stream, options);
+  return release.tags?.find((t) => t.name === parsed.name) ?? null;
+}
+
+function pruned(
+  parsed: ReleaseInput,
+  name: string,
+  listed: boolean,
+  qciSpec: string,
+): QciError {
+  return new QciError(
+    listed
+      ? `${name} is no longer in QCI (${qciSpec} is gone): the release controller has had it pruned`
+      : `${name} is gone: the release controller no longer lists it in ${parsed.stream} and QCI has no ${qciSpec.split(':').at(-1)}`,
+    {
+      kind: 'release-gone',
+      hint: `take the stream's latest: qci release ${parsed.stream}${parsed.arch === 'amd64' ? '' : ` --arch ${parsed.arch}`}`,
+    },
+  );
+}
+
+/** Resolves STREAM_OR_NAME to the pull spec where its payload is. */
+export async function resolveRelease(
+  setup: AuthSetup,
+  request: ReleaseRequest,
+): Promise<ReleaseReport> {
+  const parsed = parseReleaseInput(request.input, request.arch);
+  const controller = controllerBase(
+    parsed.arch,
+    setup.settings.releaseController,
+  );
+  const options: ControllerOptions = {
+    base: controller,
+    env: setup.env,
+    tlsVerify: setup.settings.tlsVerify,
+    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.log ? { log: request.log } : {}),
+  };
+  const tag = await controllerTag(parsed, options);
+  const name = tag?.name ?? (parsed.kind === 'release' ? parsed.name : '');
+  const qciSpec = qciPayloadSpec(setup.settings.registry, name);
+  const qci = await askQci(setup, name, request);
+  const given = tag?.pullSpec || null;
+  const givenAt = given ? locationOf(given, setup.settings.registry) : null;
+  if (qci.present === false && (!given || givenAt === 'qci'))
+    throw pruned(parsed, name, tag !== null, qciSpec);
+  const inQci = qci.present === true || !given;
+  const pullSpec = inQci ? qciSpec : given;
+  return {
+    input: request.input,
+    name,
+    stream: parsed.stream,
+    arch: parsed.arch,
+    phase: tag?.phase ?? null,
+    controller,
+    pullSpec,
+    digest: qci.digest,
+    location: inQci ? 'qci' : givenAt!,
+    controllerPullSpec: given,
+    qci: { pullSpec: qciSpec, present: qci.present },
+    warnings: qci.warning ? [qci.warning] : [],
+  };
+}
