@@ -279,6 +279,27 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
     expect(after.stdout).toContain(world.components.cli.split('@')[1]);
   });
 
+  it('qci exec gives a command reading "$(qci release 4.18)" a credential for it', async () => {
+    await ready();
+    const spec = (await tb.qci(['release', '4.18'])).stdout.trim();
+    // skopeo reads REGISTRY_AUTH_FILE as oc adm release info does; logged out, it has no credential.
+    await tb.pe.podmanOk(['logout', '--all']);
+    const inspect = [
+      'skopeo',
+      'inspect',
+      '--tls-verify=false',
+      '--no-tags',
+      `docker://${spec}`,
+    ];
+    const bare = await tb.pe.run(inspect[0]!, inspect.slice(1));
+    expect(bare.stderr).toMatch(
+      /unauthorized|authentication required|invalid username/i,
+    );
+    const r = await tb.qci(['exec', '--', ...inspect]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).Digest).toBe(world.payload.digest);
+  });
+
   it('--pull of a payload outside QCI logs in to its registry and pulls it as it is', async () => {
     await ready();
     const r = await tb.qci(['release', '4.18.0-0.nightly', '--pull', '-q']);
