@@ -180,7 +180,7 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
 
   it('a full release name is looked up in its stream', async () => {
     await ready();
-    world.rc.requests.length = 0;
+    world.rc.clearRequests();
     const r = await tb.qci(['release', '--json', CI]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(json(r.stdout)).toMatchObject({
@@ -216,12 +216,12 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       {
         name: 'cli',
         pullSpec: world.components.cli,
-        digest: world.components.cli.split('@')[1],
+        digest: world.components.cli!.split('@')[1],
       },
       {
         name: 'installer',
         pullSpec: world.components.installer,
-        digest: world.components.installer.split('@')[1],
+        digest: world.components.installer!.split('@')[1],
       },
     ]);
     expect(report.componentsFrom).toMatchObject({
@@ -276,7 +276,7 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       '--format',
       '{{.Digest}}',
     ]);
-    expect(after.stdout).toContain(world.components.cli.split('@')[1]);
+    expect(after.stdout).toContain(world.components.cli!.split('@')[1]);
   });
 
   it('qci exec gives a command reading "$(qci release 4.18)" a credential for it', async () => {
@@ -422,7 +422,7 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
 
   it('refuses a malformed name and a conflicting --arch before asking anyone', async () => {
     await ready();
-    world.rc.requests.length = 0;
+    world.rc.clearRequests();
     const bad = await tb.qci(['release', '../4.18']);
     expect(bad.exitCode).toBe(2);
     const arch = await tb.qci([

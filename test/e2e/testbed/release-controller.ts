@@ -45,6 +45,7 @@ export interface FakeReleaseController {
   /** Answer every request with this status and body instead (e.g. 503), until set to undefined. */
   failWith: { status: number; body: string } | undefined;
   readonly requests: readonly ReleaseControllerRequest[];
+  clearRequests(): void;
   stop(): Promise<void>;
 }
 
@@ -86,6 +87,9 @@ export async function startFakeReleaseController(
     latencyMs: options.latencyMs ?? 0,
     failWith: undefined,
     requests,
+    clearRequests: () => {
+      requests.length = 0;
+    },
     stop: async () => {},
   };
 
