@@ -185,27 +185,34 @@ export function splitPullSpec(
 }
 
 /**
- * The streams to name when one is unknown: those of the same version first (4.18.0-0.nightly for a
- * mistyped 4.18.0-0.nighly), then the rest, newest version first; at most `max`, and how many were left.
+ * The streams to name when one is unknown: those sharing the longest start with it first
+ * (4.18.0-0.nightly for a mistyped 4.18.0-0.nighty), then newest version first; at most `max`, and
+ * how many were left out.
  */
 export function streamsToShow(
   all: readonly string[],
   wanted: string,
   max = 12,
 ): { shown: string[]; more: number } {
-  const version = /^\d+\.\d+/.exec(wanted)?.[0];
-  const key = (s: string) =>
+  const shared = (s: string) => {
+    let n = 0;
+    while (n < s.length && s[n] === wanted[n]) n++;
+    // Only a start beyond the version counts (4.18.0-0.ni…), not a common "4.1".
+    return n > (/^\d+\.\d+\.\d+-0\./.exec(wanted)?.[0].length ?? Infinity)
+      ? n
+      : 0;
+  };
+  const version = (s: string) =>
     (/^(\d+)\.(\d+)/.exec(s) ?? [])
       .slice(1)
       .map((n) => n.padStart(4, '0'))
       .join('.');
-  const sorted = [...all].sort((a, b) => {
-    const near = (s: string) =>
-      version && s.startsWith(`${version}.`) ? 0 : 1;
-    return (
-      near(a) - near(b) || key(b).localeCompare(key(a)) || a.localeCompare(b)
-    );
-  });
+  const sorted = [...all].sort(
+    (a, b) =>
+      shared(b) - shared(a) ||
+      version(b).localeCompare(version(a)) ||
+      a.localeCompare(b),
+  );
   return {
     shown: sorted.slice(0, max),
     more: Math.max(0, sorted.length - max),

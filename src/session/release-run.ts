@@ -26,6 +26,8 @@ export interface ReleaseRunRequest extends ReleaseRequest {
   components?: boolean;
   component?: string | undefined;
   progress?: ComponentsRequest['progress'];
+  /** Called once the release is found, before its layers are read or it is pulled. */
+  onResolved?: (release: ReleaseReport) => void;
   /** --pull: the pull's options (the payload, or --component's image). */
   pull?: ReleasePullOptions | undefined;
 }
@@ -64,6 +66,7 @@ export async function runRelease(
   request: ReleaseRunRequest,
 ): Promise<ReleaseRunReport> {
   const release = await resolveRelease(setup, request);
+  request.onResolved?.(release);
   const report: ReleaseRunReport = { ...release, exitCode: 0 };
   if (request.components || request.component !== undefined) {
     const read = await releaseComponents(setup, release, request);

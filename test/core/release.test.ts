@@ -362,18 +362,19 @@ describe('streams named when one is unknown', () => {
   ];
   const cases: [string, number, string[], number][] = [
     [
-      '4.18.0-0.nighly',
+      '4.18.0-0.nighty',
       12,
       [
-        '4.18.0-0.ci',
         '4.18.0-0.nightly',
         '4.19.0-0.ci',
+        '4.18.0-0.ci',
         '4.17.0-0.ci',
         '4.9.0-0.ci',
         '4-stable',
       ],
       0,
     ],
+    ['4.17.0-0.cj', 2, ['4.17.0-0.ci', '4.19.0-0.ci'], 4],
     ['5.0.0-0.ci', 3, ['4.19.0-0.ci', '4.18.0-0.ci', '4.18.0-0.nightly'], 3],
     [
       'nonsense',

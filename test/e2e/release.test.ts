@@ -341,16 +341,16 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
       }
     ).error;
 
-  it('an unknown stream lists the streams the controller has, same version first', async () => {
+  it('an unknown stream lists the streams the controller has, the likeliest first', async () => {
     await ready();
     const r = await tb.qci(['release', '--json', '4.18.0-0.nighly']);
     expect(r.exitCode).toBe(5);
     const e = error(r.stdout);
     expect(e.kind).toBe('unknown-stream');
     expect(e.message).toContain(
-      'has no stream 4.18.0-0.nighly; it has 4.18.0-0.ci, 4.18.0-0.nightly, 4.23.0-0.ci',
+      'has no stream 4.18.0-0.nighly; it has 4.18.0-0.nightly, 4.23.0-0.ci, 4.19.0-0.ci',
     );
-    expect(e.hint).toContain('qci release 4.18.0-0.ci');
+    expect(e.hint).toContain('qci release 4.18.0-0.nightly ');
   });
 
   it('a stream with nothing accepted yet says so', async () => {

@@ -33,12 +33,13 @@ const LOCATION = {
 
 function render(ctx: CommandContext, r: ReleaseRunReport): void {
   const e = escapeControl;
+  if (r.pulled) return; // stdout is the engine's (the image ID), as for qci pull
   if (r.component) ctx.ui.print(e(r.component.pullSpec));
   else if (r.components) {
     const width = Math.max(...r.components.map((c) => c.name.length), 0);
     for (const c of r.components)
       ctx.ui.print(`${e(c.name).padEnd(width)}  ${e(c.pullSpec)}`);
-  } else if (!r.pulled) ctx.ui.print(e(r.pullSpec));
+  } else ctx.ui.print(e(r.pullSpec));
 }
 
 /** A progress line on a terminal while the payload's top layer is read; nothing otherwise. */
@@ -106,6 +107,12 @@ export async function releaseAction(
     components: options.components === true,
     component: options.component,
     progress: line.progress,
+    onResolved: (r) => {
+      for (const warning of r.warnings) ctx.ui.warn(warning);
+      ctx.ui.info(
+        `${escapeControl(r.name)} (${r.phase ?? 'no longer listed by the release controller'}) ${LOCATION[r.location]}`,
+      );
+    },
     pull: options.pull
       ? {
           quiet: options.quiet === true,
@@ -118,18 +125,15 @@ export async function releaseAction(
         }
       : undefined,
   }).finally(() => line.done());
-  for (const warning of report.warnings) ctx.ui.warn(warning);
-  ctx.ui.info(
-    `${escapeControl(report.name)} (${report.phase ?? 'no longer listed by the release controller'}) ${LOCATION[report.location]}`,
-  );
   if (report.pulled && !report.pulled.ok)
     ctx.ui.error(
       report.pulled.message ?? 'the pull failed',
       report.pulled.hint ?? undefined,
     );
-  if (ctx.json) ctx.ui.json(report);
+  const { exitCode, ...data } = report;
+  if (ctx.json) ctx.ui.json(data);
   else render(ctx, report);
-  return report.exitCode;
+  return exitCode;
 }
 
 export function registerRelease(program: Command, wrap: Wrap): void {
