@@ -131,6 +131,11 @@ export function parseReleaseInput(
   return { kind: 'stream', stream: input, arch: arch ?? 'amd64' };
 }
 
+/** A release name as a controller may answer it: what a QCI tag can carry after rc_payload__. */
+export function isReleaseName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,114}$/.test(name);
+}
+
 /** Where a pull spec points: QCI (the given pull host), app.ci's registry, or elsewhere. */
 export type PayloadLocation = 'qci' | 'app.ci' | 'other';
 

@@ -31,6 +31,10 @@ export interface ControllerOptions {
 
 const hostOf = (base: string) => new URL(base).host;
 
+/** The next step when a controller's answer is not its API. */
+export const OTHER_API_HINT =
+  '--release-controller URL names another API base; qci -v shows the requests';
+
 async function get(
   path: string,
   options: ControllerOptions,
@@ -51,6 +55,17 @@ async function get(
       },
     );
   } catch (error) {
+    if (
+      error instanceof QciError &&
+      /larger than \d+ bytes/.test(error.message)
+    )
+      throw new QciError(
+        `the release controller at ${hostOf(options.base)} answered with more than 16 MiB: not its API`,
+        {
+          kind: 'release-controller-error',
+          hint: OTHER_API_HINT,
+        },
+      );
     if (error instanceof QciError && error.kind === 'unreachable')
       throw new QciError(`the release controller: ${error.message}`, {
         kind: 'unreachable',
@@ -66,7 +81,7 @@ function checked<T>(answer: HttpResponse, parsed: Parsed<T>, what: string): T {
     `the release controller at ${hostOf(answer.url)} answered ${what} with something qci cannot read (${parsed.issue})`,
     {
       kind: 'release-controller-error',
-      hint: '--release-controller URL names another API base; qci -v shows the requests',
+      hint: OTHER_API_HINT,
     },
   );
 }
@@ -82,7 +97,7 @@ function statusError(answer: HttpResponse, what: string): QciError {
         `the release controller at ${host} answered ${what} with HTTP ${answer.status}`,
         {
           kind: 'release-controller-error',
-          hint: '--release-controller URL names another API base; qci -v shows the requests',
+          hint: OTHER_API_HINT,
         },
       );
 }

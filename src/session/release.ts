@@ -9,10 +9,12 @@
 import { QciError } from '../core/errors.js';
 import {
   controllerBase,
+  isReleaseName,
   locationOf,
   parseReleaseInput,
   payloadTagProblem,
   qciPayloadSpec,
+  splitPullSpec,
   type Architecture,
   type PayloadLocation,
   type ReleaseInput,
@@ -22,6 +24,7 @@ import { inspectQci } from './inspect.js';
 import {
   fetchLatest,
   fetchStreamTags,
+  OTHER_API_HINT,
   type ControllerOptions,
 } from './release-controller.js';
 import type { AuthSetup } from './setup.js';
@@ -123,6 +126,26 @@ function pruned(
   );
 }
 
+/** The controller's words are checked before they name a tag or reach the engine. */
+function checkedTag(tag: ApiTag | null, controller: string): ApiTag | null {
+  const bad = !tag
+    ? null
+    : !isReleaseName(tag.name)
+      ? `a release name qci cannot use (${JSON.stringify(tag.name.slice(0, 80))})`
+      : tag.pullSpec && !splitPullSpec(tag.pullSpec)
+        ? `a pull spec qci cannot use (${JSON.stringify(tag.pullSpec.slice(0, 120))})`
+        : null;
+  if (bad)
+    throw new QciError(
+      `the release controller at ${controller} answered ${bad}`,
+      {
+        kind: 'release-controller-error',
+        hint: OTHER_API_HINT,
+      },
+    );
+  return tag;
+}
+
 /** Resolves STREAM_OR_NAME to the pull spec where its payload is. */
 export async function resolveRelease(
   setup: AuthSetup,
@@ -140,7 +163,7 @@ export async function resolveRelease(
     ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
     ...(request.log ? { log: request.log } : {}),
   };
-  const tag = await controllerTag(parsed, options);
+  const tag = checkedTag(await controllerTag(parsed, options), controller);
   const name = tag?.name ?? (parsed.kind === 'release' ? parsed.name : '');
   const qciSpec = qciPayloadSpec(setup.settings.registry, name);
   const qci = await askQci(setup, name, request);

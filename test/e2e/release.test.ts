@@ -409,6 +409,43 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
     }
   });
 
+  it('a controller answer too big, or naming what qci cannot use, is refused before anything runs', async () => {
+    await ready();
+    world.rc.failWith = {
+      status: 200,
+      body: `{"name":"${'x'.repeat(17 * 1024 * 1024)}"}`,
+    };
+    try {
+      const big = await tb.qci(['release', '--json', '4.18']);
+      expect(big.exitCode).toBe(1);
+      expect(error(big.stdout).message).toContain(
+        'answered with more than 16 MiB',
+      );
+    } finally {
+      world.rc.failWith = undefined;
+    }
+    world.rc.streams['4.30.0-0.ci'] = [
+      {
+        name: '4.30.0-0.ci-2026-01-01-000000',
+        phase: 'Accepted',
+        pullSpec: '--privileged x',
+      },
+    ];
+    world.rc.streams['4.31.0-0.ci'] = [
+      { name: '../../v2/_catalog', phase: 'Accepted', pullSpec: 'a/b:c' },
+    ];
+    tb.bed.proxy.clearRequests();
+    const spec = await tb.qci(['release', '4.30', '--pull']);
+    expect(spec.exitCode).toBe(1);
+    expect(spec.stderr).toContain(
+      'answered a pull spec qci cannot use ("--privileged x")',
+    );
+    const name = await tb.qci(['release', '4.31']);
+    expect(name.exitCode).toBe(1);
+    expect(name.stderr).toContain('answered a release name qci cannot use');
+    expect(tb.bed.proxy.requests).toEqual([]);
+  });
+
   it('a payload without image-references is not a release payload', async () => {
     await ready();
     const r = await tb.qci(['release', '--json', '4.16', '--components']);
