@@ -6,10 +6,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools, type TestBed } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
-import { pushPayload, type PushedPayload } from './testbed/payload.js';
+import { existsSync } from 'node:fs';
+import { QCI_BIN } from './testbed/fixture.js';
+import {
+  pushIndex,
+  pushPayload,
+  type PushedPayload,
+} from './testbed/payload.js';
 import {
   startFakeReleaseController,
   type FakeReleaseController,
+  type FakeTag,
 } from './testbed/release-controller.js';
 
 const tools = requireTools(TESTBED_TOOLS);
@@ -20,14 +27,62 @@ const CI_REJECTED = '4.18.0-0.ci-2026-11-20-202020';
 const NIGHTLY = '4.18.0-0.nightly-2026-11-20-000000';
 const MOVED = '4.17.0-0.ci-2026-11-20-050505';
 const HOLLOW = '4.16.0-0.ci-2026-11-20-060606';
+const MULTI = '4.18.0-0.ci-multi-2026-11-20-070707';
+const BIG = '4.15.0-0.ci-2026-11-20-080808';
+/** Random bytes in BIG's top layer, ahead of image-references: more than qci may hold at once. */
+const BIG_BYTES = 64 * 1024 * 1024;
 
 interface World {
   rc: FakeReleaseController;
   components: Record<string, string>;
   payload: PushedPayload;
+  /** The multi payload's index digest (with extras). */
+  multiIndex?: string;
 }
 
-async function buildWorld(bed: TestBed): Promise<World> {
+/** A multi payload (an OCI index: amd64 and arm64 payloads) and one with a 64 MiB top layer. */
+async function pushExtras(
+  bed: TestBed,
+  components: Record<string, string>,
+): Promise<{ streams: Record<string, FakeTag[]>; multiIndex: string }> {
+  const reg = bed.registry.host;
+  const [amd64, arm64] = await Promise.all([
+    pushPayload(reg, { tag: 'multi-amd64', name: MULTI, components }),
+    pushPayload(reg, {
+      tag: 'multi-arm64',
+      name: MULTI,
+      components: { cli: components.installer! },
+    }),
+    pushPayload(reg, {
+      tag: `rc_payload__${BIG}`,
+      name: BIG,
+      components,
+      topBytes: BIG_BYTES,
+    }),
+  ]);
+  const multiIndex = await pushIndex(
+    reg,
+    'openshift/ci',
+    `rc_payload__${MULTI}`,
+    [
+      { image: amd64, architecture: 'amd64' },
+      { image: arm64, architecture: 'arm64' },
+    ],
+  );
+  const qci = (name: string) =>
+    `${bed.proxy.host}/openshift/ci:rc_payload__${name}`;
+  return {
+    multiIndex,
+    streams: {
+      '4.18.0-0.ci-multi': [
+        { name: MULTI, phase: 'Accepted', pullSpec: qci(MULTI) },
+      ],
+      '4.15.0-0.ci': [{ name: BIG, phase: 'Accepted', pullSpec: qci(BIG) }],
+    },
+  };
+}
+
+async function buildWorld(bed: TestBed, extras = false): Promise<World> {
   const components: Record<string, string> = {};
   for (const name of ['cli', 'installer']) {
     const image = await bed.pushImage({
@@ -61,6 +116,7 @@ async function buildWorld(bed: TestBed): Promise<World> {
   });
   const qci = (name: string) =>
     `${bed.proxy.host}/openshift/ci:rc_payload__${name}`;
+  const more = extras ? await pushExtras(bed, components) : undefined;
   const rc = await startFakeReleaseController({
     latencyMs: 20,
     streams: {
@@ -95,9 +151,15 @@ async function buildWorld(bed: TestBed): Promise<World> {
         },
       ],
       '4.19.0-0.ci': [],
+      ...more?.streams,
     },
   });
-  return { rc, components, payload };
+  return {
+    rc,
+    components,
+    payload,
+    ...(more ? { multiIndex: more.multiIndex } : {}),
+  };
 }
 
 describe.skipIf(!tools.ok)('qci release (end to end)', () => {
@@ -110,7 +172,7 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       QCI_RELEASE_CONTROLLER: world.rc.url,
     }),
     setup: async (bed) => {
-      world = await buildWorld(bed);
+      world = await buildWorld(bed, true);
     },
   });
   afterAll(async () => world?.rc.stop());
@@ -278,6 +340,76 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
     ]);
     expect(after.stdout).toContain(world.components.cli!.split('@')[1]);
   });
+
+  it('--arch multi: the index is the payload; its components are those of the platform asked for', async () => {
+    await ready();
+    const r = await tb.qci([
+      'release',
+      '4.18',
+      '--arch',
+      'multi',
+      '--json',
+      '--components',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({
+      name: MULTI,
+      stream: '4.18.0-0.ci-multi',
+      arch: 'multi',
+      digest: world.multiIndex,
+      components: [
+        { name: 'cli', pullSpec: world.components.cli },
+        { name: 'installer', pullSpec: world.components.installer },
+      ],
+    });
+    const arm = await tb.qci([
+      'release',
+      MULTI,
+      '--platform',
+      'linux/arm64',
+      '--component',
+      'cli',
+    ]);
+    expect(arm.exitCode, arm.stderr).toBe(0);
+    expect(arm.stdout.trim()).toBe(world.components.installer);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/time'))(
+    'memory stays bounded: a 64 MiB top layer is streamed past, not held',
+    async () => {
+      await ready();
+      await tb.qci(['release', '4.18']); // logs in
+      const env = {
+        QCI_REGISTRY: tb.bed.proxy.host,
+        QCI_TLS_VERIFY: 'false',
+        QCI_RELEASE_CONTROLLER: world.rc.url,
+      };
+      const peakKiB = async (input: string) => {
+        const r = await tb.pe.run(
+          '/usr/bin/time',
+          [
+            '-f',
+            'peak %M',
+            process.execPath,
+            QCI_BIN,
+            'release',
+            input,
+            '--components',
+          ],
+          { env },
+        );
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(r.stdout).toContain(`cli        ${world.components.cli}`);
+        return Number(/peak (\d+)/.exec(r.stderr)?.[1]);
+      };
+      const small = await peakKiB('4.18');
+      const big = await peakKiB('4.15');
+      console.log(
+        `peak RSS: ${small} KiB (small top layer), ${big} KiB (64 MiB top layer)`,
+      );
+      expect(big - small).toBeLessThan(24 * 1024);
+    },
+  );
 
   it('qci exec gives a command reading "$(qci release 4.18)" a credential for it', async () => {
     await ready();

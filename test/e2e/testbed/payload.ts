@@ -21,6 +21,8 @@ export interface PayloadOptions {
   components: Record<string, string>;
   /** Bytes of random data in the base layer (never read by qci release); default 2 MiB. */
   baseBytes?: number;
+  /** Bytes of random data in the top layer, before image-references (a payload's other manifests); default none. */
+  topBytes?: number;
   /** Leave image-references out (a payload-shaped image that is not a payload). */
   withoutReferences?: boolean;
 }
@@ -28,6 +30,9 @@ export interface PayloadOptions {
 export interface PushedPayload {
   reference: string;
   digest: string;
+  /** The manifest's size and media type (for an index that lists it). */
+  size: number;
+  mediaType: string;
   /** Layer digests, bottom first. */
   layers: string[];
   layerSizes: number[];
@@ -155,6 +160,34 @@ export function imageReferences(
   )}\n`;
 }
 
+/** Puts an OCI index of `instances` (each a pushed image and its platform) at `repository:tag`; its digest. */
+export async function pushIndex(
+  host: string,
+  repository: string,
+  tag: string,
+  instances: { image: PushedPayload; architecture: string }[],
+): Promise<string> {
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: instances.map(({ image, architecture }) => ({
+        mediaType: image.mediaType,
+        digest: image.digest,
+        size: image.size,
+        platform: { os: 'linux', architecture },
+      })),
+    }),
+  );
+  await http(
+    `http://${host}/v2/${repository}/manifests/${tag}`,
+    'PUT',
+    { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+    index,
+  );
+  return sha(index);
+}
+
 /** Pushes the payload to `host` (the backend registry) under `repository:tag`. */
 export async function pushPayload(
   host: string,
@@ -227,6 +260,8 @@ export async function pushPayload(
   return {
     reference: `${host}/${repository}:${options.tag}`,
     digest: sha(manifest),
+    size: manifest.length,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
     layers: layerDigests,
     layerSizes: layers.map((l) => l.length),
   };
