@@ -149,6 +149,33 @@ export async function engineSends(
   return { credential, about, source };
 }
 
+/**
+ * `read`, and, as qci pull does when the registry wants a credential the engine lacks (or has a dead
+ * one), a login to `setup.settings.registry` and `read` once more; `login: false` skips it.
+ */
+export async function readWithLogin<T>(
+  setup: AuthSetup,
+  request: Pick<InspectRequest, 'authfile' | 'login' | 'say'>,
+  read: () => Promise<T>,
+): Promise<{ value: T; loggedIn: LoginReport | null }> {
+  try {
+    return { value: await read(), loggedIn: null };
+  } catch (error) {
+    if (
+      !(error instanceof QciError) ||
+      error.exitCode !== ExitCode.authRequired ||
+      request.login === false
+    )
+      throw error;
+    request.say?.(`${error.message}; logging in`);
+    const loggedIn = await loginToQci(setup, { authfile: request.authfile });
+    request.say?.(
+      `logged in to ${setup.settings.registry} as ${loggedIn.user}`,
+    );
+    return { value: await read(), loggedIn };
+  }
+}
+
 export async function inspectQci(
   setup: AuthSetup,
   input: string,
@@ -179,24 +206,8 @@ export async function inspectQci(
     );
     return { about, result };
   };
-  let loggedIn: LoginReport | null = null;
-  let read1: Awaited<ReturnType<typeof read>>;
-  try {
-    read1 = await read();
-  } catch (error) {
-    // As qci pull does: no credential, or a dead one, and qci logs in once, then reads again.
-    if (
-      !(error instanceof QciError) ||
-      error.exitCode !== ExitCode.authRequired ||
-      request.login === false
-    )
-      throw error;
-    request.say?.(`${error.message}; logging in`);
-    loggedIn = await loginToQci(setup, { authfile: request.authfile });
-    request.say?.(`logged in to ${host} as ${loggedIn.user}`);
-    read1 = await read();
-  }
-  const { about, result } = read1;
+  const { value, loggedIn } = await readWithLogin(setup, request, read);
+  const { about, result } = value;
   const warnings = [...ref.warnings];
   if (result.platformMismatch && request.platform !== undefined) {
     warnings.push(

@@ -5,13 +5,13 @@
  * to the payload's registry (QCI, or registry.ci.openshift.org: both take the app.ci token), logging in
  * once when the registry wants one the engine lacks, as qci inspect does.
  */
-import { ExitCode, QciError } from '../core/errors.js';
+import { QciError } from '../core/errors.js';
 import { parseImageReferences, type Component } from '../core/release-api.js';
 import { splitPullSpec } from '../core/release.js';
 import { parsePlatform } from '../registry/inspect.js';
 import { readLayerFile, type LayerFile } from '../registry/layers.js';
-import { engineSends } from './inspect.js';
-import { loginToQci, type LoginReport } from './login.js';
+import { engineSends, readWithLogin } from './inspect.js';
+import type { LoginReport } from './login.js';
 import type { ReleaseReport } from './release.js';
 import type { AuthSetup } from './setup.js';
 
@@ -82,22 +82,9 @@ export async function releaseComponents(
     ? `${release.pullSpec.replace(/:[^:/]+$/, '')}@${release.digest}`
     : release.pullSpec;
   const at = setupFor(setup, spec.split('/')[0]!);
-  let loggedIn: LoginReport | null = null;
-  let file: LayerFile;
-  try {
-    file = await readReferences(at, spec, request);
-  } catch (error) {
-    if (
-      !(error instanceof QciError) ||
-      error.exitCode !== ExitCode.authRequired ||
-      request.login === false
-    )
-      throw error;
-    request.say?.(`${error.message}; logging in`);
-    loggedIn = await loginToQci(at, { authfile: request.authfile });
-    request.say?.(`logged in to ${at.settings.registry} as ${loggedIn.user}`);
-    file = await readReferences(at, spec, request);
-  }
+  const { value: file, loggedIn } = await readWithLogin(at, request, () =>
+    readReferences(at, spec, request),
+  );
   if (!file.data)
     throw new QciError(
       `${release.name} has no ${IMAGE_REFERENCES} in its top layer (${file.layer || 'no layers'}): ${release.pullSpec} is not a release payload`,

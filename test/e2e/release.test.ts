@@ -162,20 +162,31 @@ async function buildWorld(bed: TestBed, extras = false): Promise<World> {
   };
 }
 
-describe.skipIf(!tools.ok)('qci release (end to end)', () => {
-  let world: World;
+/** The test bed of a describe block, its release world built once it is up, and stopped after it. */
+function useReleaseBed(extras: boolean, built: (world: World) => void) {
+  let rc: FakeReleaseController | undefined;
   const tb = useTestBed({
     denyMode: 'auth-401',
     qciEnv: (bed) => ({
       QCI_REGISTRY: bed.proxy.host,
       QCI_TLS_VERIFY: 'false',
-      QCI_RELEASE_CONTROLLER: world.rc.url,
+      QCI_RELEASE_CONTROLLER: rc?.url,
     }),
     setup: async (bed) => {
-      world = await buildWorld(bed, true);
+      const world = await buildWorld(bed, extras);
+      rc = world.rc;
+      built(world);
     },
   });
-  afterAll(async () => world?.rc.stop());
+  afterAll(async () => rc?.stop());
+  return tb;
+}
+
+describe.skipIf(!tools.ok)('qci release (end to end)', () => {
+  let world!: World;
+  const tb = useReleaseBed(true, (w) => {
+    world = w;
+  });
 
   /** A podman environment that trusts the proxy and the backend, and an app.ci login to log in with. */
   async function ready() {
@@ -449,19 +460,10 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
 });
 
 describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
-  let world: World;
-  const tb = useTestBed({
-    denyMode: 'auth-401',
-    qciEnv: (bed) => ({
-      QCI_REGISTRY: bed.proxy.host,
-      QCI_TLS_VERIFY: 'false',
-      QCI_RELEASE_CONTROLLER: world.rc.url,
-    }),
-    setup: async (bed) => {
-      world = await buildWorld(bed);
-    },
+  let world!: World;
+  const tb = useReleaseBed(false, (w) => {
+    world = w;
   });
-  afterAll(async () => world?.rc.stop());
   async function ready() {
     await tb.freshPodman();
     await tb.kubeconfigAtHome();

@@ -6,6 +6,7 @@ import { ARCHITECTURES, type Architecture } from '../../core/release.js';
 // Type-only at start-up: the session (registry client, engine) loads when the command runs.
 import type { ReleaseRunReport } from '../../session/release-run.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
+import { timeoutFlag } from './inspect.js';
 import {
   addSettingOptions,
   settingFlags,
@@ -65,12 +66,7 @@ export async function releaseAction(
   input: string,
   options: ReleaseFlags,
 ): Promise<number> {
-  const timeoutMs =
-    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
-    throw usageError(
-      '--timeout takes a number of seconds above 0, at most 600',
-    );
+  const timeoutMs = timeoutFlag(options.timeout);
   if (options.components && options.component !== undefined)
     throw usageError(
       '--components lists them all; --component NAME names one',
