@@ -208,6 +208,14 @@ export async function pushPayload(
       'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml',
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n',
     ],
+    ...(options.topBytes
+      ? [
+          [
+            'release-manifests/0000_99_big.bin',
+            randomBytes(options.topBytes),
+          ] as [string, Buffer],
+        ]
+      : []),
     ...(options.withoutReferences
       ? []
       : [
@@ -221,7 +229,7 @@ export async function pushPayload(
       `{"kind":"cincinnati-metadata-v0","version":"${options.name}"}\n`,
     ],
   ]);
-  const layers = [base, top].map((t) => gzipSync(t));
+  const layers = [base, top].map((t) => gzipSync(t, { level: 1 }));
   const layerDigests = await Promise.all(
     layers.map((l) => pushBlob(host, repository, l)),
   );
