@@ -304,13 +304,17 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
     });
   });
 
-  it('--component NAME prints a pull spec that podman pulls', async () => {
+  it('--component NAME prints a pull spec that podman pulls and qci inspect reads', async () => {
     await ready();
     const r = await tb.qci(['release', '4.18', '--component', 'installer']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(world.components.installer);
-    const pull = await tb.pe.podman(['pull', r.stdout.trim()]);
+    const spec = r.stdout.trim();
+    expect(spec).toBe(world.components.installer);
+    const pull = await tb.pe.podman(['pull', spec]);
     expect(pull.exitCode, pull.stderr).toBe(0);
+    const inspect = await tb.qci(['inspect', '--json', spec]);
+    expect(inspect.exitCode, inspect.stderr).toBe(0);
+    expect(json(inspect.stdout).digest).toBe(spec.split('@')[1]);
   });
 
   it('--component with a name the payload lacks says which are close', async () => {
