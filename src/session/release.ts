@@ -1,10 +1,14 @@
 /**
  * qci release: a stream's latest accepted release (or a named one) from the release controller, and
- * where its payload really is: QCI's `rc_payload__<name>` when QCI has it (asked with the credential the
- * engine sends, as qci inspect asks), else the pull spec the controller gave. The release controller
- * pushes CI payloads to QCI and asks QCI's pruner to drop them (`remove__rc_payload__<name>`) when it
- * prunes them itself (openshift/release hack/qci_registry_pruner.py), so a CI release the controller no
- * longer lists, or whose QCI tag is gone, is pruned: said as such, with the stream's latest as next step.
+ * where its payload really is. QCI is asked for `rc_payload__<name>` with the credential the engine
+ * sends (as qci inspect asks), and:
+ * - QCI has it: QCI's pull spec, whatever the controller says;
+ * - QCI lacks it, the controller points elsewhere (nightlies at registry.ci.openshift.org): the
+ *   controller's pull spec;
+ * - QCI lacks it and the controller points at QCI, or no longer lists the release: pruned (exit 5).
+ *   The controller prunes a release and has QCI's pruner drop its tag (`remove__rc_payload__<name>`,
+ *   openshift/release hack/qci_registry_pruner.py), so neither holds it any more;
+ * - QCI cannot be asked (--no-login without a credential, QCI unreachable): the controller's, warned.
  */
 import { QciError } from '../core/errors.js';
 import {
