@@ -6,7 +6,7 @@
  * map an app.ci reference to QCI, and nightly payloads are not in QCI.
  */
 import { explainPullFailure, causeGivenSent } from '../core/causes.js';
-import { QciError } from '../core/errors.js';
+import { ExitCode, QciError } from '../core/errors.js';
 import { locationOf } from '../core/release.js';
 import { classifyEngineFailure } from '../engine/classify.js';
 import { buildPullArgs, findEngine } from '../engine/engine.js';
@@ -33,6 +33,8 @@ async function pullElsewhere(
   setup: AuthSetup,
   spec: string,
   options: ReleasePullOptions,
+  /** The command for the stream's latest release: the next step when this one is gone. */
+  latest: string,
 ): Promise<ReleasePullReport> {
   const host = spec.split('/')[0]!;
   const at = setupFor(setup, host);
@@ -65,14 +67,22 @@ async function pullElsewhere(
     classifyEngineFailure(result.stderr),
     check.sendsNothing ? 'nothing' : 'unknown',
   );
-  const words = explainPullFailure(cause, {
-    pullSpec: spec,
-    qciTag: null,
-    host,
-    engine,
-    tlsVerify: at.settings.tlsVerify,
-    authfile: options.authfile,
-  });
+  // Not promotion's words (explainPullFailure's): a payload outside QCI that is gone was pruned.
+  const words =
+    cause === 'not-found'
+      ? {
+          message: `${spec} is gone from ${host}: the release controller has pruned it`,
+          hint: `take the stream's latest: ${latest}`,
+          exitCode: ExitCode.notFound,
+        }
+      : explainPullFailure(cause, {
+          pullSpec: spec,
+          qciTag: null,
+          host,
+          engine,
+          tlsVerify: at.settings.tlsVerify,
+          authfile: options.authfile,
+        });
   return { pullSpec: spec, ok: false, ...words };
 }
 
@@ -81,9 +91,11 @@ export async function pullReleaseImage(
   setup: AuthSetup,
   spec: string,
   options: ReleasePullOptions,
+  /** The command for the stream's latest release: the next step when this one is gone. */
+  latest: string,
 ): Promise<ReleasePullReport> {
   if (locationOf(spec, setup.settings.registry) !== 'qci')
-    return pullElsewhere(setup, spec, options);
+    return pullElsewhere(setup, spec, options, latest);
   const report = await pullImages(setup, [spec], {
     ...options,
     dryRun: false,

@@ -16,6 +16,7 @@ import {
   type ReleasePullReport,
 } from './release-pull.js';
 import {
+  latestCommand,
   resolveRelease,
   type ReleaseReport,
   type ReleaseRequest,
@@ -78,7 +79,12 @@ export async function runRelease(
   }
   if (request.pull) {
     const spec = report.component?.pullSpec ?? release.pullSpec;
-    report.pulled = await pullReleaseImage(setup, spec, request.pull);
+    report.pulled = await pullReleaseImage(
+      setup,
+      spec,
+      request.pull,
+      latestCommand(release.stream, release.arch),
+    );
     report.exitCode = report.pulled.exitCode;
   }
   return report;

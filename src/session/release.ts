@@ -113,6 +113,11 @@ async function controllerTag(
   return release.tags?.find((t) => t.name === parsed.name) ?? null;
 }
 
+/** `qci release STREAM [--arch A]`: the next step when a release is gone. */
+export function latestCommand(stream: string, arch: Architecture): string {
+  return `qci release ${stream}${arch === 'amd64' ? '' : ` --arch ${arch}`}`;
+}
+
 function pruned(
   parsed: ReleaseInput,
   name: string,
@@ -125,7 +130,7 @@ function pruned(
       : `${name} is gone: the release controller no longer lists it in ${parsed.stream} and QCI has no ${qciSpec.split(':').at(-1)}`,
     {
       kind: 'release-gone',
-      hint: `take the stream's latest: qci release ${parsed.stream}${parsed.arch === 'amd64' ? '' : ` --arch ${parsed.arch}`}`,
+      hint: `take the stream's latest: ${latestCommand(parsed.stream, parsed.arch)}`,
     },
   );
 }

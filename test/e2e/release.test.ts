@@ -152,6 +152,14 @@ async function buildWorld(bed: TestBed, extras = false): Promise<World> {
         },
       ],
       '4.19.0-0.ci': [],
+      // The controller still lists it; app.ci's registry has pruned it.
+      '4.20.0-0.nightly': [
+        {
+          name: '4.20.0-0.nightly-2026-11-20-000000',
+          phase: 'Accepted',
+          pullSpec: `${reg}/ocp/release:4.20.0-0.nightly-2026-11-20-000000`,
+        },
+      ],
       ...more?.streams,
     },
   });
@@ -638,6 +646,21 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
     expect(name.exitCode).toBe(1);
     expect(name.stderr).toContain('answered a release name qci cannot use');
     expect(tb.bed.proxy.requests).toEqual([]);
+  });
+
+  it('--pull of a payload gone from the registry outside QCI says it was pruned', async () => {
+    await tb.freshPodman({
+      insecureRegistries: [tb.bed.proxy.host, tb.bed.registry.host],
+    });
+    await tb.kubeconfigAtHome();
+    const r = await tb.qci(['release', '4.20.0-0.nightly', '--pull', '-q']);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(
+      `error: ${tb.bed.registry.host}/ocp/release:4.20.0-0.nightly-2026-11-20-000000 is gone from ${tb.bed.registry.host}: the release controller has pruned it`,
+    );
+    expect(r.stderr).toContain(
+      "hint: take the stream's latest: qci release 4.20.0-0.nightly",
+    );
   });
 
   it('a payload without image-references is not a release payload', async () => {
