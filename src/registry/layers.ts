@@ -53,6 +53,7 @@ async function openBlob(
   let url = new URL(`${base}/blobs/${digest}`);
   let sent = headers;
   for (let hop = 0; hop <= 5; hop++) {
+    options.http.log?.(`GET ${url.origin}${url.pathname} (streamed)`);
     let exchange: Exchange;
     try {
       exchange = await open(
