@@ -4,7 +4,10 @@ import { usageError } from '../../core/errors.js';
 import { escapeControl } from '../../core/escape.js';
 import { ARCHITECTURES, type Architecture } from '../../core/release.js';
 // Type-only at start-up: the session (registry client, engine) loads when the command runs.
-import type { ReleaseRunReport } from '../../session/release-run.js';
+import type {
+  ReleaseRunReport,
+  ReleaseRunRequest,
+} from '../../session/release-run.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { timeoutFlag } from './inspect.js';
 import {
@@ -61,12 +64,51 @@ function progressLine(ctx: CommandContext) {
   };
 }
 
+/** What the flags ask of the session; messages go to stderr as they happen. */
+function runRequest(
+  ctx: CommandContext,
+  input: string,
+  options: ReleaseFlags,
+  progress: ((read: number, size: number) => void) | undefined,
+): ReleaseRunRequest {
+  const say = (text: string) => ctx.ui.info(text);
+  return {
+    input,
+    arch: options.arch,
+    authfile: options.authfile,
+    login: options.login !== false,
+    timeoutMs: timeoutFlag(options.timeout),
+    log: (text) => ctx.ui.verbose(text),
+    say,
+    components: options.components === true,
+    component: options.component,
+    progress,
+    onResolved: (r) => {
+      for (const warning of r.warnings) ctx.ui.warn(warning);
+      ctx.ui.info(
+        `${escapeControl(r.name)} (${r.phase ?? 'no longer listed by the release controller'}) ${LOCATION[r.location]}`,
+      );
+    },
+    pull: options.pull
+      ? {
+          quiet: options.quiet === true,
+          login: options.login !== false,
+          authfile: options.authfile,
+          terminal: ctx.io.stderr.isTTY === true,
+          json: ctx.json,
+          say,
+          warn: (text) => ctx.ui.warn(text),
+        }
+      : undefined,
+  };
+}
+
 export async function releaseAction(
   ctx: CommandContext,
   input: string,
   options: ReleaseFlags,
 ): Promise<number> {
-  const timeoutMs = timeoutFlag(options.timeout);
+  timeoutFlag(options.timeout); // a bad value fails before anything is asked
   if (options.components && options.component !== undefined)
     throw usageError(
       '--components lists them all; --component NAME names one',
@@ -91,36 +133,10 @@ export async function releaseAction(
     }),
   );
   const line = progressLine(ctx);
-  const say = (text: string) => ctx.ui.info(text);
-  const report = await runRelease(setup, {
-    input,
-    arch: options.arch,
-    authfile: options.authfile,
-    login: options.login !== false,
-    timeoutMs,
-    log: (text) => ctx.ui.verbose(text),
-    say,
-    components: options.components === true,
-    component: options.component,
-    progress: line.progress,
-    onResolved: (r) => {
-      for (const warning of r.warnings) ctx.ui.warn(warning);
-      ctx.ui.info(
-        `${escapeControl(r.name)} (${r.phase ?? 'no longer listed by the release controller'}) ${LOCATION[r.location]}`,
-      );
-    },
-    pull: options.pull
-      ? {
-          quiet: options.quiet === true,
-          login: options.login !== false,
-          authfile: options.authfile,
-          terminal: ctx.io.stderr.isTTY === true,
-          json: ctx.json,
-          say,
-          warn: (text) => ctx.ui.warn(text),
-        }
-      : undefined,
-  }).finally(() => line.done());
+  const report = await runRelease(
+    setup,
+    runRequest(ctx, input, options, line.progress),
+  ).finally(() => line.done());
   if (report.pulled && !report.pulled.ok)
     ctx.ui.error(
       report.pulled.message ?? 'the pull failed',
