@@ -550,7 +550,7 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
     const e = error(r.stdout);
     expect(e.kind).toBe('unknown-stream');
     expect(e.message).toContain(
-      'has no stream 4.18.0-0.nighly; it has 4.18.0-0.nightly, 4.23.0-0.ci, 4.19.0-0.ci',
+      'has no stream 4.18.0-0.nighly; it has 4.18.0-0.nightly, 4.23.0-0.ci, 4.20.0-0.nightly',
     );
     expect(e.hint).toContain('qci release 4.18.0-0.nightly ');
   });
