@@ -16,6 +16,7 @@ import {
   isReleaseName,
   locationOf,
   parseReleaseInput,
+  payloadTag,
   payloadTagProblem,
   qciPayloadSpec,
   splitPullSpec,
@@ -24,7 +25,9 @@ import {
   type ReleaseInput,
 } from '../core/release.js';
 import type { ApiTag } from '../core/release-api.js';
-import { inspectQci } from './inspect.js';
+import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { manifestDigest, parsePlatform } from '../registry/inspect.js';
+import { engineSends, readWithLogin } from './inspect.js';
 import {
   fetchLatest,
   fetchStreamTags,
@@ -66,6 +69,38 @@ export interface ReleaseReport {
   warnings: string[];
 }
 
+/** The digest of rc_payload__<name> in QCI, asked with the engine's credential (logging in once if asked to). */
+async function qciDigest(
+  setup: AuthSetup,
+  name: string,
+  request: ReleaseRequest,
+): Promise<string> {
+  const target = {
+    host: setup.settings.registry,
+    repository: QCI_REPOSITORY_PATH,
+    reference: payloadTag(name),
+  };
+  const { value } = await readWithLogin(
+    setup,
+    { ...request, login: request.login !== false },
+    async () => {
+      const { credential, source } = await engineSends(setup, request.authfile);
+      return manifestDigest(target, {
+        credential,
+        ...(source ? { credentialSource: source } : {}),
+        platform: parsePlatform(setup.settings.platform),
+        http: {
+          env: setup.env,
+          tlsVerify: setup.settings.tlsVerify,
+          ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+          ...(request.log ? { log: request.log } : {}),
+        },
+      });
+    },
+  );
+  return value;
+}
+
 /** QCI's answer for rc_payload__<name>: its digest, or absent; an unreadable QCI is the caller's to weigh. */
 async function askQci(
   setup: AuthSetup,
@@ -79,22 +114,10 @@ async function askQci(
   const problem = payloadTagProblem(name);
   if (problem) return { digest: null, present: false, warning: problem };
   try {
-    const found = await inspectQci(
-      setup,
-      qciPayloadSpec(setup.settings.registry, name),
-      {
-        authfile: request.authfile,
-        login: request.login !== false,
-        timeoutMs: request.timeoutMs,
-        ...(request.log ? { log: request.log } : {}),
-        ...(request.say ? { say: request.say } : {}),
-      },
-    );
-    return { digest: found.digest, present: true };
+    return { digest: await qciDigest(setup, name, request), present: true };
   } catch (error) {
     if (!(error instanceof QciError)) throw error;
-    if (error.kind === 'not-found' && !/has no \S+ image/.test(error.message))
-      return { digest: null, present: false };
+    if (error.kind === 'not-found') return { digest: null, present: false };
     return {
       digest: null,
       present: null,
