@@ -556,20 +556,6 @@ async function readConfig(
   };
 }
 
-/**
- * Whether the reference exists, as the digest of what it points at (an index stays an index): the
- * auth challenge, a token and one manifest GET, nothing more (no platform chosen, no config read).
- */
-export async function manifestDigest(
-  target: InspectTarget,
-  options: InspectOptions,
-): Promise<string> {
-  const session = new Session(target, options);
-  const sha256 = await digester();
-  await session.authenticate();
-  return (await readTop(session, target, sha256)).digest;
-}
-
 /** Digest, platforms, created time, size and labels of one image, read through the registry API. */
 export async function inspectImage(
   target: InspectTarget,

@@ -6,6 +6,7 @@
  * scanned by core/tar.ts as it arrives, and the connection closed as soon as the file is read. Memory
  * holds one chunk, one tar header and the file; the other layers are never downloaded. The layer's own
  * digest is not checked when qci stops early (the manifest that names it is checked against its digest).
+ * Also here: whether a tag exists, at the cost of one manifest GET (qci release's question to QCI).
  */
 import type { Readable } from 'node:stream';
 import { QciError } from '../core/errors.js';
@@ -41,6 +42,20 @@ export interface LayerFile {
   bytesRead: number;
   /** The file, or null when the layer does not hold it. */
   data: Buffer | null;
+}
+
+/**
+ * Whether the reference exists, as the digest of what it points at (an index stays an index): the
+ * auth challenge, a token and one manifest GET, nothing more (no platform chosen, no config read).
+ */
+export async function manifestDigest(
+  target: InspectTarget,
+  options: InspectOptions,
+): Promise<string> {
+  const session = new Session(target, options);
+  const sha256 = await digester();
+  await session.authenticate();
+  return (await readTop(session, target, sha256)).digest;
 }
 
 /** GET a blob as a stream, following redirects (a CDN) without carrying the credential to another host. */

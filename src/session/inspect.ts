@@ -19,6 +19,7 @@ import { onPath, type EngineName } from '../engine/engine.js';
 import {
   inspectImage,
   parsePlatform,
+  type InspectOptions,
   type InspectResult,
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
@@ -176,6 +177,29 @@ export async function readWithLogin<T>(
   }
 }
 
+/** The registry client's options for `setup.settings.registry`: the engine's credential, the HTTP settings. */
+export async function registryOptions(
+  setup: AuthSetup,
+  request: Pick<InspectRequest, 'authfile' | 'platform' | 'timeoutMs' | 'log'>,
+): Promise<{ options: InspectOptions; about: InspectReport['credential'] }> {
+  const { credential, about, source } = await engineSends(
+    setup,
+    request.authfile,
+  );
+  const options: InspectOptions = {
+    credential,
+    ...(source ? { credentialSource: source } : {}),
+    platform: parsePlatform(request.platform ?? setup.settings.platform),
+    http: {
+      env: setup.env,
+      tlsVerify: setup.settings.tlsVerify,
+      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.log ? { log: request.log } : {}),
+    },
+  };
+  return { options, about };
+}
+
 export async function inspectQci(
   setup: AuthSetup,
   input: string,
@@ -186,23 +210,13 @@ export async function inspectQci(
   const reference = ref.digest ?? ref.qciTag!;
   const platformText = request.platform ?? setup.settings.platform;
   const read = async () => {
-    const { credential, about, source } = await engineSends(
-      setup,
-      request.authfile,
-    );
+    const { options, about } = await registryOptions(setup, {
+      ...request,
+      platform: platformText,
+    });
     const result = await inspectImage(
       { host, repository: QCI_REPOSITORY_PATH, reference },
-      {
-        credential,
-        ...(source ? { credentialSource: source } : {}),
-        platform: parsePlatform(platformText),
-        http: {
-          env: setup.env,
-          tlsVerify: setup.settings.tlsVerify,
-          ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-          ...(request.log ? { log: request.log } : {}),
-        },
-      },
+      options,
     );
     return { about, result };
   };

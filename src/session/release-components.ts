@@ -8,9 +8,8 @@
 import { QciError } from '../core/errors.js';
 import { parseImageReferences, type Component } from '../core/release-api.js';
 import { splitPullSpec } from '../core/release.js';
-import { parsePlatform } from '../registry/inspect.js';
 import { readLayerFile, type LayerFile } from '../registry/layers.js';
-import { engineSends, readWithLogin } from './inspect.js';
+import { readWithLogin, registryOptions } from './inspect.js';
 import type { LoginReport } from './login.js';
 import type { ReleaseReport } from './release.js';
 import type { AuthSetup } from './setup.js';
@@ -55,19 +54,11 @@ async function readReferences(
     throw new QciError(`${pullSpec} is not a pull spec qci can read`, {
       kind: 'release-controller-error',
     });
-  const { credential, source } = await engineSends(setup, request.authfile);
+  const { options } = await registryOptions(setup, request);
   return readLayerFile(target, {
+    ...options,
     path: IMAGE_REFERENCES,
     maxBytes: MAX_REFERENCES_BYTES,
-    credential,
-    ...(source ? { credentialSource: source } : {}),
-    platform: parsePlatform(setup.settings.platform),
-    http: {
-      env: setup.env,
-      tlsVerify: setup.settings.tlsVerify,
-      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-      ...(request.log ? { log: request.log } : {}),
-    },
     ...(request.progress ? { progress: request.progress } : {}),
   });
 }

@@ -26,8 +26,8 @@ import {
 } from '../core/release.js';
 import type { ApiTag } from '../core/release-api.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import { manifestDigest, parsePlatform } from '../registry/inspect.js';
-import { engineSends, readWithLogin } from './inspect.js';
+import { manifestDigest } from '../registry/layers.js';
+import { readWithLogin, registryOptions } from './inspect.js';
 import {
   fetchLatest,
   fetchStreamTags,
@@ -83,20 +83,8 @@ async function qciDigest(
   const { value } = await readWithLogin(
     setup,
     { ...request, login: request.login !== false },
-    async () => {
-      const { credential, source } = await engineSends(setup, request.authfile);
-      return manifestDigest(target, {
-        credential,
-        ...(source ? { credentialSource: source } : {}),
-        platform: parsePlatform(setup.settings.platform),
-        http: {
-          env: setup.env,
-          tlsVerify: setup.settings.tlsVerify,
-          ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-          ...(request.log ? { log: request.log } : {}),
-        },
-      });
-    },
+    async () =>
+      manifestDigest(target, (await registryOptions(setup, request)).options),
   );
   return value;
 }
