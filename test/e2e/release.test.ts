@@ -368,8 +368,14 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       'cli',
       '--pull',
       '-q',
+      '--json',
     ]);
     expect(c.exitCode, c.stderr).toBe(0);
+    // One JSON document on stdout; podman's image ID went to stderr.
+    expect(json(c.stdout)).toMatchObject({
+      component: { name: 'cli', pullSpec: world.components.cli },
+      pulled: { ok: true, pullSpec: world.components.cli },
+    });
     const after = await tb.pe.podman([
       'images',
       '--digests',
