@@ -15,7 +15,7 @@ import type { ReleaseReport } from './release.js';
 import type { AuthSetup } from './setup.js';
 
 export const IMAGE_REFERENCES = 'release-manifests/image-references';
-/** Real payloads' image-references are ~100 KiB; a file past this is not one. */
+/** A cap far above a list of a release's few hundred components: a bigger file is not one. */
 const MAX_REFERENCES_BYTES = 16 * 1024 * 1024;
 
 export interface ComponentsRequest {
