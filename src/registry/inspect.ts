@@ -104,10 +104,10 @@ function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
   );
 }
 
-type Digester = (body: Buffer) => string;
+export type Digester = (body: Buffer) => string;
 
 /** node:crypto's SHA-256, loaded by the first inspection (a pull loads this module only to explain a failure). */
-async function digester(): Promise<Digester> {
+export async function digester(): Promise<Digester> {
   const { createHash } = await import('node:crypto');
   return (body) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
@@ -144,7 +144,8 @@ function errorCode(response: HttpResponse): string | null {
 const basicAuth = (credential: { user: string; password: string }) =>
   `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
 
-class Session {
+/** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
+export class Session {
   private authorization: string | undefined;
   private scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
@@ -158,6 +159,14 @@ class Session {
 
   get usedScheme(): 'https' | 'http' {
     return this.scheme;
+  }
+
+  /** The repository's base URL and the Authorization to send, for a request made elsewhere (a blob stream). */
+  get endpoint(): { base: string; headers: Record<string, string> } {
+    return {
+      base: `${this.scheme}://${this.target.host}/v2/${this.target.repository}`,
+      headers: this.authorization ? { Authorization: this.authorization } : {},
+    };
   }
 
   private get who(): string {
@@ -371,7 +380,7 @@ function checkDigest(
     );
 }
 
-interface Descriptor {
+export interface Descriptor {
   mediaType?: string;
   digest?: string;
   size?: number;
@@ -379,7 +388,7 @@ interface Descriptor {
 }
 
 /** What the tag points at: its bytes' digest, its media type, and whether it is an index. */
-interface Top {
+export interface Top {
   response: HttpResponse;
   digest: string;
   json: Record<string, unknown>;
@@ -388,7 +397,7 @@ interface Top {
 }
 
 /** The platform's manifest chosen out of an index (or the image itself), and the platforms listed. */
-interface Instance {
+export interface Instance {
   platforms: PlatformManifest[];
   platform: string | null;
   digest: string;
@@ -401,7 +410,7 @@ const mediaTypeOf = (...candidates: unknown[]) =>
     .split(';')[0]!
     .trim();
 
-async function readTop(
+export async function readTop(
   session: Session,
   target: InspectTarget,
   sha256: Digester,
@@ -457,7 +466,7 @@ function indexPlatforms(index: Record<string, unknown>) {
 }
 
 /** The requested platform's manifest out of an index, checked against its digest. */
-async function readInstance(
+export async function readInstance(
   session: Session,
   target: InspectTarget,
   options: InspectOptions,

@@ -65,17 +65,22 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   );
 }
 
+/** --timeout SECONDS as milliseconds (undefined when not given); above 0, at most 600. */
+export function timeoutFlag(text: string | undefined): number | undefined {
+  const ms = text === undefined ? undefined : Number(text) * 1000;
+  if (ms !== undefined && !(ms > 0 && ms <= 600_000))
+    throw usageError(
+      '--timeout takes a number of seconds above 0, at most 600',
+    );
+  return ms;
+}
+
 export async function inspectAction(
   ctx: CommandContext,
   ref: string,
   options: InspectFlags,
 ): Promise<number> {
-  const timeoutMs =
-    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
-    throw usageError(
-      '--timeout takes a number of seconds above 0, at most 600',
-    );
+  const timeoutMs = timeoutFlag(options.timeout);
   const [{ authSetup }, { inspectQci }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/inspect.js'),
