@@ -31,8 +31,9 @@ const hangs = (text: string, first: RegExp) =>
 describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
   const DAY = 86_400_000;
   /**
-   * app.ci tokens: the kubeconfig's, a day old, and a month-old one. A token made as the bed starts
-   * reads "expires in 28 days", then "27 days" a moment later; a test compares two runs word for word.
+   * app.ci tokens: the kubeconfig's, a day and a quarter old, and a month-old one. A token made as the
+   * bed starts reads "expires in 28 days", then "27 days" a moment later, and one exactly a day old
+   * flips the same way; a test compares two runs word for word, so its expiry sits mid-day.
    */
   const tokens = { current: '', stale: '' };
   const qciEnv = (bed: TestBed) => ({
@@ -44,7 +45,9 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
     qciEnv,
     setup: (bed) => {
       const age = (days: number) => new Date(Date.now() - days * DAY);
-      tokens.current = bed.appci.createToken(bed.user, { createdAt: age(1) });
+      tokens.current = bed.appci.createToken(bed.user, {
+        createdAt: age(1.25),
+      });
       tokens.stale = bed.appci.createToken(bed.user, { createdAt: age(40) });
     },
   });

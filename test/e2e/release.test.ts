@@ -451,9 +451,10 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       console.log(
         `peak RSS: ${small} KiB (small top layer), ${big} KiB (128 MiB top layer)`,
       );
-      // Holding the layer would cost at least its 128 MiB; streaming costs buffers and GC slack
-      // (seen here: +29 MiB for 64, 128 and 192 MiB layers alike).
-      expect(big - small).toBeLessThan(48 * 1024);
+      // Holding the layer would cost at least its 128 MiB (a reader that kept it peaked 164 MiB
+      // above the small payload); streaming costs buffers and GC slack, +29 to +50 MiB seen here for
+      // 64, 128 and 192 MiB layers alike on a quiet and on a loaded machine.
+      expect(big - small).toBeLessThan(96 * 1024);
     },
   );
 
