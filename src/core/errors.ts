@@ -116,6 +116,7 @@ export const ERROR_KINDS = {
   'not-found': notFound,
   'context-not-found': notFound, // the kube context --context names
   'log-not-found': notFound,
+  'platform-missing': notFound, // the image has no manifest for the platform asked for
 
   // 6: a server could not be reached.
   unreachable,

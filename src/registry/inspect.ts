@@ -479,7 +479,7 @@ async function readInstance(
     throw new QciError(
       `${target.host}/${target.repository}:${target.reference} has no ${wanted} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
       {
-        kind: 'not-found',
+        kind: 'platform-missing',
         hint: platforms[0]
           ? `pick one with --platform ${platforms[0].platform}`
           : undefined,
