@@ -25,6 +25,7 @@ import { registerPromoted } from './commands/promoted.js';
 import { registerRewrite } from './commands/rewrite.js';
 import { registerSa } from './commands/sa.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerImages } from './commands/images.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerExec } from './commands/exec.js';
 import { registerVersion } from './commands/version.js';
@@ -168,6 +169,7 @@ function registerCommands(program: Command, wrap: Wrap): void {
   registerRewrite(program, wrap);
   registerSa(program, wrap);
   registerInspect(program, wrap);
+  registerImages(program, wrap);
   registerCompletion(program, wrap);
   registerExec(program, wrap);
   registerVersion(program, wrap);

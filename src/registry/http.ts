@@ -153,7 +153,7 @@ export async function httpGet(
     const url = new URL(current.url);
     const via = proxyFor(url, options.env);
     log(
-      `GET ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`,
+      `${current.method ?? 'GET'} ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`,
     );
     let response: HttpResponse | undefined;
     for (let n = 0; ; n++) {

@@ -104,10 +104,10 @@ function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
   );
 }
 
-type Digester = (body: Buffer) => string;
+export type Digester = (body: Buffer) => string;
 
 /** node:crypto's SHA-256, loaded by the first inspection (a pull loads this module only to explain a failure). */
-async function digester(): Promise<Digester> {
+export async function digester(): Promise<Digester> {
   const { createHash } = await import('node:crypto');
   return (body) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
@@ -144,7 +144,7 @@ function errorCode(response: HttpResponse): string | null {
 const basicAuth = (credential: { user: string; password: string }) =>
   `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
 
-class Session {
+export class Session {
   private authorization: string | undefined;
   private scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
@@ -264,10 +264,16 @@ class Session {
     return token;
   }
 
+  /** Opens a connection (and finds the scheme) ahead of requests that will reuse it. */
+  async warm(): Promise<void> {
+    await this.ping();
+  }
+
   async get(
     path: string,
     accept: string | undefined,
     what: string,
+    method: 'GET' | 'HEAD' = 'GET',
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (accept) headers.Accept = accept;
@@ -275,6 +281,7 @@ class Session {
     const response = await httpGet(
       {
         url: `${this.scheme}://${this.target.host}/v2/${this.target.repository}/${path}`,
+        method,
         headers,
       },
       this.http,
@@ -401,7 +408,7 @@ const mediaTypeOf = (...candidates: unknown[]) =>
     .split(';')[0]!
     .trim();
 
-async function readTop(
+export async function readTop(
   session: Session,
   target: InspectTarget,
   sha256: Digester,
@@ -457,7 +464,7 @@ function indexPlatforms(index: Record<string, unknown>) {
 }
 
 /** The requested platform's manifest out of an index, checked against its digest. */
-async function readInstance(
+export async function readInstance(
   session: Session,
   target: InspectTarget,
   options: InspectOptions,
@@ -507,7 +514,7 @@ async function readInstance(
 }
 
 /** The image config blob (created, labels, its own platform), checked against its digest. */
-async function readConfig(
+export async function readConfig(
   session: Session,
   target: InspectTarget,
   instance: Instance,

@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { ExitCode, usageError } from '../../core/errors.js';
+import { escapeControl } from '../../core/escape.js';
+// Type-only at start-up: the registry client and the engine runner load when the command runs.
+import type { ImagesReport } from '../../session/images.js';
+import type { PullReport } from '../../session/pull.js';
+import { examples, type CommandContext, type Wrap } from '../context.js';
+import {
+  addSettingOptions,
+  checkDockerTlsVerify,
+  settingFlags,
+  type SettingFlags,
+} from '../setting-flags.js';
+import { renderTable } from '../table.js';
+
+interface ImagesFlags extends SettingFlags {
+  pullStale?: boolean;
+  platform?: string;
+  timeout?: string;
+}
+
+async function render(ctx: CommandContext, report: ImagesReport) {
+  const { describeAge, describeState } = await import('../../core/images.js');
+  const now = new Date();
+  if (report.images.length === 0) {
+    ctx.ui.info(`${report.engine} has no image from ${report.registry}`);
+    return;
+  }
+  const e = escapeControl;
+  const rows = report.images.map((i) => [
+    e(i.imageStreamTag ?? (i.qciTag ? `(QCI tag ${i.qciTag})` : i.pullSpec)),
+    i.imageId.slice(0, 12),
+    describeAge(i, now),
+    describeState(i, now),
+  ]);
+  for (const line of renderTable(
+    ['image stream tag', 'image id', 'age', 'state'],
+    rows,
+    (s) => ctx.ui.out.bold(s),
+    ctx.ui.width,
+  ))
+    ctx.ui.print(line);
+}
+
+export async function imagesAction(
+  ctx: CommandContext,
+  options: ImagesFlags,
+): Promise<number> {
+  const timeoutMs =
+    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
+    throw usageError(
+      '--timeout takes a number of seconds above 0, at most 600',
+    );
+  const [{ authSetup }, { listQciImages }] = await Promise.all([
+    import('../auth-setup.js'),
+    import('../../session/images.js'),
+  ]);
+  const resolved = await ctx.settings({
+    ...settingFlags(options),
+    platform: options.platform,
+  });
+  const setup = authSetup(ctx, resolved);
+  const report = await listQciImages(setup, {
+    timeoutMs,
+    log: (line) => ctx.ui.verbose(line),
+  });
+  let pulled: PullReport | null = null;
+  const stale = report.images.filter((i) => i.state === 'stale');
+  if (options.pullStale && stale.length > 0) {
+    checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
+    const { pullImages } = await import('../../session/pull.js');
+    pulled = await pullImages(
+      setup,
+      [...new Set(stale.map((i) => i.pullSpec))],
+      {
+        quiet: true,
+        login: true,
+        dryRun: false,
+        localName: false,
+        json: ctx.json,
+        say: (line) => ctx.ui.info(line),
+        warn: (line) => ctx.ui.warn(line),
+      },
+    );
+  }
+  if (ctx.json) ctx.ui.json({ ...report, pulled });
+  else await render(ctx, report);
+  if (pulled && !ctx.json) {
+    for (const r of pulled.results)
+      if (r.ok) ctx.ui.info(`pulled ${r.pullSpec}`);
+      else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
+  } else if (stale.length > 0 && !ctx.json && !options.pullStale)
+    ctx.ui.info(
+      `${stale.length} stale: qci images --pull-stale pulls what QCI's tags point at now`,
+    );
+  return pulled?.exitCode ?? ExitCode.ok;
+}
+
+export function registerImages(program: Command, wrap: Wrap): void {
+  addSettingOptions(
+    program
+      .command('images')
+      .summary(
+        "list local QCI images and whether QCI's tag still points at them",
+      )
+      .description(
+        "List the QCI images in the engine's local store (podman, or docker with --engine docker): each with " +
+          'its image stream tag, when it was pulled (docker) or built (podman keeps no pull time), and its state: ' +
+          "current (QCI's tag points at it), stale (the tag has moved; with when, from the registry's Last-Modified " +
+          "or else the new image's created time, as it says), gone (QCI no longer has the tag), or pinned (pulled by digest). " +
+          'QCI is asked with manifest HEADs, concurrently over shared connections, with the credential the engine ' +
+          'sends; no layer is downloaded. --pull-stale then pulls the stale ones as qci pull does.',
+      )
+      .option('--pull-stale', 'pull the images whose QCI tag has moved')
+      .option(
+        '--platform <os/arch>',
+        'platform to pull with --pull-stale and to date a moved tag by (env QCI_PLATFORM; default linux/amd64)',
+      )
+      .option(
+        '--timeout <seconds>',
+        'give up on a request after this long (default 30)',
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples([
+        ['qci images', 'every local QCI image: current, stale, gone or pinned'],
+        ['qci images --pull-stale', 'and pull the stale ones'],
+        ['qci images --engine docker --json', "docker's, as JSON"],
+        [
+          'qci images --json | jq -r \'.images[] | select(.state == "stale") | .pullSpec\'',
+          'the stale pull specs',
+        ],
+      ]),
+    )
+    .action(wrap(imagesAction));
+}

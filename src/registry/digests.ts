@@ -1,0 +1,137 @@
+/**
+ * What QCI's tags point at now, for many tags at once, without downloading an image: one challenge
+ * (GET /v2/) and one token, as podman asks them, then a HEAD per tag for its Docker-Content-Digest
+ * (the OCI distribution spec: a HEAD answers with the digest and no body), all concurrently over
+ * keep-alive connections opened alongside the challenge, so that 20 tags cost three round trips.
+ * The Accept list keeps an index an index: its digest is the one podman and docker store.
+ */
+import { QciError } from '../core/errors.js';
+import type { TagAnswer } from '../core/images.js';
+import {
+  MANIFEST_ACCEPT,
+  Session,
+  digester,
+  readConfig,
+  readInstance,
+  readTop,
+  type Digester,
+  type InspectOptions,
+} from './inspect.js';
+
+export interface DigestsOptions extends InspectOptions {
+  /** Requests in flight at once (and connections opened for them); default 20. */
+  concurrency?: number;
+}
+
+/** Kinds that end the whole question: no answer for any tag would differ. */
+const FATAL = new Set([
+  'credentials-missing',
+  'credentials-rejected',
+  'denied',
+  'unreachable',
+  'unsafe-realm',
+]);
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  return results;
+}
+
+export interface DigestClient {
+  /** Opens `n` more connections for the HEADs to come (alongside the challenge and token). */
+  warm(n: number): Promise<void>;
+  /** What each tag points at now. */
+  ask(tags: string[]): Promise<Map<string, TagAnswer>>;
+  /** When the image behind a digest was built (its config's created), for a stale tag. */
+  builtAt(digest: string): Promise<string | null>;
+}
+
+const headerText = (value: string | string[] | undefined) =>
+  (Array.isArray(value) ? value[0] : value)?.trim() || null;
+
+const isoOrNull = (text: string | null) =>
+  text && Number.isFinite(Date.parse(text))
+    ? new Date(text).toISOString()
+    : null;
+
+/** Starts the challenge and token at once; `ask` waits for them. */
+export function digestClient(
+  host: string,
+  repository: string,
+  options: DigestsOptions,
+): DigestClient {
+  const session = new Session({ host, repository, reference: '' }, options);
+  const authenticated = session.authenticate();
+  authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
+  const limit = Math.max(1, options.concurrency ?? 20);
+  let sha256: Digester | undefined;
+  const headOne = async (tag: string): Promise<TagAnswer> => {
+    const what = `the tag ${tag}`;
+    const head = await session.get(
+      `manifests/${tag}`,
+      MANIFEST_ACCEPT,
+      what,
+      'HEAD',
+    );
+    const digest = headerText(head.headers['docker-content-digest']);
+    const lastModified = isoOrNull(headerText(head.headers['last-modified']));
+    if (digest && /^sha256:[0-9a-f]{64}$/.test(digest))
+      return { digest, lastModified };
+    // No digest in the HEAD's answer (the spec lets a registry leave it out): the bytes say it.
+    const full = await session.get(`manifests/${tag}`, MANIFEST_ACCEPT, what);
+    return { digest: sha256!(full.body), lastModified };
+  };
+  return {
+    async warm(n) {
+      const warming = Array.from({ length: Math.min(n, limit - 1) }, () =>
+        session.warm().catch(() => undefined),
+      );
+      await Promise.all(warming);
+    },
+    async ask(tags) {
+      [sha256] = await Promise.all([digester(), authenticated]);
+      const answers = await pool(tags, limit, (tag) =>
+        headOne(tag).catch((error: unknown): TagAnswer => {
+          if (!(error instanceof QciError)) throw error;
+          if (error.kind === 'not-found') return { missing: true };
+          if (FATAL.has(error.kind)) throw error;
+          return { error: error.message };
+        }),
+      );
+      return new Map(tags.map((tag, i) => [tag, answers[i]!]));
+    },
+    async builtAt(digest) {
+      const target = { host, repository, reference: digest };
+      sha256 ??= await digester();
+      try {
+        const top = await readTop(session, target, sha256);
+        const instance = await readInstance(
+          session,
+          target,
+          options,
+          top,
+          sha256,
+        );
+        return (await readConfig(session, target, instance, sha256)).created;
+      } catch (error) {
+        if (error instanceof QciError && !FATAL.has(error.kind)) return null;
+        throw error;
+      }
+    },
+  };
+}

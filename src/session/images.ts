@@ -1,0 +1,181 @@
+/**
+ * qci images: the QCI images in the engine's store, and whether QCI's tags still point at them, asked
+ * with the credential the engine sends (manifest HEADs, concurrently, no layer downloaded); and the
+ * same question for `qci pull --if-stale`. --pull-stale pulls the stale ones with qci pull.
+ */
+import { readAuthFiles } from '../auth/index.js';
+import { QciError } from '../core/errors.js';
+import {
+  describeState,
+  judge,
+  qciImagesOf,
+  tagsToAsk,
+  type JudgedImage,
+  type LocalImage,
+} from '../core/images.js';
+import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { engineErrorLine } from '../engine/classify.js';
+import { findEngine, type EngineName } from '../engine/engine.js';
+import {
+  buildInspectArgs,
+  buildListArgs,
+  dockerIdsIn,
+  parseDockerInspect,
+  parsePodmanImages,
+} from '../engine/images.js';
+import { digestClient, type DigestClient } from '../registry/digests.js';
+import { parsePlatform } from '../registry/inspect.js';
+import { engineCredential, type InspectReport } from './inspect.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+
+export interface ImagesRequest {
+  timeoutMs?: number | undefined;
+  log?: (line: string) => void;
+}
+
+export interface ImagesReport {
+  engine: EngineName;
+  registry: string;
+  /** One entry per QCI tag a local image carries, and one per image pulled by digest only. */
+  images: JudgedImage[];
+  /** Which credential was sent (never the secret). */
+  credential: InspectReport['credential'] | null;
+  /** Manifest requests made (HEADs, and GETs for when a stale tag's image was built). */
+  requests: { heads: number; built: number };
+}
+
+/** The engine's store: one process for podman, two for docker (list, then inspect the QCI ones). */
+async function localImages(
+  setup: AuthSetup,
+  engine: EngineName,
+  repository: string,
+): Promise<LocalImage[]> {
+  const run = async (args: string[]) => {
+    const r = await setup.runner({
+      command: engine,
+      args,
+      env: setup.env,
+      timeoutMs: 60_000,
+    });
+    if (r.exitCode !== 0)
+      throw new QciError(
+        `${engine} ${args.slice(0, 2).join(' ')} failed: ${engineErrorLine(r.stderr)}`,
+        {
+          kind: 'engine-failed',
+          hint: `run ${engine} ${args.join(' ')} to see why`,
+        },
+      );
+    return r.stdout;
+  };
+  const parse = <T>(what: string, parser: () => T): T => {
+    try {
+      return parser();
+    } catch (error) {
+      throw new QciError(
+        `${(error as Error).message}: qci cannot read ${engine}'s store`,
+        {
+          kind: 'engine-failed',
+          hint: `run ${engine} ${what} to see what it prints`,
+        },
+      );
+    }
+  };
+  const listed = await run(buildListArgs(engine));
+  if (engine === 'podman')
+    return parse('images --format json', () => parsePodmanImages(listed));
+  const ids = dockerIdsIn(listed, repository);
+  if (ids.length === 0) return [];
+  const inspected = await run(buildInspectArgs(ids));
+  return parse('image inspect', () => parseDockerInspect(inspected));
+}
+
+/** The registry client, with the credential the engine sends; the challenge starts at once. */
+async function openRegistry(
+  setup: AuthSetup,
+  engine: EngineName,
+  request: ImagesRequest,
+) {
+  const version = await versionForFiles(setup, engine, undefined);
+  const states = await readAuthFiles(candidates(setup, engine, version));
+  const { credential, about } = await engineCredential(setup, engine, states);
+  const client = digestClient(setup.settings.registry, QCI_REPOSITORY_PATH, {
+    credential,
+    platform: parsePlatform(setup.settings.platform),
+    http: {
+      env: setup.env,
+      tlsVerify: setup.settings.tlsVerify,
+      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.log ? { log: request.log } : {}),
+    },
+  });
+  return { client, about };
+}
+
+/** When each stale tag's new image was built, when the registry did not say when the tag moved. */
+async function datedStale(client: DigestClient, images: JudgedImage[]) {
+  const digests = [
+    ...new Set(
+      images
+        .filter((i) => i.state === 'stale' && !i.movedAt && i.qciDigest)
+        .map((i) => i.qciDigest!),
+    ),
+  ];
+  const built = new Map(
+    await Promise.all(
+      digests.map(async (d) => [d, await client.builtAt(d)] as const),
+    ),
+  );
+  for (const image of images) {
+    const at = image.qciDigest ? built.get(image.qciDigest) : undefined;
+    if (image.state === 'stale' && !image.movedAt && at) {
+      image.movedAt = at;
+      image.movedSource = 'created';
+    }
+  }
+  return digests.length;
+}
+
+/** Every QCI image in the store, judged against what QCI's tags point at now. */
+export async function listQciImages(
+  setup: AuthSetup,
+  request: ImagesRequest = {},
+  only?: (tag: string) => boolean,
+): Promise<ImagesReport> {
+  const engine = findEngine(setup.settings.engine, setup.env);
+  const host = setup.settings.registry;
+  const repository = `${host}/${QCI_REPOSITORY_PATH}`;
+  // The store is read while the registry's challenge and token are asked.
+  const registry = openRegistry(setup, engine, request);
+  registry.catch(() => undefined);
+  const local = qciImagesOf(
+    await localImages(setup, engine, repository),
+    host,
+  ).filter((i) => !only || (i.qciTag !== null && only(i.qciTag)));
+  const tags = tagsToAsk(local);
+  if (tags.length === 0)
+    return {
+      engine,
+      registry: host,
+      images: local.map((i) => judge(i, undefined)),
+      credential: null,
+      requests: { heads: 0, built: 0 },
+    };
+  const { client, about } = await registry;
+  const [, answers] = await Promise.all([
+    client.warm(tags.length - 1),
+    client.ask(tags),
+  ]);
+  const images = local.map((i) =>
+    judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
+  );
+  const built = await datedStale(client, images);
+  return {
+    engine,
+    registry: host,
+    images,
+    credential: about,
+    requests: { heads: tags.length, built },
+  };
+}
+
+export { describeState };

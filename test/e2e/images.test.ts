@@ -1,0 +1,160 @@
+/**
+ * qci images end to end (real registry, real podman): the QCI images in podman's store and whether QCI's
+ * tags still point at them: current; stale after a new image is pushed under the same tag (dated by the new
+ * image's created time), and --pull-stale brings the new digest; gone after the tag's manifest is deleted;
+ * pinned when pulled by digest. Asked with manifest HEADs only: no blob while nothing is stale.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  TESTBED_TOOLS,
+  requireTools,
+  type PushedImage,
+} from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
+import { deleteManifest, putIndex } from './testbed/manifests.js';
+
+const tools = requireTools(TESTBED_TOOLS);
+
+interface Row {
+  pullSpec: string;
+  imageStreamTag: string | null;
+  state: string;
+  qciDigest: string | null;
+  localDigests: string[];
+  movedAt: string | null;
+  movedSource: string | null;
+}
+
+describe.skipIf(!tools.ok)('qci images (end to end)', () => {
+  let doomed: PushedImage;
+  let arm: PushedImage;
+  const tb = useTestBed({
+    tags: ['ocp_4.7_my-component', 'ocp_4.9_mover'],
+    qciEnv: (bed) => ({
+      QCI_REGISTRY: bed.proxy.host,
+      QCI_TLS_VERIFY: 'false',
+    }),
+  });
+
+  beforeAll(async () => {
+    doomed = await tb.bed.pushImage({
+      tags: ['ocp_4.9_doomed'],
+      content: 'doomed\n',
+    });
+    arm = await tb.bed.pushImage({
+      tags: ['arm-instance'],
+      content: 'arm64 flavour\n',
+    });
+    await putIndex(tb.bed, 'ocp_4.8_multi', [
+      {
+        tag: 'ocp_4.7_my-component',
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      { tag: 'arm-instance', platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+  });
+
+  async function pulledAll() {
+    const pe = await tb.freshPodman();
+    const login = await pe.podman(
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    for (const tag of [
+      'ocp_4.7_my-component',
+      'ocp_4.9_mover',
+      'ocp_4.9_doomed',
+      'ocp_4.8_multi',
+    ]) {
+      const r = await pe.podman(['pull', '-q', tb.bed.ref(tag)]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    const pin = await pe.podman([
+      'pull',
+      '-q',
+      `${tb.bed.proxy.host}/openshift/ci@${arm.digest}`,
+    ]);
+    expect(pin.exitCode, pin.stderr).toBe(0);
+    return pe;
+  }
+  const images = async () => {
+    const r = await tb.qci(['images', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { images: Row[] };
+    return Object.fromEntries(
+      report.images.map((i) => [i.imageStreamTag ?? i.pullSpec, i]),
+    ) as Record<string, Row>;
+  };
+
+  it('current, stale (dated), gone and pinned; --pull-stale brings the new digest', async () => {
+    const pe = await pulledAll();
+    tb.bed.proxy.clearRequests();
+    const before = await images();
+    expect(
+      Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.state])),
+    ).toEqual({
+      'ocp/4.7:my-component': 'current',
+      'ocp/4.9:mover': 'current',
+      'ocp/4.9:doomed': 'current',
+      'ocp/4.8:multi': 'current',
+      [`${tb.bed.proxy.host}/openshift/ci@${arm.digest}`]: 'pinned',
+    });
+    // Nothing downloaded: a challenge, a token, and one HEAD per tag.
+    const seen = tb.bed.proxy.requests;
+    expect(seen.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
+    expect(
+      seen.filter((r) => r.path.includes('/manifests/')).map((r) => r.method),
+    ).toEqual(['HEAD', 'HEAD', 'HEAD', 'HEAD']);
+
+    const moved = await tb.bed.pushImage({
+      tags: ['ocp_4.9_mover'],
+      content: 'moved on\n',
+    });
+    await deleteManifest(tb.bed, doomed.digest);
+    const after = await images();
+    expect(after['ocp/4.9:mover']).toMatchObject({
+      state: 'stale',
+      qciDigest: moved.digest,
+      movedSource: 'created',
+    });
+    expect(
+      Date.now() - Date.parse(after['ocp/4.9:mover']!.movedAt!),
+    ).toBeLessThan(600_000);
+    expect(after['ocp/4.9:doomed']!.state).toBe('gone');
+    expect(after['ocp/4.7:my-component']!.state).toBe('current');
+
+    const text = await tb.qci(['images']);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /ocp\/4\.9:mover\s.*stale \(QCI's tag now points at an image built \d+ seconds? ago\)/,
+    );
+    expect(text.stdout).toMatch(
+      /ocp\/4\.9:doomed\s.*gone \(no longer in QCI\)/,
+    );
+    expect(text.stdout).toMatch(/ocp\/4\.8:multi\s.*current/);
+
+    const pull = await tb.qci(['images', '--pull-stale']);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    const local = await pe.podman([
+      'image',
+      'inspect',
+      '--format',
+      '{{json .RepoDigests}}',
+      tb.bed.ref('ocp_4.9_mover'),
+    ]);
+    expect(local.stdout).toContain(moved.digest);
+    expect((await images())['ocp/4.9:mover']!.state).toBe('current');
+  });
+
+  it('no QCI image in the store (and no credential): says so, exit 0', async () => {
+    await tb.freshPodman();
+    const r = await tb.qci(['images']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`podman has no image from ${tb.bed.proxy.host}`);
+    expect(
+      tb.bed.proxy.requests.filter((q) => q.path.startsWith('/v2/')),
+    ).toEqual([]);
+  });
+});
