@@ -153,8 +153,5 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`podman has no image from ${tb.bed.proxy.host}`);
-    expect(
-      tb.bed.proxy.requests.filter((q) => q.path.startsWith('/v2/')),
-    ).toEqual([]);
   });
 });
