@@ -12,8 +12,9 @@ import {
   tagsToAsk,
   type JudgedImage,
   type LocalImage,
+  type QciImage,
 } from '../core/images.js';
-import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { QCI_REPOSITORY_PATH, parseReference } from '../core/reference.js';
 import { engineErrorLine } from '../engine/classify.js';
 import { findEngine, type EngineName } from '../engine/engine.js';
 import {
@@ -31,6 +32,10 @@ import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 export interface ImagesRequest {
   timeoutMs?: number | undefined;
   log?: (line: string) => void;
+  /** Ask when a stale tag's new image was built (default true). */
+  dateStale?: boolean;
+  /** Only these images (default all QCI images in the store). */
+  only?: (image: QciImage) => boolean;
 }
 
 export interface ImagesReport {
@@ -139,7 +144,6 @@ async function datedStale(client: DigestClient, images: JudgedImage[]) {
 export async function listQciImages(
   setup: AuthSetup,
   request: ImagesRequest = {},
-  only?: (tag: string) => boolean,
 ): Promise<ImagesReport> {
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
@@ -150,7 +154,7 @@ export async function listQciImages(
   const local = qciImagesOf(
     await localImages(setup, engine, repository),
     host,
-  ).filter((i) => !only || (i.qciTag !== null && only(i.qciTag)));
+  ).filter((i) => request.only?.(i) ?? true);
   const tags = tagsToAsk(local);
   if (tags.length === 0)
     return {
@@ -168,7 +172,8 @@ export async function listQciImages(
   const images = local.map((i) =>
     judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
   );
-  const built = await datedStale(client, images);
+  const built =
+    request.dateStale === false ? 0 : await datedStale(client, images);
   return {
     engine,
     registry: host,
@@ -179,3 +184,65 @@ export async function listQciImages(
 }
 
 export { describeState };
+
+export interface Freshness {
+  /** The references whose local image is what QCI's tag points at (or the digest asked for). */
+  current: { input: string; pullSpec: string; imageId: string }[];
+  /** Every other input, as given: to pull. */
+  toPull: string[];
+}
+
+/**
+ * qci pull --if-stale: which references need no pull. One read of the engine's store and one HEAD per
+ * tag; a digest reference is current when the store holds it (a digest never moves).
+ */
+export async function currentOnes(
+  setup: AuthSetup,
+  inputs: string[],
+  request: ImagesRequest = {},
+): Promise<Freshness> {
+  const host = setup.settings.registry;
+  const wanted = new Map<
+    string,
+    { tag: string | null; digest: string | null }
+  >();
+  for (const input of inputs) {
+    try {
+      const ref = parseReference(input, { pullHost: host });
+      wanted.set(input, { tag: ref.qciTag, digest: ref.digest });
+    } catch {
+      // qci pull reports it
+    }
+  }
+  const tags = new Set([...wanted.values()].map((w) => w.tag));
+  const digests = new Set([...wanted.values()].map((w) => w.digest));
+  const report = await listQciImages(setup, {
+    ...request,
+    dateStale: false,
+    only: (i) =>
+      i.qciTag !== null
+        ? tags.has(i.qciTag)
+        : i.localDigests.some((d) => digests.has(d)),
+  });
+  const fresh: Freshness = { current: [], toPull: [] };
+  for (const input of inputs) {
+    const w = wanted.get(input);
+    const hit = report.images.find((i) =>
+      w?.tag
+        ? i.qciTag === w.tag && i.state === 'current'
+        : w?.digest !== null &&
+          w?.digest !== undefined &&
+          i.localDigests.includes(w.digest),
+    );
+    if (hit && w)
+      fresh.current.push({
+        input,
+        pullSpec: w.tag
+          ? hit.pullSpec
+          : `${host}/${QCI_REPOSITORY_PATH}@${w.digest}`,
+        imageId: hit.imageId,
+      });
+    else fresh.toPull.push(input);
+  }
+  return fresh;
+}

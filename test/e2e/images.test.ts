@@ -154,4 +154,62 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`podman has no image from ${tb.bed.proxy.host}`);
   });
+
+  it('pull --if-stale: a current image is not pulled (one HEAD, its ID on stdout); a moved or missing one is', async () => {
+    const first = await tb.bed.pushImage({
+      tags: ['ocp_4.9_script'],
+      content: 'script v1\n',
+    });
+    const pe = await tb.freshPodman();
+    const login = await pe.podman(
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    const missing = await tb.qci([
+      'pull',
+      '-q',
+      '--if-stale',
+      'ocp/4.9:script',
+    ]);
+    expect(missing.exitCode, missing.stderr).toBe(0);
+    const id = missing.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    tb.bed.proxy.clearRequests();
+    const again = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:script']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout.trim()).toBe(id);
+    expect(again.stderr).toContain('ocp/4.9:script: current');
+    const manifests = tb.bed.proxy.requests.filter((r) =>
+      r.path.includes('/manifests/'),
+    );
+    expect(manifests.map((r) => r.method)).toEqual(['HEAD']);
+
+    const json = JSON.parse(
+      (await tb.qci(['pull', '--json', '--if-stale', 'ocp/4.9:script'])).stdout,
+    );
+    expect(json.results[0]).toMatchObject({
+      ok: true,
+      current: true,
+      imageId: id,
+    });
+
+    const second = await tb.bed.pushImage({
+      tags: ['ocp_4.9_script'],
+      content: 'script v2\n',
+    });
+    const moved = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:script']);
+    expect(moved.exitCode, moved.stderr).toBe(0);
+    expect(moved.stdout.trim()).not.toBe(id);
+    const local = await pe.podman([
+      'image',
+      'inspect',
+      '--format',
+      '{{json .RepoDigests}}',
+      tb.bed.ref('ocp_4.9_script'),
+    ]);
+    expect(local.stdout).toContain(second.digest);
+    expect(local.stdout).not.toContain(first.digest);
+  });
 });
