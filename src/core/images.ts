@@ -165,7 +165,7 @@ export function describeState(image: JudgedImage, now: Date): string {
   }
 }
 
-/** When the image came: "pulled 2 hours ago" (docker), else "built 3 days ago" (podman keeps no pull time). */
+/** "built 3 days ago" (podman and docker keep no pull time; docker's LastTagTime, when a tag set it). */
 export function describeAge(image: QciImage, now: Date): string {
   if (image.pulled) return `pulled ${ago(image.pulled, now)}`;
   if (image.created) return `built ${ago(image.created, now)}`;

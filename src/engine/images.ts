@@ -8,7 +8,8 @@
  *   seconds. podman records no pull time.
  * - docker: `docker image ls` finds the images of a repository, `docker image inspect` gives
  *   `RepoTags`, `RepoDigests` (the digest pulled by: an index's own), `Created` and
- *   `Metadata.LastTagTime`, the time the pull tagged it.
+ *   `Metadata.LastTagTime`, set by `docker tag` (a pull leaves it at year 1, seen with docker 20.10),
+ *   so a pull time only for images tagged since.
  */
 import type { LocalImage } from '../core/images.js';
 import type { EngineName } from './engine.js';

@@ -106,7 +106,7 @@ export function registerImages(program: Command, wrap: Wrap): void {
       )
       .description(
         "List the QCI images in the engine's local store (podman, or docker with --engine docker): each with " +
-          'its image stream tag, when it was pulled (docker) or built (podman keeps no pull time), and its state: ' +
+          'its image stream tag, when it was built (neither podman nor docker records when an image was pulled), and its state: ' +
           "current (QCI's tag points at it), stale (the tag has moved; with when, from the registry's Last-Modified " +
           "or else the new image's created time, as it says), gone (QCI no longer has the tag), or pinned (pulled by digest). " +
           'QCI is asked with manifest HEADs, concurrently over shared connections, with the credential the engine ' +
