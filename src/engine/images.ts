@@ -66,26 +66,33 @@ function parseJsonArray(
   );
 }
 
-/** `podman images --format json`. */
+/**
+ * `podman images --format json`: one entry per image name (seen with podman 4.3.1: an image with 20
+ * tags is listed 20 times, each entry with every name), merged here into one per image ID.
+ */
 export function parsePodmanImages(output: string): LocalImage[] {
-  return parseJsonArray(output, 'podman images --format json').map((i) => {
+  const byId = new Map<string, LocalImage>();
+  for (const i of parseJsonArray(output, 'podman images --format json')) {
     const names = strings(i.Names);
-    return {
-      id: cleanId(i.Id),
-      tags: [...new Set([...names, ...strings(i.RepoTags)])].filter(
-        (n) => !n.includes('@'),
-      ),
-      repoDigests: [
-        ...new Set([
-          ...strings(i.RepoDigests),
-          ...names.filter((n) => n.includes('@')),
-        ]),
-      ],
-      created: isoOf(i.Created),
+    const id = cleanId(i.Id);
+    const seen = byId.get(id);
+    const tags = [...names, ...strings(i.RepoTags)].filter(
+      (n) => !n.includes('@'),
+    );
+    const repoDigests = [
+      ...strings(i.RepoDigests),
+      ...names.filter((n) => n.includes('@')),
+    ];
+    byId.set(id, {
+      id,
+      tags: [...new Set([...(seen?.tags ?? []), ...tags])],
+      repoDigests: [...new Set([...(seen?.repoDigests ?? []), ...repoDigests])],
+      created: seen?.created ?? isoOf(i.Created),
       pulled: null,
       platform: null,
-    };
-  });
+    });
+  }
+  return [...byId.values()];
 }
 
 /** `docker image inspect ID...`. */

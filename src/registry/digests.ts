@@ -6,6 +6,7 @@
  * The Accept list keeps an index an index: its digest is the one podman and docker store.
  */
 import { QciError } from '../core/errors.js';
+import { keepAliveAgents } from '../io/http.js';
 import type { TagAnswer } from '../core/images.js';
 import {
   MANIFEST_ACCEPT,
@@ -59,6 +60,8 @@ export interface DigestClient {
   ask(tags: string[]): Promise<Map<string, TagAnswer>>;
   /** When the image behind a digest was built (its config's created), for a stale tag. */
   builtAt(digest: string): Promise<string | null>;
+  /** Closes the connections. */
+  close(): void;
 }
 
 const headerText = (value: string | string[] | undefined) =>
@@ -75,10 +78,15 @@ export function digestClient(
   repository: string,
   options: DigestsOptions,
 ): DigestClient {
-  const session = new Session({ host, repository, reference: '' }, options);
+  const limit = Math.max(1, options.concurrency ?? 20);
+  // At most `limit` connections: a HEAD waits for a warmed one rather than opening one more.
+  const agents = keepAliveAgents(limit);
+  const session = new Session(
+    { host, repository, reference: '' },
+    { ...options, http: { ...options.http, agents } },
+  );
   const authenticated = session.authenticate();
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
-  const limit = Math.max(1, options.concurrency ?? 20);
   let sha256: Digester | undefined;
   const headOne = async (tag: string): Promise<TagAnswer> => {
     const what = `the tag ${tag}`;
@@ -115,6 +123,7 @@ export function digestClient(
       );
       return new Map(tags.map((tag, i) => [tag, answers[i]!]));
     },
+    close: () => agents.destroy(),
     async builtAt(digest) {
       const target = { host, repository, reference: digest };
       sha256 ??= await digester();

@@ -156,7 +156,12 @@ export async function listQciImages(
     host,
   ).filter((i) => request.only?.(i) ?? true);
   const tags = tagsToAsk(local);
-  if (tags.length === 0)
+  if (tags.length === 0) {
+    // Nothing to ask: the challenge under way is dropped.
+    registry.then(
+      ({ client }) => client.close(),
+      () => undefined,
+    );
     return {
       engine,
       registry: host,
@@ -164,16 +169,22 @@ export async function listQciImages(
       credential: null,
       requests: { heads: 0, built: 0 },
     };
+  }
   const { client, about } = await registry;
-  const [, answers] = await Promise.all([
-    client.warm(tags.length - 1),
-    client.ask(tags),
-  ]);
-  const images = local.map((i) =>
-    judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
-  );
-  const built =
-    request.dateStale === false ? 0 : await datedStale(client, images);
+  let images: JudgedImage[];
+  let built = 0;
+  try {
+    const [, answers] = await Promise.all([
+      client.warm(tags.length - 1),
+      client.ask(tags),
+    ]);
+    images = local.map((i) =>
+      judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
+    );
+    if (request.dateStale !== false) built = await datedStale(client, images);
+  } finally {
+    client.close();
+  }
   return {
     engine,
     registry: host,
