@@ -56,6 +56,8 @@ export interface LocalImage {
   tags: string[];
   /** `repo@sha256:…` names and digests. */
   repoDigests: string[];
+  /** `repo@sha256:…` names it was pulled by (podman names them; docker does not say). */
+  pinnedNames: string[];
   /** When the image was built (its config's created), ISO 8601. */
   created: string | null;
   /** When it was pulled (docker only). */
@@ -94,10 +96,16 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
           ists.length === 1 ? formatImageStreamTag(ists[0]!) : null,
       });
     }
-    if (tags.length === 0 && localDigests.length > 0)
+    // Pulled by digest: each digest name (podman), else an image with no tag at all (docker).
+    const pinned = image.pinnedNames
+      .filter((n) => n.startsWith(`${repo}@`))
+      .map((n) => n.slice(repo.length + 1));
+    if (pinned.length === 0 && tags.length === 0 && localDigests[0])
+      pinned.push(localDigests[0]);
+    for (const digest of [...new Set(pinned)].sort())
       out.push({
         ...base,
-        pullSpec: `${repo}@${localDigests[0]}`,
+        pullSpec: `${repo}@${digest}`,
         qciTag: null,
         imageStreamTag: null,
       });

@@ -87,6 +87,12 @@ export function parsePodmanImages(output: string): LocalImage[] {
       id,
       tags: [...new Set([...(seen?.tags ?? []), ...tags])],
       repoDigests: [...new Set([...(seen?.repoDigests ?? []), ...repoDigests])],
+      pinnedNames: [
+        ...new Set([
+          ...(seen?.pinnedNames ?? []),
+          ...names.filter((n) => n.includes('@')),
+        ]),
+      ],
       created: seen?.created ?? isoOf(i.Created),
       pulled: null,
       platform: null,
@@ -103,6 +109,7 @@ export function parseDockerInspect(output: string): LocalImage[] {
       id: cleanId(i.Id),
       tags: strings(i.RepoTags),
       repoDigests: strings(i.RepoDigests),
+      pinnedNames: [],
       created: isoOf(i.Created),
       pulled: isoOf(meta.LastTagTime),
       platform:

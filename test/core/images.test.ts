@@ -19,6 +19,7 @@ const image = (over: Partial<LocalImage>): LocalImage => ({
   id: 'a'.repeat(64),
   tags: [],
   repoDigests: [],
+  pinnedNames: [],
   created: '2026-12-01T00:00:00.000Z',
   pulled: null,
   platform: null,
@@ -63,6 +64,22 @@ describe('qciImagesOf', () => {
     const [pinned] = qciImagesOf([image({ repoDigests: [`${R}@${D2}`] })], H);
     expect(pinned).toMatchObject({ qciTag: null, pullSpec: pinnedSpec(H, D2) });
     expect(judge(pinned!, undefined).state).toBe('pinned');
+  });
+
+  it('a tagged image also pulled by digest (podman names it): the tag and the pin, each', () => {
+    const found = qciImagesOf(
+      [
+        image({
+          tags: [`${R}:ocp_4.7_cli`],
+          repoDigests: [`${R}@${D1}`],
+          pinnedNames: [`${R}@${D1}`],
+        }),
+      ],
+      H,
+    );
+    expect(
+      found.map((i) => judge(i, { digest: D1, lastModified: null }).state),
+    ).toEqual(['current', 'pinned']);
   });
 
   it('asks each tag once', () => {

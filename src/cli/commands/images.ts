@@ -4,6 +4,7 @@ import { escapeControl } from '../../core/escape.js';
 // Type-only at start-up: the registry client and the engine runner load when the command runs.
 import type { ImagesReport } from '../../session/images.js';
 import type { PullReport } from '../../session/pull.js';
+import type { AuthSetup } from '../../session/setup.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import {
   addSettingOptions,
@@ -27,12 +28,20 @@ async function render(ctx: CommandContext, report: ImagesReport) {
     return;
   }
   const e = escapeControl;
-  const rows = report.images.map((i) => [
-    e(i.imageStreamTag ?? (i.qciTag ? `(QCI tag ${i.qciTag})` : i.pullSpec)),
-    i.imageId.slice(0, 12),
-    describeAge(i, now),
-    describeState(i, now),
-  ]);
+  // A pinned image by its short digest; the full pull spec is in --json.
+  const name = (i: ImagesReport['images'][number]) =>
+    i.imageStreamTag ??
+    (i.qciTag
+      ? `(QCI tag ${i.qciTag})`
+      : `@${i.pullSpec.split('@')[1]!.slice(0, 19)}…`);
+  const rows = [...report.images]
+    .sort((a, b) => name(a).localeCompare(name(b)))
+    .map((i) => [
+      e(name(i)),
+      i.imageId.slice(0, 12),
+      describeAge(i, now),
+      describeState(i, now),
+    ]);
   for (const line of renderTable(
     ['image stream tag', 'image id', 'age', 'state'],
     rows,
@@ -40,6 +49,34 @@ async function render(ctx: CommandContext, report: ImagesReport) {
     ctx.ui.width,
   ))
     ctx.ui.print(line);
+}
+
+/** --pull-stale: qci pull of each stale tag, said as it goes. */
+async function pullStale(
+  ctx: CommandContext,
+  setup: AuthSetup,
+  stale: ImagesReport['images'],
+): Promise<PullReport> {
+  const { pullImages } = await import('../../session/pull.js');
+  const pulled = await pullImages(
+    setup,
+    [...new Set(stale.map((i) => i.pullSpec))],
+    {
+      quiet: true,
+      login: true,
+      dryRun: false,
+      localName: false,
+      // The engine's image-ID lines go to stderr: stdout is the table (or the JSON) alone.
+      json: true,
+      say: (line) => ctx.ui.info(line),
+      warn: (line) => ctx.ui.warn(line),
+    },
+  );
+  if (!ctx.json)
+    for (const r of pulled.results)
+      if (r.ok) ctx.ui.info(`pulled ${r.pullSpec}`);
+      else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
+  return pulled;
 }
 
 export async function imagesAction(
@@ -65,32 +102,21 @@ export async function imagesAction(
     timeoutMs,
     log: (line) => ctx.ui.verbose(line),
   });
-  let pulled: PullReport | null = null;
   const stale = report.images.filter((i) => i.state === 'stale');
+  let pulled: PullReport | null = null;
+  let shown = report;
   if (options.pullStale && stale.length > 0) {
     checkDockerTlsVerify(resolved, ctx.io.env, (line) => ctx.ui.verbose(line));
-    const { pullImages } = await import('../../session/pull.js');
-    pulled = await pullImages(
-      setup,
-      [...new Set(stale.map((i) => i.pullSpec))],
-      {
-        quiet: true,
-        login: true,
-        dryRun: false,
-        localName: false,
-        json: ctx.json,
-        say: (line) => ctx.ui.info(line),
-        warn: (line) => ctx.ui.warn(line),
-      },
-    );
+    pulled = await pullStale(ctx, setup, stale);
+    // What the store holds now, asked again (the pulled images are new images).
+    shown = await listQciImages(setup, {
+      timeoutMs,
+      log: (line) => ctx.ui.verbose(line),
+    });
   }
-  if (ctx.json) ctx.ui.json({ ...report, pulled });
-  else await render(ctx, report);
-  if (pulled && !ctx.json) {
-    for (const r of pulled.results)
-      if (r.ok) ctx.ui.info(`pulled ${r.pullSpec}`);
-      else ctx.ui.error(`${r.input}: ${r.message}`, r.hint ?? undefined);
-  } else if (stale.length > 0 && !ctx.json && !options.pullStale)
+  if (ctx.json) ctx.ui.json({ ...shown, pulled });
+  else await render(ctx, shown);
+  if (stale.length > 0 && !ctx.json && !options.pullStale)
     ctx.ui.info(
       `${stale.length} stale: qci images --pull-stale pulls what QCI's tags point at now`,
     );
