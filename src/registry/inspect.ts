@@ -146,11 +146,11 @@ const basicAuth = (credential: { user: string; password: string }) =>
 
 export class Session {
   private authorization: string | undefined;
-  private scheme: 'https' | 'http' = 'https';
+  protected scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
 
   constructor(
-    private readonly target: InspectTarget,
+    protected readonly target: InspectTarget,
     private readonly options: InspectOptions,
   ) {
     this.http = { ...DEFAULT_HTTP_OPTIONS, ...options.http };
@@ -191,7 +191,7 @@ export class Session {
   }
 
   /** GET /v2/ over https, or (TLS verification off) over plain http when https is not spoken. */
-  private async ping(): Promise<HttpResponse> {
+  protected async ping(): Promise<HttpResponse> {
     const schemes: ('https' | 'http')[] = this.http.tlsVerify
       ? ['https']
       : ['https', 'http'];

@@ -28,6 +28,7 @@ import { digestClient, type DigestClient } from '../registry/digests.js';
 import { parsePlatform } from '../registry/inspect.js';
 import { engineCredential, type InspectReport } from './inspect.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
 
 export interface ImagesRequest {
   timeoutMs?: number | undefined;
@@ -103,7 +104,10 @@ async function openRegistry(
   const version = await versionForFiles(setup, engine, undefined);
   const states = await readAuthFiles(candidates(setup, engine, version));
   const { credential, about } = await engineCredential(setup, engine, states);
-  const client = digestClient(setup.settings.registry, QCI_REPOSITORY_PATH, {
+  const host = setup.settings.registry;
+  const known = await rememberedChallenge(setup, host, setup.now());
+  const client = digestClient(host, QCI_REPOSITORY_PATH, {
+    known,
     credential,
     platform: parsePlatform(setup.settings.platform),
     http: {
@@ -113,7 +117,9 @@ async function openRegistry(
       ...(request.log ? { log: request.log } : {}),
     },
   });
-  return { client, about };
+  // As many connections as last time's tags, opened now, before the store is read.
+  if (known?.tags) void client.warm(known.tags - 1);
+  return { client, about, known };
 }
 
 /** When each stale tag's new image was built, when the registry did not say when the tag moved. */
@@ -170,7 +176,7 @@ export async function listQciImages(
       requests: { heads: 0, built: 0 },
     };
   }
-  const { client, about } = await registry;
+  const { client, about, known } = await registry;
   let images: JudgedImage[];
   let built = 0;
   try {
@@ -181,6 +187,12 @@ export async function listQciImages(
     images = local.map((i) =>
       judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
     );
+    // Remembered for next time: the challenge (when pinged) and how many tags there were.
+    const seen = client.seen ?? known;
+    if (seen && (client.seen || seen.tags !== tags.length)) {
+      const now = setup.now();
+      await rememberChallenge(setup, host, { ...seen, tags: tags.length }, now);
+    }
     if (request.dateStale !== false) built = await datedStale(client, images);
   } finally {
     client.close();

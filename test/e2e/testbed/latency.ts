@@ -58,7 +58,8 @@ async function tlsEnd(target: number, dir: string) {
   const server = createTlsServer(
     { key: ca.keyPem, cert: ca.certPem },
     (secure) => {
-      const up = connect(target, '127.0.0.1');
+      const up = connect({ port: target, host: '127.0.0.1', noDelay: true });
+      secure.setNoDelay(true);
       secure.pipe(up).pipe(secure);
       up.on('error', () => secure.destroy());
       secure.on('error', () => up.destroy());
@@ -87,20 +88,28 @@ export async function startFarFront(options: {
   const oneWay = options.rttMs / 2;
   let connections = 0;
   const sockets = new Set<Socket>();
-  const front = createServer({ pauseOnConnect: true }, (client) => {
-    connections++;
-    sockets.add(client);
-    client.once('close', () => sockets.delete(client));
-    // The TCP handshake: one round trip before the client's first byte can leave.
-    setTimeout(() => {
-      const server = connect(behind, '127.0.0.1');
-      sockets.add(server);
-      server.once('close', () => sockets.delete(server));
-      delayed(client, server, oneWay);
-      delayed(server, client, oneWay);
-      client.resume();
-    }, options.rttMs);
-  });
+  // No Nagle on the wire's ends: the delay is the wire's alone.
+  const front = createServer(
+    { pauseOnConnect: true, noDelay: true },
+    (client) => {
+      connections++;
+      sockets.add(client);
+      client.once('close', () => sockets.delete(client));
+      // The TCP handshake: one round trip before the client's first byte can leave.
+      setTimeout(() => {
+        const server = connect({
+          port: behind,
+          host: '127.0.0.1',
+          noDelay: true,
+        });
+        sockets.add(server);
+        server.once('close', () => sockets.delete(server));
+        delayed(client, server, oneWay);
+        delayed(server, client, oneWay);
+        client.resume();
+      }, options.rttMs);
+    },
+  );
   const port = await listen(front);
   return {
     host: `127.0.0.1:${port}`,
