@@ -96,16 +96,6 @@ try {
       `expected ${COUNT} current images, got ${JSON.stringify(states)}`,
     );
 
-  if (process.env.QCI_BENCH_DEBUG) {
-    console.log(await capture('curl', ['-si', '--cacert', far.caFile, `https://${far.host}/v2/`], env).catch((e) => String(e)));
-    const r = await new Promise((resolve) => {
-      import('node:child_process').then(({ execFile }) =>
-        execFile(process.execPath, [qciBin, 'images'], { env: { ...env, NODE_DEBUG: 'http' } }, (e, out, err) => resolve(err)),
-      );
-    });
-    console.log(r.split('\n').filter((l) => /^HTTP \d+: /.test(l)).map((l) => l.replace(/^HTTP \d+: /, '').slice(0, 90)).join('\n'));
-    process.exit(0);
-  }
   const samples = await interleave(
     {
       [`qci images (${COUNT} images)`]: () => qci('images'),
