@@ -5,6 +5,8 @@
  * pinned when pulled by digest. Asked with manifest HEADs only: no blob while nothing is stale.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   TESTBED_TOOLS,
   requireTools,
@@ -211,5 +213,62 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     ]);
     expect(local.stdout).toContain(second.digest);
     expect(local.stdout).not.toContain(first.digest);
+  });
+
+  it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
+    const pe = await tb.freshPodman();
+    const login = await pe.podman(
+      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+      { input: tb.bed.token },
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);
+    // A machine qci has run on: its cache directory exists (a first qci login makes it).
+    const dir = join(pe.home, '.cache', 'qci');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, 'registry-challenges.json');
+    const asked = async () => {
+      tb.bed.proxy.clearRequests();
+      const r = await tb.qci(['images', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).images[0].state).toBe('current');
+      return tb.bed.proxy.requests.map(
+        (q) => `${q.method} ${q.path.replace(/manifests\/.*/, 'manifests/…')}`,
+      );
+    };
+    expect(await asked()).toEqual([
+      'GET /v2/',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const kept = readFileSync(file, 'utf8');
+    expect(JSON.parse(kept).entries[tb.bed.proxy.host].challenge).toContain(
+      `realm="${tb.bed.proxy.url}/v2/auth"`,
+    );
+    expect(kept).not.toContain(tb.bed.token);
+    expect(await asked()).toEqual([
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+
+    const entry = (realm: string) => ({
+      entries: {
+        [tb.bed.proxy.host]: {
+          scheme: 'http',
+          challenge: `Bearer realm="${realm}",service="${tb.bed.proxy.host}"`,
+          seenAt: new Date().toISOString(),
+        },
+      },
+    });
+    writeFileSync(file, JSON.stringify(entry('http://127.0.0.2:9/v2/auth')));
+    expect((await asked())[0]).toBe('GET /v2/');
+    writeFileSync(file, JSON.stringify(entry(`${tb.bed.proxy.url}/v2/moved`)));
+    expect(await asked()).toEqual([
+      'GET /v2/moved',
+      'GET /v2/',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
   });
 });
