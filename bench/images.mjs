@@ -5,7 +5,7 @@
 // of one image. Prints medians, the ratio, the time over start-up in round trips, and the requests,
 // waves and connections the proxy saw for one run of each.
 // Usage: node bench/images.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   interleave,
@@ -99,6 +99,13 @@ try {
   const samples = await interleave(
     {
       [`qci images (${COUNT} images)`]: () => qci('images'),
+      // A first run: no challenge remembered, so GET /v2/ comes first.
+      [`qci images (${COUNT}, first run)`]: () => {
+        rmSync(join(env.HOME, '.cache', 'qci', 'registry-challenges.json'), {
+          force: true,
+        });
+        return qci('images');
+      },
       'skopeo inspect (1 image)': skopeo,
       // Start-up: the same command where the store holds no image of the registry (node, qci, podman images).
       'qci images (none of this registry)': () =>
@@ -122,6 +129,10 @@ try {
   console.log(`\nat ${rtt} ms round trip, TLS, ${COUNT} local QCI images:`);
   console.log(
     `qci images / skopeo inspect of one image: ratio ${ratio.toFixed(2)}  (${images.toFixed(0)} vs ${m['skopeo inspect (1 image)'].toFixed(0)} ms)`,
+  );
+  const first = m[`qci images (${COUNT}, first run)`];
+  console.log(
+    `first run (no remembered challenge): ${first.toFixed(0)} ms, ${((first - start) / rtt).toFixed(1)} round trips over start-up`,
   );
   console.log(
     `qci images over its start-up: ${(images - start).toFixed(0)} ms = ${overStart.toFixed(1)} round trips (start-up ${start.toFixed(0)} ms)`,

@@ -103,6 +103,10 @@ export async function pullspecAction(
     if (ref === '-') inputs.push(...(await readStdinLines(ctx.io.stdin)));
     else inputs.push(ref);
   }
+  if (options.platform !== undefined && !options.pin)
+    throw usageError(
+      '--platform goes with --pin (a pull spec by tag is the same for every platform)',
+    );
   if (options.pin) {
     if (options.direct)
       throw usageError('--pin and --direct do not go together');
