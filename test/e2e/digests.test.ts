@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
 import { putIndex } from './testbed/manifests.js';
+import { podmanLoggedIn } from './testbed/podman-login.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 
@@ -38,15 +39,7 @@ describe.skipIf(!tools.ok)('digests: --pin and platforms (end to end)', () => {
     ]);
   });
 
-  async function loggedIn() {
-    const pe = await tb.freshPodman();
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
-      { input: tb.bed.token },
-    );
-    expect(login.exitCode, login.stderr).toBe(0);
-    return pe;
-  }
+  const loggedIn = () => podmanLoggedIn(tb);
   const pinned = (digest: string) =>
     `${tb.bed.proxy.host}/openshift/ci@${digest}`;
 

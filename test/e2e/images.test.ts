@@ -14,6 +14,7 @@ import {
 } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
 import { deleteManifest, putIndex } from './testbed/manifests.js';
+import { podmanLoggedIn } from './testbed/podman-login.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 
@@ -57,12 +58,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
   });
 
   async function pulledAll() {
-    const pe = await tb.freshPodman();
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
-      { input: tb.bed.token },
-    );
-    expect(login.exitCode, login.stderr).toBe(0);
+    const pe = await podmanLoggedIn(tb);
     for (const tag of [
       'ocp_4.7_my-component',
       'ocp_4.9_mover',
@@ -162,12 +158,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       tags: ['ocp_4.9_script'],
       content: 'script v1\n',
     });
-    const pe = await tb.freshPodman();
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
-      { input: tb.bed.token },
-    );
-    expect(login.exitCode, login.stderr).toBe(0);
+    const pe = await podmanLoggedIn(tb);
     const missing = await tb.qci([
       'pull',
       '-q',
@@ -216,12 +207,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
   });
 
   it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
-    const pe = await tb.freshPodman();
-    const login = await pe.podman(
-      ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
-      { input: tb.bed.token },
-    );
-    expect(login.exitCode, login.stderr).toBe(0);
+    const pe = await podmanLoggedIn(tb);
     expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);
     // A machine qci has run on: its cache directory exists (a first qci login makes it).
     const dir = join(pe.home, '.cache', 'qci');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, usageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { escapeControl } from '../../core/escape.js';
 // Type-only at start-up: the registry client and the engine runner load when the command runs.
 import type { ImagesReport } from '../../session/images.js';
@@ -13,6 +13,7 @@ import {
   type SettingFlags,
 } from '../setting-flags.js';
 import { renderTable } from '../table.js';
+import { requestTimeoutMs } from './inspect.js';
 
 interface ImagesFlags extends SettingFlags {
   pullStale?: boolean;
@@ -83,12 +84,7 @@ export async function imagesAction(
   ctx: CommandContext,
   options: ImagesFlags,
 ): Promise<number> {
-  const timeoutMs =
-    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
-    throw usageError(
-      '--timeout takes a number of seconds above 0, at most 600',
-    );
+  const timeoutMs = requestTimeoutMs(options.timeout);
   const [{ authSetup }, { listQciImages }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/images.js'),

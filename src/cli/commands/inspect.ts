@@ -73,17 +73,24 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   );
 }
 
+/** --timeout SECONDS of a registry command, as milliseconds (undefined: the default). */
+export function requestTimeoutMs(
+  seconds: string | undefined,
+): number | undefined {
+  const timeoutMs = seconds === undefined ? undefined : Number(seconds) * 1000;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
+    throw usageError(
+      '--timeout takes a number of seconds above 0, at most 600',
+    );
+  return timeoutMs;
+}
+
 export async function inspectAction(
   ctx: CommandContext,
   ref: string,
   options: InspectFlags,
 ): Promise<number> {
-  const timeoutMs =
-    options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
-    throw usageError(
-      '--timeout takes a number of seconds above 0, at most 600',
-    );
+  const timeoutMs = requestTimeoutMs(options.timeout);
   const [{ authSetup }, { inspectQci }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/inspect.js'),
