@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
 import { putIndex } from './testbed/manifests.js';
-import { podmanLoggedIn } from './testbed/podman-login.js';
+import { podmanLoggedIn } from './testbed/local-images.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 

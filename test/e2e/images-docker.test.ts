@@ -17,6 +17,7 @@ import {
 } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
 import { deleteManifest, putIndex } from './testbed/manifests.js';
+import { repoDigestsOf } from './testbed/local-images.js';
 
 const tools = requireTools([...TESTBED_TOOLS, 'dockerd', 'docker']);
 
@@ -131,14 +132,8 @@ describe.skipIf(!tools.ok)(
 
       const pull = await tb.qci(['images', '--pull-stale']);
       expect(pull.exitCode, pull.stderr).toBe(0);
-      const digests = await docker([
-        'image',
-        'inspect',
-        '--format',
-        '{{json .RepoDigests}}',
-        tb.bed.ref('ocp_5.0_mover'),
-      ]);
-      expect(digests.stdout).toContain(moved.digest);
+      const digests = await repoDigestsOf(docker, tb.bed.ref('ocp_5.0_mover'));
+      expect(digests).toContain(moved.digest);
       const final = Object.fromEntries(
         (await states()).map((i) => [i.imageStreamTag, i.state]),
       );

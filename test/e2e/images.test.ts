@@ -14,7 +14,7 @@ import {
 } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
 import { deleteManifest, putIndex } from './testbed/manifests.js';
-import { podmanLoggedIn } from './testbed/podman-login.js';
+import { podmanLoggedIn, repoDigestsOf } from './testbed/local-images.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 
@@ -134,14 +134,11 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
 
     const pull = await tb.qci(['images', '--pull-stale']);
     expect(pull.exitCode, pull.stderr).toBe(0);
-    const local = await pe.podman([
-      'image',
-      'inspect',
-      '--format',
-      '{{json .RepoDigests}}',
+    const local = await repoDigestsOf(
+      (a) => pe.podman(a),
       tb.bed.ref('ocp_4.9_mover'),
-    ]);
-    expect(local.stdout).toContain(moved.digest);
+    );
+    expect(local).toContain(moved.digest);
     expect((await images())['ocp/4.9:mover']!.state).toBe('current');
   });
 
@@ -195,15 +192,12 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     const moved = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:script']);
     expect(moved.exitCode, moved.stderr).toBe(0);
     expect(moved.stdout.trim()).not.toBe(id);
-    const local = await pe.podman([
-      'image',
-      'inspect',
-      '--format',
-      '{{json .RepoDigests}}',
+    const local = await repoDigestsOf(
+      (a) => pe.podman(a),
       tb.bed.ref('ocp_4.9_script'),
-    ]);
-    expect(local.stdout).toContain(second.digest);
-    expect(local.stdout).not.toContain(first.digest);
+    );
+    expect(local).toContain(second.digest);
+    expect(local).not.toContain(first.digest);
   });
 
   it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
