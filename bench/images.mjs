@@ -180,6 +180,7 @@ try {
   await far.stop();
 } finally {
   await bed.stop();
+  rmSync(dirname(farBundle), { recursive: true, force: true });
 }
 
 /** A command's stdout, asynchronously: the bed's servers answer from this very process. */

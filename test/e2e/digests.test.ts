@@ -7,10 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
+import { QCI_BIN as QCI, scriptArgs } from '../helpers/pty.js';
 import { putIndex } from './testbed/manifests.js';
 import { podmanLoggedIn } from './testbed/local-images.js';
 
-const tools = requireTools(TESTBED_TOOLS);
+const tools = requireTools([...TESTBED_TOOLS, 'script']);
 
 describe.skipIf(!tools.ok)('digests: --pin and platforms (end to end)', () => {
   let index: Awaited<ReturnType<typeof putIndex>>;
@@ -127,5 +128,27 @@ describe.skipIf(!tools.ok)('digests: --pin and platforms (end to end)', () => {
     }
     const images = await pe.podman(['images', '--format', 'json']);
     expect(JSON.parse(images.stdout)).toEqual([]);
+  });
+
+  it('on a terminal too (the cause read from the registry, not from podman): the platforms named, exit 5', async () => {
+    const pe = await loggedIn();
+    const r = await pe.run(
+      'script',
+      scriptArgs(
+        [
+          process.execPath,
+          QCI,
+          'pull',
+          '--platform',
+          'linux/s390x',
+          'ocp/4.8:multi',
+        ],
+        100,
+        30,
+      ),
+      { env: { QCI_REGISTRY: tb.bed.proxy.host, QCI_TLS_VERIFY: 'false' } },
+    );
+    expect(r.exitCode, r.stdout).toBe(5);
+    expect(r.stdout).toContain('it has linux/amd64, linux/arm64/v8');
   });
 });
