@@ -24,6 +24,8 @@ export interface QciImage {
   qciTag: string | null;
   /** NS/NAME:TAG; null when pinned, or when the QCI tag reads back more than one way. */
   imageStreamTag: string | null;
+  /** What the registry is asked about: the QCI tag, or the digest of a pinned image. */
+  reference: string;
   imageId: string;
   /** The manifest digests the image was stored under in this repository. */
   localDigests: string[];
@@ -42,6 +44,8 @@ export interface JudgedImage extends QciImage {
   state: ImageState;
   /** The digest QCI's tag points at now (stale, current). */
   qciDigest: string | null;
+  /** Pinned: whether QCI still has the digest (quay deletes a manifest no tag points at); null: not asked. */
+  inQci: boolean | null;
   /** When the tag moved: the registry's Last-Modified, else when QCI's image was built. */
   movedAt: string | null;
   movedSource: 'last-modified' | 'created' | null;
@@ -92,6 +96,7 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
         ...base,
         pullSpec: `${repo}:${qciTag}`,
         qciTag,
+        reference: qciTag,
         imageStreamTag:
           ists.length === 1 ? formatImageStreamTag(ists[0]!) : null,
       });
@@ -107,19 +112,16 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
         ...base,
         pullSpec: `${repo}@${digest}`,
         qciTag: null,
+        reference: digest,
         imageStreamTag: null,
       });
   }
   return out;
 }
 
-/** The tags to ask the registry about, once each. */
+/** The tags (and pinned digests) to ask the registry about, once each. */
 export function tagsToAsk(images: QciImage[]): string[] {
-  return [
-    ...new Set(
-      images.map((i) => i.qciTag).filter((t): t is string => t !== null),
-    ),
-  ];
+  return [...new Set(images.map((i) => i.reference))];
 }
 
 export function judge(
@@ -131,8 +133,12 @@ export function judge(
     movedAt: null,
     movedSource: null,
     reason: null,
+    inQci: null,
   };
-  if (image.qciTag === null) return { ...image, ...none, state: 'pinned' };
+  if (image.qciTag === null) {
+    const inQci = !answer || 'error' in answer ? null : !('missing' in answer);
+    return { ...image, ...none, state: 'pinned', inQci };
+  }
   if (!answer)
     return { ...image, ...none, state: 'unknown', reason: 'not asked' };
   if ('missing' in answer) return { ...image, ...none, state: 'gone' };
@@ -165,7 +171,9 @@ export function describeState(image: JudgedImage, now: Date): string {
     case 'gone':
       return 'gone (no longer in QCI)';
     case 'pinned':
-      return 'pinned (pulled by digest)';
+      return image.inQci === false
+        ? 'pinned (pulled by digest; QCI no longer has it)'
+        : 'pinned (pulled by digest)';
     case 'unknown':
       return `unknown (${image.reason ?? 'not asked'})`;
     default:

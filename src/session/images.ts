@@ -184,9 +184,7 @@ export async function listQciImages(
       client.warm(tags.length - 1),
       client.ask(tags),
     ]);
-    images = local.map((i) =>
-      judge(i, i.qciTag ? answers.get(i.qciTag) : undefined),
-    );
+    images = local.map((i) => judge(i, answers.get(i.reference)));
     // Remembered for next time: the challenge (when pinged) and how many tags there were.
     const seen = client.seen ?? known;
     if (seen && (client.seen || seen.tags !== tags.length)) {

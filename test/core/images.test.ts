@@ -64,6 +64,12 @@ describe('qciImagesOf', () => {
     const [pinned] = qciImagesOf([image({ repoDigests: [`${R}@${D2}`] })], H);
     expect(pinned).toMatchObject({ qciTag: null, pullSpec: pinnedSpec(H, D2) });
     expect(judge(pinned!, undefined).state).toBe('pinned');
+    const now = new Date();
+    expect(describeState(judge(pinned!, { missing: true }), now)).toBe(
+      'pinned (pulled by digest; QCI no longer has it)',
+    );
+    expect(judge(pinned!, { digest: D2, lastModified: null }).inQci).toBe(true);
+    expect(tagsToAsk([pinned!])).toEqual([D2]);
   });
 
   it('a tagged image also pulled by digest (podman names it): the tag and the pin, each', () => {

@@ -98,12 +98,12 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       'ocp/4.8:multi': 'current',
       [`${tb.bed.proxy.host}/openshift/ci@${arm.digest}`]: 'pinned',
     });
-    // Nothing downloaded: a challenge, a token, and one HEAD per tag.
+    // Nothing downloaded: a challenge, a token, and one HEAD per tag and pinned digest.
     const seen = tb.bed.proxy.requests;
     expect(seen.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
     expect(
       seen.filter((r) => r.path.includes('/manifests/')).map((r) => r.method),
-    ).toEqual(['HEAD', 'HEAD', 'HEAD', 'HEAD']);
+    ).toEqual(['HEAD', 'HEAD', 'HEAD', 'HEAD', 'HEAD']);
 
     const moved = await tb.bed.pushImage({
       tags: ['ocp_4.9_mover'],
