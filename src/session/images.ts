@@ -240,10 +240,10 @@ export async function currentOnes(
   const report = await listQciImages(setup, {
     ...request,
     dateStale: false,
+    // A digest asked for may be held under a tag (pulled by tag): any entry holding it will do.
     only: (i) =>
-      i.qciTag !== null
-        ? tags.has(i.qciTag)
-        : i.localDigests.some((d) => digests.has(d)),
+      (i.qciTag !== null && tags.has(i.qciTag)) ||
+      i.localDigests.some((d) => digests.has(d)),
   });
   const fresh: Freshness = { current: [], toPull: [] };
   for (const input of inputs) {

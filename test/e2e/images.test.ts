@@ -198,6 +198,11 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     );
     expect(local).toContain(second.digest);
     expect(local).not.toContain(first.digest);
+    // A digest reference: current when the store holds it.
+    const byDigest = `${tb.bed.proxy.host}/openshift/ci@${second.digest}`;
+    const pinned = await tb.qci(['pull', '-q', '--if-stale', byDigest]);
+    expect(pinned.exitCode, pinned.stderr).toBe(0);
+    expect(pinned.stderr).toContain(`${byDigest}: current`);
   });
 
   it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
