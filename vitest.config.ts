@@ -12,8 +12,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['verbose'],
-    // One private dockerd for the run, started by the first docker test (test/e2e/testbed/docker.ts).
-    globalSetup: ['test/e2e/testbed/docker-global.ts'],
+    // The run's own temp dir, removed at its end (first: the others' temp dirs go under it); one
+    // private dockerd for the run, started by the first docker test (test/e2e/testbed/docker.ts).
+    globalSetup: [
+      'test/helpers/run-tmpdir.ts',
+      'test/e2e/testbed/docker-global.ts',
+    ],
   },
   define: {
     QCI_VERSION: JSON.stringify(pkg.version),

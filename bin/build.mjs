@@ -481,6 +481,8 @@ for (const [name, files] of [
 // no engine on PATH: it fails fast) for qci-impl.cjs, `job-image` on a one-line log for qci-joblog.cjs,
 // then `pullspec` for qci.cjs, so that start-up's cache holds what start-up runs.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
+// Removed however the build ends (a failed representative run exits at once).
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 const buildLog = join(home, 'build-log.txt');
 writeFileSync(
   buildLog,
@@ -538,6 +540,7 @@ if (warm.status !== 0) {
 // The credential helper's cache: one `get` against a throwaway kubeconfig, so the kubeconfig reading (and
 // js-yaml's parser, whose cache qci's kubeconfig reading then shares) is in it.
 const helperHome = mkdtempSync(join(tmpdir(), 'qci-build-'));
+process.on('exit', () => rmSync(helperHome, { recursive: true, force: true }));
 mkdirSync(join(helperHome, '.kube'));
 writeFileSync(
   join(helperHome, '.kube', 'config'),

@@ -49,6 +49,11 @@ export interface UpdateOptions {
    * holding these secrets are left out of the new backup and cut from the file's older backups.
    */
   scrub?: Scrub;
+  /**
+   * Write a file that was one line of JSON (an installer's pull-secret.txt) as one line again, instead of
+   * indented as podman writes auth files. A new file is still written indented.
+   */
+  keepOneLine?: boolean;
 }
 
 export interface UpdateResult {
@@ -134,7 +139,7 @@ async function updateOnce(
   const backupPath = await backUp(target, original, after, options);
   const renamed = await writeFileAtomic(
     target,
-    renderLike(original, after),
+    renderLike(original, after, options.keepOneLine === true),
     0o600,
     async () => round >= MAX_ROUNDS || (await identityOf(target)) === identity,
   );
@@ -212,8 +217,18 @@ function parseForUpdate(target: string, original: string): AuthJson {
 }
 
 /** `json` as text, indented and ended as the original was (tabs and a newline for a new file). */
-function renderLike(original: string | undefined, json: AuthJson): string {
-  const indent = original === undefined ? '\t' : detectIndent(original);
+function renderLike(
+  original: string | undefined,
+  json: AuthJson,
+  keepOneLine = false,
+): string {
   const newline = original === undefined || original.endsWith('\n') ? '\n' : '';
+  if (
+    keepOneLine &&
+    original !== undefined &&
+    !original.trimEnd().includes('\n')
+  )
+    return JSON.stringify(json) + newline;
+  const indent = original === undefined ? '\t' : detectIndent(original);
   return JSON.stringify(json, null, indent) + newline;
 }

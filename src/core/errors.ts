@@ -67,6 +67,8 @@ export const ERROR_KINDS = {
   'rate-limited': failure,
   'refused-url': failure, // not https, or not a host job logs come from
   'registry-error': failure, // the registry's answer is not one qci can use
+  'release-controller-error': failure, // the release controller's answer is not one qci can use
+  'no-image-references': failure, // a release payload without release-manifests/image-references
   'server-error': failure, // HTTP 5xx
   'token-expired-on-arrival': failure, // app.ci issued a token already dead
   'too-many-redirects': failure,
@@ -117,6 +119,9 @@ export const ERROR_KINDS = {
   'context-not-found': notFound, // the kube context --context names
   'log-not-found': notFound,
   'platform-missing': notFound, // the image has no manifest for the platform asked for
+  'unknown-stream': notFound, // the release controller has no such stream
+  'no-accepted-release': notFound, // the stream has no accepted release yet
+  'release-gone': notFound, // neither the release controller nor QCI has the release any more
 
   // 6: a server could not be reached.
   unreachable,

@@ -5,6 +5,7 @@
  * The text is the file's bytes decoded as latin1, one character per byte: the patterns are ASCII, so
  * offsets are byte offsets and re-encoding as latin1 gives back every byte we did not replace.
  */
+import { ciPayloadName, qciPayloadSpec } from './release.js';
 import {
   DECOMMISSIONED_REGISTRY,
   QCI_PROXY_HOST,
@@ -98,7 +99,7 @@ export function findRegistryReferences(
 
     const reference = text.slice(start, end);
     let classified = PAYLOAD.test(reference.slice(host.length))
-      ? review(PAYLOAD_REASON)
+      ? payloadReview(reference.slice(host.length), pullHost)
       : classify(reference, host, pullHost);
     if (classified === null) continue;
     if (classified.replacement !== null) {
@@ -237,6 +238,18 @@ const PAYLOAD_REASON =
   'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci, ' +
   'and nothing shows they are mirrored to QCI (accepted nightlies are in quay.io/openshift-release-dev/ocp-release-nightly, ' +
   'which needs a Red Hat pull secret)';
+// The release controller publishes CI payloads to QCI (openshift/release-controller ReleasePullSpec).
+const CI_PAYLOAD_REASON =
+  'a CI release payload: QCI holds CI payloads as rc_payload__<name>, but not those made before ' +
+  'the move; qci release <name> says where it is';
+
+/** A payload goes to review; a CI one with its QCI form suggested. */
+function payloadReview(path: string, pullHost: string): Classification {
+  const name = ciPayloadName(path);
+  return name
+    ? review(CI_PAYLOAD_REASON, qciPayloadSpec(pullHost, name))
+    : review(PAYLOAD_REASON);
+}
 const QCI_NAMES = /quay\.io\/openshift\/ci\b|quay-proxy\.ci\.openshift\.org/;
 
 function fileKind(path: string): FileKind {

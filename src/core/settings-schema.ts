@@ -50,6 +50,8 @@ export const settingsSchema = z.object({
   gcsBaseUrl: baseUrl,
   /** For tests: a stand-in for https://prow.ci.openshift.org (live logs of running jobs). */
   prowBaseUrl: baseUrl,
+  /** qci release: the release controller API for every architecture (a mirror, or a test's stand-in). */
+  releaseController: z.optional(baseUrl),
 });
 
 export type SchemaSettings = z.infer<typeof settingsSchema>;
@@ -64,6 +66,7 @@ const fileSchema = z.strictObject({
   platform: z.optional(platform),
   'gcs-base-url': z.optional(baseUrl),
   'prow-base-url': z.optional(baseUrl),
+  'release-controller': z.optional(baseUrl),
 });
 
 export type Checked<T> = { ok: true; data: T } | { ok: false; issue: string };

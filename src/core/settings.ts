@@ -85,6 +85,7 @@ export const DEFAULT_SETTINGS: Settings = {
   jobLogMaxRedirects: 5,
   gcsBaseUrl: 'https://storage.googleapis.com',
   prowBaseUrl: 'https://prow.ci.openshift.org',
+  releaseController: undefined,
 };
 
 /** Environment variable and config-file key of each setting (later issues use these names). */
@@ -125,6 +126,11 @@ export const SETTING_NAMES: Record<
     env: 'QCI_PROW_BASE_URL',
     file: 'prow-base-url',
     flag: '--prow-base-url',
+  },
+  releaseController: {
+    env: 'QCI_RELEASE_CONTROLLER',
+    file: 'release-controller',
+    flag: '--release-controller',
   },
 };
 

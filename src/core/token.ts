@@ -105,3 +105,19 @@ export function renewCommand(
     ? `qci sa token --project ${sa[1]}${sa[2] === 'image-puller' ? '' : ` --name ${sa[2]}`} --output ${path}`
     : `qci sa token --project P --output ${path}`;
 }
+
+/**
+ * Whether a live token that app.ci says is `username`'s belongs to someone else than the kube context's
+ * user (`current`). A ServiceAccount's token never does: it stands for automation (a pull secret, `qci
+ * login --token-file`), and is meant to be another identity than yours.
+ */
+export function isOtherUsersToken(
+  username: string,
+  current: string | undefined,
+): boolean {
+  return (
+    current !== undefined &&
+    username !== current &&
+    !username.startsWith('system:serviceaccount:')
+  );
+}

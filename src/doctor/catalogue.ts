@@ -9,6 +9,7 @@ import { LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
 import { explainCause, unreachableCause } from '../core/causes.js';
 import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
+import type { PullSecretView } from '../session/pull-secret-check.js';
 
 import type { Finding, Severity, Subject } from './finding.js';
 
@@ -20,7 +21,7 @@ interface Kind<A> {
   id?: string | ((a: A) => string);
   severity: Severity | ((a: A) => Severity);
   detail: (a: A) => string;
-  fix?: string | ((a: A) => string);
+  fix?: string | ((a: A) => string | null);
   autoFix?: boolean;
 }
 
@@ -224,6 +225,15 @@ const entries = {
       `--authfile ${a.path} does not exist: \`podman --authfile ${a.path} pull\` stats it first and fails before sending anything ("Error: stat ${a.path}: no such file or directory", exit 125)`,
     fix: (a) => `qci login --authfile ${a.path}`,
     autoFix: true,
+  }),
+  'auth.pull-secret': kind({
+    check: 'auth files',
+    id: (a: PullSecretView) =>
+      a.expiresSoon ? 'auth.pull-secret-expiring' : 'auth.pull-secret',
+    severity: (a) => (a.expiresSoon ? 'warn' : 'ok'),
+    detail: (a) =>
+      `${a.file} is a pull secret for ${a.registries.length} registries; ${a.key} holds ${a.owner ? `${a.owner}'s token` : 'a token of unknown owner'}, ${a.expiry ?? 'expiry unknown'}`,
+    fix: (a) => (a.expiresSoon ? a.renew : null),
   }),
   'auth.authfile-fallback': kind({
     check: 'auth files',

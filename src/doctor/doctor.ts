@@ -40,6 +40,10 @@ import {
   type Shared,
 } from './probe.js';
 import { messageOf } from '../core/errors.js';
+import {
+  pullSecretRenewal,
+  renewPullSecret,
+} from '../session/pull-secret-check.js';
 
 export type { Finding, Severity } from './catalogue.js';
 
@@ -149,6 +153,8 @@ export async function fixAndRecheck(
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
   const { findings } = report;
+  // Read before a dead entry is removed: a ServiceAccount's pull secret is renewed, not logged in to.
+  const renewal = await pullSecretRenewal(setup, options.authfile);
   const fixed = [
     ...(await removeDeadEntries(setup, findings)),
     ...(await eraseDeadHelperSecrets(setup, findings)),
@@ -165,7 +171,9 @@ export async function fixAndRecheck(
     fixed.push(
       lacksAppCiLogin(findings)
         ? 'not logged in: there is no app.ci login here; run qci login --web'
-        : await logIn(setup, authfile),
+        : renewal
+          ? await renewPullSecret(setup, renewal)
+          : await logIn(setup, authfile),
     );
   const again = await runDoctor(setup, options);
   return { ...again, fixed };

@@ -13,12 +13,14 @@ import {
 import { HELPER_NAME } from '../auth/credential-helper.js';
 import { QciError } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
+import { isOtherUsersToken } from '../core/token.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { findEngine, onPath, type EngineName } from '../engine/engine.js';
 import { notAppCiReason, type AppCi } from '../kube/appci.js';
 import { currentAppCiToken } from '../kube/current-token.js';
 import { checkCredential, pingRegistry } from '../registry/ping.js';
 import { helperAsker } from '../session/ask-helper.js';
+import { viewPullSecret } from '../session/pull-secret-check.js';
 import {
   appCiFacts,
   candidates,
@@ -121,7 +123,9 @@ async function judgeToken(
   if (!a.appci) return 'unknown';
   const p = await a.appci.probeToken(secret);
   if (p.state === 'valid')
-    return a.facts && p.username !== a.facts.user ? 'other-user' : 'valid';
+    return isOtherUsersToken(p.username, a.facts?.user)
+      ? 'other-user'
+      : 'valid';
   return p.state === 'expired' ? 'expired' : 'unknown';
 }
 
@@ -154,11 +158,27 @@ export async function authProbe(s: Shared): Promise<AuthProbe> {
     tokenState: s.tokenState,
     installed: (binary) => onPath(binary, setup.env) !== null,
     currentToken: () => currentAppCiToken(setup.env, setup.context),
+    pullSecret: () => pullSecretOf(s),
     uncheckedWhy: async () => {
       const { appci } = await s.appci;
       return (appci && notAppCiReason(appci.context)) ?? 'app.ci unreachable';
     },
   };
+}
+
+/** --authfile read as a pull secret, with what app.ci already said about the kube context's token. */
+async function pullSecretOf(s: Shared) {
+  const given = s.authfile;
+  const state = given
+    ? (await s.files)[0]?.states.find((f) => f.path === given)
+    : undefined;
+  if (!state) return null;
+  const a = await s.appci;
+  const current =
+    a.token && a.facts
+      ? { token: a.token, user: a.facts.user, expiresAt: a.facts.expiresAt }
+      : undefined;
+  return viewPullSecret(s.setup, state, { appci: a.appci, current });
 }
 
 export function environmentProbe(s: Shared): EnvironmentProbe {

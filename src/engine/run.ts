@@ -77,15 +77,12 @@ export function describeCommand(
   );
 }
 
-type Stdio = 'pipe' | 'inherit' | 'ignore' | number | ['pipe', 'inherit'];
+type Stdio = 'pipe' | 'inherit' | 'ignore' | number;
 
 /** Writes a child's stderr where the user sees it (qci's stderr). */
 export type Show = (chunk: Uint8Array) => void;
 
-function streams(
-  request: RunRequest,
-  show: Show | undefined,
-): [Stdio, Stdio, Stdio] {
+function streams(request: RunRequest): [Stdio, Stdio, Stdio] {
   const stdin = request.input === undefined ? 'ignore' : 'pipe';
   const out = request.stdoutToStderr ? 2 : 'inherit';
   switch (request.stdio ?? 'capture') {
@@ -94,7 +91,8 @@ function streams(
     case 'terminal':
       return [stdin, out, 'inherit'];
     case 'show':
-      return [stdin, out, show ? 'pipe' : ['pipe', 'inherit']];
+      // Captured to explain a failure, and passed on as it comes (below).
+      return [stdin, out, 'pipe'];
     default:
       return [stdin, 'pipe', 'pipe'];
   }
@@ -112,7 +110,7 @@ export function processRunner(
   return async (request) => {
     log(describeCommand(request));
     const inherit = request.stdio === 'inherit';
-    const [stdin, stdout, stderr] = streams(request, show);
+    const [stdin, stdout, stderr] = streams(request);
     try {
       const options = {
         env: request.env,
@@ -128,15 +126,18 @@ export function processRunner(
         stripFinalNewline: false,
         ...(inherit
           ? // The child decides what a passed-on SIGTERM means; qci waits rather than killing it after 5 s.
-            { forceKillAfterDelay: false as const }
+            { forceKillAfterTimeout: false as const }
           : { timeout: request.timeoutMs }),
-        ...(request.signal ? { cancelSignal: request.signal } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       } as Options;
       // execa (its own bundle, ~15 ms) loads with the first command qci runs, not with the module.
       const { execa } = await import('execa');
       const child = execa(request.command, request.args, options);
-      if (request.stdio === 'show' && show)
-        child.stderr?.on('data', (chunk: Uint8Array) => show(chunk));
+      if (request.stdio === 'show') {
+        const write =
+          show ?? ((chunk: Uint8Array) => process.stderr.write(chunk));
+        child.stderr?.on('data', (chunk: Uint8Array) => write(chunk));
+      }
       request.onStart?.({ kill: (signal) => void child.kill(signal) });
       return runResult(request, await child);
     } catch (error) {
@@ -148,11 +149,11 @@ export function processRunner(
   };
 }
 
+/** What execa 8 resolves to with `reject: false`: the result, or the error (which carries `message`). */
+type ExecaResult = import('execa').ExecaReturnValue & { message?: string };
+
 /** What execa reported, as a RunResult: exit status, redacted output, or why it did not start. */
-function runResult(
-  request: RunRequest,
-  result: Awaited<ReturnType<typeof import('execa').execa>>,
-): RunResult {
+function runResult(request: RunRequest, result: ExecaResult): RunResult {
   const secrets = request.secrets ?? [];
   const startError = /\b(ENOENT|EACCES|ENOEXEC)\b/.exec(
     (result as { code?: string }).code ?? result.message ?? '',
@@ -170,7 +171,7 @@ function runResult(
       startError: startError === 'ENOENT' ? 'not-found' : 'not-executable',
     };
   }
-  const signal = result.signal ?? null;
+  const signal = (result.signal as NodeJS.Signals | undefined) ?? null;
   return {
     exitCode:
       result.exitCode ??

@@ -40,6 +40,12 @@ export {
 export { findAppCiContext, type AppCiContext } from './context.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/**
+ * The kube client with CoreV1Api, for another cluster's Secrets (kube/cluster-secrets.ts): imported here
+ * because bin/build.mjs loads the kube bundles only through this file's imports.
+ */
+export const loadCoreClient = () => import('./client-node-sa.js');
+
 export interface Identity {
   username: string;
   groups: string[];

@@ -6,6 +6,7 @@
  */
 import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
+import { platformMatches as matches } from '../core/platform.js';
 import {
   DEFAULT_HTTP_OPTIONS,
   httpGet,
@@ -93,17 +94,6 @@ export function parsePlatform(text: string): Platform {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
-  if (!have || have.os !== want.os || have.architecture !== want.architecture)
-    return false;
-  // arm64 images often say variant v8 or nothing: a request without a variant takes either.
-  return (
-    !want.variant ||
-    have.variant === want.variant ||
-    (!have.variant && want.architecture === 'arm64' && want.variant === 'v8')
-  );
-}
-
 export type Digester = (body: Buffer) => string;
 
 /** node:crypto's SHA-256, loaded by the first inspection (a pull loads this module only to explain a failure). */
@@ -144,6 +134,7 @@ function errorCode(response: HttpResponse): string | null {
 const basicAuth = (credential: { user: string; password: string }) =>
   `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
 
+/** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 export class Session {
   private authorization: string | undefined;
   protected scheme: 'https' | 'http' = 'https';
@@ -158,6 +149,14 @@ export class Session {
 
   get usedScheme(): 'https' | 'http' {
     return this.scheme;
+  }
+
+  /** The repository's base URL and the Authorization to send, for a request made elsewhere (a blob stream). */
+  get endpoint(): { base: string; headers: Record<string, string> } {
+    return {
+      base: `${this.scheme}://${this.target.host}/v2/${this.target.repository}`,
+      headers: this.authorization ? { Authorization: this.authorization } : {},
+    };
   }
 
   private get who(): string {
@@ -262,11 +261,6 @@ export class Session {
         { kind: 'registry-error' },
       );
     return token;
-  }
-
-  /** Opens a connection (and finds the scheme) ahead of requests that will reuse it. */
-  async warm(): Promise<void> {
-    await this.ping();
   }
 
   async get(
@@ -378,7 +372,7 @@ function checkDigest(
     );
 }
 
-interface Descriptor {
+export interface Descriptor {
   mediaType?: string;
   digest?: string;
   size?: number;
@@ -386,7 +380,7 @@ interface Descriptor {
 }
 
 /** What the tag points at: its bytes' digest, its media type, and whether it is an index. */
-interface Top {
+export interface Top {
   response: HttpResponse;
   digest: string;
   json: Record<string, unknown>;
@@ -395,7 +389,7 @@ interface Top {
 }
 
 /** The platform's manifest chosen out of an index (or the image itself), and the platforms listed. */
-interface Instance {
+export interface Instance {
   platforms: PlatformManifest[];
   platform: string | null;
   digest: string;

@@ -1,6 +1,7 @@
 /**
  * `qci exec -- CMD [ARGS...]`: CMD runs with a fresh QCI credential that exists only while it runs. The
- * credential (the app.ci token, checked as qci login checks it) goes into `config.json` in a private
+ * credential (the app.ci token, checked as qci login checks it, for QCI and for registry.ci.openshift.org,
+ * which takes the same token) goes into `config.json` in a private
  * temporary directory; CMD gets REGISTRY_AUTH_FILE=that file (podman, skopeo, buildah) and DOCKER_CONFIG=that
  * directory (docker), and nothing else changes for it. The directory is removed when CMD exits, fails to
  * start, or when qci is interrupted or terminated: SIGINT, SIGTERM and SIGHUP are forwarded to CMD, qci waits
@@ -8,6 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { APP_CI_REGISTRY } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
@@ -46,10 +48,13 @@ export async function execWithQciCredential(
   try {
     dir = await makePrivateDir(setup.env, 'exec');
     const authFile = join(dir, 'config.json');
-    // One file in the format both read: an auth.json for containers/image, a config.json for docker.
+    // One file in the format both read: an auth.json for containers/image, a config.json for docker
+    // (and oc, which reads REGISTRY_AUTH_FILE: openshift/oc pkg/cli/image/manifest/dockercredentials).
+    // app.ci's registry takes the same token: payloads outside QCI (nightlies) are pulled from it.
+    const entry = { auth: encodeAuth(registryUserFor(facts.user), token) };
     await writeFileAtomic(
       authFile,
-      `${JSON.stringify({ auths: { [host]: { auth: encodeAuth(registryUserFor(facts.user), token) } } }, null, '\t')}\n`,
+      `${JSON.stringify({ auths: { [host]: entry, [APP_CI_REGISTRY]: entry } }, null, '\t')}\n`,
       0o600,
     );
     options.log(

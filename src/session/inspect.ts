@@ -20,6 +20,7 @@ import { onPath, type EngineName } from '../engine/engine.js';
 import {
   inspectImage,
   parsePlatform,
+  type InspectOptions,
   type InspectResult,
 } from '../registry/inspect.js';
 import { tildify } from '../core/paths.js';
@@ -123,6 +124,87 @@ export async function engineCredential(
   };
 }
 
+/**
+ * What the engine (the engine setting's, or podman's rules when neither is installed: reading needs
+ * neither) would send to the registry `setup.settings.registry`, and where it is stored, for messages.
+ */
+export async function engineSends(
+  setup: AuthSetup,
+  authfile: string | undefined,
+): Promise<{
+  credential: { user: string; password: string } | null;
+  about: InspectReport['credential'];
+  source: string | undefined;
+}> {
+  const setting = setup.settings.engine;
+  const engine: EngineName =
+    setting !== 'auto'
+      ? setting
+      : onPath('podman', setup.env) || !onPath('docker', setup.env)
+        ? 'podman'
+        : 'docker';
+  const version = await versionForFiles(setup, engine, authfile);
+  const states = await readAuthFiles(
+    candidates(setup, engine, version, authfile),
+  );
+  const { credential, about } = await engineCredential(setup, engine, states);
+  const t = (p: string) => tildify(p, setup.home);
+  const source = about.file
+    ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
+    : undefined;
+  return { credential, about, source };
+}
+
+/**
+ * `read`, and, as qci pull does when the registry wants a credential the engine lacks (or has a dead
+ * one), a login to `setup.settings.registry` and `read` once more; `login: false` skips it.
+ */
+export async function readWithLogin<T>(
+  setup: AuthSetup,
+  request: Pick<InspectRequest, 'authfile' | 'login' | 'say'>,
+  read: () => Promise<T>,
+): Promise<{ value: T; loggedIn: LoginReport | null }> {
+  try {
+    return { value: await read(), loggedIn: null };
+  } catch (error) {
+    if (
+      !(error instanceof QciError) ||
+      error.exitCode !== ExitCode.authRequired ||
+      request.login === false
+    )
+      throw error;
+    request.say?.(`${error.message}; logging in`);
+    const loggedIn = await loginToQci(setup, { authfile: request.authfile });
+    request.say?.(
+      `logged in to ${setup.settings.registry} as ${loggedIn.user}`,
+    );
+    return { value: await read(), loggedIn };
+  }
+}
+
+/** The registry client's options for `setup.settings.registry`: the engine's credential, the HTTP settings. */
+export async function registryOptions(
+  setup: AuthSetup,
+  request: Pick<InspectRequest, 'authfile' | 'platform' | 'timeoutMs' | 'log'>,
+): Promise<{ options: InspectOptions; about: InspectReport['credential'] }> {
+  const { credential, about, source } = await engineSends(
+    setup,
+    request.authfile,
+  );
+  const options: InspectOptions = {
+    credential,
+    ...(source ? { credentialSource: source } : {}),
+    platform: parsePlatform(request.platform ?? setup.settings.platform),
+    http: {
+      env: setup.env,
+      tlsVerify: setup.settings.tlsVerify,
+      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.log ? { log: request.log } : {}),
+    },
+  };
+  return { options, about };
+}
+
 export async function inspectQci(
   setup: AuthSetup,
   input: string,
@@ -132,58 +214,19 @@ export async function inspectQci(
   const ref = parseReference(input, { pullHost: host });
   const reference = ref.digest ?? ref.qciTag!;
   const platformText = request.platform ?? setup.settings.platform;
-  const setting = setup.settings.engine;
-  // Whose files: the engine's; podman's rules when neither is installed (qci inspect itself needs neither).
-  const engine: EngineName =
-    setting !== 'auto'
-      ? setting
-      : onPath('podman', setup.env) || !onPath('docker', setup.env)
-        ? 'podman'
-        : 'docker';
-  const version = await versionForFiles(setup, engine, request.authfile);
   const read = async () => {
-    const states = await readAuthFiles(
-      candidates(setup, engine, version, request.authfile),
-    );
-    const { credential, about } = await engineCredential(setup, engine, states);
-    const t = (p: string) => tildify(p, setup.home);
-    const source = about.file
-      ? `${about.helper ? `docker-credential-${about.helper} for ` : ''}${about.key} in ${t(about.file)}`
-      : undefined;
+    const { options, about } = await registryOptions(setup, {
+      ...request,
+      platform: platformText,
+    });
     const result = await inspectImage(
       { host, repository: QCI_REPOSITORY_PATH, reference },
-      {
-        credential,
-        ...(source ? { credentialSource: source } : {}),
-        platform: parsePlatform(platformText),
-        http: {
-          env: setup.env,
-          tlsVerify: setup.settings.tlsVerify,
-          ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-          ...(request.log ? { log: request.log } : {}),
-        },
-      },
+      options,
     );
     return { about, result };
   };
-  let loggedIn: LoginReport | null = null;
-  let read1: Awaited<ReturnType<typeof read>>;
-  try {
-    read1 = await read();
-  } catch (error) {
-    // As qci pull does: no credential, or a dead one, and qci logs in once, then reads again.
-    if (
-      !(error instanceof QciError) ||
-      error.exitCode !== ExitCode.authRequired ||
-      request.login === false
-    )
-      throw error;
-    request.say?.(`${error.message}; logging in`);
-    loggedIn = await loginToQci(setup, { authfile: request.authfile });
-    request.say?.(`logged in to ${host} as ${loggedIn.user}`);
-    read1 = await read();
-  }
-  const { about, result } = read1;
+  const { value, loggedIn } = await readWithLogin(setup, request, read);
+  const { about, result } = value;
   const warnings = [...ref.warnings];
   if (result.platformMismatch && request.platform !== undefined) {
     warnings.push(

@@ -11,7 +11,6 @@ import {
 import type { FailureCause } from '../engine/classify.js';
 import type { EngineName } from '../engine/engine.js';
 import type { AuthSetup } from './setup.js';
-import { inspectQci } from './inspect.js';
 import { causeOfError } from '../core/causes.js';
 
 export interface PullOutcome {
@@ -184,7 +183,9 @@ export async function causeFromRegistry(
   authfile: string | undefined,
 ): Promise<FailureCause> {
   try {
-    // Only a look: never a login (inspect's own login-when-needed) while explaining a failure.
+    // Only a look: never a login (inspect's own login-when-needed) while explaining a failure. The
+    // registry client loads here, after a failed pull, not with every pull.
+    const { inspectQci } = await import('./inspect.js');
     await inspectQci(setup, input, {
       authfile,
       timeoutMs: 15_000,

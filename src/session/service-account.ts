@@ -52,7 +52,8 @@ export interface InitReport {
   nextSteps: string[];
 }
 
-async function kindOf(path: string): Promise<'dir' | 'file' | 'absent'> {
+/** What is at `path`: a directory, something else, or nothing; any other failure is an io error naming it. */
+export async function kindOf(path: string): Promise<'dir' | 'file' | 'absent'> {
   try {
     return (await stat(path)).isDirectory() ? 'dir' : 'file';
   } catch (error) {

@@ -12,8 +12,10 @@ import { onPath, type EngineName } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { HELPER_NAME } from '../auth/credential-helper.js';
 import { tildify } from '../core/paths.js';
+import { isOtherUsersToken } from '../core/token.js';
 
 import { helperAsker } from './ask-helper.js';
+import { viewPullSecret, type PullSecretView } from './pull-secret-check.js';
 import {
   appCiFacts,
   candidates,
@@ -83,8 +85,9 @@ export async function judgeToken(
   const probe = await appci.probeToken(secret);
   if (probe.state === 'valid')
     return {
-      state:
-        current && probe.username !== current.user ? 'other-user' : 'valid',
+      state: isOtherUsersToken(probe.username, current?.user)
+        ? 'other-user'
+        : 'valid',
       user: probe.username,
     };
   return {
@@ -285,6 +288,8 @@ export interface StatusReport {
     exitCode: number;
   } | null;
   engines: EngineView[];
+  /** --authfile names a pull secret (several registries' entries): whose token its QCI entry holds, until when. */
+  pullSecret: PullSecretView | null;
   exitCode: number;
 }
 
@@ -339,6 +344,15 @@ export async function qciStatus(
       ),
     );
   }
+  const given = options.authfile
+    ? (await reading)[0]?.states.find((s) => s.path === options.authfile)
+    : undefined;
+  const pullSecret = given
+    ? await viewPullSecret(setup, given, {
+        appci,
+        current: current && { ...current, expiresAt: facts?.expiresAt ?? null },
+      })
+    : null;
   const primary = engines.find((e) => e.installed) ?? engines[0]!;
   const exitCode = appciError
     ? appciError.exitCode
@@ -353,6 +367,7 @@ export async function qciStatus(
     appci: facts,
     appciError,
     engines,
+    pullSecret,
     exitCode,
   };
 }

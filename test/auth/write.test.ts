@@ -165,6 +165,23 @@ describe('updateAuthFile', () => {
     },
   );
 
+  it('keepOneLine: a one-line file (an installer pull secret) stays one line; others and new files are indented', async () => {
+    const add = (json: Record<string, any>) => {
+      json.auths[QCI] = { auth: b64(`u:${TOKEN}`) };
+    };
+    sb.write(target, '{"auths":{"quay.io":{"auth":"eA=="}},"x":1}\n');
+    await updateAuthFile(target, add, { keepOneLine: true });
+    expect(readFileSync(target, 'utf8')).toBe(
+      `{"auths":{"quay.io":{"auth":"eA=="},"${QCI}":{"auth":"${b64(`u:${TOKEN}`)}"}},"x":1}\n`,
+    );
+    sb.write(target, '{\n  "auths": {}\n}');
+    await updateAuthFile(target, add, { keepOneLine: true });
+    expect(readFileSync(target, 'utf8')).toMatch(/^\{\n {2}"auths"/);
+    sb.write(target, '{"auths":{}}');
+    await updateAuthFile(target, add);
+    expect(readFileSync(target, 'utf8')).toMatch(/^\{\n\t"auths"/);
+  });
+
   it('a mutation that throws leaves the file as it was and releases the lock', async () => {
     sb.write(target, '{"a": 1}');
     await expect(

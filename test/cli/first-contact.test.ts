@@ -39,6 +39,7 @@ const COMMANDS = [
   'sa',
   'sa init',
   'sa token',
+  'pull-secret',
   'inspect',
   'completion',
   'exec',

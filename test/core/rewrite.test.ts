@@ -170,6 +170,26 @@ describe('references listed for review and never rewritten', () => {
       null,
     ],
     [
+      // a CI payload: QCI holds it as rc_payload__<name> (openshift/release-controller ReleasePullSpec)
+      'RELEASE_IMAGE=registry.ci.openshift.org/ocp/release:4.18.0-0.ci-2026-11-20-101010',
+      'registry.ci.openshift.org/ocp/release:4.18.0-0.ci-2026-11-20-101010',
+      'a CI release payload',
+      `${Q}:rc_payload__4.18.0-0.ci-2026-11-20-101010`,
+    ],
+    [
+      'oc adm release info registry.svc.ci.openshift.org/ocp/release:4.12.0-0.ci-arm64-2023-01-01-000000',
+      'registry.svc.ci.openshift.org/ocp/release:4.12.0-0.ci-arm64-2023-01-01-000000',
+      'not those made before the move',
+      `${Q}:rc_payload__4.12.0-0.ci-arm64-2023-01-01-000000`,
+    ],
+    [
+      // a nightly is not in QCI: no suggestion
+      'RELEASE_IMAGE=registry.ci.openshift.org/ocp/release:4.18.0-0.nightly-2026-11-20-101010',
+      'registry.ci.openshift.org/ocp/release:4.18.0-0.nightly-2026-11-20-101010',
+      'release payload',
+      null,
+    ],
+    [
       'FROM registry.ci.openshift.org:443/ocp/4.7:cli',
       'registry.ci.openshift.org:443/ocp/4.7:cli',
       'port',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   EXPIRY_WARNING_SECONDS,
   expiresSoon,
+  isOtherUsersToken,
   tokenFacts,
 } from '../../src/core/token.js';
 
@@ -70,5 +71,16 @@ describe("tokenFacts: a token's expiry, read without a network call", () => {
     ],
   ] as const)('%s', (_name, token, facts) => {
     expect(tokenFacts(token)).toEqual(facts);
+  });
+});
+
+describe("isOtherUsersToken: a live token of someone else than the kube context's user", () => {
+  it.each([
+    ['alice', 'alice', false],
+    ['bob', 'alice', true],
+    ['bob', undefined, false], // no kube context to compare with
+    ['system:serviceaccount:p:image-puller', 'alice', false], // automation, by design
+  ] as const)('%s vs %s: %s', (username, current, other) => {
+    expect(isOtherUsersToken(username, current)).toBe(other);
   });
 });

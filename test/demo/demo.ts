@@ -23,6 +23,7 @@ import {
   type TestBed,
 } from '../e2e/testbed/index.js';
 import { removeDir } from '../e2e/testbed/proc.js';
+import { scriptArgs } from '../helpers/pty.js';
 
 /** What startTestBed runs (skopeo, which the tests also use, is not needed here). */
 const DEMO_TOOLS = ['podman', 'docker-registry', 'openssl', 'tar'];
@@ -112,23 +113,78 @@ interface Demo {
   host: string;
 }
 
-/** What a command did: its exit, and stdout and stderr as one text, in the order they were written. */
+/**
+ * What a command did: its exit, and stdout and stderr as one text, in the order they were written.
+ * `output` is the text a terminal leaves on the screen (see onScreen); `flat` is the same with every
+ * run of white space one space, so that a check still finds a sentence qci wrapped to the terminal's
+ * width.
+ */
 interface Shown {
   exitCode: number;
   signal: NodeJS.Signals | null;
   output: string;
+  flat: string;
+}
+
+/**
+ * On a terminal, each command gets one too, as when the user types it: a pseudo-terminal (util-linux
+ * `script`) of the demo's terminal's size, whose output is passed on as it comes. So podman draws its
+ * progress bars (it draws them only on a terminal), and `qci pull` hands podman its terminal as it does
+ * for the user. Off a terminal, one pipe for both streams.
+ */
+function commandFor(
+  demo: Demo,
+  argv: string[],
+): {
+  command: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  /** What the command wrote, as the demo writes it on: a pseudo-terminal's line ends become `\n` again. */
+  relay: (text: string) => string;
+} {
+  const { columns, rows } = process.stdout;
+  if (process.stdout.isTTY === true && which('script') !== undefined)
+    return {
+      command: 'script',
+      args: scriptArgs(argv, columns || 80, rows || 24),
+      // qci wraps to COLUMNS when set (the test bed sets 1000), else to its terminal's width;
+      // undefined unsets it (the bed's runner merges this into its environment).
+      env: {
+        ...demo.env,
+        COLUMNS: undefined,
+        TERM: process.env.TERM ?? 'xterm',
+      },
+      relay: (text) => text.replace(/\r\n/g, '\n'),
+    };
+  const merged = ['-c', 'exec "$@" 2>&1', 'sh', ...argv];
+  return { command: 'sh', args: merged, env: demo.env, relay: (text) => text };
+}
+
+/** CSI sequences: colours, and the cursor moves podman redraws its progress bars with. */
+const CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+
+/**
+ * The text a terminal leaves of `raw`: no colours or cursor moves, and of a line redrawn after `\r`
+ * (qci doctor's progress line) its last drawing.
+ */
+function onScreen(raw: string): string {
+  return raw
+    .replace(CONTROL, '')
+    .split(/\r?\n/)
+    .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+    .join('\n');
 }
 
 /** Runs one command as the user would type it, showing its output live. */
 async function show(demo: Demo, argv: string[]): Promise<Shown> {
   say(`${dim('$')} ${bold(argv.join(' '))}`);
   let partial = ''; // --readme renames whole lines, so a name is never cut
-  // One pipe for both streams (as on a terminal), so the output reads in the order it was written.
-  const merged = ['-c', 'exec "$@" 2>&1', 'sh', ...argv];
-  const result = await demo.bed.podman.run('sh', merged, {
-    env: demo.env,
+  const { command, args, env, relay } = commandFor(demo, argv);
+  const result = await demo.bed.podman.run(command, args, {
+    env,
     timeoutMs: 180_000,
-    onOutput: (text) => {
+    onOutput: (chunk) => {
+      const text = relay(chunk);
       transcript += text;
       if (rename === undefined) return void process.stdout.write(text);
       partial += text;
@@ -141,7 +197,8 @@ async function show(demo: Demo, argv: string[]): Promise<Shown> {
     process.stdout.write(rename(partial));
   if (interrupted !== undefined) throw new Interrupted();
   const { exitCode, signal, stdout } = result;
-  return { exitCode, signal, output: stdout };
+  const output = onScreen(stdout);
+  return { exitCode, signal, output, flat: output.replace(/\s+/g, ' ') };
 }
 
 /** Prints what was checked; throws when any expectation failed. */
@@ -181,7 +238,7 @@ async function story(demo: Demo): Promise<void> {
   check(pull, [
     [pull.exitCode === 0, 'exit 0'],
     [
-      pull.output.includes(`podman has no credential for ${host}; logging in`),
+      pull.flat.includes(`podman has no credential for ${host}; logging in`),
       'it saw podman had no credential and logged in',
     ],
     [imageId.test(pull.output), 'the image ID'],
@@ -191,8 +248,8 @@ async function story(demo: Demo): Promise<void> {
   const whoami = await show(demo, ['qci', 'whoami']);
   check(whoami, [
     [whoami.exitCode === 0, 'exit 0'],
-    [whoami.output.includes(`✓ ${bed.user}`), `app.ci user ${bed.user}`],
-    [whoami.output.includes('access allowed'), 'QCI access allowed'],
+    [whoami.flat.includes(`✓ ${bed.user}`), `app.ci user ${bed.user}`],
+    [whoami.flat.includes('access allowed'), 'QCI access allowed'],
   ]);
 
   heading("The docs' pitfall: an expired token left in ~/.docker/config.json");
@@ -227,7 +284,7 @@ async function story(demo: Demo): Promise<void> {
   const logout = await show(demo, ['podman', 'logout', host]);
   check(logout, [
     [logout.exitCode === 125, 'podman logout fails (exit 125)'],
-    [logout.output.includes('not logged into'), '"not logged into"'],
+    [logout.flat.includes('not logged into'), '"not logged into"'],
   ]);
   const broken = await show(demo, ['podman', 'pull', ref]);
   check(broken, [
@@ -240,13 +297,13 @@ async function story(demo: Demo): Promise<void> {
   check(doctor, [
     [doctor.exitCode === 1, 'exit 1 (something needs a fix)'],
     [
-      doctor.output.includes(
+      doctor.flat.includes(
         `${host} in ~/.docker/config.json holds an expired or revoked app.ci token`,
       ),
       'the file and the expired token',
     ],
     [
-      doctor.output.includes('`podman logout` does not remove it'),
+      doctor.flat.includes('`podman logout` does not remove it'),
       'why podman logout did not help',
     ],
   ]);
@@ -260,13 +317,13 @@ async function story(demo: Demo): Promise<void> {
   check(fix, [
     [fix.exitCode === 0, 'exit 0'],
     [
-      fix.output.includes(`removed ${host} from ~/.docker/config.json`),
+      fix.flat.includes(`removed ${host} from ~/.docker/config.json`),
       'the stale entry removed',
     ],
     [/^healthy$/m.test(fix.output), 'healthy after the fixes'],
     [
-      fix.output.split('expired or revoked').length === 2 &&
-        fix.output.includes('nothing remains'),
+      fix.flat.split('expired or revoked').length === 2 &&
+        fix.flat.includes('nothing remains'),
       'the report once, then only what remains',
     ],
     [

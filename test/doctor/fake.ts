@@ -103,6 +103,7 @@ export async function fakeAuthProbe(fake: FakeAuth): Promise<AuthProbe> {
       return current;
     },
     uncheckedWhy: async () => fake.why ?? 'app.ci unreachable',
+    pullSecret: async () => null,
   };
 }
 

@@ -1,19 +1,12 @@
 /** --fix acts on what the findings name: which entries it removes, from which files. */
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { found, type Finding } from '../../src/doctor/catalogue.js';
 import { deadEntries, removeDeadEntries } from '../../src/doctor/fix.js';
 import type { AuthSetup } from '../../src/session/setup.js';
 import { basic, DEAD, DOCKER, HOST, LIVE, PRIMARY } from './fake.js';
+import { tempDir } from '../helpers/temp.js';
 
 const at = (file: string, key = HOST) => ({
   finding: { key, file, usedBy: [] as const },
@@ -72,7 +65,7 @@ describe('deadEntries: --fix removes exactly the entries marked safe', () => {
 
 describe('removeDeadEntries: only the dead keys leave the file', () => {
   it('keeps a valid per-repository key and everything else; no backup, which would hold only what the file still holds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qci-fix-'));
+    const dir = tempDir('qci-fix-');
     const file = join(dir, 'auth.json');
     const json = {
       auths: {
@@ -102,6 +95,5 @@ describe('removeDeadEntries: only the dead keys leave the file', () => {
     expect(backups).toEqual([]);
     // Nothing dead left: nothing written.
     expect(await removeDeadEntries(setup, [dead(file)])).toEqual([]);
-    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTools, which } from './testbed/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { PODMAN_BAR, REDRAW, scriptArgs } from '../helpers/pty.js';
 
 const tools = requireTools(['podman', 'docker-registry', 'openssl', 'tar']);
+const onTerminal = requireTools(['script']);
 const DEMO = fileURLToPath(new URL('../demo/dist/demo.mjs', import.meta.url));
 
 interface DemoRun {
@@ -30,37 +32,56 @@ interface DemoRun {
 }
 
 /**
- * Runs the demo with a complete environment. `signalWhen` sends a signal to it once its stdout contains
- * the text (as Ctrl-C in a terminal reaches it).
+ * Runs the demo with a complete environment. `signalWhen` sends a signal to it once its output contains
+ * the text (as Ctrl-C in a terminal reaches it). `terminal`: on a pseudo-terminal of 100 columns, as a
+ * user runs it; stdout and stderr are then one stream (in `stdout`), and Ctrl-C is typed.
  */
 function runDemo(
   env: Record<string, string>,
-  signalWhen?: { text: string; signal: NodeJS.Signals | 'close-stdout' },
-  args: string[] = [],
+  options: {
+    signalWhen?: { text: string; signal: NodeJS.Signals | 'close-stdout' };
+    args?: string[];
+    terminal?: boolean;
+  } = {},
 ): Promise<DemoRun> {
+  const { signalWhen, args = [], terminal = false } = options;
+  const argv = [process.execPath, DEMO, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = terminal
+      ? spawn('script', scriptArgs(argv, 100, 30), {
+          env: { ...env, TERM: 'xterm-256color' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(argv[0]!, argv.slice(1), {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     let stdout = '';
     let stderr = '';
     let signalled = false;
+    const signal = (how: NodeJS.Signals | 'close-stdout'): void => {
+      // close-stdout: as `npm run demo | head` once head has had enough.
+      if (how === 'close-stdout') child.stdout.destroy();
+      // On a terminal, Ctrl-C is a key: the terminal signals the demo, not script.
+      else if (terminal && how === 'SIGINT') child.stdin?.write('\x03');
+      else child.kill(how);
+    };
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
       stdout += s;
       if (signalWhen && !signalled && stdout.includes(signalWhen.text)) {
         signalled = true;
-        // close-stdout: as `npm run demo | head` once head has had enough.
-        if (signalWhen.signal === 'close-stdout') child.stdout.destroy();
-        else child.kill(signalWhen.signal);
+        signal(signalWhen.signal);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    // Nothing to type: the input ends (script still relays all the demo writes).
+    if (terminal && signalWhen === undefined) child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      child.stdin?.destroy();
+      resolve({ code, stdout: stdout.replace(/\r\n/g, '\n'), stderr });
     });
   });
 }
@@ -210,8 +231,7 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
       const user = userFiles(root);
       const before = user.snapshot();
       const int = await runDemo(user.env, {
-        text: '$ qci pull',
-        signal: 'SIGINT',
+        signalWhen: { text: '$ qci pull', signal: 'SIGINT' },
       });
       expect(int.code, int.stdout + int.stderr).toBe(130);
       expect(int.stderr).toContain(
@@ -222,15 +242,13 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
       await expectNothingLeft(user, before, int);
 
       const term = await runDemo(user.env, {
-        text: 'starting the test bed',
-        signal: 'SIGTERM',
+        signalWhen: { text: 'starting the test bed', signal: 'SIGTERM' },
       });
       expect(term.code, term.stdout + term.stderr).toBe(143);
       await expectNothingLeft(user, before, term);
 
       const pipe = await runDemo(user.env, {
-        text: 'test bed ready',
-        signal: 'close-stdout',
+        signalWhen: { text: 'test bed ready', signal: 'close-stdout' },
       });
       expect(pipe.code, pipe.stderr).toBe(141);
       expect(pipe.stderr).toContain('SIGPIPE: stopping everything');
@@ -256,8 +274,7 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
       chmodSync(join(bin, 'podman'), 0o755);
       const run = await runDemo(
         { ...user.env, PATH: `${bin}:${user.env.PATH}` },
-        undefined,
-        ['--readme'],
+        { args: ['--readme'] },
       );
       expect(run.code, run.stdout + run.stderr).toBe(1);
       expect(run.stdout).toContain(
@@ -286,16 +303,66 @@ describe.skipIf(!tools.ok)('npm run demo', () => {
   }, 180_000);
 });
 
+describe.skipIf(!tools.ok || !onTerminal.ok)(
+  'npm run demo on a terminal',
+  () => {
+    it("gives each command a terminal: podman draws its progress bars, as for the user's own qci pull; Ctrl-C still cleans up", async () => {
+      const root = tempDir('qci-demo-test-');
+      try {
+        const user = userFiles(root);
+        const before = user.snapshot();
+        const run = await runDemo(user.env, { terminal: true });
+        expect(run.code, run.stdout).toBe(0);
+        const plain = run.stdout.replace(/\u001b\[[0-9;]*m/g, ''); // colours; the redraws stay
+        const pulls = plain.split(/^\$ .*pull .*$/m).slice(1);
+        expect(pulls, run.stdout).toHaveLength(3);
+        // qci pull (step 1) hands podman the terminal: bars, redrawn in place.
+        expect(pulls[0]).toMatch(PODMAN_BAR);
+        expect(pulls[0]).toContain(REDRAW);
+        // The plain podman pull once repaired (its blob is already there, its config is not).
+        expect(pulls[2]).toMatch(/Copying config [0-9a-f]+ \[=+\]/);
+        expect(pulls[2]).toContain(REDRAW);
+        expect(run.stdout).not.toMatch(/Copying blob sha256:/);
+        // qci wraps to the terminal's width, as for the user (its findings run to 240 columns).
+        const doctor = plain
+          .slice(
+            plain.indexOf('$ qci doctor\n'),
+            plain.indexOf('$ qci doctor --fix'),
+          )
+          .split('\n')
+          .map((line) => line.replace(/^.*\u001b\[2K/s, '')); // its progress line, redrawn
+        expect(doctor.join('\n')).toContain('holds an expired or revoked');
+        const widest = Math.max(...doctor.map((line) => [...line].length));
+        expect(widest).toBeLessThanOrEqual(100);
+        expect(widest).toBeGreaterThan(80); // the terminal's width, not 80 (off a terminal)
+        expect(run.stdout).toContain('demo passed: 6 steps');
+        await expectNothingLeft(user, before, run);
+
+        const int = await runDemo(user.env, {
+          terminal: true,
+          signalWhen: { text: 'Copying blob', signal: 'SIGINT' },
+        });
+        expect(int.code, int.stdout).toBe(130);
+        expect(int.stdout).toContain('SIGINT: stopping everything');
+        expect(int.stdout).not.toContain('demo passed');
+        await expectNothingLeft(user, before, int);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }, 180_000);
+  },
+);
+
 describe('npm run demo without its tools, or with bad arguments', () => {
   it('--help shows usage with an example; an unknown argument is exit 2 and starts nothing', async () => {
     const root = tempDir('qci-demo-test-');
     try {
       const user = userFiles(root);
-      const help = await runDemo(user.env, undefined, ['--help']);
+      const help = await runDemo(user.env, { args: ['--help'] });
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('usage: npm run demo [-- --readme]');
       expect(help.stdout).toContain('sudo npm run demo');
-      const bad = await runDemo(user.env, undefined, ['--nope']);
+      const bad = await runDemo(user.env, { args: ['--nope'] });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('unknown argument --nope');
       expect(readdirSync(user.env.TMPDIR!)).toEqual([]);

@@ -63,7 +63,7 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     expect(bare.exitCode).toBe(125);
   });
 
-  it("what the command sees: a 0700 directory, a 0600 file holding only the QCI entry; stdin passes through; CMD's exit code is qci's", async () => {
+  it("what the command sees: a 0700 directory, a 0600 file holding only the QCI and app.ci registry entries; stdin passes through; CMD's exit code is qci's", async () => {
     await fresh();
     const script =
       'stat -c "%a" "$DOCKER_CONFIG" "$REGISTRY_AUTH_FILE"; [ "$REGISTRY_AUTH_FILE" = "$DOCKER_CONFIG/config.json" ] && echo same; ls -A "$DOCKER_CONFIG"; cat "$REGISTRY_AUTH_FILE"; echo "$DOCKER_CONFIG" >&2; cat; exit 7';
@@ -80,7 +80,10 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     ]);
     const body = rest.join('\n');
     expect(JSON.parse(body.slice(0, body.lastIndexOf('}') + 1))).toEqual({
-      auths: { [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${token}`) } },
+      auths: {
+        [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${token}`) },
+        'registry.ci.openshift.org': { auth: b64(`${tb.bed.user}:${token}`) },
+      },
     });
     expect(r.stdout.endsWith('from stdin\n')).toBe(true);
     const dir = r.stderr.trim().split('\n').at(-1)!;

@@ -5,18 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const ROSA =
   'https://console-openshift-console.apps.build03.ky4t.p1.openshiftapps.com/k8s/cluster/projects/ci-op-w4n1s3p5';
 
 function jobImage(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'qci-quoted-'));
+  const dir = tempDir('qci-quoted-');
   const file = join(dir, 'README.md');
   writeFileSync(file, text);
   return spawnSync(process.execPath, [QCI, 'job-image', '--json', file], {

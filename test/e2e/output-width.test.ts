@@ -3,23 +3,12 @@
  * COLUMNS (80 when unset and not a terminal, the terminal's width on one), continuation lines indented
  * under their column; only a word longer than the width may pass it. --json is not wrapped.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  TESTBED_TOOLS,
-  createPodmanEnv,
-  requireTools,
-  startTestBed,
-  type PodmanEnv,
-  type TestBed,
-} from './testbed/index.js';
+import { describe, expect, it } from 'vitest';
+import { TESTBED_TOOLS, requireTools, type TestBed } from './testbed/index.js';
+import { b64, useTestBed, writeJson } from './testbed/fixture.js';
 import { hasScript, onPty } from '../helpers/pty.js';
 
 const tools = requireTools(TESTBED_TOOLS);
-const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 const words = (s: string) => plain(s).split(/\s+/).filter(Boolean).join(' ');
 
@@ -40,42 +29,45 @@ const hangs = (text: string, first: RegExp) =>
   );
 
 describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
-  let bed: TestBed;
-  let pe: PodmanEnv;
-  let kubeconfig: string;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ denyMode: 'auth-401' });
-    kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-    pe = await createPodmanEnv({ insecureRegistries: [bed.proxy.host] });
-    // The seed's machine: a month-old QCI token in ~/.docker/config.json, among other entries.
-    const stale = bed.appci.createToken(bed.user, {
-      createdAt: new Date(Date.now() - 40 * 86_400_000),
-    });
-    mkdirSync(dirname(pe.authFiles.docker), { recursive: true });
-    writeFileSync(
-      pe.authFiles.docker,
-      JSON.stringify({
-        auths: {
-          [bed.proxy.host]: { auth: b64(`${bed.user}:${stale}`) },
-          'quay.io': { auth: b64('me:quay-secret') },
-        },
-      }),
-    );
-  });
-  afterAll(async () => {
-    await pe?.stop();
-    await bed?.stop();
-  });
-
-  const env = (columns: string | undefined) => ({
+  const DAY = 86_400_000;
+  /**
+   * app.ci tokens: the kubeconfig's, a day old, and a month-old one. A token made as the bed starts
+   * reads "expires in 28 days", then "27 days" a moment later; a test compares two runs word for word.
+   */
+  const tokens = { current: '', stale: '' };
+  const qciEnv = (bed: TestBed) => ({
     QCI_REGISTRY: bed.proxy.host,
     QCI_TLS_VERIFY: 'false',
-    KUBECONFIG: kubeconfig,
-    COLUMNS: columns,
   });
-  const qci = (args: string[], columns: string | undefined) =>
-    pe.run(process.execPath, [QCI, ...args], { env: env(columns) });
+  const tb = useTestBed({
+    denyMode: 'auth-401',
+    qciEnv,
+    setup: (bed) => {
+      const age = (days: number) => new Date(Date.now() - days * DAY);
+      tokens.current = bed.appci.createToken(bed.user, { createdAt: age(1) });
+      tokens.stale = bed.appci.createToken(bed.user, { createdAt: age(40) });
+    },
+  });
+
+  /**
+   * The docs' pitfall, on a fresh machine for each test: app.ci logged in, and a month-old QCI token
+   * in ~/.docker/config.json among other entries. Its environment for qci.
+   */
+  async function pitfallMachine(): Promise<Record<string, string>> {
+    const pe = await tb.freshPodman();
+    writeJson(pe.authFiles.docker, {
+      auths: {
+        [tb.bed.proxy.host]: { auth: b64(`${tb.bed.user}:${tokens.stale}`) },
+        'quay.io': { auth: b64('me:quay-secret') },
+      },
+    });
+    return { KUBECONFIG: await tb.kubeconfigAtHome(tokens.current) };
+  }
+  const qci = (
+    args: string[],
+    machine: Record<string, string>,
+    columns: string | undefined,
+  ) => tb.qci(args, { ...machine, COLUMNS: columns });
 
   // doctor: a line starts with a mark, a fix line with "fix:" under the detail; continuations under
   // the detail (18) or under a fix's text (23). whoami: under the text after the mark (11) or the
@@ -87,11 +79,12 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
   ];
 
   describe.each(commands)('%s', (_, args, first, expected) => {
-    let wide: string;
-    beforeAll(async () => {
-      wide = (await qci(args, '1000')).stdout;
+    /** The same output on one line a finding: what every width must keep, word for word. */
+    const unwrapped = async (machine: Record<string, string>) => {
+      const wide = (await qci(args, machine, '1000')).stdout;
       expect(wide.split('\n').some((l) => l.length > 120)).toBe(true);
-    });
+      return wide;
+    };
 
     it.each([
       ['80', 80],
@@ -100,7 +93,9 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
     ])(
       'COLUMNS=%s: no line over %i columns but a single word, continuations under their column',
       async (columns, width) => {
-        const r = await qci(args, columns);
+        const machine = await pitfallMachine();
+        const wide = await unwrapped(machine);
+        const r = await qci(args, machine, columns);
         expect(overWidth(r.stdout, width)).toEqual([]);
         expect(words(r.stdout)).toBe(words(wide));
         expect(r.stdout.split('\n').length).toBeGreaterThan(
@@ -112,8 +107,9 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
     );
 
     it('--json is not wrapped', async () => {
-      const narrow = await qci([...args, '--json'], '40');
-      const whole = await qci([...args, '--json'], '1000');
+      const machine = await pitfallMachine();
+      const narrow = await qci([...args, '--json'], machine, '40');
+      const whole = await qci([...args, '--json'], machine, '1000');
       expect(narrow.stdout.split('\n').length).toBe(
         whole.stdout.split('\n').length,
       );
@@ -123,9 +119,15 @@ describe.skipIf(!tools.ok)('output fits the width (end to end)', () => {
   it.skipIf(!hasScript())(
     'on a terminal 100 columns wide, without COLUMNS, each command fits it',
     async () => {
+      const machine = await pitfallMachine();
       for (const args of [['doctor'], ['whoami'], ['registries']]) {
         const { output } = await onPty(args, {
-          env: { ...pe.env, ...env(undefined), COLUMNS: undefined },
+          env: {
+            ...tb.pe.env,
+            ...qciEnv(tb.bed),
+            ...machine,
+            COLUMNS: undefined,
+          },
           columns: 100,
         });
         // What stays on the screen: a line redrawn with \r shows its last drawing.

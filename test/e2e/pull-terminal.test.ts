@@ -6,12 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
-import { QCI_BIN as QCI, scriptArgs } from '../helpers/pty.js';
+import {
+  PODMAN_BAR as BAR,
+  QCI_BIN as QCI,
+  REDRAW,
+  scriptArgs,
+} from '../helpers/pty.js';
 
 const tools = requireTools([...TESTBED_TOOLS, 'script']);
-/** podman's progress bars: a bar, then the redraw (cursor up, clear) that only a terminal gets. */
-const BAR = /Copying blob [0-9a-f]+ \[=+\]/;
-const REDRAW = '\u001b[1A\u001b[J';
 
 describe.skipIf(!tools.ok)('qci pull on a terminal (end to end)', () => {
   const tb = useTestBed({ tags: ['ocp_4.7_my-component'] });

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 const OLD = 'registry.ci.openshift.org';
@@ -47,7 +47,7 @@ oc image info ${OLD}/ocp/4.18:cli
 const SCRIPT = `#!/bin/sh\npodman pull ${OLD}/ocp/4.18:cli\n`;
 
 function tree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'qci-inline-'));
+  const root = tempDir('qci-inline-');
   writeFileSync(join(root, 'README.md'), README);
   writeFileSync(join(root, 'guide.adoc'), GUIDE);
   writeFileSync(join(root, 'pull.sh'), SCRIPT);

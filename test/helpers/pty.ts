@@ -10,6 +10,11 @@ export const QCI_BIN = fileURLToPath(new URL('../../bin/qci', import.meta.url));
 export const hasScript = (): boolean =>
   spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
+/** podman's progress bar, drawn only on a terminal (podman 4.3.1: `Copying blob 2d0ac0c34e88 [====…] 173.0b / 173.0b`). */
+export const PODMAN_BAR = /Copying blob [0-9a-f]+ \[=+\]/;
+/** The redraw after a bar (cursor up, clear to the end of the screen), also a terminal's only. */
+export const REDRAW = '\u001b[1A\u001b[J';
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `script` arguments running argv on a pseudo-terminal of that size (stdout and stderr then mixed). */

@@ -14,10 +14,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   fetchBuffered,
   failureKind,
@@ -28,6 +25,7 @@ import {
 } from '../../src/io/http.js';
 import { makeTestCa, type TestCa } from '../e2e/testbed/tls.js';
 import { type Proxied, startForwardProxy } from '../helpers/forward-proxy.js';
+import { tempDir } from '../helpers/temp.js';
 
 const TOKEN = 'sha256~transport-test-token-0123456789abcdef';
 const PASSWORD = 'proxy-password-never-shown';
@@ -224,7 +222,7 @@ describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qci-transport-test-'));
+    dir = tempDir('qci-transport-test-');
     ca = await makeTestCa(dir);
     tls = createHttpsServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) =>
       res.writeHead(200).end(`tls ${req.url}`),
@@ -236,7 +234,6 @@ describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
   });
   afterAll(() => {
     stop(proxy, tls as unknown as Server);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const cap = { maxBytes: 10_000, overflow: 'fail' } as const;

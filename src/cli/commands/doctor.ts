@@ -216,7 +216,8 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       )
       .option(
         '--authfile <path>',
-        'check what `podman --authfile PATH pull` sends (a missing file, a dead token in it); with --fix, ' +
+        'check what `podman --authfile PATH pull` sends (a missing file, a dead token in it, a pull secret ' +
+          'whose token expires within 7 days); with --fix, ' +
           'remove its dead QCI entries and log in into it (podman < 4.4 still reads its other files after it)',
       )
       .option('--timeout <seconds>', 'per-check timeout (default 5)'),

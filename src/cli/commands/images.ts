@@ -13,7 +13,7 @@ import {
   type SettingFlags,
 } from '../setting-flags.js';
 import { renderTable } from '../table.js';
-import { requestTimeoutMs } from './inspect.js';
+import { timeoutFlag } from './inspect.js';
 
 interface ImagesFlags extends SettingFlags {
   pullStale?: boolean;
@@ -84,7 +84,7 @@ export async function imagesAction(
   ctx: CommandContext,
   options: ImagesFlags,
 ): Promise<number> {
-  const timeoutMs = requestTimeoutMs(options.timeout);
+  const timeoutMs = timeoutFlag(options.timeout);
   const [{ authSetup }, { listQciImages }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/images.js'),

@@ -73,16 +73,14 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
   );
 }
 
-/** --timeout SECONDS of a registry command, as milliseconds (undefined: the default). */
-export function requestTimeoutMs(
-  seconds: string | undefined,
-): number | undefined {
-  const timeoutMs = seconds === undefined ? undefined : Number(seconds) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 600_000))
+/** --timeout SECONDS as milliseconds (undefined when not given); above 0, at most 600. */
+export function timeoutFlag(text: string | undefined): number | undefined {
+  const ms = text === undefined ? undefined : Number(text) * 1000;
+  if (ms !== undefined && !(ms > 0 && ms <= 600_000))
     throw usageError(
       '--timeout takes a number of seconds above 0, at most 600',
     );
-  return timeoutMs;
+  return ms;
 }
 
 export async function inspectAction(
@@ -90,7 +88,7 @@ export async function inspectAction(
   ref: string,
   options: InspectFlags,
 ): Promise<number> {
-  const timeoutMs = requestTimeoutMs(options.timeout);
+  const timeoutMs = timeoutFlag(options.timeout);
   const [{ authSetup }, { inspectQci }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/inspect.js'),

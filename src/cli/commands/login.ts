@@ -10,6 +10,7 @@ import { LOGIN_HINT, QCI_ACCESS_HINT } from '../../core/appci.js';
 import { tildify } from '../../core/paths.js';
 import { warmAppCi } from '../warm.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
+import { pullSecretLine } from './pull-secret.js';
 import type { LoginReport } from '../../session/login.js';
 import type { AuthSetup } from '../../session/setup.js';
 import { ExitCode, QciError, usageError } from '../../core/errors.js';
@@ -387,6 +388,11 @@ function renderStatus(
         line('', `\`podman logout\` would leave: ${s}`);
     for (const s of view.placeholders) line('', s);
   }
+  if (report.pullSecret) {
+    const { text, fix } = pullSecretLine(report.pullSecret, ctx.ui);
+    line('secret', text);
+    if (fix) line('', `fix: ${fix}`);
+  }
 }
 
 export async function whoamiAction(
@@ -528,7 +534,8 @@ function registerWhoamiCommand(program: Command, wrap: Wrap): void {
       )
       .option(
         '--authfile <path>',
-        'what `podman --authfile PATH` sends (podman < 4.4 still reads its other files after it)',
+        'what `podman --authfile PATH` sends (podman < 4.4 still reads its other files after it); ' +
+          'for a pull secret, whose token its QCI entry holds and when it expires',
       ),
   )
     .addHelpText(

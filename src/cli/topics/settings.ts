@@ -27,6 +27,10 @@ const MEANING: Partial<Record<SettingKey, [string, string]>> = {
     'job-image: redirects to follow',
     String(DEFAULT_SETTINGS.jobLogMaxRedirects),
   ],
+  releaseController: [
+    'release: the release controller API, for every architecture',
+    'https://<arch>.ocp.releases.ci.openshift.org',
+  ],
 };
 
 function settingLines(): string {

@@ -9,6 +9,7 @@ import { HELPER_NAME } from '../../auth/credential-helper.js';
 import { tildify } from '../../core/paths.js';
 import { maskToken } from '../../core/redact.js';
 import type { EngineName } from '../../engine/engine.js';
+import type { PullSecretView } from '../../session/pull-secret-check.js';
 import { found, type Finding, type Subject } from '../catalogue.js';
 import {
   checkHelperAnswers,
@@ -23,6 +24,8 @@ export interface AuthProbe extends HelpersProbe {
   files: readonly { engine: EngineName; states: readonly AuthFileState[] }[];
   /** Why stored tokens could not be checked (another cluster's context, or no answer). */
   uncheckedWhy(): Promise<string>;
+  /** --authfile as a pull secret (several registries' entries): whose token, until when; null when it is none. */
+  pullSecret(): Promise<PullSecretView | null>;
 }
 
 export async function checkAuthEntries(p: AuthProbe): Promise<Finding[]> {
@@ -44,6 +47,8 @@ export async function checkAuthEntries(p: AuthProbe): Promise<Finding[]> {
     }
   }
   out.push(...authfileFallback(p));
+  const pullSecret = await p.pullSecret();
+  if (pullSecret) out.push(found('auth.pull-secret', pullSecret));
   for (const [engine, e] of p.effective)
     if (e.outcome === 'none' && p.installed(engine))
       out.push(found(`auth.none.${engine}` as const, { host: p.host }));

@@ -1,0 +1,112 @@
+/**
+ * qci release --pull: the payload (or one component) pulled with the engine. What QCI holds goes
+ * through qci pull itself (its pre-flight, login and retry). A payload elsewhere
+ * (registry.ci.openshift.org/ocp/release:<nightly>, which also takes the app.ci token) gets the same
+ * pre-flight and login, aimed at that host, then the engine's pull of the spec as it is: qci pull would
+ * map an app.ci reference to QCI, and nightly payloads are not in QCI.
+ */
+import { explainPullFailure, causeGivenSent } from '../core/causes.js';
+import { ExitCode, QciError } from '../core/errors.js';
+import { locationOf } from '../core/release.js';
+import { classifyEngineFailure } from '../engine/classify.js';
+import { buildPullArgs, findEngine } from '../engine/engine.js';
+import { dockerHasNoAuthfile, loginInOrder } from './login.js';
+import { pullImages, type PullOptions } from './pull.js';
+import { preflight } from './pull-preflight.js';
+import { runPull } from './pull-steps.js';
+import { setupFor } from './release-components.js';
+import { versionForFiles, type AuthSetup } from './setup.js';
+
+export type ReleasePullOptions = Omit<PullOptions, 'dryRun' | 'localName'>;
+
+export interface ReleasePullReport {
+  pullSpec: string;
+  ok: boolean;
+  exitCode: number;
+  /** A failure's sentence and next step (the engine's own text went to the terminal). */
+  message: string | null;
+  hint: string | null;
+}
+
+/** Pulls a spec outside QCI, logging in to its host first when the engine has no live credential. */
+async function pullElsewhere(
+  setup: AuthSetup,
+  spec: string,
+  options: ReleasePullOptions,
+  /** The command for the stream's latest release: the next step when this one is gone. */
+  latest: string,
+): Promise<ReleasePullReport> {
+  const host = spec.split('/')[0]!;
+  const at = setupFor(setup, host);
+  const engine = findEngine(at.settings.engine, at.env);
+  if (engine === 'docker' && options.authfile)
+    throw dockerHasNoAuthfile('pull');
+  const version = await versionForFiles(at, engine, options.authfile);
+  const check = await preflight(at, engine, version, options.authfile);
+  if (check.state === 'login-needed' && options.login) {
+    options.say(`${check.reason}; logging in`);
+    const loggedIn = await loginInOrder(at, options.authfile);
+    if (loggedIn === 'interrupted')
+      throw new QciError('interrupted', { kind: 'interrupted' });
+    options.say(`logged in to ${host} as ${loggedIn.user}`);
+  }
+  const args = buildPullArgs({
+    engine,
+    pullSpec: spec,
+    platform: at.settings.platform,
+    quiet: options.quiet,
+    tlsVerify: at.settings.tlsVerify,
+    authfile: options.authfile,
+  });
+  const result = await runPull(at, engine, args, options);
+  if (result === 'interrupted')
+    throw new QciError('interrupted', { kind: 'interrupted' });
+  if (result.exitCode === 0)
+    return { pullSpec: spec, ok: true, exitCode: 0, message: null, hint: null };
+  const cause = causeGivenSent(
+    classifyEngineFailure(result.stderr),
+    check.sendsNothing ? 'nothing' : 'unknown',
+  );
+  // Not promotion's words (explainPullFailure's): a payload outside QCI that is gone was pruned.
+  const words =
+    cause === 'not-found'
+      ? {
+          message: `${spec} is gone from ${host}: the release controller has pruned it`,
+          hint: `take the stream's latest: ${latest}`,
+          exitCode: ExitCode.notFound,
+        }
+      : explainPullFailure(cause, {
+          pullSpec: spec,
+          qciTag: null,
+          host,
+          engine,
+          tlsVerify: at.settings.tlsVerify,
+          authfile: options.authfile,
+        });
+  return { pullSpec: spec, ok: false, ...words };
+}
+
+/** Pulls `spec` (the payload or a component), wherever it is. */
+export async function pullReleaseImage(
+  setup: AuthSetup,
+  spec: string,
+  options: ReleasePullOptions,
+  /** The command for the stream's latest release: the next step when this one is gone. */
+  latest: string,
+): Promise<ReleasePullReport> {
+  if (locationOf(spec, setup.settings.registry) !== 'qci')
+    return pullElsewhere(setup, spec, options, latest);
+  const report = await pullImages(setup, [spec], {
+    ...options,
+    dryRun: false,
+    localName: false,
+  });
+  const r = report.results[0];
+  return {
+    pullSpec: spec,
+    ok: r?.ok === true,
+    exitCode: report.exitCode,
+    message: r?.ok ? null : (r?.message ?? 'the pull failed'),
+    hint: r?.hint ?? null,
+  };
+}
