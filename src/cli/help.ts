@@ -11,7 +11,7 @@ import { Ui, type Io } from './ui.js';
 
 /** The headings of `qci help`, each with its commands in the order shown. */
 export const COMMAND_GROUPS: readonly [string, readonly string[]][] = [
-  ['Images', ['pull', 'inspect', 'pullspec', 'release']],
+  ['Images', ['pull', 'inspect', 'pullspec', 'images', 'release']],
   ['Logins', ['login', 'logout', 'whoami', 'doctor']],
   ['CI jobs and configs', ['job-image', 'promoted', 'rewrite', 'registries']],
   ['Automation', ['sa', 'pull-secret', 'exec', 'completion']],

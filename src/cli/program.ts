@@ -26,6 +26,7 @@ import { registerRewrite } from './commands/rewrite.js';
 import { registerSa } from './commands/sa.js';
 import { registerPullSecret } from './commands/pull-secret.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerImages } from './commands/images.js';
 import { registerRelease } from './commands/release.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerExec } from './commands/exec.js';
@@ -171,6 +172,7 @@ function registerCommands(program: Command, wrap: Wrap): void {
   registerSa(program, wrap);
   registerPullSecret(program, wrap);
   registerInspect(program, wrap);
+  registerImages(program, wrap);
   registerRelease(program, wrap);
   registerCompletion(program, wrap);
   registerExec(program, wrap);

@@ -16,6 +16,7 @@ export type Cause = Extract<
   | 'token-expired'
   | 'denied'
   | 'not-found'
+  | 'platform-missing'
   | 'rate-limited'
   | 'server-error'
   | 'dns'
@@ -172,6 +173,17 @@ export const CAUSES: Record<Cause, Row> = {
       kind: 'not-found',
     }),
   },
+  'platform-missing': {
+    pull: (at) => ({
+      message: `${at.pullSpec} has no image for the platform asked for`,
+      hint: `qci inspect ${at.pullSpec} lists its platforms; pull one with --platform OS/ARCH`,
+    }),
+    pasted: () => ({
+      detail:
+        'the tag is a manifest list (image index) without an image for the platform asked for (not a login problem)',
+      fix: 'qci inspect NS/NAME:TAG lists its platforms; pull one with --platform OS/ARCH',
+    }),
+  },
   'rate-limited': {
     pull: (at) => ({
       message: `${at.host} is rate limiting pulls`,
@@ -281,6 +293,7 @@ export function causeOfError(error: QciError): Cause {
     case 'credentials-rejected':
     case 'denied':
     case 'not-found':
+    case 'platform-missing':
     case 'rate-limited':
     case 'server-error':
       return error.kind;

@@ -118,6 +118,7 @@ export const ERROR_KINDS = {
   'not-found': notFound,
   'context-not-found': notFound, // the kube context --context names
   'log-not-found': notFound,
+  'platform-missing': notFound, // the image has no manifest for the platform asked for
   'unknown-stream': notFound, // the release controller has no such stream
   'no-accepted-release': notFound, // the stream has no accepted release yet
   'release-gone': notFound, // neither the release controller nor QCI has the release any more

@@ -26,6 +26,12 @@ const RULES: [FailureCause, RegExp][] = [
     'denied',
     /(?<!permission )\bdenied\b|403 \(Forbidden\)|pull access denied/i,
   ],
+  // podman 4.3.1: "no image found in image index for architecture s390x" (or "in manifest list");
+  // docker 28: "no matching manifest for linux/s390x in the manifest list entries".
+  [
+    'platform-missing',
+    /no image found in (image index|manifest list) for|no matching manifest for/i,
+  ],
   [
     'not-found',
     /manifest unknown|name unknown|not found: manifest|manifest for .* not found|repository .* not found/i,

@@ -118,19 +118,21 @@ export interface KeepAliveAgents {
 }
 
 export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
-  const agents = new Map<string, Agent>();
+  // The promise is kept, not the agent: requests started together share one agent (and its sockets).
+  const agents = new Map<string, Promise<Agent>>();
   return {
-    async for(protocol) {
+    for(protocol) {
       let agent = agents.get(protocol);
       if (!agent) {
-        const mod = await nodeHttp(protocol);
-        agent = new mod.Agent({ keepAlive: true, maxSockets });
+        agent = nodeHttp(protocol).then(
+          (mod) => new mod.Agent({ keepAlive: true, maxSockets }),
+        );
         agents.set(protocol, agent);
       }
       return agent;
     },
     destroy() {
-      for (const agent of agents.values()) agent.destroy();
+      for (const agent of agents.values()) void agent.then((a) => a.destroy());
       agents.clear();
     },
   };

@@ -6,7 +6,13 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { QciError } from '../core/errors.js';
-import { errorCode, failureKind, fetchBuffered, type Env } from '../io/http.js';
+import {
+  errorCode,
+  failureKind,
+  fetchBuffered,
+  type Env,
+  type KeepAliveAgents,
+} from '../io/http.js';
 import { proxyFor } from '../io/proxy-env.js';
 
 export interface HttpOptions {
@@ -26,6 +32,8 @@ export interface HttpOptions {
   sleep?: (ms: number) => Promise<void>;
   /** --verbose: one line per request, retry and proxy decision (never a header value). */
   log?: (line: string) => void;
+  /** Connections shared by many requests (keepAliveAgents()); Node's global agent otherwise. */
+  agents?: KeepAliveAgents;
 }
 
 export const DEFAULT_HTTP_OPTIONS: Omit<HttpOptions, 'env' | 'tlsVerify'> = {
@@ -131,6 +139,7 @@ async function attempt(
       env: options.env,
       tlsVerify: options.tlsVerify,
       deadline: AbortSignal.timeout(options.timeoutMs),
+      ...(options.agents ? { agents: options.agents } : {}),
       maxBytes: options.maxBodyBytes,
       overflow: 'fail',
     },
@@ -153,7 +162,7 @@ export async function httpGet(
     const url = new URL(current.url);
     const via = proxyFor(url, options.env);
     log(
-      `GET ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`,
+      `${current.method ?? 'GET'} ${url.origin}${url.pathname}${via.proxy ? ` (via proxy ${via.proxy.host})` : ''}`,
     );
     let response: HttpResponse | undefined;
     for (let n = 0; ; n++) {

@@ -6,6 +6,7 @@
  */
 import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
+import { platformMatches as matches } from '../core/platform.js';
 import {
   DEFAULT_HTTP_OPTIONS,
   httpGet,
@@ -93,17 +94,6 @@ export function parsePlatform(text: string): Platform {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-function matches(want: Platform, have: Partial<Platform> | undefined): boolean {
-  if (!have || have.os !== want.os || have.architecture !== want.architecture)
-    return false;
-  // arm64 images often say variant v8 or nothing: a request without a variant takes either.
-  return (
-    !want.variant ||
-    have.variant === want.variant ||
-    (!have.variant && want.architecture === 'arm64' && want.variant === 'v8')
-  );
-}
-
 export type Digester = (body: Buffer) => string;
 
 /** node:crypto's SHA-256, loaded by the first inspection (a pull loads this module only to explain a failure). */
@@ -147,11 +137,11 @@ const basicAuth = (credential: { user: string; password: string }) =>
 /** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 export class Session {
   private authorization: string | undefined;
-  private scheme: 'https' | 'http' = 'https';
+  protected scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
 
   constructor(
-    private readonly target: InspectTarget,
+    protected readonly target: InspectTarget,
     private readonly options: InspectOptions,
   ) {
     this.http = { ...DEFAULT_HTTP_OPTIONS, ...options.http };
@@ -200,7 +190,7 @@ export class Session {
   }
 
   /** GET /v2/ over https, or (TLS verification off) over plain http when https is not spoken. */
-  private async ping(): Promise<HttpResponse> {
+  protected async ping(): Promise<HttpResponse> {
     const schemes: ('https' | 'http')[] = this.http.tlsVerify
       ? ['https']
       : ['https', 'http'];
@@ -277,6 +267,7 @@ export class Session {
     path: string,
     accept: string | undefined,
     what: string,
+    method: 'GET' | 'HEAD' = 'GET',
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (accept) headers.Accept = accept;
@@ -284,6 +275,7 @@ export class Session {
     const response = await httpGet(
       {
         url: `${this.scheme}://${this.target.host}/v2/${this.target.repository}/${path}`,
+        method,
         headers,
       },
       this.http,
@@ -488,7 +480,7 @@ export async function readInstance(
     throw new QciError(
       `${target.host}/${target.repository}:${target.reference} has no ${wanted} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
       {
-        kind: 'not-found',
+        kind: 'platform-missing',
         hint: platforms[0]
           ? `pick one with --platform ${platforms[0].platform}`
           : undefined,
@@ -516,7 +508,7 @@ export async function readInstance(
 }
 
 /** The image config blob (created, labels, its own platform), checked against its digest. */
-async function readConfig(
+export async function readConfig(
   session: Session,
   target: InspectTarget,
   instance: Instance,

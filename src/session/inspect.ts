@@ -15,6 +15,7 @@ import {
   pullSpecFor,
   type ImageStreamTag,
 } from '../core/reference.js';
+import { pinnedSpec } from '../core/digests.js';
 import { onPath, type EngineName } from '../engine/engine.js';
 import {
   inspectImage,
@@ -46,6 +47,10 @@ export interface InspectReport extends InspectResult {
   /** The tag (NS_NAME_TAG) or digest asked for. */
   reference: string;
   imageStreamTag: ImageStreamTag | null;
+  /** The pull spec pinned to the digest the tag points at now (an index's own digest). */
+  pinnedPullSpec: string;
+  /** Pinned to the described platform's manifest (the same as pinnedPullSpec for a single image). */
+  platformPullSpec: string;
   /** Which credential was sent, never the secret: "anonymous", or the key and file (or helper). */
   credential: {
     source: 'auth-file' | 'helper' | 'anonymous';
@@ -61,7 +66,7 @@ export interface InspectReport extends InspectResult {
 }
 
 /** The credential podman (or docker) would send to `host`, following helpers as the engine does. */
-async function engineCredential(
+export async function engineCredential(
   setup: AuthSetup,
   engine: EngineName,
   states: AuthFileState[],
@@ -235,6 +240,8 @@ export async function inspectQci(
     repository: QCI_REPOSITORY_PATH,
     reference,
     imageStreamTag: ref.imageStreamTag,
+    pinnedPullSpec: pinnedSpec(host, result.digest),
+    platformPullSpec: pinnedSpec(host, result.platformDigest),
     credential: about,
     loggedIn,
     warnings: [...(loggedIn?.warnings ?? []), ...warnings],

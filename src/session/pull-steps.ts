@@ -23,6 +23,8 @@ export interface PullOutcome {
    * stdout, its progress, goes to stderr). null for podman, whose stdout passes through.
    */
   imageId?: string | null;
+  /** --if-stale: not pulled, the local image is what QCI's tag points at (imageId is its ID). */
+  current?: boolean;
   cause: FailureCause | 'invalid-reference' | 'interrupted' | null;
   message: string | null;
   hint: string | null;

@@ -273,6 +273,11 @@ async function pullOne(
     sentFrom: run.sends === 'credential' ? run.sentFrom : undefined,
     authfile: options.authfile,
   });
+  if (cause === 'platform-missing') {
+    const { platformsInstead } = await import('./pull-platform.js');
+    const which = await platformsInstead(setup, input, options.authfile);
+    if (which) Object.assign(explained, which);
+  }
   return { input, pullSpec, ok: false, localName: null, cause, ...explained };
 }
 

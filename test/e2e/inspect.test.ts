@@ -5,7 +5,6 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -13,9 +12,9 @@ import {
   TESTBED_TOOLS,
   requireTools,
   type PodmanEnv,
-  type TestBed,
 } from './testbed/index.js';
 import { useTestBed, writeJson } from './testbed/fixture.js';
+import { backendRequest } from './testbed/manifests.js';
 
 const tools = requireTools(TESTBED_TOOLS);
 const ARM_LABELS = {
@@ -25,33 +24,7 @@ const ARM_LABELS = {
 };
 
 /** One request to the plain-HTTP backend registry (no auth). */
-function backend(
-  bed: TestBed,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${bed.registry.url}${path}`,
-      { method, headers },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (c: string) => (text += c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: text,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const backend = backendRequest;
 
 const ACCEPT =
   'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';

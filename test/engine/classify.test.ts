@@ -16,6 +16,14 @@ describe('classifyEngineFailure', () => {
       'Requesting bearer token: invalid status code from registry 403 (Forbidden)',
       'denied',
     ],
+    [
+      'Error: choosing an image from manifest list docker://h/openshift/ci:x: no image found in image index for architecture s390x, variant "", OS linux',
+      'platform-missing',
+    ],
+    [
+      'Error response from daemon: no matching manifest for linux/s390x in the manifest list entries',
+      'platform-missing',
+    ],
   ])('classifies %j as %s', (text, cause) => {
     expect(classifyEngineFailure(text)).toBe(cause);
   });

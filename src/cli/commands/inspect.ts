@@ -16,7 +16,15 @@ interface InspectFlags {
   registry?: string;
   engine?: string;
   tlsVerify?: string | boolean;
+  pin?: boolean;
 }
+
+/**
+ * --pin: the index's digest (what promotion pins, ci-tools pkg/steps/release/promote.go), or with an
+ * explicit --platform that platform's own manifest.
+ */
+export const pinOf = (r: InspectReport, platformGiven: boolean): string =>
+  platformGiven ? r.platformPullSpec : r.pinnedPullSpec;
 
 function render(ctx: CommandContext, r: InspectReport, home: string): void {
   const c = ctx.ui.out;
@@ -109,6 +117,8 @@ export async function inspectAction(
   for (const warning of report.warnings)
     if (!said.includes(warning)) ctx.ui.warn(warning);
   if (ctx.json) ctx.ui.json(report);
+  else if (options.pin)
+    ctx.ui.print(pinOf(report, options.platform !== undefined));
   else render(ctx, report, setup.home);
   return ExitCode.ok;
 }
@@ -130,6 +140,10 @@ export function registerInspect(program: Command, wrap: Wrap): void {
     .option(
       '--platform <os/arch>',
       'which image of a multi-platform index to describe (env QCI_PLATFORM; default linux/amd64)',
+    )
+    .option(
+      '--pin',
+      "print only the digest-pinned pull spec (the index's digest; with --platform, that platform's)",
     )
     .option('--authfile <path>', 'read credentials as podman --authfile does')
     .option(
@@ -162,6 +176,14 @@ export function registerInspect(program: Command, wrap: Wrap): void {
         [
           'qci inspect --platform linux/arm64 ocp/4.18:base-rhel9',
           'the arm64 image of an index',
+        ],
+        [
+          'podman pull $(qci inspect --pin ocp/4.7:cli)',
+          'pull exactly the image the tag points at now',
+        ],
+        [
+          'qci inspect --pin --platform linux/arm64 ocp/4.18:base-rhel9',
+          "pinned to the arm64 image's own digest",
         ],
         [
           'qci inspect --json ocp/4.7:cli | jq -r \'.labels["io.openshift.build.commit.id"]\'',

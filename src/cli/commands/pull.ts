@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { QciError } from '../../core/errors.js';
+import type { AuthSetup } from '../../session/setup.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
 import { referenceHint, warnPastedReferences } from '../reference-notes.js';
@@ -16,6 +18,35 @@ interface PullFlags extends SettingFlags {
   dryRun?: boolean;
   localName?: boolean;
   authfile?: string;
+  ifStale?: boolean;
+}
+
+type Current = { input: string; pullSpec: string; imageId: string }[];
+
+/**
+ * --if-stale: the references whose local image is what QCI's tag points at, left out of the pull.
+ * When QCI cannot be asked (no credential yet, say), everything is pulled, as without the flag.
+ */
+async function leaveOutCurrent(
+  ctx: CommandContext,
+  setup: AuthSetup,
+  refs: string[],
+): Promise<{ current: Current; toPull: string[] }> {
+  const { currentOnes } = await import('../../session/images.js');
+  try {
+    const fresh = await currentOnes(setup, refs, {
+      log: (line) => ctx.ui.verbose(line),
+    });
+    for (const c of fresh.current)
+      ctx.ui.info(
+        `${c.input}: current (QCI's tag still points at the local image); not pulling`,
+      );
+    return fresh;
+  } catch (error) {
+    if (!(error instanceof QciError)) throw error;
+    ctx.ui.verbose(`--if-stale: ${error.message}; pulling`);
+    return { current: [], toPull: refs };
+  }
 }
 
 export async function pullAction(
@@ -36,8 +67,11 @@ export async function pullAction(
   const setup = authSetup(ctx, resolved);
   const host = setup.settings.registry;
   warnPastedReferences(ctx.ui, refs, host);
+  const { current, toPull } = options.ifStale
+    ? await leaveOutCurrent(ctx, setup, refs)
+    : { current: [] as Current, toPull: refs };
   const pull = () =>
-    pullImages(setup, refs, {
+    pullImages(setup, toPull, {
       quiet: options.quiet === true,
       login: options.login !== false,
       dryRun: options.dryRun === true,
@@ -58,6 +92,23 @@ export async function pullAction(
     if (code === undefined) throw error;
     if (code !== 0) return code;
     report = await pull();
+  }
+  if (current.length > 0) {
+    report.results.push(
+      ...current.map((c) => ({
+        ...c,
+        ok: true,
+        localName: null,
+        current: true,
+        cause: null,
+        message: null,
+        hint: null,
+        exitCode: 0,
+      })),
+    );
+    report.results.sort(
+      (a, b) => refs.indexOf(a.input) - refs.indexOf(b.input),
+    );
   }
   for (const r of report.results) {
     if (r.ok) {
@@ -119,6 +170,10 @@ export function registerPull(program: Command, wrap: Wrap): void {
       .option(
         '--authfile <path>',
         'auth file for the engine (podman --authfile)',
+      )
+      .option(
+        '--if-stale',
+        "pull only what is not already local as QCI's tag points at it now (podman's --pull=newer, for QCI)",
       ),
   )
     .addHelpText(
@@ -137,6 +192,10 @@ export function registerPull(program: Command, wrap: Wrap): void {
           'another platform',
         ],
         ['qci pull --dry-run ocp/4.7:cli', 'show what would run'],
+        [
+          'qci pull -q --if-stale ocp/4.7:cli',
+          'in front of a script: pulls only when the tag has moved',
+        ],
       ]),
     )
     .action(wrap(pullAction));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import {
   ReferenceError,
   directSpecFor,
@@ -86,17 +86,35 @@ async function readStdinLines(stdin: NodeJS.ReadableStream): Promise<string[]> {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
+interface PullspecFlags {
+  direct?: boolean;
+  registry?: string;
+  pin?: boolean;
+  platform?: string;
+}
+
 export async function pullspecAction(
   ctx: CommandContext,
   refs: string[],
-  options: { direct?: boolean; registry?: string },
+  options: PullspecFlags,
 ): Promise<number> {
-  const { settings } = await ctx.settings({ registry: options.registry });
   const inputs: string[] = [];
   for (const ref of refs) {
     if (ref === '-') inputs.push(...(await readStdinLines(ctx.io.stdin)));
     else inputs.push(ref);
   }
+  if (options.platform !== undefined && !options.pin)
+    throw usageError(
+      '--platform goes with --pin (a pull spec by tag is the same for every platform)',
+    );
+  if (options.pin) {
+    if (options.direct)
+      throw usageError('--pin and --direct do not go together');
+    // The registry client loads only here: plain pullspec stays offline and quick.
+    const { pinAction } = await import('./pullspec-pin.js');
+    return pinAction(ctx, inputs, options);
+  }
+  const { settings } = await ctx.settings({ registry: options.registry });
   const results = resolvePullspecs(inputs, settings.registry);
 
   if (ctx.json) ctx.ui.json(results);
@@ -136,6 +154,14 @@ export function registerPullspec(program: Command, wrap: Wrap): void {
       '--registry <host>',
       'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
     )
+    .option(
+      '--pin',
+      "ask QCI for the digest each tag points at now and print HOST/openshift/ci@sha256:… (the index's digest)",
+    )
+    .option(
+      '--platform <os/arch>',
+      "with --pin: pin to that platform's own manifest instead of the index",
+    )
     .addHelpText(
       'after',
       examples([
@@ -150,6 +176,10 @@ export function registerPullspec(program: Command, wrap: Wrap): void {
         [
           'qci pullspec registry.svc.ci.openshift.org/ci/ci-operator:latest',
           'map an old reference',
+        ],
+        [
+          'qci pullspec --pin ocp/4.7:cli',
+          'quay-proxy.ci.openshift.org/openshift/ci@sha256:…, for scripts',
         ],
         [
           'qci pullspec --json quay.io/openshift/ci:ocp_4.7_cli',

@@ -42,6 +42,8 @@ export type {
   TokenRecord,
 } from './appci.js';
 export { startQciProxy } from './proxy.js';
+export { startFarFront } from './latency.js';
+export type { FarFront } from './latency.js';
 export type { QciProxy, ProxyRequest, DenyMode } from './proxy.js';
 export {
   startRegistry,
@@ -86,6 +88,8 @@ export interface TestBedOptions {
   user?: string;
   /** How the proxy answers users without QCI access; default 'auth-403'. */
   denyMode?: DenyMode;
+  /** The proxy's idle-connection timeout (default 1000 ms; see QciProxyOptions.keepAliveTimeoutMs). */
+  proxyKeepAliveMs?: number;
   /** DOCKER_CONFIG / REGISTRY_AUTH_FILE choices for the test's podman environment (both unset by default). */
   podman?: Pick<PodmanEnvOptions, 'dockerConfig' | 'registryAuthFile'>;
 }
@@ -206,6 +210,9 @@ export async function startTestBed(
         tokenReview: (t) => appci.tokenReview(t),
         canPullQci: (u) => appci.canPullQci(u),
         denyMode: options.denyMode ?? 'auth-403',
+        ...(options.proxyKeepAliveMs
+          ? { keepAliveTimeoutMs: options.proxyKeepAliveMs }
+          : {}),
       }),
     );
     stops.push(() => proxy.stop());

@@ -58,6 +58,12 @@ export interface QciProxyOptions {
   denyMode?: DenyMode;
   /** Clock in ms; default Date.now. */
   now?: () => number;
+  /**
+   * How long an idle connection stays open (default 1000 ms). Node announces it as `Keep-Alive: timeout=N`,
+   * and Node's client reuses a connection only when N is over 1 s: raise it to play the real proxy, a Go
+   * server that announces nothing and keeps connections open.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface QciProxy {
@@ -76,6 +82,11 @@ export interface QciProxy {
   onAuth: (() => void) | undefined;
   /** Delay before answering blob requests (0: none). */
   blobDelayMs: number;
+  /**
+   * The URL clients reach the proxy by, when something stands in front of it (testbed/latency.ts): the
+   * token realm and service of its challenges name it. null: its own URL (the default).
+   */
+  setPublicUrl(url: string | null): void;
   stop(): Promise<void>;
 }
 
@@ -111,9 +122,10 @@ export async function startQciProxy(
   let denyMode: DenyMode = options.denyMode ?? 'auth-403';
   let host = '';
   let url = '';
+  let publicUrl: string | null = null;
 
   const challenge = (error?: string): string =>
-    `Bearer realm="${url}/v2/auth",service="${host}"${error ? `,error="${error}"` : ''}`;
+    `Bearer realm="${publicUrl ?? url}/v2/auth",service="${publicUrl ? new URL(publicUrl).host : host}"${error ? `,error="${error}"` : ''}`;
 
   /** Go's http.Error: text/plain, nosniff, the text plus a newline. */
   function goError(
@@ -371,7 +383,7 @@ export async function startQciProxy(
       else res.destroy();
     }
   });
-  server.keepAliveTimeout = 1_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -393,6 +405,7 @@ export async function startQciProxy(
     },
     clearRequests: () => void requests.splice(0),
     setDenyMode: (mode) => void (denyMode = mode),
+    setPublicUrl: (value) => void (publicUrl = value),
     get issuedTokens() {
       return bearers.size;
     },

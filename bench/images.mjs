@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// qci images on a real network: 20 local QCI images, the registry RTT ms away behind TLS (the test bed's
+// quay-proxy stand-in behind testbed/latency.ts: each new connection pays the TCP handshake's round trip and
+// TLS 1.3's, each byte half a round trip each way), timed side by side, interleaved, with `skopeo inspect`
+// of one image. Prints medians, the ratio, the time over start-up in round trips, and the requests,
+// waves and connections the proxy saw for one run of each.
+// Usage: node bench/images.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  interleave,
+  median,
+  qciBin,
+  root,
+  startBed,
+  time,
+} from './lib/testbed.mjs';
+import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+
+const runs = Number(process.argv[2] ?? 9);
+const rtt = Number(process.argv[3] ?? 100);
+const COUNT = 20;
+const tags = Array.from(
+  { length: COUNT },
+  (_, i) => `ocp_4.${i}_bench-component`,
+);
+// The far front (TypeScript in test/e2e/testbed), bundled as lib/testbed.mjs bundles the bed.
+const farBundle = join(
+  root,
+  'node_modules',
+  '.cache',
+  'qci-bench-far',
+  'latency.mjs',
+);
+await build({
+  entryPoints: [join(root, 'test/e2e/testbed/latency.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: farBundle,
+  packages: 'external',
+  logLevel: 'error',
+  absWorkingDir: root,
+});
+const { startFarFront } = await import(pathToFileURL(farBundle).href);
+// The proxy keeps idle connections open, as the real one (a Go server) does.
+const bed = await startBed({ tags, proxyKeepAliveMs: 60_000 });
+try {
+  const far = await startFarFront({
+    target: bed.proxy.port,
+    rttMs: rtt,
+    tls: { dir: join(bed.dir, 'far') },
+  });
+  bed.proxy.setPublicUrl(`https://${far.host}`);
+  // skopeo's --cert-dir reads every *.crt as a CA (and wants a .cert for any .key): the CA alone.
+  const certDir = join(bed.dir, 'far-certs');
+  mkdirSync(certDir, { recursive: true });
+  copyFileSync(far.caFile, join(certDir, 'ca.crt'));
+  const pe = bed.podman;
+  // The images: one pull from the near proxy, then named under the far host for each of the 20 tags.
+  const auth = Buffer.from(`${bed.user}:${bed.token}`).toString('base64');
+  const authFile = pe.authFiles.xdgRuntime;
+  mkdirSync(dirname(authFile), { recursive: true });
+  writeFileSync(
+    authFile,
+    JSON.stringify({
+      auths: { [bed.proxy.host]: { auth }, [far.host]: { auth } },
+    }),
+  );
+  await pe.podmanOk(['pull', '-q', '--tls-verify=false', bed.ref(tags[0])]);
+  for (const tag of tags)
+    await pe.podmanOk([
+      'tag',
+      bed.ref(tags[0]),
+      `${far.host}/openshift/ci:${tag}`,
+    ]);
+  const env = {
+    ...pe.env,
+    QCI_REGISTRY: far.host,
+    NODE_EXTRA_CA_CERTS: far.caFile,
+  };
+  const qci = (...args) => time(process.execPath, [qciBin, ...args], env);
+  const one = `docker://${far.host}/openshift/ci:${tags[0]}`;
+  const skopeo = () =>
+    time('skopeo', ['inspect', '--no-tags', '--cert-dir', certDir, one], env);
+  // A machine where qci has run before (its cache directory exists): the first run remembers the
+  // registry's challenge, and later runs ask the token at once.
+  mkdirSync(join(env.HOME, '.cache', 'qci'), { recursive: true, mode: 0o700 });
+  const check = JSON.parse(
+    await capture(process.execPath, [qciBin, 'images', '--json'], env),
+  );
+  const states = check.images.map((i) => i.state);
+  if (states.length !== COUNT || states.some((s) => s !== 'current'))
+    throw new Error(
+      `expected ${COUNT} current images, got ${JSON.stringify(states)}`,
+    );
+
+  const samples = await interleave(
+    {
+      [`qci images (${COUNT} images)`]: () => qci('images'),
+      // A first run: no challenge remembered, so GET /v2/ comes first.
+      [`qci images (${COUNT}, first run)`]: () => {
+        rmSync(join(env.HOME, '.cache', 'qci', 'registry-challenges.json'), {
+          force: true,
+        });
+        return qci('images');
+      },
+      'skopeo inspect (1 image)': skopeo,
+      // Start-up: the same command where the store holds no image of the registry (node, qci, podman images).
+      'qci images (none of this registry)': () =>
+        time(process.execPath, [qciBin, 'images'], {
+          ...env,
+          QCI_REGISTRY: '127.0.0.1:9',
+        }),
+      'podman images --format json': () =>
+        time('podman', ['images', '--format', 'json'], env),
+      'node -e 0': () => time(process.execPath, ['-e', '0'], env),
+    },
+    runs,
+  );
+  const m = Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [k, median(xs)]),
+  );
+  const images = m[`qci images (${COUNT} images)`];
+  const start = m['qci images (none of this registry)'];
+  const ratio = images / m['skopeo inspect (1 image)'];
+  const overStart = (images - start) / rtt;
+  console.log(`\nat ${rtt} ms round trip, TLS, ${COUNT} local QCI images:`);
+  console.log(
+    `qci images / skopeo inspect of one image: ratio ${ratio.toFixed(2)}  (${images.toFixed(0)} vs ${m['skopeo inspect (1 image)'].toFixed(0)} ms)`,
+  );
+  const first = m[`qci images (${COUNT}, first run)`];
+  console.log(
+    `first run (no remembered challenge): ${first.toFixed(0)} ms, ${((first - start) / rtt).toFixed(1)} round trips over start-up`,
+  );
+  console.log(
+    `qci images over its start-up: ${(images - start).toFixed(0)} ms = ${overStart.toFixed(1)} round trips (start-up ${start.toFixed(0)} ms)`,
+  );
+  console.log('\nwhat the proxy saw, one more run each:');
+  for (const [name, run] of [
+    ['qci images', () => qci('images')],
+    ['skopeo inspect', skopeo],
+  ]) {
+    bed.proxy.clearRequests();
+    far.resetConnections();
+    await run();
+    const seen = [...bed.proxy.requests].sort(
+      (a, b) => a.receivedAt - b.receivedAt,
+    );
+    // Requests sent together (arriving within half a round trip of each other), and when they came.
+    const waves = [];
+    for (const r of seen) {
+      const last = waves.at(-1);
+      if (last && r.receivedAt - last.at <= rtt / 2) last.requests.push(r);
+      else waves.push({ at: r.receivedAt, requests: [r] });
+    }
+    const what = (r) =>
+      `${r.method} ${r.path.replace(/manifests\/.*/, 'manifests/…').replace(/blobs\/.*/, 'blobs/…')}`;
+    const kinds = (requests) => {
+      const n = {};
+      for (const r of requests) n[what(r)] = (n[what(r)] ?? 0) + 1;
+      return Object.entries(n)
+        .map(([k, c]) => `${c}× ${k}`)
+        .join(', ');
+    };
+    console.log(
+      `${name}: ${seen.length} requests over ${far.connections} connections, arriving at`,
+    );
+    for (const w of waves)
+      console.log(
+        `  +${((w.at - (seen[0]?.receivedAt ?? 0)) / rtt).toFixed(1)} RTT  ${kinds(w.requests)}`,
+      );
+  }
+  // The critical path: the first connection (TCP, then TLS 1.3: 2 round trips), then the token and the
+  // HEADs (the challenge remembered from the run before); the other connections open meanwhile.
+  console.log(
+    `goal ≤ 3 round trips plus start-up: ${overStart <= 3 ? 'met' : 'NOT met'} in wall time (${overStart.toFixed(1)} round trips, 2 of them the first connection's TCP and TLS handshakes)`,
+  );
+  await far.stop();
+} finally {
+  await bed.stop();
+  rmSync(dirname(farBundle), { recursive: true, force: true });
+}
+
+/** A command's stdout, asynchronously: the bed's servers answer from this very process. */
+async function capture(cmd, args, env) {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  return (await promisify(execFile)(cmd, args, { env, encoding: 'utf8' }))
+    .stdout;
+}

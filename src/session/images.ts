@@ -1,0 +1,269 @@
+/**
+ * qci images: the QCI images in the engine's store, and whether QCI's tags still point at them, asked
+ * with the credential the engine sends (manifest HEADs, concurrently, no layer downloaded); and the
+ * same question for `qci pull --if-stale`. --pull-stale pulls the stale ones with qci pull.
+ */
+import { readAuthFiles } from '../auth/index.js';
+import { QciError } from '../core/errors.js';
+import {
+  describeState,
+  judge,
+  qciImagesOf,
+  tagsToAsk,
+  type JudgedImage,
+  type LocalImage,
+  type QciImage,
+} from '../core/images.js';
+import { QCI_REPOSITORY_PATH, parseReference } from '../core/reference.js';
+import { engineErrorLine } from '../engine/classify.js';
+import { findEngine, type EngineName } from '../engine/engine.js';
+import {
+  buildInspectArgs,
+  buildListArgs,
+  dockerIdsIn,
+  parseDockerInspect,
+  parsePodmanImages,
+} from '../engine/images.js';
+import { digestClient, type DigestClient } from '../registry/digests.js';
+import { parsePlatform } from '../registry/inspect.js';
+import { engineCredential, type InspectReport } from './inspect.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
+
+export interface ImagesRequest {
+  timeoutMs?: number | undefined;
+  log?: (line: string) => void;
+  /** Ask when a stale tag's new image was built (default true). */
+  dateStale?: boolean;
+  /** Only these images (default all QCI images in the store). */
+  only?: (image: QciImage) => boolean;
+}
+
+export interface ImagesReport {
+  engine: EngineName;
+  registry: string;
+  /** One entry per QCI tag a local image carries, and one per image pulled by digest only. */
+  images: JudgedImage[];
+  /** Which credential was sent (never the secret). */
+  credential: InspectReport['credential'] | null;
+  /** Manifest requests made (HEADs, and GETs for when a stale tag's image was built). */
+  requests: { heads: number; built: number };
+}
+
+/** The engine's store: one process for podman, two for docker (list, then inspect the QCI ones). */
+async function localImages(
+  setup: AuthSetup,
+  engine: EngineName,
+  repository: string,
+): Promise<LocalImage[]> {
+  const run = async (args: string[]) => {
+    const r = await setup.runner({
+      command: engine,
+      args,
+      env: setup.env,
+      timeoutMs: 60_000,
+    });
+    if (r.exitCode !== 0)
+      throw new QciError(
+        `${engine} ${args.slice(0, 2).join(' ')} failed: ${engineErrorLine(r.stderr)}`,
+        {
+          kind: 'engine-failed',
+          hint: `run ${engine} ${args.join(' ')} to see why`,
+        },
+      );
+    return r.stdout;
+  };
+  const parse = <T>(what: string, parser: () => T): T => {
+    try {
+      return parser();
+    } catch (error) {
+      throw new QciError(
+        `${(error as Error).message}: qci cannot read ${engine}'s store`,
+        {
+          kind: 'engine-failed',
+          hint: `run ${engine} ${what} to see what it prints`,
+        },
+      );
+    }
+  };
+  const listed = await run(buildListArgs(engine));
+  if (engine === 'podman')
+    return parse('images --format json', () => parsePodmanImages(listed));
+  const ids = dockerIdsIn(listed, repository);
+  if (ids.length === 0) return [];
+  const inspected = await run(buildInspectArgs(ids));
+  return parse('image inspect', () => parseDockerInspect(inspected));
+}
+
+/** The registry client, with the credential the engine sends; the challenge starts at once. */
+async function openRegistry(
+  setup: AuthSetup,
+  engine: EngineName,
+  request: ImagesRequest,
+) {
+  const version = await versionForFiles(setup, engine, undefined);
+  const states = await readAuthFiles(candidates(setup, engine, version));
+  const { credential, about } = await engineCredential(setup, engine, states);
+  const host = setup.settings.registry;
+  const known = await rememberedChallenge(setup, host, setup.now());
+  const client = digestClient(host, QCI_REPOSITORY_PATH, {
+    known,
+    credential,
+    platform: parsePlatform(setup.settings.platform),
+    http: {
+      env: setup.env,
+      tlsVerify: setup.settings.tlsVerify,
+      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.log ? { log: request.log } : {}),
+    },
+  });
+  // As many connections as last time's tags, opened now, before the store is read.
+  if (known?.tags) void client.warm(known.tags - 1);
+  return { client, about, known };
+}
+
+/** When each stale tag's new image was built, when the registry did not say when the tag moved. */
+async function datedStale(client: DigestClient, images: JudgedImage[]) {
+  const digests = [
+    ...new Set(
+      images
+        .filter((i) => i.state === 'stale' && !i.movedAt && i.qciDigest)
+        .map((i) => i.qciDigest!),
+    ),
+  ];
+  const built = new Map(
+    await Promise.all(
+      digests.map(async (d) => [d, await client.builtAt(d)] as const),
+    ),
+  );
+  for (const image of images) {
+    const at = image.qciDigest ? built.get(image.qciDigest) : undefined;
+    if (image.state === 'stale' && !image.movedAt && at) {
+      image.movedAt = at;
+      image.movedSource = 'created';
+    }
+  }
+  return digests.length;
+}
+
+/** Every QCI image in the store, judged against what QCI's tags point at now. */
+export async function listQciImages(
+  setup: AuthSetup,
+  request: ImagesRequest = {},
+): Promise<ImagesReport> {
+  const engine = findEngine(setup.settings.engine, setup.env);
+  const host = setup.settings.registry;
+  const repository = `${host}/${QCI_REPOSITORY_PATH}`;
+  // The store is read while the registry's challenge and token are asked.
+  const registry = openRegistry(setup, engine, request);
+  registry.catch(() => undefined);
+  const local = qciImagesOf(
+    await localImages(setup, engine, repository),
+    host,
+  ).filter((i) => request.only?.(i) ?? true);
+  const tags = tagsToAsk(local);
+  if (tags.length === 0) {
+    // Nothing to ask: the challenge under way is dropped.
+    registry.then(
+      ({ client }) => client.close(),
+      () => undefined,
+    );
+    return {
+      engine,
+      registry: host,
+      images: local.map((i) => judge(i, undefined)),
+      credential: null,
+      requests: { heads: 0, built: 0 },
+    };
+  }
+  const { client, about, known } = await registry;
+  let images: JudgedImage[];
+  let built = 0;
+  try {
+    const [, answers] = await Promise.all([
+      client.warm(tags.length - 1),
+      client.ask(tags),
+    ]);
+    images = local.map((i) => judge(i, answers.get(i.reference)));
+    // Remembered for next time: the challenge (when pinged) and how many tags there were.
+    const seen = client.seen ?? known;
+    if (seen && (client.seen || seen.tags !== tags.length)) {
+      const now = setup.now();
+      await rememberChallenge(setup, host, { ...seen, tags: tags.length }, now);
+    }
+    if (request.dateStale !== false) built = await datedStale(client, images);
+  } finally {
+    client.close();
+  }
+  return {
+    engine,
+    registry: host,
+    images,
+    credential: about,
+    requests: { heads: tags.length, built },
+  };
+}
+
+export { describeState };
+
+export interface Freshness {
+  /** The references whose local image is what QCI's tag points at (or the digest asked for). */
+  current: { input: string; pullSpec: string; imageId: string }[];
+  /** Every other input, as given: to pull. */
+  toPull: string[];
+}
+
+/**
+ * qci pull --if-stale: which references need no pull. One read of the engine's store and one HEAD per
+ * tag; a digest reference is current when the store holds it (a digest never moves).
+ */
+export async function currentOnes(
+  setup: AuthSetup,
+  inputs: string[],
+  request: ImagesRequest = {},
+): Promise<Freshness> {
+  const host = setup.settings.registry;
+  const wanted = new Map<
+    string,
+    { tag: string | null; digest: string | null }
+  >();
+  for (const input of inputs) {
+    try {
+      const ref = parseReference(input, { pullHost: host });
+      wanted.set(input, { tag: ref.qciTag, digest: ref.digest });
+    } catch {
+      // qci pull reports it
+    }
+  }
+  const tags = new Set([...wanted.values()].map((w) => w.tag));
+  const digests = new Set([...wanted.values()].map((w) => w.digest));
+  const report = await listQciImages(setup, {
+    ...request,
+    dateStale: false,
+    // A digest asked for may be held under a tag (pulled by tag): any entry holding it will do.
+    only: (i) =>
+      (i.qciTag !== null && tags.has(i.qciTag)) ||
+      i.localDigests.some((d) => digests.has(d)),
+  });
+  const fresh: Freshness = { current: [], toPull: [] };
+  for (const input of inputs) {
+    const w = wanted.get(input);
+    const hit = report.images.find((i) =>
+      w?.tag
+        ? i.qciTag === w.tag && i.state === 'current'
+        : w?.digest !== null &&
+          w?.digest !== undefined &&
+          i.localDigests.includes(w.digest),
+    );
+    if (hit && w)
+      fresh.current.push({
+        input,
+        pullSpec: w.tag
+          ? hit.pullSpec
+          : `${host}/${QCI_REPOSITORY_PATH}@${w.digest}`,
+        imageId: hit.imageId,
+      });
+    else fresh.toPull.push(input);
+  }
+  return fresh;
+}

@@ -1,0 +1,259 @@
+/**
+ * qci images end to end (real registry, real podman): the QCI images in podman's store and whether QCI's
+ * tags still point at them: current; stale after a new image is pushed under the same tag (dated by the new
+ * image's created time), and --pull-stale brings the new digest; gone after the tag's manifest is deleted;
+ * pinned when pulled by digest. Asked with manifest HEADs only: no blob while nothing is stale.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  TESTBED_TOOLS,
+  requireTools,
+  type PushedImage,
+} from './testbed/index.js';
+import { useTestBed } from './testbed/fixture.js';
+import { deleteManifest, putIndex } from './testbed/manifests.js';
+import { podmanLoggedIn, repoDigestsOf } from './testbed/local-images.js';
+
+const tools = requireTools(TESTBED_TOOLS);
+
+interface Row {
+  pullSpec: string;
+  imageStreamTag: string | null;
+  state: string;
+  qciDigest: string | null;
+  localDigests: string[];
+  movedAt: string | null;
+  movedSource: string | null;
+}
+
+describe.skipIf(!tools.ok)('qci images (end to end)', () => {
+  let doomed: PushedImage;
+  let arm: PushedImage;
+  const tb = useTestBed({
+    tags: ['ocp_4.7_my-component', 'ocp_4.9_mover'],
+    qciEnv: (bed) => ({
+      QCI_REGISTRY: bed.proxy.host,
+      QCI_TLS_VERIFY: 'false',
+    }),
+  });
+
+  beforeAll(async () => {
+    doomed = await tb.bed.pushImage({
+      tags: ['ocp_4.9_doomed'],
+      content: 'doomed\n',
+    });
+    arm = await tb.bed.pushImage({
+      tags: ['arm-instance'],
+      content: 'arm64 flavour\n',
+    });
+    await putIndex(tb.bed, 'ocp_4.8_multi', [
+      {
+        tag: 'ocp_4.7_my-component',
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      { tag: 'arm-instance', platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+  });
+
+  async function pulledAll() {
+    const pe = await podmanLoggedIn(tb);
+    for (const tag of [
+      'ocp_4.7_my-component',
+      'ocp_4.9_mover',
+      'ocp_4.9_doomed',
+      'ocp_4.8_multi',
+    ]) {
+      const r = await pe.podman(['pull', '-q', tb.bed.ref(tag)]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    const pin = await pe.podman([
+      'pull',
+      '-q',
+      `${tb.bed.proxy.host}/openshift/ci@${arm.digest}`,
+    ]);
+    expect(pin.exitCode, pin.stderr).toBe(0);
+    return pe;
+  }
+  const images = async () => {
+    const r = await tb.qci(['images', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { images: Row[] };
+    return Object.fromEntries(
+      report.images.map((i) => [i.imageStreamTag ?? i.pullSpec, i]),
+    ) as Record<string, Row>;
+  };
+
+  it('current, stale (dated), gone and pinned; --pull-stale brings the new digest', async () => {
+    const pe = await pulledAll();
+    tb.bed.proxy.clearRequests();
+    const before = await images();
+    expect(
+      Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.state])),
+    ).toEqual({
+      'ocp/4.7:my-component': 'current',
+      'ocp/4.9:mover': 'current',
+      'ocp/4.9:doomed': 'current',
+      'ocp/4.8:multi': 'current',
+      [`${tb.bed.proxy.host}/openshift/ci@${arm.digest}`]: 'pinned',
+    });
+    // Nothing downloaded: a challenge, a token, and one HEAD per tag and pinned digest.
+    const seen = tb.bed.proxy.requests;
+    expect(seen.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
+    expect(
+      seen.filter((r) => r.path.includes('/manifests/')).map((r) => r.method),
+    ).toEqual(['HEAD', 'HEAD', 'HEAD', 'HEAD', 'HEAD']);
+
+    const moved = await tb.bed.pushImage({
+      tags: ['ocp_4.9_mover'],
+      content: 'moved on\n',
+    });
+    await deleteManifest(tb.bed, doomed.digest);
+    const after = await images();
+    expect(after['ocp/4.9:mover']).toMatchObject({
+      state: 'stale',
+      qciDigest: moved.digest,
+      movedSource: 'created',
+    });
+    expect(
+      Date.now() - Date.parse(after['ocp/4.9:mover']!.movedAt!),
+    ).toBeLessThan(600_000);
+    expect(after['ocp/4.9:doomed']!.state).toBe('gone');
+    expect(after['ocp/4.7:my-component']!.state).toBe('current');
+
+    const text = await tb.qci(['images']);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /ocp\/4\.9:mover\s.*stale \(QCI's tag now points at an image built \d+ seconds? ago\)/,
+    );
+    expect(text.stdout).toMatch(
+      /ocp\/4\.9:doomed\s.*gone \(no longer in QCI\)/,
+    );
+    expect(text.stdout).toMatch(/ocp\/4\.8:multi\s.*current/);
+
+    const pull = await tb.qci(['images', '--pull-stale']);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    const local = await repoDigestsOf(
+      (a) => pe.podman(a),
+      tb.bed.ref('ocp_4.9_mover'),
+    );
+    expect(local).toContain(moved.digest);
+    expect((await images())['ocp/4.9:mover']!.state).toBe('current');
+  });
+
+  it('no QCI image in the store (and no credential): says so, exit 0', async () => {
+    await tb.freshPodman();
+    const r = await tb.qci(['images']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`podman has no image from ${tb.bed.proxy.host}`);
+  });
+
+  it('pull --if-stale: a current image is not pulled (one HEAD, its ID on stdout); a moved or missing one is', async () => {
+    const first = await tb.bed.pushImage({
+      tags: ['ocp_4.9_script'],
+      content: 'script v1\n',
+    });
+    const pe = await podmanLoggedIn(tb);
+    const missing = await tb.qci([
+      'pull',
+      '-q',
+      '--if-stale',
+      'ocp/4.9:script',
+    ]);
+    expect(missing.exitCode, missing.stderr).toBe(0);
+    const id = missing.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    tb.bed.proxy.clearRequests();
+    const again = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:script']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout.trim()).toBe(id);
+    expect(again.stderr).toContain('ocp/4.9:script: current');
+    const manifests = tb.bed.proxy.requests.filter((r) =>
+      r.path.includes('/manifests/'),
+    );
+    expect(manifests.map((r) => r.method)).toEqual(['HEAD']);
+
+    const json = JSON.parse(
+      (await tb.qci(['pull', '--json', '--if-stale', 'ocp/4.9:script'])).stdout,
+    );
+    expect(json.results[0]).toMatchObject({
+      ok: true,
+      current: true,
+      imageId: id,
+    });
+
+    const second = await tb.bed.pushImage({
+      tags: ['ocp_4.9_script'],
+      content: 'script v2\n',
+    });
+    const moved = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:script']);
+    expect(moved.exitCode, moved.stderr).toBe(0);
+    expect(moved.stdout.trim()).not.toBe(id);
+    const local = await repoDigestsOf(
+      (a) => pe.podman(a),
+      tb.bed.ref('ocp_4.9_script'),
+    );
+    expect(local).toContain(second.digest);
+    expect(local).not.toContain(first.digest);
+    // A digest reference: current when the store holds it.
+    const byDigest = `${tb.bed.proxy.host}/openshift/ci@${second.digest}`;
+    const pinned = await tb.qci(['pull', '-q', '--if-stale', byDigest]);
+    expect(pinned.exitCode, pinned.stderr).toBe(0);
+    expect(pinned.stderr).toContain(`${byDigest}: current`);
+  });
+
+  it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
+    const pe = await podmanLoggedIn(tb);
+    expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);
+    // A machine qci has run on: its cache directory exists (a first qci login makes it).
+    const dir = join(pe.home, '.cache', 'qci');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, 'registry-challenges.json');
+    const asked = async () => {
+      tb.bed.proxy.clearRequests();
+      const r = await tb.qci(['images', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).images[0].state).toBe('current');
+      return tb.bed.proxy.requests.map(
+        (q) => `${q.method} ${q.path.replace(/manifests\/.*/, 'manifests/…')}`,
+      );
+    };
+    expect(await asked()).toEqual([
+      'GET /v2/',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const kept = readFileSync(file, 'utf8');
+    expect(JSON.parse(kept).entries[tb.bed.proxy.host].challenge).toContain(
+      `realm="${tb.bed.proxy.url}/v2/auth"`,
+    );
+    expect(kept).not.toContain(tb.bed.token);
+    expect(await asked()).toEqual([
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+
+    const entry = (realm: string) => ({
+      entries: {
+        [tb.bed.proxy.host]: {
+          scheme: 'http',
+          challenge: `Bearer realm="${realm}",service="${tb.bed.proxy.host}"`,
+          seenAt: new Date().toISOString(),
+        },
+      },
+    });
+    writeFileSync(file, JSON.stringify(entry('http://127.0.0.2:9/v2/auth')));
+    expect((await asked())[0]).toBe('GET /v2/');
+    writeFileSync(file, JSON.stringify(entry(`${tb.bed.proxy.url}/v2/moved`)));
+    expect(await asked()).toEqual([
+      'GET /v2/moved',
+      'GET /v2/',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+  });
+});
