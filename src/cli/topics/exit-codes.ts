@@ -8,7 +8,7 @@ Exit codes:
   2    usage error: unknown command or flag, malformed reference, bad setting
   3    authentication needed: not logged in, or the app.ci token is dead
   4    access denied: no QCI access (or not allowed to pull that image)
-  5    not found: image, tag, file or kube context
+  5    not found: image, tag, platform, release stream or release, file or kube context
   6    unreachable: DNS, connection refused, timeout or TLS failure
   7    a tool qci needs (podman or docker) is not installed
   126  qci exec: COMMAND cannot be run
