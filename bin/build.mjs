@@ -141,7 +141,12 @@ const LAZY_BUNDLES = {
  * Small modules that several lazy bundles use and start-up does not: kept in qci.cjs (shared), since a
  * module may exist in one bundle only.
  */
-const IN_STARTUP = ['src/core/loopback.ts', 'src/io/http.ts'];
+const IN_STARTUP = [
+  'src/core/loopback.ts',
+  'src/io/http.ts',
+  'src/core/duration.ts',
+  'src/core/clusters.ts',
+];
 
 /**
  * qci in two bundles (and LAZY_BUNDLES), so start-up reads and compiles only what every command needs.

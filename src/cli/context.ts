@@ -112,3 +112,15 @@ export function refuseJson(ctx: CommandContext, what: string): void {
       hint: 'run it without --json',
     });
 }
+
+/**
+ * An action whose module loads when its command runs: src/cli/actions/<verb>.ts stays out of the start-up
+ * bundle (bin/build.mjs puts what is only imported dynamically in qci-impl.cjs), so the commands not run
+ * cost only their flags and help.
+ */
+export function lazyAction<M>(
+  load: () => Promise<M>,
+  pick: (module: M) => Action,
+): Action {
+  return async (ctx, ...args) => pick(await load())(ctx, ...args);
+}

@@ -1,35 +1,6 @@
 import type { Command } from 'commander';
-import {
-  examples,
-  refuseJson,
-  type CommandContext,
-  type Wrap,
-} from '../context.js';
-import {
-  addSettingOptions,
-  settingFlags,
-  type SettingFlags,
-} from '../setting-flags.js';
-
-export async function execAction(
-  ctx: CommandContext,
-  command: string,
-  args: string[],
-  options: SettingFlags,
-): Promise<number> {
-  refuseJson(ctx, "qci exec's output is the command's own");
-  // Loaded when the command runs: the kube client and execa are not for start-up.
-  const [{ authSetup }, { execWithQciCredential }] = await Promise.all([
-    import('../auth-setup.js'),
-    import('../../session/exec.js'),
-  ]);
-  const setup = authSetup(ctx, await ctx.settings(settingFlags(options)));
-  return execWithQciCredential(setup, {
-    command,
-    args,
-    log: (line) => ctx.ui.verbose(line),
-  });
-}
+import { examples, type Wrap, lazyAction } from '../context.js';
+import { addSettingOptions } from '../setting-flags.js';
 
 export function registerExec(program: Command, wrap: Wrap): void {
   addSettingOptions(
@@ -71,5 +42,12 @@ export function registerExec(program: Command, wrap: Wrap): void {
         ],
       ]),
     )
-    .action(wrap(execAction));
+    .action(
+      wrap(
+        lazyAction(
+          () => import('../actions/exec.js'),
+          (m) => m.execAction,
+        ),
+      ),
+    );
 }
