@@ -299,9 +299,9 @@ function listFindings(
         file,
         line: ref.line,
         column: ref.column,
-        reference: ref.reference,
-        reason: ref.reason ?? '',
-        suggestion: ref.suggestion,
+        reference: shown(ref.reference),
+        reason: shown(ref.reason ?? ''),
+        suggestion: ref.suggestion && shown(ref.suggestion),
       };
       pass.result.needsReview.push(review);
       pass.listed.push({ review });
@@ -311,8 +311,8 @@ function listFindings(
         file,
         line: ref.line,
         column: ref.column,
-        old: ref.reference,
-        new: ref.replacement,
+        old: shown(ref.reference),
+        new: shown(ref.replacement),
       };
       pass.result.changes.push(change);
       pass.listed.push({ change });
@@ -320,6 +320,15 @@ function listFindings(
   }
   return changed;
 }
+
+/**
+ * A reference as the user wrote it: the scan reads a file as latin1 (one character per byte, so that a
+ * rewrite gives back every other byte), so a `…` in a UTF-8 file would print as `â\x80¦`.
+ */
+const shown = (text: string): string =>
+  /[\x80-\xff]/.test(text)
+    ? Buffer.from(text, 'latin1').toString('utf8')
+    : text;
 
 function writeFile(
   pass: Pass,

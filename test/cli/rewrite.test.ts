@@ -203,6 +203,23 @@ describe('qci rewrite: listing', () => {
   });
 });
 
+describe('qci rewrite shows references as written', () => {
+  it('a reference cut short with … in a UTF-8 file is listed with its …, in text and in --json', async () => {
+    const root = tempDir('qci-ellipsis-');
+    const ref = 'registry.ci.openshift.org/origin/release:4.10.0-0.\u2026';
+    writeFileSync(join(root, 'slides.tex'), `see ${ref} for the payload\n`);
+    const before = snapshot(root);
+    const text = await inTree(root, []);
+    expect(text.stdout).toContain(`slides.tex:1: needs review: ${ref}:`);
+    expect(text.stdout).not.toContain('\u00e2');
+    const json = JSON.parse((await inTree(root, ['--json'])).stdout);
+    expect(
+      json.needsReview.map((x: { reference: string }) => x.reference),
+    ).toEqual([ref]);
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
 describe('qci rewrite --write', () => {
   it('rewrites only the references, keeps modes and line endings; a second run is a no-op and --check then passes', async () => {
     const root = tree();
