@@ -179,6 +179,19 @@ describe('top level', () => {
   });
 });
 
+describe('end-to-end tests', () => {
+  it('start the test bed only through the shared fixture useTestBed() (testbed.test.ts tests the bed itself)', () => {
+    const e2e = join(root, 'test', 'e2e');
+    const own = readdirSync(e2e).filter(
+      (name) =>
+        name.endsWith('.test.ts') &&
+        name !== 'testbed.test.ts' &&
+        /\bstartTestBed\s*\(/.test(readFileSync(join(e2e, name), 'utf8')),
+    );
+    expect(own).toEqual([]);
+  });
+});
+
 describe('size', () => {
   // Functions stay short enough to read at once and files short enough to hold in mind; the
   // shell-completion scripts (src/cli/completion.ts) are text, not logic, and are left out.
