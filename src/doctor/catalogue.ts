@@ -482,9 +482,13 @@ const registry = {
     check: 'registry',
     id: 'registry.credential',
     severity: 'error',
-    detail: (a: Sends & { status: number }) =>
+    detail: (a: Sends & { status: number; authfile?: string | undefined }) =>
       `${a.host} rejects the credential ${a.engine} sends (${a.where}, HTTP ${a.status})`,
-    fix: FIX_OR_RELOGIN,
+    // `qci logout && qci login` would not touch a file given with --authfile (a pull secret among them).
+    fix: (a) =>
+      a.authfile
+        ? `qci doctor --authfile ${a.authfile} --fix (or: qci login --authfile ${a.authfile})`
+        : FIX_OR_RELOGIN,
     autoFix: true,
   }),
 };

@@ -214,6 +214,7 @@ export function registryProbe(s: Shared, timeoutMs: number): RegistryProbe {
   return {
     host,
     engine,
+    authfile: engine === 'podman' ? s.authfile : undefined,
     ping: () => pingRegistry(host, http),
     engineSends: () => engineSends(s, engine),
     checkCredential: (ping, credential) =>

@@ -24,9 +24,11 @@ const probe = (
   answer: Ping | Error,
   check?: CredentialCheck,
   engine: 'podman' | 'docker' = 'podman',
+  authfile?: string,
 ) => ({
   host: HOST,
   engine,
+  authfile,
   ping: async () => {
     if (answer instanceof Error) throw answer;
     return answer;
@@ -69,6 +71,7 @@ describe('checkRegistry', () => {
     [probe(ping(401), { state: 'no-challenge' }), `${HOST} names no token service (HTTP 401 without a Bearer challenge): qci cannot check the credential podman sends (${WHERE})`, RETRY],
     [probe(ping(401), { state: 'accepted' }, 'docker'), `${HOST} accepts the credential docker sends (${WHERE})`, null],
     [probe(ping(401), { state: 'rejected', status: 401 }, 'docker'), `${HOST} rejects the credential docker sends (${WHERE}, HTTP 401)`, 'qci doctor --fix (or: qci logout && qci login)'],
+    [probe(ping(401), { state: 'rejected', status: 401 }, 'podman', './ps.json'), `${HOST} rejects the credential podman sends (${WHERE}, HTTP 401)`, 'qci doctor --authfile ./ps.json --fix (or: qci login --authfile ./ps.json)'],
     [probe(ping(401, null), undefined, 'docker'), `${HOST} answers HTTP 401 without a WWW-Authenticate challenge (${URL}): qci cannot check your credential, and docker cannot log in to it`, RETRY],
   ])('says: %#', async (p, detail, fix) => {
     const f = (await checkRegistry(p)).at(-1);

@@ -8,6 +8,8 @@ export interface RegistryProbe {
   host: string;
   /** The engine qci runs (the findings name it). */
   engine: EngineName;
+  /** `qci doctor --authfile PATH` with podman: the fix then names that file. */
+  authfile?: string | undefined;
   /** GET /v2/ (throws when the registry cannot be reached). */
   ping(): Promise<Ping>;
   /** The credential the engine sends to the registry, and where it comes from; null when none. */
@@ -42,13 +44,14 @@ export async function checkRegistry(p: RegistryProbe): Promise<Finding[]> {
   if (!sent) return [reachable];
   const check = await p.checkCredential(ping, sent);
   const at = { host, status, where: sent.where, engine };
-  const verdict = credentialFinding(check, at);
+  const verdict = credentialFinding(check, at, p.authfile);
   return verdict ? [reachable, verdict] : [reachable];
 }
 
 function credentialFinding(
   check: CredentialCheck,
   at: { host: string; status: number; where: string; engine: EngineName },
+  authfile: string | undefined,
 ): Finding | undefined {
   switch (check.state) {
     case 'accepted':
@@ -69,6 +72,7 @@ function credentialFinding(
       return found('registry.credential-rejected', {
         ...at,
         status: check.status,
+        authfile,
       });
   }
 }
