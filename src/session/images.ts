@@ -26,6 +26,7 @@ import {
 } from '../engine/images.js';
 import { digestClient, type DigestClient } from '../registry/digests.js';
 import { parsePlatform } from '../registry/inspect.js';
+import { platformMatches } from '../core/platform.js';
 import { engineCredential, type InspectReport } from './inspect.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
@@ -246,14 +247,17 @@ export async function currentOnes(
       i.localDigests.some((d) => digests.has(d)),
   });
   const fresh: Freshness = { current: [], toPull: [] };
+  const ofPlatform = await onPlatform(setup, report);
   for (const input of inputs) {
     const w = wanted.get(input);
-    const hit = report.images.find((i) =>
-      w?.tag
-        ? i.qciTag === w.tag && i.state === 'current'
-        : w?.digest !== null &&
-          w?.digest !== undefined &&
-          i.localDigests.includes(w.digest),
+    const hit = report.images.find(
+      (i) =>
+        ofPlatform(i) &&
+        (w?.tag
+          ? i.qciTag === w.tag && i.state === 'current'
+          : w?.digest !== null &&
+            w?.digest !== undefined &&
+            i.localDigests.includes(w.digest)),
     );
     if (hit && w)
       fresh.current.push({
@@ -266,4 +270,38 @@ export async function currentOnes(
     else fresh.toPull.push(input);
   }
   return fresh;
+}
+
+/**
+ * Whether a local image is of the platform the pull asks for (`--platform`, default linux/amd64): a tag
+ * that points at an index is "current" for every platform it lists, but the store holds the one pulled.
+ * docker's listing says each image's platform; podman's does not, so its images are inspected (one
+ * process). An image whose platform cannot be read is not taken as current: it is pulled.
+ */
+async function onPlatform(
+  setup: AuthSetup,
+  report: ImagesReport,
+): Promise<(image: JudgedImage) => boolean> {
+  const want = parsePlatform(setup.settings.platform);
+  const unread = report.images.filter((i) => i.platform === null);
+  const read = new Map<string, string | null>();
+  if (unread.length > 0) {
+    const r = await setup.runner({
+      command: report.engine,
+      args: buildInspectArgs([...new Set(unread.map((i) => i.imageId))]),
+      env: setup.env,
+      timeoutMs: 60_000,
+    });
+    try {
+      if (r.exitCode === 0)
+        for (const i of parseDockerInspect(r.stdout))
+          read.set(i.id, i.platform);
+    } catch {
+      // unread: pulled
+    }
+  }
+  return (image) => {
+    const platform = image.platform ?? read.get(image.imageId) ?? null;
+    return platform !== null && platformMatches(want, parsePlatform(platform));
+  };
 }

@@ -205,6 +205,37 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     expect(pinned.stderr).toContain(`${byDigest}: current`);
   });
 
+  it('pull --if-stale --platform: a tag whose index holds the local image for another platform is pulled', async () => {
+    await tb.bed.pushImage({ tags: ['two-amd64'], content: 'two amd64\n' });
+    await tb.bed.pushImage({
+      tags: ['two-arm64'],
+      content: 'two arm64\n',
+      arch: 'arm64',
+    });
+    const index = await putIndex(tb.bed, 'ocp_4.9_two', [
+      { tag: 'two-amd64', platform: { os: 'linux', architecture: 'amd64' } },
+      { tag: 'two-arm64', platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+    await podmanLoggedIn(tb);
+    const ifStale = (...platform: string[]) =>
+      tb.qci(['pull', '-q', '--if-stale', ...platform, 'ocp/4.9:two']);
+    const amd = await ifStale();
+    expect(amd.exitCode, amd.stderr).toBe(0);
+    expect(amd.stderr).not.toContain('current');
+    // The tag still points at the index the local amd64 image came from; arm64 is not in the store.
+    const arm = await ifStale('--platform', 'linux/arm64');
+    expect(arm.exitCode, arm.stderr).toBe(0);
+    expect(arm.stderr).not.toContain('ocp/4.9:two: current');
+    expect(arm.stdout.trim()).not.toBe(amd.stdout.trim());
+    const armAgain = await ifStale('--platform', 'linux/arm64');
+    expect(armAgain.stderr).toContain('ocp/4.9:two: current');
+    expect(armAgain.stdout.trim()).toBe(arm.stdout.trim());
+    // The tag's local image is arm64 now: the default platform pulls amd64 again.
+    const amdAgain = await ifStale();
+    expect(amdAgain.stderr).not.toContain('ocp/4.9:two: current');
+    expect(index.instances).toHaveLength(2);
+  });
+
   it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
     const pe = await podmanLoggedIn(tb);
     expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);

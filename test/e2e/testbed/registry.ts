@@ -105,6 +105,8 @@ export interface TinyImageOptions {
   labels?: Record<string, string>;
   /** Content of /hello.txt in the image (change it to get a different digest). */
   content?: string;
+  /** The architecture its config says (podman import --arch); default the machine's. */
+  arch?: string;
 }
 
 export interface PushedImage {
@@ -137,7 +139,7 @@ let importCount = 0;
  */
 export async function importTinyImage(
   podman: PodmanEnv,
-  options: Pick<TinyImageOptions, 'labels' | 'content'> = {},
+  options: Pick<TinyImageOptions, 'labels' | 'content' | 'arch'> = {},
 ): Promise<ImportedImage> {
   const labels = options.labels ?? { ...DEFAULT_IMAGE_LABELS };
   const work = await podman.scratchDir('image-');
@@ -169,7 +171,8 @@ export async function importTinyImage(
     '--change',
     `LABEL ${key}=${JSON.stringify(value)}`,
   ]);
-  await podman.podmanOk(['import', '-q', ...changes, tarball, name]);
+  const arch = options.arch ? ['--arch', options.arch] : [];
+  await podman.podmanOk(['import', '-q', ...arch, ...changes, tarball, name]);
   return { name, labels };
 }
 
