@@ -130,6 +130,45 @@ export interface AppCiOptions {
   preconnect?: boolean;
 }
 
+/**
+ * A client-node KubeConfig of only the chosen context, its cluster and its user, as kubectl checks only
+ * the context in use: an unrelated broken entry does not stop qci, and a kubeconfig of many contexts is
+ * not parsed again. The files they name are read safely and passed inline (client-node would read them
+ * itself, uncapped), and the token is the one read (tokenFile included, which client-node ignores).
+ */
+export function kubeConfigFor<
+  T extends {
+    loadFromString(config: string): void;
+    setCurrentContext(name: string): void;
+  },
+>(make: () => T, merged: MergedKubeconfig, context: AppCiContext): T {
+  const kc = make();
+  const { entry, ...entries } = entriesOf(merged, context);
+  const cluster = inlineFiles(entries.cluster, 'cluster');
+  const read = inlineFiles(entries.user, 'user');
+  const user =
+    read && context.token
+      ? { ...read, user: { ...inner(read, 'user'), token: context.token } }
+      : read;
+  try {
+    kc.loadFromString(
+      JSON.stringify({
+        ...merged.config,
+        clusters: cluster ? [cluster] : [],
+        contexts: entry ? [entry] : [],
+        users: user ? [user] : [],
+      }),
+    );
+    kc.setCurrentContext(context.name);
+  } catch (error) {
+    throw new QciError(
+      `kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`,
+      { kind: 'bad-kubeconfig' },
+    );
+  }
+  return kc;
+}
+
 export class AppCi {
   private constructor(
     readonly context: AppCiContext,
@@ -145,34 +184,7 @@ export class AppCi {
     const context = findAppCiContext(merged, options.context);
     if (options.preconnect) await preconnectProof(merged, context);
     const k8s = await import('./client-node.js');
-    const kc = new k8s.KubeConfig();
-    // Only the chosen context, its cluster and its user, as kubectl checks only the context in use: an
-    // unrelated broken entry does not stop qci, and a kubeconfig of many contexts is not parsed again.
-    const { entry, ...entries } = entriesOf(merged, context);
-    // client-node would read the files these name itself, uncapped: read safely, passed inline.
-    const cluster = inlineFiles(entries.cluster, 'cluster');
-    const user = inlineFiles(entries.user, 'user');
-    try {
-      // The user's token as read (tokenFile included); client-node ignores tokenFile.
-      const withToken =
-        user && context.token
-          ? { ...user, user: { ...inner(user, 'user'), token: context.token } }
-          : user;
-      kc.loadFromString(
-        JSON.stringify({
-          ...merged.config,
-          clusters: cluster ? [cluster] : [],
-          contexts: entry ? [entry] : [],
-          users: withToken ? [withToken] : [],
-        }),
-      );
-      kc.setCurrentContext(context.name);
-    } catch (error) {
-      throw new QciError(
-        `kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`,
-        { kind: 'bad-kubeconfig' },
-      );
-    }
+    const kc = kubeConfigFor(() => new k8s.KubeConfig(), merged, context);
     return new AppCi(context, k8s, kc, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 

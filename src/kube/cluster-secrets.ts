@@ -7,14 +7,9 @@
 import type { V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
 import type * as K8s from './client-node-sa.js';
 import { QciError } from '../core/errors.js';
-import { appCiError, loadCoreClient } from './appci.js';
-import {
-  entriesOf,
-  findAppCiContext,
-  inner,
-  type AppCiContext,
-} from './context.js';
-import { inlineFiles, loadKubeconfig } from './kubeconfig.js';
+import { appCiError, kubeConfigFor, loadCoreClient } from './appci.js';
+import { findAppCiContext, type AppCiContext } from './context.js';
+import { loadKubeconfig } from './kubeconfig.js';
 
 const TIMEOUT_MS = 15_000;
 
@@ -112,31 +107,7 @@ export class TargetCluster {
       source: options.context ? '--context' : 'current-context',
     });
     const k8s = await loadCoreClient();
-    const kc = new k8s.KubeConfig();
-    const { entry, ...entries } = entriesOf(merged, context);
-    const cluster = inlineFiles(entries.cluster, 'cluster');
-    const read = inlineFiles(entries.user, 'user');
-    // The token as kubectl reads it (tokenFile too, which client-node ignores).
-    const user =
-      read && context.token
-        ? { ...read, user: { ...inner(read, 'user'), token: context.token } }
-        : read;
-    try {
-      kc.loadFromString(
-        JSON.stringify({
-          ...merged.config,
-          clusters: cluster ? [cluster] : [],
-          contexts: entry ? [entry] : [],
-          users: user ? [user] : [],
-        }),
-      );
-      kc.setCurrentContext(context.name);
-    } catch (error) {
-      throw new QciError(
-        `kubeconfig ${merged.files.join(':')}: ${(error as Error).message.split('\n')[0]}`,
-        { kind: 'bad-kubeconfig' },
-      );
-    }
+    const kc = kubeConfigFor(() => new k8s.KubeConfig(), merged, context);
     return new TargetCluster(context, coreApi(k8s, kc, context.server));
   }
 
