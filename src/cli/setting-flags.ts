@@ -22,6 +22,12 @@ export const settingFlags = ({
   tlsVerify,
 }: SettingFlags) => ({ context, engine, registry, tlsVerify });
 
+/** --registry, for the commands that take it without the other setting flags. */
+export const REGISTRY_OPTION = [
+  '--registry <host>',
+  'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
+] as const;
+
 export function addSettingOptions(
   command: Command,
   withEngine = true,
@@ -31,10 +37,7 @@ export function addSettingOptions(
       '--context <name>',
       'app.ci kube context (env QCI_CONTEXT; default: the context named app.ci, else the one whose server is app.ci)',
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    );
+    .option(...REGISTRY_OPTION);
   if (withEngine) {
     command
       .option(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, type Wrap, lazyAction } from '../context.js';
+import { REGISTRY_OPTION } from '../setting-flags.js';
 
 export function registerInspect(program: Command, wrap: Wrap): void {
   program
@@ -32,10 +33,7 @@ export function registerInspect(program: Command, wrap: Wrap): void {
       '--timeout <seconds>',
       'give up on a request after this long (default 30)',
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    )
+    .option(...REGISTRY_OPTION)
     .option(
       '--engine <name>',
       'whose auth files to read: podman or docker (env QCI_ENGINE; default podman when installed)',

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { examples, type Wrap, lazyAction } from '../context.js';
-import { addSettingOptions } from '../setting-flags.js';
+import { addSettingOptions, REGISTRY_OPTION } from '../setting-flags.js';
 
 /** qci login, logout and whoami (alias status): the commands of the QCI credential. */
 export function registerLogin(program: Command, wrap: Wrap): void {
@@ -103,10 +103,7 @@ function registerLogoutCommand(program: Command, wrap: Wrap): void {
       '--helper',
       'also remove the docker-credential-qci registration (qci login --helper)',
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    )
+    .option(...REGISTRY_OPTION)
     .addHelpText(
       'after',
       examples([

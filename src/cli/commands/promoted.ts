@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { QciError } from '../../core/errors.js';
 import { examples, type Wrap, lazyAction } from '../context.js';
+import { REGISTRY_OPTION } from '../setting-flags.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   if (value.trim() === '')
@@ -47,10 +48,7 @@ export function registerPromoted(program: Command, wrap: Wrap): void {
       '--commit <sha>',
       'the merged commit, for the tags tag_by_commit adds (default: a placeholder)',
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    )
+    .option(...REGISTRY_OPTION)
     .addHelpText(
       'after',
       examples([

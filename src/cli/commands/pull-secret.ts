@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, type Wrap, lazyAction } from '../context.js';
+import { REGISTRY_OPTION } from '../setting-flags.js';
 
 /** qci pull-secret: QCI credentials for clusters and automation. */
 export function registerPullSecret(program: Command, wrap: Wrap): void {
@@ -73,10 +74,7 @@ export function registerPullSecret(program: Command, wrap: Wrap): void {
       '--app-ci-context <name>',
       "app.ci kube context that proves or mints the token (env QCI_CONTEXT; default: named app.ci, else app.ci's server)",
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    )
+    .option(...REGISTRY_OPTION)
     .addHelpText(
       'after',
       examples([

@@ -11,6 +11,7 @@ import {
 } from '../../core/reference.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
 import { referenceHint, sayReferenceWarnings } from '../reference-notes.js';
+import { REGISTRY_OPTION } from '../setting-flags.js';
 
 interface PullspecResult {
   input: string;
@@ -150,10 +151,7 @@ export function registerPullspec(program: Command, wrap: Wrap): void {
       '--direct',
       'print the authoritative quay.io/openshift/ci form instead of the pull-through proxy',
     )
-    .option(
-      '--registry <host>',
-      'QCI pull host (env QCI_REGISTRY; default quay-proxy.ci.openshift.org)',
-    )
+    .option(...REGISTRY_OPTION)
     .option(
       '--pin',
       "ask QCI for the digest each tag points at now and print HOST/openshift/ci@sha256:… (the index's digest)",
