@@ -2,18 +2,19 @@
 // `qci doctor` on a healthy machine (logged in, valid token) against the local test bed: prints the
 // median of several runs (goal: under 1 second), beside `podman info` run the same way for scale.
 // Usage: node bench/doctor.mjs [runs]   (build first: npm run build)
-import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
+import {
+  interleave,
+  median,
+  qciBin,
+  qciEnv,
+  startBed,
+  time,
+} from './lib/testbed.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
 const bed = await startBed();
 try {
-  const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-  const env = {
-    ...bed.podman.env,
-    KUBECONFIG: kubeconfig,
-    QCI_REGISTRY: bed.proxy.host,
-    QCI_TLS_VERIFY: 'false',
-  };
+  const env = await qciEnv(bed);
   await time(process.execPath, [qciBin, 'login'], env);
   const samples = await interleave(
     {

@@ -9,20 +9,21 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { interleave, median, qciBin, startBed, time } from './lib/testbed.mjs';
+import {
+  interleave,
+  median,
+  qciBin,
+  qciEnv,
+  startBed,
+  time,
+} from './lib/testbed.mjs';
 
 const runs = Number(process.argv[2] ?? 9);
 const rtt = Number(process.argv[3] ?? 100);
 const bed = await startBed();
 try {
   bed.appci.setLatency({ connectionMs: 2 * rtt, requestMs: rtt });
-  const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-  const env = {
-    ...bed.podman.env,
-    KUBECONFIG: kubeconfig,
-    QCI_REGISTRY: bed.proxy.host,
-    QCI_TLS_VERIFY: 'false',
-  };
+  const env = await qciEnv(bed);
   const bin = process.env.QCI_BIN ?? qciBin;
   const { QCI_REGISTRY, QCI_TLS_VERIFY, ...settingsFree } = env;
   const qci = (...args) => time(process.execPath, [bin, ...args], env);
@@ -80,7 +81,7 @@ try {
   await podman(...pull, spec);
   // The same app.ci context among 39 others (half with their CA inline), as years of `oc login` leave a
   // kubeconfig: what reading it costs a command, beside the test bed's one-context file.
-  const crowded = parseYaml(readFileSync(kubeconfig, 'utf8'));
+  const crowded = parseYaml(readFileSync(env.KUBECONFIG, 'utf8'));
   for (let i = 0; i < 39; i++) {
     crowded.clusters.push({
       name: `api-c${i}-example-com:6443`,
@@ -102,7 +103,7 @@ try {
       user: { token: `sha256~${String(i).padStart(43, 'b')}` },
     });
   }
-  const crowdedFile = join(dirname(kubeconfig), 'crowded-kubeconfig.yaml');
+  const crowdedFile = join(dirname(env.KUBECONFIG), 'crowded-kubeconfig.yaml');
   writeFileSync(crowdedFile, stringifyYaml(crowded));
 
   const samples = await interleave(

@@ -6,7 +6,7 @@
 // adds another build's steps side by side. Usage: node bench/pull-steps.mjs [runs]  (build first)
 import { rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, qciBin, startBed, time } from './lib/testbed.mjs';
+import { median, qciBin, qciEnv, startBed, time } from './lib/testbed.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
 const hook = join(import.meta.dirname, 'lib', 'step-hook.cjs');
@@ -17,13 +17,7 @@ const builds = {
 const bed = await startBed();
 try {
   bed.appci.setLatency({ connectionMs: 200, requestMs: 100 });
-  const kubeconfig = await bed.appci.kubeconfig({ token: bed.token });
-  const env = {
-    ...bed.podman.env,
-    KUBECONFIG: kubeconfig,
-    QCI_REGISTRY: bed.proxy.host,
-    QCI_TLS_VERIFY: 'false',
-  };
+  const env = await qciEnv(bed);
   const spec = bed.ref('ocp_4.7_my-component');
   const factsFile = join(env.HOME, '.cache', 'qci', 'appci-facts.json');
   const states = {

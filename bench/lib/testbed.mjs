@@ -33,6 +33,16 @@ export async function startBed(options = {}) {
   return bed;
 }
 
+/** qci's environment on the bed: its podman, a kubeconfig logged in to its app.ci, its QCI proxy. */
+export async function qciEnv(bed) {
+  return {
+    ...bed.podman.env,
+    KUBECONFIG: await bed.appci.kubeconfig({ token: bed.token }),
+    QCI_REGISTRY: bed.proxy.host,
+    QCI_TLS_VERIFY: 'false',
+  };
+}
+
 /** Wall time of one run, asynchronous: the bed's servers answer from this very process. */
 export function time(cmd, args, env, input) {
   return new Promise((resolve, reject) => {
