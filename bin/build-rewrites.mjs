@@ -1,7 +1,7 @@
 // The build's rewrites of third-party sources (bin/build.mjs uses them). Each names the package, the
 // file and the exact text it rewrites; when an upgrade changes that text or moves the file, the build
 // fails saying so, instead of shipping a bundle that silently lost what the rewrite bought.
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** Thrown when a package's text is no longer what a rewrite expects. */
 export class RewriteMismatch extends Error {
@@ -58,6 +58,3 @@ export function exactRewrite({ name, pkg, file, edits, transform = (s) => s }) {
     },
   };
 }
-
-/** The real path of `path`: esbuild reports files by it (node_modules may be a symbolic link). */
-export const realPath = (path) => realpathSync(path);

@@ -28,9 +28,6 @@ import {
 import { isRecord, parseJsonText } from './file.js';
 import { sweepLeftovers, withFileLock, type LockOptions } from './lock.js';
 
-// Still importable from here, where they were written first.
-export { writeCacheFile, writeFileAtomic } from './atomic-write.js';
-
 export type AuthJson = Record<string, unknown>;
 
 export interface UpdateOptions {

@@ -32,11 +32,7 @@ export {
   QCI_ACCESS_HINT,
 } from '../core/appci.js';
 import { appCiError, noTokenError, tokenRequestError } from './appci-errors.js';
-export {
-  appCiError,
-  noTokenError,
-  tokenRequestError,
-} from './appci-errors.js';
+export { appCiError, noTokenError } from './appci-errors.js';
 export { findAppCiContext, type AppCiContext } from './context.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -431,7 +427,7 @@ export class AppCi {
     expirationSeconds: number,
   ): Promise<{ token: string; expiresAt: Date | null }> {
     // The kube client with CoreV1Api: a bundle of its own (bin/build.mjs), loaded only here.
-    const k8s = await import('./client-node-sa.js');
+    const k8s = await loadCoreClient();
     const kc = new k8s.KubeConfig();
     kc.loadFromString(this.kc.exportConfig());
     const core = this.api(k8s.CoreV1Api, k8s, kc);

@@ -75,7 +75,9 @@ export function registerCompletion(program: Command, wrap: Wrap): void {
           }
           const path = installPath(shell, ctx.io.env);
           const { mkdir } = await import('node:fs/promises');
-          const { writeFileAtomic } = await import('../../auth/write.js');
+          const { writeFileAtomic } = await import(
+            '../../auth/atomic-write.js'
+          );
           await mkdir(dirname(path), { recursive: true });
           await writeFileAtomic(path, script, 0o644);
           if (ctx.json) ctx.ui.json({ shell, path });
