@@ -14,8 +14,6 @@
 import type { LocalImage } from '../core/images.js';
 import type { EngineName } from './engine.js';
 
-export type { LocalImage };
-
 export function buildListArgs(engine: EngineName): string[] {
   return engine === 'podman'
     ? ['images', '--format', 'json']

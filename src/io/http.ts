@@ -383,10 +383,7 @@ export async function open(
 }
 
 /** Reads the whole body, within the cap. */
-export async function readBody(
-  exchange: Exchange,
-  cap: BodyCap,
-): Promise<Buffer> {
+async function readBody(exchange: Exchange, cap: BodyCap): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -14,7 +14,7 @@ import {
   type HttpOptions,
   type HttpResponse,
 } from './http.js';
-import { parseChallenge } from './ping.js';
+import { basicAuth, parseChallenge } from './ping.js';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -130,9 +130,6 @@ function errorCode(response: HttpResponse): string | null {
     return null;
   }
 }
-
-const basicAuth = (credential: { user: string; password: string }) =>
-  `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`;
 
 /** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 export class Session {

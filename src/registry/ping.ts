@@ -5,7 +5,12 @@
  */
 import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { encodeAuth } from '../auth/entry.js';
 import { httpGet } from './http.js';
+
+/** The Authorization header of HTTP Basic, as the token service takes the engine's credential. */
+export const basicAuth = (credential: { user: string; password: string }) =>
+  `Basic ${encodeAuth(credential.user, credential.password)}`;
 
 export interface HttpAnswer {
   status: number;
@@ -155,7 +160,7 @@ export async function checkCredential(
   const answer = await get(realmUrl.toString(), {
     ...options,
     headers: {
-      Authorization: `Basic ${Buffer.from(`${credential.user}:${credential.password}`).toString('base64')}`,
+      Authorization: basicAuth(credential),
     },
   });
   if (answer.status === 200) return { state: 'accepted' };

@@ -6,7 +6,6 @@
 import { readAuthFiles } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
 import {
-  describeState,
   judge,
   qciImagesOf,
   tagsToAsk,
@@ -204,8 +203,6 @@ export async function listQciImages(
     requests: { heads: tags.length, built },
   };
 }
-
-export { describeState };
 
 export interface Freshness {
   /** The references whose local image is what QCI's tag points at (or the digest asked for). */

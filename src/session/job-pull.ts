@@ -7,17 +7,12 @@ import { QciError } from '../core/errors.js';
 import { isLoopbackHostPort } from '../core/loopback.js';
 import type { JobImage } from '../core/joblog-image.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
-import {
-  buildImageIdArgs,
-  buildLoginArgs,
-  buildPullArgs,
-  findEngine,
-  parseImageId,
-} from '../engine/engine.js';
+import { buildLoginArgs, buildPullArgs, findEngine } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
 import { findClusterContext, loadKubeconfig } from '../kube/kubeconfig.js';
 import { versionForFiles, type AuthSetup } from './setup.js';
 import { refuseHostileEngineFiles } from './engine-files.js';
+import { dockerImageId } from './pull-steps.js';
 
 export interface FarmTarget {
   cluster: string;
@@ -184,7 +179,10 @@ export async function pullFarmImage(
   });
   if (pull.exitCode === 0)
     return {
-      imageId: engine === 'docker' ? await imageId(setup, target) : null,
+      imageId:
+        engine === 'docker'
+          ? await dockerImageId(setup, target.pullSpec)
+          : null,
     };
   const cause = classifyEngineFailure(pull.stderr);
   // A build farm's registry means other things by these causes than QCI does.
@@ -195,17 +193,4 @@ export async function pullFarmImage(
     `${engine} pull of ${target.pullSpec} failed: ${engineErrorLine(pull.stderr)}`,
     { kind: 'engine-failed' },
   );
-}
-
-async function imageId(
-  setup: AuthSetup,
-  target: FarmTarget,
-): Promise<string | null> {
-  const inspect = await setup.runner({
-    command: 'docker',
-    args: buildImageIdArgs(target.pullSpec),
-    env: setup.env,
-    timeoutMs: 30_000,
-  });
-  return inspect.exitCode === 0 ? parseImageId(inspect.stdout) : null;
 }

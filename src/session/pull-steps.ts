@@ -9,7 +9,11 @@ import {
   type ImageRef,
 } from '../core/reference.js';
 import type { FailureCause } from '../engine/classify.js';
-import type { EngineName } from '../engine/engine.js';
+import {
+  buildImageIdArgs,
+  parseImageId,
+  type EngineName,
+} from '../engine/engine.js';
 import type { AuthSetup } from './setup.js';
 import { causeOfError } from '../core/causes.js';
 
@@ -95,12 +99,11 @@ export async function dockerImageId(
 ): Promise<string | null> {
   const result = await setup.runner({
     command: 'docker',
-    args: ['image', 'inspect', '--format', '{{.Id}}', pullSpec],
+    args: buildImageIdArgs(pullSpec),
     env: setup.env,
     timeoutMs: 30_000,
   });
-  const id = /^sha256:([0-9a-f]{64})$/.exec(result.stdout.trim())?.[1];
-  return result.exitCode === 0 && id ? id : null;
+  return result.exitCode === 0 ? parseImageId(result.stdout) : null;
 }
 
 /** Runs the pull with live progress; Ctrl-C stops the engine and reports 'interrupted'. */
