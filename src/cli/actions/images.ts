@@ -9,13 +9,10 @@ import type { ImagesReport } from '../../session/images.js';
 import type { PullReport } from '../../session/pull.js';
 import type { AuthSetup } from '../../session/setup.js';
 import type { CommandContext } from '../context.js';
-import {
-  checkDockerTlsVerify,
-  settingFlags,
-  type SettingFlags,
-} from '../setting-flags.js';
+import { settingFlags, type SettingFlags } from '../setting-flags.js';
 import { renderTable } from '../table.js';
 import { timeoutFlag } from './inspect.js';
+import { checkDockerTlsVerify } from '../docker-tls.js';
 
 interface ImagesFlags extends SettingFlags {
   pullStale?: boolean;

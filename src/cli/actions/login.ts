@@ -21,11 +21,8 @@ import { parseDuration } from '../../core/duration.js';
 import { expiresSoon, renewCommand } from '../../core/token.js';
 import { confirm, isInteractive, readSecretLine } from '../prompt.js';
 import { hangFor, plain, wrapLine } from '../wrap.js';
-import {
-  checkDockerTlsVerify,
-  settingFlags,
-  type SettingFlags,
-} from '../setting-flags.js';
+import { settingFlags, type SettingFlags } from '../setting-flags.js';
+import { checkDockerTlsVerify } from '../docker-tls.js';
 
 // Each command loads only the modules it runs (each import initialises its module, and what that imports).
 const forLogin = async () => ({

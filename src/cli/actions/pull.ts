@@ -7,11 +7,8 @@ import type { AuthSetup } from '../../session/setup.js';
 import type { CommandContext } from '../context.js';
 import { warmBeforeFirstProof } from '../warm.js';
 import { referenceHint, warnPastedReferences } from '../reference-notes.js';
-import {
-  checkDockerTlsVerify,
-  settingFlags,
-  type SettingFlags,
-} from '../setting-flags.js';
+import { settingFlags, type SettingFlags } from '../setting-flags.js';
+import { checkDockerTlsVerify } from '../docker-tls.js';
 
 interface PullFlags extends SettingFlags {
   platform?: string;

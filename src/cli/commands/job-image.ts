@@ -3,7 +3,6 @@ import { formatBytes } from '../../core/bytes.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { ResolvedSettings } from '../../core/settings.js';
 import { examples, type CommandContext, type Wrap } from '../context.js';
-import { checkDockerTlsVerify } from '../setting-flags.js';
 // Type-only at start-up: the reader (and node:https, node:zlib behind it) loads when the command runs.
 import type { JobImage } from '../../core/joblog-image.js';
 import { escapeControl } from '../../core/escape.js';
@@ -184,6 +183,7 @@ async function farmAction(
       );
     return ExitCode.ok;
   }
+  const { checkDockerTlsVerify } = await import('../docker-tls.js');
   checkDockerTlsVerify(
     resolved,
     ctx.io.env,
