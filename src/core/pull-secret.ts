@@ -6,7 +6,7 @@
  */
 import { maskToken } from './redact.js';
 import { APP_CI_REGISTRY } from './reference.js';
-import { describeExpiry } from './token.js';
+import { describeExpiry, expiresSoon, serviceAccountOf } from './token.js';
 
 /** A pull secret's token this close to its expiry gets a warning (whoami, doctor): a cluster needs time to rotate. */
 export const PULL_SECRET_WARNING_SECONDS = 7 * 86_400;
@@ -19,14 +19,10 @@ export function pullSecretHosts(qciHost: string, withAppCi: boolean): string[] {
 }
 
 /** Alive, but expiring within PULL_SECRET_WARNING_SECONDS. */
-export function pullSecretExpiresSoon(
+export const pullSecretExpiresSoon = (
   expiresAt: Date | string | null,
   now: Date,
-): boolean {
-  if (expiresAt === null) return false;
-  const left = new Date(expiresAt).getTime() - now.getTime();
-  return left > 0 && left <= PULL_SECRET_WARNING_SECONDS * 1000;
-}
+): boolean => expiresSoon(expiresAt, now, PULL_SECRET_WARNING_SECONDS);
 
 /**
  * The warning for a pull secret made from a user's own app.ci token: it dies with that token (28 days on
@@ -59,10 +55,8 @@ export function renewPullSecretCommand(
   serviceAccount: string | null,
   file: string,
 ): string {
-  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(
-    serviceAccount ?? '',
-  );
-  return `qci pull-secret --service-account ${sa ? `${sa[1]}/${sa[2]}` : 'NAMESPACE/NAME'} --merge ${file}`;
+  const sa = serviceAccountOf(serviceAccount);
+  return `qci pull-secret --service-account ${sa ? `${sa.project}/${sa.name}` : 'NAMESPACE/NAME'} --merge ${file}`;
 }
 
 /** `user:token` of an `auth` value, with the token masked; undefined when it does not decode. */

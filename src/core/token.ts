@@ -64,6 +64,14 @@ export function describeExpiry(expiresAt: Date, now: Date): string {
   return seconds >= 0 ? `expires in ${unit}` : `expired ${unit} ago`;
 }
 
+/** The project and name of a ServiceAccount's subject (`system:serviceaccount:P:NAME`); null for anyone else. */
+export function serviceAccountOf(
+  subject: string | null | undefined,
+): { project: string; name: string } | null {
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
+  return sa ? { project: sa[1]!, name: sa[2]! } : null;
+}
+
 /**
  * The user name to store beside an app.ci token in an auth file. The proxy ignores it, but Basic auth
  * splits user:password at the first ":", so `system:serviceaccount:P:NAME` (what `oc whoami` prints for a
@@ -74,8 +82,8 @@ export function registryUserFor(
   fallback = 'qci',
 ): string {
   if (!identity) return fallback;
-  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity);
-  if (sa) return `${sa[1]}/${sa[2]}`;
+  const sa = serviceAccountOf(identity);
+  if (sa) return `${sa.project}/${sa.name}`;
   const cleaned = identity.replace(/[:\s\x00-\x1f]/g, '_');
   return cleaned === '' ? fallback : cleaned;
 }
@@ -83,14 +91,15 @@ export function registryUserFor(
 /** A token this close to its expiry gets a warning (login, whoami, pull) rather than a ✓. */
 export const EXPIRY_WARNING_SECONDS = 48 * 3600;
 
-/** Alive, but expiring within EXPIRY_WARNING_SECONDS. */
+/** Alive, but expiring within `withinSeconds` (EXPIRY_WARNING_SECONDS unless said). */
 export function expiresSoon(
   expiresAt: Date | string | null | undefined,
   now: Date,
+  withinSeconds = EXPIRY_WARNING_SECONDS,
 ): boolean {
   if (expiresAt === null || expiresAt === undefined) return false;
   const left = new Date(expiresAt).getTime() - now.getTime();
-  return left > 0 && left <= EXPIRY_WARNING_SECONDS * 1000;
+  return left > 0 && left <= withinSeconds * 1000;
 }
 
 /** The command that gets a new token: the browser login for a user, qci sa token for a ServiceAccount. */
@@ -99,10 +108,10 @@ export function renewCommand(
   subject?: string | null,
   path = 'FILE',
 ): string {
-  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject ?? '');
+  const sa = serviceAccountOf(subject);
   if (kind !== 'service-account' && !sa) return 'qci login --web';
   return sa
-    ? `qci sa token --project ${sa[1]}${sa[2] === 'image-puller' ? '' : ` --name ${sa[2]}`} --output ${path}`
+    ? `qci sa token --project ${sa.project}${sa.name === 'image-puller' ? '' : ` --name ${sa.name}`} --output ${path}`
     : `qci sa token --project P --output ${path}`;
 }
 

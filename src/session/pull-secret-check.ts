@@ -20,7 +20,12 @@ import {
   pullSecretExpiresSoon,
   renewPullSecretCommand,
 } from '../core/pull-secret.js';
-import { describeExpiry, tokenFacts, type TokenKind } from '../core/token.js';
+import {
+  describeExpiry,
+  serviceAccountOf,
+  tokenFacts,
+  type TokenKind,
+} from '../core/token.js';
 import { notAppCiReason, type AppCi } from '../kube/appci.js';
 import { recallFacts } from './facts-cache.js';
 import type { AuthSetup } from './setup.js';
@@ -172,10 +177,8 @@ export async function pullSecretRenewal(
   const secret = found?.entry.password();
   if (!found || state.state !== 'ok' || !secret) return undefined;
   const facts = tokenFacts(secret);
-  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(
-    facts.subject ?? '',
-  );
-  if (!sa?.[1] || !sa[2]) return undefined;
+  const sa = serviceAccountOf(facts.subject);
+  if (!sa) return undefined;
   const lifetime =
     facts.expiresAt && facts.issuedAt
       ? Math.round(
@@ -185,8 +188,8 @@ export async function pullSecretRenewal(
   return {
     file,
     serviceAccount: {
-      project: sa[1],
-      name: sa[2],
+      project: sa.project,
+      name: sa.name,
       seconds: lifetime >= MIN_TOKEN_SECONDS ? lifetime : DEFAULT_SECONDS,
     },
     withAppCiRegistry: state.entries.some(
