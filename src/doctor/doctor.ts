@@ -1,7 +1,7 @@
 /**
  * qci doctor: why does `podman pull` say "unauthorized"? Every check runs concurrently with its own
  * timeout and returns findings (severity, one sentence of why, the exact command that fixes it); nothing
- * here prints. `fix` applies the fixes that are safe: removing dead QCI entries (with backups), logging in.
+ * here prints. `fix` applies the fixes that are safe: removing dead QCI entries (a backup where the file keeps something else), logging in.
  * With --authfile, podman is judged as `podman --authfile PATH` is, and --fix logs in into that file.
  *
  * The checks are in checks/<concern>.ts, each a function from a probe (probe.ts reads and asks) to

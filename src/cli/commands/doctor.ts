@@ -16,7 +16,7 @@ export function registerDoctor(program: Command, wrap: Wrap): void {
       )
       .option(
         '--fix',
-        'apply the fixes marked (safe): remove dead QCI entries (with backups), log in again; ' +
+        'apply the fixes marked (safe): remove dead QCI entries, log in again; ' +
           'then check again and show what remains',
       )
       .option(

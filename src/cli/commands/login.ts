@@ -95,7 +95,7 @@ function registerLogoutCommand(program: Command, wrap: Wrap): void {
     )
     .description(
       'Remove QCI credentials from every auth file podman or docker reads, not only the one `podman logout` edits: ' +
-        'a stale token in ~/.docker/config.json survives `podman logout` and keeps breaking pulls. Each changed file keeps a backup.',
+        'a stale token in ~/.docker/config.json survives `podman logout` and keeps breaking pulls. A changed file keeps a backup when it held something besides the QCI secret.',
     )
     .option('--dry-run', 'list what would be removed, change nothing')
     .option('--authfile <path>', 'also clean this auth file')
@@ -108,7 +108,7 @@ function registerLogoutCommand(program: Command, wrap: Wrap): void {
       'after',
       examples([
         ['qci logout --dry-run', 'see which files hold QCI credentials'],
-        ['qci logout', 'remove them all (with backups)'],
+        ['qci logout', 'remove them all'],
         ['qci logout --helper', 'and stop using docker-credential-qci'],
       ]),
     )

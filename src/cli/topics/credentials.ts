@@ -16,10 +16,11 @@ its token is alive or not (there is no fallback to the next file):
   3  $DOCKER_CONFIG/config.json, else ~/.docker/config.json
   4  ~/.dockercfg
 
-Before podman 4.8 (Debian 12 has 4.3.1) files 2 to 4 are read even with --authfile, and a set
+Before podman 4.4 (Debian 12 has 4.3.1) files 2 to 4 are read even with --authfile; before 4.8 a set
 DOCKER_CONFIG makes its config.json the first file instead of the runtime one. podman login writes
 only the first file; podman logout removes only from it, so an old entry in ~/.docker/config.json
-keeps breaking pulls after it. qci logout removes QCI entries from every file, with backups.
+keeps breaking pulls after it. qci logout removes QCI entries from every file (a backup is kept when
+the file held something besides the QCI secret).
 
 docker reads only $DOCKER_CONFIG/config.json (default ~/.docker/config.json): credHelpers for the
 host, then credsStore, then its auths entry. docker has no --authfile.

@@ -28,7 +28,7 @@ qci's own codes apply.
 
 With --json, a failure is one document on stdout:
   {"error": {"kind": "not-found", "message": "…", "hint": "…"}}
-Its kind is one of a fixed list (token-expired, no-access, not-found, …), and the exit code follows from
+Its kind is one of a fixed list (token-expired, denied, not-found, …), and the exit code follows from
 the kind.
 `,
 };
