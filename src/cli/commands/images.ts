@@ -11,7 +11,7 @@ export function registerImages(program: Command, wrap: Wrap): void {
       )
       .description(
         "List the QCI images in the engine's local store (podman, or docker with --engine docker): each with " +
-          'its image stream tag, when it was built (neither podman nor docker records when an image was pulled), and its state: ' +
+          'its image stream tag, when it was built (podman records no pull time; with docker, when it was last tagged if docker says), and its state: ' +
           "current (QCI's tag points at it), stale (the tag has moved; with when, from the registry's Last-Modified " +
           "or else the new image's created time, as it says), gone (QCI no longer has the tag), or pinned (pulled by digest; said when QCI no longer has that digest). " +
           'QCI is asked with manifest HEADs, concurrently over shared connections, with the credential the engine ' +
