@@ -261,8 +261,8 @@ export async function writePullSecretFile(
   path: string,
   secret: PullSecret,
 ): Promise<FileOutcome> {
+  // Checked by checkFileDestination before the token was asked for; other entries again under the lock.
   const hosts = secret.facts.registries;
-  await checkFileDestination('file', path, hosts);
   let changes: RegistryChange[] = [];
   const result = await updateAuthFile(
     resolve(path),
