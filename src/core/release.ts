@@ -15,7 +15,13 @@
  *   name QCI (openshift/release core-services/release-controller/_releases/release-ocp-4.22-ci.json).
  */
 import { usageError } from './errors.js';
-import { MAX_TAG_LENGTH } from './reference.js';
+import {
+  APP_CI_REGISTRY,
+  MAX_TAG_LENGTH,
+  QCI_PROXY_HOST,
+  QCI_REPOSITORY_HOST,
+  QCI_REPOSITORY_PATH,
+} from './reference.js';
 
 export const ARCHITECTURES = [
   'amd64',
@@ -141,7 +147,7 @@ export type PayloadLocation = 'qci' | 'app.ci' | 'other';
 
 /** `host/openshift/ci:rc_payload__NAME` on the QCI pull host. */
 export function qciPayloadSpec(qciHost: string, name: string): string {
-  return `${qciHost}/openshift/ci:${payloadTag(name)}`;
+  return `${qciHost}/${QCI_REPOSITORY_PATH}:${payloadTag(name)}`;
 }
 
 /** The QCI tag a payload would have, or why it cannot (docker tags are at most 128 characters). */
@@ -152,12 +158,14 @@ export function payloadTagProblem(name: string): string | null {
 }
 
 export function locationOf(pullSpec: string, qciHost: string): PayloadLocation {
-  const host = pullSpec.split('/')[0]?.toLowerCase() ?? '';
-  if (host === qciHost.toLowerCase() || host === 'quay-proxy.ci.openshift.org')
+  const host = hostOf(pullSpec).toLowerCase();
+  if (host === qciHost.toLowerCase() || host === QCI_PROXY_HOST) return 'qci';
+  if (
+    host === QCI_REPOSITORY_HOST &&
+    pullSpec.startsWith(`${QCI_REPOSITORY_HOST}/${QCI_REPOSITORY_PATH}`)
+  )
     return 'qci';
-  if (host === 'quay.io' && pullSpec.startsWith('quay.io/openshift/ci'))
-    return 'qci';
-  if (host === 'registry.ci.openshift.org') return 'app.ci';
+  if (host === APP_CI_REGISTRY) return 'app.ci';
   return 'other';
 }
 

@@ -7,7 +7,7 @@
  */
 import { QciError } from '../core/errors.js';
 import { parseImageReferences, type Component } from '../core/release-api.js';
-import { splitPullSpec } from '../core/release.js';
+import { hostOf, splitPullSpec } from '../core/release.js';
 import { readLayerFile, type LayerFile } from '../registry/layers.js';
 import { readWithLogin, registryOptions } from './inspect.js';
 import type { LoginReport } from './login.js';
@@ -72,7 +72,7 @@ export async function releaseComponents(
   const spec = release.digest
     ? `${release.pullSpec.replace(/:[^:/]+$/, '')}@${release.digest}`
     : release.pullSpec;
-  const at = setupFor(setup, spec.split('/')[0]!);
+  const at = setupFor(setup, hostOf(spec));
   const { value: file, loggedIn } = await readWithLogin(at, request, () =>
     readReferences(at, spec, request),
   );

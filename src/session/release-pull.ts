@@ -7,7 +7,7 @@
  */
 import { explainPullFailure, causeGivenSent } from '../core/causes.js';
 import { ExitCode, QciError } from '../core/errors.js';
-import { locationOf } from '../core/release.js';
+import { hostOf, locationOf } from '../core/release.js';
 import { classifyEngineFailure } from '../engine/classify.js';
 import { buildPullArgs, findEngine } from '../engine/engine.js';
 import { dockerHasNoAuthfile, loginInOrder } from './login.js';
@@ -36,7 +36,7 @@ async function pullElsewhere(
   /** The command for the stream's latest release: the next step when this one is gone. */
   latest: string,
 ): Promise<ReleasePullReport> {
-  const host = spec.split('/')[0]!;
+  const host = hostOf(spec);
   const at = setupFor(setup, host);
   const engine = findEngine(at.settings.engine, at.env);
   if (engine === 'docker' && options.authfile)
