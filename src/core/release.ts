@@ -160,10 +160,9 @@ export function payloadTagProblem(name: string): string | null {
 export function locationOf(pullSpec: string, qciHost: string): PayloadLocation {
   const host = hostOf(pullSpec).toLowerCase();
   if (host === qciHost.toLowerCase() || host === QCI_PROXY_HOST) return 'qci';
-  if (
-    host === QCI_REPOSITORY_HOST &&
-    pullSpec.startsWith(`${QCI_REPOSITORY_HOST}/${QCI_REPOSITORY_PATH}`)
-  )
+  // quay.io/openshift/ci itself, not quay.io/openshift/ci-tools.
+  const quay = `${QCI_REPOSITORY_HOST}/${QCI_REPOSITORY_PATH}`;
+  if (pullSpec.startsWith(quay) && /^[:@]/.test(pullSpec.slice(quay.length)))
     return 'qci';
   if (host === APP_CI_REGISTRY) return 'app.ci';
   return 'other';

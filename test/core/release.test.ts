@@ -192,6 +192,11 @@ describe('controllers, tags and locations', () => {
       'quay-proxy.ci.openshift.org',
       'other',
     ],
+    [
+      'quay.io/openshift/ci-tools:latest',
+      'quay-proxy.ci.openshift.org',
+      'other',
+    ],
   ];
   it.each(locations)('%s (QCI at %s) lives in %s', (spec, host, where) =>
     expect(locationOf(spec, host)).toBe(where),
