@@ -5,11 +5,17 @@
  * --authfile still reads ~/.docker/config.json, and kept running after qci had gone). qci refuses
  * first, naming the file, and changes nothing.
  */
-import { QciError } from '../core/errors.js';
+import { readAuthFiles, type AuthFileState } from '../auth/index.js';
+import { QciError, type ErrorKind } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import type { EngineName } from '../engine/engine.js';
-import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { candidates, type AuthSetup } from './setup.js';
+
+/** What the one safe read (io/read.ts) refuses a file for: what would hang the engine or feed it without end. */
+const HOSTILE: ReadonlySet<string> = new Set([
+  'file-not-regular',
+  'file-too-big',
+]);
 
 /**
  * Throws, naming the first file `engine` would read that is not a regular file of a sane size. The
@@ -23,30 +29,36 @@ export async function refuseHostileEngineFiles(
   version: string | undefined,
   authfile?: string,
 ): Promise<void> {
-  for (const ref of candidates(setup, engine, version, authfile)) {
-    try {
-      await readFileSafe(ref.path, {
-        maxBytes: MAX_BYTES.authFile,
-        what: 'auth file',
-      });
-    } catch (error) {
-      if (error instanceof QciError)
-        throw hostileFile(setup, engine, ref.path, error);
-    }
-  }
+  refuseHostileStates(
+    setup,
+    engine,
+    await readAuthFiles(candidates(setup, engine, version, authfile)),
+  );
+}
+
+/** The same, for auth files already read (a pull reads them once for this and for its pre-flight). */
+export function refuseHostileStates(
+  setup: AuthSetup,
+  engine: EngineName,
+  files: readonly AuthFileState[],
+): void {
+  for (const file of files)
+    if (file.state === 'unreadable' && HOSTILE.has(file.code ?? ''))
+      throw hostileFile(setup, engine, file.path, file.reason, file.code!);
 }
 
 function hostileFile(
   setup: AuthSetup,
   engine: EngineName,
   path: string,
-  cause: QciError,
+  reason: string,
+  kind: string,
 ): QciError {
   const shown = tildify(path, setup.home);
   return new QciError(
-    `${cause.message}; ${engine} reads it and would hang or read without end, so qci did not run ${engine}`,
+    `${reason}; ${engine} reads it and would hang or read without end, so qci did not run ${engine}`,
     {
-      kind: cause.kind,
+      kind: kind as ErrorKind,
       hint: `move ${shown} aside (or replace it with a regular auth file), then run qci again`,
     },
   );

@@ -2,7 +2,11 @@
  * qci pull's pre-flight: which credential the engine will send to QCI, and whether it is known to be
  * dead, decided from the auth files and what qci remembers (facts-cache.ts), asking app.ci nothing.
  */
-import { readAuthFiles, resolveCredential } from '../auth/index.js';
+import {
+  readAuthFiles,
+  resolveCredential,
+  type AuthFileState,
+} from '../auth/index.js';
 import { tildify } from '../core/paths.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { describeExpiry, tokenFacts } from '../core/token.js';
@@ -40,11 +44,11 @@ export async function preflight(
   engine: EngineName,
   version: string | undefined,
   authfile: string | undefined,
+  read?: readonly AuthFileState[],
 ): Promise<PreflightFinding> {
   const host = setup.settings.registry;
-  const files = await readAuthFiles(
-    candidates(setup, engine, version, authfile),
-  );
+  const files =
+    read ?? (await readAuthFiles(candidates(setup, engine, version, authfile)));
   // Helpers are asked as the engine will ask them; their answer is checked like a stored token.
   const effective = await resolveCredential(files, host, QCI_REPOSITORY_PATH, {
     engine,

@@ -25,9 +25,10 @@ import {
 } from '../engine/engine.js';
 import { describeCommand, type RunResult } from '../engine/run.js';
 import { LOGIN_HINT } from '../kube/appci.js';
-import { versionForFiles, type AuthSetup } from './setup.js';
+import { readAuthFiles } from '../auth/index.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
-import { refuseHostileEngineFiles } from './engine-files.js';
+import { refuseHostileStates } from './engine-files.js';
 import {
   dockerHasNoAuthfile,
   loginInOrder,
@@ -151,13 +152,17 @@ export async function pullImages(
 async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   const { setup, options, engine, host, report } = run;
   const version = await versionForFiles(setup, engine, options.authfile);
-  if (!options.dryRun)
-    await refuseHostileEngineFiles(setup, engine, version, options.authfile);
+  // Read once: refused if one would hang the engine, then what it sends.
+  const files = await readAuthFiles(
+    candidates(setup, engine, version, options.authfile),
+  );
+  if (!options.dryRun) refuseHostileStates(setup, engine, files);
   const { secret, where, sendsNothing, ...check } = await preflight(
     setup,
     engine,
     version,
     options.authfile,
+    files,
   );
   run.sent = secret;
   run.sentFrom = where;
