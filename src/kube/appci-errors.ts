@@ -64,11 +64,15 @@ const NETWORK_REASONS: Record<string, string> = {
     'TLS: the certificate does not match the host name',
 };
 
-/** Turns what client-node throws into a QciError that says what happened, with the server URL, never the token. */
+/**
+ * Turns what client-node throws into a QciError that says what happened, with the server URL, never the
+ * token. `where` names the server (app.ci's by default; another cluster's for pull-secret --apply).
+ */
 export function appCiError(
   error: unknown,
   ctx: AppCiContext,
   action: string,
+  where = `app.ci (${ctx.server}, context ${ctx.name})`,
 ): QciError {
   const e = error as {
     code?: unknown;
@@ -78,7 +82,6 @@ export function appCiError(
     message?: string;
     body?: unknown;
   };
-  const where = `app.ci (${ctx.server}, context ${ctx.name})`;
   if (typeof e.code === 'number') return httpError(e.code, where, action);
   const code = typeof e.code === 'string' ? e.code : e.errno;
   if (

@@ -71,14 +71,12 @@ function clusterError(
         kind: code === 404 ? 'not-found' : 'api-error',
       },
     );
-  // Network and TLS failures: app.ci's words, naming this cluster instead.
-  const e = appCiError(error, context, action);
-  return new QciError(
-    e.message.replace(/app\.ci \(([^)]*)\)/, 'the cluster ($1)'),
-    {
-      kind: e.kind,
-      hint: e.hint,
-    },
+  // Network and TLS failures: app.ci's words, naming this cluster.
+  return appCiError(
+    error,
+    context,
+    action,
+    `the cluster (${context.server}, context ${context.name})`,
   );
 }
 
