@@ -114,28 +114,91 @@ export const errorCode = (error: unknown): string =>
 /** One agent per protocol, keeping connections open between requests; destroy() when done. */
 export interface KeepAliveAgents {
   for(protocol: string): Promise<Agent>;
+  /**
+   * Opens `n` connections to `url`'s server now (TCP and TLS under way), which the next requests there
+   * take instead of opening their own: a request made when they are ready goes out at once. Only on a
+   * direct route (a tunnel through a proxy is a connection per request); failures are the requests' own.
+   */
+  preconnect(url: URL, n: number, options: TransportOptions): Promise<void>;
   destroy(): void;
 }
+
+type AgentOptions = Record<string, unknown> & { _agentKey?: string };
+type Connect = (options: AgentOptions, cb?: unknown) => Socket | undefined;
 
 export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
   // The promise is kept, not the agent: requests started together share one agent (and its sockets).
   const agents = new Map<string, Promise<Agent>>();
-  return {
+  // Connections opened ahead of their requests, by the agent's name for the server (Agent#getName).
+  const spares = new Map<string, Socket[]>();
+  const take = (name: string | undefined) => {
+    const list = name ? spares.get(name) : undefined;
+    for (let s = list?.shift(); s; s = list?.shift())
+      if (!s.destroyed) return s;
+    return undefined;
+  };
+  // Each agent's own createConnection, for the spares themselves.
+  const originals = new WeakMap<Agent, Connect>();
+  const withSpares = (agent: Agent) => {
+    const own = agent as unknown as { createConnection: Connect };
+    const create = own.createConnection;
+    originals.set(agent, create);
+    own.createConnection = function fromSpares(options, cb) {
+      return take(options._agentKey) ?? create.call(this, options, cb);
+    };
+    return agent;
+  };
+  const api: KeepAliveAgents = {
     for(protocol) {
       let agent = agents.get(protocol);
       if (!agent) {
-        agent = nodeHttp(protocol).then(
-          (mod) => new mod.Agent({ keepAlive: true, maxSockets }),
+        agent = nodeHttp(protocol).then((mod) =>
+          withSpares(new mod.Agent({ keepAlive: true, maxSockets })),
         );
         agents.set(protocol, agent);
       }
       return agent;
     },
+    async preconnect(url, n, options) {
+      if (options.env) {
+        const { proxyFor } = await import('./proxy-env.js');
+        if (proxyFor(url, options.env).proxy) return;
+      }
+      const agent = await api.for(url.protocol);
+      const { host, port, tls } = endpoint(url, options);
+      const own = agent as unknown as {
+        options: AgentOptions;
+        getName(o: AgentOptions): string;
+      };
+      const create = originals.get(agent);
+      if (!create) return;
+      // As Agent#createSocket composes them, so that the name is the one a request gets.
+      const connectOptions: AgentOptions = {
+        host,
+        port,
+        ...tls,
+        ...own.options,
+        encoding: null,
+      };
+      const name = own.getName(connectOptions);
+      connectOptions._agentKey = name;
+      const list = spares.get(name) ?? [];
+      spares.set(name, list);
+      for (let i = list.length; i < Math.min(n, maxSockets); i++) {
+        const socket = create.call(agent, { ...connectOptions });
+        if (!socket) break;
+        socket.on('error', () => undefined); // the request that takes it sees its own failure
+        list.push(socket);
+      }
+    },
     destroy() {
       for (const agent of agents.values()) void agent.then((a) => a.destroy());
       agents.clear();
+      for (const list of spares.values()) for (const s of list) s.destroy();
+      spares.clear();
     },
   };
+  return api;
 }
 
 const nodeHttp = async (protocol: string) =>

@@ -2,7 +2,8 @@
  * What QCI's tags point at now, for many tags at once, without downloading an image: one challenge
  * (GET /v2/) and one token, as podman asks them, then a HEAD per tag for its Docker-Content-Digest
  * (the OCI distribution spec: a HEAD answers with the digest and no body), all concurrently over
- * keep-alive connections opened alongside the challenge, so that 20 tags cost three round trips.
+ * keep-alive connections opened alongside the challenge, so that 20 tags cost three round trips; with
+ * the challenge remembered and a token kept from an earlier run, the HEADs go as the connections open.
  * The Accept list keeps an index an index: its digest is the one podman and docker store.
  */
 import { QciError } from '../core/errors.js';
@@ -25,6 +26,48 @@ export interface DigestsOptions extends InspectOptions {
   concurrency?: number;
   /** The challenge GET /v2/ answered last time: the token is asked at once, without the ping. */
   known?: KnownChallenge | undefined;
+  /** A token the realm gave an earlier run for this credential: sent at once; if rejected, asked anew. */
+  bearer?: string | undefined;
+  /** Connections opened already (earlyConnections()); the client's own otherwise. */
+  early?: EarlyConnections | undefined;
+}
+
+/** Connections to a registry opened before the client exists (before the credential is read). */
+export interface EarlyConnections {
+  agents: ReturnType<typeof keepAliveAgents>;
+  /** How many it opened (the client opens only more than these). */
+  opened: number;
+  /** Settles once the connections are under way (never rejects). */
+  started: Promise<void>;
+}
+
+const schemeFor = (known: KnownChallenge | undefined, tlsVerify: boolean) =>
+  known?.scheme ?? (tlsVerify ? 'https' : undefined);
+
+/**
+ * Opens `n` connections to the registry now (TCP and TLS under way), for a digestClient() made later:
+ * where the scheme is known (remembered, or https where TLS is verified) and no proxy carries them.
+ */
+export function earlyConnections(
+  host: string,
+  n: number,
+  options: Pick<DigestsOptions, 'known' | 'http' | 'concurrency'>,
+): EarlyConnections {
+  const limit = Math.max(1, options.concurrency ?? 20);
+  const agents = keepAliveAgents(limit);
+  const tlsVerify = options.http.tlsVerify !== false;
+  const scheme = schemeFor(options.known, tlsVerify);
+  const opened = scheme ? Math.min(n, limit) : 0;
+  const started =
+    opened > 0
+      ? agents
+          .preconnect(new URL(`${scheme}://${host}/v2/`), opened, {
+            env: options.http.env,
+            tlsVerify,
+          })
+          .catch(() => undefined)
+      : Promise.resolve();
+  return { agents, opened, started };
 }
 
 /** A registry's auth challenge as GET /v2/ gave it, and the scheme that answered. */
@@ -58,9 +101,16 @@ class ChallengeSession extends Session {
     return answer;
   }
 
-  /** A real GET /v2/, known challenge or not: its point is the connection it opens. */
-  async warm(): Promise<void> {
-    await super.ping();
+  /**
+   * Sends a kept token from the start, where the scheme is known (from the remembered challenge, or
+   * https where TLS is verified); returns whether it will.
+   */
+  useKept(token: string, tlsVerify: boolean): boolean {
+    const scheme = this.known?.scheme ?? (tlsVerify ? 'https' : undefined);
+    if (!scheme) return false;
+    this.scheme = scheme;
+    this.useBearer(token);
+    return true;
   }
 
   /** With a known challenge first; if that fails, as podman does (the challenge may have changed). */
@@ -105,7 +155,7 @@ async function pool<T, R>(
 }
 
 export interface DigestClient {
-  /** Opens connections for the HEADs to come (alongside the challenge and token), `n` in all. */
+  /** Opens connections for the requests to come (the token's and the HEADs), `n` in all. */
   warm(n: number): Promise<void>;
   /** What each tag points at now. */
   ask(tags: string[]): Promise<Map<string, TagAnswer>>;
@@ -115,6 +165,10 @@ export interface DigestClient {
   close(): void;
   /** The challenge the registry gave, when it was asked (to remember for next time). */
   readonly seen: KnownChallenge | undefined;
+  /** The token the realm gave this run (to keep for the next), if it was asked. */
+  readonly minted: Session['minted'];
+  /** Whether the registry rejected the token it was given (`bearer`). */
+  readonly bearerRejected: boolean;
 }
 
 const headerText = (value: string | string[] | undefined) =>
@@ -125,31 +179,60 @@ const isoOrNull = (text: string | null) =>
     ? new Date(text).toISOString()
     : null;
 
-/** Starts the challenge and token at once; `ask` waits for them. */
+/** Starts the challenge and token at once (unless a token was kept); `ask` waits for them. */
 export function digestClient(
   host: string,
   repository: string,
   options: DigestsOptions,
 ): DigestClient {
   const limit = Math.max(1, options.concurrency ?? 20);
-  // At most `limit` connections: a HEAD waits for a warmed one rather than opening one more.
-  const agents = keepAliveAgents(limit);
+  // At most `limit` connections: a HEAD waits for an open one rather than opening one more.
+  const agents = options.early?.agents ?? keepAliveAgents(limit);
   const session = new ChallengeSession(
     { host, repository, reference: '' },
     { ...options, http: { ...options.http, agents } },
   );
   session.known = options.known;
-  const authenticated = session.authenticateRemembering();
+  // A kept token is sent as is; the first rejection asks the realm (once, for every request waiting).
+  const tlsVerify = options.http.tlsVerify !== false;
+  let kept =
+    options.bearer && session.useKept(options.bearer, tlsVerify)
+      ? options.bearer
+      : undefined;
+  let bearerRejected = false;
+  const authenticated = kept
+    ? Promise.resolve()
+    : session.authenticateRemembering();
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
+  let renewed: Promise<void> | undefined;
+  const renew = () => {
+    kept = undefined;
+    bearerRejected = true;
+    renewed ??= session.authenticateRemembering();
+    return renewed;
+  };
+  /** A request with the token; once, after the registry rejects a kept one, with a new token. */
+  const authorized = async <T>(request: () => Promise<T>): Promise<T> => {
+    const sent = kept;
+    try {
+      return await request();
+    } catch (error) {
+      if (
+        !sent ||
+        !(error instanceof QciError) ||
+        error.kind !== 'credentials-rejected'
+      )
+        throw error;
+      await renew();
+      return request();
+    }
+  };
   let sha256: Digester | undefined;
-  const warming: Promise<void>[] = [];
+  let opened = options.early?.opened ?? 0;
   const headOne = async (tag: string): Promise<TagAnswer> => {
     const what = `the tag ${tag}`;
-    const head = await session.get(
-      `manifests/${tag}`,
-      MANIFEST_ACCEPT,
-      what,
-      'HEAD',
+    const head = await authorized(() =>
+      session.get(`manifests/${tag}`, MANIFEST_ACCEPT, what, 'HEAD'),
     );
     const digest = headerText(head.headers['docker-content-digest']);
     const lastModified = isoOrNull(headerText(head.headers['last-modified']));
@@ -161,10 +244,16 @@ export function digestClient(
   };
   return {
     async warm(n) {
-      const more = Math.min(n, limit - 1) - warming.length;
-      for (let i = 0; i < more; i++)
-        warming.push(session.warm().catch(() => undefined));
-      await Promise.all(warming);
+      const scheme = schemeFor(options.known, tlsVerify);
+      const more = Math.min(n, limit) - opened;
+      if (!scheme || more <= 0) return;
+      opened += more;
+      await agents
+        .preconnect(new URL(`${scheme}://${host}/v2/`), more, {
+          env: options.http.env,
+          tlsVerify: options.http.tlsVerify,
+        })
+        .catch(() => undefined);
     },
     async ask(tags) {
       [sha256] = await Promise.all([digester(), authenticated]);
@@ -182,19 +271,27 @@ export function digestClient(
     get seen() {
       return session.seen;
     },
+    get minted() {
+      return session.minted;
+    },
+    get bearerRejected() {
+      return bearerRejected;
+    },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };
       sha256 ??= await digester();
       try {
-        const top = await readTop(session, target, sha256);
-        const instance = await readInstance(
-          session,
-          target,
-          options,
-          top,
-          sha256,
-        );
-        return (await readConfig(session, target, instance, sha256)).created;
+        return await authorized(async () => {
+          const top = await readTop(session, target, sha256!);
+          const instance = await readInstance(
+            session,
+            target,
+            options,
+            top,
+            sha256!,
+          );
+          return (await readConfig(session, target, instance, sha256!)).created;
+        });
       } catch (error) {
         if (error instanceof QciError && !FATAL.has(error.kind)) return null;
         throw error;

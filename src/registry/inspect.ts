@@ -134,6 +134,8 @@ function errorCode(response: HttpResponse): string | null {
 /** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 export class Session {
   private authorization: string | undefined;
+  /** The token the realm gave last, with the lifetime it said (to keep between runs). */
+  minted: { token: string; expiresIn?: number; issuedAt?: string } | undefined;
   protected scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
 
@@ -184,6 +186,11 @@ export class Session {
     const realm = new URL(challenge.realm, ping.url);
     if (challenge.service) realm.searchParams.set('service', challenge.service);
     this.authorization = `Bearer ${await this.token(realm)}`;
+  }
+
+  /** Sends `token` from now on, as if the realm had just given it (a token kept from an earlier run). */
+  useBearer(token: string): void {
+    this.authorization = `Bearer ${token}`;
   }
 
   /** GET /v2/ over https, or (TLS verification off) over plain http when https is not spoken. */
@@ -257,6 +264,15 @@ export class Session {
         `the token service of ${this.target.host} answered without a token`,
         { kind: 'registry-error' },
       );
+    this.minted = {
+      token,
+      ...(typeof body.expires_in === 'number'
+        ? { expiresIn: body.expires_in }
+        : {}),
+      ...(typeof body.issued_at === 'string'
+        ? { issuedAt: body.issued_at }
+        : {}),
+    };
     return token;
   }
 

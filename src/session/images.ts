@@ -23,12 +23,24 @@ import {
   parseDockerInspect,
   parsePodmanImages,
 } from '../engine/images.js';
-import { digestClient, type DigestClient } from '../registry/digests.js';
+import {
+  digestClient,
+  earlyConnections,
+  type DigestClient,
+} from '../registry/digests.js';
 import { parsePlatform } from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
 import { engineCredential, type InspectReport } from './inspect.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
+import {
+  forgetRegistryTokens,
+  keepRegistryToken,
+  keptRegistryToken,
+} from './registry-tokens.js';
+
+/** What the HEADs need of the token realm: pull access to QCI's one repository. */
+const SCOPE = `repository:${QCI_REPOSITORY_PATH}:pull`;
 
 export interface ImagesRequest {
   timeoutMs?: number | undefined;
@@ -95,31 +107,63 @@ async function localImages(
   return parse('image inspect', () => parseDockerInspect(inspected));
 }
 
-/** The registry client, with the credential the engine sends; the challenge starts at once. */
+/**
+ * The registry client, with the credential the engine sends: its connections start opening first (as
+ * many as last time's tags), before the store and the auth files are read; the token request starts
+ * with the client, unless a token kept from an earlier run for this credential is still good.
+ */
 async function openRegistry(
   setup: AuthSetup,
   engine: EngineName,
   request: ImagesRequest,
 ) {
-  const version = await versionForFiles(setup, engine, undefined);
-  const states = await readAuthFiles(candidates(setup, engine, version));
-  const { credential, about } = await engineCredential(setup, engine, states);
   const host = setup.settings.registry;
-  const known = await rememberedChallenge(setup, host, setup.now());
-  const client = digestClient(host, QCI_REPOSITORY_PATH, {
-    known,
-    credential,
-    platform: parsePlatform(setup.settings.platform),
-    http: {
-      env: setup.env,
-      tlsVerify: setup.settings.tlsVerify,
-      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-      ...(request.log ? { log: request.log } : {}),
-    },
-  });
-  // As many connections as last time's tags, opened now, before the store is read.
-  if (known?.tags) void client.warm(known.tags - 1);
-  return { client, about, known };
+  const now = setup.now();
+  const http = {
+    env: setup.env,
+    tlsVerify: setup.settings.tlsVerify,
+    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.log ? { log: request.log } : {}),
+  };
+  const known = await rememberedChallenge(setup, host, now);
+  const early = earlyConnections(host, known?.tags ?? 1, { known, http });
+  await early.started;
+  const rest = (async () => {
+    const version = await versionForFiles(setup, engine, undefined);
+    const states = await readAuthFiles(candidates(setup, engine, version));
+    const { credential, about } = await engineCredential(setup, engine, states);
+    const bearer = await keptRegistryToken(setup, host, SCOPE, credential, now);
+    const client = digestClient(host, QCI_REPOSITORY_PATH, {
+      known,
+      bearer,
+      early,
+      credential,
+      platform: parsePlatform(setup.settings.platform),
+      http,
+    });
+    return { client, about, known, credential };
+  })();
+  rest.catch(() => early.agents.destroy());
+  return { ready: rest };
+}
+
+/** After the HEADs: a new token kept for the next run, a rejected kept one forgotten. */
+async function keepToken(
+  setup: AuthSetup,
+  client: DigestClient,
+  credential: { user: string; password: string } | null,
+) {
+  const host = setup.settings.registry;
+  if (client.minted)
+    await keepRegistryToken(
+      setup,
+      host,
+      SCOPE,
+      credential,
+      client.minted,
+      setup.now(),
+    );
+  else if (client.bearerRejected) await forgetRegistryTokens(setup, host);
 }
 
 /** When each stale tag's new image was built, when the registry did not say when the tag moved. */
@@ -154,8 +198,8 @@ export async function listQciImages(
   const engine = findEngine(setup.settings.engine, setup.env);
   const host = setup.settings.registry;
   const repository = `${host}/${QCI_REPOSITORY_PATH}`;
-  // The store is read while the registry's challenge and token are asked.
-  const registry = openRegistry(setup, engine, request);
+  // The store is read while the registry's connections open (and its token is asked).
+  const registry = (await openRegistry(setup, engine, request)).ready;
   registry.catch(() => undefined);
   const local = qciImagesOf(
     await localImages(setup, engine, repository),
@@ -176,13 +220,13 @@ export async function listQciImages(
       requests: { heads: 0, built: 0 },
     };
   }
-  const { client, about, known } = await registry;
+  const { client, about, known, credential } = await registry;
   let images: JudgedImage[];
   let built = 0;
   try {
     const [, answers] = await Promise.all([
-      client.warm(tags.length - 1),
-      client.ask(tags),
+      client.warm(tags.length),
+      client.ask(tags).finally(() => keepToken(setup, client, credential)),
     ]);
     images = local.map((i) => judge(i, answers.get(i.reference)));
     // Remembered for next time: the challenge (when pinged) and how many tags there were.

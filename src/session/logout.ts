@@ -11,6 +11,7 @@ import { tildify } from '../core/paths.js';
 import { askCredentialHelper, HELPER_TIMEOUT_MS } from './ask-helper.js';
 
 import { allAuthFiles, versionForFiles, type AuthSetup } from './setup.js';
+import { forgetRegistryTokens } from './registry-tokens.js';
 
 export interface LogoutFile {
   path: string;
@@ -178,6 +179,8 @@ export async function logoutFromQci(
       });
     }
   }
+  // The registry's own short-lived tokens qci kept for its manifest requests go too.
+  if (!options.dryRun) await forgetRegistryTokens(setup, host);
   return {
     registry: host,
     dryRun: options.dryRun,

@@ -5,7 +5,13 @@
  * pinned when pulled by digest. Asked with manifest HEADs only: no blob while nothing is stale.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   TESTBED_TOOLS,
@@ -263,10 +269,14 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       `realm="${tb.bed.proxy.url}/v2/auth"`,
     );
     expect(kept).not.toContain(tb.bed.token);
+    // The token the realm gave is kept too (see the next test): without it, the realm is asked at once.
+    const tokens = join(dir, 'registry-tokens.json');
+    rmSync(tokens);
     expect(await asked()).toEqual([
       'GET /v2/auth',
       'HEAD /v2/openshift/ci/manifests/…',
     ]);
+    rmSync(tokens);
 
     const entry = (realm: string) => ({
       entries: {
@@ -279,6 +289,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     });
     writeFileSync(file, JSON.stringify(entry('http://127.0.0.2:9/v2/auth')));
     expect((await asked())[0]).toBe('GET /v2/');
+    rmSync(tokens);
     writeFileSync(file, JSON.stringify(entry(`${tb.bed.proxy.url}/v2/moved`)));
     expect(await asked()).toEqual([
       'GET /v2/moved',
@@ -286,5 +297,92 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       'GET /v2/auth',
       'HEAD /v2/openshift/ci/manifests/…',
     ]);
+  });
+
+  it("keeps the registry's token between runs (0600, for that credential only); a rejected one is asked anew; logout removes it", async () => {
+    // A token of its own, so that revoking it leaves the bed's token to the other tests.
+    const token = tb.bed.appci.createToken(tb.bed.user);
+    const pe = await tb.freshPodman();
+    const login = async (secret: string) => {
+      const r = await pe.podman(
+        ['login', '--password-stdin', '-u', tb.bed.user, tb.bed.proxy.host],
+        { input: secret },
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+    };
+    await login(token);
+    expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);
+    mkdirSync(join(pe.home, '.cache', 'qci'), { recursive: true, mode: 0o700 });
+    const file = join(pe.home, '.cache', 'qci', 'registry-tokens.json');
+    const run = async () => {
+      tb.bed.proxy.clearRequests();
+      const r = await tb.qci(['images', '--json']);
+      return {
+        r,
+        seen: tb.bed.proxy.requests.map(
+          (q) =>
+            `${q.method} ${q.path.replace(/manifests\/.*/, 'manifests/…')}`,
+        ),
+      };
+    };
+    const first = await run();
+    expect(first.r.exitCode, first.r.stderr).toBe(0);
+    expect(first.seen).toEqual([
+      'GET /v2/',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const keptText = readFileSync(file, 'utf8');
+    expect(keptText).not.toContain(token);
+    const keptToken = (text: string) =>
+      (Object.values(JSON.parse(text).entries)[0] as { token: string }).token;
+    const bearer = keptToken(keptText);
+    expect(first.r.stdout + first.r.stderr).not.toContain(bearer);
+
+    // The next run sends it at once: no challenge, no token request.
+    const second = await run();
+    expect(second.r.exitCode, second.r.stderr).toBe(0);
+    expect(JSON.parse(second.r.stdout).images[0].state).toBe('current');
+    expect(second.seen).toEqual(['HEAD /v2/openshift/ci/manifests/…']);
+
+    // A token the registry no longer takes (here: forged) is asked anew, and the new one kept.
+    const forged = JSON.parse(readFileSync(file, 'utf8'));
+    for (const e of Object.values(forged.entries) as { token: string }[])
+      e.token = 'not-a-token-the-registry-gave';
+    writeFileSync(file, JSON.stringify(forged), { mode: 0o600 });
+    const third = await run();
+    expect(third.r.exitCode, third.r.stderr).toBe(0);
+    expect(JSON.parse(third.r.stdout).images[0].state).toBe('current');
+    expect(third.seen).toEqual([
+      'HEAD /v2/openshift/ci/manifests/…',
+      'GET /v2/auth',
+      'HEAD /v2/openshift/ci/manifests/…',
+    ]);
+    expect(keptToken(readFileSync(file, 'utf8'))).not.toBe(
+      'not-a-token-the-registry-gave',
+    );
+
+    // Another credential (a new login) does not get the old one's token.
+    const other = tb.bed.appci.createToken(tb.bed.user);
+    await login(other);
+    const fourth = await run();
+    expect(fourth.r.exitCode, fourth.r.stderr).toBe(0);
+    expect(fourth.seen).toContain('GET /v2/auth');
+
+    // Its app.ci token revoked, the credential is rejected: the kept token is forgotten.
+    tb.bed.appci.revokeToken(other);
+    const fifth = await run();
+    expect(fifth.r.exitCode).not.toBe(0);
+    expect(fifth.r.stderr).toMatch(/rejected/);
+    expect(() => statSync(file)).toThrow();
+
+    // qci logout removes what a run kept.
+    await login(token);
+    expect((await run()).r.exitCode).toBe(0);
+    expect(statSync(file).isFile()).toBe(true);
+    const out = await tb.qci(['logout']);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(() => statSync(file)).toThrow();
   });
 });

@@ -322,6 +322,54 @@ describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
     const error = await failure(fetchBuffered(url, {}, cap));
     expect(failureKind(error)).toBe('certificate');
   });
+
+  it('preconnect opens the connections before any request, and the requests then use them', async () => {
+    const connections: unknown[] = [];
+    const count = (socket: unknown) => connections.push(socket);
+    tls.on('secureConnection', count);
+    const agents = keepAliveAgents(5);
+    try {
+      const url = new URL(`https://127.0.0.1:${tlsPort}/pre`);
+      const options = { ca: [ca.caPem] };
+      await agents.preconnect(url, 3, options);
+      await expect.poll(() => connections.length).toBe(3);
+      const answers = await Promise.all(
+        [1, 2, 3].map(() =>
+          fetchBuffered(url, {}, { ...options, agents, ...cap }),
+        ),
+      );
+      expect(answers.map((a) => a.body.toString())).toEqual([
+        'tls /pre',
+        'tls /pre',
+        'tls /pre',
+      ]);
+      expect(connections).toHaveLength(3);
+    } finally {
+      agents.destroy();
+      tls.off('secureConnection', count);
+    }
+  });
+
+  it('preconnect opens nothing where a proxy would carry the requests', async () => {
+    proxied.length = 0;
+    const connections: unknown[] = [];
+    const count = (socket: unknown) => connections.push(socket);
+    tls.on('secureConnection', count);
+    const agents = keepAliveAgents(5);
+    try {
+      const url = new URL(`https://registry.test:${tlsPort}/pre`);
+      await agents.preconnect(url, 3, {
+        env: { HTTPS_PROXY: proxyUrl },
+        tlsVerify: false,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(connections).toHaveLength(0);
+      expect(proxied).toEqual([]);
+    } finally {
+      agents.destroy();
+      tls.off('secureConnection', count);
+    }
+  });
 });
 
 describe('redaction', () => {
@@ -344,6 +392,7 @@ describe('redaction', () => {
     const quoting = new Quoting();
     const agents: KeepAliveAgents = {
       for: async () => quoting,
+      preconnect: async () => undefined,
       destroy: () => quoting.destroy(),
     };
     const error = await failure(

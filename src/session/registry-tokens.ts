@@ -1,0 +1,191 @@
+/**
+ * The registry's pull token, kept between runs, so that `qci images` and `qci pull --if-stale` send
+ * their manifest requests as soon as a connection is open instead of asking the token realm first (a
+ * round trip, and on quay-proxy a TokenReview and a SubjectAccessReview on app.ci each time). quay-proxy's
+ * tokens are JWTs valid 6 hours (ci-tools cmd/qci-appci); a token is kept until its `exp` or the token
+ * service's `expires_in` (the distribution spec's token.md), whichever comes first, less a minute.
+ *
+ * It is a credential: the file is written atomically with mode 0600, only beside what qci already keeps
+ * (a fresh machine is left without one), never shown; `qci logout` removes the registry's entry. An entry
+ * is for one credential (a SHA-256 of the user and secret the engine sends): a new login asks anew. A
+ * token the registry rejects is forgotten and asked again (session/images.ts).
+ */
+import { stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeCacheFile } from '../auth/index.js';
+import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
+import { readCacheEntries } from './facts-cache.js';
+
+const MAX_ENTRIES = 8;
+/** The distribution spec's default lifetime, when the token service names none. */
+const DEFAULT_LIFETIME_S = 60;
+/** Never kept longer than this, whatever a token says. */
+const MAX_LIFETIME_S = 24 * 3600;
+/** Left unused this long before it expires: a request under way must not carry a token that just died. */
+const MARGIN_MS = 60_000;
+
+export function registryTokenFile(where: CacheWhere): string {
+  return join(factsCacheFile(where), '..', 'registry-tokens.json');
+}
+
+/** What the token service answered, beside the token itself. */
+export interface MintedToken {
+  token: string;
+  /** `expires_in`, seconds. */
+  expiresIn?: number | undefined;
+  /** `issued_at`, RFC 3339. */
+  issuedAt?: string | undefined;
+}
+
+interface Entry {
+  /** sha256 of "user:secret" of the credential the token was asked with. */
+  credential: string;
+  token: string;
+  expiresAt: string;
+}
+
+const isEntry = (v: unknown): v is Entry => {
+  const e = v as Partial<Entry> | null;
+  return (
+    !!e &&
+    typeof e.credential === 'string' &&
+    typeof e.token === 'string' &&
+    e.token.length > 0 &&
+    e.token.length < 16_384 &&
+    typeof e.expiresAt === 'string'
+  );
+};
+
+const keyOf = (host: string, scope: string) => `${host} ${scope}`;
+
+async function fingerprint(credential: {
+  user: string;
+  password: string;
+}): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256')
+    .update(`${credential.user}:${credential.password}`)
+    .digest('hex');
+}
+
+/** A JWT's `exp`, seconds since the epoch; null when the token is not a JWT that says. */
+export function jwtExpiry(token: string): number | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims: unknown = JSON.parse(
+      Buffer.from(parts[1], 'base64url').toString('utf8'),
+    );
+    const exp = (claims as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * When a minted token stops being worth sending: the earliest of its JWT `exp` and `expires_in` from
+ * `issued_at` (or now). A JWT's own `exp` stands where `expires_in` is left out (quay-proxy answers only
+ * `{"token": …}`); the spec's 60 s default is for a token that says nothing.
+ */
+export function keepUntil(minted: MintedToken, now: Date): Date {
+  const issued = minted.issuedAt ? Date.parse(minted.issuedAt) : Number.NaN;
+  const from = Number.isFinite(issued) ? issued : now.getTime();
+  const exp = jwtExpiry(minted.token);
+  const candidates = [now.getTime() + MAX_LIFETIME_S * 1000];
+  if (typeof minted.expiresIn === 'number' && minted.expiresIn > 0)
+    candidates.push(from + minted.expiresIn * 1000);
+  if (exp !== null) candidates.push(exp * 1000);
+  if (candidates.length === 1)
+    candidates.push(from + DEFAULT_LIFETIME_S * 1000);
+  return new Date(Math.min(...candidates) - MARGIN_MS);
+}
+
+async function load(where: CacheWhere): Promise<[string, Entry][]> {
+  const entries = await readCacheEntries(
+    registryTokenFile(where),
+    'qci registry token cache',
+  );
+  return Object.entries(entries).filter((e): e is [string, Entry] =>
+    isEntry(e[1]),
+  );
+}
+
+async function save(where: CacheWhere, kept: [string, Entry][]) {
+  const file = registryTokenFile(where);
+  if (kept.length === 0) {
+    await unlink(file).catch(() => undefined);
+    return;
+  }
+  await writeCacheFile(
+    file,
+    `${JSON.stringify({ entries: Object.fromEntries(kept) })}\n`,
+  );
+}
+
+/** The kept token for this registry, scope and credential, while it is good; else undefined. */
+export async function keptRegistryToken(
+  where: CacheWhere,
+  host: string,
+  scope: string,
+  credential: { user: string; password: string } | null,
+  now: Date,
+): Promise<string | undefined> {
+  if (!credential) return undefined;
+  const found = (await load(where)).find(
+    ([k]) => k === keyOf(host, scope),
+  )?.[1];
+  if (!found) return undefined;
+  const until = Date.parse(found.expiresAt);
+  if (!(until > now.getTime())) return undefined;
+  if (found.credential !== (await fingerprint(credential))) return undefined;
+  return found.token;
+}
+
+/** Keeps a freshly minted token (only where qci keeps its cache already; failures are ignored). */
+export async function keepRegistryToken(
+  where: CacheWhere,
+  host: string,
+  scope: string,
+  credential: { user: string; password: string } | null,
+  minted: MintedToken,
+  now: Date,
+): Promise<void> {
+  if (!credential) return;
+  const until = keepUntil(minted, now);
+  if (until.getTime() <= now.getTime()) return;
+  try {
+    const dir = await stat(join(registryTokenFile(where), '..')).catch(
+      () => undefined,
+    );
+    if (!dir?.isDirectory()) return;
+    const key = keyOf(host, scope);
+    const kept = (await load(where))
+      .filter(([k, e]) => k !== key && Date.parse(e.expiresAt) > now.getTime())
+      .slice(-(MAX_ENTRIES - 1));
+    const entry: Entry = {
+      credential: await fingerprint(credential),
+      token: minted.token,
+      expiresAt: until.toISOString(),
+    };
+    await save(where, [...kept, [key, entry]]);
+  } catch {
+    // read-only home, full disk: the next run asks the token service again
+  }
+}
+
+/** Forgets every kept token for `host` (a rejection, a logout). Returns whether one was kept. */
+export async function forgetRegistryTokens(
+  where: CacheWhere,
+  host: string,
+): Promise<boolean> {
+  try {
+    const all = await load(where);
+    const kept = all.filter(([k]) => !k.startsWith(`${host} `));
+    if (kept.length === all.length) return false;
+    await save(where, kept);
+    return true;
+  } catch {
+    return false;
+  }
+}
