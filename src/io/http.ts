@@ -182,6 +182,13 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
       };
       const name = own.getName(connectOptions);
       connectOptions._agentKey = name;
+      // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
+      if (url.protocol === 'https:') {
+        const { createSecureContext } = await import('node:tls');
+        connectOptions.secureContext = createSecureContext(
+          options.ca ? { ca: [...options.ca] } : {},
+        );
+      }
       const list = spares.get(name) ?? [];
       spares.set(name, list);
       for (let i = list.length; i < Math.min(n, maxSockets); i++) {

@@ -34,8 +34,9 @@ async function render(ctx: CommandContext, report: ImagesReport) {
     (i.qciTag
       ? `(QCI tag ${i.qciTag})`
       : `@${i.pullSpec.split('@')[1]!.slice(0, 19)}…`);
+  // Ordinal order: localeCompare's first call loads ICU's collation (~9 ms, after the last answer).
   const rows = [...report.images]
-    .sort((a, b) => name(a).localeCompare(name(b)))
+    .sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0))
     .map((i) => [
       e(name(i)),
       i.imageId.slice(0, 12),
