@@ -4,7 +4,9 @@
 // TLS 1.3's, each byte half a round trip each way), timed side by side, interleaved, with `skopeo inspect`
 // of one image. Prints medians, the ratio, the time over start-up in round trips, and the requests,
 // waves and connections the proxy saw for one run of each.
-// Usage: node bench/images.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
+// The far end speaks HTTP/2 to a client that offers it (as Go servers do), or with `http1`, HTTP/1.1 only.
+// Usage: node bench/images.mjs [runs] [rtt-ms] [h2|http1]   (build first: npm run build; default 9 runs,
+// 100 ms, h2)
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -20,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 
 const runs = Number(process.argv[2] ?? 9);
 const rtt = Number(process.argv[3] ?? 100);
+const h2 = (process.argv[4] ?? 'h2') !== 'http1';
 const COUNT = 20;
 const tags = Array.from(
   { length: COUNT },
@@ -50,7 +53,7 @@ try {
   const far = await startFarFront({
     target: bed.proxy.port,
     rttMs: rtt,
-    tls: { dir: join(bed.dir, 'far') },
+    tls: { dir: join(bed.dir, 'far'), h2 },
   });
   bed.proxy.setPublicUrl(`https://${far.host}`);
   // skopeo's --cert-dir reads every *.crt as a CA (and wants a .cert for any .key): the CA alone.
@@ -100,9 +103,23 @@ try {
     for (const name of names)
       rmSync(join(env.HOME, '.cache', 'qci', name), { force: true });
   };
+  // The registry side of a run: from the first HEAD's arrival at the bed's proxy to its last answer
+  // (the proxy, the far front's TLS end and the registry share this machine with qci).
+  const serverMs = [];
+  const sample = async () => {
+    bed.proxy.clearRequests();
+    const ms = await qci('images');
+    const heads = bed.proxy.requests.filter((r) => r.method === 'HEAD');
+    if (heads.length > 0)
+      serverMs.push(
+        Math.max(...heads.map((r) => r.answeredAt)) -
+          Math.min(...heads.map((r) => r.receivedAt)),
+      );
+    return ms;
+  };
   const samples = await interleave(
     {
-      [`qci images (${COUNT} images)`]: () => qci('images'),
+      [`qci images (${COUNT} images)`]: sample,
       // A first run: nothing remembered, so GET /v2/ and the token request come first.
       [`qci images (${COUNT}, first run)`]: () => {
         forget('registry-challenges.json', 'registry-tokens.json');
@@ -133,7 +150,9 @@ try {
   const start = m['qci images (none of this registry)'];
   const ratio = images / m['skopeo inspect (1 image)'];
   const overStart = (images - start) / rtt;
-  console.log(`\nat ${rtt} ms round trip, TLS, ${COUNT} local QCI images:`);
+  console.log(
+    `\nat ${rtt} ms round trip, TLS, ${h2 ? 'HTTP/2 offered' : 'HTTP/1.1 only'}, ${COUNT} local QCI images:`,
+  );
   console.log(
     `qci images / skopeo inspect of one image: ratio ${ratio.toFixed(2)}  (${images.toFixed(0)} vs ${m['skopeo inspect (1 image)'].toFixed(0)} ms)`,
   );
@@ -147,6 +166,10 @@ try {
   );
   console.log(
     `qci images over its start-up: ${(images - start).toFixed(0)} ms = ${overStart.toFixed(1)} round trips (start-up ${start.toFixed(0)} ms)`,
+  );
+  const server = median(serverMs);
+  console.log(
+    `  of which the registry side (first HEAD in to last answer out at the bed's proxy): ${server.toFixed(0)} ms; the rest: ${((images - start - server) / rtt).toFixed(2)} round trips`,
   );
   console.log('\nwhat the proxy saw, one more run each:');
   for (const [name, run] of [

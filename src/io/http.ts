@@ -13,9 +13,12 @@ import type {
   IncomingMessage,
   OutgoingHttpHeaders,
 } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { decideByAlpn, openStream } from './http2.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -118,8 +121,18 @@ export interface KeepAliveAgents {
    * Opens `n` connections to `url`'s server now (TCP and TLS under way), which the next requests there
    * take instead of opening their own: a request made when they are ready goes out at once. Only on a
    * direct route (a tunnel through a proxy is a connection per request); failures are the requests' own.
+   * With `h2`, https connections offer HTTP/2 by ALPN; if the server takes it on the first one, every
+   * request to that origin is a stream on it and the others close.
    */
-  preconnect(url: URL, n: number, options: TransportOptions): Promise<void>;
+  preconnect(
+    url: URL,
+    n: number,
+    options: TransportOptions & { h2?: boolean },
+  ): Promise<void>;
+  /** The HTTP/2 session for `url`'s origin, once the first connection opened with `h2` says (null: HTTP/1.1). */
+  sessionFor(url: URL): Promise<ClientHttp2Session | null> | undefined;
+  /** What the server chose for `url`'s origin: 'h2', 'http/1.1', or undefined before it was asked. */
+  protocolOf(url: URL): 'h2' | 'http/1.1' | undefined;
   destroy(): void;
 }
 
@@ -137,6 +150,10 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
       if (!s.destroyed) return s;
     return undefined;
   };
+  // Per origin offered HTTP/2: the decision (a session, or null for HTTP/1.1), and what it was.
+  const sessions = new Map<string, Promise<ClientHttp2Session | null>>();
+  const chosen = new Map<string, 'h2' | 'http/1.1'>();
+  const live = new Set<ClientHttp2Session>();
   // Each agent's own createConnection, for the spares themselves.
   const originals = new WeakMap<Agent, Connect>();
   const withSpares = (agent: Agent) => {
@@ -147,6 +164,22 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
       return take(options._agentKey) ?? create.call(this, options, cb);
     };
     return agent;
+  };
+  /** The first connection's ALPN decides; with h2 the other spares close and requests become streams. */
+  const decide = (origin: string, first: Socket, name: string) => {
+    const closeOthers = () => {
+      for (const s of spares.get(name)?.splice(0) ?? [])
+        if (s !== first) s.destroy();
+    };
+    return decideByAlpn(first as TLSSocket, origin, {
+      // Connections that may have agreed on h2 cannot carry HTTP/1.1: requests open their own.
+      failed: () => closeOthers(),
+      chose(protocol, session) {
+        chosen.set(origin, protocol);
+        if (protocol === 'h2') closeOthers();
+        if (session) live.add(session);
+      },
+    });
   };
   const api: KeepAliveAgents = {
     for(protocol) {
@@ -164,6 +197,8 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
         const { proxyFor } = await import('./proxy-env.js');
         if (proxyFor(url, options.env).proxy) return;
       }
+      const h2 = options.h2 === true && url.protocol === 'https:';
+      if (chosen.get(url.origin) === 'h2') return; // one connection carries it all
       const agent = await api.for(url.protocol);
       const { host, port, tls } = endpoint(url, options);
       const own = agent as unknown as {
@@ -182,27 +217,41 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
       };
       const name = own.getName(connectOptions);
       connectOptions._agentKey = name;
-      // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
       if (url.protocol === 'https:') {
+        // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
         const { createSecureContext } = await import('node:tls');
         connectOptions.secureContext = createSecureContext(
           options.ca ? { ca: [...options.ca] } : {},
         );
+        if (h2) connectOptions.ALPNProtocols = ['h2', 'http/1.1'];
       }
       const list = spares.get(name) ?? [];
       spares.set(name, list);
-      for (let i = list.length; i < Math.min(n, maxSockets); i++) {
+      const room = Math.max(0, maxSockets - list.length);
+      for (let i = 0; i < Math.min(n, room); i++) {
         const socket = create.call(agent, { ...connectOptions });
         if (!socket) break;
         socket.on('error', () => undefined); // the request that takes it sees its own failure
         list.push(socket);
+        if (h2 && !sessions.has(url.origin))
+          sessions.set(url.origin, decide(url.origin, socket, name));
       }
     },
+    sessionFor(url) {
+      const decided = sessions.get(url.origin);
+      if (!decided) return undefined;
+      // A session that ended (GOAWAY, a reset) leaves the origin to HTTP/1.1 connections of its own.
+      return decided.then((s) => (s && !s.closed && !s.destroyed ? s : null));
+    },
+    protocolOf: (url) => chosen.get(url.origin),
     destroy() {
       for (const agent of agents.values()) void agent.then((a) => a.destroy());
       agents.clear();
       for (const list of spares.values()) for (const s of list) s.destroy();
       spares.clear();
+      for (const session of live) session.destroy();
+      live.clear();
+      sessions.clear();
     },
   };
   return api;
@@ -400,7 +449,25 @@ export async function open(
     ? (await import('./proxy-env.js')).proxyFor(url, options.env).proxy
     : null;
   const secrets = secretsOf(url, outgoing.headers ?? {}, proxy);
+  // An origin that took HTTP/2 on a connection opened ahead: the request is a stream on it.
+  const session = proxy ? null : await options.agents?.sessionFor(url);
   if (options.deadline?.aborted) throw timedOut('deadline');
+  if (session) {
+    const stream = await openStream(
+      session,
+      url,
+      outgoing.method ?? 'GET',
+      outgoing.headers ?? {},
+      outgoing.body,
+      {
+        idleTimeoutMs: options.idleTimeoutMs,
+        deadline: options.deadline,
+        failure: (error, timeout) =>
+          timeout ? timedOut(timeout) : asFailure(error, secrets),
+      },
+    );
+    return { url, ...stream };
+  }
   let state: 'idle' | 'deadline' | undefined;
   let req: ClientRequest | undefined;
   let res: IncomingMessage | undefined;

@@ -57,13 +57,14 @@ export function earlyConnections(
   const agents = keepAliveAgents(limit);
   const tlsVerify = options.http.tlsVerify !== false;
   const scheme = schemeFor(options.known, tlsVerify);
-  const opened = scheme ? Math.min(n, limit) : 0;
+  const opened = scheme ? Math.min(options.known?.h2 ? 1 : n, limit) : 0;
   const started =
     opened > 0
       ? agents
           .preconnect(new URL(`${scheme}://${host}/v2/`), opened, {
             env: options.http.env,
             tlsVerify,
+            h2: true,
           })
           .catch(() => undefined)
       : Promise.resolve();
@@ -76,6 +77,8 @@ export interface KnownChallenge {
   challenge: string;
   /** How many tags were asked last time: connections for as many open at once. */
   tags?: number;
+  /** Whether the registry took HTTP/2 last time: then one connection carries every request. */
+  h2?: boolean;
 }
 
 /**
@@ -101,6 +104,11 @@ class ChallengeSession extends Session {
     return answer;
   }
 
+  /** The token kept from an earlier run, while it is the one sent; whether the registry refused it. */
+  private kept: string | undefined;
+  bearerRejected = false;
+  private renewed: Promise<void> | undefined;
+
   /**
    * Sends a kept token from the start, where the scheme is known (from the remembered challenge, or
    * https where TLS is verified); returns whether it will.
@@ -110,7 +118,29 @@ class ChallengeSession extends Session {
     if (!scheme) return false;
     this.scheme = scheme;
     this.useBearer(token);
+    this.kept = token;
     return true;
+  }
+
+  /** A request with the token; once more, after the registry refuses a kept one, with a new token. */
+  async authorized<T>(request: () => Promise<T>): Promise<T> {
+    const sent = this.kept;
+    try {
+      return await request();
+    } catch (error) {
+      if (
+        !sent ||
+        !(error instanceof QciError) ||
+        error.kind !== 'credentials-rejected'
+      )
+        throw error;
+      // Asked once, for every request that met the refusal.
+      this.kept = undefined;
+      this.bearerRejected = true;
+      this.renewed ??= this.authenticateRemembering();
+      await this.renewed;
+      return request();
+    }
   }
 
   /** With a known challenge first; if that fails, as podman does (the challenge may have changed). */
@@ -169,6 +199,8 @@ export interface DigestClient {
   readonly minted: Session['minted'];
   /** Whether the registry rejected the token it was given (`bearer`). */
   readonly bearerRejected: boolean;
+  /** What the registry's connections spoke: 'h2' when it took HTTP/2 (undefined: not known). */
+  readonly protocol: 'h2' | 'http/1.1' | undefined;
 }
 
 const headerText = (value: string | string[] | undefined) =>
@@ -193,40 +225,15 @@ export function digestClient(
     { ...options, http: { ...options.http, agents } },
   );
   session.known = options.known;
-  // A kept token is sent as is; the first rejection asks the realm (once, for every request waiting).
+  // A kept token is sent as is; the first refusal asks the realm (ChallengeSession#authorized).
   const tlsVerify = options.http.tlsVerify !== false;
-  let kept =
+  const authenticated =
     options.bearer && session.useKept(options.bearer, tlsVerify)
-      ? options.bearer
-      : undefined;
-  let bearerRejected = false;
-  const authenticated = kept
-    ? Promise.resolve()
-    : session.authenticateRemembering();
+      ? Promise.resolve()
+      : session.authenticateRemembering();
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
-  let renewed: Promise<void> | undefined;
-  const renew = () => {
-    kept = undefined;
-    bearerRejected = true;
-    renewed ??= session.authenticateRemembering();
-    return renewed;
-  };
-  /** A request with the token; once, after the registry rejects a kept one, with a new token. */
-  const authorized = async <T>(request: () => Promise<T>): Promise<T> => {
-    const sent = kept;
-    try {
-      return await request();
-    } catch (error) {
-      if (
-        !sent ||
-        !(error instanceof QciError) ||
-        error.kind !== 'credentials-rejected'
-      )
-        throw error;
-      await renew();
-      return request();
-    }
-  };
+  const authorized = <T>(request: () => Promise<T>) =>
+    session.authorized(request);
   let sha256: Digester | undefined;
   let opened = options.early?.opened ?? 0;
   const headOne = async (tag: string): Promise<TagAnswer> => {
@@ -246,12 +253,14 @@ export function digestClient(
     async warm(n) {
       const scheme = schemeFor(options.known, tlsVerify);
       const more = Math.min(n, limit) - opened;
-      if (!scheme || more <= 0) return;
+      // A registry that took HTTP/2 last time needs the one connection opened already.
+      if (!scheme || more <= 0 || options.known?.h2) return;
       opened += more;
       await agents
         .preconnect(new URL(`${scheme}://${host}/v2/`), more, {
           env: options.http.env,
           tlsVerify: options.http.tlsVerify,
+          h2: true,
         })
         .catch(() => undefined);
     },
@@ -275,7 +284,10 @@ export function digestClient(
       return session.minted;
     },
     get bearerRejected() {
-      return bearerRejected;
+      return session.bearerRejected;
+    },
+    get protocol() {
+      return agents.protocolOf(new URL(`https://${host}/`));
     },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };

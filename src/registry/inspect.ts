@@ -135,7 +135,7 @@ function errorCode(response: HttpResponse): string | null {
 export class Session {
   private authorization: string | undefined;
   /** The token the realm gave last, with the lifetime it said (to keep between runs). */
-  minted: { token: string; expiresIn?: number; issuedAt?: string } | undefined;
+  minted: { token: string; expiresIn: unknown; issuedAt: unknown } | undefined;
   protected scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
 
@@ -266,12 +266,8 @@ export class Session {
       );
     this.minted = {
       token,
-      ...(typeof body.expires_in === 'number'
-        ? { expiresIn: body.expires_in }
-        : {}),
-      ...(typeof body.issued_at === 'string'
-        ? { issuedAt: body.issued_at }
-        : {}),
+      expiresIn: body.expires_in,
+      issuedAt: body.issued_at,
     };
     return token;
   }

@@ -74,6 +74,7 @@ export async function rememberedChallenge(
     scheme: found.scheme,
     challenge: found.challenge,
     ...(tags ? { tags } : {}),
+    ...(typeof found.h2 === 'boolean' ? { h2: found.h2 } : {}),
   };
 }
 

@@ -229,11 +229,18 @@ export async function listQciImages(
       client.ask(tags).finally(() => keepToken(setup, client, credential)),
     ]);
     images = local.map((i) => judge(i, answers.get(i.reference)));
-    // Remembered for next time: the challenge (when pinged) and how many tags there were.
+    // Remembered for next time: the challenge (when pinged), how many tags there were, and whether
+    // the registry took HTTP/2 (then the next run opens one connection).
     const seen = client.seen ?? known;
-    if (seen && (client.seen || seen.tags !== tags.length)) {
+    const h2 = client.protocol ? client.protocol === 'h2' : seen?.h2;
+    if (seen && (client.seen || seen.tags !== tags.length || seen.h2 !== h2)) {
       const now = setup.now();
-      await rememberChallenge(setup, host, { ...seen, tags: tags.length }, now);
+      const entry = {
+        ...seen,
+        tags: tags.length,
+        ...(h2 === undefined ? {} : { h2 }),
+      };
+      await rememberChallenge(setup, host, entry, now);
     }
     if (request.dateStale !== false) built = await datedStale(client, images);
   } finally {

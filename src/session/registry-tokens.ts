@@ -28,13 +28,13 @@ export function registryTokenFile(where: CacheWhere): string {
   return join(factsCacheFile(where), '..', 'registry-tokens.json');
 }
 
-/** What the token service answered, beside the token itself. */
+/** What the token service answered, beside the token itself (as it came: checked here). */
 export interface MintedToken {
   token: string;
   /** `expires_in`, seconds. */
-  expiresIn?: number | undefined;
+  expiresIn?: unknown;
   /** `issued_at`, RFC 3339. */
-  issuedAt?: string | undefined;
+  issuedAt?: unknown;
 }
 
 interface Entry {
@@ -89,7 +89,10 @@ export function jwtExpiry(token: string): number | null {
  * `{"token": …}`); the spec's 60 s default is for a token that says nothing.
  */
 export function keepUntil(minted: MintedToken, now: Date): Date {
-  const issued = minted.issuedAt ? Date.parse(minted.issuedAt) : Number.NaN;
+  const issued =
+    typeof minted.issuedAt === 'string'
+      ? Date.parse(minted.issuedAt)
+      : Number.NaN;
   const from = Number.isFinite(issued) ? issued : now.getTime();
   const exp = jwtExpiry(minted.token);
   const candidates = [now.getTime() + MAX_LIFETIME_S * 1000];

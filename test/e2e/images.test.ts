@@ -19,6 +19,7 @@ import {
   type PushedImage,
 } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
+import { startFarFront } from './testbed/latency.js';
 import { deleteManifest, putIndex } from './testbed/manifests.js';
 import { podmanLoggedIn, repoDigestsOf } from './testbed/local-images.js';
 
@@ -297,6 +298,59 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       'GET /v2/auth',
       'HEAD /v2/openshift/ci/manifests/…',
     ]);
+  });
+
+  it('over TLS: a registry that speaks HTTP/2 gets every HEAD on one connection; one that does not, HTTP/1.1 as before', async () => {
+    const pe = await podmanLoggedIn(tb);
+    mkdirSync(join(pe.home, '.cache', 'qci'), { recursive: true, mode: 0o700 });
+    // One the registry has, and one it does not (a HEAD each all the same).
+    const tags = ['ocp_4.7_my-component', 'ocp_4.8_gone-component'];
+    expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);
+    for (const h2 of [true, false]) {
+      const far = await startFarFront({
+        target: tb.bed.proxy.port,
+        rttMs: 0,
+        tls: { dir: join(pe.home, `far-${h2}`), h2 },
+      });
+      tb.bed.proxy.setPublicUrl(`https://${far.host}`);
+      try {
+        const auth = Buffer.from(`${tb.bed.user}:${tb.bed.token}`).toString(
+          'base64',
+        );
+        writeFileSync(
+          pe.authFiles.xdgRuntime,
+          JSON.stringify({ auths: { [far.host]: { auth } } }),
+        );
+        for (const tag of tags)
+          await pe.podmanOk([
+            'tag',
+            tb.bed.ref(),
+            `${far.host}/openshift/ci:${tag}`,
+          ]);
+        const env = {
+          QCI_REGISTRY: far.host,
+          QCI_TLS_VERIFY: 'true',
+          NODE_EXTRA_CA_CERTS: far.caFile ?? '',
+        };
+        // The first run learns the challenge and what the registry spoke; the second is measured.
+        for (let run = 0; run < 2; run++) {
+          far.resetConnections();
+          const r = await tb.qci(['images', '--json'], env);
+          expect(r.exitCode, r.stderr).toBe(0);
+          const states = JSON.parse(r.stdout).images.map(
+            (i: { qciTag: string; state: string }) => `${i.qciTag} ${i.state}`,
+          );
+          expect(states.sort()).toEqual([
+            'ocp_4.7_my-component current',
+            'ocp_4.8_gone-component gone',
+          ]);
+        }
+        expect(far.connections).toBe(h2 ? 1 : tags.length);
+      } finally {
+        tb.bed.proxy.setPublicUrl(null);
+        await far.stop();
+      }
+    }
   });
 
   it("keeps the registry's token between runs (0600, for that credential only); a rejected one is asked anew; logout removes it", async () => {

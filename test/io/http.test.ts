@@ -13,6 +13,11 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -372,6 +377,120 @@ describe('route and TLS (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, a CA list)', () => {
   });
 });
 
+describe('HTTP/2 on connections opened ahead (preconnect with h2)', () => {
+  let h2: Http2SecureServer;
+  let h2Port: number;
+  let ca: TestCa;
+  const slow: Http2ServerRequest[] = [];
+  const sessions: unknown[] = [];
+  const cap = { maxBytes: 10_000, overflow: 'fail' } as const;
+
+  beforeAll(async () => {
+    ca = await makeTestCa(tempDir('qci-h2-test-'));
+    h2 = createSecureServer(
+      { key: ca.keyPem, cert: ca.certPem, allowHTTP1: true },
+      (req, res) => {
+        sessions.push(req.stream?.session ?? req.socket);
+        if (req.url === '/never') {
+          slow.push(req);
+          return;
+        }
+        res.writeHead(200, { 'x-version': req.httpVersion });
+        res.end(req.method === 'HEAD' ? '' : `h2 ${req.url}`);
+      },
+    );
+    h2Port = await listen(h2 as unknown as Server);
+  });
+  afterAll(() => {
+    for (const r of slow) r.stream?.close();
+    h2.close();
+  });
+
+  it('a server that takes h2: every request is a stream on one connection, the others close', async () => {
+    sessions.length = 0;
+    const agents = keepAliveAgents(5);
+    try {
+      const url = new URL(`https://127.0.0.1:${h2Port}/`);
+      const options = { ca: [ca.caPem] };
+      await agents.preconnect(url, 3, { ...options, h2: true });
+      const answers = await Promise.all(
+        ['/a', '/b', '/c', '/d', '/e'].map((path, i) =>
+          fetchBuffered(
+            new URL(path, url),
+            { method: i === 0 ? 'HEAD' : 'GET' },
+            { ...options, agents, ...cap },
+          ),
+        ),
+      );
+      expect(answers.map((a) => [a.status, a.body.toString()])).toEqual([
+        [200, ''],
+        [200, 'h2 /b'],
+        [200, 'h2 /c'],
+        [200, 'h2 /d'],
+        [200, 'h2 /e'],
+      ]);
+      expect(answers[1]!.headers['x-version']).toBe('2.0');
+      expect(new Set(sessions).size).toBe(1);
+      expect(agents.protocolOf(url)).toBe('h2');
+    } finally {
+      agents.destroy();
+    }
+  });
+
+  it('a server without h2: the connections carry HTTP/1.1 as before', async () => {
+    const connections: unknown[] = [];
+    const count = (socket: unknown) => connections.push(socket);
+    const h1 = createHttpsServer(
+      { key: ca.keyPem, cert: ca.certPem },
+      (req, res) => res.writeHead(200).end(`h1 ${req.url}`),
+    );
+    const port = await listen(h1 as unknown as Server);
+    h1.on('secureConnection', count);
+    const agents = keepAliveAgents(5);
+    try {
+      const url = new URL(`https://127.0.0.1:${port}/`);
+      const options = { ca: [ca.caPem] };
+      await agents.preconnect(url, 3, { ...options, h2: true });
+      const answers = await Promise.all(
+        ['/a', '/b', '/c'].map((path) =>
+          fetchBuffered(new URL(path, url), {}, { ...options, agents, ...cap }),
+        ),
+      );
+      expect(answers.map((a) => a.body.toString())).toEqual([
+        'h1 /a',
+        'h1 /b',
+        'h1 /c',
+      ]);
+      expect(connections).toHaveLength(3);
+      expect(agents.protocolOf(url)).toBe('http/1.1');
+    } finally {
+      agents.destroy();
+      stop(h1 as unknown as Server);
+    }
+  });
+
+  it('a stream past its deadline fails as a timeout, naming no credential', async () => {
+    const agents = keepAliveAgents(2);
+    try {
+      const url = new URL(`https://127.0.0.1:${h2Port}/never`);
+      const options = { ca: [ca.caPem] };
+      await agents.preconnect(url, 1, { ...options, h2: true });
+      const error = await failure(
+        fetchBuffered(
+          url,
+          { headers: { Authorization: `Bearer ${TOKEN}` } },
+          { ...options, agents, deadline: AbortSignal.timeout(300), ...cap },
+        ),
+      );
+      expect(failureKind(error)).toBe('timeout');
+      expect(texts(error)).not.toContain(TOKEN);
+      expect(agents.protocolOf(url)).toBe('h2');
+    } finally {
+      agents.destroy();
+    }
+  });
+});
+
 describe('redaction', () => {
   it('a failure whose text carries the Authorization value comes out masked', async () => {
     // An agent that fails the way a library might: quoting what it was given.
@@ -393,6 +512,8 @@ describe('redaction', () => {
     const agents: KeepAliveAgents = {
       for: async () => quoting,
       preconnect: async () => undefined,
+      sessionFor: () => undefined,
+      protocolOf: () => undefined,
       destroy: () => quoting.destroy(),
     };
     const error = await failure(

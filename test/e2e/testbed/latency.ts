@@ -2,12 +2,22 @@
  * A registry far away, for benchmarks: a TCP front that plays a wire `rttMs` long in front of a local
  * server (each byte waits half a round trip each way; a new connection waits one round trip first, the
  * TCP handshake), optionally ending TLS behind the wire (so a TLS handshake pays its round trips too,
- * as it does over a real network). Counts the connections it is asked for.
+ * as it does over a real network), and optionally speaking HTTP/2 there to a client that offers it.
+ * Counts the connections it is asked for.
  *
  *   const far = await startFarFront({ target: bed.proxy.port, rttMs: 100, tls: { dir } });
  *   // clients use far.host; far.caFile is the CA to trust; far.connections counts new connections
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import {
+  Agent,
+  type IncomingHttpHeaders,
+  request as httpRequest,
+} from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import {
   createServer as createTlsServer,
@@ -51,13 +61,69 @@ function delayed(from: Socket, to: Socket, oneWayMs: number) {
   from.on('close', () => setTimeout(() => to.destroy(), oneWayMs));
 }
 
-/** TLS ended in front of `target`: what the wire leads to. */
-async function tlsEnd(target: number, dir: string) {
+/**
+ * A stream of an HTTP/2 connection, passed on to `target` as an HTTP/1.1 request (keep-alive), and its
+ * answer back: the front a Go server or a router that speaks HTTP/2 puts before an HTTP/1.1 backend.
+ */
+function forwardStream(
+  agent: Agent,
+  target: number,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+) {
+  const plain: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (!name.startsWith(':') && value !== undefined) plain[name] = value;
+  plain.host = String(headers[':authority'] ?? '');
+  const up = httpRequest(
+    {
+      host: '127.0.0.1',
+      port: target,
+      agent,
+      method: String(headers[':method']),
+      path: String(headers[':path']),
+      headers: plain,
+    },
+    (res) => {
+      const back: Record<string, string | string[] | number> = {
+        ':status': res.statusCode ?? 502,
+      };
+      for (const [name, value] of Object.entries(res.headers))
+        if (
+          value !== undefined &&
+          !['connection', 'keep-alive', 'transfer-encoding'].includes(name)
+        )
+          back[name] = value;
+      if (stream.destroyed) return res.resume();
+      stream.respond(back);
+      res.pipe(stream);
+    },
+  );
+  up.on('error', () => stream.destroy());
+  stream.on('error', () => up.destroy());
+  stream.pipe(up);
+}
+
+/** TLS ended in front of `target`: what the wire leads to (with `h2`, HTTP/2 offered by ALPN too). */
+async function tlsEnd(target: number, dir: string, h2: boolean) {
   await mkdir(dir, { recursive: true });
   const ca = await makeTestCa(dir, 'qci-far-front');
+  const agent = new Agent({ keepAlive: true });
+  const streams = createHttp2Server();
+  streams.on('stream', (stream, headers) =>
+    forwardStream(agent, target, stream, headers),
+  );
   const server = createTlsServer(
-    { key: ca.keyPem, cert: ca.certPem },
+    {
+      key: ca.keyPem,
+      cert: ca.certPem,
+      ...(h2 ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+    },
     (secure) => {
+      if (secure.alpnProtocol === 'h2') {
+        streams.emit('connection', secure);
+        return;
+      }
       const up = connect({ port: target, host: '127.0.0.1', noDelay: true });
       secure.setNoDelay(true);
       secure.pipe(up).pipe(secure);
@@ -65,6 +131,10 @@ async function tlsEnd(target: number, dir: string) {
       secure.on('error', () => up.destroy());
     },
   );
+  server.once('close', () => {
+    agent.destroy();
+    streams.close();
+  });
   const port = await listen(server);
   return {
     server,
@@ -78,11 +148,14 @@ export async function startFarFront(options: {
   /** The local port behind the wire. */
   target: number;
   rttMs: number;
-  /** End TLS behind the wire, with a certificate for 127.0.0.1 made in `dir`. */
-  tls?: { dir: string };
+  /**
+   * End TLS behind the wire, with a certificate for 127.0.0.1 made in `dir`; with `h2`, a client that
+   * offers HTTP/2 gets it (its streams go on to `target` as HTTP/1.1 requests).
+   */
+  tls?: { dir: string; h2?: boolean };
 }): Promise<FarFront> {
   const end = options.tls
-    ? await tlsEnd(options.target, options.tls.dir)
+    ? await tlsEnd(options.target, options.tls.dir, options.tls.h2 === true)
     : null;
   const behind = end?.port ?? options.target;
   const oneWay = options.rttMs / 2;

@@ -45,6 +45,8 @@ export interface ProxyRequest {
   user?: string;
   /** Date.now() when the request arrived (to order it against app.ci's answers). */
   receivedAt: number;
+  /** Date.now() when its answer was handed to the connection (0 until then): the proxy's own time, with receivedAt. */
+  answeredAt: number;
 }
 
 export interface QciProxyOptions {
@@ -279,6 +281,7 @@ export async function startQciProxy(
       query,
       status: 0,
       receivedAt: Date.now(),
+      answeredAt: 0,
       auth:
         authorization === ''
           ? 'none'
@@ -291,6 +294,7 @@ export async function startQciProxy(
     requests.push(entry);
     res.on('finish', () => {
       if (entry.status === 0) entry.status = res.statusCode;
+      entry.answeredAt = Date.now();
     });
 
     if (path === '/healthz') return goError(res, 200, 'OK');
