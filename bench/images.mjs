@@ -167,9 +167,8 @@ try {
   console.log(
     `qci images over its start-up: ${(images - start).toFixed(0)} ms = ${overStart.toFixed(1)} round trips (start-up ${start.toFixed(0)} ms)`,
   );
-  const server = median(serverMs);
   console.log(
-    `  of which the registry side (first HEAD in to last answer out at the bed's proxy): ${server.toFixed(0)} ms; the rest: ${((images - start - server) / rtt).toFixed(2)} round trips`,
+    `  of which the registry side (first HEAD in to last answer out at the bed's proxy): ${median(serverMs).toFixed(0)} ms`,
   );
   console.log('\nwhat the proxy saw, one more run each:');
   for (const [name, run] of [
@@ -206,10 +205,12 @@ try {
         `  +${((w.at - (seen[0]?.receivedAt ?? 0)) / rtt).toFixed(1)} RTT  ${kinds(w.requests)}`,
       );
   }
-  // The critical path: the first connection (TCP, then TLS 1.3: 2 round trips), then the token and the
-  // HEADs (the challenge remembered from the run before); the other connections open meanwhile.
+  // The critical path: the connection (TCP, then TLS 1.3: 2 round trips), opened before the store is
+  // read, then every HEAD at once with the token kept from the run before: 3 round trips, plus what the
+  // registry side takes to answer (here the bed's proxy and registry, on this same machine).
+  const net = (images - start - median(serverMs)) / rtt;
   console.log(
-    `goal ≤ 3 round trips plus start-up: ${overStart <= 3 ? 'met' : 'NOT met'} in wall time (${overStart.toFixed(1)} round trips, 2 of them the first connection's TCP and TLS handshakes)`,
+    `goal ≤ 3 round trips plus start-up: ${net <= 3 ? 'met' : 'NOT met'} (${net.toFixed(2)} round trips besides the registry side's own ${median(serverMs).toFixed(0)} ms; ${overStart.toFixed(2)} in wall time)`,
   );
   await far.stop();
 } finally {
