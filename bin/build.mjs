@@ -483,8 +483,9 @@ for (const [name, files] of [
 }
 
 // V8 code caches for bin/qci, made by representative runs in a throwaway HOME: `whoami` (no kubeconfig,
-// no engine on PATH: it fails fast) for qci-impl.cjs, `job-image` on a one-line log for qci-joblog.cjs,
-// then `pullspec` for qci.cjs, so that start-up's cache holds what start-up runs.
+// no engine on PATH: it fails fast) and `pull` (below) for qci-impl.cjs and execa.cjs, `job-image` on a
+// one-line log for qci-joblog.cjs, then `pullspec` for qci.cjs, so that start-up's cache holds what
+// start-up runs.
 const home = mkdtempSync(join(tmpdir(), 'qci-build-'));
 // Removed however the build ends (a failed representative run exits at once).
 process.on('exit', () => rmSync(home, { recursive: true, force: true }));
@@ -493,8 +494,28 @@ writeFileSync(
   buildLog,
   'INFO[2024-05-01T13:00:00Z] Using namespace https://console-openshift-console.apps.build05.ci.devcluster.openshift.com/k8s/cluster/projects/ci-op-build0000\n',
 );
-for (const [args, expected] of [
+// A pull of an image the store has, qci's most frequent command, on its whole path (settings, the
+// engine's auth files, the pre-flight, the runner): a credential podman would send, and a stand-in
+// podman that succeeds at once.
+const fakeBin = join(home, 'bin');
+mkdirSync(fakeBin);
+writeFileSync(join(fakeBin, 'podman'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+mkdirSync(join(home, '.config', 'containers'), { recursive: true });
+writeFileSync(
+  join(home, '.config', 'containers', 'auth.json'),
+  JSON.stringify({
+    auths: {
+      'quay-proxy.ci.openshift.org': {
+        auth: Buffer.from('someone:sha256~build-time-placeholder').toString(
+          'base64',
+        ),
+      },
+    },
+  }),
+);
+for (const [args, expected, path] of [
   [['whoami'], 3],
+  [['pull', 'ocp/4.7:my-component'], 0, fakeBin],
   [['job-image', buildLog], 0],
   [['pullspec', 'ocp/4.7:my-component'], 0],
 ]) {
@@ -505,7 +526,7 @@ for (const [args, expected] of [
     [fileURLToPath(new URL('qci', import.meta.url)), ...args],
     {
       env: {
-        PATH: dirname(process.execPath),
+        PATH: [path, dirname(process.execPath)].filter(Boolean).join(':'),
         HOME: home,
         XDG_CONFIG_HOME: join(home, '.config'),
         KUBECONFIG: join(home, 'no-kubeconfig'),
