@@ -39,6 +39,7 @@ const unreachable = { exit: ExitCode.unreachable } as const;
  */
 export const ERROR_KINDS = {
   // 1: something failed; the message says what and the hint what next.
+  'answer-too-big': failure, // a server answered with more than qci reads of such an answer
   'api-error': failure, // app.ci's answer is not one qci can use
   'auth-file-corrupt': failure,
   'auth-file-error': failure, // an auth entry the engine cannot use

@@ -5,6 +5,7 @@
  * another host.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { formatBytes } from '../core/bytes.js';
 import { QciError } from '../core/errors.js';
 import {
   errorCode,
@@ -178,6 +179,12 @@ export async function httpGet(
         ? RETRY_CODES.has(code)
         : RETRY_STATUS.has(response!.status);
       if (!retryable || n >= options.retries) {
+        // The server was reached: an answer past the cap is not a network failure.
+        if (failure && failureKind(failure) === 'too-big')
+          throw new QciError(
+            `${url.host} answered with more than ${formatBytes(options.maxBodyBytes)}: not an answer qci asked for`,
+            { kind: 'answer-too-big' },
+          );
         if (failure)
           throw networkError(url.host, failure, via.proxy?.host ?? null);
         break;

@@ -55,10 +55,7 @@ async function get(
       },
     );
   } catch (error) {
-    if (
-      error instanceof QciError &&
-      /larger than \d+ bytes/.test(error.message)
-    )
+    if (error instanceof QciError && error.kind === 'answer-too-big')
       throw new QciError(
         `the release controller at ${hostOf(options.base)} answered with more than 16 MiB: not its API`,
         {

@@ -196,6 +196,21 @@ describe('httpGet: retries, Retry-After, timeout, redirects', () => {
     expect(options.waits).toEqual([]);
   });
 
+  it('an answer past the cap is not "cannot reach": exit 1, the host and the cap, not retried', async () => {
+    routes.set('/big', (_req, res) => res.writeHead(200).end('x'.repeat(5000)));
+    const options = base({ maxBodyBytes: 1024 });
+    const error = await httpGet({ url: url('/big') }, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      kind: 'answer-too-big',
+      exitCode: 1,
+      message: `127.0.0.1:${port} answered with more than 1 KiB: not an answer qci asked for`,
+    });
+    expect(options.waits).toEqual([]);
+  });
+
   it('follows redirects, and drops Authorization when one leaves the host', async () => {
     routes.set('/blob', (_req, res) =>
       res.writeHead(307, { Location: url('/cdn', 'localhost') }).end(),
