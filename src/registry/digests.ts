@@ -8,11 +8,11 @@
  */
 import { QciError } from '../core/errors.js';
 import { keepAliveAgents } from '../io/http.js';
-import type { HttpResponse } from './http.js';
+import { ChallengeSession } from './kept-session.js';
 import type { TagAnswer } from '../core/images.js';
 import {
   MANIFEST_ACCEPT,
-  Session,
+  type Session,
   digester,
   readConfig,
   readInstance,
@@ -79,80 +79,6 @@ export interface KnownChallenge {
   tags?: number;
   /** Whether the registry took HTTP/2 last time: then one connection carries every request. */
   h2?: boolean;
-}
-
-/**
- * A session that can skip the ping: with a known challenge, authenticate() goes straight to the
- * token realm; without one, it pings and keeps what it saw.
- */
-class ChallengeSession extends Session {
-  known: KnownChallenge | undefined;
-  seen: KnownChallenge | undefined;
-
-  protected override async ping(): Promise<HttpResponse> {
-    const known = this.known;
-    if (known) {
-      this.scheme = known.scheme;
-      const url = `${known.scheme}://${this.target.host}/v2/`;
-      const headers = { 'www-authenticate': known.challenge };
-      return { url, status: 401, headers, body: Buffer.alloc(0), attempts: 0 };
-    }
-    const answer = await super.ping();
-    const challenge = answer.headers['www-authenticate'];
-    if (answer.status === 401 && typeof challenge === 'string')
-      this.seen = { scheme: this.usedScheme, challenge };
-    return answer;
-  }
-
-  /** The token kept from an earlier run, while it is the one sent; whether the registry refused it. */
-  private kept: string | undefined;
-  bearerRejected = false;
-  private renewed: Promise<void> | undefined;
-
-  /**
-   * Sends a kept token from the start, where the scheme is known (from the remembered challenge, or
-   * https where TLS is verified); returns whether it will.
-   */
-  useKept(token: string, tlsVerify: boolean): boolean {
-    const scheme = this.known?.scheme ?? (tlsVerify ? 'https' : undefined);
-    if (!scheme) return false;
-    this.scheme = scheme;
-    this.useBearer(token);
-    this.kept = token;
-    return true;
-  }
-
-  /** A request with the token; once more, after the registry refuses a kept one, with a new token. */
-  async authorized<T>(request: () => Promise<T>): Promise<T> {
-    const sent = this.kept;
-    try {
-      return await request();
-    } catch (error) {
-      if (
-        !sent ||
-        !(error instanceof QciError) ||
-        error.kind !== 'credentials-rejected'
-      )
-        throw error;
-      // Asked once, for every request that met the refusal.
-      this.kept = undefined;
-      this.bearerRejected = true;
-      this.renewed ??= this.authenticateRemembering();
-      await this.renewed;
-      return request();
-    }
-  }
-
-  /** With a known challenge first; if that fails, as podman does (the challenge may have changed). */
-  async authenticateRemembering(): Promise<void> {
-    if (!this.known) return this.authenticate();
-    try {
-      await this.authenticate();
-    } catch {
-      this.known = undefined;
-      await this.authenticate();
-    }
-  }
 }
 
 /** Kinds that end the whole question: no answer for any tag would differ. */

@@ -34,13 +34,10 @@ import { engineCredential, type InspectReport } from './inspect.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
 import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
 import {
-  forgetRegistryTokens,
-  keepRegistryToken,
+  QCI_PULL_SCOPE,
   keptRegistryToken,
+  settleKeptToken,
 } from './registry-tokens.js';
-
-/** What the HEADs need of the token realm: pull access to QCI's one repository. */
-const SCOPE = `repository:${QCI_REPOSITORY_PATH}:pull`;
 
 export interface ImagesRequest {
   timeoutMs?: number | undefined;
@@ -132,7 +129,13 @@ async function openRegistry(
     const version = await versionForFiles(setup, engine, undefined);
     const states = await readAuthFiles(candidates(setup, engine, version));
     const { credential, about } = await engineCredential(setup, engine, states);
-    const bearer = await keptRegistryToken(setup, host, SCOPE, credential, now);
+    const bearer = await keptRegistryToken(
+      setup,
+      host,
+      QCI_PULL_SCOPE,
+      credential,
+      now,
+    );
     const client = digestClient(host, QCI_REPOSITORY_PATH, {
       known,
       bearer,
@@ -145,25 +148,6 @@ async function openRegistry(
   })();
   rest.catch(() => early.agents.destroy());
   return { ready: rest };
-}
-
-/** After the HEADs: a new token kept for the next run, a rejected kept one forgotten. */
-async function keepToken(
-  setup: AuthSetup,
-  client: DigestClient,
-  credential: { user: string; password: string } | null,
-) {
-  const host = setup.settings.registry;
-  if (client.minted)
-    await keepRegistryToken(
-      setup,
-      host,
-      SCOPE,
-      credential,
-      client.minted,
-      setup.now(),
-    );
-  else if (client.bearerRejected) await forgetRegistryTokens(setup, host);
 }
 
 /** When each stale tag's new image was built, when the registry did not say when the tag moved. */
@@ -226,7 +210,11 @@ export async function listQciImages(
   try {
     const [, answers] = await Promise.all([
       client.warm(tags.length),
-      client.ask(tags).finally(() => keepToken(setup, client, credential)),
+      client
+        .ask(tags)
+        .finally(() =>
+          settleKeptToken(setup, host, credential, client, setup.now()),
+        ),
     ]);
     images = local.map((i) => judge(i, answers.get(i.reference)));
     // Remembered for next time: the challenge (when pinged), how many tags there were, and whether

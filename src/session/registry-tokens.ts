@@ -14,7 +14,11 @@ import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
+import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { readCacheEntries } from './facts-cache.js';
+
+/** What qci's registry requests need of the token realm: pull access to QCI's one repository. */
+export const QCI_PULL_SCOPE = `repository:${QCI_REPOSITORY_PATH}:pull`;
 
 const MAX_ENTRIES = 8;
 /** The distribution spec's default lifetime, when the token service names none. */
@@ -191,4 +195,24 @@ export async function forgetRegistryTokens(
   } catch {
     return false;
   }
+}
+
+/** After a session's requests: the token the realm gave kept for the next run, a refused kept one forgotten. */
+export async function settleKeptToken(
+  where: CacheWhere,
+  host: string,
+  credential: { user: string; password: string } | null,
+  session: { minted?: MintedToken | undefined; bearerRejected: boolean },
+  now: Date,
+): Promise<void> {
+  if (session.minted)
+    await keepRegistryToken(
+      where,
+      host,
+      QCI_PULL_SCOPE,
+      credential,
+      session.minted,
+      now,
+    );
+  else if (session.bearerRejected) await forgetRegistryTokens(where, host);
 }

@@ -185,6 +185,33 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     });
   });
 
+  it('the next inspect starts from what this one left: no challenge, no token request, the same answer', async () => {
+    await loggedIn();
+    // A machine qci has run on: its cache directory exists.
+    mkdirSync(join(tb.pe.home, '.cache', 'qci'), {
+      recursive: true,
+      mode: 0o700,
+    });
+    const asked = async () => {
+      tb.bed.proxy.clearRequests();
+      const r = await qci(['inspect', '--json', 'ocp/4.7:my-component']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return {
+        digest: JSON.parse(r.stdout).digest,
+        seen: tb.bed.proxy.requests.map(
+          (q) =>
+            `${q.method} ${q.path.replace(/\/(manifests|blobs)\/.*/, '/$1/…')}`,
+        ),
+      };
+    };
+    const first = await asked();
+    expect(first.seen.slice(0, 2)).toEqual(['GET /v2/', 'GET /v2/auth']);
+    const second = await asked();
+    expect(second.digest).toBe(first.digest);
+    expect(second.seen).toEqual(first.seen.slice(2));
+    expect(second.seen[0]).toBe('GET /v2/openshift/ci/manifests/…');
+  });
+
   it("an index: the index digest (as skopeo reports it), every platform's digest, and --platform picks the instance", async () => {
     await loggedIn();
     const ref = tb.bed.ref('ocp_4.8_multi');

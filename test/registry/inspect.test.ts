@@ -13,10 +13,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { QciError } from '../../src/core/errors.js';
-import {
-  inspectImage,
-  type InspectOptions,
-} from '../../src/registry/inspect.js';
+import type { InspectOptions } from '../../src/registry/inspect.js';
+import { inspectImage } from '../../src/registry/describe.js';
 
 const sha = (text: string) =>
   `sha256:${createHash('sha256').update(text).digest('hex')}`;
