@@ -45,17 +45,14 @@ export interface LayerFile {
 }
 
 /**
- * Whether the reference exists, as the digest of what it points at (an index stays an index): the
- * auth challenge, a token and one manifest GET, nothing more (no platform chosen, no config read).
+ * Whether the reference exists, as the digest of what it points at (an index stays an index): one
+ * manifest GET through a session that can send requests already (no platform chosen, no config read).
  */
-export async function manifestDigest(
+export async function topDigest(
+  session: Session,
   target: InspectTarget,
-  options: InspectOptions,
 ): Promise<string> {
-  const session = new Session(target, options);
-  const sha256 = await digester();
-  await session.authenticate();
-  return (await readTop(session, target, sha256)).digest;
+  return (await readTop(session, target, await digester())).digest;
 }
 
 /** GET a blob as a stream, following redirects (a CDN) without carrying the credential to another host. */
@@ -170,8 +167,17 @@ export async function readLayerFile(
   options: LayerFileOptions,
 ): Promise<LayerFile> {
   const session = new Session(target, options);
-  const sha256 = await digester();
   await session.authenticate();
+  return readLayerFileWith(session, target, options);
+}
+
+/** The same, through a session that can send requests already. */
+export async function readLayerFileWith(
+  session: Session,
+  target: InspectTarget,
+  options: LayerFileOptions,
+): Promise<LayerFile> {
+  const sha256 = await digester();
   const top = await readTop(session, target, sha256);
   const instance = await readInstance(session, target, options, top, sha256);
   const layers = (

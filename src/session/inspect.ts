@@ -21,16 +21,9 @@ import {
   parsePlatform,
   type InspectOptions,
   type InspectResult,
-  type InspectTarget,
 } from '../registry/inspect.js';
 import { describeImage } from '../registry/describe.js';
-import { ChallengeSession } from '../registry/kept-session.js';
-import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
-import {
-  QCI_PULL_SCOPE,
-  keptRegistryToken,
-  settleKeptToken,
-} from './registry-tokens.js';
+import { withRememberedSession } from './registry-session.js';
 import { tildify } from '../core/paths.js';
 import { helperAsker } from './ask-helper.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
@@ -213,53 +206,6 @@ export async function registryOptions(
   return { options, about };
 }
 
-/**
- * The image described with what earlier runs left (the challenge, a kept token: a round trip or two
- * fewer), and what this run learned left for the next.
- */
-async function describeRemembering(
-  setup: AuthSetup,
-  target: InspectTarget,
-  options: InspectOptions,
-): Promise<InspectResult> {
-  const now = setup.now();
-  const [known, bearer] = await Promise.all([
-    rememberedChallenge(setup, target.host, now),
-    keptRegistryToken(
-      setup,
-      target.host,
-      QCI_PULL_SCOPE,
-      options.credential,
-      now,
-    ),
-  ]);
-  const session = new ChallengeSession(target, options);
-  session.known = known;
-  try {
-    if (!(bearer && session.useKept(bearer, options.http.tlsVerify !== false)))
-      await session.authenticateRemembering();
-    return await session.authorized(() =>
-      describeImage(session, target, options),
-    );
-  } finally {
-    const later = setup.now();
-    await settleKeptToken(
-      setup,
-      target.host,
-      options.credential,
-      session,
-      later,
-    );
-    if (session.seen)
-      await rememberChallenge(
-        setup,
-        target.host,
-        { ...known, ...session.seen },
-        later,
-      );
-  }
-}
-
 export async function inspectQci(
   setup: AuthSetup,
   input: string,
@@ -274,10 +220,9 @@ export async function inspectQci(
       ...request,
       platform: platformText,
     });
-    const result = await describeRemembering(
-      setup,
-      { host, repository: QCI_REPOSITORY_PATH, reference },
-      options,
+    const target = { host, repository: QCI_REPOSITORY_PATH, reference };
+    const result = await withRememberedSession(setup, target, options, (s) =>
+      describeImage(s, target, options),
     );
     return { about, result };
   };

@@ -197,6 +197,10 @@ export async function forgetRegistryTokens(
   }
 }
 
+/** The token realm's scope for pulling from `repository` (what a kept token is for). */
+export const pullScope = (repository: string) =>
+  `repository:${repository}:pull`;
+
 /** After a session's requests: the token the realm gave kept for the next run, a refused kept one forgotten. */
 export async function settleKeptToken(
   where: CacheWhere,
@@ -204,12 +208,13 @@ export async function settleKeptToken(
   credential: { user: string; password: string } | null,
   session: { minted?: MintedToken | undefined; bearerRejected: boolean },
   now: Date,
+  scope = QCI_PULL_SCOPE,
 ): Promise<void> {
   if (session.minted)
     await keepRegistryToken(
       where,
       host,
-      QCI_PULL_SCOPE,
+      scope,
       credential,
       session.minted,
       now,

@@ -8,8 +8,9 @@
 import { QciError } from '../core/errors.js';
 import { parseImageReferences, type Component } from '../core/release-api.js';
 import { hostOf, splitPullSpec } from '../core/release.js';
-import { readLayerFile, type LayerFile } from '../registry/layers.js';
+import { readLayerFileWith, type LayerFile } from '../registry/layers.js';
 import { readWithLogin, registryOptions } from './inspect.js';
+import { withRememberedSession } from './registry-session.js';
 import type { LoginReport } from './login.js';
 import type { ReleaseReport } from './release.js';
 import type { AuthSetup } from './setup.js';
@@ -55,12 +56,15 @@ async function readReferences(
       kind: 'release-controller-error',
     });
   const { options } = await registryOptions(setup, request);
-  return readLayerFile(target, {
+  const layerOptions = {
     ...options,
     path: IMAGE_REFERENCES,
     maxBytes: MAX_REFERENCES_BYTES,
     ...(request.progress ? { progress: request.progress } : {}),
-  });
+  };
+  return withRememberedSession(setup, target, options, (s) =>
+    readLayerFileWith(s, target, layerOptions),
+  );
 }
 
 /** The components of the release's payload, sorted by name. */

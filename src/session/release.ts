@@ -26,7 +26,8 @@ import {
 } from '../core/release.js';
 import type { ApiTag } from '../core/release-api.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
-import { manifestDigest } from '../registry/layers.js';
+import { topDigest } from '../registry/layers.js';
+import { withRememberedSession } from './registry-session.js';
 import { readWithLogin, registryOptions } from './inspect.js';
 import {
   fetchLatest,
@@ -83,8 +84,12 @@ async function qciDigest(
   const { value } = await readWithLogin(
     setup,
     { ...request, login: request.login !== false },
-    async () =>
-      manifestDigest(target, (await registryOptions(setup, request)).options),
+    async () => {
+      const { options } = await registryOptions(setup, request);
+      return withRememberedSession(setup, target, options, (s) =>
+        topDigest(s, target),
+      );
+    },
   );
   return value;
 }

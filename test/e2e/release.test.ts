@@ -306,6 +306,11 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       .filter((q) => q.path.includes('/blobs/'))
       .map((q) => q.path.split('/').at(-1));
     expect(blobs).toEqual([world.payload.layers[1]]);
+    // The QCI check and the payload read both start from the token the run before kept: no challenge,
+    // no token request.
+    expect(
+      tb.bed.proxy.requests.filter((q) => /^\/v2\/(auth)?$/.test(q.path)),
+    ).toEqual([]);
     const j = await tb.qci(['release', '4.18', '--components', '--json']);
     const report = json(j.stdout);
     expect(report.components).toEqual([
