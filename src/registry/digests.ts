@@ -8,7 +8,7 @@
  */
 import { QciError } from '../core/errors.js';
 import { keepAliveAgents } from '../io/http.js';
-import { ChallengeSession } from './kept-session.js';
+import { ChallengeSession, type KnownChallenge } from './kept-session.js';
 import type { TagAnswer } from '../core/images.js';
 import {
   MANIFEST_ACCEPT,
@@ -69,16 +69,6 @@ export function earlyConnections(
           .catch(() => undefined)
       : Promise.resolve();
   return { agents, opened, started };
-}
-
-/** A registry's auth challenge as GET /v2/ gave it, and the scheme that answered. */
-export interface KnownChallenge {
-  scheme: 'https' | 'http';
-  challenge: string;
-  /** How many tags were asked last time: connections for as many open at once. */
-  tags?: number;
-  /** Whether the registry took HTTP/2 last time: then one connection carries every request. */
-  h2?: boolean;
 }
 
 /** Kinds that end the whole question: no answer for any tag would differ. */

@@ -4,9 +4,18 @@
  * refusal asks the realm anew, once). Used by qci images and qci inspect.
  */
 import { QciError } from '../core/errors.js';
-import type { KnownChallenge } from './digests.js';
 import type { HttpResponse } from './http.js';
 import { Session } from './inspect.js';
+
+/** A registry's auth challenge as GET /v2/ gave it, and the scheme that answered. */
+export interface KnownChallenge {
+  scheme: 'https' | 'http';
+  challenge: string;
+  /** How many tags were asked last time: connections for as many open at once. */
+  tags?: number;
+  /** Whether the registry took HTTP/2 last time: then one connection carries every request. */
+  h2?: boolean;
+}
 
 /**
  * A session that can skip the ping: with a known challenge, authenticate() goes straight to the

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
-import type { KnownChallenge } from '../registry/digests.js';
+import type { KnownChallenge } from '../registry/kept-session.js';
 import {
   factsCacheFile,
   readCacheEntries,

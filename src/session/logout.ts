@@ -11,7 +11,7 @@ import { tildify } from '../core/paths.js';
 import { askCredentialHelper, HELPER_TIMEOUT_MS } from './ask-helper.js';
 
 import { allAuthFiles, versionForFiles, type AuthSetup } from './setup.js';
-import { forgetRegistryTokens } from './registry-tokens.js';
+import { forgetAllRegistryTokens } from './registry-tokens.js';
 
 export interface LogoutFile {
   path: string;
@@ -179,8 +179,8 @@ export async function logoutFromQci(
       });
     }
   }
-  // The registry's own short-lived tokens qci kept for its manifest requests go too.
-  if (!options.dryRun) await forgetRegistryTokens(setup, host);
+  // The registries' own short-lived tokens qci kept for its manifest requests go too (all: a cache).
+  if (!options.dryRun) await forgetAllRegistryTokens(setup);
   return {
     registry: host,
     dryRun: options.dryRun,

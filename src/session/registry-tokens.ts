@@ -181,7 +181,7 @@ export async function keepRegistryToken(
   }
 }
 
-/** Forgets every kept token for `host` (a rejection, a logout). Returns whether one was kept. */
+/** Forgets every kept token for `host` (a rejection). Returns whether one was kept. */
 export async function forgetRegistryTokens(
   where: CacheWhere,
   host: string,
@@ -220,4 +220,11 @@ export async function settleKeptToken(
       now,
     );
   else if (session.bearerRejected) await forgetRegistryTokens(where, host);
+}
+
+/** Forgets every kept token, of every registry (a logout: they are only a cache). */
+export async function forgetAllRegistryTokens(
+  where: CacheWhere,
+): Promise<void> {
+  await unlink(registryTokenFile(where)).catch(() => undefined);
 }
