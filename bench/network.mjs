@@ -109,6 +109,13 @@ try {
   const samples = await interleave(
     {
       'podman pull (present)': () => podman(...pull, spec),
+      // The floor for a Node.js program in front of podman (bench/lib/floor.cjs).
+      'node floor.cjs pull (present)': () =>
+        time(
+          process.execPath,
+          [join(import.meta.dirname, 'lib', 'floor.cjs'), ...pull, spec],
+          env,
+        ),
       'qci pull (present, proved long ago)': async () => {
         await provedLongAgo();
         return qci('pull', 'ocp/4.7:my-component');
@@ -189,6 +196,13 @@ try {
           'adds',
         ])
       : []),
+    [
+      'floor: a Node.js wrapper, present',
+      `${m['node floor.cjs pull (present)'].toFixed(0)} vs ${bare.toFixed(0)} ms (bench/lib/floor.cjs: Node's start, child_process, the spawn)`,
+      m['node floor.cjs pull (present)'] - bare,
+      50,
+      'adds',
+    ],
     [
       'qci pull, present, revoked token',
       `${m['qci pull (present, revoked token)'].toFixed(0)} vs ${(loginPull + bare).toFixed(0)} ms (qci login + 2 podman pulls)`,
