@@ -144,10 +144,15 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
   const agents = new Map<string, Promise<Agent>>();
   // Connections opened ahead of their requests, by the agent's name for the server (Agent#getName).
   const spares = new Map<string, Socket[]>();
+  // Until a request takes it, a connection opened ahead is bounded: a handshake that never ends fails.
+  const unbound = new WeakMap<Socket, () => void>();
   const take = (name: string | undefined) => {
     const list = name ? spares.get(name) : undefined;
     for (let s = list?.shift(); s; s = list?.shift())
-      if (!s.destroyed) return s;
+      if (!s.destroyed) {
+        unbound.get(s)?.();
+        return s;
+      }
     return undefined;
   };
   // Per origin offered HTTP/2: the decision (a session, or null for HTTP/1.1), and what it was.
@@ -165,22 +170,22 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
     };
     return agent;
   };
-  /** The first connection's ALPN decides; with h2 the other spares close and requests become streams. */
-  const decide = (origin: string, first: Socket, name: string) => {
-    const closeOthers = () => {
-      for (const s of spares.get(name)?.splice(0) ?? [])
-        if (s !== first) s.destroy();
-    };
-    return decideByAlpn(first as TLSSocket, origin, {
-      // Connections that may have agreed on h2 cannot carry HTTP/1.1: requests open their own.
-      failed: () => closeOthers(),
+  /**
+   * The first connection's ALPN decides (it alone offers h2; the others offer only HTTP/1.1, so a request
+   * can never take one that agreed on h2): with h2 the others close and requests become streams.
+   */
+  const decide = (origin: string, first: Socket, name: string) =>
+    decideByAlpn(first as TLSSocket, origin, {
       chose(protocol, session) {
         chosen.set(origin, protocol);
-        if (protocol === 'h2') closeOthers();
+        if (protocol === 'h2') {
+          unbound.get(first)?.(); // the session's now
+          for (const s of spares.get(name)?.splice(0) ?? [])
+            if (s !== first) s.destroy();
+        }
         if (session) live.add(session);
       },
     });
-  };
   const api: KeepAliveAgents = {
     for(protocol) {
       let agent = agents.get(protocol);
@@ -198,7 +203,6 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
         if (proxyFor(url, options.env).proxy) return;
       }
       const h2 = options.h2 === true && url.protocol === 'https:';
-      if (chosen.get(url.origin) === 'h2') return; // one connection carries it all
       const agent = await api.for(url.protocol);
       const { host, port, tls } = endpoint(url, options);
       const own = agent as unknown as {
@@ -223,18 +227,30 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
         connectOptions.secureContext = createSecureContext(
           options.ca ? { ca: [...options.ca] } : {},
         );
-        if (h2) connectOptions.ALPNProtocols = ['h2', 'http/1.1'];
       }
+      if (chosen.get(url.origin) === 'h2') return; // one connection carries it all
       const list = spares.get(name) ?? [];
       spares.set(name, list);
       const room = Math.max(0, maxSockets - list.length);
+      const idleMs = options.idleTimeoutMs ?? 30_000;
       for (let i = 0; i < Math.min(n, room); i++) {
-        const socket = create.call(agent, { ...connectOptions });
+        const decides = h2 && !sessions.has(url.origin);
+        const socket = create.call(agent, {
+          ...connectOptions,
+          ...(h2
+            ? { ALPNProtocols: decides ? ['h2', 'http/1.1'] : ['http/1.1'] }
+            : {}),
+        });
         if (!socket) break;
         socket.on('error', () => undefined); // the request that takes it sees its own failure
+        const stall = () => socket.destroy(timedOut('idle'));
+        socket.setTimeout(idleMs, stall);
+        unbound.set(socket, () => {
+          socket.off('timeout', stall);
+          socket.setTimeout(0);
+        });
         list.push(socket);
-        if (h2 && !sessions.has(url.origin))
-          sessions.set(url.origin, decide(url.origin, socket, name));
+        if (decides) sessions.set(url.origin, decide(url.origin, socket, name));
       }
     },
     sessionFor(url) {
@@ -450,7 +466,12 @@ export async function open(
     : null;
   const secrets = secretsOf(url, outgoing.headers ?? {}, proxy);
   // An origin that took HTTP/2 on a connection opened ahead: the request is a stream on it.
-  const session = proxy ? null : await options.agents?.sessionFor(url);
+  const deciding = proxy ? undefined : options.agents?.sessionFor(url);
+  let session: ClientHttp2Session | null | undefined;
+  if (deciding) {
+    const { past, stop } = whenPast(options.deadline);
+    session = await Promise.race([deciding, past]).finally(stop);
+  }
   if (options.deadline?.aborted) throw timedOut('deadline');
   if (session) {
     const stream = await openStream(

@@ -38,7 +38,6 @@ export function decideByAlpn(
   origin: string,
   on: {
     chose(protocol: 'h2' | 'http/1.1', session?: ClientHttp2Session): void;
-    failed(): void;
   },
 ): Promise<ClientHttp2Session | null> {
   return new Promise((resolve) => {
@@ -46,11 +45,12 @@ export function decideByAlpn(
       on.chose('http/1.1');
       resolve(null);
     };
-    first.once('error', () => {
-      on.failed();
-      resolve(null);
-    });
+    // Failed or closed before its handshake ended (a stalled one times out): HTTP/1.1, on other connections.
+    first.once('error', asH1);
+    first.once('close', asH1);
     first.once('secureConnect', () => {
+      first.off('error', asH1);
+      first.off('close', asH1);
       if (first.alpnProtocol !== 'h2') return asH1();
       import('node:http2').then(({ connect }) => {
         const session = connect(origin, { createConnection: () => first });
@@ -114,7 +114,17 @@ export function openStream(
     if (options.idleTimeoutMs)
       s.setTimeout(options.idleTimeoutMs, () => stop('idle'));
     s.once('error', (error) => reject(failure(error)));
-    s.once('close', unlisten);
+    s.once('close', () => {
+      unlisten();
+      // Reset without an error (NO_ERROR, a GOAWAY): no answer is coming.
+      reject(
+        failure(
+          Object.assign(new Error('the stream closed before an answer'), {
+            code: 'ECONNRESET',
+          }),
+        ),
+      );
+    });
     s.once('response', (head) => {
       s.removeAllListeners('error');
       s.on('error', () => undefined); // seen by whoever reads the body

@@ -70,6 +70,12 @@ const RETRY_CODES = new Set([
   'ETIMEDOUT',
   'ECONNABORTED',
   'EAI_AGAIN',
+  // An HTTP/2 connection that ended (a GOAWAY, a reset): the next attempt goes on HTTP/1.1.
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_STREAM_CANCEL',
 ]);
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 

@@ -3,7 +3,14 @@
  * exchange, the idle timeout, the body cap, the route (direct, an http proxy, a CONNECT tunnel) that the
  * proxy variables choose, the CA list, keep-alive agents, and failures that never carry a credential.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  onTestFinished as onTeardown,
+} from 'vitest';
 import {
   Agent,
   createServer,
@@ -18,7 +25,7 @@ import {
   type Http2SecureServer,
   type Http2ServerRequest,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   fetchBuffered,
@@ -395,6 +402,8 @@ describe('HTTP/2 on connections opened ahead (preconnect with h2)', () => {
           slow.push(req);
           return;
         }
+        if (req.url === '/closed') return void req.stream?.close(0); // NO_ERROR, no answer
+        if (req.url === '/reset') return void req.stream?.close(2); // INTERNAL_ERROR
         res.writeHead(200, { 'x-version': req.httpVersion });
         res.end(req.method === 'HEAD' ? '' : `h2 ${req.url}`);
       },
@@ -408,6 +417,15 @@ describe('HTTP/2 on connections opened ahead (preconnect with h2)', () => {
 
   it('a server that takes h2: every request is a stream on one connection, the others close', async () => {
     sessions.length = 0;
+    let opened = 0;
+    const open = new Set<unknown>();
+    const count = (socket: { once(e: 'close', f: () => void): void }) => {
+      opened++;
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    };
+    h2.on('connection', count);
+    onTeardown(() => void h2.off('connection', count));
     const agents = keepAliveAgents(5);
     try {
       const url = new URL(`https://127.0.0.1:${h2Port}/`);
@@ -432,6 +450,9 @@ describe('HTTP/2 on connections opened ahead (preconnect with h2)', () => {
       expect(answers[1]!.headers['x-version']).toBe('2.0');
       expect(new Set(sessions).size).toBe(1);
       expect(agents.protocolOf(url)).toBe('h2');
+      // The three connections were opened; the two that did not decide are closed.
+      expect(opened).toBe(3);
+      await expect.poll(() => open.size).toBe(1);
     } finally {
       agents.destroy();
     }
@@ -466,6 +487,59 @@ describe('HTTP/2 on connections opened ahead (preconnect with h2)', () => {
     } finally {
       agents.destroy();
       stop(h1 as unknown as Server);
+    }
+  });
+
+  it('a stream the server ends without an answer fails at once (a reset), and one it resets too', async () => {
+    const agents = keepAliveAgents(2);
+    try {
+      const base = new URL(`https://127.0.0.1:${h2Port}/`);
+      const options = { ca: [ca.caPem] };
+      await agents.preconnect(base, 1, { ...options, h2: true });
+      for (const path of ['/closed', '/reset']) {
+        const started = Date.now();
+        const error = await failure(
+          fetchBuffered(
+            new URL(path, base),
+            { headers: { Authorization: `Bearer ${TOKEN}` } },
+            { ...options, agents, deadline: AbortSignal.timeout(5000), ...cap },
+          ),
+        );
+        expect(Date.now() - started).toBeLessThan(2000);
+        expect(['reset', 'other']).toContain(failureKind(error));
+        expect(texts(error)).not.toContain(TOKEN);
+      }
+    } finally {
+      agents.destroy();
+    }
+  });
+
+  it('a server that never finishes the handshake: the request fails at its deadline, not never', async () => {
+    // Takes the connection and says nothing (a port that is not TLS, a middlebox that drops it).
+    const mute = createNetServer(() => undefined);
+    const port = await listen(mute as unknown as Server);
+    const agents = keepAliveAgents(2);
+    try {
+      const url = new URL(`https://127.0.0.1:${port}/v2/`);
+      await agents.preconnect(url, 2, { ca: [ca.caPem], h2: true });
+      const started = Date.now();
+      const error = await failure(
+        fetchBuffered(
+          url,
+          {},
+          {
+            ca: [ca.caPem],
+            agents,
+            deadline: AbortSignal.timeout(600),
+            ...cap,
+          },
+        ),
+      );
+      expect(failureKind(error)).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      agents.destroy();
+      mute.close();
     }
   });
 
