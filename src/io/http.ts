@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { decideByAlpn, openStream } from './http2.js';
+import type { Spares } from './spares.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -142,19 +142,8 @@ type Connect = (options: AgentOptions, cb?: unknown) => Socket | undefined;
 export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
   // The promise is kept, not the agent: requests started together share one agent (and its sockets).
   const agents = new Map<string, Promise<Agent>>();
-  // Connections opened ahead of their requests, by the agent's name for the server (Agent#getName).
-  const spares = new Map<string, Socket[]>();
-  // Until a request takes it, a connection opened ahead is bounded: a handshake that never ends fails.
-  const unbound = new WeakMap<Socket, () => void>();
-  const take = (name: string | undefined) => {
-    const list = name ? spares.get(name) : undefined;
-    for (let s = list?.shift(); s; s = list?.shift())
-      if (!s.destroyed) {
-        unbound.get(s)?.();
-        return s;
-      }
-    return undefined;
-  };
+  // Made by the first preconnect (src/io/spares.ts, loaded then: start-up does without it).
+  let spares: Spares | undefined;
   // Per origin offered HTTP/2: the decision (a session, or null for HTTP/1.1), and what it was.
   const sessions = new Map<string, Promise<ClientHttp2Session | null>>();
   const chosen = new Map<string, 'h2' | 'http/1.1'>();
@@ -166,7 +155,7 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
     const create = own.createConnection;
     originals.set(agent, create);
     own.createConnection = function fromSpares(options, cb) {
-      return take(options._agentKey) ?? create.call(this, options, cb);
+      return spares?.take(options._agentKey) ?? create.call(this, options, cb);
     };
     return agent;
   };
@@ -174,14 +163,18 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
    * The first connection's ALPN decides (it alone offers h2; the others offer only HTTP/1.1, so a request
    * can never take one that agreed on h2): with h2 the others close and requests become streams.
    */
-  const decide = (origin: string, first: Socket, name: string) =>
-    decideByAlpn(first as TLSSocket, origin, {
+  const decide = (
+    byAlpn: typeof import('./http2.js')['decideByAlpn'],
+    origin: string,
+    first: Socket,
+    name: string,
+  ) =>
+    byAlpn(first as TLSSocket, origin, {
       chose(protocol, session) {
         chosen.set(origin, protocol);
         if (protocol === 'h2') {
-          unbound.get(first)?.(); // the session's now
-          for (const s of spares.get(name)?.splice(0) ?? [])
-            if (s !== first) s.destroy();
+          spares?.release(first); // the session's now
+          spares?.closeAllBut(name, first);
         }
         if (session) live.add(session);
       },
@@ -203,54 +196,36 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
         if (proxyFor(url, options.env).proxy) return;
       }
       const h2 = options.h2 === true && url.protocol === 'https:';
+      // Loaded before any connection opens, so that no handshake ends before it is listened to.
+      const [{ Spares }, { decideByAlpn }] = await Promise.all([
+        import('./spares.js'),
+        import('./http2.js'),
+      ]);
+      spares ??= new Spares();
+      const pool = spares;
       const agent = await api.for(url.protocol);
-      const { host, port, tls } = endpoint(url, options);
-      const own = agent as unknown as {
-        options: AgentOptions;
-        getName(o: AgentOptions): string;
-      };
       const create = originals.get(agent);
-      if (!create) return;
-      // As Agent#createSocket composes them, so that the name is the one a request gets.
-      const connectOptions: AgentOptions = {
-        host,
-        port,
-        ...tls,
-        ...own.options,
-        encoding: null,
-      };
-      const name = own.getName(connectOptions);
-      connectOptions._agentKey = name;
-      if (url.protocol === 'https:') {
-        // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
-        const { createSecureContext } = await import('node:tls');
-        connectOptions.secureContext = createSecureContext(
-          options.ca ? { ca: [...options.ca] } : {},
-        );
-      }
-      if (chosen.get(url.origin) === 'h2') return; // one connection carries it all
-      const list = spares.get(name) ?? [];
-      spares.set(name, list);
-      const room = Math.max(0, maxSockets - list.length);
+      const { name, connectOptions } = await spareOptions(agent, url, options);
+      if (!create || chosen.get(url.origin) === 'h2') return; // one connection carries it all
       const idleMs = options.idleTimeoutMs ?? 30_000;
-      for (let i = 0; i < Math.min(n, room); i++) {
+      for (
+        let i = 0, room = pool.room(name, maxSockets);
+        i < Math.min(n, room);
+        i++
+      ) {
         const decides = h2 && !sessions.has(url.origin);
+        const alpn = decides ? ['h2', 'http/1.1'] : ['http/1.1'];
         const socket = create.call(agent, {
           ...connectOptions,
-          ...(h2
-            ? { ALPNProtocols: decides ? ['h2', 'http/1.1'] : ['http/1.1'] }
-            : {}),
+          ...(h2 ? { ALPNProtocols: alpn } : {}),
         });
         if (!socket) break;
-        socket.on('error', () => undefined); // the request that takes it sees its own failure
-        const stall = () => socket.destroy(timedOut('idle'));
-        socket.setTimeout(idleMs, stall);
-        unbound.set(socket, () => {
-          socket.off('timeout', stall);
-          socket.setTimeout(0);
-        });
-        list.push(socket);
-        if (decides) sessions.set(url.origin, decide(url.origin, socket, name));
+        pool.add(name, socket, idleMs);
+        if (decides)
+          sessions.set(
+            url.origin,
+            decide(decideByAlpn, url.origin, socket, name),
+          );
       }
     },
     sessionFor(url) {
@@ -263,14 +238,43 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
     destroy() {
       for (const agent of agents.values()) void agent.then((a) => a.destroy());
       agents.clear();
-      for (const list of spares.values()) for (const s of list) s.destroy();
-      spares.clear();
+      spares?.destroy();
       for (const session of live) session.destroy();
       live.clear();
       sessions.clear();
     },
   };
   return api;
+}
+
+/** The options a connection to `url` gets from `agent`, as Agent#createSocket composes them, and its name. */
+async function spareOptions(
+  agent: Agent,
+  url: URL,
+  options: TransportOptions,
+): Promise<{ name: string; connectOptions: AgentOptions }> {
+  const { host, port, tls } = endpoint(url, options);
+  const own = agent as unknown as {
+    options: AgentOptions;
+    getName(o: AgentOptions): string;
+  };
+  const connectOptions: AgentOptions = {
+    host,
+    port,
+    ...tls,
+    ...own.options,
+    encoding: null,
+  };
+  const name = own.getName(connectOptions);
+  connectOptions._agentKey = name;
+  if (url.protocol === 'https:') {
+    // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
+    const { createSecureContext } = await import('node:tls');
+    connectOptions.secureContext = createSecureContext(
+      options.ca ? { ca: [...options.ca] } : {},
+    );
+  }
+  return { name, connectOptions };
 }
 
 const nodeHttp = async (protocol: string) =>
@@ -474,6 +478,7 @@ export async function open(
   }
   if (options.deadline?.aborted) throw timedOut('deadline');
   if (session) {
+    const { openStream } = await import('./http2.js');
     const stream = await openStream(
       session,
       url,

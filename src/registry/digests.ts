@@ -8,7 +8,11 @@
  */
 import { QciError } from '../core/errors.js';
 import { keepAliveAgents } from '../io/http.js';
-import { ChallengeSession, type KnownChallenge } from './kept-session.js';
+import {
+  ChallengeSession,
+  schemeFor,
+  type KnownChallenge,
+} from './kept-session.js';
 import type { TagAnswer } from '../core/images.js';
 import {
   MANIFEST_ACCEPT,
@@ -41,9 +45,6 @@ export interface EarlyConnections {
   started: Promise<void>;
 }
 
-const schemeFor = (known: KnownChallenge | undefined, tlsVerify: boolean) =>
-  known?.scheme ?? (tlsVerify ? 'https' : undefined);
-
 /**
  * Opens `n` connections to the registry now (TCP and TLS under way), for a digestClient() made later:
  * where the scheme is known (remembered, or https where TLS is verified) and no proxy carries them.
@@ -55,20 +56,30 @@ export function earlyConnections(
 ): EarlyConnections {
   const limit = Math.max(1, options.concurrency ?? 20);
   const agents = keepAliveAgents(limit);
+  const opened = Math.min(options.known?.h2 ? 1 : n, limit);
+  return { agents, opened, started: openAhead(agents, host, opened, options) };
+}
+
+/**
+ * Opens `n` connections to the registry, offering HTTP/2, where the scheme is known without asking
+ * (remembered, or https where TLS is verified) and no proxy carries them; never rejects.
+ */
+function openAhead(
+  agents: ReturnType<typeof keepAliveAgents>,
+  host: string,
+  n: number,
+  options: Pick<DigestsOptions, 'known' | 'http'>,
+): Promise<void> {
   const tlsVerify = options.http.tlsVerify !== false;
   const scheme = schemeFor(options.known, tlsVerify);
-  const opened = scheme ? Math.min(options.known?.h2 ? 1 : n, limit) : 0;
-  const started =
-    opened > 0
-      ? agents
-          .preconnect(new URL(`${scheme}://${host}/v2/`), opened, {
-            env: options.http.env,
-            tlsVerify,
-            h2: true,
-          })
-          .catch(() => undefined)
-      : Promise.resolve();
-  return { agents, opened, started };
+  if (!scheme || n <= 0) return Promise.resolve();
+  return agents
+    .preconnect(new URL(`${scheme}://${host}/v2/`), n, {
+      env: options.http.env,
+      tlsVerify,
+      h2: true,
+    })
+    .catch(() => undefined);
 }
 
 /** Kinds that end the whole question: no answer for any tag would differ. */
@@ -167,18 +178,11 @@ export function digestClient(
   };
   return {
     async warm(n) {
-      const scheme = schemeFor(options.known, tlsVerify);
-      const more = Math.min(n, limit) - opened;
       // A registry that took HTTP/2 last time needs the one connection opened already.
-      if (!scheme || more <= 0 || options.known?.h2) return;
+      const more = Math.min(n, limit) - opened;
+      if (more <= 0 || options.known?.h2) return;
       opened += more;
-      await agents
-        .preconnect(new URL(`${scheme}://${host}/v2/`), more, {
-          env: options.http.env,
-          tlsVerify: options.http.tlsVerify,
-          h2: true,
-        })
-        .catch(() => undefined);
+      await openAhead(agents, host, more, options);
     },
     async ask(tags) {
       [sha256] = await Promise.all([digester(), authenticated]);
@@ -203,7 +207,7 @@ export function digestClient(
       return session.bearerRejected;
     },
     get protocol() {
-      return agents.protocolOf(new URL(`https://${host}/`));
+      return agents.protocolOf(new URL(`${session.usedScheme}://${host}/`));
     },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };

@@ -132,6 +132,10 @@ function errorCode(response: HttpResponse): string | null {
 }
 
 /** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
+/** The token realm's scope for pulling from `repository` (what a token, and a kept one, is for). */
+export const pullScope = (repository: string) =>
+  `repository:${repository}:pull`;
+
 export class Session {
   private authorization: string | undefined;
   /** The token the realm gave last, with the lifetime it said (to keep between runs). */
@@ -229,20 +233,18 @@ export class Session {
   /** A pull-scoped token from the realm (the distribution spec's token flow), asked with the credential. */
   private async token(realm: URL): Promise<string> {
     const credential = this.options.credential;
+    // Plain http only to the registry itself, and only with TLS verification off (a local registry).
     if (
       credential &&
       realm.protocol !== 'https:' &&
-      realm.host !== this.target.host
+      (realm.host !== this.target.host || this.http.tlsVerify !== false)
     ) {
       throw new QciError(
-        `${this.target.host} names a token realm on another host over plain HTTP (${realm.host}); qci will not send credentials there`,
+        `${this.target.host} names a token realm over plain HTTP (${realm.host}); qci will not send credentials there`,
         { kind: 'unsafe-realm' },
       );
     }
-    realm.searchParams.set(
-      'scope',
-      `repository:${this.target.repository}:pull`,
-    );
+    realm.searchParams.set('scope', pullScope(this.target.repository));
     const headers: Record<string, string> = credential
       ? { Authorization: basicAuth(credential) }
       : {};

@@ -40,7 +40,7 @@ export class ChallengeSession extends Session {
     return answer;
   }
 
-  /** The token kept from an earlier run, while it is the one sent; whether the registry refused it. */
+  /** The token kept from an earlier run (if sent); whether the registry refused it; its renewal. */
   private kept: string | undefined;
   bearerRejected = false;
   private renewed: Promise<void> | undefined;
@@ -50,7 +50,7 @@ export class ChallengeSession extends Session {
    * https where TLS is verified); returns whether it will.
    */
   useKept(token: string, tlsVerify: boolean): boolean {
-    const scheme = this.known?.scheme ?? (tlsVerify ? 'https' : undefined);
+    const scheme = schemeFor(this.known, tlsVerify);
     if (!scheme) return false;
     this.scheme = scheme;
     this.useBearer(token);
@@ -58,20 +58,23 @@ export class ChallengeSession extends Session {
     return true;
   }
 
-  /** A request with the token; once more, after the registry refuses a kept one, with a new token. */
+  /**
+   * A request with the token; once more, after the registry refuses the kept one, with a new token
+   * (asked once, for every request that met the refusal; a request started meanwhile waits for it).
+   */
   async authorized<T>(request: () => Promise<T>): Promise<T> {
-    const sent = this.kept;
+    if (this.renewed) await this.renewed.catch(() => undefined);
+    const sent = this.endpoint.headers.Authorization;
     try {
       return await request();
     } catch (error) {
       if (
-        !sent ||
+        this.kept === undefined ||
+        sent !== `Bearer ${this.kept}` ||
         !(error instanceof QciError) ||
         error.kind !== 'credentials-rejected'
       )
         throw error;
-      // Asked once, for every request that met the refusal.
-      this.kept = undefined;
       this.bearerRejected = true;
       this.renewed ??= this.authenticateRemembering();
       await this.renewed;
@@ -79,14 +82,41 @@ export class ChallengeSession extends Session {
     }
   }
 
-  /** With a known challenge first; if that fails, as podman does (the challenge may have changed). */
+  /**
+   * With a known challenge first; if that fails, as podman does, with the one GET /v2/ gives now. A
+   * refused credential is refused again by the same realm: then the realm is not asked twice.
+   */
   async authenticateRemembering(): Promise<void> {
-    if (!this.known) return this.authenticate();
+    const stale = this.known;
+    if (!stale) return this.authenticate();
     try {
       await this.authenticate();
-    } catch {
+    } catch (error) {
+      if (error instanceof QciError && error.kind === 'unsafe-realm')
+        throw error;
       this.known = undefined;
+      await this.ping(); // what the registry names now (kept in `seen`)
+      const same =
+        this.seen?.challenge === stale.challenge &&
+        this.seen.scheme === stale.scheme;
+      if (same && error instanceof QciError && SETTLED.has(error.kind))
+        throw error;
+      this.known = this.seen; // authenticate() reads it without another GET /v2/
       await this.authenticate();
     }
   }
 }
+
+/** Answers about the credential itself: the same realm would give them again. */
+const SETTLED = new Set([
+  'credentials-rejected',
+  'credentials-missing',
+  'denied',
+]);
+
+/** The scheme to use without asking: the remembered one, else https where TLS is verified. */
+export const schemeFor = (
+  known: KnownChallenge | undefined,
+  tlsVerify: boolean,
+): 'https' | 'http' | undefined =>
+  known?.scheme ?? (tlsVerify ? 'https' : undefined);

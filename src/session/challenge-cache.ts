@@ -60,13 +60,19 @@ async function load(where: CacheWhere) {
   );
 }
 
+/**
+ * The challenge remembered for `host`, if it may be used now: plain http (learned with TLS verification
+ * off) only while verification is off, so that it can never turn a verified run to plain http.
+ */
 export async function rememberedChallenge(
   where: CacheWhere,
   host: string,
   now: Date,
+  tlsVerify: boolean,
 ): Promise<KnownChallenge | undefined> {
   const found = (await load(where)).find(([h]) => h === host)?.[1];
   if (!found || !ownRealm(host, found.challenge)) return undefined;
+  if (found.scheme === 'http' && tlsVerify) return undefined;
   const age = now.getTime() - Date.parse(found.seenAt);
   if (!(age >= 0 && age < MAX_AGE_MS)) return undefined;
   const tags = Number.isSafeInteger(found.tags) ? found.tags : undefined;

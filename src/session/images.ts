@@ -32,12 +32,9 @@ import { parsePlatform } from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
 import { engineCredential, type InspectReport } from './inspect.js';
 import { candidates, versionForFiles, type AuthSetup } from './setup.js';
-import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
-import {
-  QCI_PULL_SCOPE,
-  keptRegistryToken,
-  settleKeptToken,
-} from './registry-tokens.js';
+import { rememberedChallenge } from './challenge-cache.js';
+import { QCI_PULL_SCOPE, keptRegistryToken } from './registry-tokens.js';
+import { leaveForNextRun } from './registry-session.js';
 
 export interface ImagesRequest {
   timeoutMs?: number | undefined;
@@ -122,7 +119,12 @@ async function openRegistry(
     ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
     ...(request.log ? { log: request.log } : {}),
   };
-  const known = await rememberedChallenge(setup, host, now);
+  const known = await rememberedChallenge(
+    setup,
+    host,
+    now,
+    setup.settings.tlsVerify,
+  );
   const early = earlyConnections(host, known?.tags ?? 1, { known, http });
   await early.started;
   const rest = (async () => {
@@ -185,17 +187,25 @@ export async function listQciImages(
   // The store is read while the registry's connections open (and its token is asked).
   const registry = (await openRegistry(setup, engine, request)).ready;
   registry.catch(() => undefined);
-  const local = qciImagesOf(
-    await localImages(setup, engine, repository),
-    host,
-  ).filter((i) => request.only?.(i) ?? true);
-  const tags = tagsToAsk(local);
-  if (tags.length === 0) {
-    // Nothing to ask: the challenge under way is dropped.
+  const dropRegistry = () =>
     registry.then(
       ({ client }) => client.close(),
       () => undefined,
     );
+  let local: QciImage[];
+  try {
+    local = qciImagesOf(
+      await localImages(setup, engine, repository),
+      host,
+    ).filter((i) => request.only?.(i) ?? true);
+  } catch (error) {
+    void dropRegistry();
+    throw error;
+  }
+  const tags = tagsToAsk(local);
+  if (tags.length === 0) {
+    // Nothing to ask: the connections and the token request under way are dropped.
+    void dropRegistry();
     return {
       engine,
       registry: host,
@@ -210,29 +220,23 @@ export async function listQciImages(
   try {
     const [, answers] = await Promise.all([
       client.warm(tags.length),
-      client
-        .ask(tags)
-        .finally(() =>
-          settleKeptToken(setup, host, credential, client, setup.now()),
-        ),
+      client.ask(tags),
     ]);
     images = local.map((i) => judge(i, answers.get(i.reference)));
-    // Remembered for next time: the challenge (when pinged), how many tags there were, and whether
-    // the registry took HTTP/2 (then the next run opens one connection).
-    const seen = client.seen ?? known;
-    const h2 = client.protocol ? client.protocol === 'h2' : seen?.h2;
-    if (seen && (client.seen || seen.tags !== tags.length || seen.h2 !== h2)) {
-      const now = setup.now();
-      const entry = {
-        ...seen,
-        tags: tags.length,
-        ...(h2 === undefined ? {} : { h2 }),
-      };
-      await rememberChallenge(setup, host, entry, now);
-    }
     if (request.dateStale !== false) built = await datedStale(client, images);
   } finally {
     client.close();
+    // For the next run: the token, the challenge, how many tags there were, and whether the registry
+    // took HTTP/2 (then it opens one connection).
+    const protocol = client.protocol;
+    await leaveForNextRun(
+      setup,
+      { host, repository: QCI_REPOSITORY_PATH },
+      credential,
+      client,
+      known,
+      { tags: tags.length, ...(protocol ? { h2: protocol === 'h2' } : {}) },
+    );
   }
   return {
     engine,

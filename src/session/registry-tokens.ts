@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { pullScope } from '../registry/inspect.js';
 import { readCacheEntries } from './facts-cache.js';
 
 /** What qci's registry requests need of the token realm: pull access to QCI's one repository. */
-export const QCI_PULL_SCOPE = `repository:${QCI_REPOSITORY_PATH}:pull`;
+export const QCI_PULL_SCOPE = pullScope(QCI_REPOSITORY_PATH);
 
 const MAX_ENTRIES = 8;
 /** The distribution spec's default lifetime, when the token service names none. */
@@ -196,10 +197,6 @@ export async function forgetRegistryTokens(
     return false;
   }
 }
-
-/** The token realm's scope for pulling from `repository` (what a kept token is for). */
-export const pullScope = (repository: string) =>
-  `repository:${repository}:pull`;
 
 /** After a session's requests: the token the realm gave kept for the next run, a refused kept one forgotten. */
 export async function settleKeptToken(

@@ -429,6 +429,12 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     const fifth = await run();
     expect(fifth.r.exitCode).not.toBe(0);
     expect(fifth.r.stderr).toMatch(/rejected/);
+    // The realm is asked once (one TokenReview on app.ci); GET /v2/ only checks it was the right realm.
+    expect(fifth.seen).toEqual([
+      'HEAD /v2/openshift/ci/manifests/…',
+      'GET /v2/auth',
+      'GET /v2/',
+    ]);
     expect(() => statSync(file)).toThrow();
 
     // qci logout removes what a run kept.

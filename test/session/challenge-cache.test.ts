@@ -31,12 +31,14 @@ describe('remembered registry challenge', () => {
       NOW,
     );
     expect(statSync(challengeFile(w)).mode & 0o777).toBe(0o600);
-    expect(await rememberedChallenge(w, HOST, NOW)).toEqual({
+    expect(await rememberedChallenge(w, HOST, NOW, true)).toEqual({
       scheme: 'https',
       challenge: OWN,
       tags: 20,
     });
-    expect(await rememberedChallenge(w, 'other.example', NOW)).toBeUndefined();
+    expect(
+      await rememberedChallenge(w, 'other.example', NOW, true),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -60,9 +62,19 @@ describe('remembered registry challenge', () => {
     const w = where();
     await rememberChallenge(w, HOST, { scheme: 'https', challenge: OWN }, NOW);
     const later = new Date(NOW.getTime() + age);
-    expect((await rememberedChallenge(w, HOST, later)) !== undefined).toBe(
-      used,
-    );
+    expect(
+      (await rememberedChallenge(w, HOST, later, true)) !== undefined,
+    ).toBe(used);
+  });
+
+  it('a plain-http challenge (learned with TLS verification off) is used only while it is off', async () => {
+    const w = where();
+    const own = `Bearer realm="http://${HOST}/v2/auth",service="${HOST}"`;
+    await rememberChallenge(w, HOST, { scheme: 'http', challenge: own }, NOW);
+    expect(await rememberedChallenge(w, HOST, NOW, false)).toMatchObject({
+      scheme: 'http',
+    });
+    expect(await rememberedChallenge(w, HOST, NOW, true)).toBeUndefined();
   });
 
   it('a fresh machine (no qci cache directory) is left without a trace', async () => {
@@ -78,6 +90,6 @@ describe('remembered registry challenge', () => {
   ])('a damaged file %j is an empty cache', async (text) => {
     const w = where();
     writeFileSync(challengeFile(w), text);
-    expect(await rememberedChallenge(w, HOST, NOW)).toBeUndefined();
+    expect(await rememberedChallenge(w, HOST, NOW, true)).toBeUndefined();
   });
 });
