@@ -4,7 +4,7 @@
  */
 import { platformMatches as matches } from '../core/platform.js';
 import {
-  Session,
+  type Session,
   digester,
   formatPlatform,
   readConfig,
@@ -16,17 +16,10 @@ import {
   type InspectTarget,
 } from './inspect.js';
 
-/** Digest, platforms, created time, size and labels of one image, read through the registry API. */
-export async function inspectImage(
-  target: InspectTarget,
-  options: InspectOptions,
-): Promise<InspectResult> {
-  const session = new Session(target, options);
-  await session.authenticate();
-  return describeImage(session, target, options);
-}
-
-/** The same, through a session that can send requests already. */
+/**
+ * Digest, platforms, created time, size and labels of one image, read through the registry API by a
+ * session that can send requests already (withRememberedSession, or Session#authenticate first).
+ */
 export async function describeImage(
   session: Session,
   target: InspectTarget,

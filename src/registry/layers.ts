@@ -19,7 +19,7 @@ import {
   digester,
   readInstance,
   readTop,
-  Session,
+  type Session,
   type Descriptor,
 } from './inspect.js';
 
@@ -161,17 +161,10 @@ async function* layerBytes(
   }
 }
 
-/** The file `options.path` from the image's top layer, or null when that layer has no such file. */
-export async function readLayerFile(
-  target: InspectTarget,
-  options: LayerFileOptions,
-): Promise<LayerFile> {
-  const session = new Session(target, options);
-  await session.authenticate();
-  return readLayerFileWith(session, target, options);
-}
-
-/** The same, through a session that can send requests already. */
+/**
+ * The file `options.path` from the image's top layer, or null when that layer has no such file, read
+ * by a session that can send requests already.
+ */
 export async function readLayerFileWith(
   session: Session,
   target: InspectTarget,

@@ -3,7 +3,8 @@
  * their manifest requests as soon as a connection is open instead of asking the token realm first (a
  * round trip, and on quay-proxy a TokenReview and a SubjectAccessReview on app.ci each time). quay-proxy's
  * tokens are JWTs valid 6 hours (ci-tools cmd/qci-appci); a token is kept until its `exp` or the token
- * service's `expires_in` (the distribution spec's token.md), whichever comes first, less a minute.
+ * service's `expires_in` (the distribution spec's token.md), whichever comes first, less a minute, and
+ * never more than an hour.
  *
  * It is a credential: the file is written atomically with mode 0600, only beside what qci already keeps
  * (a fresh machine is left without one), never shown; `qci logout` removes the registry's entry. An entry
@@ -24,8 +25,11 @@ export const QCI_PULL_SCOPE = pullScope(QCI_REPOSITORY_PATH);
 const MAX_ENTRIES = 8;
 /** The distribution spec's default lifetime, when the token service names none. */
 const DEFAULT_LIFETIME_S = 60;
-/** Never kept longer than this, whatever a token says. */
-const MAX_LIFETIME_S = 24 * 3600;
+/**
+ * Never kept longer than this, whatever a token says: quay-proxy checks only its own JWT, so a kept
+ * token reads QCI's tags for as long as it is kept after its app.ci token is revoked.
+ */
+const MAX_LIFETIME_S = 3600;
 /** Left unused this long before it expires: a request under way must not carry a token that just died. */
 const MARGIN_MS = 60_000;
 

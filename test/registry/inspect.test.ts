@@ -13,8 +13,19 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { QciError } from '../../src/core/errors.js';
-import type { InspectOptions } from '../../src/registry/inspect.js';
-import { inspectImage } from '../../src/registry/describe.js';
+import {
+  Session,
+  type InspectOptions,
+  type InspectTarget,
+} from '../../src/registry/inspect.js';
+import { describeImage } from '../../src/registry/describe.js';
+
+/** What qci inspect reads, through a fresh session (authenticated first). */
+async function inspectImage(target: InspectTarget, options: InspectOptions) {
+  const session = new Session(target, options);
+  await session.authenticate();
+  return describeImage(session, target, options);
+}
 
 const sha = (text: string) =>
   `sha256:${createHash('sha256').update(text).digest('hex')}`;

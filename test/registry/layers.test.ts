@@ -9,7 +9,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { QciError } from '../../src/core/errors.js';
-import { readLayerFile } from '../../src/registry/layers.js';
+import { Session, type InspectTarget } from '../../src/registry/inspect.js';
+import {
+  readLayerFileWith,
+  type LayerFileOptions,
+} from '../../src/registry/layers.js';
+
+/** What qci release --components reads, through a fresh session (authenticated first). */
+async function readLayerFile(target: InspectTarget, options: LayerFileOptions) {
+  const session = new Session(target, options);
+  await session.authenticate();
+  return readLayerFileWith(session, target, options);
+}
 import { tarOf } from '../e2e/testbed/payload.js';
 
 const sha = (b: Buffer | string) =>
