@@ -3,7 +3,8 @@
  * through qci pull itself (its pre-flight, login and retry). A payload elsewhere
  * (registry.ci.openshift.org/ocp/release:<nightly>, which also takes the app.ci token) gets the same
  * pre-flight and login, aimed at that host, then the engine's pull of the spec as it is: qci pull would
- * map an app.ci reference to QCI, and nightly payloads are not in QCI.
+ * map an app.ci reference to QCI, and nightly payloads are not in QCI. An auth file that would hang the
+ * engine (a FIFO, a device) is refused by name before it runs, as qci pull refuses it.
  */
 import { explainPullFailure, causeGivenSent } from '../core/causes.js';
 import { ExitCode, QciError } from '../core/errors.js';
@@ -15,7 +16,9 @@ import { pullImages, type PullOptions } from './pull.js';
 import { preflight } from './pull-preflight.js';
 import { runPull } from './pull-steps.js';
 import { setupFor } from './release-components.js';
-import { versionForFiles, type AuthSetup } from './setup.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { refuseHostileStates } from './engine-files.js';
+import { readAuthFiles } from '../auth/index.js';
 
 export type ReleasePullOptions = Omit<PullOptions, 'dryRun' | 'localName'>;
 
@@ -42,7 +45,12 @@ async function pullElsewhere(
   if (engine === 'docker' && options.authfile)
     throw dockerHasNoAuthfile('pull');
   const version = await versionForFiles(at, engine, options.authfile);
-  const check = await preflight(at, engine, version, options.authfile);
+  // As qci pull: read once, refused if one would hang the engine, then what it sends.
+  const files = await readAuthFiles(
+    candidates(at, engine, version, options.authfile),
+  );
+  refuseHostileStates(at, engine, files);
+  const check = await preflight(at, engine, version, options.authfile, files);
   if (check.state === 'login-needed' && options.login) {
     options.say(`${check.reason}; logging in`);
     const loggedIn = await loginInOrder(at, options.authfile);

@@ -6,7 +6,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools, type TestBed } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { QCI_BIN } from './testbed/fixture.js';
 import { hasScript, scriptArgs } from '../helpers/pty.js';
 import {
@@ -550,6 +552,25 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
     expect(images.stdout).toContain(
       `${tb.bed.registry.host}/ocp/release:${NIGHTLY}`,
     );
+  });
+
+  it('--pull of a payload outside QCI refuses an auth file that would hang podman, as qci pull does', async () => {
+    await ready();
+    // A FIFO where podman reads first; --no-login, so no login's own check stands in the way either.
+    const fifo = tb.pe.authFiles.xdgRuntime;
+    mkdirSync(dirname(fifo), { recursive: true });
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const r = await tb.qci(
+      ['release', '4.18.0-0.nightly', '--pull', '--no-login', '-q'],
+      {},
+      { timeoutMs: 30_000 },
+    );
+    expect(r.signal ?? null).toBeNull(); // not killed at the timeout: it did not hang
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/is a FIFO, not a regular file/);
+    expect(r.stderr).toMatch(/qci did not run podman/);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 
