@@ -1,9 +1,3 @@
-/**
- * qci images: the QCI images in the engine's store, and whether QCI's tags still point at them, asked
- * with the credential the engine sends (manifest HEADs, concurrently, no layer downloaded); and the
- * same question for `qci pull --if-stale`. --pull-stale pulls the stale ones with qci pull.
- */
-import { readAuthFiles } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
 import {
   judge,
@@ -30,8 +24,8 @@ import {
 } from '../registry/digests.js';
 import { parsePlatform } from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
-import { engineCredential, type InspectReport } from './inspect.js';
-import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { engineSends, type InspectReport } from './inspect.js';
+import type { AuthSetup } from './setup.js';
 import { rememberedChallenge } from './challenge-cache.js';
 import { QCI_PULL_SCOPE, keptRegistryToken } from './registry-tokens.js';
 import { leaveForNextRun } from './registry-session.js';
@@ -128,9 +122,7 @@ async function openRegistry(
   const early = earlyConnections(host, known?.tags ?? 1, { known, http });
   await early.started;
   const rest = (async () => {
-    const version = await versionForFiles(setup, engine, undefined);
-    const states = await readAuthFiles(candidates(setup, engine, version));
-    const { credential, about } = await engineCredential(setup, engine, states);
+    const { credential, about } = await engineSends(setup, undefined, engine);
     const bearer = await keptRegistryToken(
       setup,
       host,

@@ -132,6 +132,8 @@ export async function engineCredential(
 export async function engineSends(
   setup: AuthSetup,
   authfile: string | undefined,
+  /** The engine already chosen (qci images lists its store first); else chosen here. */
+  chosen?: EngineName,
 ): Promise<{
   credential: { user: string; password: string } | null;
   about: InspectReport['credential'];
@@ -139,11 +141,12 @@ export async function engineSends(
 }> {
   const setting = setup.settings.engine;
   const engine: EngineName =
-    setting !== 'auto'
+    chosen ??
+    (setting !== 'auto'
       ? setting
       : onPath('podman', setup.env) || !onPath('docker', setup.env)
         ? 'podman'
-        : 'docker';
+        : 'docker');
   const version = await versionForFiles(setup, engine, authfile);
   const states = await readAuthFiles(
     candidates(setup, engine, version, authfile),
