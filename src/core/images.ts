@@ -2,6 +2,7 @@
  * `qci images`: which local images are QCI's, and whether QCI's tag still points at them. Pure: the
  * engine's store and the registry's digests come in, rows with a state go out.
  */
+import { pinnedSpec } from './digests.js';
 import { formatDuration } from './duration.js';
 import {
   QCI_REPOSITORY_PATH,
@@ -110,7 +111,7 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
     for (const digest of [...new Set(pinned)].sort())
       out.push({
         ...base,
-        pullSpec: `${repo}@${digest}`,
+        pullSpec: pinnedSpec(host, digest),
         qciTag: null,
         reference: digest,
         imageStreamTag: null,

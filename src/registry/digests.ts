@@ -6,6 +6,7 @@
  * the challenge remembered and a token kept from an earlier run, the HEADs go as the connections open.
  * The Accept list keeps an index an index: its digest is the one podman and docker store.
  */
+import { isDigest } from '../core/digests.js';
 import { QciError } from '../core/errors.js';
 import { keepAliveAgents } from '../io/http.js';
 import {
@@ -14,13 +15,11 @@ import {
   type KnownChallenge,
 } from './kept-session.js';
 import type { TagAnswer } from '../core/images.js';
+import { describeImage } from './describe.js';
 import {
   MANIFEST_ACCEPT,
   type Session,
   digester,
-  readConfig,
-  readInstance,
-  readTop,
   type Digester,
   type InspectOptions,
 } from './inspect.js';
@@ -170,11 +169,11 @@ export function digestClient(
     );
     const digest = headerText(head.headers['docker-content-digest']);
     const lastModified = isoOrNull(headerText(head.headers['last-modified']));
-    if (digest && /^sha256:[0-9a-f]{64}$/.test(digest))
-      return { digest, lastModified };
+    if (digest && isDigest(digest)) return { digest, lastModified };
     // No digest in the HEAD's answer (the spec lets a registry leave it out): the bytes say it.
     const full = await session.get(`manifests/${tag}`, MANIFEST_ACCEPT, what);
-    return { digest: sha256!(full.body), lastModified };
+    sha256 ??= await digester();
+    return { digest: sha256(full.body), lastModified };
   };
   return {
     async warm(n) {
@@ -185,7 +184,7 @@ export function digestClient(
       await openAhead(agents, host, more, options);
     },
     async ask(tags) {
-      [sha256] = await Promise.all([digester(), authenticated]);
+      await authenticated;
       const answers = await pool(tags, limit, (tag) =>
         headOne(tag).catch((error: unknown): TagAnswer => {
           if (!(error instanceof QciError)) throw error;
@@ -211,19 +210,10 @@ export function digestClient(
     },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };
-      sha256 ??= await digester();
       try {
-        return await authorized(async () => {
-          const top = await readTop(session, target, sha256!);
-          const instance = await readInstance(
-            session,
-            target,
-            options,
-            top,
-            sha256!,
-          );
-          return (await readConfig(session, target, instance, sha256!)).created;
-        });
+        return await authorized(
+          async () => (await describeImage(session, target, options)).created,
+        );
       } catch (error) {
         if (error instanceof QciError && !FATAL.has(error.kind)) return null;
         throw error;

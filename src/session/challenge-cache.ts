@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
 import type { KnownChallenge } from '../registry/kept-session.js';
+import { parseChallenge } from '../registry/ping.js';
 import {
   factsCacheFile,
   readCacheEntries,
@@ -38,7 +39,7 @@ const isEntry = (v: unknown): v is Entry => {
 
 /** The realm's host, when it is a URL. */
 function realmHost(challenge: string): string | null {
-  const realm = /realm="([^"]*)"/i.exec(challenge)?.[1];
+  const realm = parseChallenge(challenge)?.realm;
   try {
     return realm ? new URL(realm).host : null;
   } catch {

@@ -1,3 +1,8 @@
+/**
+ * qci images: the QCI images in the engine's store, and whether QCI's tags still point at them, asked
+ * with the credential the engine sends (manifest HEADs, concurrently, no layer downloaded); and the
+ * same question for `qci pull --if-stale`. --pull-stale pulls the stale ones with qci pull.
+ */
 import { QciError } from '../core/errors.js';
 import {
   judge,
@@ -8,6 +13,7 @@ import {
   type QciImage,
 } from '../core/images.js';
 import { QCI_REPOSITORY_PATH, parseReference } from '../core/reference.js';
+import { pinnedSpec } from '../core/digests.js';
 import { engineErrorLine } from '../engine/classify.js';
 import { findEngine, type EngineName } from '../engine/engine.js';
 import {
@@ -294,9 +300,10 @@ export async function currentOnes(
     if (hit && w)
       fresh.current.push({
         input,
-        pullSpec: w.tag
-          ? hit.pullSpec
-          : `${host}/${QCI_REPOSITORY_PATH}@${w.digest}`,
+        pullSpec:
+          w.tag || w.digest === null
+            ? hit.pullSpec
+            : pinnedSpec(host, w.digest),
         imageId: hit.imageId,
       });
     else fresh.toPull.push(input);

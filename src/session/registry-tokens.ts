@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { writeCacheFile } from '../auth/index.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
+import { sha256Hex } from '../core/sha256.js';
+import { jwtClaims } from '../core/token.js';
 import { pullScope } from '../registry/inspect.js';
 import { readCacheEntries } from './facts-cache.js';
 
@@ -67,29 +69,14 @@ const isEntry = (v: unknown): v is Entry => {
 
 const keyOf = (host: string, scope: string) => `${host} ${scope}`;
 
-async function fingerprint(credential: {
-  user: string;
-  password: string;
-}): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  return createHash('sha256')
-    .update(`${credential.user}:${credential.password}`)
-    .digest('hex');
+function fingerprint(credential: { user: string; password: string }): string {
+  return sha256Hex(`${credential.user}:${credential.password}`);
 }
 
 /** A JWT's `exp`, seconds since the epoch; null when the token is not a JWT that says. */
 export function jwtExpiry(token: string): number | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const claims: unknown = JSON.parse(
-      Buffer.from(parts[1], 'base64url').toString('utf8'),
-    );
-    const exp = (claims as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
-  } catch {
-    return null;
-  }
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
 }
 
 /**
@@ -150,7 +137,7 @@ export async function keptRegistryToken(
   if (!found) return undefined;
   const until = Date.parse(found.expiresAt);
   if (!(until > now.getTime())) return undefined;
-  if (found.credential !== (await fingerprint(credential))) return undefined;
+  if (found.credential !== fingerprint(credential)) return undefined;
   return found.token;
 }
 
@@ -176,7 +163,7 @@ export async function keepRegistryToken(
       .filter(([k, e]) => k !== key && Date.parse(e.expiresAt) > now.getTime())
       .slice(-(MAX_ENTRIES - 1));
     const entry: Entry = {
-      credential: await fingerprint(credential),
+      credential: fingerprint(credential),
       token: minted.token,
       expiresAt: until.toISOString(),
     };
