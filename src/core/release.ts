@@ -23,14 +23,8 @@ import {
   QCI_REPOSITORY_PATH,
 } from './reference.js';
 
-export const ARCHITECTURES = [
-  'amd64',
-  'arm64',
-  'multi',
-  'ppc64le',
-  's390x',
-] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+import { ARCHITECTURES, type Architecture } from './architectures.js';
+export { ARCHITECTURES, type Architecture };
 
 /** pkg/release-controller types.go `ReferencePayloadTagPrefix`. */
 export const PAYLOAD_TAG_PREFIX = 'rc_payload__';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ARCHITECTURES } from '../../core/release.js';
+import { ARCHITECTURES } from '../../core/architectures.js';
 import { examples, type Wrap, lazyAction } from '../context.js';
 import { addSettingOptions } from '../setting-flags.js';
 
