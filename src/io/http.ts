@@ -15,10 +15,9 @@ import type {
 } from 'node:http';
 import type { ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { QciError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import type { Spares } from './spares.js';
+import type { Ahead, Connect } from './spares.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -136,49 +135,24 @@ export interface KeepAliveAgents {
   destroy(): void;
 }
 
-type AgentOptions = Record<string, unknown> & { _agentKey?: string };
-type Connect = (options: AgentOptions, cb?: unknown) => Socket | undefined;
-
 export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
   // The promise is kept, not the agent: requests started together share one agent (and its sockets).
   const agents = new Map<string, Promise<Agent>>();
   // Made by the first preconnect (src/io/spares.ts, loaded then: start-up does without it).
-  let spares: Spares | undefined;
-  // Per origin offered HTTP/2: the decision (a session, or null for HTTP/1.1), and what it was.
-  const sessions = new Map<string, Promise<ClientHttp2Session | null>>();
-  const chosen = new Map<string, 'h2' | 'http/1.1'>();
-  const live = new Set<ClientHttp2Session>();
-  // Each agent's own createConnection, for the spares themselves.
+  let ahead: Ahead | undefined;
+  // Each agent's own createConnection, for the connections opened ahead themselves.
   const originals = new WeakMap<Agent, Connect>();
   const withSpares = (agent: Agent) => {
     const own = agent as unknown as { createConnection: Connect };
     const create = own.createConnection;
     originals.set(agent, create);
     own.createConnection = function fromSpares(options, cb) {
-      return spares?.take(options._agentKey) ?? create.call(this, options, cb);
+      return (
+        ahead?.spares.take(options._agentKey) ?? create.call(this, options, cb)
+      );
     };
     return agent;
   };
-  /**
-   * The first connection's ALPN decides (it alone offers h2; the others offer only HTTP/1.1, so a request
-   * can never take one that agreed on h2): with h2 the others close and requests become streams.
-   */
-  const decide = (
-    byAlpn: typeof import('./http2.js')['decideByAlpn'],
-    origin: string,
-    first: Socket,
-    name: string,
-  ) =>
-    byAlpn(first as TLSSocket, origin, {
-      chose(protocol, session) {
-        chosen.set(origin, protocol);
-        if (protocol === 'h2') {
-          spares?.release(first); // the session's now
-          spares?.closeAllBut(name, first);
-        }
-        if (session) live.add(session);
-      },
-    });
   const api: KeepAliveAgents = {
     for(protocol) {
       let agent = agents.get(protocol);
@@ -195,86 +169,30 @@ export function keepAliveAgents(maxSockets: number): KeepAliveAgents {
         const { proxyFor } = await import('./proxy-env.js');
         if (proxyFor(url, options.env).proxy) return;
       }
-      const h2 = options.h2 === true && url.protocol === 'https:';
-      // Loaded before any connection opens, so that no handshake ends before it is listened to.
-      const [{ Spares }, { decideByAlpn }] = await Promise.all([
-        import('./spares.js'),
-        import('./http2.js'),
-      ]);
-      spares ??= new Spares();
-      const pool = spares;
+      const { Ahead } = await import('./spares.js');
+      ahead ??= new Ahead(maxSockets);
       const agent = await api.for(url.protocol);
       const create = originals.get(agent);
-      const { name, connectOptions } = await spareOptions(agent, url, options);
-      if (!create || chosen.get(url.origin) === 'h2') return; // one connection carries it all
-      const idleMs = options.idleTimeoutMs ?? 30_000;
-      for (
-        let i = 0, room = pool.room(name, maxSockets);
-        i < Math.min(n, room);
-        i++
-      ) {
-        const decides = h2 && !sessions.has(url.origin);
-        const alpn = decides ? ['h2', 'http/1.1'] : ['http/1.1'];
-        const socket = create.call(agent, {
-          ...connectOptions,
-          ...(h2 ? { ALPNProtocols: alpn } : {}),
-        });
-        if (!socket) break;
-        pool.add(name, socket, idleMs);
-        if (decides)
-          sessions.set(
-            url.origin,
-            decide(decideByAlpn, url.origin, socket, name),
-          );
-      }
+      if (!create) return;
+      const { host, port, tls } = endpoint(url, options);
+      await ahead.open(url, n, {
+        agent,
+        create,
+        target: { host, port, ...tls },
+        ca: options.ca,
+        h2: options.h2 === true,
+        idleMs: options.idleTimeoutMs ?? 30_000,
+      });
     },
-    sessionFor(url) {
-      const decided = sessions.get(url.origin);
-      if (!decided) return undefined;
-      // A session that ended (GOAWAY, a reset) leaves the origin to HTTP/1.1 connections of its own.
-      return decided.then((s) => (s && !s.closed && !s.destroyed ? s : null));
-    },
-    protocolOf: (url) => chosen.get(url.origin),
+    sessionFor: (url) => ahead?.sessionFor(url),
+    protocolOf: (url) => ahead?.protocolOf(url),
     destroy() {
       for (const agent of agents.values()) void agent.then((a) => a.destroy());
       agents.clear();
-      spares?.destroy();
-      for (const session of live) session.destroy();
-      live.clear();
-      sessions.clear();
+      ahead?.destroy();
     },
   };
   return api;
-}
-
-/** The options a connection to `url` gets from `agent`, as Agent#createSocket composes them, and its name. */
-async function spareOptions(
-  agent: Agent,
-  url: URL,
-  options: TransportOptions,
-): Promise<{ name: string; connectOptions: AgentOptions }> {
-  const { host, port, tls } = endpoint(url, options);
-  const own = agent as unknown as {
-    options: AgentOptions;
-    getName(o: AgentOptions): string;
-  };
-  const connectOptions: AgentOptions = {
-    host,
-    port,
-    ...tls,
-    ...own.options,
-    encoding: null,
-  };
-  const name = own.getName(connectOptions);
-  connectOptions._agentKey = name;
-  if (url.protocol === 'https:') {
-    // One TLS context for all of them (tls.connect makes one per connection otherwise: CA list and all).
-    const { createSecureContext } = await import('node:tls');
-    connectOptions.secureContext = createSecureContext(
-      options.ca ? { ca: [...options.ca] } : {},
-    );
-  }
-  return { name, connectOptions };
 }
 
 const nodeHttp = async (protocol: string) =>
