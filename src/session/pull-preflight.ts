@@ -14,7 +14,8 @@ import type { EngineName } from '../engine/engine.js';
 import { helperAsker } from './ask-helper.js';
 import { recallToken, type TokenStanding } from './facts-cache.js';
 import type { LoginReport } from './login.js';
-import { candidates, type AuthSetup } from './setup.js';
+import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import { refuseHostileStates } from './engine-files.js';
 
 /** What the pre-flight found, and whether qci logged in because of it. */
 export interface Preflight {
@@ -39,16 +40,30 @@ export type PreflightFinding = Omit<Preflight, 'loggedIn'> & {
  * Will the engine send a credential not known to be dead? Decided from the auth files and what qci
  * remembers of the token (facts-cache.ts), asking no one.
  */
+/**
+ * qci pull's first step (and release --pull's): the engine's auth files read once, refused first when
+ * `refuse` and one would hang the engine (a FIFO, a device), then the pre-flight over them.
+ */
+export async function readAndPreflight(
+  setup: AuthSetup,
+  engine: EngineName,
+  authfile: string | undefined,
+  refuse: boolean,
+): Promise<PreflightFinding> {
+  const version = await versionForFiles(setup, engine, authfile);
+  const files = await readAuthFiles(
+    candidates(setup, engine, version, authfile),
+  );
+  if (refuse) refuseHostileStates(setup, engine, files);
+  return preflight(setup, engine, files);
+}
+
 export async function preflight(
   setup: AuthSetup,
   engine: EngineName,
-  version: string | undefined,
-  authfile: string | undefined,
-  read?: readonly AuthFileState[],
+  files: readonly AuthFileState[],
 ): Promise<PreflightFinding> {
   const host = setup.settings.registry;
-  const files =
-    read ?? (await readAuthFiles(candidates(setup, engine, version, authfile)));
   // Helpers are asked as the engine will ask them; their answer is checked like a stored token.
   const effective = await resolveCredential(files, host, QCI_REPOSITORY_PATH, {
     engine,

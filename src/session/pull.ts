@@ -25,16 +25,14 @@ import {
 } from '../engine/engine.js';
 import { describeCommand, type RunResult } from '../engine/run.js';
 import { LOGIN_HINT } from '../kube/appci.js';
-import { readAuthFiles } from '../auth/index.js';
-import { candidates, versionForFiles, type AuthSetup } from './setup.js';
+import type { AuthSetup } from './setup.js';
 import { rememberRejection } from './facts-cache.js';
-import { refuseHostileStates } from './engine-files.js';
 import {
   dockerHasNoAuthfile,
   loginInOrder,
   type LoginReport,
 } from './login.js';
-import { preflight, type Preflight } from './pull-preflight.js';
+import { readAndPreflight, type Preflight } from './pull-preflight.js';
 import {
   causeFromRegistry,
   dockerImageId,
@@ -151,18 +149,11 @@ export async function pullImages(
 /** The pre-flight, and the login it calls for (or, in a dry run, what that login would run). */
 async function makeReady(run: PullRun): Promise<'interrupted' | undefined> {
   const { setup, options, engine, host, report } = run;
-  const version = await versionForFiles(setup, engine, options.authfile);
-  // Read once: refused if one would hang the engine, then what it sends.
-  const files = await readAuthFiles(
-    candidates(setup, engine, version, options.authfile),
-  );
-  if (!options.dryRun) refuseHostileStates(setup, engine, files);
-  const { secret, where, sendsNothing, ...check } = await preflight(
+  const { secret, where, sendsNothing, ...check } = await readAndPreflight(
     setup,
     engine,
-    version,
     options.authfile,
-    files,
+    !options.dryRun,
   );
   run.sent = secret;
   run.sentFrom = where;

@@ -13,12 +13,10 @@ import { classifyEngineFailure } from '../engine/classify.js';
 import { buildPullArgs, findEngine } from '../engine/engine.js';
 import { dockerHasNoAuthfile, loginInOrder } from './login.js';
 import { pullImages, type PullOptions } from './pull.js';
-import { preflight } from './pull-preflight.js';
+import { readAndPreflight } from './pull-preflight.js';
 import { runPull } from './pull-steps.js';
 import { setupFor } from './release-components.js';
-import { candidates, versionForFiles, type AuthSetup } from './setup.js';
-import { refuseHostileStates } from './engine-files.js';
-import { readAuthFiles } from '../auth/index.js';
+import type { AuthSetup } from './setup.js';
 
 export type ReleasePullOptions = Omit<PullOptions, 'dryRun' | 'localName'>;
 
@@ -44,13 +42,7 @@ async function pullElsewhere(
   const engine = findEngine(at.settings.engine, at.env);
   if (engine === 'docker' && options.authfile)
     throw dockerHasNoAuthfile('pull');
-  const version = await versionForFiles(at, engine, options.authfile);
-  // As qci pull: read once, refused if one would hang the engine, then what it sends.
-  const files = await readAuthFiles(
-    candidates(at, engine, version, options.authfile),
-  );
-  refuseHostileStates(at, engine, files);
-  const check = await preflight(at, engine, version, options.authfile, files);
+  const check = await readAndPreflight(at, engine, options.authfile, true);
   if (check.state === 'login-needed' && options.login) {
     options.say(`${check.reason}; logging in`);
     const loggedIn = await loginInOrder(at, options.authfile);
