@@ -80,6 +80,38 @@ export async function oauthTokenObjectName(token: string): Promise<string> {
   return `sha256~${createHash('sha256').update(bare).digest('base64url')}`;
 }
 
+/**
+ * client-node's configuration for `server`: `auth` on every request, a timeout on every request
+ * (client-node has none of its own, so a dead API server could hang qci), and `post` on every answer.
+ */
+export function timedConfiguration(
+  k8s: Pick<typeof K8s, 'createConfiguration' | 'ServerConfiguration'>,
+  server: string,
+  auth: K8s.SecurityAuthentication,
+  timeoutMs: number,
+  post: (
+    response: K8s.ResponseContext,
+  ) => Promise<K8s.ResponseContext> = async (response) => response,
+): K8s.Configuration {
+  return k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: { default: auth },
+    promiseMiddleware: [
+      {
+        pre: async (request: K8s.RequestContext) => {
+          request.setSignal(
+            AbortSignal.timeout(timeoutMs) as unknown as Parameters<
+              K8s.RequestContext['setSignal']
+            >[0],
+          );
+          return request;
+        },
+        post,
+      },
+    ],
+  });
+}
+
 function keepAlive(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
   return {
     getName: () => 'qci-keep-alive',
@@ -252,34 +284,25 @@ export class AppCi {
       throw new QciError(`kube context "${this.context.name}" has no cluster`, {
         kind: 'bad-kubeconfig',
       });
-    const timeoutMs = this.timeoutMs;
-    const config = k8s.createConfiguration({
-      baseServer: new k8s.ServerConfiguration(cluster.server, {}),
-      authMethods: { default: keepAlive(kc) },
-      promiseMiddleware: [
-        {
-          pre: async (request: K8s.RequestContext) => {
-            request.setSignal(
-              AbortSignal.timeout(timeoutMs) as unknown as Parameters<
-                K8s.RequestContext['setSignal']
-              >[0],
-            );
-            return request;
-          },
-          // Read every answer whole, errors too (client-node leaves a 401's body unread): only then does
-          // its connection go back to the keep-alive pool for the next request.
-          post: async (response: K8s.ResponseContext) => {
-            const bytes = await response.body.binary();
-            response.body = {
-              text: async () => bytes.toString('utf8'),
-              binary: async () => bytes,
-            };
-            return response;
-          },
-        },
-      ],
-    });
-    return new type(config);
+    // Read every answer whole, errors too (client-node leaves a 401's body unread): only then does
+    // its connection go back to the keep-alive pool for the next request.
+    const readWhole = async (response: K8s.ResponseContext) => {
+      const bytes = await response.body.binary();
+      response.body = {
+        text: async () => bytes.toString('utf8'),
+        binary: async () => bytes,
+      };
+      return response;
+    };
+    return new type(
+      timedConfiguration(
+        k8s,
+        cluster.server,
+        keepAlive(kc),
+        this.timeoutMs,
+        readWhole,
+      ),
+    );
   }
 
   private async call<T>(action: string, request: () => Promise<T>): Promise<T> {

@@ -7,7 +7,12 @@
 import type { V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
 import type * as K8s from './client-node-sa.js';
 import { QciError } from '../core/errors.js';
-import { appCiError, kubeConfigFor, loadCoreClient } from './appci.js';
+import {
+  appCiError,
+  kubeConfigFor,
+  loadCoreClient,
+  timedConfiguration,
+} from './appci.js';
 import { findAppCiContext, type AppCiContext } from './context.js';
 import { loadKubeconfig } from './kubeconfig.js';
 
@@ -216,22 +221,5 @@ function coreApi(
   kc: K8s.KubeConfig,
   server: string,
 ): K8s.CoreV1Api {
-  const config = k8s.createConfiguration({
-    baseServer: new k8s.ServerConfiguration(server, {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        pre: async (request: K8s.RequestContext) => {
-          request.setSignal(
-            AbortSignal.timeout(TIMEOUT_MS) as unknown as Parameters<
-              K8s.RequestContext['setSignal']
-            >[0],
-          );
-          return request;
-        },
-        post: async (response: K8s.ResponseContext) => response,
-      },
-    ],
-  });
-  return new k8s.CoreV1Api(config);
+  return new k8s.CoreV1Api(timedConfiguration(k8s, server, kc, TIMEOUT_MS));
 }
