@@ -57,8 +57,8 @@ function formatOf(
   );
 }
 
-/** The object holding a field (`auths`, `credHelpers`), created when missing or null. */
-function objectField(
+/** The object holding a field (`auths`, `credHelpers`), created when missing or null; a non-object refused. */
+export function objectField(
   json: AuthJson,
   field: string,
   path: string,

@@ -65,6 +65,7 @@ export {
 export { writeCacheFile, writeFileAtomic } from './atomic-write.js';
 export { backupStamp, scrubBackups, type Scrub } from './backups.js';
 export {
+  objectField,
   removeCredHelper,
   removeCredentials,
   setCredHelper,

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import {
   encodeAuth,
   keyBelongsToHost,
+  objectField,
   parseJsonText,
   updateAuthFile,
   type UpdateResult,
@@ -131,23 +132,6 @@ export interface FileOutcome {
   changes: RegistryChange[];
 }
 
-/** The entries object of a pull secret's JSON, created when missing; a file whose `auths` is not an object is refused. */
-function authsOf(json: Record<string, unknown>, path: string) {
-  const key = goFieldKey(json, 'auths') ?? 'auths';
-  const value = json[key];
-  if (value === undefined || value === null) {
-    const created: Record<string, unknown> = {};
-    json[key] = created;
-    return created;
-  }
-  if (!isRecord(value))
-    throw new QciError(
-      `cannot update ${path}: "${key}" must be a JSON object; qci left the file unchanged`,
-      { kind: 'auth-file-corrupt', hint: `repair "${key}" in ${path}` },
-    );
-  return value;
-}
-
 /**
  * Puts the secret's entries into `json` (a pull secret's parsed JSON): each host's entry replaced, its
  * other keys (URL forms, per-repository keys, which would win over the host's) removed, every other
@@ -158,7 +142,7 @@ export function mergeEntries(
   secret: PullSecret['json'],
   path: string,
 ): void {
-  const auths = authsOf(json, path);
+  const auths = objectField(json, 'auths', path);
   for (const [host, entry] of Object.entries(secret.auths)) {
     for (const key of Object.keys(auths))
       if (key !== host && keyBelongsToHost(key, host)) delete auths[key];
@@ -246,8 +230,7 @@ export async function checkFileDestination(
     );
   const json = await readExisting(target);
   if (json === undefined) return;
-  if (kind === 'merge')
-    mergeEntries(structuredClone(json), { auths: {} }, path);
+  if (kind === 'merge') objectField(structuredClone(json), 'auths', path);
   const others = kind === 'file' ? othersIn(json, hosts) : [];
   if (others.length > 0) throw wouldLose(path, others);
 }
