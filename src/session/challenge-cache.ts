@@ -4,14 +4,13 @@
  * realm on the registry's own host (quay-proxy's is its /v2/auth), for 7 days, beside the facts cache (0600,
  * in the 0700 directory that cache made); a missing or damaged file is an empty cache.
  */
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeCacheFile } from '../auth/index.js';
 import type { KnownChallenge } from '../registry/kept-session.js';
 import { parseChallenge } from '../registry/ping.js';
 import {
   factsCacheFile,
   readCacheEntries,
+  writeCacheEntries,
   type CacheWhere,
 } from './facts-cache.js';
 
@@ -93,18 +92,11 @@ export async function rememberChallenge(
 ): Promise<void> {
   if (!ownRealm(host, seen.challenge)) return;
   try {
-    const file = challengeFile(where);
-    // Only beside what qci already keeps there: a fresh machine is left without a trace.
-    const dir = await stat(join(file, '..')).catch(() => undefined);
-    if (!dir?.isDirectory()) return;
     const kept = (await load(where))
       .filter(([h]) => h !== host)
       .slice(-(MAX_ENTRIES - 1));
     const entry: Entry = { ...seen, seenAt: now.toISOString() };
-    await writeCacheFile(
-      file,
-      `${JSON.stringify({ entries: Object.fromEntries([...kept, [host, entry]]) })}\n`,
-    );
+    await writeCacheEntries(challengeFile(where), [...kept, [host, entry]]);
   } catch {
     // read-only home, full disk: the next command pings again
   }

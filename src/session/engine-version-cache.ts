@@ -7,10 +7,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeCacheFile } from '../auth/index.js';
 import {
   factsCacheFile,
   readCacheEntries,
+  writeCacheEntries,
   type CacheWhere,
 } from './facts-cache.js';
 
@@ -63,15 +63,10 @@ export async function cachedEngineVersion(
   if (version === undefined) return version;
   try {
     const kept = Object.entries(entries).slice(-(MAX_ENTRIES - 1));
-    const file = engineVersionFile(where);
-    // Only beside what qci already keeps there (the facts cache, written once app.ci proved a
-    // token): a command that fails on a fresh machine leaves no trace in the home directory.
-    const dir = await stat(join(file, '..')).catch(() => undefined);
-    if (!dir?.isDirectory()) return version;
-    await writeCacheFile(
-      file,
-      `${JSON.stringify({ entries: Object.fromEntries([...kept, [key, version]]) })}\n`,
-    );
+    await writeCacheEntries(engineVersionFile(where), [
+      ...kept,
+      [key, version],
+    ]);
   } catch {
     // read-only home, full disk: the next command asks again
   }

@@ -7,7 +7,7 @@
  * remembers the rejection, logs in again and retries once.
  */
 import { sha256Hex } from '../core/sha256.js';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeCacheFile } from '../auth/index.js';
@@ -86,6 +86,24 @@ export async function readCacheEntries(
   } catch {
     return {};
   }
+}
+
+/**
+ * Writes `entries` as a cache file (0600, atomic), only beside what qci already keeps there (the
+ * facts cache, written once app.ci proved a token): a fresh machine is left without a trace. Returns
+ * whether it wrote.
+ */
+export async function writeCacheEntries(
+  file: string,
+  entries: [string, unknown][],
+): Promise<boolean> {
+  const dir = await stat(join(file, '..')).catch(() => undefined);
+  if (!dir?.isDirectory()) return false;
+  await writeCacheFile(
+    file,
+    `${JSON.stringify({ entries: Object.fromEntries(entries) })}\n`,
+  );
+  return true;
 }
 
 /** The entries still worth keeping at `now`. */

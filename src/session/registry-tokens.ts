@@ -11,15 +11,14 @@
  * is for one credential (a SHA-256 of the user and secret the engine sends): a new login asks anew. A
  * token the registry rejects is forgotten and asked again (session/images.ts).
  */
-import { stat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeCacheFile } from '../auth/index.js';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { sha256Hex } from '../core/sha256.js';
 import { jwtClaims } from '../core/token.js';
 import { pullScope } from '../registry/inspect.js';
-import { readCacheEntries } from './facts-cache.js';
+import { readCacheEntries, writeCacheEntries } from './facts-cache.js';
 
 /** What qci's registry requests need of the token realm: pull access to QCI's one repository. */
 export const QCI_PULL_SCOPE = pullScope(QCI_REPOSITORY_PATH);
@@ -116,10 +115,7 @@ async function save(where: CacheWhere, kept: [string, Entry][]) {
     await unlink(file).catch(() => undefined);
     return;
   }
-  await writeCacheFile(
-    file,
-    `${JSON.stringify({ entries: Object.fromEntries(kept) })}\n`,
-  );
+  await writeCacheEntries(file, kept);
 }
 
 /** The kept token for this registry, scope and credential, while it is good; else undefined. */
@@ -154,10 +150,6 @@ export async function keepRegistryToken(
   const until = keepUntil(minted, now);
   if (until.getTime() <= now.getTime()) return;
   try {
-    const dir = await stat(join(registryTokenFile(where), '..')).catch(
-      () => undefined,
-    );
-    if (!dir?.isDirectory()) return;
     const key = keyOf(host, scope);
     const kept = (await load(where))
       .filter(([k, e]) => k !== key && Date.parse(e.expiresAt) > now.getTime())
