@@ -9,7 +9,7 @@ import { APP_CI_REGISTRY } from './reference.js';
 import { describeExpiry, expiresSoon, serviceAccountOf } from './token.js';
 
 /** A pull secret's token this close to its expiry gets a warning (whoami, doctor): a cluster needs time to rotate. */
-export const PULL_SECRET_WARNING_SECONDS = 7 * 86_400;
+const PULL_SECRET_WARNING_SECONDS = 7 * 86_400;
 
 /** The hosts a pull secret holds: QCI's, then app.ci's registry when asked (each once). */
 export function pullSecretHosts(qciHost: string, withAppCi: boolean): string[] {
@@ -75,7 +75,7 @@ export function maskedAuth(auth: unknown): string | undefined {
   return `${decoded.slice(0, at)}:${maskToken(decoded.slice(at + 1))}`;
 }
 
-export type EntryChange = 'added' | 'replaced' | 'unchanged' | 'kept';
+type EntryChange = 'added' | 'replaced' | 'kept';
 
 export interface RegistryChange {
   key: string;
@@ -128,7 +128,7 @@ export function pullSecretChanges(
 /** One line per registry: `+ quay-proxy.ci.openshift.org  alice:sha256~abcd…`. */
 export function describeChanges(changes: readonly RegistryChange[]): string[] {
   const width = Math.max(0, ...changes.map((c) => c.key.length));
-  const mark = { added: '+', replaced: '~', unchanged: '=', kept: '=' };
+  const mark = { added: '+', replaced: '~', kept: '=' };
   return changes.map((c) => {
     const what =
       c.change === 'replaced'

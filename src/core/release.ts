@@ -27,10 +27,10 @@ import { ARCHITECTURES, type Architecture } from './architectures.js';
 export { ARCHITECTURES, type Architecture };
 
 /** pkg/release-controller types.go `ReferencePayloadTagPrefix`. */
-export const PAYLOAD_TAG_PREFIX = 'rc_payload__';
+const PAYLOAD_TAG_PREFIX = 'rc_payload__';
 
 /** The public host of an architecture's release controller. */
-export function controllerHost(arch: Architecture): string {
+function controllerHost(arch: Architecture): string {
   return `${arch}.ocp.releases.ci.openshift.org`;
 }
 
@@ -43,7 +43,7 @@ export function controllerBase(
 }
 
 /** The stream-name suffix of an architecture: none for amd64, `-arm64` and so on otherwise. */
-export function archSuffix(arch: Architecture): string {
+function archSuffix(arch: Architecture): string {
   return arch === 'amd64' ? '' : `-${arch}`;
 }
 

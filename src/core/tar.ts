@@ -6,7 +6,7 @@
  */
 const BLOCK = 512;
 
-export interface TarScanOptions {
+interface TarScanOptions {
   /** Whether this entry (its path without a leading `./` or `/`) is the one wanted. */
   wanted: (path: string) => boolean;
   /** Largest wanted file accepted. */

@@ -19,7 +19,6 @@ import { loadKubeconfig } from './kubeconfig.js';
 const TIMEOUT_MS = 15_000;
 
 export interface SecretObject {
-  resourceVersion: string | undefined;
   type: string | undefined;
   /** The data values, base64 as the API holds them. */
   data: Record<string, string>;
@@ -28,7 +27,6 @@ export interface SecretObject {
 }
 
 export interface ServiceAccountObject {
-  resourceVersion: string | undefined;
   imagePullSecrets: string[];
 }
 
@@ -145,7 +143,6 @@ export class TargetCluster {
     );
     return (
       s && {
-        resourceVersion: s.metadata?.resourceVersion,
         type: s.type,
         data: { ...(s.data ?? {}) },
         raw: s,
@@ -189,7 +186,6 @@ export class TargetCluster {
     );
     return (
       sa && {
-        resourceVersion: sa.metadata?.resourceVersion,
         imagePullSecrets: (sa.imagePullSecrets ?? [])
           .map((r) => r.name)
           .filter((n): n is string => typeof n === 'string'),

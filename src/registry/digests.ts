@@ -158,13 +158,11 @@ export function digestClient(
       ? Promise.resolve()
       : session.authenticateRemembering();
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
-  const authorized = <T>(request: () => Promise<T>) =>
-    session.authorized(request);
   let sha256: Digester | undefined;
   let opened = options.early?.opened ?? 0;
   const headOne = async (tag: string): Promise<TagAnswer> => {
     const what = `the tag ${tag}`;
-    const head = await authorized(() =>
+    const head = await session.authorized(() =>
       session.get(`manifests/${tag}`, MANIFEST_ACCEPT, what, 'HEAD'),
     );
     const digest = headerText(head.headers['docker-content-digest']);
@@ -211,7 +209,7 @@ export function digestClient(
     async builtAt(digest) {
       const target = { host, repository, reference: digest };
       try {
-        return await authorized(
+        return await session.authorized(
           async () => (await describeImage(session, target, options)).created,
         );
       } catch (error) {

@@ -217,12 +217,8 @@ export async function inspectQci(
   const host = setup.settings.registry;
   const ref = parseReference(input, { pullHost: host });
   const reference = ref.digest ?? ref.qciTag!;
-  const platformText = request.platform ?? setup.settings.platform;
   const read = async () => {
-    const { options, about } = await registryOptions(setup, {
-      ...request,
-      platform: platformText,
-    });
+    const { options, about } = await registryOptions(setup, request);
     const target = { host, repository: QCI_REPOSITORY_PATH, reference };
     const result = await withRememberedSession(setup, target, options, (s) =>
       describeImage(s, target, options),

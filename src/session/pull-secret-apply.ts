@@ -18,7 +18,7 @@ import type { AuthSetup } from './setup.js';
 const DOCKERCONFIGJSON = 'kubernetes.io/dockerconfigjson';
 const DATA_KEY = '.dockerconfigjson';
 /** OpenShift's global pull secret (openshift/api config/v1: the cluster's pull secret for every node). */
-export const GLOBAL_PULL_SECRET = {
+const GLOBAL_PULL_SECRET = {
   namespace: 'openshift-config',
   name: 'pull-secret',
 };

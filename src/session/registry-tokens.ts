@@ -188,7 +188,7 @@ export async function settleKeptToken(
   credential: { user: string; password: string } | null,
   session: { minted?: MintedToken | undefined; bearerRejected: boolean },
   now: Date,
-  scope = QCI_PULL_SCOPE,
+  scope: string,
 ): Promise<void> {
   if (session.minted)
     await keepRegistryToken(

@@ -5,17 +5,17 @@
  * to the payload's registry (QCI, or registry.ci.openshift.org: both take the app.ci token), logging in
  * once when the registry wants one the engine lacks, as qci inspect does.
  */
+import { pinnedSpec } from '../core/digests.js';
 import { QciError } from '../core/errors.js';
 import { parseImageReferences, type Component } from '../core/release-api.js';
 import { hostOf, splitPullSpec } from '../core/release.js';
 import { readLayerFileWith, type LayerFile } from '../registry/layers.js';
 import { readWithLogin, registryOptions } from './inspect.js';
 import { withRememberedSession } from './registry-session.js';
-import type { LoginReport } from './login.js';
 import type { ReleaseReport } from './release.js';
 import type { AuthSetup } from './setup.js';
 
-export const IMAGE_REFERENCES = 'release-manifests/image-references';
+const IMAGE_REFERENCES = 'release-manifests/image-references';
 /** A cap far above a list of a release's few hundred components: a bigger file is not one. */
 const MAX_REFERENCES_BYTES = 16 * 1024 * 1024;
 
@@ -35,7 +35,6 @@ export interface ComponentsReport {
   layer: string;
   layers: number;
   bytesRead: number;
-  loggedIn: LoginReport | null;
 }
 
 /** The same setup, talking to `host` (a login, the engine's credential) instead of QCI. */
@@ -74,10 +73,10 @@ export async function releaseComponents(
   request: ComponentsRequest = {},
 ): Promise<ComponentsReport> {
   const spec = release.digest
-    ? `${release.pullSpec.replace(/:[^:/]+$/, '')}@${release.digest}`
+    ? pinnedSpec(setup.settings.registry, release.digest)
     : release.pullSpec;
   const at = setupFor(setup, hostOf(spec));
-  const { value: file, loggedIn } = await readWithLogin(at, request, () =>
+  const { value: file } = await readWithLogin(at, request, () =>
     readReferences(at, spec, request),
   );
   if (!file.data)
@@ -102,6 +101,5 @@ export async function releaseComponents(
     layer: file.layer,
     layers: file.layers,
     bytesRead: file.bytesRead,
-    loggedIn,
   };
 }

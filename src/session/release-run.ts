@@ -37,7 +37,7 @@ export interface ReleaseRunReport extends ReleaseReport {
   components?: Component[];
   component?: Component;
   /** The top layer read for the components, and how many compressed bytes of it. */
-  componentsFrom?: Omit<ComponentsReport, 'components' | 'loggedIn'>;
+  componentsFrom?: Omit<ComponentsReport, 'components'>;
   pulled?: ReleasePullReport;
   exitCode: number;
 }
@@ -71,7 +71,7 @@ export async function runRelease(
   const report: ReleaseRunReport = { ...release, exitCode: 0 };
   if (request.components || request.component !== undefined) {
     const read = await releaseComponents(setup, release, request);
-    const { components, loggedIn: _, ...from } = read;
+    const { components, ...from } = read;
     report.componentsFrom = from;
     if (request.component !== undefined)
       report.component = pick(components, request.component, release.name);

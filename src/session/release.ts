@@ -81,16 +81,12 @@ async function qciDigest(
     repository: QCI_REPOSITORY_PATH,
     reference: payloadTag(name),
   };
-  const { value } = await readWithLogin(
-    setup,
-    { ...request, login: request.login !== false },
-    async () => {
-      const { options } = await registryOptions(setup, request);
-      return withRememberedSession(setup, target, options, (s) =>
-        topDigest(s, target),
-      );
-    },
-  );
+  const { value } = await readWithLogin(setup, request, async () => {
+    const { options } = await registryOptions(setup, request);
+    return withRememberedSession(setup, target, options, (s) =>
+      topDigest(s, target),
+    );
+  });
   return value;
 }
 

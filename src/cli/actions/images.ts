@@ -31,9 +31,7 @@ async function render(ctx: CommandContext, report: ImagesReport) {
   // A pinned image by its short digest; the full pull spec is in --json.
   const name = (i: ImagesReport['images'][number]) =>
     i.imageStreamTag ??
-    (i.qciTag
-      ? `(QCI tag ${i.qciTag})`
-      : `@${i.pullSpec.split('@')[1]!.slice(0, 19)}…`);
+    (i.qciTag ? `(QCI tag ${i.qciTag})` : `@${i.reference.slice(0, 19)}…`);
   // Ordinal order: localeCompare's first call loads ICU's collation (~9 ms, after the last answer).
   const rows = [...report.images]
     .sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0))

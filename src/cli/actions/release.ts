@@ -68,6 +68,7 @@ function runRequest(
   ctx: CommandContext,
   input: string,
   options: ReleaseFlags,
+  timeoutMs: number | undefined,
   progress: ((read: number, size: number) => void) | undefined,
 ): ReleaseRunRequest {
   const say = (text: string) => ctx.ui.info(text);
@@ -76,7 +77,7 @@ function runRequest(
     arch: options.arch,
     authfile: options.authfile,
     login: options.login !== false,
-    timeoutMs: timeoutFlag(options.timeout),
+    timeoutMs,
     log: (text) => ctx.ui.verbose(text),
     say,
     components: options.components === true,
@@ -107,7 +108,7 @@ export async function releaseAction(
   input: string,
   options: ReleaseFlags,
 ): Promise<number> {
-  timeoutFlag(options.timeout); // a bad value fails before anything is asked
+  const timeoutMs = timeoutFlag(options.timeout); // a bad value fails before anything is asked
   if (options.components && options.component !== undefined)
     throw usageError(
       '--components lists them all; --component NAME names one',
@@ -134,7 +135,7 @@ export async function releaseAction(
   const line = progressLine(ctx);
   const report = await runRelease(
     setup,
-    runRequest(ctx, input, options, line.progress),
+    runRequest(ctx, input, options, timeoutMs, line.progress),
   ).finally(() => line.done());
   if (report.pulled && !report.pulled.ok)
     ctx.ui.error(
