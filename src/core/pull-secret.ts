@@ -8,6 +8,9 @@ import { maskToken } from './redact.js';
 import { APP_CI_REGISTRY } from './reference.js';
 import { describeExpiry, expiresSoon, serviceAccountOf } from './token.js';
 
+/** A service account's pull secret lives this long unless --duration says (720h, 30 days). */
+export const DEFAULT_PULL_SECRET_SECONDS = 720 * 3600;
+
 /** A pull secret's token this close to its expiry gets a warning (whoami, doctor): a cluster needs time to rotate. */
 const PULL_SECRET_WARNING_SECONDS = 7 * 86_400;
 

@@ -28,6 +28,10 @@ export interface AppCiContext {
 const normalise = (server: string) =>
   server.trim().toLowerCase().replace(/\/+$/, '');
 
+/** Whether two API server URLs name the same server (case, surrounding space and trailing slashes aside). */
+export const sameServer = (a: string, b: string) =>
+  normalise(a) === normalise(b);
+
 type Entry = { name?: unknown; [k: string]: unknown };
 export const inner = (entry: Entry | undefined, key: string) =>
   (entry?.[key] ?? {}) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
   dns1123SubdomainProblem,
 } from '../core/registry-access.js';
 import type { TargetCluster } from '../kube/cluster-secrets.js';
+import { sameServer } from '../kube/context.js';
 import { mergeEntries, type PullSecret } from './pull-secret.js';
 import type { AuthSetup } from './setup.js';
 
@@ -99,11 +100,10 @@ export async function connectTarget(
     context: target.context,
   });
   const appci = await setup.connect().catch(() => undefined);
-  const same = (a: string, b: string) =>
-    a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
   const isAppCi =
     cluster.context.isAppCi ||
-    (appci !== undefined && same(appci.context.server, cluster.context.server));
+    (appci !== undefined &&
+      sameServer(appci.context.server, cluster.context.server));
   if (isAppCi && !target.allowAppCi)
     throw usageError(
       `kube context "${cluster.context.name}" (${cluster.context.foundBy}) is app.ci's cluster (${cluster.context.server}); qci puts pull secrets into app.ci only when asked`,

@@ -17,6 +17,7 @@ import { messageOf } from '../core/errors.js';
 import { tildify } from '../core/paths.js';
 import { APP_CI_REGISTRY } from '../core/reference.js';
 import {
+  DEFAULT_PULL_SECRET_SECONDS,
   pullSecretExpiresSoon,
   renewPullSecretCommand,
 } from '../core/pull-secret.js';
@@ -190,7 +191,8 @@ export async function pullSecretRenewal(
     serviceAccount: {
       project: sa.project,
       name: sa.name,
-      seconds: lifetime >= MIN_TOKEN_SECONDS ? lifetime : DEFAULT_SECONDS,
+      seconds:
+        lifetime >= MIN_TOKEN_SECONDS ? lifetime : DEFAULT_PULL_SECRET_SECONDS,
     },
     withAppCiRegistry: state.entries.some(
       (e) =>
@@ -198,8 +200,6 @@ export async function pullSecretRenewal(
     ),
   };
 }
-
-const DEFAULT_SECONDS = 720 * 3600;
 
 /** `qci pull-secret --service-account P/NAME --merge FILE`, as a --fix step: one line saying what happened. */
 export async function renewPullSecret(

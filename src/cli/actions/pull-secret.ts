@@ -4,9 +4,15 @@
  */
 import { ExitCode, usageError } from '../../core/errors.js';
 import {
+  DEFAULT_PULL_SECRET_SECONDS,
   describeChanges,
   parseServiceAccount,
 } from '../../core/pull-secret.js';
+import { tokenDuration } from '../../core/duration.js';
+import {
+  dns1123SubdomainProblem,
+  projectProblem,
+} from '../../core/registry-access.js';
 import type { CommandContext } from '../context.js';
 // Type-only here: the implementation (auth files, the kube client) loads when the command runs.
 import type {
@@ -94,14 +100,13 @@ async function requestOf(o: PullSecretFlags): Promise<PullSecretRequest> {
     throw usageError(
       `--service-account ${o.serviceAccount}: expected NAMESPACE/NAME, such as my-project/image-puller`,
     );
-  const [{ tokenDuration }, names] = await Promise.all([
-    import('../../core/duration.js'),
-    import('../../core/registry-access.js'),
-  ]);
-  const seconds = tokenDuration(o.duration ?? '720h');
+  const seconds =
+    o.duration === undefined
+      ? DEFAULT_PULL_SECRET_SECONDS
+      : tokenDuration(o.duration);
   const problem =
-    names.projectProblem(sa.project, '--service-account namespace') ??
-    names.dns1123SubdomainProblem('--service-account name', sa.name);
+    projectProblem(sa.project, '--service-account namespace') ??
+    dns1123SubdomainProblem('--service-account name', sa.name);
   if (problem) throw usageError(problem, { kind: 'invalid-name' });
   return { serviceAccount: { ...sa, seconds }, withAppCiRegistry };
 }
