@@ -152,11 +152,10 @@ export function digestClient(
   );
   session.known = options.known;
   // A kept token is sent as is; the first refusal asks the realm (ChallengeSession#authorized).
-  const tlsVerify = options.http.tlsVerify !== false;
-  const authenticated =
-    options.bearer && session.useKept(options.bearer, tlsVerify)
-      ? Promise.resolve()
-      : session.authenticateRemembering();
+  const authenticated = session.start(
+    options.bearer,
+    options.http.tlsVerify !== false,
+  );
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
   let sha256: Digester | undefined;
   let opened = options.early?.opened ?? 0;

@@ -46,6 +46,16 @@ export class ChallengeSession extends Session {
   private renewed: Promise<void> | undefined;
 
   /**
+   * Ready to send: with the kept `bearer` where it can be sent at once (useKept), else after asking
+   * the realm (authenticateRemembering).
+   */
+  start(bearer: string | undefined, tlsVerify: boolean): Promise<void> {
+    return bearer && this.useKept(bearer, tlsVerify)
+      ? Promise.resolve()
+      : this.authenticateRemembering();
+  }
+
+  /**
    * Sends a kept token from the start, where the scheme is known (from the remembered challenge, or
    * https where TLS is verified); returns whether it will.
    */

@@ -42,8 +42,7 @@ export async function withRememberedSession<T>(
   const session = new ChallengeSession(target, options);
   session.known = known;
   try {
-    if (!(bearer && session.useKept(bearer, options.http.tlsVerify !== false)))
-      await session.authenticateRemembering();
+    await session.start(bearer, options.http.tlsVerify !== false);
     return await session.authorized(() => work(session));
   } finally {
     await leaveForNextRun(setup, target, options.credential, session, known);

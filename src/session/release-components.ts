@@ -13,7 +13,7 @@ import { readLayerFileWith, type LayerFile } from '../registry/layers.js';
 import { readWithLogin, registryOptions } from './inspect.js';
 import { withRememberedSession } from './registry-session.js';
 import type { ReleaseReport } from './release.js';
-import type { AuthSetup } from './setup.js';
+import { setupFor, type AuthSetup } from './setup.js';
 
 const IMAGE_REFERENCES = 'release-manifests/image-references';
 /** A cap far above a list of a release's few hundred components: a bigger file is not one. */
@@ -35,13 +35,6 @@ export interface ComponentsReport {
   layer: string;
   layers: number;
   bytesRead: number;
-}
-
-/** The same setup, talking to `host` (a login, the engine's credential) instead of QCI. */
-export function setupFor(setup: AuthSetup, host: string): AuthSetup {
-  return host === setup.settings.registry
-    ? setup
-    : { ...setup, settings: { ...setup.settings, registry: host } };
 }
 
 async function readReferences(

@@ -15,8 +15,7 @@ import { dockerHasNoAuthfile, loginInOrder } from './login.js';
 import { pullImages, type PullOptions } from './pull.js';
 import { readAndPreflight } from './pull-preflight.js';
 import { runPull } from './pull-steps.js';
-import { setupFor } from './release-components.js';
-import type { AuthSetup } from './setup.js';
+import { setupFor, type AuthSetup } from './setup.js';
 
 export type ReleasePullOptions = Omit<PullOptions, 'dryRun' | 'localName'>;
 

@@ -221,3 +221,10 @@ export function deniedError(user: string): QciError {
     },
   );
 }
+
+/** The same setup, talking to `host` (a login, the engine's credential) instead of QCI. */
+export function setupFor(setup: AuthSetup, host: string): AuthSetup {
+  return host === setup.settings.registry
+    ? setup
+    : { ...setup, settings: { ...setup.settings, registry: host } };
+}
