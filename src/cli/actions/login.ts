@@ -315,7 +315,8 @@ const LABEL_WIDTH = 9;
 function statusLine(ctx: CommandContext) {
   const width = ctx.ui.width;
   return (label: string, text: string) => {
-    const marked = /^[✓✗!i-] /.test(plain(text));
+    // Escaped: one character past ASCII makes Node read the whole bundle as a two-byte string.
+    const marked = /^[\u2713\u2717!i-] /.test(plain(text));
     const hang = hangFor(LABEL_WIDTH + (marked ? 2 : 0), width, 2);
     const line = `${label.padEnd(LABEL_WIDTH)}${text}`;
     for (const l of wrapLine(line, width, hang)) ctx.ui.print(l);
