@@ -66,73 +66,34 @@ function tooBig(path: string, what: string, max: number): QciError {
 const CHUNK = 64 * 1024;
 
 /** Reads chunks until the end or one byte past the cap (the file may grow while it is read). */
-function collect(
-  read: (buffer: Buffer) => number | Promise<number>,
-  path: string,
-  options: SafeReadOptions,
-): Promise<string> | string {
+function collect(fd: number, path: string, options: SafeReadOptions): string {
   const parts: Buffer[] = [];
   let total = 0;
-  const finish = () => {
-    if (total > options.maxBytes)
-      throw tooBig(path, options.what, options.maxBytes);
-    return Buffer.concat(parts, total).toString('utf8');
-  };
-  const step = (n: number): boolean => {
+  for (;;) {
+    const buffer = Buffer.alloc(Math.min(CHUNK, options.maxBytes + 1 - total));
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    parts.push(buffer.subarray(0, n));
     total += n;
-    return n > 0 && total <= options.maxBytes;
-  };
-  const next = () =>
-    Buffer.alloc(Math.min(CHUNK, options.maxBytes + 1 - total));
-  const first = next();
-  const got = read(first);
-  if (typeof got === 'number') {
-    let buffer = first;
-    let n = got;
-    for (;;) {
-      parts.push(buffer.subarray(0, n));
-      if (!step(n)) return finish();
-      buffer = next();
-      n = read(buffer) as number;
-    }
+    if (n === 0 || total > options.maxBytes) break;
   }
-  return (async () => {
-    let buffer = first;
-    let n = await got;
-    for (;;) {
-      parts.push(buffer.subarray(0, n));
-      if (!step(n)) return finish();
-      buffer = next();
-      n = await read(buffer);
-    }
-  })();
+  if (total > options.maxBytes)
+    throw tooBig(path, options.what, options.maxBytes);
+  return Buffer.concat(parts, total).toString('utf8');
 }
 
-/** Reads a regular file of at most `maxBytes` as UTF-8. */
+/**
+ * Reads a regular file of at most `maxBytes` as UTF-8. Synchronously, for the callers that await as for
+ * those that cannot: qci's files are small and local, and a read on the thread pool would cost more in
+ * round trips (and in loading node:fs/promises at start-up) than it could give the event loop.
+ */
 export async function readFileSafe(
   path: string,
   options: SafeReadOptions,
 ): Promise<string> {
-  // Loaded here, not at start-up: light commands read synchronously (readFileSafeSync).
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path, flags(options));
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw refuse(path, stats, options.what);
-    if (stats.size > options.maxBytes)
-      throw tooBig(path, options.what, options.maxBytes);
-    return await collect(
-      async (buffer) =>
-        (await handle.read(buffer, 0, buffer.length, null)).bytesRead,
-      path,
-      options,
-    );
-  } finally {
-    await handle.close();
-  }
+  return readFileSafeSync(path, options);
 }
 
-/** readFileSafe for the few synchronous readers (the kubeconfig loader, the config file). */
+/** readFileSafe for the synchronous readers (the kubeconfig loader, the config file). */
 export function readFileSafeSync(
   path: string,
   options: SafeReadOptions,
@@ -143,11 +104,7 @@ export function readFileSafeSync(
     if (!stats.isFile()) throw refuse(path, stats, options.what);
     if (stats.size > options.maxBytes)
       throw tooBig(path, options.what, options.maxBytes);
-    return collect(
-      (buffer) => readSync(fd, buffer, 0, buffer.length, null),
-      path,
-      options,
-    ) as string;
+    return collect(fd, path, options);
   } finally {
     closeSync(fd);
   }
