@@ -153,6 +153,15 @@ describe('start-up', () => {
     };
     walk(main.imports);
   });
+
+  it('no module imports node:fs/promises statically: `promises` from node:fs loads it at the first call, not with the module', () => {
+    // Loading it (fs/promises, its directory, watcher and readline modules) takes Node ~1 ms after
+    // child_process, and a pull of a present image calls none of it.
+    for (const file of files(src))
+      expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(
+        /^import [^;]*from 'node:fs\/promises'/m,
+      );
+  });
 });
 
 describe('top level', () => {

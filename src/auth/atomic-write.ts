@@ -3,7 +3,7 @@
  * fsync of the directory, with the mode set on the descriptor. Symlinks are followed so the target is
  * replaced, not the link. Error messages name the path, never a secret.
  */
-import { lstat, open, readlink, rename, rm, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QciError } from '../core/errors.js';
 
@@ -26,13 +26,13 @@ export async function resolveTarget(path: string): Promise<string> {
   for (let hops = 0; hops < 40; hops++) {
     let isLink = false;
     try {
-      isLink = (await lstat(current)).isSymbolicLink();
+      isLink = (await fsp.lstat(current)).isSymbolicLink();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return current;
       throw ioError('read', path, error);
     }
     if (!isLink) return current;
-    current = resolve(dirname(current), await readlink(current));
+    current = resolve(dirname(current), await fsp.readlink(current));
   }
   throw new QciError(
     `cannot update ${path}: too many levels of symbolic links`,
@@ -50,7 +50,7 @@ export function detectIndent(text: string): string {
 
 async function syncDir(dir: string): Promise<void> {
   try {
-    const handle = await open(dir, 'r');
+    const handle = await fsp.open(dir, 'r');
     try {
       await handle.sync();
     } finally {
@@ -98,7 +98,7 @@ async function writeAtomically(
     `.${basename(target)}.qci-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   try {
-    const handle = await open(temp, 'wx', mode);
+    const handle = await fsp.open(temp, 'wx', mode);
     try {
       await handle.writeFile(data, 'utf8');
       await handle.chmod(mode); // open's mode passes through the umask
@@ -107,12 +107,12 @@ async function writeAtomically(
       await handle.close();
     }
     if (stillCurrent && !(await stillCurrent())) {
-      await rm(temp, { force: true });
+      await fsp.rm(temp, { force: true });
       return false;
     }
-    await rename(temp, target);
+    await fsp.rename(temp, target);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
     throw ioError('write', target, error);
   }
   if (durable) await syncDir(dir);
@@ -122,7 +122,7 @@ async function writeAtomically(
 /** What tells one version of a file from another: inode, size, change time; 'absent' when missing. */
 export async function identityOf(path: string): Promise<string> {
   try {
-    const s = await stat(path, { bigint: true });
+    const s = await fsp.stat(path, { bigint: true });
     return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';

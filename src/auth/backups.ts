@@ -3,8 +3,7 @@
  * the newest few kept, and only when it keeps something the new file does not), and the scrubbing of
  * old backups: a secret the user asked to remove is cut from every backup too.
  */
-import { constants } from 'node:fs';
-import { lstat, open, readdir, unlink } from 'node:fs/promises';
+import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import {
@@ -43,14 +42,14 @@ const BACKUP_FLAGS =
  * beforehand (a symlink in a shared directory) is never followed or reused; removed if the write fails.
  */
 async function createPrivateFile(path: string, data: string): Promise<void> {
-  const handle = await open(path, BACKUP_FLAGS, 0o600);
+  const handle = await fsp.open(path, BACKUP_FLAGS, 0o600);
   try {
     await handle.chmod(0o600); // on the descriptor: open's mode passes through the umask
     await handle.writeFile(data, 'utf8');
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
+    await fsp.unlink(path).catch(() => undefined);
     throw error;
   }
   await handle.close();
@@ -66,9 +65,9 @@ async function listBackups(target: string): Promise<string[]> {
   const prefix = backupPrefix(target);
   const uid = process.getuid?.();
   const names: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(prefix)) continue;
-    const info = await lstat(join(dir, name)).catch(() => undefined);
+    const info = await fsp.lstat(join(dir, name)).catch(() => undefined);
     if (info?.isFile() && (uid === undefined || info.uid === uid))
       names.push(name);
   }
@@ -107,7 +106,7 @@ export async function writeBackup(
     0,
     Math.max(0, backups.length + 1 - Math.max(1, keep)),
   ))
-    await unlink(old).catch(() => undefined);
+    await fsp.unlink(old).catch(() => undefined);
   return backupPath;
 }
 
@@ -230,7 +229,7 @@ export async function scrubBackups(
     if (next === text) continue;
     current ??= await currentJson(target);
     if (current !== undefined && !backupKeepsSomething(next, current))
-      await unlink(backup);
+      await fsp.unlink(backup);
     else await writeFileAtomic(backup, next, 0o600);
     changed.push(backup);
   }

@@ -11,15 +11,7 @@
  * one waiter wins), checked to be the one judged stale, and removed. podman and docker do not know this
  * lock: they write atomically but without locking, so a qci write racing `podman login` can still lose.
  */
-import {
-  link,
-  open,
-  readFile,
-  readdir,
-  rename,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { QciError } from '../core/errors.js';
@@ -76,8 +68,8 @@ async function staleness(
   let text: string;
   let mtimeMs: number;
   try {
-    mtimeMs = (await stat(lockPath)).mtimeMs;
-    text = await readFile(lockPath, 'utf8');
+    mtimeMs = (await fsp.stat(lockPath)).mtimeMs;
+    text = await fsp.readFile(lockPath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw error;
@@ -100,17 +92,17 @@ async function breakLock(lockPath: string, judged: string): Promise<void> {
   const { randomBytes } = await import('node:crypto');
   const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await rename(lockPath, aside);
+    await fsp.rename(lockPath, aside);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another waiter broke it first
     throw error;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => judged);
+  const moved = await fsp.readFile(aside, 'utf8').catch(() => judged);
   if (moved !== judged) {
     // We moved a lock taken after our check: put it back unless yet another one appeared.
-    await link(aside, lockPath).catch(() => undefined);
+    await fsp.link(aside, lockPath).catch(() => undefined);
   }
-  await unlink(aside).catch(() => undefined);
+  await fsp.unlink(aside).catch(() => undefined);
 }
 
 /** Writes `content` to a temp file beside the lock, then links it into place: EEXIST when it is taken. */
@@ -121,16 +113,16 @@ async function publish(lockPath: string, content: string): Promise<void> {
     `.${basename(lockPath)}.${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   try {
-    const handle = await open(temp, 'wx', 0o600);
+    const handle = await fsp.open(temp, 'wx', 0o600);
     try {
       await handle.writeFile(content);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await link(temp, lockPath);
+    await fsp.link(temp, lockPath);
   } finally {
-    await unlink(temp).catch(() => undefined);
+    await fsp.unlink(temp).catch(() => undefined);
   }
 }
 
@@ -144,11 +136,11 @@ export async function sweepLeftovers(target: string): Promise<void> {
   const pattern = new RegExp(
     `^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.qci-(?:lock\\.|tmp-)(\\d+)-[0-9a-f]+$`,
   );
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
   for (const entry of names) {
     const pid = Number(pattern.exec(entry)?.[1] ?? 0);
     if (pid > 0 && pid !== process.pid && !pidAlive(pid))
-      await unlink(join(dir, entry)).catch(() => undefined);
+      await fsp.unlink(join(dir, entry)).catch(() => undefined);
   }
 }
 
@@ -183,9 +175,9 @@ export async function acquireLock(
         path: lockPath,
         async release() {
           // Remove it only while it is still ours (it may have been broken as stale meanwhile).
-          const now = await readFile(lockPath, 'utf8').catch(() => '');
+          const now = await fsp.readFile(lockPath, 'utf8').catch(() => '');
           if (parseInfo(now).nonce === nonce)
-            await unlink(lockPath).catch(() => undefined);
+            await fsp.unlink(lockPath).catch(() => undefined);
         },
       };
     } catch (error) {
@@ -209,7 +201,7 @@ export async function acquireLock(
     }
     if (Date.now() >= deadline) {
       const holder = parseInfo(
-        await readFile(lockPath, 'utf8').catch(() => ''),
+        await fsp.readFile(lockPath, 'utf8').catch(() => ''),
       ).pid;
       throw new QciError(
         `${target} is locked by another qci process${holder ? ` (pid ${holder})` : ''}`,

@@ -7,7 +7,7 @@
  *
  * Error messages name the path and the field, never a secret.
  */
-import { mkdir, unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import { QciError } from '../core/errors.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
@@ -80,7 +80,7 @@ export async function updateAuthFile(
   const target = await resolveTarget(path);
   const dir = dirname(target);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw ioError('create the directory of', target, error);
   }
@@ -141,7 +141,7 @@ async function updateOnce(
     async () => round >= MAX_ROUNDS || (await identityOf(target)) === identity,
   );
   if (!renamed) {
-    if (backupPath) await unlink(backupPath).catch(() => undefined);
+    if (backupPath) await fsp.unlink(backupPath).catch(() => undefined);
     return undefined;
   }
   if (options.scrub) await scrubBackups(target, options.scrub);

@@ -5,7 +5,7 @@
  * asks again. Beside the facts cache (0600, in the 0700 directory that cache made); nothing secret is
  * in it. A missing or damaged file is an empty cache.
  */
-import { stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import {
   factsCacheFile,
@@ -25,7 +25,7 @@ export function engineVersionFile(where: Where): string {
 
 async function identity(binary: string): Promise<string | undefined> {
   try {
-    const s = await stat(binary, { bigint: true });
+    const s = await fsp.stat(binary, { bigint: true });
     return [binary, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0');
   } catch {
     return undefined;

@@ -7,7 +7,7 @@
  * start, or when qci is interrupted or terminated: SIGINT, SIGTERM and SIGHUP are forwarded to CMD, qci waits
  * for it, cleans up, and exits 128+N for the signal N it got; otherwise with CMD's status.
  */
-import { rm } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { APP_CI_REGISTRY } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
@@ -85,7 +85,7 @@ export async function execWithQciCredential(
     // with status 0, which a script would take for success), as qci pull exits 130 on Ctrl-C.
     return received ? signalExitCode(received) : result.exitCode;
   } finally {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await fsp.rm(dir, { recursive: true, force: true });
     unsubscribe();
   }
 }

@@ -7,7 +7,7 @@
  * remembers the rejection, logs in again and retries once.
  */
 import { sha256Hex } from '../core/sha256.js';
-import { mkdir, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeCacheFile } from '../auth/index.js';
@@ -97,7 +97,7 @@ export async function writeCacheEntries(
   file: string,
   entries: [string, unknown][],
 ): Promise<boolean> {
-  const dir = await stat(join(file, '..')).catch(() => undefined);
+  const dir = await fsp.stat(join(file, '..')).catch(() => undefined);
   if (!dir?.isDirectory()) return false;
   await writeCacheFile(
     file,
@@ -137,7 +137,7 @@ function standing(entry: ProvenFacts | Rejection, now: Date): TokenStanding {
 
 async function save(where: Where, entries: Entries): Promise<void> {
   const file = factsCacheFile(where);
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await fsp.mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
   await writeCacheFile(file, `${JSON.stringify({ entries })}\n`);
 }
 

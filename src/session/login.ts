@@ -1,7 +1,7 @@
 /**
  * qci login: the seed's `podman login -u=$(oc whoami) -p=$(oc whoami -t)`, done safely.
  */
-import { mkdir, realpath, rm } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   resolveCredential,
@@ -459,7 +459,7 @@ async function podmanLoginToCopy(
 ): Promise<LoginCopy> {
   await sweepPrivateDirs(setup.env);
   const dir = await makePrivateDir(setup.env, 'login');
-  const remove = () => rm(dir, { recursive: true, force: true });
+  const remove = () => fsp.rm(dir, { recursive: true, force: true });
   const file = join(dir, 'auth.json');
   try {
     // The copy keeps credHelpers: podman stores in the helper, as it would for the user's own file.
@@ -526,8 +526,8 @@ async function dockerLogin(
 ): Promise<RunResult> {
   // Another qci writing the same file waits. The lock lives beside the file, so its directory must
   // exist (docker would create it anyway; 0700).
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-  const lockTarget = await realpath(target).catch(() => target);
+  await fsp.mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  const lockTarget = await fsp.realpath(target).catch(() => target);
   return withFileLock(lockTarget, run);
 }
 

@@ -4,7 +4,7 @@
  * `qci-<purpose>-<pid>-<random>` so that a later qci can tell one whose process was killed (SIGKILL
  * gives no chance to clean up) and remove it.
  */
-import { lstat, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { pidAlive } from '../auth/lock.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ export async function privateBase(
 ): Promise<string> {
   const runtime = env.XDG_RUNTIME_DIR;
   if (runtime) {
-    const info = await stat(runtime).catch(() => undefined);
+    const info = await fsp.stat(runtime).catch(() => undefined);
     if (info?.isDirectory() && info.uid === (process.getuid?.() ?? info.uid))
       return runtime;
   }
@@ -28,7 +28,7 @@ export async function makePrivateDir(
   env: Record<string, string | undefined>,
   purpose: 'exec' | 'login',
 ): Promise<string> {
-  return mkdtemp(
+  return fsp.mkdtemp(
     join(await privateBase(env), `qci-${purpose}-${process.pid}-`),
   );
 }
@@ -40,15 +40,15 @@ export async function sweepPrivateDirs(
   const base = await privateBase(env);
   const uid = process.getuid?.();
   const removed: string[] = [];
-  for (const name of await readdir(base).catch(() => [] as string[])) {
+  for (const name of await fsp.readdir(base).catch(() => [] as string[])) {
     const pid = Number(LEFTOVER.exec(name)?.[1] ?? 0);
     if (pid <= 0 || pid === process.pid || pidAlive(pid)) continue;
     const path = join(base, name);
-    const info = await lstat(path).catch(() => undefined);
+    const info = await fsp.lstat(path).catch(() => undefined);
     // Only real directories of this user: never follow a link someone planted.
     if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid))
       continue;
-    await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    await fsp.rm(path, { recursive: true, force: true }).catch(() => undefined);
     removed.push(path);
   }
   return removed;

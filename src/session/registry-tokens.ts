@@ -11,7 +11,7 @@
  * is for one credential (a SHA-256 of the user and secret the engine sends): a new login asks anew. A
  * token the registry rejects is forgotten and asked again (session/images.ts).
  */
-import { unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
@@ -112,7 +112,7 @@ async function load(where: CacheWhere): Promise<[string, Entry][]> {
 async function save(where: CacheWhere, kept: [string, Entry][]) {
   const file = registryTokenFile(where);
   if (kept.length === 0) {
-    await unlink(file).catch(() => undefined);
+    await fsp.unlink(file).catch(() => undefined);
     return;
   }
   await writeCacheEntries(file, kept);
@@ -206,5 +206,5 @@ export async function settleKeptToken(
 export async function forgetAllRegistryTokens(
   where: CacheWhere,
 ): Promise<void> {
-  await unlink(registryTokenFile(where)).catch(() => undefined);
+  await fsp.unlink(registryTokenFile(where)).catch(() => undefined);
 }

@@ -4,7 +4,7 @@
  * TokenRequest API on app.ci (qci sa token).
  */
 import type { AuthSetup } from './setup.js';
-import { mkdir, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../auth/index.js';
@@ -55,7 +55,7 @@ export interface InitReport {
 /** What is at `path`: a directory, something else, or nothing; any other failure is an io error naming it. */
 export async function kindOf(path: string): Promise<'dir' | 'file' | 'absent'> {
   try {
-    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+    return (await fsp.stat(path)).isDirectory() ? 'dir' : 'file';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw new QciError(
@@ -131,7 +131,7 @@ export async function initRegistryAccess(
       },
     );
   }
-  await mkdir(target, { recursive: true });
+  await fsp.mkdir(target, { recursive: true });
   const files: InitFile[] = [];
   for (const file of rendered.files) {
     const path = join(repo, file.path);

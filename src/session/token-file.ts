@@ -3,7 +3,7 @@
  * stands in for the app.ci kube context. Its JWT says who it is (`sub`) and when it dies (`exp`), so an
  * expired token is refused before any engine runs. The token itself is never printed.
  */
-import { stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
 import { QciError, usageError } from '../core/errors.js';
 import { maskToken } from '../core/redact.js';
@@ -30,7 +30,7 @@ export async function tokenFileFacts(
   try {
     [text, mode] = await Promise.all([
       readFileSafe(path, { maxBytes: MAX_BYTES.token, what: '--token-file' }),
-      stat(path).then((s) => s.mode),
+      fsp.stat(path).then((s) => s.mode),
     ]);
   } catch (error) {
     if (error instanceof QciError) throw error;

@@ -2,7 +2,7 @@
  * qci login --web: an app.ci token from the browser (src/kube/oauth.ts, as `oc login --web`), checked on the
  * server, then written to the kubeconfig as `oc login` writes it. Nothing is written until the token works.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic, withFileLock } from '../auth/index.js';
 import { MAX_BYTES, readFileSafe } from '../io/read.js';
@@ -189,8 +189,8 @@ async function writeKubeconfig(
   path: string,
   entry: Parameters<typeof addLogin>[1],
 ) {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const target = await realpath(path).catch(() => path);
+  await fsp.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const target = await fsp.realpath(path).catch(() => path);
   return withFileLock(target, async () => {
     let before: string | undefined;
     try {
