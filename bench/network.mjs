@@ -116,6 +116,13 @@ try {
           [join(import.meta.dirname, 'lib', 'floor.cjs'), ...pull, spec],
           env,
         ),
+      // The same with execa, qci's runner library (bench/lib/floor-execa.cjs).
+      'node floor-execa.cjs pull (present)': () =>
+        time(
+          process.execPath,
+          [join(import.meta.dirname, 'lib', 'floor-execa.cjs'), ...pull, spec],
+          env,
+        ),
       'qci pull (present, proved long ago)': async () => {
         await provedLongAgo();
         return qci('pull', 'ocp/4.7:my-component');
@@ -200,6 +207,13 @@ try {
       'floor: a Node.js wrapper, present',
       `${m['node floor.cjs pull (present)'].toFixed(0)} vs ${bare.toFixed(0)} ms (bench/lib/floor.cjs: Node's start, child_process, the spawn)`,
       m['node floor.cjs pull (present)'] - bare,
+      50,
+      'adds',
+    ],
+    [
+      'floor with execa, present',
+      `${m['node floor-execa.cjs pull (present)'].toFixed(0)} vs ${bare.toFixed(0)} ms (bench/lib/floor-execa.cjs: the floor, podman run through execa)`,
+      m['node floor-execa.cjs pull (present)'] - bare,
       50,
       'adds',
     ],
