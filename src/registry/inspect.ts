@@ -298,7 +298,8 @@ export class Session {
       throw this.denied();
     if (response.status === 404) {
       const code = errorCode(response);
-      const name = this.target.reference;
+      // The reference this request asked for: a session may ask several (qci images, pullspec --pin).
+      const name = /^manifests\/(.+)$/.exec(path)?.[1] ?? this.target.reference;
       throw new QciError(
         code === 'NAME_UNKNOWN'
           ? `${this.target.host} has no repository ${this.target.repository}`
