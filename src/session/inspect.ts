@@ -13,6 +13,7 @@ import {
   QCI_REPOSITORY_PATH,
   parseReference,
   pullSpecFor,
+  type ImageRef,
   type ImageStreamTag,
 } from '../core/reference.js';
 import { pinnedSpec } from '../core/digests.js';
@@ -226,7 +227,98 @@ export async function inspectQci(
     return { about, result };
   };
   const { value, loggedIn } = await readWithLogin(setup, request, read);
-  const { about, result } = value;
+  return reportFor(
+    setup,
+    input,
+    ref,
+    value.result,
+    value.about,
+    loggedIn,
+    request,
+  );
+}
+
+/**
+ * inspectQci for several references at once, read over one registry session: the auth files read once,
+ * one token asked (every QCI image is in one repository, so one scope), the manifests asked together.
+ * Each reference gets its report or its own error (a malformed reference, a tag QCI lacks); nothing
+ * logs in (an error that needs a login is each reference's).
+ */
+export async function inspectQciMany(
+  setup: AuthSetup,
+  inputs: readonly string[],
+  request: Omit<InspectRequest, 'login' | 'say'> = {},
+): Promise<(InspectReport | QciError)[]> {
+  const host = setup.settings.registry;
+  const refs = inputs.map((input) => {
+    try {
+      return parseReference(input, { pullHost: host });
+    } catch (error) {
+      if (error instanceof QciError) return error;
+      throw error;
+    }
+  });
+  const first = refs.find((r): r is ImageRef => !(r instanceof QciError));
+  if (!first) return refs as QciError[];
+  const targetOf = (ref: ImageRef) => ({
+    host,
+    repository: QCI_REPOSITORY_PATH,
+    reference: ref.digest ?? ref.qciTag!,
+  });
+  const each = (
+    ref: ImageRef | QciError,
+    read: (ref: ImageRef) => Promise<InspectReport>,
+  ) =>
+    ref instanceof QciError
+      ? ref
+      : read(ref).catch((error: unknown) => {
+          if (error instanceof QciError) return error;
+          throw error;
+        });
+  try {
+    const { options, about } = await registryOptions(setup, request);
+    return await withRememberedSession(
+      setup,
+      targetOf(first),
+      options,
+      (session) =>
+        Promise.all(
+          refs.map((ref, i) =>
+            each(ref, async (ref) => {
+              const result = await session.authorized(() =>
+                describeImage(session, targetOf(ref), options),
+              );
+              return reportFor(
+                setup,
+                inputs[i]!,
+                ref,
+                result,
+                about,
+                null,
+                request,
+              );
+            }),
+          ),
+        ),
+    );
+  } catch (error) {
+    // Before any manifest was asked (the auth files, the registry's token): every reference's answer.
+    if (!(error instanceof QciError)) throw error;
+    return refs.map((ref) => (ref instanceof QciError ? ref : error));
+  }
+}
+
+/** One reference's report from what the registry described. */
+function reportFor(
+  setup: AuthSetup,
+  input: string,
+  ref: ImageRef,
+  result: InspectResult,
+  about: InspectReport['credential'],
+  loggedIn: LoginReport | null,
+  request: Pick<InspectRequest, 'platform'>,
+): InspectReport {
+  const host = setup.settings.registry;
   const warnings = [...ref.warnings];
   if (result.platformMismatch && request.platform !== undefined) {
     warnings.push(
@@ -238,7 +330,7 @@ export async function inspectQci(
     pullSpec: pullSpecFor(ref, host),
     registry: host,
     repository: QCI_REPOSITORY_PATH,
-    reference,
+    reference: ref.digest ?? ref.qciTag!,
     imageStreamTag: ref.imageStreamTag,
     pinnedPullSpec: pinnedSpec(host, result.digest),
     platformPullSpec: pinnedSpec(host, result.platformDigest),

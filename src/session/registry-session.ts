@@ -8,7 +8,6 @@ import {
   pullScope,
   type InspectOptions,
   type InspectTarget,
-  type Session,
 } from '../registry/inspect.js';
 import {
   ChallengeSession,
@@ -26,7 +25,8 @@ export async function withRememberedSession<T>(
   setup: AuthSetup,
   target: InspectTarget,
   options: InspectOptions,
-  work: (session: Session) => Promise<T>,
+  /** Its requests go through `session.authorized` when it makes several (one retry each). */
+  work: (session: ChallengeSession) => Promise<T>,
 ): Promise<T> {
   const now = setup.now();
   const scope = pullScope(target.repository);

@@ -4,6 +4,8 @@
  * platform's), podman pulls it, and qci pull of a platform the index lacks names the ones it has, exits 5
  * and pulls nothing.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { useTestBed } from './testbed/fixture.js';
@@ -94,6 +96,34 @@ describe.skipIf(!tools.ok)('digests: --pin and platforms (end to end)', () => {
       pinned(index.digest),
     ]);
     expect(pull.exitCode, pull.stderr).toBe(0);
+  });
+
+  it('pullspec --pin of several references asks the token realm once, nothing kept from before', async () => {
+    const pe = await loggedIn();
+    const cache = join(pe.home, '.cache', 'qci');
+    for (const file of ['registry-tokens.json', 'registry-challenges.json'])
+      rmSync(join(cache, file), { force: true });
+    tb.bed.proxy.clearRequests();
+    const r = await tb.qci([
+      'pullspec',
+      '--pin',
+      'ocp/4.8:multi',
+      'ocp/4.7:my-component',
+      'ocp/4.7:no-such-thing',
+      'ocp/4.7:my-component',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stdout.split('\n')).toEqual([
+      pinned(index.digest),
+      pinned(tb.bed.image.digest),
+      pinned(tb.bed.image.digest),
+      '',
+    ]);
+    expect(r.stderr).toContain('ocp_4.7_no-such-thing');
+    const asked = tb.bed.proxy.requests.map((q) => q.path);
+    expect(asked.filter((p) => p === '/v2/auth')).toHaveLength(1);
+    // The index and its amd64 manifest, my-component twice, the missing tag.
+    expect(asked.filter((p) => p.includes('/manifests/'))).toHaveLength(5);
   });
 
   it('pullspec --pin of a tag QCI lacks: exit 5, the tag named, nothing on stdout', async () => {

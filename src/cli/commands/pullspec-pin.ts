@@ -1,6 +1,6 @@
 /**
- * qci pullspec --pin: each reference's digest-pinned pull spec, asked of QCI (one inspection per
- * reference, concurrently, with the credential podman would send). Loaded only with --pin.
+ * qci pullspec --pin: each reference's digest-pinned pull spec, asked of QCI with the credential podman
+ * would send (one session for all: one token, the manifests asked together). Loaded only with --pin.
  */
 import {
   ExitCode,
@@ -10,7 +10,7 @@ import {
 } from '../../core/errors.js';
 import { authSetup } from '../auth-setup.js';
 import type { CommandContext } from '../context.js';
-import { inspectQci } from '../../session/inspect.js';
+import { inspectQciMany } from '../../session/inspect.js';
 import { withReferenceHint } from '../reference-notes.js';
 
 interface PinResult {
@@ -36,37 +36,33 @@ export async function pinAction(
   );
   const host = setup.settings.registry;
   const platformGiven = options.platform !== undefined;
-  const results = await Promise.all(
-    inputs.map(async (input): Promise<PinResult> => {
-      try {
-        const r = await inspectQci(setup, input, {
-          platform: options.platform,
-          login: false,
-          log: (line) => ctx.ui.verbose(line),
-        });
-        for (const warning of r.warnings) ctx.ui.warn(`${input}: ${warning}`);
-        return {
-          input,
-          pullSpec: r.pullSpec,
-          pinnedPullSpec: platformGiven ? r.platformPullSpec : r.pinnedPullSpec,
-          digest: platformGiven ? r.platformDigest : r.digest,
-          platform: platformGiven ? r.platform : null,
-          error: null,
-        };
-      } catch (error) {
-        if (!(error instanceof QciError)) throw error;
-        const e = withReferenceHint(error, input, host) as QciError;
-        return {
-          input,
-          pullSpec: null,
-          pinnedPullSpec: null,
-          digest: null,
-          platform: null,
-          error: { kind: e.kind, message: e.message, hint: e.hint ?? null },
-        };
-      }
-    }),
-  );
+  const reports = await inspectQciMany(setup, inputs, {
+    platform: options.platform,
+    log: (line) => ctx.ui.verbose(line),
+  });
+  const results = reports.map((r, i): PinResult => {
+    const input = inputs[i]!;
+    if (r instanceof QciError) {
+      const e = withReferenceHint(r, input, host) as QciError;
+      return {
+        input,
+        pullSpec: null,
+        pinnedPullSpec: null,
+        digest: null,
+        platform: null,
+        error: { kind: e.kind, message: e.message, hint: e.hint ?? null },
+      };
+    }
+    for (const warning of r.warnings) ctx.ui.warn(`${input}: ${warning}`);
+    return {
+      input,
+      pullSpec: r.pullSpec,
+      pinnedPullSpec: platformGiven ? r.platformPullSpec : r.pinnedPullSpec,
+      digest: platformGiven ? r.platformDigest : r.digest,
+      platform: platformGiven ? r.platform : null,
+      error: null,
+    };
+  });
   if (ctx.json) ctx.ui.json(results);
   for (const r of results) {
     if (r.error)
