@@ -68,15 +68,24 @@ export async function connectFarm(
   cluster: string,
   consoleUrl: string | null,
 ): Promise<AppCi> {
-  const merged = await loadKubeconfig(setup.env);
+  const hint = `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`;
+  const merged = await loadKubeconfig(setup.env).catch((error: unknown) => {
+    // The build farm's login is what is missing, not app.ci's (loadKubeconfig's own hint).
+    if (error instanceof QciError && error.kind === 'no-kubeconfig')
+      throw new QciError(
+        `${error.message}: ${cluster}'s images need a kube context for ${cluster}`,
+        {
+          kind: 'no-kubeconfig',
+          hint,
+        },
+      );
+    throw error;
+  });
   const found = findClusterContext(merged, cluster);
   if (!found) {
     throw new QciError(
       `no kube context for ${cluster}: none is named ${cluster} and no context's server is on ${cluster}`,
-      {
-        kind: 'no-context',
-        hint: `log in to ${cluster} with oc (${consoleUrl ? `${consoleUrl}, then ` : 'its web console: '}"Copy login command"), then rerun`,
-      },
+      { kind: 'no-context', hint },
     );
   }
   return setup.connect({

@@ -2,6 +2,7 @@
  * qci job-image --list / --pull end to end: the fake app.ci stands in for the build farm's API (a kube
  * context named build02), and the registry behind the auth layer for its registry (QCI_FARM_REGISTRY).
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
@@ -99,6 +100,16 @@ describe.skipIf(!tools.ok)('qci job-image --list / --pull (end to end)', () => {
     expect(none.exitCode).toBe(3);
     expect(none.stderr).toContain('no kube context for build02');
     expect(none.stderr).toContain('https://console.build02.ci.openshift.org');
+    // No kubeconfig at all: the same build-farm login, not app.ci's.
+    const noFile = await qci(['--list', log], {
+      KUBECONFIG: join(tb.bed.podman.env.HOME!, 'no-such-kubeconfig'),
+    });
+    expect(noFile.exitCode).toBe(3);
+    expect(noFile.stderr).toContain('no kubeconfig found');
+    expect(noFile.stderr).toContain(
+      'log in to build02 with oc (https://console.build02.ci.openshift.org',
+    );
+    expect(noFile.stderr).not.toContain('qci login');
     writeFileSync(
       log,
       '2020/11/20 14:12:28 Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-gone\n',
