@@ -24,6 +24,7 @@ export type Cause = Extract<
   | 'timeout'
   | 'http-registry'
   | 'tls'
+  | 'engine-unavailable'
   | 'unknown'
 >;
 
@@ -66,6 +67,13 @@ interface Row {
 const UNREACHABLE_HINT = 'check your network and VPN, then try again';
 const REJECTED_HINT = 'qci doctor (to see which file holds it), then qci login';
 const FIX_HINT = 'qci doctor --fix';
+/** What starts each engine's other half, or avoids it. */
+const ENGINE_HINT = {
+  docker:
+    'start the daemon (sudo systemctl start docker; your user in the docker group), or use podman (--engine podman)',
+  podman:
+    'podman system connection list; on macOS or Windows, podman machine start',
+} as const;
 
 /** qci login, writing where the pull read (its --authfile). */
 const loginFor = (at: PullAt) =>
@@ -109,6 +117,17 @@ const farmDenied = (at: FarmAt) => ({
   hint: 'ask the author of the pull request to pull it, or rerun the job from your own pull request',
   kind: 'denied' as const,
 });
+
+/** The engine could not reach its other half: docker its daemon, podman (remote) its machine or service. */
+export function engineUnavailable(engine: 'podman' | 'docker'): Words {
+  return {
+    message:
+      engine === 'docker'
+        ? 'docker cannot reach its daemon (not running, or not yours to use)'
+        : 'podman cannot reach its machine or service',
+    hint: ENGINE_HINT[engine],
+  };
+}
 
 export const CAUSES: Record<Cause, Row> = {
   'credentials-missing': {
@@ -256,6 +275,14 @@ export const CAUSES: Record<Cause, Row> = {
     pasted: () => ({
       detail: 'the registry TLS certificate is not trusted',
       fix: 'check the CA bundle or a TLS-inspecting proxy',
+    }),
+  },
+  'engine-unavailable': {
+    pull: (at) => engineUnavailable(at.engine),
+    pasted: () => ({
+      detail:
+        'the engine never reached the registry: docker could not reach its daemon, or podman its machine or remote service',
+      fix: `${ENGINE_HINT.docker}; for podman, ${ENGINE_HINT.podman}`,
     }),
   },
   unknown: {

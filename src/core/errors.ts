@@ -55,6 +55,7 @@ export const ERROR_KINDS = {
   'digest-mismatch': failure,
   'empty-log': failure,
   'engine-failed': failure, // podman or docker failed for an unclassified reason
+  'engine-unavailable': failure, // docker cannot reach its daemon, or podman its machine or service
   exists: failure, // would overwrite a file
   'file-not-regular': failure,
   'file-too-big': failure,

@@ -14,8 +14,10 @@ import {
 } from '../core/images.js';
 import { QCI_REPOSITORY_PATH, parseReference } from '../core/reference.js';
 import { pinnedSpec } from '../core/digests.js';
-import { engineErrorLine } from '../engine/classify.js';
+import { engineUnavailable } from '../core/causes.js';
+import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { findEngine, type EngineName } from '../engine/engine.js';
+import { describeCommand } from '../engine/run.js';
 import {
   buildInspectArgs,
   buildListArgs,
@@ -69,14 +71,20 @@ async function localImages(
       env: setup.env,
       timeoutMs: 60_000,
     });
-    if (r.exitCode !== 0)
-      throw new QciError(
-        `${engine} ${args.slice(0, 2).join(' ')} failed: ${engineErrorLine(r.stderr)}`,
-        {
-          kind: 'engine-failed',
-          hint: `run ${engine} ${args.join(' ')} to see why`,
-        },
-      );
+    if (r.exitCode !== 0) {
+      const what = `${engine} ${args.slice(0, 2).join(' ')} failed`;
+      if (classifyEngineFailure(r.stderr) === 'engine-unavailable') {
+        const words = engineUnavailable(engine);
+        throw new QciError(`${what}: ${words.message}`, {
+          kind: 'engine-unavailable',
+          hint: words.hint,
+        });
+      }
+      throw new QciError(`${what}: ${engineErrorLine(r.stderr)}`, {
+        kind: 'engine-failed',
+        hint: `run ${describeCommand({ command: engine, args })} to see why`,
+      });
+    }
     return r.stdout;
   };
   const parse = <T>(what: string, parser: () => T): T => {

@@ -15,6 +15,7 @@ import {
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
+import { engineUnavailable } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
@@ -92,15 +93,17 @@ function loginFailure(
       return new QciError(`${prefix}: TLS certificate not trusted`, {
         kind: 'unreachable',
       });
+    case 'engine-unavailable':
+      return new QciError(`${prefix}: ${engineUnavailable(engine).message}`, {
+        kind: 'engine-unavailable',
+        hint: engineUnavailable(engine).hint,
+      });
     case 'dns':
     case 'refused':
     case 'timeout':
       return new QciError(
         `${prefix}: cannot reach the registry (${cause === 'dns' ? 'host not found' : cause === 'refused' ? 'connection refused' : 'timed out'})`,
-        {
-          kind: 'unreachable',
-          hint: 'check your network or VPN',
-        },
+        { kind: 'unreachable', hint: 'check your network or VPN' },
       );
     default:
       return new QciError(

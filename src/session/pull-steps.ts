@@ -122,7 +122,9 @@ export async function runPull(
       command: engine,
       args,
       env: setup.env,
-      stdio: options.terminal ? 'terminal' : 'show',
+      // podman draws its progress on stderr, so on a terminal it gets qci's; docker draws it on stdout,
+      // so its stderr can still be read (and passed on) to explain a failure.
+      stdio: options.terminal && engine === 'podman' ? 'terminal' : 'show',
       // docker prints its progress on stdout; --json keeps stdout for the JSON document.
       stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,

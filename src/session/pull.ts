@@ -56,8 +56,9 @@ export interface PullOptions {
   localName: boolean;
   authfile?: string | undefined;
   /**
-   * stderr is a terminal: the engine gets it, and draws its progress bars there; a failure is then
-   * classified from the registry's own answer (qci's registry client, the engine's credential).
+   * stderr is a terminal: podman gets it, and draws its progress bars there; its failure is then
+   * classified from the registry's own answer (qci's registry client, the engine's credential). docker
+   * draws them on stdout, so its stderr is read as when qci's is not a terminal.
    */
   terminal?: boolean;
   /** --json: the engine's stdout (the image ID) goes to stderr; stdout is qci's JSON alone. */
@@ -283,7 +284,7 @@ function classifyPull(
   result: RunResult,
 ): FailureCause | null | Promise<FailureCause> {
   if (result.exitCode === 0) return null;
-  if (run.options.terminal)
+  if (run.options.terminal && run.engine === 'podman')
     return causeFromRegistry(run.setup, input, run.options.authfile).then(
       (cause) => causeGivenSent(cause, run.sends),
     );

@@ -14,8 +14,9 @@ import {
 } from './testbed/docker.js';
 import { TESTBED_TOOLS, requireTools } from './testbed/index.js';
 import { BIN_DIR, useTestBed } from './testbed/fixture.js';
+import { QCI_BIN, scriptArgs } from '../helpers/pty.js';
 
-const tools = requireTools([...TESTBED_TOOLS, 'dockerd', 'docker']);
+const tools = requireTools([...TESTBED_TOOLS, 'dockerd', 'docker', 'script']);
 const NS = 'ci-op-2c2tvgti';
 
 describe.skipIf(!tools.ok)(
@@ -135,6 +136,36 @@ describe.skipIf(!tools.ok)(
       expect(JSON.parse(readFileSync(tb.pe.authFiles.docker, 'utf8'))).toEqual({
         auths: { 'quay.io': {} },
       });
+    });
+
+    it('a docker daemon qci cannot reach: said so with how to start it (pull piped, on a terminal and after a login; images)', async () => {
+      await fresh();
+      const gone = {
+        DOCKER_HOST: `unix://${join(tb.pe.home, 'no-docker.sock')}`,
+      };
+      const said = (text: string) => {
+        expect(text).toContain('docker cannot reach its daemon');
+        expect(text).toContain('sudo systemctl start docker');
+      };
+      const pull = ['pull', '--no-login', 'ocp/4.7:my-component'];
+      const piped = await qci(pull, gone);
+      expect(piped.exitCode, piped.stderr).toBe(1);
+      said(piped.stderr);
+      // On a terminal docker draws its progress on stdout: its stderr is still read.
+      const tty = await tb.pe.run(
+        'script',
+        scriptArgs([process.execPath, QCI_BIN, ...pull]),
+        { env: { ...env(), ...gone }, timeoutMs: 60_000 },
+      );
+      expect(tty.exitCode, tty.stdout).toBe(1);
+      said(tty.stdout);
+      // docker logs in without its daemon (client side, docker 20.10+); its pull then says the same.
+      const login = await qci(['pull', 'ocp/4.7:my-component'], gone);
+      expect(login.exitCode, login.stderr).toBe(1);
+      said(login.stderr);
+      const images = await qci(['images'], gone);
+      expect(images.exitCode, images.stderr).toBe(1);
+      said(images.stderr);
     });
 
     it('whoami on a corrupt ~/.docker/config.json says why docker sends nothing: the file and where it breaks', async () => {

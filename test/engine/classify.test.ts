@@ -24,6 +24,18 @@ describe('classifyEngineFailure', () => {
       'Error response from daemon: no matching manifest for linux/s390x in the manifest list entries',
       'platform-missing',
     ],
+    [
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      'engine-unavailable',
+    ],
+    [
+      'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Post "http://%2Fvar%2Frun%2Fdocker.sock/v1.24/images/create": dial unix /var/run/docker.sock: connect: permission denied',
+      'engine-unavailable',
+    ],
+    [
+      'Cannot connect to Podman. Please verify your connection to the Linux system using `podman system connection list`, or try `podman machine init` and `podman machine start` to manage a new Linux VM\nError: unable to connect to Podman socket: dial tcp 127.0.0.1:2222: connect: connection refused',
+      'engine-unavailable',
+    ],
   ])('classifies %j as %s', (text, cause) => {
     expect(classifyEngineFailure(text)).toBe(cause);
   });
