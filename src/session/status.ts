@@ -150,6 +150,21 @@ const RELOGIN = 'qci logout && qci login';
 export function stateVerdict(
   state: EntryState,
   engine: EngineName,
+  /** No kubeconfig or no app.ci context: `qci login` cannot work, the browser login can (as doctor says). */
+  noAppCiLogin = false,
+): { severity: StateSeverity; fix: string | null } {
+  const verdict = engineVerdict(state, engine);
+  return noAppCiLogin && verdict.fix
+    ? {
+        ...verdict,
+        fix: verdict.fix.replace(/\bqci login\b(?! --web)/, 'qci login --web'),
+      }
+    : verdict;
+}
+
+function engineVerdict(
+  state: EntryState,
+  engine: EngineName,
 ): { severity: StateSeverity; fix: string | null } {
   switch (state) {
     case 'current':

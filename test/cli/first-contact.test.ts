@@ -216,6 +216,19 @@ describe('first contact', () => {
   });
 
   it.skipIf(spawnSync('podman', ['--version']).status !== 0)(
+    'whoami on a fresh home: each fix is one that can work here (the browser login), as doctor says',
+    () => {
+      const r = run(
+        ['whoami'],
+        isolatedEnv({ QCI_REGISTRY: '127.0.0.1:1', DOCKER_CONFIG: undefined }),
+      );
+      expect(r.status).toBe(3);
+      expect(r.stdout).toMatch(/^podman {3}! .*\n {9}fix: qci login --web$/m);
+      expect(r.stdout).not.toMatch(/fix: qci login(?! --web)/);
+    },
+  );
+
+  it.skipIf(spawnSync('podman', ['--version']).status !== 0)(
     'doctor: the podman < 4.8 note only where it matters (DOCKER_CONFIG or REGISTRY_AUTH_FILE set)',
     () => {
       const note = 'is older than 4.8';

@@ -364,8 +364,11 @@ function renderStatus(
     warn: c.yellow('!'),
     error: c.red('✗'),
   };
+  const noLogin = ['no-kubeconfig', 'no-context'].includes(
+    report.appciError?.kind ?? '',
+  );
   for (const view of report.engines) {
-    const verdict = stateVerdict(view.state, view.engine);
+    const verdict = stateVerdict(view.state, view.engine, noLogin);
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
