@@ -220,8 +220,8 @@ describe('the CLI frame', () => {
 
   it("commander's own error messages do not echo a token passed as an unknown option", async () => {
     const token = `sha256~${'A'.repeat(43)}`;
-    // (--token itself is refused by qci login with its reasons: test/e2e/first-ten-minutes.test.ts)
-    const r = await qci(['login', `--password=${token}`]);
+    // (--token and --password are refused by qci login with its reasons: test/e2e/first-ten-minutes.test.ts)
+    const r = await qci(['login', `--secret=${token}`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown option');
     expect(r.stderr).not.toContain(token);

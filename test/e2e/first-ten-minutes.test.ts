@@ -125,6 +125,41 @@ describe('typos and pasted references', () => {
     expect(r.stderr).not.toContain('pasted-by-reflex');
   });
 
+  it.each([
+    [['login', '-u', 'me', '-p', 'sha256~pasted-by-habit'], true],
+    [
+      [
+        'login',
+        '-u=me',
+        '-p=sha256~pasted-by-habit',
+        'quay-proxy.ci.openshift.org',
+      ],
+      true,
+    ],
+    [['login', '--password-stdin', '-u', 'me'], false],
+  ])(
+    "qci %j (podman login's habit) says qci logs in with the app.ci token itself, and never shows it",
+    (args, password) => {
+      const r = run(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('qci login takes no username or password');
+      expect(r.stderr.includes('stays in your shell history')).toBe(password);
+      expect(r.stderr).not.toContain('pasted-by-habit');
+    },
+  );
+
+  it('qci login HOST is qci login --registry HOST; two different ones are refused', () => {
+    const r = run(['login', 'a.example.com', '--registry', 'b.example.com']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'two registries given: a.example.com and --registry b.example.com',
+    );
+    const bad = run(['login', 'https://a.example.com/x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected a registry host');
+  });
+
   it('qci help help helps', () => {
     const r = run(['help', 'help']);
     expect(r.code).toBe(0);

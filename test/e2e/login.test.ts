@@ -72,6 +72,13 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
       authFile: tb.pe.authFiles.xdgRuntime,
       warnings: [],
     });
+    // As podman login takes it: the registry named on the command line wins over QCI_REGISTRY.
+    const named = await qci(['login', '--json', tb.bed.proxy.host], {
+      KUBECONFIG: kubeconfig,
+      QCI_REGISTRY: 'quay-proxy.ci.openshift.org',
+    });
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout).registry).toBe(tb.bed.proxy.host);
   });
 
   it('a stale token in ~/.docker/config.json: whoami names it, logout removes it and keeps the rest, login makes pulls work', async () => {

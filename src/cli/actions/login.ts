@@ -52,6 +52,10 @@ interface LoginFlags extends SettingFlags {
   callbackPort?: string;
   /** oc's `--token=…`, typed by reflex: refused (tokenInArgv), never used or shown. */
   token?: string | boolean;
+  /** podman login's `-u`, `-p` and `--password-stdin`, typed by habit: refused (podmanFlags). */
+  username?: string | boolean;
+  password?: string | boolean;
+  passwordStdin?: boolean;
 }
 
 /** Why qci login takes no --token, and what to run instead. */
@@ -68,11 +72,40 @@ function tokenInArgv(): QciError {
   );
 }
 
+/** podman login's credential flags: qci takes the credential from app.ci, never from its caller. */
+function podmanFlags(options: LoginFlags): QciError {
+  const password = options.password !== undefined;
+  return usageError(
+    `qci login takes no username or password: it logs the engine in with your app.ci token itself (as \`podman login -u=$(oc whoami) -p=$(oc whoami -t)\` would, but on stdin)` +
+      (password
+        ? '; a password on the command line is readable by any user of this machine (ps) and stays in your shell history'
+        : ''),
+    {
+      hint: 'qci login (your app.ci context), or qci login --web to sign in to app.ci first',
+    },
+  );
+}
+
 export async function loginAction(
   ctx: CommandContext,
+  registry: string | undefined,
   options: LoginFlags,
 ): Promise<number> {
   if (options.token !== undefined) throw tokenInArgv();
+  if (
+    options.username !== undefined ||
+    options.password !== undefined ||
+    options.passwordStdin
+  )
+    throw podmanFlags(options);
+  if (registry !== undefined) {
+    if (options.registry !== undefined && options.registry !== registry)
+      throw usageError(
+        `two registries given: ${registry} and --registry ${options.registry}`,
+        { hint: `qci login ${options.registry}` },
+      );
+    options = { ...options, registry };
+  }
   if (options.helper && options.web)
     throw usageError('--web and --helper do not go together', {
       hint: 'qci login --web first, then qci login --helper',

@@ -23,6 +23,10 @@ function registerLoginCommand(program: Command, wrap: Wrap): void {
         ),
     ),
   )
+    .argument(
+      '[registry]',
+      'the registry to log in to, as podman login takes it (the same as --registry; default QCI)',
+    )
     .addHelpText(
       'after',
       examples([
@@ -55,36 +59,43 @@ function registerLoginCommand(program: Command, wrap: Wrap): void {
 
 /** qci login's own flags: where the credential goes, where the token comes from, and --web's. */
 function addLoginOptions(command: Command): Command {
-  return command
-    .option(
-      '--authfile <path>',
-      'write the credential to this file (podman --authfile)',
-    )
-    .option(
-      '--token-file <file>',
-      'log in with the ServiceAccount token in this file (from qci sa token) instead of the kube context',
-    )
-    .option(
-      '--helper',
-      'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token',
-    )
-    .option(
-      '--web',
-      'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
-    )
-    .option(
-      '--server <url>',
-      'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
-    )
-    .option(
-      '--certificate-authority <file>',
-      'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
-    )
-    .option(
-      '--callback-port <port>',
-      'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
-    )
-    .addOption(new Option('--token [token]').hideHelp());
+  return (
+    command
+      .option(
+        '--authfile <path>',
+        'write the credential to this file (podman --authfile)',
+      )
+      .option(
+        '--token-file <file>',
+        'log in with the ServiceAccount token in this file (from qci sa token) instead of the kube context',
+      )
+      .option(
+        '--helper',
+        'store nothing: register docker-credential-qci (credHelpers) so every pull gets the current app.ci token',
+      )
+      .option(
+        '--web',
+        'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
+      )
+      .option(
+        '--server <url>',
+        'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
+      )
+      .option(
+        '--certificate-authority <file>',
+        'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
+      )
+      .option(
+        '--callback-port <port>',
+        'with --web: the 127.0.0.1 port the browser returns to (default: a free one)',
+      )
+      .addOption(new Option('--token [token]').hideHelp())
+      // podman login's own flags, typed by habit (the docs' `podman login -u=… -p=…` line): refused
+      // with what qci does instead, never used or shown.
+      .addOption(new Option('-u, --username [user]').hideHelp())
+      .addOption(new Option('-p, --password [password]').hideHelp())
+      .addOption(new Option('--password-stdin').hideHelp())
+  );
 }
 
 function registerLogoutCommand(program: Command, wrap: Wrap): void {
