@@ -124,6 +124,8 @@ function configureProgram(program: Command, io: Io): void {
     )
     .helpOption('-h, --help', 'show help for a command')
     .configureHelp({
+      // --json and --verbose are the program's: each command's help lists them too.
+      showGlobalOptions: true,
       // On a narrow terminal commander stops wrapping and the terminal cuts words: there, the
       // description goes under its option, wrapped between words.
       formatItem(term, termWidth, description, helper) {

@@ -120,6 +120,11 @@ describe('first contact', () => {
       for (const line of r.stdout.split('\n'))
         expect(width(line), `${command}: ${line}`).toBeLessThanOrEqual(80);
       expect(r.stdout, command).toContain('Examples:');
+      // The program's own flags, which every command takes, are in every command's help.
+      if (command)
+        expect(r.stdout, command).toMatch(
+          /Global Options:[\s\S]*--json[\s\S]*--verbose/,
+        );
     }
   });
 
