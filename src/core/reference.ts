@@ -233,6 +233,18 @@ export function parseReference(
       'reference',
       'a reference cannot contain spaces',
     );
+  // A pull spec copied as a URL (https://quay.io/openshift/ci:TAG): what follows the scheme is meant.
+  const url = /^https?:\/\//i.exec(input)?.[0];
+  if (url) {
+    const meant = parseReference(input.slice(url.length), options);
+    return {
+      ...meant,
+      warnings: [
+        `a pull spec has no ${url.slice(0, -3).toLowerCase()}:// in front; read as ${input.slice(url.length)}`,
+        ...meant.warnings,
+      ],
+    };
+  }
   const ref = input.startsWith('docker://')
     ? input.slice('docker://'.length)
     : input;

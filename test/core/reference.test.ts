@@ -46,6 +46,20 @@ describe('parseReference: accepted forms', () => {
       null,
     ],
     [
+      'https://quay-proxy.ci.openshift.org/openshift/ci:ocp_4.7_cli',
+      'qci-proxy',
+      'ocp/4.7:cli',
+      `${PROXY}:ocp_4.7_cli`,
+      'no https:// in front',
+    ],
+    [
+      'HTTP://registry.ci.openshift.org/ocp/4.7:cli',
+      'app-ci-registry',
+      'ocp/4.7:cli',
+      `${PROXY}:ocp_4.7_cli`,
+      'no http:// in front',
+    ],
+    [
       'my-organization/my-component:latest',
       'imagestreamtag',
       'my-organization/my-component:latest',
