@@ -661,5 +661,14 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
       'reading manifest x in y: manifest unknown: manifest unknown',
     ]);
     expect(missing.stdout).toContain('not a login problem');
+    // Nothing to explain, or a fix asked of an explanation: what was typed is wrong, nothing is run.
+    for (const args of [
+      ['--explain', ' '],
+      ['--explain', 'manifest unknown', '--fix'],
+    ]) {
+      const wrong = await qci(['doctor', ...args]);
+      expect(wrong.exitCode, wrong.stderr).toBe(2);
+      expect(wrong.stdout).toBe('');
+    }
   });
 });

@@ -131,6 +131,14 @@ export async function doctorAction(
   ctx: CommandContext,
   options: DoctorFlags,
 ): Promise<number> {
+  if (options.explain !== undefined && options.explain.trim() === '')
+    throw usageError('--explain needs the error text to explain', {
+      hint: "qci doctor --explain 'Error: … unauthorized: authentication required' (the engine's whole error, quoted)",
+    });
+  if (options.explain !== undefined && options.fix)
+    throw usageError('--explain and --fix do not go together', {
+      hint: 'qci doctor --fix checks this machine and repairs it; --explain only reads the error given',
+    });
   // app.ci's connections open first: their round trip overlaps the loading of the checks.
   if (options.explain === undefined) await warmAppCi(ctx, options);
   const resolved = await ctx.settings(settingFlags(options));
