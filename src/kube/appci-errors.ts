@@ -46,7 +46,8 @@ function httpError(status: number, where: string, action: string): QciError {
 }
 
 /** Network and TLS error codes (Node's errno and OpenSSL's), in words. */
-const NETWORK_REASONS: Record<string, string> = {
+/** Node's network and TLS error codes in words (app.ci's errors, the browser login's). */
+export const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ENOTFOUND: 'host not found (DNS)',
   EAI_AGAIN: 'DNS lookup failed',

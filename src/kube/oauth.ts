@@ -15,6 +15,7 @@ import {
 } from 'node:http';
 import { rootCertificates } from 'node:tls';
 import { QciError, usageError } from '../core/errors.js';
+import { NETWORK_REASONS } from './appci-errors.js';
 import {
   errorCode,
   failureKind,
@@ -92,7 +93,7 @@ function unreachable(what: string, origin: string, error: unknown): QciError {
   const code = errorCode(error) || 'error';
   const tls = failureKind(error) === 'certificate';
   return new QciError(
-    `cannot reach ${what} (${origin}): ${tls ? `TLS certificate not trusted (${code})` : code}`,
+    `cannot reach ${what} (${origin}): ${tls ? `TLS certificate not trusted (${code})` : (NETWORK_REASONS[code] ?? code)}`,
     {
       kind: 'unreachable',
       hint: tls

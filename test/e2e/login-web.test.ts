@@ -333,6 +333,23 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  it('an API server that refuses the connection: said in words (not an errno), nothing written', async () => {
+    await freshPodman();
+    const before = snapshot();
+    const closed = await tb.qci([
+      'login',
+      '--web',
+      '--server',
+      'https://127.0.0.1:1',
+    ]);
+    expect(closed.exitCode).toBe(6);
+    expect(closed.stderr).toContain(
+      'cannot reach the API server (https://127.0.0.1:1): connection refused',
+    );
+    expect(closed.stderr).not.toContain('ECONNREFUSED');
+    expect(snapshot()).toEqual(before);
+  });
+
   it('a pasted token the server rejects: nothing written', async () => {
     await freshPodman();
     oauth.setCliClient(false);
