@@ -25,6 +25,9 @@ export const SKIPPED_DIRECTORIES = new Set([
   'node_modules',
 ]);
 
+/** Below /, never entered: the kernel's views (/proc, /sys) and devices, not documents. */
+const KERNEL_DIRECTORIES = new Set(['/proc', '/sys', '/dev']);
+
 export interface WalkOptions {
   /** Keep a file found in a directory only if its name passes (files named on the command line are always kept). */
   include?: (name: string) => boolean;
@@ -137,7 +140,7 @@ interface GitView {
 }
 
 /** Whether `root` is inside a work tree, by looking for .git upwards: no process for the common "no". */
-function insideGitCheckout(
+export function insideGitCheckout(
   root: string,
   env: Record<string, string | undefined>,
 ): boolean {
@@ -298,6 +301,8 @@ function walkDirectory(
       } else if (isDir) {
         if (SKIPPED_DIRECTORIES.has(entry.name)) {
           result.skipped.push({ path, reason: `${entry.name} directory` });
+        } else if (rel === '' && KERNEL_DIRECTORIES.has(resolve(path))) {
+          result.skipped.push({ path, reason: "the kernel's, not files" });
         } else if (git && !git.directories.has(relPath)) {
           result.skipped.push({
             path,

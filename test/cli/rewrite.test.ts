@@ -141,6 +141,11 @@ describe('qci rewrite: listing', () => {
     expect(r.stderr).toContain(
       '8 references in 7 files would be rewritten (9 files scanned); 3 need review (not changed); run qci rewrite --write to change them',
     );
+    // No path, and not a git checkout: it says what it reads (in ~ or / that is everything).
+    expect(r.stderr).toContain(
+      'warning: no path given: reading every file under',
+    );
+    expect((await inTree(root, ['.'])).stderr).not.toContain('no path given');
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -360,6 +365,7 @@ describe('qci rewrite in a git checkout', () => {
     expect(files).not.toContain('debug.log');
     expect(files).not.toContain('build/out.yaml');
     expect(files.some((f: string) => f.startsWith('.git/'))).toBe(false);
+    expect(r.stderr).not.toContain('no path given'); // git narrows the walk
 
     const all = await inTree(root, ['--json', '--no-gitignore']);
     const allFiles = JSON.parse(all.stdout).changes.map(

@@ -49,9 +49,16 @@ export async function rewriteAction(
       : 'list';
   const roots = paths.length > 0 ? paths : ['.'];
 
-  const { runRewrite, rewriteExitCode } = await import(
-    '../../files/rewrite.js'
-  );
+  const [{ runRewrite, rewriteExitCode }, { insideGitCheckout }] =
+    await Promise.all([
+      import('../../files/rewrite.js'),
+      import('../../files/walk.js'),
+    ]);
+  // Outside a checkout nothing narrows the walk: in ~ or / it reads for minutes, silently.
+  if (paths.length === 0 && !insideGitCheckout('.', ctx.io.env))
+    ctx.ui.warn(
+      `no path given: reading every file under ${process.cwd()}, which is not a git checkout; name what to rewrite (qci rewrite docs/ ci-operator/) to read less`,
+    );
   const run = await runRewrite(roots, {
     mode,
     maxBytes,
