@@ -220,6 +220,26 @@ describe('first contact', () => {
     expect(r.stdout).toMatch(/^docker {3}- not installed$/m);
   });
 
+  it('doctor on a narrow terminal: a fix starts where its finding continues, and its words go under it', () => {
+    for (const [columns, lead] of [
+      ['40', 2],
+      ['100', 18],
+    ] as const) {
+      const r = run(
+        ['doctor'],
+        isolatedEnv({ QCI_REGISTRY: '127.0.0.1:1', COLUMNS: columns }),
+      );
+      const lines = r.stdout.split('\n');
+      const fixes = lines.filter((l) => l.trimStart().startsWith('fix:'));
+      expect(fixes.length, r.stdout).toBeGreaterThan(0);
+      for (const fix of fixes)
+        expect(fix, columns).toMatch(new RegExp(`^ {${lead}}fix: `));
+      // A fix's continuation is under its words, past "fix: ".
+      const at = lines.findIndex((l) => l.includes('fix: log in to app.ci'));
+      expect(lines[at + 1], columns).toMatch(new RegExp(`^ {${lead + 5}}\\S`));
+    }
+  });
+
   it.skipIf(spawnSync('podman', ['--version']).status !== 0)(
     'whoami on a fresh home: each fix is one that can work here (the browser login), as doctor says',
     () => {

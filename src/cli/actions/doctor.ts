@@ -89,9 +89,11 @@ function render(
     if (f.id === 'engine.podman-old' && !oldPodmanMatters) continue;
     if (only && !only(f)) continue;
     print(`${marks[f.severity]} ${f.check.padEnd(15)} ${f.detail}`, hang);
+    // A fix starts where the detail's continuations do: under the detail, or on a narrow terminal
+    // under the check.
     if (f.fix && f.severity !== 'ok')
       print(
-        `  ${''.padEnd(15)} ${c.dim('fix:')} ${f.fix}${markedSafe(f) ? ` ${c.dim(SAFE)}` : ''}`,
+        `${' '.repeat(hang)}${c.dim('fix:')} ${f.fix}${markedSafe(f) ? ` ${c.dim(SAFE)}` : ''}`,
         hang + 'fix: '.length,
       );
   }
