@@ -58,7 +58,7 @@ export async function tokenFileFacts(
     throw usageError(
       `--token-file ${path} holds an app.ci user token (sha256~…), not a ServiceAccount token`,
       {
-        hint: 'a user token belongs in your kube context: oc login --token=… --server=…, then qci login',
+        hint: 'a user token goes in your kube context: qci login --token-page (paste it there; it writes the context), or oc login --token=… --server=…, then qci login',
       },
     );
   }

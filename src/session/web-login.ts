@@ -30,6 +30,8 @@ export interface WebLoginOptions {
   server?: string | undefined;
   certificateAuthority?: string | undefined;
   callbackPort?: number | undefined;
+  /** The token-request page even where the code flow works: no browser here to come back to 127.0.0.1. */
+  tokenPage?: boolean | undefined;
   timeoutMs: number;
   /** Called with the page to open, whether a browser was started for it, and which flow it is. */
   showUrl(url: string, flow: 'oauth' | 'token-page', opened: boolean): void;
@@ -107,13 +109,60 @@ async function withTimeout<T>(
   }
 }
 
-/** A token by the OAuth code flow, or from the token-request page where openshift-cli-client is missing. */
+/** The token pasted from the server's token-request page (app.ci's is known without asking). */
+async function fromTokenPage(
+  setup: AuthSetup,
+  server: string,
+  endpoints: Awaited<ReturnType<typeof discoverOAuth>>,
+  options: WebLoginOptions,
+): Promise<{ token: string; flow: 'token-page' }> {
+  const page = endpoints
+    ? tokenRequestPage(endpoints.issuer)
+    : server === APP_CI_SERVER
+      ? APP_CI_TOKEN_PAGE
+      : undefined;
+  if (!page)
+    throw new QciError(
+      `${server} has no OAuth server (no ${server}/.well-known/oauth-authorization-server)`,
+      {
+        kind: 'no-oauth',
+        hint: 'log in as that cluster documents (oc login), then run qci login',
+      },
+    );
+  // Asked for (no browser here): the URL is only shown; a terminal browser would take the prompt's place.
+  options.showUrl(
+    page,
+    'token-page',
+    !options.tokenPage && openBrowser(setup, page),
+  );
+  const token = (await options.readToken()).trim();
+  if (token === '' || /\s/.test(token))
+    throw usageError(
+      token === ''
+        ? 'no token was entered; nothing was written'
+        : 'the token has spaces or line breaks in it (a paste error?); nothing was written',
+      { hint: 'copy the "Your API token is" value from the page' },
+    );
+  return { token, flow: 'token-page' };
+}
+
+/**
+ * A token by the OAuth code flow, or from the token-request page: where openshift-cli-client is missing,
+ * or when asked (`tokenPage`: no browser on this machine, whose 127.0.0.1 the code flow comes back to).
+ */
 async function obtainToken(
   setup: AuthSetup,
   server: string,
   ca: string[] | undefined,
   options: WebLoginOptions,
 ): Promise<{ token: string; flow: 'oauth' | 'token-page' }> {
+  if (options.tokenPage)
+    return fromTokenPage(
+      setup,
+      server,
+      await discoverOAuth(server, ca),
+      options,
+    );
   const state = randomBytes(24).toString('base64url');
   // Listen first: a busy --callback-port fails before anything opens.
   const callback = await listenForCallback(options.callbackPort ?? 0, state);
@@ -124,29 +173,7 @@ async function obtainToken(
       (await hasCliClient(endpoints, callback.redirectUri, ca));
     if (!endpoints || !usable) {
       await callback.close();
-      const page = endpoints
-        ? tokenRequestPage(endpoints.issuer)
-        : server === APP_CI_SERVER
-          ? APP_CI_TOKEN_PAGE
-          : undefined;
-      if (!page)
-        throw new QciError(
-          `${server} has no OAuth server (no ${server}/.well-known/oauth-authorization-server)`,
-          {
-            kind: 'no-oauth',
-            hint: 'log in as that cluster documents (oc login), then run qci login',
-          },
-        );
-      options.showUrl(page, 'token-page', openBrowser(setup, page));
-      const token = (await options.readToken()).trim();
-      if (token === '' || /\s/.test(token))
-        throw usageError(
-          token === ''
-            ? 'no token was entered; nothing was written'
-            : 'the token has spaces or line breaks in it (a paste error?); nothing was written',
-          { hint: 'copy the "Your API token is" value from the page' },
-        );
-      return { token, flow: 'token-page' };
+      return await fromTokenPage(setup, server, endpoints, options);
     }
     const pkce = newPkce();
     const url = authorizeUrl(endpoints, {

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -73,6 +74,20 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
       input !== undefined ? { input } : {},
     );
 
+  /**
+   * The fake browser's log once it holds `text` (or after 5 s): the browser is a process of its own, and
+   * logs the last page it got after qci, which sent it, may have exited.
+   */
+  async function browserLogWith(text: string): Promise<string> {
+    for (let tries = 0; ; tries++) {
+      const log = existsSync(browserLog())
+        ? readFileSync(browserLog(), 'utf8')
+        : '';
+      if (log.includes(text) || tries >= 50) return log;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+
   /** Every file a failed login could have written: the kubeconfig and the engines' auth files. */
   function snapshot(): Record<string, string | null> {
     return Object.fromEntries(
@@ -102,7 +117,7 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
       /^http:\/\/127\.0\.0\.1:\d+\/callback$/,
     );
     expect(authorize.get('state')?.length).toBeGreaterThanOrEqual(16);
-    const visited = readFileSync(browserLog(), 'utf8');
+    const visited = await browserLogWith('You can close this tab');
     expect(visited).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/callback\?\S+ 200/);
     expect(visited).toContain('You can close this tab');
     // The URL is printed too (no display, SSH).
@@ -242,7 +257,7 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     const login = await qciWeb([]);
     expect(login.exitCode).toBe(3);
     expect(login.stderr).toContain('the login was refused in the browser');
-    expect(readFileSync(browserLog(), 'utf8')).toContain('cancelled');
+    expect(await browserLogWith('cancelled')).toContain('cancelled');
     expect(snapshot()).toEqual(before);
   });
 
@@ -306,7 +321,9 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
       status: 400,
       error: 'invalid_grant',
     });
-    expect(readFileSync(browserLog(), 'utf8')).toContain('qci login failed');
+    expect(await browserLogWith('qci login failed')).toContain(
+      'qci login failed',
+    );
     expect(snapshot()).toEqual(before);
   });
 
@@ -317,6 +334,34 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     const login = await qciWeb([], {}, `${token}\n`);
     expect(login.exitCode, login.stderr).toBe(0);
     expect(login.stderr).toContain(`${tb.bed.appci.url}/oauth/token/request`);
+    expect(login.stdout + login.stderr).not.toContain(token);
+    const kc = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
+    expect(kc.users[0]!.user.token).toBe(token);
+    expect((await tb.pe.podman(['pull', tb.bed.ref()])).exitCode).toBe(0);
+  });
+
+  it('--token-page (no browser here): the token page shown, not opened, even where the code flow works; the same kubeconfig write', async () => {
+    await freshPodman();
+    rmSync(browserLog(), { force: true });
+    const token = tb.bed.appci.createToken(tb.bed.user);
+    const login = await tb.qci(
+      [
+        'login',
+        '--token-page',
+        '--server',
+        tb.bed.appci.url,
+        '--certificate-authority',
+        tb.bed.appci.caFile,
+      ],
+      { BROWSER, FAKE_BROWSER_LOG: browserLog() },
+      { input: `${token}\n` },
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(login.stderr).toContain(
+      `Open this URL in your browser:\n  ${tb.bed.appci.url}/oauth/token/request`,
+    );
+    expect(login.stderr).not.toContain('openshift-cli-client');
+    expect(existsSync(browserLog())).toBe(false); // nothing was opened
     expect(login.stdout + login.stderr).not.toContain(token);
     const kc = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
     expect(kc.users[0]!.user.token).toBe(token);

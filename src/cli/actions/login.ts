@@ -47,6 +47,7 @@ interface LoginFlags extends SettingFlags {
   tokenFile?: string;
   helper?: boolean;
   web?: boolean;
+  tokenPage?: boolean;
   server?: string;
   certificateAuthority?: string;
   callbackPort?: string;
@@ -106,12 +107,12 @@ export async function loginAction(
       );
     options = { ...options, registry };
   }
-  if (options.helper && options.web)
+  if (options.helper && (options.web || options.tokenPage))
     throw usageError('--web and --helper do not go together', {
       hint: 'qci login --web first, then qci login --helper',
     });
   if (options.helper) return loginHelperAction(ctx, options);
-  if (options.web) return webLoginAction(ctx, options);
+  if (options.web || options.tokenPage) return webLoginAction(ctx, options);
   for (const [flag, value] of [
     ['--server', options.server],
     ['--certificate-authority', options.certificateAuthority],
@@ -215,7 +216,13 @@ export async function webLoginAction(
   options: LoginFlags,
 ): Promise<number> {
   if (options.tokenFile !== undefined)
-    throw usageError('--web and --token-file do not go together');
+    throw usageError(
+      `${options.tokenPage ? '--token-page' : '--web'} and --token-file do not go together`,
+    );
+  if (options.tokenPage && options.callbackPort !== undefined)
+    throw usageError(
+      '--token-page and --callback-port do not go together: the token page does not come back to 127.0.0.1',
+    );
   let callbackPort: number | undefined;
   if (options.callbackPort !== undefined) {
     callbackPort = Number(options.callbackPort);
@@ -241,13 +248,16 @@ export async function webLoginAction(
   const setup = authSetup(ctx, resolved);
   const web = await webLogin(setup, {
     server: options.server,
+    tokenPage: options.tokenPage,
     certificateAuthority: options.certificateAuthority,
     callbackPort,
     timeoutMs: timeoutS * 1000,
     showUrl(url, flow, opened) {
       if (flow === 'token-page')
         ctx.ui.info(
-          'The cluster has no openshift-cli-client OAuth client (OpenShift before 4.14): log in on the token page, then paste the API token here.',
+          options.tokenPage
+            ? 'Log in on the token page in any browser, then paste the API token here.'
+            : 'The cluster has no openshift-cli-client OAuth client (OpenShift before 4.14): log in on the token page, then paste the API token here.',
         );
       ctx.ui.info(
         `${opened ? 'Opened your browser at' : 'Open this URL in your browser'}:\n  ${url}`,

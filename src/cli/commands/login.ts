@@ -37,6 +37,7 @@ function registerLoginCommand(program: Command, wrap: Wrap): void {
           'qci login --context ci/api-ci-l2s4-p1-openshiftapps-com:6443/me',
           'with a named context',
         ],
+        ['qci login --token-page', 'over SSH: paste a token from the browser'],
         [
           'qci login --token-file my-project.token',
           'with a ServiceAccount token (qci sa token)',
@@ -76,6 +77,10 @@ function addLoginOptions(command: Command): Command {
       .option(
         '--web',
         'no kubeconfig or oc needed: log in to app.ci in the browser, write the kubeconfig, then log the engine in',
+      )
+      .option(
+        '--token-page',
+        'no browser on this machine (SSH)? open the token page in any browser and paste the API token here (as --web, without the way back to 127.0.0.1)',
       )
       .option(
         '--server <url>',
