@@ -502,15 +502,21 @@ export function directSpecFor(ref: ImageRef): string {
 
 /**
  * The reference meant when `input` has a slash where the tag's colon goes (ocp/4.7/my-component is
- * ocp/4.7:my-component): the input with its last "/" made ":", when that parses; else null.
+ * ocp/4.7:my-component), or is a QCI tag alone (ocp_4.7_my-component): that reference, when it
+ * parses; else null.
  */
 export function referenceMeant(
   input: string,
   options: ParseOptions = {},
 ): string | null {
   const slash = input.lastIndexOf('/');
-  if (slash < 0 || /[:@]/.test(input.slice(slash))) return null;
-  const meant = `${input.slice(0, slash)}:${input.slice(slash + 1)}`;
+  // A QCI tag alone (ocp_4.7_cli): NS_NAME_TAG back to NS/NAME:TAG, where the two "_" say which is which.
+  const tag = /^([^_/:@]+)_([^_/:@]+)_([^_/:@]+)$/.exec(input.trim());
+  if (slash < 0 && !tag) return null;
+  if (slash >= 0 && /[:@]/.test(input.slice(slash))) return null;
+  const meant = tag
+    ? `${tag[1]}/${tag[2]}:${tag[3]}`
+    : `${input.slice(0, slash)}:${input.slice(slash + 1)}`;
   try {
     parseReference(meant, options);
     return meant;

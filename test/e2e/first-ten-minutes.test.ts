@@ -84,14 +84,24 @@ describe('an optional boolean flag takes only true or false', () => {
 });
 
 describe('typos and pasted references', () => {
-  it.each([['pullspec'], ['pull'], ['inspect']])(
-    'qci %s ocp/4.7/my-component: did you mean ocp/4.7:my-component?',
-    (command) => {
-      const r = run([command, 'ocp/4.7/my-component']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`did you mean ${REF}?`);
-    },
-  );
+  it.each([
+    ['pullspec', 'ocp/4.7/my-component'],
+    ['pull', 'ocp/4.7/my-component'],
+    ['inspect', 'ocp/4.7/my-component'],
+    // The QCI tag alone, as it appears in a pull spec.
+    ['pullspec', 'ocp_4.7_my-component'],
+    ['pull', 'ocp_4.7_my-component'],
+  ])('qci %s %s: did you mean ocp/4.7:my-component?', (command, input) => {
+    const r = run([command, input]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`did you mean ${REF}?`);
+  });
+
+  it('a tag of more than three "_" parts is not guessed at (which "_" splits NAME from TAG?)', () => {
+    const r = run(['pullspec', 'ocp_4.7_my_component']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('did you mean');
+  });
 
   it.each([
     [`registry.ci.openshift.org/${REF}`],
