@@ -13,6 +13,7 @@ import { APP_CI_REGISTRY } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
+import { onPath } from '../engine/engine.js';
 import { signalExitCode, type ChildHandle } from '../engine/run.js';
 import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { appCiFacts, deniedError, type AuthSetup } from './setup.js';
@@ -32,6 +33,9 @@ export async function execWithQciCredential(
   options: ExecOptions,
 ): Promise<number> {
   const host = setup.settings.registry;
+  // A command PATH does not have is said before app.ci is asked (which may want a login first).
+  if (!options.command.includes('/') && !onPath(options.command, setup.env))
+    throw cannotStart(options.command, 'not-found');
   // A qci exec killed with SIGKILL could not remove its directory: do it now.
   await sweepPrivateDirs(setup.env);
   const { facts, token } = await appCiFacts(setup);
@@ -71,16 +75,8 @@ export async function execWithQciCredential(
         child = handle;
       },
     });
-    if (result.startError) {
-      const notFound = result.startError === 'not-found';
-      throw new QciError(
-        `${options.command}: ${notFound ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,
-        {
-          kind: notFound ? 'command-not-found' : 'cannot-run',
-          hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
-        },
-      );
-    }
+    if (result.startError)
+      throw cannotStart(options.command, result.startError);
     // Interrupted or terminated: say so whatever CMD made of the signal (podman 4.3.1 stops a pull on SIGTERM
     // with status 0, which a script would take for success), as qci pull exits 130 on Ctrl-C.
     return received ? signalExitCode(received) : result.exitCode;
@@ -88,4 +84,19 @@ export async function execWithQciCredential(
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
     unsubscribe();
   }
+}
+
+/** COMMAND could not start: exit 127 (not found) or 126 (not runnable), as shells say. */
+function cannotStart(
+  command: string,
+  why: 'not-found' | 'not-executable',
+): QciError {
+  const notFound = why === 'not-found';
+  return new QciError(
+    `${command}: ${notFound ? 'command not found' : 'cannot be run (permission denied or not a program)'}`,
+    {
+      kind: notFound ? 'command-not-found' : 'cannot-run',
+      hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
+    },
+  );
 }

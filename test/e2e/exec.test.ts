@@ -92,12 +92,19 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     expect(noAuthFiles()).toEqual([]);
   });
 
-  it('a command that is not found: 127, a message, nothing left behind', async () => {
+  it('a command that is not found: 127, a message, nothing left behind; said before app.ci is asked', async () => {
     await fresh();
     const r = await qci(['exec', '--', 'no-such-command-qci', 'x']);
     expect(r.exitCode).toBe(127);
     expect(r.stderr).toContain('no-such-command-qci: command not found');
     expect(leftovers()).toEqual([]);
+    // Even with no app.ci login at all (which would be exit 3), and without asking app.ci.
+    tb.bed.appci.clearRequests();
+    const nowhere = await qci(['exec', '--', 'no-such-command-qci'], {
+      KUBECONFIG: '/nonexistent/kubeconfig',
+    });
+    expect(nowhere.exitCode).toBe(127);
+    expect(tb.bed.appci.requests).toEqual([]);
   });
 
   it('a revoked app.ci token: qci says so (exit 3) and never runs the command', async () => {
