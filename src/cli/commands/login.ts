@@ -150,7 +150,7 @@ function registerWhoamiCommand(program: Command, wrap: Wrap): void {
         'Show who your app.ci context says you are, when its token expires, whether you may pull from QCI, and, for ' +
           'podman and docker, which auth entry they would send to QCI and whether it still works. ' +
           'Credential helpers are asked as the engine asks them (the secret is never shown). ' +
-          'Exit 0 when a pull would authenticate, 3 when a login is needed, 4 without QCI access.',
+          'Exit 0 when a pull would authenticate, 3 when a login is needed, 4 without QCI access, 6 when app.ci cannot be reached (the others: qci help exit-codes).',
       )
       .option(
         '--authfile <path>',
