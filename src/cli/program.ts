@@ -188,8 +188,21 @@ function registerCommands(program: Command, wrap: Wrap): void {
   }
 }
 
+/**
+ * `qci help sa token` as `qci sa token --help`: commander's help command takes one word, and showed
+ * `qci sa`'s help for it.
+ */
+function helpAsFlag(argv: string[]): string[] {
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  if (argv[at] !== 'help') return argv;
+  const words = argv.slice(at + 1);
+  if (words.filter((w) => !w.startsWith('-')).length < 2) return argv;
+  return [...argv.slice(0, at), ...words, '--help'];
+}
+
 /** Runs qci with `argv` (without node and script); returns the exit code. Never throws. */
-export async function runQci(argv: string[], io: Io): Promise<number> {
+export async function runQci(given: string[], io: Io): Promise<number> {
+  const argv = helpAsFlag(given);
   const state = { exitCode: ExitCode.ok as number };
   const program = buildProgram(io, state, commandToRun(argv));
   try {

@@ -94,6 +94,10 @@ describe('first contact', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('Usage: qci login');
     expect(run(['help', 'status']).status).toBe(0); // an alias
+    // A subcommand's help, as `qci sa token --help` gives it.
+    const sub = run(['help', 'sa', 'token']);
+    expect(sub.status).toBe(0);
+    expect(sub.stdout).toMatch(/^Usage: qci sa token /);
   });
 
   it.each([

@@ -100,7 +100,8 @@ describe.skipIf(!tools.ok)('qci exec (end to end)', () => {
     expect(leftovers()).toEqual([]);
     // Even with no app.ci login at all (which would be exit 3), and without asking app.ci.
     tb.bed.appci.clearRequests();
-    const nowhere = await qci(['exec', '--', 'no-such-command-qci'], {
+    const nowhere = await tb.qci(['exec', '--', 'no-such-command-qci'], {
+      ...env,
       KUBECONFIG: '/nonexistent/kubeconfig',
     });
     expect(nowhere.exitCode).toBe(127);
