@@ -4,6 +4,7 @@
  * flag is completed without touching this file. Pure: a Command in, a script out.
  */
 import type { Command, Option } from 'commander';
+import { TOPICS } from './topics/index.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -95,7 +96,11 @@ export function commandTree(program: Command): CommandSpec {
           {
             name: 'command',
             variadic: false,
-            choices: visible.map((c) => c.name()),
+            // The program's help also takes a topic (qci help credentials).
+            choices: [
+              ...visible.map((c) => c.name()),
+              ...(path.length === 0 ? TOPICS.map((t) => t.name) : []),
+            ],
           },
         ],
         subcommands: [],

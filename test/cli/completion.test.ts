@@ -188,6 +188,8 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     ]);
     expect(bashComplete('status', '--c')).toEqual(['--context']); // an alias completes like its command
     expect(bashComplete('help', 'in')).toEqual(['inspect']);
+    expect(bashComplete('help', 'cred')).toEqual(['credentials']); // a topic
+    expect(bashComplete('sa', 'help', 'cred')).toEqual([]); // only the program's help has topics
     // --output=FILE: bash splits at "=", the value is still completed (file names here).
     writeFileSync(join(dir, 'my-project.token'), '');
     expect(
