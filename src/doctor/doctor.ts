@@ -171,9 +171,11 @@ export async function fixAndRecheck(
     fixed.push(
       lacksAppCiLogin(findings)
         ? 'not logged in: there is no app.ci login here; run qci login --web'
-        : renewal
-          ? await renewPullSecret(setup, renewal)
-          : await logIn(setup, authfile),
+        : findings.some((f) => f.id === 'kube.unreachable')
+          ? 'not logged in: app.ci cannot be reached (above); run qci login once it can be'
+          : renewal
+            ? await renewPullSecret(setup, renewal)
+            : await logIn(setup, authfile),
     );
   const again = await runDoctor(setup, options);
   return { ...again, fixed };

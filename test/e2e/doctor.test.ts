@@ -646,6 +646,25 @@ describe.skipIf(!tools.ok)('qci doctor (end to end)', () => {
     );
   });
 
+  it('--fix with app.ci out of reach does not try a login it knows cannot work: it says why', async () => {
+    await fresh();
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const away = join(tb.pe.dir, 'away-kubeconfig');
+    writeFileSync(
+      away,
+      readFileSync(kubeconfig, 'utf8').replace(
+        tb.bed.appci.url,
+        'https://127.0.0.1:1',
+      ),
+    );
+    const fix = await qci(['doctor', '--fix'], { KUBECONFIG: away });
+    expect(fix.stderr).toContain(
+      'not logged in: app.ci cannot be reached (above); run qci login once it can be',
+    );
+    expect(fix.stderr).not.toContain('logged podman in');
+    expect(existsSync(tb.pe.authFiles.xdgRuntime)).toBe(false);
+  });
+
   it('--explain decodes a pasted error without running checks', async () => {
     await fresh();
     const text = `Error: initializing source docker://${tb.bed.ref()}: unable to retrieve auth token: invalid username/password: unauthorized: authentication required`;
