@@ -190,21 +190,23 @@ function registerCommands(program: Command, wrap: Wrap): void {
 
 /**
  * `qci help sa token` as `qci sa token --help`: commander's help command takes one word, and showed
- * `qci sa`'s help for it.
+ * `qci sa`'s help for it. Only for a command's own subcommand named whole, nothing after it (not a
+ * topic, not `help help`, not a line with `--`, whose words are arguments).
  */
-function helpAsFlag(argv: string[]): string[] {
+function subcommandHelp(program: Command, argv: string[]): string[] {
   const at = argv.findIndex((a) => !a.startsWith('-'));
-  if (argv[at] !== 'help') return argv;
-  const words = argv.slice(at + 1);
-  if (words.filter((w) => !w.startsWith('-')).length < 2) return argv;
-  return [...argv.slice(0, at), ...words, '--help'];
+  const [word, command, sub, ...rest] = argv.slice(at);
+  if (word !== 'help' || rest.length > 0 || argv.includes('--')) return argv;
+  const parent = program.commands.find((c) => c.name() === command);
+  if (!sub || !parent?.commands.some((c) => c.name() === sub)) return argv;
+  return [...argv.slice(0, at), command!, sub, '--help'];
 }
 
 /** Runs qci with `argv` (without node and script); returns the exit code. Never throws. */
 export async function runQci(given: string[], io: Io): Promise<number> {
-  const argv = helpAsFlag(given);
   const state = { exitCode: ExitCode.ok as number };
-  const program = buildProgram(io, state, commandToRun(argv));
+  const program = buildProgram(io, state, commandToRun(given));
+  const argv = subcommandHelp(program, given);
   try {
     const answered = frontDesk(program, argv, io);
     if (answered !== undefined) return answered;

@@ -98,6 +98,17 @@ describe('first contact', () => {
     const sub = run(['help', 'sa', 'token']);
     expect(sub.status).toBe(0);
     expect(sub.stdout).toMatch(/^Usage: qci sa token /);
+    // Help is all that runs: after "--" the words are arguments, and topics and `help help` stay theirs.
+    for (const [args, usage] of [
+      [['help', 'pull', '--', 'ocp/4.7:cli'], 'Usage: qci pull '],
+      [['help', 'exec', '--', 'ls'], 'Usage: qci exec '],
+      [['help', 'credentials', 'x'], 'Usage: qci help credentials'],
+      [['help', 'help', 'sa'], 'Usage: qci help '],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(new RegExp(`^${usage}`));
+    }
   });
 
   it.each([
