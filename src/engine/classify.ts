@@ -10,11 +10,13 @@ export type FailureCause = Cause;
 const RULES: [FailureCause, RegExp][] = [
   // docker 20-28: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker
   // daemon running?" (or "permission denied while trying to connect to the Docker daemon socket");
-  // podman remote: "Cannot connect to Podman. Please verify your connection…". First: it may say
-  // "connection refused" too, and nothing reached a registry.
+  // docker 29: "failed to connect to the docker API at unix:///var/run/docker.sock; check if the path
+  // is correct and if the daemon is running"; docker on Windows: "error during connect: This error may
+  // indicate that the docker daemon is not running"; podman remote: "Cannot connect to Podman. Please
+  // verify your connection…". First: it may say "connection refused" too, and nothing reached a registry.
   [
     'engine-unavailable',
-    /Cannot connect to the Docker daemon|connect to the Docker daemon socket|Cannot connect to Podman/i,
+    /Cannot connect to the Docker daemon|connect to the Docker daemon socket|failed to connect to the docker API|error during connect|Cannot connect to Podman/i,
   ],
   ['http-registry', /server gave HTTP response to HTTPS client/i],
   ['tls', /x509:|certificate signed by unknown authority|tls: /i],

@@ -33,6 +33,14 @@ describe('classifyEngineFailure', () => {
       'engine-unavailable',
     ],
     [
+      'failed to connect to the docker API at unix:///var/run/docker.sock; check if the path is correct and if the daemon is running: dial unix /var/run/docker.sock: connect: no such file or directory',
+      'engine-unavailable',
+    ],
+    [
+      'error during connect: This error may indicate that the docker daemon is not running.: Get "http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.24/version": open //./pipe/docker_engine: The system cannot find the file specified.',
+      'engine-unavailable',
+    ],
+    [
       'Cannot connect to Podman. Please verify your connection to the Linux system using `podman system connection list`, or try `podman machine init` and `podman machine start` to manage a new Linux VM\nError: unable to connect to Podman socket: dial tcp 127.0.0.1:2222: connect: connection refused',
       'engine-unavailable',
     ],
