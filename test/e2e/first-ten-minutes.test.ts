@@ -167,7 +167,17 @@ describe('typos and pasted references', () => {
     );
     const bad = run(['login', 'https://a.example.com/x']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('expected a registry host');
+    expect(bad.stderr).toContain('qci login a.example.com');
+    // A bare word is a slip, never a host for DNS search domains to complete and get the token.
+    const web = run(['login', 'web']);
+    expect(web.code).toBe(2);
+    expect(web.stderr).toContain('did you mean qci login --web?');
+    const word = run(['login', 'status']);
+    expect(word.code).toBe(2);
+    expect(word.stderr).toContain('"status" is not a registry host');
+    expect(
+      run(['login', 'A.example.com', '--registry', 'a.example.com']).stderr,
+    ).not.toContain('two registries');
   });
 
   it('qci help help helps', () => {

@@ -73,6 +73,30 @@ function tokenInArgv(): QciError {
   );
 }
 
+/**
+ * `qci login HOST` takes a host, as podman login does: a bare word is a slip (`qci login web` for
+ * --web), not a name for DNS search domains to complete and hand the app.ci token to.
+ */
+function registryArgument(registry: string): void {
+  const flag = ['web', 'helper', 'token-page', 'token-file', 'authfile'].find(
+    (f) => f === registry.replace(/^-+/, ''),
+  );
+  if (flag)
+    throw usageError(
+      `qci login takes a registry host as its argument, not "${registry}"`,
+      { hint: `did you mean qci login --${flag}?` },
+    );
+  if (registry.includes('://'))
+    throw usageError(
+      `the registry is a host, without ${registry.split('://')[0]}://: qci login ${registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')}`,
+    );
+  if (!/[.:]/.test(registry) && registry.toLowerCase() !== 'localhost')
+    throw usageError(
+      `"${registry}" is not a registry host (one with a dot or a port, such as quay-proxy.ci.openshift.org)`,
+      { hint: 'qci login (QCI), or qci login HOST' },
+    );
+}
+
 /** podman login's credential flags: qci takes the credential from app.ci, never from its caller. */
 function podmanFlags(options: LoginFlags): QciError {
   const password = options.password !== undefined;
@@ -100,7 +124,11 @@ export async function loginAction(
   )
     throw podmanFlags(options);
   if (registry !== undefined) {
-    if (options.registry !== undefined && options.registry !== registry)
+    registryArgument(registry);
+    if (
+      options.registry !== undefined &&
+      options.registry.toLowerCase() !== registry.toLowerCase()
+    )
       throw usageError(
         `two registries given: ${registry} and --registry ${options.registry}`,
         { hint: `qci login ${options.registry}` },
@@ -108,9 +136,12 @@ export async function loginAction(
     options = { ...options, registry };
   }
   if (options.helper && (options.web || options.tokenPage))
-    throw usageError('--web and --helper do not go together', {
-      hint: 'qci login --web first, then qci login --helper',
-    });
+    throw usageError(
+      `${options.tokenPage ? '--token-page' : '--web'} and --helper do not go together`,
+      {
+        hint: `qci login ${options.tokenPage ? '--token-page' : '--web'} first, then qci login --helper`,
+      },
+    );
   if (options.helper) return loginHelperAction(ctx, options);
   if (options.web || options.tokenPage) return webLoginAction(ctx, options);
   for (const [flag, value] of [
