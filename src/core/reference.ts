@@ -236,11 +236,28 @@ export function parseReference(
   // A pull spec copied as a URL (https://quay.io/openshift/ci:TAG): what follows the scheme is meant.
   const url = /^https?:\/\//i.exec(input)?.[0];
   if (url) {
-    const meant = parseReference(input.slice(url.length), options);
+    const scheme = url.slice(0, -3).toLowerCase();
+    const rest = input.slice(url.length);
+    if (rest === '')
+      throw new ReferenceError(raw, 'reference', `nothing after ${scheme}://`);
+    let meant: ImageRef;
+    try {
+      meant = parseReference(rest, options);
+    } catch (error) {
+      // Named as typed (the hint and --json's input match what the user gave), the scheme noted.
+      if (!(error instanceof ReferenceError)) throw error;
+      const reason = error.message.replace(/^invalid reference "[^"]*": /, '');
+      throw new ReferenceError(
+        raw,
+        error.part,
+        `${reason} (read without ${scheme}://)`,
+        error.hint,
+      );
+    }
     return {
       ...meant,
       warnings: [
-        `a pull spec has no ${url.slice(0, -3).toLowerCase()}:// in front; read as ${input.slice(url.length)}`,
+        `a pull spec has no ${scheme}:// in front; read as ${rest}`,
         ...meant.warnings,
       ],
     };
@@ -509,6 +526,9 @@ export function referenceMeant(
   input: string,
   options: ParseOptions = {},
 ): string | null {
+  // As parseReference reads it: a pull spec copied as a URL, without its scheme.
+  const bare = input.trim().replace(/^https?:\/\//i, '');
+  if (bare !== input.trim()) return referenceMeant(bare, options);
   const slash = input.lastIndexOf('/');
   // A QCI tag alone (ocp_4.7_cli): NS_NAME_TAG back to NS/NAME:TAG, where the two "_" say which is which.
   const tag = /^([^_/:@]+)_([^_/:@]+)_([^_/:@]+)$/.exec(input.trim());

@@ -57,6 +57,12 @@ describe('the reference meant', () => {
     ['ocp/my-component', null], // ocp:my-component is no reference either
     ['ocp/4.7/my-component@sha256:abc', null],
     ['my-component', null],
+    // A QCI tag alone, back to NS/NAME:TAG; more than two "_" is not guessed at.
+    ['ocp_4.7_my-component', 'ocp/4.7:my-component'],
+    ['ocp_4.7_my_component', null],
+    // A URL as parseReference reads it: without its scheme.
+    ['https://ocp/4.7/cli', 'ocp/4.7:cli'],
+    ['HTTPS://ocp_4.7_cli', 'ocp/4.7:cli'],
   ])('%s → %s', (input, meant) => {
     expect(referenceMeant(input)).toBe(meant);
   });

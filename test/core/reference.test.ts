@@ -382,6 +382,17 @@ describe('parseReference: rejections say which part is wrong and why', () => {
       'qci-tag',
       'pruning copy of ocp_4.7_cli',
     ],
+    // Pasted as a URL: named as typed, the scheme noted.
+    [
+      'https://',
+      'reference',
+      'invalid reference "https://": nothing after https://',
+    ],
+    [
+      'https://ocp/4.7/cli',
+      'reference',
+      'invalid reference "https://ocp/4.7/cli": expected NS/NAME:TAG (two path parts), got 3 parts (read without https://)',
+    ],
   ];
   it.each(cases)('%j', (input, part, words) => {
     let caught: unknown;
