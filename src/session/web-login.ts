@@ -135,7 +135,22 @@ async function fromTokenPage(
     'token-page',
     !options.tokenPage && openBrowser(setup, page),
   );
-  const token = (await options.readToken()).trim();
+  const pasted = (
+    await withTimeout(
+      options.readToken(),
+      options.timeoutMs,
+      () =>
+        new QciError(
+          `no token was pasted within ${formatDuration(options.timeoutMs / 1000)}; nothing was written`,
+          {
+            kind: 'oauth-timeout',
+            hint: 'run it again with the token page open',
+          },
+        ),
+    )
+  ).trim();
+  // The page also offers the whole `oc login --token=… --server=…` line to copy: its token is meant.
+  const token = /^oc login\b.*?--token[= ](\S+)/.exec(pasted)?.[1] ?? pasted;
   if (token === '' || /\s/.test(token))
     throw usageError(
       token === ''
@@ -190,7 +205,7 @@ async function obtainToken(
           `no answer from the browser within ${formatDuration(options.timeoutMs / 1000)}; nothing was written`,
           {
             kind: 'oauth-timeout',
-            hint: 'run qci login --web again and finish the login in the browser (open the URL it prints)',
+            hint: 'run qci login --web again and finish the login in the browser (open the URL it prints); no browser on this machine (SSH)? qci login --token-page',
           },
         ),
     );
@@ -281,7 +296,7 @@ export async function webLogin(
         `${server} does not accept the token${flow === 'token-page' ? ' you pasted' : ' it just issued'}; nothing was written`,
         {
           kind: 'token-rejected',
-          hint: 'run qci login --web again',
+          hint: `run qci login ${options.tokenPage ? '--token-page' : '--web'} again${flow === 'token-page' ? ' and paste the token the page shows now' : ''}`,
         },
       );
     throw error;

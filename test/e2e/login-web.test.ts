@@ -366,6 +366,24 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     const kc = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
     expect(kc.users[0]!.user.token).toBe(token);
     expect((await tb.pe.podman(['pull', tb.bed.ref()])).exitCode).toBe(0);
+    // The page's whole "oc login" line, pasted: its token is the one meant.
+    const next = tb.bed.appci.createToken(tb.bed.user);
+    const line = await tb.qci(
+      [
+        'login',
+        '--token-page',
+        '--server',
+        tb.bed.appci.url,
+        '--certificate-authority',
+        tb.bed.appci.caFile,
+      ],
+      {},
+      { input: `oc login --token=${next} --server=${tb.bed.appci.url}\n` },
+    );
+    expect(line.exitCode, line.stderr).toBe(0);
+    expect(line.stdout + line.stderr).not.toContain(next);
+    const again = parse(readFileSync(kubeconfigPath(), 'utf8')) as Kubeconfig;
+    expect(again.users[0]!.user.token).toBe(next);
   });
 
   it('a server without an OAuth server: says so, nothing written', async () => {
