@@ -7,13 +7,12 @@
  * start, or when qci is interrupted or terminated: SIGINT, SIGTERM and SIGHUP are forwarded to CMD, qci waits
  * for it, cleans up, and exits 128+N for the signal N it got; otherwise with CMD's status.
  */
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, promises as fsp } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { APP_CI_REGISTRY } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
 import { encodeAuth, writeFileAtomic } from '../auth/index.js';
 import { QciError } from '../core/errors.js';
-import { onPath } from '../engine/engine.js';
 import { signalExitCode, type ChildHandle } from '../engine/run.js';
 import { makePrivateDir, sweepPrivateDirs } from './private-dir.js';
 import { appCiFacts, deniedError, type AuthSetup } from './setup.js';
@@ -33,8 +32,12 @@ export async function execWithQciCredential(
   options: ExecOptions,
 ): Promise<number> {
   const host = setup.settings.registry;
-  // A command PATH does not have is said before app.ci is asked (which may want a login first).
-  if (!options.command.includes('/') && !onPath(options.command, setup.env))
+  // A command PATH does not have at all is said before app.ci is asked (which may want a login first);
+  // one that is there but cannot run is left to the start (126, as shells say).
+  if (
+    !options.command.includes('/') &&
+    !onPathAtAll(options.command, setup.env)
+  )
     throw cannotStart(options.command, 'not-found');
   // A qci exec killed with SIGKILL could not remove its directory: do it now.
   await sweepPrivateDirs(setup.env);
@@ -99,4 +102,14 @@ function cannotStart(
       hint: 'qci exec -- COMMAND [ARGS...] runs COMMAND from PATH',
     },
   );
+}
+
+/** Whether any PATH directory (an empty entry is the current one, as for execvp) holds `command`. */
+function onPathAtAll(
+  command: string,
+  env: Record<string, string | undefined>,
+): boolean {
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => existsSync(join(dir || '.', command)));
 }
