@@ -8,7 +8,10 @@ import {
   parseReference,
   type ImageRef,
 } from '../core/reference.js';
-import type { FailureCause } from '../engine/classify.js';
+import {
+  classifyEngineFailure,
+  type FailureCause,
+} from '../engine/classify.js';
 import {
   buildImageIdArgs,
   parseImageId,
@@ -122,9 +125,7 @@ export async function runPull(
       command: engine,
       args,
       env: setup.env,
-      // podman draws its progress on stderr, so on a terminal it gets qci's; docker draws it on stdout,
-      // so its stderr can still be read (and passed on) to explain a failure.
-      stdio: options.terminal && engine === 'podman' ? 'terminal' : 'show',
+      stdio: options.terminal ? 'terminal' : 'show',
       // docker prints its progress on stdout; --json keeps stdout for the JSON document.
       stdoutToStderr: options.json === true || engine === 'docker',
       signal: controller.signal,
@@ -178,11 +179,34 @@ export function retryLine(
 }
 
 /**
+ * Why a pull on a terminal failed, whose engine wrote its error there: docker first asked whether it
+ * reaches its daemon (podman-docker's docker, being podman, does), then the registry's own answer.
+ */
+export async function causeOnTerminal(
+  setup: AuthSetup,
+  engine: EngineName,
+  input: string,
+  authfile: string | undefined,
+): Promise<FailureCause> {
+  if (engine === 'docker') {
+    const probe = await setup.runner({
+      command: 'docker',
+      args: ['version', '--format', '{{.Server.Version}}'],
+      env: setup.env,
+      timeoutMs: 10_000,
+    });
+    if (classifyEngineFailure(probe.stderr) === 'engine-unavailable')
+      return 'engine-unavailable';
+  }
+  return causeFromRegistry(setup, input, authfile);
+}
+
+/**
  * Why a pull failed, from the registry's own answer rather than the engine's text (which went to the
  * terminal): the manifest, asked for with the credential the engine sends. An answer that works means
  * the failure was the engine's own (storage, platform): 'unknown', and its message is on the screen.
  */
-export async function causeFromRegistry(
+async function causeFromRegistry(
   setup: AuthSetup,
   input: string,
   authfile: string | undefined,

@@ -34,7 +34,7 @@ import {
 } from './login.js';
 import { readAndPreflight, type Preflight } from './pull-preflight.js';
 import {
-  causeFromRegistry,
+  causeOnTerminal,
   dockerImageId,
   interruptedOutcome,
   invalidOutcome,
@@ -56,9 +56,9 @@ export interface PullOptions {
   localName: boolean;
   authfile?: string | undefined;
   /**
-   * stderr is a terminal: podman gets it, and draws its progress bars there; its failure is then
-   * classified from the registry's own answer (qci's registry client, the engine's credential). docker
-   * draws them on stdout, so its stderr is read as when qci's is not a terminal.
+   * stderr is a terminal: the engine gets it, and draws its progress bars there; a failure is then
+   * classified from the registry's own answer (qci's registry client, the engine's credential), and
+   * for docker from whether it reaches its daemon.
    */
   terminal?: boolean;
   /** --json: the engine's stdout (the image ID) goes to stderr; stdout is qci's JSON alone. */
@@ -284,10 +284,13 @@ function classifyPull(
   result: RunResult,
 ): FailureCause | null | Promise<FailureCause> {
   if (result.exitCode === 0) return null;
-  if (run.options.terminal && run.engine === 'podman')
-    return causeFromRegistry(run.setup, input, run.options.authfile).then(
-      (cause) => causeGivenSent(cause, run.sends),
-    );
+  if (run.options.terminal)
+    return causeOnTerminal(
+      run.setup,
+      run.engine,
+      input,
+      run.options.authfile,
+    ).then((cause) => causeGivenSent(cause, run.sends));
   return causeGivenSent(classifyEngineFailure(result.stderr), run.sends);
 }
 

@@ -151,7 +151,7 @@ describe.skipIf(!tools.ok)(
       const piped = await qci(pull, gone);
       expect(piped.exitCode, piped.stderr).toBe(1);
       said(piped.stderr);
-      // On a terminal docker draws its progress on stdout: its stderr is still read.
+      // On a terminal docker's words went to the screen: qci asks docker whether it reaches its daemon.
       const tty = await tb.pe.run(
         'script',
         scriptArgs([process.execPath, QCI_BIN, ...pull]),
