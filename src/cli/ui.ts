@@ -82,6 +82,18 @@ export class Ui {
     return 80;
   }
 
+  /**
+   * The columns a table on stdout is fitted to: as `width` on a terminal or with COLUMNS; piped, no
+   * limit, so that every row stays one line for grep and awk (as kubectl and oc print theirs).
+   */
+  get tableWidth(): number {
+    const columns = Number(this.io.env.COLUMNS);
+    if (Number.isInteger(columns) && columns > 0) return columns;
+    return this.io.stdout.isTTY === true
+      ? this.width
+      : Number.POSITIVE_INFINITY;
+  }
+
   /** One line of data on stdout. */
   print(line: string): void {
     this.io.stdout.write(`${redact(line)}\n`);

@@ -145,9 +145,9 @@ describe('qci pullspec', () => {
 
 describe('qci registries', () => {
   it('prints an aligned table with QCI first', async () => {
-    // Wide enough for whole rows (at 80 columns the notes wrap).
+    // Piped: every row whole on one line (with COLUMNS=80 the notes would wrap).
     const r = await qci(['registries'], {
-      env: isolatedEnv({ COLUMNS: '200' }),
+      env: isolatedEnv({ COLUMNS: undefined }),
     });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');

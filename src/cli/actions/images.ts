@@ -45,7 +45,7 @@ async function render(ctx: CommandContext, report: ImagesReport) {
     ['image stream tag', 'image id', 'age', 'state'],
     rows,
     (s) => ctx.ui.out.bold(s),
-    ctx.ui.width,
+    ctx.ui.tableWidth,
   ))
     ctx.ui.print(line);
 }

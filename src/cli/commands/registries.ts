@@ -18,7 +18,7 @@ export async function registriesAction(ctx: CommandContext): Promise<number> {
     ['cluster', 'registry', 'notes'],
     rows,
     ctx.ui.out.bold,
-    ctx.ui.width,
+    ctx.ui.tableWidth,
   ))
     ctx.ui.print(line);
   return ExitCode.ok;
