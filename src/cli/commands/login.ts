@@ -84,11 +84,11 @@ function addLoginOptions(command: Command): Command {
       )
       .option(
         '--server <url>',
-        'with --web: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
+        'with --web or --token-page: the API server (default https://api.ci.l2s4.p1.openshiftapps.com:6443)',
       )
       .option(
         '--certificate-authority <file>',
-        'with --web: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
+        'with --web or --token-page: CA file for the API and OAuth servers (as oc; NODE_EXTRA_CA_CERTS works too)',
       )
       .option(
         '--callback-port <port>',
