@@ -344,18 +344,21 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     await freshPodman();
     rmSync(browserLog(), { force: true });
     const token = tb.bed.appci.createToken(tb.bed.user);
-    const login = await tb.qci(
-      [
-        'login',
-        '--token-page',
-        '--server',
-        tb.bed.appci.url,
-        '--certificate-authority',
-        tb.bed.appci.caFile,
-      ],
-      { BROWSER, FAKE_BROWSER_LOG: browserLog() },
-      { input: `${token}\n` },
-    );
+    // The bed's server and CA, a browser that would log being opened, and what is pasted.
+    const tokenPage = (pasted: string) =>
+      tb.qci(
+        [
+          'login',
+          '--token-page',
+          '--server',
+          tb.bed.appci.url,
+          '--certificate-authority',
+          tb.bed.appci.caFile,
+        ],
+        { BROWSER, FAKE_BROWSER_LOG: browserLog() },
+        { input: `${pasted}\n` },
+      );
+    const login = await tokenPage(token);
     expect(login.exitCode, login.stderr).toBe(0);
     expect(login.stderr).toContain(
       `Open this URL in your browser:\n  ${tb.bed.appci.url}/oauth/token/request`,
@@ -368,17 +371,8 @@ describe.skipIf(!tools.ok)('qci login --web (end to end)', () => {
     expect((await tb.pe.podman(['pull', tb.bed.ref()])).exitCode).toBe(0);
     // The page's whole "oc login" line, pasted: its token is the one meant.
     const next = tb.bed.appci.createToken(tb.bed.user);
-    const line = await tb.qci(
-      [
-        'login',
-        '--token-page',
-        '--server',
-        tb.bed.appci.url,
-        '--certificate-authority',
-        tb.bed.appci.caFile,
-      ],
-      {},
-      { input: `oc login --token=${next} --server=${tb.bed.appci.url}\n` },
+    const line = await tokenPage(
+      `oc login --token=${next} --server=${tb.bed.appci.url}`,
     );
     expect(line.exitCode, line.stderr).toBe(0);
     expect(line.stdout + line.stderr).not.toContain(next);
