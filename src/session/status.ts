@@ -68,6 +68,11 @@ export interface EngineView {
   unreachableByPodmanLogout: string[];
   /** docker: `{}` placeholders it passes over, with the command that removes each. */
   placeholders: string[];
+  /**
+   * The file podman must find and does not (an --authfile, $REGISTRY_AUTH_FILE): a login writes it,
+   * and the fix says so.
+   */
+  missing: { path: string; via: string } | null;
 }
 
 type Judged = { state: EntryState; user: string | null };
@@ -238,7 +243,19 @@ export async function engineView(
             .map(describe)
         : [],
     placeholders: dockerPlaceholders(effective, describe),
+    missing: missingFile(effective, states),
   };
+}
+
+/** The file the engine failed on because it must exist and does not; null for every other failure. */
+function missingFile(
+  effective: EffectiveCredential,
+  states: readonly AuthFileState[],
+): EngineView['missing'] {
+  const ref = effective.error?.file;
+  if (!ref?.mustExist) return null;
+  const state = states.find((s) => s.path === ref.path)?.state;
+  return state === 'absent' ? { path: ref.path, via: ref.why } : null;
 }
 
 function describer(setup: AuthSetup) {

@@ -381,6 +381,27 @@ describe.skipIf(!tools.ok)('qci login / logout / whoami (end to end)', () => {
     expect(JSON.parse(whoami.stdout).appci.user).toBe(tb.bed.user);
   });
 
+  it('whoami --authfile of a file not there yet: the fix is the login that writes it, and it works', async () => {
+    await freshPodman();
+    const kubeconfig = await tb.bed.appci.kubeconfig({ token: tb.bed.token });
+    const file = join(tb.pe.dir, 'not-yet.json');
+    const before = await qci(['whoami', '--authfile', file], {
+      KUBECONFIG: kubeconfig,
+    });
+    expect(before.stdout).toContain(
+      'podman stats --authfile before every pull',
+    );
+    expect(before.stdout).toContain(`fix: qci login --authfile ${file}`);
+    const login = await qci(['login', '--authfile', file], {
+      KUBECONFIG: kubeconfig,
+    });
+    expect(login.exitCode, login.stderr).toBe(0);
+    const after = await qci(['whoami', '--authfile', file], {
+      KUBECONFIG: kubeconfig,
+    });
+    expect(after.exitCode, after.stdout).toBe(0);
+  });
+
   it('whoami falls back to users/~ where selfsubjectreviews is missing', async () => {
     await freshPodman();
     tb.bed.appci.setSelfSubjectReviews(false);

@@ -457,7 +457,11 @@ function renderStatus(
         ? `${c.dim('-')} not installed`
         : `${marks[verdict.severity]} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
-    if (!neutral && verdict.fix) line('', `fix: ${verdict.fix}`);
+    // A file podman must find and does not: the login that writes it (--authfile only when it is one).
+    const fix = view.missing
+      ? `qci login${noLogin ? ' --web' : ''}${view.missing.via.startsWith('--authfile') ? ` --authfile ${view.missing.path}` : ''}`
+      : verdict.fix;
+    if (!neutral && fix) line('', `fix: ${fix}`);
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
     // Without podman, what `podman logout` would leave is moot.
     if (view.installed)
