@@ -6,7 +6,7 @@
  * elsewhere; the cause is turned into words here.
  */
 import { QCI_ACCESS_HINT } from './appci.js';
-import { exitCodeOf, type ErrorKind, type QciError } from './errors.js';
+import { exitCodeOf, QciError, type ErrorKind } from './errors.js';
 
 /** Each cause is an error kind: its exit code follows from core/errors.ts. */
 export type Cause = Extract<
@@ -127,6 +127,18 @@ export function engineUnavailable(engine: 'podman' | 'docker'): Words {
         : 'podman cannot reach its machine or service',
     hint: ENGINE_HINT[engine],
   };
+}
+
+/** The same as the error of `what` the engine was running (its login, its image list). */
+export function engineUnavailableError(
+  what: string,
+  engine: 'podman' | 'docker',
+): QciError {
+  const { message, hint } = engineUnavailable(engine);
+  return new QciError(`${what}: ${message}`, {
+    kind: 'engine-unavailable',
+    hint,
+  });
 }
 
 export const CAUSES: Record<Cause, Row> = {

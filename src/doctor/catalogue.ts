@@ -5,7 +5,11 @@
  * the words live here.
  */
 import { HELPER_BINARY } from '../auth/credential-helper.js';
-import { LOGIN_HINT, QCI_ACCESS_HINT } from '../core/appci.js';
+import {
+  LOGIN_HINT,
+  QCI_ACCESS_HINT,
+  withBrowserLogin,
+} from '../core/appci.js';
 import { explainCause, unreachableCause } from '../core/causes.js';
 import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
@@ -566,7 +570,6 @@ function unreachableFix(message: string): string {
 
 /** app.ci's findings that mean there is no app.ci login to log in with (no kubeconfig, no context). */
 const NO_APPCI = new Set(['kube.no-kubeconfig', 'kube.no-context']);
-const PLAIN_LOGIN = /\bqci login\b(?! --web)/;
 
 /**
  * Fixes that can work: without a kubeconfig or an app.ci context, `qci login` fails at once, so every
@@ -575,10 +578,10 @@ const PLAIN_LOGIN = /\bqci login\b(?! --web)/;
 export function fixesThatCanWork(findings: readonly Finding[]): Finding[] {
   if (!lacksAppCiLogin(findings)) return [...findings];
   return findings.map((f) =>
-    f.fix && PLAIN_LOGIN.test(f.fix) && !NO_APPCI.has(f.id)
+    f.fix && withBrowserLogin(f.fix) !== f.fix && !NO_APPCI.has(f.id)
       ? {
           ...f,
-          fix: f.fix.replace(PLAIN_LOGIN, 'qci login --web'),
+          fix: withBrowserLogin(f.fix),
           autoFix: f.subject ? f.autoFix : false,
         }
       : f,

@@ -14,7 +14,7 @@ import {
 } from '../core/images.js';
 import { QCI_REPOSITORY_PATH, parseReference } from '../core/reference.js';
 import { pinnedSpec } from '../core/digests.js';
-import { engineUnavailable } from '../core/causes.js';
+import { engineUnavailableError } from '../core/causes.js';
 import { classifyEngineFailure, engineErrorLine } from '../engine/classify.js';
 import { findEngine, type EngineName } from '../engine/engine.js';
 import { describeCommand } from '../engine/run.js';
@@ -73,13 +73,8 @@ async function localImages(
     });
     if (r.exitCode !== 0) {
       const what = `${engine} ${args.slice(0, 2).join(' ')} failed`;
-      if (classifyEngineFailure(r.stderr) === 'engine-unavailable') {
-        const words = engineUnavailable(engine);
-        throw new QciError(`${what}: ${words.message}`, {
-          kind: 'engine-unavailable',
-          hint: words.hint,
-        });
-      }
+      if (classifyEngineFailure(r.stderr) === 'engine-unavailable')
+        throw engineUnavailableError(what, engine);
       throw new QciError(`${what}: ${engineErrorLine(r.stderr)}`, {
         kind: 'engine-failed',
         hint: `run ${describeCommand({ command: engine, args })} to see why`,

@@ -15,7 +15,7 @@ import {
   type AuthFileState,
   type EffectiveCredential,
 } from '../auth/index.js';
-import { engineUnavailable } from '../core/causes.js';
+import { engineUnavailableError } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { registryUserFor } from '../core/token.js';
@@ -94,10 +94,7 @@ function loginFailure(
         kind: 'unreachable',
       });
     case 'engine-unavailable':
-      return new QciError(`${prefix}: ${engineUnavailable(engine).message}`, {
-        kind: 'engine-unavailable',
-        hint: engineUnavailable(engine).hint,
-      });
+      return engineUnavailableError(prefix, engine);
     case 'dns':
     case 'refused':
     case 'timeout':

@@ -7,6 +7,7 @@ import {
   type Sent,
 } from '../auth/index.js';
 import { ExitCode, QciError } from '../core/errors.js';
+import { withBrowserLogin } from '../core/appci.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { onPath, type EngineName } from '../engine/engine.js';
 import type { AppCi } from '../kube/appci.js';
@@ -155,16 +156,22 @@ const RELOGIN = 'qci logout && qci login';
 export function stateVerdict(
   state: EntryState,
   engine: EngineName,
-  /** No kubeconfig or no app.ci context: `qci login` cannot work, the browser login can (as doctor says). */
-  noAppCiLogin = false,
+  here: {
+    /** No kubeconfig or no app.ci context: `qci login` cannot work, the browser login can (as doctor says). */
+    noAppCiLogin?: boolean;
+    /** A file podman must find and does not: the fix is the login that writes it. */
+    missing?: EngineView['missing'];
+  } = {},
 ): { severity: StateSeverity; fix: string | null } {
   const verdict = engineVerdict(state, engine);
-  return noAppCiLogin && verdict.fix
-    ? {
-        ...verdict,
-        fix: verdict.fix.replace(/\bqci login\b(?! --web)/, 'qci login --web'),
-      }
-    : verdict;
+  const missing = here.missing;
+  const fix = missing
+    ? `qci login${missing.via.startsWith('--authfile') ? ` --authfile ${missing.path}` : ''}`
+    : verdict.fix;
+  return {
+    ...verdict,
+    fix: here.noAppCiLogin && fix ? withBrowserLogin(fix) : fix,
+  };
 }
 
 function engineVerdict(

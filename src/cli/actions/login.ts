@@ -442,7 +442,10 @@ function renderStatus(
     report.appciError?.kind ?? '',
   );
   for (const view of report.engines) {
-    const verdict = stateVerdict(view.state, view.engine, noLogin);
+    const verdict = stateVerdict(view.state, view.engine, {
+      noAppCiLogin: noLogin,
+      missing: view.missing,
+    });
     const head = view.installed
       ? `${view.version ? `${view.version}; ` : ''}`
       : 'not installed; its config is still read by podman; ';
@@ -457,11 +460,7 @@ function renderStatus(
         ? `${c.dim('-')} not installed`
         : `${marks[verdict.severity]} ${head}${view.detail.replace(/^\S+ /, '')}`,
     );
-    // A file podman must find and does not: the login that writes it (--authfile only when it is one).
-    const fix = view.missing
-      ? `qci login${noLogin ? ' --web' : ''}${view.missing.via.startsWith('--authfile') ? ` --authfile ${view.missing.path}` : ''}`
-      : verdict.fix;
-    if (!neutral && fix) line('', `fix: ${fix}`);
+    if (!neutral && verdict.fix) line('', `fix: ${verdict.fix}`);
     for (const s of view.shadowed) line('', `hidden behind it: ${s}`);
     // Without podman, what `podman logout` would leave is moot.
     if (view.installed)
