@@ -74,8 +74,8 @@ export class Ui {
    * shutil.get_terminal_size() read it), else the terminal's width, else 80.
    */
   get width(): number {
-    const columns = Number(this.io.env.COLUMNS);
-    if (Number.isInteger(columns) && columns > 0) return columns;
+    const columns = this.columns;
+    if (columns !== undefined) return columns;
     const stdout = this.io.stdout;
     // qci writes to fd 1 directly (raw-output.ts); process.stdout, made on first use, knows its size.
     if (stdout.isTTY === true) return stdout.columns ?? terminalWidth() ?? 80;
@@ -87,11 +87,15 @@ export class Ui {
    * limit, so that every row stays one line for grep and awk (as kubectl and oc print theirs).
    */
   get tableWidth(): number {
-    const columns = Number(this.io.env.COLUMNS);
-    if (Number.isInteger(columns) && columns > 0) return columns;
-    return this.io.stdout.isTTY === true
+    return this.columns !== undefined || this.io.stdout.isTTY === true
       ? this.width
       : Number.POSITIVE_INFINITY;
+  }
+
+  /** COLUMNS, when it is set to a width. */
+  private get columns(): number | undefined {
+    const columns = Number(this.io.env.COLUMNS);
+    return Number.isInteger(columns) && columns > 0 ? columns : undefined;
   }
 
   /** One line of data on stdout. */

@@ -64,6 +64,8 @@ export type RefPart =
 export class ReferenceError extends QciError {
   readonly part: RefPart;
   readonly input: string;
+  /** What is wrong, without the reference (the message says both). */
+  readonly reason: string;
   constructor(input: string, part: RefPart, reason: string, hint?: string) {
     super(`invalid reference "${printable(input)}": ${reason}`, {
       kind: 'invalid-reference',
@@ -71,6 +73,7 @@ export class ReferenceError extends QciError {
     });
     this.part = part;
     this.input = input;
+    this.reason = reason;
   }
 }
 
@@ -246,11 +249,10 @@ export function parseReference(
     } catch (error) {
       // Named as typed (the hint and --json's input match what the user gave), the scheme noted.
       if (!(error instanceof ReferenceError)) throw error;
-      const reason = error.message.replace(/^invalid reference "[^"]*": /, '');
       throw new ReferenceError(
         raw,
         error.part,
-        `${reason} (read without ${scheme}://)`,
+        `${error.reason} (read without ${scheme}://)`,
         error.hint,
       );
     }
@@ -526,17 +528,16 @@ export function referenceMeant(
   input: string,
   options: ParseOptions = {},
 ): string | null {
-  // As parseReference reads it: a pull spec copied as a URL, without its scheme.
-  const bare = input.trim().replace(/^https?:\/\//i, '');
-  if (bare !== input.trim()) return referenceMeant(bare, options);
-  const slash = input.lastIndexOf('/');
+  // As parseReference reads it: trimmed, and a pull spec copied as a URL without its scheme.
+  const text = input.trim().replace(/^https?:\/\//i, '');
+  const slash = text.lastIndexOf('/');
   // A QCI tag alone (ocp_4.7_cli): NS_NAME_TAG back to NS/NAME:TAG, where the two "_" say which is which.
-  const tag = /^([^_/:@]+)_([^_/:@]+)_([^_/:@]+)$/.exec(input.trim());
+  const tag = /^([^_/:@]+)_([^_/:@]+)_([^_/:@]+)$/.exec(text);
   if (slash < 0 && !tag) return null;
-  if (slash >= 0 && /[:@]/.test(input.slice(slash))) return null;
+  if (slash >= 0 && /[:@]/.test(text.slice(slash))) return null;
   const meant = tag
     ? `${tag[1]}/${tag[2]}:${tag[3]}`
-    : `${input.slice(0, slash)}:${input.slice(slash + 1)}`;
+    : `${text.slice(0, slash)}:${text.slice(slash + 1)}`;
   try {
     parseReference(meant, options);
     return meant;

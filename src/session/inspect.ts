@@ -24,6 +24,7 @@ import {
   type InspectResult,
 } from '../registry/inspect.js';
 import { describeImage } from '../registry/describe.js';
+import type { ChallengeSession } from '../registry/kept-session.js';
 import { withRememberedSession } from './registry-session.js';
 import { tildify } from '../core/paths.js';
 import { helperAsker } from './ask-helper.js';
@@ -217,10 +218,9 @@ export async function inspectQci(
 ): Promise<InspectReport> {
   const host = setup.settings.registry;
   const ref = parseReference(input, { pullHost: host });
-  const reference = ref.digest ?? ref.qciTag!;
   const read = async () => {
     const { options, about } = await registryOptions(setup, request);
-    const target = { host, repository: QCI_REPOSITORY_PATH, reference };
+    const target = qciTarget(host, ref);
     const result = await withRememberedSession(setup, target, options, (s) =>
       describeImage(s, target, options),
     );
@@ -260,44 +260,27 @@ export async function inspectQciMany(
   });
   const first = refs.find((r): r is ImageRef => !(r instanceof QciError));
   if (!first) return refs as QciError[];
-  const targetOf = (ref: ImageRef) => ({
-    host,
-    repository: QCI_REPOSITORY_PATH,
-    reference: ref.digest ?? ref.qciTag!,
-  });
-  const each = (
-    ref: ImageRef | QciError,
-    read: (ref: ImageRef) => Promise<InspectReport>,
-  ) =>
-    ref instanceof QciError
-      ? ref
-      : read(ref).catch((error: unknown) => {
-          if (error instanceof QciError) return error;
-          throw error;
-        });
   try {
     const { options, about } = await registryOptions(setup, request);
+    const one = async (session: ChallengeSession, ref: ImageRef, i: number) => {
+      try {
+        const result = await session.authorized(() =>
+          describeImage(session, qciTarget(host, ref), options),
+        );
+        return reportFor(setup, inputs[i]!, ref, result, about, null, request);
+      } catch (error) {
+        if (error instanceof QciError) return error;
+        throw error;
+      }
+    };
     return await withRememberedSession(
       setup,
-      targetOf(first),
+      qciTarget(host, first),
       options,
       (session) =>
         Promise.all(
           refs.map((ref, i) =>
-            each(ref, async (ref) => {
-              const result = await session.authorized(() =>
-                describeImage(session, targetOf(ref), options),
-              );
-              return reportFor(
-                setup,
-                inputs[i]!,
-                ref,
-                result,
-                about,
-                null,
-                request,
-              );
-            }),
+            ref instanceof QciError ? ref : one(session, ref, i),
           ),
         ),
     );
@@ -306,6 +289,15 @@ export async function inspectQciMany(
     if (!(error instanceof QciError)) throw error;
     return refs.map((ref) => (ref instanceof QciError ? ref : error));
   }
+}
+
+/** Where QCI keeps a reference: its one repository, by digest or by QCI tag. */
+function qciTarget(host: string, ref: ImageRef) {
+  return {
+    host,
+    repository: QCI_REPOSITORY_PATH,
+    reference: ref.digest ?? ref.qciTag!,
+  };
 }
 
 /** One reference's report from what the registry described. */
@@ -330,7 +322,7 @@ function reportFor(
     pullSpec: pullSpecFor(ref, host),
     registry: host,
     repository: QCI_REPOSITORY_PATH,
-    reference: ref.digest ?? ref.qciTag!,
+    reference: qciTarget(host, ref).reference,
     imageStreamTag: ref.imageStreamTag,
     pinnedPullSpec: pinnedSpec(host, result.digest),
     platformPullSpec: pinnedSpec(host, result.platformDigest),

@@ -97,6 +97,10 @@ function registryArgument(registry: string): void {
     );
 }
 
+/** Which of the browser logins was asked for, as typed. */
+const webFlag = (options: LoginFlags) =>
+  options.tokenPage ? '--token-page' : '--web';
+
 /** podman login's credential flags: qci takes the credential from app.ci, never from its caller. */
 function podmanFlags(options: LoginFlags): QciError {
   const password = options.password !== undefined;
@@ -136,12 +140,9 @@ export async function loginAction(
     options = { ...options, registry };
   }
   if (options.helper && (options.web || options.tokenPage))
-    throw usageError(
-      `${options.tokenPage ? '--token-page' : '--web'} and --helper do not go together`,
-      {
-        hint: `qci login ${options.tokenPage ? '--token-page' : '--web'} first, then qci login --helper`,
-      },
-    );
+    throw usageError(`${webFlag(options)} and --helper do not go together`, {
+      hint: `qci login ${webFlag(options)} first, then qci login --helper`,
+    });
   if (options.helper) return loginHelperAction(ctx, options);
   if (options.web || options.tokenPage) return webLoginAction(ctx, options);
   for (const [flag, value] of [
@@ -247,9 +248,7 @@ export async function webLoginAction(
   options: LoginFlags,
 ): Promise<number> {
   if (options.tokenFile !== undefined)
-    throw usageError(
-      `${options.tokenPage ? '--token-page' : '--web'} and --token-file do not go together`,
-    );
+    throw usageError(`${webFlag(options)} and --token-file do not go together`);
   if (options.tokenPage && options.callbackPort !== undefined)
     throw usageError(
       '--token-page and --callback-port do not go together: the token page does not come back to 127.0.0.1',
