@@ -18,10 +18,10 @@ import type { TagAnswer } from '../core/images.js';
 import { describeImage } from './describe.js';
 import {
   MANIFEST_ACCEPT,
-  type Session,
   digester,
   type Digester,
   type InspectOptions,
+  type MintedToken,
 } from './inspect.js';
 
 export interface DigestsOptions extends InspectOptions {
@@ -122,7 +122,7 @@ export interface DigestClient {
   /** The challenge the registry gave, when it was asked (to remember for next time). */
   readonly seen: KnownChallenge | undefined;
   /** The token the realm gave this run (to keep for the next), if it was asked. */
-  readonly minted: Session['minted'];
+  readonly minted: MintedToken | undefined;
   /** Whether the registry rejected the token it was given (`bearer`). */
   readonly bearerRejected: boolean;
   /** What the registry's connections spoke: 'h2' when it took HTTP/2 (undefined: not known). */

@@ -131,15 +131,24 @@ function errorCode(response: HttpResponse): string | null {
   }
 }
 
-/** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 /** The token realm's scope for pulling from `repository` (what a token, and a kept one, is for). */
 export const pullScope = (repository: string) =>
   `repository:${repository}:pull`;
 
+/** What the token service answered, beside the token itself (as it came: checked where it is kept). */
+export interface MintedToken {
+  token: string;
+  /** `expires_in`, seconds. */
+  expiresIn?: unknown;
+  /** `issued_at`, RFC 3339. */
+  issuedAt?: unknown;
+}
+
+/** One registry conversation: the auth challenge, a token, then GETs with it (qci release reads layers too). */
 export class Session {
   private authorization: string | undefined;
   /** The token the realm gave last, with the lifetime it said (to keep between runs). */
-  minted: { token: string; expiresIn: unknown; issuedAt: unknown } | undefined;
+  minted: MintedToken | undefined;
   protected scheme: 'https' | 'http' = 'https';
   private readonly http: HttpOptions;
 

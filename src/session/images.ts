@@ -30,12 +30,12 @@ import {
   earlyConnections,
   type DigestClient,
 } from '../registry/digests.js';
-import { parsePlatform } from '../registry/inspect.js';
+import { parsePlatform, pullScope } from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
 import { engineSends, type InspectReport } from './inspect.js';
 import type { AuthSetup } from './setup.js';
 import { rememberedChallenge } from './challenge-cache.js';
-import { QCI_PULL_SCOPE, keptRegistryToken } from './registry-tokens.js';
+import { keptRegistryToken } from './registry-tokens.js';
 import { leaveForNextRun } from './registry-session.js';
 
 export interface ImagesRequest {
@@ -135,7 +135,7 @@ async function openRegistry(
     const bearer = await keptRegistryToken(
       setup,
       host,
-      QCI_PULL_SCOPE,
+      pullScope(QCI_REPOSITORY_PATH),
       credential,
       now,
     );

@@ -7,6 +7,7 @@
 import {
   pullScope,
   type InspectOptions,
+  type MintedToken,
   type InspectTarget,
 } from '../registry/inspect.js';
 import {
@@ -14,11 +15,7 @@ import {
   type KnownChallenge,
 } from '../registry/kept-session.js';
 import { rememberChallenge, rememberedChallenge } from './challenge-cache.js';
-import {
-  keptRegistryToken,
-  settleKeptToken,
-  type MintedToken,
-} from './registry-tokens.js';
+import { keptRegistryToken, settleKeptToken } from './registry-tokens.js';
 import type { AuthSetup } from './setup.js';
 
 export async function withRememberedSession<T>(

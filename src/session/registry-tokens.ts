@@ -14,14 +14,10 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
-import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { sha256Hex } from '../core/sha256.js';
 import { jwtClaims } from '../core/token.js';
-import { pullScope } from '../registry/inspect.js';
+import type { MintedToken } from '../registry/inspect.js';
 import { readCacheEntries, writeCacheEntries } from './facts-cache.js';
-
-/** What qci's registry requests need of the token realm: pull access to QCI's one repository. */
-export const QCI_PULL_SCOPE = pullScope(QCI_REPOSITORY_PATH);
 
 const MAX_ENTRIES = 8;
 /** The distribution spec's default lifetime, when the token service names none. */
@@ -36,15 +32,6 @@ const MARGIN_MS = 60_000;
 
 export function registryTokenFile(where: CacheWhere): string {
   return join(factsCacheFile(where), '..', 'registry-tokens.json');
-}
-
-/** What the token service answered, beside the token itself (as it came: checked here). */
-export interface MintedToken {
-  token: string;
-  /** `expires_in`, seconds. */
-  expiresIn?: unknown;
-  /** `issued_at`, RFC 3339. */
-  issuedAt?: unknown;
 }
 
 interface Entry {
