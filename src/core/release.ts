@@ -23,8 +23,8 @@ import {
   QCI_REPOSITORY_PATH,
 } from './reference.js';
 
-import { ARCHITECTURES, type Architecture } from './architectures.js';
-export { ARCHITECTURES, type Architecture };
+import type { Architecture } from './architectures.js';
+export type { Architecture };
 
 /** pkg/release-controller types.go `ReferencePayloadTagPrefix`. */
 const PAYLOAD_TAG_PREFIX = 'rc_payload__';

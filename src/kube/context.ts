@@ -69,10 +69,11 @@ export function findAppCiContext(
     chosen = contexts.find((c) => c.name === 'app.ci');
     foundBy = 'named app.ci';
     if (!chosen) {
-      chosen = contexts.find(
-        (c) =>
-          normalise(String(inner(clusterOf(c), 'cluster').server ?? '')) ===
-          normalise(APP_CI_SERVER),
+      chosen = contexts.find((c) =>
+        sameServer(
+          String(inner(clusterOf(c), 'cluster').server ?? ''),
+          APP_CI_SERVER,
+        ),
       );
       foundBy = `server URL ${APP_CI_SERVER}`;
     }

@@ -90,20 +90,18 @@ export async function readCacheEntries(
 
 /**
  * Writes `entries` as a cache file (0600, atomic), only beside what qci already keeps there (the
- * facts cache, written once app.ci proved a token): a fresh machine is left without a trace. Returns
- * whether it wrote.
+ * facts cache, written once app.ci proved a token): a fresh machine is left without a trace.
  */
 export async function writeCacheEntries(
   file: string,
   entries: [string, unknown][],
-): Promise<boolean> {
+): Promise<void> {
   const dir = await fsp.stat(join(file, '..')).catch(() => undefined);
-  if (!dir?.isDirectory()) return false;
+  if (!dir?.isDirectory()) return;
   await writeCacheFile(
     file,
     `${JSON.stringify({ entries: Object.fromEntries(entries) })}\n`,
   );
-  return true;
 }
 
 /** The entries still worth keeping at `now`. */

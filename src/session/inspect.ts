@@ -69,7 +69,7 @@ export interface InspectReport extends InspectResult {
 }
 
 /** The credential podman (or docker) would send to `host`, following helpers as the engine does. */
-export async function engineCredential(
+async function engineCredential(
   setup: AuthSetup,
   engine: EngineName,
   states: AuthFileState[],

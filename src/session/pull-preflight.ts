@@ -37,10 +37,6 @@ export type PreflightFinding = Omit<Preflight, 'loggedIn'> & {
 };
 
 /**
- * Will the engine send a credential not known to be dead? Decided from the auth files and what qci
- * remembers of the token (facts-cache.ts), asking no one.
- */
-/**
  * qci pull's first step (and release --pull's): the engine's auth files read once, refused first when
  * `refuse` and one would hang the engine (a FIFO, a device), then the pre-flight over them.
  */
@@ -58,7 +54,11 @@ export async function readAndPreflight(
   return preflight(setup, engine, files);
 }
 
-export async function preflight(
+/**
+ * Will the engine send a credential not known to be dead? Decided from the auth files and what qci
+ * remembers of the token (facts-cache.ts), asking no one.
+ */
+async function preflight(
   setup: AuthSetup,
   engine: EngineName,
   files: readonly AuthFileState[],

@@ -230,7 +230,7 @@ export async function checkFileDestination(
     );
   const json = await readExisting(target);
   if (json === undefined) return;
-  if (kind === 'merge') objectField(structuredClone(json), 'auths', path);
+  if (kind === 'merge') objectField(json, 'auths', path); // a bad "auths" throws; json is not written
   const others = kind === 'file' ? othersIn(json, hosts) : [];
   if (others.length > 0) throw wouldLose(path, others);
 }

@@ -86,7 +86,7 @@ function destinationOf(
 }
 
 /** Whose token: --service-account NAMESPACE/NAME (names and --duration checked), else the user's own. */
-async function requestOf(o: PullSecretFlags): Promise<PullSecretRequest> {
+function requestOf(o: PullSecretFlags): PullSecretRequest {
   const withAppCiRegistry = o.withAppCiRegistry === true;
   if (o.serviceAccount === undefined) {
     if (o.duration !== undefined)
@@ -119,7 +119,7 @@ export async function pullSecretAction(
   const destination = destinationOf(ctx, options, () =>
     apply.checkApplyTarget(options),
   );
-  const request = await requestOf(options);
+  const request = requestOf(options);
   const [{ authSetup }, { producePullSecret }] = await Promise.all([
     import('../auth-setup.js'),
     import('../../session/pull-secret-run.js'),
