@@ -32,7 +32,7 @@ import {
 } from '../registry/digests.js';
 import { parsePlatform, pullScope } from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
-import { engineSends, type InspectReport } from './inspect.js';
+import { engineSends, registryHttp, type InspectReport } from './inspect.js';
 import type { AuthSetup } from './setup.js';
 import { rememberedChallenge } from './challenge-cache.js';
 import { keptRegistryToken } from './registry-tokens.js';
@@ -116,12 +116,7 @@ async function openRegistry(
 ) {
   const host = setup.settings.registry;
   const now = setup.now();
-  const http = {
-    env: setup.env,
-    tlsVerify: setup.settings.tlsVerify,
-    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-    ...(request.log ? { log: request.log } : {}),
-  };
+  const http = registryHttp(setup, request);
   const known = await rememberedChallenge(
     setup,
     host,

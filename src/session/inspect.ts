@@ -201,14 +201,22 @@ export async function registryOptions(
     credential,
     ...(source ? { credentialSource: source } : {}),
     platform: parsePlatform(request.platform ?? setup.settings.platform),
-    http: {
-      env: setup.env,
-      tlsVerify: setup.settings.tlsVerify,
-      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-      ...(request.log ? { log: request.log } : {}),
-    },
+    http: registryHttp(setup, request),
   };
   return { options, about };
+}
+
+/** How qci's own HTTP requests go for `setup`: its environment (proxies), TLS setting, deadline and log. */
+export function registryHttp(
+  setup: AuthSetup,
+  request: Pick<InspectRequest, 'timeoutMs' | 'log'>,
+): InspectOptions['http'] {
+  return {
+    env: setup.env,
+    tlsVerify: setup.settings.tlsVerify,
+    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.log ? { log: request.log } : {}),
+  };
 }
 
 export async function inspectQci(

@@ -28,7 +28,7 @@ import type { ApiTag } from '../core/release-api.js';
 import { QCI_REPOSITORY_PATH } from '../core/reference.js';
 import { topDigest } from '../registry/layers.js';
 import { withRememberedSession } from './registry-session.js';
-import { readWithLogin, registryOptions } from './inspect.js';
+import { readWithLogin, registryHttp, registryOptions } from './inspect.js';
 import {
   fetchLatest,
   fetchStreamTags,
@@ -179,10 +179,7 @@ export async function resolveRelease(
   );
   const options: ControllerOptions = {
     base: controller,
-    env: setup.env,
-    tlsVerify: setup.settings.tlsVerify,
-    ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
-    ...(request.log ? { log: request.log } : {}),
+    ...registryHttp(setup, request),
   };
   const tag = checkedTag(await controllerTag(parsed, options), controller);
   const name = tag?.name ?? (parsed.kind === 'release' ? parsed.name : '');
