@@ -152,10 +152,7 @@ export function digestClient(
   );
   session.known = options.known;
   // A kept token is sent as is; the first refusal asks the realm (ChallengeSession#authorized).
-  const authenticated = session.start(
-    options.bearer,
-    options.http.tlsVerify !== false,
-  );
+  const authenticated = session.start(options.bearer);
   authenticated.catch(() => undefined); // awaited by ask(); unasked when no tag needs it
   let sha256: Digester | undefined;
   let opened = options.early?.opened ?? 0;

@@ -150,7 +150,7 @@ export class Session {
   /** The token the realm gave last, with the lifetime it said (to keep between runs). */
   minted: MintedToken | undefined;
   protected scheme: 'https' | 'http' = 'https';
-  private readonly http: HttpOptions;
+  protected readonly http: HttpOptions;
 
   constructor(
     protected readonly target: InspectTarget,

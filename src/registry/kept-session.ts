@@ -49,8 +49,8 @@ export class ChallengeSession extends Session {
    * Ready to send: with the kept `bearer` where it can be sent at once (useKept), else after asking
    * the realm (authenticateRemembering).
    */
-  start(bearer: string | undefined, tlsVerify: boolean): Promise<void> {
-    return bearer && this.useKept(bearer, tlsVerify)
+  start(bearer: string | undefined): Promise<void> {
+    return bearer && this.useKept(bearer)
       ? Promise.resolve()
       : this.authenticateRemembering();
   }
@@ -59,8 +59,8 @@ export class ChallengeSession extends Session {
    * Sends a kept token from the start, where the scheme is known (from the remembered challenge, or
    * https where TLS is verified); returns whether it will.
    */
-  useKept(token: string, tlsVerify: boolean): boolean {
-    const scheme = schemeFor(this.known, tlsVerify);
+  private useKept(token: string): boolean {
+    const scheme = schemeFor(this.known, this.http.tlsVerify !== false);
     if (!scheme) return false;
     this.scheme = scheme;
     this.useBearer(token);
@@ -96,7 +96,7 @@ export class ChallengeSession extends Session {
    * With a known challenge first; if that fails, as podman does, with the one GET /v2/ gives now. A
    * refused credential is refused again by the same realm: then the realm is not asked twice.
    */
-  async authenticateRemembering(): Promise<void> {
+  private async authenticateRemembering(): Promise<void> {
     const stale = this.known;
     if (!stale) return this.authenticate();
     try {

@@ -39,7 +39,7 @@ export async function withRememberedSession<T>(
   const session = new ChallengeSession(target, options);
   session.known = known;
   try {
-    await session.start(bearer, options.http.tlsVerify !== false);
+    await session.start(bearer);
     return await session.authorized(() => work(session));
   } finally {
     await leaveForNextRun(setup, target, options.credential, session, known);
