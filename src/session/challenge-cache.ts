@@ -10,6 +10,7 @@ import { parseChallenge } from '../registry/ping.js';
 import {
   factsCacheFile,
   readCacheEntries,
+  withNewest,
   writeCacheEntries,
   type CacheWhere,
 } from './facts-cache.js';
@@ -92,11 +93,11 @@ export async function rememberChallenge(
 ): Promise<void> {
   if (!ownRealm(host, seen.challenge)) return;
   try {
-    const kept = (await load(where))
-      .filter(([h]) => h !== host)
-      .slice(-(MAX_ENTRIES - 1));
     const entry: Entry = { ...seen, seenAt: now.toISOString() };
-    await writeCacheEntries(challengeFile(where), [...kept, [host, entry]]);
+    await writeCacheEntries(
+      challengeFile(where),
+      withNewest(await load(where), host, entry, MAX_ENTRIES),
+    );
   } catch {
     // read-only home, full disk: the next command pings again
   }

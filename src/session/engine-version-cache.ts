@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   factsCacheFile,
   readCacheEntries,
+  withNewest,
   writeCacheEntries,
   type CacheWhere,
 } from './facts-cache.js';
@@ -62,11 +63,10 @@ export async function cachedEngineVersion(
   const version = await ask();
   if (version === undefined) return version;
   try {
-    const kept = Object.entries(entries).slice(-(MAX_ENTRIES - 1));
-    await writeCacheEntries(engineVersionFile(where), [
-      ...kept,
-      [key, version],
-    ]);
+    await writeCacheEntries(
+      engineVersionFile(where),
+      withNewest(Object.entries(entries), key, version, MAX_ENTRIES),
+    );
   } catch {
     // read-only home, full disk: the next command asks again
   }

@@ -88,6 +88,19 @@ export async function readCacheEntries(
   }
 }
 
+/** `entries` with `key` set to `value` as the newest, the oldest dropped to keep at most `max`. */
+export function withNewest<T>(
+  entries: readonly [string, T][],
+  key: string,
+  value: T,
+  max: number,
+): [string, T][] {
+  return [
+    ...entries.filter(([k]) => k !== key).slice(-(max - 1)),
+    [key, value],
+  ];
+}
+
 /**
  * Writes `entries` as a cache file (0600, atomic), only beside what qci already keeps there (the
  * facts cache, written once app.ci proved a token): a fresh machine is left without a trace.

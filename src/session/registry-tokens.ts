@@ -17,7 +17,11 @@ import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { sha256Hex } from '../core/sha256.js';
 import { jwtClaims } from '../core/token.js';
 import type { MintedToken } from '../registry/inspect.js';
-import { readCacheEntries, writeCacheEntries } from './facts-cache.js';
+import {
+  readCacheEntries,
+  withNewest,
+  writeCacheEntries,
+} from './facts-cache.js';
 
 const MAX_ENTRIES = 8;
 /** The distribution spec's default lifetime, when the token service names none. */
@@ -138,15 +142,15 @@ export async function keepRegistryToken(
   if (until.getTime() <= now.getTime()) return;
   try {
     const key = keyOf(host, scope);
-    const kept = (await load(where))
-      .filter(([k, e]) => k !== key && Date.parse(e.expiresAt) > now.getTime())
-      .slice(-(MAX_ENTRIES - 1));
+    const alive = (await load(where)).filter(
+      ([, e]) => Date.parse(e.expiresAt) > now.getTime(),
+    );
     const entry: Entry = {
       credential: fingerprint(credential),
       token: minted.token,
       expiresAt: until.toISOString(),
     };
-    await save(where, [...kept, [key, entry]]);
+    await save(where, withNewest(alive, key, entry, MAX_ENTRIES));
   } catch {
     // read-only home, full disk: the next run asks the token service again
   }
