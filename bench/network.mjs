@@ -6,20 +6,51 @@
 // Usage: node bench/network.mjs [runs] [rtt-ms]   (build first: npm run build; default 9 runs, 100 ms)
 // QCI_BIN=/other/checkout/bin/qci times another build (a before/after comparison on the same machine);
 // QCI_BEFORE=/other/checkout/bin/qci also times that build's pulls of a present image, interleaved on the same bed.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   interleave,
   median,
   qciBin,
   qciEnv,
+  root,
   startBed,
   time,
 } from './lib/testbed.mjs';
 
+/** floor-libs-main.mjs bundled as qci's bundles are (minified CommonJS for Node 20), in a temporary directory. */
+async function bundleLibsFloor() {
+  const dir = mkdtempSync(join(tmpdir(), 'qci-floor-'));
+  const outfile = join(dir, 'floor-libs.cjs');
+  await build({
+    entryPoints: [join(import.meta.dirname, 'lib', 'floor-libs-main.mjs')],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    outfile,
+    logLevel: 'warning',
+  });
+  return { dir, bundle: outfile };
+}
+
 const runs = Number(process.argv[2] ?? 9);
 const rtt = Number(process.argv[3] ?? 100);
+const libsFloor = await bundleLibsFloor();
+// The single executable (npm run sea), when built: the same pull, without bin/qci's loading of files.
+const sea = join(root, 'bin', 'sea', 'qci');
+const seaBuilt = !process.env.QCI_BIN && existsSync(sea);
 const bed = await startBed();
 try {
   bed.appci.setLatency({ connectionMs: 2 * rtt, requestMs: rtt });
@@ -123,10 +154,30 @@ try {
           [join(import.meta.dirname, 'lib', 'floor-execa.cjs'), ...pull, spec],
           env,
         ),
+      // The same with commander and zod as well, the design's other two libraries (floor-libs-main.mjs).
+      'node floor-libs.cjs pull (present)': () =>
+        time(
+          process.execPath,
+          [
+            join(import.meta.dirname, 'lib', 'floor-libs.cjs'),
+            libsFloor.bundle,
+            ...pull,
+            spec,
+          ],
+          env,
+        ),
       'qci pull (present, proved long ago)': async () => {
         await provedLongAgo();
         return qci('pull', 'ocp/4.7:my-component');
       },
+      ...(seaBuilt
+        ? {
+            'bin/sea/qci pull (present, proved long ago)': async () => {
+              await provedLongAgo();
+              return time(sea, ['pull', 'ocp/4.7:my-component'], env);
+            },
+          }
+        : {}),
       'qci pull (present, podman login)': async () => {
         await byHand();
         return qci('pull', 'ocp/4.7:my-component');
@@ -218,6 +269,24 @@ try {
       'adds',
     ],
     [
+      'floor with commander, zod, execa, present',
+      `${m['node floor-libs.cjs pull (present)'].toFixed(0)} vs ${bare.toFixed(0)} ms (bench/lib/floor-libs-main.mjs: as floor-execa, the command line parsed by commander, the auth files checked by zod)`,
+      m['node floor-libs.cjs pull (present)'] - bare,
+      50,
+      'adds',
+    ],
+    ...(seaBuilt
+      ? [
+          [
+            'single executable pull, present, proved',
+            `${m['bin/sea/qci pull (present, proved long ago)'].toFixed(0)} vs ${bare.toFixed(0)} ms (bin/sea/qci, npm run sea)`,
+            m['bin/sea/qci pull (present, proved long ago)'] - bare,
+            50,
+            'adds',
+          ],
+        ]
+      : []),
+    [
       'qci pull, present, revoked token',
       `${m['qci pull (present, revoked token)'].toFixed(0)} vs ${(loginPull + bare).toFixed(0)} ms (qci login + 2 podman pulls)`,
       m['qci pull (present, revoked token)'] - loginPull - bare,
@@ -301,4 +370,5 @@ try {
   );
 } finally {
   await bed.stop();
+  rmSync(libsFloor.dir, { recursive: true, force: true });
 }
