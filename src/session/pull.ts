@@ -112,33 +112,33 @@ export async function pullImages(
     throw dockerHasNoAuthfile('pull');
   const host = setup.settings.registry;
   const refs = parseInputs(inputs, host, options.localName);
+  const report: PullReport = {
+    engine,
+    registry: host,
+    platform: setup.settings.platform,
+    preflight: { state: 'unchecked', reason: 'not run', loggedIn: null },
+    results: [],
+    exitCode: ExitCode.ok,
+  };
+  // Bad input changes nothing: one malformed reference among several, and none is pulled.
+  if (refs.some((r) => !r.ref)) return refused(report, refs, options);
   const run: PullRun = {
     setup,
     options,
     engine,
     host,
-    report: {
-      engine,
-      registry: host,
-      platform: setup.settings.platform,
-      preflight: { state: 'unchecked', reason: 'not run', loggedIn: null },
-      results: [],
-      exitCode: ExitCode.ok,
-    },
+    report,
     relogged: false,
     sends: 'unknown',
   };
-  const { report } = run;
-  if (refs.some((r) => r.ref) && (await makeReady(run)) === 'interrupted')
-    return interrupted(report, refs, host);
+  if ((await makeReady(run)) === 'interrupted')
+    return interrupted(report, refs[0]!, host);
   warnIfExpiring(run);
   run.relogged = report.preflight.loggedIn !== null;
-  for (const { input, ref, error } of refs) {
-    const outcome = !ref
-      ? invalidOutcome(input, error!)
-      : options.dryRun
-        ? dryRunOutcome(run, input, ref)
-        : await pullOne(run, input, ref);
+  for (const { input, ref } of refs) {
+    const outcome = options.dryRun
+      ? dryRunOutcome(run, input, ref!)
+      : await pullOne(run, input, ref!);
     report.results.push(outcome);
     if (outcome.cause === 'interrupted') break;
   }
@@ -365,20 +365,31 @@ async function pulled(
   };
 }
 
-/** Ctrl-C during the login before the first pull: the malformed references before it, and it. */
+/** Ctrl-C during the login before the first pull: that pull, interrupted. */
 function interrupted(
   report: PullReport,
-  refs: Input[],
+  first: Input,
   host: string,
 ): PullReport {
-  for (const { input, ref, error } of refs) {
-    if (!ref) {
-      report.results.push(invalidOutcome(input, error!));
-      continue;
-    }
-    report.results.push(interruptedOutcome(input, pullSpecFor(ref, host)));
-    break;
-  }
+  report.results.push(
+    interruptedOutcome(first.input, pullSpecFor(first.ref!, host)),
+  );
   report.exitCode = ExitCode.interrupted;
+  return report;
+}
+
+/** Malformed references: each explained, and nothing run (no login, no pull of the others). */
+function refused(
+  report: PullReport,
+  refs: Input[],
+  options: PullOptions,
+): PullReport {
+  const malformed = refs.filter((r) => !r.ref);
+  if (malformed.length < refs.length)
+    options.say(
+      `${malformed.length} of ${refs.length} references malformed: nothing pulled`,
+    );
+  report.results = malformed.map((r) => invalidOutcome(r.input, r.error!));
+  report.exitCode = report.results[0]!.exitCode;
   return report;
 }

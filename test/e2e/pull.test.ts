@@ -171,15 +171,40 @@ describe.skipIf(!tools.ok)('qci pull (end to end)', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
-  it('several references: pulled in order, a summary, non-zero when one failed; a bad one does not stop the others', async () => {
+  it('several references: pulled in order, a summary, non-zero when one failed; a missing one does not stop the others', async () => {
     await fresh();
+    const r = await qci(
+      [
+        'pull',
+        '-q',
+        'ocp/4.7:cli',
+        'ocp/4.7:no-such-component',
+        'ocp/4.7:my-component',
+      ],
+      { KUBECONFIG: await tb.kubeconfigAtHome() },
+    );
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr).toContain(
+      'pulled 2 of 3; failed: ocp/4.7:no-such-component',
+    );
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('a malformed reference among several: each malformed one explained, nothing logged in or pulled, exit 2', async () => {
+    await fresh();
+    tb.bed.appci.clearRequests();
+    tb.bed.proxy.clearRequests();
     const r = await qci(
       ['pull', '-q', 'ocp/4.7:cli', 'bad_ns/ref:x', 'ocp/4.7:my-component'],
       { KUBECONFIG: await tb.kubeconfigAtHome() },
     );
     expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toContain('pulled 2 of 3; failed: bad_ns/ref:x');
-    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    expect(r.stderr).toContain('1 of 3 references malformed: nothing pulled');
+    expect(r.stderr).toContain('invalid reference "bad_ns/ref:x"');
+    expect(r.stdout).toBe('');
+    expect(tb.bed.appci.requests).toEqual([]);
+    expect(tb.bed.proxy.requests).toEqual([]);
+    expect(await images()).not.toMatch(/ocp_4\.7_(cli|my-component)/);
   });
 
   it('Ctrl-C stops the engine and exits 130', async () => {
