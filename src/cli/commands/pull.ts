@@ -14,7 +14,7 @@ export function registerPull(program: Command, wrap: Wrap): void {
           'if the engine would send no credential, or an expired one, qci logs in first (as qci login does); ' +
           'then it runs `podman pull --platform linux/amd64 PULLSPEC` with its progress shown live. ' +
           'A failure is explained in one sentence with the command that fixes it; an authentication failure ' +
-          'is retried once after a fresh login.',
+          'is retried once after a fresh login. Every reference is read first: one malformed, and nothing is pulled.',
       )
       .argument('<ref...>', 'image references, e.g. ocp/4.7:my-component')
       .option(
