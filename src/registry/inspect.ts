@@ -6,7 +6,10 @@
  */
 import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
-import { platformMatches as matches } from '../core/platform.js';
+import {
+  normalizePlatform,
+  platformMatches as matches,
+} from '../core/platform.js';
 import {
   DEFAULT_HTTP_OPTIONS,
   httpGet,
@@ -91,7 +94,11 @@ export function formatPlatform(p: Platform): string {
 
 export function parsePlatform(text: string): Platform {
   const [os = '', architecture = '', variant] = text.split('/');
-  return { os, architecture, ...(variant ? { variant } : {}) };
+  return normalizePlatform({
+    os,
+    architecture,
+    ...(variant ? { variant } : {}),
+  });
 }
 
 export type Digester = (body: Buffer) => string;

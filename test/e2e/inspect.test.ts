@@ -264,6 +264,20 @@ describe.skipIf(!tools.ok)('qci inspect (end to end)', () => {
     expect(arm.platformDigest).toBe(arm64.digest);
     expect(arm.labels).toEqual(theirsArm.Labels);
     expect(arm.labels).toEqual(ARM_LABELS);
+    // The architecture's other name, as podman and docker read --platform: the same instance.
+    const aarch64 = JSON.parse(
+      (
+        await qci([
+          'inspect',
+          '--json',
+          '--platform',
+          'linux/aarch64',
+          'ocp/4.8:multi',
+        ])
+      ).stdout,
+    );
+    expect(aarch64.platformDigest).toBe(arm64.digest);
+    expect(aarch64.platform).toBe('linux/arm64/v8');
 
     const text = await qci(['inspect', 'ocp/4.8:multi']);
     expect(text.stdout).toContain(`digest     ${indexDigest}  (image index)`);
