@@ -92,7 +92,8 @@ const rejected = (at: PullAt): Words => ({
  */
 export type Sent = 'nothing' | 'credential' | 'unknown';
 
-const AUTH_CAUSES: readonly Cause[] = [
+/** The causes that say the registry did not take the credential (none, or a dead one). */
+export const AUTH_CAUSES: readonly Cause[] = [
   'credentials-missing',
   'credentials-rejected',
   'token-expired',

@@ -5,6 +5,7 @@
  */
 import { expiresSoon, describeExpiry, renewCommand } from '../core/token.js';
 import {
+  AUTH_CAUSES,
   causeGivenSent,
   explainPullFailure,
   type Sent,
@@ -77,12 +78,6 @@ export interface PullReport {
   results: PullOutcome[];
   exitCode: number;
 }
-
-const AUTH_CAUSES: FailureCause[] = [
-  'credentials-missing',
-  'credentials-rejected',
-  'token-expired',
-];
 
 /** What one `qci pull` carries from step to step. */
 interface PullRun {

@@ -1,16 +1,29 @@
 /**
  * qci release --pull: the payload (or one component) pulled with the engine. What QCI holds goes
- * through qci pull itself (its pre-flight, login and retry). A payload elsewhere
+ * through qci pull itself (its pre-flight, login and retry). A payload on app.ci's registry
  * (registry.ci.openshift.org/ocp/release:<nightly>, which also takes the app.ci token) gets the same
  * pre-flight and login, aimed at that host, then the engine's pull of the spec as it is: qci pull would
- * map an app.ci reference to QCI, and nightly payloads are not in QCI. An auth file that would hang the
- * engine (a FIFO, a device) is refused by name before it runs, as qci pull refuses it.
+ * map an app.ci reference to QCI, and nightly payloads are not in QCI. A payload anywhere else (stable
+ * releases on quay.io/openshift-release-dev) is pulled with the engine's own credentials, never the
+ * app.ci token. An auth file that would hang the engine (a FIFO, a device) is refused by name before
+ * it runs, as qci pull refuses it.
  */
-import { explainPullFailure, causeGivenSent } from '../core/causes.js';
+import {
+  AUTH_CAUSES,
+  explainPullFailure,
+  causeGivenSent,
+  type Cause,
+} from '../core/causes.js';
 import { ExitCode, QciError } from '../core/errors.js';
 import { hostOf, locationOf } from '../core/release.js';
 import { classifyEngineFailure } from '../engine/classify.js';
-import { buildPullArgs, findEngine } from '../engine/engine.js';
+import { isLoopbackHostPort } from '../core/loopback.js';
+import { APP_CI_REGISTRY } from '../core/reference.js';
+import {
+  buildPullArgs,
+  findEngine,
+  type EngineName,
+} from '../engine/engine.js';
 import { dockerHasNoAuthfile, loginInOrder } from './login.js';
 import { pullImages, type PullOptions } from './pull.js';
 import { readAndPreflight } from './pull-preflight.js';
@@ -28,7 +41,19 @@ export interface ReleasePullReport {
   hint: string | null;
 }
 
-/** Pulls a spec outside QCI, logging in to its host first when the engine has no live credential. */
+/**
+ * Whether a registry takes the app.ci token: app.ci's own (registry.ci.openshift.org), or a stand-in
+ * for it on this machine (a test's, as the loopback rule allows a build farm's). Nothing else does:
+ * quay.io/openshift-release-dev and mirrors want credentials of their own, and are never sent it.
+ */
+function takesAppCiToken(host: string): boolean {
+  return host.toLowerCase() === APP_CI_REGISTRY || isLoopbackHostPort(host);
+}
+
+/**
+ * Pulls a spec outside QCI. app.ci's registry gets qci pull's pre-flight and login, aimed at it; any
+ * other registry gets the engine's pull with what the engine has, TLS verified (--tls-verify is QCI's).
+ */
 async function pullElsewhere(
   setup: AuthSetup,
   spec: string,
@@ -37,12 +62,16 @@ async function pullElsewhere(
   latest: string,
 ): Promise<ReleasePullReport> {
   const host = hostOf(spec);
-  const at = setupFor(setup, host);
+  const appCi = takesAppCiToken(host);
+  const to = setupFor(setup, host);
+  const at = appCi
+    ? to
+    : { ...to, settings: { ...to.settings, tlsVerify: true } };
   const engine = findEngine(at.settings.engine, at.env);
   if (engine === 'docker' && options.authfile)
     throw dockerHasNoAuthfile('pull');
   const check = await readAndPreflight(at, engine, options.authfile, true);
-  if (check.state === 'login-needed' && options.login) {
+  if (appCi && check.state === 'login-needed' && options.login) {
     options.say(`${check.reason}; logging in`);
     const loggedIn = await loginInOrder(at, options.authfile);
     if (loggedIn === 'interrupted')
@@ -66,23 +95,46 @@ async function pullElsewhere(
     classifyEngineFailure(result.stderr),
     check.sendsNothing ? 'nothing' : 'unknown',
   );
-  // Not promotion's words (explainPullFailure's): a payload outside QCI that is gone was pruned.
-  const words =
-    cause === 'not-found'
-      ? {
-          message: `${spec} is gone from ${host}: the release controller has pruned it`,
-          hint: `take the stream's latest: ${latest}`,
-          exitCode: ExitCode.notFound,
-        }
-      : explainPullFailure(cause, {
-          pullSpec: spec,
-          qciTag: null,
-          host,
-          engine,
-          tlsVerify: at.settings.tlsVerify,
-          authfile: options.authfile,
-        });
+  const words = pulledElsewhereFailed(cause, spec, latest, appCi, {
+    engine,
+    tlsVerify: at.settings.tlsVerify,
+    authfile: options.authfile,
+  });
   return { pullSpec: spec, ok: false, ...words };
+}
+
+/** A failed pull outside QCI in words: pruned, or not for the app.ci token, or as qci pull says it. */
+function pulledElsewhereFailed(
+  cause: Cause,
+  spec: string,
+  latest: string,
+  appCi: boolean,
+  context: {
+    engine: EngineName;
+    tlsVerify: boolean;
+    authfile?: string | undefined;
+  },
+) {
+  const host = hostOf(spec);
+  // Not promotion's words (explainPullFailure's): a payload outside QCI that is gone was pruned.
+  if (cause === 'not-found')
+    return {
+      message: `${spec} is gone from ${host}: the release controller has pruned it`,
+      hint: `take the stream's latest: ${latest}`,
+      exitCode: ExitCode.notFound,
+    };
+  if (!appCi && (AUTH_CAUSES.includes(cause) || cause === 'denied'))
+    return {
+      message: `${host} refused the pull: it wants a credential of its own (qci's app.ci login is only for QCI and ${APP_CI_REGISTRY})`,
+      hint: `log ${context.engine} in to ${host} (for quay.io/openshift-release-dev, with a pull secret from console.redhat.com: ${context.engine} login --authfile FILE ${host}), then pull again`,
+      exitCode: ExitCode.authRequired,
+    };
+  return explainPullFailure(cause, {
+    pullSpec: spec,
+    qciTag: null,
+    host,
+    ...context,
+  });
 }
 
 /** Pulls `spec` (the payload or a component), wherever it is. */

@@ -61,14 +61,14 @@ export const UNAUTHORIZED: Partial<RunResult> = {
   stderr: `Error: initializing source docker://${HOST}/openshift/ci:ocp_4.7_cli: reading manifest ocp_4.7_cli in ${HOST}/openshift/ci: unauthorized: authentication required\n`,
 };
 
-function writeEntry(file: string, user: string, token: string) {
+function writeEntry(file: string, user: string, token: string, host = HOST) {
   let current: { auths?: Record<string, unknown> } = {};
   try {
     current = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     // a new file
   }
-  const auths = { ...current.auths, [HOST]: { auth: b64(`${user}:${token}`) } };
+  const auths = { ...current.auths, [host]: { auth: b64(`${user}:${token}`) } };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify({ ...current, auths }), { mode: 0o600 });
 }
@@ -105,6 +105,7 @@ export function fakeSetup(appciOverrides: Partial<FakeAppCi> = {}): Fake {
         at >= 0 ? request.args[at + 1]! : authFile,
         user,
         request.input!,
+        request.args.at(-1),
       );
       return ok({ stdout: 'Login Succeeded!\n' });
     }
