@@ -4,6 +4,7 @@
  * Image stream tag NS/NAME:TAG is stored in the single repository quay.io/openshift/ci under the tag
  * NS_NAME_TAG, and pulled through quay-proxy.ci.openshift.org. Pure functions: no I/O here.
  */
+import { PAYLOAD_PATH, PAYLOAD_TAG_PREFIX, ciPayloadName } from './payloads.js';
 import { QciError } from './errors.js';
 
 export const QCI_REPOSITORY_HOST = 'quay.io';
@@ -85,6 +86,7 @@ const NAME = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const PRUNE_COPY = /^\d{14}_prune_(.+)$/;
+
 const EXAMPLE = 'ocp/4.7:my-component';
 
 /** Keeps control characters and huge inputs out of messages (they are echoed to a terminal). */
@@ -196,7 +198,8 @@ export function formatImageStreamTag(ist: ImageStreamTag): string {
  */
 export function imageStreamTagsForQciTag(qciTag: string): ImageStreamTag[] {
   const first = qciTag.indexOf('_');
-  if (first < 0) return [];
+  // A release payload's tag (rc_payload__NAME) names a release, not an image stream tag.
+  if (first < 0 || qciTag.startsWith(PAYLOAD_TAG_PREFIX)) return [];
   const namespace = qciTag.slice(0, first);
   if (namespaceProblem(namespace) !== null) return [];
   const rest = qciTag.slice(first + 1);
@@ -279,6 +282,11 @@ export function parseReference(
   const path = parts.slice(1).join('/');
   const pullHost = (options.pullHost ?? QCI_PROXY_HOST).toLowerCase();
 
+  if (
+    (host === APP_CI_REGISTRY || host === DECOMMISSIONED_REGISTRY) &&
+    PAYLOAD_PATH.test(`/${path}`)
+  )
+    return payloadReference(input, path);
   if (host === APP_CI_REGISTRY) {
     return parseImageStreamTag(input, path, 'app-ci-registry', [
       `${APP_CI_REGISTRY} is app.ci's internal registry, for CI automation only; pull from QCI instead`,
@@ -316,6 +324,35 @@ export function parseReference(
     `"${printable(first)}" is not a QCI or OpenShift CI registry; expected NS/NAME:TAG, ${APP_CI_REGISTRY}/NS/NAME:TAG, ` +
       `${DECOMMISSIONED_REGISTRY}/NS/NAME:TAG or ${QCI_REPOSITORY_HOST}/${QCI_REPOSITORY_PATH}:NS_NAME_TAG`,
   );
+}
+
+/**
+ * A release payload on app.ci's registry: a CI payload is in QCI as rc_payload__NAME (the release
+ * controller's reference copy); any other (nightlies, floating tags) is not, and qci release finds it.
+ */
+function payloadReference(input: string, path: string): ImageRef {
+  const name = ciPayloadName(`/${path}`);
+  if (!name) {
+    const tag = path.slice(path.indexOf(':') + 1);
+    throw new ReferenceError(
+      input,
+      'reference',
+      "a release payload QCI does not hold: QCI holds the CI payloads only (as rc_payload__NAME); nightly and other payloads stay on app.ci's registry",
+      `qci release ${/^\d/.test(tag) ? tag : 'STREAM'} says where a payload is; --pull pulls it`,
+    );
+  }
+  const qciTag = `${PAYLOAD_TAG_PREFIX}${name}`;
+  return {
+    input,
+    kind: 'app-ci-registry',
+    imageStreamTag: null,
+    candidates: [],
+    qciTag,
+    digest: null,
+    warnings: [
+      `a CI release payload: QCI holds it as ${qciTag}, the release controller's copy`,
+    ],
+  };
 }
 
 function splitDigest(
@@ -480,6 +517,17 @@ function parseQciReference(
       `"${qciTag}" is a pruning copy of ${prune[1]}, not an image stream tag`,
     );
   }
+  // A payload the release controller put in QCI: its tag names a release, not an image stream tag.
+  if (qciTag.startsWith(PAYLOAD_TAG_PREFIX))
+    return {
+      input,
+      kind,
+      imageStreamTag: null,
+      candidates: [],
+      qciTag,
+      digest: null,
+      warnings: [],
+    };
   const candidates = imageStreamTagsForQciTag(qciTag);
   if (candidates.length === 0) {
     throw new ReferenceError(

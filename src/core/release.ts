@@ -15,6 +15,7 @@
  *   name QCI (openshift/release core-services/release-controller/_releases/release-ocp-4.22-ci.json).
  */
 import { usageError } from './errors.js';
+import { PAYLOAD_TAG_PREFIX } from './payloads.js';
 import {
   APP_CI_REGISTRY,
   MAX_TAG_LENGTH,
@@ -25,9 +26,6 @@ import {
 
 import type { Architecture } from './architectures.js';
 export type { Architecture };
-
-/** pkg/release-controller types.go `ReferencePayloadTagPrefix`. */
-const PAYLOAD_TAG_PREFIX = 'rc_payload__';
 
 /** The public host of an architecture's release controller. */
 function controllerHost(arch: Architecture): string {
@@ -165,16 +163,6 @@ export function locationOf(pullSpec: string, qciHost: string): PayloadLocation {
 /** The registry host of a pull spec (what a login must name). */
 export function hostOf(pullSpec: string): string {
   return pullSpec.split('/')[0] ?? '';
-}
-
-/** A CI payload's QCI form (rewrite's suggestion): `…/openshift/ci:rc_payload__<name>`. */
-export function ciPayloadName(path: string): string | null {
-  // /ocp/release:4.18.0-0.ci-2026-11-20-101010, possibly with an architecture suffix.
-  const m =
-    /^\/ocp\/release:(\d+\.\d+\.\d+-0\.ci(?:-(?:arm64|multi|ppc64le|s390x))?-\d{4}-\d{2}-\d{2}-\d{6})$/.exec(
-      path,
-    );
-  return m ? m[1]! : null;
 }
 
 /** `host/path:tag` or `host/path@sha256:…` as registry API parts; null for anything else. */

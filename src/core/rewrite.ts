@@ -5,7 +5,8 @@
  * The text is the file's bytes decoded as latin1, one character per byte: the patterns are ASCII, so
  * offsets are byte offsets and re-encoding as latin1 gives back every byte we did not replace.
  */
-import { ciPayloadName, qciPayloadSpec } from './release.js';
+import { PAYLOAD_PATH, ciPayloadName } from './payloads.js';
+import { qciPayloadSpec } from './release.js';
 import {
   DECOMMISSIONED_REGISTRY,
   QCI_PROXY_HOST,
@@ -98,7 +99,7 @@ export function findRegistryReferences(
     counted = start;
 
     const reference = text.slice(start, end);
-    let classified = PAYLOAD.test(reference.slice(host.length))
+    let classified = PAYLOAD_PATH.test(reference.slice(host.length))
       ? payloadReview(reference.slice(host.length), pullHost)
       : classify(reference, host, pullHost);
     if (classified === null) continue;
@@ -231,9 +232,6 @@ export function applyRewrites(
 
 type FileKind = 'dockerfile' | 'markdown' | 'asciidoc' | 'tex' | 'other';
 
-/** Release payload streams, made by the release controller on app.ci and not mirrored to QCI (openshift/release-controller, not ci-tools promotion). */
-const PAYLOAD =
-  /^\/(?:ocp|origin|ocp-priv|origin-priv|okd)\/release(?:-[0-9.]+)?:(?:[0-9]|latest|nightly|ci\b|stable)/;
 const PAYLOAD_REASON =
   'a release payload: ocp/release and origin/release streams are made by the release controller on app.ci, ' +
   'and nothing shows they are mirrored to QCI (accepted nightlies are in quay.io/openshift-release-dev/ocp-release-nightly, ' +

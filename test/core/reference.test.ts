@@ -536,3 +536,53 @@ describe('properties', () => {
     );
   });
 });
+
+describe('release payloads (release-controller ReleasePullSpec, ReferencePayloadTag)', () => {
+  const CI = '4.18.0-0.ci-2026-11-20-101010';
+  // input, QCI tag, a warning that must appear (null: none)
+  const cases: [string, string, string | null][] = [
+    [
+      `registry.ci.openshift.org/ocp/release:${CI}`,
+      `rc_payload__${CI}`,
+      'a CI release payload: QCI holds it as rc_payload__',
+    ],
+    [
+      `registry.svc.ci.openshift.org/ocp/release:${CI}`,
+      `rc_payload__${CI}`,
+      'a CI release payload',
+    ],
+    [`${PROXY}:rc_payload__${CI}`, `rc_payload__${CI}`, null],
+    [`quay.io/openshift/ci:rc_payload__${CI}`, `rc_payload__${CI}`, null],
+  ];
+  it.each(cases)('%s → %s', (input, qciTag, warning) => {
+    const ref = parseReference(input);
+    expect(ref.qciTag).toBe(qciTag);
+    expect(pullSpecFor(ref)).toBe(`${PROXY}:${qciTag}`);
+    // A release, not an image stream tag: nothing to name as NS/NAME:TAG.
+    expect(ref.imageStreamTag).toBeNull();
+    expect(ref.candidates).toEqual([]);
+    if (warning) expect(ref.warnings.join('\n')).toContain(warning);
+    else expect(ref.warnings).toEqual([]);
+  });
+
+  it.each([
+    'registry.ci.openshift.org/ocp/release:4.18.0-0.nightly-2026-11-20-000000',
+    'registry.ci.openshift.org/ocp/release:latest',
+    'registry.ci.openshift.org/origin/release:4.18',
+  ])('%s: not in QCI, and qci release is named to find it', (input) => {
+    const error = (() => {
+      try {
+        parseReference(input);
+      } catch (e) {
+        return e as ReferenceError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error).toBeInstanceOf(ReferenceError);
+    expect(error.message).toContain('a release payload QCI does not hold');
+    expect(error.hint).toMatch(/^qci release \S+ says where a payload is/);
+  });
+
+  it('an rc_payload__ tag maps back to no image stream tag', () =>
+    expect(imageStreamTagsForQciTag(`rc_payload__${CI}`)).toEqual([]));
+});

@@ -1,7 +1,7 @@
 /** What qci release takes and where payloads live: one line per case. */
 import { describe, expect, it } from 'vitest';
+import { ciPayloadName } from '../../src/core/payloads.js';
 import {
-  ciPayloadName,
   closestNames,
   splitPullSpec,
   streamsToShow,

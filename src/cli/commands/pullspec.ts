@@ -27,7 +27,7 @@ interface PullspecResult {
   /** The app.ci "-quay" image stream tag served from the same QCI tag (NS/STREAM-quay:TAG). */
   quayStream: string | null;
   warnings: string[];
-  error: { part: string; message: string } | null;
+  error: { part: string; message: string; hint: string | null } | null;
 }
 
 function quayStreamOrNull(ref: ImageRef): string | null {
@@ -72,7 +72,11 @@ export function resolvePullspecs(
         candidates: [],
         quayStream: null,
         warnings: [],
-        error: { part: error.part, message: error.message },
+        error: {
+          part: error.part,
+          message: error.message,
+          hint: error.hint ?? null,
+        },
       };
     }
   });
@@ -123,7 +127,7 @@ export async function pullspecAction(
     if (result.error) {
       ctx.ui.error(
         result.error.message,
-        referenceHint(result.input, settings.registry),
+        referenceHint(result.input, settings.registry, result.error.hint),
       );
       continue;
     }
