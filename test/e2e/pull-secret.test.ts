@@ -229,6 +229,13 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
       'registry.ci.openshift.org',
     ]);
     expect(entryOf(json, 'registry.ci.openshift.org')[1]).toBe(tb.bed.token);
+    // `-o -` is standard output too (as `-` is standard input elsewhere), not a file named "-".
+    const dash = await qci(['pull-secret', '-o', '-'], { KUBECONFIG });
+    expect(dash.exitCode, dash.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(dash.stdout).auths)).toEqual([
+      tb.bed.proxy.host,
+    ]);
+    expect(existsSync('-')).toBe(false);
 
     tb.bed.appci.clearRequests();
     const tty = await onPty(['pull-secret'], {

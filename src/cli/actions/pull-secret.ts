@@ -71,7 +71,13 @@ function destinationOf(
     throw usageError(`${applyOnly.join(', ')} only go with --apply`);
   if (o.dryRun === true && o.apply !== true && o.merge === undefined)
     throw usageError('--dry-run goes with --apply or --merge');
-  if (o.output !== undefined) return { kind: 'file', path: o.output };
+  // `-o -` is standard output, as `-` is standard input to pullspec and job-image.
+  if (o.output !== undefined && o.output !== '-')
+    return { kind: 'file', path: o.output };
+  if (o.merge === '-')
+    throw usageError(
+      '--merge takes the pull secret file to update; - (standard input) is not one',
+    );
   if (o.merge !== undefined) return { kind: 'merge', path: o.merge };
   if (o.apply === true) return { kind: 'apply', target: applyTarget() };
   if (ctx.json)

@@ -63,6 +63,8 @@ export async function saTokenAction(
   ctx: CommandContext,
   options: TokenFlags,
 ): Promise<number> {
+  // `--output -` is standard output, as `-` is standard input to pullspec and job-image.
+  if (options.output === '-') options = { ...options, output: undefined };
   const { tokenDuration } = await import('../../core/duration.js');
   // Everything a user can get wrong is checked before app.ci mints a token.
   const seconds = tokenDuration(options.duration);
