@@ -130,6 +130,8 @@ export interface FileOutcome {
   changed: boolean;
   backupPath: string | null;
   changes: RegistryChange[];
+  /** What would keep an engine from sending the new entry (a credential helper named for its host). */
+  warnings: string[];
 }
 
 /**
@@ -164,13 +166,41 @@ function othersIn(json: Record<string, unknown>, hosts: string[]): string[] {
 const outcome = (
   result: UpdateResult,
   changes: RegistryChange[],
+  warnings: string[] = [],
 ): FileOutcome => ({
   path: result.path,
   created: result.created,
   changed: result.changed,
   backupPath: result.backupPath ?? null,
   changes,
+  warnings,
 });
+
+/**
+ * What the engines read before "auths" (containers-auth.json(5), docker's config file): a credHelpers
+ * line for one of the hosts, and, for docker, a credsStore.
+ */
+function shadowingHelpers(
+  json: Record<string, unknown>,
+  hosts: string[],
+  path: string,
+): string[] {
+  const out: string[] = [];
+  const helpers = json[goFieldKey(json, 'credHelpers') ?? 'credHelpers'];
+  if (isRecord(helpers))
+    for (const [key, helper] of Object.entries(helpers))
+      if (typeof helper === 'string' && helper !== '')
+        for (const host of hosts.filter((h) => keyBelongsToHost(key, h)))
+          out.push(
+            `${path}: credHelpers sends ${host} to docker-credential-${helper}, which podman and docker ask before "auths": they will not send the new entry while that line is there`,
+          );
+  const store = json[goFieldKey(json, 'credsStore') ?? 'credsStore'];
+  if (typeof store === 'string' && store !== '')
+    out.push(
+      `${path}: credsStore names docker-credential-${store}, which docker reads every credential from instead of "auths": docker will not send the new entry`,
+    );
+  return out;
+}
 
 /** -o over a file holding more than a QCI pull secret: refused, the file kept. */
 function wouldLose(path: string, others: string[]): QciError {
@@ -207,6 +237,31 @@ async function readExisting(
 }
 
 /**
+ * --merge into a file that holds credentials in another form refused, as podman and docker would not
+ * read an "auths" added beside them: a Kubernetes Secret manifest (its pull secret is base64 in
+ * data[".dockerconfigjson"]), or the legacy .dockercfg form (registries at the top level).
+ */
+function refuseOtherForms(json: Record<string, unknown>, path: string): void {
+  if (json.kind === 'Secret' || ('apiVersion' in json && 'data' in json))
+    throw usageError(
+      `--merge ${path}: it is a Kubernetes Secret manifest, not the pull secret inside it; qci changed nothing`,
+      {
+        hint: `merge into its .dockerconfigjson (oc extract secret/NAME --keys=.dockerconfigjson --to=- > pull-secret.json; qci pull-secret --merge pull-secret.json), or let qci update the Secret: qci pull-secret --apply`,
+      },
+    );
+  const legacy =
+    goFieldKey(json, 'auths') === undefined &&
+    Object.values(json).some((v) => isRecord(v) && 'auth' in v);
+  if (legacy)
+    throw usageError(
+      `--merge ${path}: it is in the legacy .dockercfg form (registries at the top level, no "auths"); qci changed nothing`,
+      {
+        hint: `podman and docker read the config.json form: jq '{auths: .}' ${path} > pull-secret.json, then qci pull-secret --merge pull-secret.json`,
+      },
+    );
+}
+
+/**
  * What -o or --merge would refuse, checked before a token is asked for or minted: a directory, a missing
  * file to merge into, a file that is not a pull secret, a file -o would lose entries of. The write
  * checks again under the file's lock.
@@ -230,7 +285,10 @@ export async function checkFileDestination(
     );
   const json = await readExisting(target);
   if (json === undefined) return;
-  if (kind === 'merge') objectField(json, 'auths', path); // a bad "auths" throws; json is not written
+  if (kind === 'merge') {
+    refuseOtherForms(json, path);
+    objectField(json, 'auths', path); // a bad "auths" throws; json is not written
+  }
   const others = kind === 'file' ? othersIn(json, hosts) : [];
   if (others.length > 0) throw wouldLose(path, others);
 }
@@ -275,16 +333,18 @@ export async function mergePullSecretFile(
   await checkFileDestination('merge', path, secret.facts.registries);
   if (options.dryRun) return mergePreview(target, secret);
   let changes: RegistryChange[] = [];
+  let warnings: string[] = [];
   const result = await updateAuthFile(
     target,
     (json) => {
       const before = structuredClone(json);
       mergeEntries(json, secret.json, path);
       changes = pullSecretChanges(before, json);
+      warnings = shadowingHelpers(json, secret.facts.registries, path);
     },
     { scrub: { hosts: secret.facts.registries }, keepOneLine: true },
   );
-  return outcome(result, changes);
+  return outcome(result, changes, warnings);
 }
 
 /** --merge --dry-run: the file read and merged in memory only. */
@@ -302,5 +362,6 @@ async function mergePreview(
     changed: changes.some((c) => c.change !== 'kept'),
     backupPath: null,
     changes,
+    warnings: shadowingHelpers(after, secret.facts.registries, target),
   };
 }

@@ -241,3 +241,79 @@ describe('mergePullSecretFile: the backups of a pull secret keep no QCI secret',
     ).toEqual(['pull-secret.txt.qci-backup-20260101T000000Z']);
   });
 });
+
+describe('mergePullSecretFile: credentials in another form, or read before "auths"', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const fresh = {
+    json: {
+      auths: { [HOST]: { auth: b64(`alice:sha256~${'N'.repeat(43)}`) } },
+    },
+    token: `sha256~${'N'.repeat(43)}`,
+    facts: { registries: [HOST] },
+  } as unknown as PullSecret;
+  const merging = (content: unknown) => {
+    const fake = fakeSetup();
+    const file = join(fake.setup.home, 'pull-secret.txt');
+    const text = JSON.stringify(content);
+    writeFileSync(file, text, { mode: 0o600 });
+    return { file, text, home: fake.setup.home };
+  };
+
+  it.each([
+    [
+      'a Kubernetes Secret manifest',
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': b64('{"auths":{}}') },
+      },
+      /it is a Kubernetes Secret manifest, not the pull secret inside it; qci changed nothing/,
+      /oc extract secret\/NAME --keys=.dockerconfigjson/,
+    ],
+    [
+      'the legacy .dockercfg form',
+      { 'quay.io': { auth: b64('rh:quay'), email: 'a@example.com' } },
+      /legacy .dockercfg form \(registries at the top level, no "auths"\); qci changed nothing/,
+      /jq '\{auths: \.\}'/,
+    ],
+  ])(
+    '%s: refused, the file unchanged and no backup',
+    async (_, content, message, hint) => {
+      const { file, text, home } = merging(content);
+      const error = await mergePullSecretFile(file, fresh).catch((e) => e);
+      expect(error).toBeInstanceOf(QciError);
+      expect(error.message).toMatch(message);
+      expect(error.hint).toMatch(hint);
+      expect(error.exitCode).toBe(2);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      expect(readdirSync(home).filter((n) => n.includes('backup'))).toEqual([]);
+    },
+  );
+
+  it('a credHelpers line for the host: merged, with a warning that the engines ask the helper first', async () => {
+    const { file } = merging({
+      auths: { 'quay.io': { auth: b64('rh:quay') } },
+      credHelpers: { [HOST]: 'secretservice' },
+    });
+    const result = await mergePullSecretFile(file, fresh);
+    expect(result.changed).toBe(true);
+    expect(result.warnings).toEqual([
+      `${file}: credHelpers sends ${HOST} to docker-credential-secretservice, which podman and docker ask before "auths": they will not send the new entry while that line is there`,
+    ]);
+  });
+
+  it('an empty file object and a plain pull secret: merged without a warning', async () => {
+    for (const content of [
+      {},
+      { auths: { 'quay.io': { auth: b64('rh:quay') } } },
+    ]) {
+      const { file } = merging(content);
+      const result = await mergePullSecretFile(file, fresh);
+      expect(result.warnings).toEqual([]);
+      expect(JSON.parse(readFileSync(file, 'utf8')).auths[HOST]).toEqual(
+        fresh.json.auths[HOST],
+      );
+    }
+  });
+});

@@ -181,6 +181,8 @@ function say(
     ui.info(`    ${line}`);
   for (const note of rest) ui.info(`  ${note}`);
   for (const warning of f.warnings) ui.warn(warning);
+  if (written && 'warnings' in written)
+    for (const warning of written.warnings) ui.warn(warning);
 }
 
 function headAndNotes(
