@@ -19,9 +19,12 @@ import { describeImage } from './describe.js';
 import {
   MANIFEST_ACCEPT,
   digester,
+  instanceDigestIn,
+  readTop,
   type Digester,
   type InspectOptions,
   type MintedToken,
+  type Platform,
 } from './inspect.js';
 
 export interface DigestsOptions extends InspectOptions {
@@ -117,6 +120,8 @@ export interface DigestClient {
   ask(tags: string[]): Promise<Map<string, TagAnswer>>;
   /** When the image behind a digest was built (its config's created), for a stale tag. */
   builtAt(digest: string): Promise<string | null>;
+  /** The digest of `platform`'s image in the index `digest` names; null when it is none or has none. */
+  instanceOf(digest: string, platform: Platform): Promise<string | null>;
   /** Closes the connections. */
   close(): void;
   /** The challenge the registry gave, when it was asked (to remember for next time). */
@@ -201,6 +206,20 @@ export function digestClient(
     },
     get protocol() {
       return agents.protocolOf(new URL(`${session.usedScheme}://${host}/`));
+    },
+    async instanceOf(digest, platform) {
+      const target = { host, repository, reference: digest };
+      sha256 ??= await digester();
+      const check = sha256;
+      try {
+        const top = await session.authorized(() =>
+          readTop(session, target, check),
+        );
+        return top.isIndex ? instanceDigestIn(top.json, platform) : null;
+      } catch (error) {
+        if (error instanceof QciError && !FATAL.has(error.kind)) return null;
+        throw error;
+      }
     },
     async builtAt(digest) {
       const target = { host, repository, reference: digest };

@@ -485,6 +485,17 @@ function indexPlatforms(index: Record<string, unknown>) {
   return { real, platforms };
 }
 
+/** The digest of `platform`'s image in an index (its JSON); null when it has none. */
+export function instanceDigestIn(
+  index: Record<string, unknown>,
+  platform: Platform,
+): string | null {
+  return (
+    indexPlatforms(index).real.find((e) => matches(platform, e.platform))
+      ?.digest ?? null
+  );
+}
+
 /** The requested platform's manifest out of an index, checked against its digest. */
 export async function readInstance(
   session: Session,

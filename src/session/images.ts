@@ -30,7 +30,12 @@ import {
   earlyConnections,
   type DigestClient,
 } from '../registry/digests.js';
-import { parsePlatform, pullScope } from '../registry/inspect.js';
+import {
+  formatPlatform,
+  parsePlatform,
+  pullScope,
+  type Platform,
+} from '../registry/inspect.js';
 import { platformMatches } from '../core/platform.js';
 import { engineSends, registryHttp, type InspectReport } from './inspect.js';
 import type { AuthSetup } from './setup.js';
@@ -55,7 +60,8 @@ export interface ImagesReport {
   /** Which credential was sent (never the secret). */
   credential: InspectReport['credential'] | null;
   /** Manifest requests made (HEADs, and GETs for when a stale tag's image was built). */
-  requests: { heads: number; built: number };
+  /** HEADs of tags, GETs of the indexes stale-looking tags moved to, GETs for when a stale one was built. */
+  requests: { heads: number; indexes: number; built: number };
 }
 
 /** The engine's store: one process for podman, two for docker (list, then inspect the QCI ones). */
@@ -148,6 +154,37 @@ async function openRegistry(
   return { ready: rest };
 }
 
+/**
+ * A tag now on another index is still current when that index's image for this image's platform is
+ * the one here (another platform's was rebuilt): what podman's "newer" pull policy compares, the
+ * platform's instance of a list (containers/common pkg/config, hasDifferentDigest). Returns the GETs.
+ */
+async function sameInstance(
+  client: DigestClient,
+  images: JudgedImage[],
+  wanted: Platform,
+): Promise<number> {
+  const asked = new Map<string, Promise<string | null>>();
+  const instanceOf = (image: JudgedImage) => {
+    const platform = image.platform ? parsePlatform(image.platform) : wanted;
+    const key = `${image.qciDigest} ${formatPlatform(platform)}`;
+    if (!asked.has(key))
+      asked.set(key, client.instanceOf(image.qciDigest!, platform));
+    return asked.get(key)!;
+  };
+  const stale = images.filter((i) => i.state === 'stale' && i.qciDigest);
+  const instances = await Promise.all(stale.map(instanceOf));
+  stale.forEach((image, n) => {
+    const instance = instances[n];
+    if (instance && image.localDigests.includes(instance)) {
+      image.state = 'current';
+      image.movedAt = null;
+      image.movedSource = null;
+    }
+  });
+  return asked.size;
+}
+
 /** When each stale tag's new image was built, when the registry did not say when the tag moved. */
 async function datedStale(client: DigestClient, images: JudgedImage[]) {
   const digests = [
@@ -207,18 +244,24 @@ export async function listQciImages(
       registry: host,
       images: local.map((i) => judge(i, undefined)),
       credential: null,
-      requests: { heads: 0, built: 0 },
+      requests: { heads: 0, indexes: 0, built: 0 },
     };
   }
   const { client, about, known, credential } = await registry;
   let images: JudgedImage[];
   let built = 0;
+  let indexes = 0;
   try {
     const [, answers] = await Promise.all([
       client.warm(tags.length),
       client.ask(tags),
     ]);
     images = local.map((i) => judge(i, answers.get(i.reference)));
+    indexes = await sameInstance(
+      client,
+      images,
+      parsePlatform(setup.settings.platform),
+    );
     if (request.dateStale !== false) built = await datedStale(client, images);
   } finally {
     client.close();
@@ -239,7 +282,7 @@ export async function listQciImages(
     registry: host,
     images,
     credential: about,
-    requests: { heads: tags.length, built },
+    requests: { heads: tags.length, indexes, built },
   };
 }
 

@@ -243,6 +243,57 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     expect(index.instances).toHaveLength(2);
   });
 
+  it("an index re-pushed with another platform's image rebuilt: this platform's image is still current (images, pull --if-stale)", async () => {
+    await tb.bed.pushImage({ tags: ['keep-amd64'], content: 'keep amd64\n' });
+    await tb.bed.pushImage({
+      tags: ['keep-arm64'],
+      content: 'keep arm64\n',
+      arch: 'arm64',
+    });
+    await tb.bed.pushImage({
+      tags: ['keep-arm64-new'],
+      content: 'keep arm64, rebuilt\n',
+      arch: 'arm64',
+    });
+    const amd64 = { os: 'linux', architecture: 'amd64' };
+    const arm64 = { os: 'linux', architecture: 'arm64' };
+    const first = await putIndex(tb.bed, 'ocp_4.9_keep', [
+      { tag: 'keep-amd64', platform: amd64 },
+      { tag: 'keep-arm64', platform: arm64 },
+    ]);
+    await podmanLoggedIn(tb);
+    const pulled = await tb.qci(['pull', '-q', 'ocp/4.9:keep']);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    const second = await putIndex(tb.bed, 'ocp_4.9_keep', [
+      { tag: 'keep-amd64', platform: amd64 },
+      { tag: 'keep-arm64-new', platform: arm64 },
+    ]);
+    expect(second.digest).not.toBe(first.digest);
+    const listed = await tb.qci(['images', '--json']);
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const row = JSON.parse(listed.stdout).images.find(
+      (i: Row) => i.imageStreamTag === 'ocp/4.9:keep',
+    );
+    expect(row.state).toBe('current');
+    const ifStale = await tb.qci(['pull', '-q', '--if-stale', 'ocp/4.9:keep']);
+    expect(ifStale.exitCode, ifStale.stderr).toBe(0);
+    expect(ifStale.stderr).toContain('ocp/4.9:keep: current');
+    expect(ifStale.stdout.trim()).toBe(pulled.stdout.trim());
+    // The amd64 image itself rebuilt: stale.
+    await tb.bed.pushImage({
+      tags: ['keep-amd64'],
+      content: 'amd64, rebuilt\n',
+    });
+    await putIndex(tb.bed, 'ocp_4.9_keep', [
+      { tag: 'keep-amd64', platform: amd64 },
+      { tag: 'keep-arm64-new', platform: arm64 },
+    ]);
+    const moved = JSON.parse((await tb.qci(['images', '--json'])).stdout);
+    expect(
+      moved.images.find((i: Row) => i.imageStreamTag === 'ocp/4.9:keep').state,
+    ).toBe('stale');
+  });
+
   it("remembers the registry's challenge: the next run asks the token at once; a foreign or stale realm is not trusted", async () => {
     const pe = await podmanLoggedIn(tb);
     expect((await pe.podman(['pull', '-q', tb.bed.ref()])).exitCode).toBe(0);

@@ -37,7 +37,7 @@ export function registerPull(program: Command, wrap: Wrap): void {
       )
       .option(
         '--if-stale',
-        "pull only what is not already local as QCI's tag points at it now (podman's --pull=newer, for QCI)",
+        "pull only what is not already local as QCI's tag points at it now (as podman run --pull=newer)",
       ),
   )
     .addHelpText(
