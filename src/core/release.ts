@@ -71,10 +71,9 @@ function checkArch(
   given: Architecture | undefined,
 ): Architecture {
   if (named && given && named !== given)
-    throw usageError(
-      `${input} is a ${named} release, and --arch says ${given}`,
-      { hint: `drop --arch, or use --arch ${named}` },
-    );
+    throw usageError(`${input} names ${named}, and --arch says ${given}`, {
+      hint: `drop --arch, or use --arch ${named}`,
+    });
   return named ?? given ?? 'amd64';
 }
 
@@ -110,9 +109,14 @@ export function parseReleaseInput(
   const stream = STREAM.exec(base);
   if (stream) {
     const a = checkArch(input, stream[2] as Architecture | undefined, arch);
+    if (stamp && !stream[2] && a !== 'amd64')
+      throw usageError(
+        `${input} is an amd64 release; one for ${a} has a name of its own`,
+        { hint: `its stream's latest: qci release ${withArch(base, a)}` },
+      );
     return stamp
       ? { kind: 'release', name: input, stream: base, arch: a }
-      : { kind: 'stream', stream: input, arch: a };
+      : { kind: 'stream', stream: withArch(input, a), arch: a };
   }
   const semver = SEMVER.exec(input);
   if (semver && !stamp) {
@@ -126,7 +130,21 @@ export function parseReleaseInput(
     };
   }
   // Any other name (4-stable, 4-dev-preview-arm64, a stream qci does not know the shape of) is a stream.
-  return { kind: 'stream', stream: input, arch: arch ?? 'amd64' };
+  const named = ARCH_SUFFIX.exec(input)?.[1] as Architecture | undefined;
+  const a = checkArch(input, named, arch);
+  return { kind: 'stream', stream: withArch(input, a), arch: a };
+}
+
+const ARCH_SUFFIX = /-(arm64|multi|ppc64le|s390x)(?:-priv)?$/;
+
+/**
+ * A stream named without its architecture, for --arch's controller: `4.18.0-0.nightly` with arm64 is
+ * `4.18.0-0.nightly-arm64` (before a `-priv`), as ci-tools names them (pkg/release/candidate Endpoint).
+ */
+function withArch(stream: string, a: Architecture): string {
+  if (a === 'amd64' || ARCH_SUFFIX.test(stream)) return stream;
+  const priv = stream.endsWith('-priv') ? '-priv' : '';
+  return `${stream.slice(0, stream.length - priv.length)}${archSuffix(a)}${priv}`;
 }
 
 /** A release name as a controller may answer it: what a QCI tag can carry after rc_payload__. */

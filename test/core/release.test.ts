@@ -113,6 +113,26 @@ describe('STREAM_OR_NAME', () => {
       'multi',
     ],
     [' 4.18 ', undefined, 'stream', '4.18.0-0.ci', null, 'amd64'],
+    // --arch names the stream of that architecture, as the controller calls it.
+    [
+      '4.18.0-0.nightly',
+      'arm64',
+      'stream',
+      '4.18.0-0.nightly-arm64',
+      null,
+      'arm64',
+    ],
+    [
+      '4.18.0-0.nightly-priv',
+      's390x',
+      'stream',
+      '4.18.0-0.nightly-s390x-priv',
+      null,
+      's390x',
+    ],
+    ['4-stable', 'arm64', 'stream', '4-stable-arm64', null, 'arm64'],
+    ['4-stable-arm64', 'arm64', 'stream', '4-stable-arm64', null, 'arm64'],
+    ['4-dev-preview', 'multi', 'stream', '4-dev-preview-multi', null, 'multi'],
   ];
   it.each(cases)(
     '%s (--arch %s) is a %s of %s',
@@ -130,8 +150,14 @@ describe('STREAM_OR_NAME', () => {
     ['4.18 ci', undefined, /not a release stream or name/],
     ['../../etc/passwd', undefined, /not a release stream or name/],
     ['4.18.0-0.ci?x=1', undefined, /not a release stream or name/],
-    ['4.18.0-0.nightly-arm64', 'amd64', /arm64 release, and --arch says amd64/],
-    ['4.18.0-0.ci-s390x-2026-01-01-000000', 'arm64', /s390x release/],
+    ['4.18.0-0.nightly-arm64', 'amd64', /names arm64, and --arch says amd64/],
+    ['4.18.0-0.ci-s390x-2026-01-01-000000', 'arm64', /names s390x/],
+    [
+      '4.18.0-0.nightly-2026-01-01-000000',
+      'arm64',
+      /an amd64 release; one for arm64 has a name of its own/,
+    ],
+    ['4-stable-arm64', 'multi', /names arm64, and --arch says multi/],
   ];
   it.each(bad)('%j (--arch %s) is refused: %s', (input, arch, message) => {
     let error: unknown;

@@ -733,7 +733,7 @@ describe.skipIf(!tools.ok)('qci release errors (end to end)', () => {
       's390x',
     ]);
     expect(arch.exitCode).toBe(2);
-    expect(arch.stderr).toContain('is a arm64 release, and --arch says s390x');
+    expect(arch.stderr).toContain('names arm64, and --arch says s390x');
     expect(world.rc.requests).toEqual([]);
   });
 });
