@@ -1,7 +1,8 @@
 /**
  * qci release: a stream's latest accepted release (or a named one) from the release controller, and
- * where its payload really is. QCI is asked for `rc_payload__<name>` with the credential the engine
- * sends (as qci inspect asks), and:
+ * where its payload really is. For a CI stream (whose payloads the controller copies to QCI), or a
+ * payload the controller places at QCI or no longer lists, QCI is asked for `rc_payload__<name>` with
+ * the credential the engine sends (as qci inspect asks), and:
  * - QCI has it: QCI's pull spec, whatever the controller says;
  * - QCI lacks it, the controller points elsewhere (nightlies at registry.ci.openshift.org): the
  *   controller's pull spec;
@@ -167,6 +168,9 @@ function checkedTag(tag: ApiTag | null, controller: string): ApiTag | null {
   return tag;
 }
 
+/** 4.18.0-0.ci, 4.18.0-0.ci-arm64: the streams whose payloads the release controller copies to QCI. */
+const CI_STREAM = /^\d+\.\d+\.\d+-0\.ci(?:-|$)/;
+
 /** Resolves STREAM_OR_NAME to the pull spec where its payload is. */
 export async function resolveRelease(
   setup: AuthSetup,
@@ -184,9 +188,14 @@ export async function resolveRelease(
   const tag = checkedTag(await controllerTag(parsed, options), controller);
   const name = tag?.name ?? (parsed.kind === 'release' ? parsed.name : '');
   const qciSpec = qciPayloadSpec(setup.settings.registry, name);
-  const qci = await askQci(setup, name, request);
   const given = tag?.pullSpec || null;
   const givenAt = given ? locationOf(given, setup.settings.registry) : null;
+  // Only the CI streams copy their payloads to QCI: a nightly or stable payload the controller places
+  // elsewhere is believed, with no login and no request to QCI.
+  const qci =
+    !given || givenAt === 'qci' || CI_STREAM.test(parsed.stream)
+      ? await askQci(setup, name, request)
+      : { digest: null, present: null };
   if (qci.present === false && (!given || givenAt === 'qci'))
     throw pruned(parsed, name, tag !== null, qciSpec);
   const inQci = qci.present === true || !given;

@@ -257,6 +257,7 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
 
   it('a nightly that QCI does not hold is answered with the pull spec the controller gave', async () => {
     await ready();
+    tb.bed.proxy.clearRequests();
     const r = await tb.qci(['release', '--json', '4.18.0-0.nightly']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(json(r.stdout)).toMatchObject({
@@ -264,8 +265,11 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
       pullSpec: `${tb.bed.registry.host}/ocp/release:${NIGHTLY}`,
       location: 'other',
       digest: null,
-      qci: { present: false },
+      // Not asked: only the CI streams copy their payloads to QCI.
+      qci: { present: null },
     });
+    expect(tb.bed.proxy.requests).toEqual([]);
+    expect(r.stderr).not.toContain('logging in');
   });
 
   it('a release the controller lists elsewhere is answered from QCI when QCI has it', async () => {
