@@ -170,7 +170,7 @@ export function describeState(image: JudgedImage, now: Date): string {
         return `stale (QCI's tag now points at an image built ${ago(image.movedAt, now)})`;
       return "stale (QCI's tag points at another image)";
     case 'gone':
-      return 'gone (no longer in QCI)';
+      return 'gone (QCI has no such tag now)';
     case 'pinned':
       return image.inQci === false
         ? 'pinned (pulled by digest; QCI no longer has it)'

@@ -65,6 +65,27 @@ const SEMVER =
   /^(\d+)\.\d+\.\d+(?:-(?:ec|rc|fc)\.\d+)?(?:-(arm64|multi|ppc64le|s390x))?$/;
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/;
 
+/** quay.io's names of a stable release: 4.18.3-x86_64, 4.18.3-aarch64 (oc adm release info takes them). */
+const QUAY_RELEASE =
+  /^(\d+\.\d+\.\d+(?:-(?:ec|rc|fc)\.\d+)?)-(x86_64|aarch64)$/;
+
+/**
+ * What `qci release` is given, read as a name: a payload's pull spec pasted whole
+ * (registry.ci.openshift.org/ocp/release:NAME, quay.io/openshift-release-dev/ocp-release:4.18.3-x86_64)
+ * is its tag; quay.io's architecture suffix is the architecture.
+ */
+function releaseNameIn(text: string): {
+  input: string;
+  named?: Architecture;
+} {
+  const pasted = /^[^/\s]+(?:\/[^/:@\s]+)+:([^/:@\s]+)$/.exec(text);
+  const input = pasted ? pasted[1]! : text;
+  const quay = QUAY_RELEASE.exec(input);
+  return quay
+    ? { input: quay[1]!, named: quay[2] === 'aarch64' ? 'arm64' : 'amd64' }
+    : { input };
+}
+
 function checkArch(
   input: string,
   named: Architecture | undefined,
@@ -86,7 +107,8 @@ export function parseReleaseInput(
   raw: string,
   arch?: Architecture,
 ): ReleaseInput {
-  const input = raw.trim();
+  const { input, named: quayArch } = releaseNameIn(raw.trim());
+  if (quayArch) arch = checkArch(raw.trim(), quayArch, arch);
   if (!SAFE.test(input))
     throw usageError(
       `"${input.slice(0, 80)}" is not a release stream or name`,

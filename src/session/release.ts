@@ -212,6 +212,13 @@ export async function resolveRelease(
     location: inQci ? 'qci' : givenAt!,
     controllerPullSpec: given,
     qci: { pullSpec: qciSpec, present: qci.present },
-    warnings: qci.warning ? [qci.warning] : [],
+    warnings: [
+      ...(qci.warning ? [qci.warning] : []),
+      ...(tag?.phase === 'Rejected'
+        ? [
+            `the release controller rejected ${name} (a blocking job failed); its stream's latest accepted: ${latestCommand(parsed.stream, parsed.arch)}`,
+          ]
+        : []),
+    ],
   };
 }

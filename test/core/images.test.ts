@@ -118,7 +118,7 @@ describe('judge and describeState', () => {
       'stale',
       "stale (QCI's tag points at another image)",
     ],
-    [{ missing: true as const }, 'gone', 'gone (no longer in QCI)'],
+    [{ missing: true as const }, 'gone', 'gone (QCI has no such tag now)'],
     [{ error: 'HTTP 500' }, 'unknown', 'unknown (HTTP 500)'],
   ])('%j: %s', (answer, state, words) => {
     const judged = judge(local, answer);

@@ -133,6 +133,31 @@ describe('STREAM_OR_NAME', () => {
     ['4-stable', 'arm64', 'stream', '4-stable-arm64', null, 'arm64'],
     ['4-stable-arm64', 'arm64', 'stream', '4-stable-arm64', null, 'arm64'],
     ['4-dev-preview', 'multi', 'stream', '4-dev-preview-multi', null, 'multi'],
+    // A payload's pull spec pasted whole is its tag; quay.io's suffixes are architectures.
+    [
+      'registry.ci.openshift.org/ocp/release:4.18.0-0.nightly-2026-11-20-000000',
+      undefined,
+      'release',
+      '4.18.0-0.nightly',
+      '4.18.0-0.nightly-2026-11-20-000000',
+      'amd64',
+    ],
+    [
+      'quay.io/openshift-release-dev/ocp-release:4.18.3-x86_64',
+      undefined,
+      'release',
+      '4-stable',
+      '4.18.3',
+      'amd64',
+    ],
+    [
+      '4.18.3-aarch64',
+      undefined,
+      'release',
+      '4-stable-arm64',
+      '4.18.3',
+      'arm64',
+    ],
   ];
   it.each(cases)(
     '%s (--arch %s) is a %s of %s',
@@ -158,6 +183,12 @@ describe('STREAM_OR_NAME', () => {
       /an amd64 release; one for arm64 has a name of its own/,
     ],
     ['4-stable-arm64', 'multi', /names arm64, and --arch says multi/],
+    ['4.18.3-aarch64', 'amd64', /names arm64, and --arch says amd64/],
+    [
+      'quay.io/openshift-release-dev/ocp-release@sha256:abc',
+      undefined,
+      /not a release stream or name/,
+    ],
   ];
   it.each(bad)('%j (--arch %s) is refused: %s', (input, arch, message) => {
     let error: unknown;

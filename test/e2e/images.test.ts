@@ -135,7 +135,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
       /ocp\/4\.9:mover\s.*stale \(QCI's tag now points at an image built \d+ seconds? ago\)/,
     );
     expect(text.stdout).toMatch(
-      /ocp\/4\.9:doomed\s.*gone \(no longer in QCI\)/,
+      /ocp\/4\.9:doomed\s.*gone \(QCI has no such tag now\)/,
     );
     expect(text.stdout).toMatch(/ocp\/4\.8:multi\s.*current/);
 
@@ -209,7 +209,7 @@ describe.skipIf(!tools.ok)('qci images (end to end)', () => {
     const byDigest = `${tb.bed.proxy.host}/openshift/ci@${second.digest}`;
     const pinned = await tb.qci(['pull', '-q', '--if-stale', byDigest]);
     expect(pinned.exitCode, pinned.stderr).toBe(0);
-    expect(pinned.stderr).toContain(`${byDigest}: current`);
+    expect(pinned.stderr).toContain(`${byDigest}: local already`);
   });
 
   it('pull --if-stale --platform: a tag whose index holds the local image for another platform is pulled', async () => {

@@ -107,6 +107,11 @@ async function buildWorld(bed: TestBed, extras = false): Promise<World> {
     components,
   });
   await pushPayload(reg, {
+    tag: `rc_payload__${CI_REJECTED}`,
+    name: CI_REJECTED,
+    components,
+  });
+  await pushPayload(reg, {
     tag: `rc_payload__${MOVED}`,
     name: MOVED,
     components,
@@ -278,6 +283,18 @@ describe.skipIf(!tools.ok)('qci release (end to end)', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(
       `${tb.bed.proxy.host}/openshift/ci:rc_payload__${MOVED}`,
+    );
+  });
+
+  it('a rejected release asked by name is answered, with a warning naming the latest accepted', async () => {
+    await ready();
+    const r = await tb.qci(['release', CI_REJECTED]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(
+      `${tb.bed.proxy.host}/openshift/ci:rc_payload__${CI_REJECTED}`,
+    );
+    expect(r.stderr).toContain(
+      `warning: the release controller rejected ${CI_REJECTED} (a blocking job failed); its stream's latest accepted: qci release 4.18.0-0.ci`,
     );
   });
 

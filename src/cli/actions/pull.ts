@@ -38,7 +38,9 @@ async function leaveOutCurrent(
     });
     for (const c of fresh.current)
       ctx.ui.info(
-        `${c.input}: current (QCI's tag still points at the local image); not pulling`,
+        c.pullSpec.includes('@')
+          ? `${c.input}: local already (a digest names one image); not pulling`
+          : `${c.input}: current (QCI's tag still points at the local image); not pulling`,
       );
     return fresh;
   } catch (error) {
