@@ -480,13 +480,7 @@ function parseQciReference(
       `QCI pull specs look like ${QCI_PROXY_HOST}/${QCI_REPOSITORY_PATH}:ocp_4.7_my-component`,
     );
   }
-  if (split.digest !== null) {
-    if (colon >= 0)
-      throw new ReferenceError(
-        input,
-        'reference',
-        'give a tag or a digest, not both',
-      );
+  if (split.digest !== null)
     return {
       input,
       kind,
@@ -494,9 +488,14 @@ function parseQciReference(
       candidates: [],
       qciTag: null,
       digest: split.digest,
-      warnings: [],
+      // As podman reads NAME:TAG@DIGEST (containers/common normalises it): the digest, the tag dropped.
+      warnings:
+        colon >= 0
+          ? [
+              `the digest names the image; the tag ${printable(split.path.slice(colon + 1))} is not used`,
+            ]
+          : [],
     };
-  }
   if (colon < 0) {
     throw new ReferenceError(
       input,

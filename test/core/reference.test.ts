@@ -156,6 +156,17 @@ describe('parseReference: accepted forms', () => {
     expect(pullSpecFor(ref)).toBe(`${PROXY}@${digest}`);
   });
 
+  it('a QCI pull spec with a tag and a digest is the digest, as podman reads it, with a word that the tag is not used', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const ref = parseReference(`${PROXY}:ocp_4.7_cli@${digest}`);
+    expect(ref.digest).toBe(digest);
+    expect(ref.qciTag).toBeNull();
+    expect(pullSpecFor(ref)).toBe(`${PROXY}@${digest}`);
+    expect(ref.warnings).toEqual([
+      'the digest names the image; the tag ocp_4.7_cli is not used',
+    ]);
+  });
+
   it('reports an ambiguous reverse mapping instead of guessing', () => {
     const ref = parseReference(
       'quay.io/openshift/ci:ocp_release_payload_images',
