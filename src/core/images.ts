@@ -33,6 +33,11 @@ export interface QciImage {
   created: string | null;
   pulled: string | null;
   platform: string | null;
+  /**
+   * Pinned without a name saying so (docker keeps no pull-by-digest name): pulled by digest, or the
+   * image a newer pull of its tag left untagged; docker cannot tell the two apart.
+   */
+  untagged?: true;
 }
 
 /** What the registry said of a tag: its digest now (and when it last changed, when it says), or gone. */
@@ -106,8 +111,8 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
     const pinned = image.pinnedNames
       .filter((n) => n.startsWith(`${repo}@`))
       .map((n) => n.slice(repo.length + 1));
-    if (pinned.length === 0 && tags.length === 0 && localDigests[0])
-      pinned.push(localDigests[0]);
+    const untagged = pinned.length === 0 && tags.length === 0;
+    if (untagged && localDigests[0]) pinned.push(localDigests[0]);
     for (const digest of [...new Set(pinned)].sort())
       out.push({
         ...base,
@@ -115,6 +120,7 @@ export function qciImagesOf(images: LocalImage[], host: string): QciImage[] {
         qciTag: null,
         reference: digest,
         imageStreamTag: null,
+        ...(untagged ? { untagged: true as const } : {}),
       });
   }
   return out;
@@ -171,10 +177,14 @@ export function describeState(image: JudgedImage, now: Date): string {
       return "stale (QCI's tag points at another image)";
     case 'gone':
       return 'gone (QCI has no such tag now)';
-    case 'pinned':
+    case 'pinned': {
+      const how = image.untagged
+        ? 'untagged: pulled by digest, or left by a newer pull of its tag'
+        : 'pulled by digest';
       return image.inQci === false
-        ? 'pinned (pulled by digest; QCI no longer has it)'
-        : 'pinned (pulled by digest)';
+        ? `pinned (${how}; QCI no longer has it)`
+        : `pinned (${how})`;
+    }
     case 'unknown':
       return `unknown (${image.reason ?? 'not asked'})`;
     default:

@@ -65,7 +65,15 @@ describe('qciImagesOf', () => {
     expect(pinned).toMatchObject({ qciTag: null, pullSpec: pinnedSpec(H, D2) });
     expect(judge(pinned!, undefined).state).toBe('pinned');
     const now = new Date();
+    // docker names no pull by digest: such an image may be one a newer pull of its tag left behind.
     expect(describeState(judge(pinned!, { missing: true }), now)).toBe(
+      'pinned (untagged: pulled by digest, or left by a newer pull of its tag; QCI no longer has it)',
+    );
+    const [named] = qciImagesOf(
+      [image({ repoDigests: [`${R}@${D2}`], pinnedNames: [`${R}@${D2}`] })],
+      H,
+    );
+    expect(describeState(judge(named!, { missing: true }), now)).toBe(
       'pinned (pulled by digest; QCI no longer has it)',
     );
     expect(judge(pinned!, { digest: D2, lastModified: null }).inQci).toBe(true);
