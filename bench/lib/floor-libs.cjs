@@ -26,14 +26,7 @@ const script = new vm.Script(wrap(readFileSync(bundle, 'utf8')), {
 const floor = { exports: {} };
 script
   .runInThisContext()
-  .call(
-    floor.exports,
-    floor.exports,
-    require,
-    floor,
-    bundle,
-    dirname(bundle),
-  );
+  .call(floor.exports, floor.exports, require, floor, bundle, dirname(bundle));
 floor.exports.main({
   argv: [process.argv[0], 'floor-libs', ...args],
   env: process.env,
