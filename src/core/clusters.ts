@@ -7,6 +7,7 @@ import {
   QCI_REPOSITORY_PATH,
   APP_CI_REGISTRY,
 } from './reference.js';
+import { isLoopbackHostPort } from './loopback.js';
 
 export interface ClusterRegistry {
   cluster: string;
@@ -181,4 +182,14 @@ export function clusterForConsoleHost(host: string): ClusterRegistry | null {
     wanted,
   )?.[1];
   return label ? clusterNamed(label) : null;
+}
+
+/**
+ * Whether a registry takes the app.ci token: QCI's proxy and app.ci's own registry, or a stand-in on
+ * this machine (a test's, as the loopback rule allows a build farm's). Nothing else is ever sent it:
+ * quay.io itself, docker.io and mirrors want credentials of their own.
+ */
+export function takesAppCiToken(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === QCI_PROXY_HOST || h === APP_CI_REGISTRY || isLoopbackHostPort(h);
 }

@@ -17,7 +17,7 @@ import {
 import { ExitCode, QciError } from '../core/errors.js';
 import { hostOf, locationOf } from '../core/release.js';
 import { classifyEngineFailure } from '../engine/classify.js';
-import { isLoopbackHostPort } from '../core/loopback.js';
+import { takesAppCiToken } from '../core/clusters.js';
 import { APP_CI_REGISTRY } from '../core/reference.js';
 import {
   buildPullArgs,
@@ -42,15 +42,6 @@ export interface ReleasePullReport {
 }
 
 /**
- * Whether a registry takes the app.ci token: app.ci's own (registry.ci.openshift.org), or a stand-in
- * for it on this machine (a test's, as the loopback rule allows a build farm's). Nothing else does:
- * quay.io/openshift-release-dev and mirrors want credentials of their own, and are never sent it.
- */
-function takesAppCiToken(host: string): boolean {
-  return host.toLowerCase() === APP_CI_REGISTRY || isLoopbackHostPort(host);
-}
-
-/**
  * Pulls a spec outside QCI. app.ci's registry gets qci pull's pre-flight and login, aimed at it; any
  * other registry gets the engine's pull with what the engine has, TLS verified (--tls-verify is QCI's).
  */
@@ -62,6 +53,7 @@ async function pullElsewhere(
   latest: string,
 ): Promise<ReleasePullReport> {
   const host = hostOf(spec);
+  // QCI is not elsewhere: of the registries that take the app.ci token, this is app.ci's (or a stand-in).
   const appCi = takesAppCiToken(host);
   const to = setupFor(setup, host);
   const at = appCi

@@ -180,6 +180,19 @@ describe('typos and pasted references', () => {
     ).not.toContain('two registries');
   });
 
+  it.each([
+    ['quay.io', 'QCI is quay.io/openshift/ci, pulled through'],
+    ['docker.io', "for docker.io's own credential: podman login docker.io"],
+  ])(
+    'qci login %s is refused: the app.ci token goes only to registries that take it',
+    (host, hint) => {
+      const r = run(['login', host]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${host} does not take the app.ci token`);
+      expect(r.stderr).toContain(hint);
+    },
+  );
+
   it('qci help help helps', () => {
     const r = run(['help', 'help']);
     expect(r.code).toBe(0);

@@ -11,6 +11,12 @@ import type {
 } from '../../session/status.js';
 import { LOGIN_HINT, QCI_ACCESS_HINT } from '../../core/appci.js';
 import { tildify } from '../../core/paths.js';
+import { takesAppCiToken } from '../../core/clusters.js';
+import {
+  APP_CI_REGISTRY,
+  QCI_PROXY_HOST,
+  QCI_REPOSITORY_HOST,
+} from '../../core/reference.js';
 import { warmAppCi } from '../warm.js';
 import { loginHelperAction, logoutHelper } from './login-helper.js';
 import { pullSecretLine } from './pull-secret.js';
@@ -97,6 +103,29 @@ function registryArgument(registry: string): void {
     );
 }
 
+/**
+ * The app.ci token goes to the registries that take it, and to the QCI a setting names (QCI_REGISTRY,
+ * the config file: a mirror, a test's): `qci login quay.io` would hand it to quay.io.
+ */
+async function refuseForeignHost(
+  ctx: CommandContext,
+  host: string,
+  options: LoginFlags,
+): Promise<void> {
+  if (takesAppCiToken(host)) return;
+  const { settings } = await ctx.settings(settingFlags(options));
+  if (settings.registry.toLowerCase() === host.toLowerCase()) return;
+  const quay = host.toLowerCase() === QCI_REPOSITORY_HOST;
+  throw usageError(
+    `${host} does not take the app.ci token: qci logs in to QCI (${QCI_PROXY_HOST}) and app.ci's registry (${APP_CI_REGISTRY}) only`,
+    {
+      hint: quay
+        ? `QCI is quay.io/openshift/ci, pulled through ${QCI_PROXY_HOST}: qci login`
+        : `qci login (QCI); for ${host}'s own credential: podman login ${host}`,
+    },
+  );
+}
+
 /** Which of the browser logins was asked for, as typed. */
 const webFlag = (options: LoginFlags) =>
   options.tokenPage ? '--token-page' : '--web';
@@ -137,6 +166,7 @@ export async function loginAction(
         `two registries given: ${registry} and --registry ${options.registry}`,
         { hint: `qci login ${options.registry}` },
       );
+    await refuseForeignHost(ctx, registry, options);
     options = { ...options, registry };
   }
   if (options.helper && (options.web || options.tokenPage))
