@@ -4,7 +4,10 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redact } from '../core/redact.js';
-import { escapeControlKeepLines } from '../core/escape.js';
+import {
+  escapeControlKeepColours,
+  escapeControlKeepLines,
+} from '../core/escape.js';
 
 export interface Stream {
   /** Text, or an engine's output as it came (bytes: a character may be split across chunks). */
@@ -98,17 +101,18 @@ export class Ui {
     return Number.isInteger(columns) && columns > 0 ? columns : undefined;
   }
 
-  /** One line of data on stdout. */
+  /** One line of data on stdout: no control character from a name in it goes out raw (--json is exact). */
   print(line: string): void {
-    this.io.stdout.write(`${redact(line)}\n`);
+    this.io.stdout.write(`${escapeControlKeepColours(redact(line))}\n`);
   }
 
   json(value: unknown): void {
     this.io.stdout.write(`${redact(JSON.stringify(value, null, 2))}\n`);
   }
 
+  // Messages carry file, context and helper names: only qci's own colours reach the terminal.
   info(message: string): void {
-    this.io.stderr.write(`${redact(message)}\n`);
+    this.io.stderr.write(`${escapeControlKeepColours(redact(message))}\n`);
   }
 
   // Warnings and errors carry file names and servers' words: no escape sequence reaches the terminal.
@@ -131,6 +135,8 @@ export class Ui {
   /** --verbose only: each external command qci runs, already redacted by the caller and again here. */
   verbose(message: string): void {
     if (this.verboseEnabled)
-      this.io.stderr.write(`${this.err.dim(`+ ${redact(message)}`)}\n`);
+      this.io.stderr.write(
+        `${this.err.dim(`+ ${escapeControlKeepColours(redact(message))}`)}\n`,
+      );
   }
 }

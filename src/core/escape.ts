@@ -33,3 +33,20 @@ export function escapeControl(text: string): string {
 export function escapeControlKeepLines(text: string): string {
   return text.replace(UNSAFE_BUT_NEWLINE, visible);
 }
+
+const SGR = /\u001b\[[0-9;]*m/g;
+
+/**
+ * For a line qci colours itself, with names from files and servers in it: its colour (SGR) sequences
+ * kept, every other control character escaped, so a context name cannot write to the clipboard (OSC
+ * 52) or move the cursor. A colour sequence from outside stays a colour: harmless.
+ */
+export function escapeControlKeepColours(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(SGR)) {
+    out += escapeControlKeepLines(text.slice(at, m.index)) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + escapeControlKeepLines(text.slice(at));
+}

@@ -54,6 +54,31 @@ describe('escaping in human output', () => {
     expect(JSON.stringify(parsed)).toContain(JSON.stringify(name).slice(1, -1));
   });
 
+  it("qci whoami: a kube context's name cannot write the clipboard (OSC 52) through the status lines", () => {
+    const env = isolatedEnv();
+    mkdirSync(join(env.HOME!, '.kube'), { recursive: true });
+    writeFileSync(
+      env.KUBECONFIG!,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        `contexts: [{name: "x\\e]52;c;aGk=\\a", context: {cluster: c, user: u}}]`,
+        'current-context: "x\\e]52;c;aGk=\\a"',
+        '',
+      ].join('\n'),
+    );
+    const r = spawnSync(process.execPath, [QCI, 'whoami'], {
+      env: { ...env, FORCE_COLOR: '1' } as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+    });
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('x\\e]52;c;aGk=\\x07');
+    // qci's own colours stay; nothing else escapes.
+    expect(out.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/\u001b|\u0007/);
+  });
+
   it('qci job-image: a log line with an escape sequence is shown escaped', () => {
     const dir = tempDir('qci-escape-log-');
     const log = join(dir, 'build-log.txt');
