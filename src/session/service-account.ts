@@ -65,6 +65,29 @@ export async function kindOf(path: string): Promise<'dir' | 'file' | 'absent'> {
   }
 }
 
+/**
+ * The checkout's own directories and files only: a symbolic link on the way (a hostile fork's
+ * `registry-access/<project>` pointing at /etc) would take the writes out of it.
+ */
+async function refuseLinksOut(repo: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    let link = false;
+    try {
+      link = (await fsp.lstat(join(repo, path))).isSymbolicLink();
+    } catch {
+      continue; // not there yet: qci makes it, a directory or a file of its own
+    }
+    if (link)
+      throw new QciError(
+        `${path} in ${repo} is a symbolic link; qci writes only inside the checkout, and left everything unchanged`,
+        {
+          kind: 'exists',
+          hint: `look at where it points (ls -l ${join(repo, path)}); in a clean clone of openshift/release it is a directory or a file`,
+        },
+      );
+  }
+}
+
 /** Renders the files and, with a release checkout, writes them there: never over an existing directory without --force. */
 export async function initRegistryAccess(
   options: InitOptions,
@@ -115,6 +138,12 @@ export async function initRegistryAccess(
       },
     );
   }
+  await refuseLinksOut(repo, [
+    ...rendered.dir
+      .split('/')
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ...rendered.files.map((f) => f.path),
+  ]);
   const target = join(repo, rendered.dir);
   const targetKind = await kindOf(target);
   if (targetKind === 'file')

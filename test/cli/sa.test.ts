@@ -9,10 +9,13 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
+  rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { isolatedEnv, qci } from '../helpers/cli.js';
 
@@ -148,6 +151,39 @@ describe('qci sa init', () => {
     ]);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('ours\n');
   });
+
+  it.each([
+    ['the project directory', 'clusters/app.ci/registry-access/my-project'],
+    ['registry-access itself', 'clusters/app.ci/registry-access'],
+    ['OWNERS', 'clusters/app.ci/registry-access/my-project/OWNERS'],
+  ])(
+    'a symbolic link at %s (a hostile fork) is refused, nothing written outside the checkout, even with --force',
+    async (_, link) => {
+      const env = isolatedEnv();
+      const repo = releaseRepo(env);
+      const outside = join(env.HOME!, 'outside');
+      mkdirSync(outside);
+      const at = join(repo, link);
+      rmSync(at, { recursive: true, force: true });
+      mkdirSync(dirname(at), { recursive: true });
+      symlinkSync(
+        link.endsWith('OWNERS') ? join(outside, 'OWNERS') : outside,
+        at,
+      );
+      const r = await qci(
+        [
+          ...saInit('my-project', 'my-project-admins'),
+          '--release-repo',
+          repo,
+          '--force',
+        ],
+        { env },
+      );
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${link} in ${repo} is a symbolic link`);
+      expect(readdirSync(outside)).toEqual([]);
+    },
+  );
 
   it('checks that --release-repo looks like openshift/release', async () => {
     const env = isolatedEnv();
