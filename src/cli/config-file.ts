@@ -32,8 +32,14 @@ export async function readConfigFile(
         hint: error.hint,
       });
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || (code === 'ENOTDIR' && !env.QCI_CONFIG))
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !env.QCI_CONFIG)
       return undefined;
+    // A file QCI_CONFIG names is meant to be there: a typo in it is not "no settings".
+    if (code === 'ENOENT')
+      throw usageError(`config file ${path} (QCI_CONFIG): no such file`, {
+        kind: 'bad-setting',
+        hint: 'fix QCI_CONFIG, or unset it for the default file',
+      });
     throw usageError(
       `config file ${path}: cannot read it (${code ?? String(error)})`,
       { kind: 'bad-setting' },
@@ -50,5 +56,13 @@ export async function readConfigFile(
       kind: 'bad-setting',
     });
   }
-  return { path, data: doc.toJS() ?? {} };
+  try {
+    return { path, data: doc.toJS() ?? {} };
+  } catch (error) {
+    // yaml refuses an alias bomb (more alias expansions than the document can justify).
+    throw usageError(
+      `config file ${path}: not a YAML document qci can read (${(error as Error).message.split('\n')[0]})`,
+      { kind: 'bad-setting' },
+    );
+  }
 }

@@ -78,10 +78,15 @@ export interface SettingsValidator {
   file(data: unknown): Checked<Record<string, unknown>>;
 }
 
+/** The first issue in words (zod/mini carries no locale: its own message is "Invalid input"). */
 function firstIssue(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid value';
   const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.message === 'Invalid input')
+    return `${path}expected ${issue.expected}`;
   return `${path}${issue.message}`;
 }
 

@@ -141,6 +141,51 @@ describe('qci pullspec', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`config file ${path}: not valid YAML (line`);
   });
+
+  it.each([
+    [
+      'an alias bomb',
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        ...'bcdefgh'
+          .split('')
+          .map(
+            (n, i) =>
+              `${n}: &${n} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`,
+          ),
+        'registry: *h',
+      ].join('\n'),
+      'not a YAML document qci can read (Excessive alias count',
+    ],
+    ['a misspelt key', 'registyr: x\n', 'unknown key "registyr"'],
+    [
+      'a value of the wrong type',
+      'tls-verify: maybe\n',
+      'tls-verify: expected boolean',
+    ],
+  ])(
+    'a config file with %s is a clear error (exit 2), not a crash',
+    async (_, text, words) => {
+      const env = isolatedEnv();
+      const path = join(env.XDG_CONFIG_HOME!, 'qci', 'config.yaml');
+      mkdirSync(join(env.XDG_CONFIG_HOME!, 'qci'), { recursive: true });
+      writeFileSync(path, text);
+      const r = await qci(['pullspec', 'ocp/4.7:a'], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`config file ${path}: ${words}`);
+      expect(r.stderr).not.toContain('unexpected error');
+    },
+  );
+
+  it('a config file QCI_CONFIG names that is not there is an error, not no settings', async () => {
+    const env = isolatedEnv();
+    env.QCI_CONFIG = join(env.HOME!, 'typo.yaml');
+    const r = await qci(['pullspec', 'ocp/4.7:a'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `config file ${env.QCI_CONFIG} (QCI_CONFIG): no such file`,
+    );
+  });
 });
 
 describe('qci registries', () => {
