@@ -22,9 +22,21 @@ import { writeAllSync } from './raw-output.js';
 
 declare const QCI_VERSION: string;
 
-/** Everything on stdin. Synchronous (the input is one short line); a non-blocking stdin falls back to a stream. */
-async function readStdin(): Promise<string> {
+/** The protocol's input is a server URL or a small JSON object: anything longer is not one. */
+const MAX_INPUT = 64 * 1024;
+
+/**
+ * Everything on stdin, up to MAX_INPUT (null past it). Synchronous (the input is one short line); a
+ * non-blocking stdin falls back to a stream.
+ */
+async function readStdin(): Promise<string | null> {
   const chunks: Buffer[] = [];
+  let size = 0;
+  const take = (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    return size <= MAX_INPUT;
+  };
   const buffer = Buffer.alloc(4096);
   for (;;) {
     let n: number;
@@ -33,14 +45,15 @@ async function readStdin(): Promise<string> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
-        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        for await (const chunk of process.stdin)
+          if (!take(chunk as Buffer)) return null;
         break;
       }
       if (code === 'EOF' || code === 'EBADF' || code === 'ENXIO') break;
       throw error;
     }
     if (n === 0) break;
-    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    if (!take(Buffer.from(buffer.subarray(0, n)))) return null;
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -85,6 +98,15 @@ async function main(): Promise<void> {
   const needsInput =
     action === 'get' || action === 'store' || action === 'erase';
   const input = needsInput ? await readStdin() : '';
+  if (input === null) {
+    // The protocol's way to fail: the message on stdout, exit 1.
+    writeAllSync(
+      1,
+      `docker-credential-qci: the input is over ${MAX_INPUT / 1024} KiB; the protocol sends a server URL or a small JSON object\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
   const result = await runCredentialHelper(
     action,
     input,

@@ -78,7 +78,7 @@ export class HttpClient {
           },
         );
       }
-      url = new URL(location, url);
+      url = redirectTarget(location, url);
     }
   }
 
@@ -236,4 +236,16 @@ function networkError(url: URL, error: unknown, timeoutMs: number): QciError {
     cause: error,
     hint: 'check the network; or save the log from the job page in a browser and run qci job-image FILE',
   });
+}
+
+/** Where a redirect points; a Location that is no URL is the server's error, said as such. */
+function redirectTarget(location: string, from: URL): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new QciError(
+      `${from.host} redirected to something that is not a URL (${JSON.stringify(location.slice(0, 120))})`,
+      { kind: 'refused-url' },
+    );
+  }
 }

@@ -102,6 +102,18 @@ describe('docker-credential-qci (the built bin)', () => {
     }
   });
 
+  it.each(['get', 'store', 'erase'])(
+    '%s with an input past 64 KiB (not a server URL or a small JSON): exit 1, read no further',
+    (action) => {
+      const h = home();
+      const r = helper(action, 'x'.repeat(70 * 1024), h.env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(
+        'docker-credential-qci: the input is over 64 KiB; the protocol sends a server URL or a small JSON object\n',
+      );
+    },
+  );
+
   it('get for any other host: exactly "credentials not found in native keychain", exit 1', () => {
     const h = home();
     writeFileSync(

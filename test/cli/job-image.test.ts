@@ -336,6 +336,17 @@ describe('qci job-image URL: finds the line over HTTP', () => {
     }
   });
 
+  it("a redirect to something that is no URL is the server's error, said as such (not a crash)", async () => {
+    const job = newJob();
+    server.status(gcs(PUBLIC, job.path), 302, { location: 'http://[::1' });
+    const r = await qci(['job-image', prow(PUBLIC, job.path)], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'redirected to something that is not a URL ("http://[::1")',
+    );
+    expect(r.stderr).not.toContain('unexpected error');
+  });
+
   it('stops after QCI_JOB_LOG_MAX_REDIRECTS redirects', async () => {
     const job = newJob();
     server.status(gcs(PUBLIC, job.path), 302, {

@@ -89,6 +89,12 @@ describe('qci pullspec', () => {
     });
   });
 
+  it('- with nothing on stdin is a usage error, not silence', async () => {
+    const r = await qci(['pullspec', '-'], { stdin: '# only a comment\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no references on standard input');
+  });
+
   it('reads references from stdin with -', async () => {
     const r = await qci(['pullspec', '-'], {
       stdin: '# comment\nocp/4.7:a\r\n\nci/ci-operator:latest\n',

@@ -82,9 +82,18 @@ export function resolvePullspecs(
   });
 }
 
+/** A list of references is small: past this, standard input is something else (a file, /dev/zero). */
+const MAX_STDIN = 16 * 1024 * 1024;
+
 async function readStdinLines(stdin: NodeJS.ReadableStream): Promise<string[]> {
   let text = '';
-  for await (const chunk of stdin) text += chunk.toString();
+  for await (const chunk of stdin) {
+    text += chunk.toString();
+    if (text.length > MAX_STDIN)
+      throw usageError(
+        `standard input is over ${MAX_STDIN / 1024 / 1024} MiB; qci pullspec - reads references, one a line`,
+      );
+  }
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -108,6 +117,10 @@ export async function pullspecAction(
     if (ref === '-') inputs.push(...(await readStdinLines(ctx.io.stdin)));
     else inputs.push(ref);
   }
+  if (inputs.length === 0)
+    throw usageError('no references on standard input (qci pullspec -)', {
+      hint: 'one reference a line, such as ocp/4.7:my-component; # starts a comment',
+    });
   if (options.platform !== undefined && !options.pin)
     throw usageError(
       '--platform goes with --pin (a pull spec by tag is the same for every platform)',
