@@ -4,9 +4,11 @@
  * forever; the real bin/qci must give up after about N seconds, naming the server and the flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isolatedEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 import { LogServer } from '../helpers/log-server.js';
 
 const QCI = fileURLToPath(new URL('../../bin/qci', import.meta.url));
@@ -108,4 +110,33 @@ describe('job-image --timeout is a deadline for the whole lookup', () => {
     expect(r.stderr).toContain('gave up after 2 s');
     expect(r.ms).toBeLessThan(10_000);
   });
+});
+
+describe('job-image --timeout bounds a local log that never ends', () => {
+  it.each([
+    ['standard input left open (a stalled `curl URL |`)', () => ['-']],
+    [
+      'a FIFO nobody writes',
+      () => {
+        const fifo = join(tempDir('qci-fifo-'), 'build-log.txt');
+        execFileSync('mkfifo', [fifo]);
+        return [fifo];
+      },
+    ],
+  ])(
+    '%s: gives up after --timeout, exit 6, saying where',
+    async (_, source) => {
+      const args = source();
+      const r = await run(
+        ['job-image', '--timeout', '2', ...args],
+        isolatedEnv(),
+      );
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toMatch(
+        /gave up after 2 s \(--timeout\): .+ had not ended, nor shown a "Using namespace" line/,
+      );
+      expect(r.ms).toBeGreaterThanOrEqual(1900);
+      expect(r.ms).toBeLessThan(10_000);
+    },
+  );
 });
