@@ -116,9 +116,13 @@ export function judgeNamespaceLine(raw: string): LineVerdict {
     } catch {
       return reject(`"${target}" is not a valid URL`);
     }
-    const ns = /\/k8s\/(?:cluster\/projects|ns)\/([^/?#]+)/.exec(
-      url.pathname,
-    )?.[1];
+    // The path as written: a URL parser would fold "projects/ci-op-x/../../etc" into projects/etc.
+    const path = target.replace(/^https?:\/\/[^/?#]*/i, '').split(/[?#]/)[0]!;
+    if (path.split('/').some((segment) => segment === '.' || segment === '..'))
+      return reject(
+        `the console URL ${target} has "." or ".." path segments; ci-operator writes none`,
+      );
+    const ns = /\/k8s\/(?:cluster\/projects|ns)\/([^/?#]+)/.exec(path)?.[1];
     if (!ns)
       return reject(
         `the console URL ${url.href} has no /k8s/cluster/projects/NAMESPACE path`,

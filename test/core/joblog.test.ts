@@ -180,6 +180,15 @@ describe('a namespace line quoted in Markdown or prose ends where a reader sees 
     ['Using namespace ci-op-a_b', /"ci-op-a_b" is not a namespace name/],
     ['`Using namespace ci-op-XXXXXXXX`', /upper-case.*placeholder/],
     ['Using namespace ci-op-<id>', /"ci-op-<id>" is not.*placeholder/],
+    // A URL parser would fold the dots away and read the namespace "etc".
+    [
+      'Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/ci-op-../../etc',
+      /has "\." or "\.\." path segments; ci-operator writes none/,
+    ],
+    [
+      'Using namespace https://console.build02.ci.openshift.org/k8s/cluster/projects/./kube-system',
+      /has "\." or "\.\." path segments/,
+    ],
   ];
   it.each(rejected)('rejected: %j', (line, why) => {
     const verdict = judgeNamespaceLine(line);
