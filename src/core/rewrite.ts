@@ -58,6 +58,23 @@ export interface RewriteContext {
   asValues?: ReadonlySet<string>;
 }
 
+/** How much of its line before a reference the rules look at: more than any rule needs. */
+const BEFORE = 256;
+
+/** Where the QCI names on the line starting at `lineStart` are, found once for all its references. */
+function qciNamesOnLine(
+  text: string,
+  lineStart: number,
+  line: number,
+): { line: number; at: [number, number][] } {
+  const nl = text.indexOf('\n', lineStart);
+  const lineText = text.slice(lineStart, nl === -1 ? text.length : nl);
+  const at: [number, number][] = [];
+  for (const m of lineText.matchAll(QCI_NAMES_ALL))
+    at.push([lineStart + m.index, lineStart + m.index + m[0].length]);
+  return { line, at };
+}
+
 /** Every registry reference in `text`, in order. */
 export function findRegistryReferences(
   text: string,
@@ -68,6 +85,7 @@ export function findRegistryReferences(
   const kind = fileKind(context.path ?? '');
   const code = codeRanges(text, kind);
   const found: RegistryReference[] = [];
+  let qciOnLine: { line: number; at: [number, number][] } = { line: 0, at: [] };
   let line = 1;
   let lineStart = 0;
   let counted = 0;
@@ -104,12 +122,16 @@ export function findRegistryReferences(
       : classify(reference, host, pullHost);
     if (classified === null) continue;
     if (classified.replacement !== null) {
-      const lineEnd = text.indexOf('\n', end);
+      if (qciOnLine.line !== line)
+        qciOnLine = qciNamesOnLine(text, lineStart, line);
+      // What comes before it on its line, at most BEFORE characters (a minified file's one line holds
+      // thousands of references); a cut window starts with a character no rule takes for a line start.
+      const from = Math.max(lineStart, start - BEFORE);
       const why = notAPull({
         reference,
         path: reference.slice(host.length),
-        before: text.slice(lineStart, start),
-        after: text.slice(end, lineEnd === -1 ? text.length : lineEnd),
+        before: (from > lineStart ? '\u0000' : '') + text.slice(from, start),
+        namesQci: qciOnLine.at.some(([a, b]) => b <= start || a >= end),
         above: () => linesAbove(text, lineStart),
         kind,
         inCode: code === null ? true : inRanges(code.blocks, start),
@@ -249,6 +271,7 @@ function payloadReview(path: string, pullHost: string): Classification {
     : review(PAYLOAD_REASON);
 }
 const QCI_NAMES = /quay\.io\/openshift\/ci\b|quay-proxy\.ci\.openshift\.org/;
+const QCI_NAMES_ALL = new RegExp(QCI_NAMES.source, 'g');
 
 function fileKind(path: string): FileKind {
   const name = path.split(/[\\/]/).at(-1) ?? '';
@@ -381,7 +404,8 @@ function notAPull(ref: {
   reference: string;
   path: string;
   before: string;
-  after: string;
+  /** The line names the QCI form outside the reference. */
+  namesQci: boolean;
   above: () => string[];
   kind: FileKind;
   inCode: boolean;
@@ -396,7 +420,7 @@ function notAPull(ref: {
   )
     return FROM_PAIRED_REASON;
   // Any other FROM is rewritten, ocp/builder ones included; see FROM_PAIRED_REASON for why.
-  if (QCI_NAMES.test(ref.before) || QCI_NAMES.test(ref.after))
+  if (ref.namesQci)
     return 'the line names the QCI form too: it explains the mapping, so rewriting it would change its meaning';
   if (ref.inInlineCode) return INLINE_CODE_REASON;
   if (!ref.inCode)
