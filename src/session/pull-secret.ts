@@ -4,7 +4,7 @@
  * `qci sa token`), written to a new file, merged into an existing one (an installer's pull-secret.txt),
  * or handed back for stdout or a cluster. The token is never in a message, a report or a log.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   encodeAuth,
   keyBelongsToHost,
@@ -271,10 +271,21 @@ export async function checkFileDestination(
   path: string,
   hosts: string[],
 ): Promise<void> {
+  if (path === '')
+    throw usageError(`${kind === 'file' ? '-o' : '--merge'} needs a file name`);
   const target = resolve(path);
   const found = await kindOf(target);
   if (kind === 'file' && found === 'dir')
     throw usageError(`-o ${path} is a directory; name a file`);
+  // As cp and curl -o: the file is made, not the directories on the way to it.
+  if (
+    kind === 'file' &&
+    found === 'absent' &&
+    (await kindOf(dirname(target))) !== 'dir'
+  )
+    throw usageError(`-o ${path}: there is no directory ${dirname(target)}`, {
+      hint: `make it first (mkdir -p ${dirname(target)}), or name a file in an existing directory`,
+    });
   if (kind === 'merge' && found !== 'file')
     throw new QciError(
       `--merge ${path}: ${found === 'dir' ? 'is a directory' : 'no such file'}`,

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authFileRef, readAuthFile } from '../../src/auth/index.js';
@@ -7,6 +7,7 @@ import { viewPullSecret } from '../../src/session/pull-secret-check.js';
 import { DAY, HOST, NOW, fakeSetup } from './fake-setup.js';
 import { QciError } from '../../src/core/errors.js';
 import {
+  checkFileDestination,
   mergeEntries,
   mergePullSecretFile,
   type PullSecret,
@@ -316,4 +317,25 @@ describe('mergePullSecretFile: credentials in another form, or read before "auth
       );
     }
   });
+});
+
+describe('checkFileDestination: -o makes the file, not the directories on the way to it', () => {
+  it.each([
+    ['', '-o needs a file name'],
+    [
+      '/nonexistent-qci-dir/sub/pull-secret.json',
+      '-o /nonexistent-qci-dir/sub/pull-secret.json: there is no directory /nonexistent-qci-dir/sub',
+    ],
+  ])(
+    '-o %j is refused before any token is asked for',
+    async (path, message) => {
+      const error = await checkFileDestination('file', path, [HOST]).catch(
+        (e) => e,
+      );
+      expect(error).toBeInstanceOf(QciError);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toBe(message);
+      expect(existsSync('/nonexistent-qci-dir')).toBe(false);
+    },
+  );
 });
