@@ -96,10 +96,26 @@ export function findAppCiContext(
       hint: `fix ${merged.contextSource.get(name) ?? 'the kubeconfig'}`,
     });
   }
+  const file = merged.contextSource.get(name) ?? 'the kubeconfig';
+  const serverProblem = serverUrlProblem(server);
+  if (serverProblem)
+    throw new QciError(
+      `kube context "${name}": its cluster's server ${JSON.stringify(server.slice(0, 200))} ${serverProblem}`,
+      { kind: 'bad-kubeconfig', hint: `fix the cluster's server in ${file}` },
+    );
   const userEntry = String(inner(chosen, 'context').user ?? '');
   const found = merged.config.users.find((u) => u.name === userEntry);
   const user = found ? inlineTokenFile(found) : undefined;
   const token = inner(user, 'user').token;
+  // A token is one word: one with a line break or a control character in it never reaches a server.
+  if (typeof token === 'string' && /[\u0000-\u001f\u007f]/.test(token.trim()))
+    throw new QciError(
+      `kube context "${name}": the token of user "${userEntry}" has a line break or a control character in it`,
+      {
+        kind: 'bad-kubeconfig',
+        hint: `fix the token in ${file}, or log in again: qci login --web`,
+      },
+    );
   const appCiNamed = contexts.find((c) => c.name === 'app.ci');
   const appCiServers = [
     APP_CI_SERVER,
@@ -120,6 +136,19 @@ export function findAppCiContext(
     token:
       typeof token === 'string' && token.trim() !== '' ? token.trim() : null,
   };
+}
+
+/** Why a cluster's server is not one a client can talk to (kubectl wants an http or https URL), or null. */
+function serverUrlProblem(server: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return 'is not a URL (it needs https:// and a host)';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `is not an https:// URL (${url.protocol.slice(0, 20)})`;
+  return url.hostname === '' ? 'has no host' : null;
 }
 
 /** The kubeconfig entries of the chosen context: the context, its cluster and its user. */

@@ -233,6 +233,35 @@ describe('loadKubeconfig: kubectl merge rules', () => {
     ).toBe('ci/api-ci-l2s4-p1-openshiftapps-com:6443/alice');
   });
 
+  it.each([
+    ['file:///etc/passwd', { token: 't' }, 'is not an https:// URL (file:)'],
+    ['"javascript:alert(1)"', { token: 't' }, 'is not an https:// URL'],
+    [
+      '127.0.0.1:1',
+      { token: 't' },
+      'is not a URL (it needs https:// and a host)',
+    ],
+    [
+      'https://api.ci.example:6443',
+      { token: '"sha256~abc\\ndef"' },
+      'the token of user "u" has a line break or a control character in it',
+    ],
+  ])(
+    'a context whose server is %s, or whose token is not one word: a kubeconfig error naming it, not "cannot reach"',
+    async (server, user, words) => {
+      const path = kubeconfig(join(dir(), 'config'), {
+        clusters: [['c', server]],
+        users: [['u', user]],
+        contexts: [['app.ci', 'c', 'u']],
+      });
+      const merged = await loadKubeconfig({ KUBECONFIG: path });
+      expect(() => findAppCiContext(merged)).toThrow(words);
+      expect(() => findAppCiContext(merged)).toThrow(
+        expect.objectContaining({ kind: 'bad-kubeconfig' }),
+      );
+    },
+  );
+
   it('no app.ci context: a clear error listing the contexts that exist and how to log in', async () => {
     const d = dir();
     const path = kubeconfig(join(d, 'config'), {
