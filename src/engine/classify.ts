@@ -64,7 +64,18 @@ export function engineErrorLine(output: string): string {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
-  const error =
-    [...lines].reverse().find((l) => /^Error/i.test(l)) ?? lines.at(-1) ?? '';
+  let at = lines.length - 1;
+  while (at >= 0 && !/^Error/i.test(lines[at]!)) at--;
+  let error = at >= 0 ? lines[at]! : (lines.at(-1) ?? '');
+  // "Error: get credentials: 1 error occurred:" says what went wrong on the lines after it, each
+  // "* reading JSON file …" (podman's multi-error form).
+  if (at >= 0 && error.endsWith(':')) {
+    const causes = lines.slice(at + 1).filter((l) => l.startsWith('* '));
+    if (causes.length > 0)
+      error = `${error} ${causes
+        .slice(0, 3)
+        .map((c) => c.slice(2))
+        .join('; ')}`;
+  }
   return error.length > 300 ? `${error.slice(0, 300)}…` : error;
 }

@@ -1,6 +1,9 @@
 /** What a failed engine run's output is classified as (podman 4.3.1's messages, seen here): code words, not whole phrases. */
 import { describe, expect, it } from 'vitest';
-import { classifyEngineFailure } from '../../src/engine/classify.js';
+import {
+  classifyEngineFailure,
+  engineErrorLine,
+} from '../../src/engine/classify.js';
 
 describe('classifyEngineFailure', () => {
   it.each([
@@ -47,4 +50,18 @@ describe('classifyEngineFailure', () => {
   ])('classifies %j as %s', (text, cause) => {
     expect(classifyEngineFailure(text)).toBe(cause);
   });
+});
+
+describe("engineErrorLine: the engine's own error, in one line", () => {
+  it.each([
+    [
+      'Trying to pull x...\nError: initializing source: manifest unknown\n',
+      'Error: initializing source: manifest unknown',
+    ],
+    [
+      'Error: get credentials: 1 error occurred:\n\t* reading JSON file "/home/u/.config/containers/auth.json": unexpected end of JSON input\n\n',
+      'Error: get credentials: 1 error occurred: reading JSON file "/home/u/.config/containers/auth.json": unexpected end of JSON input',
+    ],
+    ['no error word here\nlast line\n', 'last line'],
+  ])('%j → %j', (output, line) => expect(engineErrorLine(output)).toBe(line));
 });
