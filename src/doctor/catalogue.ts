@@ -1,10 +1,3 @@
-/**
- * Every kind of finding qci doctor reports, in one table: which check reports it, how severe it is, the
- * sentence that says why, the command that fixes it, and whether `qci doctor --fix` applies that fix.
- * A check names a kind and the facts it found (`found('auth.expired', { key, file, usedBy, masked })`);
- * the words live here.
- */
-import { HELPER_BINARY } from '../auth/credential-helper.js';
 import {
   LOGIN_HINT,
   QCI_ACCESS_HINT,
@@ -15,63 +8,22 @@ import { APP_CI_REGISTRY, DECOMMISSIONED_REGISTRY } from '../core/reference.js';
 import type { EngineName } from '../engine/engine.js';
 import type { PullSecretView } from '../session/pull-secret-check.js';
 
-import type { Finding, Severity, Subject } from './finding.js';
+import type { Finding, Subject } from './finding.js';
+import {
+  type Kind,
+  kind,
+  type At,
+  where,
+  role,
+  sentIsError,
+  logout,
+  type Sends,
+  FIX_OR_RELOGIN,
+  RETRY,
+} from './kind.js';
+import { helpers } from './catalogue-helpers.js';
 
 export type { Finding, Severity, Subject } from './finding.js';
-
-interface Kind<A> {
-  check: string | ((a: A) => string);
-  /** The id in the report, when it is not the kind's name (variants of one id, ids made of facts). */
-  id?: string | ((a: A) => string);
-  severity: Severity | ((a: A) => Severity);
-  detail: (a: A) => string;
-  fix?: string | ((a: A) => string | null);
-  autoFix?: boolean;
-}
-
-const kind = <A>(k: Kind<A>): Kind<A> => k;
-
-/** An auth entry: its key, its file (as shown), and the engines that send it. */
-interface At {
-  key: string;
-  file: string;
-  usedBy: readonly EngineName[];
-}
-
-const where = (a: { key: string; file: string }) => `${a.key} in ${a.file}`;
-const role = ({ usedBy }: At) =>
-  usedBy.length > 0
-    ? `${usedBy.join(' and ')} send${usedBy.length === 1 ? 's' : ''} it`
-    : 'nothing sends it now (another entry comes first)';
-/** A dead entry breaks pulls when an engine sends it; one behind another entry only waits its turn. */
-const sentIsError = ({ usedBy }: At): Severity =>
-  usedBy.length ? 'error' : 'warn';
-const logout = (a: { key: string; file: string }) =>
-  `podman logout --authfile ${a.file} ${a.key}`;
-
-/** A credential helper an engine asks for QCI: `credHelpers docker-credential-NAME in FILE`. */
-interface Helper {
-  how: 'credHelpers' | 'credsStore';
-  helper: string;
-  file: string;
-  host: string;
-  engine: EngineName;
-}
-const label = (a: Helper) =>
-  `${a.how} docker-credential-${a.helper} in ${a.file}`;
-/** docker-credential-qci, registered by `qci login --helper` in FILE. */
-const own = (a: { file: string; host: string }) =>
-  `${a.file} sends ${a.host} to ${HELPER_BINARY}`;
-const RELOGIN = 'qci logout && qci login';
-/** The credential an engine sends to the registry, and where it is kept. */
-interface Sends {
-  host: string;
-  where: string;
-  engine: EngineName;
-}
-const FIX_OR_RELOGIN = `qci doctor --fix (or: ${RELOGIN})`;
-const RETRY = (a: { host: string }) =>
-  `try again later; if it persists, the registry ${a.host} is not answering as QCI does`;
 
 const engines = {
   'engine.podman': kind({
@@ -153,6 +105,13 @@ const appci = {
   }),
 };
 
+type Unreadable = {
+  reason: string;
+  engine: EngineName;
+  file: string;
+  code: string | undefined;
+};
+
 const entries = {
   'auth.corrupt': kind({
     check: 'auth files',
@@ -160,6 +119,22 @@ const entries = {
     detail: (a: { reason: string; engine: EngineName; file: string }) =>
       `${a.reason}: ${a.engine} fails while it reads this file`,
     fix: (a) => `fix the JSON in ${a.file}, or move it away`,
+  }),
+  // Not JSON qci could judge: the file cannot be read as one (a directory, a FIFO, no permission),
+  // or it is past the size qci reads (podman reads larger files: what it sends is then not known).
+  'auth.unreadable': kind({
+    check: 'auth files',
+    severity: (a: Unreadable) => (a.code === 'file-too-big' ? 'warn' : 'error'),
+    detail: (a: Unreadable) =>
+      a.code === 'file-too-big'
+        ? `${a.reason}, so qci cannot tell what ${a.engine} sends from it`
+        : `${a.reason}; ${a.engine} cannot read it either`,
+    fix: (a) =>
+      a.code === 'file-too-big'
+        ? `make ${a.file} smaller (remove the entries you no longer use), or move it away`
+        : a.code === 'EACCES'
+          ? `let yourself read it (chmod u+rw ${a.file}), or move it away`
+          : `move ${a.file} away and log in again (qci login): it is not a regular auth file`,
   }),
   'auth.credsstore': kind({
     check: 'auth files',
@@ -260,106 +235,6 @@ const entries = {
     detail: (a: { host: string }) =>
       `docker has no credential for ${a.host}: its pulls from QCI fail with "unauthorized"`,
     fix: 'qci login --engine docker',
-  }),
-};
-
-const helpers = {
-  'auth.ambiguous': kind({
-    check: 'auth files',
-    severity: 'error',
-    detail: (a: {
-      file: string;
-      host: string;
-      keys: string[];
-      engine: EngineName;
-    }) =>
-      `${a.file} holds ${a.keys.length} URL-form keys for ${a.host} (${a.keys.join(', ')}) that send different things: ${a.engine} picks one at random on each pull`,
-    fix: (a) =>
-      `${a.keys.map((key) => logout({ key, file: a.file })).join(' && ')} && qci login`,
-  }),
-  'auth.helper-failed': kind({
-    check: 'auth files',
-    severity: 'error',
-    detail: (a: Helper & { reason: string }) => `${label(a)}: ${a.reason}`,
-    fix: (a) =>
-      `install docker-credential-${a.helper}, or remove credHelpers["${a.host}"] from ${a.file}`,
-  }),
-  'auth.helper-identity-token': kind({
-    check: 'auth files',
-    severity: 'error',
-    detail: (a: Helper) =>
-      `${label(a)} answers for ${a.host} with an identity token: ${a.engine} sends it as an OAuth2 refresh-token grant, which QCI does not accept`,
-    fix: FIX_OR_RELOGIN,
-    autoFix: true,
-  }),
-  'auth.helper-empty': kind({
-    check: 'auth files',
-    severity: 'error',
-    detail: (a: Helper) =>
-      `${label(a)} answers for ${a.host} with an empty user name or secret: ${a.engine} sends no credential`,
-    fix: RELOGIN,
-  }),
-  'auth.helper-expired': kind({
-    check: 'auth files',
-    severity: 'error',
-    detail: (a: Helper & { masked: string }) =>
-      `${label(a)} answers for ${a.host} with an expired or revoked app.ci token (${a.masked}); ${a.engine} sends it`,
-    fix: FIX_OR_RELOGIN,
-    autoFix: true,
-  }),
-  'auth.helper-other-user': kind({
-    check: 'auth files',
-    severity: 'warn',
-    detail: (a: Helper & { masked: string }) =>
-      `${label(a)} answers for ${a.host} with another user's valid app.ci token (${a.masked}); ${a.engine} sends it`,
-    fix: RELOGIN,
-  }),
-  'auth.helper': kind({
-    check: 'auth files',
-    severity: (a: { unchecked: boolean }) => (a.unchecked ? 'info' : 'ok'),
-    detail: (a: Helper & { masked: string; unchecked: boolean }) =>
-      `${label(a)} answers for ${a.host} with ${a.unchecked ? 'a token qci could not check (app.ci unreachable)' : 'a valid app.ci token'} (${a.masked}); ${a.engine} sends it`,
-  }),
-  'auth.own-helper-missing': kind({
-    check: 'auth files',
-    id: 'auth.helper-missing',
-    severity: 'error',
-    detail: (a: { file: string; host: string }) =>
-      `${own(a)}, which is not on PATH: podman fails every pull from QCI`,
-    fix: 'npm install -g . in the qci checkout (or put its bin/ on PATH), or: qci logout --helper',
-  }),
-  'auth.own-helper-no-token': kind({
-    check: 'auth files',
-    id: 'auth.helper-no-token',
-    severity: 'error',
-    detail: (a: { file: string; host: string; reason: string }) =>
-      `${own(a)}, which has no token to answer with: ${a.reason}`,
-    fix: LOGIN_HINT,
-  }),
-  'auth.own-helper-expired': kind({
-    check: 'auth files',
-    id: 'auth.helper-expired',
-    severity: 'error',
-    detail: (a: {
-      file: string;
-      host: string;
-      source: string;
-      masked: string;
-    }) =>
-      `${own(a)}, which answers with the token of ${a.source} (${a.masked}): it has expired or was revoked`,
-    fix: LOGIN_HINT,
-  }),
-  'auth.own-helper': kind({
-    check: 'auth files',
-    id: 'auth.helper',
-    severity: 'ok',
-    detail: (a: {
-      file: string;
-      host: string;
-      source: string;
-      unchecked: boolean;
-    }) =>
-      `${own(a)}, which answers with the token of ${a.source}${a.unchecked ? ' (not checked: app.ci unreachable)' : ''}`,
   }),
 };
 

@@ -38,6 +38,13 @@ const corrupt = (path: string): AuthFileState => ({
   reason: `${path}: unexpected end of JSON input`,
   field: undefined,
 });
+const unreadable = (path: string, code: string, why: string): AuthFileState => ({
+  state: 'unreadable',
+  ref: authFileRef(path),
+  path,
+  reason: `${path}: ${why}`,
+  code,
+});
 const check = async (fake: FakeAuth) =>
   checkAuthEntries(await fakeAuthProbe(fake));
 
@@ -124,6 +131,9 @@ describe('checkAuthEntries: each QCI entry judged', () => {
     [podman(qci(basic(UNSEEN))), `${HOST} in ~/.config/containers/auth.json: qci could not check its token (app.ci unreachable); podman sends it`],
     [podman({ auths: {} }), `podman has no credential for ${HOST}: its pulls from QCI fail with "unauthorized"`],
     [{ podman: [corrupt(PRIMARY)] }, `${PRIMARY}: unexpected end of JSON input: podman fails while it reads this file`],
+    // Not JSON to judge: podman cannot read a directory either; a file past qci's size, podman reads.
+    [{ podman: [unreadable(PRIMARY, 'EISDIR', 'is a directory')] }, `${PRIMARY}: is a directory; podman cannot read it either`],
+    [{ podman: [unreadable(PRIMARY, 'file-too-big', 'larger than 4 MiB; qci does not read it')] }, `${PRIMARY}: larger than 4 MiB; qci does not read it, so qci cannot tell what podman sends from it`],
   ])('says: %#', async (fake, detail) => {
     expect((await check(fake))[0]?.detail).toBe(detail);
   });
@@ -136,6 +146,8 @@ describe('checkAuthEntries: each QCI entry judged', () => {
     [podman({ auths: {} }), 'qci login'],
     [{ docker: [authFile(DOCKER, {})], installed: ['docker'] }, 'qci login --engine docker'],
     [{ podman: [corrupt(PRIMARY)] }, 'fix the JSON in ~/.config/containers/auth.json, or move it away'],
+    [{ podman: [unreadable(PRIMARY, 'EACCES', 'permission denied')] }, 'let yourself read it (chmod u+rw ~/.config/containers/auth.json), or move it away'],
+    [{ podman: [unreadable(PRIMARY, 'file-too-big', 'larger')] }, 'make ~/.config/containers/auth.json smaller (remove the entries you no longer use), or move it away'],
     [podman(qci(basic(LIVE))), null],
   ])('fix: %#', async (fake, fix) => {
     expect((await check(fake))[0]?.fix).toBe(fix);

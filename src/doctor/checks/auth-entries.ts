@@ -37,10 +37,20 @@ export async function checkAuthEntries(p: AuthProbe): Promise<Finding[]> {
       seen.add(file.path);
       if (file.state === 'absent' && file.path === p.authfile)
         out.push(found('auth.authfile-missing', { path: p.authfile }));
-      else if (file.state === 'corrupt' || file.state === 'unreadable') {
+      else if (file.state === 'corrupt') {
         const shown = tildify(file.path, p.home);
         out.push(
           found('auth.corrupt', { reason: file.reason, engine, file: shown }),
+        );
+      } else if (file.state === 'unreadable') {
+        const shown = tildify(file.path, p.home);
+        out.push(
+          found('auth.unreadable', {
+            reason: file.reason,
+            engine,
+            file: shown,
+            code: file.code,
+          }),
         );
       } else if (file.state === 'ok')
         out.push(...(await fileFindings(p, file)));
