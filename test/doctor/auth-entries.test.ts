@@ -38,7 +38,11 @@ const corrupt = (path: string): AuthFileState => ({
   reason: `${path}: unexpected end of JSON input`,
   field: undefined,
 });
-const unreadable = (path: string, code: string, why: string): AuthFileState => ({
+const unreadable = (
+  path: string,
+  code: string,
+  why: string,
+): AuthFileState => ({
   state: 'unreadable',
   ref: authFileRef(path),
   path,
