@@ -23,17 +23,27 @@ export interface At {
   key: string;
   file: string;
   usedBy: readonly EngineName[];
+  /** The engines that stop at this entry and fail before sending anything (podman on bad base64). */
+  failsOn?: readonly EngineName[];
+  /** The engines that look at it and go on to the next (an entry without user:password). */
+  passedBy?: readonly EngineName[];
 }
 
 export const where = (a: { key: string; file: string }) =>
   `${a.key} in ${a.file}`;
-export const role = ({ usedBy }: At) =>
+const plural = (engines: readonly EngineName[], verb: string) =>
+  `${engines.join(' and ')} ${verb}${engines.length === 1 ? (verb.endsWith('s') ? 'es' : 's') : ''}`;
+export const role = ({ usedBy, failsOn = [], passedBy = [] }: At) =>
   usedBy.length > 0
-    ? `${usedBy.join(' and ')} send${usedBy.length === 1 ? 's' : ''} it`
-    : 'nothing sends it now (another entry comes first)';
-/** A dead entry breaks pulls when an engine sends it; one behind another entry only waits its turn. */
-export const sentIsError = ({ usedBy }: At): Severity =>
-  usedBy.length ? 'error' : 'warn';
+    ? `${plural(usedBy, 'send')} it`
+    : failsOn.length > 0
+      ? `${plural(failsOn, 'fail')} on it before sending anything`
+      : passedBy.length > 0
+        ? `${plural(passedBy, 'pass')} over it to the next entry`
+        : 'nothing sends it now (another entry comes first)';
+/** A dead entry breaks pulls when an engine sends it (or fails on it); one behind another only waits. */
+export const sentIsError = ({ usedBy, failsOn = [] }: At): Severity =>
+  usedBy.length || failsOn.length ? 'error' : 'warn';
 export const logout = (a: { key: string; file: string }) =>
   `podman logout --authfile ${a.file} ${a.key}`;
 

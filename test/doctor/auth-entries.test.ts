@@ -135,6 +135,9 @@ describe('checkAuthEntries: each QCI entry judged', () => {
     [podman(qci(basic(UNSEEN))), `${HOST} in ~/.config/containers/auth.json: qci could not check its token (app.ci unreachable); podman sends it`],
     [podman({ auths: {} }), `podman has no credential for ${HOST}: its pulls from QCI fail with "unauthorized"`],
     [{ podman: [corrupt(PRIMARY)] }, `${PRIMARY}: unexpected end of JSON input: podman fails while it reads this file`],
+    // An entry podman fails on, or passes over: said so, not "another entry comes first" with none there.
+    [podman(qci({ auth: '!!!notbase64' })), `${HOST} in ~/.config/containers/auth.json has no usable user:password (${HOST}: unusable entry ("auth" is not valid base64)); podman fails on it before sending anything`],
+    [podman(qci({ auth: Buffer.from('nocolon').toString('base64') })), `${HOST} in ~/.config/containers/auth.json has no usable user:password (${HOST}: unusable entry ("auth" does not decode to user:password (no ":"))); podman passes over it to the next entry`],
     // Not JSON to judge: podman cannot read a directory either; a file past qci's size, podman reads.
     [{ podman: [unreadable(PRIMARY, 'EISDIR', 'is a directory')] }, `${PRIMARY}: is a directory; podman cannot read it either`],
     [{ podman: [unreadable(PRIMARY, 'file-too-big', 'larger than 4 MiB; qci does not read it')] }, `${PRIMARY}: larger than 4 MiB; qci does not read it, so qci cannot tell what podman sends from it`],

@@ -111,7 +111,21 @@ async function entryFindings(
   const usedBy = [...p.effective]
     .filter(([, e]) => sent(e))
     .map(([engine]) => engine);
-  const at = { key, file: tildify(file.path, p.home), usedBy };
+  const failsOn = [...p.effective]
+    .filter(([, e]) => e.error?.file.path === file.path && e.error.key === key)
+    .map(([engine]) => engine);
+  const passedBy = [...p.effective]
+    .filter(([, e]) =>
+      e.passedOver.some((s) => s.file.path === file.path && s.key === key),
+    )
+    .map(([engine]) => engine);
+  const at = {
+    key,
+    file: tildify(file.path, p.home),
+    usedBy,
+    failsOn,
+    passedBy,
+  };
   const subject: Subject = {
     kind: 'entry',
     file: file.path,
