@@ -139,7 +139,7 @@ function readNamedFile(path: string, what: string): string {
     if (error instanceof QciError)
       throw new QciError(error.message, {
         kind: error.kind,
-        hint: `make ${path} a regular file, or fix ${what} in the kubeconfig`,
+        hint: `point ${what} in the kubeconfig at the regular file it means`,
       });
     throw new QciError(
       `${what} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,

@@ -59,7 +59,10 @@ function hostileFile(
     `${reason}; ${engine} reads it and would hang or read without end, so qci did not run ${engine}`,
     {
       kind: kind as ErrorKind,
-      hint: `move ${shown} aside (or replace it with a regular auth file), then run qci again`,
+      // /dev/zero and its kind are named by a flag or variable, never to be moved aside.
+      hint: /^\/(?:dev|proc|sys)\//.test(path)
+        ? `${shown} is no auth file: point --authfile, REGISTRY_AUTH_FILE or DOCKER_CONFIG at a regular file`
+        : `move ${shown} aside (or replace it with a regular auth file), then run qci again`,
     },
   );
 }
