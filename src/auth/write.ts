@@ -219,7 +219,9 @@ function renderLike(
   json: AuthJson,
   keepOneLine = false,
 ): string {
-  const newline = original === undefined || original.endsWith('\n') ? '\n' : '';
+  // A file written on Windows (a pull secret saved from a browser) keeps its CRLF line ends.
+  const eol = original?.includes('\r\n') ? '\r\n' : '\n';
+  const newline = original === undefined || original.endsWith('\n') ? eol : '';
   if (
     keepOneLine &&
     original !== undefined &&
@@ -227,5 +229,5 @@ function renderLike(
   )
     return JSON.stringify(json) + newline;
   const indent = original === undefined ? '\t' : detectIndent(original);
-  return JSON.stringify(json, null, indent) + newline;
+  return JSON.stringify(json, null, indent).replaceAll('\n', eol) + newline;
 }

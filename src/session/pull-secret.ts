@@ -230,7 +230,7 @@ async function readExisting(
   const parsed = parseJsonText(text);
   if (!parsed.ok || !isRecord(parsed.value))
     throw new QciError(
-      `cannot update ${target}: it is not a JSON object; qci left it unchanged`,
+      `cannot update ${target}: it ${parsed.ok ? 'is not a JSON object' : parsed.reason}; qci left it unchanged`,
       { kind: 'auth-file-corrupt', hint: `repair or move aside ${target}` },
     );
   return parsed.value;

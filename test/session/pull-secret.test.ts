@@ -339,3 +339,35 @@ describe('checkFileDestination: -o makes the file, not the directories on the wa
     },
   );
 });
+
+describe('mergePullSecretFile keeps the file as it was written', () => {
+  const fresh = {
+    json: { auths: { [HOST]: { auth: 'bmV3OnRva2Vu' } } },
+    token: 'new',
+    facts: { registries: [HOST] },
+  } as unknown as PullSecret;
+
+  it('CRLF line ends (a pull secret saved on Windows) stay CRLF', async () => {
+    const file = join(fakeSetup().setup.home, 'pull-secret.json');
+    writeFileSync(
+      file,
+      '{\r\n  "auths": {\r\n    "quay.io": {\r\n      "auth": "cmg6cXVheQ=="\r\n    }\r\n  }\r\n}\r\n',
+    );
+    await mergePullSecretFile(file, fresh);
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\r\n').length).toBeGreaterThan(5);
+    expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(JSON.parse(text).auths[HOST]).toEqual(fresh.json.auths[HOST]);
+  });
+
+  it.each([
+    ['{"auths": {', 'is not valid JSON'],
+    ['\ufeff{"auths": {}}', 'starts with a byte-order mark'],
+  ])('%j is refused, saying what is wrong with it', async (text, words) => {
+    const file = join(fakeSetup().setup.home, 'pull-secret.json');
+    writeFileSync(file, text);
+    const error = await mergePullSecretFile(file, fresh).catch((e) => e);
+    expect(error.message).toContain(words);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+});
