@@ -1,13 +1,14 @@
 /**
  * Text from a server, a file or a file name, made safe for a terminal: control characters (C0 but
- * tab, DEL, C1) and the bidirectional overrides that reorder what is shown become visible escapes,
+ * tab, DEL, C1), the bidirectional overrides that reorder what is shown and the invisible ones
+ * (zero-width spaces and joiners, line separators, a stray byte-order mark) become visible escapes,
  * so an image label cannot send escape sequences and a file name cannot fake an output line.
  * Human output only: --json prints the data exactly.
  */
 const UNSAFE =
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const UNSAFE_BUT_NEWLINE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 const NAMED: Record<string, string> = {
   '\n': '\\n',

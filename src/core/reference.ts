@@ -91,7 +91,10 @@ const EXAMPLE = 'ocp/4.7:my-component';
 
 /** Keeps control characters and huge inputs out of messages (they are echoed to a terminal). */
 function printable(input: string): string {
-  const clean = input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = input.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g,
+    '?',
+  );
   return clean.length > 200
     ? `${clean.slice(0, 200)}… (${clean.length} characters)`
     : clean;

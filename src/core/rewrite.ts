@@ -58,6 +58,20 @@ export interface RewriteContext {
   asValues?: ReadonlySet<string>;
 }
 
+/**
+ * Whether a letter or digit outside ASCII is at `at` (ASCII ones are part of a reference). Files are
+ * scanned as latin1, one character a byte: a UTF-8 sequence is read back whole.
+ */
+function letterAfter(text: string, at: number): boolean {
+  const next = text.charCodeAt(at);
+  if (!(next >= 0x80)) return false;
+  const bytes = text.slice(at, at + 4);
+  const char = /^[\u0000-\u00ff]*$/.test(bytes)
+    ? [...Buffer.from(bytes, 'latin1').toString('utf8')][0]
+    : undefined;
+  return /[\p{L}\p{N}]/u.test(char && char !== '\ufffd' ? char : text[at]!);
+}
+
 /** How much of its line before a reference the rules look at: more than any rule needs. */
 const BEFORE = 256;
 
@@ -117,9 +131,15 @@ export function findRegistryReferences(
     counted = start;
 
     const reference = text.slice(start, end);
-    let classified = PAYLOAD_PATH.test(reference.slice(host.length))
-      ? payloadReview(reference.slice(host.length), pullHost)
-      : classify(reference, host, pullHost);
+    // A name that runs on into letters no tag holds (…:cliüber): rewriting would cut it in two.
+    const runsOn = letterAfter(text, end);
+    let classified = runsOn
+      ? review(
+          'the name runs on into a letter no tag can hold: it is not the reference it seems',
+        )
+      : PAYLOAD_PATH.test(reference.slice(host.length))
+        ? payloadReview(reference.slice(host.length), pullHost)
+        : classify(reference, host, pullHost);
     if (classified === null) continue;
     if (classified.replacement !== null) {
       if (qciOnLine.line !== line)

@@ -295,7 +295,9 @@ export function mergeKubeconfigs(
 
   if (merged.files.length === 0) {
     throw new QciError(
-      `no kubeconfig found (looked at ${read.paths.join(', ')})`,
+      read.paths.length > 0
+        ? `no kubeconfig found (looked at ${read.paths.join(', ')})`
+        : 'no kubeconfig found: KUBECONFIG names no file',
       {
         kind: 'no-kubeconfig',
         hint: LOGIN_HINT,

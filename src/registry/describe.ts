@@ -52,7 +52,12 @@ export async function describeImage(
     platformMediaType: instance.mediaType,
     platformMismatch: !top.isIndex && !matches(options.platform, config.own),
     created: config.created,
-    size: config.size + layers.reduce((sum, l) => sum + (l.size ?? 0), 0),
+    // A size the manifest gets wrong (negative, not a number) counts as nothing, not against the rest.
+    size: [config.size, ...layers.map((l) => l.size)].reduce<number>(
+      (sum, n) =>
+        sum + (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0),
+      0,
+    ),
     layers: layers.length,
     labels: config.labels,
     scheme: session.usedScheme,

@@ -721,3 +721,22 @@ describe('test data by content: every reference paired with its QCI form in the 
     expect(isMappingTable(text, refs, path)).toBe(table);
   });
 });
+
+describe('a reference that runs on into a letter outside ASCII', () => {
+  // Files are scanned as latin1, one character a byte, as files/rewrite.ts reads them.
+  const asScanned = (text: string) =>
+    Buffer.from(text, 'utf8').toString('latin1');
+  it.each([
+    ['FROM registry.ci.openshift.org/ocp/4.7:cliüber\n', 'review'],
+    ['FROM registry.ci.openshift.org/ocp/4.7:cli\u0663\n', 'review'],
+    ['see registry.ci.openshift.org/ocp/4.7:cli。\n', 'rewrite'],
+    ['FROM registry.ci.openshift.org/ocp/4.7:cli — the base\n', 'rewrite'],
+  ])('%j: %s', (text, verdict) => {
+    const [ref] = findRegistryReferences(asScanned(text), undefined, {
+      path: 'Dockerfile',
+    });
+    expect(ref?.replacement === null ? 'review' : 'rewrite').toBe(verdict);
+    if (verdict === 'review')
+      expect(ref?.reason).toContain('runs on into a letter no tag can hold');
+  });
+});
