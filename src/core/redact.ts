@@ -7,6 +7,8 @@ const OAUTH_TOKEN = /sha256~[A-Za-z0-9_-]{20,}/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 /** A password in a URL's user information: `scheme://user:PASSWORD@host`, or `user:PASSWORD@host/…` pasted. */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]+:)[^\s/@]+@/gi;
+/** A token as a URL's whole user information: `https://ghp_…@github.com`. */
+const URL_TOKEN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]{16,}@/gi;
 const BARE_PASSWORD =
   /((?:^|[\s"'(=])[^\s/@:"'(=]+:)[^\s/@"']+@(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+[/:\s"']|[a-z0-9.-]+:\d{1,5}(?:[/\s"']|$))/gi;
 /** A token in a URL's query (a signed log URL, an access token). */
@@ -30,6 +32,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
     .replace(OAUTH_TOKEN, (t) => maskToken(t))
     .replace(JWT, (t) => `${t.slice(0, 6)}…`)
     .replace(URL_PASSWORD, '$1…@')
+    .replace(URL_TOKEN, '$1…@')
     .replace(BARE_PASSWORD, '$1…@')
     .replace(SECRET_QUERY, '$1…');
 }

@@ -34,6 +34,10 @@ describe('redact: a password in a URL, and a token in its query, are cut whole',
       'http://127.0.0.1:8080/log?token=SECRETSECRET',
       'http://127.0.0.1:8080/log?token=…',
     ],
+    [
+      'https://ghp_abcdefghijklmnop1234@github.com/o/r',
+      'https://…@github.com/o/r',
+    ],
   ])('%s', (text, shown) => expect(redact(text)).toBe(shown));
 
   it.each([
