@@ -210,7 +210,9 @@ describe.skipIf(!tools.ok)('qci pull-secret (end to end)', () => {
       { KUBECONFIG },
     );
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain('is not a JSON object; qci left it unchanged');
+    expect(bad.stderr).toContain(
+      'it is not valid JSON (it ends early, where a value was expected); qci left it unchanged',
+    );
     expect(readFileSync(corrupt, 'utf8')).toBe('{"auths":{"quay.io":');
     expect(tb.bed.appci.requests).toEqual([]);
   });
