@@ -7,7 +7,7 @@ import {
   QCI_REPOSITORY_PATH,
   APP_CI_REGISTRY,
 } from './reference.js';
-import { isLoopbackHostPort } from './loopback.js';
+import { isLoopbackHost, isLoopbackHostPort } from './loopback.js';
 
 export interface ClusterRegistry {
   cluster: string;
@@ -191,5 +191,10 @@ export function clusterForConsoleHost(host: string): ClusterRegistry | null {
  */
 export function takesAppCiToken(host: string): boolean {
   const h = host.toLowerCase();
-  return h === QCI_PROXY_HOST || h === APP_CI_REGISTRY || isLoopbackHostPort(h);
+  return (
+    h === QCI_PROXY_HOST ||
+    h === APP_CI_REGISTRY ||
+    isLoopbackHostPort(h) ||
+    isLoopbackHost(h)
+  );
 }

@@ -186,10 +186,15 @@ describe('typos and pasted references', () => {
   ])(
     'qci login %s is refused: the app.ci token goes only to registries that take it',
     (host, hint) => {
-      const r = run(['login', host]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`${host} does not take the app.ci token`);
-      expect(r.stderr).toContain(hint);
+      for (const args of [
+        ['login', host],
+        ['login', '--registry', host],
+      ]) {
+        const r = run(args);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`${host} does not take the app.ci token`);
+        expect(r.stderr).toContain(hint);
+      }
     },
   );
 

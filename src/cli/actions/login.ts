@@ -105,15 +105,14 @@ function registryArgument(registry: string): void {
 
 /**
  * The app.ci token goes to the registries that take it, and to the QCI a setting names (QCI_REGISTRY,
- * the config file: a mirror, a test's): `qci login quay.io` would hand it to quay.io.
+ * the config file: a mirror, a test's): `qci login quay.io` (or --registry quay.io) would hand it to quay.io.
  */
 async function refuseForeignHost(
   ctx: CommandContext,
   host: string,
-  options: LoginFlags,
 ): Promise<void> {
   if (takesAppCiToken(host)) return;
-  const { settings } = await ctx.settings(settingFlags(options));
+  const { settings } = await ctx.settings({});
   if (settings.registry.toLowerCase() === host.toLowerCase()) return;
   const quay = host.toLowerCase() === QCI_REPOSITORY_HOST;
   throw usageError(
@@ -166,9 +165,11 @@ export async function loginAction(
         `two registries given: ${registry} and --registry ${options.registry}`,
         { hint: `qci login ${options.registry}` },
       );
-    await refuseForeignHost(ctx, registry, options);
     options = { ...options, registry };
   }
+  // HOST or --registry HOST: a host named on the command line gets the token only if it takes it.
+  if (options.registry !== undefined)
+    await refuseForeignHost(ctx, options.registry);
   if (options.helper && (options.web || options.tokenPage))
     throw usageError(`${webFlag(options)} and --helper do not go together`, {
       hint: `qci login ${webFlag(options)} first, then qci login --helper`,
