@@ -5,15 +5,34 @@
  */
 const OAUTH_TOKEN = /sha256~[A-Za-z0-9_-]{20,}/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
-/** A password in a URL's user information: `scheme://user:PASSWORD@host`, or `user:PASSWORD@host/…` pasted. */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]+:)[^\s/@]+@/gi;
-/** A token as a URL's whole user information: `https://ghp_…@github.com`. */
-const URL_TOKEN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]{16,}@/gi;
+/**
+ * A URL's authority (`scheme://user:password@host`), for its user information to be cut. Bounded and
+ * anchored after a character no scheme holds, so a long line of `a.a.a…` costs one pass, not its square.
+ */
+const URL_AUTHORITY =
+  /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#"'<>]{1,512}/gi;
+/**
+ * A pasted `user:password@host/…` without a scheme: the host a registry's (a dotted name, localhost, an
+ * IPv6 address in brackets, or a name with a port), not `ci:TAG@sha256:…`.
+ */
 const BARE_PASSWORD =
-  /((?:^|[\s"'(=])[^\s/@:"'(=]+:)[^\s/@"']+@(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+[/:\s"']|[a-z0-9.-]+:\d{1,5}(?:[/\s"']|$))/gi;
-/** A token in a URL's query (a signed log URL, an access token). */
+  /(?<=^|[\s"'(=])([^\s/@:"'(=]{1,256}:)[^\s/"']{1,256}@(?=(?:localhost|\[[0-9a-f:]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)+|[a-z0-9.-]+:\d{1,5})(?:[/:\s"'.,;)]|$))/gi;
+/** A token in a URL's query (a signed log URL, an access token, an S3 pre-signed URL). */
 const SECRET_QUERY =
-  /([?&](?:access_token|token|sig|signature|x-goog-signature|x-amz-signature|x-goog-credential|password|auth)=)[^&#\s"']+/gi;
+  /([?&](?:access_token|id_token|token|code|client_secret|api_key|apikey|key|sig|signature|password|auth|x-goog-signature|x-goog-credential|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#\s"']{1,4096}/gi;
+
+/** An authority with its user information cut: the user kept when a password follows it. */
+function cutUserInfo(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const scheme = url.indexOf('://') + 3;
+  const userInfo = url.slice(scheme, at);
+  const colon = userInfo.indexOf(':');
+  // A short name alone (git@, user@) is no secret; a long one is a token.
+  if (colon < 0 && userInfo.length < 16) return url;
+  const user = colon < 0 ? '' : userInfo.slice(0, colon + 1);
+  return `${url.slice(0, scheme)}${user}…${url.slice(at)}`;
+}
 
 /** `sha256~abcd…`: enough to tell two tokens apart, not enough to use one. */
 export function maskToken(token: string): string {
@@ -31,8 +50,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out
     .replace(OAUTH_TOKEN, (t) => maskToken(t))
     .replace(JWT, (t) => `${t.slice(0, 6)}…`)
-    .replace(URL_PASSWORD, '$1…@')
-    .replace(URL_TOKEN, '$1…@')
+    .replace(URL_AUTHORITY, cutUserInfo)
     .replace(BARE_PASSWORD, '$1…@')
     .replace(SECRET_QUERY, '$1…');
 }

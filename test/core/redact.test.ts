@@ -38,6 +38,22 @@ describe('redact: a password in a URL, and a token in its query, are cut whole',
       'https://ghp_abcdefghijklmnop1234@github.com/o/r',
       'https://…@github.com/o/r',
     ],
+    ['https://:hunter2pass@quay.io/x', 'https://:…@quay.io/x'],
+    [
+      'https://user:p@ss@host.example.com/x',
+      'https://user:…@host.example.com/x',
+    ],
+    [
+      'alice:hunter2pass@localhost/ocp/4.7:cli',
+      'alice:…@localhost/ocp/4.7:cli',
+    ],
+    ['alice:hunter2pass@[::1]:5000/x', 'alice:…@[::1]:5000/x'],
+    ['podman login user:hunter2pass@quay.io', 'podman login user:…@quay.io'],
+    ['see user:hunter2pass@quay.io.', 'see user:…@quay.io.'],
+    [
+      'https://b.s3.amazonaws.com/log?X-Amz-Credential=AKIA1234&X-Amz-Security-Token=FwoGZX',
+      'https://b.s3.amazonaws.com/log?X-Amz-Credential=…&X-Amz-Security-Token=…',
+    ],
   ])('%s', (text, shown) => expect(redact(text)).toBe(shown));
 
   it.each([
@@ -47,5 +63,8 @@ describe('redact: a password in a URL, and a token in its query, are cut whole',
     'podman login -u alice quay.io',
     'see https://github.com/openshift/ci-tools and ocp/4.7:my-component',
     'ocp_4.7_cli@sha256:01234',
+    'git clone git@github.com:openshift/release.git',
+    'ssh://git@github.com/openshift/release',
+    'mail alice@example.com',
   ])('leaves %s as it is', (text) => expect(redact(text)).toBe(text));
 });

@@ -96,6 +96,12 @@ function registryArgument(registry: string): void {
     throw usageError(
       `the registry is a host, without ${registry.split('://')[0]}://: qci login ${registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')}`,
     );
+  // host[:port] and nothing else: user:password@host would print the password in the hints below.
+  if (!/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?$/.test(registry))
+    throw usageError(
+      'the registry is a host, or host:port, and nothing else (no user or password in front of it)',
+      { hint: 'qci login (QCI), or qci login HOST' },
+    );
   if (!/[.:]/.test(registry) && registry.toLowerCase() !== 'localhost')
     throw usageError(
       `"${registry}" is not a registry host (one with a dot or a port, such as quay-proxy.ci.openshift.org)`,
