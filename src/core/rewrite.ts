@@ -75,18 +75,23 @@ function letterAfter(text: string, at: number): boolean {
 /** How much of its line before a reference the rules look at: more than any rule needs. */
 const BEFORE = 256;
 
-/** Where the QCI names on the line starting at `lineStart` are, found once for all its references. */
-function qciNamesOnLine(
-  text: string,
-  lineStart: number,
-  line: number,
-): { line: number; at: [number, number][] } {
+/** What the rules need of a whole line, found once for all its references. */
+interface LineFacts {
+  line: number;
+  /** Where QCI's names are on it. */
+  qciAt: [number, number][];
+  /** Where an `as: [` flow list starts on it (-1: none): its items are as: values. */
+  asList: number;
+}
+
+function lineFacts(text: string, lineStart: number, line: number): LineFacts {
   const nl = text.indexOf('\n', lineStart);
   const lineText = text.slice(lineStart, nl === -1 ? text.length : nl);
-  const at: [number, number][] = [];
+  const qciAt: [number, number][] = [];
   for (const m of lineText.matchAll(QCI_NAMES_ALL))
-    at.push([lineStart + m.index, lineStart + m.index + m[0].length]);
-  return { line, at };
+    qciAt.push([lineStart + m.index, lineStart + m.index + m[0].length]);
+  const list = AS_LIST.exec(lineText);
+  return { line, qciAt, asList: list ? lineStart + list.index : -1 };
 }
 
 /** Every registry reference in `text`, in order. */
@@ -99,7 +104,7 @@ export function findRegistryReferences(
   const kind = fileKind(context.path ?? '');
   const code = codeRanges(text, kind);
   const found: RegistryReference[] = [];
-  let qciOnLine: { line: number; at: [number, number][] } = { line: 0, at: [] };
+  let facts: LineFacts = { line: 0, qciAt: [], asList: -1 };
   let line = 1;
   let lineStart = 0;
   let counted = 0;
@@ -142,8 +147,7 @@ export function findRegistryReferences(
         : classify(reference, host, pullHost);
     if (classified === null) continue;
     if (classified.replacement !== null) {
-      if (qciOnLine.line !== line)
-        qciOnLine = qciNamesOnLine(text, lineStart, line);
+      if (facts.line !== line) facts = lineFacts(text, lineStart, line);
       // What comes before it on its line, at most BEFORE characters (a minified file's one line holds
       // thousands of references); a cut window starts with a character no rule takes for a line start.
       const from = Math.max(lineStart, start - BEFORE);
@@ -151,7 +155,8 @@ export function findRegistryReferences(
         reference,
         path: reference.slice(host.length),
         before: (from > lineStart ? '\u0000' : '') + text.slice(from, start),
-        namesQci: qciOnLine.at.some(([a, b]) => b <= start || a >= end),
+        namesQci: facts.qciAt.some(([a, b]) => b <= start || a >= end),
+        inAsList: facts.asList >= 0 && facts.asList < start,
         above: () => linesAbove(text, lineStart),
         kind,
         inCode: code === null ? true : inRanges(code.blocks, start),
@@ -364,10 +369,16 @@ function linesAbove(text: string, lineStart: number): string[] {
 }
 
 /** Is this line an `as:` value, or an item of an `as:` list (ci-operator's inputs.<name>.as)? */
-function isAsValue(before: string, above: () => string[]): boolean {
+const AS_LIST = /(?:^|[\s{,-])as:\s*\[/;
+
+function isAsValue(
+  before: string,
+  inAsList: boolean,
+  above: () => string[],
+): boolean {
   if (/(?:^|[\s{,-])["']?as["']?\s*:\s*(?:\[\s*)?["']?$/.test(before))
     return true;
-  if (/(?:^|[\s{,-])as:\s*\[/.test(before)) return true;
+  if (inAsList) return true;
   const item = /^(\s*)-\s*["']?$/.exec(before);
   if (!item) return false;
   const indent = item[1]!.length;
@@ -426,13 +437,15 @@ function notAPull(ref: {
   before: string;
   /** The line names the QCI form outside the reference. */
   namesQci: boolean;
+  /** The reference is an item of an `as: [` flow list that starts before it on its line. */
+  inAsList: boolean;
   above: () => string[];
   kind: FileKind;
   inCode: boolean;
   inInlineCode: boolean;
   asValues: ReadonlySet<string> | undefined;
 }): string | null {
-  if (isAsValue(ref.before, ref.above)) return AS_REASON;
+  if (isAsValue(ref.before, ref.inAsList, ref.above)) return AS_REASON;
   if (
     ref.kind === 'dockerfile' &&
     /^\s*FROM\s+(?:--\S+\s+)*$/i.test(ref.before) &&

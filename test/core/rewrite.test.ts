@@ -740,3 +740,23 @@ describe('a reference that runs on into a letter outside ASCII', () => {
       expect(ref?.reason).toContain('runs on into a letter no tag can hold');
   });
 });
+
+describe('an as: flow list, however long its line', () => {
+  it('every item is an as: value, the sixth (past 256 characters) as the first', () => {
+    const items = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `"registry.ci.openshift.org/ocp/4.${i}:base-machine-os-content"`,
+    );
+    const text = `  as: [${items.join(', ')}]\n`;
+    const refs = findRegistryReferences(text, undefined, {
+      path: 'ci-operator/config/o/r/o-r-main.yaml',
+    });
+    expect(refs).toHaveLength(8);
+    expect(refs[5]!.column).toBeGreaterThan(256);
+    for (const ref of refs) {
+      expect(ref.replacement).toBeNull();
+      expect(ref.reason).toContain('an inputs.<name>.as value');
+    }
+  });
+});
