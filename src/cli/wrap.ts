@@ -3,11 +3,11 @@
  * column. Pure: the width comes from Ui.width.
  */
 
-const COLOUR = /\u001b\[[0-9;]*m/g;
+import { SGR } from '../core/escape.js';
 
 /** `text` without its colour sequences. */
 export function plain(text: string): string {
-  return text.replace(COLOUR, '');
+  return text.replace(SGR, '');
 }
 
 /** The columns `text` takes on a terminal: colour sequences take none, a code point one. */

@@ -6,9 +6,9 @@
  * Human output only: --json prints the data exactly.
  */
 const UNSAFE =
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const UNSAFE_BUT_NEWLINE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 const NAMED: Record<string, string> = {
   '\n': '\\n',
@@ -35,18 +35,25 @@ export function escapeControlKeepLines(text: string): string {
   return text.replace(UNSAFE_BUT_NEWLINE, visible);
 }
 
-const SGR = /\u001b\[[0-9;]*m/g;
+/** Any colour (SGR) sequence: wrap.ts measures text without them. */
+export const SGR = /\u001b\[[0-9;]*m/g;
+/**
+ * The colour sequences qci's own output uses (chalk's bold, dim, red, green, yellow, blue and their
+ * resets): not conceal (8), blink, or anything that hides or moves text.
+ */
+const OWN_SGR = /^\u001b\[(?:0|1|2|22|3[0-7]|39|9[0-7])m$/;
 
 /**
- * For a line qci colours itself, with names from files and servers in it: its colour (SGR) sequences
- * kept, every other control character escaped, so a context name cannot write to the clipboard (OSC
- * 52) or move the cursor. A colour sequence from outside stays a colour: harmless.
+ * For a line qci colours itself, with names from files and servers in it: qci's own colour sequences
+ * kept, every other control character escaped (an OSC 52 clipboard write, a cursor move, a colour
+ * sequence that conceals the rest of a line).
  */
 export function escapeControlKeepColours(text: string): string {
   let out = '';
   let at = 0;
   for (const m of text.matchAll(SGR)) {
-    out += escapeControlKeepLines(text.slice(at, m.index)) + m[0];
+    out += escapeControlKeepLines(text.slice(at, m.index));
+    out += OWN_SGR.test(m[0]) ? m[0] : escapeControlKeepLines(m[0]);
     at = m.index + m[0].length;
   }
   return out + escapeControlKeepLines(text.slice(at));

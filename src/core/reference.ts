@@ -5,6 +5,7 @@
  * NS_NAME_TAG, and pulled through quay-proxy.ci.openshift.org. Pure functions: no I/O here.
  */
 import { PAYLOAD_PATH, PAYLOAD_TAG_PREFIX, ciPayloadName } from './payloads.js';
+import { escapeControl } from './escape.js';
 import { QciError } from './errors.js';
 
 export const QCI_REPOSITORY_HOST = 'quay.io';
@@ -91,10 +92,7 @@ const EXAMPLE = 'ocp/4.7:my-component';
 
 /** Keeps control characters and huge inputs out of messages (they are echoed to a terminal). */
 function printable(input: string): string {
-  const clean = input.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g,
-    '?',
-  );
+  const clean = escapeControl(input);
   return clean.length > 200
     ? `${clean.slice(0, 200)}… (${clean.length} characters)`
     : clean;

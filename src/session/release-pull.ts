@@ -118,7 +118,7 @@ function pulledElsewhereFailed(
   if (!appCi && (AUTH_CAUSES.includes(cause) || cause === 'denied'))
     return {
       message: `${host} refused the pull: it wants a credential of its own (qci's app.ci login is only for QCI and ${APP_CI_REGISTRY})`,
-      hint: `log ${context.engine} in to ${host} (for quay.io/openshift-release-dev, with a pull secret from console.redhat.com: ${context.engine} login --authfile FILE ${host}), then pull again`,
+      hint: `pull with an auth file that holds ${host}: add --authfile FILE (for quay.io/openshift-release-dev, your pull secret from console.redhat.com/openshift/install/pull-secret is one)`,
       exitCode: ExitCode.authRequired,
     };
   return explainPullFailure(cause, {

@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { escapeControl } from '../../src/core/escape.js';
+import {
+  escapeControl,
+  escapeControlKeepColours,
+} from '../../src/core/escape.js';
 import { isolatedEnv } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -32,6 +35,18 @@ describe('escaping in human output', () => {
     ['plain ü ✓', 'plain ü ✓'],
   ])('escapeControl(%j) = %j', (text, shown) => {
     expect(escapeControl(text)).toBe(shown);
+  });
+
+  it.each([
+    ['\u001b[31m✗\u001b[39m red', '\u001b[31m✗\u001b[39m red'],
+    ['\u001b[1m\u001b[2mdim\u001b[22m', '\u001b[1m\u001b[2mdim\u001b[22m'],
+    ['\u001b[8mconcealed', '\\e[8mconcealed'],
+    ['\u001b[5mblink', '\\e[5mblink'],
+    ['x\u001b]52;c;aGk=\u0007', 'x\\e]52;c;aGk=\\x07'],
+    ['zero\u200bwidth', 'zero\\u200bwidth'],
+    ['emoji 👩\u200d💻 stays', 'emoji 👩\u200d💻 stays'],
+  ])("escapeControlKeepColours(%j): qci's own colours only", (text, shown) => {
+    expect(escapeControlKeepColours(text)).toBe(shown);
   });
 
   it('qci rewrite: a file name with a newline and an escape sequence cannot fake a line; --json is exact', () => {

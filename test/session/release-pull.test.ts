@@ -47,7 +47,9 @@ describe('qci release --pull outside QCI: the app.ci token goes to app.ci and QC
     expect(r.message).toBe(
       "quay.io refused the pull: it wants a credential of its own (qci's app.ci login is only for QCI and registry.ci.openshift.org)",
     );
-    expect(r.hint).toContain('podman login --authfile FILE quay.io');
+    expect(r.hint).toContain(
+      'pull with an auth file that holds quay.io: add --authfile FILE',
+    );
     expect(runsOf(fake, 'login')).toEqual([]);
     expect(runsOf(fake, 'pull')).toHaveLength(1);
     expect(fake.appci.connects).toBe(0);
