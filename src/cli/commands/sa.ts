@@ -21,8 +21,7 @@ export function registerSa(program: Command, wrap: Wrap): void {
         "your project's ServiceAccount image-puller on app.ci (Namespace, ServiceAccount, RoleBindings, OWNERS); once that " +
         'pull request merges, members of the admins group get short-lived tokens for it with `qci sa token`.',
     )
-    // `qci sa help token` works, unlisted (as gh lists no help command under a group); the listed way is
-    // `qci help sa token`. Commander's default listed it in its own words, "display help for command".
+    // In qci's words, with its example (commander's default says "display help for command").
     .helpCommand('help [command]', 'help for a subcommand: qci sa help token')
     .addHelpText(
       'after',
