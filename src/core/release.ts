@@ -65,6 +65,10 @@ const SEMVER =
   /^(\d+)\.\d+\.\d+(?:-(?:ec|rc|fc)\.\d+)?(?:-(arm64|multi|ppc64le|s390x))?$/;
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/;
 
+/** Where payloads are: app.ci's release streams, quay.io's release repositories, QCI (rc_payload__NAME). */
+const PAYLOAD_REPOSITORY =
+  /^(?:registry\.ci\.openshift\.org\/(?:ocp|origin|okd|ocp-[a-z0-9]+)\/release(?:-[a-z0-9]+)?|quay\.io\/openshift-release-dev\/ocp-release(?:-nightly)?|(?:quay-proxy\.ci\.openshift\.org|quay\.io)\/openshift\/ci)$/;
+
 /** quay.io's names of a stable release: 4.18.3-x86_64, 4.18.3-aarch64 (oc adm release info takes them). */
 const QUAY_RELEASE =
   /^(\d+\.\d+\.\d+(?:-(?:ec|rc|fc)\.\d+)?)-(x86_64|aarch64)$/;
@@ -78,8 +82,19 @@ function releaseNameIn(text: string): {
   input: string;
   named?: Architecture;
 } {
-  const pasted = /^[^/\s]+(?:\/[^/:@\s]+)+:([^/:@\s]+)$/.exec(text);
-  const input = pasted ? pasted[1]! : text;
+  const pasted = /^([^/\s]+(?:\/[^/:@\s]+)+):([^/:@\s]+)$/.exec(text);
+  if (pasted && !PAYLOAD_REPOSITORY.test(pasted[1]!.toLowerCase()))
+    throw usageError(
+      `${pasted[1]!.slice(0, 120)} is not a repository of release payloads`,
+      {
+        kind: 'invalid-reference',
+        hint: `give the release's name (qci release ${pasted[2]!.slice(0, 80)}), or a payload's pull spec from registry.ci.openshift.org, quay.io/openshift-release-dev or QCI`,
+      },
+    );
+  const tag = pasted ? pasted[2]! : text;
+  const input = tag.startsWith(PAYLOAD_TAG_PREFIX)
+    ? tag.slice(PAYLOAD_TAG_PREFIX.length)
+    : tag;
   const quay = QUAY_RELEASE.exec(input);
   return quay
     ? { input: quay[1]!, named: quay[2] === 'aarch64' ? 'arm64' : 'amd64' }

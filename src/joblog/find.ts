@@ -111,10 +111,6 @@ async function scan(
 }
 
 /**
- * A file's chunks, read synchronously: nothing else runs meanwhile, and a read through the thread pool
- * costs more than the search of the 64 KiB it returns.
- */
-/**
  * A file's bytes. A regular file is read synchronously, 1 MiB at a time (the fastest way through a
  * 200 MB log); a FIFO or `<(…)` in the event loop, and a device as a stream, so that a writer that
  * never comes, or stalls, meets --timeout instead of holding qci forever.
@@ -158,6 +154,7 @@ async function* pipeChunks(path: string): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** A regular file's chunks, read synchronously: a read through the thread pool costs more than the search of what it returns. */
 function* regularChunks(path: string): Generator<Uint8Array> {
   let fd: number;
   try {

@@ -126,7 +126,7 @@ export async function pullImages(
     relogged: false,
     sends: 'unknown',
   };
-  if ((await makeReady(run)) === 'interrupted')
+  if (refs.length > 0 && (await makeReady(run)) === 'interrupted')
     return interrupted(report, refs[0]!, host);
   warnIfExpiring(run);
   run.relogged = report.preflight.loggedIn !== null;

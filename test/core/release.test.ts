@@ -158,6 +158,14 @@ describe('STREAM_OR_NAME', () => {
       '4.18.3',
       'arm64',
     ],
+    [
+      'quay-proxy.ci.openshift.org/openshift/ci:rc_payload__4.18.0-0.ci-2026-11-20-101010',
+      undefined,
+      'release',
+      '4.18.0-0.ci',
+      '4.18.0-0.ci-2026-11-20-101010',
+      'amd64',
+    ],
   ];
   it.each(cases)(
     '%s (--arch %s) is a %s of %s',
@@ -188,6 +196,11 @@ describe('STREAM_OR_NAME', () => {
       'quay.io/openshift-release-dev/ocp-release@sha256:abc',
       undefined,
       /not a release stream or name/,
+    ],
+    [
+      'quay.io/someone/else:4.18.3',
+      undefined,
+      /quay.io\/someone\/else is not a repository of release payloads/,
     ],
   ];
   it.each(bad)('%j (--arch %s) is refused: %s', (input, arch, message) => {

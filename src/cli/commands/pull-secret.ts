@@ -20,7 +20,7 @@ export function registerPullSecret(program: Command, wrap: Wrap): void {
     )
     .option(
       '-o, --output <file>',
-      'write the pull secret to this file (mode 0600, atomically)',
+      'write the pull secret to this file (mode 0600, atomically); - is stdout',
     )
     .option(
       '--merge <file>',

@@ -122,7 +122,7 @@ function registerSaToken(sa: Command, wrap: Wrap): void {
     )
     .option(
       '--output <file>',
-      'write the token to this file (atomically, mode 0600) instead of stdout',
+      'write the token to this file (atomically, mode 0600) instead of stdout (- is stdout)',
     )
     .option('--show', 'print the token on stdout even when it is a terminal')
     .option(
