@@ -24,7 +24,7 @@ import {
   QCI_REPOSITORY_PATH,
 } from './reference.js';
 
-import type { Architecture } from './architectures.js';
+import { ARCHITECTURES, type Architecture } from './architectures.js';
 export type { Architecture };
 
 /** The public host of an architecture's release controller. */
@@ -56,13 +56,17 @@ export type ReleaseInput =
   | { kind: 'release'; name: string; stream: string; arch: Architecture };
 
 const VERSION = /^(\d+)\.(\d+)$/;
+/** The architectures a stream name carries as a suffix (amd64's streams carry none). */
+const SUFFIXED = ARCHITECTURES.filter((a) => a !== 'amd64').join('|');
 // 4.18.0-0.ci, 4.18.0-0.nightly-arm64, 4.18.0-0.nightly-arm64-priv, 4.8.0-0.okd
-const STREAM =
-  /^(\d+\.\d+\.\d+-0\.[a-z]+)(?:-(arm64|multi|ppc64le|s390x))?(-priv)?$/;
+const STREAM = new RegExp(
+  `^(\\d+\\.\\d+\\.\\d+-0\\.[a-z]+)(?:-(${SUFFIXED}))?(-priv)?$`,
+);
 const STAMP = /-(\d{4}-\d{2}-\d{2}-\d{6})$/;
 // Stable and pre-release names: 4.18.3 (4-stable), 4.19.0-ec.2 / -rc.1 (4-dev-preview), -multi suffixed.
-const SEMVER =
-  /^(\d+)\.\d+\.\d+(?:-(?:ec|rc|fc)\.\d+)?(?:-(arm64|multi|ppc64le|s390x))?$/;
+const SEMVER = new RegExp(
+  `^(\\d+)\\.\\d+\\.\\d+(?:-(?:ec|rc|fc)\\.\\d+)?(?:-(${SUFFIXED}))?$`,
+);
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$/;
 
 /** Where payloads are: app.ci's release streams, quay.io's release repositories, QCI (rc_payload__NAME). */
@@ -172,7 +176,7 @@ export function parseReleaseInput(
   return { kind: 'stream', stream: withArch(input, a), arch: a };
 }
 
-const ARCH_SUFFIX = /-(arm64|multi|ppc64le|s390x)(?:-priv)?$/;
+const ARCH_SUFFIX = new RegExp(`-(${SUFFIXED})(?:-priv)?$`);
 
 /**
  * A stream named without its architecture, for --arch's controller: `4.18.0-0.nightly` with arm64 is
