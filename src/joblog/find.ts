@@ -144,14 +144,7 @@ async function* pipeChunks(path: string): AsyncGenerator<Uint8Array> {
     throw fileError(path, error);
   }
   const { Socket } = await import('node:net');
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  try {
-    for await (const chunk of pipe) yield chunk as Uint8Array;
-  } catch (error) {
-    throw fileError(path, error);
-  } finally {
-    pipe.destroy();
-  }
+  yield* streamed(path, new Socket({ fd, readable: true, writable: false }));
 }
 
 /** A regular file's chunks, read synchronously: a read through the thread pool costs more than the search of what it returns. */
@@ -177,8 +170,15 @@ function* regularChunks(path: string): Generator<Uint8Array> {
   }
 }
 
-async function* streamChunks(path: string): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream(path, { highWaterMark: FILE_CHUNK });
+function streamChunks(path: string): AsyncGenerator<Uint8Array> {
+  return streamed(path, createReadStream(path, { highWaterMark: FILE_CHUNK }));
+}
+
+/** A stream's chunks, its errors named after `path`, the stream closed however the reading ends. */
+async function* streamed(
+  path: string,
+  stream: AsyncIterable<unknown> & { destroy(): unknown },
+): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (error) {
