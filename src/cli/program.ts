@@ -2,7 +2,7 @@
  * The qci program: global flags, every command, and the one place errors become a message and an exit code.
  */
 import { Command, CommanderError, Help } from 'commander';
-import { ExitCode, messageOf, QciError } from '../core/errors.js';
+import { ExitCode, messageOf, QciError, usageError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import {
   contextFor,
@@ -157,6 +157,10 @@ function actionWrapper(io: Io, state: { exitCode: number }): Wrap {
   return (action: Action) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
+      // A path flag given empty (--authfile "" from an unset variable) names no file: said before anything runs.
+      const { authfile } = command.opts<{ authfile?: unknown }>();
+      if (typeof authfile === 'string' && authfile.trim() === '')
+        throw usageError('--authfile needs a path; it was given empty');
       const ctx: CommandContext = contextFor(io, command);
       state.exitCode = await action(ctx, ...args.slice(0, -1));
     };

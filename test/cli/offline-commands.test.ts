@@ -183,6 +183,19 @@ describe('qci pullspec', () => {
     },
   );
 
+  it.each([
+    ['login', '--authfile', ''],
+    ['pull', '--authfile', '', 'ocp/4.7:cli'],
+    ['whoami', '--authfile', ' '],
+  ])(
+    '%s with --authfile given empty: a usage error before anything runs',
+    async (...args) => {
+      const r = await qci(args, { env: isolatedEnv() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--authfile needs a path; it was given empty');
+    },
+  );
+
   it('a config file QCI_CONFIG names that is not there is an error, not no settings', async () => {
     const env = isolatedEnv();
     env.QCI_CONFIG = join(env.HOME!, 'typo.yaml');
