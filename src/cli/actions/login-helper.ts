@@ -131,8 +131,7 @@ export async function logoutHelper(
   });
   const t = (p: string) => tildify(p, setup.home);
   for (const file of report.files) {
-    if (file.error)
-      ctx.ui.error(`${t(file.path)}: ${file.error}; left unchanged`);
+    if (file.error) ctx.ui.error(leftUnchanged(file.path, file.error, t));
     else
       ctx.ui.info(
         `${report.dryRun ? 'would remove' : 'removed'} credential helper docker-credential-${file.found ?? 'qci'} for ${report.registry} from ${t(file.path)}${file.backup ? ` (backup: ${t(file.backup)})` : ''}`,
@@ -153,4 +152,16 @@ export async function logoutHelper(
       : ExitCode.ok,
     report,
   };
+}
+
+/** A file logout could not change, named once (the reason often starts with the path itself). */
+export function leftUnchanged(
+  path: string,
+  error: string,
+  t: (p: string) => string,
+): string {
+  const reason = error.startsWith(`${path}: `)
+    ? error.slice(path.length + 2)
+    : error;
+  return `${t(path)}: ${reason}; left unchanged`;
 }

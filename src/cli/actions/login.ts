@@ -18,7 +18,11 @@ import {
   QCI_REPOSITORY_HOST,
 } from '../../core/reference.js';
 import { warmAppCi } from '../warm.js';
-import { loginHelperAction, logoutHelper } from './login-helper.js';
+import {
+  leftUnchanged,
+  loginHelperAction,
+  logoutHelper,
+} from './login-helper.js';
 import { pullSecretLine } from './pull-secret.js';
 import type { LoginReport } from '../../session/login.js';
 import type { AuthSetup } from '../../session/setup.js';
@@ -387,8 +391,7 @@ export async function logoutAction(
   const verb = report.dryRun ? 'would remove' : 'removed';
   let any = false;
   for (const file of report.files) {
-    if (file.error)
-      ctx.ui.error(`${t(file.path)}: ${file.error}; left unchanged`);
+    if (file.error) ctx.ui.error(leftUnchanged(file.path, file.error, t));
     if (file.removed.length > 0) {
       any = true;
       ctx.ui.info(
