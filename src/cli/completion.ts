@@ -3,6 +3,8 @@
  * aliases too), every option, option values (choices, files) and positional choices, so a new command or
  * flag is completed without touching this file. Pure: a Command in, a script out.
  */
+import { ARCHITECTURES } from '../core/architectures.js';
+import { ENGINES } from '../core/settings-schema.js';
 import type { Command, Option } from 'commander';
 import { TOPICS } from './topics/index.js';
 
@@ -57,6 +59,14 @@ function clean(text: string): string {
   return line.length > 70 ? `${line.slice(0, 69).trimEnd()}…` : line;
 }
 
+/** Values to offer where a flag takes a free word but a few are usual (settings check what is given). */
+const USUAL: Record<string, readonly string[]> = {
+  '--engine': ENGINES,
+  '--platform': ARCHITECTURES.filter((a) => a !== 'multi').map(
+    (a) => `linux/${a}`,
+  ),
+};
+
 function optionSpec(option: Option): OptionSpec {
   const placeholder = /<([^>]+)>|\[([^\]]+)\]/.exec(option.flags);
   const name = (placeholder?.[1] ?? placeholder?.[2] ?? '').toLowerCase();
@@ -64,7 +74,10 @@ function optionSpec(option: Option): OptionSpec {
     long: option.long ?? null,
     short: option.short ?? null,
     value: option.required ? 'required' : option.optional ? 'optional' : 'none',
-    choices: option.argChoices ?? (name === 'bool' ? ['true', 'false'] : null),
+    choices:
+      option.argChoices ??
+      (USUAL[option.long ?? ''] ? [...USUAL[option.long ?? '']!] : null) ??
+      (name === 'bool' ? ['true', 'false'] : null),
     files: /^(dir|directory)$/.test(name)
       ? 'dir'
       : /^(path|file|config)$/.test(name)

@@ -22,7 +22,7 @@ const platform = z
       'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8',
     ),
   );
-const ENGINES = ['podman', 'docker', 'auto'] as const;
+export const ENGINES = ['podman', 'docker', 'auto'] as const;
 // A fixed choice lists the choices (zod's own message is "Invalid input").
 const engine = z.enum(ENGINES, {
   error: `expected one of ${ENGINES.join(', ')}`,

@@ -186,6 +186,16 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
       'true',
       'false',
     ]);
+    // Free words with usual values: the engines, and the platforms the release controllers build.
+    expect(bashComplete('pull', '--engine', '')).toEqual([
+      'podman',
+      'docker',
+      'auto',
+    ]);
+    expect(bashComplete('pull', '--platform', 'linux/a')).toEqual([
+      'linux/amd64',
+      'linux/arm64',
+    ]);
     expect(bashComplete('status', '--c')).toEqual(['--context']); // an alias completes like its command
     expect(bashComplete('help', 'in')).toEqual(['inspect']);
     expect(bashComplete('help', 'cred')).toEqual(['credentials']); // a topic
