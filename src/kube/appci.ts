@@ -351,8 +351,7 @@ export class AppCi {
         },
       });
       const info = review.status?.userInfo;
-      if (info?.username)
-        return { username: info.username, groups: info.groups ?? [] };
+      if (info?.username) return identityOf(info.username, info.groups);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code !== 404 && code !== 403)
@@ -374,7 +373,7 @@ export class AppCi {
         `app.ci (${this.context.server}) did not say who you are`,
         { kind: 'api-error' },
       );
-    return { username: meta.metadata.name, groups: meta.groups ?? [] };
+    return identityOf(meta.metadata.name, meta.groups);
   }
 
   /** When the context's token expires: app.ci's metadata for OAuth tokens, the JWT's exp for service accounts. */
@@ -399,7 +398,8 @@ export class AppCi {
       if (
         Number.isFinite(created) &&
         typeof object.expiresIn === 'number' &&
-        object.expiresIn > 0
+        object.expiresIn > 0 &&
+        Number.isFinite(new Date(created + object.expiresIn * 1000).getTime())
       ) {
         return {
           expiresAt: new Date(created + object.expiresIn * 1000),
@@ -512,4 +512,28 @@ export class AppCi {
     );
     return review.status?.allowed === true;
   }
+}
+
+/**
+ * Who app.ci says you are, as qci shows and keeps it: a user name that is a string of printable
+ * characters (a server's number, object or escape sequence is not one), and the groups that are strings.
+ */
+function identityOf(
+  username: unknown,
+  groups: unknown,
+): { username: string; groups: string[] } {
+  if (
+    typeof username !== 'string' ||
+    !/^[^\u0000-\u001f\u007f-\u009f]{1,253}$/.test(username)
+  )
+    throw new QciError(
+      'app.ci answered a user name qci cannot use (not a name of printable characters)',
+      { kind: 'api-error' },
+    );
+  return {
+    username,
+    groups: Array.isArray(groups)
+      ? groups.filter((g): g is string => typeof g === 'string')
+      : [],
+  };
 }

@@ -31,7 +31,7 @@ export async function describeImage(
   const config = await readConfig(session, target, instance, sha256);
   const layers = (
     Array.isArray(instance.json.layers) ? instance.json.layers : []
-  ) as Descriptor[];
+  ).filter((l): l is Descriptor => typeof l === 'object' && l !== null);
   const own = formatPlatform(config.own);
   return {
     digest: top.digest,

@@ -17,7 +17,7 @@ import {
   type HttpOptions,
   type HttpResponse,
 } from './http.js';
-import { basicAuth, parseChallenge } from './ping.js';
+import { basicAuth, parseChallenge, realmUrlOf } from './ping.js';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -203,7 +203,7 @@ export class Session {
         { kind: 'registry-error' },
       );
     }
-    const realm = new URL(challenge.realm, ping.url);
+    const realm = realmUrlOf(challenge.realm, ping.url, this.target.host);
     if (challenge.service) realm.searchParams.set('service', challenge.service);
     this.authorization = `Bearer ${await this.token(realm)}`;
   }
@@ -280,6 +280,12 @@ export class Session {
     if (!token)
       throw new QciError(
         `the token service of ${this.target.host} answered without a token`,
+        { kind: 'registry-error' },
+      );
+    // It goes into a header: one with spaces or control characters would break every later request.
+    if (!/^[\x21-\x7e]{1,16384}$/.test(token))
+      throw new QciError(
+        `the token service of ${this.target.host} answered a token qci cannot send (characters a header cannot hold)`,
         { kind: 'registry-error' },
       );
     this.minted = {
@@ -466,11 +472,14 @@ function indexPlatforms(index: Record<string, unknown>) {
   const entries = (
     Array.isArray(index.manifests) ? index.manifests : []
   ) as Descriptor[];
+  // Only entries of the OCI image spec's shape (a server's null or number is no platform).
   const real = entries.filter(
     (e) =>
-      e.platform?.os &&
+      typeof e?.digest === 'string' &&
+      typeof e.platform?.os === 'string' &&
       e.platform.os !== 'unknown' &&
-      typeof e.digest === 'string',
+      ['string', 'undefined'].includes(typeof e.platform.architecture) &&
+      ['string', 'undefined'].includes(typeof e.platform.variant),
   );
   const platforms = real.map((e) => ({
     platform: formatPlatform({
@@ -554,7 +563,7 @@ export async function readConfig(
   sha256: Digester,
 ) {
   const config = instance.json.config as Descriptor | undefined;
-  if (!config?.digest) {
+  if (typeof config?.digest !== 'string' || !config.digest) {
     throw new QciError(
       `the manifest of ${target.reference} has no config (media type ${instance.mediaType || 'unknown'}); qci reads OCI and Docker v2 schema 2 images`,
       { kind: 'unsupported-manifest' },

@@ -83,6 +83,29 @@ export function parseChallenge(
 }
 
 /**
+ * A challenge's token realm as a URL qci may ask: http or https, with a host. A realm that is not one
+ * (file:, javascript:, a broken URL) is the registry's error, never a request to somewhere else.
+ */
+export function realmUrlOf(realm: string, base: string, host: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(realm, base);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    !url.host
+  )
+    throw new QciError(
+      `the registry ${host} names a token realm qci cannot use (${JSON.stringify(realm.slice(0, 120))})`,
+      { kind: 'unsafe-realm' },
+    );
+  return url;
+}
+
+/**
  * GET /v2/ on the registry. With TLS verification off (a local test registry), plain HTTP is tried when
  * HTTPS fails, as podman does for an insecure registry.
  */
@@ -147,7 +170,7 @@ export async function checkCredential(
     !realm
   )
     return { state: 'no-challenge' };
-  const realmUrl = new URL(realm, ping.url);
+  const realmUrl = realmUrlOf(realm, ping.url, host);
   if (realmUrl.protocol !== 'https:' && realmUrl.host !== host) {
     throw new QciError(
       `the registry ${host} names a token realm on another host over plain HTTP (${realmUrl.host}); qci will not send credentials there`,

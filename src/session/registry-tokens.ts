@@ -125,7 +125,8 @@ export async function keptRegistryToken(
   const until = Date.parse(found.expiresAt);
   if (!(until > now.getTime())) return undefined;
   if (found.credential !== fingerprint(credential)) return undefined;
-  return found.token;
+  // A kept token that a header cannot hold (an earlier qci kept it) is as good as none.
+  return /^[\x21-\x7e]{1,16384}$/.test(found.token) ? found.token : undefined;
 }
 
 /** Keeps a freshly minted token (only where qci keeps its cache already; failures are ignored). */

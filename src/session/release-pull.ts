@@ -15,7 +15,7 @@ import {
   type Cause,
 } from '../core/causes.js';
 import { ExitCode, QciError } from '../core/errors.js';
-import { hostOf, locationOf } from '../core/release.js';
+import { hostOf, locationOf, splitPullSpec } from '../core/release.js';
 import { classifyEngineFailure } from '../engine/classify.js';
 import { takesAppCiToken } from '../core/clusters.js';
 import { APP_CI_REGISTRY } from '../core/reference.js';
@@ -137,6 +137,12 @@ export async function pullReleaseImage(
   /** The command for the stream's latest release: the next step when this one is gone. */
   latest: string,
 ): Promise<ReleasePullReport> {
+  // The payload's words reach the engine's command line: only a pull spec, never an option.
+  if (!splitPullSpec(spec))
+    throw new QciError(
+      `the release payload names an image qci cannot pull (${JSON.stringify(spec.slice(0, 120))})`,
+      { kind: 'release-controller-error' },
+    );
   if (locationOf(spec, setup.settings.registry) !== 'qci')
     return pullElsewhere(setup, spec, options, latest);
   const report = await pullImages(setup, [spec], {

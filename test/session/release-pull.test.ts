@@ -67,3 +67,15 @@ describe('qci release --pull outside QCI: the app.ci token goes to app.ci and QC
     );
   });
 });
+
+describe("qci release --pull: a payload's words never reach the engine as an option", () => {
+  it.each(['--root=/tmp/evil', '-q', 'quay.io/x/y:tag --root=/tmp/evil'])(
+    '%j is refused before anything runs',
+    async (spec) => {
+      const fake = fakeSetup();
+      const error = await pull(fake, spec).catch((e) => e);
+      expect(error.message).toContain('names an image qci cannot pull');
+      expect(fake.runs).toEqual([]);
+    },
+  );
+});

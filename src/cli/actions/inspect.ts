@@ -43,11 +43,16 @@ function render(ctx: CommandContext, r: InspectReport, home: string): void {
     : 'image manifest';
   line('digest', `${r.digest}  ${c.dim(`(${kind})`)}`);
   if (r.isIndex) {
+    // Measured once: an index of thousands of platforms is shown in one pass.
+    const width = r.platforms.reduce(
+      (w, x) => Math.max(w, e(x.platform).length),
+      0,
+    );
     r.platforms.forEach((p, i) => {
       const chosen = p.digest === r.platformDigest;
       line(
         i === 0 ? 'platforms' : '',
-        `${e(p.platform).padEnd(Math.max(...r.platforms.map((x) => e(x.platform).length)))}  ${e(p.digest)}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
+        `${e(p.platform).padEnd(width)}  ${e(p.digest)}${chosen ? `  ${c.dim('(shown below)')}` : ''}`,
       );
     });
   } else {
