@@ -190,9 +190,15 @@ export async function readLayerFileWith(
   });
   let bytesRead = 0;
   let result: TarScanResult = { state: 'more' };
+  const deadline =
+    Date.now() + (options.http.timeoutMs ?? DEFAULT_HTTP_OPTIONS.timeoutMs);
+  const size = typeof last.size === 'number' && last.size > 0 ? last.size : 0;
   for await (const chunk of layerBytes(exchange, (n) => {
     bytesRead += n;
-    options.progress?.(bytesRead, last.size ?? 0);
+    options.progress?.(bytesRead, size);
+    // A layer longer than its manifest says, or one that drips past --timeout, is given up on.
+    if (size && bytesRead > size) throw layerTooLong(target, size);
+    if (Date.now() > deadline) throw layerTooSlow(target, options);
   })) {
     result = scanner.push(chunk);
     if (result.state !== 'more') break;
@@ -210,4 +216,26 @@ export async function readLayerFileWith(
     bytesRead,
     data: result.state === 'found' ? result.data : null,
   };
+}
+
+function layerTooLong(target: { host: string }, size: number): QciError {
+  return new QciError(
+    `${target.host} sent more of the top layer than its ${size} bytes; qci stopped reading`,
+    { kind: 'registry-error' },
+  );
+}
+
+function layerTooSlow(
+  target: { host: string },
+  options: LayerFileOptions,
+): QciError {
+  const seconds =
+    (options.http.timeoutMs ?? DEFAULT_HTTP_OPTIONS.timeoutMs) / 1000;
+  return new QciError(
+    `gave up after ${seconds} s (--timeout): ${target.host} had not finished sending the top layer`,
+    {
+      kind: 'timeout',
+      hint: 'try again later, or allow more time with --timeout SECONDS',
+    },
+  );
 }

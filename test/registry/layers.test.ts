@@ -46,6 +46,11 @@ const tops: Record<string, Buffer> = {
   ),
   zstd: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]),
   empty: gzipSync(tarOf([['release-manifests/a.yaml', 'a: 1\n']])),
+  // Its manifest says 4 KiB (below): the registry sends far more than that.
+  liar: tarOf([
+    ['release-manifests/z.bin', randomBytes(1 << 20)],
+    [WANT, REFS],
+  ]),
 };
 const manifest = (top: Buffer) =>
   JSON.stringify({
@@ -55,7 +60,7 @@ const manifest = (top: Buffer) =>
     layers: [base, top].map((l) => ({
       mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
       digest: sha(l),
-      size: l.length,
+      size: l === tops.liar ? 4096 : l.length,
     })),
   });
 
@@ -166,6 +171,13 @@ describe('reading one file from the top layer', () => {
 
   it('says when the top layer has no such file', async () => {
     expect((await read('empty')).data).toBeNull();
+  });
+
+  it('stops reading a layer that runs past the size its manifest gives', async () => {
+    const error = (await read('liar').catch((e) => e)) as QciError;
+    expect(error.message).toContain(
+      'sent more of the top layer than its 4096 bytes; qci stopped reading',
+    );
   });
 
   it('refuses a zstd layer, which it cannot read', async () => {
