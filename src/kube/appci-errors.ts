@@ -83,6 +83,8 @@ export function appCiError(
     message?: string;
     body?: unknown;
   };
+  // qci's own verdict on an answer (too big, a user name it cannot use) stands as it is.
+  if (error instanceof QciError) return error;
   if (typeof e.code === 'number') return httpError(e.code, where, action);
   const code = typeof e.code === 'string' ? e.code : e.errno;
   if (

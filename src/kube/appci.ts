@@ -197,6 +197,9 @@ export function kubeConfigFor<
   return kc;
 }
 
+/** More than any answer qci asks app.ci for (a review, a user, a token's metadata). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
 export class AppCi {
   private constructor(
     readonly context: AppCiContext,
@@ -287,6 +290,13 @@ export class AppCi {
     // Read every answer whole, errors too (client-node leaves a 401's body unread): only then does
     // its connection go back to the keep-alive pool for the next request.
     const readWhole = async (response: K8s.ResponseContext) => {
+      // An answer app.ci could not mean (its reviews and token metadata are a few KiB): refused unread.
+      const length = Number(response.headers['content-length']);
+      if (length > MAX_ANSWER_BYTES)
+        throw new QciError(
+          `app.ci (${this.context.server}) answered ${length} bytes; qci reads at most ${MAX_ANSWER_BYTES}`,
+          { kind: 'api-error' },
+        );
       const bytes = await response.body.binary();
       response.body = {
         text: async () => bytes.toString('utf8'),
