@@ -4,6 +4,7 @@
  * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
  * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
  */
+import { escapeControl } from '../core/escape.js';
 import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
 import {
@@ -526,11 +527,11 @@ export async function readInstance(
   const chosen = real.find((e) => matches(options.platform, e.platform));
   if (!chosen) {
     throw new QciError(
-      `${target.host}/${target.repository}:${target.reference} has no ${wanted} image; it has ${platforms.map((p) => p.platform).join(', ') || 'none'}`,
+      `${target.host}/${target.repository}:${target.reference} has no ${wanted} image; it has ${platforms.map((p) => escapeControl(p.platform)).join(', ') || 'none'}`,
       {
         kind: 'platform-missing',
         hint: platforms[0]
-          ? `pick one with --platform ${platforms[0].platform}`
+          ? `pick one with --platform ${escapeControl(platforms[0].platform)}`
           : undefined,
       },
     );

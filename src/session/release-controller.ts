@@ -4,6 +4,7 @@
  * (openshift/release-controller cmd/release-controller-api/http.go). Every answer is checked
  * (core/release-api.ts); a failure becomes one sentence and the next step.
  */
+import { escapeControl } from '../core/escape.js';
 import { QciError } from '../core/errors.js';
 import {
   notFoundMeaning,
@@ -115,7 +116,8 @@ async function unknownStream(
           ),
         )
       : [];
-  const { shown, more } = streamsToShow(all, stream);
+  // The controller's names, shown one a word: no line breaks or escapes from a server.
+  const { shown, more } = streamsToShow(all.map(escapeControl), stream);
   const list = shown.length
     ? `; it has ${shown.join(', ')}${more ? ` and ${more} more` : ''}`
     : '';

@@ -86,7 +86,7 @@ function runRequest(
     onResolved: (r) => {
       for (const warning of r.warnings) ctx.ui.warn(warning);
       ctx.ui.info(
-        `${escapeControl(r.name)} (${r.phase ?? 'no longer listed by the release controller'}) ${LOCATION[r.location]}`,
+        `${escapeControl(r.name)} (${r.phase === null ? 'no longer listed by the release controller' : escapeControl(r.phase)}) ${LOCATION[r.location]}`,
       );
     },
     pull: options.pull
