@@ -194,7 +194,10 @@ export function describeState(image: JudgedImage, now: Date): string {
 
 /** "built 3 days ago" (podman and docker keep no pull time; docker's LastTagTime, when a tag set it). */
 export function describeAge(image: QciImage, now: Date): string {
-  if (image.pulled) return `pulled ${ago(image.pulled, now)}`;
-  if (image.created) return `built ${ago(image.created, now)}`;
+  // A time the engine reports that is no time (an image's created gone wrong) says nothing.
+  const known = (iso: string | null): iso is string =>
+    iso !== null && Number.isFinite(Date.parse(iso));
+  if (known(image.pulled)) return `pulled ${ago(image.pulled, now)}`;
+  if (known(image.created)) return `built ${ago(image.created, now)}`;
   return 'unknown';
 }

@@ -1,8 +1,7 @@
 /**
- * Inspecting an image through the registry API (the OCI distribution spec) without pulling it: the auth challenge,
- * a pull-scoped token, the manifest with an Accept list that keeps an index an index (so its digest is the
- * one podman and skopeo report), the platform's manifest, and its config blob (created, labels). Never lists
- * tags: QCI is one repository holding every CI image. Every body is checked against its digest.
+ * An image through the registry API (the OCI distribution spec), unpulled: the auth challenge, a pull-scoped
+ * token, the manifest (an index kept an index: its digest is podman's and skopeo's), the platform's manifest
+ * and its config blob. Never lists tags (QCI is one repository). Every body is checked against its digest.
  */
 import { escapeControl } from '../core/escape.js';
 import { registryHint } from '../core/causes.js';
@@ -577,9 +576,7 @@ export async function readConfig(
   );
   checkDigest(sha256, blob.body, config.digest, 'the image config');
   const json = jsonBody(blob, 'the image config');
-  const inner = (json.config ?? {}) as {
-    Labels?: Record<string, unknown> | null;
-  };
+  const inner = (json.config ?? {}) as { Labels?: unknown };
   const own: Platform = {
     os: String(json.os ?? ''),
     architecture: String(json.architecture ?? ''),
@@ -590,9 +587,13 @@ export async function readConfig(
   return {
     size: config.size ?? blob.body.length,
     created: typeof json.created === 'string' ? json.created : null,
-    labels: Object.fromEntries(
-      Object.entries(inner.Labels ?? {}).map(([k, v]) => [k, String(v)]),
-    ),
+    labels: labelsOf(inner.Labels),
     own,
   };
 }
+
+/** Labels are a map of strings (the OCI image spec): a string or a list in their place is none. */
+const labelsOf = (raw: unknown): Record<string, string> =>
+  raw && typeof raw === 'object' && !Array.isArray(raw)
+    ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]))
+    : {};
