@@ -61,7 +61,7 @@ export function registerRelease(program: Command, wrap: Wrap): void {
       )
       .option(
         '--timeout <seconds>',
-        'give up on a request after this long (default 30)',
+        'give up on a request attempt after this long (default 30; a failed request is tried up to 4 times)',
       )
       .option(
         '--release-controller <url>',
