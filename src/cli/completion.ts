@@ -4,7 +4,7 @@
  * flag is completed without touching this file. Pure: a Command in, a script out.
  */
 import { ARCHITECTURES } from '../core/architectures.js';
-import { ENGINES } from '../core/settings-schema.js';
+import { ENGINES } from '../core/engine-settings.js';
 import type { Command, Option } from 'commander';
 import { TOPICS } from './topics/index.js';
 

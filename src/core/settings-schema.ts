@@ -4,6 +4,7 @@
  */
 // zod/mini: the same validation, tree-shaken.
 import * as z from 'zod/mini';
+import { ENGINES } from './engine-settings.js';
 
 /** host or host:port, as podman takes a registry: no scheme, no path. */
 const registryHost = z
@@ -22,7 +23,6 @@ const platform = z
       'expected OS/ARCH[/VARIANT], such as linux/amd64 or linux/arm64/v8',
     ),
   );
-export const ENGINES = ['podman', 'docker', 'auto'] as const;
 // A fixed choice lists the choices (zod's own message is "Invalid input").
 const engine = z.enum(ENGINES, {
   error: `expected one of ${ENGINES.join(', ')}`,

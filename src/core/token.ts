@@ -130,3 +130,8 @@ export function isOtherUsersToken(
     !username.startsWith('system:serviceaccount:')
   );
 }
+
+/** Whether a registry's bearer token can go into an Authorization header: printable, no space, sane length. */
+export function isSendableBearer(token: string): boolean {
+  return /^[\x21-\x7e]{1,16384}$/.test(token);
+}

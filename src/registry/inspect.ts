@@ -6,6 +6,7 @@
 import { escapeControl } from '../core/escape.js';
 import { registryHint } from '../core/causes.js';
 import { QciError } from '../core/errors.js';
+import { isSendableBearer } from '../core/token.js';
 import {
   normalizePlatform,
   platformMatches as matches,
@@ -282,8 +283,7 @@ export class Session {
         `the token service of ${this.target.host} answered without a token`,
         { kind: 'registry-error' },
       );
-    // It goes into a header: one with spaces or control characters would break every later request.
-    if (!/^[\x21-\x7e]{1,16384}$/.test(token))
+    if (!isSendableBearer(token))
       throw new QciError(
         `the token service of ${this.target.host} answered a token qci cannot send (characters a header cannot hold)`,
         { kind: 'registry-error' },

@@ -15,7 +15,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { factsCacheFile, type CacheWhere } from '../io/cache-files.js';
 import { sha256Hex } from '../core/sha256.js';
-import { jwtClaims } from '../core/token.js';
+import { isSendableBearer, jwtClaims } from '../core/token.js';
 import type { MintedToken } from '../registry/inspect.js';
 import {
   readCacheEntries,
@@ -126,7 +126,7 @@ export async function keptRegistryToken(
   if (!(until > now.getTime())) return undefined;
   if (found.credential !== fingerprint(credential)) return undefined;
   // A kept token that a header cannot hold (an earlier qci kept it) is as good as none.
-  return /^[\x21-\x7e]{1,16384}$/.test(found.token) ? found.token : undefined;
+  return isSendableBearer(found.token) ? found.token : undefined;
 }
 
 /** Keeps a freshly minted token (only where qci keeps its cache already; failures are ignored). */
